@@ -1,0 +1,298 @@
+// neuroloupe-cli: the readers and plugins without a display. The same code
+// paths as the GUI (ReaderRegistry, PluginManager, runPlugin), so a result on
+// a cluster equals the one on a desk.
+#include <CLI/CLI.hpp>
+#include <QCoreApplication>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/common/BuildInfo.h"
+#include "io/ReaderRegistry.h"
+#include "io/ResultFile.h"
+#include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
+
+namespace {
+
+enum ExitCode : int { kOk = 0, kUsage = 2, kBadInput = 3, kPluginFailed = 4 };
+
+nl::plugins::ProgressReporter* g_activeRun = nullptr;
+
+void onInterrupt(int) {
+  if (g_activeRun != nullptr) g_activeRun->cancel();
+}
+
+std::string shapeText(const std::vector<std::size_t>& shape) {
+  std::string text;
+  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? " × " : "") + std::to_string(shape[i]);
+  return text.empty() ? "scalar" : text;
+}
+
+int commandInfo(const std::string& path, bool json) {
+  const auto spec = nl::io::parsePathSpec(path);
+  const auto contents = nl::io::ReaderRegistry::builtin().open(spec);
+  if (json) {
+    nlohmann::json out{{"file", spec.path.string()}, {"reader", contents.readerName}, {"metadata", contents.metadata}};
+    auto& datasets = out["datasets"] = nlohmann::json::array();
+    for (const auto& d : contents.datasets) datasets.push_back(d->summary());
+    std::cout << out.dump() << "\n";
+    return kOk;
+  }
+  std::cout << spec.path.string() << "  (" << contents.readerName << ")\n";
+  for (const auto& [key, value] : contents.metadata.items())
+    std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+  std::cout << contents.datasets.size() << " dataset(s)\n";
+  for (const auto& d : contents.datasets) {
+    std::cout << "  " << nl::io::kindName(d->kind()) << "  " << d->name() << "  [" << shapeText(d->shape()) << "]";
+    if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(d.get())) {
+      std::cout << "  columns:";
+      for (const auto& c : table->columns()) std::cout << " " << c.name;
+    }
+    std::cout << "\n";
+  }
+  return kOk;
+}
+
+int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : manager.plugins()) out.push_back(p.toJson());
+    std::cout << out.dump() << "\n";
+    return kOk;
+  }
+  for (const auto& p : manager.plugins()) {
+    std::cout << p.id << " " << p.version << "  " << p.name;
+    if (!p.loaded) std::cout << "  [FAILED: " << p.failure << "]";
+    std::cout << "\n";
+    if (!p.loaded) continue;
+    for (const auto& in : p.inputs) {
+      std::cout << "    input  " << in.name << ":";
+      for (auto k : in.kinds) std::cout << " " << nl::io::kindName(k);
+      std::cout << "\n";
+    }
+    for (const auto& spec : p.parameters.specs())
+      std::cout << "    --" << spec.name << " (" << spec.describeConstraint() << ", default "
+                << nl::plugins::formatValue(spec.defaultValue) << (spec.unit.empty() ? "" : " " + spec.unit) << ")  "
+                << spec.help << "\n";
+  }
+  return kOk;
+}
+
+// Splits NAME=VALUE; throws CLI::ValidationError when there is no '='.
+std::pair<std::string, std::string> splitAssignment(const std::string& text, const char* what) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw CLI::ValidationError(std::string(what), "expected NAME=VALUE, got '" + text + "'");
+  return {text.substr(0, eq), text.substr(eq + 1)};
+}
+
+struct RunOptions {
+  std::string pluginId;
+  std::vector<std::string> inputs, params;
+  std::string out;
+  bool json = false;
+  std::vector<std::string> extras;  // schema-generated flags: --name value / --name=value
+};
+
+int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& options) {
+  const auto* descriptor = manager.find(options.pluginId);
+  if (descriptor == nullptr) {
+    std::cerr << "error: no plugin '" << options.pluginId << "' (see neuroloupe-cli plugins)\n";
+    return kUsage;
+  }
+  if (!descriptor->loaded) {
+    std::cerr << "error: plugin '" << options.pluginId << "' failed to load: " << descriptor->failure << "\n";
+    return kPluginFailed;
+  }
+
+  std::map<std::string, std::string> paramText;
+  try {
+    for (const auto& p : options.params) paramText.insert_or_assign(splitAssignment(p, "--param").first, splitAssignment(p, "--param").second);
+    for (std::size_t i = 0; i < options.extras.size(); ++i) {
+      std::string flag = options.extras[i];
+      if (!flag.starts_with("--")) throw CLI::ValidationError("arguments", "unexpected argument '" + flag + "'");
+      flag = flag.substr(2);
+      std::string value;
+      if (const auto eq = flag.find('='); eq != std::string::npos) {
+        value = flag.substr(eq + 1);
+        flag = flag.substr(0, eq);
+      } else {
+        std::replace(flag.begin(), flag.end(), '-', '_');
+        const auto* spec = descriptor->parameters.find(flag);
+        if (spec != nullptr && spec->type == nl::plugins::ParamType::Boolean &&
+            (i + 1 >= options.extras.size() || options.extras[i + 1].starts_with("--")))
+          value = "true";
+        else if (i + 1 < options.extras.size())
+          value = options.extras[++i];
+        else
+          throw CLI::ValidationError("--" + flag, "needs a value");
+      }
+      std::replace(flag.begin(), flag.end(), '-', '_');
+      paramText.insert_or_assign(flag, value);
+    }
+  } catch (const CLI::ValidationError& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return kUsage;
+  }
+
+  nl::plugins::RunRequest request;
+  request.pluginId = options.pluginId;
+  request.appVersion = nl::app::appVersion();
+  try {
+    request.parameters = descriptor->parameters.parse(paramText);
+  } catch (const nl::plugins::ParameterError& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return kUsage;
+  }
+
+  for (const auto& assignment : options.inputs) {
+    std::pair<std::string, std::string> parts;
+    try {
+      parts = splitAssignment(assignment, "--input");
+    } catch (const CLI::ValidationError& error) {
+      std::cerr << "error: " << error.what() << "\n";
+      return kUsage;
+    }
+    const auto spec = nl::io::parsePathSpec(parts.second);
+    try {
+      auto contents = nl::io::ReaderRegistry::builtin().open(spec);
+      if (contents.datasets.size() != 1) {
+        std::cerr << "error: " << spec.path.string() << " holds " << contents.datasets.size()
+                  << " datasets; choose one with FILE::INTERNAL/PATH:\n";
+        for (const auto& d : contents.datasets)
+          std::cerr << "  " << d->provenance().internalPath << "  (" << d->name() << ")\n";
+        return kBadInput;
+      }
+      request.inputs[parts.first] = contents.datasets.front();
+    } catch (const nl::io::FileError& error) {
+      std::cerr << "error: " << error.what() << "\n";
+      return kBadInput;
+    }
+  }
+  try {
+    nl::plugins::checkInputs(*descriptor, request.inputs);
+  } catch (const nl::plugins::RunError& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return kUsage;
+  }
+
+  nl::plugins::ProgressReporter progress([](double fraction, const std::string& message) {
+    std::fprintf(stderr, "[%3.0f%%] %s\n", fraction * 100.0, message.c_str());
+  });
+  g_activeRun = &progress;
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
+  nl::plugins::RunResult result;
+  try {
+    result = nl::plugins::runPlugin(manager, request, progress);
+  } catch (const nl::plugins::RunError& error) {
+    g_activeRun = nullptr;
+    std::cerr << "error: " << error.what() << "\n";
+    return kPluginFailed;
+  } catch (const nl::io::FileError& error) {  // lazy input data found broken mid-run
+    g_activeRun = nullptr;
+    std::cerr << "error: " << error.what() << "\n";
+    return kBadInput;
+  }
+  g_activeRun = nullptr;
+
+  try {
+    nl::io::writeResultFile(options.out, result.outputs, result.provenance);
+  } catch (const nl::io::FileError& error) {
+    std::cerr << "error: cannot write the result: " << error.what() << "\n";
+    return kPluginFailed;
+  }
+  std::cerr << "wrote " << options.out << "\n";
+
+  if (options.json) {
+    nlohmann::json out{{"plugin_id", descriptor->id}, {"plugin_version", descriptor->version},
+                       {"parameters", request.parameters.toJson()}, {"result_file", options.out}};
+    auto& outputs = out["outputs"] = nlohmann::json::object();
+    for (const auto& [name, dataset] : result.outputs) {
+      nlohmann::json item{{"kind", std::string(nl::io::kindName(dataset->kind()))}, {"shape", dataset->shape()}};
+      // Scalar values inline: a single-number array, or the numeric cells of a one-row table.
+      if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(dataset.get());
+          array != nullptr && array->elementCount() <= 16)
+        item["values"] = array->values();
+      if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(dataset.get());
+          table != nullptr && table->rowCount() <= 64) {
+        auto& columns = item["columns"] = nlohmann::json::object();
+        for (const auto& c : table->columns()) {
+          if (c.isNumeric()) {
+            nlohmann::json values = nlohmann::json::array();
+            for (double v : c.numbers()) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+            columns[c.name] = values;
+          } else {
+            columns[c.name] = c.strings();
+          }
+        }
+      }
+      outputs[name] = std::move(item);
+    }
+    std::cout << out.dump() << "\n";
+  }
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QCoreApplication qtApp(argc, argv);  // for applicationDirPath and plugin loading
+  CLI::App cli{"NeuroLoupe command line: read neuroscience files and run analysis plugins headless."};
+  cli.require_subcommand(0, 1);
+  bool showVersion = false;
+  cli.add_flag("--version", showVersion, "Print the version and library versions");
+
+  auto* info = cli.add_subcommand("info", "Describe what a file holds");
+  std::string infoPath;
+  bool infoJson = false;
+  info->add_option("FILE", infoPath, "File, or FILE::INTERNAL/PATH")->required();
+  info->add_flag("--json", infoJson, "Print one JSON object");
+
+  auto* pluginsCommand = cli.add_subcommand("plugins", "List plugins, their schemas and load failures");
+  bool pluginsJson = false;
+  pluginsCommand->add_flag("--json", pluginsJson, "Print JSON");
+
+  auto* run = cli.add_subcommand("run", "Run a plugin and write its outputs to HDF5");
+  RunOptions runOptions;
+  run->add_option("PLUGIN_ID", runOptions.pluginId, "Plugin id (see `plugins`)")->required();
+  run->add_option("--input,-i", runOptions.inputs, "NAME=FILE[::INTERNAL/PATH]");
+  run->add_option("--param,-p", runOptions.params, "NAME=VALUE (or --NAME VALUE, from the plugin's schema)");
+  run->add_option("--out,-o", runOptions.out, "Result HDF5 file")->required();
+  run->add_flag("--json", runOptions.json, "Print the outputs' shapes and scalar values as JSON");
+  run->allow_extras();
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return cli.exit(e);
+  } catch (const CLI::ParseError& e) {
+    cli.exit(e);
+    return kUsage;
+  }
+
+  if (showVersion) {
+    std::cout << "neuroloupe-cli " << nl::app::appVersion() << " (" << nl::app::libraryVersions() << ")\n";
+    return kOk;
+  }
+  try {
+    if (*info) return commandInfo(infoPath, infoJson);
+    nl::plugins::PluginManager manager;
+    if (*pluginsCommand || *run) manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
+    if (*pluginsCommand) return commandPlugins(manager, pluginsJson);
+    if (*run) {
+      runOptions.extras = run->remaining();
+      return commandRun(manager, runOptions);
+    }
+  } catch (const nl::io::FileError& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return kBadInput;
+  } catch (const std::exception& error) {
+    std::cerr << "error: " << error.what() << "\n";
+    return kPluginFailed;
+  }
+  std::cout << cli.help();
+  return kUsage;
+}

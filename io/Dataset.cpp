@@ -1,0 +1,288 @@
+#include "io/Dataset.h"
+
+#include <algorithm>
+#include <array>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+namespace nl::io {
+
+namespace {
+constexpr std::array kKindNames = {
+    std::pair{DatasetKind::Array, "Array"},
+    std::pair{DatasetKind::Scalars, "Scalars"},
+    std::pair{DatasetKind::FeatureMatrix, "FeatureMatrix"},
+    std::pair{DatasetKind::ResponseMatrix, "ResponseMatrix"},
+    std::pair{DatasetKind::VoxelSeries, "VoxelSeries"},
+    std::pair{DatasetKind::Volume, "Volume"},
+    std::pair{DatasetKind::LabelVolume, "LabelVolume"},
+    std::pair{DatasetKind::SurfaceOverlay, "SurfaceOverlay"},
+    std::pair{DatasetKind::Table, "Table"},
+    std::pair{DatasetKind::Electrodes, "Electrodes"},
+    std::pair{DatasetKind::SpikeRecording, "SpikeRecording"},
+    std::pair{DatasetKind::SurfaceMesh, "SurfaceMesh"},
+};
+
+std::size_t product(const std::vector<std::size_t>& shape) {
+  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
+}
+}  // namespace
+
+std::string_view kindName(DatasetKind kind) {
+  for (const auto& [k, name] : kKindNames)
+    if (k == kind) return name;
+  return "Unknown";
+}
+
+std::optional<DatasetKind> kindFromName(std::string_view name) {
+  for (const auto& [k, kname] : kKindNames)
+    if (name == kname) return k;
+  return std::nullopt;
+}
+
+std::vector<DatasetKind> allKinds() {
+  std::vector<DatasetKind> kinds;
+  for (const auto& entry : kKindNames) kinds.push_back(entry.first);
+  return kinds;
+}
+
+bool isArrayKind(DatasetKind kind) {
+  switch (kind) {
+    case DatasetKind::Array:
+    case DatasetKind::Scalars:
+    case DatasetKind::FeatureMatrix:
+    case DatasetKind::ResponseMatrix:
+    case DatasetKind::VoxelSeries:
+    case DatasetKind::Volume:
+    case DatasetKind::LabelVolume:
+    case DatasetKind::SurfaceOverlay:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool isTableKind(DatasetKind kind) {
+  return kind == DatasetKind::Table || kind == DatasetKind::Electrodes;
+}
+
+Dataset::Dataset(DatasetKind kind, std::string name, Provenance provenance, Attributes attributes)
+    : kind_(kind),
+      name_(std::move(name)),
+      provenance_(std::move(provenance)),
+      attributes_(std::move(attributes)) {}
+
+nlohmann::json Dataset::summary() const {
+  nlohmann::json json{{"name", name_},
+                      {"kind", std::string(kindName(kind_))},
+                      {"shape", shape()},
+                      {"provenance", toJson(provenance_)}};
+  if (!attributes_.empty()) json["attributes"] = attributes_;
+  return json;
+}
+
+// ---------------------------------------------------------------- ArrayDataset
+
+ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
+                           std::vector<double> values, Provenance provenance,
+                           Attributes attributes, std::string sourceType)
+    : Dataset(kind, std::move(name), std::move(provenance), std::move(attributes)),
+      shape_(std::move(shape)),
+      sourceType_(std::move(sourceType)),
+      values_(std::move(values)),
+      loaded_(true) {
+  if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
+  if (values_.size() != product(shape_))
+    throw std::invalid_argument("ArrayDataset '" + this->name() + "': " +
+                                std::to_string(values_.size()) + " values for shape of " +
+                                std::to_string(product(shape_)));
+  std::call_once(loadOnce_, [] {});
+}
+
+ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
+                           Loader loader, Provenance provenance, Attributes attributes,
+                           std::string sourceType)
+    : Dataset(kind, std::move(name), std::move(provenance), std::move(attributes)),
+      shape_(std::move(shape)),
+      sourceType_(std::move(sourceType)),
+      loader_(std::move(loader)) {
+  if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
+}
+
+std::size_t ArrayDataset::elementCount() const { return product(shape_); }
+
+std::size_t ArrayDataset::columnsPerRow() const {
+  if (shape_.size() <= 1) return shape_.empty() ? 1 : 1;
+  return product(shape_) / shape_.front();
+}
+
+bool ArrayDataset::isLoaded() const {
+  // loaded_ is written inside call_once, which synchronises with later calls;
+  // a racing reader may see false and then simply block in values().
+  return loaded_;
+}
+
+const std::vector<double>& ArrayDataset::values() const {
+  std::call_once(loadOnce_, [this] {
+    std::vector<double> loadedValues = loader_();
+    if (loadedValues.size() != product(shape_))
+      throw std::runtime_error("dataset '" + name() + "': loader returned " +
+                               std::to_string(loadedValues.size()) + " values, expected " +
+                               std::to_string(product(shape_)));
+    values_ = std::move(loadedValues);
+    loader_ = nullptr;  // release whatever the loader captured (file handles, paths)
+    loaded_ = true;
+  });
+  return values_;
+}
+
+nlohmann::json ArrayDataset::summary() const {
+  auto json = Dataset::summary();
+  json["dtype"] = sourceType_;
+  json["elements"] = elementCount();
+  return json;
+}
+
+// ---------------------------------------------------------------- tables
+
+std::size_t Column::size() const {
+  return std::visit([](const auto& v) { return v.size(); }, values);
+}
+
+std::string Column::cellText(std::size_t row) const {
+  if (isNumeric()) {
+    std::ostringstream out;
+    out.precision(std::numeric_limits<double>::max_digits10 - 2);
+    out << numbers().at(row);
+    return out.str();
+  }
+  return strings().at(row);
+}
+
+TableDataset::TableDataset(DatasetKind kind, std::string name, std::vector<Column> columns,
+                           Provenance provenance, Attributes attributes)
+    : Dataset(kind, std::move(name), std::move(provenance), std::move(attributes)),
+      columns_(std::move(columns)) {
+  if (!isTableKind(kind)) throw std::invalid_argument("TableDataset: not a table kind");
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    if (!names.insert(columns_[i].name).second)
+      throw std::invalid_argument("table '" + this->name() + "': column '" + columns_[i].name +
+                                  "' appears twice");
+    if (i == 0) rowCount_ = columns_[i].size();
+    if (columns_[i].size() != rowCount_)
+      throw std::invalid_argument("table '" + this->name() + "': column '" + columns_[i].name +
+                                  "' has " + std::to_string(columns_[i].size()) +
+                                  " rows, expected " + std::to_string(rowCount_));
+  }
+  if (kind == DatasetKind::Electrodes)
+    for (const char* axis : {"x", "y", "z"})
+      if (numericColumn(axis) == nullptr)
+        throw std::invalid_argument("electrodes table '" + this->name() +
+                                    "' lacks a numeric column '" + axis + "'");
+}
+
+const Column* TableDataset::column(std::string_view name) const {
+  for (const auto& c : columns_)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+const std::vector<double>* TableDataset::numericColumn(std::string_view name) const {
+  const Column* c = column(name);
+  return c != nullptr && c->isNumeric() ? &c->numbers() : nullptr;
+}
+
+nlohmann::json TableDataset::summary() const {
+  auto json = Dataset::summary();
+  json["rows"] = rowCount_;
+  auto& cols = json["columns"] = nlohmann::json::array();
+  for (const auto& c : columns_)
+    cols.push_back({{"name", c.name}, {"type", c.isNumeric() ? "number" : "string"}});
+  return json;
+}
+
+// ---------------------------------------------------------------- spikes
+
+SpikeRecording::SpikeRecording(std::string name, std::shared_ptr<const TableDataset> units,
+                               std::vector<double> spikeTimes,
+                               std::vector<std::uint64_t> unitOffsets,
+                               std::shared_ptr<const TableDataset> electrodes,
+                               Provenance provenance, Attributes attributes)
+    : Dataset(DatasetKind::SpikeRecording, std::move(name), std::move(provenance),
+              std::move(attributes)),
+      units_(std::move(units)),
+      spikeTimes_(std::move(spikeTimes)),
+      unitOffsets_(std::move(unitOffsets)),
+      electrodes_(std::move(electrodes)) {
+  if (unitOffsets_.empty()) unitOffsets_.push_back(0);
+  if (unitOffsets_.front() != 0 || unitOffsets_.back() != spikeTimes_.size() ||
+      !std::is_sorted(unitOffsets_.begin(), unitOffsets_.end()))
+    throw std::invalid_argument("spike recording '" + this->name() +
+                                "': unit offsets do not partition the spike times");
+  if (units_ && units_->rowCount() != unitCount())
+    throw std::invalid_argument("spike recording '" + this->name() + "': unit table has " +
+                                std::to_string(units_->rowCount()) + " rows for " +
+                                std::to_string(unitCount()) + " units");
+}
+
+std::span<const double> SpikeRecording::spikesOfUnit(std::size_t unit) const {
+  if (unit >= unitCount()) throw std::out_of_range("unit index out of range");
+  return std::span<const double>(spikeTimes_).subspan(
+      unitOffsets_[unit], unitOffsets_[unit + 1] - unitOffsets_[unit]);
+}
+
+std::pair<double, double> SpikeRecording::timeRange() const {
+  if (spikeTimes_.empty()) return {0.0, 0.0};
+  double lo = std::numeric_limits<double>::infinity();
+  double hi = -lo;
+  for (std::size_t u = 0; u < unitCount(); ++u) {
+    auto spikes = spikesOfUnit(u);
+    if (spikes.empty()) continue;
+    lo = std::min(lo, spikes.front());
+    hi = std::max(hi, spikes.back());
+  }
+  return {lo, hi};
+}
+
+nlohmann::json SpikeRecording::summary() const {
+  auto json = Dataset::summary();
+  json["units"] = unitCount();
+  json["spikes"] = spikeCount();
+  const auto [t0, t1] = timeRange();
+  json["time_range_s"] = {t0, t1};
+  if (electrodes_) json["electrodes"] = electrodes_->rowCount();
+  return json;
+}
+
+// ---------------------------------------------------------------- meshes
+
+SurfaceMeshDataset::SurfaceMeshDataset(std::string name, std::vector<float> vertices,
+                                       std::vector<std::int32_t> triangles, Provenance provenance,
+                                       Attributes attributes)
+    : Dataset(DatasetKind::SurfaceMesh, std::move(name), std::move(provenance),
+              std::move(attributes)),
+      vertices_(std::move(vertices)),
+      triangles_(std::move(triangles)) {
+  if (vertices_.size() % 3 != 0 || triangles_.size() % 3 != 0)
+    throw std::invalid_argument("surface mesh '" + this->name() + "': ragged coordinates");
+  const auto n = static_cast<std::int64_t>(vertexCount());
+  for (auto index : triangles_)
+    if (index < 0 || index >= n)
+      throw std::invalid_argument("surface mesh '" + this->name() + "': vertex index " +
+                                  std::to_string(index) + " out of range");
+}
+
+nlohmann::json SurfaceMeshDataset::summary() const {
+  auto json = Dataset::summary();
+  json["vertices"] = vertexCount();
+  json["triangles"] = triangleCount();
+  return json;
+}
+
+}  // namespace nl::io

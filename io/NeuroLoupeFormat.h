@@ -1,0 +1,9 @@
+#pragma once
+// Names shared by NeuroLoupe's own HDF5 files (results and sessions).
+namespace nl::io::format {
+inline constexpr const char* kFormatAttribute = "neuroloupe_format";
+inline constexpr const char* kVersionAttribute = "schema_version";
+inline constexpr const char* kResultFormat = "result";
+inline constexpr const char* kSessionFormat = "session";
+inline constexpr int kSchemaVersion = 1;
+}  // namespace nl::io::format

@@ -1,0 +1,87 @@
+#include "io/ReaderRegistry.h"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+
+#include "io/readers/CsvReader.h"
+#include "io/readers/Hdf5Reader.h"
+#include "io/readers/NpyReader.h"
+
+namespace nl::io {
+
+PathSpec parsePathSpec(const std::string& spec) {
+  const auto separator = spec.find("::");
+  if (separator == std::string::npos) return {spec, {}};
+  return {spec.substr(0, separator), spec.substr(separator + 2)};
+}
+
+std::string lowerCaseFileName(const std::filesystem::path& path) {
+  std::string name = path.filename().string();
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return name;
+}
+
+bool hasExtension(const std::filesystem::path& path, const std::vector<std::string>& extensions) {
+  const std::string name = lowerCaseFileName(path);
+  return std::any_of(extensions.begin(), extensions.end(),
+                     [&name](const std::string& ext) { return name.ends_with(ext); });
+}
+
+void ReaderRegistry::add(std::unique_ptr<FileReader> reader) {
+  readers_.push_back(std::move(reader));
+}
+
+const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) const {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw FileError(path, "file does not exist");
+  if (std::filesystem::is_directory(path, ec))
+    throw FileError(path, "is a folder; no reader opens folders of this kind");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot be read (permission denied?)");
+  std::vector<unsigned char> head(512);
+  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (head.empty()) throw FileError(path, "file is empty");
+
+  const FileReader* best = nullptr;
+  int bestScore = 0;
+  for (const auto& reader : readers_) {
+    const int score = reader->confidence(path, head);
+    if (score > bestScore) {
+      best = reader.get();
+      bestScore = score;
+    }
+  }
+  if (best == nullptr) {
+    std::string known;
+    for (const auto& reader : readers_)
+      for (const auto& ext : reader->extensions()) known += (known.empty() ? "" : " ") + ext;
+    throw FileError(path, "unrecognised file format (readers exist for: " + known + ")");
+  }
+  return *best;
+}
+
+FileContents ReaderRegistry::open(const std::filesystem::path& path,
+                                  const std::string& internalPath) const {
+  const FileReader& reader = readerFor(path);
+  FileContents contents = reader.open(path, internalPath);
+  contents.readerName = reader.name();
+  if (contents.datasets.empty() && !internalPath.empty())
+    throw FileError(path, "no dataset at '" + internalPath + "'");
+  return contents;
+}
+
+const ReaderRegistry& ReaderRegistry::builtin() {
+  static const ReaderRegistry registry = [] {
+    ReaderRegistry r;
+    r.add(std::make_unique<readers::Hdf5Reader>());
+    r.add(std::make_unique<readers::NpyReader>());
+    r.add(std::make_unique<readers::CsvReader>());
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace nl::io

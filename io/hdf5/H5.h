@@ -1,0 +1,128 @@
+#pragma once
+// A thin RAII layer over the HDF5 C API. Every failure becomes an
+// nl::io::FileError that names the file, the object and what went wrong; the
+// HDF5 library's own stderr printing is switched off.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "io/Error.h"
+
+namespace nl::io::h5 {
+
+// Owns one hid_t and closes it with the right H5*close for its type.
+class Handle {
+ public:
+  Handle() = default;
+  explicit Handle(hid_t id) : id_(id) {}
+  Handle(Handle&& other) noexcept : id_(other.id_) { other.id_ = H5I_INVALID_HID; }
+  Handle& operator=(Handle&& other) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  hid_t id() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+  void reset();
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+};
+
+void silenceLibraryErrors();
+bool isHdf5File(const std::filesystem::path& path);
+
+// A file or group location plus the file path, for error messages.
+class Location {
+ public:
+  Location(std::shared_ptr<Handle> file, hid_t id, std::filesystem::path path,
+           std::string objectPath)
+      : file_(std::move(file)), id_(id), path_(std::move(path)), objectPath_(std::move(objectPath)) {}
+
+  hid_t id() const { return id_; }
+  const std::filesystem::path& filePath() const { return path_; }
+  const std::string& objectPath() const { return objectPath_; }
+  [[noreturn]] void fail(const std::string& what) const;
+
+  bool exists(const std::string& name) const;
+  bool isGroup(const std::string& name) const;
+  bool isDataset(const std::string& name) const;
+  std::vector<std::string> children() const;  // names, in creation or name order
+
+  // Attributes on this location (or on a child object when `object` is given).
+  bool hasAttribute(const std::string& name) const;
+  std::optional<std::string> stringAttribute(const std::string& name) const;
+  std::optional<double> numberAttribute(const std::string& name) const;
+  void setAttribute(const std::string& name, const std::string& value) const;
+  void setAttribute(const std::string& name, double value) const;
+  void setAttribute(const std::string& name, std::int64_t value) const;
+
+  // Datasets below this location.
+  std::vector<std::size_t> datasetShape(const std::string& name) const;
+  std::string datasetTypeName(const std::string& name) const;  // "int16", "float64", "string", …
+  bool datasetIsNumeric(const std::string& name) const;
+  std::vector<double> readDoubles(const std::string& name) const;
+  std::vector<std::uint64_t> readUInt64(const std::string& name) const;
+  std::vector<std::int32_t> readInt32(const std::string& name) const;
+  std::vector<float> readFloats(const std::string& name) const;
+  std::vector<std::string> readStrings(const std::string& name) const;
+
+  void writeDoubles(const std::string& name, const std::vector<double>& values,
+                    const std::vector<std::size_t>& shape) const;
+  void writeFloats(const std::string& name, const std::vector<float>& values,
+                   const std::vector<std::size_t>& shape) const;
+  void writeInt32(const std::string& name, const std::vector<std::int32_t>& values,
+                  const std::vector<std::size_t>& shape) const;
+  void writeUInt64(const std::string& name, const std::vector<std::uint64_t>& values) const;
+  void writeStrings(const std::string& name, const std::vector<std::string>& values) const;
+
+ protected:
+  std::shared_ptr<Handle> file_;  // keeps the file open while any location lives
+
+ private:
+  Handle openDataset(const std::string& name) const;
+  template <typename T>
+  std::vector<T> readNative(const std::string& name, hid_t memType) const;
+  template <typename T>
+  void writeNative(const std::string& name, hid_t memType, const std::vector<T>& values,
+                   const std::vector<std::size_t>& shape) const;
+
+  hid_t id_;
+  std::filesystem::path path_;
+  std::string objectPath_;
+};
+
+class Group : public Location {
+ public:
+  Group(std::shared_ptr<Handle> file, Handle group, std::filesystem::path path,
+        std::string objectPath);
+  Group openGroup(const std::string& name) const;
+  Group createGroup(const std::string& name) const;
+
+ private:
+  std::shared_ptr<Handle> group_;
+};
+
+class File {
+ public:
+  static File openReadOnly(const std::filesystem::path& path);
+  static File create(const std::filesystem::path& path);  // truncates
+  Group root() const;
+  const std::filesystem::path& path() const { return path_; }
+  // Flushes and closes; errors surface here rather than in a destructor.
+  void close();
+
+ private:
+  File(std::shared_ptr<Handle> handle, std::filesystem::path path)
+      : handle_(std::move(handle)), path_(std::move(path)) {}
+  std::shared_ptr<Handle> handle_;
+  std::filesystem::path path_;
+};
+
+}  // namespace nl::io::h5

@@ -1,0 +1,95 @@
+#include "io/readers/Hdf5Reader.h"
+
+#include <cstring>
+
+#include "io/DatasetHdf5.h"
+#include "io/NeuroLoupeFormat.h"
+#include "io/hdf5/H5.h"
+
+namespace nl::io::readers {
+
+namespace {
+
+void collectNumericDatasets(const h5::Group& group, const std::string& prefix,
+                            std::vector<std::string>& out, int depth) {
+  if (depth > 32) return;  // hostile files can nest (or link) groups endlessly
+  for (const auto& child : group.children()) {
+    const std::string full = prefix + "/" + child;
+    if (group.isDataset(child)) {
+      if (group.datasetIsNumeric(child)) out.push_back(full);
+    } else if (group.isGroup(child)) {
+      collectNumericDatasets(group.openGroup(child), full, out, depth + 1);
+    }
+  }
+}
+
+DatasetPtr lazyArray(const std::filesystem::path& path, const h5::Group& root,
+                     const std::string& objectPath) {
+  const std::string relative = objectPath.substr(1);
+  auto shape = root.datasetShape(relative);
+  const std::string dtype = root.datasetTypeName(relative);
+  auto loader = [path, relative]() {
+    return h5::File::openReadOnly(path).root().readDoubles(relative);
+  };
+  return std::make_shared<ArrayDataset>(DatasetKind::Array, objectPath, std::move(shape), loader,
+                                        Provenance::fromFile(path.string(), objectPath, "HDF5"),
+                                        Attributes{}, dtype);
+}
+
+}  // namespace
+
+int Hdf5Reader::confidence(const std::filesystem::path& path,
+                           std::span<const unsigned char> head) const {
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  if (head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0) return 50;
+  if (h5::isHdf5File(path)) return 50;  // signature after a user block
+  return hasExtension(path, extensions()) ? 10 : 0;
+}
+
+FileContents Hdf5Reader::open(const std::filesystem::path& path,
+                              const std::string& internalPath) const {
+  auto file = h5::File::openReadOnly(path);
+  const auto root = file.root();
+  FileContents contents;
+
+  if (const auto format = root.stringAttribute(format::kFormatAttribute)) {
+    const auto version = root.numberAttribute(format::kVersionAttribute).value_or(0);
+    if (version > format::kSchemaVersion)
+      throw FileError(path, "written by a newer NeuroLoupe (" + *format + " schema " +
+                                std::to_string(static_cast<int>(version)) + ", this build reads up to " +
+                                std::to_string(format::kSchemaVersion) + ")");
+    contents.metadata["format"] = *format;
+    contents.metadata["schema_version"] = version;
+    for (const char* key : {"app_version", "plugin_id", "plugin_version", "parameters", "created_utc"})
+      if (auto value = root.stringAttribute(key)) contents.metadata[key] = *value;
+    const char* container = *format == format::kSessionFormat ? "datasets" : "outputs";
+    if (root.isGroup(container)) {
+      const auto group = root.openGroup(container);
+      for (const auto& child : group.children()) {
+        const std::string objectPath = std::string("/") + container + "/" + child;
+        if (!internalPath.empty() && internalPath != objectPath && internalPath != child) continue;
+        const auto datasetGroup = group.openGroup(child);
+        if (datasetGroup.stringAttribute("storage").value_or("inline") == "reference") continue;
+        contents.datasets.push_back(readDataset(datasetGroup));
+      }
+    }
+    return contents;
+  }
+
+  std::vector<std::string> paths;
+  if (!internalPath.empty()) {
+    const std::string relative = internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
+    if (!root.isDataset(relative)) throw FileError(path, "no dataset at '" + internalPath + "'");
+    if (!root.datasetIsNumeric(relative))
+      throw FileError(path, "'" + internalPath + "' is not numeric (" +
+                                root.datasetTypeName(relative) + ")");
+    paths.push_back("/" + relative);
+  } else {
+    collectNumericDatasets(root, "", paths, 0);
+  }
+  for (const auto& objectPath : paths) contents.datasets.push_back(lazyArray(path, root, objectPath));
+  contents.metadata["numeric_datasets"] = paths.size();
+  return contents;
+}
+
+}  // namespace nl::io::readers

@@ -1,0 +1,227 @@
+#include "io/readers/NpyReader.h"
+
+#include <bit>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <numeric>
+#include <regex>
+
+namespace nl::io::readers {
+
+namespace {
+
+constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+constexpr std::size_t kMaxHeaderBytes = 1 << 20;
+
+template <typename T>
+T loadScalar(const unsigned char* bytes, bool swap) {
+  unsigned char buffer[sizeof(T)];
+  std::memcpy(buffer, bytes, sizeof(T));
+  if (swap) std::reverse(buffer, buffer + sizeof(T));
+  T value;
+  std::memcpy(&value, buffer, sizeof(T));
+  return value;
+}
+
+double halfToDouble(std::uint16_t h) {
+  const int sign = (h >> 15) & 1;
+  const int exponent = (h >> 10) & 0x1f;
+  const int mantissa = h & 0x3ff;
+  double value;
+  if (exponent == 0)
+    value = std::ldexp(mantissa, -24);
+  else if (exponent == 31)
+    value = mantissa == 0 ? std::numeric_limits<double>::infinity()
+                          : std::numeric_limits<double>::quiet_NaN();
+  else
+    value = std::ldexp(mantissa + 1024, exponent - 25);
+  return sign ? -value : value;
+}
+
+}  // namespace
+
+std::string NpyHeader::dtypeName() const {
+  switch (typeCode) {
+    case 'b': return "bool";
+    case 'i': return "int" + std::to_string(itemSize * 8);
+    case 'u': return "uint" + std::to_string(itemSize * 8);
+    case 'f': return "float" + std::to_string(itemSize * 8);
+    default: return "unknown";
+  }
+}
+
+std::size_t NpyHeader::elementCount() const {
+  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
+}
+
+NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes) {
+  if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
+    throw FileError(path, "not a NumPy .npy file (bad magic)");
+  NpyHeader header;
+  header.majorVersion = static_cast<unsigned char>(bytes[6]);
+  std::size_t headerLength = 0;
+  std::size_t prefix = 0;
+  if (header.majorVersion == 1) {
+    headerLength = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    prefix = 10;
+  } else if (header.majorVersion == 2 || header.majorVersion == 3) {
+    if (bytes.size() < 12) throw FileError(path, "truncated .npy header");
+    headerLength = loadScalar<std::uint32_t>(reinterpret_cast<const unsigned char*>(bytes.data()) + 8,
+                                             std::endian::native == std::endian::big);
+    prefix = 12;
+  } else {
+    throw FileError(path, "unsupported .npy format version " + std::to_string(header.majorVersion) +
+                              " (this build reads versions 1 to 3)");
+  }
+  if (headerLength > kMaxHeaderBytes) throw FileError(path, "implausibly large .npy header");
+  if (bytes.size() < prefix + headerLength) throw FileError(path, "truncated .npy header");
+  const std::string dict = bytes.substr(prefix, headerLength);
+  header.dataOffset = prefix + headerLength;
+
+  std::smatch match;
+  static const std::regex descrPattern(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')");
+  static const std::regex fortranPattern(R"('fortran_order'\s*:\s*(True|False))");
+  static const std::regex shapePattern(R"('shape'\s*:\s*\(([^)]*)\))");
+  if (!std::regex_search(dict, match, descrPattern)) {
+    if (dict.find("'descr': [") != std::string::npos || dict.find("'descr':[") != std::string::npos)
+      throw FileError(path, "structured .npy arrays (record dtypes) are not supported");
+    throw FileError(path, "malformed .npy header: no simple 'descr'");
+  }
+  header.byteOrder = match[1].str()[0];
+  if (header.byteOrder == '=')
+    header.byteOrder = std::endian::native == std::endian::little ? '<' : '>';
+  header.typeCode = match[2].str()[0];
+  header.itemSize = std::stoul(match[3].str());
+  const bool supported =
+      (header.typeCode == 'b' && header.itemSize == 1) ||
+      ((header.typeCode == 'i' || header.typeCode == 'u') &&
+       (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8)) ||
+      (header.typeCode == 'f' && (header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8));
+  if (!supported)
+    throw FileError(path, "unsupported .npy dtype '" + match[0].str().substr(match[0].str().find(':') + 1) +
+                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
+
+  if (!std::regex_search(dict, match, fortranPattern))
+    throw FileError(path, "malformed .npy header: no 'fortran_order'");
+  header.fortranOrder = match[1] == "True";
+
+  if (!std::regex_search(dict, match, shapePattern))
+    throw FileError(path, "malformed .npy header: no 'shape'");
+  const std::string dims = match[1].str();
+  static const std::regex number(R"(\d+)");
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator();
+       ++it) {
+    const auto value = std::stoull(it->str());
+    header.shape.push_back(static_cast<std::size_t>(value));
+  }
+  // Guard the product against overflow before anyone allocates it.
+  std::size_t total = 1;
+  for (auto d : header.shape) {
+    if (d != 0 && total > std::numeric_limits<std::size_t>::max() / d / header.itemSize)
+      throw FileError(path, "implausible .npy shape (overflows)");
+    total *= d;
+  }
+  return header;
+}
+
+std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHeader& header) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot be read");
+  const std::size_t count = header.elementCount();
+  const std::size_t bytes = count * header.itemSize;
+  const auto fileSize = std::filesystem::file_size(path);
+  if (fileSize < header.dataOffset + bytes)
+    throw FileError(path, "truncated .npy data: expected " + std::to_string(bytes) + " bytes after the header, found " +
+                              std::to_string(fileSize - std::min<std::uint64_t>(fileSize, header.dataOffset)));
+  std::vector<unsigned char> raw(bytes);
+  in.seekg(static_cast<std::streamoff>(header.dataOffset));
+  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
+  if (static_cast<std::size_t>(in.gcount()) != bytes) throw FileError(path, "truncated .npy data");
+
+  const bool swap = header.itemSize > 1 &&
+                    ((header.byteOrder == '<') != (std::endian::native == std::endian::little));
+  std::vector<double> values(count);
+  const unsigned char* p = raw.data();
+  for (std::size_t i = 0; i < count; ++i, p += header.itemSize) {
+    double v = 0;
+    switch (header.typeCode) {
+      case 'b': v = *p != 0 ? 1.0 : 0.0; break;
+      case 'i':
+        switch (header.itemSize) {
+          case 1: v = static_cast<std::int8_t>(*p); break;
+          case 2: v = loadScalar<std::int16_t>(p, swap); break;
+          case 4: v = loadScalar<std::int32_t>(p, swap); break;
+          default: v = static_cast<double>(loadScalar<std::int64_t>(p, swap)); break;
+        }
+        break;
+      case 'u':
+        switch (header.itemSize) {
+          case 1: v = *p; break;
+          case 2: v = loadScalar<std::uint16_t>(p, swap); break;
+          case 4: v = loadScalar<std::uint32_t>(p, swap); break;
+          default: v = static_cast<double>(loadScalar<std::uint64_t>(p, swap)); break;
+        }
+        break;
+      default:
+        switch (header.itemSize) {
+          case 2: v = halfToDouble(loadScalar<std::uint16_t>(p, swap)); break;
+          case 4: v = loadScalar<float>(p, swap); break;
+          default: v = loadScalar<double>(p, swap); break;
+        }
+    }
+    values[i] = v;
+  }
+
+  if (header.fortranOrder && header.shape.size() > 1) {
+    // Column-major on disk: element (i0, i1, …) sits at i0 + d0*(i1 + d1*(…)).
+    std::vector<double> cOrder(count);
+    const auto rank = header.shape.size();
+    std::vector<std::size_t> index(rank, 0);
+    for (std::size_t c = 0; c < count; ++c) {
+      std::size_t fortranOffset = 0;
+      for (std::size_t axis = rank; axis-- > 0;) fortranOffset = fortranOffset * header.shape[axis] + index[axis];
+      cOrder[c] = values[fortranOffset];
+      for (std::size_t axis = rank; axis-- > 0;) {  // advance the C-order index
+        if (++index[axis] < header.shape[axis]) break;
+        index[axis] = 0;
+      }
+    }
+    values = std::move(cOrder);
+  }
+  return values;
+}
+
+int NpyReader::confidence(const std::filesystem::path& path,
+                          std::span<const unsigned char> head) const {
+  if (head.size() >= 6 && std::memcmp(head.data(), kMagic, 6) == 0) return 50;
+  return hasExtension(path, extensions()) ? 10 : 0;
+}
+
+FileContents NpyReader::open(const std::filesystem::path& path, const std::string&) const {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot be read");
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  NpyHeader header = parseNpyHeader(path, head);
+  const auto fileSize = std::filesystem::file_size(path);
+  if (fileSize < header.dataOffset + header.elementCount() * header.itemSize)
+    throw FileError(path, "truncated .npy data: the header promises " +
+                              std::to_string(header.elementCount()) + " " + header.dtypeName() +
+                              " values but the file is " + std::to_string(fileSize) + " bytes");
+
+  FileContents contents;
+  contents.metadata = {{"npy_version", header.majorVersion},
+                       {"dtype", header.dtypeName()},
+                       {"byte_order", std::string(1, header.byteOrder)},
+                       {"fortran_order", header.fortranOrder}};
+  auto loader = [path, header] { return readNpyValues(path, header); };
+  contents.datasets.push_back(std::make_shared<ArrayDataset>(
+      DatasetKind::Array, path.stem().string(), header.shape, loader,
+      Provenance::fromFile(path.string(), "", name()), Attributes{}, header.dtypeName()));
+  return contents;
+}
+
+}  // namespace nl::io::readers

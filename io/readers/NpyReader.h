@@ -1,0 +1,39 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/ReaderRegistry.h"
+
+namespace nl::io::readers {
+
+// The parsed header of a NumPy .npy file (format versions 1.0, 2.0 and 3.0).
+struct NpyHeader {
+  int majorVersion = 1;
+  char byteOrder = '<';  // '<' little, '>' big, '|' not applicable
+  char typeCode = 'f';   // 'b' bool, 'i' signed, 'u' unsigned, 'f' float
+  std::size_t itemSize = 8;
+  bool fortranOrder = false;
+  std::vector<std::size_t> shape;
+  std::uint64_t dataOffset = 0;
+
+  std::string dtypeName() const;  // "float64", "int16", …
+  std::size_t elementCount() const;
+};
+
+// Throws FileError naming `path` for anything malformed or unsupported.
+NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes);
+// Reads and converts the data (to C order, native doubles).
+std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHeader& header);
+
+class NpyReader final : public FileReader {
+ public:
+  std::string name() const override { return "NumPy .npy"; }
+  std::vector<std::string> extensions() const override { return {".npy"}; }
+  int confidence(const std::filesystem::path& path,
+                 std::span<const unsigned char> head) const override;
+  FileContents open(const std::filesystem::path& path,
+                    const std::string& internalPath) const override;
+};
+
+}  // namespace nl::io::readers

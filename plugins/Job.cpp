@@ -1,0 +1,65 @@
+#include "plugins/Job.h"
+
+#include <QMetaObject>
+#include <QPointer>
+
+namespace nl::plugins {
+
+Job::Job(const PluginManager& manager, RunRequest request, QObject* parent)
+    : QObject(parent), manager_(manager), request_(std::move(request)),
+      pluginId_(QString::fromStdString(request_.pluginId)) {}
+
+Job::~Job() {
+  if (reporter_) reporter_->cancel();
+  if (worker_.joinable()) worker_.join();
+}
+
+void Job::start() {
+  if (state_ != State::Pending) return;
+  state_ = State::Running;
+  QPointer<Job> self(this);
+  reporter_ = std::make_unique<ProgressReporter>([self](double fraction, const std::string& message) {
+    // Called on the worker: hop to the job's thread. `self` guards a job
+    // destroyed meanwhile (its destructor joins the worker anyway).
+    QMetaObject::invokeMethod(
+        self, [self, fraction, text = QString::fromStdString(message)] {
+          if (self) emit self->progressChanged(fraction, text);
+        },
+        Qt::QueuedConnection);
+  });
+  worker_ = std::thread([this] {
+    State outcome = State::Succeeded;
+    QString error;
+    RunResult result;
+    try {
+      result = runPlugin(manager_, request_, *reporter_);
+    } catch (const RunError& failure) {
+      outcome = failure.cancelled() ? State::Cancelled : State::Failed;
+      error = QString::fromStdString(failure.what());
+    } catch (const std::exception& failure) {
+      outcome = State::Failed;
+      error = QString::fromStdString(failure.what());
+    } catch (...) {
+      outcome = State::Failed;
+      error = "unknown error";
+    }
+    QMetaObject::invokeMethod(
+        this, [this, outcome, error, result = std::move(result)]() mutable {
+          result_ = std::move(result);
+          error_ = error;
+          state_ = outcome;
+          emit finished(outcome);
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+void Job::cancel() {
+  if (reporter_) reporter_->cancel();
+}
+
+void Job::wait() {
+  if (worker_.joinable()) worker_.join();
+}
+
+}  // namespace nl::plugins

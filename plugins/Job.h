@@ -1,0 +1,47 @@
+#pragma once
+// A plugin run off the GUI thread. Progress and completion arrive as queued
+// Qt signals on the thread that made the job; cancel() returns at once and
+// the worker stops at its next progress check.
+#include <QObject>
+#include <QString>
+#include <memory>
+#include <thread>
+
+#include "plugins/Runner.h"
+
+namespace nl::plugins {
+
+class Job : public QObject {
+  Q_OBJECT
+ public:
+  enum class State { Pending, Running, Succeeded, Failed, Cancelled };
+
+  Job(const PluginManager& manager, RunRequest request, QObject* parent = nullptr);
+  ~Job() override;  // requests cancel and joins the worker
+
+  void start();
+  void cancel();
+  State state() const { return state_; }
+  const QString& pluginId() const { return pluginId_; }
+  const QString& errorMessage() const { return error_; }
+  // Valid after finished(Succeeded).
+  const RunResult& result() const { return result_; }
+  // Blocks until the worker ends (tests, shutdown).
+  void wait();
+
+ signals:
+  void progressChanged(double fraction, const QString& message);
+  void finished(nl::plugins::Job::State state);
+
+ private:
+  const PluginManager& manager_;
+  RunRequest request_;
+  QString pluginId_;
+  std::unique_ptr<ProgressReporter> reporter_;
+  std::thread worker_;
+  State state_ = State::Pending;
+  QString error_;
+  RunResult result_;
+};
+
+}  // namespace nl::plugins

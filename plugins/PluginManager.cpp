@@ -1,0 +1,240 @@
+#include "plugins/PluginManager.h"
+
+#include <QCoreApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLibrary>
+#include <QPluginLoader>
+#include <algorithm>
+#include <cstdlib>
+
+namespace nl::plugins {
+
+namespace {
+
+std::vector<io::DatasetKind> parseKinds(const nlohmann::json& item, const char* key) {
+  std::vector<io::DatasetKind> kinds;
+  if (!item.contains(key)) return kinds;
+  const auto& value = item[key];
+  auto addKind = [&kinds](const std::string& name) {
+    const auto kind = io::kindFromName(name);
+    if (!kind) throw std::invalid_argument("unknown dataset kind '" + name + "'");
+    kinds.push_back(*kind);
+  };
+  if (value.is_string()) addKind(value.get<std::string>());
+  else
+    for (const auto& k : value) addKind(k.get<std::string>());
+  return kinds;
+}
+
+std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key, const char* kindKey) {
+  std::vector<PortSpec> ports;
+  if (!manifest.contains(key)) return ports;
+  for (const auto& item : manifest.at(key)) {
+    PortSpec port;
+    port.name = item.at("name").get<std::string>();
+    port.kinds = parseKinds(item, kindKey);
+    if (port.kinds.empty()) throw std::invalid_argument("port '" + port.name + "' declares no kind");
+    port.help = item.value("help", "");
+    port.optional = item.value("optional", false);
+    ports.push_back(std::move(port));
+  }
+  return ports;
+}
+
+nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
+  nlohmann::json array = nlohmann::json::array();
+  for (const auto& p : ports) {
+    nlohmann::json kinds = nlohmann::json::array();
+    for (auto k : p.kinds) kinds.push_back(std::string(io::kindName(k)));
+    array.push_back({{"name", p.name}, {"kinds", kinds}, {"help", p.help}, {"optional", p.optional}});
+  }
+  return array;
+}
+
+bool looksLikeSharedLibrary(const std::filesystem::path& path) {
+  const std::string name = path.filename().string();
+  return name.ends_with(".so") || name.find(".so.") != std::string::npos || name.ends_with(".dylib") ||
+         name.ends_with(".dll");
+}
+
+}  // namespace
+
+bool PortSpec::accepts(io::DatasetKind kind) const {
+  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+}
+
+PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) {
+  if (!manifest.is_object()) throw std::invalid_argument("manifest is not a JSON object");
+  PluginDescriptor d;
+  try {
+    d.id = manifest.at("id").get<std::string>();
+    d.name = manifest.value("name", d.id);
+    d.version = manifest.at("version").get<std::string>();
+    d.apiVersion = manifest.at("api_version").get<int>();
+    d.summary = manifest.value("summary", "");
+    d.category = manifest.value("category", "Analysis");
+  } catch (const nlohmann::json::exception& error) {
+    throw std::invalid_argument(std::string("manifest: ") + error.what());
+  }
+  d.inputs = parsePorts(manifest, "inputs", "kinds");
+  d.outputs = parsePorts(manifest, "outputs", "kind");
+  d.parameters = ParameterSchema::fromJson(manifest.contains("parameters") ? manifest["parameters"] : nlohmann::json());
+  return d;
+}
+
+nlohmann::json PluginDescriptor::toJson() const {
+  return {{"id", id},
+          {"name", name},
+          {"version", version},
+          {"api_version", apiVersion},
+          {"summary", summary},
+          {"category", category},
+          {"library", library.string()},
+          {"loaded", loaded},
+          {"failure", failure},
+          {"inputs", portsToJson(inputs)},
+          {"outputs", portsToJson(outputs)},
+          {"parameters", parameters.toJson()}};
+}
+
+PluginManager::PluginManager() = default;
+PluginManager::~PluginManager() = default;  // loaders stay loaded until exit: objects may outlive us
+
+std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
+  std::vector<std::filesystem::path> paths;
+  if (const char* env = std::getenv("NEUROLOUPE_PLUGIN_PATH")) {
+    std::string list = env;
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const auto colon = list.find(':', start);
+      const std::string part = list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      if (!part.empty()) paths.emplace_back(part);
+      if (colon == std::string::npos) break;
+      start = colon + 1;
+    }
+  }
+  if (QCoreApplication::instance() != nullptr) {
+    const std::filesystem::path appDir = QCoreApplication::applicationDirPath().toStdString();
+    paths.push_back((appDir / ".." / "lib" / "neuroloupe" / "plugins").lexically_normal());
+    paths.push_back((appDir / ".." / "lib" / "x86_64-linux-gnu" / "neuroloupe" / "plugins").lexically_normal());
+  }
+  return paths;
+}
+
+void PluginManager::discover(const std::vector<std::filesystem::path>& folders) {
+  for (const auto& folder : folders) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folder, ec)) continue;
+    std::vector<std::filesystem::path> libraries;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
+      if (entry.is_regular_file(ec) && looksLikeSharedLibrary(entry.path())) libraries.push_back(entry.path());
+    std::sort(libraries.begin(), libraries.end());
+    for (const auto& library : libraries) loadOne(library);
+  }
+}
+
+void PluginManager::loadOne(const std::filesystem::path& library) {
+  const auto canonical = std::filesystem::weakly_canonical(library);
+  for (const auto& existing : plugins_)
+    if (existing.library == canonical) return;  // the same folder listed twice
+
+  auto loader = std::make_unique<QPluginLoader>(QString::fromStdString(canonical.string()));
+  // Resolve every symbol now so a missing one fails here, not mid-run.
+  loader->setLoadHints(QLibrary::ResolveAllSymbolsHint);
+  PluginDescriptor descriptor;
+  descriptor.library = canonical;
+
+  // 1. The manifest, read from the file without loading the library.
+  const QJsonObject meta = loader->metaData();
+  if (meta.isEmpty() || meta.value("IID").toString() != NEUROLOUPE_PLUGIN_IID) {
+    // Not ours (another Qt plugin, or any .so): a NeuroLoupe plugin of another
+    // interface generation still shows up, as failed, so its author learns why.
+    const QString iid = meta.value("IID").toString();
+    if (!iid.startsWith("org.neuroloupe.")) return;
+    descriptor.id = canonical.stem().string();
+    descriptor.failure = "built for plugin interface " + iid.toStdString() + ", this app provides " +
+                         NEUROLOUPE_PLUGIN_IID;
+    plugins_.push_back(std::move(descriptor));
+    loaders_.push_back(std::move(loader));
+    return;
+  }
+  const QByteArray manifestText =
+      QJsonDocument(meta.value("MetaData").toObject()).toJson(QJsonDocument::Compact);
+  try {
+    const auto manifest = nlohmann::json::parse(manifestText.toStdString());
+    auto parsed = PluginDescriptor::fromManifest(manifest);
+    parsed.library = canonical;
+    descriptor = std::move(parsed);
+  } catch (const std::exception& error) {
+    descriptor.id = canonical.stem().string();
+    descriptor.failure = std::string("invalid manifest: ") + error.what();
+  }
+  if (descriptor.failure.empty() && descriptor.apiVersion != kPluginApiVersion)
+    descriptor.failure = "plugin API version " + std::to_string(descriptor.apiVersion) +
+                         " does not match this app's version " + std::to_string(kPluginApiVersion);
+  if (descriptor.failure.empty() && find(descriptor.id) != nullptr)
+    descriptor.failure = "another plugin with id '" + descriptor.id + "' was loaded first";
+
+  // 2. Load it and make one instance, so broken libraries fail now.
+  if (descriptor.failure.empty()) {
+    try {
+      if (!loader->load()) {
+        descriptor.failure = "cannot load library: " + loader->errorString().toStdString();
+      } else {
+        QObject* instance = loader->instance();
+        auto* factory = qobject_cast<PluginFactory*>(instance);
+        if (factory == nullptr) {
+          descriptor.failure = "library does not implement the NeuroLoupe plugin interface";
+        } else if (factory->apiVersion() != kPluginApiVersion) {
+          descriptor.failure = "library was compiled against plugin API " +
+                               std::to_string(factory->apiVersion()) + ", this app provides " +
+                               std::to_string(kPluginApiVersion);
+        } else {
+          auto probe = factory->create();
+          if (!probe) descriptor.failure = "plugin factory returned nothing";
+          else if (probe->id() != descriptor.id)
+            descriptor.failure = "library says its id is '" + probe->id() + "' but its manifest says '" +
+                                 descriptor.id + "'";
+          else descriptor.loaded = true;
+        }
+      }
+    } catch (const std::exception& error) {
+      descriptor.failure = std::string("plugin threw while starting: ") + error.what();
+    } catch (...) {
+      descriptor.failure = "plugin threw a non-standard exception while starting";
+    }
+  }
+  plugins_.push_back(std::move(descriptor));
+  loaders_.push_back(std::move(loader));
+}
+
+const PluginDescriptor* PluginManager::find(const std::string& id) const {
+  for (const auto& p : plugins_)
+    if (p.id == id && (p.loaded || p.failure.empty())) return &p;
+  for (const auto& p : plugins_)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+std::unique_ptr<AnalysisPlugin> PluginManager::create(const std::string& id) const {
+  for (std::size_t i = 0; i < plugins_.size(); ++i) {
+    if (plugins_[i].id != id || !plugins_[i].loaded) continue;
+    auto* factory = qobject_cast<PluginFactory*>(loaders_[i]->instance());
+    if (factory == nullptr) throw PluginError("plugin '" + id + "' is no longer available");
+    try {
+      auto plugin = factory->create();
+      if (!plugin) throw PluginError("plugin '" + id + "' factory returned nothing");
+      return plugin;
+    } catch (const PluginError&) {
+      throw;
+    } catch (const std::exception& error) {
+      throw PluginError("plugin '" + id + "' failed to start: " + error.what());
+    }
+  }
+  const PluginDescriptor* d = find(id);
+  if (d != nullptr) throw PluginError("plugin '" + id + "' is not usable: " + d->failure);
+  throw PluginError("no plugin '" + id + "'");
+}
+
+}  // namespace nl::plugins

@@ -1,0 +1,61 @@
+#pragma once
+// Runs one plugin on validated inputs: the one code path shared by GUI jobs,
+// the CLI and (later) an isolated child process. Checks inputs against the
+// manifest, stamps provenance, checks outputs, and turns every failure into a
+// RunError with a message a user can read.
+#include <atomic>
+#include <functional>
+#include <string>
+
+#include "plugins/PluginManager.h"
+
+namespace nl::plugins {
+
+class RunError : public std::runtime_error {
+ public:
+  RunError(std::string message, bool cancelled = false)
+      : std::runtime_error(std::move(message)), cancelled_(cancelled) {}
+  bool cancelled() const { return cancelled_; }
+
+ private:
+  bool cancelled_;
+};
+
+struct RunRequest {
+  std::string pluginId;
+  Inputs inputs;
+  ParameterSet parameters;
+  std::string appVersion;
+};
+
+struct RunResult {
+  Outputs outputs;
+  io::Provenance provenance;
+};
+
+// Thread-safe progress state a GUI polls or a CLI prints.
+class ProgressReporter {
+ public:
+  using Callback = std::function<void(double fraction, const std::string& message)>;
+  explicit ProgressReporter(Callback callback = {}) : callback_(std::move(callback)) {}
+  void cancel() { cancelled_ = true; }
+  bool cancelled() const { return cancelled_; }
+  void report(double fraction, const std::string& message) const {
+    if (callback_) callback_(fraction, message);
+  }
+
+ private:
+  Callback callback_;
+  std::atomic<bool> cancelled_{false};
+};
+
+// Validates, runs and checks. Throws RunError (cancelled() tells a cancel
+// apart from a failure).
+RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
+                    ProgressReporter& progress);
+
+// Checks that every required input is present and of an accepted kind and
+// that no unknown input is given; throws RunError.
+void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs);
+
+}  // namespace nl::plugins

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every build, test and packaging dependency of NeuroLoupe by Debian 12
+# package name. A no-op (no apt-get at all) when everything is already present.
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config git dpkg-dev file
+  # Qt 6
+  qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-svg-dev libqt6opengl6-dev
+  qt6-qpa-plugins libxkbcommon-dev libgl-dev libgl1-mesa-dri libglx-mesa0
+  # VTK 9.1 (rendering core only; its Qt 5 module is not used)
+  libvtk9-dev
+  # science and I/O
+  libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libtbb-dev
+  zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libnifti2-dev libgiftiio-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+echo "install-deps: installing ${#missing[@]} packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
