@@ -15,7 +15,7 @@ void Selection::select(DatasetId dataset, std::vector<std::int64_t> indices,
   if (dataset == dataset_ && indices == indices_) return;
   dataset_ = dataset;
   indices_ = std::move(indices);
-  changed.emit(origin);
+  changed.notify(origin);
 }
 
 void Selection::clear(const std::string& origin) { select(kNoDataset, {}, origin); }
@@ -23,7 +23,7 @@ void Selection::clear(const std::string& origin) { select(kNoDataset, {}, origin
 void Selection::setTimeCursor(double seconds, const std::string& origin) {
   if (seconds == timeCursor_ || (std::isnan(seconds) && std::isnan(timeCursor_))) return;
   timeCursor_ = seconds;
-  timeCursorMoved.emit(seconds, origin);
+  timeCursorMoved.notify(seconds, origin);
 }
 
 }  // namespace nl::io

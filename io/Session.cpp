@@ -9,7 +9,7 @@ DatasetId Session::add(DatasetPtr dataset) {
   if (!dataset) throw std::invalid_argument("Session::add: null dataset");
   const DatasetId id = ++lastId_;
   entries_.push_back({id, std::move(dataset)});
-  datasetAdded.emit(id);
+  datasetAdded.notify(id);
   return id;
 }
 
@@ -19,7 +19,7 @@ bool Session::remove(DatasetId id) {
   if (it == entries_.end()) return false;
   entries_.erase(it);
   if (selection_.dataset() == id) selection_.clear("session");
-  datasetRemoved.emit(id);
+  datasetRemoved.notify(id);
   return true;
 }
 

@@ -22,7 +22,7 @@ class Signal {
   void disconnect(ConnectionId id) {
     std::erase_if(slots_, [id](const auto& entry) { return entry.first == id; });
   }
-  void emit(Args... args) const {
+  void notify(Args... args) const {
     // Copy so a slot may disconnect itself (or others) while we iterate.
     const auto snapshot = slots_;
     for (const auto& [id, slot] : snapshot) slot(args...);

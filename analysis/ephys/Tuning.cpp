@@ -1,0 +1,50 @@
+#include "analysis/ephys/Tuning.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <stdexcept>
+
+namespace nl::analysis::ephys {
+
+std::size_t countInWindow(std::span<const double> spikes, double start, double stop) {
+  const auto first = std::lower_bound(spikes.begin(), spikes.end(), start);
+  const auto last = std::lower_bound(first, spikes.end(), stop);
+  return static_cast<std::size_t>(last - first);
+}
+
+std::size_t TuningCurve::preferredIndex() const {
+  if (meanRateHz.empty()) throw std::logic_error("empty tuning curve");
+  return static_cast<std::size_t>(std::max_element(meanRateHz.begin(), meanRateHz.end()) - meanRateHz.begin());
+}
+
+TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> eventTimes,
+                        std::span<const double> condition, double windowStart, double windowStop) {
+  if (eventTimes.size() != condition.size()) throw std::invalid_argument("one condition value per event needed");
+  if (!(windowStop > windowStart)) throw std::invalid_argument("the window must have positive length");
+  const double length = windowStop - windowStart;
+  std::map<double, std::vector<double>> rates;
+  for (std::size_t i = 0; i < eventTimes.size(); ++i) {
+    if (std::isnan(condition[i]) || std::isnan(eventTimes[i])) continue;
+    const double onset = eventTimes[i];
+    rates[condition[i]].push_back(
+        static_cast<double>(countInWindow(spikes, onset + windowStart, onset + windowStop)) / length);
+  }
+  TuningCurve curve;
+  for (const auto& [value, samples] : rates) {
+    double mean = 0;
+    for (double r : samples) mean += r;
+    mean /= static_cast<double>(samples.size());
+    double ss = 0;
+    for (double r : samples) ss += (r - mean) * (r - mean);
+    const double n = static_cast<double>(samples.size());
+    const double sem = samples.size() > 1 ? std::sqrt(ss / (n - 1)) / std::sqrt(n) : 0.0;
+    curve.conditions.push_back(value);
+    curve.meanRateHz.push_back(mean);
+    curve.semHz.push_back(sem);
+    curve.trials.push_back(samples.size());
+  }
+  return curve;
+}
+
+}  // namespace nl::analysis::ephys

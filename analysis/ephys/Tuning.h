@@ -1,0 +1,24 @@
+#pragma once
+// Event-aligned spike statistics: per-trial rates in a window after each
+// event, grouped by a stimulus parameter (a tuning curve), and PSTHs.
+#include <span>
+#include <vector>
+
+namespace nl::analysis::ephys {
+
+// Number of spikes in [start, stop) of sorted `spikes`.
+std::size_t countInWindow(std::span<const double> spikes, double start, double stop);
+
+struct TuningCurve {
+  std::vector<double> conditions;  // sorted distinct values of the grouping column
+  std::vector<double> meanRateHz, semHz;
+  std::vector<std::size_t> trials;  // per condition
+  std::size_t preferredIndex() const;  // condition with the highest mean rate
+};
+
+// Rate in [event + windowStart, event + windowStop) for every event, grouped by
+// `condition` (same length as `eventTimes`; NaN conditions are skipped).
+TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> eventTimes,
+                        std::span<const double> condition, double windowStart, double windowStop);
+
+}  // namespace nl::analysis::ephys

@@ -1,0 +1,547 @@
+#include "app/gui/MainWindow.h"
+
+#include <vtkVersion.h>
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTextStream>
+#include <QUrl>
+#include <nlohmann/json.hpp>
+
+#include "analysis/simulation/DemoRecording.h"
+#include "app/common/BuildInfo.h"
+#include "io/ReaderRegistry.h"
+#include "io/SessionFile.h"
+#include "plugins/Job.h"
+#include "widgets/AnalysisPanel.h"
+#include "widgets/DataBrowser.h"
+#include "widgets/JobsPanel.h"
+#include "widgets/Screenshot.h"
+#include "widgets/TableView.h"
+#include "widgets/VtkView.h"
+#include "widgets/charts/LineChart.h"
+#include "widgets/charts/RasterWidget.h"
+#include "widgets/charts/TuningView.h"
+#include "widgets/scene/ProbeScene.h"
+
+namespace nl::app {
+
+namespace {
+constexpr int kMaxRecent = 10;
+const char* kViewType = "nl_view_type";
+const char* kViewDatasets = "nl_view_datasets";
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setWindowIcon(QIcon(":/neuroloupe/icons/neuroloupe.svg"));
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+  plugins_.discover(plugins::PluginManager::defaultSearchPaths());
+
+  tabs_ = new QTabWidget();
+  tabs_->setDocumentMode(true);
+  tabs_->setTabsClosable(true);
+  tabs_->setMovable(true);
+  connect(tabs_, &QTabWidget::tabCloseRequested, this, [this](int index) {
+    QWidget* page = tabs_->widget(index);
+    tabs_->removeTab(index);
+    page->deleteLater();
+  });
+  setCentralWidget(tabs_);
+
+  browser_ = new widgets::DataBrowser(session_);
+  auto* browserDock = new QDockWidget(tr("Data"), this);
+  browserDock->setObjectName("DataDock");
+  browserDock->setWidget(browser_);
+  addDockWidget(Qt::LeftDockWidgetArea, browserDock);
+  connect(browser_, &widgets::DataBrowser::openRequested, this, &MainWindow::openView);
+  connect(browser_, &widgets::DataBrowser::removeRequested, this, [this](io::DatasetId id) {
+    // Views showing the dataset go with it.
+    for (int i = tabs_->count() - 1; i >= 0; --i) {
+      const auto ids = tabs_->widget(i)->property(kViewDatasets).toList();
+      for (const auto& v : ids)
+        if (v.toULongLong() == id) {
+          QWidget* page = tabs_->widget(i);
+          tabs_->removeTab(i);
+          page->deleteLater();
+          break;
+        }
+    }
+    session_.remove(id);
+  });
+  connect(browser_, &QTreeWidget::currentItemChanged, this, [this] {
+    if (analysis_) analysis_->offerInput(browser_->currentDataset());
+  });
+
+  analysis_ = new widgets::AnalysisPanel(session_, plugins_);
+  auto* analysisDock = new QDockWidget(tr("Analysis"), this);
+  analysisDock->setObjectName("AnalysisDock");
+  analysisDock->setWidget(analysis_);
+  addDockWidget(Qt::RightDockWidgetArea, analysisDock);
+  connect(analysis_, &widgets::AnalysisPanel::runRequested, this, &MainWindow::runAnalysis);
+
+  jobs_ = new widgets::JobsPanel();
+  auto* jobsDock = new QDockWidget(tr("Jobs"), this);
+  jobsDock->setObjectName("JobsDock");
+  jobsDock->setWidget(jobs_);
+  addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
+  for (const auto& p : plugins_.plugins())
+    if (!p.loaded) jobs_->log(tr("plugin %1 not loaded: %2").arg(QString::fromStdString(p.id), QString::fromStdString(p.failure)));
+
+  selectionLabel_ = new QLabel();
+  statusBar()->addPermanentWidget(selectionLabel_);
+  selectionConnection_ = session_.selection().changed.connect([this](const std::string&) {
+    const auto& s = session_.selection();
+    const auto dataset = session_.find(s.dataset());
+    if (!dataset || s.indices().empty()) {
+      selectionLabel_->setText(tr("nothing selected"));
+      return;
+    }
+    QStringList items;
+    for (std::size_t i = 0; i < s.indices().size() && i < 6; ++i) items << QString::number(s.indices()[i]);
+    if (s.indices().size() > 6) items << QString::fromUtf8("…");
+    selectionLabel_->setText(tr("%1: %2").arg(QString::fromStdString(dataset->name()), items.join(", ")));
+  });
+
+  createActions();
+  QSettings settings;
+  restoreGeometry(settings.value("window/geometry").toByteArray());
+  restoreState(settings.value("window/state").toByteArray());
+  if (settings.value("window/geometry").isNull()) {
+    resize(1400, 880);
+    resizeDocks({browserDock, analysisDock}, {300, 300}, Qt::Horizontal);
+    resizeDocks({jobsDock}, {130}, Qt::Vertical);
+  }
+  updateTitle();
+  statusBar()->showMessage(tr("Ready — open a file (Ctrl+O), drop one here, or run with --demo"));
+}
+
+MainWindow::~MainWindow() { session_.selection().changed.disconnect(selectionConnection_); }
+
+void MainWindow::createActions() {
+  QMenu* file = menuBar()->addMenu(tr("&File"));
+  file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
+    const QStringList paths = QFileDialog::getOpenFileNames(
+        this, tr("Open data"), QSettings().value("paths/lastOpenDir").toString(),
+        tr("Neuroscience data (*.h5 *.hdf5 *.hdf *.nwb *.npy *.csv *.tsv *.txt);;All files (*)"));
+    if (!paths.isEmpty()) {
+      QSettings().setValue("paths/lastOpenDir", QFileInfo(paths.front()).absolutePath());
+      openFiles(paths);
+    }
+  });
+  recentMenu_ = file->addMenu(tr("Open &Recent"));
+  rebuildRecentMenu();
+  file->addAction(tr("Open &Demo"), this, &MainWindow::openDemo);
+  file->addSeparator();
+  file->addAction(tr("Open &Session…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("NeuroLoupe session (*.nlsession *.h5)"));
+    if (!path.isEmpty()) loadSession(path);
+  });
+  file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this] {
+    QString path = sessionPath_;
+    if (path.isEmpty())
+      path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession", tr("NeuroLoupe session (*.nlsession)"));
+    if (!path.isEmpty()) saveSession(path);
+  });
+  file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, [this] {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Save session as"), "session.nlsession", tr("NeuroLoupe session (*.nlsession)"));
+    if (!path.isEmpty()) saveSession(path);
+  });
+  file->addSeparator();
+  file->addAction(tr("&Export View…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportCurrentView);
+  file->addSeparator();
+  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* view = menuBar()->addMenu(tr("&View"));
+  const std::pair<const char*, widgets::VtkView::StandardView> standard[] = {
+      {"Lateral", widgets::VtkView::StandardView::Lateral},   {"Medial", widgets::VtkView::StandardView::Medial},
+      {"Dorsal", widgets::VtkView::StandardView::Dorsal},     {"Ventral", widgets::VtkView::StandardView::Ventral},
+      {"Anterior", widgets::VtkView::StandardView::Anterior}, {"Posterior", widgets::VtkView::StandardView::Posterior}};
+  int key = Qt::Key_1;
+  for (const auto& [name, which] : standard) {
+    view->addAction(tr("3D: %1").arg(tr(name)), QKeySequence(Qt::CTRL | key++), this, [this, which = which] {
+      if (QWidget* page = tabs_->currentWidget())
+        for (auto* v : page->findChildren<widgets::VtkView*>()) v->setStandardView(which);
+    });
+  }
+  view->addAction(tr("3D: Reset Camera"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] {
+    if (QWidget* page = tabs_->currentWidget())
+      for (auto* v : page->findChildren<widgets::VtkView*>()) v->resetCamera();
+  });
+  view->addSeparator();
+  auto* order = view->addMenu(tr("Raster Order"));
+  const std::pair<const char*, widgets::RasterWidget::Order> orders[] = {
+      {"By Depth", widgets::RasterWidget::Order::Depth}, {"By Area", widgets::RasterWidget::Order::Area},
+      {"By Firing Rate", widgets::RasterWidget::Order::FiringRate}, {"By Unit Id", widgets::RasterWidget::Order::Id}};
+  for (const auto& [name, which] : orders)
+    order->addAction(tr(name), this, [this, which = which] {
+      if (QWidget* page = tabs_->currentWidget())
+        for (auto* r : page->findChildren<widgets::RasterWidget*>()) r->setOrder(which);
+    });
+  view->addSeparator();
+  for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
+
+  QMenu* analysisMenu = menuBar()->addMenu(tr("&Analysis"));
+  analysisMenu->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), analysis_, &widgets::AnalysisPanel::run);
+  for (const auto& p : plugins_.plugins()) {
+    if (!p.loaded) continue;
+    analysisMenu->addAction(QString::fromStdString(p.name), this, [this, id = p.id] {
+      analysis_->selectPlugin(QString::fromStdString(id));
+      if (auto* dock = findChild<QDockWidget*>("AnalysisDock")) dock->raise(), dock->show();
+    });
+  }
+
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About NeuroLoupe"), this, [this] {
+    QMessageBox::about(this, tr("About NeuroLoupe"),
+                       tr("<h3>NeuroLoupe %1</h3><p>A workbench for neuroscience data: recordings, volumes, "
+                          "surfaces and the analyses that connect them.</p><p>%2, VTK %3</p>")
+                           .arg(QString::fromStdString(appVersion()), QString::fromStdString(libraryVersions()),
+                                vtkVersion::GetVTKVersion()));
+  });
+}
+
+void MainWindow::report(const QString& title, const QString& message) {
+  jobs_->log(title + ": " + message);
+  statusBar()->showMessage(title + ": " + message, 10000);
+  if (interactive_) {
+    auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();  // not exec(): never block the event loop
+  }
+}
+
+int MainWindow::openFiles(const QStringList& paths) {
+  int opened = 0;
+  for (const QString& path : paths) {
+    const auto spec = io::parsePathSpec(path.toStdString());
+    try {
+      const auto contents = io::ReaderRegistry::builtin().open(spec);
+      io::DatasetId first = io::kNoDataset;
+      for (const auto& dataset : contents.datasets) {
+        const auto id = session_.add(dataset);
+        if (first == io::kNoDataset) first = id;
+        ++opened;
+      }
+      jobs_->log(tr("opened %1 (%2, %3 datasets)")
+                     .arg(path, QString::fromStdString(contents.readerName))
+                     .arg(contents.datasets.size()));
+      addRecent(QFileInfo(QString::fromStdString(spec.path.string())).absoluteFilePath());
+      if (contents.datasets.size() == 1) openView(first);
+    } catch (const io::FileError& error) {
+      report(tr("Cannot open file"), QString::fromStdString(error.what()));
+    } catch (const std::exception& error) {
+      report(tr("Cannot open file"), path + ": " + QString::fromStdString(error.what()));
+    }
+  }
+  return opened;
+}
+
+void MainWindow::openDemo() {
+  QFile specFile(":/neuroloupe/demo/demo_recording.json");
+  if (!specFile.open(QIODevice::ReadOnly)) {
+    report(tr("Demo"), tr("the embedded demo data are missing from this build"));
+    return;
+  }
+  const auto spec = analysis::simulation::DemoRecordingSpec::fromJson(specFile.readAll().toStdString());
+  const auto demo = analysis::simulation::simulateDemoRecording(spec);
+  const auto recording = session_.add(demo.spikes);
+  const auto stimulus = session_.add(demo.stimulus);
+  session_.add(demo.electrodes);
+  openRecordingView(recording, stimulus);
+  // Start with the most strongly tuned visual unit selected: the views show
+  // the links at once.
+  const auto* location = demo.spikes->units()->column("location");
+  const auto* rate = demo.spikes->units()->numericColumn("firing_rate");
+  std::int64_t best = -1;
+  for (std::size_t u = 0; u < demo.spikes->unitCount(); ++u)
+    if (location->cellText(u) == "VISp" && (best < 0 || (*rate)[u] > (*rate)[static_cast<std::size_t>(best)]))
+      best = static_cast<std::int64_t>(u);
+  if (best >= 0) session_.selection().select(recording, {best}, "demo");
+  session_.selection().setTimeCursor(spec.spontaneousS + 1.0, "demo");
+  jobs_->log(tr("demo: %1 units, %2 spikes, %3 stimulus presentations (simulated, seed %4)")
+                 .arg(demo.spikes->unitCount())
+                 .arg(demo.spikes->spikeCount())
+                 .arg(demo.stimulus->rowCount())
+                 .arg(spec.seed));
+}
+
+void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimulus) {
+  const auto spikes = std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording));
+  if (!spikes) return;
+  auto* page = new QSplitter(Qt::Horizontal);
+  page->setProperty(kViewType, "recording");
+  page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(recording), QVariant::fromValue<qulonglong>(stimulus)});
+  if (spikes->electrodes()) {
+    auto* view3d = new widgets::VtkView();
+    view3d->setObjectName("probe3d");
+    new widgets::ProbeScene(view3d, session_, recording, view3d);
+    page->addWidget(view3d);
+  }
+  auto* right = new QSplitter(Qt::Vertical);
+  auto* raster = new widgets::RasterWidget(session_, recording, stimulus);
+  raster->setObjectName("raster");
+  right->addWidget(raster);
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(stimulus));
+  if (table) {
+    // Tune against the first numeric stimulus parameter that varies.
+    QString parameter;
+    for (const auto& column : table->columns()) {
+      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" || column.name == "id") continue;
+      const auto [lo, hi] = std::minmax_element(column.numbers().begin(), column.numbers().end());
+      if (lo != column.numbers().end() && *lo != *hi) {
+        parameter = QString::fromStdString(column.name);
+        break;
+      }
+    }
+    if (!parameter.isEmpty()) {
+      auto* tuning = new widgets::TuningView(session_, recording, stimulus, parameter);
+      tuning->setObjectName("tuning");
+      right->addWidget(tuning);
+    }
+  }
+  right->setStretchFactor(0, 3);
+  right->setStretchFactor(1, 2);
+  page->addWidget(right);
+  page->setStretchFactor(0, 2);
+  page->setStretchFactor(1, 3);
+  const int index = tabs_->addTab(page, QString::fromStdString(spikes->name()));
+  tabs_->setCurrentIndex(index);
+}
+
+void MainWindow::openView(io::DatasetId id) {
+  const auto dataset = session_.find(id);
+  if (!dataset) return;
+  if (dataset->kind() == io::DatasetKind::SpikeRecording) {
+    // Pair it with an intervals table of the session, if any.
+    io::DatasetId stimulus = io::kNoDataset;
+    for (const auto& entry : session_.entries())
+      if (const auto t = std::dynamic_pointer_cast<const io::TableDataset>(entry.dataset);
+          t && t->numericColumn("start_time") && t->numericColumn("stop_time"))
+        stimulus = entry.id;
+    openRecordingView(id, stimulus);
+    return;
+  }
+  auto* view = new widgets::TableView(session_, id);
+  view->setProperty(kViewType, "table");
+  view->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+  tabs_->setCurrentIndex(tabs_->addTab(view, QString::fromStdString(dataset->name())));
+}
+
+void MainWindow::runAnalysis(const plugins::RunRequest& original) {
+  plugins::RunRequest request = original;
+  request.appVersion = appVersion();
+  auto* job = new plugins::Job(plugins_, request, this);
+  const auto* descriptor = plugins_.find(request.pluginId);
+  const QString title = QString::fromStdString(descriptor ? descriptor->name : request.pluginId);
+  jobs_->addJob(job, title);
+  if (auto* dock = findChild<QDockWidget*>("JobsDock")) dock->show();
+  connect(job, &plugins::Job::finished, this, [this, job, title](plugins::Job::State state) {
+    if (state == plugins::Job::State::Succeeded) {
+      io::DatasetId last = io::kNoDataset;
+      for (const auto& output : job->result().outputs) last = session_.add(output.dataset);
+      if (last != io::kNoDataset) openView(last);
+      statusBar()->showMessage(tr("%1 finished").arg(title), 5000);
+    } else if (state == plugins::Job::State::Failed) {
+      report(tr("Analysis failed"), job->errorMessage());
+    }
+    job->deleteLater();
+  });
+  job->start();
+}
+
+bool MainWindow::saveSession(const QString& path) {
+  session_.setViewLayoutJson(layoutJson());
+  try {
+    io::SessionSaveOptions options;
+    options.appVersion = appVersion();
+    io::saveSession(session_, path.toStdString(), options);
+  } catch (const io::FileError& error) {
+    report(tr("Cannot save session"), QString::fromStdString(error.what()));
+    return false;
+  }
+  sessionPath_ = path;
+  addRecent(QFileInfo(path).absoluteFilePath());
+  updateTitle();
+  statusBar()->showMessage(tr("session saved to %1").arg(path), 5000);
+  jobs_->log(tr("session saved to %1").arg(path));
+  return true;
+}
+
+bool MainWindow::loadSession(const QString& path) {
+  io::SessionLoadReport report;
+  // Close views before the datasets they show go away.
+  while (tabs_->count() > 0) {
+    QWidget* page = tabs_->widget(0);
+    tabs_->removeTab(0);
+    delete page;
+  }
+  try {
+    report = io::loadSession(session_, path.toStdString());
+  } catch (const io::FileError& error) {
+    this->report(tr("Cannot open session"), QString::fromStdString(error.what()));
+    return false;
+  }
+  sessionPath_ = path;
+  addRecent(QFileInfo(path).absoluteFilePath());
+  for (const auto& notice : report.notices) jobs_->log(tr("session: %1").arg(QString::fromStdString(notice)));
+  if (!report.notices.empty())
+    this->report(tr("Session opened with problems"),
+                 QString::fromStdString(report.notices.front()) +
+                     (report.notices.size() > 1 ? tr(" (and %1 more, see the log)").arg(report.notices.size() - 1) : QString()));
+  restoreLayout(session_.viewLayoutJson());
+  updateTitle();
+  return true;
+}
+
+std::string MainWindow::layoutJson() const {
+  // Views refer to datasets by their position in the session, which is what
+  // survives a save and reload.
+  auto position = [this](io::DatasetId id) -> int {
+    for (std::size_t i = 0; i < session_.entries().size(); ++i)
+      if (session_.entries()[i].id == id) return static_cast<int>(i);
+    return -1;
+  };
+  nlohmann::json tabs = nlohmann::json::array();
+  for (int i = 0; i < tabs_->count(); ++i) {
+    QWidget* page = tabs_->widget(i);
+    nlohmann::json tab{{"type", page->property(kViewType).toString().toStdString()}};
+    auto& datasets = tab["datasets"] = nlohmann::json::array();
+    for (const auto& v : page->property(kViewDatasets).toList()) datasets.push_back(position(v.toULongLong()));
+    if (auto* splitter = qobject_cast<QSplitter*>(page)) tab["splitter"] = splitter->saveState().toBase64().toStdString();
+    if (auto* raster = page->findChild<widgets::RasterWidget*>()) {
+      const auto [t0, t1] = raster->timeWindow();
+      tab["time_window"] = {t0, t1};
+      tab["raster_order"] = static_cast<int>(raster->order());
+    }
+    tabs.push_back(tab);
+  }
+  return nlohmann::json{{"tabs", tabs}, {"current", tabs_->currentIndex()}}.dump();
+}
+
+void MainWindow::restoreLayout(const std::string& text) {
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded() || !json.is_object() || !json.contains("tabs")) return;
+  auto idAt = [this](int position) -> io::DatasetId {
+    if (position < 0 || static_cast<std::size_t>(position) >= session_.entries().size()) return io::kNoDataset;
+    return session_.entries()[static_cast<std::size_t>(position)].id;
+  };
+  for (const auto& tab : json["tabs"]) {
+    const std::string type = tab.value("type", "");
+    std::vector<io::DatasetId> ids;
+    for (const auto& p : tab.value("datasets", nlohmann::json::array())) ids.push_back(idAt(p.get<int>()));
+    if (ids.empty() || ids.front() == io::kNoDataset) continue;  // its data did not come back
+    if (type == "recording") openRecordingView(ids[0], ids.size() > 1 ? ids[1] : io::kNoDataset);
+    else openView(ids[0]);
+    QWidget* page = tabs_->widget(tabs_->count() - 1);
+    if (auto* splitter = qobject_cast<QSplitter*>(page); splitter && tab.contains("splitter"))
+      splitter->restoreState(QByteArray::fromBase64(QByteArray::fromStdString(tab["splitter"].get<std::string>())));
+    if (auto* raster = page->findChild<widgets::RasterWidget*>()) {
+      if (tab.contains("raster_order")) raster->setOrder(static_cast<widgets::RasterWidget::Order>(tab["raster_order"].get<int>()));
+      if (tab.contains("time_window")) raster->setTimeWindow(tab["time_window"][0].get<double>(), tab["time_window"][1].get<double>());
+    }
+  }
+  tabs_->setCurrentIndex(std::clamp(json.value("current", 0), 0, std::max(0, tabs_->count() - 1)));
+}
+
+void MainWindow::exportCurrentView() {
+  QWidget* page = tabs_->currentWidget();
+  if (!page) {
+    report(tr("Export"), tr("there is no view to export"));
+    return;
+  }
+  auto* chart = page->findChild<widgets::LineChart*>();
+  auto* table = qobject_cast<widgets::TableView*>(page);
+  QString filters = tr("PNG image (*.png)");
+  if (chart) filters += tr(";;SVG of the chart (*.svg);;CSV of the chart data (*.csv)");
+  if (table) filters += tr(";;CSV table (*.csv)");
+  QString selected;
+  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), tabs_->tabText(tabs_->currentIndex()) + ".png",
+                                                    filters, &selected);
+  if (path.isEmpty()) return;
+  bool ok = false;
+  if (path.endsWith(".svg", Qt::CaseInsensitive) && chart) {
+    ok = chart->exportSvg(path);
+  } else if (path.endsWith(".csv", Qt::CaseInsensitive) && (chart || table)) {
+    QFile file(path);
+    if (file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
+      QTextStream(&file) << (table ? table->toCsv() : chart->toCsv());
+      ok = file.error() == QFile::NoError;
+    }
+  } else {
+    ok = widgets::composeWindowImage(page).save(path);
+  }
+  if (ok) statusBar()->showMessage(tr("exported %1").arg(path), 5000);
+  else report(tr("Export failed"), tr("could not write %1").arg(path));
+}
+
+void MainWindow::addRecent(const QString& path) {
+  QSettings settings;
+  QStringList recent = settings.value("recentFiles").toStringList();
+  recent.removeAll(path);
+  recent.prepend(path);
+  while (recent.size() > kMaxRecent) recent.removeLast();
+  settings.setValue("recentFiles", recent);
+  rebuildRecentMenu();
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = QSettings().value("recentFiles").toStringList();
+  for (const QString& path : recent) {
+    recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
+      if (path.endsWith(".nlsession")) loadSession(path);
+      else openFiles({path});
+    })->setToolTip(path);
+  }
+  recentMenu_->setEnabled(!recent.isEmpty());
+}
+
+void MainWindow::updateTitle() {
+  setWindowTitle(sessionPath_.isEmpty() ? tr("NeuroLoupe") : tr("%1 — NeuroLoupe").arg(QFileInfo(sessionPath_).fileName()));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (jobs_->runningJobs() > 0 && interactive_) {
+    const auto answer = QMessageBox::question(this, tr("Jobs are running"),
+                                              tr("%1 analysis job(s) are still running. Cancel them and quit?").arg(jobs_->runningJobs()));
+    if (answer != QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+  }
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  QStringList paths, sessions;
+  for (const QUrl& url : event->mimeData()->urls())
+    if (url.isLocalFile()) (url.toLocalFile().endsWith(".nlsession") ? sessions : paths) << url.toLocalFile();
+  if (!sessions.isEmpty()) loadSession(sessions.front());
+  if (!paths.isEmpty()) openFiles(paths);
+  event->acceptProposedAction();
+}
+
+}  // namespace nl::app

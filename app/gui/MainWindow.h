@@ -1,0 +1,76 @@
+#pragma once
+// The main window: wiring of the session, the data browser, the views, the
+// analysis panel and the jobs. No science and no file format lives here.
+#include <QMainWindow>
+#include <QStringList>
+#include <memory>
+
+#include "io/Session.h"
+#include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
+
+class QTabWidget;
+class QLabel;
+class QMenu;
+
+namespace nl::widgets {
+class DataBrowser;
+class AnalysisPanel;
+class JobsPanel;
+}  // namespace nl::widgets
+
+namespace nl::app {
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  io::Session& session() { return session_; }
+  plugins::PluginManager& plugins() { return plugins_; }
+  QTabWidget* viewTabs() const { return tabs_; }
+  widgets::JobsPanel* jobsPanel() const { return jobs_; }
+  widgets::AnalysisPanel* analysisPanel() const { return analysis_; }
+  // When false, errors go to the log and status bar instead of dialogs
+  // (screenshots, tests).
+  void setInteractive(bool interactive) { interactive_ = interactive; }
+
+  // Returns the number of datasets opened; errors are reported, not thrown.
+  int openFiles(const QStringList& paths);
+  void openDemo();
+  bool saveSession(const QString& path);
+  bool loadSession(const QString& path);
+  void openView(io::DatasetId id);
+  void runAnalysis(const plugins::RunRequest& request);
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void createActions();
+  void report(const QString& title, const QString& message);
+  void addRecent(const QString& path);
+  void rebuildRecentMenu();
+  void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
+  void exportCurrentView();
+  std::string layoutJson() const;
+  void restoreLayout(const std::string& json);
+  void updateTitle();
+
+  io::Session session_;
+  plugins::PluginManager plugins_;
+  QTabWidget* tabs_ = nullptr;
+  widgets::DataBrowser* browser_ = nullptr;
+  widgets::AnalysisPanel* analysis_ = nullptr;
+  widgets::JobsPanel* jobs_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QLabel* selectionLabel_ = nullptr;
+  QString sessionPath_;
+  bool interactive_ = true;
+  io::Signal<const std::string&>::ConnectionId selectionConnection_ = 0;
+};
+
+}  // namespace nl::app

@@ -1,0 +1,85 @@
+// neuroloupe: the desktop application.
+//   neuroloupe [FILES…] [--demo] [--session FILE] [--screenshot OUT.png] [--quit-after MS]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QSurfaceFormat>
+#include <QTimer>
+#include <cstdio>
+
+#include "app/common/BuildInfo.h"
+#include "app/gui/MainWindow.h"
+#include "widgets/Screenshot.h"
+#include "widgets/VtkView.h"
+
+int main(int argc, char** argv) {
+  QElapsedTimer sinceLaunch;
+  sinceLaunch.start();
+  QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
+  QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("NeuroLoupe");
+  QApplication::setApplicationName("NeuroLoupe");
+  QApplication::setApplicationVersion(QString::fromStdString(nl::app::appVersion()));
+  QApplication::setDesktopFileName("org.neuroloupe.NeuroLoupe");
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("NeuroLoupe: open neuroscience data, run analyses, explore linked views.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument("files", "Data files to open (FILE or FILE::INTERNAL/PATH).", "[FILES…]");
+  const QCommandLineOption demo("demo", "Open the embedded demo session.");
+  const QCommandLineOption session("session", "Open a saved session.", "FILE");
+  const QCommandLineOption screenshot("screenshot", "Write a PNG of the whole window, then quit.", "OUT.png");
+  const QCommandLineOption quitAfter("quit-after", "Quit after this many milliseconds.", "MS");
+  parser.addOptions({demo, session, screenshot, quitAfter});
+  parser.process(app);
+
+  bool ok = true;
+  const int quitAfterMs = parser.isSet(quitAfter) ? parser.value(quitAfter).toInt(&ok) : -1;
+  if (!ok || (parser.isSet(quitAfter) && quitAfterMs < 0)) {
+    std::fprintf(stderr, "neuroloupe: --quit-after needs a number of milliseconds\n");
+    return 2;
+  }
+
+  nl::app::MainWindow window;
+  const bool headless = parser.isSet(screenshot) || parser.isSet(quitAfter);
+  window.setInteractive(!headless);
+  window.show();
+  if (parser.isSet(session)) window.loadSession(parser.value(session));
+  if (parser.isSet(demo)) window.openDemo();
+  if (!parser.positionalArguments().isEmpty()) window.openFiles(parser.positionalArguments());
+
+  // Report when the window first has pixels of every 3D view on screen.
+  auto views = window.findChildren<nl::widgets::VtkView*>();
+  if (headless) {
+    for (auto* view : views)
+      QObject::connect(view, &nl::widgets::VtkView::rendered, &app, [view, &sinceLaunch] {
+        static bool reported = false;
+        if (!reported) {
+          reported = true;
+          std::fprintf(stderr, "neuroloupe: first 3D frame %lld ms after launch (%s)\n",
+                       static_cast<long long>(sinceLaunch.elapsed()), qPrintable(view->objectName()));
+        }
+      });
+  }
+
+  if (parser.isSet(screenshot) || quitAfterMs >= 0) {
+    const QString out = parser.value(screenshot);
+    QTimer::singleShot(std::max(0, quitAfterMs < 0 ? 1500 : quitAfterMs), &app, [&window, out, &sinceLaunch] {
+      if (!out.isEmpty()) {
+        const QImage image = nl::widgets::composeWindowImage(&window);
+        if (!image.save(out)) {
+          std::fprintf(stderr, "neuroloupe: cannot write screenshot %s\n", qPrintable(out));
+          QApplication::exit(1);
+          return;
+        }
+        std::fprintf(stderr, "neuroloupe: screenshot %s (%dx%d) at %lld ms\n", qPrintable(out), image.width(),
+                     image.height(), static_cast<long long>(sinceLaunch.elapsed()));
+      }
+      window.close();
+      QApplication::quit();
+    });
+  }
+  return app.exec();
+}

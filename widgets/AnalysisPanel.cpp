@@ -1,0 +1,128 @@
+#include "widgets/AnalysisPanel.h"
+
+#include <QComboBox>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QVBoxLayout>
+
+#include "widgets/ParameterForm.h"
+
+namespace nl::widgets {
+
+AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins, QWidget* parent)
+    : QWidget(parent), session_(session), plugins_(plugins) {
+  auto* layout = new QVBoxLayout(this);
+  pluginCombo_ = new QComboBox();
+  for (const auto& p : plugins_.plugins())
+    if (p.loaded) pluginCombo_->addItem(QString::fromStdString(p.name + "  (" + p.id + ")"), QString::fromStdString(p.id));
+  layout->addWidget(pluginCombo_);
+  summary_ = new QLabel();
+  summary_->setWordWrap(true);
+  summary_->setStyleSheet("color: #555;");
+  layout->addWidget(summary_);
+  auto* inputsBox = new QGroupBox(tr("Inputs"));
+  inputsLayout_ = new QFormLayout(inputsBox);
+  layout->addWidget(inputsBox);
+  auto* paramsBox = new QGroupBox(tr("Parameters"));
+  auto* paramsLayout = new QVBoxLayout(paramsBox);
+  form_ = new ParameterForm();
+  paramsLayout->addWidget(form_);
+  auto* reset = new QPushButton(tr("Defaults"));
+  connect(reset, &QPushButton::clicked, form_, &ParameterForm::resetToDefaults);
+  paramsLayout->addWidget(reset, 0, Qt::AlignRight);
+  layout->addWidget(paramsBox);
+  runButton_ = new QPushButton(tr("Run (Ctrl+R)"));
+  runButton_->setObjectName("runButton");
+  runButton_->setDefault(true);
+  connect(runButton_, &QPushButton::clicked, this, &AnalysisPanel::run);
+  layout->addWidget(runButton_);
+  layout->addStretch(1);
+  if (pluginCombo_->count() == 0) {
+    summary_->setText(tr("No analysis plugins were found. Check NEUROLOUPE_PLUGIN_PATH or the install."));
+    runButton_->setEnabled(false);
+  }
+  connect(pluginCombo_, &QComboBox::currentIndexChanged, this, [this] { rebuildInputs(); });
+  added_ = session_.datasetAdded.connect([this](io::DatasetId) { rebuildInputs(); });
+  removed_ = session_.datasetRemoved.connect([this](io::DatasetId) { rebuildInputs(); });
+  rebuildInputs();
+}
+
+AnalysisPanel::~AnalysisPanel() {
+  session_.datasetAdded.disconnect(added_);
+  session_.datasetRemoved.disconnect(removed_);
+}
+
+void AnalysisPanel::selectPlugin(const QString& id) {
+  const int index = pluginCombo_->findData(id);
+  if (index >= 0) pluginCombo_->setCurrentIndex(index);
+}
+
+void AnalysisPanel::rebuildInputs() {
+  // Keep what the user chose where it still applies.
+  std::map<std::string, io::DatasetId> previous;
+  for (const auto& [name, combo] : inputCombos_) previous[name] = combo->currentData().toULongLong();
+  while (inputsLayout_->rowCount() > 0) inputsLayout_->removeRow(0);
+  inputCombos_.clear();
+  const auto* descriptor = plugins_.find(pluginCombo_->currentData().toString().toStdString());
+  if (!descriptor) return;
+  summary_->setText(QString::fromStdString(descriptor->summary));
+  if (form_->property("plugin").toString().toStdString() != descriptor->id) {
+    form_->setSchema(descriptor->parameters);
+    form_->setProperty("plugin", QString::fromStdString(descriptor->id));
+  }
+  for (const auto& port : descriptor->inputs) {
+    auto* combo = new QComboBox();
+    combo->setObjectName(QString::fromStdString("input_" + port.name));
+    if (port.optional) combo->addItem(tr("(none)"), QVariant::fromValue<qulonglong>(io::kNoDataset));
+    for (const auto& entry : session_.entries())
+      if (port.accepts(entry.dataset->kind()))
+        combo->addItem(QString::fromStdString(entry.dataset->name()), QVariant::fromValue<qulonglong>(entry.id));
+    if (auto it = previous.find(port.name); it != previous.end()) {
+      const int index = combo->findData(QVariant::fromValue<qulonglong>(it->second));
+      if (index >= 0) combo->setCurrentIndex(index);
+    }
+    combo->setToolTip(QString::fromStdString(port.help));
+    inputsLayout_->addRow(QString::fromStdString(port.name), combo);
+    inputCombos_.emplace_back(port.name, combo);
+  }
+}
+
+void AnalysisPanel::offerInput(io::DatasetId dataset) {
+  for (auto& [name, combo] : inputCombos_) {
+    const int index = combo->findData(QVariant::fromValue<qulonglong>(dataset));
+    if (index >= 0) {
+      combo->setCurrentIndex(index);
+      return;
+    }
+  }
+}
+
+void AnalysisPanel::run() {
+  const auto* descriptor = plugins_.find(pluginCombo_->currentData().toString().toStdString());
+  if (!descriptor) return;
+  plugins::RunRequest request;
+  request.pluginId = descriptor->id;
+  try {
+    request.parameters = form_->values();
+  } catch (const plugins::ParameterError& error) {
+    QMessageBox::warning(this, tr("Invalid parameter"), QString::fromStdString(error.what()));
+    return;
+  }
+  for (const auto& [name, combo] : inputCombos_) {
+    const io::DatasetId id = combo->currentData().toULongLong();
+    if (id != io::kNoDataset) request.inputs[name] = session_.find(id);
+  }
+  try {
+    plugins::checkInputs(*descriptor, request.inputs);
+  } catch (const plugins::RunError& error) {
+    QMessageBox::warning(this, tr("Missing input"), QString::fromStdString(error.what()));
+    return;
+  }
+  emit runRequested(request);
+}
+
+}  // namespace nl::widgets

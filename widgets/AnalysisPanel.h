@@ -1,0 +1,48 @@
+#pragma once
+// The parameter panel: pick a plugin, pick its inputs from the session, set
+// its parameters in a generated form, run it (Ctrl+R).
+#include <QWidget>
+
+#include "io/Session.h"
+#include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
+
+class QComboBox;
+class QLabel;
+class QPushButton;
+class QFormLayout;
+
+namespace nl::widgets {
+
+class ParameterForm;
+
+class AnalysisPanel : public QWidget {
+  Q_OBJECT
+ public:
+  AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins, QWidget* parent = nullptr);
+  ~AnalysisPanel() override;
+  void selectPlugin(const QString& id);
+  // Preselect `dataset` in the first input that accepts its kind.
+  void offerInput(io::DatasetId dataset);
+  ParameterForm* form() const { return form_; }
+
+ public slots:
+  void run();
+
+ signals:
+  void runRequested(nl::plugins::RunRequest request);
+
+ private:
+  void rebuildInputs();
+  io::Session& session_;
+  const plugins::PluginManager& plugins_;
+  QComboBox* pluginCombo_ = nullptr;
+  QLabel* summary_ = nullptr;
+  QFormLayout* inputsLayout_ = nullptr;
+  std::vector<std::pair<std::string, QComboBox*>> inputCombos_;
+  ParameterForm* form_ = nullptr;
+  QPushButton* runButton_ = nullptr;
+  io::Signal<io::DatasetId>::ConnectionId added_ = 0, removed_ = 0;
+};
+
+}  // namespace nl::widgets

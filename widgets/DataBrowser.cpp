@@ -1,0 +1,107 @@
+#include "widgets/DataBrowser.h"
+
+#include <QContextMenuEvent>
+#include <QHeaderView>
+#include <QMenu>
+#include <nlohmann/json.hpp>
+
+namespace nl::widgets {
+
+namespace {
+constexpr int kIdRole = Qt::UserRole + 1;
+
+QString shapeText(const std::vector<std::size_t>& shape) {
+  QStringList parts;
+  for (auto s : shape) parts << QString::number(s);
+  return parts.join(QString::fromUtf8(" × "));
+}
+}  // namespace
+
+DataBrowser::DataBrowser(io::Session& session, QWidget* parent) : QTreeWidget(parent), session_(session) {
+  setColumnCount(3);
+  setHeaderLabels({tr("Name"), tr("Kind"), tr("Shape")});
+  header()->setSectionResizeMode(0, QHeaderView::Stretch);
+  header()->setStretchLastSection(false);
+  setAlternatingRowColors(true);
+  setUniformRowHeights(true);
+  for (const auto& entry : session_.entries()) addEntry(entry.id);
+  added_ = session_.datasetAdded.connect([this](io::DatasetId id) { addEntry(id); });
+  removed_ = session_.datasetRemoved.connect([this](io::DatasetId id) { delete itemFor(id); });
+  connect(this, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item) {
+    while (item->parent()) item = item->parent();
+    emit openRequested(item->data(0, kIdRole).toULongLong());
+  });
+}
+
+DataBrowser::~DataBrowser() {
+  session_.datasetAdded.disconnect(added_);
+  session_.datasetRemoved.disconnect(removed_);
+}
+
+void DataBrowser::addEntry(io::DatasetId id) {
+  const auto dataset = session_.find(id);
+  if (!dataset) return;
+  auto* item = new QTreeWidgetItem(this);
+  item->setText(0, QString::fromStdString(dataset->name()));
+  item->setText(1, QString::fromLatin1(io::kindName(dataset->kind()).data()));
+  item->setText(2, shapeText(dataset->shape()));
+  item->setData(0, kIdRole, QVariant::fromValue<qulonglong>(id));
+  const auto& p = dataset->provenance();
+  item->setToolTip(0, QString::fromStdString(p.describe()));
+  auto addDetail = [item](const QString& key, const QString& value) {
+    auto* child = new QTreeWidgetItem(item);
+    child->setText(0, key + ": " + value);
+    child->setToolTip(0, value);
+    child->setFirstColumnSpanned(true);
+    child->setForeground(0, QColor(90, 90, 100));
+  };
+  if (p.isDerived()) {
+    addDetail(tr("plugin"), QString::fromStdString(p.pluginId + " " + p.pluginVersion));
+    addDetail(tr("parameters"), QString::fromStdString(p.parametersJson));
+    for (const auto& input : p.inputs) addDetail(tr("input"), QString::fromStdString(input));
+    addDetail(tr("created"), QString::fromStdString(p.createdUtc));
+  } else if (!p.sourcePath.empty()) {
+    addDetail(tr("file"), QString::fromStdString(p.sourcePath));
+    if (!p.internalPath.empty()) addDetail(tr("path in file"), QString::fromStdString(p.internalPath));
+    addDetail(tr("reader"), QString::fromStdString(p.readerName));
+  } else if (!p.readerName.empty()) {
+    addDetail(tr("source"), QString::fromStdString(p.readerName));
+  }
+  for (const auto& [key, value] : dataset->attributes()) addDetail(QString::fromStdString(key), QString::fromStdString(value));
+  setCurrentItem(item);
+}
+
+QTreeWidgetItem* DataBrowser::itemFor(io::DatasetId id) const {
+  for (int i = 0; i < topLevelItemCount(); ++i)
+    if (topLevelItem(i)->data(0, kIdRole).toULongLong() == id) return topLevelItem(i);
+  return nullptr;
+}
+
+io::DatasetId DataBrowser::currentDataset() const {
+  QTreeWidgetItem* item = currentItem();
+  while (item && item->parent()) item = item->parent();
+  return item ? item->data(0, kIdRole).toULongLong() : io::kNoDataset;
+}
+
+void DataBrowser::contextMenuEvent(QContextMenuEvent* event) {
+  const io::DatasetId id = currentDataset();
+  if (id == io::kNoDataset) return;
+  QMenu menu(this);
+  menu.addAction(tr("Open view"), this, [this, id] { emit openRequested(id); });
+  menu.addAction(tr("Close dataset"), this, [this, id] { emit removeRequested(id); });
+  menu.exec(event->globalPos());
+}
+
+void DataBrowser::keyPressEvent(QKeyEvent* event) {
+  if (event->key() == Qt::Key_Delete && currentDataset() != io::kNoDataset) {
+    emit removeRequested(currentDataset());
+    return;
+  }
+  if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) && currentDataset() != io::kNoDataset) {
+    emit openRequested(currentDataset());
+    return;
+  }
+  QTreeWidget::keyPressEvent(event);
+}
+
+}  // namespace nl::widgets

@@ -1,0 +1,32 @@
+#pragma once
+// The data browser: every open dataset and result as a tree with its kind,
+// shape and provenance (source file, or plugin id + version + parameters).
+#include <QTreeWidget>
+
+#include "io/Session.h"
+
+namespace nl::widgets {
+
+class DataBrowser : public QTreeWidget {
+  Q_OBJECT
+ public:
+  explicit DataBrowser(io::Session& session, QWidget* parent = nullptr);
+  ~DataBrowser() override;
+  io::DatasetId currentDataset() const;
+  QTreeWidgetItem* itemFor(io::DatasetId id) const;
+
+ signals:
+  void openRequested(nl::io::DatasetId id);
+  void removeRequested(nl::io::DatasetId id);
+
+ protected:
+  void contextMenuEvent(QContextMenuEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  void addEntry(io::DatasetId id);
+  io::Session& session_;
+  io::Signal<io::DatasetId>::ConnectionId added_ = 0, removed_ = 0;
+};
+
+}  // namespace nl::widgets

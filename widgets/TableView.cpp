@@ -1,0 +1,132 @@
+#include "widgets/TableView.h"
+
+#include <QAbstractTableModel>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/AreaColors.h"
+
+namespace nl::widgets {
+
+namespace {
+
+// Columns of numbers or text, from whichever dataset kind.
+class DatasetModel : public QAbstractTableModel {
+ public:
+  explicit DatasetModel(const io::DatasetPtr& dataset) {
+    if (auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(dataset)) table_ = recording->units();
+    else table_ = std::dynamic_pointer_cast<const io::TableDataset>(dataset);
+    array_ = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+  }
+  int rowCount(const QModelIndex& = {}) const override {
+    if (table_) return static_cast<int>(table_->rowCount());
+    if (array_) return static_cast<int>(array_->rows());
+    return 0;
+  }
+  int columnCount(const QModelIndex& = {}) const override {
+    if (table_) return static_cast<int>(table_->columns().size());
+    if (array_) return static_cast<int>(std::min<std::size_t>(array_->columnsPerRow(), 10000));
+    return 0;
+  }
+  QVariant data(const QModelIndex& index, int role) const override {
+    if (!index.isValid()) return {};
+    const auto r = static_cast<std::size_t>(index.row()), c = static_cast<std::size_t>(index.column());
+    if (role == Qt::DisplayRole || role == Qt::UserRole) {
+      if (table_) {
+        const auto& column = table_->columns()[c];
+        if (column.isNumeric()) return column.numbers()[r];
+        return QString::fromStdString(column.strings()[r]);
+      }
+      if (array_) return array_->values()[r * array_->columnsPerRow() + c];
+    }
+    if (role == Qt::DecorationRole && table_ && table_->columns()[c].name == "location")
+      return areaColor(QString::fromStdString(table_->columns()[c].cellText(r)));
+    return {};
+  }
+  QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
+    if (role != Qt::DisplayRole) return {};
+    if (orientation == Qt::Vertical) return section;
+    if (table_) return QString::fromStdString(table_->columns()[static_cast<std::size_t>(section)].name);
+    return section;
+  }
+
+ private:
+  std::shared_ptr<const io::TableDataset> table_;
+  std::shared_ptr<const io::ArrayDataset> array_;
+};
+
+constexpr const char* kOrigin = "table";
+
+}  // namespace
+
+TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* parent)
+    : QWidget(parent), session_(session), dataset_(dataset) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* filter = new QLineEdit();
+  filter->setPlaceholderText(tr("Filter rows (text in any column)…"));
+  filter->setClearButtonEnabled(true);
+  layout->addWidget(filter);
+  auto* model = new DatasetModel(session.find(dataset));
+  model->setParent(this);
+  auto* proxy = new QSortFilterProxyModel(this);
+  proxy->setSourceModel(model);
+  proxy->setSortRole(Qt::UserRole);
+  proxy->setFilterKeyColumn(-1);
+  proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  connect(filter, &QLineEdit::textChanged, proxy, &QSortFilterProxyModel::setFilterFixedString);
+  view_ = new QTableView();
+  view_->setModel(proxy);
+  view_->setSortingEnabled(true);
+  view_->sortByColumn(-1, Qt::AscendingOrder);
+  view_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  view_->setAlternatingRowColors(true);
+  view_->verticalHeader()->setDefaultSectionSize(20);
+  layout->addWidget(view_);
+
+  connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this, proxy] {
+    if (updating_) return;
+    std::vector<std::int64_t> rows;
+    for (const auto& index : view_->selectionModel()->selectedRows()) rows.push_back(proxy->mapToSource(index).row());
+    session_.selection().select(dataset_, rows, kOrigin);
+  });
+  connection_ = session_.selection().changed.connect([this, proxy](const std::string& origin) {
+    if (origin == kOrigin || session_.selection().dataset() != dataset_) return;
+    updating_ = true;
+    view_->clearSelection();
+    QItemSelection selection;
+    for (auto row : session_.selection().indices()) {
+      const QModelIndex index = proxy->mapFromSource(proxy->sourceModel()->index(static_cast<int>(row), 0));
+      if (index.isValid()) selection.select(index, index.siblingAtColumn(proxy->columnCount() - 1));
+    }
+    view_->selectionModel()->select(selection, QItemSelectionModel::Select);
+    if (!selection.isEmpty()) view_->scrollTo(selection.indexes().front());
+    updating_ = false;
+  });
+}
+
+TableView::~TableView() { session_.selection().changed.disconnect(connection_); }
+
+QString TableView::toCsv() const {
+  const auto* model = view_->model();
+  QString csv;
+  for (int c = 0; c < model->columnCount(); ++c)
+    csv += (c ? "," : "") + model->headerData(c, Qt::Horizontal).toString();
+  csv += "\n";
+  for (int r = 0; r < model->rowCount(); ++r) {
+    for (int c = 0; c < model->columnCount(); ++c) {
+      QString cell = model->data(model->index(r, c)).toString();
+      if (cell.contains(',') || cell.contains('"')) cell = "\"" + cell.replace("\"", "\"\"") + "\"";
+      csv += (c ? "," : "") + cell;
+    }
+    csv += "\n";
+  }
+  return csv;
+}
+
+}  // namespace nl::widgets

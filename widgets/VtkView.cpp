@@ -1,0 +1,344 @@
+#include "widgets/VtkView.h"
+
+#include <vtkCallbackCommand.h>
+#include <vtkCamera.h>
+#include <vtkCommand.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkGenericRenderWindowInteractor.h>
+#include <vtkImageData.h>
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkNew.h>
+#include <vtkOpenGLState.h>
+#include <vtkRenderer.h>
+#include <vtkSmartPointer.h>
+#include <vtkUnsignedCharArray.h>
+#include <vtkPointData.h>
+#include <vtkWindowToImageFilter.h>
+
+#include <QKeyEvent>
+#include <QMouseEvent>
+#include <QOpenGLContext>
+#include <QOpenGLExtraFunctions>
+#include <QOpenGLFunctions>
+#include <cstdio>
+#include <QWheelEvent>
+#include <cmath>
+#include <cstring>
+
+namespace nl::widgets {
+
+struct VtkView::Impl {
+  vtkNew<vtkGenericOpenGLRenderWindow> window;
+  vtkNew<vtkRenderer> renderer;
+  vtkNew<vtkGenericRenderWindowInteractor> interactor;
+  vtkNew<vtkInteractorStyleTrackballCamera> style;
+  vtkNew<vtkCallbackCommand> makeCurrent, isCurrent, renderRequested;
+  QPointF pressPosition;
+  bool dragged = false;
+  bool cameraInitialised = false;
+  int frames = 0;
+};
+
+namespace {
+
+// Qt and VTK disagree on the y axis and on logical vs device pixels.
+void setEventInfo(vtkRenderWindowInteractor* interactor, const QWidget* widget, QPointF position,
+                  Qt::KeyboardModifiers modifiers, int repeat = 0) {
+  const double ratio = widget->devicePixelRatioF();
+  const int x = static_cast<int>(std::lround(position.x() * ratio));
+  const int y = static_cast<int>(std::lround((widget->height() - position.y() - 1) * ratio));
+  interactor->SetEventInformation(x, y, (modifiers & Qt::ControlModifier) ? 1 : 0,
+                                  (modifiers & Qt::ShiftModifier) ? 1 : 0, 0, repeat);
+  interactor->SetAltKey((modifiers & Qt::AltModifier) ? 1 : 0);
+}
+
+}  // namespace
+
+VtkView::VtkView(QWidget* parent) : QOpenGLWidget(parent), impl_(std::make_unique<Impl>()) {
+  setFocusPolicy(Qt::StrongFocus);
+  setMouseTracking(false);
+  setMinimumSize(120, 120);
+  auto& d = *impl_;
+
+  d.window->SetOwnContext(false);
+  d.window->SetIsDirect(true);
+  d.window->SetSupportsOpenGL(true);
+  d.window->SetReadyForRendering(false);  // only inside paintGL
+  d.window->SetFrameBlitModeToNoBlit();  // paintGL blits into Qt's FBO itself
+  d.window->SetForceMaximumHardwareLineWidth(1);
+  d.window->AddRenderer(d.renderer);
+  d.renderer->SetBackground(0.11, 0.12, 0.14);
+  d.renderer->SetBackground2(0.27, 0.29, 0.33);
+  d.renderer->GradientBackgroundOn();
+
+  d.makeCurrent->SetClientData(this);
+  d.makeCurrent->SetCallback([](vtkObject*, unsigned long, void* client, void*) {
+    // QOpenGLWidget::makeCurrent() also rebinds the widget's FBO behind VTK's
+    // cached GL state; when the context is already current (inside paintGL)
+    // that would make VTK attach its buffers to Qt's FBO. So only switch
+    // contexts when needed.
+    auto* view = static_cast<VtkView*>(client);
+    if (view->context() != nullptr && QOpenGLContext::currentContext() != view->context()) {
+      view->makeCurrent();
+      view->impl_->window->GetState()->ResetFramebufferBindings();
+    }
+  });
+  d.window->AddObserver(vtkCommand::WindowMakeCurrentEvent, d.makeCurrent);
+  d.isCurrent->SetClientData(this);
+  d.isCurrent->SetCallback([](vtkObject*, unsigned long, void* client, void* callData) {
+    auto* view = static_cast<VtkView*>(client);
+    *static_cast<bool*>(callData) =
+        view->context() != nullptr && QOpenGLContext::currentContext() == view->context();
+  });
+  d.window->AddObserver(vtkCommand::WindowIsCurrentEvent, d.isCurrent);
+
+  d.interactor->SetRenderWindow(d.window);
+  d.interactor->SetInteractorStyle(d.style);
+  // Interaction asks for renders; Qt decides when to paint.
+  d.interactor->EnableRenderOff();
+  d.renderRequested->SetClientData(this);
+  d.renderRequested->SetCallback([](vtkObject*, unsigned long, void* client, void*) {
+    static_cast<VtkView*>(client)->update();
+  });
+  d.interactor->AddObserver(vtkCommand::RenderEvent, d.renderRequested);
+  d.interactor->Initialize();
+}
+
+VtkView::~VtkView() {
+  // VTK releases its GL resources in the widget's context.
+  makeCurrent();
+  impl_->window->Finalize();
+  doneCurrent();
+}
+
+QSurfaceFormat VtkView::defaultFormat() {
+  QSurfaceFormat format;
+  format.setRenderableType(QSurfaceFormat::OpenGL);
+  format.setVersion(3, 2);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  format.setDepthBufferSize(24);
+  format.setStencilBufferSize(8);
+  format.setAlphaBufferSize(8);
+  format.setSamples(0);
+  format.setSwapInterval(0);
+  return format;
+}
+
+vtkRenderer* VtkView::renderer() const { return impl_->renderer; }
+vtkGenericOpenGLRenderWindow* VtkView::renderWindow() const { return impl_->window; }
+int VtkView::framesRendered() const { return impl_->frames; }
+
+void VtkView::requestRender() { update(); }
+
+void VtkView::resetCamera() {
+  impl_->renderer->ResetCamera();
+  impl_->cameraInitialised = true;
+  requestRender();
+}
+
+void VtkView::setStandardView(StandardView view) {
+  vtkCamera* camera = impl_->renderer->GetActiveCamera();
+  double focal[3];
+  camera->GetFocalPoint(focal);
+  const double distance = camera->GetDistance();
+  double direction[3] = {0, 0, 0};  // from focal point towards the camera
+  double up[3] = {0, 0, 1};
+  switch (view) {
+    case StandardView::Lateral: direction[0] = -1; break;  // left hemisphere seen from the left
+    case StandardView::Medial: direction[0] = 1; break;
+    case StandardView::Dorsal: direction[2] = 1, up[2] = 0, up[1] = 1; break;
+    case StandardView::Ventral: direction[2] = -1, up[2] = 0, up[1] = 1; break;
+    case StandardView::Anterior: direction[1] = 1; break;
+    case StandardView::Posterior: direction[1] = -1; break;
+  }
+  camera->SetPosition(focal[0] + distance * direction[0], focal[1] + distance * direction[1],
+                      focal[2] + distance * direction[2]);
+  camera->SetViewUp(up);
+  impl_->renderer->ResetCamera();
+  requestRender();
+}
+
+void VtkView::setBackground(const QColor& top, const QColor& bottom) {
+  impl_->renderer->SetBackground(bottom.redF(), bottom.greenF(), bottom.blueF());
+  impl_->renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());
+  requestRender();
+}
+
+std::optional<QPointF> VtkView::worldToWidget(const std::array<double, 3>& world) const {
+  vtkRenderer* ren = impl_->renderer;
+  const double ratio = devicePixelRatioF();
+  // The renderer converts with the window size VTK last saw; keep it current.
+  impl_->window->SetSize(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  ren->SetWorldPoint(world[0], world[1], world[2], 1.0);
+  ren->WorldToDisplay();
+  double display[3];
+  ren->GetDisplayPoint(display);
+  if (display[2] < 0.0 || display[2] > 1.0) return std::nullopt;
+  return QPointF(display[0] / ratio, height() - 1 - display[1] / ratio);
+}
+
+QImage VtkView::renderToImage(int scale) {
+  if (scale <= 1) return grabFramebuffer();
+  makeCurrent();
+  auto& d = *impl_;
+  d.window->SetReadyForRendering(true);
+  d.window->SetIsCurrent(true);
+  vtkNew<vtkWindowToImageFilter> capture;
+  capture->SetInput(d.window);
+  capture->SetScale(scale);
+  capture->SetInputBufferTypeToRGBA();
+  capture->ReadFrontBufferOff();
+  d.window->GetState()->ResetFramebufferBindings();
+  capture->Update();
+  d.window->SetReadyForRendering(false);
+  doneCurrent();
+  vtkImageData* image = capture->GetOutput();
+  int dims[3];
+  image->GetDimensions(dims);
+  auto* pixels = static_cast<unsigned char*>(image->GetScalarPointer());
+  QImage result(dims[0], dims[1], QImage::Format_RGBA8888);
+  for (int y = 0; y < dims[1]; ++y)  // VTK rows run bottom-up
+    std::memcpy(result.scanLine(dims[1] - 1 - y), pixels + static_cast<std::size_t>(y) * dims[0] * 4,
+                static_cast<std::size_t>(dims[0]) * 4);
+  update();
+  return result;
+}
+
+void VtkView::initializeGL() {
+  auto& d = *impl_;
+  d.window->SetMapped(true);
+  d.window->SetReadyForRendering(true);
+  d.window->SetOwnContext(false);
+  d.window->OpenGLInitContext();
+  d.window->SetReadyForRendering(false);
+}
+
+void VtkView::resizeGL(int w, int h) {
+  const double ratio = devicePixelRatioF();
+  impl_->window->SetSize(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
+  impl_->interactor->SetSize(static_cast<int>(w * ratio), static_cast<int>(h * ratio));
+}
+
+void VtkView::paintGL() {
+  auto& d = *impl_;
+  if (!d.cameraInitialised) {
+    d.renderer->ResetCamera();
+    d.cameraInitialised = true;
+  }
+  const double ratio = devicePixelRatioF();
+  const int w = static_cast<int>(width() * ratio), h = static_cast<int>(height() * ratio);
+  d.window->SetSize(w, h);
+  d.window->SetReadyForRendering(true);
+  // VTK renders into its own framebuffer; then we copy that into the FBO Qt
+  // gave this widget, whatever VTK left bound.
+  d.window->GetState()->ResetFramebufferBindings();
+  auto* f = context()->extraFunctions();
+  const bool debug = qEnvironmentVariableIsSet("NL_VTK_DEBUG");
+  if (debug) fprintf(stderr, "before render: error %x status %x\n", f->glGetError(), f->glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER));
+  d.window->Render();
+  if (debug) fprintf(stderr, "after render: error %x\n", f->glGetError());
+  makeCurrent();
+  f->glBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+  const GLenum attachment = GL_COLOR_ATTACHMENT0;
+  f->glDrawBuffers(1, &attachment);
+  d.window->GetState()->ResetFramebufferBindings();
+  if (debug) fprintf(stderr, "before blit: error %x status %x\n", f->glGetError(), f->glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER));
+  d.window->BlitDisplayFramebuffer(0, 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  if (debug) fprintf(stderr, "after blit: error %x\n", f->glGetError());
+  // Opaque alpha, or the compositor blends the view with what lies behind.
+  GLboolean mask[4];
+  f->glGetBooleanv(GL_COLOR_WRITEMASK, mask);
+  f->glColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_TRUE);
+  GLfloat clear[4];
+  f->glGetFloatv(GL_COLOR_CLEAR_VALUE, clear);
+  f->glClearColor(0, 0, 0, 1);
+  f->glClear(GL_COLOR_BUFFER_BIT);
+  f->glColorMask(mask[0], mask[1], mask[2], mask[3]);
+  f->glClearColor(clear[0], clear[1], clear[2], clear[3]);
+  if (qEnvironmentVariableIsSet("NL_VTK_DEBUG")) {
+    f->glBindFramebuffer(GL_READ_FRAMEBUFFER, defaultFramebufferObject());
+    f->glReadBuffer(GL_COLOR_ATTACHMENT0);
+    unsigned char px[4] = {1, 2, 3, 4};
+    f->glReadPixels(w / 2, h / 2, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    fprintf(stderr, "paintGL %dx%d fbo %u: centre pixel %d %d %d %d, GL error %x\n", w, h, defaultFramebufferObject(), px[0], px[1], px[2], px[3], f->glGetError());
+  }
+  d.window->GetState()->ResetFramebufferBindings();
+  d.window->SetReadyForRendering(false);
+  ++d.frames;
+  emit rendered();
+}
+
+void VtkView::mousePressEvent(QMouseEvent* event) {
+  auto& d = *impl_;
+  d.pressPosition = event->position();
+  d.dragged = false;
+  setEventInfo(d.interactor, this, event->position(), event->modifiers(),
+               event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
+  switch (event->button()) {
+    case Qt::LeftButton: d.interactor->InvokeEvent(vtkCommand::LeftButtonPressEvent); break;
+    case Qt::MiddleButton: d.interactor->InvokeEvent(vtkCommand::MiddleButtonPressEvent); break;
+    case Qt::RightButton: d.interactor->InvokeEvent(vtkCommand::RightButtonPressEvent); break;
+    default: break;
+  }
+}
+
+void VtkView::mouseMoveEvent(QMouseEvent* event) {
+  auto& d = *impl_;
+  if ((event->position() - d.pressPosition).manhattanLength() > 4) d.dragged = true;
+  setEventInfo(d.interactor, this, event->position(), event->modifiers());
+  d.interactor->InvokeEvent(vtkCommand::MouseMoveEvent);
+}
+
+void VtkView::mouseReleaseEvent(QMouseEvent* event) {
+  auto& d = *impl_;
+  setEventInfo(d.interactor, this, event->position(), event->modifiers());
+  switch (event->button()) {
+    case Qt::LeftButton: d.interactor->InvokeEvent(vtkCommand::LeftButtonReleaseEvent); break;
+    case Qt::MiddleButton: d.interactor->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent); break;
+    case Qt::RightButton: d.interactor->InvokeEvent(vtkCommand::RightButtonReleaseEvent); break;
+    default: break;
+  }
+  if (event->button() == Qt::LeftButton && !d.dragged) emit clicked(event->position(), event->modifiers());
+}
+
+void VtkView::wheelEvent(QWheelEvent* event) {
+  auto& d = *impl_;
+  setEventInfo(d.interactor, this, event->position(), event->modifiers());
+  const int delta = event->angleDelta().y();
+  if (delta > 0) d.interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
+  else if (delta < 0) d.interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent);
+  event->accept();
+}
+
+void VtkView::keyPressEvent(QKeyEvent* event) {
+  auto& d = *impl_;
+  // Keys the app owns (standard views, reset) are handled by its actions;
+  // keep VTK's style keys that would fight them (e.g. 'w' wireframe) here.
+  if (event->key() == Qt::Key_R && event->modifiers() == Qt::NoModifier) {
+    resetCamera();
+    return;
+  }
+  const QByteArray text = event->text().toLatin1();
+  d.interactor->SetKeyEventInformation((event->modifiers() & Qt::ControlModifier) ? 1 : 0,
+                                       (event->modifiers() & Qt::ShiftModifier) ? 1 : 0,
+                                       text.isEmpty() ? 0 : text.at(0), event->isAutoRepeat() ? 1 : 0,
+                                       text.isEmpty() ? nullptr : text.constData());
+  d.interactor->InvokeEvent(vtkCommand::KeyPressEvent);
+  // VTK's style binds q/e (exit), 3 (stereo), j/t (joystick) — not for us.
+  static const QByteArray kIgnored = "qQeE3jJtT";
+  if (!text.isEmpty() && !kIgnored.contains(text.at(0))) d.interactor->InvokeEvent(vtkCommand::CharEvent);
+}
+
+void VtkView::keyReleaseEvent(QKeyEvent* event) {
+  const QByteArray text = event->text().toLatin1();
+  impl_->interactor->SetKeyEventInformation((event->modifiers() & Qt::ControlModifier) ? 1 : 0,
+                                            (event->modifiers() & Qt::ShiftModifier) ? 1 : 0,
+                                            text.isEmpty() ? 0 : text.at(0), 0,
+                                            text.isEmpty() ? nullptr : text.constData());
+  impl_->interactor->InvokeEvent(vtkCommand::KeyReleaseEvent);
+}
+
+void VtkView::enterEvent(QEnterEvent*) { impl_->interactor->InvokeEvent(vtkCommand::EnterEvent); }
+void VtkView::leaveEvent(QEvent*) { impl_->interactor->InvokeEvent(vtkCommand::LeaveEvent); }
+
+}  // namespace nl::widgets

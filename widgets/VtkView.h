@@ -1,0 +1,70 @@
+#pragma once
+// The Qt 6 – VTK bridge: a QOpenGLWidget hosting a vtkGenericOpenGLRenderWindow,
+// with mouse, wheel and key events forwarded to a VTK interactor (trackball
+// camera). Everything 3D in NeuroLoupe goes through this one class. VTK types
+// appear here only as forward declarations so that few files include VTK.
+#include <QOpenGLWidget>
+#include <QSurfaceFormat>
+#include <array>
+#include <memory>
+#include <optional>
+
+class vtkRenderer;
+class vtkGenericOpenGLRenderWindow;
+
+namespace nl::widgets {
+
+class VtkView : public QOpenGLWidget {
+  Q_OBJECT
+ public:
+  enum class StandardView { Lateral, Medial, Dorsal, Ventral, Anterior, Posterior };
+
+  explicit VtkView(QWidget* parent = nullptr);
+  ~VtkView() override;
+
+  // The surface format VTK 9 needs (OpenGL 3.2 core); set it as the default
+  // before the QApplication exists.
+  static QSurfaceFormat defaultFormat();
+
+  vtkRenderer* renderer() const;
+  vtkGenericOpenGLRenderWindow* renderWindow() const;
+
+  // Schedules a repaint; the only way anything should ask for a render.
+  void requestRender();
+  void resetCamera();
+  // Axes follow the RAS convention of the data: x = right, y = anterior, z = superior.
+  void setStandardView(StandardView view);
+  void setBackground(const QColor& top, const QColor& bottom);
+
+  // World → widget coordinates (logical pixels, origin top-left); nullopt
+  // when the point is behind the camera.
+  std::optional<QPointF> worldToWidget(const std::array<double, 3>& world) const;
+  // Renders offscreen at `scale` × the widget's device pixels.
+  QImage renderToImage(int scale = 1);
+  // How many frames paintGL has drawn (tests, benchmarks).
+  int framesRendered() const;
+
+ signals:
+  // A click without drag (press and release within a few pixels).
+  void clicked(QPointF widgetPosition, Qt::KeyboardModifiers modifiers);
+  void rendered();
+
+ protected:
+  void initializeGL() override;
+  void paintGL() override;
+  void resizeGL(int w, int h) override;
+  void mousePressEvent(QMouseEvent* event) override;
+  void mouseMoveEvent(QMouseEvent* event) override;
+  void mouseReleaseEvent(QMouseEvent* event) override;
+  void wheelEvent(QWheelEvent* event) override;
+  void keyPressEvent(QKeyEvent* event) override;
+  void keyReleaseEvent(QKeyEvent* event) override;
+  void enterEvent(QEnterEvent* event) override;
+  void leaveEvent(QEvent* event) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace nl::widgets
