@@ -20,7 +20,6 @@
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLFunctions>
-#include <cstdio>
 #include <QWheelEvent>
 #include <cmath>
 #include <cstring>
@@ -233,18 +232,13 @@ void VtkView::paintGL() {
   // gave this widget, whatever VTK left bound.
   d.window->GetState()->ResetFramebufferBindings();
   auto* f = context()->extraFunctions();
-  const bool debug = qEnvironmentVariableIsSet("NL_VTK_DEBUG");
-  if (debug) fprintf(stderr, "before render: error %x status %x\n", f->glGetError(), f->glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER));
   d.window->Render();
-  if (debug) fprintf(stderr, "after render: error %x\n", f->glGetError());
   makeCurrent();
   f->glBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
   const GLenum attachment = GL_COLOR_ATTACHMENT0;
   f->glDrawBuffers(1, &attachment);
   d.window->GetState()->ResetFramebufferBindings();
-  if (debug) fprintf(stderr, "before blit: error %x status %x\n", f->glGetError(), f->glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER));
   d.window->BlitDisplayFramebuffer(0, 0, 0, w, h, 0, 0, w, h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
-  if (debug) fprintf(stderr, "after blit: error %x\n", f->glGetError());
   // Opaque alpha, or the compositor blends the view with what lies behind.
   GLboolean mask[4];
   f->glGetBooleanv(GL_COLOR_WRITEMASK, mask);
@@ -255,13 +249,6 @@ void VtkView::paintGL() {
   f->glClear(GL_COLOR_BUFFER_BIT);
   f->glColorMask(mask[0], mask[1], mask[2], mask[3]);
   f->glClearColor(clear[0], clear[1], clear[2], clear[3]);
-  if (qEnvironmentVariableIsSet("NL_VTK_DEBUG")) {
-    f->glBindFramebuffer(GL_READ_FRAMEBUFFER, defaultFramebufferObject());
-    f->glReadBuffer(GL_COLOR_ATTACHMENT0);
-    unsigned char px[4] = {1, 2, 3, 4};
-    f->glReadPixels(w / 2, h / 2, 1, 1, GL_RGBA, GL_UNSIGNED_BYTE, px);
-    fprintf(stderr, "paintGL %dx%d fbo %u: centre pixel %d %d %d %d, GL error %x\n", w, h, defaultFramebufferObject(), px[0], px[1], px[2], px[3], f->glGetError());
-  }
   d.window->GetState()->ResetFramebufferBindings();
   d.window->SetReadyForRendering(false);
   ++d.frames;

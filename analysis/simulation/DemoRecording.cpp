@@ -104,8 +104,9 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
       if (fromTip >= area.depthFromTipStartUm && fromTip < area.depthFromTipEndUm) return &area;
     return nullptr;
   };
-  // Horizontal offsets run along a direction perpendicular to the shank.
-  const double px = spec.directionZ, py = 0.0, pz = -spec.directionX;
+  // Horizontal offsets run along a direction perpendicular to the shank
+  // (shank × anterior axis).
+  const double px = -spec.directionZ, py = 0.0, pz = spec.directionX;
   const double pn = std::max(1e-9, std::sqrt(px * px + pz * pz));
   std::vector<double> ids, xs, ys, zs, vertical, horizontal;
   std::vector<std::string> locations, groups;

@@ -30,8 +30,9 @@ struct DemoRecordingSpec {
   std::string sessionName = "demo";
   std::vector<AreaSpec> areas;
   int channels = 384;
-  double tipX = 8500, tipY = 4200, tipZ = 7600;      // µm, CCF-like (AP, DV, LR)
-  double directionX = -0.15, directionY = -0.97, directionZ = 0.19;  // tip → shank top
+  // Probe placement in µm, RAS axes (x right, y anterior, z superior).
+  double tipX = 2300, tipY = -3900, tipZ = 400;
+  double directionX = 0.18, directionY = -0.15, directionZ = 0.97;  // tip → shank top
   std::vector<double> orientationsDeg{0, 45, 90, 135, 180, 225, 270, 315};
   int repeats = 15;
   double stimulusDurationS = 2.0;

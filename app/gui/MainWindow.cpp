@@ -130,7 +130,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->showMessage(tr("Ready — open a file (Ctrl+O), drop one here, or run with --demo"));
 }
 
-MainWindow::~MainWindow() { session_.selection().changed.disconnect(selectionConnection_); }
+MainWindow::~MainWindow() {
+  // Children outlive our members unless removed first: jobs use plugins_,
+  // views and panels listen to session_.
+  for (auto* job : findChildren<plugins::Job*>()) delete job;
+  while (tabs_->count() > 0) delete tabs_->widget(0);
+  delete browser_;
+  delete analysis_;
+  session_.selection().changed.disconnect(selectionConnection_);
+}
 
 void MainWindow::createActions() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -290,7 +298,7 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   if (spikes->electrodes()) {
     auto* view3d = new widgets::VtkView();
     view3d->setObjectName("probe3d");
-    new widgets::ProbeScene(view3d, session_, recording, view3d);
+    new widgets::ProbeScene(view3d, session_, recording, page);  // not the view: it must outlive ~VtkView's children
     page->addWidget(view3d);
   }
   auto* right = new QSplitter(Qt::Vertical);
@@ -315,11 +323,17 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
       right->addWidget(tuning);
     }
   }
-  right->setStretchFactor(0, 3);
-  right->setStretchFactor(1, 2);
+  right->setSizes({600, 400});
   page->addWidget(right);
-  page->setStretchFactor(0, 2);
-  page->setStretchFactor(1, 3);
+  if (page->count() == 2) page->setSizes({380, 720});
+  if (table) {
+    // Open on the first stimuli rather than the whole session.
+    const auto& starts = *table->numericColumn("start_time");
+    if (!starts.empty()) {
+      const double first = *std::min_element(starts.begin(), starts.end());
+      raster->setTimeWindow(first - 5.0, first + 40.0);
+    }
+  }
   const int index = tabs_->addTab(page, QString::fromStdString(spikes->name()));
   tabs_->setCurrentIndex(index);
 }

@@ -108,8 +108,17 @@ void LineChart::setSeries(const std::vector<LineSeries>& series) {
     const double padY = ymax > ymin ? 0.08 * (ymax - ymin) : 1.0;
     d.axisX->setRange(xmin - padX, xmax + padX);
     d.axisY->setRange(std::min(0.0, ymin - padY), ymax + padY);
-    d.axisX->applyNiceNumbers();
     d.axisY->applyNiceNumbers();
+    // x keeps the data's range, with ticks at round values inside it.
+    const double span = std::max(1e-12, xmax - xmin);
+    const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * magnitude;
+    for (double m : {1.0, 2.0, 2.5, 5.0})
+      if (raw <= m * magnitude) { step = m * magnitude; break; }
+    d.axisX->setTickType(QValueAxis::TicksDynamic);
+    d.axisX->setTickAnchor(0.0);
+    d.axisX->setTickInterval(step);
+    d.axisX->setLabelFormat("%g");
   }
 }
 

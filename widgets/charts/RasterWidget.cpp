@@ -184,7 +184,18 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
     }
     d.cache = QImage(W, H, QImage::Format_ARGB32_Premultiplied);
     d.cache.fill(Qt::transparent);
-    // Density → opacity: one spike in a pixel is clearly visible, many saturate.
+    // Density → opacity on a log scale relative to the 95th percentile of
+    // occupied pixels, so zoomed-out views still show where rates change.
+    std::vector<float> occupied;
+    for (float k : counts)
+      if (k > 0) occupied.push_back(k);
+    float reference = 1.0f;
+    if (!occupied.empty()) {
+      auto nth = occupied.begin() + static_cast<std::ptrdiff_t>(occupied.size() * 95 / 100);
+      std::nth_element(occupied.begin(), nth, occupied.end());
+      reference = std::max(1.0f, *nth);
+    }
+    const double logReference = std::log1p(reference);
     for (int y = 0; y < H; ++y) {
       const int unit = rowUnit[static_cast<std::size_t>(y)];
       if (unit < 0) continue;
@@ -193,7 +204,7 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
       for (int x = 0; x < W; ++x) {
         const float k = counts[static_cast<std::size_t>(y) * W + x];
         if (k <= 0) continue;
-        const double alpha = std::min(1.0, 0.55 + 0.15 * k);
+        const double alpha = reference <= 1.0f ? 1.0 : std::min(1.0, 0.2 + 0.8 * std::log1p(k) / logReference);
         line[x] = qPremultiply(qRgba(c.red(), c.green(), c.blue(), static_cast<int>(alpha * 255)));
       }
     }

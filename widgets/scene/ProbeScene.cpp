@@ -16,7 +16,9 @@
 #include <vtkUnsignedCharArray.h>
 #include <vtkFloatArray.h>
 
+#include <QPointer>
 #include <QVector>
+#include <map>
 #include <cmath>
 #include <limits>
 
@@ -55,7 +57,7 @@ vtkSmartPointer<vtkActor> glyphActor(vtkPolyData* points, double radius, bool sc
 }  // namespace
 
 struct ProbeScene::Impl {
-  VtkView* view = nullptr;
+  QPointer<VtkView> view;
   io::Session* session = nullptr;
   io::DatasetId recording = io::kNoDataset;
   std::shared_ptr<const io::SpikeRecording> spikes;
@@ -95,7 +97,7 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
   vtkNew<vtkPolyData> sites;
   sites->SetPoints(sitePoints);
   sites->GetPointData()->AddArray(siteColors);
-  d.actors.push_back(glyphActor(sites, 5.0, false));
+  d.actors.push_back(glyphActor(sites, 7.0, false));
 
   // The shank: a tube from the first to the last site.
   if (electrodes.rowCount() >= 2) {
@@ -142,7 +144,7 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
     }
     const long key = peak ? static_cast<long>((*peak)[u]) : static_cast<long>(u);
     const int k = perChannel[key]++;
-    p[0] += 40.0 + 22.0 * k;  // lateral offset, in µm, away from the shank
+    p[1] += 70.0 + 34.0 * k;  // anterior offset (µm): beside the shank in a lateral view
     d.unitPositions.push_back(p);
     unitPoints->InsertNextPoint(p.data());
     const QColor c = areaColor(unitLocation ? QString::fromStdString(unitLocation->cellText(u)) : QString()).lighter(125);
@@ -156,7 +158,7 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
   unitData->SetPoints(unitPoints);
   unitData->GetPointData()->AddArray(unitColors);
   unitData->GetPointData()->AddArray(unitScale);
-  d.actors.push_back(glyphActor(unitData, 9.0, true));
+  d.actors.push_back(glyphActor(unitData, 15.0, true));
 
   // Highlight of the selected units: one colour everywhere (highlightColor()).
   vtkNew<vtkPoints> none;
@@ -165,12 +167,13 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
   highlightColors->SetName("colors");
   highlightColors->SetNumberOfComponents(3);
   d.highlightPoints->GetPointData()->AddArray(highlightColors);
-  d.highlight = glyphActor(d.highlightPoints, 20.0, false);
+  d.highlight = glyphActor(d.highlightPoints, 34.0, false);
   d.highlight->GetProperty()->SetAmbient(0.6);
   d.actors.push_back(d.highlight);
 
   for (auto& actor : d.actors) view->renderer()->AddActor(actor);
   view->resetCamera();
+  view->setStandardView(VtkView::StandardView::Lateral);
 
   d.selectionConnection = session.selection().changed.connect([this](const std::string&) { refreshHighlight(); });
   connect(view, &VtkView::clicked, this, [this](QPointF position, Qt::KeyboardModifiers modifiers) {
@@ -191,7 +194,8 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
 
 ProbeScene::~ProbeScene() {
   impl_->session->selection().changed.disconnect(impl_->selectionConnection);
-  for (auto& actor : impl_->actors) impl_->view->renderer()->RemoveActor(actor);
+  if (impl_->view)  // the view may already be gone when the page closes
+    for (auto& actor : impl_->actors) impl_->view->renderer()->RemoveActor(actor);
 }
 
 std::array<double, 3> ProbeScene::unitPosition(int unit) const {
