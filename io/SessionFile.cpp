@@ -12,7 +12,7 @@ namespace nl::io {
 
 namespace {
 std::string entryName(std::size_t position) {
-  char buffer[16];
+  char buffer[24];
   std::snprintf(buffer, sizeof buffer, "%06zu", position);
   return buffer;
 }

@@ -38,6 +38,9 @@
 #include "widgets/charts/TuningView.h"
 #include "widgets/scene/ProbeScene.h"
 
+// The resources live in a static library; make sure the linker keeps them.
+static void initNeuroLoupeResources() { Q_INIT_RESOURCE(resources); }
+
 namespace nl::app {
 
 namespace {
@@ -47,6 +50,7 @@ const char* kViewDatasets = "nl_view_datasets";
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  initNeuroLoupeResources();
   setWindowIcon(QIcon(":/neuroloupe/icons/neuroloupe.svg"));
   setAcceptDrops(true);
   setDockNestingEnabled(true);

@@ -1,0 +1,166 @@
+// The main window on its demo: it draws, the 3D view has rendered pixels, and
+// the views are linked through the one Selection.
+#include <gtest/gtest.h>
+
+#include <QDir>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include "GuiTestUtil.h"
+#include "app/gui/MainWindow.h"
+#include "widgets/AreaColors.h"
+#include "widgets/Screenshot.h"
+#include "widgets/VtkView.h"
+#include "widgets/charts/RasterWidget.h"
+#include "widgets/scene/ProbeScene.h"
+
+using nl::test::waitUntil;
+
+namespace {
+
+struct DemoFixture : ::testing::Test {
+  void SetUp() override {
+    window = std::make_unique<nl::app::MainWindow>();
+    window->setInteractive(false);
+    window->resize(1400, 880);
+    window->show();
+    window->openDemo();
+    ASSERT_TRUE(QTest::qWaitForWindowExposed(window.get()));
+    view = window->findChild<nl::widgets::VtkView*>("probe3d");
+    ASSERT_NE(view, nullptr);
+    ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > 0; })) << "the 3D view never painted";
+    scene = window->findChild<nl::widgets::ProbeScene*>();
+    ASSERT_NE(scene, nullptr);
+    raster = window->findChild<nl::widgets::RasterWidget*>("raster");
+    ASSERT_NE(raster, nullptr);
+  }
+  nl::io::DatasetId recordingId() const { return window->session().entries().front().id; }
+
+  std::unique_ptr<nl::app::MainWindow> window;
+  nl::widgets::VtkView* view = nullptr;
+  nl::widgets::ProbeScene* scene = nullptr;
+  nl::widgets::RasterWidget* raster = nullptr;
+};
+
+TEST_F(DemoFixture, ScreenshotIsNotBlankAnd3DAreaRendered) {
+  const QImage shot = nl::widgets::composeWindowImage(window.get());
+  ASSERT_FALSE(shot.isNull());
+  EXPECT_GT(nl::test::distinctColours(shot), 200) << "the window looks blank";
+  const QRect area(view->mapTo(window.get(), QPoint(0, 0)) * shot.devicePixelRatio(), view->size() * shot.devicePixelRatio());
+  // The gradient background (dark at the bottom, lighter at the top) and
+  // coloured glyphs must be there: a blank or unrendered GL area is uniform.
+  EXPECT_GT(nl::test::distinctColours(shot, area), 40);
+  const QColor top = shot.pixelColor(area.center().x(), area.top() + 3);
+  const QColor bottom = shot.pixelColor(area.center().x(), area.bottom() - 3);
+  EXPECT_GT(top.lightness(), bottom.lightness() + 20) << "no gradient background: VTK did not draw";
+  // The demo starts with a unit selected: its highlight glyph is on screen.
+  EXPECT_GT(nl::test::countHighlight(shot, area), 30);
+}
+
+TEST_F(DemoFixture, ClickOnUnitIn3DSelectsIt) {
+  auto& selection = window->session().selection();
+  selection.clear("test");
+  const int unit = 3;
+  const auto where = view->worldToWidget(scene->unitPosition(unit));
+  ASSERT_TRUE(where.has_value());
+  ASSERT_EQ(scene->unitAt(*where), unit) << "another unit is drawn at the same spot";
+  QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, where->toPoint());
+  ASSERT_EQ(selection.dataset(), recordingId());
+  ASSERT_EQ(selection.indices(), std::vector<std::int64_t>{unit});
+  // Clicking empty space clears it.
+  QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, QPoint(3, 3));
+  EXPECT_TRUE(selection.indices().empty());
+}
+
+TEST_F(DemoFixture, ClickInRasterMovesThe3DHighlight) {
+  auto& selection = window->session().selection();
+  // Pick the row of a unit well away from the currently selected one.
+  const QRectF plot = raster->plotRect();
+  int target = -1;
+  QPointF click;
+  for (double y = plot.bottom() - 3; y > plot.top(); y -= 2) {
+    const int unit = raster->unitAtY(y);
+    if (unit >= 0 && (selection.indices().empty() || unit != selection.indices().front())) {
+      const auto a = view->worldToWidget(scene->unitPosition(unit));
+      const auto b = view->worldToWidget(scene->unitPosition(static_cast<int>(selection.indices().front())));
+      if (a && b && std::hypot(a->x() - b->x(), a->y() - b->y()) > 80) {
+        target = unit;
+        click = QPointF(plot.center().x(), y);
+        break;
+      }
+    }
+  }
+  ASSERT_GE(target, 0);
+  const QPoint point = click.toPoint();
+  QTest::mouseClick(raster, Qt::LeftButton, Qt::NoModifier, point);
+  ASSERT_EQ(selection.indices(), std::vector<std::int64_t>{target});
+  EXPECT_TRUE(selection.hasTimeCursor());
+  EXPECT_NEAR(selection.timeCursor(), raster->timeAtX(point.x()), 1e-9);
+
+  const int before = view->framesRendered();
+  ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > before; }));
+  const QImage frame = view->grabFramebuffer();
+  const QPointF highlight = nl::test::highlightCentroid(frame);
+  ASSERT_GE(highlight.x(), 0) << "no highlight pixels in the 3D view";
+  const auto expected = view->worldToWidget(scene->unitPosition(target));
+  ASSERT_TRUE(expected.has_value());
+  const double ratio = frame.devicePixelRatio();
+  EXPECT_NEAR(highlight.x() / ratio, expected->x(), 12.0);
+  EXPECT_NEAR(highlight.y() / ratio, expected->y(), 12.0);
+}
+
+TEST_F(DemoFixture, SessionRoundTripRestoresViewsAndSelection) {
+  QTemporaryDir dir;
+  const QString path = dir.filePath("demo.nlsession");
+  raster->setTimeWindow(100.0, 130.0);
+  window->session().selection().select(recordingId(), {5, 7}, "test");
+  ASSERT_TRUE(window->saveSession(path));
+  const auto datasets = window->session().size();
+
+  auto other = std::make_unique<nl::app::MainWindow>();
+  other->setInteractive(false);
+  other->show();
+  ASSERT_TRUE(other->loadSession(path));
+  EXPECT_EQ(other->session().size(), datasets);
+  EXPECT_EQ(other->viewTabs()->count(), window->viewTabs()->count());
+  auto* restored = other->findChild<nl::widgets::RasterWidget*>("raster");
+  ASSERT_NE(restored, nullptr);
+  EXPECT_NEAR(restored->timeWindow().first, 100.0, 1e-9);
+  EXPECT_NEAR(restored->timeWindow().second, 130.0, 1e-9);
+  EXPECT_EQ(other->session().selection().indices(), (std::vector<std::int64_t>{5, 7}));
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(other->session().entries().front().dataset);
+  ASSERT_TRUE(spikes);
+  const auto original = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().entries().front().dataset);
+  EXPECT_EQ(spikes->allSpikeTimes(), original->allSpikeTimes());
+}
+
+TEST(DemoBinary, ScreenshotFlagWritesANonBlankPng) {
+  QTemporaryDir dir;
+  const QString png = dir.filePath("shot.png");
+  QProcess process;
+  process.start(NEUROLOUPE_GUI_BINARY, {"--demo", "--screenshot", png, "--quit-after", "1500"});
+  ASSERT_TRUE(process.waitForFinished(60000)) << "the app did not quit by itself";
+  EXPECT_EQ(process.exitStatus(), QProcess::NormalExit);
+  EXPECT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
+  const QImage image(png);
+  ASSERT_FALSE(image.isNull()) << "no PNG written";
+  EXPECT_GE(image.width(), 800);
+  EXPECT_GT(nl::test::distinctColours(image), 200);
+}
+
+TEST(DemoBinary, BadFileOnCommandLineIsReportedNotFatal) {
+  QTemporaryDir dir;
+  QFile broken(dir.filePath("broken.npy"));
+  ASSERT_TRUE(broken.open(QIODevice::WriteOnly));
+  broken.write("\x93NUMPY\x01\x00\x10\x00{'descr': '<f8'");  // header cut short
+  broken.close();
+  QProcess process;
+  process.start(NEUROLOUPE_GUI_BINARY, {broken.fileName(), "--quit-after", "500"});
+  ASSERT_TRUE(process.waitForFinished(60000));
+  EXPECT_EQ(process.exitCode(), 0);
+}
+
+}  // namespace

@@ -1,0 +1,81 @@
+#pragma once
+#include <QColor>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QImage>
+#include <QThread>
+#include <functional>
+#include <set>
+
+namespace nl::test {
+
+// Pumps the event loop until `done` or the timeout; returns done().
+inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 10000) {
+  QElapsedTimer timer;
+  timer.start();
+  while (!done() && timer.elapsed() < timeoutMs) {
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+    QThread::msleep(5);
+  }
+  return done();
+}
+
+inline int distinctColours(const QImage& image, QRect area = {}) {
+  if (area.isNull()) area = image.rect();
+  std::set<QRgb> colours;
+  for (int y = area.top(); y <= area.bottom(); y += 2)
+    for (int x = area.left(); x <= area.right(); x += 2) colours.insert(image.pixel(x, y) & 0xFFFFFF);
+  return static_cast<int>(colours.size());
+}
+
+// Pixels close to `colour` (each channel within `tolerance`).
+inline int countNear(const QImage& image, QColor colour, int tolerance, QRect area = {}) {
+  if (area.isNull()) area = image.rect();
+  int n = 0;
+  for (int y = area.top(); y <= area.bottom(); ++y)
+    for (int x = area.left(); x <= area.right(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (std::abs(c.red() - colour.red()) <= tolerance && std::abs(c.green() - colour.green()) <= tolerance &&
+          std::abs(c.blue() - colour.blue()) <= tolerance)
+        ++n;
+    }
+  return n;
+}
+
+// Pixels of the highlight's hue (a lit yellow sphere shades from pale to
+// dark yellow, so match the hue, not one RGB value).
+inline bool isHighlightYellow(const QColor& c) {
+  return c.red() > 120 && c.green() > 95 && c.blue() < c.green() / 2 && std::abs(c.hue() - 50) <= 12;
+}
+inline int countHighlight(const QImage& image, QRect area = {}) {
+  if (area.isNull()) area = image.rect();
+  int n = 0;
+  for (int y = area.top(); y <= area.bottom(); ++y)
+    for (int x = area.left(); x <= area.right(); ++x) n += isHighlightYellow(image.pixelColor(x, y)) ? 1 : 0;
+  return n;
+}
+inline QPointF highlightCentroid(const QImage& image) {
+  double sx = 0, sy = 0;
+  int n = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x)
+      if (isHighlightYellow(image.pixelColor(x, y))) sx += x, sy += y, ++n;
+  return n == 0 ? QPointF(-1, -1) : QPointF(sx / n, sy / n);
+}
+
+// Centroid of the pixels near `colour`, or (-1, -1).
+inline QPointF centroidNear(const QImage& image, QColor colour, int tolerance) {
+  double sx = 0, sy = 0;
+  int n = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (std::abs(c.red() - colour.red()) <= tolerance && std::abs(c.green() - colour.green()) <= tolerance &&
+          std::abs(c.blue() - colour.blue()) <= tolerance) {
+        sx += x, sy += y, ++n;
+      }
+    }
+  return n == 0 ? QPointF(-1, -1) : QPointF(sx / n, sy / n);
+}
+
+}  // namespace nl::test

@@ -1,0 +1,128 @@
+// Widget-level tests: the generated parameter form, chart exports, and the
+// raster's cost with millions of spikes.
+#include <gtest/gtest.h>
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QXmlStreamReader>
+#include <random>
+
+#include "GuiTestUtil.h"
+#include "io/Session.h"
+#include "widgets/ParameterForm.h"
+#include "widgets/charts/LineChart.h"
+#include "widgets/charts/RasterWidget.h"
+
+namespace {
+
+TEST(ParameterForm, BuildsOneEditorPerParameterWithRangesAndDefaults) {
+  const auto schema = nl::plugins::ParameterSchema::fromJson(nlohmann::json::parse(R"([
+    {"name": "bins", "type": "int", "default": 20, "min": 1, "max": 500, "unit": "bins", "help": "number of bins"},
+    {"name": "window", "type": "double", "default": 0.25, "min": 0.0, "max": 2.0, "unit": "s"},
+    {"name": "normalise", "type": "bool", "default": true},
+    {"name": "metric", "type": "choice", "choices": ["pearson", "spearman"], "default": "spearman"},
+    {"name": "label", "type": "string", "default": "VISp"}
+  ])"));
+  nl::widgets::ParameterForm form;
+  form.setSchema(schema);
+  auto* bins = qobject_cast<QSpinBox*>(form.editor("bins"));
+  auto* window = qobject_cast<QDoubleSpinBox*>(form.editor("window"));
+  auto* normalise = qobject_cast<QCheckBox*>(form.editor("normalise"));
+  auto* metric = qobject_cast<QComboBox*>(form.editor("metric"));
+  ASSERT_TRUE(bins && window && normalise && metric && form.editor("label"));
+  EXPECT_EQ(bins->minimum(), 1);
+  EXPECT_EQ(bins->maximum(), 500);
+  EXPECT_EQ(bins->value(), 20);
+  EXPECT_TRUE(bins->suffix().contains("bins"));
+  EXPECT_DOUBLE_EQ(window->value(), 0.25);
+  EXPECT_EQ(metric->currentText(), "spearman");
+  EXPECT_TRUE(bins->toolTip().contains("number of bins"));
+
+  bins->setValue(42);
+  window->setValue(1.5);
+  normalise->setChecked(false);
+  metric->setCurrentText("pearson");
+  const auto values = form.values();
+  EXPECT_EQ(values.integer("bins"), 42);
+  EXPECT_DOUBLE_EQ(values.real("window"), 1.5);
+  EXPECT_FALSE(values.boolean("normalise"));
+  EXPECT_EQ(values.text("metric"), "pearson");
+  form.resetToDefaults();
+  EXPECT_EQ(form.values().integer("bins"), 20);
+}
+
+TEST(LineChart, ExportsValidSvgAndCsvOfItsData) {
+  nl::widgets::LineChart chart;
+  chart.resize(500, 350);
+  nl::widgets::LineSeries series;
+  series.name = "unit \"7\"";
+  series.x = {0, 45, 90};
+  series.y = {1.5, 9.0, 2.25};
+  series.lower = {1.0, 8.0, 2.0};
+  series.upper = {2.0, 10.0, 2.5};
+  chart.setSeries({series});
+  chart.show();
+  QTemporaryDir dir;
+  const QString svgPath = dir.filePath("chart.svg");
+  ASSERT_TRUE(chart.exportSvg(svgPath));
+  QFile svg(svgPath);
+  ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+  QXmlStreamReader xml(&svg);
+  bool sawSvg = false;
+  int paths = 0;
+  while (!xml.atEnd()) {
+    xml.readNext();
+    if (xml.isStartElement() && xml.name() == QLatin1String("svg")) sawSvg = true;
+    if (xml.isStartElement() && (xml.name() == QLatin1String("path") || xml.name() == QLatin1String("polyline"))) ++paths;
+  }
+  EXPECT_FALSE(xml.hasError()) << xml.errorString().toStdString();
+  EXPECT_TRUE(sawSvg);
+  EXPECT_GT(paths, 0);
+
+  const QStringList lines = chart.toCsv().split('\n', Qt::SkipEmptyParts);
+  ASSERT_EQ(lines.size(), 4);
+  EXPECT_EQ(lines[0], "series,x,y,lower,upper");
+  EXPECT_EQ(lines[2], "\"unit \"\"7\"\"\",45,9,8,10");
+  const QImage png = chart.render(QSize(400, 300));
+  EXPECT_GT(nl::test::distinctColours(png), 10);
+}
+
+// 5 million spikes: binning stays one pass over the visible spikes.
+TEST(RasterWidget, FiveMillionSpikesRenderWithoutStallingTheEventLoop) {
+  const std::size_t units = 250, perUnit = 20000;
+  std::mt19937_64 random(7);
+  std::vector<double> times;
+  std::vector<std::uint64_t> offsets{0};
+  times.reserve(units * perUnit);
+  for (std::size_t u = 0; u < units; ++u) {
+    double t = 0;
+    std::exponential_distribution<double> isi(perUnit / 1000.0);
+    for (std::size_t k = 0; k < perUnit; ++k) times.push_back(t += isi(random));
+    offsets.push_back(times.size());
+  }
+  nl::io::Session session;
+  const auto id = session.add(std::make_shared<nl::io::SpikeRecording>("big", nullptr, std::move(times), std::move(offsets), nullptr));
+  nl::widgets::RasterWidget raster(session, id);
+  raster.resize(1600, 900);
+  raster.show();
+  QElapsedTimer timer;
+  timer.start();
+  const QImage whole = raster.render(QSize(1600, 900));
+  const double wholeMs = static_cast<double>(timer.elapsed());
+  EXPECT_GT(nl::test::distinctColours(whole), 3);
+  raster.setTimeWindow(500.0, 501.0);
+  timer.restart();
+  raster.render(QSize(1600, 900));
+  const double zoomedMs = static_cast<double>(timer.elapsed());
+  std::printf("raster 5M spikes: whole %.0f ms, 1-s window %.0f ms\n", wholeMs, zoomedMs);
+  // Interactive means well under a second even unoptimised; bench/ measures precisely.
+  EXPECT_LT(wholeMs, 1500.0);
+  EXPECT_LT(zoomedMs, wholeMs);
+}
+
+}  // namespace

@@ -1,0 +1,21 @@
+// GUI tests run real widgets under Xvfb (Mesa llvmpipe) and look at pixels.
+#include <gtest/gtest.h>
+
+#include <QApplication>
+#include <QSurfaceFormat>
+
+#include "widgets/VtkView.h"
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (::testing::GTEST_FLAG(list_tests)) return RUN_ALL_TESTS();  // test discovery needs no display
+  QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
+  QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+  if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+    std::fprintf(stderr, "GUI tests need a display: run them under xvfb-run (scripts/test.sh does).\n");
+    return 1;
+  }
+  QApplication::setOrganizationName("NeuroLoupeTests");  // keep the user's settings out of tests
+  QApplication app(argc, argv);
+  return RUN_ALL_TESTS();
+}
