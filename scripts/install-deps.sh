@@ -15,7 +15,7 @@ packages=(
   libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libtbb-dev
   zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libnifti2-dev libgiftiio-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream
+  libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
 )
 
 missing=()
