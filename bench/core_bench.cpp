@@ -23,7 +23,8 @@ nl::analysis::simulation::DemoRecordingSpec demoSpec() {
 void BM_SimulateDemoRecording(benchmark::State& state) {
   const auto spec = demoSpec();
   std::size_t spikes = 0;
-  for (auto _ : state) spikes = nl::analysis::simulation::simulateDemoRecording(spec).spikes->spikeCount();
+  for (auto _ : state)
+    spikes = nl::analysis::simulation::simulateDemoRecording(spec).spikes->spikeCount();
   state.counters["spikes"] = static_cast<double>(spikes);
 }
 BENCHMARK(BM_SimulateDemoRecording)->Unit(benchmark::kMillisecond);
@@ -49,7 +50,8 @@ void BM_ReadNpy(benchmark::State& state) {
   const std::size_t n = static_cast<std::size_t>(state.range(0));
   const auto path = std::filesystem::temp_directory_path() / "nl_bench.npy";
   {
-    std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(n) + ",), }";
+    std::string header =
+        "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(n) + ",), }";
     header.append(64 - (10 + header.size() + 1) % 64, ' ');
     header += '\n';
     std::ofstream out(path, std::ios::binary);
@@ -62,7 +64,8 @@ void BM_ReadNpy(benchmark::State& state) {
   }
   for (auto _ : state) {
     auto contents = nl::io::ReaderRegistry::builtin().open(path);
-    const auto& values = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(contents.datasets.front())->values();
+    const auto& values =
+        std::dynamic_pointer_cast<const nl::io::ArrayDataset>(contents.datasets.front())->values();
     benchmark::DoNotOptimize(values.data());
   }
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * n * 8));
@@ -76,7 +79,8 @@ void BM_DescribeColumns(benchmark::State& state) {
   Eigen::MatrixXd data(100000, 64);
   for (Eigen::Index i = 0; i < data.size(); ++i) data.data()[i] = normal(random);
   nl::analysis::NullProgress progress;
-  for (auto _ : state) benchmark::DoNotOptimize(nl::analysis::stats::describeColumns(data, 0.25, 0.75, progress));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(nl::analysis::stats::describeColumns(data, 0.25, 0.75, progress));
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * data.size()));
 }
 BENCHMARK(BM_DescribeColumns)->Unit(benchmark::kMillisecond);

@@ -9,7 +9,8 @@
 
 namespace {
 
-std::shared_ptr<const nl::io::SpikeRecording> makeRecording(std::size_t units, std::size_t perUnit) {
+std::shared_ptr<const nl::io::SpikeRecording> makeRecording(std::size_t units,
+                                                            std::size_t perUnit) {
   std::mt19937_64 random(7);
   std::exponential_distribution<double> isi(static_cast<double>(perUnit) / 1000.0);
   std::vector<double> times;
@@ -20,7 +21,8 @@ std::shared_ptr<const nl::io::SpikeRecording> makeRecording(std::size_t units, s
     for (std::size_t k = 0; k < perUnit; ++k) times.push_back(t += isi(random));
     offsets.push_back(times.size());
   }
-  return std::make_shared<nl::io::SpikeRecording>("bench", nullptr, std::move(times), std::move(offsets), nullptr);
+  return std::make_shared<nl::io::SpikeRecording>("bench", nullptr, std::move(times),
+                                                  std::move(offsets), nullptr);
 }
 
 void BM_Raster5M(benchmark::State& state) {
@@ -37,7 +39,8 @@ BENCHMARK(BM_Raster5M)->Arg(1000)->Arg(60)->Arg(1)->Unit(benchmark::kMillisecond
 }  // namespace
 
 int main(int argc, char** argv) {
-  qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
+  qputenv("QT_QPA_PLATFORM",
+          qgetenv("QT_QPA_PLATFORM").isEmpty() ? "offscreen" : qgetenv("QT_QPA_PLATFORM"));
   QApplication app(argc, argv);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

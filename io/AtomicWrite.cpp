@@ -20,7 +20,8 @@ void syncPath(const std::filesystem::path& path, bool directory) {
 void writeHdf5Atomically(const std::filesystem::path& target,
                          const std::function<void(const h5::Group& root)>& write,
                          const std::function<void()>& beforeRename) {
-  const auto directory = target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  const auto directory =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec))
     throw FileError(target, "folder '" + directory.string() + "' does not exist");

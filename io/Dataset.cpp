@@ -89,8 +89,8 @@ nlohmann::json Dataset::summary() const {
 // ---------------------------------------------------------------- ArrayDataset
 
 ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
-                           std::vector<double> values, Provenance provenance,
-                           Attributes attributes, std::string sourceType)
+                           std::vector<double> values, Provenance provenance, Attributes attributes,
+                           std::string sourceType)
     : Dataset(kind, std::move(name), std::move(provenance), std::move(attributes)),
       shape_(std::move(shape)),
       sourceType_(std::move(sourceType)),
@@ -98,8 +98,8 @@ ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::
       loaded_(true) {
   if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
   if (values_.size() != product(shape_))
-    throw std::invalid_argument("ArrayDataset '" + this->name() + "': " +
-                                std::to_string(values_.size()) + " values for shape of " +
+    throw std::invalid_argument("ArrayDataset '" + this->name() +
+                                "': " + std::to_string(values_.size()) + " values for shape of " +
                                 std::to_string(product(shape_)));
   std::call_once(loadOnce_, [] {});
 }
@@ -114,7 +114,9 @@ ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::
   if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
 }
 
-std::size_t ArrayDataset::elementCount() const { return product(shape_); }
+std::size_t ArrayDataset::elementCount() const {
+  return product(shape_);
+}
 
 std::size_t ArrayDataset::columnsPerRow() const {
   if (shape_.size() <= 1) return shape_.empty() ? 1 : 1;
@@ -233,8 +235,8 @@ SpikeRecording::SpikeRecording(std::string name, std::shared_ptr<const TableData
 
 std::span<const double> SpikeRecording::spikesOfUnit(std::size_t unit) const {
   if (unit >= unitCount()) throw std::out_of_range("unit index out of range");
-  return std::span<const double>(spikeTimes_).subspan(
-      unitOffsets_[unit], unitOffsets_[unit + 1] - unitOffsets_[unit]);
+  return std::span<const double>(spikeTimes_)
+      .subspan(unitOffsets_[unit], unitOffsets_[unit + 1] - unitOffsets_[unit]);
 }
 
 std::pair<double, double> SpikeRecording::timeRange() const {

@@ -94,7 +94,8 @@ void writeDataset(const h5::Group& group, const Dataset& dataset) {
     group.writeFloats("vertices", mesh->vertices(), {mesh->vertexCount(), 3});
     group.writeInt32("triangles", mesh->triangles(), {mesh->triangleCount(), 3});
   } else {
-    group.fail("internal: no HDF5 layout for dataset kind " + std::string(kindName(dataset.kind())));
+    group.fail("internal: no HDF5 layout for dataset kind " +
+               std::string(kindName(dataset.kind())));
   }
 }
 
@@ -111,9 +112,9 @@ DatasetPtr readDataset(const h5::Group& group) {
     if (isArrayKind(*kind)) {
       auto shape = group.datasetShape("values");
       auto values = group.readDoubles("values");
-      return std::make_shared<ArrayDataset>(*kind, name, std::move(shape), std::move(values),
-                                            std::move(provenance), std::move(attributes),
-                                            group.stringAttribute("source_dtype").value_or("float64"));
+      return std::make_shared<ArrayDataset>(
+          *kind, name, std::move(shape), std::move(values), std::move(provenance),
+          std::move(attributes), group.stringAttribute("source_dtype").value_or("float64"));
     }
     if (isTableKind(*kind))
       return std::make_shared<TableDataset>(*kind, name, readColumns(group), std::move(provenance),
@@ -121,7 +122,8 @@ DatasetPtr readDataset(const h5::Group& group) {
     if (*kind == DatasetKind::SpikeRecording) {
       std::shared_ptr<const TableDataset> units, electrodes;
       if (group.isGroup("units"))
-        units = std::dynamic_pointer_cast<const TableDataset>(readDataset(group.openGroup("units")));
+        units =
+            std::dynamic_pointer_cast<const TableDataset>(readDataset(group.openGroup("units")));
       if (group.isGroup("electrodes"))
         electrodes = std::dynamic_pointer_cast<const TableDataset>(
             readDataset(group.openGroup("electrodes")));

@@ -25,10 +25,14 @@ Provenance Provenance::fromFile(std::string path, std::string internal, std::str
 }
 
 nlohmann::json toJson(const Provenance& p) {
-  return nlohmann::json{{"source_path", p.sourcePath},       {"internal_path", p.internalPath},
-                        {"reader", p.readerName},            {"plugin_id", p.pluginId},
-                        {"plugin_version", p.pluginVersion}, {"parameters", p.parametersJson},
-                        {"inputs", p.inputs},                {"app_version", p.appVersion},
+  return nlohmann::json{{"source_path", p.sourcePath},
+                        {"internal_path", p.internalPath},
+                        {"reader", p.readerName},
+                        {"plugin_id", p.pluginId},
+                        {"plugin_version", p.pluginVersion},
+                        {"parameters", p.parametersJson},
+                        {"inputs", p.inputs},
+                        {"app_version", p.appVersion},
                         {"created_utc", p.createdUtc}};
 }
 
@@ -36,7 +40,7 @@ Provenance provenanceFromJson(const nlohmann::json& json) {
   Provenance p;
   auto get = [&json](const char* key) {
     return json.contains(key) && json[key].is_string() ? json[key].get<std::string>()
-                                                        : std::string();
+                                                       : std::string();
   };
   p.sourcePath = get("source_path");
   p.internalPath = get("internal_path");

@@ -18,7 +18,9 @@ void Selection::select(DatasetId dataset, std::vector<std::int64_t> indices,
   changed.notify(origin);
 }
 
-void Selection::clear(const std::string& origin) { select(kNoDataset, {}, origin); }
+void Selection::clear(const std::string& origin) {
+  select(kNoDataset, {}, origin);
+}
 
 void Selection::setTimeCursor(double seconds, const std::string& origin) {
   if (seconds == timeCursor_ || (std::isnan(seconds) && std::isnan(timeCursor_))) return;

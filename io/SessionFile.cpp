@@ -32,7 +32,8 @@ void saveSession(const Session& session, const std::filesystem::path& path,
         std::int64_t selectedPosition = -1;
         for (std::size_t i = 0; i < session.entries().size(); ++i) {
           const auto& entry = session.entries()[i];
-          if (entry.id == session.selection().dataset()) selectedPosition = static_cast<std::int64_t>(i);
+          if (entry.id == session.selection().dataset())
+            selectedPosition = static_cast<std::int64_t>(i);
           const auto group = datasets.createGroup(entryName(i));
           const Provenance& provenance = entry.dataset->provenance();
           if (provenance.isFromFile()) {
@@ -40,8 +41,9 @@ void saveSession(const Session& session, const std::filesystem::path& path,
             group.setAttribute("storage", std::string("reference"));
             group.setAttribute("kind", std::string(kindName(entry.dataset->kind())));
             group.setAttribute("name", entry.dataset->name());
-            group.setAttribute("source_path",
-                               std::filesystem::absolute(provenance.sourcePath).lexically_normal().string());
+            group.setAttribute(
+                "source_path",
+                std::filesystem::absolute(provenance.sourcePath).lexically_normal().string());
             group.setAttribute("internal_path", provenance.internalPath);
             group.setAttribute("provenance", toJson(provenance).dump());
           } else {
@@ -68,7 +70,8 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
   const auto format = root.stringAttribute(format::kFormatAttribute);
   if (!format || *format != format::kSessionFormat)
     throw FileError(path, "not a NeuroLoupe session file");
-  const auto version = static_cast<int>(root.numberAttribute(format::kVersionAttribute).value_or(0));
+  const auto version =
+      static_cast<int>(root.numberAttribute(format::kVersionAttribute).value_or(0));
   if (version < 1 || version > format::kSchemaVersion)
     throw FileError(path, "session schema version " + std::to_string(version) +
                               " is not supported (this build reads 1 to " +
@@ -95,8 +98,7 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
     const std::string name = group.stringAttribute("name").value_or("");
     std::error_code ec;
     if (!std::filesystem::exists(source, ec)) {
-      report.notices.push_back("'" + name + "' was not opened: its file " + source +
-                               " is missing");
+      report.notices.push_back("'" + name + "' was not opened: its file " + source + " is missing");
       continue;
     }
     try {
@@ -122,7 +124,8 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
   if (root.isGroup("view")) {
     const auto view = root.openGroup("view");
     layout = view.stringAttribute("layout").value_or("");
-    selectedPosition = static_cast<std::int64_t>(view.numberAttribute("selected_dataset_position").value_or(-1));
+    selectedPosition =
+        static_cast<std::int64_t>(view.numberAttribute("selected_dataset_position").value_or(-1));
     if (view.isDataset("selected_indices")) indices = view.readDoubles("selected_indices");
     timeCursor = view.numberAttribute("time_cursor").value_or(std::nan(""));
   }
@@ -136,8 +139,8 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
   }
   session.setViewLayoutJson(layout);
   if (selectedId != kNoDataset)
-    session.selection().select(selectedId, std::vector<std::int64_t>(indices.begin(), indices.end()),
-                               "session");
+    session.selection().select(
+        selectedId, std::vector<std::int64_t>(indices.begin(), indices.end()), "session");
   session.selection().setTimeCursor(timeCursor, "session");
   return report;
 }

@@ -6,7 +6,9 @@
 namespace nl::plugins {
 
 Job::Job(const PluginManager& manager, RunRequest request, QObject* parent)
-    : QObject(parent), manager_(manager), request_(std::move(request)),
+    : QObject(parent),
+      manager_(manager),
+      request_(std::move(request)),
       pluginId_(QString::fromStdString(request_.pluginId)) {}
 
 Job::~Job() {
@@ -18,15 +20,17 @@ void Job::start() {
   if (state_ != State::Pending) return;
   state_ = State::Running;
   QPointer<Job> self(this);
-  reporter_ = std::make_unique<ProgressReporter>([self](double fraction, const std::string& message) {
-    // Called on the worker: hop to the job's thread. `self` guards a job
-    // destroyed meanwhile (its destructor joins the worker anyway).
-    QMetaObject::invokeMethod(
-        self, [self, fraction, text = QString::fromStdString(message)] {
-          if (self) emit self->progressChanged(fraction, text);
-        },
-        Qt::QueuedConnection);
-  });
+  reporter_ =
+      std::make_unique<ProgressReporter>([self](double fraction, const std::string& message) {
+        // Called on the worker: hop to the job's thread. `self` guards a job
+        // destroyed meanwhile (its destructor joins the worker anyway).
+        QMetaObject::invokeMethod(
+            self,
+            [self, fraction, text = QString::fromStdString(message)] {
+              if (self) emit self->progressChanged(fraction, text);
+            },
+            Qt::QueuedConnection);
+      });
   worker_ = std::thread([this] {
     State outcome = State::Succeeded;
     QString error;
@@ -44,7 +48,8 @@ void Job::start() {
       error = "unknown error";
     }
     QMetaObject::invokeMethod(
-        this, [this, outcome, error, result = std::move(result)]() mutable {
+        this,
+        [this, outcome, error, result = std::move(result)]() mutable {
           result_ = std::move(result);
           error_ = error;
           state_ = outcome;

@@ -21,20 +21,23 @@ std::vector<io::DatasetKind> parseKinds(const nlohmann::json& item, const char* 
     if (!kind) throw std::invalid_argument("unknown dataset kind '" + name + "'");
     kinds.push_back(*kind);
   };
-  if (value.is_string()) addKind(value.get<std::string>());
+  if (value.is_string())
+    addKind(value.get<std::string>());
   else
     for (const auto& k : value) addKind(k.get<std::string>());
   return kinds;
 }
 
-std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key, const char* kindKey) {
+std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key,
+                                 const char* kindKey) {
   std::vector<PortSpec> ports;
   if (!manifest.contains(key)) return ports;
   for (const auto& item : manifest.at(key)) {
     PortSpec port;
     port.name = item.at("name").get<std::string>();
     port.kinds = parseKinds(item, kindKey);
-    if (port.kinds.empty()) throw std::invalid_argument("port '" + port.name + "' declares no kind");
+    if (port.kinds.empty())
+      throw std::invalid_argument("port '" + port.name + "' declares no kind");
     port.help = item.value("help", "");
     port.optional = item.value("optional", false);
     ports.push_back(std::move(port));
@@ -47,15 +50,16 @@ nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
   for (const auto& p : ports) {
     nlohmann::json kinds = nlohmann::json::array();
     for (auto k : p.kinds) kinds.push_back(std::string(io::kindName(k)));
-    array.push_back({{"name", p.name}, {"kinds", kinds}, {"help", p.help}, {"optional", p.optional}});
+    array.push_back(
+        {{"name", p.name}, {"kinds", kinds}, {"help", p.help}, {"optional", p.optional}});
   }
   return array;
 }
 
 bool looksLikeSharedLibrary(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
-  return name.ends_with(".so") || name.find(".so.") != std::string::npos || name.ends_with(".dylib") ||
-         name.ends_with(".dll");
+  return name.ends_with(".so") || name.find(".so.") != std::string::npos ||
+         name.ends_with(".dylib") || name.ends_with(".dll");
 }
 
 }  // namespace
@@ -79,7 +83,8 @@ PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) 
   }
   d.inputs = parsePorts(manifest, "inputs", "kinds");
   d.outputs = parsePorts(manifest, "outputs", "kind");
-  d.parameters = ParameterSchema::fromJson(manifest.contains("parameters") ? manifest["parameters"] : nlohmann::json());
+  d.parameters = ParameterSchema::fromJson(manifest.contains("parameters") ? manifest["parameters"]
+                                                                           : nlohmann::json());
   return d;
 }
 
@@ -99,7 +104,8 @@ nlohmann::json PluginDescriptor::toJson() const {
 }
 
 PluginManager::PluginManager() = default;
-PluginManager::~PluginManager() = default;  // loaders stay loaded until exit: objects may outlive us
+PluginManager::~PluginManager() =
+    default;  // loaders stay loaded until exit: objects may outlive us
 
 std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
   std::vector<std::filesystem::path> paths;
@@ -108,7 +114,8 @@ std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
     std::size_t start = 0;
     while (start <= list.size()) {
       const auto colon = list.find(':', start);
-      const std::string part = list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+      const std::string part =
+          list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
       if (!part.empty()) paths.emplace_back(part);
       if (colon == std::string::npos) break;
       start = colon + 1;
@@ -117,7 +124,8 @@ std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
   if (QCoreApplication::instance() != nullptr) {
     const std::filesystem::path appDir = QCoreApplication::applicationDirPath().toStdString();
     paths.push_back((appDir / ".." / "lib" / "neuroloupe" / "plugins").lexically_normal());
-    paths.push_back((appDir / ".." / "lib" / "x86_64-linux-gnu" / "neuroloupe" / "plugins").lexically_normal());
+    paths.push_back(
+        (appDir / ".." / "lib" / "x86_64-linux-gnu" / "neuroloupe" / "plugins").lexically_normal());
   }
   return paths;
 }
@@ -128,7 +136,8 @@ void PluginManager::discover(const std::vector<std::filesystem::path>& folders) 
     if (!std::filesystem::is_directory(folder, ec)) continue;
     std::vector<std::filesystem::path> libraries;
     for (const auto& entry : std::filesystem::directory_iterator(folder, ec))
-      if (entry.is_regular_file(ec) && looksLikeSharedLibrary(entry.path())) libraries.push_back(entry.path());
+      if (entry.is_regular_file(ec) && looksLikeSharedLibrary(entry.path()))
+        libraries.push_back(entry.path());
     std::sort(libraries.begin(), libraries.end());
     for (const auto& library : libraries) loadOne(library);
   }
@@ -153,8 +162,8 @@ void PluginManager::loadOne(const std::filesystem::path& library) {
     const QString iid = meta.value("IID").toString();
     if (!iid.startsWith("org.neuroloupe.")) return;
     descriptor.id = canonical.stem().string();
-    descriptor.failure = "built for plugin interface " + iid.toStdString() + ", this app provides " +
-                         NEUROLOUPE_PLUGIN_IID;
+    descriptor.failure = "built for plugin interface " + iid.toStdString() +
+                         ", this app provides " + NEUROLOUPE_PLUGIN_IID;
     plugins_.push_back(std::move(descriptor));
     loaders_.push_back(std::move(loader));
     return;
@@ -192,11 +201,13 @@ void PluginManager::loadOne(const std::filesystem::path& library) {
                                std::to_string(kPluginApiVersion);
         } else {
           auto probe = factory->create();
-          if (!probe) descriptor.failure = "plugin factory returned nothing";
+          if (!probe)
+            descriptor.failure = "plugin factory returned nothing";
           else if (probe->id() != descriptor.id)
-            descriptor.failure = "library says its id is '" + probe->id() + "' but its manifest says '" +
-                                 descriptor.id + "'";
-          else descriptor.loaded = true;
+            descriptor.failure = "library says its id is '" + probe->id() +
+                                 "' but its manifest says '" + descriptor.id + "'";
+          else
+            descriptor.loaded = true;
         }
       }
     } catch (const std::exception& error) {

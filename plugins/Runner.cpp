@@ -40,7 +40,8 @@ void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs) {
     }
     if (!port.accepts(it->second->kind()))
       throw RunError("input '" + port.name + "' must be " + kindList(port.kinds) + ", got " +
-                     std::string(io::kindName(it->second->kind())) + " '" + it->second->name() + "'");
+                     std::string(io::kindName(it->second->kind())) + " '" + it->second->name() +
+                     "'");
   }
   for (const auto& [name, dataset] : inputs)
     if (std::none_of(descriptor.inputs.begin(), descriptor.inputs.end(),
@@ -52,7 +53,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
                     ProgressReporter& progress) {
   const PluginDescriptor* descriptor = manager.find(request.pluginId);
   if (descriptor == nullptr) throw RunError("no plugin '" + request.pluginId + "'");
-  if (!descriptor->loaded) throw RunError("plugin '" + request.pluginId + "' is not usable: " + descriptor->failure);
+  if (!descriptor->loaded)
+    throw RunError("plugin '" + request.pluginId + "' is not usable: " + descriptor->failure);
   checkInputs(*descriptor, request.inputs);
   try {
     descriptor->parameters.validate(request.parameters);
@@ -67,7 +69,9 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   provenance.appVersion = request.appVersion;
   provenance.createdUtc = io::utcNowIso8601();
   for (const auto& [name, dataset] : request.inputs)
-    if (dataset) provenance.inputs.push_back(name + "=" + dataset->provenance().describe() + " [" + dataset->name() + "]");
+    if (dataset)
+      provenance.inputs.push_back(name + "=" + dataset->provenance().describe() + " [" +
+                                  dataset->name() + "]");
 
   RunResult result;
   result.provenance = provenance;
@@ -97,7 +101,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
     if (!output.dataset || !port->accepts(output.dataset->kind()))
       throw RunError(descriptor->name + " produced output '" + output.name + "' of the wrong kind");
     if (output.dataset->provenance().pluginId != descriptor->id)
-      throw RunError(descriptor->name + " produced output '" + output.name + "' without its provenance");
+      throw RunError(descriptor->name + " produced output '" + output.name +
+                     "' without its provenance");
   }
   progress.report(1.0, "done");
   return result;

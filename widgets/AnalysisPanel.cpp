@@ -13,12 +13,15 @@
 
 namespace nl::widgets {
 
-AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins, QWidget* parent)
+AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins,
+                             QWidget* parent)
     : QWidget(parent), session_(session), plugins_(plugins) {
   auto* layout = new QVBoxLayout(this);
   pluginCombo_ = new QComboBox();
   for (const auto& p : plugins_.plugins())
-    if (p.loaded) pluginCombo_->addItem(QString::fromStdString(p.name + "  (" + p.id + ")"), QString::fromStdString(p.id));
+    if (p.loaded)
+      pluginCombo_->addItem(QString::fromStdString(p.name + "  (" + p.id + ")"),
+                            QString::fromStdString(p.id));
   layout->addWidget(pluginCombo_);
   summary_ = new QLabel();
   summary_->setWordWrap(true);
@@ -42,7 +45,8 @@ AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager&
   layout->addWidget(runButton_);
   layout->addStretch(1);
   if (pluginCombo_->count() == 0) {
-    summary_->setText(tr("No analysis plugins were found. Check NEUROLOUPE_PLUGIN_PATH or the install."));
+    summary_->setText(
+        tr("No analysis plugins were found. Check NEUROLOUPE_PLUGIN_PATH or the install."));
     runButton_->setEnabled(false);
   }
   connect(pluginCombo_, &QComboBox::currentIndexChanged, this, [this] { rebuildInputs(); });
@@ -64,7 +68,8 @@ void AnalysisPanel::selectPlugin(const QString& id) {
 void AnalysisPanel::rebuildInputs() {
   // Keep what the user chose where it still applies.
   std::map<std::string, io::DatasetId> previous;
-  for (const auto& [name, combo] : inputCombos_) previous[name] = combo->currentData().toULongLong();
+  for (const auto& [name, combo] : inputCombos_)
+    previous[name] = combo->currentData().toULongLong();
   while (inputsLayout_->rowCount() > 0) inputsLayout_->removeRow(0);
   inputCombos_.clear();
   const auto* descriptor = plugins_.find(pluginCombo_->currentData().toString().toStdString());
@@ -77,10 +82,12 @@ void AnalysisPanel::rebuildInputs() {
   for (const auto& port : descriptor->inputs) {
     auto* combo = new QComboBox();
     combo->setObjectName(QString::fromStdString("input_" + port.name));
-    if (port.optional) combo->addItem(tr("(none)"), QVariant::fromValue<qulonglong>(io::kNoDataset));
+    if (port.optional)
+      combo->addItem(tr("(none)"), QVariant::fromValue<qulonglong>(io::kNoDataset));
     for (const auto& entry : session_.entries())
       if (port.accepts(entry.dataset->kind()))
-        combo->addItem(QString::fromStdString(entry.dataset->name()), QVariant::fromValue<qulonglong>(entry.id));
+        combo->addItem(QString::fromStdString(entry.dataset->name()),
+                       QVariant::fromValue<qulonglong>(entry.id));
     if (auto it = previous.find(port.name); it != previous.end()) {
       const int index = combo->findData(QVariant::fromValue<qulonglong>(it->second));
       if (index >= 0) combo->setCurrentIndex(index);

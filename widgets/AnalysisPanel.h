@@ -19,7 +19,8 @@ class ParameterForm;
 class AnalysisPanel : public QWidget {
   Q_OBJECT
  public:
-  AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins, QWidget* parent = nullptr);
+  AnalysisPanel(io::Session& session, const plugins::PluginManager& plugins,
+                QWidget* parent = nullptr);
   ~AnalysisPanel() override;
   void selectPlugin(const QString& id);
   // Preselect `dataset` in the first input that accepts its kind.

@@ -8,6 +8,8 @@ namespace nl::widgets {
 
 QColor areaColor(const QString& acronym);
 // The one highlight colour for selected items in 2D and 3D.
-inline QColor highlightColor() { return QColor(255, 214, 0); }
+inline QColor highlightColor() {
+  return QColor(255, 214, 0);
+}
 
 }  // namespace nl::widgets

@@ -17,7 +17,8 @@ QString shapeText(const std::vector<std::size_t>& shape) {
 }
 }  // namespace
 
-DataBrowser::DataBrowser(io::Session& session, QWidget* parent) : QTreeWidget(parent), session_(session) {
+DataBrowser::DataBrowser(io::Session& session, QWidget* parent)
+    : QTreeWidget(parent), session_(session) {
   setColumnCount(3);
   setHeaderLabels({tr("Name"), tr("Kind"), tr("Shape")});
   header()->setSectionResizeMode(0, QHeaderView::Stretch);
@@ -62,12 +63,14 @@ void DataBrowser::addEntry(io::DatasetId id) {
     addDetail(tr("created"), QString::fromStdString(p.createdUtc));
   } else if (!p.sourcePath.empty()) {
     addDetail(tr("file"), QString::fromStdString(p.sourcePath));
-    if (!p.internalPath.empty()) addDetail(tr("path in file"), QString::fromStdString(p.internalPath));
+    if (!p.internalPath.empty())
+      addDetail(tr("path in file"), QString::fromStdString(p.internalPath));
     addDetail(tr("reader"), QString::fromStdString(p.readerName));
   } else if (!p.readerName.empty()) {
     addDetail(tr("source"), QString::fromStdString(p.readerName));
   }
-  for (const auto& [key, value] : dataset->attributes()) addDetail(QString::fromStdString(key), QString::fromStdString(value));
+  for (const auto& [key, value] : dataset->attributes())
+    addDetail(QString::fromStdString(key), QString::fromStdString(value));
   setCurrentItem(item);
 }
 
@@ -97,7 +100,8 @@ void DataBrowser::keyPressEvent(QKeyEvent* event) {
     emit removeRequested(currentDataset());
     return;
   }
-  if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) && currentDataset() != io::kNoDataset) {
+  if ((event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) &&
+      currentDataset() != io::kNoDataset) {
     emit openRequested(currentDataset());
     return;
   }

@@ -31,7 +31,9 @@ JobsPanel::JobsPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(splitter);
 }
 
-int JobsPanel::runningJobs() const { return running_; }
+int JobsPanel::runningJobs() const {
+  return running_;
+}
 
 void JobsPanel::log(const QString& message) {
   log_->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + message);
@@ -62,30 +64,31 @@ void JobsPanel::addJob(plugins::Job* job, const QString& title) {
     bar->setValue(static_cast<int>(fraction * 1000));
     bar->setFormat(QString("%p% ") + message);
   });
-  connect(job, &plugins::Job::finished, this, [this, job, bar, cancel, title](plugins::Job::State state) {
-    --running_;
-    cancel->setEnabled(false);
-    switch (state) {
-      case plugins::Job::State::Succeeded:
-        bar->setValue(1000);
-        bar->setFormat(tr("done"));
-        cancel->setText(tr("Done"));
-        log(tr("%1 finished").arg(title));
-        break;
-      case plugins::Job::State::Cancelled:
-        bar->setFormat(tr("cancelled"));
-        cancel->setText(tr("Cancelled"));
-        log(tr("%1 cancelled").arg(title));
-        break;
-      default:
-        bar->setFormat(tr("failed"));
-        bar->setStyleSheet("QProgressBar::chunk { background: #c0392b; }");
-        cancel->setText(tr("Failed"));
-        bar->setToolTip(job->errorMessage());
-        log(tr("%1 failed: %2").arg(title, job->errorMessage()));
-        break;
-    }
-  });
+  connect(job, &plugins::Job::finished, this,
+          [this, job, bar, cancel, title](plugins::Job::State state) {
+            --running_;
+            cancel->setEnabled(false);
+            switch (state) {
+              case plugins::Job::State::Succeeded:
+                bar->setValue(1000);
+                bar->setFormat(tr("done"));
+                cancel->setText(tr("Done"));
+                log(tr("%1 finished").arg(title));
+                break;
+              case plugins::Job::State::Cancelled:
+                bar->setFormat(tr("cancelled"));
+                cancel->setText(tr("Cancelled"));
+                log(tr("%1 cancelled").arg(title));
+                break;
+              default:
+                bar->setFormat(tr("failed"));
+                bar->setStyleSheet("QProgressBar::chunk { background: #c0392b; }");
+                cancel->setText(tr("Failed"));
+                bar->setToolTip(job->errorMessage());
+                log(tr("%1 failed: %2").arg(title, job->errorMessage()));
+                break;
+            }
+          });
 }
 
 }  // namespace nl::widgets

@@ -14,7 +14,9 @@ namespace nl::widgets {
 
 using plugins::ParamType;
 
-ParameterForm::ParameterForm(QWidget* parent) : QWidget(parent) { new QFormLayout(this); }
+ParameterForm::ParameterForm(QWidget* parent) : QWidget(parent) {
+  new QFormLayout(this);
+}
 
 void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
   schema_ = schema;
@@ -27,8 +29,13 @@ void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
     switch (spec.type) {
       case ParamType::Integer: {
         auto* box = new QSpinBox();
-        box->setRange(spec.minimum ? static_cast<int>(std::max(*spec.minimum, double(std::numeric_limits<int>::min()))) : std::numeric_limits<int>::min(),
-                      spec.maximum ? static_cast<int>(std::min(*spec.maximum, double(std::numeric_limits<int>::max()))) : std::numeric_limits<int>::max());
+        box->setRange(
+            spec.minimum
+                ? static_cast<int>(std::max(*spec.minimum, double(std::numeric_limits<int>::min())))
+                : std::numeric_limits<int>::min(),
+            spec.maximum
+                ? static_cast<int>(std::min(*spec.maximum, double(std::numeric_limits<int>::max())))
+                : std::numeric_limits<int>::max());
         box->setSuffix(unit);
         connect(box, &QSpinBox::valueChanged, this, &ParameterForm::changed);
         editor = box;
@@ -66,7 +73,8 @@ void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
       }
     }
     editor->setObjectName(QString::fromStdString(spec.name));
-    const QString help = QString::fromStdString(spec.help + "\n(" + spec.describeConstraint() + ")");
+    const QString help =
+        QString::fromStdString(spec.help + "\n(" + spec.describeConstraint() + ")");
     editor->setToolTip(help);
     auto* label = new QLabel(QString::fromStdString(spec.label));
     label->setToolTip(help);
@@ -76,7 +84,9 @@ void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
   resetToDefaults();
 }
 
-void ParameterForm::resetToDefaults() { setValues(schema_.defaults()); }
+void ParameterForm::resetToDefaults() {
+  setValues(schema_.defaults());
+}
 
 void ParameterForm::setValues(const plugins::ParameterSet& values) {
   for (const auto& spec : schema_.specs()) {
@@ -84,11 +94,23 @@ void ParameterForm::setValues(const plugins::ParameterSet& values) {
     QWidget* editor = editors_.at(spec.name);
     const auto& value = values.get(spec.name);
     switch (spec.type) {
-      case ParamType::Integer: static_cast<QSpinBox*>(editor)->setValue(static_cast<int>(values.integer(spec.name))); break;
-      case ParamType::Real: static_cast<QDoubleSpinBox*>(editor)->setValue(values.real(spec.name)); break;
-      case ParamType::Boolean: static_cast<QCheckBox*>(editor)->setChecked(values.boolean(spec.name)); break;
-      case ParamType::Text: static_cast<QLineEdit*>(editor)->setText(QString::fromStdString(std::get<std::string>(value))); break;
-      case ParamType::Choice: static_cast<QComboBox*>(editor)->setCurrentText(QString::fromStdString(std::get<std::string>(value))); break;
+      case ParamType::Integer:
+        static_cast<QSpinBox*>(editor)->setValue(static_cast<int>(values.integer(spec.name)));
+        break;
+      case ParamType::Real:
+        static_cast<QDoubleSpinBox*>(editor)->setValue(values.real(spec.name));
+        break;
+      case ParamType::Boolean:
+        static_cast<QCheckBox*>(editor)->setChecked(values.boolean(spec.name));
+        break;
+      case ParamType::Text:
+        static_cast<QLineEdit*>(editor)->setText(
+            QString::fromStdString(std::get<std::string>(value)));
+        break;
+      case ParamType::Choice:
+        static_cast<QComboBox*>(editor)->setCurrentText(
+            QString::fromStdString(std::get<std::string>(value)));
+        break;
     }
   }
 }
@@ -99,11 +121,21 @@ plugins::ParameterSet ParameterForm::values() const {
     QWidget* editor = editors_.at(spec.name);
     plugins::ParamValue value;
     switch (spec.type) {
-      case ParamType::Integer: value = static_cast<std::int64_t>(static_cast<QSpinBox*>(editor)->value()); break;
-      case ParamType::Real: value = static_cast<QDoubleSpinBox*>(editor)->value(); break;
-      case ParamType::Boolean: value = static_cast<QCheckBox*>(editor)->isChecked(); break;
-      case ParamType::Text: value = static_cast<QLineEdit*>(editor)->text().toStdString(); break;
-      case ParamType::Choice: value = static_cast<QComboBox*>(editor)->currentText().toStdString(); break;
+      case ParamType::Integer:
+        value = static_cast<std::int64_t>(static_cast<QSpinBox*>(editor)->value());
+        break;
+      case ParamType::Real:
+        value = static_cast<QDoubleSpinBox*>(editor)->value();
+        break;
+      case ParamType::Boolean:
+        value = static_cast<QCheckBox*>(editor)->isChecked();
+        break;
+      case ParamType::Text:
+        value = static_cast<QLineEdit*>(editor)->text().toStdString();
+        break;
+      case ParamType::Choice:
+        value = static_cast<QComboBox*>(editor)->currentText().toStdString();
+        break;
     }
     spec.validate(value);
     set.set(spec.name, value);

@@ -19,8 +19,10 @@ namespace {
 class DatasetModel : public QAbstractTableModel {
  public:
   explicit DatasetModel(const io::DatasetPtr& dataset) {
-    if (auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(dataset)) table_ = recording->units();
-    else table_ = std::dynamic_pointer_cast<const io::TableDataset>(dataset);
+    if (auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(dataset))
+      table_ = recording->units();
+    else
+      table_ = std::dynamic_pointer_cast<const io::TableDataset>(dataset);
     array_ = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
   }
   int rowCount(const QModelIndex& = {}) const override {
@@ -35,7 +37,8 @@ class DatasetModel : public QAbstractTableModel {
   }
   QVariant data(const QModelIndex& index, int role) const override {
     if (!index.isValid()) return {};
-    const auto r = static_cast<std::size_t>(index.row()), c = static_cast<std::size_t>(index.column());
+    const auto r = static_cast<std::size_t>(index.row()),
+               c = static_cast<std::size_t>(index.column());
     if (role == Qt::DisplayRole || role == Qt::UserRole) {
       if (table_) {
         const auto& column = table_->columns()[c];
@@ -51,7 +54,8 @@ class DatasetModel : public QAbstractTableModel {
   QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
     if (role != Qt::DisplayRole) return {};
     if (orientation == Qt::Vertical) return section;
-    if (table_) return QString::fromStdString(table_->columns()[static_cast<std::size_t>(section)].name);
+    if (table_)
+      return QString::fromStdString(table_->columns()[static_cast<std::size_t>(section)].name);
     return section;
   }
 
@@ -92,7 +96,8 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
   connect(view_->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this, proxy] {
     if (updating_) return;
     std::vector<std::int64_t> rows;
-    for (const auto& index : view_->selectionModel()->selectedRows()) rows.push_back(proxy->mapToSource(index).row());
+    for (const auto& index : view_->selectionModel()->selectedRows())
+      rows.push_back(proxy->mapToSource(index).row());
     session_.selection().select(dataset_, rows, kOrigin);
   });
   connection_ = session_.selection().changed.connect([this, proxy](const std::string& origin) {
@@ -101,7 +106,8 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
     view_->clearSelection();
     QItemSelection selection;
     for (auto row : session_.selection().indices()) {
-      const QModelIndex index = proxy->mapFromSource(proxy->sourceModel()->index(static_cast<int>(row), 0));
+      const QModelIndex index =
+          proxy->mapFromSource(proxy->sourceModel()->index(static_cast<int>(row), 0));
       if (index.isValid()) selection.select(index, index.siblingAtColumn(proxy->columnCount() - 1));
     }
     view_->selectionModel()->select(selection, QItemSelectionModel::Select);
@@ -110,7 +116,9 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
   });
 }
 
-TableView::~TableView() { session_.selection().changed.disconnect(connection_); }
+TableView::~TableView() {
+  session_.selection().changed.disconnect(connection_);
+}
 
 QString TableView::toCsv() const {
   const auto* model = view_->model();

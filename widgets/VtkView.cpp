@@ -9,10 +9,10 @@
 #include <vtkInteractorStyleTrackballCamera.h>
 #include <vtkNew.h>
 #include <vtkOpenGLState.h>
+#include <vtkPointData.h>
 #include <vtkRenderer.h>
 #include <vtkSmartPointer.h>
 #include <vtkUnsignedCharArray.h>
-#include <vtkPointData.h>
 #include <vtkWindowToImageFilter.h>
 
 #include <QKeyEvent>
@@ -63,7 +63,7 @@ VtkView::VtkView(QWidget* parent) : QOpenGLWidget(parent), impl_(std::make_uniqu
   d.window->SetIsDirect(true);
   d.window->SetSupportsOpenGL(true);
   d.window->SetReadyForRendering(false);  // only inside paintGL
-  d.window->SetFrameBlitModeToNoBlit();  // paintGL blits into Qt's FBO itself
+  d.window->SetFrameBlitModeToNoBlit();   // paintGL blits into Qt's FBO itself
   d.window->SetForceMaximumHardwareLineWidth(1);
   d.window->AddRenderer(d.renderer);
   d.renderer->SetBackground(0.11, 0.12, 0.14);
@@ -123,11 +123,19 @@ QSurfaceFormat VtkView::defaultFormat() {
   return format;
 }
 
-vtkRenderer* VtkView::renderer() const { return impl_->renderer; }
-vtkGenericOpenGLRenderWindow* VtkView::renderWindow() const { return impl_->window; }
-int VtkView::framesRendered() const { return impl_->frames; }
+vtkRenderer* VtkView::renderer() const {
+  return impl_->renderer;
+}
+vtkGenericOpenGLRenderWindow* VtkView::renderWindow() const {
+  return impl_->window;
+}
+int VtkView::framesRendered() const {
+  return impl_->frames;
+}
 
-void VtkView::requestRender() { update(); }
+void VtkView::requestRender() {
+  update();
+}
 
 void VtkView::resetCamera() {
   impl_->renderer->ResetCamera();
@@ -143,12 +151,24 @@ void VtkView::setStandardView(StandardView view) {
   double direction[3] = {0, 0, 0};  // from focal point towards the camera
   double up[3] = {0, 0, 1};
   switch (view) {
-    case StandardView::Lateral: direction[0] = -1; break;  // left hemisphere seen from the left
-    case StandardView::Medial: direction[0] = 1; break;
-    case StandardView::Dorsal: direction[2] = 1, up[2] = 0, up[1] = 1; break;
-    case StandardView::Ventral: direction[2] = -1, up[2] = 0, up[1] = 1; break;
-    case StandardView::Anterior: direction[1] = 1; break;
-    case StandardView::Posterior: direction[1] = -1; break;
+    case StandardView::Lateral:
+      direction[0] = -1;
+      break;  // left hemisphere seen from the left
+    case StandardView::Medial:
+      direction[0] = 1;
+      break;
+    case StandardView::Dorsal:
+      direction[2] = 1, up[2] = 0, up[1] = 1;
+      break;
+    case StandardView::Ventral:
+      direction[2] = -1, up[2] = 0, up[1] = 1;
+      break;
+    case StandardView::Anterior:
+      direction[1] = 1;
+      break;
+    case StandardView::Posterior:
+      direction[1] = -1;
+      break;
   }
   camera->SetPosition(focal[0] + distance * direction[0], focal[1] + distance * direction[1],
                       focal[2] + distance * direction[2]);
@@ -197,7 +217,8 @@ QImage VtkView::renderToImage(int scale) {
   auto* pixels = static_cast<unsigned char*>(image->GetScalarPointer());
   QImage result(dims[0], dims[1], QImage::Format_RGBA8888);
   for (int y = 0; y < dims[1]; ++y)  // VTK rows run bottom-up
-    std::memcpy(result.scanLine(dims[1] - 1 - y), pixels + static_cast<std::size_t>(y) * dims[0] * 4,
+    std::memcpy(result.scanLine(dims[1] - 1 - y),
+                pixels + static_cast<std::size_t>(y) * dims[0] * 4,
                 static_cast<std::size_t>(dims[0]) * 4);
   update();
   return result;
@@ -262,10 +283,17 @@ void VtkView::mousePressEvent(QMouseEvent* event) {
   setEventInfo(d.interactor, this, event->position(), event->modifiers(),
                event->type() == QEvent::MouseButtonDblClick ? 1 : 0);
   switch (event->button()) {
-    case Qt::LeftButton: d.interactor->InvokeEvent(vtkCommand::LeftButtonPressEvent); break;
-    case Qt::MiddleButton: d.interactor->InvokeEvent(vtkCommand::MiddleButtonPressEvent); break;
-    case Qt::RightButton: d.interactor->InvokeEvent(vtkCommand::RightButtonPressEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      d.interactor->InvokeEvent(vtkCommand::LeftButtonPressEvent);
+      break;
+    case Qt::MiddleButton:
+      d.interactor->InvokeEvent(vtkCommand::MiddleButtonPressEvent);
+      break;
+    case Qt::RightButton:
+      d.interactor->InvokeEvent(vtkCommand::RightButtonPressEvent);
+      break;
+    default:
+      break;
   }
 }
 
@@ -280,20 +308,30 @@ void VtkView::mouseReleaseEvent(QMouseEvent* event) {
   auto& d = *impl_;
   setEventInfo(d.interactor, this, event->position(), event->modifiers());
   switch (event->button()) {
-    case Qt::LeftButton: d.interactor->InvokeEvent(vtkCommand::LeftButtonReleaseEvent); break;
-    case Qt::MiddleButton: d.interactor->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent); break;
-    case Qt::RightButton: d.interactor->InvokeEvent(vtkCommand::RightButtonReleaseEvent); break;
-    default: break;
+    case Qt::LeftButton:
+      d.interactor->InvokeEvent(vtkCommand::LeftButtonReleaseEvent);
+      break;
+    case Qt::MiddleButton:
+      d.interactor->InvokeEvent(vtkCommand::MiddleButtonReleaseEvent);
+      break;
+    case Qt::RightButton:
+      d.interactor->InvokeEvent(vtkCommand::RightButtonReleaseEvent);
+      break;
+    default:
+      break;
   }
-  if (event->button() == Qt::LeftButton && !d.dragged) emit clicked(event->position(), event->modifiers());
+  if (event->button() == Qt::LeftButton && !d.dragged)
+    emit clicked(event->position(), event->modifiers());
 }
 
 void VtkView::wheelEvent(QWheelEvent* event) {
   auto& d = *impl_;
   setEventInfo(d.interactor, this, event->position(), event->modifiers());
   const int delta = event->angleDelta().y();
-  if (delta > 0) d.interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
-  else if (delta < 0) d.interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent);
+  if (delta > 0)
+    d.interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
+  else if (delta < 0)
+    d.interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent);
   event->accept();
 }
 
@@ -306,14 +344,15 @@ void VtkView::keyPressEvent(QKeyEvent* event) {
     return;
   }
   const QByteArray text = event->text().toLatin1();
-  d.interactor->SetKeyEventInformation((event->modifiers() & Qt::ControlModifier) ? 1 : 0,
-                                       (event->modifiers() & Qt::ShiftModifier) ? 1 : 0,
-                                       text.isEmpty() ? 0 : text.at(0), event->isAutoRepeat() ? 1 : 0,
-                                       text.isEmpty() ? nullptr : text.constData());
+  d.interactor->SetKeyEventInformation(
+      (event->modifiers() & Qt::ControlModifier) ? 1 : 0,
+      (event->modifiers() & Qt::ShiftModifier) ? 1 : 0, text.isEmpty() ? 0 : text.at(0),
+      event->isAutoRepeat() ? 1 : 0, text.isEmpty() ? nullptr : text.constData());
   d.interactor->InvokeEvent(vtkCommand::KeyPressEvent);
   // VTK's style binds q/e (exit), 3 (stereo), j/t (joystick) — not for us.
   static const QByteArray kIgnored = "qQeE3jJtT";
-  if (!text.isEmpty() && !kIgnored.contains(text.at(0))) d.interactor->InvokeEvent(vtkCommand::CharEvent);
+  if (!text.isEmpty() && !kIgnored.contains(text.at(0)))
+    d.interactor->InvokeEvent(vtkCommand::CharEvent);
 }
 
 void VtkView::keyReleaseEvent(QKeyEvent* event) {
@@ -325,7 +364,11 @@ void VtkView::keyReleaseEvent(QKeyEvent* event) {
   impl_->interactor->InvokeEvent(vtkCommand::KeyReleaseEvent);
 }
 
-void VtkView::enterEvent(QEnterEvent*) { impl_->interactor->InvokeEvent(vtkCommand::EnterEvent); }
-void VtkView::leaveEvent(QEvent*) { impl_->interactor->InvokeEvent(vtkCommand::LeaveEvent); }
+void VtkView::enterEvent(QEnterEvent*) {
+  impl_->interactor->InvokeEvent(vtkCommand::EnterEvent);
+}
+void VtkView::leaveEvent(QEvent*) {
+  impl_->interactor->InvokeEvent(vtkCommand::LeaveEvent);
+}
 
 }  // namespace nl::widgets

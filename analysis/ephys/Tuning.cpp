@@ -15,20 +15,24 @@ std::size_t countInWindow(std::span<const double> spikes, double start, double s
 
 std::size_t TuningCurve::preferredIndex() const {
   if (meanRateHz.empty()) throw std::logic_error("empty tuning curve");
-  return static_cast<std::size_t>(std::max_element(meanRateHz.begin(), meanRateHz.end()) - meanRateHz.begin());
+  return static_cast<std::size_t>(std::max_element(meanRateHz.begin(), meanRateHz.end()) -
+                                  meanRateHz.begin());
 }
 
 TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> eventTimes,
                         std::span<const double> condition, double windowStart, double windowStop) {
-  if (eventTimes.size() != condition.size()) throw std::invalid_argument("one condition value per event needed");
-  if (!(windowStop > windowStart)) throw std::invalid_argument("the window must have positive length");
+  if (eventTimes.size() != condition.size())
+    throw std::invalid_argument("one condition value per event needed");
+  if (!(windowStop > windowStart))
+    throw std::invalid_argument("the window must have positive length");
   const double length = windowStop - windowStart;
   std::map<double, std::vector<double>> rates;
   for (std::size_t i = 0; i < eventTimes.size(); ++i) {
     if (std::isnan(condition[i]) || std::isnan(eventTimes[i])) continue;
     const double onset = eventTimes[i];
     rates[condition[i]].push_back(
-        static_cast<double>(countInWindow(spikes, onset + windowStart, onset + windowStop)) / length);
+        static_cast<double>(countInWindow(spikes, onset + windowStart, onset + windowStop)) /
+        length);
   }
   TuningCurve curve;
   for (const auto& [value, samples] : rates) {

@@ -12,7 +12,7 @@ std::size_t countInWindow(std::span<const double> spikes, double start, double s
 struct TuningCurve {
   std::vector<double> conditions;  // sorted distinct values of the grouping column
   std::vector<double> meanRateHz, semHz;
-  std::vector<std::size_t> trials;  // per condition
+  std::vector<std::size_t> trials;     // per condition
   std::size_t preferredIndex() const;  // condition with the highest mean rate
 };
 

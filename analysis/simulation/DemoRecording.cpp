@@ -23,7 +23,9 @@ class Random {
     const double u1 = uniform(), u2 = uniform();
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
   }
-  std::size_t index(std::size_t n) { return std::min(n - 1, static_cast<std::size_t>(uniform() * n)); }
+  std::size_t index(std::size_t n) {
+    return std::min(n - 1, static_cast<std::size_t>(uniform() * n));
+  }
 
  private:
   std::mt19937_64 engine_;
@@ -32,8 +34,12 @@ class Random {
 // Neuropixels 1.0 site layout: two sites per row, 20 µm rows, staggered columns.
 constexpr double kColumnX[4] = {43, 11, 59, 27};
 
-double siteVerticalUm(int channel) { return 20.0 * (channel / 2) + 20.0; }
-double siteHorizontalUm(int channel) { return kColumnX[channel % 4]; }
+double siteVerticalUm(int channel) {
+  return 20.0 * (channel / 2) + 20.0;
+}
+double siteHorizontalUm(int channel) {
+  return kColumnX[channel % 4];
+}
 
 struct Trial {
   double start, stop, orientation;
@@ -43,7 +49,8 @@ struct Trial {
 
 DemoRecordingSpec DemoRecordingSpec::fromJson(const std::string& text) {
   const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded() || !json.is_object()) throw std::invalid_argument("demo spec is not a JSON object");
+  if (json.is_discarded() || !json.is_object())
+    throw std::invalid_argument("demo spec is not a JSON object");
   DemoRecordingSpec spec;
   try {
     spec.sessionName = json.value("session_name", spec.sessionName);
@@ -53,7 +60,8 @@ DemoRecordingSpec DemoRecordingSpec::fromJson(const std::string& text) {
     spec.stimulusDurationS = json.value("stimulus_duration_s", spec.stimulusDurationS);
     spec.interStimulusS = json.value("inter_stimulus_s", spec.interStimulusS);
     spec.spontaneousS = json.value("spontaneous_s", spec.spontaneousS);
-    if (json.contains("orientations_deg")) spec.orientationsDeg = json["orientations_deg"].get<std::vector<double>>();
+    if (json.contains("orientations_deg"))
+      spec.orientationsDeg = json["orientations_deg"].get<std::vector<double>>();
     if (json.contains("probe_tip_um")) {
       const auto tip = json["probe_tip_um"].get<std::vector<double>>();
       if (tip.size() != 3) throw std::invalid_argument("probe_tip_um needs 3 numbers");
@@ -76,16 +84,19 @@ DemoRecordingSpec DemoRecordingSpec::fromJson(const std::string& text) {
       a.peakGainHz = area.value("peak_gain_hz", a.peakGainHz);
       a.tuningKappa = area.value("tuning_kappa", a.tuningKappa);
       a.latencyS = area.value("latency_s", a.latencyS);
-      a.colorRgb = static_cast<std::uint32_t>(std::stoul(area.value("color", std::string("808080")), nullptr, 16));
+      a.colorRgb = static_cast<std::uint32_t>(
+          std::stoul(area.value("color", std::string("808080")), nullptr, 16));
       if (a.depthFromTipEndUm <= a.depthFromTipStartUm || a.units < 0)
-        throw std::invalid_argument("area " + a.name + " has an empty depth span or negative units");
+        throw std::invalid_argument("area " + a.name +
+                                    " has an empty depth span or negative units");
       spec.areas.push_back(a);
     }
   } catch (const nlohmann::json::exception& error) {
     throw std::invalid_argument(std::string("demo spec: ") + error.what());
   }
   if (spec.areas.empty()) throw std::invalid_argument("demo spec has no areas");
-  if (spec.channels < 2 || spec.channels > 4096) throw std::invalid_argument("demo spec: channels out of range");
+  if (spec.channels < 2 || spec.channels > 4096)
+    throw std::invalid_argument("demo spec: channels out of range");
   return spec;
 }
 
@@ -124,10 +135,14 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
   }
   demo.electrodes = std::make_shared<io::TableDataset>(
       io::DatasetKind::Electrodes, spec.sessionName + " electrodes",
-      std::vector<io::Column>{{"id", ids}, {"x", xs}, {"y", ys}, {"z", zs},
+      std::vector<io::Column>{{"id", ids},
+                              {"x", xs},
+                              {"y", ys},
+                              {"z", zs},
                               {"probe_vertical_position", vertical},
                               {"probe_horizontal_position", horizontal},
-                              {"location", locations}, {"group_name", groups}},
+                              {"location", locations},
+                              {"group_name", groups}},
       provenance, io::Attributes{{"units", "um"}});
 
   // --- stimulus table: repeats × orientations in shuffled blocks
@@ -154,13 +169,17 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
     }
     demo.stimulus = std::make_shared<io::TableDataset>(
         io::DatasetKind::Table, "drifting_gratings_presentations",
-        std::vector<io::Column>{{"start_time", start}, {"stop_time", stop}, {"orientation", orientation},
-                                {"temporal_frequency", frequency}, {"stimulus_name", names}},
+        std::vector<io::Column>{{"start_time", start},
+                                {"stop_time", stop},
+                                {"orientation", orientation},
+                                {"temporal_frequency", frequency},
+                                {"stimulus_name", names}},
         provenance);
   }
 
   // --- units and spikes
-  std::vector<double> unitIds, peakChannels, depths, rates, snrs, isiViolations, unitX, unitY, unitZ;
+  std::vector<double> unitIds, peakChannels, depths, rates, snrs, isiViolations, unitX, unitY,
+      unitZ;
   std::vector<std::string> unitAreas;
   std::vector<double> spikeTimes;
   std::vector<std::uint64_t> offsets{0};
@@ -180,7 +199,8 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
       auto rateAt = [&](double time, const Trial* trial) {
         if (trial == nullptr || time < trial->start + area.latencyS) return baseline;
         const double delta = (trial->orientation - preferred) * std::numbers::pi / 180.0;
-        const double tuning = area.tuningKappa > 0 ? std::exp(area.tuningKappa * (std::cos(delta) - 1.0)) : 0.3;
+        const double tuning =
+            area.tuningKappa > 0 ? std::exp(area.tuningKappa * (std::cos(delta) - 1.0)) : 0.3;
         const double sinceOnset = time - trial->start - area.latencyS;
         const double adaptation = 0.6 + 0.4 * std::exp(-sinceOnset / 0.3);  // onset transient
         return baseline + gain * tuning * adaptation;
@@ -192,13 +212,14 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
       while (true) {
         time += random.exponential(maxRate);
         if (time >= duration) break;
-        while (trialIndex < trials.size() && trials[trialIndex].stop + spec.interStimulusS <= time) ++trialIndex;
+        while (trialIndex < trials.size() && trials[trialIndex].stop + spec.interStimulusS <= time)
+          ++trialIndex;
         const Trial* trial = trialIndex < trials.size() && time >= trials[trialIndex].start &&
                                      time < trials[trialIndex].stop
                                  ? &trials[trialIndex]
                                  : nullptr;
         if (random.uniform() * maxRate > rateAt(time, trial)) continue;
-        if (time - last < 0.002) continue;  // absolute refractory period
+        if (time - last < 0.002) continue;                           // absolute refractory period
         spikeTimes.push_back(std::round(time * 30000.0) / 30000.0);  // 30 kHz sample clock
         last = time;
       }
@@ -220,15 +241,22 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
   }
   auto units = std::make_shared<io::TableDataset>(
       io::DatasetKind::Table, spec.sessionName + " units",
-      std::vector<io::Column>{{"id", unitIds}, {"peak_channel_id", peakChannels},
-                              {"probe_vertical_position", depths}, {"firing_rate", rates},
-                              {"snr", snrs}, {"isi_violations", isiViolations}, {"x", unitX},
-                              {"y", unitY}, {"z", unitZ}, {"location", unitAreas}},
+      std::vector<io::Column>{{"id", unitIds},
+                              {"peak_channel_id", peakChannels},
+                              {"probe_vertical_position", depths},
+                              {"firing_rate", rates},
+                              {"snr", snrs},
+                              {"isi_violations", isiViolations},
+                              {"x", unitX},
+                              {"y", unitY},
+                              {"z", unitZ},
+                              {"location", unitAreas}},
       provenance);
   io::Attributes attributes{{"session_description", "simulated Neuropixels-like demo recording"},
                             {"sampling_rate_hz", "30000"}};
-  demo.spikes = std::make_shared<io::SpikeRecording>(spec.sessionName + " spikes", units, std::move(spikeTimes),
-                                                     std::move(offsets), demo.electrodes, provenance, attributes);
+  demo.spikes = std::make_shared<io::SpikeRecording>(spec.sessionName + " spikes", units,
+                                                     std::move(spikeTimes), std::move(offsets),
+                                                     demo.electrodes, provenance, attributes);
   return demo;
 }
 

@@ -19,9 +19,9 @@ struct AreaSpec {
   double depthFromTipStartUm = 0;  // span along the probe, measured from the tip
   double depthFromTipEndUm = 0;
   int units = 0;
-  double baselineRateHz = 2;   // median of a log-normal
-  double peakGainHz = 10;      // rate added at the preferred orientation
-  double tuningKappa = 1;      // von Mises concentration (0 = untuned)
+  double baselineRateHz = 2;  // median of a log-normal
+  double peakGainHz = 10;     // rate added at the preferred orientation
+  double tuningKappa = 1;     // von Mises concentration (0 = untuned)
   double latencyS = 0.05;
   std::uint32_t colorRgb = 0x808080;  // Allen CCF-style colour, for views
 };

@@ -21,12 +21,14 @@ double quantileOfSorted(const std::vector<double>& sorted, double q) {
 Summary describe(std::vector<double> values, double lowerQ, double upperQ) {
   Summary s;
   const auto nan = std::numeric_limits<double>::quiet_NaN();
-  const auto firstMissing = std::partition(values.begin(), values.end(), [](double v) { return !std::isnan(v); });
+  const auto firstMissing =
+      std::partition(values.begin(), values.end(), [](double v) { return !std::isnan(v); });
   s.missing = static_cast<std::size_t>(values.end() - firstMissing);
   values.erase(firstMissing, values.end());
   s.count = values.size();
   if (values.empty()) {
-    s.mean = s.standardDeviation = s.minimum = s.lowerQuantile = s.median = s.upperQuantile = s.maximum = nan;
+    s.mean = s.standardDeviation = s.minimum = s.lowerQuantile = s.median = s.upperQuantile =
+        s.maximum = nan;
     return s;
   }
   // Welford: stable for long recordings with a large offset.

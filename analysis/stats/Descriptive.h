@@ -9,8 +9,8 @@
 namespace nl::analysis::stats {
 
 struct Summary {
-  std::size_t count = 0;    // finite values used
-  std::size_t missing = 0;  // NaN values skipped
+  std::size_t count = 0;                   // finite values used
+  std::size_t missing = 0;                 // NaN values skipped
   double mean = 0, standardDeviation = 0;  // sample SD (n − 1); NaN when count < 2
   double minimum = 0, lowerQuantile = 0, median = 0, upperQuantile = 0, maximum = 0;
 };

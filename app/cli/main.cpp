@@ -26,7 +26,8 @@ void onInterrupt(int) {
 
 std::string shapeText(const std::vector<std::size_t>& shape) {
   std::string text;
-  for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? " × " : "") + std::to_string(shape[i]);
+  for (std::size_t i = 0; i < shape.size(); ++i)
+    text += (i ? " × " : "") + std::to_string(shape[i]);
   return text.empty() ? "scalar" : text;
 }
 
@@ -34,7 +35,9 @@ int commandInfo(const std::string& path, bool json) {
   const auto spec = nl::io::parsePathSpec(path);
   const auto contents = nl::io::ReaderRegistry::builtin().open(spec);
   if (json) {
-    nlohmann::json out{{"file", spec.path.string()}, {"reader", contents.readerName}, {"metadata", contents.metadata}};
+    nlohmann::json out{{"file", spec.path.string()},
+                       {"reader", contents.readerName},
+                       {"metadata", contents.metadata}};
     auto& datasets = out["datasets"] = nlohmann::json::array();
     for (const auto& d : contents.datasets) datasets.push_back(d->summary());
     std::cout << out.dump() << "\n";
@@ -42,10 +45,12 @@ int commandInfo(const std::string& path, bool json) {
   }
   std::cout << spec.path.string() << "  (" << contents.readerName << ")\n";
   for (const auto& [key, value] : contents.metadata.items())
-    std::cout << "  " << key << ": " << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+    std::cout << "  " << key << ": "
+              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
   std::cout << contents.datasets.size() << " dataset(s)\n";
   for (const auto& d : contents.datasets) {
-    std::cout << "  " << nl::io::kindName(d->kind()) << "  " << d->name() << "  [" << shapeText(d->shape()) << "]";
+    std::cout << "  " << nl::io::kindName(d->kind()) << "  " << d->name() << "  ["
+              << shapeText(d->shape()) << "]";
     if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(d.get())) {
       std::cout << "  columns:";
       for (const auto& c : table->columns()) std::cout << " " << c.name;
@@ -74,8 +79,8 @@ int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
     }
     for (const auto& spec : p.parameters.specs())
       std::cout << "    --" << spec.name << " (" << spec.describeConstraint() << ", default "
-                << nl::plugins::formatValue(spec.defaultValue) << (spec.unit.empty() ? "" : " " + spec.unit) << ")  "
-                << spec.help << "\n";
+                << nl::plugins::formatValue(spec.defaultValue)
+                << (spec.unit.empty() ? "" : " " + spec.unit) << ")  " << spec.help << "\n";
   }
   return kOk;
 }
@@ -103,16 +108,20 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     return kUsage;
   }
   if (!descriptor->loaded) {
-    std::cerr << "error: plugin '" << options.pluginId << "' failed to load: " << descriptor->failure << "\n";
+    std::cerr << "error: plugin '" << options.pluginId
+              << "' failed to load: " << descriptor->failure << "\n";
     return kPluginFailed;
   }
 
   std::map<std::string, std::string> paramText;
   try {
-    for (const auto& p : options.params) paramText.insert_or_assign(splitAssignment(p, "--param").first, splitAssignment(p, "--param").second);
+    for (const auto& p : options.params)
+      paramText.insert_or_assign(splitAssignment(p, "--param").first,
+                                 splitAssignment(p, "--param").second);
     for (std::size_t i = 0; i < options.extras.size(); ++i) {
       std::string flag = options.extras[i];
-      if (!flag.starts_with("--")) throw CLI::ValidationError("arguments", "unexpected argument '" + flag + "'");
+      if (!flag.starts_with("--"))
+        throw CLI::ValidationError("arguments", "unexpected argument '" + flag + "'");
       flag = flag.substr(2);
       std::string value;
       if (const auto eq = flag.find('='); eq != std::string::npos) {
@@ -207,11 +216,14 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
   std::cerr << "wrote " << options.out << "\n";
 
   if (options.json) {
-    nlohmann::json out{{"plugin_id", descriptor->id}, {"plugin_version", descriptor->version},
-                       {"parameters", request.parameters.toJson()}, {"result_file", options.out}};
+    nlohmann::json out{{"plugin_id", descriptor->id},
+                       {"plugin_version", descriptor->version},
+                       {"parameters", request.parameters.toJson()},
+                       {"result_file", options.out}};
     auto& outputs = out["outputs"] = nlohmann::json::object();
     for (const auto& [name, dataset] : result.outputs) {
-      nlohmann::json item{{"kind", std::string(nl::io::kindName(dataset->kind()))}, {"shape", dataset->shape()}};
+      nlohmann::json item{{"kind", std::string(nl::io::kindName(dataset->kind()))},
+                          {"shape", dataset->shape()}};
       // Scalar values inline: a single-number array, or the numeric cells of a one-row table.
       if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(dataset.get());
           array != nullptr && array->elementCount() <= 16)
@@ -222,7 +234,8 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
         for (const auto& c : table->columns()) {
           if (c.isNumeric()) {
             nlohmann::json values = nlohmann::json::array();
-            for (double v : c.numbers()) values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+            for (double v : c.numbers())
+              values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
             columns[c.name] = values;
           } else {
             columns[c.name] = c.strings();
@@ -240,7 +253,8 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
 
 int main(int argc, char** argv) {
   QCoreApplication qtApp(argc, argv);  // for applicationDirPath and plugin loading
-  CLI::App cli{"NeuroLoupe command line: read neuroscience files and run analysis plugins headless."};
+  CLI::App cli{
+      "NeuroLoupe command line: read neuroscience files and run analysis plugins headless."};
   cli.require_subcommand(0, 1);
   bool showVersion = false;
   cli.add_flag("--version", showVersion, "Print the version and library versions");
@@ -251,7 +265,8 @@ int main(int argc, char** argv) {
   info->add_option("FILE", infoPath, "File, or FILE::INTERNAL/PATH")->required();
   info->add_flag("--json", infoJson, "Print one JSON object");
 
-  auto* pluginsCommand = cli.add_subcommand("plugins", "List plugins, their schemas and load failures");
+  auto* pluginsCommand =
+      cli.add_subcommand("plugins", "List plugins, their schemas and load failures");
   bool pluginsJson = false;
   pluginsCommand->add_flag("--json", pluginsJson, "Print JSON");
 
@@ -259,7 +274,8 @@ int main(int argc, char** argv) {
   RunOptions runOptions;
   run->add_option("PLUGIN_ID", runOptions.pluginId, "Plugin id (see `plugins`)")->required();
   run->add_option("--input,-i", runOptions.inputs, "NAME=FILE[::INTERNAL/PATH]");
-  run->add_option("--param,-p", runOptions.params, "NAME=VALUE (or --NAME VALUE, from the plugin's schema)");
+  run->add_option("--param,-p", runOptions.params,
+                  "NAME=VALUE (or --NAME VALUE, from the plugin's schema)");
   run->add_option("--out,-o", runOptions.out, "Result HDF5 file")->required();
   run->add_flag("--json", runOptions.json, "Print the outputs' shapes and scalar values as JSON");
   run->allow_extras();
@@ -274,7 +290,8 @@ int main(int argc, char** argv) {
   }
 
   if (showVersion) {
-    std::cout << "neuroloupe-cli " << nl::app::appVersion() << " (" << nl::app::libraryVersions() << ")\n";
+    std::cout << "neuroloupe-cli " << nl::app::appVersion() << " (" << nl::app::libraryVersions()
+              << ")\n";
     return kOk;
   }
   try {

@@ -39,7 +39,9 @@
 #include "widgets/scene/ProbeScene.h"
 
 // The resources live in a static library; make sure the linker keeps them.
-static void initNeuroLoupeResources() { Q_INIT_RESOURCE(resources); }
+static void initNeuroLoupeResources() {
+  Q_INIT_RESOURCE(resources);
+}
 
 namespace nl::app {
 
@@ -104,7 +106,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   jobsDock->setWidget(jobs_);
   addDockWidget(Qt::BottomDockWidgetArea, jobsDock);
   for (const auto& p : plugins_.plugins())
-    if (!p.loaded) jobs_->log(tr("plugin %1 not loaded: %2").arg(QString::fromStdString(p.id), QString::fromStdString(p.failure)));
+    if (!p.loaded)
+      jobs_->log(tr("plugin %1 not loaded: %2")
+                     .arg(QString::fromStdString(p.id), QString::fromStdString(p.failure)));
 
   selectionLabel_ = new QLabel();
   statusBar()->addPermanentWidget(selectionLabel_);
@@ -116,9 +120,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
       return;
     }
     QStringList items;
-    for (std::size_t i = 0; i < s.indices().size() && i < 6; ++i) items << QString::number(s.indices()[i]);
+    for (std::size_t i = 0; i < s.indices().size() && i < 6; ++i)
+      items << QString::number(s.indices()[i]);
     if (s.indices().size() > 6) items << QString::fromUtf8("…");
-    selectionLabel_->setText(tr("%1: %2").arg(QString::fromStdString(dataset->name()), items.join(", ")));
+    selectionLabel_->setText(
+        tr("%1: %2").arg(QString::fromStdString(dataset->name()), items.join(", ")));
   });
 
   createActions();
@@ -159,37 +165,46 @@ void MainWindow::createActions() {
   rebuildRecentMenu();
   file->addAction(tr("Open &Demo"), this, &MainWindow::openDemo);
   file->addSeparator();
-  file->addAction(tr("Open &Session…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open session"), {}, tr("NeuroLoupe session (*.nlsession *.h5)"));
-    if (!path.isEmpty()) loadSession(path);
-  });
+  file->addAction(tr("Open &Session…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this,
+                  [this] {
+                    const QString path = QFileDialog::getOpenFileName(
+                        this, tr("Open session"), {}, tr("NeuroLoupe session (*.nlsession *.h5)"));
+                    if (!path.isEmpty()) loadSession(path);
+                  });
   file->addAction(tr("&Save Session"), QKeySequence::Save, this, [this] {
     QString path = sessionPath_;
     if (path.isEmpty())
-      path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession", tr("NeuroLoupe session (*.nlsession)"));
+      path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession",
+                                          tr("NeuroLoupe session (*.nlsession)"));
     if (!path.isEmpty()) saveSession(path);
   });
   file->addAction(tr("Save Session &As…"), QKeySequence::SaveAs, this, [this] {
-    const QString path =
-        QFileDialog::getSaveFileName(this, tr("Save session as"), "session.nlsession", tr("NeuroLoupe session (*.nlsession)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save session as"), "session.nlsession", tr("NeuroLoupe session (*.nlsession)"));
     if (!path.isEmpty()) saveSession(path);
   });
   file->addSeparator();
-  file->addAction(tr("&Export View…"), QKeySequence(Qt::CTRL | Qt::Key_E), this, &MainWindow::exportCurrentView);
+  file->addAction(tr("&Export View…"), QKeySequence(Qt::CTRL | Qt::Key_E), this,
+                  &MainWindow::exportCurrentView);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   const std::pair<const char*, widgets::VtkView::StandardView> standard[] = {
-      {"Lateral", widgets::VtkView::StandardView::Lateral},   {"Medial", widgets::VtkView::StandardView::Medial},
-      {"Dorsal", widgets::VtkView::StandardView::Dorsal},     {"Ventral", widgets::VtkView::StandardView::Ventral},
-      {"Anterior", widgets::VtkView::StandardView::Anterior}, {"Posterior", widgets::VtkView::StandardView::Posterior}};
+      {"Lateral", widgets::VtkView::StandardView::Lateral},
+      {"Medial", widgets::VtkView::StandardView::Medial},
+      {"Dorsal", widgets::VtkView::StandardView::Dorsal},
+      {"Ventral", widgets::VtkView::StandardView::Ventral},
+      {"Anterior", widgets::VtkView::StandardView::Anterior},
+      {"Posterior", widgets::VtkView::StandardView::Posterior}};
   int key = Qt::Key_1;
   for (const auto& [name, which] : standard) {
-    view->addAction(tr("3D: %1").arg(tr(name)), QKeySequence(Qt::CTRL | key++), this, [this, which = which] {
-      if (QWidget* page = tabs_->currentWidget())
-        for (auto* v : page->findChildren<widgets::VtkView*>()) v->setStandardView(which);
-    });
+    view->addAction(tr("3D: %1").arg(tr(name)), QKeySequence(Qt::CTRL | key++), this,
+                    [this, which = which] {
+                      if (QWidget* page = tabs_->currentWidget())
+                        for (auto* v : page->findChildren<widgets::VtkView*>())
+                          v->setStandardView(which);
+                    });
   }
   view->addAction(tr("3D: Reset Camera"), QKeySequence(Qt::CTRL | Qt::Key_0), this, [this] {
     if (QWidget* page = tabs_->currentWidget())
@@ -198,8 +213,10 @@ void MainWindow::createActions() {
   view->addSeparator();
   auto* order = view->addMenu(tr("Raster Order"));
   const std::pair<const char*, widgets::RasterWidget::Order> orders[] = {
-      {"By Depth", widgets::RasterWidget::Order::Depth}, {"By Area", widgets::RasterWidget::Order::Area},
-      {"By Firing Rate", widgets::RasterWidget::Order::FiringRate}, {"By Unit Id", widgets::RasterWidget::Order::Id}};
+      {"By Depth", widgets::RasterWidget::Order::Depth},
+      {"By Area", widgets::RasterWidget::Order::Area},
+      {"By Firing Rate", widgets::RasterWidget::Order::FiringRate},
+      {"By Unit Id", widgets::RasterWidget::Order::Id}};
   for (const auto& [name, which] : orders)
     order->addAction(tr(name), this, [this, which = which] {
       if (QWidget* page = tabs_->currentWidget())
@@ -209,7 +226,8 @@ void MainWindow::createActions() {
   for (auto* dock : findChildren<QDockWidget*>()) view->addAction(dock->toggleViewAction());
 
   QMenu* analysisMenu = menuBar()->addMenu(tr("&Analysis"));
-  analysisMenu->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), analysis_, &widgets::AnalysisPanel::run);
+  analysisMenu->addAction(tr("&Run"), QKeySequence(Qt::CTRL | Qt::Key_R), analysis_,
+                          &widgets::AnalysisPanel::run);
   for (const auto& p : plugins_.plugins()) {
     if (!p.loaded) continue;
     analysisMenu->addAction(QString::fromStdString(p.name), this, [this, id = p.id] {
@@ -220,11 +238,12 @@ void MainWindow::createActions() {
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
   help->addAction(tr("&About NeuroLoupe"), this, [this] {
-    QMessageBox::about(this, tr("About NeuroLoupe"),
-                       tr("<h3>NeuroLoupe %1</h3><p>A workbench for neuroscience data: recordings, volumes, "
-                          "surfaces and the analyses that connect them.</p><p>%2, VTK %3</p>")
-                           .arg(QString::fromStdString(appVersion()), QString::fromStdString(libraryVersions()),
-                                vtkVersion::GetVTKVersion()));
+    QMessageBox::about(
+        this, tr("About NeuroLoupe"),
+        tr("<h3>NeuroLoupe %1</h3><p>A workbench for neuroscience data: recordings, volumes, "
+           "surfaces and the analyses that connect them.</p><p>%2, VTK %3</p>")
+            .arg(QString::fromStdString(appVersion()), QString::fromStdString(libraryVersions()),
+                 vtkVersion::GetVTKVersion()));
   });
 }
 
@@ -270,7 +289,8 @@ void MainWindow::openDemo() {
     report(tr("Demo"), tr("the embedded demo data are missing from this build"));
     return;
   }
-  const auto spec = analysis::simulation::DemoRecordingSpec::fromJson(specFile.readAll().toStdString());
+  const auto spec =
+      analysis::simulation::DemoRecordingSpec::fromJson(specFile.readAll().toStdString());
   const auto demo = analysis::simulation::simulateDemoRecording(spec);
   const auto recording = session_.add(demo.spikes);
   const auto stimulus = session_.add(demo.stimulus);
@@ -282,7 +302,8 @@ void MainWindow::openDemo() {
   const auto* rate = demo.spikes->units()->numericColumn("firing_rate");
   std::int64_t best = -1;
   for (std::size_t u = 0; u < demo.spikes->unitCount(); ++u)
-    if (location->cellText(u) == "VISp" && (best < 0 || (*rate)[u] > (*rate)[static_cast<std::size_t>(best)]))
+    if (location->cellText(u) == "VISp" &&
+        (best < 0 || (*rate)[u] > (*rate)[static_cast<std::size_t>(best)]))
       best = static_cast<std::int64_t>(u);
   if (best >= 0) session_.selection().select(recording, {best}, "demo");
   session_.selection().setTimeCursor(spec.spontaneousS + 1.0, "demo");
@@ -298,11 +319,13 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   if (!spikes) return;
   auto* page = new QSplitter(Qt::Horizontal);
   page->setProperty(kViewType, "recording");
-  page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(recording), QVariant::fromValue<qulonglong>(stimulus)});
+  page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(recording),
+                                                QVariant::fromValue<qulonglong>(stimulus)});
   if (spikes->electrodes()) {
     auto* view3d = new widgets::VtkView();
     view3d->setObjectName("probe3d");
-    new widgets::ProbeScene(view3d, session_, recording, page);  // not the view: it must outlive ~VtkView's children
+    new widgets::ProbeScene(view3d, session_, recording,
+                            page);  // not the view: it must outlive ~VtkView's children
     page->addWidget(view3d);
   }
   auto* right = new QSplitter(Qt::Vertical);
@@ -314,7 +337,9 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     // Tune against the first numeric stimulus parameter that varies.
     QString parameter;
     for (const auto& column : table->columns()) {
-      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" || column.name == "id") continue;
+      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" ||
+          column.name == "id")
+        continue;
       const auto [lo, hi] = std::minmax_element(column.numbers().begin(), column.numbers().end());
       if (lo != column.numbers().end() && *lo != *hi) {
         parameter = QString::fromStdString(column.name);
@@ -417,11 +442,14 @@ bool MainWindow::loadSession(const QString& path) {
   }
   sessionPath_ = path;
   addRecent(QFileInfo(path).absoluteFilePath());
-  for (const auto& notice : report.notices) jobs_->log(tr("session: %1").arg(QString::fromStdString(notice)));
+  for (const auto& notice : report.notices)
+    jobs_->log(tr("session: %1").arg(QString::fromStdString(notice)));
   if (!report.notices.empty())
     this->report(tr("Session opened with problems"),
                  QString::fromStdString(report.notices.front()) +
-                     (report.notices.size() > 1 ? tr(" (and %1 more, see the log)").arg(report.notices.size() - 1) : QString()));
+                     (report.notices.size() > 1
+                          ? tr(" (and %1 more, see the log)").arg(report.notices.size() - 1)
+                          : QString()));
   restoreLayout(session_.viewLayoutJson());
   updateTitle();
   return true;
@@ -440,8 +468,10 @@ std::string MainWindow::layoutJson() const {
     QWidget* page = tabs_->widget(i);
     nlohmann::json tab{{"type", page->property(kViewType).toString().toStdString()}};
     auto& datasets = tab["datasets"] = nlohmann::json::array();
-    for (const auto& v : page->property(kViewDatasets).toList()) datasets.push_back(position(v.toULongLong()));
-    if (auto* splitter = qobject_cast<QSplitter*>(page)) tab["splitter"] = splitter->saveState().toBase64().toStdString();
+    for (const auto& v : page->property(kViewDatasets).toList())
+      datasets.push_back(position(v.toULongLong()));
+    if (auto* splitter = qobject_cast<QSplitter*>(page))
+      tab["splitter"] = splitter->saveState().toBase64().toStdString();
     if (auto* raster = page->findChild<widgets::RasterWidget*>()) {
       const auto [t0, t1] = raster->timeWindow();
       tab["time_window"] = {t0, t1};
@@ -456,22 +486,30 @@ void MainWindow::restoreLayout(const std::string& text) {
   const auto json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded() || !json.is_object() || !json.contains("tabs")) return;
   auto idAt = [this](int position) -> io::DatasetId {
-    if (position < 0 || static_cast<std::size_t>(position) >= session_.entries().size()) return io::kNoDataset;
+    if (position < 0 || static_cast<std::size_t>(position) >= session_.entries().size())
+      return io::kNoDataset;
     return session_.entries()[static_cast<std::size_t>(position)].id;
   };
   for (const auto& tab : json["tabs"]) {
     const std::string type = tab.value("type", "");
     std::vector<io::DatasetId> ids;
-    for (const auto& p : tab.value("datasets", nlohmann::json::array())) ids.push_back(idAt(p.get<int>()));
+    for (const auto& p : tab.value("datasets", nlohmann::json::array()))
+      ids.push_back(idAt(p.get<int>()));
     if (ids.empty() || ids.front() == io::kNoDataset) continue;  // its data did not come back
-    if (type == "recording") openRecordingView(ids[0], ids.size() > 1 ? ids[1] : io::kNoDataset);
-    else openView(ids[0]);
+    if (type == "recording")
+      openRecordingView(ids[0], ids.size() > 1 ? ids[1] : io::kNoDataset);
+    else
+      openView(ids[0]);
     QWidget* page = tabs_->widget(tabs_->count() - 1);
     if (auto* splitter = qobject_cast<QSplitter*>(page); splitter && tab.contains("splitter"))
-      splitter->restoreState(QByteArray::fromBase64(QByteArray::fromStdString(tab["splitter"].get<std::string>())));
+      splitter->restoreState(
+          QByteArray::fromBase64(QByteArray::fromStdString(tab["splitter"].get<std::string>())));
     if (auto* raster = page->findChild<widgets::RasterWidget*>()) {
-      if (tab.contains("raster_order")) raster->setOrder(static_cast<widgets::RasterWidget::Order>(tab["raster_order"].get<int>()));
-      if (tab.contains("time_window")) raster->setTimeWindow(tab["time_window"][0].get<double>(), tab["time_window"][1].get<double>());
+      if (tab.contains("raster_order"))
+        raster->setOrder(static_cast<widgets::RasterWidget::Order>(tab["raster_order"].get<int>()));
+      if (tab.contains("time_window"))
+        raster->setTimeWindow(tab["time_window"][0].get<double>(),
+                              tab["time_window"][1].get<double>());
     }
   }
   tabs_->setCurrentIndex(std::clamp(json.value("current", 0), 0, std::max(0, tabs_->count() - 1)));
@@ -489,8 +527,8 @@ void MainWindow::exportCurrentView() {
   if (chart) filters += tr(";;SVG of the chart (*.svg);;CSV of the chart data (*.csv)");
   if (table) filters += tr(";;CSV table (*.csv)");
   QString selected;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export view"), tabs_->tabText(tabs_->currentIndex()) + ".png",
-                                                    filters, &selected);
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export view"), tabs_->tabText(tabs_->currentIndex()) + ".png", filters, &selected);
   if (path.isEmpty()) return;
   bool ok = false;
   if (path.endsWith(".svg", Qt::CaseInsensitive) && chart) {
@@ -504,8 +542,10 @@ void MainWindow::exportCurrentView() {
   } else {
     ok = widgets::composeWindowImage(page).save(path);
   }
-  if (ok) statusBar()->showMessage(tr("exported %1").arg(path), 5000);
-  else report(tr("Export failed"), tr("could not write %1").arg(path));
+  if (ok)
+    statusBar()->showMessage(tr("exported %1").arg(path), 5000);
+  else
+    report(tr("Export failed"), tr("could not write %1").arg(path));
 }
 
 void MainWindow::addRecent(const QString& path) {
@@ -522,22 +562,31 @@ void MainWindow::rebuildRecentMenu() {
   recentMenu_->clear();
   const QStringList recent = QSettings().value("recentFiles").toStringList();
   for (const QString& path : recent) {
-    recentMenu_->addAction(QFileInfo(path).fileName(), this, [this, path] {
-      if (path.endsWith(".nlsession")) loadSession(path);
-      else openFiles({path});
-    })->setToolTip(path);
+    recentMenu_
+        ->addAction(QFileInfo(path).fileName(), this,
+                    [this, path] {
+                      if (path.endsWith(".nlsession"))
+                        loadSession(path);
+                      else
+                        openFiles({path});
+                    })
+        ->setToolTip(path);
   }
   recentMenu_->setEnabled(!recent.isEmpty());
 }
 
 void MainWindow::updateTitle() {
-  setWindowTitle(sessionPath_.isEmpty() ? tr("NeuroLoupe") : tr("%1 — NeuroLoupe").arg(QFileInfo(sessionPath_).fileName()));
+  setWindowTitle(sessionPath_.isEmpty()
+                     ? tr("NeuroLoupe")
+                     : tr("%1 — NeuroLoupe").arg(QFileInfo(sessionPath_).fileName()));
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
   if (jobs_->runningJobs() > 0 && interactive_) {
-    const auto answer = QMessageBox::question(this, tr("Jobs are running"),
-                                              tr("%1 analysis job(s) are still running. Cancel them and quit?").arg(jobs_->runningJobs()));
+    const auto answer =
+        QMessageBox::question(this, tr("Jobs are running"),
+                              tr("%1 analysis job(s) are still running. Cancel them and quit?")
+                                  .arg(jobs_->runningJobs()));
     if (answer != QMessageBox::Yes) {
       event->ignore();
       return;
@@ -556,7 +605,8 @@ void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
 void MainWindow::dropEvent(QDropEvent* event) {
   QStringList paths, sessions;
   for (const QUrl& url : event->mimeData()->urls())
-    if (url.isLocalFile()) (url.toLocalFile().endsWith(".nlsession") ? sessions : paths) << url.toLocalFile();
+    if (url.isLocalFile())
+      (url.toLocalFile().endsWith(".nlsession") ? sessions : paths) << url.toLocalFile();
   if (!sessions.isEmpty()) loadSession(sessions.front());
   if (!paths.isEmpty()) openFiles(paths);
   event->acceptProposedAction();

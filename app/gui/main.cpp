@@ -24,13 +24,16 @@ int main(int argc, char** argv) {
   QApplication::setDesktopFileName("org.neuroloupe.NeuroLoupe");
 
   QCommandLineParser parser;
-  parser.setApplicationDescription("NeuroLoupe: open neuroscience data, run analyses, explore linked views.");
+  parser.setApplicationDescription(
+      "NeuroLoupe: open neuroscience data, run analyses, explore linked views.");
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument("files", "Data files to open (FILE or FILE::INTERNAL/PATH).", "[FILES…]");
+  parser.addPositionalArgument("files", "Data files to open (FILE or FILE::INTERNAL/PATH).",
+                               "[FILES…]");
   const QCommandLineOption demo("demo", "Open the embedded demo session.");
   const QCommandLineOption session("session", "Open a saved session.", "FILE");
-  const QCommandLineOption screenshot("screenshot", "Write a PNG of the whole window, then quit.", "OUT.png");
+  const QCommandLineOption screenshot("screenshot", "Write a PNG of the whole window, then quit.",
+                                      "OUT.png");
   const QCommandLineOption quitAfter("quit-after", "Quit after this many milliseconds.", "MS");
   parser.addOptions({demo, session, screenshot, quitAfter});
   parser.process(app);
@@ -59,27 +62,30 @@ int main(int argc, char** argv) {
         if (!reported) {
           reported = true;
           std::fprintf(stderr, "neuroloupe: first 3D frame %lld ms after launch (%s)\n",
-                       static_cast<long long>(sinceLaunch.elapsed()), qPrintable(view->objectName()));
+                       static_cast<long long>(sinceLaunch.elapsed()),
+                       qPrintable(view->objectName()));
         }
       });
   }
 
   if (parser.isSet(screenshot) || quitAfterMs >= 0) {
     const QString out = parser.value(screenshot);
-    QTimer::singleShot(std::max(0, quitAfterMs < 0 ? 1500 : quitAfterMs), &app, [&window, out, &sinceLaunch] {
-      if (!out.isEmpty()) {
-        const QImage image = nl::widgets::composeWindowImage(&window);
-        if (!image.save(out)) {
-          std::fprintf(stderr, "neuroloupe: cannot write screenshot %s\n", qPrintable(out));
-          QApplication::exit(1);
-          return;
-        }
-        std::fprintf(stderr, "neuroloupe: screenshot %s (%dx%d) at %lld ms\n", qPrintable(out), image.width(),
-                     image.height(), static_cast<long long>(sinceLaunch.elapsed()));
-      }
-      window.close();
-      QApplication::quit();
-    });
+    QTimer::singleShot(
+        std::max(0, quitAfterMs < 0 ? 1500 : quitAfterMs), &app, [&window, out, &sinceLaunch] {
+          if (!out.isEmpty()) {
+            const QImage image = nl::widgets::composeWindowImage(&window);
+            if (!image.save(out)) {
+              std::fprintf(stderr, "neuroloupe: cannot write screenshot %s\n", qPrintable(out));
+              QApplication::exit(1);
+              return;
+            }
+            std::fprintf(stderr, "neuroloupe: screenshot %s (%dx%d) at %lld ms\n", qPrintable(out),
+                         image.width(), image.height(),
+                         static_cast<long long>(sinceLaunch.elapsed()));
+          }
+          window.close();
+          QApplication::quit();
+        });
   }
   return app.exec();
 }

@@ -46,14 +46,29 @@ Handle& Handle::operator=(Handle&& other) noexcept {
 void Handle::reset() {
   if (id_ < 0) return;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: H5Fclose(id_); break;
-    case H5I_GROUP: H5Gclose(id_); break;
-    case H5I_DATASET: H5Dclose(id_); break;
-    case H5I_DATASPACE: H5Sclose(id_); break;
-    case H5I_DATATYPE: H5Tclose(id_); break;
-    case H5I_ATTR: H5Aclose(id_); break;
-    case H5I_GENPROP_LST: H5Pclose(id_); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id_);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id_);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id_);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id_);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id_);
+      break;
+    default:
+      break;
   }
   id_ = H5I_INVALID_HID;
 }
@@ -212,8 +227,7 @@ void Location::setAttribute(const std::string& name, const std::string& value) c
 void Location::setAttribute(const std::string& name, double value) const {
   if (hasAttribute(name)) H5Adelete(id_, name.c_str());
   Handle space(H5Screate(H5S_SCALAR));
-  Handle attr(H5Acreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT,
-                         H5P_DEFAULT));
+  Handle attr(H5Acreate2(id_, name.c_str(), H5T_IEEE_F64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT));
   if (!attr.valid() || H5Awrite(attr.id(), H5T_NATIVE_DOUBLE, &value) < 0)
     fail("cannot write attribute '" + name + "'");
 }
@@ -221,8 +235,7 @@ void Location::setAttribute(const std::string& name, double value) const {
 void Location::setAttribute(const std::string& name, std::int64_t value) const {
   if (hasAttribute(name)) H5Adelete(id_, name.c_str());
   Handle space(H5Screate(H5S_SCALAR));
-  Handle attr(H5Acreate2(id_, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT,
-                         H5P_DEFAULT));
+  Handle attr(H5Acreate2(id_, name.c_str(), H5T_STD_I64LE, space.id(), H5P_DEFAULT, H5P_DEFAULT));
   if (!attr.valid() || H5Awrite(attr.id(), H5T_NATIVE_INT64, &value) < 0)
     fail("cannot write attribute '" + name + "'");
 }
@@ -251,12 +264,18 @@ std::string Location::datasetTypeName(const std::string& name) const {
   switch (H5Tget_class(type.id())) {
     case H5T_INTEGER:
       return (H5Tget_sign(type.id()) == H5T_SGN_NONE ? "uint" : "int") + std::to_string(bits);
-    case H5T_FLOAT: return "float" + std::to_string(bits);
-    case H5T_STRING: return "string";
-    case H5T_ENUM: return "enum";
-    case H5T_COMPOUND: return "compound";
-    case H5T_REFERENCE: return "reference";
-    default: return "other";
+    case H5T_FLOAT:
+      return "float" + std::to_string(bits);
+    case H5T_STRING:
+      return "string";
+    case H5T_ENUM:
+      return "enum";
+    case H5T_COMPOUND:
+      return "compound";
+    case H5T_REFERENCE:
+      return "reference";
+    default:
+      return "other";
   }
 }
 
@@ -372,7 +391,8 @@ void Location::writeInt32(const std::string& name, const std::vector<std::int32_
                           const std::vector<std::size_t>& shape) const {
   writeNative(name, H5T_NATIVE_INT32, values, shape);
 }
-void Location::writeUInt64(const std::string& name, const std::vector<std::uint64_t>& values) const {
+void Location::writeUInt64(const std::string& name,
+                           const std::vector<std::uint64_t>& values) const {
   writeNative(name, H5T_NATIVE_UINT64, values, {values.size()});
 }
 
@@ -382,8 +402,8 @@ void Location::writeStrings(const std::string& name, const std::vector<std::stri
   H5Tset_cset(type.id(), H5T_CSET_UTF8);
   const hsize_t dims[1] = {values.size()};
   Handle space(H5Screate_simple(1, dims, nullptr));
-  Handle dataset(H5Dcreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT,
-                            H5P_DEFAULT));
+  Handle dataset(
+      H5Dcreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   if (!dataset.valid()) fail("cannot create text dataset '" + name + "'");
   std::vector<const char*> pointers;
   pointers.reserve(values.size());

@@ -4,8 +4,8 @@
 // HDF5 library's own stderr printing is switched off.
 #include <hdf5.h>
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -43,7 +43,10 @@ class Location {
  public:
   Location(std::shared_ptr<Handle> file, hid_t id, std::filesystem::path path,
            std::string objectPath)
-      : file_(std::move(file)), id_(id), path_(std::move(path)), objectPath_(std::move(objectPath)) {}
+      : file_(std::move(file)),
+        id_(id),
+        path_(std::move(path)),
+        objectPath_(std::move(objectPath)) {}
 
   hid_t id() const { return id_; }
   const std::filesystem::path& filePath() const { return path_; }

@@ -17,7 +17,8 @@ char detectDelimiter(const std::filesystem::path& path, const std::string& first
   std::size_t best = 0;
   char delimiter = ',';
   for (char candidate : {',', '\t', ';'}) {
-    const auto n = static_cast<std::size_t>(std::count(firstLine.begin(), firstLine.end(), candidate));
+    const auto n =
+        static_cast<std::size_t>(std::count(firstLine.begin(), firstLine.end(), candidate));
     if (n > best) {
       best = n;
       delimiter = candidate;
@@ -69,15 +70,19 @@ bool parseNumber(std::string_view text, double& value) {
   if (!text.empty() && text.front() == '+') text.remove_prefix(1);
   const auto result = std::from_chars(text.data(), text.data() + text.size(), value);
   if (result.ec == std::errc() && result.ptr == text.data() + text.size()) return true;
-  if (text == "inf" || text == "Inf") value = std::numeric_limits<double>::infinity();
-  else if (text == "-inf" || text == "-Inf") value = -std::numeric_limits<double>::infinity();
-  else return false;
+  if (text == "inf" || text == "Inf")
+    value = std::numeric_limits<double>::infinity();
+  else if (text == "-inf" || text == "-Inf")
+    value = -std::numeric_limits<double>::infinity();
+  else
+    return false;
   return true;
 }
 
 }  // namespace
 
-int CsvReader::confidence(const std::filesystem::path& path, std::span<const unsigned char> head) const {
+int CsvReader::confidence(const std::filesystem::path& path,
+                          std::span<const unsigned char> head) const {
   if (!hasExtension(path, extensions())) return 0;
   // Binary content is not text, whatever the extension says.
   const bool binary = std::any_of(head.begin(), head.end(), [](unsigned char c) { return c == 0; });
@@ -93,9 +98,11 @@ FileContents CsvReader::open(const std::filesystem::path& path, const std::strin
   std::size_t lineNumber = 0;
   while (std::getline(in, line)) {
     ++lineNumber;
-    if (line.size() > kMaxLineBytes) throw FileError(path, "line " + std::to_string(lineNumber) + " is implausibly long");
+    if (line.size() > kMaxLineBytes)
+      throw FileError(path, "line " + std::to_string(lineNumber) + " is implausibly long");
     if (line.find('\0') != std::string::npos)
-      throw FileError(path, "line " + std::to_string(lineNumber) + " holds binary data; not a text table");
+      throw FileError(
+          path, "line " + std::to_string(lineNumber) + " holds binary data; not a text table");
     if (lineNumber == 1 && line.starts_with("\xEF\xBB\xBF")) line.erase(0, 3);  // UTF-8 BOM
     if (line.empty() || line == "\r" || line.starts_with('#')) continue;
     if (delimiter == 0) delimiter = detectDelimiter(path, line);
@@ -106,13 +113,14 @@ FileContents CsvReader::open(const std::filesystem::path& path, const std::strin
   const std::size_t width = rows.front().size();
   for (std::size_t r = 1; r < rows.size(); ++r)
     if (rows[r].size() != width)
-      throw FileError(path, "row " + std::to_string(r + 1) + " has " + std::to_string(rows[r].size()) +
-                                " fields, the first row has " + std::to_string(width));
+      throw FileError(path, "row " + std::to_string(r + 1) + " has " +
+                                std::to_string(rows[r].size()) + " fields, the first row has " +
+                                std::to_string(width));
 
   double scratch = 0;
-  const bool hasHeader = std::any_of(rows.front().begin(), rows.front().end(), [&](const std::string& f) {
-    return !isMissing(f) && !parseNumber(f, scratch);
-  });
+  const bool hasHeader =
+      std::any_of(rows.front().begin(), rows.front().end(),
+                  [&](const std::string& f) { return !isMissing(f) && !parseNumber(f, scratch); });
 
   FileContents contents;
   contents.metadata = {{"delimiter", std::string(1, delimiter)}, {"header", hasHeader}};
@@ -144,7 +152,8 @@ FileContents CsvReader::open(const std::filesystem::path& path, const std::strin
   for (std::size_t c = 0; c < width; ++c) {
     std::string columnName = hasHeader ? rows.front()[c] : "column_" + std::to_string(c + 1);
     if (columnName.empty()) columnName = "column_" + std::to_string(c + 1);
-    while (std::any_of(columns.begin(), columns.end(), [&](const Column& k) { return k.name == columnName; }))
+    while (std::any_of(columns.begin(), columns.end(),
+                       [&](const Column& k) { return k.name == columnName; }))
       columnName += "_";
     if (numeric[c]) {
       std::vector<double> values;
@@ -161,8 +170,8 @@ FileContents CsvReader::open(const std::filesystem::path& path, const std::strin
       columns.push_back({columnName, std::move(values)});
     }
   }
-  contents.datasets.push_back(std::make_shared<TableDataset>(DatasetKind::Table, path.stem().string(),
-                                                             std::move(columns), provenance));
+  contents.datasets.push_back(std::make_shared<TableDataset>(
+      DatasetKind::Table, path.stem().string(), std::move(columns), provenance));
   return contents;
 }
 

@@ -56,11 +56,13 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
     const auto version = root.numberAttribute(format::kVersionAttribute).value_or(0);
     if (version > format::kSchemaVersion)
       throw FileError(path, "written by a newer NeuroLoupe (" + *format + " schema " +
-                                std::to_string(static_cast<int>(version)) + ", this build reads up to " +
+                                std::to_string(static_cast<int>(version)) +
+                                ", this build reads up to " +
                                 std::to_string(format::kSchemaVersion) + ")");
     contents.metadata["format"] = *format;
     contents.metadata["schema_version"] = version;
-    for (const char* key : {"app_version", "plugin_id", "plugin_version", "parameters", "created_utc"})
+    for (const char* key :
+         {"app_version", "plugin_id", "plugin_version", "parameters", "created_utc"})
       if (auto value = root.stringAttribute(key)) contents.metadata[key] = *value;
     const char* container = *format == format::kSessionFormat ? "datasets" : "outputs";
     if (root.isGroup(container)) {
@@ -78,16 +80,18 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
 
   std::vector<std::string> paths;
   if (!internalPath.empty()) {
-    const std::string relative = internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
+    const std::string relative =
+        internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
     if (!root.isDataset(relative)) throw FileError(path, "no dataset at '" + internalPath + "'");
     if (!root.datasetIsNumeric(relative))
-      throw FileError(path, "'" + internalPath + "' is not numeric (" +
-                                root.datasetTypeName(relative) + ")");
+      throw FileError(
+          path, "'" + internalPath + "' is not numeric (" + root.datasetTypeName(relative) + ")");
     paths.push_back("/" + relative);
   } else {
     collectNumericDatasets(root, "", paths, 0);
   }
-  for (const auto& objectPath : paths) contents.datasets.push_back(lazyArray(path, root, objectPath));
+  for (const auto& objectPath : paths)
+    contents.datasets.push_back(lazyArray(path, root, objectPath));
   contents.metadata["numeric_datasets"] = paths.size();
   return contents;
 }

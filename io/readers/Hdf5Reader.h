@@ -8,7 +8,9 @@ namespace nl::io::readers {
 class Hdf5Reader final : public FileReader {
  public:
   std::string name() const override { return "HDF5"; }
-  std::vector<std::string> extensions() const override { return {".h5", ".hdf5", ".hdf", ".nlsession"}; }
+  std::vector<std::string> extensions() const override {
+    return {".h5", ".hdf5", ".hdf", ".nlsession"};
+  }
   int confidence(const std::filesystem::path& path,
                  std::span<const unsigned char> head) const override;
   FileContents open(const std::filesystem::path& path,

@@ -44,11 +44,16 @@ double halfToDouble(std::uint16_t h) {
 
 std::string NpyHeader::dtypeName() const {
   switch (typeCode) {
-    case 'b': return "bool";
-    case 'i': return "int" + std::to_string(itemSize * 8);
-    case 'u': return "uint" + std::to_string(itemSize * 8);
-    case 'f': return "float" + std::to_string(itemSize * 8);
-    default: return "unknown";
+    case 'b':
+      return "bool";
+    case 'i':
+      return "int" + std::to_string(itemSize * 8);
+    case 'u':
+      return "uint" + std::to_string(itemSize * 8);
+    case 'f':
+      return "float" + std::to_string(itemSize * 8);
+    default:
+      return "unknown";
   }
 }
 
@@ -64,12 +69,14 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
   std::size_t headerLength = 0;
   std::size_t prefix = 0;
   if (header.majorVersion == 1) {
-    headerLength = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    headerLength =
+        static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
     prefix = 10;
   } else if (header.majorVersion == 2 || header.majorVersion == 3) {
     if (bytes.size() < 12) throw FileError(path, "truncated .npy header");
-    headerLength = loadScalar<std::uint32_t>(reinterpret_cast<const unsigned char*>(bytes.data()) + 8,
-                                             std::endian::native == std::endian::big);
+    headerLength =
+        loadScalar<std::uint32_t>(reinterpret_cast<const unsigned char*>(bytes.data()) + 8,
+                                  std::endian::native == std::endian::big);
     prefix = 12;
   } else {
     throw FileError(path, "unsupported .npy format version " + std::to_string(header.majorVersion) +
@@ -94,14 +101,16 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
     header.byteOrder = std::endian::native == std::endian::little ? '<' : '>';
   header.typeCode = match[2].str()[0];
   header.itemSize = std::stoul(match[3].str());
-  const bool supported =
-      (header.typeCode == 'b' && header.itemSize == 1) ||
-      ((header.typeCode == 'i' || header.typeCode == 'u') &&
-       (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8)) ||
-      (header.typeCode == 'f' && (header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8));
+  const bool supported = (header.typeCode == 'b' && header.itemSize == 1) ||
+                         ((header.typeCode == 'i' || header.typeCode == 'u') &&
+                          (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 ||
+                           header.itemSize == 8)) ||
+                         (header.typeCode == 'f' &&
+                          (header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8));
   if (!supported)
-    throw FileError(path, "unsupported .npy dtype '" + match[0].str().substr(match[0].str().find(':') + 1) +
-                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
+    throw FileError(
+        path, "unsupported .npy dtype '" + match[0].str().substr(match[0].str().find(':') + 1) +
+                  "' (numeric and bool arrays are read; strings, objects and complex are not)");
 
   if (!std::regex_search(dict, match, fortranPattern))
     throw FileError(path, "malformed .npy header: no 'fortran_order'");
@@ -111,8 +120,8 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
     throw FileError(path, "malformed .npy header: no 'shape'");
   const std::string dims = match[1].str();
   static const std::regex number(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number); it != std::sregex_iterator();
-       ++it) {
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
+       it != std::sregex_iterator(); ++it) {
     const auto value = std::stoull(it->str());
     header.shape.push_back(static_cast<std::size_t>(value));
   }
@@ -133,8 +142,10 @@ std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHe
   const std::size_t bytes = count * header.itemSize;
   const auto fileSize = std::filesystem::file_size(path);
   if (fileSize < header.dataOffset + bytes)
-    throw FileError(path, "truncated .npy data: expected " + std::to_string(bytes) + " bytes after the header, found " +
-                              std::to_string(fileSize - std::min<std::uint64_t>(fileSize, header.dataOffset)));
+    throw FileError(
+        path, "truncated .npy data: expected " + std::to_string(bytes) +
+                  " bytes after the header, found " +
+                  std::to_string(fileSize - std::min<std::uint64_t>(fileSize, header.dataOffset)));
   std::vector<unsigned char> raw(bytes);
   in.seekg(static_cast<std::streamoff>(header.dataOffset));
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
@@ -147,28 +158,52 @@ std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHe
   for (std::size_t i = 0; i < count; ++i, p += header.itemSize) {
     double v = 0;
     switch (header.typeCode) {
-      case 'b': v = *p != 0 ? 1.0 : 0.0; break;
+      case 'b':
+        v = *p != 0 ? 1.0 : 0.0;
+        break;
       case 'i':
         switch (header.itemSize) {
-          case 1: v = static_cast<std::int8_t>(*p); break;
-          case 2: v = loadScalar<std::int16_t>(p, swap); break;
-          case 4: v = loadScalar<std::int32_t>(p, swap); break;
-          default: v = static_cast<double>(loadScalar<std::int64_t>(p, swap)); break;
+          case 1:
+            v = static_cast<std::int8_t>(*p);
+            break;
+          case 2:
+            v = loadScalar<std::int16_t>(p, swap);
+            break;
+          case 4:
+            v = loadScalar<std::int32_t>(p, swap);
+            break;
+          default:
+            v = static_cast<double>(loadScalar<std::int64_t>(p, swap));
+            break;
         }
         break;
       case 'u':
         switch (header.itemSize) {
-          case 1: v = *p; break;
-          case 2: v = loadScalar<std::uint16_t>(p, swap); break;
-          case 4: v = loadScalar<std::uint32_t>(p, swap); break;
-          default: v = static_cast<double>(loadScalar<std::uint64_t>(p, swap)); break;
+          case 1:
+            v = *p;
+            break;
+          case 2:
+            v = loadScalar<std::uint16_t>(p, swap);
+            break;
+          case 4:
+            v = loadScalar<std::uint32_t>(p, swap);
+            break;
+          default:
+            v = static_cast<double>(loadScalar<std::uint64_t>(p, swap));
+            break;
         }
         break;
       default:
         switch (header.itemSize) {
-          case 2: v = halfToDouble(loadScalar<std::uint16_t>(p, swap)); break;
-          case 4: v = loadScalar<float>(p, swap); break;
-          default: v = loadScalar<double>(p, swap); break;
+          case 2:
+            v = halfToDouble(loadScalar<std::uint16_t>(p, swap));
+            break;
+          case 4:
+            v = loadScalar<float>(p, swap);
+            break;
+          default:
+            v = loadScalar<double>(p, swap);
+            break;
         }
     }
     values[i] = v;
@@ -181,7 +216,8 @@ std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHe
     std::vector<std::size_t> index(rank, 0);
     for (std::size_t c = 0; c < count; ++c) {
       std::size_t fortranOffset = 0;
-      for (std::size_t axis = rank; axis-- > 0;) fortranOffset = fortranOffset * header.shape[axis] + index[axis];
+      for (std::size_t axis = rank; axis-- > 0;)
+        fortranOffset = fortranOffset * header.shape[axis] + index[axis];
       cOrder[c] = values[fortranOffset];
       for (std::size_t axis = rank; axis-- > 0;) {  // advance the C-order index
         if (++index[axis] < header.shape[axis]) break;

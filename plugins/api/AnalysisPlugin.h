@@ -37,7 +37,8 @@ class AnalysisPlugin {
   virtual ~AnalysisPlugin() = default;
   virtual std::string id() const = 0;
   // Inputs and parameters arrive validated against the manifest.
-  virtual Outputs run(const Inputs& inputs, const ParameterSet& parameters, RunContext& context) = 0;
+  virtual Outputs run(const Inputs& inputs, const ParameterSet& parameters,
+                      RunContext& context) = 0;
 };
 
 class PluginFactory {

@@ -42,11 +42,16 @@ std::string formatNumber(double value) {
 
 std::string_view paramTypeName(ParamType type) {
   switch (type) {
-    case ParamType::Integer: return "integer";
-    case ParamType::Real: return "real";
-    case ParamType::Boolean: return "boolean";
-    case ParamType::Text: return "text";
-    case ParamType::Choice: return "choice";
+    case ParamType::Integer:
+      return "integer";
+    case ParamType::Real:
+      return "real";
+    case ParamType::Boolean:
+      return "boolean";
+    case ParamType::Text:
+      return "text";
+    case ParamType::Choice:
+      return "choice";
   }
   return "unknown";
 }
@@ -55,10 +60,14 @@ std::string formatValue(const ParamValue& value) {
   return std::visit(
       [](const auto& v) -> std::string {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-        else if constexpr (std::is_same_v<T, std::string>) return v;
-        else if constexpr (std::is_same_v<T, double>) return formatNumber(v);
-        else return std::to_string(v);
+        if constexpr (std::is_same_v<T, bool>)
+          return v ? "true" : "false";
+        else if constexpr (std::is_same_v<T, std::string>)
+          return v;
+        else if constexpr (std::is_same_v<T, double>)
+          return formatNumber(v);
+        else
+          return std::to_string(v);
       },
       value);
 }
@@ -97,16 +106,20 @@ ParamValue ParamSpec::parse(const std::string& raw) const {
     case ParamType::Real: {
       double v = 0;
       const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-      if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v))
+      if (text.empty() || r.ec != std::errc() || r.ptr != text.data() + text.size() ||
+          !std::isfinite(v))
         throw bad();
       value = v;
       break;
     }
     case ParamType::Boolean: {
       const std::string l = lower(text);
-      if (l == "true" || l == "1" || l == "yes" || l == "on") value = true;
-      else if (l == "false" || l == "0" || l == "no" || l == "off") value = false;
-      else throw bad();
+      if (l == "true" || l == "1" || l == "yes" || l == "on")
+        value = true;
+      else if (l == "false" || l == "0" || l == "no" || l == "off")
+        value = false;
+      else
+        throw bad();
       break;
     }
     case ParamType::Text:
@@ -126,9 +139,12 @@ void ParamSpec::validate(const ParamValue& value) const {
     case ParamType::Integer:
     case ParamType::Real: {
       double number = 0;
-      if (const auto* i = std::get_if<std::int64_t>(&value)) number = static_cast<double>(*i);
-      else if (const auto* d = std::get_if<double>(&value); d && type == ParamType::Real) number = *d;
-      else fail("is not " + std::string(paramTypeName(type)));
+      if (const auto* i = std::get_if<std::int64_t>(&value))
+        number = static_cast<double>(*i);
+      else if (const auto* d = std::get_if<double>(&value); d && type == ParamType::Real)
+        number = *d;
+      else
+        fail("is not " + std::string(paramTypeName(type)));
       if (!std::isfinite(number)) fail("is not finite");
       if ((minimum && number < *minimum) || (maximum && number > *maximum))
         fail("is outside " + describeConstraint());
@@ -190,11 +206,13 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
     ParamSpec spec;
     try {
       spec.name = item.at("name").get<std::string>();
-      if (spec.name.empty() || !std::all_of(spec.name.begin(), spec.name.end(), [](unsigned char c) {
+      if (spec.name.empty() ||
+          !std::all_of(spec.name.begin(), spec.name.end(), [](unsigned char c) {
             return std::islower(c) || std::isdigit(c) || c == '_';
           }))
         throw std::invalid_argument("parameter name '" + spec.name + "' must be snake_case");
-      if (schema.find(spec.name)) throw std::invalid_argument("parameter '" + spec.name + "' declared twice");
+      if (schema.find(spec.name))
+        throw std::invalid_argument("parameter '" + spec.name + "' declared twice");
       spec.type = typeFromName(item.at("type").get<std::string>());
       spec.label = item.value("label", spec.name);
       spec.unit = item.value("unit", "");
@@ -206,10 +224,18 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
         throw std::invalid_argument("choice parameter '" + spec.name + "' has no choices");
       const auto& def = item.at("default");
       switch (spec.type) {
-        case ParamType::Integer: spec.defaultValue = def.get<std::int64_t>(); break;
-        case ParamType::Real: spec.defaultValue = def.get<double>(); break;
-        case ParamType::Boolean: spec.defaultValue = def.get<bool>(); break;
-        default: spec.defaultValue = def.get<std::string>(); break;
+        case ParamType::Integer:
+          spec.defaultValue = def.get<std::int64_t>();
+          break;
+        case ParamType::Real:
+          spec.defaultValue = def.get<double>();
+          break;
+        case ParamType::Boolean:
+          spec.defaultValue = def.get<bool>();
+          break;
+        default:
+          spec.defaultValue = def.get<std::string>();
+          break;
       }
       spec.validate(spec.defaultValue);
     } catch (const nlohmann::json::exception& error) {
@@ -225,8 +251,12 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
 nlohmann::json ParameterSchema::toJson() const {
   nlohmann::json array = nlohmann::json::array();
   for (const auto& s : specs_) {
-    nlohmann::json item{{"name", s.name}, {"label", s.label}, {"type", std::string(paramTypeName(s.type))},
-                        {"default", valueToJson(s.defaultValue)}, {"unit", s.unit}, {"help", s.help}};
+    nlohmann::json item{{"name", s.name},
+                        {"label", s.label},
+                        {"type", std::string(paramTypeName(s.type))},
+                        {"default", valueToJson(s.defaultValue)},
+                        {"unit", s.unit},
+                        {"help", s.help}};
     if (s.minimum) item["min"] = *s.minimum;
     if (s.maximum) item["max"] = *s.maximum;
     if (!s.choices.empty()) item["choices"] = s.choices;
@@ -254,7 +284,8 @@ ParameterSet ParameterSchema::parse(const std::map<std::string, std::string>& te
     if (!spec) {
       std::string known;
       for (const auto& s : specs_) known += (known.empty() ? "" : ", ") + s.name;
-      throw ParameterError("unknown parameter '" + name + "' (known: " + (known.empty() ? "none" : known) + ")");
+      throw ParameterError("unknown parameter '" + name +
+                           "' (known: " + (known.empty() ? "none" : known) + ")");
     }
     set.set(name, spec->parse(value));
   }
@@ -267,8 +298,10 @@ ParameterSet ParameterSchema::fromJsonValues(const nlohmann::json& values) const
   for (const auto& [name, value] : values.items()) {
     const ParamSpec* spec = find(name);
     if (!spec) throw ParameterError("unknown parameter '" + name + "'");
-    if (value.is_string()) set.set(name, spec->parse(value.get<std::string>()));
-    else set.set(name, spec->parse(value.dump()));
+    if (value.is_string())
+      set.set(name, spec->parse(value.get<std::string>()));
+    else
+      set.set(name, spec->parse(value.dump()));
   }
   return set;
 }

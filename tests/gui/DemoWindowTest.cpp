@@ -31,7 +31,8 @@ struct DemoFixture : ::testing::Test {
     ASSERT_TRUE(QTest::qWaitForWindowExposed(window.get()));
     view = window->findChild<nl::widgets::VtkView*>("probe3d");
     ASSERT_NE(view, nullptr);
-    ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > 0; })) << "the 3D view never painted";
+    ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > 0; }))
+        << "the 3D view never painted";
     scene = window->findChild<nl::widgets::ProbeScene*>();
     ASSERT_NE(scene, nullptr);
     raster = window->findChild<nl::widgets::RasterWidget*>("raster");
@@ -49,7 +50,8 @@ TEST_F(DemoFixture, ScreenshotIsNotBlankAnd3DAreaRendered) {
   const QImage shot = nl::widgets::composeWindowImage(window.get());
   ASSERT_FALSE(shot.isNull());
   EXPECT_GT(nl::test::distinctColours(shot), 200) << "the window looks blank";
-  const QRect area(view->mapTo(window.get(), QPoint(0, 0)) * shot.devicePixelRatio(), view->size() * shot.devicePixelRatio());
+  const QRect area(view->mapTo(window.get(), QPoint(0, 0)) * shot.devicePixelRatio(),
+                   view->size() * shot.devicePixelRatio());
   // The gradient background (dark at the bottom, lighter at the top) and
   // coloured glyphs must be there: a blank or unrendered GL area is uniform.
   EXPECT_GT(nl::test::distinctColours(shot, area), 40);
@@ -85,7 +87,8 @@ TEST_F(DemoFixture, ClickInRasterMovesThe3DHighlight) {
     const int unit = raster->unitAtY(y);
     if (unit >= 0 && (selection.indices().empty() || unit != selection.indices().front())) {
       const auto a = view->worldToWidget(scene->unitPosition(unit));
-      const auto b = view->worldToWidget(scene->unitPosition(static_cast<int>(selection.indices().front())));
+      const auto b =
+          view->worldToWidget(scene->unitPosition(static_cast<int>(selection.indices().front())));
       if (a && b && std::hypot(a->x() - b->x(), a->y() - b->y()) > 80) {
         target = unit;
         click = QPointF(plot.center().x(), y);
@@ -131,9 +134,11 @@ TEST_F(DemoFixture, SessionRoundTripRestoresViewsAndSelection) {
   EXPECT_NEAR(restored->timeWindow().first, 100.0, 1e-9);
   EXPECT_NEAR(restored->timeWindow().second, 130.0, 1e-9);
   EXPECT_EQ(other->session().selection().indices(), (std::vector<std::int64_t>{5, 7}));
-  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(other->session().entries().front().dataset);
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(
+      other->session().entries().front().dataset);
   ASSERT_TRUE(spikes);
-  const auto original = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().entries().front().dataset);
+  const auto original = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(
+      window->session().entries().front().dataset);
   EXPECT_EQ(spikes->allSpikeTimes(), original->allSpikeTimes());
 }
 

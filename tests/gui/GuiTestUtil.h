@@ -24,7 +24,8 @@ inline int distinctColours(const QImage& image, QRect area = {}) {
   if (area.isNull()) area = image.rect();
   std::set<QRgb> colours;
   for (int y = area.top(); y <= area.bottom(); y += 2)
-    for (int x = area.left(); x <= area.right(); x += 2) colours.insert(image.pixel(x, y) & 0xFFFFFF);
+    for (int x = area.left(); x <= area.right(); x += 2)
+      colours.insert(image.pixel(x, y) & 0xFFFFFF);
   return static_cast<int>(colours.size());
 }
 
@@ -35,7 +36,8 @@ inline int countNear(const QImage& image, QColor colour, int tolerance, QRect ar
   for (int y = area.top(); y <= area.bottom(); ++y)
     for (int x = area.left(); x <= area.right(); ++x) {
       const QColor c = image.pixelColor(x, y);
-      if (std::abs(c.red() - colour.red()) <= tolerance && std::abs(c.green() - colour.green()) <= tolerance &&
+      if (std::abs(c.red() - colour.red()) <= tolerance &&
+          std::abs(c.green() - colour.green()) <= tolerance &&
           std::abs(c.blue() - colour.blue()) <= tolerance)
         ++n;
     }
@@ -45,13 +47,15 @@ inline int countNear(const QImage& image, QColor colour, int tolerance, QRect ar
 // Pixels of the highlight's hue (a lit yellow sphere shades from pale to
 // dark yellow, so match the hue, not one RGB value).
 inline bool isHighlightYellow(const QColor& c) {
-  return c.red() > 120 && c.green() > 95 && c.blue() < c.green() / 2 && std::abs(c.hue() - 50) <= 12;
+  return c.red() > 120 && c.green() > 95 && c.blue() < c.green() / 2 &&
+         std::abs(c.hue() - 50) <= 12;
 }
 inline int countHighlight(const QImage& image, QRect area = {}) {
   if (area.isNull()) area = image.rect();
   int n = 0;
   for (int y = area.top(); y <= area.bottom(); ++y)
-    for (int x = area.left(); x <= area.right(); ++x) n += isHighlightYellow(image.pixelColor(x, y)) ? 1 : 0;
+    for (int x = area.left(); x <= area.right(); ++x)
+      n += isHighlightYellow(image.pixelColor(x, y)) ? 1 : 0;
   return n;
 }
 inline QPointF highlightCentroid(const QImage& image) {
@@ -70,7 +74,8 @@ inline QPointF centroidNear(const QImage& image, QColor colour, int tolerance) {
   for (int y = 0; y < image.height(); ++y)
     for (int x = 0; x < image.width(); ++x) {
       const QColor c = image.pixelColor(x, y);
-      if (std::abs(c.red() - colour.red()) <= tolerance && std::abs(c.green() - colour.green()) <= tolerance &&
+      if (std::abs(c.red() - colour.red()) <= tolerance &&
+          std::abs(c.green() - colour.green()) <= tolerance &&
           std::abs(c.blue() - colour.blue()) <= tolerance) {
         sx += x, sy += y, ++n;
       }

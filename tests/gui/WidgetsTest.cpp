@@ -78,7 +78,9 @@ TEST(LineChart, ExportsValidSvgAndCsvOfItsData) {
   while (!xml.atEnd()) {
     xml.readNext();
     if (xml.isStartElement() && xml.name() == QLatin1String("svg")) sawSvg = true;
-    if (xml.isStartElement() && (xml.name() == QLatin1String("path") || xml.name() == QLatin1String("polyline"))) ++paths;
+    if (xml.isStartElement() &&
+        (xml.name() == QLatin1String("path") || xml.name() == QLatin1String("polyline")))
+      ++paths;
   }
   EXPECT_FALSE(xml.hasError()) << xml.errorString().toStdString();
   EXPECT_TRUE(sawSvg);
@@ -106,7 +108,8 @@ TEST(RasterWidget, FiveMillionSpikesRenderWithoutStallingTheEventLoop) {
     offsets.push_back(times.size());
   }
   nl::io::Session session;
-  const auto id = session.add(std::make_shared<nl::io::SpikeRecording>("big", nullptr, std::move(times), std::move(offsets), nullptr));
+  const auto id = session.add(std::make_shared<nl::io::SpikeRecording>(
+      "big", nullptr, std::move(times), std::move(offsets), nullptr));
   nl::widgets::RasterWidget raster(session, id);
   raster.resize(1600, 900);
   raster.show();

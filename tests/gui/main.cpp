@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
   QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
   if (qEnvironmentVariableIsEmpty("DISPLAY") && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
-    std::fprintf(stderr, "GUI tests need a display: run them under xvfb-run (scripts/test.sh does).\n");
+    std::fprintf(stderr,
+                 "GUI tests need a display: run them under xvfb-run (scripts/test.sh does).\n");
     return 1;
   }
   QApplication::setOrganizationName("NeuroLoupeTests");  // keep the user's settings out of tests

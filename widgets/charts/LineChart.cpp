@@ -9,8 +9,8 @@
 #include <QScatterSeries>
 #include <QSvgGenerator>
 #include <QToolTip>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -45,14 +45,18 @@ LineChart::LineChart(QWidget* parent) : QWidget(parent), impl_(std::make_unique<
 
 LineChart::~LineChart() = default;
 
-void LineChart::setTitle(const QString& title) { impl_->chart->setTitle(title); }
+void LineChart::setTitle(const QString& title) {
+  impl_->chart->setTitle(title);
+}
 
 void LineChart::setAxisTitles(const QString& x, const QString& y) {
   impl_->axisX->setTitleText(x);
   impl_->axisY->setTitleText(y);
 }
 
-const std::vector<LineSeries>& LineChart::series() const { return impl_->data; }
+const std::vector<LineSeries>& LineChart::series() const {
+  return impl_->data;
+}
 
 void LineChart::setSeries(const std::vector<LineSeries>& series) {
   auto& d = *impl_;
@@ -61,8 +65,10 @@ void LineChart::setSeries(const std::vector<LineSeries>& series) {
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
   for (std::size_t s = 0; s < series.size(); ++s) {
     const auto& in = series[s];
-    const QColor color = in.color.isValid() ? in.color : QColor::fromHsv(static_cast<int>(s * 67 % 360), 180, 200);
-    const bool hasBand = in.lower.size() == in.x.size() && in.upper.size() == in.x.size() && !in.x.empty();
+    const QColor color =
+        in.color.isValid() ? in.color : QColor::fromHsv(static_cast<int>(s * 67 % 360), 180, 200);
+    const bool hasBand =
+        in.lower.size() == in.x.size() && in.upper.size() == in.x.size() && !in.x.empty();
     if (hasBand) {
       auto* lower = new QLineSeries();
       auto* upper = new QLineSeries();
@@ -98,10 +104,14 @@ void LineChart::setSeries(const std::vector<LineSeries>& series) {
     line->attachAxis(d.axisX);
     line->attachAxis(d.axisY);
     const int index = static_cast<int>(s);
-    connect(line, &QLineSeries::clicked, this, [this, index](const QPointF& p) { emit pointClicked(index, p.x(), p.y()); });
-    connect(line, &QLineSeries::hovered, this, [this, name = in.name](const QPointF& p, bool state) {
-      if (state) QToolTip::showText(QCursor::pos(), QString("%1: x = %2, y = %3").arg(name).arg(p.x()).arg(p.y()), this);
-    });
+    connect(line, &QLineSeries::clicked, this,
+            [this, index](const QPointF& p) { emit pointClicked(index, p.x(), p.y()); });
+    connect(
+        line, &QLineSeries::hovered, this, [this, name = in.name](const QPointF& p, bool state) {
+          if (state)
+            QToolTip::showText(QCursor::pos(),
+                               QString("%1: x = %2, y = %3").arg(name).arg(p.x()).arg(p.y()), this);
+        });
   }
   if (std::isfinite(xmin) && std::isfinite(ymin)) {
     const double padX = xmax > xmin ? 0.03 * (xmax - xmin) : 1.0;
@@ -114,7 +124,10 @@ void LineChart::setSeries(const std::vector<LineSeries>& series) {
     const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
     double step = 10 * magnitude;
     for (double m : {1.0, 2.0, 2.5, 5.0})
-      if (raw <= m * magnitude) { step = m * magnitude; break; }
+      if (raw <= m * magnitude) {
+        step = m * magnitude;
+        break;
+      }
     d.axisX->setTickType(QValueAxis::TicksDynamic);
     d.axisX->setTickAnchor(0.0);
     d.axisX->setTickInterval(step);

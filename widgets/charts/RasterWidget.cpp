@@ -35,9 +35,9 @@ struct RasterWidget::Impl {
   std::vector<int> rowToUnit;  // display order
   std::vector<int> unitToRow;
   std::vector<QColor> unitColor;
-  double t0 = 0, t1 = 1;      // visible window
+  double t0 = 0, t1 = 1;  // visible window
   double fullT0 = 0, fullT1 = 1;
-  QImage cache;               // plot area only
+  QImage cache;  // plot area only
   bool dirty = true;
   double binningMs = 0;
   bool dragging = false;
@@ -47,14 +47,16 @@ struct RasterWidget::Impl {
   io::Signal<double, const std::string&>::ConnectionId cursorConnection = 0;
 };
 
-RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::DatasetId stimulus, QWidget* parent)
+RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::DatasetId stimulus,
+                           QWidget* parent)
     : QWidget(parent), impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.session = &session;
   d.recordingId = recording;
   d.recording = std::dynamic_pointer_cast<const io::SpikeRecording>(session.find(recording));
   if (!d.recording) throw std::invalid_argument("raster needs a spike recording");
-  if (stimulus != io::kNoDataset) d.stimulus = std::dynamic_pointer_cast<const io::TableDataset>(session.find(stimulus));
+  if (stimulus != io::kNoDataset)
+    d.stimulus = std::dynamic_pointer_cast<const io::TableDataset>(session.find(stimulus));
   const auto [a, b] = d.recording->timeRange();
   d.fullT0 = std::min(0.0, a);
   d.fullT1 = std::max(d.fullT0 + 1e-3, b);
@@ -63,13 +65,16 @@ RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::Da
   const auto* units = d.recording->units().get();
   const io::Column* location = units ? units->column("location") : nullptr;
   for (std::size_t u = 0; u < d.recording->unitCount(); ++u)
-    d.unitColor.push_back(areaColor(location ? QString::fromStdString(location->cellText(u)) : QString()));
+    d.unitColor.push_back(
+        areaColor(location ? QString::fromStdString(location->cellText(u)) : QString()));
   setOrder(Order::Depth);
   setMinimumSize(200, 120);
   setFocusPolicy(Qt::StrongFocus);
   setMouseTracking(true);
-  d.selectionConnection = session.selection().changed.connect([this](const std::string&) { update(); });
-  d.cursorConnection = session.selection().timeCursorMoved.connect([this](double, const std::string&) { update(); });
+  d.selectionConnection =
+      session.selection().changed.connect([this](const std::string&) { update(); });
+  d.cursorConnection =
+      session.selection().timeCursorMoved.connect([this](double, const std::string&) { update(); });
 }
 
 RasterWidget::~RasterWidget() {
@@ -89,20 +94,26 @@ void RasterWidget::setOrder(Order order) {
   if (units && order == Order::FiringRate) key = units->numericColumn("firing_rate");
   const io::Column* area = units ? units->column("location") : nullptr;
   if (order == Order::Area && area) {
-    std::stable_sort(d.rowToUnit.begin(), d.rowToUnit.end(),
-                     [&](int x, int y) { return area->cellText(static_cast<std::size_t>(x)) < area->cellText(static_cast<std::size_t>(y)); });
+    std::stable_sort(d.rowToUnit.begin(), d.rowToUnit.end(), [&](int x, int y) {
+      return area->cellText(static_cast<std::size_t>(x)) <
+             area->cellText(static_cast<std::size_t>(y));
+    });
   } else if (key) {
     // Deepest (largest distance from the tip = most superficial) on top.
-    std::stable_sort(d.rowToUnit.begin(), d.rowToUnit.end(),
-                     [&](int x, int y) { return (*key)[static_cast<std::size_t>(x)] > (*key)[static_cast<std::size_t>(y)]; });
+    std::stable_sort(d.rowToUnit.begin(), d.rowToUnit.end(), [&](int x, int y) {
+      return (*key)[static_cast<std::size_t>(x)] > (*key)[static_cast<std::size_t>(y)];
+    });
   }
   d.unitToRow.assign(n, 0);
-  for (std::size_t r = 0; r < n; ++r) d.unitToRow[static_cast<std::size_t>(d.rowToUnit[r])] = static_cast<int>(r);
+  for (std::size_t r = 0; r < n; ++r)
+    d.unitToRow[static_cast<std::size_t>(d.rowToUnit[r])] = static_cast<int>(r);
   d.dirty = true;
   update();
 }
 
-RasterWidget::Order RasterWidget::order() const { return impl_->order; }
+RasterWidget::Order RasterWidget::order() const {
+  return impl_->order;
+}
 
 void RasterWidget::setTimeWindow(double start, double stop) {
   auto& d = *impl_;
@@ -116,18 +127,24 @@ void RasterWidget::setTimeWindow(double start, double stop) {
   update();
 }
 
-std::pair<double, double> RasterWidget::timeWindow() const { return {impl_->t0, impl_->t1}; }
-double RasterWidget::lastBinningMs() const { return impl_->binningMs; }
+std::pair<double, double> RasterWidget::timeWindow() const {
+  return {impl_->t0, impl_->t1};
+}
+double RasterWidget::lastBinningMs() const {
+  return impl_->binningMs;
+}
 
 QRectF RasterWidget::plotRect() const {
-  return QRectF(kLeft, kTop, std::max(1, width() - kLeft - kRight), std::max(1, height() - kTop - kBottom));
+  return QRectF(kLeft, kTop, std::max(1, width() - kLeft - kRight),
+                std::max(1, height() - kTop - kBottom));
 }
 
 int RasterWidget::unitAtY(double y) const {
   const QRectF plot = plotRect();
   const auto n = impl_->rowToUnit.size();
   if (n == 0 || y < plot.top() || y >= plot.bottom()) return -1;
-  const auto row = static_cast<std::size_t>((y - plot.top()) / plot.height() * static_cast<double>(n));
+  const auto row =
+      static_cast<std::size_t>((y - plot.top()) / plot.height() * static_cast<double>(n));
   return row < n ? impl_->rowToUnit[row] : -1;
 }
 
@@ -136,7 +153,9 @@ double RasterWidget::timeAtX(double x) const {
   return impl_->t0 + (x - plot.left()) / plot.width() * (impl_->t1 - impl_->t0);
 }
 
-void RasterWidget::resizeEvent(QResizeEvent*) { impl_->dirty = true; }
+void RasterWidget::resizeEvent(QResizeEvent*) {
+  impl_->dirty = true;
+}
 
 QImage RasterWidget::render(QSize size) {
   QImage image(size, QImage::Format_ARGB32_Premultiplied);
@@ -156,7 +175,8 @@ void RasterWidget::paintEvent(QPaintEvent*) {
 
 void RasterWidget::draw(QPainter& painter, QSize size) {
   auto& d = *impl_;
-  const QRectF plot(kLeft, kTop, std::max(1, size.width() - kLeft - kRight), std::max(1, size.height() - kTop - kBottom));
+  const QRectF plot(kLeft, kTop, std::max(1, size.width() - kLeft - kRight),
+                    std::max(1, size.height() - kTop - kBottom));
   const int W = static_cast<int>(plot.width()), H = static_cast<int>(plot.height());
   const std::size_t n = d.rowToUnit.size();
 
@@ -169,8 +189,10 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
     const double scale = W / (d.t1 - d.t0);
     for (std::size_t r = 0; r < n; ++r) {
       const int unit = d.rowToUnit[r];
-      const int y0 = static_cast<int>(std::floor(static_cast<double>(r) * H / static_cast<double>(n)));
-      const int y1 = std::max(y0 + 1, static_cast<int>(std::floor(static_cast<double>(r + 1) * H / static_cast<double>(n))));
+      const int y0 =
+          static_cast<int>(std::floor(static_cast<double>(r) * H / static_cast<double>(n)));
+      const int y1 = std::max(y0 + 1, static_cast<int>(std::floor(static_cast<double>(r + 1) * H /
+                                                                  static_cast<double>(n))));
       auto spikes = d.recording->spikesOfUnit(static_cast<std::size_t>(unit));
       auto it = std::lower_bound(spikes.begin(), spikes.end(), d.t0);
       const auto end = std::lower_bound(it, spikes.end(), d.t1);
@@ -179,7 +201,8 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
       for (int y = y0; y < std::min(y1, H); ++y) rowUnit[static_cast<std::size_t>(y)] = unit;
       for (; it != end; ++it) {
         const int x = std::min(W - 1, static_cast<int>((*it - d.t0) * scale));
-        for (int y = y0 + pad; y < std::min(y1 - pad, H); ++y) counts[static_cast<std::size_t>(y) * W + x] += 1.0f;
+        for (int y = y0 + pad; y < std::min(y1 - pad, H); ++y)
+          counts[static_cast<std::size_t>(y) * W + x] += 1.0f;
       }
     }
     d.cache = QImage(W, H, QImage::Format_ARGB32_Premultiplied);
@@ -204,7 +227,8 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
       for (int x = 0; x < W; ++x) {
         const float k = counts[static_cast<std::size_t>(y) * W + x];
         if (k <= 0) continue;
-        const double alpha = reference <= 1.0f ? 1.0 : std::min(1.0, 0.2 + 0.8 * std::log1p(k) / logReference);
+        const double alpha =
+            reference <= 1.0f ? 1.0 : std::min(1.0, 0.2 + 0.8 * std::log1p(k) / logReference);
         line[x] = qPremultiply(qRgba(c.red(), c.green(), c.blue(), static_cast<int>(alpha * 255)));
       }
     }
@@ -223,7 +247,8 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
         if ((*stop)[i] < d.t0 || (*start)[i] > d.t1) continue;
         const double xa = plot.left() + ((*start)[i] - d.t0) / (d.t1 - d.t0) * plot.width();
         const double xb = plot.left() + ((*stop)[i] - d.t0) / (d.t1 - d.t0) * plot.width();
-        painter.fillRect(QRectF(QPointF(std::max(xa, plot.left()), plot.top()), QPointF(std::min(xb, plot.right()), plot.bottom())),
+        painter.fillRect(QRectF(QPointF(std::max(xa, plot.left()), plot.top()),
+                                QPointF(std::min(xb, plot.right()), plot.bottom())),
                          QColor(120, 140, 220, 38));
       }
     }
@@ -252,15 +277,19 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
   if (area && n > 0) {
     std::size_t runStart = 0;
     for (std::size_t r = 1; r <= n; ++r) {
-      const bool endOfRun = r == n || area->cellText(static_cast<std::size_t>(d.rowToUnit[r])) !=
-                                          area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart]));
+      const bool endOfRun =
+          r == n || area->cellText(static_cast<std::size_t>(d.rowToUnit[r])) !=
+                        area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart]));
       if (!endOfRun) continue;
-      const QString name = QString::fromStdString(area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart])));
-      const double ya = plot.top() + runStart * plot.height() / n, yb = plot.top() + r * plot.height() / n;
+      const QString name =
+          QString::fromStdString(area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart])));
+      const double ya = plot.top() + runStart * plot.height() / n,
+                   yb = plot.top() + r * plot.height() / n;
       painter.fillRect(QRectF(kLeft - 8, ya, 6, yb - ya), areaColor(name));
       if (yb - ya >= 10) {
         painter.setPen(QColor(50, 50, 50));
-        painter.drawText(QRectF(2, ya, kLeft - 12, yb - ya), Qt::AlignRight | Qt::AlignVCenter, name);
+        painter.drawText(QRectF(2, ya, kLeft - 12, yb - ya), Qt::AlignRight | Qt::AlignVCenter,
+                         name);
       }
       runStart = r;
     }
@@ -276,10 +305,12 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
     painter.drawText(QRectF(x - 40, plot.bottom() + 4, 80, 14), Qt::AlignHCenter | Qt::AlignTop,
                      QString::number(t, 'g', 6));
   }
-  painter.drawText(QRectF(plot.left(), plot.bottom() + 16, plot.width(), 14), Qt::AlignHCenter, tr("time (s)"));
+  painter.drawText(QRectF(plot.left(), plot.bottom() + 16, plot.width(), 14), Qt::AlignHCenter,
+                   tr("time (s)"));
 
   // Time cursor.
-  if (selection.hasTimeCursor() && selection.timeCursor() >= d.t0 && selection.timeCursor() <= d.t1) {
+  if (selection.hasTimeCursor() && selection.timeCursor() >= d.t0 &&
+      selection.timeCursor() <= d.t1) {
     const double x = plot.left() + (selection.timeCursor() - d.t0) / (d.t1 - d.t0) * plot.width();
     painter.setPen(QPen(QColor(220, 40, 40), 1.5));
     painter.drawLine(QPointF(x, plot.top()), QPointF(x, plot.bottom()));
@@ -319,7 +350,8 @@ void RasterWidget::mouseReleaseEvent(QMouseEvent* event) {
   const int unit = unitAtY(event->position().y());
   if (unit < 0) return;
   std::vector<std::int64_t> indices;
-  if ((event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier)) && selection.dataset() == d.recordingId)
+  if ((event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier)) &&
+      selection.dataset() == d.recordingId)
     indices = selection.indices();
   indices.push_back(unit);
   selection.select(d.recordingId, indices, kOrigin);
@@ -337,12 +369,24 @@ void RasterWidget::keyPressEvent(QKeyEvent* event) {
   auto& d = *impl_;
   const double span = d.t1 - d.t0;
   switch (event->key()) {
-    case Qt::Key_Left: setTimeWindow(d.t0 - span * 0.2, d.t1 - span * 0.2); break;
-    case Qt::Key_Right: setTimeWindow(d.t0 + span * 0.2, d.t1 + span * 0.2); break;
-    case Qt::Key_Plus: case Qt::Key_Equal: setTimeWindow(d.t0 + span * 0.25, d.t1 - span * 0.25); break;
-    case Qt::Key_Minus: setTimeWindow(d.t0 - span * 0.5, d.t1 + span * 0.5); break;
-    case Qt::Key_Home: setTimeWindow(d.fullT0, d.fullT1); break;
-    default: QWidget::keyPressEvent(event);
+    case Qt::Key_Left:
+      setTimeWindow(d.t0 - span * 0.2, d.t1 - span * 0.2);
+      break;
+    case Qt::Key_Right:
+      setTimeWindow(d.t0 + span * 0.2, d.t1 + span * 0.2);
+      break;
+    case Qt::Key_Plus:
+    case Qt::Key_Equal:
+      setTimeWindow(d.t0 + span * 0.25, d.t1 - span * 0.25);
+      break;
+    case Qt::Key_Minus:
+      setTimeWindow(d.t0 - span * 0.5, d.t1 + span * 0.5);
+      break;
+    case Qt::Key_Home:
+      setTimeWindow(d.fullT0, d.fullT1);
+      break;
+    default:
+      QWidget::keyPressEvent(event);
   }
 }
 

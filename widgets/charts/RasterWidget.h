@@ -17,8 +17,8 @@ class RasterWidget : public QWidget {
   enum class Order { Depth, Area, FiringRate, Id };
 
   // `stimulus` (optional) is a table with start_time / stop_time columns.
-  RasterWidget(io::Session& session, io::DatasetId recording, io::DatasetId stimulus = io::kNoDataset,
-               QWidget* parent = nullptr);
+  RasterWidget(io::Session& session, io::DatasetId recording,
+               io::DatasetId stimulus = io::kNoDataset, QWidget* parent = nullptr);
   ~RasterWidget() override;
 
   void setOrder(Order order);

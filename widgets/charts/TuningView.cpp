@@ -8,9 +8,13 @@
 
 namespace nl::widgets {
 
-TuningView::TuningView(io::Session& session, io::DatasetId recording, io::DatasetId stimulus, QString parameter,
-                       QWidget* parent)
-    : QWidget(parent), session_(session), recording_(recording), stimulus_(stimulus), parameter_(std::move(parameter)) {
+TuningView::TuningView(io::Session& session, io::DatasetId recording, io::DatasetId stimulus,
+                       QString parameter, QWidget* parent)
+    : QWidget(parent),
+      session_(session),
+      recording_(recording),
+      stimulus_(stimulus),
+      parameter_(std::move(parameter)) {
   chart_ = new LineChart(this);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -19,10 +23,13 @@ TuningView::TuningView(io::Session& session, io::DatasetId recording, io::Datase
   refresh();
 }
 
-TuningView::~TuningView() { session_.selection().changed.disconnect(connection_); }
+TuningView::~TuningView() {
+  session_.selection().changed.disconnect(connection_);
+}
 
 void TuningView::refresh() {
-  const auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording_));
+  const auto recording =
+      std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording_));
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(stimulus_));
   if (!recording || !table) return;
   const auto* start = table->numericColumn("start_time");
@@ -53,10 +60,11 @@ void TuningView::refresh() {
   const io::Column* area = recording->units() ? recording->units()->column("location") : nullptr;
   std::vector<LineSeries> series;
   for (auto unit : units) {
-    const auto curve = analysis::ephys::tuningCurve(recording->spikesOfUnit(static_cast<std::size_t>(unit)), *start,
-                                                    *condition, 0.0, window);
+    const auto curve = analysis::ephys::tuningCurve(
+        recording->spikesOfUnit(static_cast<std::size_t>(unit)), *start, *condition, 0.0, window);
     LineSeries s;
-    const QString areaName = area ? QString::fromStdString(area->cellText(static_cast<std::size_t>(unit))) : QString();
+    const QString areaName =
+        area ? QString::fromStdString(area->cellText(static_cast<std::size_t>(unit))) : QString();
     s.name = tr("unit %1 %2").arg(unit).arg(areaName);
     s.x = curve.conditions;
     s.y = curve.meanRateHz;

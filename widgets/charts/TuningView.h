@@ -12,8 +12,8 @@ class LineChart;
 class TuningView : public QWidget {
   Q_OBJECT
  public:
-  TuningView(io::Session& session, io::DatasetId recording, io::DatasetId stimulus, QString parameter,
-             QWidget* parent = nullptr);
+  TuningView(io::Session& session, io::DatasetId recording, io::DatasetId stimulus,
+             QString parameter, QWidget* parent = nullptr);
   ~TuningView() override;
   LineChart* chart() const { return chart_; }
   void refresh();

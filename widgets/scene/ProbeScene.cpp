@@ -2,6 +2,7 @@
 
 #include <vtkActor.h>
 #include <vtkCellArray.h>
+#include <vtkFloatArray.h>
 #include <vtkGlyph3DMapper.h>
 #include <vtkLineSource.h>
 #include <vtkNew.h>
@@ -14,13 +15,12 @@
 #include <vtkSphereSource.h>
 #include <vtkTubeFilter.h>
 #include <vtkUnsignedCharArray.h>
-#include <vtkFloatArray.h>
 
 #include <QPointer>
 #include <QVector>
-#include <map>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "widgets/AreaColors.h"
 #include "widgets/VtkView.h"
@@ -68,14 +68,16 @@ struct ProbeScene::Impl {
   io::Signal<const std::string&>::ConnectionId selectionConnection = 0;
 };
 
-ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId recording, QObject* parent)
+ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId recording,
+                       QObject* parent)
     : QObject(parent), impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.view = view;
   d.session = &session;
   d.recording = recording;
   d.spikes = std::dynamic_pointer_cast<const io::SpikeRecording>(session.find(recording));
-  if (!d.spikes || !d.spikes->electrodes()) throw std::invalid_argument("probe view needs a recording with electrodes");
+  if (!d.spikes || !d.spikes->electrodes())
+    throw std::invalid_argument("probe view needs a recording with electrodes");
   const auto& electrodes = *d.spikes->electrodes();
   const auto& x = *electrodes.numericColumn("x");
   const auto& y = *electrodes.numericColumn("y");
@@ -89,8 +91,10 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
   siteColors->SetNumberOfComponents(3);
   for (std::size_t i = 0; i < electrodes.rowCount(); ++i) {
     sitePoints->InsertNextPoint(x[i], y[i], z[i]);
-    const QColor c = areaColor(location ? QString::fromStdString(location->cellText(i)) : QString());
-    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+    const QColor c =
+        areaColor(location ? QString::fromStdString(location->cellText(i)) : QString());
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()),
+                                  static_cast<unsigned char>(c.green()),
                                   static_cast<unsigned char>(c.blue())};
     siteColors->InsertNextTypedTuple(rgb);
   }
@@ -147,8 +151,11 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
     p[1] += 70.0 + 34.0 * k;  // anterior offset (µm): beside the shank in a lateral view
     d.unitPositions.push_back(p);
     unitPoints->InsertNextPoint(p.data());
-    const QColor c = areaColor(unitLocation ? QString::fromStdString(unitLocation->cellText(u)) : QString()).lighter(125);
-    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+    const QColor c =
+        areaColor(unitLocation ? QString::fromStdString(unitLocation->cellText(u)) : QString())
+            .lighter(125);
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()),
+                                  static_cast<unsigned char>(c.green()),
                                   static_cast<unsigned char>(c.blue())};
     unitColors->InsertNextTypedTuple(rgb);
     const double r = rate ? (*rate)[u] : 5.0;
@@ -175,7 +182,8 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
   view->resetCamera();
   view->setStandardView(VtkView::StandardView::Lateral);
 
-  d.selectionConnection = session.selection().changed.connect([this](const std::string&) { refreshHighlight(); });
+  d.selectionConnection =
+      session.selection().changed.connect([this](const std::string&) { refreshHighlight(); });
   connect(view, &VtkView::clicked, this, [this](QPointF position, Qt::KeyboardModifiers modifiers) {
     const int unit = unitAt(position);
     auto& selection = impl_->session->selection();
@@ -184,7 +192,8 @@ ProbeScene::ProbeScene(VtkView* view, io::Session& session, io::DatasetId record
       return;
     }
     std::vector<std::int64_t> indices;
-    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) && selection.dataset() == impl_->recording)
+    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) &&
+        selection.dataset() == impl_->recording)
       indices = selection.indices();
     indices.push_back(unit);
     selection.select(impl_->recording, indices, kOrigin);
@@ -208,7 +217,8 @@ int ProbeScene::unitAt(QPointF widgetPosition, double radiusPx) const {
   for (std::size_t u = 0; u < impl_->unitPositions.size(); ++u) {
     const auto screen = impl_->view->worldToWidget(impl_->unitPositions[u]);
     if (!screen) continue;
-    const double distance = std::hypot(screen->x() - widgetPosition.x(), screen->y() - widgetPosition.y());
+    const double distance =
+        std::hypot(screen->x() - widgetPosition.x(), screen->y() - widgetPosition.y());
     if (distance < bestDistance) {
       bestDistance = distance;
       best = static_cast<int>(u);
@@ -220,12 +230,14 @@ int ProbeScene::unitAt(QPointF widgetPosition, double radiusPx) const {
 void ProbeScene::refreshHighlight() {
   auto& d = *impl_;
   vtkNew<vtkPoints> points;
-  auto* colors = vtkUnsignedCharArray::SafeDownCast(d.highlightPoints->GetPointData()->GetArray("colors"));
+  auto* colors =
+      vtkUnsignedCharArray::SafeDownCast(d.highlightPoints->GetPointData()->GetArray("colors"));
   colors->Reset();
   const auto& selection = d.session->selection();
   if (selection.dataset() == d.recording) {
     const QColor c = highlightColor();
-    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()),
+                                  static_cast<unsigned char>(c.green()),
                                   static_cast<unsigned char>(c.blue())};
     for (auto index : selection.indices()) {
       if (index < 0 || static_cast<std::size_t>(index) >= d.unitPositions.size()) continue;

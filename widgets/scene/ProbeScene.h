@@ -15,7 +15,8 @@ class ProbeScene : public QObject {
   Q_OBJECT
  public:
   // `recording` must be a SpikeRecording with an electrodes table.
-  ProbeScene(VtkView* view, io::Session& session, io::DatasetId recording, QObject* parent = nullptr);
+  ProbeScene(VtkView* view, io::Session& session, io::DatasetId recording,
+             QObject* parent = nullptr);
   ~ProbeScene() override;
 
   // The unit drawn nearest to a widget position (within `radiusPx`), or -1.

@@ -14,7 +14,8 @@ class DescriptiveStats final : public nl::plugins::AnalysisPlugin {
  public:
   std::string id() const override { return "stats.descriptive"; }
 
-  nl::plugins::Outputs run(const nl::plugins::Inputs& inputs, const nl::plugins::ParameterSet& parameters,
+  nl::plugins::Outputs run(const nl::plugins::Inputs& inputs,
+                           const nl::plugins::ParameterSet& parameters,
                            nl::plugins::RunContext& context) override {
     const auto& input = inputs.at("data");
     const std::string axis = parameters.text("axis");
@@ -28,19 +29,23 @@ class DescriptiveStats final : public nl::plugins::AnalysisPlugin {
       const auto& values = array->values();
       const auto rows = static_cast<Eigen::Index>(array->rows());
       const auto cols = static_cast<Eigen::Index>(array->columnsPerRow());
-      matrix = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-          values.data(), rows, cols);
+      matrix =
+          Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+              values.data(), rows, cols);
       for (Eigen::Index c = 0; c < cols; ++c) columnNames.push_back("column " + std::to_string(c));
     } else if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(input.get())) {
       std::vector<const Column*> numeric;
       for (const auto& column : table->columns())
         if (column.isNumeric()) numeric.push_back(&column);
-      if (numeric.empty()) throw std::invalid_argument("table '" + table->name() + "' has no numeric column");
-      matrix.resize(static_cast<Eigen::Index>(table->rowCount()), static_cast<Eigen::Index>(numeric.size()));
+      if (numeric.empty())
+        throw std::invalid_argument("table '" + table->name() + "' has no numeric column");
+      matrix.resize(static_cast<Eigen::Index>(table->rowCount()),
+                    static_cast<Eigen::Index>(numeric.size()));
       for (std::size_t c = 0; c < numeric.size(); ++c) {
         columnNames.push_back(numeric[c]->name);
         for (std::size_t r = 0; r < table->rowCount(); ++r)
-          matrix(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = numeric[c]->numbers()[r];
+          matrix(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) =
+              numeric[c]->numbers()[r];
       }
     } else {
       throw std::invalid_argument("unsupported input '" + input->name() + "'");
@@ -76,14 +81,20 @@ class DescriptiveStats final : public nl::plugins::AnalysisPlugin {
       std::snprintf(buffer, sizeof buffer, "q%g", q * 100);
       return std::string(buffer);
     };
-    std::vector<Column> columns{{"variable", names}, {"count", count}, {"missing", missing},
-                                {"mean", mean},      {"sd", sd},       {"min", minimum},
-                                {quantileName(lowerQ) == "q50" ? "q_lower" : quantileName(lowerQ), lower},
-                                {"median", median},
-                                {quantileName(upperQ) == "q50" ? "q_upper" : quantileName(upperQ), upper},
-                                {"max", maximum}};
-    auto summary = std::make_shared<nl::io::TableDataset>(DatasetKind::Table, input->name() + " — statistics",
-                                                          std::move(columns), context.provenance());
+    std::vector<Column> columns{
+        {"variable", names},
+        {"count", count},
+        {"missing", missing},
+        {"mean", mean},
+        {"sd", sd},
+        {"min", minimum},
+        {quantileName(lowerQ) == "q50" ? "q_lower" : quantileName(lowerQ), lower},
+        {"median", median},
+        {quantileName(upperQ) == "q50" ? "q_upper" : quantileName(upperQ), upper},
+        {"max", maximum}};
+    auto summary =
+        std::make_shared<nl::io::TableDataset>(DatasetKind::Table, input->name() + " — statistics",
+                                               std::move(columns), context.provenance());
     return {{"summary", summary}};
   }
 };
