@@ -37,6 +37,7 @@
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
 #include "widgets/scene/ProbeScene.h"
+#include "widgets/scene/Scene.h"
 
 // The resources live in a static library; make sure the linker keeps them.
 static void initNeuroLoupeResources() {
@@ -324,8 +325,12 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   if (spikes->electrodes()) {
     auto* view3d = new widgets::VtkView();
     view3d->setObjectName("probe3d");
-    new widgets::ProbeScene(view3d, session_, recording,
-                            page);  // not the view: it must outlive ~VtkView's children
+    // Scene objects are children of the page, not of the view: they hold the
+    // view's props and must go after ~VtkView has run.
+    auto* scene = new widgets::Scene(view3d, session_, page);
+    new widgets::ProbeScene(scene, session_, recording, page);
+    connect(scene, &widgets::Scene::picked, this,
+            [this](const widgets::PickHit& hit) { statusBar()->showMessage(hit.description, 5000); });
     page->addWidget(view3d);
   }
   auto* right = new QSplitter(Qt::Vertical);

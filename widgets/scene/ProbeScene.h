@@ -1,33 +1,30 @@
 #pragma once
-// The probe in 3D: electrode sites as small glyphs coloured by brain area,
-// units as larger glyphs at their peak channel, the selected units
-// highlighted. Clicking a unit selects it in the shared Selection.
+// The probe in 3D, built from scene layers: electrode sites coloured by brain
+// area, the shank as a tube, units beside their peak channel (coloured by
+// area, sized by firing rate). Units are the selectable items.
 #include <QObject>
-#include <memory>
+#include <array>
 
 #include "io/Session.h"
 
 namespace nl::widgets {
 
-class VtkView;
+class Scene;
+class PointsLayer;
 
 class ProbeScene : public QObject {
   Q_OBJECT
  public:
   // `recording` must be a SpikeRecording with an electrodes table.
-  ProbeScene(VtkView* view, io::Session& session, io::DatasetId recording,
-             QObject* parent = nullptr);
-  ~ProbeScene() override;
+  ProbeScene(Scene* scene, io::Session& session, io::DatasetId recording, QObject* parent = nullptr);
 
-  // The unit drawn nearest to a widget position (within `radiusPx`), or -1.
   int unitAt(QPointF widgetPosition, double radiusPx = 12.0) const;
-  // The world position of a unit's glyph.
   std::array<double, 3> unitPosition(int unit) const;
+  PointsLayer* unitsLayer() const { return units_; }
 
  private:
-  void refreshHighlight();
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+  Scene* scene_;
+  PointsLayer* units_ = nullptr;
 };
 
 }  // namespace nl::widgets

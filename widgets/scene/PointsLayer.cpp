@@ -1,0 +1,281 @@
+#include "widgets/scene/PointsLayer.h"
+
+#include <vtkActor.h>
+#include <vtkCellArray.h>
+#include <vtkCellData.h>
+#include <vtkIdTypeArray.h>
+#include <vtkFloatArray.h>
+#include <vtkGlyph3DMapper.h>
+#include <vtkNew.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkSphereSource.h>
+#include <vtkTubeFilter.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <cmath>
+#include <limits>
+
+#include "widgets/AreaColors.h"
+#include "widgets/Colormap.h"
+#include "widgets/VtkView.h"
+
+namespace nl::widgets {
+
+namespace {
+vtkSmartPointer<vtkGlyph3DMapper> sphereGlyphs(vtkPolyData* input, double radius) {
+  vtkNew<vtkSphereSource> sphere;
+  sphere->SetRadius(radius);
+  sphere->SetThetaResolution(14);
+  sphere->SetPhiResolution(10);
+  auto mapper = vtkSmartPointer<vtkGlyph3DMapper>::New();
+  mapper->SetInputData(input);
+  mapper->SetSourceConnection(sphere->GetOutputPort());
+  return mapper;
+}
+}  // namespace
+
+// ---------------------------------------------------------------- points
+
+struct PointsLayer::Impl {
+  vtkNew<vtkPolyData> data;
+  vtkNew<vtkUnsignedCharArray> colours;
+  vtkNew<vtkFloatArray> scale;
+  vtkNew<vtkActor> actor;
+  vtkNew<vtkPolyData> highlightData;
+  vtkNew<vtkActor> highlightActor;
+};
+
+PointsLayer::PointsLayer(QString name, io::DatasetId dataset, std::vector<std::array<double, 3>> positions,
+                         double radius, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      positions_(std::move(positions)),
+      colours_(positions_.size(), QColor(200, 200, 200)),
+      radius_(radius),
+      impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  vtkNew<vtkPoints> points;
+  for (const auto& p : positions_) points->InsertNextPoint(p.data());
+  d.data->SetPoints(points);
+  d.colours->SetName("colours");
+  d.colours->SetNumberOfComponents(3);
+  d.colours->SetNumberOfTuples(static_cast<vtkIdType>(positions_.size()));
+  d.data->GetPointData()->AddArray(d.colours);
+  d.scale->SetName("scale");
+  d.scale->SetNumberOfTuples(static_cast<vtkIdType>(positions_.size()));
+  d.scale->Fill(1.0);
+  d.data->GetPointData()->AddArray(d.scale);
+  auto mapper = sphereGlyphs(d.data, radius_);
+  mapper->SetScalarModeToUsePointFieldData();
+  mapper->SelectColorArray("colours");
+  mapper->SetColorModeToDirectScalars();
+  mapper->ScalarVisibilityOn();
+  mapper->SetScaleArray("scale");
+  mapper->SetScaleModeToScaleByMagnitude();
+  d.actor->SetMapper(mapper);
+  d.actor->GetProperty()->SetSpecular(0.3);
+  d.actor->GetProperty()->SetSpecularPower(20);
+
+  vtkNew<vtkPoints> none;
+  d.highlightData->SetPoints(none);
+  auto highlightMapper = sphereGlyphs(d.highlightData, radius_ * 2.2);
+  highlightMapper->SetScaling(false);
+  highlightMapper->ScalarVisibilityOff();
+  d.highlightActor->SetMapper(highlightMapper);
+  const QColor h = highlightColor();
+  d.highlightActor->GetProperty()->SetColor(h.redF(), h.greenF(), h.blueF());
+  d.highlightActor->GetProperty()->SetAmbient(0.6);
+  d.highlightActor->PickableOff();
+  applyAppearance();
+}
+
+PointsLayer::~PointsLayer() = default;
+
+void PointsLayer::setColours(const std::vector<QColor>& colours) {
+  if (colours.size() != positions_.size()) throw std::invalid_argument("one colour per point needed");
+  colours_ = colours;
+  values_.clear();
+  applyAppearance();
+  emit changed();
+}
+
+void PointsLayer::setValues(std::vector<double> values) {
+  if (values.size() != positions_.size()) throw std::invalid_argument("one value per point needed");
+  values_ = std::move(values);
+  initialiseRange();
+  applyAppearance();
+  emit changed();
+}
+
+void PointsLayer::setSizes(const std::vector<double>& scale) {
+  if (scale.size() != positions_.size()) throw std::invalid_argument("one size per point needed");
+  for (std::size_t i = 0; i < scale.size(); ++i) impl_->scale->SetValue(static_cast<vtkIdType>(i), static_cast<float>(scale[i]));
+  impl_->scale->Modified();
+  emit changed();
+}
+
+std::pair<double, double> PointsLayer::dataRange() const {
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  for (double v : values_)
+    if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+  return std::isfinite(low) ? std::pair{low, high} : std::pair{0.0, 1.0};
+}
+
+void PointsLayer::applyAppearance() {
+  auto& d = *impl_;
+  const auto map = Colormap::byName(colormap());
+  const auto [low, high] = scalarRange();
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const QColor c = values_.empty() ? colours_[i] : map.at((values_[i] - low) / (high - low));
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+                                  static_cast<unsigned char>(c.blue())};
+    d.colours->SetTypedTuple(static_cast<vtkIdType>(i), rgb);
+  }
+  d.colours->Modified();
+  d.actor->SetVisibility(isVisible());
+  d.highlightActor->SetVisibility(isVisible());
+  d.actor->GetProperty()->SetOpacity(opacity());
+}
+
+void PointsLayer::attach(vtkRenderer* renderer) {
+  renderer->AddActor(impl_->actor);
+  renderer->AddActor(impl_->highlightActor);
+}
+
+void PointsLayer::detach(vtkRenderer* renderer) {
+  renderer->RemoveActor(impl_->actor);
+  renderer->RemoveActor(impl_->highlightActor);
+}
+
+bool PointsLayer::owns(vtkProp* prop) const { return prop == impl_->actor.GetPointer(); }
+
+std::optional<PickHit> PointsLayer::pickNear(const VtkView& view, QPointF widgetPosition) const {
+  std::int64_t best = -1;
+  double bestDistance = pickRadius_;
+  for (std::size_t i = 0; i < positions_.size(); ++i) {
+    const auto screen = view.worldToWidget(positions_[i]);
+    if (!screen) continue;
+    const double distance = std::hypot(screen->x() - widgetPosition.x(), screen->y() - widgetPosition.y());
+    if (distance < bestDistance) bestDistance = distance, best = static_cast<std::int64_t>(i);
+  }
+  if (best < 0) return std::nullopt;
+  PickHit hit;
+  hit.dataset = dataset();
+  hit.index = best;
+  hit.position = positions_[static_cast<std::size_t>(best)];
+  hit.description = tr("%1 #%2").arg(name()).arg(best);
+  if (!values_.empty()) hit.description += tr(": %1").arg(values_[static_cast<std::size_t>(best)]);
+  return hit;
+}
+
+void PointsLayer::setHighlight(const std::vector<std::int64_t>& indices) {
+  vtkNew<vtkPoints> points;
+  for (auto index : indices)
+    if (index >= 0 && static_cast<std::size_t>(index) < positions_.size())
+      points->InsertNextPoint(positions_[static_cast<std::size_t>(index)].data());
+  impl_->highlightData->SetPoints(points);
+  impl_->highlightData->Modified();
+}
+
+// ---------------------------------------------------------------- lines
+
+struct LinesLayer::Impl {
+  vtkNew<vtkPolyData> data;
+  vtkNew<vtkUnsignedCharArray> colours;
+  vtkNew<vtkTubeFilter> tubes;
+  vtkNew<vtkPolyDataMapper> mapper;
+  vtkNew<vtkActor> actor;
+};
+
+LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline> lines, double radius, QColor colour,
+                       QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      lines_(std::move(lines)),
+      colours_(lines_.size(), colour),
+      impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkCellArray> cells;
+  for (const auto& line : lines_) {
+    std::vector<vtkIdType> ids;
+    for (const auto& p : line) ids.push_back(points->InsertNextPoint(p.data()));
+    if (ids.size() >= 2) {
+      cells->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
+    }
+  }
+  d.data->SetPoints(points);
+  d.data->SetLines(cells);
+  d.colours->SetName("colours");
+  d.colours->SetNumberOfComponents(3);
+  d.data->GetCellData()->SetScalars(d.colours);
+  vtkNew<vtkIdTypeArray> lineIndex;
+  lineIndex->SetName("line_index");
+  for (std::size_t l = 0; l < lines_.size(); ++l)
+    if (lines_[l].size() >= 2) lineIndex->InsertNextValue(static_cast<vtkIdType>(l));
+  d.data->GetCellData()->AddArray(lineIndex);
+  d.tubes->SetInputData(d.data);
+  d.tubes->SetRadius(radius);
+  d.tubes->SetNumberOfSides(12);
+  d.tubes->CappingOn();
+  d.mapper->SetInputConnection(d.tubes->GetOutputPort());
+  d.mapper->SetScalarModeToUseCellData();
+  d.mapper->SetColorModeToDirectScalars();
+  d.actor->SetMapper(d.mapper);
+  // The tube filter emits many cells per line; remember which line each came from.
+  for (std::size_t l = 0; l < lines_.size(); ++l)
+    if (lines_[l].size() >= 2) cellToLine_.push_back(static_cast<std::int64_t>(l));
+  applyAppearance();
+}
+
+LinesLayer::~LinesLayer() = default;
+
+void LinesLayer::setColours(const std::vector<QColor>& perLine) {
+  if (perLine.size() != lines_.size()) throw std::invalid_argument("one colour per line needed");
+  colours_ = perLine;
+  applyAppearance();
+  emit changed();
+}
+
+void LinesLayer::applyAppearance() {
+  auto& d = *impl_;
+  d.colours->SetNumberOfTuples(static_cast<vtkIdType>(cellToLine_.size()));
+  for (std::size_t c = 0; c < cellToLine_.size(); ++c) {
+    const auto line = static_cast<std::int64_t>(cellToLine_[c]);
+    const bool lit = std::find(highlighted_.begin(), highlighted_.end(), line) != highlighted_.end();
+    const QColor colour = lit ? highlightColor() : colours_[static_cast<std::size_t>(line)];
+    const unsigned char rgb[3] = {static_cast<unsigned char>(colour.red()), static_cast<unsigned char>(colour.green()),
+                                  static_cast<unsigned char>(colour.blue())};
+    d.colours->SetTypedTuple(static_cast<vtkIdType>(c), rgb);
+  }
+  d.colours->Modified();
+  d.actor->SetVisibility(isVisible());
+  d.actor->GetProperty()->SetOpacity(opacity());
+}
+
+void LinesLayer::attach(vtkRenderer* renderer) { renderer->AddActor(impl_->actor); }
+void LinesLayer::detach(vtkRenderer* renderer) { renderer->RemoveActor(impl_->actor); }
+bool LinesLayer::owns(vtkProp* prop) const { return prop == impl_->actor.GetPointer(); }
+
+std::optional<PickHit> LinesLayer::hitFromCellPick(vtkProp*, long long cellId, const double position[3]) const {
+  // vtkTubeFilter copies input cell data to every output cell of a line.
+  auto* output = impl_->tubes->GetOutput();
+  auto* lineIndex = vtkIdTypeArray::SafeDownCast(output->GetCellData()->GetArray("line_index"));
+  if (lineIndex == nullptr || cellId < 0 || cellId >= lineIndex->GetNumberOfTuples()) return std::nullopt;
+  PickHit hit;
+  hit.dataset = dataset();
+  hit.index = lineIndex->GetValue(cellId);
+  hit.position = {position[0], position[1], position[2]};
+  hit.description = tr("%1 line %2").arg(name()).arg(hit.index);
+  return hit;
+}
+
+void LinesLayer::setHighlight(const std::vector<std::int64_t>& indices) {
+  highlighted_ = indices;
+  applyAppearance();
+}
+
+}  // namespace nl::widgets

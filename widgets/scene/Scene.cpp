@@ -1,0 +1,192 @@
+#include "widgets/scene/Scene.h"
+
+#include <vtkAxesActor.h>
+#include <vtkCellPicker.h>
+#include <vtkLookupTable.h>
+#include <vtkNew.h>
+#include <vtkOrientationMarkerWidget.h>
+#include <vtkProp.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderWindowInteractor.h>
+#include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
+#include <vtkTextProperty.h>
+
+#include <QPointer>
+#include <algorithm>
+
+#include "widgets/Colormap.h"
+#include "widgets/VtkView.h"
+
+namespace nl::widgets {
+
+namespace {
+constexpr const char* kOrigin = "scene3d";
+}
+
+struct Scene::Impl {
+  QPointer<VtkView> view;
+  io::Session* session = nullptr;
+  std::vector<SceneLayer*> layers;
+  SceneLayer* scalarBarLayer = nullptr;
+  vtkNew<vtkScalarBarActor> scalarBar;
+  vtkNew<vtkLookupTable> scalarBarTable;
+  vtkNew<vtkAxesActor> axes;
+  vtkNew<vtkOrientationMarkerWidget> axesWidget;
+  vtkNew<vtkCellPicker> picker;
+  io::Signal<const std::string&>::ConnectionId selectionConnection = 0;
+};
+
+Scene::Scene(VtkView* view, io::Session& session, QObject* parent) : QObject(parent), impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  d.view = view;
+  d.session = &session;
+  d.picker->SetTolerance(0.002);
+  d.scalarBar->SetLookupTable(d.scalarBarTable);
+  d.scalarBar->SetNumberOfLabels(5);
+  d.scalarBar->SetMaximumWidthInPixels(90);
+  d.scalarBar->SetMaximumHeightInPixels(260);
+  d.scalarBar->SetPosition(0.88, 0.08);
+  d.scalarBar->SetWidth(0.1);
+  d.scalarBar->SetHeight(0.5);
+  d.scalarBar->GetLabelTextProperty()->SetFontSize(11);
+  d.scalarBar->GetTitleTextProperty()->SetFontSize(12);
+  d.scalarBar->VisibilityOff();
+  view->renderer()->AddActor2D(d.scalarBar);
+  d.axes->SetXAxisLabelText("R");
+  d.axes->SetYAxisLabelText("A");
+  d.axes->SetZAxisLabelText("S");
+  d.axesWidget->SetOrientationMarker(d.axes);
+  d.axesWidget->SetDefaultRenderer(view->renderer());
+  d.axesWidget->SetInteractor(view->renderWindow()->GetInteractor());
+  d.axesWidget->SetViewport(0.0, 0.0, 0.16, 0.2);
+  d.axesWidget->SetEnabled(1);
+  d.axesWidget->InteractiveOff();
+
+  connect(view, &VtkView::clicked, this, [this](QPointF position, Qt::KeyboardModifiers modifiers) {
+    auto& selection = impl_->session->selection();
+    const auto hit = pickAt(position);
+    if (!hit) {
+      if (!(modifiers & Qt::ShiftModifier)) selection.clear(kOrigin);
+      return;
+    }
+    std::vector<std::int64_t> indices;
+    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) && selection.dataset() == hit->dataset)
+      indices = selection.indices();
+    indices.push_back(hit->index);
+    selection.select(hit->dataset, indices, kOrigin);
+    emit picked(*hit);
+  });
+  d.selectionConnection = session.selection().changed.connect([this](const std::string&) { refreshHighlights(); });
+}
+
+Scene::~Scene() {
+  impl_->session->selection().changed.disconnect(impl_->selectionConnection);
+  if (impl_->view) {
+    impl_->axesWidget->SetEnabled(0);
+    for (auto* layer : impl_->layers) layer->detach(impl_->view->renderer());
+    impl_->view->renderer()->RemoveActor2D(impl_->scalarBar);
+  }
+}
+
+VtkView* Scene::view() const { return impl_->view; }
+const std::vector<SceneLayer*>& Scene::layers() const { return impl_->layers; }
+SceneLayer* Scene::scalarBarLayer() const { return impl_->scalarBarLayer; }
+
+void Scene::addLayer(SceneLayer* layer) {
+  auto& d = *impl_;
+  layer->setParent(this);
+  const bool first = d.layers.empty();
+  d.layers.push_back(layer);
+  layer->attach(d.view->renderer());
+  connect(layer, &SceneLayer::changed, this, [this, layer] {
+    if (layer == impl_->scalarBarLayer) refreshScalarBar();
+    impl_->view->requestRender();
+  });
+  if (layer->hasScalars() && d.scalarBarLayer == nullptr) setScalarBarLayer(layer);
+  refreshHighlights();
+  if (first) d.view->resetCamera();
+  d.view->requestRender();
+  emit layersChanged();
+}
+
+void Scene::removeLayer(SceneLayer* layer) {
+  auto& d = *impl_;
+  const auto it = std::find(d.layers.begin(), d.layers.end(), layer);
+  if (it == d.layers.end()) return;
+  layer->detach(d.view->renderer());
+  d.layers.erase(it);
+  if (d.scalarBarLayer == layer) {
+    d.scalarBarLayer = nullptr;
+    for (auto* other : d.layers)
+      if (other->hasScalars()) setScalarBarLayer(other);
+    refreshScalarBar();
+  }
+  layer->deleteLater();
+  d.view->requestRender();
+  emit layersChanged();
+}
+
+void Scene::moveLayer(int from, int to) {
+  auto& d = *impl_;
+  const int n = static_cast<int>(d.layers.size());
+  if (from < 0 || from >= n || to < 0 || to >= n || from == to) return;
+  SceneLayer* layer = d.layers[static_cast<std::size_t>(from)];
+  d.layers.erase(d.layers.begin() + from);
+  d.layers.insert(d.layers.begin() + to, layer);
+  // Re-add in order: for translucent props VTK draws in insertion order.
+  for (auto* l : d.layers) l->detach(d.view->renderer());
+  for (auto* l : d.layers) l->attach(d.view->renderer());
+  d.view->requestRender();
+  emit layersChanged();
+}
+
+void Scene::setScalarBarLayer(SceneLayer* layer) {
+  impl_->scalarBarLayer = layer;
+  refreshScalarBar();
+}
+
+void Scene::refreshScalarBar() {
+  auto& d = *impl_;
+  SceneLayer* layer = d.scalarBarLayer;
+  if (layer == nullptr || !layer->hasScalars() || !layer->isVisible()) {
+    d.scalarBar->VisibilityOff();
+    return;
+  }
+  const auto colours = Colormap::byName(layer->colormap()).table(256);
+  d.scalarBarTable->SetNumberOfTableValues(256);
+  for (int i = 0; i < 256; ++i) {
+    const auto& c = colours[static_cast<std::size_t>(i)];
+    d.scalarBarTable->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
+  }
+  const auto [low, high] = layer->scalarRange();
+  d.scalarBarTable->SetRange(low, high);
+  d.scalarBar->SetTitle(layer->name().left(24).toUtf8().constData());
+  d.scalarBar->VisibilityOn();
+}
+
+std::optional<PickHit> Scene::pickAt(QPointF widgetPosition) const {
+  auto& d = *impl_;
+  // Screen-space layers first: their items are small and drawn on top.
+  for (auto it = d.layers.rbegin(); it != d.layers.rend(); ++it)
+    if ((*it)->isVisible())
+      if (auto hit = (*it)->pickNear(*d.view, widgetPosition)) return hit;
+  const double ratio = d.view->devicePixelRatioF();
+  const double x = widgetPosition.x() * ratio;
+  const double y = (d.view->height() - widgetPosition.y() - 1) * ratio;
+  if (d.picker->Pick(x, y, 0, d.view->renderer()) == 0) return std::nullopt;
+  vtkProp* prop = d.picker->GetViewProp();
+  for (auto* layer : d.layers)
+    if (layer->isVisible() && layer->owns(prop))
+      return layer->hitFromCellPick(prop, d.picker->GetCellId(), d.picker->GetPickPosition());
+  return std::nullopt;
+}
+
+void Scene::refreshHighlights() {
+  const auto& selection = impl_->session->selection();
+  for (auto* layer : impl_->layers)
+    layer->setHighlight(layer->dataset() == selection.dataset() ? selection.indices() : std::vector<std::int64_t>{});
+  if (impl_->view) impl_->view->requestRender();
+}
+
+}  // namespace nl::widgets

@@ -1,0 +1,67 @@
+#include "widgets/scene/SceneLayer.h"
+
+#include <QPointF>
+#include <algorithm>
+
+#include "widgets/VtkView.h"
+
+namespace nl::widgets {
+
+SceneLayer::SceneLayer(QString name, io::DatasetId dataset, QObject* parent)
+    : QObject(parent), name_(std::move(name)), dataset_(dataset) {}
+
+void SceneLayer::setVisible(bool visible) {
+  if (visible_ == visible) return;
+  visible_ = visible;
+  applyAppearance();
+  emit changed();
+}
+
+void SceneLayer::setOpacity(double opacity) {
+  opacity = std::clamp(opacity, 0.0, 1.0);
+  if (opacity_ == opacity) return;
+  opacity_ = opacity;
+  applyAppearance();
+  emit changed();
+}
+
+void SceneLayer::setColormap(const QString& name) {
+  if (colormap_ == name) return;
+  colormap_ = name;
+  applyAppearance();
+  emit changed();
+}
+
+void SceneLayer::setScalarRange(double low, double high) {
+  if (high <= low) high = low + 1e-12;
+  if (range_ == std::pair{low, high}) return;
+  range_ = {low, high};
+  applyAppearance();
+  emit changed();
+}
+
+void SceneLayer::setThreshold(double threshold) {
+  threshold = std::max(0.0, threshold);
+  if (threshold_ == threshold) return;
+  threshold_ = threshold;
+  applyAppearance();
+  emit changed();
+}
+
+void SceneLayer::initialiseRange() {
+  const auto [low, high] = dataRange();
+  // Signed data get a symmetric range so zero sits in the colormap's middle.
+  if (low < 0 && high > 0) {
+    const double extent = std::max(-low, high);
+    range_ = {-extent, extent};
+    colormap_ = "coolwarm";
+  } else {
+    range_ = {low, high > low ? high : low + 1.0};
+  }
+}
+
+std::optional<PickHit> SceneLayer::pickNear(const VtkView&, QPointF) const { return std::nullopt; }
+std::optional<PickHit> SceneLayer::hitFromCellPick(vtkProp*, long long, const double*) const { return std::nullopt; }
+void SceneLayer::setHighlight(const std::vector<std::int64_t>&) {}
+
+}  // namespace nl::widgets
