@@ -1,0 +1,144 @@
+#include "widgets/scene/LayerList.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QSlider>
+#include <QToolButton>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "widgets/Colormap.h"
+#include "widgets/scene/Scene.h"
+
+namespace nl::widgets {
+
+LayerList::LayerList(Scene* scene, QWidget* parent) : QWidget(parent), scene_(scene) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(2, 2, 2, 2);
+  tree_ = new QTreeWidget();
+  tree_->setHeaderHidden(true);
+  tree_->setRootIsDecorated(false);
+  tree_->setMaximumHeight(140);
+  layout->addWidget(tree_);
+  auto* buttons = new QHBoxLayout();
+  auto* up = new QToolButton();
+  up->setArrowType(Qt::UpArrow);
+  up->setToolTip(tr("Draw later (on top)"));
+  auto* down = new QToolButton();
+  down->setArrowType(Qt::DownArrow);
+  down->setToolTip(tr("Draw earlier"));
+  buttons->addWidget(up);
+  buttons->addWidget(down);
+  buttons->addStretch(1);
+  layout->addLayout(buttons);
+  auto* form = new QFormLayout();
+  opacity_ = new QSlider(Qt::Horizontal);
+  opacity_->setRange(0, 100);
+  colormap_ = new QComboBox();
+  colormap_->addItems(Colormap::names());
+  low_ = new QDoubleSpinBox();
+  high_ = new QDoubleSpinBox();
+  threshold_ = new QDoubleSpinBox();
+  for (auto* box : {low_, high_, threshold_}) {
+    box->setRange(-1e9, 1e9);
+    box->setDecimals(3);
+    box->setKeyboardTracking(false);
+  }
+  threshold_->setMinimum(0);
+  form->addRow(tr("Opacity"), opacity_);
+  form->addRow(tr("Colormap"), colormap_);
+  form->addRow(tr("Min"), low_);
+  form->addRow(tr("Max"), high_);
+  form->addRow(tr("|value| ≥"), threshold_);
+  layout->addLayout(form);
+
+  // Rows are listed top = drawn last, the usual layer-panel convention.
+  auto layerAtRow = [this](int row) -> SceneLayer* {
+    const auto& layers = scene_->layers();
+    const int index = static_cast<int>(layers.size()) - 1 - row;
+    return index >= 0 && index < static_cast<int>(layers.size()) ? layers[static_cast<std::size_t>(index)] : nullptr;
+  };
+  connect(tree_, &QTreeWidget::itemChanged, this, [this, layerAtRow](QTreeWidgetItem* item) {
+    if (updating_) return;
+    if (auto* layer = layerAtRow(tree_->indexOfTopLevelItem(item))) layer->setVisible(item->checkState(0) == Qt::Checked);
+  });
+  connect(tree_, &QTreeWidget::currentItemChanged, this, [this] { showLayer(currentLayer()); });
+  auto move = [this](int delta) {
+    const int row = tree_->indexOfTopLevelItem(tree_->currentItem());
+    const int n = static_cast<int>(scene_->layers().size());
+    if (row < 0) return;
+    const int from = n - 1 - row, to = from + delta;
+    scene_->moveLayer(from, to);
+    if (to >= 0 && to < n) tree_->setCurrentItem(tree_->topLevelItem(n - 1 - to));
+  };
+  connect(up, &QToolButton::clicked, this, [move] { move(+1); });
+  connect(down, &QToolButton::clicked, this, [move] { move(-1); });
+  connect(opacity_, &QSlider::valueChanged, this, [this](int value) {
+    if (!updating_ && currentLayer()) currentLayer()->setOpacity(value / 100.0);
+  });
+  connect(colormap_, &QComboBox::currentTextChanged, this, [this](const QString& name) {
+    if (!updating_ && currentLayer()) {
+      currentLayer()->setColormap(name);
+      scene_->setScalarBarLayer(currentLayer());
+    }
+  });
+  auto applyRange = [this] {
+    if (!updating_ && currentLayer()) currentLayer()->setScalarRange(low_->value(), high_->value());
+  };
+  connect(low_, &QDoubleSpinBox::valueChanged, this, applyRange);
+  connect(high_, &QDoubleSpinBox::valueChanged, this, applyRange);
+  connect(threshold_, &QDoubleSpinBox::valueChanged, this, [this](double value) {
+    if (!updating_ && currentLayer()) currentLayer()->setThreshold(value);
+  });
+  connect(scene_, &Scene::layersChanged, this, &LayerList::rebuild);
+  rebuild();
+}
+
+SceneLayer* LayerList::currentLayer() const {
+  const int row = tree_->indexOfTopLevelItem(tree_->currentItem());
+  const auto& layers = scene_->layers();
+  const int index = static_cast<int>(layers.size()) - 1 - row;
+  return row >= 0 && index >= 0 && index < static_cast<int>(layers.size()) ? layers[static_cast<std::size_t>(index)]
+                                                                            : nullptr;
+}
+
+void LayerList::rebuild() {
+  updating_ = true;
+  const int row = std::max(0, tree_->indexOfTopLevelItem(tree_->currentItem()));
+  tree_->clear();
+  const auto& layers = scene_->layers();
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    auto* item = new QTreeWidgetItem(tree_);
+    item->setText(0, (*it)->name());
+    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+    item->setCheckState(0, (*it)->isVisible() ? Qt::Checked : Qt::Unchecked);
+  }
+  updating_ = false;
+  if (tree_->topLevelItemCount() > 0) tree_->setCurrentItem(tree_->topLevelItem(std::min(row, tree_->topLevelItemCount() - 1)));
+  showLayer(currentLayer());
+}
+
+void LayerList::showLayer(SceneLayer* layer) {
+  updating_ = true;
+  const bool scalars = layer != nullptr && layer->hasScalars();
+  opacity_->setEnabled(layer != nullptr);
+  for (QWidget* w : std::initializer_list<QWidget*>{colormap_, low_, high_, threshold_}) w->setEnabled(scalars);
+  if (layer) {
+    opacity_->setValue(static_cast<int>(std::lround(layer->opacity() * 100)));
+    colormap_->setCurrentText(layer->colormap());
+    const auto [low, high] = layer->scalarRange();
+    const auto [dataLow, dataHigh] = layer->dataRange();
+    const double step = std::pow(10.0, std::floor(std::log10(std::max(1e-9, dataHigh - dataLow))) - 2);
+    for (auto* box : {low_, high_, threshold_}) box->setSingleStep(step);
+    low_->setValue(low);
+    high_->setValue(high);
+    threshold_->setValue(layer->threshold());
+  }
+  updating_ = false;
+}
+
+}  // namespace nl::widgets

@@ -1,0 +1,447 @@
+#include "widgets/scene/VolumeLayers.h"
+
+#include <vtkActor.h>
+#include <vtkCellArray.h>
+#include <vtkColorTransferFunction.h>
+#include <vtkDiscreteFlyingEdges3D.h>
+#include <vtkFixedPointVolumeRayCastMapper.h>
+#include <vtkFloatArray.h>
+#include <vtkImageData.h>
+#include <vtkImageProperty.h>
+#include <vtkImageSlice.h>
+#include <vtkImageSliceMapper.h>
+#include <vtkIntArray.h>
+#include <vtkLine.h>
+#include <vtkLookupTable.h>
+#include <vtkNew.h>
+#include <vtkPiecewiseFunction.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkThreshold.h>
+#include <vtkDataSetSurfaceFilter.h>
+#include <vtkVolume.h>
+#include <vtkVolumeProperty.h>
+#include <vtkWindowedSincPolyDataFilter.h>
+
+#include <QStringList>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "widgets/AreaColors.h"
+#include "widgets/Colormap.h"
+
+namespace nl::widgets {
+
+namespace {
+
+std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* key, std::array<double, 3> fallback) {
+  const auto it = attributes.find(key);
+  if (it == attributes.end()) return fallback;
+  std::array<double, 3> values = fallback;
+  std::string text = it->second;
+  std::replace(text.begin(), text.end(), ',', ' ');
+  std::istringstream in(text);
+  for (auto& v : values)
+    if (!(in >> v)) return fallback;
+  return values;
+}
+
+// One channel (or all, interleaved) as float image data.
+vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const VolumeGeometry& g, int channel = -1) {
+  auto image = vtkSmartPointer<vtkImageData>::New();
+  image->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny), static_cast<int>(g.nz));
+  image->SetSpacing(g.spacing.data());
+  image->SetOrigin(g.origin.data());
+  const int components = channel < 0 ? static_cast<int>(g.channels) : 1;
+  image->AllocateScalars(VTK_FLOAT, components);
+  auto* out = static_cast<float*>(image->GetScalarPointer());
+  const auto& values = volume.values();
+  const std::size_t voxels = g.voxels();
+  // C order [z][y][x][c] is VTK's x-fastest point order with interleaved components.
+  if (channel < 0)
+    for (std::size_t i = 0; i < voxels * g.channels; ++i) out[i] = static_cast<float>(values[i]);
+  else
+    for (std::size_t i = 0; i < voxels; ++i) out[i] = static_cast<float>(values[i * g.channels + static_cast<std::size_t>(channel)]);
+  return image;
+}
+
+std::pair<double, double> finiteRange(const std::vector<double>& values) {
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  for (double v : values)
+    if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+  if (!std::isfinite(low)) return {0, 1};
+  return {low, high > low ? high : low + 1};
+}
+
+}  // namespace
+
+QColor instanceColour(int label) {
+  const int hue = static_cast<int>(std::fmod(label * 137.508, 360.0));
+  return QColor::fromHsv(hue, 190 + (label % 3) * 20, 235 - (label % 2) * 30);
+}
+
+VolumeGeometry VolumeGeometry::of(const io::ArrayDataset& volume) {
+  const auto shape = volume.shape();
+  if (shape.size() != 3 && shape.size() != 4)
+    throw std::invalid_argument("volume '" + volume.name() + "' must be 3-D or 4-D (z, y, x[, channel])");
+  VolumeGeometry g;
+  g.nz = shape[0], g.ny = shape[1], g.nx = shape[2];
+  g.channels = shape.size() == 4 ? shape[3] : 1;
+  if (g.channels < 1 || g.channels > 4) throw std::invalid_argument("volume '" + volume.name() + "' has more than 4 channels");
+  g.spacing = parseTriple(volume.attributes(), "spacing", {1, 1, 1});
+  g.origin = parseTriple(volume.attributes(), "origin", {0, 0, 0});
+  return g;
+}
+
+std::array<double, 3> VolumeGeometry::centreOf(std::size_t flatIndex) const {
+  const std::size_t i = flatIndex % nx, j = (flatIndex / nx) % ny, k = flatIndex / (nx * ny);
+  return {origin[0] + spacing[0] * static_cast<double>(i), origin[1] + spacing[1] * static_cast<double>(j),
+          origin[2] + spacing[2] * static_cast<double>(k)};
+}
+
+// ---------------------------------------------------------------- volume rendering
+
+struct VolumeLayer::Impl {
+  vtkSmartPointer<vtkImageData> image;
+  vtkNew<vtkFixedPointVolumeRayCastMapper> mapper;
+  vtkNew<vtkVolumeProperty> property;
+  vtkNew<vtkVolume> volume;
+};
+
+VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> volume,
+                         QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*volume)), impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  d.image = toImage(*volume, geometry_);
+  dataRange_ = finiteRange(volume->values());
+  initialiseRange();
+  setColormap("gray");
+  d.mapper->SetInputData(d.image);
+  // Lower the sampling while the user drags, full quality when still.
+  d.mapper->AutoAdjustSampleDistancesOn();
+  d.mapper->SetImageSampleDistance(1.0);
+  d.property->SetInterpolationTypeToLinear();
+  d.property->ShadeOff();
+  d.volume->SetMapper(d.mapper);
+  d.volume->SetProperty(d.property);
+  applyAppearance();
+}
+
+VolumeLayer::~VolumeLayer() = default;
+
+QStringList VolumeLayer::presets() { return {"ramp", "soft tissue", "bright structures"}; }
+
+void VolumeLayer::setPreset(const QString& preset) {
+  preset_ = preset;
+  applyAppearance();
+  emit changed();
+}
+
+void VolumeLayer::setMode(Mode mode) {
+  mode_ = mode;
+  applyAppearance();
+  emit changed();
+}
+
+void VolumeLayer::applyAppearance() {
+  auto& d = *impl_;
+  const auto [low, high] = scalarRange();
+  const double span = high - low;
+  if (mode_ == Mode::MaximumIntensity) d.mapper->SetBlendModeToMaximumIntensity();
+  else d.mapper->SetBlendModeToComposite();
+  if (geometry_.channels == 1) {
+    d.property->IndependentComponentsOn();
+    vtkNew<vtkColorTransferFunction> colour;
+    const auto map = Colormap::byName(colormap());
+    for (int i = 0; i <= 8; ++i) {
+      const QColor c = map.at(i / 8.0);
+      colour->AddRGBPoint(low + span * i / 8.0, c.redF(), c.greenF(), c.blueF());
+    }
+    vtkNew<vtkPiecewiseFunction> alpha;
+    // Opacity ramps: where along the range the volume becomes visible.
+    const double start = preset_ == "bright structures" ? 0.55 : preset_ == "soft tissue" ? 0.15 : 0.0;
+    const double top = mode_ == Mode::MaximumIntensity ? 1.0 : (preset_ == "soft tissue" ? 0.25 : 0.6);
+    alpha->AddPoint(low + std::max(span * start, span * 0.0) + std::max(0.0, threshold()), 0.0);
+    alpha->AddPoint(high, top * opacity());
+    d.property->SetColor(colour);
+    d.property->SetScalarOpacity(alpha);
+  } else {
+    // One transfer function per channel: red, green, blue, (white).
+    d.property->IndependentComponentsOn();
+    const QColor channelColours[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255), QColor(255, 255, 255)};
+    for (std::size_t c = 0; c < geometry_.channels; ++c) {
+      vtkNew<vtkColorTransferFunction> colour;
+      colour->AddRGBPoint(low, 0, 0, 0);
+      colour->AddRGBPoint(high, channelColours[c].redF(), channelColours[c].greenF(), channelColours[c].blueF());
+      vtkNew<vtkPiecewiseFunction> alpha;
+      alpha->AddPoint(low + span * 0.05, 0.0);
+      alpha->AddPoint(high, 0.8 * opacity());
+      d.property->SetColor(static_cast<int>(c), colour);
+      d.property->SetScalarOpacity(static_cast<int>(c), alpha);
+    }
+  }
+  d.volume->SetVisibility(isVisible());
+}
+
+void VolumeLayer::attach(vtkRenderer* renderer) { renderer->AddVolume(impl_->volume); }
+void VolumeLayer::detach(vtkRenderer* renderer) { renderer->RemoveVolume(impl_->volume); }
+bool VolumeLayer::owns(vtkProp* prop) const { return prop == impl_->volume.GetPointer(); }
+
+std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
+  const auto& g = geometry_;
+  std::array<long, 3> ijk{};
+  for (int a = 0; a < 3; ++a) ijk[a] = std::lround((position[a] - g.origin[a]) / g.spacing[a]);
+  if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= static_cast<long>(g.nx) || ijk[1] >= static_cast<long>(g.ny) ||
+      ijk[2] >= static_cast<long>(g.nz))
+    return std::nullopt;
+  PickHit hit;
+  hit.dataset = dataset();
+  hit.index = ijk[0] + static_cast<long>(g.nx) * (ijk[1] + static_cast<long>(g.ny) * ijk[2]);
+  hit.position = g.centreOf(static_cast<std::size_t>(hit.index));
+  hit.description = tr("voxel (%1, %2, %3)").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]);
+  return hit;
+}
+
+// ---------------------------------------------------------------- slices
+
+struct SliceLayer::Impl {
+  vtkSmartPointer<vtkImageData> image;
+  std::array<vtkSmartPointer<vtkImageSliceMapper>, 3> mappers;
+  std::array<vtkSmartPointer<vtkImageSlice>, 3> slices;
+  vtkNew<vtkLookupTable> table;
+  vtkNew<vtkPolyData> crosshair;
+  vtkNew<vtkActor> crosshairActor;
+};
+
+SliceLayer::SliceLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*volume)), impl_(std::make_unique<Impl>()) {
+  auto& d = *impl_;
+  d.image = toImage(*volume, geometry_, 0);
+  dataRange_ = finiteRange(volume->values());
+  for (int axis = 0; axis < 3; ++axis) {
+    d.mappers[static_cast<std::size_t>(axis)] = vtkSmartPointer<vtkImageSliceMapper>::New();
+    auto& mapper = d.mappers[static_cast<std::size_t>(axis)];
+    mapper->SetInputData(d.image);
+    mapper->SetOrientation(axis);  // 0: x (sagittal), 1: y (coronal), 2: z (axial)
+    d.slices[static_cast<std::size_t>(axis)] = vtkSmartPointer<vtkImageSlice>::New();
+    d.slices[static_cast<std::size_t>(axis)]->SetMapper(mapper);
+    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->SetLookupTable(d.table);
+    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->UseLookupTableScalarRangeOn();
+    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->SetInterpolationTypeToNearest();
+  }
+  vtkNew<vtkPolyDataMapper> lineMapper;
+  lineMapper->SetInputData(d.crosshair);
+  d.crosshairActor->SetMapper(lineMapper);
+  const QColor h = highlightColor();
+  d.crosshairActor->GetProperty()->SetColor(h.redF(), h.greenF(), h.blueF());
+  d.crosshairActor->GetProperty()->SetLineWidth(1.5);
+  d.crosshairActor->PickableOff();
+  setCrosshair(geometry_.nx / 2, geometry_.ny / 2, geometry_.nz / 2);
+  initialiseRange();
+  setColormap("gray");
+  applyAppearance();
+}
+
+SliceLayer::~SliceLayer() = default;
+
+void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
+  auto& d = *impl_;
+  const auto& g = geometry_;
+  crosshair_ = {std::min(i, g.nx - 1), std::min(j, g.ny - 1), std::min(k, g.nz - 1)};
+  for (int axis = 0; axis < 3; ++axis) d.mappers[static_cast<std::size_t>(axis)]->SetSliceNumber(static_cast<int>(crosshair_[static_cast<std::size_t>(axis)]));
+  const auto centre = g.centreOf(crosshair_[0] + g.nx * (crosshair_[1] + g.ny * crosshair_[2]));
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkCellArray> lines;
+  for (int axis = 0; axis < 3; ++axis) {
+    auto a = centre, b = centre;
+    const std::size_t n = axis == 0 ? g.nx : axis == 1 ? g.ny : g.nz;
+    a[static_cast<std::size_t>(axis)] = g.origin[static_cast<std::size_t>(axis)];
+    b[static_cast<std::size_t>(axis)] = g.origin[static_cast<std::size_t>(axis)] + g.spacing[static_cast<std::size_t>(axis)] * static_cast<double>(n - 1);
+    const vtkIdType ids[2] = {points->InsertNextPoint(a.data()), points->InsertNextPoint(b.data())};
+    lines->InsertNextCell(2, ids);
+  }
+  d.crosshair->SetPoints(points);
+  d.crosshair->SetLines(lines);
+  d.crosshair->Modified();
+  emit changed();
+}
+
+void SliceLayer::applyAppearance() {
+  auto& d = *impl_;
+  const auto colours = Colormap::byName(colormap()).table(256);
+  d.table->SetNumberOfTableValues(256);
+  for (int i = 0; i < 256; ++i) {
+    const auto& c = colours[static_cast<std::size_t>(i)];
+    d.table->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
+  }
+  const auto [low, high] = scalarRange();
+  d.table->SetRange(low, high);
+  d.table->Modified();
+  for (auto& slice : d.slices) {
+    slice->SetVisibility(isVisible());
+    slice->GetProperty()->SetOpacity(opacity());
+  }
+  d.crosshairActor->SetVisibility(isVisible());
+}
+
+void SliceLayer::attach(vtkRenderer* renderer) {
+  for (auto& slice : impl_->slices) renderer->AddViewProp(slice);
+  renderer->AddActor(impl_->crosshairActor);
+}
+
+void SliceLayer::detach(vtkRenderer* renderer) {
+  for (auto& slice : impl_->slices) renderer->RemoveViewProp(slice);
+  renderer->RemoveActor(impl_->crosshairActor);
+}
+
+bool SliceLayer::owns(vtkProp* prop) const {
+  for (const auto& slice : impl_->slices)
+    if (prop == slice.GetPointer()) return true;
+  return false;
+}
+
+std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
+  const auto& g = geometry_;
+  std::array<long, 3> ijk{};
+  for (int a = 0; a < 3; ++a) ijk[static_cast<std::size_t>(a)] = std::lround((position[a] - g.origin[static_cast<std::size_t>(a)]) / g.spacing[static_cast<std::size_t>(a)]);
+  if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= static_cast<long>(g.nx) || ijk[1] >= static_cast<long>(g.ny) ||
+      ijk[2] >= static_cast<long>(g.nz))
+    return std::nullopt;
+  PickHit hit;
+  hit.dataset = dataset();
+  hit.index = ijk[0] + static_cast<long>(g.nx) * (ijk[1] + static_cast<long>(g.ny) * ijk[2]);
+  hit.position = g.centreOf(static_cast<std::size_t>(hit.index));
+  const float value = impl_->image->GetScalarComponentAsFloat(static_cast<int>(ijk[0]), static_cast<int>(ijk[1]), static_cast<int>(ijk[2]), 0);
+  hit.description = tr("voxel (%1, %2, %3) = %4").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]).arg(value);
+  return hit;
+}
+
+void SliceLayer::setHighlight(const std::vector<std::int64_t>& indices) {
+  if (indices.empty()) return;
+  const auto flat = static_cast<std::size_t>(indices.back());
+  if (flat >= geometry_.voxels()) return;
+  setCrosshair(flat % geometry_.nx, (flat / geometry_.nx) % geometry_.ny, flat / (geometry_.nx * geometry_.ny));
+}
+
+// ---------------------------------------------------------------- label volumes
+
+struct LabelVolumeLayer::Impl {
+  std::map<int, vtkSmartPointer<vtkActor>> actors;
+  std::map<int, bool> visible;
+};
+
+LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> labels,
+                                   QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*labels)), impl_(std::make_unique<Impl>()) {
+  if (geometry_.channels != 1) throw std::invalid_argument("a label volume has one channel");
+  auto image = toImage(*labels, geometry_, 0);
+  std::set<int> present;
+  for (double v : labels->values())
+    if (v > 0 && std::isfinite(v)) present.insert(static_cast<int>(v));
+  // One extraction for all labels, then one surface per label.
+  vtkNew<vtkDiscreteFlyingEdges3D> surfaces;
+  surfaces->SetInputData(image);
+  int n = 0;
+  for (int label : present) surfaces->SetValue(n++, label);
+  surfaces->ComputeScalarsOn();
+  surfaces->ComputeNormalsOff();
+  surfaces->Update();
+  for (int label : present) {
+    vtkNew<vtkThreshold> pick;
+    pick->SetInputConnection(surfaces->GetOutputPort());
+    pick->SetLowerThreshold(label - 0.5);
+    pick->SetUpperThreshold(label + 0.5);
+    pick->SetThresholdFunction(vtkThreshold::THRESHOLD_BETWEEN);
+    pick->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, vtkDataSetAttributes::SCALARS);
+    pick->AllScalarsOn();
+    vtkNew<vtkDataSetSurfaceFilter> surface;
+    surface->SetInputConnection(pick->GetOutputPort());
+    vtkNew<vtkWindowedSincPolyDataFilter> smooth;  // voxel staircases → smooth neurites
+    smooth->SetInputConnection(surface->GetOutputPort());
+    smooth->SetNumberOfIterations(12);
+    smooth->SetPassBand(0.1);
+    smooth->NormalizeCoordinatesOn();
+    vtkNew<vtkPolyDataMapper> mapper;
+    mapper->SetInputConnection(smooth->GetOutputPort());
+    mapper->ScalarVisibilityOff();
+    auto actor = vtkSmartPointer<vtkActor>::New();
+    actor->SetMapper(mapper);
+    impl_->actors[label] = actor;
+    impl_->visible[label] = true;
+  }
+  applyAppearance();
+}
+
+LabelVolumeLayer::~LabelVolumeLayer() = default;
+
+std::vector<int> LabelVolumeLayer::labels() const {
+  std::vector<int> out;
+  for (const auto& [label, actor] : impl_->actors) out.push_back(label);
+  return out;
+}
+
+void LabelVolumeLayer::setLabelVisible(int label, bool visible) {
+  if (!impl_->visible.contains(label)) return;
+  impl_->visible[label] = visible;
+  applyAppearance();
+  emit changed();
+}
+
+bool LabelVolumeLayer::labelVisible(int label) const {
+  const auto it = impl_->visible.find(label);
+  return it != impl_->visible.end() && it->second;
+}
+
+QColor LabelVolumeLayer::labelColour(int label) const {
+  const bool lit = std::find(highlighted_.begin(), highlighted_.end(), label) != highlighted_.end();
+  return lit ? highlightColor() : instanceColour(label);
+}
+
+void LabelVolumeLayer::applyAppearance() {
+  for (auto& [label, actor] : impl_->actors) {
+    const QColor c = labelColour(label);
+    actor->GetProperty()->SetColor(c.redF(), c.greenF(), c.blueF());
+    actor->GetProperty()->SetOpacity(opacity());
+    actor->SetVisibility(isVisible() && impl_->visible[label]);
+  }
+}
+
+void LabelVolumeLayer::attach(vtkRenderer* renderer) {
+  for (auto& [label, actor] : impl_->actors) renderer->AddActor(actor);
+}
+
+void LabelVolumeLayer::detach(vtkRenderer* renderer) {
+  for (auto& [label, actor] : impl_->actors) renderer->RemoveActor(actor);
+}
+
+bool LabelVolumeLayer::owns(vtkProp* prop) const {
+  for (const auto& [label, actor] : impl_->actors)
+    if (prop == actor.GetPointer()) return true;
+  return false;
+}
+
+std::optional<PickHit> LabelVolumeLayer::hitFromCellPick(vtkProp* prop, long long, const double position[3]) const {
+  for (const auto& [label, actor] : impl_->actors)
+    if (prop == actor.GetPointer()) {
+      PickHit hit;
+      hit.dataset = dataset();
+      hit.index = label;
+      hit.position = {position[0], position[1], position[2]};
+      hit.description = tr("instance %1").arg(label);
+      return hit;
+    }
+  return std::nullopt;
+}
+
+void LabelVolumeLayer::setHighlight(const std::vector<std::int64_t>& indices) {
+  highlighted_ = indices;
+  applyAppearance();
+}
+
+}  // namespace nl::widgets
