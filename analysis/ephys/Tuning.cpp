@@ -51,4 +51,24 @@ TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> 
   return curve;
 }
 
+BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start, double stop,
+                        double binWidth) {
+  if (!(binWidth > 0) || !(stop > start)) throw std::invalid_argument("binning needs stop > start and a positive bin width");
+  BinnedRates out;
+  out.units = unitSpikes.size();
+  out.bins = static_cast<std::size_t>(std::ceil((stop - start) / binWidth - 1e-9));
+  out.start = start;
+  out.binWidth = binWidth;
+  out.ratesHz.assign(out.units * out.bins, 0.0);
+  for (std::size_t u = 0; u < out.units; ++u) {
+    const auto& spikes = unitSpikes[u];
+    auto it = std::lower_bound(spikes.begin(), spikes.end(), start);
+    for (; it != spikes.end() && *it < stop; ++it) {
+      const auto bin = std::min(out.bins - 1, static_cast<std::size_t>((*it - start) / binWidth));
+      out.ratesHz[u * out.bins + bin] += 1.0 / binWidth;
+    }
+  }
+  return out;
+}
+
 }  // namespace nl::analysis::ephys

@@ -21,4 +21,14 @@ struct TuningCurve {
 TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> eventTimes,
                         std::span<const double> condition, double windowStart, double windowStop);
 
+// Spike counts of each unit in consecutive bins of [start, stop), divided by
+// the bin width: a units × bins matrix of rates (Hz), row-major.
+struct BinnedRates {
+  std::size_t units = 0, bins = 0;
+  double start = 0, binWidth = 1;
+  std::vector<double> ratesHz;
+};
+BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start, double stop,
+                        double binWidth);
+
 }  // namespace nl::analysis::ephys

@@ -33,6 +33,8 @@
 #include "widgets/Screenshot.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
+#include "analysis/ephys/Tuning.h"
+#include "widgets/charts/HeatMap.h"
 #include "widgets/charts/LineChart.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
@@ -337,13 +339,14 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   auto* raster = new widgets::RasterWidget(session_, recording, stimulus);
   raster->setObjectName("raster");
   right->addWidget(raster);
+  auto* lower = new QTabWidget();
+  lower->setDocumentMode(true);
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(stimulus));
   if (table) {
     // Tune against the first numeric stimulus parameter that varies.
     QString parameter;
     for (const auto& column : table->columns()) {
-      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" ||
-          column.name == "id")
+      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" || column.name == "id")
         continue;
       const auto [lo, hi] = std::minmax_element(column.numbers().begin(), column.numbers().end());
       if (lo != column.numbers().end() && *lo != *hi) {
@@ -354,9 +357,11 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     if (!parameter.isEmpty()) {
       auto* tuning = new widgets::TuningView(session_, recording, stimulus, parameter);
       tuning->setObjectName("tuning");
-      right->addWidget(tuning);
+      lower->addTab(tuning, tr("Tuning"));
     }
   }
+  lower->addTab(makeRateHeatMap(*spikes, recording), tr("Rate heat map"));
+  right->addWidget(lower);
   right->setSizes({600, 400});
   page->addWidget(right);
   if (page->count() == 2) page->setSizes({380, 720});
@@ -372,6 +377,38 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   tabs_->setCurrentIndex(index);
 }
 
+widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording) {
+  auto* heat = new widgets::HeatMap(&session_, recording);
+  heat->setObjectName("rates");
+  const auto [t0, t1] = spikes.timeRange();
+  // About 300 bins across the recording, at a round width.
+  const double span = std::max(1e-3, t1 - t0);
+  double width = std::pow(10.0, std::floor(std::log10(span / 300.0)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (span / (m * width) <= 300.0) {
+      width *= m;
+      break;
+    }
+  std::vector<std::span<const double>> units;
+  for (std::size_t u = 0; u < spikes.unitCount(); ++u) units.push_back(spikes.spikesOfUnit(u));
+  const auto rates = analysis::ephys::binnedRates(units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
+  heat->setMatrix(rates.ratesHz, rates.units, rates.bins);
+  std::vector<QString> columns;
+  for (std::size_t b = 0; b < rates.bins; ++b) columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
+  heat->setColumnLabels(columns);
+  std::vector<QString> rows;
+  for (std::size_t u = 0; u < spikes.unitCount(); ++u) rows.push_back(tr("unit %1").arg(u));
+  heat->setRowLabels(rows);
+  if (const auto* area = spikes.units() ? spikes.units()->column("location") : nullptr) {
+    std::vector<QString> groups;
+    for (std::size_t u = 0; u < spikes.unitCount(); ++u) groups.push_back(QString::fromStdString(area->cellText(u)));
+    heat->groupRowsBy(groups);
+  }
+  heat->setColormap("magma");
+  heat->setTitle(tr("firing rate (spikes/s), %1 s bins").arg(width));
+  return heat;
+}
+
 void MainWindow::openView(io::DatasetId id) {
   const auto dataset = session_.find(id);
   if (!dataset) return;
@@ -383,6 +420,16 @@ void MainWindow::openView(io::DatasetId id) {
           t && t->numericColumn("start_time") && t->numericColumn("stop_time"))
         stimulus = entry.id;
     openRecordingView(id, stimulus);
+    return;
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && array->shape().size() == 2 && array->shape()[0] > 1 && array->shape()[1] > 1) {
+    auto* heat = new widgets::HeatMap(&session_, id);
+    heat->setMatrix(array->values(), array->shape()[0], array->shape()[1]);
+    heat->setTitle(QString::fromStdString(dataset->name()));
+    heat->setProperty(kViewType, "heatmap");
+    heat->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+    tabs_->setCurrentIndex(tabs_->addTab(heat, QString::fromStdString(dataset->name())));
     return;
   }
   auto* view = new widgets::TableView(session_, id);
@@ -526,22 +573,31 @@ void MainWindow::exportCurrentView() {
     report(tr("Export"), tr("there is no view to export"));
     return;
   }
-  auto* chart = page->findChild<widgets::LineChart*>();
   auto* table = qobject_cast<widgets::TableView*>(page);
+  // The chart in front: the current tab of a lower tab widget, else the first.
+  widgets::LineChart* chart = nullptr;
+  widgets::HeatMap* heat = qobject_cast<widgets::HeatMap*>(page);
+  if (auto* lower = page->findChild<QTabWidget*>()) {
+    if (QWidget* current = lower->currentWidget()) {
+      chart = current->findChild<widgets::LineChart*>();
+      if (!heat) heat = qobject_cast<widgets::HeatMap*>(current);
+    }
+  }
+  if (!chart && !heat) chart = page->findChild<widgets::LineChart*>();
   QString filters = tr("PNG image (*.png)");
-  if (chart) filters += tr(";;SVG of the chart (*.svg);;CSV of the chart data (*.csv)");
+  if (chart || heat) filters += tr(";;SVG of the chart (*.svg);;CSV of the chart data (*.csv)");
   if (table) filters += tr(";;CSV table (*.csv)");
   QString selected;
   const QString path = QFileDialog::getSaveFileName(
       this, tr("Export view"), tabs_->tabText(tabs_->currentIndex()) + ".png", filters, &selected);
   if (path.isEmpty()) return;
   bool ok = false;
-  if (path.endsWith(".svg", Qt::CaseInsensitive) && chart) {
-    ok = chart->exportSvg(path);
-  } else if (path.endsWith(".csv", Qt::CaseInsensitive) && (chart || table)) {
+  if (path.endsWith(".svg", Qt::CaseInsensitive) && (chart || heat)) {
+    ok = heat ? heat->exportSvg(path) : chart->exportSvg(path);
+  } else if (path.endsWith(".csv", Qt::CaseInsensitive) && (chart || table || heat)) {
     QFile file(path);
     if (file.open(QIODevice::WriteOnly | QIODevice::Truncate)) {
-      QTextStream(&file) << (table ? table->toCsv() : chart->toCsv());
+      QTextStream(&file) << (table ? table->toCsv() : heat ? heat->toCsv() : chart->toCsv());
       ok = file.error() == QFile::NoError;
     }
   } else {

@@ -13,7 +13,11 @@ class QTabWidget;
 class QLabel;
 class QMenu;
 
+namespace nl::io {
+class SpikeRecording;
+}
 namespace nl::widgets {
+class HeatMap;
 class DataBrowser;
 class AnalysisPanel;
 class JobsPanel;
@@ -55,6 +59,7 @@ class MainWindow : public QMainWindow {
   void addRecent(const QString& path);
   void rebuildRecentMenu();
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
+  widgets::HeatMap* makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording);
   void exportCurrentView();
   std::string layoutJson() const;
   void restoreLayout(const std::string& json);
