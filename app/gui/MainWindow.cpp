@@ -28,6 +28,7 @@
 #include "io/SessionFile.h"
 #include "plugins/Job.h"
 #include "widgets/AnalysisPanel.h"
+#include "widgets/AreaColors.h"
 #include "widgets/DataBrowser.h"
 #include "widgets/JobsPanel.h"
 #include "widgets/Screenshot.h"
@@ -35,7 +36,7 @@
 #include "widgets/VtkView.h"
 #include "analysis/ephys/Tuning.h"
 #include "widgets/charts/HeatMap.h"
-#include "widgets/charts/LineChart.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
 #include "widgets/scene/ProbeScene.h"
@@ -361,6 +362,34 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     }
   }
   lower->addTab(makeRateHeatMap(*spikes, recording), tr("Rate heat map"));
+  if (const auto* units = spikes->units().get()) {
+    const auto* rate = units->numericColumn("firing_rate");
+    const auto* depth = units->numericColumn("probe_vertical_position");
+    if (rate && depth) {
+      // Units by depth and rate, coloured by area: brush (Shift+drag) to select.
+      auto* scatter = new widgets::Chart();
+      scatter->setObjectName("unitsScatter");
+      std::map<std::string, widgets::ChartSeries> byArea;
+      const io::Column* area = units->column("location");
+      for (std::size_t u = 0; u < units->rowCount(); ++u) {
+        const std::string name = area ? area->cellText(u) : "units";
+        auto& series = byArea[name];
+        series.name = QString::fromStdString(name);
+        series.style = widgets::ChartSeries::Style::Scatter;
+        series.color = widgets::areaColor(series.name);
+        series.x.push_back((*rate)[u]);
+        series.y.push_back((*depth)[u]);
+        series.items.push_back(static_cast<std::int64_t>(u));
+      }
+      std::vector<widgets::ChartSeries> all;
+      for (auto& [name, series] : byArea) all.push_back(std::move(series));
+      scatter->setSeries(all);
+      scatter->setTitle(tr("Units (Shift+drag to select)"));
+      scatter->setAxisTitles(tr("firing rate (spikes/s)"), tr("distance from tip (µm)"));
+      scatter->linkItems(&session_, recording);
+      lower->addTab(scatter, tr("Units"));
+    }
+  }
   right->addWidget(lower);
   right->setSizes({600, 400});
   page->addWidget(right);
@@ -575,15 +604,15 @@ void MainWindow::exportCurrentView() {
   }
   auto* table = qobject_cast<widgets::TableView*>(page);
   // The chart in front: the current tab of a lower tab widget, else the first.
-  widgets::LineChart* chart = nullptr;
+  widgets::Chart* chart = nullptr;
   widgets::HeatMap* heat = qobject_cast<widgets::HeatMap*>(page);
   if (auto* lower = page->findChild<QTabWidget*>()) {
     if (QWidget* current = lower->currentWidget()) {
-      chart = current->findChild<widgets::LineChart*>();
+      chart = current->findChild<widgets::Chart*>();
       if (!heat) heat = qobject_cast<widgets::HeatMap*>(current);
     }
   }
-  if (!chart && !heat) chart = page->findChild<widgets::LineChart*>();
+  if (!chart && !heat) chart = page->findChild<widgets::Chart*>();
   QString filters = tr("PNG image (*.png)");
   if (chart || heat) filters += tr(";;SVG of the chart (*.svg);;CSV of the chart data (*.csv)");
   if (table) filters += tr(";;CSV table (*.csv)");

@@ -14,6 +14,7 @@
 #include "widgets/AreaColors.h"
 #include "widgets/Screenshot.h"
 #include "widgets/VtkView.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/scene/ProbeScene.h"
 
@@ -166,6 +167,37 @@ TEST(DemoBinary, BadFileOnCommandLineIsReportedNotFatal) {
   process.start(NEUROLOUPE_GUI_BINARY, {broken.fileName(), "--quit-after", "500"});
   ASSERT_TRUE(process.waitForFinished(60000));
   EXPECT_EQ(process.exitCode(), 0);
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(DemoFixture, BrushingUnitsInTheScatterHighlightsThemIn3D) {
+  auto* scatter = window->findChild<nl::widgets::Chart*>("unitsScatter");
+  ASSERT_NE(scatter, nullptr);
+  auto& selection = window->session().selection();
+  // Brush the deepest units (LP, near the tip): distance from tip < 500 µm.
+  scatter->brush(QRectF(QPointF(-1, -1), QPointF(1000, 499)));  // edges count as inside
+  ASSERT_EQ(selection.dataset(), recordingId());
+  ASSERT_FALSE(selection.indices().empty());
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  const auto& depth = *spikes->units()->numericColumn("probe_vertical_position");
+  for (auto unit : selection.indices()) EXPECT_LT(depth[static_cast<std::size_t>(unit)], 500.0);
+  std::size_t expected = 0;
+  for (double d : depth) expected += d < 500.0 ? 1 : 0;
+  EXPECT_EQ(selection.indices().size(), expected);
+
+  // The 3D view now draws the highlight at the deep end of the probe.
+  const int before = view->framesRendered();
+  ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > before; }));
+  const QImage frame = view->grabFramebuffer();
+  const QPointF centroid = nl::test::highlightCentroid(frame);
+  ASSERT_GE(centroid.x(), 0);
+  double meanY = 0;
+  for (auto unit : selection.indices()) meanY += view->worldToWidget(scene->unitPosition(static_cast<int>(unit)))->y();
+  meanY /= static_cast<double>(selection.indices().size());
+  EXPECT_NEAR(centroid.y() / frame.devicePixelRatio(), meanY, 40.0);
 }
 
 }  // namespace

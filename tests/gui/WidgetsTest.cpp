@@ -15,7 +15,7 @@
 #include "GuiTestUtil.h"
 #include "io/Session.h"
 #include "widgets/ParameterForm.h"
-#include "widgets/charts/LineChart.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
 
 namespace {
@@ -56,10 +56,10 @@ TEST(ParameterForm, BuildsOneEditorPerParameterWithRangesAndDefaults) {
   EXPECT_EQ(form.values().integer("bins"), 20);
 }
 
-TEST(LineChart, ExportsValidSvgAndCsvOfItsData) {
-  nl::widgets::LineChart chart;
+TEST(Chart, ExportsValidSvgAndCsvOfItsData) {
+  nl::widgets::Chart chart;
   chart.resize(500, 350);
-  nl::widgets::LineSeries series;
+  nl::widgets::ChartSeries series;
   series.name = "unit \"7\"";
   series.x = {0, 45, 90};
   series.y = {1.5, 9.0, 2.25};

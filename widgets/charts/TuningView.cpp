@@ -4,7 +4,7 @@
 
 #include "analysis/ephys/Tuning.h"
 #include "widgets/AreaColors.h"
-#include "widgets/charts/LineChart.h"
+#include "widgets/charts/Chart.h"
 
 namespace nl::widgets {
 
@@ -15,7 +15,7 @@ TuningView::TuningView(io::Session& session, io::DatasetId recording, io::Datase
       recording_(recording),
       stimulus_(stimulus),
       parameter_(std::move(parameter)) {
-  chart_ = new LineChart(this);
+  chart_ = new Chart(this);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(chart_);
@@ -58,11 +58,11 @@ void TuningView::refresh() {
   if (units.size() > 8) units.resize(8);
 
   const io::Column* area = recording->units() ? recording->units()->column("location") : nullptr;
-  std::vector<LineSeries> series;
+  std::vector<ChartSeries> series;
   for (auto unit : units) {
     const auto curve = analysis::ephys::tuningCurve(
         recording->spikesOfUnit(static_cast<std::size_t>(unit)), *start, *condition, 0.0, window);
-    LineSeries s;
+    ChartSeries s;
     const QString areaName =
         area ? QString::fromStdString(area->cellText(static_cast<std::size_t>(unit))) : QString();
     s.name = tr("unit %1 %2").arg(unit).arg(areaName);

@@ -7,7 +7,7 @@
 
 namespace nl::widgets {
 
-class LineChart;
+class Chart;
 
 class TuningView : public QWidget {
   Q_OBJECT
@@ -15,14 +15,14 @@ class TuningView : public QWidget {
   TuningView(io::Session& session, io::DatasetId recording, io::DatasetId stimulus,
              QString parameter, QWidget* parent = nullptr);
   ~TuningView() override;
-  LineChart* chart() const { return chart_; }
+  Chart* chart() const { return chart_; }
   void refresh();
 
  private:
   io::Session& session_;
   io::DatasetId recording_, stimulus_;
   QString parameter_;
-  LineChart* chart_ = nullptr;
+  Chart* chart_ = nullptr;
   io::Signal<const std::string&>::ConnectionId connection_ = 0;
 };
 
