@@ -5,9 +5,10 @@ class QWidget;
 
 namespace nl::widgets {
 
-// The whole window as the user sees it, OpenGL views included: a plain
-// QWidget::grab() may leave QOpenGLWidget areas blank, so each one's own
-// framebuffer is drawn over its place in the grab.
-QImage composeWindowImage(QWidget* window);
+// The widget (a window, a tab page) as the user sees it, at `scale` × its
+// logical size, OpenGL views included: a plain QWidget::grab() may leave
+// QOpenGLWidget areas blank, so 3D views are rendered offscreen at the same
+// scale and drawn over their places.
+QImage composeWindowImage(QWidget* widget, int scale = 1);
 
 }  // namespace nl::widgets

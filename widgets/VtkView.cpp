@@ -177,6 +177,15 @@ void VtkView::setStandardView(StandardView view) {
   requestRender();
 }
 
+void VtkView::orbit(double azimuth, double elevation) {
+  vtkCamera* camera = impl_->renderer->GetActiveCamera();
+  camera->Azimuth(azimuth);
+  camera->Elevation(elevation);
+  camera->OrthogonalizeViewUp();
+  impl_->renderer->ResetCameraClippingRange();
+  requestRender();
+}
+
 void VtkView::setBackground(const QColor& top, const QColor& bottom) {
   impl_->renderer->SetBackground(bottom.redF(), bottom.greenF(), bottom.blueF());
   impl_->renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());

@@ -35,6 +35,8 @@ class VtkView : public QOpenGLWidget {
   // Axes follow the RAS convention of the data: x = right, y = anterior, z = superior.
   void setStandardView(StandardView view);
   void setBackground(const QColor& top, const QColor& bottom);
+  // Rotates the camera about the focal point (degrees).
+  void orbit(double azimuth, double elevation);
 
   // World → widget coordinates (logical pixels, origin top-left); nullopt
   // when the point is behind the camera.

@@ -16,6 +16,8 @@
 #include <QMimeData>
 #include <QSettings>
 #include <QSplitter>
+#include <QStackedWidget>
+#include <QVBoxLayout>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextStream>
@@ -40,7 +42,9 @@
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
 #include "widgets/scene/ProbeScene.h"
+#include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/VolumeLayers.h"
 
 // The resources live in a static library; make sure the linker keeps them.
 static void initNeuroLoupeResources() {
@@ -103,6 +107,21 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   analysisDock->setWidget(analysis_);
   addDockWidget(Qt::RightDockWidgetArea, analysisDock);
   connect(analysis_, &widgets::AnalysisPanel::runRequested, this, &MainWindow::runAnalysis);
+
+  layers_ = new QStackedWidget();
+  auto* noScene = new QLabel(tr("The current view has no 3D scene."));
+  noScene->setAlignment(Qt::AlignCenter);
+  noScene->setWordWrap(true);
+  layers_->addWidget(noScene);
+  auto* layersDock = new QDockWidget(tr("Layers"), this);
+  layersDock->setObjectName("LayersDock");
+  layersDock->setWidget(layers_);
+  addDockWidget(Qt::RightDockWidgetArea, layersDock);
+  connect(tabs_, &QTabWidget::currentChanged, this, [this](int index) {
+    QWidget* page = tabs_->widget(index);
+    auto* list = page ? page->property("nl_layer_list").value<QWidget*>() : nullptr;
+    layers_->setCurrentWidget(list ? list : layers_->widget(0));
+  });
 
   jobs_ = new widgets::JobsPanel();
   auto* jobsDock = new QDockWidget(tr("Jobs"), this);
@@ -332,8 +351,7 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     // view's props and must go after ~VtkView has run.
     auto* scene = new widgets::Scene(view3d, session_, page);
     new widgets::ProbeScene(scene, session_, recording, page);
-    connect(scene, &widgets::Scene::picked, this,
-            [this](const widgets::PickHit& hit) { statusBar()->showMessage(hit.description, 5000); });
+    registerScene(page, scene);
     page->addWidget(view3d);
   }
   auto* right = new QSplitter(Qt::Vertical);
@@ -406,6 +424,51 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   tabs_->setCurrentIndex(index);
 }
 
+void MainWindow::registerScene(QWidget* page, widgets::Scene* scene) {
+  auto* list = new widgets::LayerList(scene);
+  layers_->addWidget(list);
+  page->setProperty("nl_layer_list", QVariant::fromValue<QWidget*>(list));
+  connect(page, &QObject::destroyed, list, &QObject::deleteLater);
+  connect(scene, &widgets::Scene::picked, this,
+          [this](const widgets::PickHit& hit) { statusBar()->showMessage(hit.description, 5000); });
+  if (tabs_->currentWidget() == page) layers_->setCurrentWidget(list);
+}
+
+void MainWindow::openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume) {
+  auto* view = new widgets::VtkView();
+  view->setObjectName("volume3d");
+  // The scene belongs to the page (here the view itself is the page, so
+  // parent it to the tab widget's page holder below).
+  auto* page = new QWidget();
+  page->setProperty(kViewType, "volume");
+  page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+  auto* layout = new QVBoxLayout(page);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(view);
+  auto* scene = new widgets::Scene(view, session_, page);
+  try {
+    if (volume->kind() == io::DatasetKind::LabelVolume) {
+      scene->addLayer(new widgets::LabelVolumeLayer(QString::fromStdString(volume->name()), id, volume));
+    } else {
+      const auto geometry = widgets::VolumeGeometry::of(*volume);
+      auto* rendering = new widgets::VolumeLayer(tr("%1 (volume)").arg(QString::fromStdString(volume->name())), id, volume);
+      if (geometry.channels == 1) {
+        scene->addLayer(new widgets::SliceLayer(tr("%1 (slices)").arg(QString::fromStdString(volume->name())), id, volume));
+        rendering->setVisible(false);  // slices first; the volume is one click away
+      }
+      scene->addLayer(rendering);
+    }
+  } catch (const std::exception& error) {
+    delete page;
+    report(tr("Cannot show volume"), QString::fromStdString(error.what()));
+    return;
+  }
+  view->setStandardView(widgets::VtkView::StandardView::Anterior);
+  view->orbit(35, 25);  // oblique: all three slices visible
+  tabs_->setCurrentIndex(tabs_->addTab(page, QString::fromStdString(volume->name())));
+  registerScene(page, scene);
+}
+
 widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording) {
   auto* heat = new widgets::HeatMap(&session_, recording);
   heat->setObjectName("rates");
@@ -452,6 +515,12 @@ void MainWindow::openView(io::DatasetId id) {
     return;
   }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && (array->shape().size() == 3 || (array->shape().size() == 4 && array->shape()[3] <= 4)) &&
+      array->shape()[0] > 1 && array->shape()[1] > 1 && array->shape()[2] > 1) {
+    openVolumeView(id, array);
+    return;
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
       array && array->shape().size() == 2 && array->shape()[0] > 1 && array->shape()[1] > 1) {
     auto* heat = new widgets::HeatMap(&session_, id);
     heat->setMatrix(array->values(), array->shape()[0], array->shape()[1]);
@@ -463,7 +532,6 @@ void MainWindow::openView(io::DatasetId id) {
   }
   auto* view = new widgets::TableView(session_, id);
   view->setProperty(kViewType, "table");
-  view->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
   tabs_->setCurrentIndex(tabs_->addTab(view, QString::fromStdString(dataset->name())));
 }
 
@@ -630,7 +698,7 @@ void MainWindow::exportCurrentView() {
       ok = file.error() == QFile::NoError;
     }
   } else {
-    ok = widgets::composeWindowImage(page).save(path);
+    ok = widgets::composeWindowImage(page, QSettings().value("export/scale", 2).toInt()).save(path);
   }
   if (ok)
     statusBar()->showMessage(tr("exported %1").arg(path), 5000);

@@ -12,12 +12,15 @@
 class QTabWidget;
 class QLabel;
 class QMenu;
+class QStackedWidget;
 
 namespace nl::io {
 class SpikeRecording;
+class ArrayDataset;
 }
 namespace nl::widgets {
 class HeatMap;
+class Scene;
 class DataBrowser;
 class AnalysisPanel;
 class JobsPanel;
@@ -60,6 +63,9 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
   widgets::HeatMap* makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording);
+  void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume);
+  // Shows the scene's layer list in the Layers dock while its tab is current.
+  void registerScene(QWidget* page, widgets::Scene* scene);
   void exportCurrentView();
   std::string layoutJson() const;
   void restoreLayout(const std::string& json);
@@ -72,6 +78,7 @@ class MainWindow : public QMainWindow {
   widgets::AnalysisPanel* analysis_ = nullptr;
   widgets::JobsPanel* jobs_ = nullptr;
   QMenu* recentMenu_ = nullptr;
+  QStackedWidget* layers_ = nullptr;
   QLabel* selectionLabel_ = nullptr;
   QString sessionPath_;
   bool interactive_ = true;
