@@ -5,7 +5,10 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QApplication>
 #include <QElapsedTimer>
+#include <QMouseEvent>
+#include <QTest>
 #include <QFile>
 #include <QSpinBox>
 #include <QTemporaryDir>
@@ -14,6 +17,7 @@
 
 #include "GuiTestUtil.h"
 #include "io/Session.h"
+#include "widgets/Colormap.h"
 #include "widgets/ParameterForm.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
@@ -126,6 +130,70 @@ TEST(RasterWidget, FiveMillionSpikesRenderWithoutStallingTheEventLoop) {
   // Interactive means well under a second even unoptimised; bench/ measures precisely.
   EXPECT_LT(wholeMs, 1500.0);
   EXPECT_LT(zoomedMs, wholeMs);
+}
+
+}  // namespace
+
+#include "widgets/Screenshot.h"
+#include "widgets/charts/HeatMap.h"
+
+namespace {
+
+TEST(HeatMap, DrawsColourbarExportsAndBrushesRows) {
+  nl::io::Session session;
+  const auto id = session.add(std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, "m",
+                                                                     std::vector<std::size_t>{4, 3},
+                                                                     std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  nl::widgets::HeatMap heat(&session, id);
+  heat.resize(500, 300);
+  heat.setMatrix({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 4, 3);
+  heat.setRowLabels({"a", "b", "c", "d"});
+  heat.setColumnLabels({"x", "y", "z"});
+  heat.show();
+  EXPECT_EQ(heat.range(), (std::pair<double, double>{0.0, 11.0}));
+  // Cell colours follow the colormap: the first cell is the low end, the last the high end.
+  const QImage image = heat.render(QSize(500, 300));
+  const QRectF m = heat.matrixRect();
+  const QColor first = image.pixelColor(static_cast<int>(m.left() + 5), static_cast<int>(m.top() + 5));
+  const QColor last = image.pixelColor(static_cast<int>(m.right() - 5), static_cast<int>(m.bottom() - 5));
+  const auto viridis = nl::widgets::Colormap::byName("viridis");
+  EXPECT_NEAR(first.green(), viridis.at(0).green(), 6);
+  EXPECT_NEAR(last.green(), viridis.at(1).green(), 6);
+  // CSV of the data behind it.
+  const QStringList lines = heat.toCsv().split('\n', Qt::SkipEmptyParts);
+  ASSERT_EQ(lines.size(), 5);
+  EXPECT_EQ(lines[0], "row,x,y,z");
+  EXPECT_EQ(lines[4], "d,9,10,11");
+  // SVG is well-formed.
+  QTemporaryDir dir;
+  ASSERT_TRUE(heat.exportSvg(dir.filePath("h.svg")));
+  QFile svg(dir.filePath("h.svg"));
+  ASSERT_TRUE(svg.open(QIODevice::ReadOnly));
+  QXmlStreamReader xml(&svg);
+  while (!xml.atEnd()) xml.readNext();
+  EXPECT_FALSE(xml.hasError());
+  // Dragging over rows b..c selects them.
+  const QPoint from(static_cast<int>(m.center().x()), static_cast<int>(m.top() + m.height() * 0.375));
+  const QPoint to(static_cast<int>(m.center().x()), static_cast<int>(m.top() + m.height() * 0.625));
+  QTest::mousePress(&heat, Qt::LeftButton, Qt::NoModifier, from);
+  QMouseEvent move(QEvent::MouseMove, QPointF(to), heat.mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QApplication::sendEvent(&heat, &move);
+  QTest::mouseRelease(&heat, Qt::LeftButton, Qt::NoModifier, to);
+  EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{1, 2}));
+}
+
+TEST(Export, PngAtTwiceTheScaleHasTwiceThePixels) {
+  nl::widgets::HeatMap heat;
+  heat.resize(320, 200);
+  heat.setMatrix({1, 2, 3, 4}, 2, 2);
+  heat.show();
+  const QImage one = nl::widgets::composeWindowImage(&heat, 1);
+  const QImage two = nl::widgets::composeWindowImage(&heat, 2);
+  EXPECT_EQ(two.width(), 2 * static_cast<int>(one.width() / one.devicePixelRatio()));
+  QTemporaryDir dir;
+  ASSERT_TRUE(two.save(dir.filePath("x.png")));
+  const QImage back(dir.filePath("x.png"));
+  EXPECT_EQ(back.size(), two.size());
 }
 
 }  // namespace
