@@ -16,6 +16,8 @@ packages=(
   zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libnifti2-dev libgiftiio-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
+  # interoperability checks against what others wrote (h5py reads our result files)
+  python3-h5py
 )
 
 missing=()

@@ -88,7 +88,8 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
   header.dataOffset = prefix + headerLength;
 
   std::smatch match;
-  static const std::regex descrPattern(R"('descr'\s*:\s*'([<>|=])([a-zA-Z])(\d+)')");
+  static const std::regex descrPattern(R"('descr'\s*:\s*'([^']*)')");
+  static const std::regex simpleType(R"(([<>|=])([a-zA-Z])(\d+))");
   static const std::regex fortranPattern(R"('fortran_order'\s*:\s*(True|False))");
   static const std::regex shapePattern(R"('shape'\s*:\s*\(([^)]*)\))");
   if (!std::regex_search(dict, match, descrPattern)) {
@@ -96,11 +97,16 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
       throw FileError(path, "structured .npy arrays (record dtypes) are not supported");
     throw FileError(path, "malformed .npy header: no simple 'descr'");
   }
-  header.byteOrder = match[1].str()[0];
+  const std::string descr = match[1].str();
+  std::smatch type;
+  if (!std::regex_match(descr, type, simpleType))
+    throw FileError(path, "unsupported .npy dtype '" + descr +
+                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
+  header.byteOrder = type[1].str()[0];
   if (header.byteOrder == '=')
     header.byteOrder = std::endian::native == std::endian::little ? '<' : '>';
-  header.typeCode = match[2].str()[0];
-  header.itemSize = std::stoul(match[3].str());
+  header.typeCode = type[2].str()[0];
+  header.itemSize = std::stoul(type[3].str());
   const bool supported = (header.typeCode == 'b' && header.itemSize == 1) ||
                          ((header.typeCode == 'i' || header.typeCode == 'u') &&
                           (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 ||
@@ -108,9 +114,8 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
                          (header.typeCode == 'f' &&
                           (header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8));
   if (!supported)
-    throw FileError(
-        path, "unsupported .npy dtype '" + match[0].str().substr(match[0].str().find(':') + 1) +
-                  "' (numeric and bool arrays are read; strings, objects and complex are not)");
+    throw FileError(path, "unsupported .npy dtype '" + descr +
+                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
 
   if (!std::regex_search(dict, match, fortranPattern))
     throw FileError(path, "malformed .npy header: no 'fortran_order'");
