@@ -488,6 +488,7 @@ widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, 
   std::vector<QString> columns;
   for (std::size_t b = 0; b < rates.bins; ++b) columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
   heat->setColumnLabels(columns);
+  heat->setColumnTimes(rates.start, rates.binWidth);
   std::vector<QString> rows;
   for (std::size_t u = 0; u < spikes.unitCount(); ++u) rows.push_back(tr("unit %1").arg(u));
   heat->setRowLabels(rows);

@@ -31,7 +31,10 @@ struct HeatMap::Impl {
   QImage cache;
   bool dirty = true;
   int brushStart = -1, brushEnd = -1;
+  double pressX = 0;
+  double timeStart = 0, timeWidth = 0;  // 0: columns are not time
   io::Signal<const std::string&>::ConnectionId connection = 0;
+  io::Signal<double, const std::string&>::ConnectionId cursorConnection = 0;
 };
 
 HeatMap::HeatMap(io::Session* session, io::DatasetId rowsDataset, QWidget* parent)
@@ -40,11 +43,23 @@ HeatMap::HeatMap(io::Session* session, io::DatasetId rowsDataset, QWidget* paren
   impl_->rowsDataset = rowsDataset;
   setMouseTracking(true);
   setMinimumSize(200, 150);
-  if (session) impl_->connection = session->selection().changed.connect([this](const std::string&) { update(); });
+  if (session) {
+    impl_->connection = session->selection().changed.connect([this](const std::string&) { update(); });
+    impl_->cursorConnection = session->selection().timeCursorMoved.connect([this](double, const std::string&) { update(); });
+  }
 }
 
 HeatMap::~HeatMap() {
-  if (impl_->session) impl_->session->selection().changed.disconnect(impl_->connection);
+  if (impl_->session) {
+    impl_->session->selection().changed.disconnect(impl_->connection);
+    impl_->session->selection().timeCursorMoved.disconnect(impl_->cursorConnection);
+  }
+}
+
+void HeatMap::setColumnTimes(double start, double width) {
+  impl_->timeStart = start;
+  impl_->timeWidth = width;
+  update();
 }
 
 void HeatMap::setMatrix(std::vector<double> values, std::size_t rows, std::size_t columns) {
@@ -202,6 +217,16 @@ void HeatMap::draw(QPainter& painter, QSize size) {
     painter.fillRect(QRectF(matrix.left(), matrix.top() + a * rowHeight, matrix.width(), (b - a + 1) * rowHeight), brush);
   }
 
+  // The shared time cursor, when columns are time bins.
+  if (d.session && d.timeWidth > 0 && d.session->selection().hasTimeCursor()) {
+    const double column = (d.session->selection().timeCursor() - d.timeStart) / d.timeWidth;
+    if (column >= 0 && column <= static_cast<double>(d.columns)) {
+      const double x = matrix.left() + column / static_cast<double>(d.columns) * matrix.width();
+      painter.setPen(QPen(QColor(220, 40, 40), 1.5));
+      painter.drawLine(QPointF(x, matrix.top()), QPointF(x, matrix.bottom()));
+    }
+  }
+
   // Labels: groups (or rows) on the left, columns below — thinned to fit.
   QFont small = painter.font();
   small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1.5));
@@ -263,14 +288,21 @@ void HeatMap::mousePressEvent(QMouseEvent* event) {
   const QRectF m = matrixRect();
   if (event->button() != Qt::LeftButton || !m.contains(event->position())) return;
   d.brushStart = d.brushEnd = static_cast<int>((event->position().y() - m.top()) / m.height() * static_cast<double>(d.rows));
+  d.pressX = event->position().x();
 }
 
 void HeatMap::mouseReleaseEvent(QMouseEvent* event) {
   auto& d = *impl_;
   if (d.brushStart < 0) return;
   const int a = std::min(d.brushStart, d.brushEnd), b = std::max(d.brushStart, d.brushEnd);
+  const bool click = a == b && std::abs(event->position().x() - d.pressX) < 4;
   d.brushStart = d.brushEnd = -1;
   update();
+  if (d.session && click && d.timeWidth > 0) {
+    const QRectF m = matrixRect();
+    d.session->selection().setTimeCursor(
+        d.timeStart + (d.pressX - m.left()) / m.width() * static_cast<double>(d.columns) * d.timeWidth, kOrigin);
+  }
   if (!d.session || d.rowsDataset == io::kNoDataset) return;
   std::vector<std::int64_t> rows;
   if ((event->modifiers() & (Qt::ShiftModifier | Qt::ControlModifier)) && d.session->selection().dataset() == d.rowsDataset)

@@ -26,6 +26,9 @@ class HeatMap : public QWidget {
   void setColormap(const QString& name);
   void setRange(double low, double high);
   void setTitle(const QString& title);
+  // Columns are time bins from `start` in steps of `width` seconds: the
+  // session's time cursor is drawn, and a click moves it.
+  void setColumnTimes(double start, double width);
   std::pair<double, double> range() const;
 
   // Row index (of the data) at a widget y, or -1; column likewise.

@@ -12,7 +12,9 @@
 #include <cmath>
 
 #include "widgets/Colormap.h"
+#include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/VolumeLayers.h"
 
 namespace nl::widgets {
 
@@ -55,6 +57,11 @@ LayerList::LayerList(Scene* scene, QWidget* parent) : QWidget(parent), scene_(sc
   form->addRow(tr("Max"), high_);
   form->addRow(tr("|value| ≥"), threshold_);
   layout->addLayout(form);
+  extras_ = new QWidget();
+  extrasLayout_ = new QFormLayout(extras_);
+  extrasLayout_->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(extras_);
+  layout->addStretch(1);
 
   // Rows are listed top = drawn last, the usual layer-panel convention.
   auto layerAtRow = [this](int row) -> SceneLayer* {
@@ -139,6 +146,58 @@ void LayerList::showLayer(SceneLayer* layer) {
     threshold_->setValue(layer->threshold());
   }
   updating_ = false;
+
+  while (extrasLayout_->rowCount() > 0) extrasLayout_->removeRow(0);
+  if (auto* volume = qobject_cast<VolumeLayer*>(layer)) {
+    auto* mode = new QComboBox();
+    mode->addItems({tr("Composite"), tr("Maximum intensity")});
+    mode->setCurrentIndex(volume->mode() == VolumeLayer::Mode::MaximumIntensity ? 1 : 0);
+    connect(mode, &QComboBox::currentIndexChanged, volume, [volume](int index) {
+      volume->setMode(index == 1 ? VolumeLayer::Mode::MaximumIntensity : VolumeLayer::Mode::Composite);
+    });
+    extrasLayout_->addRow(tr("Rendering"), mode);
+    auto* preset = new QComboBox();
+    preset->addItems(VolumeLayer::presets());
+    connect(preset, &QComboBox::currentTextChanged, volume, &VolumeLayer::setPreset);
+    extrasLayout_->addRow(tr("Transfer function"), preset);
+  }
+  if (auto* labels = qobject_cast<LabelVolumeLayer*>(layer)) {
+    auto* instances = new QTreeWidget();
+    instances->setHeaderHidden(true);
+    instances->setRootIsDecorated(false);
+    instances->setMaximumHeight(160);
+    for (int label : labels->labels()) {
+      auto* item = new QTreeWidgetItem(instances);
+      item->setText(0, tr("instance %1").arg(label));
+      item->setData(0, Qt::UserRole, label);
+      item->setData(0, Qt::DecorationRole, instanceColour(label));
+      item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+      item->setCheckState(0, labels->labelVisible(label) ? Qt::Checked : Qt::Unchecked);
+    }
+    connect(instances, &QTreeWidget::itemChanged, labels, [labels](QTreeWidgetItem* item) {
+      labels->setLabelVisible(item->data(0, Qt::UserRole).toInt(), item->checkState(0) == Qt::Checked);
+    });
+    extrasLayout_->addRow(tr("Instances"), instances);
+  }
+  if (auto* points = qobject_cast<PointsLayer*>(layer); points && !points->attributes().empty()) {
+    auto* colourBy = new QComboBox();
+    colourBy->addItem(tr("(category colours)"));
+    for (const auto& [name, values] : points->attributes()) colourBy->addItem(name);
+    colourBy->setCurrentText(points->colourAttribute().isEmpty() ? tr("(category colours)") : points->colourAttribute());
+    connect(colourBy, &QComboBox::currentIndexChanged, points, [this, points, colourBy](int index) {
+      points->colourBy(index == 0 ? QString() : colourBy->currentText());
+      scene_->setScalarBarLayer(points);
+      showLayer(points);
+    });
+    extrasLayout_->addRow(tr("Colour by"), colourBy);
+    auto* sizeBy = new QComboBox();
+    sizeBy->addItem(tr("(default)"));
+    for (const auto& [name, values] : points->attributes()) sizeBy->addItem(name);
+    sizeBy->setCurrentText(points->sizeAttribute().isEmpty() ? tr("(default)") : points->sizeAttribute());
+    connect(sizeBy, &QComboBox::currentIndexChanged, points,
+            [points, sizeBy](int index) { points->sizeBy(index == 0 ? QString() : sizeBy->currentText()); });
+    extrasLayout_->addRow(tr("Size by"), sizeBy);
+  }
 }
 
 }  // namespace nl::widgets

@@ -7,6 +7,7 @@ class QTreeWidget;
 class QComboBox;
 class QSlider;
 class QDoubleSpinBox;
+class QFormLayout;
 
 namespace nl::widgets {
 
@@ -30,6 +31,10 @@ class LayerList : public QWidget {
   QDoubleSpinBox* low_ = nullptr;
   QDoubleSpinBox* high_ = nullptr;
   QDoubleSpinBox* threshold_ = nullptr;
+  // Controls only some layer types have (volume mode and preset, instances,
+  // point attributes), rebuilt for the current layer.
+  QWidget* extras_ = nullptr;
+  QFormLayout* extrasLayout_ = nullptr;
   bool updating_ = false;
 };
 

@@ -111,8 +111,45 @@ void PointsLayer::setValues(std::vector<double> values) {
   emit changed();
 }
 
+void PointsLayer::setAttributes(std::map<QString, std::vector<double>> attributes) {
+  for (const auto& [name, values] : attributes)
+    if (values.size() != positions_.size()) throw std::invalid_argument("attribute " + name.toStdString() + " has the wrong length");
+  attributes_ = std::move(attributes);
+}
+
+void PointsLayer::colourBy(const QString& attribute) {
+  colourAttribute_ = attribute;
+  if (attribute.isEmpty()) {
+    values_.clear();
+    applyAppearance();
+    emit changed();
+    return;
+  }
+  setValues(attributes_.at(attribute));
+}
+
+void PointsLayer::sizeBy(const QString& attribute) {
+  sizeAttribute_ = attribute;
+  if (attribute.isEmpty()) {
+    setSizes(defaultSizes_.empty() ? std::vector<double>(positions_.size(), 1.0) : defaultSizes_);
+    return;
+  }
+  // Square-root scaling between 0.5 and 2 times the radius: area follows the value.
+  const auto& values = attributes_.at(attribute);
+  double low = std::numeric_limits<double>::infinity(), high = -low;
+  for (double v : values)
+    if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+  std::vector<double> scale(values.size(), 1.0);
+  for (std::size_t i = 0; i < values.size(); ++i)
+    if (std::isfinite(values[i]) && high > low) scale[i] = 0.5 + 1.5 * std::sqrt((values[i] - low) / (high - low));
+  const auto keep = defaultSizes_;
+  setSizes(scale);
+  defaultSizes_ = keep;
+}
+
 void PointsLayer::setSizes(const std::vector<double>& scale) {
   if (scale.size() != positions_.size()) throw std::invalid_argument("one size per point needed");
+  if (sizeAttribute_.isEmpty()) defaultSizes_ = scale;
   for (std::size_t i = 0; i < scale.size(); ++i) impl_->scale->SetValue(static_cast<vtkIdType>(i), static_cast<float>(scale[i]));
   impl_->scale->Modified();
   emit changed();

@@ -3,6 +3,7 @@
 // category or by a value through the colormap, sized by an attribute.
 // Picked in screen space: the glyph nearest the click within a few pixels.
 #include <QColor>
+#include <map>
 #include <memory>
 
 #include "widgets/scene/SceneLayer.h"
@@ -22,6 +23,14 @@ class PointsLayer : public SceneLayer {
   // Items other than the point index (e.g. unit ids) can be mapped here.
   const std::vector<std::array<double, 3>>& positions() const { return positions_; }
   void setPickRadius(double pixels) { pickRadius_ = pixels; }
+  // Named per-point attributes (e.g. a unit table's numeric columns) that the
+  // user can colour (through the colormap) or size by.
+  void setAttributes(std::map<QString, std::vector<double>> attributes);
+  const std::map<QString, std::vector<double>>& attributes() const { return attributes_; }
+  void colourBy(const QString& attribute);  // empty: back to category colours
+  void sizeBy(const QString& attribute);    // empty: default sizes
+  const QString& colourAttribute() const { return colourAttribute_; }
+  const QString& sizeAttribute() const { return sizeAttribute_; }
 
   bool hasScalars() const override { return !values_.empty(); }
   std::pair<double, double> dataRange() const override;
@@ -38,6 +47,9 @@ class PointsLayer : public SceneLayer {
   std::vector<std::array<double, 3>> positions_;
   std::vector<QColor> colours_;
   std::vector<double> values_;
+  std::vector<double> defaultSizes_;
+  std::map<QString, std::vector<double>> attributes_;
+  QString colourAttribute_, sizeAttribute_;
   double radius_;
   double pickRadius_ = 12.0;
   struct Impl;

@@ -70,6 +70,11 @@ ProbeScene::ProbeScene(Scene* scene, io::Session& session, io::DatasetId recordi
   units_ = new PointsLayer(tr("units"), recording, positions, 15.0);
   units_->setColours(colours);
   units_->setSizes(sizes);
+  std::map<QString, std::vector<double>> attributes;
+  for (const auto& column : units.columns())
+    if (column.isNumeric() && column.name != "x" && column.name != "y" && column.name != "z")
+      attributes[QString::fromStdString(column.name)] = column.numbers();
+  units_->setAttributes(std::move(attributes));
   scene->addLayer(units_);
   scene->view()->setStandardView(VtkView::StandardView::Lateral);
 }
