@@ -15,6 +15,7 @@
 #include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
+#include <QScrollArea>
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QVBoxLayout>
@@ -104,7 +105,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   analysis_ = new widgets::AnalysisPanel(session_, plugins_);
   auto* analysisDock = new QDockWidget(tr("Analysis"), this);
   analysisDock->setObjectName("AnalysisDock");
-  analysisDock->setWidget(analysis_);
+  auto* analysisScroll = new QScrollArea();
+  analysisScroll->setWidgetResizable(true);
+  analysisScroll->setFrameShape(QFrame::NoFrame);
+  analysisScroll->setWidget(analysis_);
+  analysisDock->setWidget(analysisScroll);
   addDockWidget(Qt::RightDockWidgetArea, analysisDock);
   connect(analysis_, &widgets::AnalysisPanel::runRequested, this, &MainWindow::runAnalysis);
 
@@ -117,6 +122,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   layersDock->setObjectName("LayersDock");
   layersDock->setWidget(layers_);
   addDockWidget(Qt::RightDockWidgetArea, layersDock);
+  tabifyDockWidget(analysisDock, layersDock);
+  analysisDock->raise();
   connect(tabs_, &QTabWidget::currentChanged, this, [this](int index) {
     QWidget* page = tabs_->widget(index);
     auto* list = page ? page->property("nl_layer_list").value<QWidget*>() : nullptr;
@@ -157,7 +164,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   if (settings.value("window/geometry").isNull()) {
     resize(1400, 880);
     resizeDocks({browserDock, analysisDock}, {300, 300}, Qt::Horizontal);
-    resizeDocks({jobsDock}, {130}, Qt::Vertical);
+    resizeDocks({jobsDock}, {110}, Qt::Vertical);
   }
   updateTitle();
   statusBar()->showMessage(tr("Ready — open a file (Ctrl+O), drop one here, or run with --demo"));
@@ -329,6 +336,19 @@ void MainWindow::openDemo() {
         (best < 0 || (*rate)[u] > (*rate)[static_cast<std::size_t>(best)]))
       best = static_cast<std::int64_t>(u);
   if (best >= 0) session_.selection().select(recording, {best}, "demo");
+  // Real data beside the simulation: the rsatoolbox animacy model for the
+  // Allen natural scenes (MIT; see NOTICE), installed next to the app.
+  const QString rdm = QCoreApplication::applicationDirPath() + "/../share/neuroloupe/demo/118_animate_RDM.npy";
+  if (QFileInfo::exists(rdm)) {
+    try {
+      const auto contents = io::ReaderRegistry::builtin().open(QFileInfo(rdm).canonicalFilePath().toStdString());
+      const int current = tabs_->currentIndex();
+      for (const auto& dataset : contents.datasets) openView(session_.add(dataset));
+      tabs_->setCurrentIndex(current);
+    } catch (const io::FileError& error) {
+      jobs_->log(tr("demo: %1").arg(QString::fromStdString(error.what())));
+    }
+  }
   session_.selection().setTimeCursor(spec.spontaneousS + 1.0, "demo");
   jobs_->log(tr("demo: %1 units, %2 spikes, %3 stimulus presentations (simulated, seed %4)")
                  .arg(demo.spikes->unitCount())

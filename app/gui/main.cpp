@@ -4,6 +4,8 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QSurfaceFormat>
+#include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
 
@@ -45,8 +47,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  nl::app::MainWindow window;
   const bool headless = parser.isSet(screenshot) || parser.isSet(quitAfter);
+  // Scripted runs (screenshots, tests) neither read nor change the user's
+  // saved window layout and recent files: they look the same every time.
+  QTemporaryDir scratchSettings;
+  if (headless) {
+    QSettings::setDefaultFormat(QSettings::IniFormat);
+    QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
+  }
+  nl::app::MainWindow window;
   window.setInteractive(!headless);
   window.show();
   if (parser.isSet(session)) window.loadSession(parser.value(session));
