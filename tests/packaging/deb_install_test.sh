@@ -9,8 +9,11 @@ trap 'rm -rf "$work"' EXIT
 (cd "$build_dir" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/out/neuroloupe_*.deb)
 echo "package: $(basename "$deb")"
-dpkg-deb -I "$deb" | grep -q "Depends:.*libqt6core6" || { echo "FAIL: no Qt dependency recorded"; exit 1; }
-dpkg-deb -I "$deb" | grep -q "Depends:.*libvtk9" || { echo "FAIL: no VTK dependency recorded"; exit 1; }
+# Read the control data once: `grep -q` on a pipe would close it early and
+# make pipefail report dpkg-deb's SIGPIPE as a failure.
+control=$(dpkg-deb -I "$deb")
+grep -q "Depends:.*libqt6core6" <<<"$control" || { echo "FAIL: no Qt dependency recorded"; echo "$control"; exit 1; }
+grep -q "Depends:.*libvtk9" <<<"$control" || { echo "FAIL: no VTK dependency recorded"; exit 1; }
 dpkg -x "$deb" "$work/root"
 root="$work/root/usr"
 for f in bin/neuroloupe bin/neuroloupe-cli share/applications/org.neuroloupe.NeuroLoupe.desktop \
@@ -22,8 +25,8 @@ version=$(env -u NEUROLOUPE_PLUGIN_PATH "$root/bin/neuroloupe-cli" --version)
 echo "$version"
 case "$version" in neuroloupe-cli\ [0-9]*) ;; *) echo "FAIL: unexpected --version output"; exit 1 ;; esac
 plugins=$(env -u NEUROLOUPE_PLUGIN_PATH "$root/bin/neuroloupe-cli" plugins --json)
-echo "$plugins" | grep -q '"id":"stats.descriptive"' || { echo "FAIL: installed CLI does not find its plugins"; exit 1; }
-echo "$plugins" | grep -q '"loaded":true' || { echo "FAIL: plugin did not load from the installed tree"; exit 1; }
+grep -q '"id":"stats.descriptive"' <<<"$plugins" || { echo "FAIL: installed CLI does not find its plugins"; exit 1; }
+grep -q '"loaded":true' <<<"$plugins" || { echo "FAIL: plugin did not load from the installed tree"; exit 1; }
 if command -v appstreamcli >/dev/null; then
   appstreamcli validate --no-net "$root/share/metainfo/org.neuroloupe.NeuroLoupe.metainfo.xml"
 fi

@@ -99,6 +99,20 @@ VolumeGeometry VolumeGeometry::of(const io::ArrayDataset& volume) {
   return g;
 }
 
+std::optional<std::size_t> VolumeGeometry::voxelAt(const double position[3]) const {
+  std::array<long, 3> ijk{};
+  const std::array<std::size_t, 3> extent{nx, ny, nz};
+  for (std::size_t a = 0; a < 3; ++a) {
+    ijk[a] = std::lround((position[a] - origin[a]) / spacing[a]);
+    if (ijk[a] < 0 || ijk[a] >= static_cast<long>(extent[a])) return std::nullopt;
+  }
+  return static_cast<std::size_t>(ijk[0]) + nx * (static_cast<std::size_t>(ijk[1]) + ny * static_cast<std::size_t>(ijk[2]));
+}
+
+std::array<std::size_t, 3> VolumeGeometry::indicesOf(std::size_t flatIndex) const {
+  return {flatIndex % nx, (flatIndex / nx) % ny, flatIndex / (nx * ny)};
+}
+
 std::array<double, 3> VolumeGeometry::centreOf(std::size_t flatIndex) const {
   const std::size_t i = flatIndex % nx, j = (flatIndex / nx) % ny, k = flatIndex / (nx * ny);
   return {origin[0] + spacing[0] * static_cast<double>(i), origin[1] + spacing[1] * static_cast<double>(j),
@@ -194,16 +208,13 @@ void VolumeLayer::detach(vtkRenderer* renderer) { renderer->RemoveVolume(impl_->
 bool VolumeLayer::owns(vtkProp* prop) const { return prop == impl_->volume.GetPointer(); }
 
 std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
-  const auto& g = geometry_;
-  std::array<long, 3> ijk{};
-  for (int a = 0; a < 3; ++a) ijk[a] = std::lround((position[a] - g.origin[a]) / g.spacing[a]);
-  if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= static_cast<long>(g.nx) || ijk[1] >= static_cast<long>(g.ny) ||
-      ijk[2] >= static_cast<long>(g.nz))
-    return std::nullopt;
+  const auto voxel = geometry_.voxelAt(position);
+  if (!voxel) return std::nullopt;
   PickHit hit;
   hit.dataset = dataset();
-  hit.index = ijk[0] + static_cast<long>(g.nx) * (ijk[1] + static_cast<long>(g.ny) * ijk[2]);
-  hit.position = g.centreOf(static_cast<std::size_t>(hit.index));
+  hit.index = static_cast<std::int64_t>(*voxel);
+  hit.position = geometry_.centreOf(*voxel);
+  const auto ijk = geometry_.indicesOf(*voxel);
   hit.description = tr("voxel (%1, %2, %3)").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]);
   return hit;
 }
@@ -307,26 +318,23 @@ bool SliceLayer::owns(vtkProp* prop) const {
 }
 
 std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
-  const auto& g = geometry_;
-  std::array<long, 3> ijk{};
-  for (int a = 0; a < 3; ++a) ijk[static_cast<std::size_t>(a)] = std::lround((position[a] - g.origin[static_cast<std::size_t>(a)]) / g.spacing[static_cast<std::size_t>(a)]);
-  if (ijk[0] < 0 || ijk[1] < 0 || ijk[2] < 0 || ijk[0] >= static_cast<long>(g.nx) || ijk[1] >= static_cast<long>(g.ny) ||
-      ijk[2] >= static_cast<long>(g.nz))
-    return std::nullopt;
+  const auto voxel = geometry_.voxelAt(position);
+  if (!voxel) return std::nullopt;
   PickHit hit;
   hit.dataset = dataset();
-  hit.index = ijk[0] + static_cast<long>(g.nx) * (ijk[1] + static_cast<long>(g.ny) * ijk[2]);
-  hit.position = g.centreOf(static_cast<std::size_t>(hit.index));
-  const float value = impl_->image->GetScalarComponentAsFloat(static_cast<int>(ijk[0]), static_cast<int>(ijk[1]), static_cast<int>(ijk[2]), 0);
+  hit.index = static_cast<std::int64_t>(*voxel);
+  hit.position = geometry_.centreOf(*voxel);
+  const auto ijk = geometry_.indicesOf(*voxel);
+  const float value = impl_->image->GetScalarComponentAsFloat(static_cast<int>(ijk[0]), static_cast<int>(ijk[1]),
+                                                              static_cast<int>(ijk[2]), 0);
   hit.description = tr("voxel (%1, %2, %3) = %4").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]).arg(value);
   return hit;
 }
 
 void SliceLayer::setHighlight(const std::vector<std::int64_t>& indices) {
-  if (indices.empty()) return;
-  const auto flat = static_cast<std::size_t>(indices.back());
-  if (flat >= geometry_.voxels()) return;
-  setCrosshair(flat % geometry_.nx, (flat / geometry_.nx) % geometry_.ny, flat / (geometry_.nx * geometry_.ny));
+  if (indices.empty() || indices.back() < 0 || static_cast<std::size_t>(indices.back()) >= geometry_.voxels()) return;
+  const auto ijk = geometry_.indicesOf(static_cast<std::size_t>(indices.back()));
+  setCrosshair(ijk[0], ijk[1], ijk[2]);
 }
 
 // ---------------------------------------------------------------- label volumes

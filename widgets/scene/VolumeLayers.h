@@ -23,6 +23,9 @@ struct VolumeGeometry {
   static VolumeGeometry of(const io::ArrayDataset& volume);
   std::size_t voxels() const { return nx * ny * nz; }
   std::array<double, 3> centreOf(std::size_t flatIndex) const;
+  std::array<std::size_t, 3> indicesOf(std::size_t flatIndex) const;  // (i, j, k)
+  // The voxel whose centre is nearest a world position, if inside.
+  std::optional<std::size_t> voxelAt(const double position[3]) const;
 };
 
 class VolumeLayer : public SceneLayer {
