@@ -7,6 +7,7 @@
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/NpyReader.h"
+#include "io/readers/NwbReader.h"
 
 namespace nl::io {
 
@@ -76,6 +77,7 @@ FileContents ReaderRegistry::open(const std::filesystem::path& path,
 const ReaderRegistry& ReaderRegistry::builtin() {
   static const ReaderRegistry registry = [] {
     ReaderRegistry r;
+    r.add(std::make_unique<readers::NwbReader>());
     r.add(std::make_unique<readers::Hdf5Reader>());
     r.add(std::make_unique<readers::NpyReader>());
     r.add(std::make_unique<readers::CsvReader>());

@@ -138,8 +138,14 @@ void VtkView::requestRender() {
 }
 
 void VtkView::resetCamera() {
+  // Framing needs the final window size (aspect ratio), known only at paint
+  // time; until then the reset is pending.
+  impl_->cameraInitialised = false;
+  if (isVisible() && width() > 0 && context() != nullptr) {
+    const double ratio = devicePixelRatioF();
+    impl_->window->SetSize(static_cast<int>(width() * ratio), static_cast<int>(height() * ratio));
+  }
   impl_->renderer->ResetCamera();
-  impl_->cameraInitialised = true;
   requestRender();
 }
 
@@ -173,8 +179,7 @@ void VtkView::setStandardView(StandardView view) {
   camera->SetPosition(focal[0] + distance * direction[0], focal[1] + distance * direction[1],
                       focal[2] + distance * direction[2]);
   camera->SetViewUp(up);
-  impl_->renderer->ResetCamera();
-  requestRender();
+  resetCamera();
 }
 
 void VtkView::orbit(double azimuth, double elevation) {
@@ -250,13 +255,13 @@ void VtkView::resizeGL(int w, int h) {
 
 void VtkView::paintGL() {
   auto& d = *impl_;
+  const double ratio = devicePixelRatioF();
+  const int w = static_cast<int>(width() * ratio), h = static_cast<int>(height() * ratio);
+  d.window->SetSize(w, h);
   if (!d.cameraInitialised) {
     d.renderer->ResetCamera();
     d.cameraInitialised = true;
   }
-  const double ratio = devicePixelRatioF();
-  const int w = static_cast<int>(width() * ratio), h = static_cast<int>(height() * ratio);
-  d.window->SetSize(w, h);
   d.window->SetReadyForRendering(true);
   // VTK renders into its own framebuffer; then we copy that into the FBO Qt
   // gave this widget, whatever VTK left bound.

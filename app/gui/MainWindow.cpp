@@ -23,7 +23,9 @@
 #include <QTabWidget>
 #include <QTextStream>
 #include <QUrl>
+#include <cmath>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "analysis/simulation/DemoRecording.h"
 #include "app/common/BuildInfo.h"
@@ -293,12 +295,15 @@ int MainWindow::openFiles(const QStringList& paths) {
     const auto spec = io::parsePathSpec(path.toStdString());
     try {
       const auto contents = io::ReaderRegistry::builtin().open(spec);
-      io::DatasetId first = io::kNoDataset;
+      io::DatasetId first = io::kNoDataset, recording = io::kNoDataset;
       for (const auto& dataset : contents.datasets) {
         const auto id = session_.add(dataset);
         if (first == io::kNoDataset) first = id;
+        if (recording == io::kNoDataset && dataset->kind() == io::DatasetKind::SpikeRecording) recording = id;
         ++opened;
       }
+      // A recording is what one opens such a file for: show it at once.
+      if (recording != io::kNoDataset && contents.datasets.size() > 1) openView(recording);
       jobs_->log(tr("opened %1 (%2, %3 datasets)")
                      .arg(path, QString::fromStdString(contents.readerName))
                      .arg(contents.datasets.size()));
@@ -382,13 +387,15 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   lower->setDocumentMode(true);
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(stimulus));
   if (table) {
-    // Tune against the first numeric stimulus parameter that varies.
+    // Tune against a stimulus parameter: a numeric column with a few distinct
+    // values (orientation, frequency, image index), not a time column.
     QString parameter;
     for (const auto& column : table->columns()) {
-      if (!column.isNumeric() || column.name == "start_time" || column.name == "stop_time" || column.name == "id")
-        continue;
-      const auto [lo, hi] = std::minmax_element(column.numbers().begin(), column.numbers().end());
-      if (lo != column.numbers().end() && *lo != *hi) {
+      if (!column.isNumeric() || column.name == "id" || column.name.find("time") != std::string::npos) continue;
+      std::set<double> distinct;
+      for (double v : column.numbers())
+        if (std::isfinite(v) && distinct.insert(v).second && distinct.size() > 64) break;
+      if (distinct.size() >= 2 && distinct.size() <= 64) {
         parameter = QString::fromStdString(column.name);
         break;
       }

@@ -197,6 +197,45 @@ std::optional<std::string> Location::stringAttribute(const std::string& name) co
   return value;
 }
 
+std::vector<std::string> Location::stringArrayAttribute(const std::string& name) const {
+  std::vector<std::string> result;
+  if (!hasAttribute(name)) return result;
+  Handle attr(H5Aopen(id_, name.c_str(), H5P_DEFAULT));
+  Handle fileType(H5Aget_type(attr.id()));
+  if (H5Tget_class(fileType.id()) != H5T_STRING) return result;
+  Handle space(H5Aget_space(attr.id()));
+  const auto count = static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
+  if (count == 0) return result;
+  if (H5Tis_variable_str(fileType.id()) > 0) {
+    Handle memType(H5Tcopy(H5T_C_S1));
+    H5Tset_size(memType.id(), H5T_VARIABLE);
+    H5Tset_cset(memType.id(), H5Tget_cset(fileType.id()));
+    std::vector<char*> values(count, nullptr);
+    if (H5Aread(attr.id(), memType.id(), values.data()) < 0) fail("cannot read attribute '" + name + "'");
+    for (char* v : values) result.emplace_back(v != nullptr ? v : "");
+    H5Dvlen_reclaim(memType.id(), space.id(), H5P_DEFAULT, values.data());
+    return result;
+  }
+  const std::size_t size = H5Tget_size(fileType.id());
+  Handle memType(H5Tcopy(H5T_C_S1));
+  H5Tset_size(memType.id(), size);
+  std::vector<char> buffer(size * count);
+  if (H5Aread(attr.id(), memType.id(), buffer.data()) < 0) fail("cannot read attribute '" + name + "'");
+  for (std::size_t i = 0; i < count; ++i) result.emplace_back(buffer.data() + i * size, strnlen(buffer.data() + i * size, size));
+  return result;
+}
+
+std::optional<std::string> Location::childStringAttribute(const std::string& child, const std::string& attribute) const {
+  if (!exists(child)) return std::nullopt;
+  Handle object(H5Oopen(id_, child.c_str(), H5P_DEFAULT));
+  if (!object.valid()) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  // Reuse the attribute reader on the opened object (closed by `object`).
+  return Location(file_, object.id(), path_, objectPath_ + "/" + child).stringAttribute(attribute);
+}
+
 std::optional<double> Location::numberAttribute(const std::string& name) const {
   if (!hasAttribute(name)) return std::nullopt;
   Handle attr(H5Aopen(id_, name.c_str(), H5P_DEFAULT));
@@ -344,6 +383,52 @@ std::vector<std::string> Location::readStrings(const std::string& name) const {
     result.emplace_back(start, strnlen(start, size));
   }
   return result;
+}
+
+std::vector<std::string> Location::readObjectReferencePaths(const std::string& name) const {
+  Handle dataset = openDataset(name);
+  Handle type(H5Dget_type(dataset.id()));
+  if (H5Tget_class(type.id()) != H5T_REFERENCE || H5Tequal(type.id(), H5T_STD_REF_OBJ) <= 0)
+    fail("dataset '" + name + "' does not hold object references");
+  Handle space(H5Dget_space(dataset.id()));
+  const auto count = static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
+  std::vector<hobj_ref_t> references(count);
+  if (count > 0 && H5Dread(dataset.id(), H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, references.data()) < 0)
+    fail("cannot read references in '" + name + "'");
+  std::vector<std::string> paths;
+  paths.reserve(count);
+  for (auto& reference : references) {
+    const ssize_t length = H5Rget_name(dataset.id(), H5R_OBJECT, &reference, nullptr, 0);
+    if (length <= 0) {
+      H5Eclear2(H5E_DEFAULT);
+      paths.emplace_back();
+      continue;
+    }
+    std::string path(static_cast<std::size_t>(length) + 1, '\0');
+    H5Rget_name(dataset.id(), H5R_OBJECT, &reference, path.data(), path.size());
+    path.resize(static_cast<std::size_t>(length));
+    paths.push_back(std::move(path));
+  }
+  return paths;
+}
+
+std::vector<double> Location::readDoubleRange(const std::string& name, std::uint64_t offset, std::uint64_t count) const {
+  Handle dataset = openDataset(name);
+  Handle space(H5Dget_space(dataset.id()));
+  if (H5Sget_simple_extent_ndims(space.id()) != 1) fail("dataset '" + name + "' is not one-dimensional");
+  hsize_t extent = 0;
+  H5Sget_simple_extent_dims(space.id(), &extent, nullptr);
+  if (offset > extent || count > extent - offset)
+    fail("elements [" + std::to_string(offset) + ", " + std::to_string(offset + count) + ") lie beyond the end of '" +
+         name + "' (" + std::to_string(extent) + " elements)");
+  std::vector<double> values(static_cast<std::size_t>(count));
+  if (count == 0) return values;
+  const hsize_t start[1] = {offset}, size[1] = {count};
+  H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
+  Handle memory(H5Screate_simple(1, size, nullptr));
+  if (H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, memory.id(), space.id(), H5P_DEFAULT, values.data()) < 0)
+    fail("cannot read elements of '" + name + "'");
+  return values;
 }
 
 template <typename T>

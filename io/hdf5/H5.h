@@ -62,6 +62,8 @@ class Location {
   bool hasAttribute(const std::string& name) const;
   std::optional<std::string> stringAttribute(const std::string& name) const;
   std::optional<double> numberAttribute(const std::string& name) const;
+  // A string attribute holding an array (e.g. a DynamicTable's colnames).
+  std::vector<std::string> stringArrayAttribute(const std::string& name) const;
   void setAttribute(const std::string& name, const std::string& value) const;
   void setAttribute(const std::string& name, double value) const;
   void setAttribute(const std::string& name, std::int64_t value) const;
@@ -75,6 +77,12 @@ class Location {
   std::vector<std::int32_t> readInt32(const std::string& name) const;
   std::vector<float> readFloats(const std::string& name) const;
   std::vector<std::string> readStrings(const std::string& name) const;
+  // A dataset of object references, as the referenced objects' paths.
+  std::vector<std::string> readObjectReferencePaths(const std::string& name) const;
+  // Elements [offset, offset + count) of a 1-D numeric dataset (hyperslab).
+  std::vector<double> readDoubleRange(const std::string& name, std::uint64_t offset, std::uint64_t count) const;
+  // String attribute of a child object (dataset or group) without opening it by hand.
+  std::optional<std::string> childStringAttribute(const std::string& child, const std::string& attribute) const;
 
   void writeDoubles(const std::string& name, const std::vector<double>& values,
                     const std::vector<std::size_t>& shape) const;

@@ -66,7 +66,19 @@ TEST_F(DemoFixture, ScreenshotIsNotBlankAnd3DAreaRendered) {
 TEST_F(DemoFixture, ClickOnUnitIn3DSelectsIt) {
   auto& selection = window->session().selection();
   selection.clear("test");
-  const int unit = 3;
+  // A unit drawn clear of its neighbours (at least 8 px), so the click is unambiguous.
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  int unit = -1;
+  for (int u = 0; u < static_cast<int>(spikes->unitCount()) && unit < 0; ++u) {
+    const auto a = view->worldToWidget(scene->unitPosition(u));
+    bool clear = a.has_value() && view->rect().contains(a->toPoint());
+    for (int v = 0; clear && v < static_cast<int>(spikes->unitCount()); ++v) {
+      const auto b = view->worldToWidget(scene->unitPosition(v));
+      clear = v == u || !b || std::hypot(a->x() - b->x(), a->y() - b->y()) > 8.0;
+    }
+    if (clear) unit = u;
+  }
+  ASSERT_GE(unit, 0) << "no isolated unit on screen";
   const auto where = view->worldToWidget(scene->unitPosition(unit));
   ASSERT_TRUE(where.has_value());
   ASSERT_EQ(scene->unitAt(*where), unit) << "another unit is drawn at the same spot";

@@ -15,7 +15,7 @@ namespace nl::widgets {
 
 namespace {
 constexpr const char* kOrigin = "raster";
-constexpr int kLeft = 64, kRight = 12, kTop = 8, kBottom = 30;
+constexpr int kRight = 12, kTop = 8, kBottom = 30;
 
 double niceStep(double span, int targetTicks) {
   const double raw = span / std::max(1, targetTicks);
@@ -40,6 +40,7 @@ struct RasterWidget::Impl {
   QImage cache;  // plot area only
   bool dirty = true;
   double binningMs = 0;
+  int left = 64;  // room for the longest area name
   bool dragging = false;
   QPointF pressPos;
   double pressT0 = 0, pressT1 = 0;
@@ -67,6 +68,12 @@ RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::Da
   for (std::size_t u = 0; u < d.recording->unitCount(); ++u)
     d.unitColor.push_back(
         areaColor(location ? QString::fromStdString(location->cellText(u)) : QString()));
+  if (location != nullptr) {
+    int widest = 0;
+    for (std::size_t u = 0; u < d.recording->unitCount(); ++u)
+      widest = std::max(widest, fontMetrics().horizontalAdvance(QString::fromStdString(location->cellText(u))));
+    d.left = std::clamp(widest + 20, 64, 170);
+  }
   setOrder(Order::Depth);
   setMinimumSize(200, 120);
   setFocusPolicy(Qt::StrongFocus);
@@ -135,6 +142,7 @@ double RasterWidget::lastBinningMs() const {
 }
 
 QRectF RasterWidget::plotRect() const {
+  const int kLeft = impl_->left;
   return QRectF(kLeft, kTop, std::max(1, width() - kLeft - kRight),
                 std::max(1, height() - kTop - kBottom));
 }
@@ -175,6 +183,7 @@ void RasterWidget::paintEvent(QPaintEvent*) {
 
 void RasterWidget::draw(QPainter& painter, QSize size) {
   auto& d = *impl_;
+  const int kLeft = d.left;
   const QRectF plot(kLeft, kTop, std::max(1, size.width() - kLeft - kRight),
                     std::max(1, size.height() - kTop - kBottom));
   const int W = static_cast<int>(plot.width()), H = static_cast<int>(plot.height());

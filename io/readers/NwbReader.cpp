@@ -1,0 +1,289 @@
+#include "io/readers/NwbReader.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "io/hdf5/H5.h"
+
+namespace nl::io::readers {
+
+namespace {
+
+std::string baseName(const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The nwb_version root attribute; NWB 1.x kept it as a dataset.
+std::optional<std::string> nwbVersion(const h5::Group& root) {
+  if (auto version = root.stringAttribute("nwb_version")) return version;
+  if (root.isDataset("nwb_version")) {
+    const auto values = root.readStrings("nwb_version");
+    if (!values.empty()) return values.front();
+  }
+  return std::nullopt;
+}
+
+std::vector<std::uint64_t> readIndex(const h5::Group& table, const std::string& name, std::uint64_t dataLength) {
+  const auto index = table.readUInt64(name);
+  std::uint64_t previous = 0;
+  for (std::size_t i = 0; i < index.size(); ++i) {
+    if (index[i] < previous)
+      table.fail("'" + name + "' decreases at row " + std::to_string(i) + " (" + std::to_string(previous) + " → " +
+                 std::to_string(index[i]) + ")");
+    if (index[i] > dataLength)
+      table.fail("'" + name + "' points past the end of its data at row " + std::to_string(i) + " (" +
+                 std::to_string(index[i]) + " > " + std::to_string(dataLength) + ")");
+    previous = index[i];
+  }
+  return index;
+}
+
+// Columns of an hdmf DynamicTable, in colnames order. Ragged text columns
+// (tags) are joined with "; "; object references become the referenced
+// object's name; columns that do not fit a table (multi-dimensional, ragged
+// numbers such as spike times) are listed in `skipped`.
+std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::string>& skipped,
+                                     const std::vector<std::string>& exclude = {}) {
+  std::vector<Column> columns;
+  std::size_t rows = 0;
+  if (table.isDataset("id")) {
+    const auto ids = table.readDoubles("id");
+    rows = ids.size();
+    columns.push_back({"id", ids});
+  }
+  auto names = table.stringArrayAttribute("colnames");
+  if (names.empty())
+    for (const auto& child : table.children())
+      if (table.isDataset(child) && child != "id" && !child.ends_with("_index")) names.push_back(child);
+  for (const auto& name : names) {
+    if (name == "id" || std::find(exclude.begin(), exclude.end(), name) != exclude.end()) continue;
+    if (!table.isDataset(name)) continue;
+    const std::string type = table.datasetTypeName(name);
+    const auto shape = table.datasetShape(name);
+    const bool ragged = table.isDataset(name + "_index");
+    if (ragged) {
+      if (type != "string") {
+        skipped.push_back(name + " (ragged numbers)");
+        continue;
+      }
+      const auto values = table.readStrings(name);
+      const auto index = readIndex(table, name + "_index", values.size());
+      std::vector<std::string> joined;
+      std::uint64_t start = 0;
+      for (auto end : index) {
+        std::string text;
+        for (auto i = start; i < end; ++i) text += (i > start ? "; " : "") + values[static_cast<std::size_t>(i)];
+        joined.push_back(std::move(text));
+        start = end;
+      }
+      columns.push_back({name, std::move(joined)});
+      continue;
+    }
+    if (shape.size() != 1) {
+      skipped.push_back(name + " (" + std::to_string(shape.size()) + "-D)");
+      continue;
+    }
+    if (rows == 0 && columns.empty()) rows = shape[0];
+    if (shape[0] != rows) {
+      skipped.push_back(name + " (length " + std::to_string(shape[0]) + " ≠ " + std::to_string(rows) + " rows)");
+      continue;
+    }
+    if (type == "string") {
+      columns.push_back({name, table.readStrings(name)});
+    } else if (type == "reference") {
+      auto paths = table.readObjectReferencePaths(name);
+      for (auto& p : paths) p = baseName(p);
+      columns.push_back({name, std::move(paths)});
+    } else if (table.datasetIsNumeric(name)) {
+      columns.push_back({name, table.readDoubles(name)});
+    } else {
+      skipped.push_back(name + " (" + type + ")");
+    }
+  }
+  return columns;
+}
+
+std::string scalarText(const h5::Group& group, const std::string& name) {
+  if (!group.isDataset(name)) return {};
+  if (group.datasetTypeName(name) == "string") {
+    const auto values = group.readStrings(name);
+    return values.empty() ? std::string() : values.front();
+  }
+  return {};
+}
+
+}  // namespace
+
+int NwbReader::confidence(const std::filesystem::path& path, std::span<const unsigned char> head) const {
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  const bool hdf5 = (head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0) || h5::isHdf5File(path);
+  if (!hdf5) return 0;
+  try {
+    const auto root = h5::File::openReadOnly(path).root();
+    if (nwbVersion(root) || root.stringAttribute("neurodata_type") == "NWBFile") return 100;
+  } catch (const FileError&) {
+    return hasExtension(path, extensions()) ? 60 : 0;  // let open() explain what is broken
+  }
+  // An .nwb name on an HDF5 file that is not NWB: claim it to say so.
+  return hasExtension(path, extensions()) ? 60 : 0;
+}
+
+FileContents NwbReader::open(const std::filesystem::path& path, const std::string& internalPath) const {
+  auto file = h5::File::openReadOnly(path);
+  const auto root = file.root();
+  const auto version = nwbVersion(root);
+  if (!version) throw FileError(path, "an HDF5 file but not NWB (no nwb_version attribute)");
+  if (version->starts_with("NWB-1") || version->starts_with("1."))
+    throw FileError(path, "NWB " + *version + " is NWB 1.x, which this reader does not read; convert it to NWB 2 first");
+  if (!version->starts_with("2."))
+    throw FileError(path, "unsupported NWB version '" + *version + "' (this reader reads NWB 2.x)");
+
+  FileContents contents;
+  auto& meta = contents.metadata;
+  meta["nwb_version"] = *version;
+  for (const char* key : {"identifier", "session_description", "session_start_time", "timestamps_reference_time"})
+    if (auto text = scalarText(root, key); !text.empty()) meta[key] = text;
+  if (root.isGroup("general/subject")) {
+    const auto subject = root.openGroup("general/subject");
+    for (const auto& child : subject.children())
+      if (auto text = scalarText(subject, child); !text.empty()) meta["subject"][child] = text;
+  }
+  if (root.isGroup("general/devices")) meta["devices"] = root.openGroup("general/devices").children();
+  nlohmann::json skippedColumns = nlohmann::json::object();
+  const auto want = [&internalPath](const std::string& objectPath) {
+    return internalPath.empty() || internalPath == objectPath || internalPath == objectPath.substr(1);
+  };
+
+  // Electrodes.
+  std::shared_ptr<const TableDataset> electrodes;
+  const std::string electrodesPath = "/general/extracellular_ephys/electrodes";
+  if (root.isGroup(electrodesPath.substr(1))) {
+    std::vector<std::string> skipped;
+    auto columns = readDynamicTable(root.openGroup(electrodesPath.substr(1)), skipped);
+    auto isNumeric = [&columns](const char* name) {
+      return std::any_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == name && c.isNumeric(); });
+    };
+    const auto kind = isNumeric("x") && isNumeric("y") && isNumeric("z") ? DatasetKind::Electrodes : DatasetKind::Table;
+    electrodes = std::make_shared<TableDataset>(kind, "electrodes", std::move(columns),
+                                                Provenance::fromFile(path.string(), electrodesPath, name()));
+    if (!skipped.empty()) skippedColumns[electrodesPath] = skipped;
+    if (want(electrodesPath)) contents.datasets.push_back(electrodes);
+  }
+
+  // Units and their spike times.
+  if (root.isGroup("units") && want("/units")) {
+    const auto units = root.openGroup("units");
+    std::vector<std::string> skipped;
+    auto columns = readDynamicTable(units, skipped, {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd"});
+    std::vector<double> spikeTimes;
+    std::vector<std::uint64_t> offsets{0};
+    const std::size_t unitCount = columns.empty() ? 0 : columns.front().size();
+    if (units.isDataset("spike_times")) {
+      if (!units.isDataset("spike_times_index"))
+        units.fail("has spike_times but no spike_times_index to split them into units");
+      if (!units.datasetIsNumeric("spike_times")) units.fail("spike_times is not numeric");
+      const auto length = units.datasetShape("spike_times");
+      if (length.size() != 1) units.fail("spike_times is not one-dimensional");
+      const auto index = readIndex(units, "spike_times_index", length[0]);
+      if (unitCount != 0 && index.size() != unitCount)
+        units.fail("spike_times_index has " + std::to_string(index.size()) + " rows, the table " +
+                   std::to_string(unitCount));
+      spikeTimes = units.readDoubles("spike_times");
+      offsets.insert(offsets.end(), index.begin(), index.end());
+      // Spike-time order within a unit is required by everything downstream.
+      for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
+        std::sort(spikeTimes.begin() + static_cast<std::ptrdiff_t>(offsets[u]),
+                  spikeTimes.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]));
+      spikeTimes.resize(static_cast<std::size_t>(offsets.back()));
+      std::vector<double> counts;
+      for (std::size_t u = 0; u + 1 < offsets.size(); ++u) counts.push_back(static_cast<double>(offsets[u + 1] - offsets[u]));
+      columns.push_back({"spike_count", counts});
+    } else {
+      offsets.assign(unitCount + 1, 0);
+    }
+    // Units refer to electrodes by row: give each unit its electrode's area and position.
+    if (electrodes) {
+      const Column* region = nullptr;
+      for (const auto& c : columns)
+        if ((c.name == "electrodes" || c.name == "peak_channel_id") && c.isNumeric()) region = &c;
+      const Column* location = electrodes->column("location");
+      const bool hasLocation = std::any_of(columns.begin(), columns.end(), [](const Column& c) { return c.name == "location"; });
+      if (region && location && !hasLocation) {
+        std::vector<std::string> areas;
+        for (double row : region->numbers())
+          areas.push_back(row >= 0 && row < static_cast<double>(electrodes->rowCount()) ? location->cellText(static_cast<std::size_t>(row)) : "");
+        columns.push_back({"location", std::move(areas)});
+      }
+    }
+    auto table = std::make_shared<TableDataset>(DatasetKind::Table, "units", std::move(columns),
+                                                Provenance::fromFile(path.string(), "/units", name()));
+    if (!skipped.empty()) skippedColumns["/units"] = skipped;
+    contents.datasets.push_back(std::make_shared<SpikeRecording>(
+        "units", table, std::move(spikeTimes), std::move(offsets), electrodes,
+        Provenance::fromFile(path.string(), "/units", name()),
+        Attributes{{"nwb_version", *version}, {"session", meta.value("identifier", "")}}));
+  }
+
+  // Every TimeIntervals table (trials, epochs, *_presentations, …).
+  if (root.isGroup("intervals")) {
+    const auto intervals = root.openGroup("intervals");
+    for (const auto& child : intervals.children()) {
+      const std::string objectPath = "/intervals/" + child;
+      if (!intervals.isGroup(child) || !want(objectPath)) continue;
+      std::vector<std::string> skipped;
+      auto columns = readDynamicTable(intervals.openGroup(child), skipped);
+      if (!skipped.empty()) skippedColumns[objectPath] = skipped;
+      contents.datasets.push_back(std::make_shared<TableDataset>(
+          DatasetKind::Table, child, std::move(columns), Provenance::fromFile(path.string(), objectPath, name())));
+    }
+  }
+
+  // TimeSeries in acquisition and processing modules, read when first used.
+  auto addTimeSeries = [&](const h5::Group& group, const std::string& objectPath) {
+    if (!want(objectPath) || !group.isDataset("data") || !group.datasetIsNumeric("data")) return;
+    Attributes attributes;
+    if (auto type = group.stringAttribute("neurodata_type")) attributes["neurodata_type"] = *type;
+    if (group.isDataset("starting_time")) {
+      attributes["starting_time"] = std::to_string(group.readDoubles("starting_time").front());
+      if (auto rate = group.childStringAttribute("starting_time", "unit")) attributes["starting_time_unit"] = *rate;
+    }
+    if (auto unit = group.childStringAttribute("data", "unit")) attributes["unit"] = *unit;
+    if (group.isDataset("timestamps")) attributes["timestamps"] = objectPath + "/timestamps";
+    const auto shape = group.datasetShape("data");
+    const std::string relative = objectPath.substr(1) + "/data";
+    auto loader = [path, relative] { return h5::File::openReadOnly(path).root().readDoubles(relative); };
+    contents.datasets.push_back(std::make_shared<ArrayDataset>(DatasetKind::Array, objectPath.substr(1), shape, loader,
+                                                               Provenance::fromFile(path.string(), objectPath + "/data", name()),
+                                                               std::move(attributes), group.datasetTypeName("data")));
+  };
+  for (const char* top : {"acquisition", "processing"}) {
+    if (!root.isGroup(top)) continue;
+    const auto group = root.openGroup(top);
+    for (const auto& child : group.children()) {
+      if (!group.isGroup(child)) continue;
+      const auto object = group.openGroup(child);
+      const std::string objectPath = std::string("/") + top + "/" + child;
+      if (object.isDataset("data")) {
+        addTimeSeries(object, objectPath);
+        continue;
+      }
+      for (const auto& grandchild : object.children())  // processing modules and containers nest one level
+        if (object.isGroup(grandchild)) {
+          const auto inner = object.openGroup(grandchild);
+          if (inner.isDataset("data")) addTimeSeries(inner, objectPath + "/" + grandchild);
+          else
+            for (const auto& leaf : inner.children())
+              if (inner.isGroup(leaf) && inner.openGroup(leaf).isDataset("data"))
+                addTimeSeries(inner.openGroup(leaf), objectPath + "/" + grandchild + "/" + leaf);
+        }
+    }
+  }
+  if (!skippedColumns.empty()) meta["columns_not_shown_as_table_columns"] = skippedColumns;
+  if (!internalPath.empty() && contents.datasets.empty())
+    throw FileError(path, "no table, units or time series at '" + internalPath + "'");
+  return contents;
+}
+
+}  // namespace nl::io::readers
