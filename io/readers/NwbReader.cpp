@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "io/hdf5/H5.h"
+#include "io/readers/Hdf5Reader.h"
 
 namespace nl::io::readers {
 
@@ -139,6 +140,16 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
     throw FileError(path, "NWB " + *version + " is NWB 1.x, which this reader does not read; convert it to NWB 2 first");
   if (!version->starts_with("2."))
     throw FileError(path, "unsupported NWB version '" + *version + "' (this reader reads NWB 2.x)");
+
+  // FILE.nwb::/some/dataset: that array itself, read lazily like any HDF5 array.
+  if (!internalPath.empty()) {
+    const std::string relative = internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
+    if (root.isDataset(relative)) {
+      auto contents = Hdf5Reader().open(path, internalPath);
+      contents.metadata["nwb_version"] = *version;
+      return contents;
+    }
+  }
 
   FileContents contents;
   auto& meta = contents.metadata;
