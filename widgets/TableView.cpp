@@ -4,11 +4,13 @@
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLineEdit>
+#include <QRegularExpression>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "analysis/ephys/UnitFilter.h"
 #include "widgets/AreaColors.h"
 
 namespace nl::widgets {
@@ -66,6 +68,71 @@ class DatasetModel : public QAbstractTableModel {
 
 constexpr const char* kOrigin = "table";
 
+// Text search, or — when the text holds a comparison — a column expression
+// in the unit-filter syntax: "location == VISp; snr > 1".
+class RowFilter : public QSortFilterProxyModel {
+ public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
+  // Returns an error message, empty when the text is usable.
+  QString setExpression(const QString& text) {
+    clauses_.clear();
+    text_.clear();
+    QString error;
+    static const QRegularExpression comparison(R"((==|!=|>=|<=|>|<|=))");
+    if (comparison.match(text).hasMatch()) {
+      try {
+        clauses_ = analysis::ephys::parseUnitFilter(text.toStdString());
+        for (const auto& c : clauses_)
+          if (columnIndex(c.column) < 0) throw std::invalid_argument("no column '" + c.column + "'");
+      } catch (const std::exception& e) {
+        clauses_.clear();
+        error = QString::fromStdString(e.what());
+      }
+    } else {
+      text_ = text;
+    }
+    invalidateFilter();
+    return error;
+  }
+
+ protected:
+  bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
+    const auto* model = sourceModel();
+    for (const auto& c : clauses_) {
+      const QVariant cell = model->data(model->index(row, columnIndex(c.column), parent), Qt::UserRole);
+      bool numeric = false;
+      const double value = cell.toDouble(&numeric);
+      const bool isNumber = numeric && cell.typeId() == QMetaType::Double;
+      if (isNumber) {
+        bool ok = false;
+        const double threshold = QString::fromStdString(c.value).toDouble(&ok);
+        if (!ok) return false;
+        const bool keep = c.op == "==" ? value == threshold : c.op == "!=" ? value != threshold : c.op == ">" ? value > threshold
+                          : c.op == ">=" ? value >= threshold : c.op == "<" ? value < threshold : value <= threshold;
+        if (!keep) return false;
+      } else {
+        const bool equal = cell.toString().toStdString() == c.value;
+        if ((c.op == "==") != equal) return false;
+      }
+    }
+    if (text_.isEmpty()) return true;
+    for (int column = 0; column < model->columnCount(parent); ++column)
+      if (model->data(model->index(row, column, parent), Qt::DisplayRole).toString().contains(text_, Qt::CaseInsensitive))
+        return true;
+    return false;
+  }
+
+ private:
+  int columnIndex(const std::string& name) const {
+    const auto* model = sourceModel();
+    for (int c = 0; c < model->columnCount(); ++c)
+      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name) return c;
+    return -1;
+  }
+  std::vector<analysis::ephys::FilterClause> clauses_;
+  QString text_;
+};
+
 }  // namespace
 
 TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* parent)
@@ -73,17 +140,19 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   auto* filter = new QLineEdit();
-  filter->setPlaceholderText(tr("Filter rows (text in any column)…"));
+  filter->setPlaceholderText(tr("Filter: text in any column, or e.g.  location == VISp; snr > 1"));
   filter->setClearButtonEnabled(true);
   layout->addWidget(filter);
   auto* model = new DatasetModel(session.find(dataset));
   model->setParent(this);
-  auto* proxy = new QSortFilterProxyModel(this);
+  auto* proxy = new RowFilter(this);
   proxy->setSourceModel(model);
   proxy->setSortRole(Qt::UserRole);
-  proxy->setFilterKeyColumn(-1);
-  proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
-  connect(filter, &QLineEdit::textChanged, proxy, &QSortFilterProxyModel::setFilterFixedString);
+  connect(filter, &QLineEdit::textChanged, this, [proxy, filter](const QString& text) {
+    const QString error = proxy->setExpression(text);
+    filter->setStyleSheet(error.isEmpty() ? QString() : "background: #fbe3e3;");
+    filter->setToolTip(error);
+  });
   view_ = new QTableView();
   view_->setModel(proxy);
   view_->setSortingEnabled(true);

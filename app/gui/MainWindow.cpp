@@ -41,6 +41,7 @@
 #include "widgets/VtkView.h"
 #include "analysis/ephys/Tuning.h"
 #include "widgets/charts/HeatMap.h"
+#include "widgets/charts/PsthView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
@@ -405,6 +406,9 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
       tuning->setObjectName("tuning");
       lower->addTab(tuning, tr("Tuning"));
     }
+    auto* psth = new widgets::PsthView(session_, recording, stimulus, parameter);
+    psth->setObjectName("psth");
+    lower->addTab(psth, tr("PSTH"));
   }
   lower->addTab(makeRateHeatMap(*spikes, recording), tr("Rate heat map"));
   if (const auto* units = spikes->units().get()) {
@@ -433,6 +437,9 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
       scatter->setAxisTitles(tr("firing rate (spikes/s)"), tr("distance from tip (µm)"));
       scatter->linkItems(&session_, recording);
       lower->addTab(scatter, tr("Units"));
+      auto* unitTable = new widgets::TableView(session_, recording);
+      unitTable->setObjectName("unitTable");
+      lower->addTab(unitTable, tr("Unit table"));
     }
   }
   right->addWidget(lower);

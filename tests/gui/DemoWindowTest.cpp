@@ -215,3 +215,58 @@ TEST_F(DemoFixture, BrushingUnitsInTheScatterHighlightsThemIn3D) {
 }
 
 }  // namespace
+
+#include <QLineEdit>
+#include <QTableView>
+
+#include "widgets/TableView.h"
+#include "widgets/charts/PsthView.h"
+
+namespace {
+
+TEST_F(DemoFixture, UnitTableFiltersByExpressionAndDrivesTheSelection) {
+  auto* table = window->findChild<nl::widgets::TableView*>("unitTable");
+  ASSERT_NE(table, nullptr);
+  auto* filter = table->findChild<QLineEdit*>();
+  ASSERT_NE(filter, nullptr);
+  filter->setText("location == VISp; firing_rate > 5");
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  const auto& rate = *spikes->units()->numericColumn("firing_rate");
+  const auto* area = spikes->units()->column("location");
+  int expected = 0;
+  for (std::size_t u = 0; u < spikes->unitCount(); ++u) expected += area->cellText(u) == "VISp" && rate[u] > 5 ? 1 : 0;
+  ASSERT_GT(expected, 0);
+  EXPECT_EQ(table->view()->model()->rowCount(), expected);
+  filter->setText("snr >> 2");
+  EXPECT_FALSE(filter->toolTip().isEmpty()) << "a bad expression is reported";
+  filter->setText("");
+  EXPECT_EQ(table->view()->model()->rowCount(), static_cast<int>(spikes->unitCount()));
+  table->view()->selectRow(7);
+  const auto& selection = window->session().selection();
+  ASSERT_EQ(selection.dataset(), recordingId());
+  EXPECT_EQ(selection.indices().size(), 1u);
+}
+
+TEST_F(DemoFixture, PsthHasOneLinePerOrientation) {
+  auto* psth = window->findChild<nl::widgets::PsthView*>("psth");
+  ASSERT_NE(psth, nullptr);
+  ASSERT_EQ(psth->chart()->series().size(), 8u);
+  // The selected (tuned VISp) unit fires far more during its preferred
+  // grating than in the half second before the gratings.
+  double before = 0, bestDuring = 0;
+  int nBefore = 0;
+  for (const auto& s : psth->chart()->series()) {
+    double during = 0;
+    int nDuring = 0;
+    for (std::size_t b = 0; b < s.x.size(); ++b) {
+      if (s.x[b] < -0.05) before += s.y[b], ++nBefore;
+      if (s.x[b] > 0.1 && s.x[b] < 1.9) during += s.y[b], ++nDuring;
+    }
+    ASSERT_GT(nDuring, 0);
+    bestDuring = std::max(bestDuring, during / nDuring);
+  }
+  ASSERT_GT(nBefore, 0);
+  EXPECT_GT(bestDuring, 1.5 * before / nBefore);
+}
+
+}  // namespace
