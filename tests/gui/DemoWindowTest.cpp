@@ -251,6 +251,11 @@ TEST_F(DemoFixture, PsthHasOneLinePerOrientation) {
   auto* psth = window->findChild<nl::widgets::PsthView*>("psth");
   ASSERT_NE(psth, nullptr);
   ASSERT_EQ(psth->chart()->series().size(), 8u);
+  // NL_TEST_SNAPSHOTS=DIR keeps pictures of the views for a person to look at.
+  if (const QString dir = qEnvironmentVariable("NL_TEST_SNAPSHOTS"); !dir.isEmpty()) {
+    psth->resize(900, 600);
+    psth->grab().save(dir + "/psth.png");
+  }
   // The selected (tuned VISp) unit fires far more during its preferred
   // grating than in the half second before the gratings.
   double before = 0, bestDuring = 0;
