@@ -4,15 +4,15 @@
 // side. Run under xvfb-run: bench/render_bench.sh.
 #include <vtkActor.h>
 #include <vtkCamera.h>
+#include <vtkColorTransferFunction.h>
 #include <vtkFixedPointVolumeRayCastMapper.h>
 #include <vtkImageData.h>
 #include <vtkNew.h>
+#include <vtkPiecewiseFunction.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkSphereSource.h>
-#include <vtkColorTransferFunction.h>
-#include <vtkPiecewiseFunction.h>
 #include <vtkVolume.h>
 #include <vtkVolumeProperty.h>
 
@@ -36,11 +36,13 @@ constexpr int kWidth = 1000, kHeight = 800, kFrames = 40;
 // Icosahedron subdivided 7 times: 163,842 vertices, 327,680 triangles.
 std::shared_ptr<const nl::io::SurfaceMeshDataset> icosphere(int levels) {
   const double t = (1.0 + std::sqrt(5.0)) / 2.0;
-  std::vector<std::array<double, 3>> v = {{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0}, {0, -1, t}, {0, 1, t},
-                                          {0, -1, -t}, {0, 1, -t}, {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}};
-  std::vector<std::array<int, 3>> f = {{0, 11, 5}, {0, 5, 1}, {0, 1, 7}, {0, 7, 10}, {0, 10, 11}, {1, 5, 9}, {5, 11, 4},
-                                       {11, 10, 2}, {10, 7, 6}, {7, 1, 8}, {3, 9, 4}, {3, 4, 2}, {3, 2, 6}, {3, 6, 8},
-                                       {3, 8, 9}, {4, 9, 5}, {2, 4, 11}, {6, 2, 10}, {8, 6, 7}, {9, 8, 1}};
+  std::vector<std::array<double, 3>> v = {{-1, t, 0}, {1, t, 0}, {-1, -t, 0}, {1, -t, 0},
+                                          {0, -1, t}, {0, 1, t}, {0, -1, -t}, {0, 1, -t},
+                                          {t, 0, -1}, {t, 0, 1}, {-t, 0, -1}, {-t, 0, 1}};
+  std::vector<std::array<int, 3>> f = {{0, 11, 5}, {0, 5, 1},  {0, 1, 7},   {0, 7, 10}, {0, 10, 11},
+                                       {1, 5, 9},  {5, 11, 4}, {11, 10, 2}, {10, 7, 6}, {7, 1, 8},
+                                       {3, 9, 4},  {3, 4, 2},  {3, 2, 6},   {3, 6, 8},  {3, 8, 9},
+                                       {4, 9, 5},  {2, 4, 11}, {6, 2, 10},  {8, 6, 7},  {9, 8, 1}};
   for (int level = 0; level < levels; ++level) {
     std::map<std::pair<int, int>, int> midpoints;
     auto midpoint = [&](int a, int b) {
@@ -51,7 +53,8 @@ std::shared_ptr<const nl::io::SurfaceMeshDataset> icosphere(int levels) {
     };
     std::vector<std::array<int, 3>> next;
     for (const auto& tri : f) {
-      const int a = midpoint(tri[0], tri[1]), b = midpoint(tri[1], tri[2]), c = midpoint(tri[2], tri[0]);
+      const int a = midpoint(tri[0], tri[1]), b = midpoint(tri[1], tri[2]),
+                c = midpoint(tri[2], tri[0]);
       next.insert(next.end(), {{tri[0], a, c}, {tri[1], b, a}, {tri[2], c, b}, {a, b, c}});
     }
     f = std::move(next);
@@ -63,7 +66,8 @@ std::shared_ptr<const nl::io::SurfaceMeshDataset> icosphere(int levels) {
   }
   std::vector<std::int32_t> triangles;
   for (auto& tri : f) triangles.insert(triangles.end(), tri.begin(), tri.end());
-  return std::make_shared<nl::io::SurfaceMeshDataset>("icosphere", std::move(vertices), std::move(triangles));
+  return std::make_shared<nl::io::SurfaceMeshDataset>("icosphere", std::move(vertices),
+                                                      std::move(triangles));
 }
 
 std::shared_ptr<const nl::io::ArrayDataset> blobVolume(std::size_t n) {
@@ -72,10 +76,11 @@ std::shared_ptr<const nl::io::ArrayDataset> blobVolume(std::size_t n) {
     for (std::size_t j = 0; j < n; ++j)
       for (std::size_t i = 0; i < n; ++i) {
         const double x = (i - n / 2.0) / n, y = (j - n / 2.0) / n, z = (k - n / 2.0) / n;
-        values[(k * n + j) * n + i] = 1000.0 * std::exp(-12.0 * (x * x + y * y + z * z)) * (1.0 + 0.3 * std::sin(40 * x));
+        values[(k * n + j) * n + i] =
+            1000.0 * std::exp(-12.0 * (x * x + y * y + z * z)) * (1.0 + 0.3 * std::sin(40 * x));
       }
-  return std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Volume, "blob", std::vector<std::size_t>{n, n, n},
-                                                std::move(values));
+  return std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "blob", std::vector<std::size_t>{n, n, n}, std::move(values));
 }
 
 double qtFps(const std::function<void(nl::widgets::Scene&, nl::io::Session&)>& populate) {
@@ -119,13 +124,14 @@ int main(int argc, char** argv) {
   QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
   QApplication app(argc, argv);
   const auto mesh = icosphere(7);
-  std::printf("mesh: %zu vertices, %zu triangles; volume 256^3; %d frames at %dx%d\n", mesh->vertexCount(),
-              mesh->triangleCount(), kFrames, kWidth, kHeight);
+  std::printf("mesh: %zu vertices, %zu triangles; volume 256^3; %d frames at %dx%d\n",
+              mesh->vertexCount(), mesh->triangleCount(), kFrames, kWidth, kHeight);
 
   const double qtMesh = qtFps([&](nl::widgets::Scene& scene, nl::io::Session& session) {
     auto* layer = new nl::widgets::SurfaceLayer("mesh", session.add(mesh), mesh);
     std::vector<double> overlay;
-    for (std::size_t v = 0; v < mesh->vertexCount(); ++v) overlay.push_back(mesh->vertices()[3 * v + 2]);
+    for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
+      overlay.push_back(mesh->vertices()[3 * v + 2]);
     layer->setOverlay(overlay);
     scene.addLayer(layer);
   });
@@ -134,10 +140,12 @@ int main(int argc, char** argv) {
   {
     vtkNew<vtkPoints> points;
     for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
-      points->InsertNextPoint(mesh->vertices()[3 * v], mesh->vertices()[3 * v + 1], mesh->vertices()[3 * v + 2]);
+      points->InsertNextPoint(mesh->vertices()[3 * v], mesh->vertices()[3 * v + 1],
+                              mesh->vertices()[3 * v + 2]);
     vtkNew<vtkCellArray> cells;
     for (std::size_t t = 0; t < mesh->triangleCount(); ++t) {
-      const vtkIdType ids[3] = {mesh->triangles()[3 * t], mesh->triangles()[3 * t + 1], mesh->triangles()[3 * t + 2]};
+      const vtkIdType ids[3] = {mesh->triangles()[3 * t], mesh->triangles()[3 * t + 1],
+                                mesh->triangles()[3 * t + 2]};
       cells->InsertNextCell(3, ids);
     }
     poly->SetPoints(points);
@@ -157,7 +165,8 @@ int main(int argc, char** argv) {
   image->SetDimensions(256, 256, 256);
   image->AllocateScalars(VTK_FLOAT, 1);
   auto* out = static_cast<float*>(image->GetScalarPointer());
-  for (std::size_t i = 0; i < volume->values().size(); ++i) out[i] = static_cast<float>(volume->values()[i]);
+  for (std::size_t i = 0; i < volume->values().size(); ++i)
+    out[i] = static_cast<float>(volume->values()[i]);
   vtkNew<vtkFixedPointVolumeRayCastMapper> volumeMapper;
   volumeMapper->SetInputData(image);
   vtkNew<vtkColorTransferFunction> colour;
@@ -176,7 +185,9 @@ int main(int argc, char** argv) {
   const double plainVolume = plainFps(vtkVolumeProp);
 
   std::printf("%-28s %10s %10s %8s\n", "scene", "Qt bridge", "plain VTK", "ratio");
-  std::printf("%-28s %8.2f/s %8.2f/s %7.1f%%\n", "327,680-triangle mesh", qtMesh, plainMesh, 100.0 * qtMesh / plainMesh);
-  std::printf("%-28s %8.2f/s %8.2f/s %7.1f%%\n", "256^3 volume (CPU ray cast)", qtVolume, plainVolume, 100.0 * qtVolume / plainVolume);
+  std::printf("%-28s %8.2f/s %8.2f/s %7.1f%%\n", "327,680-triangle mesh", qtMesh, plainMesh,
+              100.0 * qtMesh / plainMesh);
+  std::printf("%-28s %8.2f/s %8.2f/s %7.1f%%\n", "256^3 volume (CPU ray cast)", qtVolume,
+              plainVolume, 100.0 * qtVolume / plainVolume);
   return 0;
 }

@@ -119,14 +119,16 @@ std::size_t ArrayDataset::elementCount() const {
 }
 
 std::size_t ArrayDataset::columnsPerRow() const {
-  if (shape_.size() <= 1) return shape_.empty() ? 1 : 1;
-  return product(shape_) / shape_.front();
+  // The product of the trailing dimensions, not product / rows: a (0, 5)
+  // array has 5 columns and no rows (dividing by rows was a division by zero).
+  return std::accumulate(shape_.begin() + (shape_.empty() ? 0 : 1), shape_.end(), std::size_t{1},
+                         std::multiplies<>());
 }
 
 bool ArrayDataset::isLoaded() const {
-  // loaded_ is written inside call_once, which synchronises with later calls;
-  // a racing reader may see false and then simply block in values().
-  return loaded_;
+  // loaded_ is set inside call_once after values_ is filled; it is atomic so
+  // that asking from another thread while a load runs is not a data race.
+  return loaded_.load();
 }
 
 const std::vector<double>& ArrayDataset::values() const {

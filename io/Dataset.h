@@ -1,6 +1,7 @@
 #pragma once
 // The data model: typed, immutable datasets with provenance. Big arrays may be
 // loaded lazily, but once made a dataset never changes what it reports.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -97,7 +98,7 @@ class ArrayDataset final : public Dataset {
   mutable Loader loader_;
   mutable std::once_flag loadOnce_;
   mutable std::vector<double> values_;
-  mutable bool loaded_ = false;
+  mutable std::atomic<bool> loaded_{false};  // read by isLoaded() from any thread
 };
 
 struct Column {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "io/Error.h"
+
 namespace nl::plugins {
 
 namespace {
@@ -84,6 +86,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
     throw RunError(descriptor->name + " was cancelled", true);
   } catch (const RunError&) {
     throw;
+  } catch (const io::FileError&) {
+    throw;  // input data found unreadable mid-run (a lazy load): bad input, not a plugin bug
   } catch (const std::bad_alloc&) {
     throw RunError(descriptor->name + " ran out of memory");
   } catch (const std::exception& error) {

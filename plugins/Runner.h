@@ -50,7 +50,8 @@ class ProgressReporter {
 };
 
 // Validates, runs and checks. Throws RunError (cancelled() tells a cancel
-// apart from a failure).
+// apart from a failure), or io::FileError when lazily read input data turn
+// out unreadable during the run (the CLI reports that as bad input, exit 3).
 RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
                     ProgressReporter& progress);
 

@@ -26,7 +26,8 @@ QImage composeWindowImage(QWidget* widget, int scale) {
   for (QOpenGLWidget* gl : widget->findChildren<QOpenGLWidget*>()) {
     if (!gl->isVisible() || gl->visibleRegion().isEmpty()) continue;
     auto* vtk = qobject_cast<VtkView*>(gl);
-    const QImage frame = vtk != nullptr && scale > 1 ? vtk->renderToImage(scale) : gl->grabFramebuffer();
+    const QImage frame =
+        vtk != nullptr && scale > 1 ? vtk->renderToImage(scale) : gl->grabFramebuffer();
     const QPoint topLeft = gl->mapTo(widget, QPoint(0, 0));
     painter.drawImage(QRectF(QPointF(topLeft) * ratio, QSizeF(gl->size()) * ratio), frame);
   }

@@ -83,7 +83,8 @@ class RowFilter : public QSortFilterProxyModel {
       try {
         clauses_ = analysis::ephys::parseUnitFilter(text.toStdString());
         for (const auto& c : clauses_)
-          if (columnIndex(c.column) < 0) throw std::invalid_argument("no column '" + c.column + "'");
+          if (columnIndex(c.column) < 0)
+            throw std::invalid_argument("no column '" + c.column + "'");
       } catch (const std::exception& e) {
         clauses_.clear();
         error = QString::fromStdString(e.what());
@@ -99,7 +100,8 @@ class RowFilter : public QSortFilterProxyModel {
   bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
     const auto* model = sourceModel();
     for (const auto& c : clauses_) {
-      const QVariant cell = model->data(model->index(row, columnIndex(c.column), parent), Qt::UserRole);
+      const QVariant cell =
+          model->data(model->index(row, columnIndex(c.column), parent), Qt::UserRole);
       bool numeric = false;
       const double value = cell.toDouble(&numeric);
       const bool isNumber = numeric && cell.typeId() == QMetaType::Double;
@@ -107,8 +109,12 @@ class RowFilter : public QSortFilterProxyModel {
         bool ok = false;
         const double threshold = QString::fromStdString(c.value).toDouble(&ok);
         if (!ok) return false;
-        const bool keep = c.op == "==" ? value == threshold : c.op == "!=" ? value != threshold : c.op == ">" ? value > threshold
-                          : c.op == ">=" ? value >= threshold : c.op == "<" ? value < threshold : value <= threshold;
+        const bool keep = c.op == "=="   ? value == threshold
+                          : c.op == "!=" ? value != threshold
+                          : c.op == ">"  ? value > threshold
+                          : c.op == ">=" ? value >= threshold
+                          : c.op == "<"  ? value < threshold
+                                         : value <= threshold;
         if (!keep) return false;
       } else {
         const bool equal = cell.toString().toStdString() == c.value;
@@ -117,7 +123,9 @@ class RowFilter : public QSortFilterProxyModel {
     }
     if (text_.isEmpty()) return true;
     for (int column = 0; column < model->columnCount(parent); ++column)
-      if (model->data(model->index(row, column, parent), Qt::DisplayRole).toString().contains(text_, Qt::CaseInsensitive))
+      if (model->data(model->index(row, column, parent), Qt::DisplayRole)
+              .toString()
+              .contains(text_, Qt::CaseInsensitive))
         return true;
     return false;
   }
@@ -126,7 +134,8 @@ class RowFilter : public QSortFilterProxyModel {
   int columnIndex(const std::string& name) const {
     const auto* model = sourceModel();
     for (int c = 0; c < model->columnCount(); ++c)
-      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name) return c;
+      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name)
+        return c;
     return -1;
   }
   std::vector<analysis::ephys::FilterClause> clauses_;

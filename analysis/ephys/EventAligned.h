@@ -28,14 +28,15 @@ struct Conditions {
 
 struct ResponseMatrix {
   std::size_t stimuli = 0, units = 0, maxTrials = 0;
-  std::vector<double> mean;                // stimuli × units, row-major, spikes/s
-  std::vector<double> trials;              // maxTrials × stimuli × units; NaN where a stimulus had fewer trials
+  std::vector<double> mean;    // stimuli × units, row-major, spikes/s
+  std::vector<double> trials;  // maxTrials × stimuli × units; NaN where a stimulus had fewer trials
   std::vector<std::size_t> trialsPerStimulus;
 };
 
 // Mean rate of each unit in [event + windowStart, event + windowStop).
-ResponseMatrix responseMatrix(const std::vector<std::span<const double>>& unitSpikes, const Conditions& conditions,
-                              double windowStart, double windowStop, Progress& progress);
+ResponseMatrix responseMatrix(const std::vector<std::span<const double>>& unitSpikes,
+                              const Conditions& conditions, double windowStart, double windowStop,
+                              Progress& progress);
 
 struct Psth {
   std::size_t units = 0, conditions = 0, bins = 0;
@@ -47,7 +48,8 @@ struct Psth {
 
 // PSTH from `windowStart` to `windowStop` around each event; a Gaussian
 // kernel of `smoothingSigma` seconds (0 = none) applied per trial.
-Psth psth(const std::vector<std::span<const double>>& unitSpikes, const Conditions& conditions, double windowStart,
-          double windowStop, double binWidth, double smoothingSigma, Progress& progress);
+Psth psth(const std::vector<std::span<const double>>& unitSpikes, const Conditions& conditions,
+          double windowStart, double windowStop, double binWidth, double smoothingSigma,
+          Progress& progress);
 
 }  // namespace nl::analysis::ephys

@@ -51,9 +51,10 @@ TuningCurve tuningCurve(std::span<const double> spikes, std::span<const double> 
   return curve;
 }
 
-BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start, double stop,
-                        double binWidth) {
-  if (!(binWidth > 0) || !(stop > start)) throw std::invalid_argument("binning needs stop > start and a positive bin width");
+BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start,
+                        double stop, double binWidth) {
+  if (!(binWidth > 0) || !(stop > start))
+    throw std::invalid_argument("binning needs stop > start and a positive bin width");
   BinnedRates out;
   out.units = unitSpikes.size();
   out.bins = static_cast<std::size_t>(std::ceil((stop - start) / binWidth - 1e-9));

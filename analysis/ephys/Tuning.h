@@ -28,7 +28,7 @@ struct BinnedRates {
   double start = 0, binWidth = 1;
   std::vector<double> ratesHz;
 };
-BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start, double stop,
-                        double binWidth);
+BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start,
+                        double stop, double binWidth);
 
 }  // namespace nl::analysis::ephys

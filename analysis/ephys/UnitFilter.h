@@ -25,6 +25,7 @@ struct ColumnAccess {
 
 // Rows for which every clause holds; throws std::invalid_argument for an
 // unknown column or a number comparison on a text column.
-std::vector<std::size_t> selectRows(const std::vector<FilterClause>& clauses, std::size_t rows, const ColumnAccess& access);
+std::vector<std::size_t> selectRows(const std::vector<FilterClause>& clauses, std::size_t rows,
+                                    const ColumnAccess& access);
 
 }  // namespace nl::analysis::ephys

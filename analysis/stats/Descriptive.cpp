@@ -42,6 +42,15 @@ Summary describe(std::vector<double> values, double lowerQ, double upperQ) {
   }
   s.mean = mean;
   s.standardDeviation = n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : nan;
+  if (std::any_of(values.begin(), values.end(), [](double v) { return std::isinf(v); })) {
+    // Welford's update turns inf into NaN or not depending on where the
+    // infinity sits ([1, inf, 2] gave NaN, [1, 2, inf] inf); a plain sum gives
+    // NumPy's answer in any order: ±inf, or NaN when both signs occur.
+    double sum = 0;
+    for (double v : values) sum += v;
+    s.mean = sum / static_cast<double>(n);
+    s.standardDeviation = nan;
+  }
   std::sort(values.begin(), values.end());
   s.minimum = values.front();
   s.maximum = values.back();

@@ -14,19 +14,20 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QSettings>
 #include <QScrollArea>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
-#include <QVBoxLayout>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTextStream>
 #include <QUrl>
+#include <QVBoxLayout>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "analysis/ephys/Tuning.h"
 #include "analysis/simulation/DemoRecording.h"
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
@@ -39,14 +40,13 @@
 #include "widgets/Screenshot.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
-#include "analysis/ephys/Tuning.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
 #include "widgets/charts/PsthView.h"
-#include "widgets/charts/Chart.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
-#include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/LayerList.h"
+#include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
 
@@ -300,7 +300,8 @@ int MainWindow::openFiles(const QStringList& paths) {
       for (const auto& dataset : contents.datasets) {
         const auto id = session_.add(dataset);
         if (first == io::kNoDataset) first = id;
-        if (recording == io::kNoDataset && dataset->kind() == io::DatasetKind::SpikeRecording) recording = id;
+        if (recording == io::kNoDataset && dataset->kind() == io::DatasetKind::SpikeRecording)
+          recording = id;
         ++opened;
       }
       // A recording is what one opens such a file for: show it at once.
@@ -344,10 +345,12 @@ void MainWindow::openDemo() {
   if (best >= 0) session_.selection().select(recording, {best}, "demo");
   // Real data beside the simulation: the rsatoolbox animacy model for the
   // Allen natural scenes (MIT; see NOTICE), installed next to the app.
-  const QString rdm = QCoreApplication::applicationDirPath() + "/../share/neuroloupe/demo/118_animate_RDM.npy";
+  const QString rdm =
+      QCoreApplication::applicationDirPath() + "/../share/neuroloupe/demo/118_animate_RDM.npy";
   if (QFileInfo::exists(rdm)) {
     try {
-      const auto contents = io::ReaderRegistry::builtin().open(QFileInfo(rdm).canonicalFilePath().toStdString());
+      const auto contents =
+          io::ReaderRegistry::builtin().open(QFileInfo(rdm).canonicalFilePath().toStdString());
       const int current = tabs_->currentIndex();
       for (const auto& dataset : contents.datasets) openView(session_.add(dataset));
       tabs_->setCurrentIndex(current);
@@ -392,7 +395,9 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     // values (orientation, frequency, image index), not a time column.
     QString parameter;
     for (const auto& column : table->columns()) {
-      if (!column.isNumeric() || column.name == "id" || column.name.find("time") != std::string::npos) continue;
+      if (!column.isNumeric() || column.name == "id" ||
+          column.name.find("time") != std::string::npos)
+        continue;
       std::set<double> distinct;
       for (double v : column.numbers())
         if (std::isfinite(v) && distinct.insert(v).second && distinct.size() > 64) break;
@@ -468,7 +473,8 @@ void MainWindow::registerScene(QWidget* page, widgets::Scene* scene) {
   if (tabs_->currentWidget() == page) layers_->setCurrentWidget(list);
 }
 
-void MainWindow::openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume) {
+void MainWindow::openVolumeView(io::DatasetId id,
+                                const std::shared_ptr<const io::ArrayDataset>& volume) {
   auto* view = new widgets::VtkView();
   view->setObjectName("volume3d");
   // The scene belongs to the page (here the view itself is the page, so
@@ -482,12 +488,15 @@ void MainWindow::openVolumeView(io::DatasetId id, const std::shared_ptr<const io
   auto* scene = new widgets::Scene(view, session_, page);
   try {
     if (volume->kind() == io::DatasetKind::LabelVolume) {
-      scene->addLayer(new widgets::LabelVolumeLayer(QString::fromStdString(volume->name()), id, volume));
+      scene->addLayer(
+          new widgets::LabelVolumeLayer(QString::fromStdString(volume->name()), id, volume));
     } else {
       const auto geometry = widgets::VolumeGeometry::of(*volume);
-      auto* rendering = new widgets::VolumeLayer(tr("%1 (volume)").arg(QString::fromStdString(volume->name())), id, volume);
+      auto* rendering = new widgets::VolumeLayer(
+          tr("%1 (volume)").arg(QString::fromStdString(volume->name())), id, volume);
       if (geometry.channels == 1) {
-        scene->addLayer(new widgets::SliceLayer(tr("%1 (slices)").arg(QString::fromStdString(volume->name())), id, volume));
+        scene->addLayer(new widgets::SliceLayer(
+            tr("%1 (slices)").arg(QString::fromStdString(volume->name())), id, volume));
         rendering->setVisible(false);  // slices first; the volume is one click away
       }
       scene->addLayer(rendering);
@@ -503,7 +512,8 @@ void MainWindow::openVolumeView(io::DatasetId id, const std::shared_ptr<const io
   registerScene(page, scene);
 }
 
-widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording) {
+widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes,
+                                              io::DatasetId recording) {
   auto* heat = new widgets::HeatMap(&session_, recording);
   heat->setObjectName("rates");
   const auto [t0, t1] = spikes.timeRange();
@@ -517,10 +527,12 @@ widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, 
     }
   std::vector<std::span<const double>> units;
   for (std::size_t u = 0; u < spikes.unitCount(); ++u) units.push_back(spikes.spikesOfUnit(u));
-  const auto rates = analysis::ephys::binnedRates(units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
+  const auto rates = analysis::ephys::binnedRates(
+      units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
   heat->setMatrix(rates.ratesHz, rates.units, rates.bins);
   std::vector<QString> columns;
-  for (std::size_t b = 0; b < rates.bins; ++b) columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
+  for (std::size_t b = 0; b < rates.bins; ++b)
+    columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
   heat->setColumnLabels(columns);
   heat->setColumnTimes(rates.start, rates.binWidth);
   std::vector<QString> rows;
@@ -528,7 +540,8 @@ widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes, 
   heat->setRowLabels(rows);
   if (const auto* area = spikes.units() ? spikes.units()->column("location") : nullptr) {
     std::vector<QString> groups;
-    for (std::size_t u = 0; u < spikes.unitCount(); ++u) groups.push_back(QString::fromStdString(area->cellText(u)));
+    for (std::size_t u = 0; u < spikes.unitCount(); ++u)
+      groups.push_back(QString::fromStdString(area->cellText(u)));
     heat->groupRowsBy(groups);
   }
   heat->setColormap("magma");
@@ -550,7 +563,8 @@ void MainWindow::openView(io::DatasetId id) {
     return;
   }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
-      array && (array->shape().size() == 3 || (array->shape().size() == 4 && array->shape()[3] <= 4)) &&
+      array &&
+      (array->shape().size() == 3 || (array->shape().size() == 4 && array->shape()[3] <= 4)) &&
       array->shape()[0] > 1 && array->shape()[1] > 1 && array->shape()[2] > 1) {
     openVolumeView(id, array);
     return;

@@ -17,7 +17,7 @@ class QStackedWidget;
 namespace nl::io {
 class SpikeRecording;
 class ArrayDataset;
-}
+}  // namespace nl::io
 namespace nl::widgets {
 class HeatMap;
 class Scene;

@@ -3,8 +3,8 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
-#include <QSurfaceFormat>
 #include <QSettings>
+#include <QSurfaceFormat>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>

@@ -204,14 +204,16 @@ std::vector<std::string> Location::stringArrayAttribute(const std::string& name)
   Handle fileType(H5Aget_type(attr.id()));
   if (H5Tget_class(fileType.id()) != H5T_STRING) return result;
   Handle space(H5Aget_space(attr.id()));
-  const auto count = static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
+  const auto count =
+      static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
   if (count == 0) return result;
   if (H5Tis_variable_str(fileType.id()) > 0) {
     Handle memType(H5Tcopy(H5T_C_S1));
     H5Tset_size(memType.id(), H5T_VARIABLE);
     H5Tset_cset(memType.id(), H5Tget_cset(fileType.id()));
     std::vector<char*> values(count, nullptr);
-    if (H5Aread(attr.id(), memType.id(), values.data()) < 0) fail("cannot read attribute '" + name + "'");
+    if (H5Aread(attr.id(), memType.id(), values.data()) < 0)
+      fail("cannot read attribute '" + name + "'");
     for (char* v : values) result.emplace_back(v != nullptr ? v : "");
     H5Dvlen_reclaim(memType.id(), space.id(), H5P_DEFAULT, values.data());
     return result;
@@ -220,12 +222,15 @@ std::vector<std::string> Location::stringArrayAttribute(const std::string& name)
   Handle memType(H5Tcopy(H5T_C_S1));
   H5Tset_size(memType.id(), size);
   std::vector<char> buffer(size * count);
-  if (H5Aread(attr.id(), memType.id(), buffer.data()) < 0) fail("cannot read attribute '" + name + "'");
-  for (std::size_t i = 0; i < count; ++i) result.emplace_back(buffer.data() + i * size, strnlen(buffer.data() + i * size, size));
+  if (H5Aread(attr.id(), memType.id(), buffer.data()) < 0)
+    fail("cannot read attribute '" + name + "'");
+  for (std::size_t i = 0; i < count; ++i)
+    result.emplace_back(buffer.data() + i * size, strnlen(buffer.data() + i * size, size));
   return result;
 }
 
-std::optional<std::string> Location::childStringAttribute(const std::string& child, const std::string& attribute) const {
+std::optional<std::string> Location::childStringAttribute(const std::string& child,
+                                                          const std::string& attribute) const {
   if (!exists(child)) return std::nullopt;
   Handle object(H5Oopen(id_, child.c_str(), H5P_DEFAULT));
   if (!object.valid()) {
@@ -289,6 +294,9 @@ Handle Location::openDataset(const std::string& name) const {
 std::vector<std::size_t> Location::datasetShape(const std::string& name) const {
   Handle dataset = openDataset(name);
   Handle space(H5Dget_space(dataset.id()));
+  // A null dataspace holds no element; reported as rank 0 it would read as a
+  // 0-d array that promises one value.
+  if (H5Sget_simple_extent_type(space.id()) == H5S_NULL) return {0};
   const int rank = H5Sget_simple_extent_ndims(space.id());
   if (rank < 0) fail("dataset '" + name + "' has an unreadable dataspace");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
@@ -391,9 +399,11 @@ std::vector<std::string> Location::readObjectReferencePaths(const std::string& n
   if (H5Tget_class(type.id()) != H5T_REFERENCE || H5Tequal(type.id(), H5T_STD_REF_OBJ) <= 0)
     fail("dataset '" + name + "' does not hold object references");
   Handle space(H5Dget_space(dataset.id()));
-  const auto count = static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
+  const auto count =
+      static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space.id())));
   std::vector<hobj_ref_t> references(count);
-  if (count > 0 && H5Dread(dataset.id(), H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, references.data()) < 0)
+  if (count > 0 &&
+      H5Dread(dataset.id(), H5T_STD_REF_OBJ, H5S_ALL, H5S_ALL, H5P_DEFAULT, references.data()) < 0)
     fail("cannot read references in '" + name + "'");
   std::vector<std::string> paths;
   paths.reserve(count);
@@ -412,21 +422,24 @@ std::vector<std::string> Location::readObjectReferencePaths(const std::string& n
   return paths;
 }
 
-std::vector<double> Location::readDoubleRange(const std::string& name, std::uint64_t offset, std::uint64_t count) const {
+std::vector<double> Location::readDoubleRange(const std::string& name, std::uint64_t offset,
+                                              std::uint64_t count) const {
   Handle dataset = openDataset(name);
   Handle space(H5Dget_space(dataset.id()));
-  if (H5Sget_simple_extent_ndims(space.id()) != 1) fail("dataset '" + name + "' is not one-dimensional");
+  if (H5Sget_simple_extent_ndims(space.id()) != 1)
+    fail("dataset '" + name + "' is not one-dimensional");
   hsize_t extent = 0;
   H5Sget_simple_extent_dims(space.id(), &extent, nullptr);
   if (offset > extent || count > extent - offset)
-    fail("elements [" + std::to_string(offset) + ", " + std::to_string(offset + count) + ") lie beyond the end of '" +
-         name + "' (" + std::to_string(extent) + " elements)");
+    fail("elements [" + std::to_string(offset) + ", " + std::to_string(offset + count) +
+         ") lie beyond the end of '" + name + "' (" + std::to_string(extent) + " elements)");
   std::vector<double> values(static_cast<std::size_t>(count));
   if (count == 0) return values;
   const hsize_t start[1] = {offset}, size[1] = {count};
   H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start, nullptr, size, nullptr);
   Handle memory(H5Screate_simple(1, size, nullptr));
-  if (H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, memory.id(), space.id(), H5P_DEFAULT, values.data()) < 0)
+  if (H5Dread(dataset.id(), H5T_NATIVE_DOUBLE, memory.id(), space.id(), H5P_DEFAULT,
+              values.data()) < 0)
     fail("cannot read elements of '" + name + "'");
   return values;
 }

@@ -80,9 +80,11 @@ class Location {
   // A dataset of object references, as the referenced objects' paths.
   std::vector<std::string> readObjectReferencePaths(const std::string& name) const;
   // Elements [offset, offset + count) of a 1-D numeric dataset (hyperslab).
-  std::vector<double> readDoubleRange(const std::string& name, std::uint64_t offset, std::uint64_t count) const;
+  std::vector<double> readDoubleRange(const std::string& name, std::uint64_t offset,
+                                      std::uint64_t count) const;
   // String attribute of a child object (dataset or group) without opening it by hand.
-  std::optional<std::string> childStringAttribute(const std::string& child, const std::string& attribute) const;
+  std::optional<std::string> childStringAttribute(const std::string& child,
+                                                  const std::string& attribute) const;
 
   void writeDoubles(const std::string& name, const std::vector<double>& values,
                     const std::vector<std::size_t>& shape) const;

@@ -1,6 +1,7 @@
 #include "io/readers/NpyReader.h"
 
 #include <bit>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -100,13 +101,19 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
   const std::string descr = match[1].str();
   std::smatch type;
   if (!std::regex_match(descr, type, simpleType))
-    throw FileError(path, "unsupported .npy dtype '" + descr +
-                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
+    throw FileError(
+        path, "unsupported .npy dtype '" + descr +
+                  "' (numeric and bool arrays are read; strings, objects and complex are not)");
   header.byteOrder = type[1].str()[0];
   if (header.byteOrder == '=')
     header.byteOrder = std::endian::native == std::endian::little ? '<' : '>';
   header.typeCode = type[2].str()[0];
-  header.itemSize = std::stoul(type[3].str());
+  {  // std::stoul would throw std::out_of_range on an absurd size; 0 is "unsupported" below
+    const std::string digits = type[3].str();
+    if (std::from_chars(digits.data(), digits.data() + digits.size(), header.itemSize).ec !=
+        std::errc())
+      header.itemSize = 0;
+  }
   const bool supported = (header.typeCode == 'b' && header.itemSize == 1) ||
                          ((header.typeCode == 'i' || header.typeCode == 'u') &&
                           (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 ||
@@ -114,8 +121,9 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
                          (header.typeCode == 'f' &&
                           (header.itemSize == 2 || header.itemSize == 4 || header.itemSize == 8));
   if (!supported)
-    throw FileError(path, "unsupported .npy dtype '" + descr +
-                              "' (numeric and bool arrays are read; strings, objects and complex are not)");
+    throw FileError(
+        path, "unsupported .npy dtype '" + descr +
+                  "' (numeric and bool arrays are read; strings, objects and complex are not)");
 
   if (!std::regex_search(dict, match, fortranPattern))
     throw FileError(path, "malformed .npy header: no 'fortran_order'");
@@ -123,20 +131,43 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
 
   if (!std::regex_search(dict, match, shapePattern))
     throw FileError(path, "malformed .npy header: no 'shape'");
+  // Every comma-separated entry must be a plain non-negative integer (a
+  // trailing comma is allowed, and Python 2's "L" suffix): "-1" or "x" is
+  // malformed, not silently a different shape.
   const std::string dims = match[1].str();
-  static const std::regex number(R"(\d+)");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), number);
-       it != std::sregex_iterator(); ++it) {
-    const auto value = std::stoull(it->str());
-    header.shape.push_back(static_cast<std::size_t>(value));
+  std::size_t start = 0;
+  while (start <= dims.size()) {
+    const auto comma = dims.find(',', start);
+    std::string item =
+        dims.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty() && item.back() == 'L') item.pop_back();
+    if (!item.empty()) {
+      std::uint64_t value = 0;
+      const auto parsed = std::from_chars(item.data(), item.data() + item.size(), value);
+      if (parsed.ec == std::errc::result_out_of_range)
+        throw FileError(path, "implausible .npy shape (overflows)");
+      if (parsed.ec != std::errc() || parsed.ptr != item.data() + item.size())
+        throw FileError(path, "malformed .npy header: bad shape (" + dims + ")");
+      header.shape.push_back(static_cast<std::size_t>(value));
+    } else if (comma != std::string::npos && comma + 1 < dims.size() &&
+               dims.find_first_not_of(" \t", comma + 1) != std::string::npos) {
+      throw FileError(path, "malformed .npy header: bad shape (" + dims + ")");  // "(2,,3)"
+    }
+    if (comma == std::string::npos) break;
+    start = comma + 1;
   }
-  // Guard the product against overflow before anyone allocates it.
+  // Guard the byte count, and the file offset past it, against overflow
+  // before anyone compares or allocates it.
   std::size_t total = 1;
   for (auto d : header.shape) {
     if (d != 0 && total > std::numeric_limits<std::size_t>::max() / d / header.itemSize)
       throw FileError(path, "implausible .npy shape (overflows)");
     total *= d;
   }
+  if (total > (std::numeric_limits<std::uint64_t>::max() - header.dataOffset) / header.itemSize)
+    throw FileError(path, "implausible .npy shape (overflows)");
   return header;
 }
 

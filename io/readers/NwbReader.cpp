@@ -26,16 +26,17 @@ std::optional<std::string> nwbVersion(const h5::Group& root) {
   return std::nullopt;
 }
 
-std::vector<std::uint64_t> readIndex(const h5::Group& table, const std::string& name, std::uint64_t dataLength) {
+std::vector<std::uint64_t> readIndex(const h5::Group& table, const std::string& name,
+                                     std::uint64_t dataLength) {
   const auto index = table.readUInt64(name);
   std::uint64_t previous = 0;
   for (std::size_t i = 0; i < index.size(); ++i) {
     if (index[i] < previous)
-      table.fail("'" + name + "' decreases at row " + std::to_string(i) + " (" + std::to_string(previous) + " → " +
-                 std::to_string(index[i]) + ")");
+      table.fail("'" + name + "' decreases at row " + std::to_string(i) + " (" +
+                 std::to_string(previous) + " → " + std::to_string(index[i]) + ")");
     if (index[i] > dataLength)
-      table.fail("'" + name + "' points past the end of its data at row " + std::to_string(i) + " (" +
-                 std::to_string(index[i]) + " > " + std::to_string(dataLength) + ")");
+      table.fail("'" + name + "' points past the end of its data at row " + std::to_string(i) +
+                 " (" + std::to_string(index[i]) + " > " + std::to_string(dataLength) + ")");
     previous = index[i];
   }
   return index;
@@ -57,7 +58,8 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
   auto names = table.stringArrayAttribute("colnames");
   if (names.empty())
     for (const auto& child : table.children())
-      if (table.isDataset(child) && child != "id" && !child.ends_with("_index")) names.push_back(child);
+      if (table.isDataset(child) && child != "id" && !child.ends_with("_index"))
+        names.push_back(child);
   for (const auto& name : names) {
     if (name == "id" || std::find(exclude.begin(), exclude.end(), name) != exclude.end()) continue;
     if (!table.isDataset(name)) continue;
@@ -75,7 +77,8 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
       std::uint64_t start = 0;
       for (auto end : index) {
         std::string text;
-        for (auto i = start; i < end; ++i) text += (i > start ? "; " : "") + values[static_cast<std::size_t>(i)];
+        for (auto i = start; i < end; ++i)
+          text += (i > start ? "; " : "") + values[static_cast<std::size_t>(i)];
         joined.push_back(std::move(text));
         start = end;
       }
@@ -88,7 +91,8 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
     }
     if (rows == 0 && columns.empty()) rows = shape[0];
     if (shape[0] != rows) {
-      skipped.push_back(name + " (length " + std::to_string(shape[0]) + " ≠ " + std::to_string(rows) + " rows)");
+      skipped.push_back(name + " (length " + std::to_string(shape[0]) + " ≠ " +
+                        std::to_string(rows) + " rows)");
       continue;
     }
     if (type == "string") {
@@ -117,9 +121,11 @@ std::string scalarText(const h5::Group& group, const std::string& name) {
 
 }  // namespace
 
-int NwbReader::confidence(const std::filesystem::path& path, std::span<const unsigned char> head) const {
+int NwbReader::confidence(const std::filesystem::path& path,
+                          std::span<const unsigned char> head) const {
   static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  const bool hdf5 = (head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0) || h5::isHdf5File(path);
+  const bool hdf5 =
+      (head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0) || h5::isHdf5File(path);
   if (!hdf5) return 0;
   try {
     const auto root = h5::File::openReadOnly(path).root();
@@ -131,19 +137,23 @@ int NwbReader::confidence(const std::filesystem::path& path, std::span<const uns
   return hasExtension(path, extensions()) ? 60 : 0;
 }
 
-FileContents NwbReader::open(const std::filesystem::path& path, const std::string& internalPath) const {
+FileContents NwbReader::open(const std::filesystem::path& path,
+                             const std::string& internalPath) const {
   auto file = h5::File::openReadOnly(path);
   const auto root = file.root();
   const auto version = nwbVersion(root);
   if (!version) throw FileError(path, "an HDF5 file but not NWB (no nwb_version attribute)");
   if (version->starts_with("NWB-1") || version->starts_with("1."))
-    throw FileError(path, "NWB " + *version + " is NWB 1.x, which this reader does not read; convert it to NWB 2 first");
+    throw FileError(path,
+                    "NWB " + *version +
+                        " is NWB 1.x, which this reader does not read; convert it to NWB 2 first");
   if (!version->starts_with("2."))
     throw FileError(path, "unsupported NWB version '" + *version + "' (this reader reads NWB 2.x)");
 
   // FILE.nwb::/some/dataset: that array itself, read lazily like any HDF5 array.
   if (!internalPath.empty()) {
-    const std::string relative = internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
+    const std::string relative =
+        internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
     if (root.isDataset(relative)) {
       auto contents = Hdf5Reader().open(path, internalPath);
       contents.metadata["nwb_version"] = *version;
@@ -154,17 +164,20 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
   FileContents contents;
   auto& meta = contents.metadata;
   meta["nwb_version"] = *version;
-  for (const char* key : {"identifier", "session_description", "session_start_time", "timestamps_reference_time"})
+  for (const char* key :
+       {"identifier", "session_description", "session_start_time", "timestamps_reference_time"})
     if (auto text = scalarText(root, key); !text.empty()) meta[key] = text;
   if (root.isGroup("general/subject")) {
     const auto subject = root.openGroup("general/subject");
     for (const auto& child : subject.children())
       if (auto text = scalarText(subject, child); !text.empty()) meta["subject"][child] = text;
   }
-  if (root.isGroup("general/devices")) meta["devices"] = root.openGroup("general/devices").children();
+  if (root.isGroup("general/devices"))
+    meta["devices"] = root.openGroup("general/devices").children();
   nlohmann::json skippedColumns = nlohmann::json::object();
   const auto want = [&internalPath](const std::string& objectPath) {
-    return internalPath.empty() || internalPath == objectPath || internalPath == objectPath.substr(1);
+    return internalPath.empty() || internalPath == objectPath ||
+           internalPath == objectPath.substr(1);
   };
 
   // Electrodes.
@@ -174,11 +187,14 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
     std::vector<std::string> skipped;
     auto columns = readDynamicTable(root.openGroup(electrodesPath.substr(1)), skipped);
     auto isNumeric = [&columns](const char* name) {
-      return std::any_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == name && c.isNumeric(); });
+      return std::any_of(columns.begin(), columns.end(),
+                         [&](const Column& c) { return c.name == name && c.isNumeric(); });
     };
-    const auto kind = isNumeric("x") && isNumeric("y") && isNumeric("z") ? DatasetKind::Electrodes : DatasetKind::Table;
-    electrodes = std::make_shared<TableDataset>(kind, "electrodes", std::move(columns),
-                                                Provenance::fromFile(path.string(), electrodesPath, name()));
+    const auto kind = isNumeric("x") && isNumeric("y") && isNumeric("z") ? DatasetKind::Electrodes
+                                                                         : DatasetKind::Table;
+    electrodes =
+        std::make_shared<TableDataset>(kind, "electrodes", std::move(columns),
+                                       Provenance::fromFile(path.string(), electrodesPath, name()));
     if (!skipped.empty()) skippedColumns[electrodesPath] = skipped;
     if (want(electrodesPath)) contents.datasets.push_back(electrodes);
   }
@@ -187,7 +203,8 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
   if (root.isGroup("units") && want("/units")) {
     const auto units = root.openGroup("units");
     std::vector<std::string> skipped;
-    auto columns = readDynamicTable(units, skipped, {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd"});
+    auto columns = readDynamicTable(
+        units, skipped, {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd"});
     std::vector<double> spikeTimes;
     std::vector<std::uint64_t> offsets{0};
     const std::size_t unitCount = columns.empty() ? 0 : columns.front().size();
@@ -209,7 +226,8 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
                   spikeTimes.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]));
       spikeTimes.resize(static_cast<std::size_t>(offsets.back()));
       std::vector<double> counts;
-      for (std::size_t u = 0; u + 1 < offsets.size(); ++u) counts.push_back(static_cast<double>(offsets[u + 1] - offsets[u]));
+      for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
+        counts.push_back(static_cast<double>(offsets[u + 1] - offsets[u]));
       columns.push_back({"spike_count", counts});
     } else {
       offsets.assign(unitCount + 1, 0);
@@ -220,16 +238,20 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
       for (const auto& c : columns)
         if ((c.name == "electrodes" || c.name == "peak_channel_id") && c.isNumeric()) region = &c;
       const Column* location = electrodes->column("location");
-      const bool hasLocation = std::any_of(columns.begin(), columns.end(), [](const Column& c) { return c.name == "location"; });
+      const bool hasLocation = std::any_of(columns.begin(), columns.end(),
+                                           [](const Column& c) { return c.name == "location"; });
       if (region && location && !hasLocation) {
         std::vector<std::string> areas;
         for (double row : region->numbers())
-          areas.push_back(row >= 0 && row < static_cast<double>(electrodes->rowCount()) ? location->cellText(static_cast<std::size_t>(row)) : "");
+          areas.push_back(row >= 0 && row < static_cast<double>(electrodes->rowCount())
+                              ? location->cellText(static_cast<std::size_t>(row))
+                              : "");
         columns.push_back({"location", std::move(areas)});
       }
     }
-    auto table = std::make_shared<TableDataset>(DatasetKind::Table, "units", std::move(columns),
-                                                Provenance::fromFile(path.string(), "/units", name()));
+    auto table =
+        std::make_shared<TableDataset>(DatasetKind::Table, "units", std::move(columns),
+                                       Provenance::fromFile(path.string(), "/units", name()));
     if (!skipped.empty()) skippedColumns["/units"] = skipped;
     contents.datasets.push_back(std::make_shared<SpikeRecording>(
         "units", table, std::move(spikeTimes), std::move(offsets), electrodes,
@@ -246,8 +268,9 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
       std::vector<std::string> skipped;
       auto columns = readDynamicTable(intervals.openGroup(child), skipped);
       if (!skipped.empty()) skippedColumns[objectPath] = skipped;
-      contents.datasets.push_back(std::make_shared<TableDataset>(
-          DatasetKind::Table, child, std::move(columns), Provenance::fromFile(path.string(), objectPath, name())));
+      contents.datasets.push_back(
+          std::make_shared<TableDataset>(DatasetKind::Table, child, std::move(columns),
+                                         Provenance::fromFile(path.string(), objectPath, name())));
     }
   }
 
@@ -258,16 +281,20 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
     if (auto type = group.stringAttribute("neurodata_type")) attributes["neurodata_type"] = *type;
     if (group.isDataset("starting_time")) {
       attributes["starting_time"] = std::to_string(group.readDoubles("starting_time").front());
-      if (auto rate = group.childStringAttribute("starting_time", "unit")) attributes["starting_time_unit"] = *rate;
+      if (auto rate = group.childStringAttribute("starting_time", "unit"))
+        attributes["starting_time_unit"] = *rate;
     }
     if (auto unit = group.childStringAttribute("data", "unit")) attributes["unit"] = *unit;
     if (group.isDataset("timestamps")) attributes["timestamps"] = objectPath + "/timestamps";
     const auto shape = group.datasetShape("data");
     const std::string relative = objectPath.substr(1) + "/data";
-    auto loader = [path, relative] { return h5::File::openReadOnly(path).root().readDoubles(relative); };
-    contents.datasets.push_back(std::make_shared<ArrayDataset>(DatasetKind::Array, objectPath.substr(1), shape, loader,
-                                                               Provenance::fromFile(path.string(), objectPath + "/data", name()),
-                                                               std::move(attributes), group.datasetTypeName("data")));
+    auto loader = [path, relative] {
+      return h5::File::openReadOnly(path).root().readDoubles(relative);
+    };
+    contents.datasets.push_back(std::make_shared<ArrayDataset>(
+        DatasetKind::Array, objectPath.substr(1), shape, loader,
+        Provenance::fromFile(path.string(), objectPath + "/data", name()), std::move(attributes),
+        group.datasetTypeName("data")));
   };
   for (const char* top : {"acquisition", "processing"}) {
     if (!root.isGroup(top)) continue;
@@ -280,10 +307,12 @@ FileContents NwbReader::open(const std::filesystem::path& path, const std::strin
         addTimeSeries(object, objectPath);
         continue;
       }
-      for (const auto& grandchild : object.children())  // processing modules and containers nest one level
+      for (const auto& grandchild :
+           object.children())  // processing modules and containers nest one level
         if (object.isGroup(grandchild)) {
           const auto inner = object.openGroup(grandchild);
-          if (inner.isDataset("data")) addTimeSeries(inner, objectPath + "/" + grandchild);
+          if (inner.isDataset("data"))
+            addTimeSeries(inner, objectPath + "/" + grandchild);
           else
             for (const auto& leaf : inner.children())
               if (inner.isGroup(leaf) && inner.openGroup(leaf).isDataset("data"))

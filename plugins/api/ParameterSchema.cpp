@@ -225,9 +225,16 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
       const auto& def = item.at("default");
       switch (spec.type) {
         case ParamType::Integer:
+          // nlohmann would silently turn 1.5 into 1 and true into 1.
+          if (!def.is_number_integer())
+            throw std::invalid_argument("parameter '" + spec.name + "': default " + def.dump() +
+                                        " is not an integer");
           spec.defaultValue = def.get<std::int64_t>();
           break;
         case ParamType::Real:
+          if (!def.is_number())
+            throw std::invalid_argument("parameter '" + spec.name + "': default " + def.dump() +
+                                        " is not a number");
           spec.defaultValue = def.get<double>();
           break;
         case ParamType::Boolean:

@@ -8,7 +8,8 @@
 
 namespace nl::plugins::ephys {
 
-std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording, const std::string& filter) {
+std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording,
+                                     const std::string& filter) {
   const auto clauses = analysis::ephys::parseUnitFilter(filter);
   std::vector<std::size_t> all(recording.unitCount());
   std::iota(all.begin(), all.end(), 0);
@@ -22,40 +23,49 @@ std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording, const 
     const auto* column = table->numericColumn(c);
     return column ? (*column)[row] : std::nan("");
   };
-  access.textAt = [table](const std::string& c, std::size_t row) { return table->column(c)->cellText(row); };
+  access.textAt = [table](const std::string& c, std::size_t row) {
+    return table->column(c)->cellText(row);
+  };
   return analysis::ephys::selectRows(clauses, recording.unitCount(), access);
 }
 
-std::vector<std::span<const double>> spikeSpans(const io::SpikeRecording& recording, const std::vector<std::size_t>& units) {
+std::vector<std::span<const double>> spikeSpans(const io::SpikeRecording& recording,
+                                                const std::vector<std::size_t>& units) {
   std::vector<std::span<const double>> spans;
   spans.reserve(units.size());
   for (auto u : units) spans.push_back(recording.spikesOfUnit(u));
   return spans;
 }
 
-analysis::ephys::Conditions conditionsFrom(const io::TableDataset& intervals, const std::string& groupBy,
+analysis::ephys::Conditions conditionsFrom(const io::TableDataset& intervals,
+                                           const std::string& groupBy,
                                            const std::string& alignColumn) {
   const auto* times = intervals.numericColumn(alignColumn);
   if (times == nullptr)
-    throw std::invalid_argument("table '" + intervals.name() + "' has no numeric '" + alignColumn + "' column");
+    throw std::invalid_argument("table '" + intervals.name() + "' has no numeric '" + alignColumn +
+                                "' column");
   if (groupBy.empty()) return analysis::ephys::Conditions::eachEvent(*times);
   const auto* column = intervals.column(groupBy);
   if (column == nullptr) {
     std::string known;
     for (const auto& c : intervals.columns()) known += (known.empty() ? "" : ", ") + c.name;
-    throw std::invalid_argument("table '" + intervals.name() + "' has no column '" + groupBy + "' (columns: " + known + ")");
+    throw std::invalid_argument("table '" + intervals.name() + "' has no column '" + groupBy +
+                                "' (columns: " + known + ")");
   }
   return column->isNumeric() ? analysis::ephys::Conditions::fromNumbers(*times, column->numbers())
                              : analysis::ephys::Conditions::fromText(*times, column->strings());
 }
 
-std::string unitIdsJson(const io::SpikeRecording& recording, const std::vector<std::size_t>& units) {
+std::string unitIdsJson(const io::SpikeRecording& recording,
+                        const std::vector<std::size_t>& units) {
   const auto* ids = recording.units() ? recording.units()->numericColumn("id") : nullptr;
   nlohmann::json out = nlohmann::json::array();
   for (auto u : units) out.push_back(ids ? (*ids)[u] : static_cast<double>(u));
   return out.dump();
 }
 
-std::string labelsJson(const std::vector<std::string>& labels) { return nlohmann::json(labels).dump(); }
+std::string labelsJson(const std::vector<std::string>& labels) {
+  return nlohmann::json(labels).dump();
+}
 
 }  // namespace nl::plugins::ephys

@@ -11,11 +11,14 @@
 namespace nl::plugins::ephys {
 
 // Units passing `filter` (see analysis/ephys/UnitFilter.h); all when empty.
-std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording, const std::string& filter);
-std::vector<std::span<const double>> spikeSpans(const io::SpikeRecording& recording, const std::vector<std::size_t>& units);
+std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording,
+                                     const std::string& filter);
+std::vector<std::span<const double>> spikeSpans(const io::SpikeRecording& recording,
+                                                const std::vector<std::size_t>& units);
 // Events at `start_time` (or `alignColumn`), grouped by `groupBy` (a numeric or
 // text column; empty: every event its own condition). Throws std::invalid_argument.
-analysis::ephys::Conditions conditionsFrom(const io::TableDataset& intervals, const std::string& groupBy,
+analysis::ephys::Conditions conditionsFrom(const io::TableDataset& intervals,
+                                           const std::string& groupBy,
                                            const std::string& alignColumn = "start_time");
 // Unit ids (the table's id column, else row numbers) as text, for attributes.
 std::string unitIdsJson(const io::SpikeRecording& recording, const std::vector<std::size_t>& units);

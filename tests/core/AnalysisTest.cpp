@@ -31,7 +31,8 @@ TEST(Describe, SkipsNanAndUsesSampleSd) {
   EXPECT_DOUBLE_EQ(s.minimum, 2);
   EXPECT_DOUBLE_EQ(s.maximum, 9);
   const auto offset = stats::describe({1e9 + 4, 1e9 + 7, 1e9 + 13, 1e9 + 16}, 0.25, 0.75);
-  EXPECT_NEAR(offset.standardDeviation, std::sqrt(30.0), 1e-6) << "Welford keeps precision at large offsets";
+  EXPECT_NEAR(offset.standardDeviation, std::sqrt(30.0), 1e-6)
+      << "Welford keeps precision at large offsets";
   const auto none = stats::describe({std::nan("")}, 0.25, 0.75);
   EXPECT_EQ(none.count, 0u);
   EXPECT_TRUE(std::isnan(none.mean));
@@ -76,10 +77,12 @@ TEST(DemoRecording, DeterministicWithRecoverableTuning) {
   const auto b = simulation::simulateDemoRecording(spec);
   EXPECT_EQ(a.spikes->allSpikeTimes(), b.spikes->allSpikeTimes());
   EXPECT_EQ(a.electrodes->rowCount(), static_cast<std::size_t>(spec.channels));
-  EXPECT_EQ(a.stimulus->rowCount(), spec.orientationsDeg.size() * static_cast<std::size_t>(spec.repeats));
+  EXPECT_EQ(a.stimulus->rowCount(),
+            spec.orientationsDeg.size() * static_cast<std::size_t>(spec.repeats));
   for (std::size_t u = 0; u < a.spikes->unitCount(); ++u) {
     const auto spikes = a.spikes->spikesOfUnit(u);
-    for (std::size_t i = 1; i < spikes.size(); ++i) ASSERT_GE(spikes[i] - spikes[i - 1], 0.002 - 1e-9);
+    for (std::size_t i = 1; i < spikes.size(); ++i)
+      ASSERT_GE(spikes[i] - spikes[i - 1], 0.002 - 1e-9);
   }
   // Known structure: the sharply tuned VISp units' best orientation, measured
   // from spikes and the stimulus table alone, is the one they were given.
@@ -89,7 +92,8 @@ TEST(DemoRecording, DeterministicWithRecoverableTuning) {
   for (std::size_t u = 0; u < a.spikes->unitCount(); ++u) {
     if (a.unitArea[u] != "VISp") continue;
     ++visp;
-    const auto curve = ephys::tuningCurve(a.spikes->spikesOfUnit(u), onsets, orientation, 0.05, 2.0);
+    const auto curve =
+        ephys::tuningCurve(a.spikes->spikesOfUnit(u), onsets, orientation, 0.05, 2.0);
     recovered += curve.conditions[curve.preferredIndex()] == a.preferredOrientationDeg[u] ? 1 : 0;
   }
   ASSERT_GT(visp, 20);

@@ -16,8 +16,10 @@ struct Run {
 };
 
 // Runs neuroloupe-cli with `arguments` (shell-quoted by the caller), stdout captured.
-Run cli(const std::string& arguments, const std::string& environment = "env -u NEUROLOUPE_PLUGIN_PATH") {
-  const std::string command = environment + " '" + std::string(NEUROLOUPE_CLI) + "' " + arguments + " 2>/dev/null";
+Run cli(const std::string& arguments,
+        const std::string& environment = "env -u NEUROLOUPE_PLUGIN_PATH") {
+  const std::string command =
+      environment + " '" + std::string(NEUROLOUPE_CLI) + "' " + arguments + " 2>/dev/null";
   Run run;
   FILE* pipe = popen(command.c_str(), "r");
   std::array<char, 4096> buffer{};
@@ -27,7 +29,9 @@ Run cli(const std::string& arguments, const std::string& environment = "env -u N
   return run;
 }
 
-std::string quoted(const std::filesystem::path& path) { return "'" + path.string() + "'"; }
+std::string quoted(const std::filesystem::path& path) {
+  return "'" + path.string() + "'";
+}
 
 }  // namespace
 
@@ -56,7 +60,8 @@ TEST(Cli, InfoJsonDescribesAFile) {
 }
 
 TEST(Cli, PluginsJsonListsSchemasAndFailures) {
-  const auto run = cli("plugins --json", std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'");
+  const auto run = cli("plugins --json",
+                       std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'");
   ASSERT_EQ(run.exitCode, 0);
   const auto json = nlohmann::json::parse(run.out);
   bool stats = false, mismatch = false;
@@ -65,7 +70,8 @@ TEST(Cli, PluginsJsonListsSchemasAndFailures) {
       stats = p["loaded"].get<bool>();
       EXPECT_EQ(p["parameters"].size(), 3u);
     }
-    if (p["id"] == "test.api_mismatch") mismatch = !p["loaded"].get<bool>() && !p["failure"].get<std::string>().empty();
+    if (p["id"] == "test.api_mismatch")
+      mismatch = !p["loaded"].get<bool>() && !p["failure"].get<std::string>().empty();
   }
   EXPECT_TRUE(stats) << "the installed built-in plugin must be found next to the binary";
   EXPECT_TRUE(mismatch);
@@ -75,8 +81,8 @@ TEST(Cli, RunWritesAResultFileAndReportsJson) {
   nl::test::TempDir dir;
   nl::test::writeBytes(dir / "m.csv", "1,10\n2,20\n3,30\n4,40\n");
   const auto out = dir / "result.h5";
-  const auto run = cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --lower_quantile 0.1 --out " +
-                       quoted(out) + " --json");
+  const auto run = cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") +
+                       " --lower_quantile 0.1 --out " + quoted(out) + " --json");
   ASSERT_EQ(run.exitCode, 0) << run.out;
   const auto json = nlohmann::json::parse(run.out);
   EXPECT_EQ(json["outputs"]["summary"]["kind"], "Table");
@@ -87,25 +93,42 @@ TEST(Cli, RunWritesAResultFileAndReportsJson) {
   EXPECT_EQ(contents.metadata["plugin_id"], "stats.descriptive");
   EXPECT_EQ(contents.datasets.front()->provenance().pluginId, "stats.descriptive");
 
-  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --param lower_quantile=2 --out " + quoted(out)).exitCode, 2);
-  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --nonsense 1 --out " + quoted(out)).exitCode, 2);
-  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "none.csv") + " --out " + quoted(out)).exitCode, 3);
+  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") +
+                " --param lower_quantile=2 --out " + quoted(out))
+                .exitCode,
+            2);
+  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") +
+                " --nonsense 1 --out " + quoted(out))
+                .exitCode,
+            2);
+  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "none.csv") + " --out " +
+                quoted(out))
+                .exitCode,
+            3);
   EXPECT_EQ(cli("run no.such.plugin --out " + quoted(out)).exitCode, 2);
-  EXPECT_EQ(cli("run test.throwing --out " + quoted(out), std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'").exitCode, 4);
+  EXPECT_EQ(cli("run test.throwing --out " + quoted(out),
+                std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'")
+                .exitCode,
+            4);
 }
 
 TEST(Cli, ResultFileIsReadableByH5py) {
   if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
-    GTEST_SKIP() << "Debian's python3-h5py is not installed; skipping the h5py interoperability check";
+    GTEST_SKIP()
+        << "Debian's python3-h5py is not installed; skipping the h5py interoperability check";
   nl::test::TempDir dir;
   nl::test::writeBytes(dir / "m.csv", "1,10\n2,20\n");
   const auto out = dir / "result.h5";
-  ASSERT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --out " + quoted(out)).exitCode, 0);
+  ASSERT_EQ(
+      cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --out " + quoted(out))
+          .exitCode,
+      0);
   const std::string script =
       "import h5py, json, sys; f = h5py.File(sys.argv[1], 'r'); "
       "m = f['outputs/summary/columns/mean'][()]; "
       "p = f.attrs['plugin_id']; p = p.decode() if isinstance(p, bytes) else p; "
       "q = json.loads(f['outputs/summary'].attrs['parameters']); "
-      "sys.exit(0 if abs(m[0] - 1.5) < 1e-12 and abs(m[1] - 15) < 1e-12 and p == 'stats.descriptive' and q['axis'] == 'columns' else 1)";
+      "sys.exit(0 if abs(m[0] - 1.5) < 1e-12 and abs(m[1] - 15) < 1e-12 and p == "
+      "'stats.descriptive' and q['axis'] == 'columns' else 1)";
   EXPECT_EQ(std::system(("/usr/bin/python3 -c \"" + script + "\" " + quoted(out)).c_str()), 0);
 }

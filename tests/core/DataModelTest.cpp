@@ -14,13 +14,15 @@ TEST(Dataset, KindNamesRoundTrip) {
 }
 
 TEST(ArrayDataset, EagerChecksSize) {
-  EXPECT_THROW(ArrayDataset(DatasetKind::Array, "a", {2, 3}, std::vector<double>(5)), std::invalid_argument);
+  EXPECT_THROW(ArrayDataset(DatasetKind::Array, "a", {2, 3}, std::vector<double>(5)),
+               std::invalid_argument);
   ArrayDataset a(DatasetKind::FeatureMatrix, "a", {2, 3}, std::vector<double>{1, 2, 3, 4, 5, 6});
   EXPECT_EQ(a.rows(), 2u);
   EXPECT_EQ(a.columnsPerRow(), 3u);
   EXPECT_TRUE(a.isLoaded());
   EXPECT_EQ(a.values()[4], 5.0);
-  EXPECT_THROW(ArrayDataset(DatasetKind::Table, "t", {1}, std::vector<double>{1}), std::invalid_argument);
+  EXPECT_THROW(ArrayDataset(DatasetKind::Table, "t", {1}, std::vector<double>{1}),
+               std::invalid_argument);
 }
 
 TEST(ArrayDataset, LazyLoaderRunsExactlyOnceAcrossThreads) {
@@ -54,19 +56,24 @@ TEST(ArrayDataset, ThrowingLoaderCanBeRetriedAndWrongSizeIsAnError) {
                  }));
   EXPECT_THROW(a.values(), std::runtime_error);
   EXPECT_EQ(a.values().size(), 2u);
-  ArrayDataset wrong(DatasetKind::Array, "wrong", {3}, ArrayDataset::Loader([] { return std::vector<double>{1}; }));
+  ArrayDataset wrong(DatasetKind::Array, "wrong", {3},
+                     ArrayDataset::Loader([] { return std::vector<double>{1}; }));
   EXPECT_THROW(wrong.values(), std::runtime_error);
 }
 
 TEST(TableDataset, ValidatesColumns) {
-  EXPECT_THROW(TableDataset(DatasetKind::Table, "t", {{"a", std::vector<double>{1, 2}}, {"b", std::vector<double>{1}}}),
+  EXPECT_THROW(TableDataset(DatasetKind::Table, "t",
+                            {{"a", std::vector<double>{1, 2}}, {"b", std::vector<double>{1}}}),
                std::invalid_argument);
-  EXPECT_THROW(TableDataset(DatasetKind::Table, "t", {{"a", std::vector<double>{1}}, {"a", std::vector<double>{2}}}),
+  EXPECT_THROW(TableDataset(DatasetKind::Table, "t",
+                            {{"a", std::vector<double>{1}}, {"a", std::vector<double>{2}}}),
                std::invalid_argument);
-  EXPECT_THROW(TableDataset(DatasetKind::Electrodes, "e", {{"x", std::vector<double>{1}}, {"y", std::vector<double>{1}}}),
+  EXPECT_THROW(TableDataset(DatasetKind::Electrodes, "e",
+                            {{"x", std::vector<double>{1}}, {"y", std::vector<double>{1}}}),
                std::invalid_argument);
-  TableDataset t(DatasetKind::Table, "t",
-                 {{"area", std::vector<std::string>{"VISp", "CA1"}}, {"rate", std::vector<double>{1.5, 2.5}}});
+  TableDataset t(
+      DatasetKind::Table, "t",
+      {{"area", std::vector<std::string>{"VISp", "CA1"}}, {"rate", std::vector<double>{1.5, 2.5}}});
   EXPECT_EQ(t.rowCount(), 2u);
   ASSERT_NE(t.numericColumn("rate"), nullptr);
   EXPECT_EQ(t.numericColumn("area"), nullptr);
@@ -76,7 +83,8 @@ TEST(TableDataset, ValidatesColumns) {
 
 TEST(SpikeRecording, OffsetsPartitionTheSpikes) {
   EXPECT_THROW(SpikeRecording("r", nullptr, {1, 2, 3}, {0, 2}, nullptr), std::invalid_argument);
-  EXPECT_THROW(SpikeRecording("r", nullptr, {1, 2, 3}, {0, 2, 1, 3}, nullptr), std::invalid_argument);
+  EXPECT_THROW(SpikeRecording("r", nullptr, {1, 2, 3}, {0, 2, 1, 3}, nullptr),
+               std::invalid_argument);
   SpikeRecording r("r", nullptr, {0.5, 1.0, 0.2, 3.0}, {0, 2, 2, 4}, nullptr);
   EXPECT_EQ(r.unitCount(), 3u);
   EXPECT_EQ(r.spikesOfUnit(1).size(), 0u);
@@ -86,8 +94,10 @@ TEST(SpikeRecording, OffsetsPartitionTheSpikes) {
 }
 
 TEST(SurfaceMesh, RejectsOutOfRangeIndices) {
-  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1, 0, 0, 0, 1, 0}, {0, 1, 3}), std::invalid_argument);
-  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1, 0, 0, 0, 1, 0}, {0, 1, -1}), std::invalid_argument);
+  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1, 0, 0, 0, 1, 0}, {0, 1, 3}),
+               std::invalid_argument);
+  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1, 0, 0, 0, 1, 0}, {0, 1, -1}),
+               std::invalid_argument);
   SurfaceMeshDataset m("m", {0, 0, 0, 1, 0, 0, 0, 1, 0}, {0, 1, 2});
   EXPECT_EQ(m.triangleCount(), 1u);
 }
@@ -97,16 +107,17 @@ TEST(Session, AddRemoveAndSignals) {
   std::vector<DatasetId> added, removed;
   session.datasetAdded.connect([&](DatasetId id) { added.push_back(id); });
   session.datasetRemoved.connect([&](DatasetId id) { removed.push_back(id); });
-  const auto a = session.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "a", std::vector<std::size_t>{1},
-                                                            std::vector<double>{1}));
-  const auto b = session.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "b", std::vector<std::size_t>{1},
-                                                            std::vector<double>{2}));
+  const auto a = session.add(std::make_shared<ArrayDataset>(
+      DatasetKind::Array, "a", std::vector<std::size_t>{1}, std::vector<double>{1}));
+  const auto b = session.add(std::make_shared<ArrayDataset>(
+      DatasetKind::Array, "b", std::vector<std::size_t>{1}, std::vector<double>{2}));
   EXPECT_NE(a, b);
   EXPECT_EQ(added, (std::vector<DatasetId>{a, b}));
   session.selection().select(b, {3, 1, 3}, "test");
   EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{1, 3}));
   EXPECT_TRUE(session.remove(b));
-  EXPECT_EQ(session.selection().dataset(), kNoDataset) << "removing the selected dataset clears the selection";
+  EXPECT_EQ(session.selection().dataset(), kNoDataset)
+      << "removing the selected dataset clears the selection";
   EXPECT_FALSE(session.remove(b));
   EXPECT_EQ(removed, std::vector<DatasetId>{b});
   EXPECT_EQ(session.find(b), nullptr);

@@ -43,27 +43,32 @@ struct MiniNwb {
     const hid_t space = H5Screate_simple(1, n, nullptr);
     if (spikeTimesAsText) {
       std::vector<const char*> words(spikeTimes.size(), "x");
-      const hid_t d = H5Dcreate2(units, "spike_times", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t d =
+          H5Dcreate2(units, "spike_times", text, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       H5Dwrite(d, text, H5S_ALL, H5S_ALL, H5P_DEFAULT, words.data());
       H5Dclose(d);
     } else {
-      const hid_t d = H5Dcreate2(units, "spike_times", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t d = H5Dcreate2(units, "spike_times", H5T_IEEE_F64LE, space, H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT);
       H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, spikeTimes.data());
       H5Dclose(d);
     }
     const hsize_t u[1] = {index.size()};
     const hid_t unitSpace = H5Screate_simple(1, u, nullptr);
     if (withIndex) {
-      const hid_t d = H5Dcreate2(units, "spike_times_index", indexType, unitSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t d = H5Dcreate2(units, "spike_times_index", indexType, unitSpace, H5P_DEFAULT,
+                                 H5P_DEFAULT, H5P_DEFAULT);
       H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, index.data());
       H5Dclose(d);
     }
     std::vector<long long> ids(index.size());
     for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<long long>(100 + i);
-    const hid_t id = H5Dcreate2(units, "id", H5T_STD_I64LE, unitSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t id =
+        H5Dcreate2(units, "id", H5T_STD_I64LE, unitSpace, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(id, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, ids.data());
     H5Dclose(id);
-    H5Sclose(unitSpace), H5Sclose(space), H5Gclose(units), H5Sclose(scalar), H5Tclose(text), H5Fclose(file);
+    H5Sclose(unitSpace), H5Sclose(space), H5Gclose(units), H5Sclose(scalar), H5Tclose(text),
+        H5Fclose(file);
   }
 };
 
@@ -82,7 +87,8 @@ std::string failure(const std::filesystem::path& path) {
 
 TEST(Nwb, PhySortingFileMatchesH5py) {
   NL_REQUIRE_FIXTURE("nwb/A8604-211122.nwb");
-  const auto contents = ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/A8604-211122.nwb");
+  const auto contents =
+      ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/A8604-211122.nwb");
   EXPECT_EQ(contents.readerName, "NWB 2.x");
   EXPECT_EQ(contents.metadata["nwb_version"], "2.4.0");
   EXPECT_EQ(contents.metadata["identifier"], "A8604-211122");
@@ -96,7 +102,8 @@ TEST(Nwb, PhySortingFileMatchesH5py) {
   EXPECT_DOUBLE_EQ(units->spikesOfUnit(0).back(), 1087.352833);
   EXPECT_DOUBLE_EQ(units->spikesOfUnit(2).front(), 0.028133);
   EXPECT_EQ(*units->units()->numericColumn("id"), (std::vector<double>{6, 191, 206}));
-  EXPECT_EQ(units->units()->column("electrode_group")->strings()[0], "group0_psb");  // object reference, resolved
+  EXPECT_EQ(units->units()->column("electrode_group")->strings()[0],
+            "group0_psb");  // object reference, resolved
   ASSERT_TRUE(units->electrodes());
   EXPECT_EQ(units->electrodes()->rowCount(), 383u);
   EXPECT_EQ(units->electrodes()->kind(), DatasetKind::Electrodes);
@@ -109,7 +116,8 @@ TEST(Nwb, PhySortingFileMatchesH5py) {
 
 TEST(Nwb, HumanSingleUnitFileMatchesH5py) {
   NL_REQUIRE_FIXTURE("nwb/sub-4_ses-4_ecephys+image.nwb");
-  const auto contents = ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/sub-4_ses-4_ecephys+image.nwb");
+  const auto contents =
+      ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/sub-4_ses-4_ecephys+image.nwb");
   EXPECT_EQ(contents.metadata["subject"]["species"], "Homo sapiens");
   EXPECT_EQ(contents.metadata["session_start_time"], "1900-01-01T00:00:00.000000-08:00");
   const auto units = find<SpikeRecording>(contents, "units");
@@ -124,7 +132,7 @@ TEST(Nwb, HumanSingleUnitFileMatchesH5py) {
   EXPECT_DOUBLE_EQ(units->spikesOfUnit(34).back(), 2818.037739);
   // Units → electrodes region → the electrode's location.
   EXPECT_EQ((*units->units()->numericColumn("electrodes"))[4], 9.0);
-  EXPECT_EQ(units->units()->column("location")->strings()[4], "amygdala_right");  // row 9
+  EXPECT_EQ(units->units()->column("location")->strings()[4], "amygdala_right");     // row 9
   EXPECT_EQ(units->units()->column("location")->strings()[0], "hippocampus_right");  // row 10
   const auto encoding = find<TableDataset>(contents, "encoding_table");
   ASSERT_TRUE(encoding);
@@ -135,9 +143,11 @@ TEST(Nwb, HumanSingleUnitFileMatchesH5py) {
   const auto events = find<ArrayDataset>(contents, "acquisition/events");
   ASSERT_TRUE(events);
   EXPECT_FALSE(events->isLoaded());
-  EXPECT_EQ(std::vector<double>(events->values().begin(), events->values().begin() + 5), (std::vector<double>{0, 61, 11, 1, 2}));
+  EXPECT_EQ(std::vector<double>(events->values().begin(), events->values().begin() + 5),
+            (std::vector<double>{0, 61, 11, 1, 2}));
   // One table by internal path.
-  const auto one = ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/sub-4_ses-4_ecephys+image.nwb", "/intervals/encoding_table");
+  const auto one = ReaderRegistry::builtin().open(
+      nl::test::fixtures() / "nwb/sub-4_ses-4_ecephys+image.nwb", "/intervals/encoding_table");
   ASSERT_EQ(one.datasets.size(), 1u);
   EXPECT_EQ(one.datasets.front()->name(), "encoding_table");
 }
@@ -154,7 +164,8 @@ TEST(Nwb, AnyIntegerIndexTypeAndUnsortedSpikes) {
     ASSERT_TRUE(units);
     EXPECT_EQ(units->unitCount(), 2u);
     const auto first = units->spikesOfUnit(0);
-    EXPECT_EQ(std::vector<double>(first.begin(), first.end()), (std::vector<double>{0.1, 0.5, 0.9}));
+    EXPECT_EQ(std::vector<double>(first.begin(), first.end()),
+              (std::vector<double>{0.1, 0.5, 0.9}));
     EXPECT_EQ(units->spikesOfUnit(1).size(), 2u);
   }
 }
@@ -168,12 +179,28 @@ TEST(Nwb, BrokenFilesAreRefusedWithTheReason) {
     mini.write(path);
     return failure(path);
   };
-  EXPECT_NE(broken("noindex.nwb", [](MiniNwb& m) { m.withIndex = false; }).find("spike_times_index"), std::string::npos);
-  EXPECT_NE(broken("past.nwb", [](MiniNwb& m) { m.index = {3, 9}; }).find("past the end"), std::string::npos);
-  EXPECT_NE(broken("decreasing.nwb", [](MiniNwb& m) { m.index = {4, 2}; }).find("decreases"), std::string::npos);
-  EXPECT_NE(broken("text.nwb", [](MiniNwb& m) { m.spikeTimesAsText = true; }).find("not numeric"), std::string::npos);
-  EXPECT_NE(broken("v1.nwb", [](MiniNwb& m) { m.version = "NWB-1.0.6"; }).find("NWB 1.x"), std::string::npos);
-  EXPECT_NE(broken("v3.nwb", [](MiniNwb& m) { m.version = "3.0.0"; }).find("unsupported NWB version"), std::string::npos);
+  EXPECT_NE(
+      broken("noindex.nwb", [](MiniNwb& m) { m.withIndex = false; }).find("spike_times_index"),
+      std::string::npos);
+  EXPECT_NE(broken("past.nwb",
+                   [](MiniNwb& m) {
+                     m.index = {3, 9};
+                   })
+                .find("past the end"),
+            std::string::npos);
+  EXPECT_NE(broken("decreasing.nwb",
+                   [](MiniNwb& m) {
+                     m.index = {4, 2};
+                   })
+                .find("decreases"),
+            std::string::npos);
+  EXPECT_NE(broken("text.nwb", [](MiniNwb& m) { m.spikeTimesAsText = true; }).find("not numeric"),
+            std::string::npos);
+  EXPECT_NE(broken("v1.nwb", [](MiniNwb& m) { m.version = "NWB-1.0.6"; }).find("NWB 1.x"),
+            std::string::npos);
+  EXPECT_NE(
+      broken("v3.nwb", [](MiniNwb& m) { m.version = "3.0.0"; }).find("unsupported NWB version"),
+      std::string::npos);
   // An HDF5 file named .nwb that is not NWB at all.
   const auto plain = dir / "plain.nwb";
   const hid_t file = H5Fcreate(plain.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);

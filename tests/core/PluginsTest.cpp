@@ -24,8 +24,9 @@ const PluginManager& manager() {
 
 std::shared_ptr<const nl::io::Dataset> matrix() {
   // Columns: 1..4 and a constant with a NaN.
-  return std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, "m", std::vector<std::size_t>{4, 2},
-                                                std::vector<double>{1, 5, 2, 5, 3, std::nan(""), 4, 5});
+  return std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Array, "m", std::vector<std::size_t>{4, 2},
+      std::vector<double>{1, 5, 2, 5, 3, std::nan(""), 4, 5});
 }
 
 }  // namespace
@@ -37,7 +38,8 @@ TEST(ParameterSchema, ParsesValidatesAndExplains) {
     {"name": "smooth", "type": "bool", "default": false},
     {"name": "metric", "type": "choice", "choices": ["pearson", "spearman"], "default": "pearson"},
     {"name": "area", "type": "string", "default": "VISp"}])"));
-  const auto set = schema.parse({{"bins", "42"}, {"window", "1.25"}, {"smooth", "yes"}, {"metric", "spearman"}});
+  const auto set =
+      schema.parse({{"bins", "42"}, {"window", "1.25"}, {"smooth", "yes"}, {"metric", "spearman"}});
   EXPECT_EQ(set.integer("bins"), 42);
   EXPECT_DOUBLE_EQ(set.real("window"), 1.25);
   EXPECT_TRUE(set.boolean("smooth"));
@@ -45,9 +47,14 @@ TEST(ParameterSchema, ParsesValidatesAndExplains) {
   EXPECT_EQ(set.text("area"), "VISp");
   EXPECT_EQ(schema.parse({{"smooth", "0"}}).boolean("smooth"), false);
   EXPECT_DOUBLE_EQ(schema.parse({{"window", "2"}}).real("window"), 2.0);
-  for (const auto& [name, value] : std::map<std::string, std::string>{
-           {"bins", "abc"}, {"bins", "101"}, {"bins", "1.5"}, {"window", "nan"}, {"window", "inf"}, {"smooth", "maybe"},
-           {"metric", "kendall"}, {"nothing", "1"}}) {
+  for (const auto& [name, value] : std::map<std::string, std::string>{{"bins", "abc"},
+                                                                      {"bins", "101"},
+                                                                      {"bins", "1.5"},
+                                                                      {"window", "nan"},
+                                                                      {"window", "inf"},
+                                                                      {"smooth", "maybe"},
+                                                                      {"metric", "kendall"},
+                                                                      {"nothing", "1"}}) {
     try {
       schema.parse({{name, value}});
       ADD_FAILURE() << name << "=" << value << " accepted";
@@ -56,12 +63,22 @@ TEST(ParameterSchema, ParsesValidatesAndExplains) {
     }
   }
   EXPECT_EQ(schema.find("window")->describeConstraint(), "real in [0, 2]");
-  EXPECT_THROW(ParameterSchema::fromJson(nlohmann::json::parse(R"([{"name": "Bad Name", "type": "int", "default": 1}])")), std::invalid_argument);
-  EXPECT_THROW(ParameterSchema::fromJson(nlohmann::json::parse(R"([{"name": "c", "type": "choice", "default": "a"}])")), std::invalid_argument);
-  EXPECT_THROW(ParameterSchema::fromJson(nlohmann::json::parse(R"([{"name": "n", "type": "int", "default": 5, "max": 3}])")), std::invalid_argument);
-  EXPECT_THROW(ParameterSchema::fromJson(nlohmann::json::parse(R"([{"name": "n", "type": "matrix", "default": 5}])")), std::invalid_argument);
+  EXPECT_THROW(ParameterSchema::fromJson(
+                   nlohmann::json::parse(R"([{"name": "Bad Name", "type": "int", "default": 1}])")),
+               std::invalid_argument);
+  EXPECT_THROW(ParameterSchema::fromJson(
+                   nlohmann::json::parse(R"([{"name": "c", "type": "choice", "default": "a"}])")),
+               std::invalid_argument);
+  EXPECT_THROW(ParameterSchema::fromJson(nlohmann::json::parse(
+                   R"([{"name": "n", "type": "int", "default": 5, "max": 3}])")),
+               std::invalid_argument);
+  EXPECT_THROW(ParameterSchema::fromJson(
+                   nlohmann::json::parse(R"([{"name": "n", "type": "matrix", "default": 5}])")),
+               std::invalid_argument);
   // JSON values from a saved run go through the same checks.
-  EXPECT_EQ(schema.fromJsonValues(nlohmann::json::parse(R"({"bins": 7, "smooth": true})")).integer("bins"), 7);
+  EXPECT_EQ(schema.fromJsonValues(nlohmann::json::parse(R"({"bins": 7, "smooth": true})"))
+                .integer("bins"),
+            7);
   EXPECT_THROW(schema.fromJsonValues(nlohmann::json::parse(R"({"bins": 0})")), ParameterError);
 }
 
@@ -78,7 +95,8 @@ TEST(PluginManager, LoadsGoodPluginsAndExplainsBrokenOnes) {
   ASSERT_NE(m.find("test.slow"), nullptr);
   EXPECT_TRUE(m.find("test.slow")->loaded);
   EXPECT_NE(failureOf("test.api_mismatch").find("API version 999"), std::string::npos);
-  EXPECT_NE(failureOf("test.missing_symbol").find("nl_test_symbol_that_no_library_defines"), std::string::npos);
+  EXPECT_NE(failureOf("test.missing_symbol").find("nl_test_symbol_that_no_library_defines"),
+            std::string::npos);
   EXPECT_NE(failureOf("test.throwing").find("boom"), std::string::npos);
   EXPECT_FALSE(m.find("test.api_mismatch")->loaded);
   EXPECT_THROW(m.create("test.throwing"), PluginError);
@@ -91,12 +109,14 @@ TEST(Runner, DescriptiveStatisticsWithProvenance) {
   RunRequest request;
   request.pluginId = "stats.descriptive";
   request.inputs["data"] = matrix();
-  request.parameters = manager().find("stats.descriptive")->parameters.parse({{"lower_quantile", "0.25"}});
+  request.parameters =
+      manager().find("stats.descriptive")->parameters.parse({{"lower_quantile", "0.25"}});
   request.appVersion = "test";
   ProgressReporter progress;
   const auto result = runPlugin(manager(), request, progress);
   ASSERT_EQ(result.outputs.size(), 1u);
-  const auto table = std::dynamic_pointer_cast<const nl::io::TableDataset>(result.outputs[0].dataset);
+  const auto table =
+      std::dynamic_pointer_cast<const nl::io::TableDataset>(result.outputs[0].dataset);
   ASSERT_TRUE(table);
   EXPECT_EQ(*table->numericColumn("mean"), (std::vector<double>{2.5, 5.0}));
   EXPECT_EQ(*table->numericColumn("missing"), (std::vector<double>{0, 1}));
@@ -113,7 +133,8 @@ TEST(Runner, WrongInputsBadOutputsAndUnknownPluginsAreRunErrors) {
   request.pluginId = "stats.descriptive";
   request.parameters = manager().find("stats.descriptive")->parameters.defaults();
   EXPECT_THROW(runPlugin(manager(), request, progress), RunError) << "missing input";
-  request.inputs["data"] = std::make_shared<nl::io::SpikeRecording>("r", nullptr, std::vector<double>{}, std::vector<std::uint64_t>{0}, nullptr);
+  request.inputs["data"] = std::make_shared<nl::io::SpikeRecording>(
+      "r", nullptr, std::vector<double>{}, std::vector<std::uint64_t>{0}, nullptr);
   EXPECT_THROW(runPlugin(manager(), request, progress), RunError) << "wrong kind";
   request.inputs["data"] = matrix();
   request.inputs["extra"] = matrix();
@@ -138,7 +159,8 @@ TEST(Job, RunsOffTheGuiThreadAndCancelsWithinOneSecond) {
   request.parameters = manager().find("test.slow")->parameters.defaults();  // 20 s if left alone
   Job job(manager(), request);
   std::vector<double> fractions;
-  QObject::connect(&job, &Job::progressChanged, [&](double f, const QString&) { fractions.push_back(f); });
+  QObject::connect(&job, &Job::progressChanged,
+                   [&](double f, const QString&) { fractions.push_back(f); });
   bool finished = false;
   Job::State finalState = Job::State::Pending;
   QObject::connect(&job, &Job::finished, [&](Job::State s) { finished = true, finalState = s; });
@@ -150,7 +172,8 @@ TEST(Job, RunsOffTheGuiThreadAndCancelsWithinOneSecond) {
   EXPECT_FALSE(fractions.empty()) << "progress arrives while running";
   timer.restart();
   job.cancel();
-  while (!finished && timer.elapsed() < 5000) QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+  while (!finished && timer.elapsed() < 5000)
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
   ASSERT_TRUE(finished);
   EXPECT_LT(timer.elapsed(), 1000) << "cancel took " << timer.elapsed() << " ms";
   EXPECT_EQ(finalState, Job::State::Cancelled);
@@ -166,7 +189,8 @@ TEST(Job, FailureBecomesAMessageNotACrash) {
   job.start();
   QElapsedTimer timer;
   timer.start();
-  while (!finished && timer.elapsed() < 5000) QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+  while (!finished && timer.elapsed() < 5000)
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
   ASSERT_TRUE(finished);
   EXPECT_EQ(job.state(), Job::State::Failed);
   EXPECT_NE(job.errorMessage().indexOf("boom"), -1);

@@ -41,12 +41,15 @@ TEST(Npy, Versions1To3LittleAndBigEndian) {
   const std::vector<double> values{1.5, -2.25, 1e300, 0.0};
   for (int major : {1, 2, 3}) {
     const auto path = dir / ("v" + std::to_string(major) + ".npy");
-    nl::test::writeBytes(path, npyBytes(major, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }", rawBytes(values)));
+    nl::test::writeBytes(
+        path, npyBytes(major, "{'descr': '<f8', 'fortran_order': False, 'shape': (4,), }",
+                       rawBytes(values)));
     EXPECT_EQ(openArray(path)->values(), values) << "version " << major;
   }
   const auto big = dir / "big.npy";
-  nl::test::writeBytes(big, npyBytes(1, "{'descr': '>i4', 'fortran_order': False, 'shape': (3,), }",
-                                     rawBytes(std::vector<std::int32_t>{-7, 65536, 2147483647}, true)));
+  nl::test::writeBytes(big,
+                       npyBytes(1, "{'descr': '>i4', 'fortran_order': False, 'shape': (3,), }",
+                                rawBytes(std::vector<std::int32_t>{-7, 65536, 2147483647}, true)));
   const auto array = openArray(big);
   EXPECT_EQ(array->values(), (std::vector<double>{-7, 65536, 2147483647}));
   EXPECT_EQ(array->sourceType(), "int32");
@@ -59,10 +62,12 @@ TEST(Npy, SmallIntegerBoolAndHalfTypes) {
                                     rawBytes(std::vector<std::uint16_t>{65535, 3})));
   EXPECT_EQ(openArray(u2)->values(), (std::vector<double>{65535, 3}));
   const auto u1 = dir / "u1.npy";
-  nl::test::writeBytes(u1, npyBytes(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", std::string("\xff\x01", 2)));
+  nl::test::writeBytes(u1, npyBytes(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }",
+                                    std::string("\xff\x01", 2)));
   EXPECT_EQ(openArray(u1)->values(), (std::vector<double>{255, 1}));
   const auto b1 = dir / "b1.npy";
-  nl::test::writeBytes(b1, npyBytes(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }", std::string("\x01\x00\x02", 3)));
+  nl::test::writeBytes(b1, npyBytes(1, "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                                    std::string("\x01\x00\x02", 3)));
   EXPECT_EQ(openArray(b1)->values(), (std::vector<double>{1, 0, 1}));
   const auto f2 = dir / "f2.npy";  // 1.0, -2.0, 0.5 as IEEE half
   nl::test::writeBytes(f2, npyBytes(1, "{'descr': '<f2', 'fortran_order': False, 'shape': (3,), }",
@@ -81,43 +86,61 @@ TEST(Npy, FortranOrderComesBackInCOrder) {
   std::vector<double> fortran(24);
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 4; ++k) fortran[static_cast<std::size_t>(i + 2 * (j + 3 * k))] = 100 * i + 10 * j + k;
+      for (int k = 0; k < 4; ++k)
+        fortran[static_cast<std::size_t>(i + 2 * (j + 3 * k))] = 100 * i + 10 * j + k;
   const auto cube = dir / "cube.npy";
-  nl::test::writeBytes(cube, npyBytes(1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }", rawBytes(fortran)));
+  nl::test::writeBytes(cube,
+                       npyBytes(1, "{'descr': '<f8', 'fortran_order': True, 'shape': (2, 3, 4), }",
+                                rawBytes(fortran)));
   const auto array = openArray(cube);
   EXPECT_EQ(array->shape(), (std::vector<std::size_t>{2, 3, 4}));
   for (int i = 0; i < 2; ++i)
     for (int j = 0; j < 3; ++j)
-      for (int k = 0; k < 4; ++k) EXPECT_EQ(array->values()[static_cast<std::size_t>((i * 3 + j) * 4 + k)], 100 * i + 10 * j + k);
+      for (int k = 0; k < 4; ++k)
+        EXPECT_EQ(array->values()[static_cast<std::size_t>((i * 3 + j) * 4 + k)],
+                  100 * i + 10 * j + k);
 }
 
 TEST(Npy, ScalarAndEmptyShapes) {
   TempDir dir;
   const auto scalar = dir / "s.npy";
-  nl::test::writeBytes(scalar, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }", rawBytes(std::vector<double>{42})));
+  nl::test::writeBytes(scalar,
+                       npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
+                                rawBytes(std::vector<double>{42})));
   EXPECT_EQ(openArray(scalar)->values(), std::vector<double>{42});
   const auto empty = dir / "e.npy";
-  nl::test::writeBytes(empty, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }", ""));
+  nl::test::writeBytes(
+      empty, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0,), }", ""));
   EXPECT_TRUE(openArray(empty)->values().empty());
 }
 
 TEST(Npy, BrokenFilesGiveClearErrors) {
   TempDir dir;
   const auto truncated = dir / "truncated.npy";
-  nl::test::writeBytes(truncated, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }",
-                                           rawBytes(std::vector<double>(4, 1.0))));
+  nl::test::writeBytes(truncated,
+                       npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (10,), }",
+                                rawBytes(std::vector<double>(4, 1.0))));
   EXPECT_NE(failure(truncated).find("truncated"), std::string::npos);
   const auto object = dir / "object.npy";
-  nl::test::writeBytes(object, npyBytes(1, "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", std::string(16, '\0')));
+  nl::test::writeBytes(object,
+                       npyBytes(1, "{'descr': '|O', 'fortran_order': False, 'shape': (2,), }",
+                                std::string(16, '\0')));
   EXPECT_NE(failure(object).find("dtype"), std::string::npos);
   const auto record = dir / "record.npy";
-  nl::test::writeBytes(record, npyBytes(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", std::string(8, '\0')));
+  nl::test::writeBytes(
+      record, npyBytes(1, "{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }",
+                       std::string(8, '\0')));
   EXPECT_NE(failure(record).find("structured"), std::string::npos);
   const auto huge = dir / "huge.npy";
-  nl::test::writeBytes(huge, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 65536), }", ""));
+  nl::test::writeBytes(
+      huge,
+      npyBytes(
+          1, "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 65536), }",
+          ""));
   EXPECT_FALSE(failure(huge).empty());
   const auto version = dir / "v9.npy";
-  std::string bytes = npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", rawBytes(std::vector<double>{1}));
+  std::string bytes = npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+                               rawBytes(std::vector<double>{1}));
   bytes[6] = 9;
   nl::test::writeBytes(version, bytes);
   EXPECT_NE(failure(version).find("version"), std::string::npos);
@@ -130,7 +153,9 @@ TEST(Registry, PicksByContentThenExtension) {
   TempDir dir;
   // .npy content behind a .csv name is still read as .npy.
   const auto disguised = dir / "actually_npy.csv";
-  nl::test::writeBytes(disguised, npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }", rawBytes(std::vector<double>{3})));
+  nl::test::writeBytes(disguised,
+                       npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+                                rawBytes(std::vector<double>{3})));
   EXPECT_EQ(ReaderRegistry::builtin().readerFor(disguised).name(), "NumPy .npy");
   const auto csv = dir / "t.csv";
   nl::test::writeBytes(csv, "a,b\n1,2\n");
@@ -157,7 +182,8 @@ TEST(Registry, Hdf5SignatureAfterUserBlockIsRecognised) {
   const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
   const hsize_t dims[1] = {3};
   const hid_t space = H5Screate_simple(1, dims, nullptr);
-  const hid_t dataset = H5Dcreate2(file, "values", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t dataset =
+      H5Dcreate2(file, "values", H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const double data[3] = {1, 2, 3};
   H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   H5Dclose(dataset), H5Sclose(space), H5Fclose(file), H5Pclose(fcpl);
@@ -168,7 +194,9 @@ TEST(Registry, Hdf5SignatureAfterUserBlockIsRecognised) {
 TEST(Csv, HeaderQuotesMissingValuesAndTypes) {
   TempDir dir;
   const auto path = dir / "units.csv";
-  nl::test::writeBytes(path, "\xEF\xBB\xBFid,area,\"note, with comma\",rate\n1,VISp,\"say \"\"hi\"\"\",2.5\n2,CA1,,NA\n");
+  nl::test::writeBytes(
+      path,
+      "\xEF\xBB\xBFid,area,\"note, with comma\",rate\n1,VISp,\"say \"\"hi\"\"\",2.5\n2,CA1,,NA\n");
   const auto contents = ReaderRegistry::builtin().open(path);
   const auto table = std::dynamic_pointer_cast<const TableDataset>(contents.datasets.front());
   ASSERT_TRUE(table);
@@ -208,7 +236,8 @@ TEST(Fixtures, RsatoolboxAnimacyRdm) {
 
 TEST(Fixtures, SpyketoolsStimulusLabelsAndBiclusteringCounts) {
   NL_REQUIRE_FIXTURE("spikes/allen_neuropixels_spyketools/stim_label.npy");
-  const auto labels = openArray(nl::test::fixtures() / "spikes/allen_neuropixels_spyketools/stim_label.npy");
+  const auto labels =
+      openArray(nl::test::fixtures() / "spikes/allen_neuropixels_spyketools/stim_label.npy");
   EXPECT_EQ(labels->shape(), std::vector<std::size_t>{200});
   EXPECT_EQ(labels->sourceType(), "int64");
   EXPECT_EQ(std::set<double>(labels->values().begin(), labels->values().end()).size(), 4u);
@@ -221,7 +250,8 @@ TEST(Fixtures, SpyketoolsStimulusLabelsAndBiclusteringCounts) {
 TEST(Fixtures, GenericHdf5ReadsNwbColumnsLazily) {
   NL_REQUIRE_FIXTURE("nwb/A8604-211122.nwb");
   const auto path = nl::test::fixtures() / "nwb/A8604-211122.nwb";
-  const auto contents = ReaderRegistry::builtin().open(path, "/general/extracellular_ephys/electrodes/x");
+  const auto contents =
+      ReaderRegistry::builtin().open(path, "/general/extracellular_ephys/electrodes/x");
   ASSERT_EQ(contents.datasets.size(), 1u);
   const auto x = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.front());
   EXPECT_EQ(x->shape(), std::vector<std::size_t>{383});

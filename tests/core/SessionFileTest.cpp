@@ -24,7 +24,8 @@ std::shared_ptr<const Dataset> derivedTable() {
   p.inputs = {"data=/some/file.csv [Y]"};
   return std::make_shared<TableDataset>(
       DatasetKind::Table, "summary",
-      std::vector<Column>{{"variable", std::vector<std::string>{"VISp – µm", "CA1"}}, {"mean", std::vector<double>{1.25, -3}}},
+      std::vector<Column>{{"variable", std::vector<std::string>{"VISp – µm", "CA1"}},
+                          {"mean", std::vector<double>{1.25, -3}}},
       p, Attributes{{"note", "ünïcode"}});
 }
 
@@ -37,24 +38,29 @@ std::string fileBytes(const std::filesystem::path& path) {
 
 TEST(ResultFile, EveryKindRoundTrips) {
   TempDir dir;
-  const auto units = std::make_shared<TableDataset>(DatasetKind::Table, "units",
-                                                    std::vector<Column>{{"id", std::vector<double>{0, 1}}});
+  const auto units = std::make_shared<TableDataset>(
+      DatasetKind::Table, "units", std::vector<Column>{{"id", std::vector<double>{0, 1}}});
   const auto electrodes = std::make_shared<TableDataset>(
       DatasetKind::Electrodes, "electrodes",
-      std::vector<Column>{{"x", std::vector<double>{1}}, {"y", std::vector<double>{2}}, {"z", std::vector<double>{3}},
+      std::vector<Column>{{"x", std::vector<double>{1}},
+                          {"y", std::vector<double>{2}},
+                          {"z", std::vector<double>{3}},
                           {"location", std::vector<std::string>{"VISp"}}});
   Provenance p;
   p.pluginId = "test.plugin";
   p.pluginVersion = "2.0";
   p.parametersJson = "{}";
   std::vector<NamedDataset> outputs{
-      {"array", std::make_shared<ArrayDataset>(DatasetKind::ResponseMatrix, "rm", std::vector<std::size_t>{2, 2, 3},
-                                               std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.5}, p)},
+      {"array", std::make_shared<ArrayDataset>(
+                    DatasetKind::ResponseMatrix, "rm", std::vector<std::size_t>{2, 2, 3},
+                    std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11.5}, p)},
       {"table", derivedTable()},
-      {"spikes", std::make_shared<SpikeRecording>("rec", units, std::vector<double>{0.1, 0.2, 5.0}, std::vector<std::uint64_t>{0, 2, 3},
-                                                  electrodes, p)},
-      {"mesh", std::make_shared<SurfaceMeshDataset>("mesh", std::vector<float>{0, 0, 0, 1, 0, 0, 0, 1, 0},
-                                                    std::vector<std::int32_t>{0, 1, 2}, p)}};
+      {"spikes",
+       std::make_shared<SpikeRecording>("rec", units, std::vector<double>{0.1, 0.2, 5.0},
+                                        std::vector<std::uint64_t>{0, 2, 3}, electrodes, p)},
+      {"mesh",
+       std::make_shared<SurfaceMeshDataset>("mesh", std::vector<float>{0, 0, 0, 1, 0, 0, 0, 1, 0},
+                                            std::vector<std::int32_t>{0, 1, 2}, p)}};
   const auto path = dir / "result.h5";
   writeResultFile(path, outputs, p);
   const auto contents = ReaderRegistry::builtin().open(path);
@@ -79,8 +85,9 @@ TEST(ResultFile, EveryKindRoundTrips) {
 TEST(SessionFile, RoundTripWithReferencesInlineResultsSelectionAndLayout) {
   TempDir dir;
   const auto npy = dir / "source.npy";
-  nl::test::writeBytes(npy, nl::test::npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
-                                               nl::test::rawBytes(std::vector<double>{1, 2, 3})));
+  nl::test::writeBytes(
+      npy, nl::test::npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }",
+                              nl::test::rawBytes(std::vector<double>{1, 2, 3})));
   Session session;
   const auto fromFile = session.add(ReaderRegistry::builtin().open(npy).datasets.front());
   const auto derived = session.add(derivedTable());
@@ -94,8 +101,10 @@ TEST(SessionFile, RoundTripWithReferencesInlineResultsSelectionAndLayout) {
   const auto report = loadSession(loaded, path);
   EXPECT_TRUE(report.notices.empty());
   ASSERT_EQ(loaded.size(), 2u);
-  EXPECT_EQ(loaded.entries()[0].dataset->provenance().sourcePath, std::filesystem::absolute(npy).string());
-  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(loaded.entries()[0].dataset)->values(), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(loaded.entries()[0].dataset->provenance().sourcePath,
+            std::filesystem::absolute(npy).string());
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(loaded.entries()[0].dataset)->values(),
+            (std::vector<double>{1, 2, 3}));
   EXPECT_EQ(loaded.entries()[1].dataset->provenance().pluginId, "stats.descriptive");
   EXPECT_EQ(loaded.selection().dataset(), loaded.entries()[1].id);
   EXPECT_EQ(loaded.selection().indices(), std::vector<std::int64_t>{1});
@@ -107,8 +116,9 @@ TEST(SessionFile, RoundTripWithReferencesInlineResultsSelectionAndLayout) {
 TEST(SessionFile, MissingSourceFileGivesANoticeAndKeepsTheRest) {
   TempDir dir;
   const auto npy = dir / "gone.npy";
-  nl::test::writeBytes(npy, nl::test::npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
-                                               nl::test::rawBytes(std::vector<double>{7})));
+  nl::test::writeBytes(
+      npy, nl::test::npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
+                              nl::test::rawBytes(std::vector<double>{7})));
   Session session;
   session.add(ReaderRegistry::builtin().open(npy).datasets.front());
   session.add(derivedTable());
@@ -181,8 +191,10 @@ TEST(SessionFile, KillDuringSaveNeverDamagesTheSessionFile) {
     if (child == 0) {
       Session big;
       std::vector<double> values(8'000'000);
-      for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i % 977) * 0.5;
-      big.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "big", std::vector<std::size_t>{values.size()}, std::move(values)));
+      for (std::size_t i = 0; i < values.size(); ++i)
+        values[i] = static_cast<double>(i % 977) * 0.5;
+      big.add(std::make_shared<ArrayDataset>(
+          DatasetKind::Array, "big", std::vector<std::size_t>{values.size()}, std::move(values)));
       for (;;) saveSession(big, path);  // until killed
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));

@@ -13,21 +13,24 @@
 
 namespace nl::test {
 
-inline std::filesystem::path fixtures() { return NEUROLOUPE_FIXTURES_DIR; }
+inline std::filesystem::path fixtures() {
+  return NEUROLOUPE_FIXTURES_DIR;
+}
 
 // Skips the calling test with a clear message when ../shared/fixtures is absent.
-#define NL_REQUIRE_FIXTURE(relative)                                                              \
-  do {                                                                                            \
-    if (!std::filesystem::exists(nl::test::fixtures() / (relative)))                              \
-      GTEST_SKIP() << "fixture " << (nl::test::fixtures() / (relative)).string()                   \
-                   << " is absent (../shared/fixtures not checked out next to the project)";      \
+#define NL_REQUIRE_FIXTURE(relative)                                                         \
+  do {                                                                                       \
+    if (!std::filesystem::exists(nl::test::fixtures() / (relative)))                         \
+      GTEST_SKIP() << "fixture " << (nl::test::fixtures() / (relative)).string()             \
+                   << " is absent (../shared/fixtures not checked out next to the project)"; \
   } while (0)
 
 class TempDir {
  public:
   TempDir() {
     std::random_device device;
-    path_ = std::filesystem::temp_directory_path() / ("nl-test-" + std::to_string(device()) + std::to_string(device()));
+    path_ = std::filesystem::temp_directory_path() /
+            ("nl-test-" + std::to_string(device()) + std::to_string(device()));
     std::filesystem::create_directories(path_);
   }
   ~TempDir() {
@@ -71,7 +74,8 @@ std::string rawBytes(const std::vector<T>& values, bool bigEndian = false) {
   for (std::size_t i = 0; i < values.size(); ++i) {
     char buffer[sizeof(T)];
     std::memcpy(buffer, &values[i], sizeof(T));
-    if (bigEndian == (std::endian::native == std::endian::little)) std::reverse(buffer, buffer + sizeof(T));
+    if (bigEndian == (std::endian::native == std::endian::little))
+      std::reverse(buffer, buffer + sizeof(T));
     std::memcpy(out.data() + i * sizeof(T), buffer, sizeof(T));
   }
   return out;

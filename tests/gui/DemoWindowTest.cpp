@@ -67,7 +67,8 @@ TEST_F(DemoFixture, ClickOnUnitIn3DSelectsIt) {
   auto& selection = window->session().selection();
   selection.clear("test");
   // The unit drawn most clear of its neighbours, so the click is unambiguous.
-  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(
+      window->session().find(recordingId()));
   int unit = -1;
   double clearance = 0;
   for (int u = 0; u < static_cast<int>(spikes->unitCount()); ++u) {
@@ -195,7 +196,8 @@ TEST_F(DemoFixture, BrushingUnitsInTheScatterHighlightsThemIn3D) {
   scatter->brush(QRectF(QPointF(-1, -1), QPointF(1000, 499)));  // edges count as inside
   ASSERT_EQ(selection.dataset(), recordingId());
   ASSERT_FALSE(selection.indices().empty());
-  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(
+      window->session().find(recordingId()));
   const auto& depth = *spikes->units()->numericColumn("probe_vertical_position");
   for (auto unit : selection.indices()) EXPECT_LT(depth[static_cast<std::size_t>(unit)], 500.0);
   std::size_t expected = 0;
@@ -209,7 +211,8 @@ TEST_F(DemoFixture, BrushingUnitsInTheScatterHighlightsThemIn3D) {
   const QPointF centroid = nl::test::highlightCentroid(frame);
   ASSERT_GE(centroid.x(), 0);
   double meanY = 0;
-  for (auto unit : selection.indices()) meanY += view->worldToWidget(scene->unitPosition(static_cast<int>(unit)))->y();
+  for (auto unit : selection.indices())
+    meanY += view->worldToWidget(scene->unitPosition(static_cast<int>(unit)))->y();
   meanY /= static_cast<double>(selection.indices().size());
   EXPECT_NEAR(centroid.y() / frame.devicePixelRatio(), meanY, 40.0);
 }
@@ -230,11 +233,13 @@ TEST_F(DemoFixture, UnitTableFiltersByExpressionAndDrivesTheSelection) {
   auto* filter = table->findChild<QLineEdit*>();
   ASSERT_NE(filter, nullptr);
   filter->setText("location == VISp; firing_rate > 5");
-  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(window->session().find(recordingId()));
+  const auto spikes = std::dynamic_pointer_cast<const nl::io::SpikeRecording>(
+      window->session().find(recordingId()));
   const auto& rate = *spikes->units()->numericColumn("firing_rate");
   const auto* area = spikes->units()->column("location");
   int expected = 0;
-  for (std::size_t u = 0; u < spikes->unitCount(); ++u) expected += area->cellText(u) == "VISp" && rate[u] > 5 ? 1 : 0;
+  for (std::size_t u = 0; u < spikes->unitCount(); ++u)
+    expected += area->cellText(u) == "VISp" && rate[u] > 5 ? 1 : 0;
   ASSERT_GT(expected, 0);
   EXPECT_EQ(table->view()->model()->rowCount(), expected);
   filter->setText("snr >> 2");

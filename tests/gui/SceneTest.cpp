@@ -32,7 +32,8 @@ std::shared_ptr<const nl::io::SurfaceMeshDataset> flatGrid() {
       const int a = j * n + i, b = a + 1, c = a + n, d = c + 1;
       triangles.insert(triangles.end(), {a, b, d, a, d, c});
     }
-  return std::make_shared<nl::io::SurfaceMeshDataset>("grid", std::move(vertices), std::move(triangles));
+  return std::make_shared<nl::io::SurfaceMeshDataset>("grid", std::move(vertices),
+                                                      std::move(triangles));
 }
 
 struct SceneFixture : ::testing::Test {
@@ -44,7 +45,8 @@ struct SceneFixture : ::testing::Test {
     scene = std::make_unique<nl::widgets::Scene>(view.get(), session);
     surface = new nl::widgets::SurfaceLayer("grid", meshId, mesh);
     std::vector<double> overlay;
-    for (std::size_t v = 0; v < mesh->vertexCount(); ++v) overlay.push_back(mesh->vertices()[3 * v]);  // = x
+    for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
+      overlay.push_back(mesh->vertices()[3 * v]);  // = x
     surface->setOverlay(overlay, "x");
     surface->setColormap("viridis");
     surface->setScalarRange(-10, 10);
@@ -90,17 +92,20 @@ TEST_F(SceneFixture, KnownMeshIsWhereItShouldBeInColormapColours) {
   // Outside the mesh there is only background (no viridis colour).
   const QColor outside = pixelAt({0, 14.5, 0});
   const QColor inside = pixelAt({0, 9, 0});
-  EXPECT_GT(std::abs(outside.green() - inside.green()) + std::abs(outside.blue() - inside.blue()), 40);
+  EXPECT_GT(std::abs(outside.green() - inside.green()) + std::abs(outside.blue() - inside.blue()),
+            40);
   // A threshold hides small values: the centre falls back to the grey underlay.
   surface->setThreshold(3.0);
   const QImage thresholded = frame();
   const auto centre = view->worldToWidget({0, 2.5, 0});
-  const QColor grey = thresholded.pixelColor(static_cast<int>(centre->x() * ratio), static_cast<int>(centre->y() * ratio));
-  EXPECT_LT(std::abs(grey.red() - grey.green()) + std::abs(grey.green() - grey.blue()), 12) << "not grey";
+  const QColor grey = thresholded.pixelColor(static_cast<int>(centre->x() * ratio),
+                                             static_cast<int>(centre->y() * ratio));
+  EXPECT_LT(std::abs(grey.red() - grey.green()) + std::abs(grey.green() - grey.blue()), 12)
+      << "not grey";
 }
 
 TEST_F(SceneFixture, ClickOnKnownVertexSelectsIt) {
-  surface->setColormap("coolwarm");  // viridis ends in the highlight's yellow
+  surface->setColormap("coolwarm");         // viridis ends in the highlight's yellow
   const std::int64_t vertex = 7 * 21 + 13;  // (x = 3, y = -3)
   const auto where = view->worldToWidget({3.0, -3.0, 0.0});
   ASSERT_TRUE(where.has_value());
@@ -147,7 +152,8 @@ TEST(TwoViews, RenderIndependentlyAtOnce) {
   b.show();
   ASSERT_TRUE(waitUntil([&] { return a.framesRendered() > 0 && b.framesRendered() > 0; }));
   const QImage ia = a.grabFramebuffer(), ib = b.grabFramebuffer();
-  const QColor ca = ia.pixelColor(ia.width() / 2, ia.height() / 2), cb = ib.pixelColor(ib.width() / 2, ib.height() / 2);
+  const QColor ca = ia.pixelColor(ia.width() / 2, ia.height() / 2),
+               cb = ib.pixelColor(ib.width() / 2, ib.height() / 2);
   EXPECT_GT(ca.blue(), 180);  // white-ish
   EXPECT_LT(cb.blue(), 90);   // yellow
 }

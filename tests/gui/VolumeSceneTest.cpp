@@ -24,9 +24,9 @@ std::shared_ptr<const nl::io::ArrayDataset> ballVolume(double inside = 1000.0) {
         const double dx = i - 24.0, dy = j - 20.0, dz = k - 16.0;
         if (dx * dx + dy * dy + dz * dz <= 100.0) values[(k * n + j) * n + i] = inside;
       }
-  return std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Volume, "ball", std::vector<std::size_t>{n, n, n},
-                                                std::move(values), nl::io::Provenance{},
-                                                nl::io::Attributes{{"spacing", "0.5,0.5,0.5"}});
+  return std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "ball", std::vector<std::size_t>{n, n, n}, std::move(values),
+      nl::io::Provenance{}, nl::io::Attributes{{"spacing", "0.5,0.5,0.5"}});
 }
 
 struct View : ::testing::Test {
@@ -65,7 +65,8 @@ TEST_F(View, MaximumIntensityProjectionShowsTheBallWhereItIs) {
   const QColor centre = pixelAt(image, {24 * 0.5, 20 * 0.5, 16 * 0.5});
   const QColor corner = pixelAt(image, {3 * 0.5, 3 * 0.5, 16 * 0.5});
   EXPECT_GT(centre.lightness(), 200) << "the ball's projection is not bright";
-  EXPECT_LT(corner.lightness(), centre.lightness() - 100) << "the background is as bright as the ball";
+  EXPECT_LT(corner.lightness(), centre.lightness() - 100)
+      << "the background is as bright as the ball";
 }
 
 TEST_F(View, SlicesPickVoxelsAndFollowTheSelection) {
@@ -82,7 +83,8 @@ TEST_F(View, SlicesPickVoxelsAndFollowTheSelection) {
   session.selection().select(id, {static_cast<std::int64_t>((k * n + j) * n + i)}, "test");
   EXPECT_EQ(slices->crosshair(), (std::array<std::size_t, 3>{i, j, k}));
   const QImage image = frame();
-  EXPECT_GT(pixelAt(image, {i * 0.5, j * 0.5, k * 0.5 + 0.1}).lightness(), 200);  // the axial slice cuts the ball
+  EXPECT_GT(pixelAt(image, {i * 0.5, j * 0.5, k * 0.5 + 0.1}).lightness(),
+            200);  // the axial slice cuts the ball
   // Clicking on the axial slice picks the voxel under the mouse.
   const auto where = view->worldToWidget({30 * 0.5, 10 * 0.5, k * 0.5});
   ASSERT_TRUE(where.has_value());
@@ -99,11 +101,14 @@ TEST_F(View, LabelSurfacesToggleAndPick) {
   std::vector<double> labels(n * n * n, 0.0);
   for (std::size_t k = 10; k < 20; ++k)
     for (std::size_t j = 10; j < 20; ++j) {
-      for (std::size_t i = 3; i < 12; ++i) labels[(k * n + j) * n + i] = 3;   // instance 3 on the left
-      for (std::size_t i = 18; i < 27; ++i) labels[(k * n + j) * n + i] = 7;  // instance 7 on the right
+      for (std::size_t i = 3; i < 12; ++i)
+        labels[(k * n + j) * n + i] = 3;  // instance 3 on the left
+      for (std::size_t i = 18; i < 27; ++i)
+        labels[(k * n + j) * n + i] = 7;  // instance 7 on the right
     }
-  const auto volume = std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::LabelVolume, "labels",
-                                                             std::vector<std::size_t>{n, n, n}, std::move(labels));
+  const auto volume =
+      std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::LabelVolume, "labels",
+                                             std::vector<std::size_t>{n, n, n}, std::move(labels));
   const auto id = session.add(volume);
   auto* layer = new nl::widgets::LabelVolumeLayer("instances", id, volume);
   EXPECT_EQ(layer->labels(), (std::vector<int>{3, 7}));
@@ -114,7 +119,11 @@ TEST_F(View, LabelSurfacesToggleAndPick) {
   QImage image = frame();
   const std::array<double, 3> left{7, 15, 19}, right{22, 15, 19};
   const QColor background = pixelAt(image, {15, 3, 19});
-  auto differs = [](QColor a, QColor b) { return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue()) > 60; };
+  auto differs = [](QColor a, QColor b) {
+    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +
+               std::abs(a.blue() - b.blue()) >
+           60;
+  };
   EXPECT_TRUE(differs(pixelAt(image, left), background));
   EXPECT_TRUE(differs(pixelAt(image, right), background));
   layer->setLabelVisible(7, false);

@@ -2,16 +2,16 @@
 // raster's cost with millions of spikes.
 #include <gtest/gtest.h>
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QApplication>
 #include <QElapsedTimer>
-#include <QMouseEvent>
-#include <QTest>
 #include <QFile>
+#include <QMouseEvent>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QXmlStreamReader>
 #include <random>
 
@@ -141,9 +141,9 @@ namespace {
 
 TEST(HeatMap, DrawsColourbarExportsAndBrushesRows) {
   nl::io::Session session;
-  const auto id = session.add(std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, "m",
-                                                                     std::vector<std::size_t>{4, 3},
-                                                                     std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
+  const auto id = session.add(std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Array, "m", std::vector<std::size_t>{4, 3},
+      std::vector<double>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}));
   nl::widgets::HeatMap heat(&session, id);
   heat.resize(500, 300);
   heat.setMatrix({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, 4, 3);
@@ -154,8 +154,10 @@ TEST(HeatMap, DrawsColourbarExportsAndBrushesRows) {
   // Cell colours follow the colormap: the first cell is the low end, the last the high end.
   const QImage image = heat.render(QSize(500, 300));
   const QRectF m = heat.matrixRect();
-  const QColor first = image.pixelColor(static_cast<int>(m.left() + 5), static_cast<int>(m.top() + 5));
-  const QColor last = image.pixelColor(static_cast<int>(m.right() - 5), static_cast<int>(m.bottom() - 5));
+  const QColor first =
+      image.pixelColor(static_cast<int>(m.left() + 5), static_cast<int>(m.top() + 5));
+  const QColor last =
+      image.pixelColor(static_cast<int>(m.right() - 5), static_cast<int>(m.bottom() - 5));
   const auto viridis = nl::widgets::Colormap::byName("viridis");
   EXPECT_NEAR(first.green(), viridis.at(0).green(), 6);
   EXPECT_NEAR(last.green(), viridis.at(1).green(), 6);
@@ -173,10 +175,12 @@ TEST(HeatMap, DrawsColourbarExportsAndBrushesRows) {
   while (!xml.atEnd()) xml.readNext();
   EXPECT_FALSE(xml.hasError());
   // Dragging over rows b..c selects them.
-  const QPoint from(static_cast<int>(m.center().x()), static_cast<int>(m.top() + m.height() * 0.375));
+  const QPoint from(static_cast<int>(m.center().x()),
+                    static_cast<int>(m.top() + m.height() * 0.375));
   const QPoint to(static_cast<int>(m.center().x()), static_cast<int>(m.top() + m.height() * 0.625));
   QTest::mousePress(&heat, Qt::LeftButton, Qt::NoModifier, from);
-  QMouseEvent move(QEvent::MouseMove, QPointF(to), heat.mapToGlobal(QPointF(to)), Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+  QMouseEvent move(QEvent::MouseMove, QPointF(to), heat.mapToGlobal(QPointF(to)), Qt::NoButton,
+                   Qt::LeftButton, Qt::NoModifier);
   QApplication::sendEvent(&heat, &move);
   QTest::mouseRelease(&heat, Qt::LeftButton, Qt::NoModifier, to);
   EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{1, 2}));

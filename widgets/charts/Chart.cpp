@@ -109,14 +109,20 @@ void ChartViewInput::mouseReleaseEvent(QMouseEvent* event) {
   if (!dragged_) {
     // A click: move the time cursor.
     if (owner_->impl_->timeSession && chart()->plotArea().contains(mapToScene(event->pos())))
-      owner_->impl_->timeSession->selection().setTimeCursor(chart()->mapToValue(mapToScene(event->pos())).x(), kOrigin);
+      owner_->impl_->timeSession->selection().setTimeCursor(
+          chart()->mapToValue(mapToScene(event->pos())).x(), kOrigin);
     return;
   }
-  if (brushing_) owner_->brush(values, event->modifiers() & Qt::ControlModifier);
-  else chart()->zoomIn(QRectF(mapToScene(rect.topLeft()), mapToScene(rect.bottomRight())).normalized());
+  if (brushing_)
+    owner_->brush(values, event->modifiers() & Qt::ControlModifier);
+  else
+    chart()->zoomIn(
+        QRectF(mapToScene(rect.topLeft()), mapToScene(rect.bottomRight())).normalized());
 }
 
-void ChartViewInput::mouseDoubleClickEvent(QMouseEvent*) { chart()->zoomReset(); }
+void ChartViewInput::mouseDoubleClickEvent(QMouseEvent*) {
+  chart()->zoomReset();
+}
 
 void ChartViewInput::wheelEvent(QWheelEvent* event) {
   chart()->zoom(event->angleDelta().y() > 0 ? 1.25 : 0.8);
@@ -141,29 +147,36 @@ Chart::Chart(QWidget* parent) : QWidget(parent), impl_(std::make_unique<Impl>())
 
 Chart::~Chart() {
   for (auto& [session, id] : impl_->connections) session->selection().changed.disconnect(id);
-  for (auto& [session, id] : impl_->cursorConnections) session->selection().timeCursorMoved.disconnect(id);
+  for (auto& [session, id] : impl_->cursorConnections)
+    session->selection().timeCursorMoved.disconnect(id);
 }
 
-void Chart::setTitle(const QString& title) { impl_->chart->setTitle(title); }
+void Chart::setTitle(const QString& title) {
+  impl_->chart->setTitle(title);
+}
 
 void Chart::setAxisTitles(const QString& x, const QString& y) {
   impl_->axisX->setTitleText(x);
   impl_->axisY->setTitleText(y);
 }
 
-const std::vector<ChartSeries>& Chart::series() const { return impl_->data; }
+const std::vector<ChartSeries>& Chart::series() const {
+  return impl_->data;
+}
 
 void Chart::linkItems(io::Session* session, io::DatasetId dataset) {
   impl_->itemsSession = session;
   impl_->itemsDataset = dataset;
-  impl_->connections.emplace_back(session, session->selection().changed.connect([this](const std::string&) { refreshOverlays(); }));
+  impl_->connections.emplace_back(session, session->selection().changed.connect(
+                                               [this](const std::string&) { refreshOverlays(); }));
   refreshOverlays();
 }
 
 void Chart::linkTimeCursor(io::Session* session) {
   impl_->timeSession = session;
   impl_->cursorConnections.emplace_back(
-      session, session->selection().timeCursorMoved.connect([this](double, const std::string&) { refreshOverlays(); }));
+      session, session->selection().timeCursorMoved.connect(
+                   [this](double, const std::string&) { refreshOverlays(); }));
   refreshOverlays();
 }
 
@@ -196,8 +209,10 @@ void Chart::setSeries(const std::vector<ChartSeries>& series) {
   QBarSeries* bars = nullptr;
   for (std::size_t s = 0; s < series.size(); ++s) {
     const auto& in = series[s];
-    const QColor color = in.color.isValid() ? in.color : QColor::fromHsv(static_cast<int>(s * 67 % 360), 180, 200);
-    const bool hasBand = in.lower.size() == in.x.size() && in.upper.size() == in.x.size() && !in.x.empty();
+    const QColor color =
+        in.color.isValid() ? in.color : QColor::fromHsv(static_cast<int>(s * 67 % 360), 180, 200);
+    const bool hasBand =
+        in.lower.size() == in.x.size() && in.upper.size() == in.x.size() && !in.x.empty();
     if (hasBand && in.style != ChartSeries::Style::Bars) {
       auto* lower = new QLineSeries();
       auto* upper = new QLineSeries();
@@ -255,16 +270,20 @@ void Chart::setSeries(const std::vector<ChartSeries>& series) {
     xy->attachAxis(d.axisX);
     xy->attachAxis(d.axisY);
     const int index = static_cast<int>(s);
-    connect(xy, &QXYSeries::clicked, this, [this, index](const QPointF& p) { emit pointClicked(index, p.x(), p.y()); });
+    connect(xy, &QXYSeries::clicked, this,
+            [this, index](const QPointF& p) { emit pointClicked(index, p.x(), p.y()); });
     connect(xy, &QXYSeries::hovered, this, [this, name = in.name](const QPointF& p, bool state) {
-      if (state) QToolTip::showText(QCursor::pos(), QString("%1: x = %2, y = %3").arg(name).arg(p.x()).arg(p.y()), this);
+      if (state)
+        QToolTip::showText(QCursor::pos(),
+                           QString("%1: x = %2, y = %3").arg(name).arg(p.x()).arg(p.y()), this);
     });
   }
   if (bars) {
     auto* categories = new QBarCategoryAxis();
     const auto& first = series.front();
     for (std::size_t i = 0; i < first.y.size(); ++i)
-      categories->append(i < first.x.size() ? QString::number(first.x[i], 'g', 4) : QString::number(i));
+      categories->append(i < first.x.size() ? QString::number(first.x[i], 'g', 4)
+                                            : QString::number(i));
     d.chart->addSeries(bars);
     d.axisX->setVisible(false);
     d.chart->addAxis(categories, Qt::AlignBottom);
@@ -335,7 +354,8 @@ void Chart::refreshOverlays() {
     QList<QPointF> line;
     const auto& selection = d.timeSession->selection();
     if (selection.hasTimeCursor())
-      line = {QPointF(selection.timeCursor(), d.axisY->min()), QPointF(selection.timeCursor(), d.axisY->max())};
+      line = {QPointF(selection.timeCursor(), d.axisY->min()),
+              QPointF(selection.timeCursor(), d.axisY->max())};
     d.cursor->replace(line);
   }
 }
@@ -344,11 +364,13 @@ void Chart::brush(QRectF values, bool add) {
   auto& d = *impl_;
   if (!d.itemsSession || d.itemsDataset == io::kNoDataset) return;
   std::vector<std::int64_t> items;
-  if (add && d.itemsSession->selection().dataset() == d.itemsDataset) items = d.itemsSession->selection().indices();
+  if (add && d.itemsSession->selection().dataset() == d.itemsDataset)
+    items = d.itemsSession->selection().indices();
   for (const auto& s : d.data) {
     if (s.style != ChartSeries::Style::Scatter) continue;
     for (std::size_t i = 0; i < s.x.size(); ++i)
-      if (values.contains(QPointF(s.x[i], s.y[i]))) items.push_back(i < s.items.size() ? s.items[i] : static_cast<std::int64_t>(i));
+      if (values.contains(QPointF(s.x[i], s.y[i])))
+        items.push_back(i < s.items.size() ? s.items[i] : static_cast<std::int64_t>(i));
   }
   d.itemsSession->selection().select(d.itemsDataset, items, kOrigin);
 }

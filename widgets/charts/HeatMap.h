@@ -14,7 +14,8 @@ namespace nl::widgets {
 class HeatMap : public QWidget {
   Q_OBJECT
  public:
-  HeatMap(io::Session* session = nullptr, io::DatasetId rowsDataset = io::kNoDataset, QWidget* parent = nullptr);
+  HeatMap(io::Session* session = nullptr, io::DatasetId rowsDataset = io::kNoDataset,
+          QWidget* parent = nullptr);
   ~HeatMap() override;
 
   // Row-major rows × columns; NaN cells are drawn as missing (light grey).

@@ -21,7 +21,8 @@ namespace {
 // Spikes of one unit around each event, one row per trial, grouped by condition.
 class TrialRaster : public QWidget {
  public:
-  void set(std::vector<std::vector<double>> rows, std::vector<QColor> colours, double from, double to) {
+  void set(std::vector<std::vector<double>> rows, std::vector<QColor> colours, double from,
+           double to) {
     rows_ = std::move(rows);
     colours_ = std::move(colours);
     from_ = from;
@@ -61,7 +62,8 @@ class TrialRaster : public QWidget {
 
 }  // namespace
 
-PsthView::PsthView(io::Session& session, io::DatasetId recording, io::DatasetId intervals, QString groupBy, QWidget* parent)
+PsthView::PsthView(io::Session& session, io::DatasetId recording, io::DatasetId intervals,
+                   QString groupBy, QWidget* parent)
     : QWidget(parent), session_(session), recording_(recording), intervals_(intervals) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
@@ -108,12 +110,16 @@ PsthView::PsthView(io::Session& session, io::DatasetId recording, io::DatasetId 
   refresh();
 }
 
-PsthView::~PsthView() { session_.selection().changed.disconnect(connection_); }
+PsthView::~PsthView() {
+  session_.selection().changed.disconnect(connection_);
+}
 
 void PsthView::refresh() {
-  const auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording_));
+  const auto recording =
+      std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording_));
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(intervals_));
-  if (!recording || !table || !table->numericColumn("start_time") || recording->unitCount() == 0) return;
+  if (!recording || !table || !table->numericColumn("start_time") || recording->unitCount() == 0)
+    return;
   std::size_t unit = 0;
   const auto& selection = session_.selection();
   if (selection.dataset() == recording_ && !selection.indices().empty())
@@ -129,7 +135,9 @@ void PsthView::refresh() {
   if (const auto* stops = table->numericColumn("stop_time"); stops && !stops->empty()) {
     std::vector<double> durations;
     for (std::size_t i = 0; i < starts.size(); ++i) durations.push_back((*stops)[i] - starts[i]);
-    std::nth_element(durations.begin(), durations.begin() + static_cast<std::ptrdiff_t>(durations.size() / 2), durations.end());
+    std::nth_element(durations.begin(),
+                     durations.begin() + static_cast<std::ptrdiff_t>(durations.size() / 2),
+                     durations.end());
     after = std::clamp(durations[durations.size() / 2] * 1.25, 0.5, 10.0);
   }
   const double before = -0.5;
@@ -150,7 +158,8 @@ void PsthView::refresh() {
   }
   analysis::NullProgress progress;
   const auto spikes = recording->spikesOfUnit(unit);
-  const auto p = analysis::ephys::psth({spikes}, conditions, before, after, binWidth_->value(), smoothing_->value(), progress);
+  const auto p = analysis::ephys::psth({spikes}, conditions, before, after, binWidth_->value(),
+                                       smoothing_->value(), progress);
   const auto centres = p.binCentres();
   std::vector<ChartSeries> series;
   std::vector<QColor> palette;
@@ -159,7 +168,9 @@ void PsthView::refresh() {
     s.name = QString::fromStdString(conditions.labels[c]);
     s.x = centres;
     s.markers = false;
-    s.color = p.conditions == 1 ? QColor(40, 90, 160) : QColor::fromHsv(static_cast<int>(c * 360 / p.conditions), 200, 200);
+    s.color = p.conditions == 1
+                  ? QColor(40, 90, 160)
+                  : QColor::fromHsv(static_cast<int>(c * 360 / p.conditions), 200, 200);
     palette.push_back(s.color);
     for (std::size_t b = 0; b < p.bins; ++b) {
       const double r = p.rate[c * p.bins + b], e = p.sem[c * p.bins + b];
@@ -174,13 +185,16 @@ void PsthView::refresh() {
                        .arg(unit)
                        .arg(area ? QString::fromStdString(area->cellText(unit)) : QString())
                        .arg(conditions.eventTimes.size()));
-  chart_->setAxisTitles(tr("time from %1 onset (s)").arg(QString::fromStdString(table->name())), tr("rate (spikes/s)"));
+  chart_->setAxisTitles(tr("time from %1 onset (s)").arg(QString::fromStdString(table->name())),
+                        tr("rate (spikes/s)"));
   chart_->setSeries(series);
 
   // Trial raster, trials sorted by condition.
   std::vector<std::size_t> order(conditions.eventTimes.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return conditions.conditionOf[a] < conditions.conditionOf[b]; });
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return conditions.conditionOf[a] < conditions.conditionOf[b];
+  });
   std::vector<std::vector<double>> rows;
   std::vector<QColor> colours;
   for (auto e : order) {

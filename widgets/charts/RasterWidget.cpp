@@ -71,7 +71,8 @@ RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::Da
   if (location != nullptr) {
     int widest = 0;
     for (std::size_t u = 0; u < d.recording->unitCount(); ++u)
-      widest = std::max(widest, fontMetrics().horizontalAdvance(QString::fromStdString(location->cellText(u))));
+      widest = std::max(
+          widest, fontMetrics().horizontalAdvance(QString::fromStdString(location->cellText(u))));
     d.left = std::clamp(widest + 20, 64, 170);
   }
   setOrder(Order::Depth);

@@ -67,11 +67,14 @@ LayerList::LayerList(Scene* scene, QWidget* parent) : QWidget(parent), scene_(sc
   auto layerAtRow = [this](int row) -> SceneLayer* {
     const auto& layers = scene_->layers();
     const int index = static_cast<int>(layers.size()) - 1 - row;
-    return index >= 0 && index < static_cast<int>(layers.size()) ? layers[static_cast<std::size_t>(index)] : nullptr;
+    return index >= 0 && index < static_cast<int>(layers.size())
+               ? layers[static_cast<std::size_t>(index)]
+               : nullptr;
   };
   connect(tree_, &QTreeWidget::itemChanged, this, [this, layerAtRow](QTreeWidgetItem* item) {
     if (updating_) return;
-    if (auto* layer = layerAtRow(tree_->indexOfTopLevelItem(item))) layer->setVisible(item->checkState(0) == Qt::Checked);
+    if (auto* layer = layerAtRow(tree_->indexOfTopLevelItem(item)))
+      layer->setVisible(item->checkState(0) == Qt::Checked);
   });
   connect(tree_, &QTreeWidget::currentItemChanged, this, [this] { showLayer(currentLayer()); });
   auto move = [this](int delta) {
@@ -109,8 +112,9 @@ SceneLayer* LayerList::currentLayer() const {
   const int row = tree_->indexOfTopLevelItem(tree_->currentItem());
   const auto& layers = scene_->layers();
   const int index = static_cast<int>(layers.size()) - 1 - row;
-  return row >= 0 && index >= 0 && index < static_cast<int>(layers.size()) ? layers[static_cast<std::size_t>(index)]
-                                                                            : nullptr;
+  return row >= 0 && index >= 0 && index < static_cast<int>(layers.size())
+             ? layers[static_cast<std::size_t>(index)]
+             : nullptr;
 }
 
 void LayerList::rebuild() {
@@ -125,7 +129,8 @@ void LayerList::rebuild() {
     item->setCheckState(0, (*it)->isVisible() ? Qt::Checked : Qt::Unchecked);
   }
   updating_ = false;
-  if (tree_->topLevelItemCount() > 0) tree_->setCurrentItem(tree_->topLevelItem(std::min(row, tree_->topLevelItemCount() - 1)));
+  if (tree_->topLevelItemCount() > 0)
+    tree_->setCurrentItem(tree_->topLevelItem(std::min(row, tree_->topLevelItemCount() - 1)));
   showLayer(currentLayer());
 }
 
@@ -133,13 +138,15 @@ void LayerList::showLayer(SceneLayer* layer) {
   updating_ = true;
   const bool scalars = layer != nullptr && layer->hasScalars();
   opacity_->setEnabled(layer != nullptr);
-  for (QWidget* w : std::initializer_list<QWidget*>{colormap_, low_, high_, threshold_}) w->setEnabled(scalars);
+  for (QWidget* w : std::initializer_list<QWidget*>{colormap_, low_, high_, threshold_})
+    w->setEnabled(scalars);
   if (layer) {
     opacity_->setValue(static_cast<int>(std::lround(layer->opacity() * 100)));
     colormap_->setCurrentText(layer->colormap());
     const auto [low, high] = layer->scalarRange();
     const auto [dataLow, dataHigh] = layer->dataRange();
-    const double step = std::pow(10.0, std::floor(std::log10(std::max(1e-9, dataHigh - dataLow))) - 2);
+    const double step =
+        std::pow(10.0, std::floor(std::log10(std::max(1e-9, dataHigh - dataLow))) - 2);
     for (auto* box : {low_, high_, threshold_}) box->setSingleStep(step);
     low_->setValue(low);
     high_->setValue(high);
@@ -153,7 +160,8 @@ void LayerList::showLayer(SceneLayer* layer) {
     mode->addItems({tr("Composite"), tr("Maximum intensity")});
     mode->setCurrentIndex(volume->mode() == VolumeLayer::Mode::MaximumIntensity ? 1 : 0);
     connect(mode, &QComboBox::currentIndexChanged, volume, [volume](int index) {
-      volume->setMode(index == 1 ? VolumeLayer::Mode::MaximumIntensity : VolumeLayer::Mode::Composite);
+      volume->setMode(index == 1 ? VolumeLayer::Mode::MaximumIntensity
+                                 : VolumeLayer::Mode::Composite);
     });
     extrasLayout_->addRow(tr("Rendering"), mode);
     auto* preset = new QComboBox();
@@ -175,7 +183,8 @@ void LayerList::showLayer(SceneLayer* layer) {
       item->setCheckState(0, labels->labelVisible(label) ? Qt::Checked : Qt::Unchecked);
     }
     connect(instances, &QTreeWidget::itemChanged, labels, [labels](QTreeWidgetItem* item) {
-      labels->setLabelVisible(item->data(0, Qt::UserRole).toInt(), item->checkState(0) == Qt::Checked);
+      labels->setLabelVisible(item->data(0, Qt::UserRole).toInt(),
+                              item->checkState(0) == Qt::Checked);
     });
     extrasLayout_->addRow(tr("Instances"), instances);
   }
@@ -183,7 +192,8 @@ void LayerList::showLayer(SceneLayer* layer) {
     auto* colourBy = new QComboBox();
     colourBy->addItem(tr("(category colours)"));
     for (const auto& [name, values] : points->attributes()) colourBy->addItem(name);
-    colourBy->setCurrentText(points->colourAttribute().isEmpty() ? tr("(category colours)") : points->colourAttribute());
+    colourBy->setCurrentText(points->colourAttribute().isEmpty() ? tr("(category colours)")
+                                                                 : points->colourAttribute());
     connect(colourBy, &QComboBox::currentIndexChanged, points, [this, points, colourBy](int index) {
       points->colourBy(index == 0 ? QString() : colourBy->currentText());
       scene_->setScalarBarLayer(points);
@@ -193,9 +203,11 @@ void LayerList::showLayer(SceneLayer* layer) {
     auto* sizeBy = new QComboBox();
     sizeBy->addItem(tr("(default)"));
     for (const auto& [name, values] : points->attributes()) sizeBy->addItem(name);
-    sizeBy->setCurrentText(points->sizeAttribute().isEmpty() ? tr("(default)") : points->sizeAttribute());
-    connect(sizeBy, &QComboBox::currentIndexChanged, points,
-            [points, sizeBy](int index) { points->sizeBy(index == 0 ? QString() : sizeBy->currentText()); });
+    sizeBy->setCurrentText(points->sizeAttribute().isEmpty() ? tr("(default)")
+                                                             : points->sizeAttribute());
+    connect(sizeBy, &QComboBox::currentIndexChanged, points, [points, sizeBy](int index) {
+      points->sizeBy(index == 0 ? QString() : sizeBy->currentText());
+    });
     extrasLayout_->addRow(tr("Size by"), sizeBy);
   }
 }

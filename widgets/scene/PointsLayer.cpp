@@ -3,9 +3,9 @@
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkCellData.h>
-#include <vtkIdTypeArray.h>
 #include <vtkFloatArray.h>
 #include <vtkGlyph3DMapper.h>
+#include <vtkIdTypeArray.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
 #include <vtkPoints.h>
@@ -50,8 +50,9 @@ struct PointsLayer::Impl {
   vtkNew<vtkActor> highlightActor;
 };
 
-PointsLayer::PointsLayer(QString name, io::DatasetId dataset, std::vector<std::array<double, 3>> positions,
-                         double radius, QObject* parent)
+PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
+                         std::vector<std::array<double, 3>> positions, double radius,
+                         QObject* parent)
     : SceneLayer(std::move(name), dataset, parent),
       positions_(std::move(positions)),
       colours_(positions_.size(), QColor(200, 200, 200)),
@@ -96,7 +97,8 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset, std::vector<std::a
 PointsLayer::~PointsLayer() = default;
 
 void PointsLayer::setColours(const std::vector<QColor>& colours) {
-  if (colours.size() != positions_.size()) throw std::invalid_argument("one colour per point needed");
+  if (colours.size() != positions_.size())
+    throw std::invalid_argument("one colour per point needed");
   colours_ = colours;
   values_.clear();
   applyAppearance();
@@ -113,7 +115,8 @@ void PointsLayer::setValues(std::vector<double> values) {
 
 void PointsLayer::setAttributes(std::map<QString, std::vector<double>> attributes) {
   for (const auto& [name, values] : attributes)
-    if (values.size() != positions_.size()) throw std::invalid_argument("attribute " + name.toStdString() + " has the wrong length");
+    if (values.size() != positions_.size())
+      throw std::invalid_argument("attribute " + name.toStdString() + " has the wrong length");
   attributes_ = std::move(attributes);
 }
 
@@ -141,7 +144,8 @@ void PointsLayer::sizeBy(const QString& attribute) {
     if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
   std::vector<double> scale(values.size(), 1.0);
   for (std::size_t i = 0; i < values.size(); ++i)
-    if (std::isfinite(values[i]) && high > low) scale[i] = 0.5 + 1.5 * std::sqrt((values[i] - low) / (high - low));
+    if (std::isfinite(values[i]) && high > low)
+      scale[i] = 0.5 + 1.5 * std::sqrt((values[i] - low) / (high - low));
   const auto keep = defaultSizes_;
   setSizes(scale);
   defaultSizes_ = keep;
@@ -150,7 +154,8 @@ void PointsLayer::sizeBy(const QString& attribute) {
 void PointsLayer::setSizes(const std::vector<double>& scale) {
   if (scale.size() != positions_.size()) throw std::invalid_argument("one size per point needed");
   if (sizeAttribute_.isEmpty()) defaultSizes_ = scale;
-  for (std::size_t i = 0; i < scale.size(); ++i) impl_->scale->SetValue(static_cast<vtkIdType>(i), static_cast<float>(scale[i]));
+  for (std::size_t i = 0; i < scale.size(); ++i)
+    impl_->scale->SetValue(static_cast<vtkIdType>(i), static_cast<float>(scale[i]));
   impl_->scale->Modified();
   emit changed();
 }
@@ -168,7 +173,8 @@ void PointsLayer::applyAppearance() {
   const auto [low, high] = scalarRange();
   for (std::size_t i = 0; i < positions_.size(); ++i) {
     const QColor c = values_.empty() ? colours_[i] : map.at((values_[i] - low) / (high - low));
-    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()), static_cast<unsigned char>(c.green()),
+    const unsigned char rgb[3] = {static_cast<unsigned char>(c.red()),
+                                  static_cast<unsigned char>(c.green()),
                                   static_cast<unsigned char>(c.blue())};
     d.colours->SetTypedTuple(static_cast<vtkIdType>(i), rgb);
   }
@@ -188,7 +194,9 @@ void PointsLayer::detach(vtkRenderer* renderer) {
   renderer->RemoveActor(impl_->highlightActor);
 }
 
-bool PointsLayer::owns(vtkProp* prop) const { return prop == impl_->actor.GetPointer(); }
+bool PointsLayer::owns(vtkProp* prop) const {
+  return prop == impl_->actor.GetPointer();
+}
 
 std::optional<PickHit> PointsLayer::pickNear(const VtkView& view, QPointF widgetPosition) const {
   std::int64_t best = -1;
@@ -196,7 +204,8 @@ std::optional<PickHit> PointsLayer::pickNear(const VtkView& view, QPointF widget
   for (std::size_t i = 0; i < positions_.size(); ++i) {
     const auto screen = view.worldToWidget(positions_[i]);
     if (!screen) continue;
-    const double distance = std::hypot(screen->x() - widgetPosition.x(), screen->y() - widgetPosition.y());
+    const double distance =
+        std::hypot(screen->x() - widgetPosition.x(), screen->y() - widgetPosition.y());
     if (distance < bestDistance) bestDistance = distance, best = static_cast<std::int64_t>(i);
   }
   if (best < 0) return std::nullopt;
@@ -228,8 +237,8 @@ struct LinesLayer::Impl {
   vtkNew<vtkActor> actor;
 };
 
-LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline> lines, double radius, QColor colour,
-                       QObject* parent)
+LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline> lines,
+                       double radius, QColor colour, QObject* parent)
     : SceneLayer(std::move(name), dataset, parent),
       lines_(std::move(lines)),
       colours_(lines_.size(), colour),
@@ -282,9 +291,11 @@ void LinesLayer::applyAppearance() {
   d.colours->SetNumberOfTuples(static_cast<vtkIdType>(cellToLine_.size()));
   for (std::size_t c = 0; c < cellToLine_.size(); ++c) {
     const auto line = static_cast<std::int64_t>(cellToLine_[c]);
-    const bool lit = std::find(highlighted_.begin(), highlighted_.end(), line) != highlighted_.end();
+    const bool lit =
+        std::find(highlighted_.begin(), highlighted_.end(), line) != highlighted_.end();
     const QColor colour = lit ? highlightColor() : colours_[static_cast<std::size_t>(line)];
-    const unsigned char rgb[3] = {static_cast<unsigned char>(colour.red()), static_cast<unsigned char>(colour.green()),
+    const unsigned char rgb[3] = {static_cast<unsigned char>(colour.red()),
+                                  static_cast<unsigned char>(colour.green()),
                                   static_cast<unsigned char>(colour.blue())};
     d.colours->SetTypedTuple(static_cast<vtkIdType>(c), rgb);
   }
@@ -293,15 +304,23 @@ void LinesLayer::applyAppearance() {
   d.actor->GetProperty()->SetOpacity(opacity());
 }
 
-void LinesLayer::attach(vtkRenderer* renderer) { renderer->AddActor(impl_->actor); }
-void LinesLayer::detach(vtkRenderer* renderer) { renderer->RemoveActor(impl_->actor); }
-bool LinesLayer::owns(vtkProp* prop) const { return prop == impl_->actor.GetPointer(); }
+void LinesLayer::attach(vtkRenderer* renderer) {
+  renderer->AddActor(impl_->actor);
+}
+void LinesLayer::detach(vtkRenderer* renderer) {
+  renderer->RemoveActor(impl_->actor);
+}
+bool LinesLayer::owns(vtkProp* prop) const {
+  return prop == impl_->actor.GetPointer();
+}
 
-std::optional<PickHit> LinesLayer::hitFromCellPick(vtkProp*, long long cellId, const double position[3]) const {
+std::optional<PickHit> LinesLayer::hitFromCellPick(vtkProp*, long long cellId,
+                                                   const double position[3]) const {
   // vtkTubeFilter copies input cell data to every output cell of a line.
   auto* output = impl_->tubes->GetOutput();
   auto* lineIndex = vtkIdTypeArray::SafeDownCast(output->GetCellData()->GetArray("line_index"));
-  if (lineIndex == nullptr || cellId < 0 || cellId >= lineIndex->GetNumberOfTuples()) return std::nullopt;
+  if (lineIndex == nullptr || cellId < 0 || cellId >= lineIndex->GetNumberOfTuples())
+    return std::nullopt;
   PickHit hit;
   hit.dataset = dataset();
   hit.index = lineIndex->GetValue(cellId);

@@ -13,8 +13,8 @@ namespace nl::widgets {
 class PointsLayer : public SceneLayer {
   Q_OBJECT
  public:
-  PointsLayer(QString name, io::DatasetId dataset, std::vector<std::array<double, 3>> positions, double radius,
-              QObject* parent = nullptr);
+  PointsLayer(QString name, io::DatasetId dataset, std::vector<std::array<double, 3>> positions,
+              double radius, QObject* parent = nullptr);
   ~PointsLayer() override;
 
   void setColours(const std::vector<QColor>& colours);  // one per point
@@ -62,15 +62,16 @@ class LinesLayer : public SceneLayer {
   Q_OBJECT
  public:
   using Polyline = std::vector<std::array<double, 3>>;
-  LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline> lines, double radius, QColor colour,
-             QObject* parent = nullptr);
+  LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline> lines, double radius,
+             QColor colour, QObject* parent = nullptr);
   ~LinesLayer() override;
   void setColours(const std::vector<QColor>& perLine);
 
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const override;
+  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                         const double position[3]) const override;
   void setHighlight(const std::vector<std::int64_t>& indices) override;
 
  protected:

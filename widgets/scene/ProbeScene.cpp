@@ -15,7 +15,8 @@ namespace nl::widgets {
 ProbeScene::ProbeScene(Scene* scene, io::Session& session, io::DatasetId recording, QObject* parent)
     : QObject(parent), scene_(scene) {
   const auto spikes = std::dynamic_pointer_cast<const io::SpikeRecording>(session.find(recording));
-  if (!spikes || !spikes->electrodes()) throw std::invalid_argument("probe view needs a recording with electrodes");
+  if (!spikes || !spikes->electrodes())
+    throw std::invalid_argument("probe view needs a recording with electrodes");
   const auto& electrodes = *spikes->electrodes();
   const auto& x = *electrodes.numericColumn("x");
   const auto& y = *electrodes.numericColumn("y");
@@ -44,13 +45,16 @@ ProbeScene::ProbeScene(Scene* scene, io::Session& session, io::DatasetId recordi
     double best = std::numeric_limits<double>::infinity();
     for (std::size_t j = 0; j < distinct.size(); ++j)
       if (i != j)
-        best = std::min(best, std::hypot(distinct[i][0] - distinct[j][0], distinct[i][1] - distinct[j][1],
-                                         distinct[i][2] - distinct[j][2]));
+        best = std::min(best,
+                        std::hypot(distinct[i][0] - distinct[j][0], distinct[i][1] - distinct[j][1],
+                                   distinct[i][2] - distinct[j][2]));
     if (std::isfinite(best)) nearest.push_back(best);
   }
   double pitch = 1.0;
   if (!nearest.empty()) {
-    std::nth_element(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(nearest.size() / 2), nearest.end());
+    std::nth_element(nearest.begin(),
+                     nearest.begin() + static_cast<std::ptrdiff_t>(nearest.size() / 2),
+                     nearest.end());
     pitch = nearest[nearest.size() / 2] > 0 ? nearest[nearest.size() / 2] : 1.0;
   }
   // Few, far-apart sites (bundles in two hemispheres) must not become huge balls.
@@ -71,9 +75,10 @@ ProbeScene::ProbeScene(Scene* scene, io::Session& session, io::DatasetId recordi
   for (std::size_t i = 1; groups != nullptr && i < electrodes.rowCount(); ++i)
     oneProbe = oneProbe && groups->cellText(i) == groups->cellText(0);
   if (sites.size() >= 2 && oneProbe && distinct.size() >= 2)
-    scene->addLayer(new LinesLayer(tr("shank"), io::kNoDataset, {{sites.front(), sites.back()}}, 2.5 * siteRadius,
-                                   QColor(190, 190, 198)));
-  if (!scene->layers().empty()) scene->layers().front()->setOpacity(0.25);  // the shank, behind the sites
+    scene->addLayer(new LinesLayer(tr("shank"), io::kNoDataset, {{sites.front(), sites.back()}},
+                                   2.5 * siteRadius, QColor(190, 190, 198)));
+  if (!scene->layers().empty())
+    scene->layers().front()->setOpacity(0.25);  // the shank, behind the sites
   scene->addLayer(siteLayer);
 
   // Units beside the shank at their peak channel's height, spread along the

@@ -16,7 +16,8 @@ class ProbeScene : public QObject {
   Q_OBJECT
  public:
   // `recording` must be a SpikeRecording with an electrodes table.
-  ProbeScene(Scene* scene, io::Session& session, io::DatasetId recording, QObject* parent = nullptr);
+  ProbeScene(Scene* scene, io::Session& session, io::DatasetId recording,
+             QObject* parent = nullptr);
 
   int unitAt(QPointF widgetPosition, double radiusPx = 12.0) const;
   std::array<double, 3> unitPosition(int unit) const;

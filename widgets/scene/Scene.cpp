@@ -2,11 +2,11 @@
 
 #include <vtkAxesActor.h>
 #include <vtkCellPicker.h>
+#include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkLookupTable.h>
 #include <vtkNew.h>
 #include <vtkOrientationMarkerWidget.h>
 #include <vtkProp.h>
-#include <vtkGenericOpenGLRenderWindow.h>
 #include <vtkRenderWindowInteractor.h>
 #include <vtkRenderer.h>
 #include <vtkScalarBarActor.h>
@@ -37,7 +37,8 @@ struct Scene::Impl {
   io::Signal<const std::string&>::ConnectionId selectionConnection = 0;
 };
 
-Scene::Scene(VtkView* view, io::Session& session, QObject* parent) : QObject(parent), impl_(std::make_unique<Impl>()) {
+Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
+    : QObject(parent), impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.view = view;
   d.session = &session;
@@ -71,13 +72,15 @@ Scene::Scene(VtkView* view, io::Session& session, QObject* parent) : QObject(par
       return;
     }
     std::vector<std::int64_t> indices;
-    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) && selection.dataset() == hit->dataset)
+    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) &&
+        selection.dataset() == hit->dataset)
       indices = selection.indices();
     indices.push_back(hit->index);
     selection.select(hit->dataset, indices, kOrigin);
     emit picked(*hit);
   });
-  d.selectionConnection = session.selection().changed.connect([this](const std::string&) { refreshHighlights(); });
+  d.selectionConnection =
+      session.selection().changed.connect([this](const std::string&) { refreshHighlights(); });
 }
 
 Scene::~Scene() {
@@ -89,9 +92,15 @@ Scene::~Scene() {
   }
 }
 
-VtkView* Scene::view() const { return impl_->view; }
-const std::vector<SceneLayer*>& Scene::layers() const { return impl_->layers; }
-SceneLayer* Scene::scalarBarLayer() const { return impl_->scalarBarLayer; }
+VtkView* Scene::view() const {
+  return impl_->view;
+}
+const std::vector<SceneLayer*>& Scene::layers() const {
+  return impl_->layers;
+}
+SceneLayer* Scene::scalarBarLayer() const {
+  return impl_->scalarBarLayer;
+}
 
 void Scene::addLayer(SceneLayer* layer) {
   auto& d = *impl_;
@@ -185,7 +194,8 @@ std::optional<PickHit> Scene::pickAt(QPointF widgetPosition) const {
 void Scene::refreshHighlights() {
   const auto& selection = impl_->session->selection();
   for (auto* layer : impl_->layers)
-    layer->setHighlight(layer->dataset() == selection.dataset() ? selection.indices() : std::vector<std::int64_t>{});
+    layer->setHighlight(layer->dataset() == selection.dataset() ? selection.indices()
+                                                                : std::vector<std::int64_t>{});
   if (impl_->view) impl_->view->requestRender();
 }
 

@@ -60,8 +60,12 @@ void SceneLayer::initialiseRange() {
   }
 }
 
-std::optional<PickHit> SceneLayer::pickNear(const VtkView&, QPointF) const { return std::nullopt; }
-std::optional<PickHit> SceneLayer::hitFromCellPick(vtkProp*, long long, const double*) const { return std::nullopt; }
+std::optional<PickHit> SceneLayer::pickNear(const VtkView&, QPointF) const {
+  return std::nullopt;
+}
+std::optional<PickHit> SceneLayer::hitFromCellPick(vtkProp*, long long, const double*) const {
+  return std::nullopt;
+}
 void SceneLayer::setHighlight(const std::vector<std::int64_t>&) {}
 
 }  // namespace nl::widgets

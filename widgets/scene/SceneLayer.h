@@ -21,7 +21,7 @@ struct PickHit {
   io::DatasetId dataset = io::kNoDataset;
   std::int64_t index = -1;  // vertex, point, line or voxel (flat) index
   std::array<double, 3> position{0, 0, 0};
-  QString description;      // for the status bar: "vertex 1234: 2.31"
+  QString description;  // for the status bar: "vertex 1234: 2.31"
 };
 
 class SceneLayer : public QObject {
@@ -55,7 +55,8 @@ class SceneLayer : public QObject {
   // Picking. Layers whose items are small on screen (points) pick in screen
   // space; the others get VTK's cell pick of one of their props.
   virtual std::optional<PickHit> pickNear(const VtkView& view, QPointF widgetPosition) const;
-  virtual std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const;
+  virtual std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                                 const double position[3]) const;
 
   // Called when the shared selection changes; indices are this layer's items.
   virtual void setHighlight(const std::vector<std::int64_t>& indices);

@@ -35,16 +35,19 @@ struct SurfaceLayer::Impl {
   double diagonal = 1.0;
 };
 
-SurfaceLayer::SurfaceLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::SurfaceMeshDataset> mesh,
-                           QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent), mesh_(std::move(mesh)), impl_(std::make_unique<Impl>()) {
+SurfaceLayer::SurfaceLayer(QString name, io::DatasetId dataset,
+                           std::shared_ptr<const io::SurfaceMeshDataset> mesh, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      mesh_(std::move(mesh)),
+      impl_(std::make_unique<Impl>()) {
   if (!mesh_) throw std::invalid_argument("SurfaceLayer needs a mesh");
   auto& d = *impl_;
   vtkNew<vtkPoints> points;
   points->SetDataTypeToFloat();
   const auto& v = mesh_->vertices();
   points->SetNumberOfPoints(static_cast<vtkIdType>(mesh_->vertexCount()));
-  for (std::size_t i = 0; i < mesh_->vertexCount(); ++i) points->SetPoint(static_cast<vtkIdType>(i), v[3 * i], v[3 * i + 1], v[3 * i + 2]);
+  for (std::size_t i = 0; i < mesh_->vertexCount(); ++i)
+    points->SetPoint(static_cast<vtkIdType>(i), v[3 * i], v[3 * i + 1], v[3 * i + 2]);
   vtkNew<vtkCellArray> triangles;
   const auto& t = mesh_->triangles();
   for (std::size_t i = 0; i < mesh_->triangleCount(); ++i) {
@@ -136,12 +139,14 @@ std::pair<double, double> SurfaceLayer::dataRange() const {
   return {low, high};
 }
 
-std::array<unsigned char, 3> SurfaceLayer::colourOf(std::size_t vertex, const ColourTable& table) const {
+std::array<unsigned char, 3> SurfaceLayer::colourOf(std::size_t vertex,
+                                                    const ColourTable& table) const {
   const double value = overlay_.empty() ? std::nan("") : overlay_[vertex];
   if (std::isfinite(value) && std::abs(value) >= threshold()) {
     const auto [low, high] = scalarRange();
     const double t = std::clamp((value - low) / (high - low), 0.0, 1.0);
-    const auto& c = table[static_cast<std::size_t>(std::lround(t * static_cast<double>(table.size() - 1)))];
+    const auto& c =
+        table[static_cast<std::size_t>(std::lround(t * static_cast<double>(table.size() - 1)))];
     return {c[0], c[1], c[2]};
   }
   // Underlay: binary sulcal shading, as FreeSurfer and Workbench draw it.
@@ -181,9 +186,12 @@ void SurfaceLayer::detach(vtkRenderer* renderer) {
   renderer->RemoveActor(impl_->highlightActor);
 }
 
-bool SurfaceLayer::owns(vtkProp* prop) const { return prop == impl_->actor.GetPointer(); }
+bool SurfaceLayer::owns(vtkProp* prop) const {
+  return prop == impl_->actor.GetPointer();
+}
 
-std::optional<PickHit> SurfaceLayer::hitFromCellPick(vtkProp*, long long cellId, const double position[3]) const {
+std::optional<PickHit> SurfaceLayer::hitFromCellPick(vtkProp*, long long cellId,
+                                                     const double position[3]) const {
   if (cellId < 0 || static_cast<std::size_t>(cellId) >= mesh_->triangleCount()) return std::nullopt;
   const auto& t = mesh_->triangles();
   const auto& v = mesh_->vertices();
@@ -191,7 +199,8 @@ std::optional<PickHit> SurfaceLayer::hitFromCellPick(vtkProp*, long long cellId,
   double bestDistance = std::numeric_limits<double>::infinity();
   for (int k = 0; k < 3; ++k) {
     const auto vertex = static_cast<std::size_t>(t[3 * static_cast<std::size_t>(cellId) + k]);
-    const double dx = v[3 * vertex] - position[0], dy = v[3 * vertex + 1] - position[1], dz = v[3 * vertex + 2] - position[2];
+    const double dx = v[3 * vertex] - position[0], dy = v[3 * vertex + 1] - position[1],
+                 dz = v[3 * vertex + 2] - position[2];
     const double distance = dx * dx + dy * dy + dz * dz;
     if (distance < bestDistance) bestDistance = distance, best = static_cast<std::int64_t>(vertex);
   }

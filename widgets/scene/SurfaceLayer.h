@@ -20,8 +20,8 @@ struct SurfaceLabels {
 class SurfaceLayer : public SceneLayer {
   Q_OBJECT
  public:
-  SurfaceLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::SurfaceMeshDataset> mesh,
-               QObject* parent = nullptr);
+  SurfaceLayer(QString name, io::DatasetId dataset,
+               std::shared_ptr<const io::SurfaceMeshDataset> mesh, QObject* parent = nullptr);
   ~SurfaceLayer() override;
 
   // Per-vertex values; NaN leaves a vertex uncoloured. Sizes must match the mesh.
@@ -40,7 +40,8 @@ class SurfaceLayer : public SceneLayer {
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const override;
+  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                         const double position[3]) const override;
   void setHighlight(const std::vector<std::int64_t>& indices) override;
 
  protected:

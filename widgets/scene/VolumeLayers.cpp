@@ -3,6 +3,7 @@
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkColorTransferFunction.h>
+#include <vtkDataSetSurfaceFilter.h>
 #include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkFixedPointVolumeRayCastMapper.h>
 #include <vtkFloatArray.h>
@@ -22,7 +23,6 @@
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
 #include <vtkThreshold.h>
-#include <vtkDataSetSurfaceFilter.h>
 #include <vtkVolume.h>
 #include <vtkVolumeProperty.h>
 #include <vtkWindowedSincPolyDataFilter.h>
@@ -40,7 +40,8 @@ namespace nl::widgets {
 
 namespace {
 
-std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* key, std::array<double, 3> fallback) {
+std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* key,
+                                  std::array<double, 3> fallback) {
   const auto it = attributes.find(key);
   if (it == attributes.end()) return fallback;
   std::array<double, 3> values = fallback;
@@ -53,7 +54,8 @@ std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* 
 }
 
 // One channel (or all, interleaved) as float image data.
-vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const VolumeGeometry& g, int channel = -1) {
+vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const VolumeGeometry& g,
+                                      int channel = -1) {
   auto image = vtkSmartPointer<vtkImageData>::New();
   image->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny), static_cast<int>(g.nz));
   image->SetSpacing(g.spacing.data());
@@ -67,7 +69,8 @@ vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const Volu
   if (channel < 0)
     for (std::size_t i = 0; i < voxels * g.channels; ++i) out[i] = static_cast<float>(values[i]);
   else
-    for (std::size_t i = 0; i < voxels; ++i) out[i] = static_cast<float>(values[i * g.channels + static_cast<std::size_t>(channel)]);
+    for (std::size_t i = 0; i < voxels; ++i)
+      out[i] = static_cast<float>(values[i * g.channels + static_cast<std::size_t>(channel)]);
   return image;
 }
 
@@ -89,11 +92,13 @@ QColor instanceColour(int label) {
 VolumeGeometry VolumeGeometry::of(const io::ArrayDataset& volume) {
   const auto shape = volume.shape();
   if (shape.size() != 3 && shape.size() != 4)
-    throw std::invalid_argument("volume '" + volume.name() + "' must be 3-D or 4-D (z, y, x[, channel])");
+    throw std::invalid_argument("volume '" + volume.name() +
+                                "' must be 3-D or 4-D (z, y, x[, channel])");
   VolumeGeometry g;
   g.nz = shape[0], g.ny = shape[1], g.nx = shape[2];
   g.channels = shape.size() == 4 ? shape[3] : 1;
-  if (g.channels < 1 || g.channels > 4) throw std::invalid_argument("volume '" + volume.name() + "' has more than 4 channels");
+  if (g.channels < 1 || g.channels > 4)
+    throw std::invalid_argument("volume '" + volume.name() + "' has more than 4 channels");
   g.spacing = parseTriple(volume.attributes(), "spacing", {1, 1, 1});
   g.origin = parseTriple(volume.attributes(), "origin", {0, 0, 0});
   return g;
@@ -106,7 +111,8 @@ std::optional<std::size_t> VolumeGeometry::voxelAt(const double position[3]) con
     ijk[a] = std::lround((position[a] - origin[a]) / spacing[a]);
     if (ijk[a] < 0 || ijk[a] >= static_cast<long>(extent[a])) return std::nullopt;
   }
-  return static_cast<std::size_t>(ijk[0]) + nx * (static_cast<std::size_t>(ijk[1]) + ny * static_cast<std::size_t>(ijk[2]));
+  return static_cast<std::size_t>(ijk[0]) +
+         nx * (static_cast<std::size_t>(ijk[1]) + ny * static_cast<std::size_t>(ijk[2]));
 }
 
 std::array<std::size_t, 3> VolumeGeometry::indicesOf(std::size_t flatIndex) const {
@@ -115,7 +121,8 @@ std::array<std::size_t, 3> VolumeGeometry::indicesOf(std::size_t flatIndex) cons
 
 std::array<double, 3> VolumeGeometry::centreOf(std::size_t flatIndex) const {
   const std::size_t i = flatIndex % nx, j = (flatIndex / nx) % ny, k = flatIndex / (nx * ny);
-  return {origin[0] + spacing[0] * static_cast<double>(i), origin[1] + spacing[1] * static_cast<double>(j),
+  return {origin[0] + spacing[0] * static_cast<double>(i),
+          origin[1] + spacing[1] * static_cast<double>(j),
           origin[2] + spacing[2] * static_cast<double>(k)};
 }
 
@@ -128,9 +135,11 @@ struct VolumeLayer::Impl {
   vtkNew<vtkVolume> volume;
 };
 
-VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> volume,
-                         QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*volume)), impl_(std::make_unique<Impl>()) {
+VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset,
+                         std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      geometry_(VolumeGeometry::of(*volume)),
+      impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.image = toImage(*volume, geometry_);
   dataRange_ = finiteRange(volume->values());
@@ -149,7 +158,9 @@ VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<co
 
 VolumeLayer::~VolumeLayer() = default;
 
-QStringList VolumeLayer::presets() { return {"ramp", "soft tissue", "bright structures"}; }
+QStringList VolumeLayer::presets() {
+  return {"ramp", "soft tissue", "bright structures"};
+}
 
 void VolumeLayer::setPreset(const QString& preset) {
   preset_ = preset;
@@ -167,8 +178,10 @@ void VolumeLayer::applyAppearance() {
   auto& d = *impl_;
   const auto [low, high] = scalarRange();
   const double span = high - low;
-  if (mode_ == Mode::MaximumIntensity) d.mapper->SetBlendModeToMaximumIntensity();
-  else d.mapper->SetBlendModeToComposite();
+  if (mode_ == Mode::MaximumIntensity)
+    d.mapper->SetBlendModeToMaximumIntensity();
+  else
+    d.mapper->SetBlendModeToComposite();
   if (geometry_.channels == 1) {
     d.property->IndependentComponentsOn();
     vtkNew<vtkColorTransferFunction> colour;
@@ -179,8 +192,11 @@ void VolumeLayer::applyAppearance() {
     }
     vtkNew<vtkPiecewiseFunction> alpha;
     // Opacity ramps: where along the range the volume becomes visible.
-    const double start = preset_ == "bright structures" ? 0.55 : preset_ == "soft tissue" ? 0.15 : 0.0;
-    const double top = mode_ == Mode::MaximumIntensity ? 1.0 : (preset_ == "soft tissue" ? 0.25 : 0.6);
+    const double start = preset_ == "bright structures" ? 0.55
+                         : preset_ == "soft tissue"     ? 0.15
+                                                        : 0.0;
+    const double top =
+        mode_ == Mode::MaximumIntensity ? 1.0 : (preset_ == "soft tissue" ? 0.25 : 0.6);
     alpha->AddPoint(low + std::max(span * start, span * 0.0) + std::max(0.0, threshold()), 0.0);
     alpha->AddPoint(high, top * opacity());
     d.property->SetColor(colour);
@@ -188,11 +204,13 @@ void VolumeLayer::applyAppearance() {
   } else {
     // One transfer function per channel: red, green, blue, (white).
     d.property->IndependentComponentsOn();
-    const QColor channelColours[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255), QColor(255, 255, 255)};
+    const QColor channelColours[4] = {QColor(255, 40, 40), QColor(40, 255, 40),
+                                      QColor(60, 110, 255), QColor(255, 255, 255)};
     for (std::size_t c = 0; c < geometry_.channels; ++c) {
       vtkNew<vtkColorTransferFunction> colour;
       colour->AddRGBPoint(low, 0, 0, 0);
-      colour->AddRGBPoint(high, channelColours[c].redF(), channelColours[c].greenF(), channelColours[c].blueF());
+      colour->AddRGBPoint(high, channelColours[c].redF(), channelColours[c].greenF(),
+                          channelColours[c].blueF());
       vtkNew<vtkPiecewiseFunction> alpha;
       alpha->AddPoint(low + span * 0.05, 0.0);
       alpha->AddPoint(high, 0.8 * opacity());
@@ -203,11 +221,18 @@ void VolumeLayer::applyAppearance() {
   d.volume->SetVisibility(isVisible());
 }
 
-void VolumeLayer::attach(vtkRenderer* renderer) { renderer->AddVolume(impl_->volume); }
-void VolumeLayer::detach(vtkRenderer* renderer) { renderer->RemoveVolume(impl_->volume); }
-bool VolumeLayer::owns(vtkProp* prop) const { return prop == impl_->volume.GetPointer(); }
+void VolumeLayer::attach(vtkRenderer* renderer) {
+  renderer->AddVolume(impl_->volume);
+}
+void VolumeLayer::detach(vtkRenderer* renderer) {
+  renderer->RemoveVolume(impl_->volume);
+}
+bool VolumeLayer::owns(vtkProp* prop) const {
+  return prop == impl_->volume.GetPointer();
+}
 
-std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
+std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long,
+                                                    const double position[3]) const {
   const auto voxel = geometry_.voxelAt(position);
   if (!voxel) return std::nullopt;
   PickHit hit;
@@ -230,8 +255,11 @@ struct SliceLayer::Impl {
   vtkNew<vtkActor> crosshairActor;
 };
 
-SliceLayer::SliceLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*volume)), impl_(std::make_unique<Impl>()) {
+SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
+                       std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      geometry_(VolumeGeometry::of(*volume)),
+      impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   d.image = toImage(*volume, geometry_, 0);
   dataRange_ = finiteRange(volume->values());
@@ -265,7 +293,9 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
   auto& d = *impl_;
   const auto& g = geometry_;
   crosshair_ = {std::min(i, g.nx - 1), std::min(j, g.ny - 1), std::min(k, g.nz - 1)};
-  for (int axis = 0; axis < 3; ++axis) d.mappers[static_cast<std::size_t>(axis)]->SetSliceNumber(static_cast<int>(crosshair_[static_cast<std::size_t>(axis)]));
+  for (int axis = 0; axis < 3; ++axis)
+    d.mappers[static_cast<std::size_t>(axis)]->SetSliceNumber(
+        static_cast<int>(crosshair_[static_cast<std::size_t>(axis)]));
   const auto centre = g.centreOf(crosshair_[0] + g.nx * (crosshair_[1] + g.ny * crosshair_[2]));
   vtkNew<vtkPoints> points;
   vtkNew<vtkCellArray> lines;
@@ -273,7 +303,9 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
     auto a = centre, b = centre;
     const std::size_t n = axis == 0 ? g.nx : axis == 1 ? g.ny : g.nz;
     a[static_cast<std::size_t>(axis)] = g.origin[static_cast<std::size_t>(axis)];
-    b[static_cast<std::size_t>(axis)] = g.origin[static_cast<std::size_t>(axis)] + g.spacing[static_cast<std::size_t>(axis)] * static_cast<double>(n - 1);
+    b[static_cast<std::size_t>(axis)] =
+        g.origin[static_cast<std::size_t>(axis)] +
+        g.spacing[static_cast<std::size_t>(axis)] * static_cast<double>(n - 1);
     const vtkIdType ids[2] = {points->InsertNextPoint(a.data()), points->InsertNextPoint(b.data())};
     lines->InsertNextCell(2, ids);
   }
@@ -317,7 +349,8 @@ bool SliceLayer::owns(vtkProp* prop) const {
   return false;
 }
 
-std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long, const double position[3]) const {
+std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long,
+                                                   const double position[3]) const {
   const auto voxel = geometry_.voxelAt(position);
   if (!voxel) return std::nullopt;
   PickHit hit;
@@ -325,14 +358,16 @@ std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long, const do
   hit.index = static_cast<std::int64_t>(*voxel);
   hit.position = geometry_.centreOf(*voxel);
   const auto ijk = geometry_.indicesOf(*voxel);
-  const float value = impl_->image->GetScalarComponentAsFloat(static_cast<int>(ijk[0]), static_cast<int>(ijk[1]),
-                                                              static_cast<int>(ijk[2]), 0);
+  const float value = impl_->image->GetScalarComponentAsFloat(
+      static_cast<int>(ijk[0]), static_cast<int>(ijk[1]), static_cast<int>(ijk[2]), 0);
   hit.description = tr("voxel (%1, %2, %3) = %4").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]).arg(value);
   return hit;
 }
 
 void SliceLayer::setHighlight(const std::vector<std::int64_t>& indices) {
-  if (indices.empty() || indices.back() < 0 || static_cast<std::size_t>(indices.back()) >= geometry_.voxels()) return;
+  if (indices.empty() || indices.back() < 0 ||
+      static_cast<std::size_t>(indices.back()) >= geometry_.voxels())
+    return;
   const auto ijk = geometry_.indicesOf(static_cast<std::size_t>(indices.back()));
   setCrosshair(ijk[0], ijk[1], ijk[2]);
 }
@@ -344,9 +379,11 @@ struct LabelVolumeLayer::Impl {
   std::map<int, bool> visible;
 };
 
-LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> labels,
-                                   QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent), geometry_(VolumeGeometry::of(*labels)), impl_(std::make_unique<Impl>()) {
+LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
+                                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent),
+      geometry_(VolumeGeometry::of(*labels)),
+      impl_(std::make_unique<Impl>()) {
   if (geometry_.channels != 1) throw std::invalid_argument("a label volume has one channel");
   auto image = toImage(*labels, geometry_, 0);
   std::set<int> present;
@@ -366,7 +403,8 @@ LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset, std::sha
     pick->SetLowerThreshold(label - 0.5);
     pick->SetUpperThreshold(label + 0.5);
     pick->SetThresholdFunction(vtkThreshold::THRESHOLD_BETWEEN);
-    pick->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS, vtkDataSetAttributes::SCALARS);
+    pick->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS,
+                                 vtkDataSetAttributes::SCALARS);
     pick->AllScalarsOn();
     vtkNew<vtkDataSetSurfaceFilter> surface;
     surface->SetInputConnection(pick->GetOutputPort());
@@ -434,7 +472,8 @@ bool LabelVolumeLayer::owns(vtkProp* prop) const {
   return false;
 }
 
-std::optional<PickHit> LabelVolumeLayer::hitFromCellPick(vtkProp* prop, long long, const double position[3]) const {
+std::optional<PickHit> LabelVolumeLayer::hitFromCellPick(vtkProp* prop, long long,
+                                                         const double position[3]) const {
   for (const auto& [label, actor] : impl_->actors)
     if (prop == actor.GetPointer()) {
       PickHit hit;

@@ -46,7 +46,8 @@ class VolumeLayer : public SceneLayer {
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const override;
+  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                         const double position[3]) const override;
 
  protected:
   void applyAppearance() override;
@@ -76,7 +77,8 @@ class SliceLayer : public SceneLayer {
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const override;
+  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                         const double position[3]) const override;
   void setHighlight(const std::vector<std::int64_t>& indices) override;
 
  protected:
@@ -93,8 +95,8 @@ class SliceLayer : public SceneLayer {
 class LabelVolumeLayer : public SceneLayer {
   Q_OBJECT
  public:
-  LabelVolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> labels,
-                   QObject* parent = nullptr);
+  LabelVolumeLayer(QString name, io::DatasetId dataset,
+                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent = nullptr);
   ~LabelVolumeLayer() override;
   std::vector<int> labels() const;
   void setLabelVisible(int label, bool visible);
@@ -104,7 +106,8 @@ class LabelVolumeLayer : public SceneLayer {
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId, const double position[3]) const override;
+  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
+                                         const double position[3]) const override;
   void setHighlight(const std::vector<std::int64_t>& indices) override;
 
  protected:

@@ -10,7 +10,8 @@ namespace {
 class PsthPlugin final : public nl::plugins::AnalysisPlugin {
  public:
   std::string id() const override { return "ephys.psth"; }
-  nl::plugins::Outputs run(const nl::plugins::Inputs& inputs, const nl::plugins::ParameterSet& parameters,
+  nl::plugins::Outputs run(const nl::plugins::Inputs& inputs,
+                           const nl::plugins::ParameterSet& parameters,
                            nl::plugins::RunContext& context) override {
     const auto& recording = dynamic_cast<const nl::io::SpikeRecording&>(*inputs.at("recording"));
     const auto& intervals = dynamic_cast<const nl::io::TableDataset&>(*inputs.at("intervals"));
@@ -22,18 +23,22 @@ class PsthPlugin final : public nl::plugins::AnalysisPlugin {
       conditions.conditionOf.assign(conditions.eventTimes.size(), 0);
       conditions.labels = {"all"};
     }
-    const auto p = nl::analysis::ephys::psth(nl::plugins::ephys::spikeSpans(recording, units), conditions,
-                                             parameters.real("window_start"), parameters.real("window_stop"),
-                                             parameters.real("bin_width"), parameters.real("smoothing"), context);
-    nl::io::Attributes attributes{{"condition_labels", nl::plugins::ephys::labelsJson(conditions.labels)},
-                                  {"unit_ids", nl::plugins::ephys::unitIdsJson(recording, units)},
-                                  {"bin_centres_s", nlohmann::json(p.binCentres()).dump()},
-                                  {"axes", "unit, condition, time bin"}};
+    const auto p = nl::analysis::ephys::psth(
+        nl::plugins::ephys::spikeSpans(recording, units), conditions,
+        parameters.real("window_start"), parameters.real("window_stop"),
+        parameters.real("bin_width"), parameters.real("smoothing"), context);
+    nl::io::Attributes attributes{
+        {"condition_labels", nl::plugins::ephys::labelsJson(conditions.labels)},
+        {"unit_ids", nl::plugins::ephys::unitIdsJson(recording, units)},
+        {"bin_centres_s", nlohmann::json(p.binCentres()).dump()},
+        {"axes", "unit, condition, time bin"}};
     const std::vector<std::size_t> shape{p.units, p.conditions, p.bins};
-    return {{"psth", std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, recording.name() + " PSTH", shape,
-                                                            p.rate, context.provenance(), attributes)},
-            {"sem", std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, recording.name() + " PSTH SEM", shape,
-                                                           p.sem, context.provenance(), attributes)}};
+    return {{"psth", std::make_shared<nl::io::ArrayDataset>(
+                         nl::io::DatasetKind::Array, recording.name() + " PSTH", shape, p.rate,
+                         context.provenance(), attributes)},
+            {"sem", std::make_shared<nl::io::ArrayDataset>(
+                        nl::io::DatasetKind::Array, recording.name() + " PSTH SEM", shape, p.sem,
+                        context.provenance(), attributes)}};
   }
 };
 
@@ -44,7 +49,9 @@ class PsthFactory : public QObject, public nl::plugins::PluginFactory {
   Q_PLUGIN_METADATA(IID NEUROLOUPE_PLUGIN_IID FILE "manifest.json")
   Q_INTERFACES(nl::plugins::PluginFactory)
  public:
-  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override { return std::make_unique<PsthPlugin>(); }
+  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override {
+    return std::make_unique<PsthPlugin>();
+  }
 };
 
 #include "PsthPlugin.moc"

@@ -18,12 +18,13 @@ class Slow final : public nl::plugins::AnalysisPlugin {
     const auto steps = parameters.integer("steps");
     for (std::int64_t i = 0; i < steps; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      context.update(static_cast<double>(i + 1) / static_cast<double>(steps), "step " + std::to_string(i + 1));
+      context.update(static_cast<double>(i + 1) / static_cast<double>(steps),
+                     "step " + std::to_string(i + 1));
     }
-    return {{"steps_done", std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Scalars, "steps",
-                                                                  std::vector<std::size_t>{1},
-                                                                  std::vector<double>{static_cast<double>(steps)},
-                                                                  context.provenance())}};
+    return {
+        {"steps_done", std::make_shared<nl::io::ArrayDataset>(
+                           nl::io::DatasetKind::Scalars, "steps", std::vector<std::size_t>{1},
+                           std::vector<double>{static_cast<double>(steps)}, context.provenance())}};
   }
 };
 }  // namespace
@@ -33,7 +34,9 @@ class SlowFactory : public QObject, public nl::plugins::PluginFactory {
   Q_PLUGIN_METADATA(IID NEUROLOUPE_PLUGIN_IID FILE "manifest.json")
   Q_INTERFACES(nl::plugins::PluginFactory)
  public:
-  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override { return std::make_unique<Slow>(); }
+  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override {
+    return std::make_unique<Slow>();
+  }
 };
 
 #include "MissingSymbolPlugin.moc"
