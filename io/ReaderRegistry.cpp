@@ -8,6 +8,7 @@
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/NpyReader.h"
 #include "io/readers/NwbReader.h"
+#include "io/readers/PhyReader.h"
 
 namespace nl::io {
 
@@ -37,14 +38,16 @@ void ReaderRegistry::add(std::unique_ptr<FileReader> reader) {
 const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) const {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw FileError(path, "file does not exist");
-  if (std::filesystem::is_directory(path, ec))
-    throw FileError(path, "is a folder; no reader opens folders of this kind");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot be read (permission denied?)");
-  std::vector<unsigned char> head(512);
-  in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  if (head.empty()) throw FileError(path, "file is empty");
+  std::vector<unsigned char> head;
+  const bool folder = std::filesystem::is_directory(path, ec);
+  if (!folder) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw FileError(path, "cannot be read (permission denied?)");
+    head.resize(512);
+    in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
+    head.resize(static_cast<std::size_t>(in.gcount()));
+    if (head.empty()) throw FileError(path, "file is empty");
+  }
 
   const FileReader* best = nullptr;
   int bestScore = 0;
@@ -55,6 +58,8 @@ const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) c
       bestScore = score;
     }
   }
+  if (best == nullptr && folder)
+    throw FileError(path, "is a folder; no reader opens folders of this kind (a phy/Kilosort folder needs spike_times.npy)");
   if (best == nullptr) {
     std::string known;
     for (const auto& reader : readers_)
@@ -81,6 +86,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::Hdf5Reader>());
     r.add(std::make_unique<readers::NpyReader>());
     r.add(std::make_unique<readers::CsvReader>());
+    r.add(std::make_unique<readers::PhyReader>());
     return r;
   }();
   return registry;

@@ -1,6 +1,7 @@
 #include "io/readers/Hdf5Reader.h"
 
 #include <cstring>
+#include <set>
 
 #include "io/DatasetHdf5.h"
 #include "io/NeuroLoupeFormat.h"
@@ -10,15 +11,29 @@ namespace nl::io::readers {
 
 namespace {
 
+// File address of the object `name` below `group` (HADDR_UNDEF when unknown).
+haddr_t objectAddress(const h5::Group& group, const std::string& name) {
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(group.id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return HADDR_UNDEF;
+  }
+  return info.addr;
+}
+
+// Each group is walked once, however many links lead to it: hard or soft
+// links that form cycles made the walk exponential (2 links per level and a
+// depth limit of 32 took minutes) in hostile files.
 void collectNumericDatasets(const h5::Group& group, const std::string& prefix,
-                            std::vector<std::string>& out, int depth) {
-  if (depth > 32) return;  // hostile files can nest (or link) groups endlessly
+                            std::vector<std::string>& out, std::set<haddr_t>& visited, int depth) {
+  if (depth > 32) return;  // hostile files can nest groups endlessly
   for (const auto& child : group.children()) {
     const std::string full = prefix + "/" + child;
     if (group.isDataset(child)) {
       if (group.datasetIsNumeric(child)) out.push_back(full);
     } else if (group.isGroup(child)) {
-      collectNumericDatasets(group.openGroup(child), full, out, depth + 1);
+      if (!visited.insert(objectAddress(group, child)).second) continue;
+      collectNumericDatasets(group.openGroup(child), full, out, visited, depth + 1);
     }
   }
 }
@@ -88,7 +103,8 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
           path, "'" + internalPath + "' is not numeric (" + root.datasetTypeName(relative) + ")");
     paths.push_back("/" + relative);
   } else {
-    collectNumericDatasets(root, "", paths, 0);
+    std::set<haddr_t> visited{objectAddress(root, ".")};
+    collectNumericDatasets(root, "", paths, visited, 0);
   }
   for (const auto& objectPath : paths)
     contents.datasets.push_back(lazyArray(path, root, objectPath));

@@ -285,3 +285,41 @@ TEST(Fixtures, TruncatedAndGarbageHdf5AreRefused) {
   nl::test::writeBytes(fake, std::string("\x89HDF\r\n\x1a\n", 8) + noise);
   EXPECT_FALSE(failure(fake).empty());
 }
+
+TEST(Phy, FolderBecomesOneUnitPerClusterWithItsTable) {
+  TempDir dir;
+  const auto folder = dir / "kilosort_output";
+  std::filesystem::create_directories(folder);
+  // 30 kHz; cluster 7 has spikes at 1.0 s and 0.5 s (unsorted), cluster 2 at 2.0 s.
+  nl::test::writeBytes(folder / "spike_times.npy",
+                       npyBytes(1, "{'descr': '<u8', 'fortran_order': False, 'shape': (3,), }",
+                                rawBytes(std::vector<std::uint64_t>{30000, 60000, 15000})));
+  nl::test::writeBytes(folder / "spike_clusters.npy",
+                       npyBytes(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
+                                rawBytes(std::vector<std::int32_t>{7, 2, 7})));
+  nl::test::writeBytes(folder / "params.py", "dat_path = 'x.bin'\nn_channels_dat = 385\nsample_rate = 30000.\n");
+  nl::test::writeBytes(folder / "cluster_info.tsv", "cluster_id\tch\tdepth\tgroup\n2\t5\t100.0\tgood\n7\t9\t180.0\tmua\n");
+  nl::test::writeBytes(folder / "channel_positions.npy",
+                       npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 2), }",
+                                rawBytes(std::vector<double>(20, 20.0))));
+  EXPECT_EQ(ReaderRegistry::builtin().readerFor(folder).name(), "phy/Kilosort folder");
+  const auto contents = ReaderRegistry::builtin().open(folder);
+  const auto recording = std::dynamic_pointer_cast<const SpikeRecording>(contents.datasets.front());
+  ASSERT_TRUE(recording);
+  ASSERT_EQ(recording->unitCount(), 2u);
+  EXPECT_EQ(*recording->units()->numericColumn("id"), (std::vector<double>{2, 7}));
+  const auto unit7 = recording->spikesOfUnit(1);
+  EXPECT_EQ(std::vector<double>(unit7.begin(), unit7.end()), (std::vector<double>{0.5, 1.0}));
+  EXPECT_EQ(recording->units()->column("group")->strings()[1], "mua");
+  EXPECT_EQ((*recording->units()->numericColumn("peak_channel_id"))[0], 5.0);
+  ASSERT_TRUE(recording->electrodes());
+  EXPECT_EQ(recording->electrodes()->rowCount(), 10u);
+  // Broken folders say what is missing.
+  std::filesystem::remove(folder / "params.py");
+  EXPECT_NE(failure(folder).find("params.py"), std::string::npos);
+  nl::test::writeBytes(folder / "params.py", "sample_rate = 30000.\n");
+  nl::test::writeBytes(folder / "spike_clusters.npy",
+                       npyBytes(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
+                                rawBytes(std::vector<std::int32_t>{7, 2})));
+  EXPECT_NE(failure(folder).find("entries for 3 spike times"), std::string::npos);
+}
