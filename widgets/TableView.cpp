@@ -9,6 +9,8 @@
 #include <QTableView>
 #include <QVBoxLayout>
 #include <cmath>
+#include <optional>
+#include <set>
 
 #include "analysis/ephys/UnitFilter.h"
 #include "widgets/AreaColors.h"
@@ -69,24 +71,36 @@ class DatasetModel : public QAbstractTableModel {
 constexpr const char* kOrigin = "table";
 
 // Text search, or — when the text holds a comparison — a column expression
-// in the unit-filter syntax: "location == VISp; snr > 1".
+// in the unit-filter syntax ("location == VISp; snr > 1"), evaluated once by
+// analysis::ephys::selectRows over the (immutable) table.
 class RowFilter : public QSortFilterProxyModel {
  public:
   using QSortFilterProxyModel::QSortFilterProxyModel;
   // Returns an error message, empty when the text is usable.
   QString setExpression(const QString& text) {
-    clauses_.clear();
+    accepted_.reset();
     text_.clear();
     QString error;
     static const QRegularExpression comparison(R"((==|!=|>=|<=|>|<|=))");
     if (comparison.match(text).hasMatch()) {
       try {
-        clauses_ = analysis::ephys::parseUnitFilter(text.toStdString());
-        for (const auto& c : clauses_)
-          if (columnIndex(c.column) < 0)
-            throw std::invalid_argument("no column '" + c.column + "'");
+        const auto* model = sourceModel();
+        analysis::ephys::ColumnAccess access;
+        access.hasColumn = [this](const std::string& c) { return columnIndex(c) >= 0; };
+        access.isNumeric = [this, model](const std::string& c) {
+          return model->rowCount() == 0 || model->data(model->index(0, columnIndex(c)), Qt::UserRole).typeId() == QMetaType::Double;
+        };
+        access.numberAt = [this, model](const std::string& c, std::size_t row) {
+          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole).toDouble();
+        };
+        access.textAt = [this, model](const std::string& c, std::size_t row) {
+          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole).toString().toStdString();
+        };
+        const auto rows = analysis::ephys::selectRows(analysis::ephys::parseUnitFilter(text.toStdString()),
+                                                      static_cast<std::size_t>(model->rowCount()), access);
+        accepted_ = std::set<int>();
+        for (auto r : rows) accepted_->insert(static_cast<int>(r));
       } catch (const std::exception& e) {
-        clauses_.clear();
         error = QString::fromStdString(e.what());
       }
     } else {
@@ -98,34 +112,11 @@ class RowFilter : public QSortFilterProxyModel {
 
  protected:
   bool filterAcceptsRow(int row, const QModelIndex& parent) const override {
-    const auto* model = sourceModel();
-    for (const auto& c : clauses_) {
-      const QVariant cell =
-          model->data(model->index(row, columnIndex(c.column), parent), Qt::UserRole);
-      bool numeric = false;
-      const double value = cell.toDouble(&numeric);
-      const bool isNumber = numeric && cell.typeId() == QMetaType::Double;
-      if (isNumber) {
-        bool ok = false;
-        const double threshold = QString::fromStdString(c.value).toDouble(&ok);
-        if (!ok) return false;
-        const bool keep = c.op == "=="   ? value == threshold
-                          : c.op == "!=" ? value != threshold
-                          : c.op == ">"  ? value > threshold
-                          : c.op == ">=" ? value >= threshold
-                          : c.op == "<"  ? value < threshold
-                                         : value <= threshold;
-        if (!keep) return false;
-      } else {
-        const bool equal = cell.toString().toStdString() == c.value;
-        if ((c.op == "==") != equal) return false;
-      }
-    }
+    if (accepted_ && !accepted_->contains(row)) return false;
     if (text_.isEmpty()) return true;
+    const auto* model = sourceModel();
     for (int column = 0; column < model->columnCount(parent); ++column)
-      if (model->data(model->index(row, column, parent), Qt::DisplayRole)
-              .toString()
-              .contains(text_, Qt::CaseInsensitive))
+      if (model->data(model->index(row, column, parent), Qt::DisplayRole).toString().contains(text_, Qt::CaseInsensitive))
         return true;
     return false;
   }
@@ -134,11 +125,10 @@ class RowFilter : public QSortFilterProxyModel {
   int columnIndex(const std::string& name) const {
     const auto* model = sourceModel();
     for (int c = 0; c < model->columnCount(); ++c)
-      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name)
-        return c;
+      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name) return c;
     return -1;
   }
-  std::vector<analysis::ephys::FilterClause> clauses_;
+  std::optional<std::set<int>> accepted_;  // rows passing the expression; none: no expression
   QString text_;
 };
 
