@@ -225,7 +225,7 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
       const auto& def = item.at("default");
       switch (spec.type) {
         case ParamType::Integer:
-          // nlohmann would silently turn 1.5 into 1 and true into 1.
+          // nlohmann would silently turn a default of 1.5 into 1.
           if (!def.is_number_integer())
             throw std::invalid_argument("parameter '" + spec.name + "': default " + def.dump() +
                                         " is not an integer");

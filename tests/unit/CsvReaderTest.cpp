@@ -93,9 +93,11 @@ TEST(CsvFields, QuotingMissingValuesAndNumberSpellings) {
                             "last,y,-Inf,N/A\r\n"));
   ASSERT_EQ(t->rowCount(), 4u);
   EXPECT_EQ(t->columns()[1].name, "a, b");
-  EXPECT_EQ(t->column("name")->strings(), (std::vector<std::string>{"Smith, J.", "plain", "\"quoted\"", "last"}));
+  EXPECT_EQ(t->column("name")->strings(),
+            (std::vector<std::string>{"Smith, J.", "plain", "\"quoted\"", "last"}));
   EXPECT_EQ(t->column("a, b")->strings()[0], "He said \"hi\"");
-  EXPECT_EQ(t->column("a, b")->strings()[1], "") << "an empty quoted field is an empty string, not a missing number";
+  EXPECT_EQ(t->column("a, b")->strings()[1], "")
+      << "an empty quoted field is an empty string, not a missing number";
   const auto* value = t->numericColumn("value");
   ASSERT_NE(value, nullptr) << "spaces, a plus sign, exponents and inf are numbers";
   EXPECT_EQ((*value)[0], 1500.0);
@@ -148,7 +150,8 @@ TEST(CsvBroken, RaggedRowsBinaryAndEmptyFiles) {
   ASSERT_TRUE(error);
   EXPECT_NE(error->reason().find("row 2"), std::string::npos) << error->reason();
   // Text first, binary later (beyond the 512 bytes the registry sniffs).
-  writeBytes(dir / "late_binary.csv", "a,b\n" + std::string(600, '1') + ",2\n" + std::string("\x00\x01,\x02\n", 5));
+  writeBytes(dir / "late_binary.csv",
+             "a,b\n" + std::string(600, '1') + ",2\n" + std::string("\x00\x01,\x02\n", 5));
   error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "late_binary.csv"); });
   ASSERT_TRUE(error);
   EXPECT_NE(error->reason().find("binary"), std::string::npos) << error->reason();
@@ -177,8 +180,10 @@ TEST(CsvFixtures, BiclusteringSpikeCountsAndLabels) {
   EXPECT_EQ((std::vector<double>(v.begin(), v.begin() + 5)), (std::vector<double>{1, 0, 3, 5, 1}));
 
   NL_REQUIRE_FIXTURE("biclustering/Lab_neuron.csv");
-  const auto regions = array(ReaderRegistry::builtin().open(fixtures() / "biclustering/Lab_neuron.csv"));
-  ASSERT_EQ(regions->shape(), (std::vector<std::size_t>{63, 1})) << "one region code per neuron of Y";
+  const auto regions =
+      array(ReaderRegistry::builtin().open(fixtures() / "biclustering/Lab_neuron.csv"));
+  ASSERT_EQ(regions->shape(), (std::vector<std::size_t>{63, 1}))
+      << "one region code per neuron of Y";
   std::map<double, int> perRegion;
   for (double r : regions->values()) ++perRegion[r];
   EXPECT_EQ(perRegion.size(), 3u) << "CA1, LP and VISp";
@@ -187,27 +192,33 @@ TEST(CsvFixtures, BiclusteringSpikeCountsAndLabels) {
 TEST(CsvFixtures, ZebrafishTectumActivityAndCoordinatesDescribeTheSameNeurons) {
   NL_REQUIRE_FIXTURE("calcium/zebrafish_tectum_triplett2018/zf_20170215-f3_activity_matrix.csv");
   const auto dir = fixtures() / "calcium/zebrafish_tectum_triplett2018";
-  const auto activity = array(ReaderRegistry::builtin().open(dir / "zf_20170215-f3_activity_matrix.csv"));
+  const auto activity =
+      array(ReaderRegistry::builtin().open(dir / "zf_20170215-f3_activity_matrix.csv"));
   ASSERT_EQ(activity->shape(), (std::vector<std::size_t>{75, 5660})) << "75 neurons x 5,660 frames";
   EXPECT_EQ(activity->values().front(), 0.40005);
   EXPECT_EQ(activity->values().back(), 0.12298);
-  const auto coordinates = array(ReaderRegistry::builtin().open(dir / "zf_20170215-f3_cell_coordinates.csv"));
+  const auto coordinates =
+      array(ReaderRegistry::builtin().open(dir / "zf_20170215-f3_cell_coordinates.csv"));
   ASSERT_EQ(coordinates->shape(), (std::vector<std::size_t>{75, 2}));
-  EXPECT_EQ(std::accumulate(coordinates->values().begin(), coordinates->values().end(), 0.0), 34286.5);
+  EXPECT_EQ(std::accumulate(coordinates->values().begin(), coordinates->values().end(), 0.0),
+            34286.5);
   // The assembly list has rows of different lengths: not a table, and said so.
-  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "zf_20170215-f3_assembly_assignments.csv"); });
+  const auto error = fileErrorOf(
+      [&] { ReaderRegistry::builtin().open(dir / "zf_20170215-f3_assembly_assignments.csv"); });
   ASSERT_TRUE(error);
   EXPECT_NE(error->reason().find("row 2"), std::string::npos) << error->reason();
 }
 
 TEST(CsvFixtures, HaxbyEventsTsvIsATableOfOnsetsAndCategories) {
   NL_REQUIRE_FIXTURE("nifti/haxby2001/BOLD_task001_run001_bold_events.tsv");
-  const auto events = table(ReaderRegistry::builtin().open(fixtures() / "nifti/haxby2001/BOLD_task001_run001_bold_events.tsv"));
+  const auto events = table(ReaderRegistry::builtin().open(
+      fixtures() / "nifti/haxby2001/BOLD_task001_run001_bold_events.tsv"));
   ASSERT_EQ(events->rowCount(), 8u);
   ASSERT_NE(events->numericColumn("onset"), nullptr);
   EXPECT_EQ((*events->numericColumn("onset"))[0], 15.0);
   EXPECT_EQ((*events->numericColumn("duration"))[1], 22.5);
   const auto& types = events->column("trial_type")->strings();
   EXPECT_EQ(std::set<std::string>(types.begin(), types.end()),
-            (std::set<std::string>{"bottle", "cat", "chair", "face", "house", "scissors", "scrambledpix", "shoe"}));
+            (std::set<std::string>{"bottle", "cat", "chair", "face", "house", "scissors",
+                                   "scrambledpix", "shoe"}));
 }

@@ -29,7 +29,8 @@ TEST(DataModelKinds, EveryKindHasAUniqueNameAndExactlyOneFamily) {
     EXPECT_NE(name, "Unknown");
     EXPECT_TRUE(names.insert(name).second) << "duplicate kind name " << name;
     ASSERT_EQ(kindFromName(name), kind) << name;
-    const int families = int(isArrayKind(kind)) + int(isTableKind(kind)) + int(kind == DatasetKind::SpikeRecording) +
+    const int families = int(isArrayKind(kind)) + int(isTableKind(kind)) +
+                         int(kind == DatasetKind::SpikeRecording) +
                          int(kind == DatasetKind::SurfaceMesh);
     EXPECT_EQ(families, 1) << name << " must belong to exactly one storage family";
   }
@@ -61,7 +62,8 @@ TEST(ArrayDatasetShape, NonArrayKindsAndWrongSizesAreRejected) {
       EXPECT_THROW(eager({2}, {1, 2, 3}, kind), std::invalid_argument) << kindName(kind);
     } else {
       EXPECT_THROW(eager({2}, {1, 2}, kind), std::invalid_argument) << kindName(kind);
-      EXPECT_THROW(ArrayDataset(kind, "lazy", {1}, ArrayDataset::Loader([] { return std::vector<double>{1}; })),
+      EXPECT_THROW(ArrayDataset(kind, "lazy", {1},
+                                ArrayDataset::Loader([] { return std::vector<double>{1}; })),
                    std::invalid_argument)
           << kindName(kind);
     }
@@ -70,7 +72,8 @@ TEST(ArrayDatasetShape, NonArrayKindsAndWrongSizesAreRejected) {
     eager({2, 3}, std::vector<double>(5));
     ADD_FAILURE() << "size mismatch accepted";
   } catch (const std::invalid_argument& error) {
-    EXPECT_NE(std::string(error.what()).find("5 values for shape of 6"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("5 values for shape of 6"), std::string::npos)
+        << error.what();
   }
 }
 
@@ -113,7 +116,8 @@ TEST(ArrayDatasetLazy, LoaderRunsOnceUnderContentionAndEveryThreadSeesTheSameVal
 
 TEST(ArrayDatasetLazy, FailedLoadsStayUnloadedAndCanBeRetriedUntilOneSucceeds) {
   int attempts = 0;
-  ArrayDataset lazy(DatasetKind::Array, "flaky", {3}, ArrayDataset::Loader([&]() -> std::vector<double> {
+  ArrayDataset lazy(DatasetKind::Array, "flaky", {3},
+                    ArrayDataset::Loader([&]() -> std::vector<double> {
                       ++attempts;
                       if (attempts == 1) throw std::runtime_error("network share vanished");
                       if (attempts == 2) return {1, 2};  // wrong count: also a failure
@@ -134,33 +138,39 @@ TEST(ArrayDatasetLazy, FailedLoadsStayUnloadedAndCanBeRetriedUntilOneSucceeds) {
 }
 
 TEST(TableDatasetValidation, ColumnsKindsAndLookups) {
-  EXPECT_THROW(TableDataset(DatasetKind::Array, "t", {}), std::invalid_argument) << "not a table kind";
+  EXPECT_THROW(TableDataset(DatasetKind::Array, "t", {}), std::invalid_argument)
+      << "not a table kind";
   const TableDataset empty(DatasetKind::Table, "empty", {});
   EXPECT_EQ(empty.rowCount(), 0u);
   EXPECT_EQ(empty.shape(), (std::vector<std::size_t>{0, 0}));
   // Unequal lengths, whichever column is the odd one.
-  EXPECT_THROW(TableDataset(DatasetKind::Table, "t",
-                            {{"a", std::vector<double>{1}}, {"b", std::vector<std::string>{"x", "y"}}}),
-               std::invalid_argument);
+  EXPECT_THROW(
+      TableDataset(DatasetKind::Table, "t",
+                   {{"a", std::vector<double>{1}}, {"b", std::vector<std::string>{"x", "y"}}}),
+      std::invalid_argument);
   EXPECT_THROW(TableDataset(DatasetKind::Table, "t",
                             {{"a", std::vector<std::string>{}}, {"b", std::vector<double>{1}}}),
                std::invalid_argument);
   // Duplicates are found even when not adjacent and of different types.
   EXPECT_THROW(TableDataset(DatasetKind::Table, "t",
-                            {{"a", std::vector<double>{1}}, {"b", std::vector<double>{1}},
+                            {{"a", std::vector<double>{1}},
+                             {"b", std::vector<double>{1}},
                              {"a", std::vector<std::string>{"x"}}}),
                std::invalid_argument);
   // Electrodes need numeric x, y and z: a text column called z does not count.
   EXPECT_THROW(TableDataset(DatasetKind::Electrodes, "e",
-                            {{"x", std::vector<double>{1}}, {"y", std::vector<double>{1}},
+                            {{"x", std::vector<double>{1}},
+                             {"y", std::vector<double>{1}},
                              {"z", std::vector<std::string>{"deep"}}}),
                std::invalid_argument);
   EXPECT_NO_THROW(TableDataset(DatasetKind::Electrodes, "e",
-                               {{"z", std::vector<double>{3}}, {"y", std::vector<double>{2}},
+                               {{"z", std::vector<double>{3}},
+                                {"y", std::vector<double>{2}},
                                 {"x", std::vector<double>{1}}}))
       << "column order does not matter";
   const TableDataset t(DatasetKind::Table, "t",
-                       {{"third", std::vector<double>{1.0 / 3.0, 1e-300}}, {"name", std::vector<std::string>{"α", ""}}});
+                       {{"third", std::vector<double>{1.0 / 3.0, 1e-300}},
+                        {"name", std::vector<std::string>{"α", ""}}});
   EXPECT_EQ(t.shape(), (std::vector<std::size_t>{2, 2}));
   EXPECT_EQ(t.column("missing"), nullptr);
   EXPECT_EQ(t.numericColumn("missing"), nullptr);
@@ -187,8 +197,9 @@ TEST(SpikeRecordingValidation, OffsetsUnitTableAndRanges) {
   EXPECT_EQ(none.unitCount(), 0u);
   EXPECT_EQ(none.timeRange(), (std::pair<double, double>{0.0, 0.0}));
 
-  auto units = std::make_shared<TableDataset>(DatasetKind::Table, "units",
-                                              std::vector<Column>{{"id", std::vector<double>{10, 11, 12, 13}}});
+  auto units = std::make_shared<TableDataset>(
+      DatasetKind::Table, "units",
+      std::vector<Column>{{"id", std::vector<double>{10, 11, 12, 13}}});
   EXPECT_THROW(SpikeRecording("r", units, {1, 2}, {0, 1, 2}, nullptr), std::invalid_argument)
       << "a 4-row unit table for 2 units";
   // Unit 0 and 3 silent; the earliest spike belongs to unit 2, the latest to unit 1.
@@ -210,11 +221,15 @@ TEST(SpikeRecordingValidation, OffsetsUnitTableAndRanges) {
 
 TEST(SurfaceMeshValidation, IndicesAndCoordinates) {
   const std::vector<float> square{0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0};
-  EXPECT_THROW(SurfaceMeshDataset("m", square, {0, 1, 4}), std::invalid_argument) << "index == vertex count";
+  EXPECT_THROW(SurfaceMeshDataset("m", square, {0, 1, 4}), std::invalid_argument)
+      << "index == vertex count";
   EXPECT_THROW(SurfaceMeshDataset("m", square, {0, 1, 2, 2, 3, -7}), std::invalid_argument);
-  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1}, {}), std::invalid_argument) << "ragged vertices";
-  EXPECT_THROW(SurfaceMeshDataset("m", square, {0, 1}), std::invalid_argument) << "ragged triangles";
-  EXPECT_THROW(SurfaceMeshDataset("m", {}, {0, 0, 0}), std::invalid_argument) << "no vertices at all";
+  EXPECT_THROW(SurfaceMeshDataset("m", {0, 0, 0, 1}, {}), std::invalid_argument)
+      << "ragged vertices";
+  EXPECT_THROW(SurfaceMeshDataset("m", square, {0, 1}), std::invalid_argument)
+      << "ragged triangles";
+  EXPECT_THROW(SurfaceMeshDataset("m", {}, {0, 0, 0}), std::invalid_argument)
+      << "no vertices at all";
   const SurfaceMeshDataset m("m", square, {0, 1, 2, 0, 2, 3});
   EXPECT_EQ(m.vertexCount(), 4u);
   EXPECT_EQ(m.triangleCount(), 2u);
@@ -251,7 +266,8 @@ TEST(ProvenanceModel, JsonRoundTripDescribeAndTolerantParsing) {
   EXPECT_EQ(Provenance{}.describe(), "in memory");
 
   // Saved files written by other versions: wrong types are ignored, not fatal.
-  const auto odd = provenanceFromJson(nlohmann::json{{"plugin_id", 5}, {"inputs", {"ok", 3, nullptr}}, {"reader", "r"}});
+  const auto odd = provenanceFromJson(
+      nlohmann::json{{"plugin_id", 5}, {"inputs", {"ok", 3, nullptr}}, {"reader", "r"}});
   EXPECT_EQ(odd.pluginId, "");
   EXPECT_EQ(odd.inputs, std::vector<std::string>{"ok"});
   EXPECT_EQ(odd.readerName, "r");

@@ -24,7 +24,9 @@ class Hdf5Builder {
       : file_(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT)) {}
   ~Hdf5Builder() { H5Fclose(file_); }
   hid_t file() const { return file_; }
-  void group(const char* name) { H5Gclose(H5Gcreate2(file_, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)); }
+  void group(const char* name) {
+    H5Gclose(H5Gcreate2(file_, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  }
   template <typename T>
   void numbers(const char* name, hid_t fileType, hid_t memType, const std::vector<T>& values,
                std::vector<hsize_t> dims, hid_t dcpl = H5P_DEFAULT) {
@@ -36,7 +38,8 @@ class Hdf5Builder {
   }
   void scalar(const char* name, double value) {
     const hid_t space = H5Screate(H5S_SCALAR);
-    const hid_t d = H5Dcreate2(file_, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t d =
+        H5Dcreate2(file_, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
     H5Dclose(d);
     H5Sclose(space);
@@ -81,7 +84,8 @@ class Hdf5Builder {
 
 std::map<std::string, std::shared_ptr<const ArrayDataset>> byName(const FileContents& contents) {
   std::map<std::string, std::shared_ptr<const ArrayDataset>> out;
-  for (const auto& d : contents.datasets) out[d->name()] = std::dynamic_pointer_cast<const ArrayDataset>(d);
+  for (const auto& d : contents.datasets)
+    out[d->name()] = std::dynamic_pointer_cast<const ArrayDataset>(d);
   return out;
 }
 
@@ -113,7 +117,8 @@ TEST(Hdf5Generic, ListsEveryNumericDatasetLazilyWithItsTypeAndShape) {
     Hdf5Builder b(path);
     b.group("/acq");
     b.group("/acq/deep");
-    b.numbers<std::int16_t>("/acq/raw", H5T_STD_I16BE, H5T_NATIVE_INT16, {-1, 2, -3, 4, -5, 6}, {2, 3});
+    b.numbers<std::int16_t>("/acq/raw", H5T_STD_I16BE, H5T_NATIVE_INT16, {-1, 2, -3, 4, -5, 6},
+                            {2, 3});
     b.numbers<std::uint8_t>("/acq/deep/mask", H5T_STD_U8LE, H5T_NATIVE_UINT8, {0, 255}, {2});
     b.numbers<float>("/rates", H5T_IEEE_F32LE, H5T_NATIVE_FLOAT, {0.5f, NAN}, {2});
     b.scalar("/gain", 2.5);
@@ -129,7 +134,8 @@ TEST(Hdf5Generic, ListsEveryNumericDatasetLazilyWithItsTypeAndShape) {
   const auto raw = sets.at("/acq/raw");
   EXPECT_EQ(raw->shape(), (std::vector<std::size_t>{2, 3}));
   EXPECT_EQ(raw->sourceType(), "int16");
-  EXPECT_EQ(raw->values(), (std::vector<double>{-1, 2, -3, 4, -5, 6})) << "big-endian on disk, converted";
+  EXPECT_EQ(raw->values(), (std::vector<double>{-1, 2, -3, 4, -5, 6}))
+      << "big-endian on disk, converted";
   EXPECT_EQ(sets.at("/acq/deep/mask")->sourceType(), "uint8");
   EXPECT_EQ(sets.at("/acq/deep/mask")->values(), (std::vector<double>{0, 255}));
   EXPECT_EQ(sets.at("/rates")->sourceType(), "float32");
@@ -164,7 +170,8 @@ TEST(Hdf5Generic, InternalPathsWithAndWithoutSlashAndTheirErrors) {
     const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(path, internal); });
     ASSERT_TRUE(error) << internal;
     EXPECT_EQ(error->path(), path);
-    EXPECT_NE(error->reason().find(words), std::string::npos) << internal << ": " << error->reason();
+    EXPECT_NE(error->reason().find(words), std::string::npos)
+        << internal << ": " << error->reason();
   }
 }
 
@@ -178,7 +185,8 @@ TEST(Hdf5Generic, NullDataspaceIsAnEmptyArrayNotALoadFailure) {
   const auto contents = ReaderRegistry::builtin().open(path, "/nothing");
   const auto array = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0));
   ASSERT_TRUE(array);
-  EXPECT_EQ(array->elementCount(), array->values().size()) << "the shape must agree with what is read";
+  EXPECT_EQ(array->elementCount(), array->values().size())
+      << "the shape must agree with what is read";
   EXPECT_TRUE(array->values().empty());
 }
 
@@ -195,7 +203,8 @@ TEST(Hdf5Generic, HardLinkCyclesEndWithoutHangingOrCrashing) {
   const auto contents = ReaderRegistry::builtin().open(path);
   ASSERT_FALSE(contents.datasets.empty());
   EXPECT_LE(contents.datasets.size(), 1000u) << "the depth guard bounds the walk";
-  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets[0])->values(), std::vector<double>{1});
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets[0])->values(),
+            std::vector<double>{1});
 }
 
 TEST(Hdf5Damaged, TruncatedCopiesAtManyLengthsAreFileErrors) {
@@ -214,7 +223,8 @@ TEST(Hdf5Damaged, TruncatedCopiesAtManyLengthsAreFileErrors) {
   for (double fraction : {0.001, 0.01, 0.1, 0.5, 0.9, 0.999}) {
     SCOPED_TRACE(fraction);
     const auto cut = dir / "cut.h5";
-    writeBytes(cut, bytes.substr(0, static_cast<std::size_t>(static_cast<double>(bytes.size()) * fraction)));
+    writeBytes(cut, bytes.substr(
+                        0, static_cast<std::size_t>(static_cast<double>(bytes.size()) * fraction)));
     EXPECT_FALSE(openAndReadAll(cut).empty()) << "a truncated file read without complaint";
   }
 }
@@ -238,19 +248,23 @@ TEST(Hdf5Damaged, CorruptedCompressedChunkFailsWhenReadNotWhenOpened) {
     const hid_t d = H5Dopen2(b.file(), "/signal", H5P_DEFAULT);
     hsize_t offset[1] = {0};
     unsigned filterMask = 0;
-    ASSERT_GE(H5Dget_chunk_info(d, H5S_ALL, 0, offset, &filterMask, &chunkAddress, &chunkBytes), 0);
+    const hid_t space = H5Dget_space(d);
+    ASSERT_GE(H5Dget_chunk_info(d, space, 0, offset, &filterMask, &chunkAddress, &chunkBytes), 0);
+    H5Sclose(space);
     H5Dclose(d);
   }
   ASSERT_GT(chunkBytes, 64u);
   std::string bytes = readBytes(path);
-  for (hsize_t i = 0; i < 64; ++i) bytes[chunkAddress + i] = static_cast<char>(0xA5 ^ i);  // deflate stream now garbage
+  for (hsize_t i = 0; i < 64; ++i)
+    bytes[chunkAddress + i] = static_cast<char>(0xA5 ^ i);  // deflate stream now garbage
   writeBytes(path, bytes);
   const auto contents = ReaderRegistry::builtin().open(path);  // metadata intact: opens
   const auto signal = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0));
   const auto error = fileErrorOf([&] { signal->values(); });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->path(), path);
-  EXPECT_NE(error->reason().find("/signal"), std::string::npos) << error->reason();
+  EXPECT_NE(error->reason().find("signal"), std::string::npos)
+      << "names the dataset: " << error->reason();
   EXPECT_FALSE(signal->isLoaded());
 }
 
@@ -265,34 +279,39 @@ TEST(Hdf5Damaged, RandomBytesAndAFakeSignatureAreFileErrors) {
     writeBytes(dir / "fake.h5", std::string("\x89HDF\r\n\x1a\n", 8) + noise);
     EXPECT_FALSE(openAndReadAll(dir / "fake.h5").empty());
     // A superblock signature after a fake 512-byte user block.
-    writeBytes(dir / "fake_ub.h5", std::string(512, '\0') + std::string("\x89HDF\r\n\x1a\n", 8) + noise);
+    writeBytes(dir / "fake_ub.h5",
+               std::string(512, '\0') + std::string("\x89HDF\r\n\x1a\n", 8) + noise);
     EXPECT_FALSE(openAndReadAll(dir / "fake_ub.h5").empty());
   }
 }
 
-TEST(Hdf5Fixtures, PhyNwbElectrodesAreLazyAndTextColumnsAreRefused) {
+TEST(Hdf5Fixtures, PhyNwbColumnsOpenLazilyByInternalPath) {
+  // .nwb files go to the NWB reader; FILE.nwb::/path still opens one array lazily.
   NL_REQUIRE_FIXTURE("nwb/A8604-211122.nwb");
   const auto path = fixtures() / "nwb/A8604-211122.nwb";
-  const auto all = ReaderRegistry::builtin().open(path);
-  const auto sets = byName(all);
-  ASSERT_TRUE(sets.contains("/general/extracellular_ephys/electrodes/x"));
-  ASSERT_TRUE(sets.contains("/general/extracellular_ephys/electrodes/id"));
-  for (const auto& [name, array] : sets) EXPECT_FALSE(array->isLoaded()) << name << " read while listing";
-  const auto x = sets.at("/general/extracellular_ephys/electrodes/x");
+  const auto open = [&](const std::string& internal) {
+    const auto contents = ReaderRegistry::builtin().open(path, internal);
+    EXPECT_EQ(contents.datasets.size(), 1u) << internal;
+    return std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0));
+  };
+  const auto x = open("/general/extracellular_ephys/electrodes/x");
+  ASSERT_TRUE(x);
   EXPECT_EQ(x->shape(), std::vector<std::size_t>{383});
   EXPECT_EQ(x->sourceType(), "float64");
-  EXPECT_FALSE(x->isLoaded());
+  EXPECT_FALSE(x->isLoaded()) << "opening one column must not read it";
   const auto& values = x->values();
   EXPECT_TRUE(x->isLoaded());
   ASSERT_EQ(values.size(), 383u);
   // phy exports no positions: the column exists and holds 0.0 (checked with h5py).
   for (double v : values) EXPECT_EQ(v, 0.0);
-  EXPECT_EQ(sets.at("/general/extracellular_ephys/electrodes/id")->shape(), std::vector<std::size_t>{383});
-  EXPECT_FALSE(sets.contains("/general/extracellular_ephys/electrodes/location")) << "text is not listed as numbers";
-  const auto error = fileErrorOf(
-      [&] { ReaderRegistry::builtin().open(path, "/general/extracellular_ephys/electrodes/location"); });
+  const auto id = open("general/extracellular_ephys/electrodes/id");
+  ASSERT_TRUE(id);
+  EXPECT_EQ(id->shape(), std::vector<std::size_t>{383});
+  const auto error = fileErrorOf([&] {
+    ReaderRegistry::builtin().open(path, "/general/extracellular_ephys/electrodes/location");
+  });
   ASSERT_TRUE(error);
-  EXPECT_NE(error->reason().find("not numeric"), std::string::npos);
+  EXPECT_NE(error->reason().find("not numeric"), std::string::npos) << error->reason();
 }
 
 TEST(Hdf5Fixtures, HumanMtlNwbSpikeTimesAndIndex) {
@@ -312,7 +331,8 @@ TEST(Hdf5Fixtures, HumanMtlNwbSpikeTimesAndIndex) {
   const auto& t = times->values();
   double start = 0;
   for (double stop : idx) {
-    EXPECT_TRUE(std::is_sorted(t.begin() + static_cast<std::ptrdiff_t>(start), t.begin() + static_cast<std::ptrdiff_t>(stop)));
+    EXPECT_TRUE(std::is_sorted(t.begin() + static_cast<std::ptrdiff_t>(start),
+                               t.begin() + static_cast<std::ptrdiff_t>(stop)));
     start = stop;
   }
 }
@@ -323,7 +343,9 @@ TEST(Hdf5Fixtures, TruncatedNwbCopiesNeverCrash) {
   TempDir dir;
   for (double fraction : {0.05, 0.5, 0.95}) {
     SCOPED_TRACE(fraction);
-    writeBytes(dir / "cut.nwb", bytes.substr(0, static_cast<std::size_t>(static_cast<double>(bytes.size()) * fraction)));
+    writeBytes(
+        dir / "cut.nwb",
+        bytes.substr(0, static_cast<std::size_t>(static_cast<double>(bytes.size()) * fraction)));
     EXPECT_FALSE(openAndReadAll(dir / "cut.nwb").empty());
   }
 }

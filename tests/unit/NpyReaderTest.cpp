@@ -33,18 +33,21 @@ std::string refusal(const std::filesystem::path& path) {
 }
 
 template <typename T>
-void expectRoundTrip(const std::string& descr, const std::vector<T>& values, const std::string& dtype) {
+void expectRoundTrip(const std::string& descr, const std::vector<T>& values,
+                     const std::string& dtype) {
   TempDir dir;
   const bool big = descr[0] == '>';
   for (int major : {1, 2, 3}) {
     SCOPED_TRACE(descr + " v" + std::to_string(major));
-    const auto path = npyFile(dir, "x.npy", simpleDict(descr, "(" + std::to_string(values.size()) + ",)"),
-                              rawBytes(values, big), major);
+    const auto path =
+        npyFile(dir, "x.npy", simpleDict(descr, "(" + std::to_string(values.size()) + ",)"),
+                rawBytes(values, big), major);
     const auto array = open(path);
     ASSERT_TRUE(array);
     EXPECT_EQ(array->sourceType(), dtype);
     ASSERT_EQ(array->values().size(), values.size());
-    for (std::size_t i = 0; i < values.size(); ++i) EXPECT_EQ(array->values()[i], static_cast<double>(values[i]));
+    for (std::size_t i = 0; i < values.size(); ++i)
+      EXPECT_EQ(array->values()[i], static_cast<double>(values[i]));
   }
 }
 
@@ -55,7 +58,8 @@ TEST(NpyDtypes, IntegersOfEverySizeAndBothByteOrders) {
   expectRoundTrip<std::int16_t>("<i2", {-32768, 1, 32767}, "int16");
   expectRoundTrip<std::int16_t>(">i2", {-32768, 258, 32767}, "int16");
   expectRoundTrip<std::int32_t>(">i4", {-7, 65536, 2147483647, -2147483647 - 1}, "int32");
-  expectRoundTrip<std::int64_t>("<i8", {-(std::int64_t{1} << 53), 42, std::int64_t{1} << 53}, "int64");
+  expectRoundTrip<std::int64_t>("<i8", {-(std::int64_t{1} << 53), 42, std::int64_t{1} << 53},
+                                "int64");
   expectRoundTrip<std::int64_t>(">i8", {-3, 1234567890123}, "int64");
   expectRoundTrip<std::uint8_t>("|u1", {0, 200, 255}, "uint8");
   expectRoundTrip<std::uint16_t>("<u2", {0, 65535, 3}, "uint16");
@@ -65,17 +69,21 @@ TEST(NpyDtypes, IntegersOfEverySizeAndBothByteOrders) {
 }
 
 TEST(NpyDtypes, FloatsIncludingHalfSpecialValues) {
-  expectRoundTrip<double>("<f8", {1.5, -0.0, 1e-310, std::numeric_limits<double>::max()}, "float64");
+  expectRoundTrip<double>("<f8", {1.5, -0.0, 1e-310, std::numeric_limits<double>::max()},
+                          "float64");
   expectRoundTrip<double>(">f8", {3.141592653589793, -2.5e300}, "float64");
   expectRoundTrip<float>("<f4", {0.1f, -1e30f}, "float32");
   expectRoundTrip<float>(">f4", {0.1f, 16777217.0f}, "float32");
   TempDir dir;
   // IEEE half: 1, -2, 0.5, largest finite 65504, smallest subnormal 2^-24, +inf, -inf, NaN.
-  const std::vector<std::uint16_t> bits{0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x7C00, 0xFC00, 0x7E00};
+  const std::vector<std::uint16_t> bits{0x3C00, 0xC000, 0x3800, 0x7BFF,
+                                        0x0001, 0x7C00, 0xFC00, 0x7E00};
   for (const char* descr : {"<f2", ">f2"}) {
     SCOPED_TRACE(descr);
-    const auto path = npyFile(dir, "h.npy", simpleDict(descr, "(8,)"), rawBytes(bits, descr[0] == '>'));
-    const auto& v = open(path)->values();
+    const auto path =
+        npyFile(dir, "h.npy", simpleDict(descr, "(8,)"), rawBytes(bits, descr[0] == '>'));
+    const auto half = open(path);
+    const auto& v = half->values();
     ASSERT_EQ(v.size(), 8u);
     EXPECT_EQ(v[0], 1.0);
     EXPECT_EQ(v[1], -2.0);
@@ -87,9 +95,11 @@ TEST(NpyDtypes, FloatsIncludingHalfSpecialValues) {
     EXPECT_TRUE(std::isnan(v[7]));
   }
   // '=' is native order; bools are any non-zero byte.
-  const auto native = npyFile(dir, "n.npy", simpleDict("=f8", "(2,)"), rawBytes(std::vector<double>{4, 5}));
+  const auto native =
+      npyFile(dir, "n.npy", simpleDict("=f8", "(2,)"), rawBytes(std::vector<double>{4, 5}));
   EXPECT_EQ(open(native)->values(), (std::vector<double>{4, 5}));
-  const auto flags = npyFile(dir, "b.npy", simpleDict("|b1", "(4,)"), std::string("\x00\x01\xff\x02", 4));
+  const auto flags =
+      npyFile(dir, "b.npy", simpleDict("|b1", "(4,)"), std::string("\x00\x01\xff\x02", 4));
   EXPECT_EQ(open(flags)->values(), (std::vector<double>{0, 1, 1, 1}));
   EXPECT_EQ(open(flags)->sourceType(), "bool");
 }
@@ -97,7 +107,8 @@ TEST(NpyDtypes, FloatsIncludingHalfSpecialValues) {
 TEST(NpyLayout, FortranOrderOfHigherRanksComesBackInCOrder) {
   TempDir dir;
   // 2×3: C order [[0,1,2],[3,4,5]] is 0,3,1,4,2,5 in Fortran order.
-  const auto m = npyFile(dir, "m.npy", simpleDict("<i4", "(2, 3)", true), rawBytes(std::vector<std::int32_t>{0, 3, 1, 4, 2, 5}));
+  const auto m = npyFile(dir, "m.npy", simpleDict("<i4", "(2, 3)", true),
+                         rawBytes(std::vector<std::int32_t>{0, 3, 1, 4, 2, 5}));
   EXPECT_EQ(open(m)->values(), (std::vector<double>{0, 1, 2, 3, 4, 5}));
   // 2×3×4×2, big-endian int16: value(i,j,k,l) = 1000i + 100j + 10k + l.
   const std::size_t d0 = 2, d1 = 3, d2 = 4, d3 = 2;
@@ -106,8 +117,10 @@ TEST(NpyLayout, FortranOrderOfHigherRanksComesBackInCOrder) {
     for (std::size_t j = 0; j < d1; ++j)
       for (std::size_t k = 0; k < d2; ++k)
         for (std::size_t l = 0; l < d3; ++l)
-          fortran[i + d0 * (j + d1 * (k + d2 * l))] = static_cast<std::int16_t>(1000 * i + 100 * j + 10 * k + l);
-  const auto t = npyFile(dir, "t.npy", simpleDict(">i2", "(2, 3, 4, 2)", true), rawBytes(fortran, true));
+          fortran[i + d0 * (j + d1 * (k + d2 * l))] =
+              static_cast<std::int16_t>(1000 * i + 100 * j + 10 * k + l);
+  const auto t =
+      npyFile(dir, "t.npy", simpleDict(">i2", "(2, 3, 4, 2)", true), rawBytes(fortran, true));
   const auto array = open(t);
   ASSERT_EQ(array->shape(), (std::vector<std::size_t>{2, 3, 4, 2}));
   std::size_t c = 0;
@@ -115,9 +128,11 @@ TEST(NpyLayout, FortranOrderOfHigherRanksComesBackInCOrder) {
     for (std::size_t j = 0; j < d1; ++j)
       for (std::size_t k = 0; k < d2; ++k)
         for (std::size_t l = 0; l < d3; ++l, ++c)
-          ASSERT_EQ(array->values()[c], static_cast<double>(1000 * i + 100 * j + 10 * k + l)) << i << j << k << l;
+          ASSERT_EQ(array->values()[c], static_cast<double>(1000 * i + 100 * j + 10 * k + l))
+              << i << j << k << l;
   // A vector is the same in both orders; an empty Fortran matrix is just empty.
-  const auto v = npyFile(dir, "v.npy", simpleDict("<f8", "(3,)", true), rawBytes(std::vector<double>{1, 2, 3}));
+  const auto v = npyFile(dir, "v.npy", simpleDict("<f8", "(3,)", true),
+                         rawBytes(std::vector<double>{1, 2, 3}));
   EXPECT_EQ(open(v)->values(), (std::vector<double>{1, 2, 3}));
   const auto e = npyFile(dir, "e.npy", simpleDict("<f8", "(0, 4)", true), "");
   EXPECT_EQ(open(e)->shape(), (std::vector<std::size_t>{0, 4}));
@@ -126,7 +141,8 @@ TEST(NpyLayout, FortranOrderOfHigherRanksComesBackInCOrder) {
 
 TEST(NpyLayout, ScalarEmptyAndHeaderSpellings) {
   TempDir dir;
-  const auto scalar = npyFile(dir, "s.npy", simpleDict("<i8", "()"), rawBytes(std::vector<std::int64_t>{-9}));
+  const auto scalar =
+      npyFile(dir, "s.npy", simpleDict("<i8", "()"), rawBytes(std::vector<std::int64_t>{-9}));
   EXPECT_TRUE(open(scalar)->shape().empty());
   EXPECT_EQ(open(scalar)->values(), std::vector<double>{-9});
   const auto empty = npyFile(dir, "e.npy", simpleDict("<f4", "(0,)"), "");
@@ -135,15 +151,18 @@ TEST(NpyLayout, ScalarEmptyAndHeaderSpellings) {
   const auto zeroCols = npyFile(dir, "z.npy", simpleDict("<f4", "(3, 0)"), "");
   EXPECT_EQ(open(zeroCols)->shape(), (std::vector<std::size_t>{3, 0}));
   // Keys in another order, no spaces, no trailing comma: still a valid header.
-  const auto terse = npyFile(dir, "terse.npy", "{'shape':(2,2),'fortran_order':False,'descr':'<u2'}",
-                             rawBytes(std::vector<std::uint16_t>{1, 2, 3, 4}));
+  const auto terse =
+      npyFile(dir, "terse.npy", "{'shape':(2,2),'fortran_order':False,'descr':'<u2'}",
+              rawBytes(std::vector<std::uint16_t>{1, 2, 3, 4}));
   EXPECT_EQ(open(terse)->values(), (std::vector<double>{1, 2, 3, 4}));
   // Trailing bytes after the data are tolerated (and ignored).
-  const auto padded = npyFile(dir, "p.npy", simpleDict("<f8", "(1,)"), rawBytes(std::vector<double>{6}) + "junk");
+  const auto padded =
+      npyFile(dir, "p.npy", simpleDict("<f8", "(1,)"), rawBytes(std::vector<double>{6}) + "junk");
   EXPECT_EQ(open(padded)->values(), std::vector<double>{6});
   // The reader reports what it found.
-  const auto contents = ReaderRegistry::builtin().open(npyFile(dir, "m.npy", simpleDict(">i4", "(1,)", true),
-                                                               rawBytes(std::vector<std::int32_t>{1}, true), 2));
+  const auto contents =
+      ReaderRegistry::builtin().open(npyFile(dir, "m.npy", simpleDict(">i4", "(1,)", true),
+                                             rawBytes(std::vector<std::int32_t>{1}, true), 2));
   EXPECT_EQ(contents.metadata["npy_version"], 2);
   EXPECT_EQ(contents.metadata["dtype"], "int32");
   EXPECT_EQ(contents.metadata["byte_order"], ">");
@@ -154,7 +173,8 @@ TEST(NpyLayout, ScalarEmptyAndHeaderSpellings) {
 
 TEST(NpyLazy, DataAreReadOnFirstUseAndAFileDamagedMeanwhileIsAFileError) {
   TempDir dir;
-  const auto path = npyFile(dir, "lazy.npy", simpleDict("<f8", "(4,)"), rawBytes(std::vector<double>{1, 2, 3, 4}));
+  const auto path = npyFile(dir, "lazy.npy", simpleDict("<f8", "(4,)"),
+                            rawBytes(std::vector<double>{1, 2, 3, 4}));
   const auto array = open(path);
   EXPECT_FALSE(array->isLoaded()) << ".npy data are read on first use";
   // Cut the file after it was opened: the first use must report it, not crash.
@@ -195,7 +215,8 @@ TEST(NpyHostile, TruncatedAndMalformedFiles) {
   writeBytes(dir / "huge_header.npy", huge);
   EXPECT_NE(refusal(dir / "huge_header.npy").find("implausibly large"), std::string::npos);
 
-  for (const auto& [name, header, word] : std::vector<std::tuple<std::string, std::string, std::string>>{
+  for (const auto& [name, header, word] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
            {"no_descr", "{'fortran_order': False, 'shape': (3,), }", "descr"},
            {"no_fortran", "{'descr': '<f8', 'shape': (3,), }", "fortran_order"},
            {"no_shape", "{'descr': '<f8', 'fortran_order': False, }", "shape"},
@@ -207,16 +228,25 @@ TEST(NpyHostile, TruncatedAndMalformedFiles) {
 
 TEST(NpyHostile, UnsupportedDtypesAreNamed) {
   TempDir dir;
-  for (const auto& [descr, item] : std::vector<std::pair<std::string, std::size_t>>{
-           {"|O", 8}, {"<U9", 36}, {"|S4", 4}, {"<c16", 16}, {"<f16", 16}, {"<i3", 3}, {"<M8[ns]", 8}, {"|V8", 8}}) {
+  for (const auto& [descr, item] : std::vector<std::pair<std::string, std::size_t>>{{"|O", 8},
+                                                                                    {"<U9", 36},
+                                                                                    {"|S4", 4},
+                                                                                    {"<c16", 16},
+                                                                                    {"<f16", 16},
+                                                                                    {"<i3", 3},
+                                                                                    {"<M8[ns]", 8},
+                                                                                    {"|V8", 8}}) {
     SCOPED_TRACE(descr);
     writeBytes(dir / "x.npy", npyBytes(1, simpleDict(descr, "(2,)"), std::string(2 * item, '\0')));
     const std::string reason = refusal(dir / "x.npy");
     EXPECT_NE(reason.find("dtype"), std::string::npos) << reason;
     EXPECT_NE(reason.find(descr), std::string::npos) << "the message names the dtype: " << reason;
   }
-  writeBytes(dir / "rec.npy", npyBytes(1, "{'descr': [('t', '<f8'), ('unit', '<i4')], 'fortran_order': False, 'shape': (1,), }",
-                                       std::string(12, '\0')));
+  writeBytes(
+      dir / "rec.npy",
+      npyBytes(
+          1, "{'descr': [('t', '<f8'), ('unit', '<i4')], 'fortran_order': False, 'shape': (1,), }",
+          std::string(12, '\0')));
   EXPECT_NE(refusal(dir / "rec.npy").find("structured"), std::string::npos);
 }
 

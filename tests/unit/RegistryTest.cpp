@@ -19,7 +19,8 @@ void writeSmallHdf5(const std::filesystem::path& path, hsize_t userBlock = 0) {
   ASSERT_GE(file, 0);
   const hsize_t dims[1] = {2};
   const hid_t space = H5Screate_simple(1, dims, nullptr);
-  const hid_t dataset = H5Dcreate2(file, "v", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t dataset =
+      H5Dcreate2(file, "v", H5T_STD_I32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const int data[2] = {-4, 8};
   H5Dwrite(dataset, H5T_NATIVE_INT, H5S_ALL, H5S_ALL, H5P_DEFAULT, data);
   H5Dclose(dataset);
@@ -28,21 +29,25 @@ void writeSmallHdf5(const std::filesystem::path& path, hsize_t userBlock = 0) {
   H5Pclose(fcpl);
 }
 
-std::string readerName(const std::filesystem::path& path) { return ReaderRegistry::builtin().readerFor(path).name(); }
+std::string readerName(const std::filesystem::path& path) {
+  return ReaderRegistry::builtin().readerFor(path).name();
+}
 
 }  // namespace
 
 TEST(RegistryChoice, ContentBeatsTheExtension) {
   TempDir dir;
   // .npy magic behind an .h5, a .csv and no extension at all.
-  const std::string npy = npyBytes(1, simpleDict("<f8", "(1,)"), rawBytes(std::vector<double>{2.5}));
+  const std::string npy =
+      npyBytes(1, simpleDict("<f8", "(1,)"), rawBytes(std::vector<double>{2.5}));
   for (const char* name : {"really_npy.h5", "really_npy.csv", "really_npy"}) {
     writeBytes(dir / name, npy);
     EXPECT_EQ(readerName(dir / name), "NumPy .npy") << name;
   }
   const auto contents = ReaderRegistry::builtin().open(dir / "really_npy.h5");
   EXPECT_EQ(contents.readerName, "NumPy .npy");
-  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0))->values(), std::vector<double>{2.5});
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0))->values(),
+            std::vector<double>{2.5});
 
   // An HDF5 file named .npy / .csv is still HDF5 (its signature wins).
   for (const char* name : {"really_h5.npy", "really_h5.csv", "really_h5.bin"}) {
@@ -63,7 +68,8 @@ TEST(RegistryChoice, ExtensionDecidesForTextAndIsCaseInsensitive) {
   ASSERT_TRUE(error);
   EXPECT_EQ(error->path(), dir / "table.dat");
   EXPECT_NE(error->reason().find("unrecognised"), std::string::npos);
-  EXPECT_NE(error->reason().find(".csv"), std::string::npos) << "the message lists what can be read: " << error->reason();
+  EXPECT_NE(error->reason().find(".csv"), std::string::npos)
+      << "the message lists what can be read: " << error->reason();
   // Text with a .npy name but no magic is offered to the .npy reader, which refuses it clearly.
   writeBytes(dir / "text.npy", "1,2,3\n");
   const auto npyError = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "text.npy"); });
@@ -98,7 +104,7 @@ TEST(RegistryErrors, EveryUnreadableFileIsAFileErrorNamingIt) {
   writeBytes(dir / "empty.h5", "");
   writeBytes(dir / "unknown.xyz", "hello world");
   writeBytes(dir / "binary.csv", std::string("\x00\x01\x02\x03", 4));
-  std::filesystem::create_directories(dir / "folder.h5");
+  std::filesystem::create_directories(dir / "plain_folder");
   std::filesystem::create_symlink(dir / "nowhere.npy", dir / "dangling.npy");
   const std::vector<Case> cases{{dir / "missing.npy", "does not exist"},
                                 {dir / "dangling.npy", "does not exist"},
@@ -106,7 +112,7 @@ TEST(RegistryErrors, EveryUnreadableFileIsAFileErrorNamingIt) {
                                 {dir / "empty.h5", "empty"},
                                 {dir / "unknown.xyz", "unrecognised"},
                                 {dir / "binary.csv", "unrecognised"},
-                                {dir / "folder.h5", "folder"}};
+                                {dir / "plain_folder", "folder"}};
   for (const auto& c : cases) {
     SCOPED_TRACE(c.path.filename().string());
     const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(c.path); });
@@ -115,6 +121,21 @@ TEST(RegistryErrors, EveryUnreadableFileIsAFileErrorNamingIt) {
     EXPECT_FALSE(error->reason().empty());
     EXPECT_NE(error->reason().find(c.expected), std::string::npos) << error->reason();
     EXPECT_EQ(std::string(error->what()), c.path.string() + ": " + error->reason());
+  }
+}
+
+TEST(RegistryErrors, FoldersNamedLikeFilesAreFileErrorsNotCrashes) {
+  // Folders are offered to the readers (a phy/Kilosort output is a folder);
+  // one that merely has a file extension must fail cleanly in every reader.
+  TempDir dir;
+  for (const char* name : {"looks_like.h5", "looks_like.npy", "looks_like.csv",
+                           "looks_like.nlsession", "looks_like.tsv"}) {
+    SCOPED_TRACE(name);
+    std::filesystem::create_directories(dir / name);
+    const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / name); });
+    ASSERT_TRUE(error);
+    EXPECT_EQ(error->path(), dir / name);
+    EXPECT_FALSE(error->reason().empty());
   }
 }
 
@@ -147,7 +168,8 @@ TEST(RegistryPathSpec, OpenByPathSpecNarrowsToOneDataset) {
     const hsize_t dims[1] = {1};
     const hid_t space = H5Screate_simple(1, dims, nullptr);
     for (const char* name : {"first", "second"}) {
-      const hid_t d = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t d =
+          H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       const double v = name[0] == 'f' ? 1.0 : 2.0;
       H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
       H5Dclose(d);
@@ -158,10 +180,12 @@ TEST(RegistryPathSpec, OpenByPathSpecNarrowsToOneDataset) {
   EXPECT_EQ(ReaderRegistry::builtin().open(path).datasets.size(), 2u);
   const auto one = ReaderRegistry::builtin().open(parsePathSpec(path.string() + "::/second"));
   ASSERT_EQ(one.datasets.size(), 1u);
-  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(one.datasets[0])->values(), std::vector<double>{2.0});
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(one.datasets[0])->values(),
+            std::vector<double>{2.0});
   EXPECT_EQ(one.datasets[0]->provenance().internalPath, "/second");
   EXPECT_EQ(one.datasets[0]->provenance().sourcePath, path.string());
-  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(parsePathSpec(path.string() + "::/third")); });
+  const auto error = fileErrorOf(
+      [&] { ReaderRegistry::builtin().open(parsePathSpec(path.string() + "::/third")); });
   ASSERT_TRUE(error);
   EXPECT_NE(error->reason().find("/third"), std::string::npos);
 }

@@ -42,7 +42,8 @@ void expectSameProvenance(const Provenance& a, const Provenance& b) {
 
 // Bitwise equality, so NaN == NaN and -0.0 != 0.0.
 bool sameBits(const std::vector<double>& a, const std::vector<double>& b) {
-  return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
+  return a.size() == b.size() &&
+         (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0);
 }
 
 void expectSameTable(const TableDataset& a, const TableDataset& b) {
@@ -95,8 +96,8 @@ void expectSame(const Dataset& written, const Dataset& read) {
   }
 }
 
-std::vector<DatasetPtr> readBack(const std::filesystem::path& path, const std::vector<NamedDataset>& outputs,
-                                 const Provenance& run) {
+std::vector<DatasetPtr> readBack(const std::filesystem::path& path,
+                                 const std::vector<NamedDataset>& outputs, const Provenance& run) {
   writeResultFile(path, outputs, run);
   const auto contents = ReaderRegistry::builtin().open(path);
   EXPECT_EQ(contents.readerName, "HDF5");
@@ -106,13 +107,14 @@ std::vector<DatasetPtr> readBack(const std::filesystem::path& path, const std::v
 
 // One example dataset of `kind`, with awkward values.
 DatasetPtr example(DatasetKind kind, const Provenance& p) {
-  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN(),
+               inf = std::numeric_limits<double>::infinity();
   const Attributes attributes{{"units", "µV"}, {"note", "line1\nline2"}};
   const std::string name = "example " + std::string(kindName(kind)) + " – ü";
   if (isArrayKind(kind))
     return std::make_shared<ArrayDataset>(kind, name, std::vector<std::size_t>{2, 1, 3},
-                                          std::vector<double>{0.1, -0.0, nan, inf, -inf, 5e-324}, p, attributes,
-                                          "int16");
+                                          std::vector<double>{0.1, -0.0, nan, inf, -inf, 5e-324}, p,
+                                          attributes, "int16");
   auto electrodes = [&] {
     return std::make_shared<TableDataset>(
         DatasetKind::Electrodes, "probe electrodes",
@@ -126,22 +128,26 @@ DatasetPtr example(DatasetKind kind, const Provenance& p) {
     case DatasetKind::Table:
       return std::make_shared<TableDataset>(
           kind, name,
-          std::vector<Column>{{"zeta", std::vector<double>{3, 1, 2}},
-                              {"alpha", std::vector<std::string>{"日本語", "with \"quotes\"", "tab\there"}},
-                              {"mid", std::vector<double>{nan, -inf, 1e308}}},
+          std::vector<Column>{
+              {"zeta", std::vector<double>{3, 1, 2}},
+              {"alpha", std::vector<std::string>{"日本語", "with \"quotes\"", "tab\there"}},
+              {"mid", std::vector<double>{nan, -inf, 1e308}}},
           p, attributes);
     case DatasetKind::Electrodes:
       return electrodes();
     case DatasetKind::SpikeRecording: {
       auto units = std::make_shared<TableDataset>(
           DatasetKind::Table, "units",
-          std::vector<Column>{{"id", std::vector<double>{7, 8, 9}}, {"location", std::vector<std::string>{"CA1", "LP", "VISp"}}});
-      return std::make_shared<SpikeRecording>(name, units, std::vector<double>{0.001, 0.5, 1234.567890123},
-                                              std::vector<std::uint64_t>{0, 2, 2, 3}, electrodes(), p, attributes);
+          std::vector<Column>{{"id", std::vector<double>{7, 8, 9}},
+                              {"location", std::vector<std::string>{"CA1", "LP", "VISp"}}});
+      return std::make_shared<SpikeRecording>(
+          name, units, std::vector<double>{0.001, 0.5, 1234.567890123},
+          std::vector<std::uint64_t>{0, 2, 2, 3}, electrodes(), p, attributes);
     }
     case DatasetKind::SurfaceMesh:
-      return std::make_shared<SurfaceMeshDataset>(name, std::vector<float>{0, 0, 0, 1.5f, 0, 0, 0, 1, -2.25f, 9, 9, 9},
-                                                  std::vector<std::int32_t>{0, 1, 2, 3, 2, 1}, p, attributes);
+      return std::make_shared<SurfaceMeshDataset>(
+          name, std::vector<float>{0, 0, 0, 1.5f, 0, 0, 0, 1, -2.25f, 9, 9, 9},
+          std::vector<std::int32_t>{0, 1, 2, 3, 2, 1}, p, attributes);
     default:
       return nullptr;
   }
@@ -170,7 +176,8 @@ TEST(ResultRoundTrip, RunProvenanceIsStoredOnTheFileAndReportedAsMetadata) {
   const auto contents = ReaderRegistry::builtin().open(dir / "r.h5");
   EXPECT_EQ(contents.metadata["plugin_id"], "test.roundtrip");
   EXPECT_EQ(contents.metadata["plugin_version"], "3.2.1");
-  EXPECT_EQ(nlohmann::json::parse(contents.metadata["parameters"].get<std::string>())["area"], "VISp – µm");
+  EXPECT_EQ(nlohmann::json::parse(contents.metadata["parameters"].get<std::string>())["area"],
+            "VISp – µm");
   EXPECT_EQ(contents.metadata["app_version"], "0.1.0");
   EXPECT_EQ(contents.metadata["created_utc"], "2026-11-28T07:00:00Z");
   EXPECT_EQ(contents.metadata["schema_version"], 1);
@@ -186,23 +193,31 @@ TEST(ResultRoundTrip, EmptyScalarAndLargeShapes) {
   std::vector<double> large(300000);
   for (std::size_t i = 0; i < large.size(); ++i) large[i] = std::sin(static_cast<double>(i)) * 1e3;
   const std::vector<NamedDataset> outputs{
-      {"scalar", std::make_shared<ArrayDataset>(DatasetKind::Scalars, "s", std::vector<std::size_t>{},
-                                                std::vector<double>{42.5}, run)},
-      {"empty", std::make_shared<ArrayDataset>(DatasetKind::Array, "e", std::vector<std::size_t>{0}, std::vector<double>{}, run)},
-      {"no_rows", std::make_shared<ArrayDataset>(DatasetKind::FeatureMatrix, "f", std::vector<std::size_t>{0, 7},
-                                                 std::vector<double>{}, run)},
-      {"compressed", std::make_shared<ArrayDataset>(DatasetKind::VoxelSeries, "v", std::vector<std::size_t>{10, 10, 30, 100},
-                                                    large, run)},
-      {"empty_table", std::make_shared<TableDataset>(DatasetKind::Table, "t0",
-                                                     std::vector<Column>{{"a", std::vector<double>{}},
-                                                                         {"b", std::vector<std::string>{}}},
-                                                     run)},
-      {"no_columns", std::make_shared<TableDataset>(DatasetKind::Table, "t1", std::vector<Column>{}, run)},
-      {"silent", std::make_shared<SpikeRecording>("r", nullptr, std::vector<double>{}, std::vector<std::uint64_t>{0, 0, 0},
-                                                  nullptr, run)},
-      {"no_units", std::make_shared<SpikeRecording>("r0", nullptr, std::vector<double>{}, std::vector<std::uint64_t>{0},
-                                                    nullptr, run)},
-      {"cloud", std::make_shared<SurfaceMeshDataset>("c", std::vector<float>{1, 2, 3}, std::vector<std::int32_t>{}, run)},
+      {"scalar",
+       std::make_shared<ArrayDataset>(DatasetKind::Scalars, "s", std::vector<std::size_t>{},
+                                      std::vector<double>{42.5}, run)},
+      {"empty", std::make_shared<ArrayDataset>(DatasetKind::Array, "e", std::vector<std::size_t>{0},
+                                               std::vector<double>{}, run)},
+      {"no_rows",
+       std::make_shared<ArrayDataset>(DatasetKind::FeatureMatrix, "f",
+                                      std::vector<std::size_t>{0, 7}, std::vector<double>{}, run)},
+      {"compressed",
+       std::make_shared<ArrayDataset>(DatasetKind::VoxelSeries, "v",
+                                      std::vector<std::size_t>{10, 10, 30, 100}, large, run)},
+      {"empty_table",
+       std::make_shared<TableDataset>(
+           DatasetKind::Table, "t0",
+           std::vector<Column>{{"a", std::vector<double>{}}, {"b", std::vector<std::string>{}}},
+           run)},
+      {"no_columns",
+       std::make_shared<TableDataset>(DatasetKind::Table, "t1", std::vector<Column>{}, run)},
+      {"silent",
+       std::make_shared<SpikeRecording>("r", nullptr, std::vector<double>{},
+                                        std::vector<std::uint64_t>{0, 0, 0}, nullptr, run)},
+      {"no_units", std::make_shared<SpikeRecording>("r0", nullptr, std::vector<double>{},
+                                                    std::vector<std::uint64_t>{0}, nullptr, run)},
+      {"cloud", std::make_shared<SurfaceMeshDataset>("c", std::vector<float>{1, 2, 3},
+                                                     std::vector<std::int32_t>{}, run)},
   };
   const auto back = readBack(dir / "odd.h5", outputs, run);
   ASSERT_EQ(back.size(), outputs.size());
@@ -212,19 +227,27 @@ TEST(ResultRoundTrip, EmptyScalarAndLargeShapes) {
 TEST(ResultRoundTrip, LazyInputsAreLoadedForWritingAndLoaderFailuresLeaveNoFile) {
   TempDir dir;
   const auto run = runProvenance();
-  auto lazy = std::make_shared<ArrayDataset>(DatasetKind::Array, "lazy", std::vector<std::size_t>{3},
-                                             ArrayDataset::Loader([] { return std::vector<double>{7, 8, 9}; }), run);
+  auto lazy = std::make_shared<ArrayDataset>(DatasetKind::Array, "lazy",
+                                             std::vector<std::size_t>{3}, ArrayDataset::Loader([] {
+                                               return std::vector<double>{7, 8, 9};
+                                             }),
+                                             run);
   const auto back = readBack(dir / "lazy.h5", {{"x", lazy}}, run);
   expectSame(*lazy, *back.at(0));
-  auto broken = std::make_shared<ArrayDataset>(
-      DatasetKind::Array, "broken", std::vector<std::size_t>{3},
-      ArrayDataset::Loader([]() -> std::vector<double> { throw FileError("/gone.h5", "vanished"); }), run);
+  auto broken =
+      std::make_shared<ArrayDataset>(DatasetKind::Array, "broken", std::vector<std::size_t>{3},
+                                     ArrayDataset::Loader([]() -> std::vector<double> {
+                                       throw FileError("/gone.h5", "vanished");
+                                     }),
+                                     run);
   EXPECT_THROW(writeResultFile(dir / "broken.h5", {{"x", broken}}, run), FileError);
   EXPECT_FALSE(std::filesystem::exists(dir / "broken.h5"));
   for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
     EXPECT_EQ(entry.path().filename(), "lazy.h5") << "left behind: " << entry.path();
   // Writing into a folder that does not exist is a FileError naming the target.
-  const auto error = fileErrorOf([&] { writeResultFile(dir / "no/such/folder/r.h5", {{"x", lazy}}, run); });
+  const auto error = fileErrorOf([&] {
+    writeResultFile(dir / "no/such/folder/r.h5", {{"x", lazy}}, run);
+  });
   ASSERT_TRUE(error);
   EXPECT_EQ(error->path(), dir / "no/such/folder/r.h5");
 }
@@ -232,7 +255,9 @@ TEST(ResultRoundTrip, LazyInputsAreLoadedForWritingAndLoaderFailuresLeaveNoFile)
 TEST(ResultRoundTrip, RewritingReplacesTheWholeFile) {
   TempDir dir;
   const auto run = runProvenance();
-  writeResultFile(dir / "r.h5", {{"a", example(DatasetKind::Array, run)}, {"b", example(DatasetKind::Table, run)}}, run);
+  writeResultFile(
+      dir / "r.h5",
+      {{"a", example(DatasetKind::Array, run)}, {"b", example(DatasetKind::Table, run)}}, run);
   writeResultFile(dir / "r.h5", {{"c", example(DatasetKind::SurfaceMesh, run)}}, run);
   const auto contents = ReaderRegistry::builtin().open(dir / "r.h5");
   ASSERT_EQ(contents.datasets.size(), 1u) << "nothing of the old file survives";

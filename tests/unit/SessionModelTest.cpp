@@ -13,19 +13,25 @@ using namespace nl::io;
 namespace {
 
 DatasetPtr array(const std::string& name) {
-  return std::make_shared<ArrayDataset>(DatasetKind::Array, name, std::vector<std::size_t>{1}, std::vector<double>{1});
+  return std::make_shared<ArrayDataset>(DatasetKind::Array, name, std::vector<std::size_t>{1},
+                                        std::vector<double>{1});
 }
 
-// Records every signal of a session as "added 1", "removed 2", "selection <origin>", "cursor <t> <origin>".
+// Records every signal of a session as "added 1", "removed 2", "selection <origin>", "cursor <t>
+// <origin>".
 struct Recorder {
   std::vector<std::string> events;
   explicit Recorder(Session& session) {
-    session.datasetAdded.connect([this](DatasetId id) { events.push_back("added " + std::to_string(id)); });
-    session.datasetRemoved.connect([this](DatasetId id) { events.push_back("removed " + std::to_string(id)); });
-    session.selection().changed.connect([this](const std::string& origin) { events.push_back("selection " + origin); });
+    session.datasetAdded.connect(
+        [this](DatasetId id) { events.push_back("added " + std::to_string(id)); });
+    session.datasetRemoved.connect(
+        [this](DatasetId id) { events.push_back("removed " + std::to_string(id)); });
+    session.selection().changed.connect(
+        [this](const std::string& origin) { events.push_back("selection " + origin); });
     session.selection().timeCursorMoved.connect([this](double t, const std::string& origin) {
-      events.push_back("cursor " + (std::isnan(t) ? std::string("nan") : std::to_string(static_cast<int>(t))) + " " +
-                       origin);
+      events.push_back("cursor " +
+                       (std::isnan(t) ? std::string("nan") : std::to_string(static_cast<int>(t))) +
+                       " " + origin);
     });
   }
   std::vector<std::string> take() { return std::exchange(events, {}); }
@@ -68,7 +74,8 @@ TEST(SessionModel, RemovingTheSelectedDatasetClearsTheSelectionBeforeAnnouncingT
   Recorder recorder(session);
 
   EXPECT_TRUE(session.remove(a));
-  EXPECT_EQ(recorder.take(), std::vector<std::string>{"removed 1"}) << "removing another dataset keeps the selection";
+  EXPECT_EQ(recorder.take(), std::vector<std::string>{"removed 1"})
+      << "removing another dataset keeps the selection";
   EXPECT_EQ(session.selection().dataset(), b);
 
   EXPECT_TRUE(session.remove(b));
@@ -77,7 +84,8 @@ TEST(SessionModel, RemovingTheSelectedDatasetClearsTheSelectionBeforeAnnouncingT
   EXPECT_EQ(recorder.take(), (std::vector<std::string>{"selection session", "removed 2"}));
   EXPECT_EQ(session.selection().dataset(), kNoDataset);
   EXPECT_TRUE(session.selection().indices().empty());
-  EXPECT_DOUBLE_EQ(session.selection().timeCursor(), 3.0) << "the time cursor is not tied to a dataset";
+  EXPECT_DOUBLE_EQ(session.selection().timeCursor(), 3.0)
+      << "the time cursor is not tied to a dataset";
   EXPECT_FALSE(session.remove(b));
   EXPECT_TRUE(recorder.take().empty()) << "removing an unknown id announces nothing";
 }
@@ -103,7 +111,8 @@ TEST(SessionModel, ClearAnnouncesRemovalsInOrder) {
   session.selection().select(c, {0}, "table");
   Recorder recorder(session);
   session.clear();
-  EXPECT_EQ(recorder.take(), (std::vector<std::string>{"selection session", "removed 3", "removed 2", "removed 1"}));
+  EXPECT_EQ(recorder.take(),
+            (std::vector<std::string>{"selection session", "removed 3", "removed 2", "removed 1"}));
 }
 
 TEST(SelectionModel, IndicesAreSortedUniqueAndChangesAreAnnouncedOnlyWhenReal) {
@@ -127,8 +136,8 @@ TEST(SelectionModel, IndicesAreSortedUniqueAndChangesAreAnnouncedOnlyWhenReal) {
   selection.select(8, {}, "table");          // fewer indices: a change
   selection.select(8, {}, "table");
   selection.clear("menu");
-  EXPECT_EQ(recorder.take(),
-            (std::vector<std::string>{"selection probe3d", "selection table", "selection table", "selection menu"}));
+  EXPECT_EQ(recorder.take(), (std::vector<std::string>{"selection probe3d", "selection table",
+                                                       "selection table", "selection menu"}));
   EXPECT_EQ(selection.dataset(), kNoDataset);
 }
 
@@ -145,16 +154,20 @@ TEST(SelectionModel, TimeCursorAnnouncesMovesIncludingBackToNone) {
   selection.setTimeCursor(nan, "menu");  // hiding the cursor is a move too
   selection.setTimeCursor(nan, "menu");
   EXPECT_FALSE(selection.hasTimeCursor());
-  EXPECT_EQ(recorder.take(), (std::vector<std::string>{"cursor 12 psth", "cursor -1 raster", "cursor nan menu"}));
+  EXPECT_EQ(recorder.take(),
+            (std::vector<std::string>{"cursor 12 psth", "cursor -1 raster", "cursor nan menu"}));
   selection.select(1, {1});
-  EXPECT_EQ(recorder.take(), std::vector<std::string>{"selection "}) << "moving the selection does not move the cursor";
+  EXPECT_EQ(recorder.take(), std::vector<std::string>{"selection "})
+      << "moving the selection does not move the cursor";
 }
 
 TEST(SignalModel, SlotsRunInConnectionOrderAndDisconnectedSlotsStayQuiet) {
   Signal<int, const std::string&> signal;
   std::vector<std::string> calls;
-  const auto first = signal.connect([&](int v, const std::string& s) { calls.push_back("1:" + std::to_string(v) + s); });
-  signal.connect([&](int v, const std::string& s) { calls.push_back("2:" + std::to_string(v) + s); });
+  const auto first = signal.connect(
+      [&](int v, const std::string& s) { calls.push_back("1:" + std::to_string(v) + s); });
+  signal.connect(
+      [&](int v, const std::string& s) { calls.push_back("2:" + std::to_string(v) + s); });
   signal.notify(5, "x");
   signal.disconnect(first);
   signal.disconnect(9999);  // unknown id: harmless

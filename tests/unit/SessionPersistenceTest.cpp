@@ -29,12 +29,15 @@ DatasetPtr derived(const std::string& name, std::vector<double> values) {
   p.parametersJson = R"({"axis":"rows"})";
   p.createdUtc = "2026-11-28T07:30:00Z";
   const auto n = values.size();
-  return std::make_shared<ArrayDataset>(DatasetKind::FeatureMatrix, name, std::vector<std::size_t>{n}, std::move(values),
-                                        p, Attributes{{"label", "VISp – µm"}});
+  return std::make_shared<ArrayDataset>(DatasetKind::FeatureMatrix, name,
+                                        std::vector<std::size_t>{n}, std::move(values), p,
+                                        Attributes{{"label", "VISp – µm"}});
 }
 
-std::filesystem::path writeNpy(const TempDir& dir, const std::string& name, const std::vector<double>& values) {
-  return npyFile(dir, name, simpleDict("<f8", "(" + std::to_string(values.size()) + ",)"), rawBytes(values));
+std::filesystem::path writeNpy(const TempDir& dir, const std::string& name,
+                               const std::vector<double>& values) {
+  return npyFile(dir, name, simpleDict("<f8", "(" + std::to_string(values.size()) + ",)"),
+                 rawBytes(values));
 }
 
 std::vector<double> valuesOf(const DatasetPtr& d) {
@@ -61,7 +64,8 @@ TEST(SessionPersistence, FileReferencesInlineResultsSelectionCursorAndLayoutCome
   const auto fromNpy = session.add(ReaderRegistry::builtin().open(npy).datasets.at(0));
   session.add(ReaderRegistry::builtin().open(dir / "units.csv").datasets.at(0));
   const auto inline1 = session.add(derived("summary", {4, 5, 6, 7}));
-  const std::string layout = R"({"docks":{"left":["browser"],"right":["raster","probe3d"]},"title":"Ünïcode ✓"})";
+  const std::string layout =
+      R"({"docks":{"left":["browser"],"right":["raster","probe3d"]},"title":"Ünïcode ✓"})";
   session.setViewLayoutJson(layout);
   session.selection().select(inline1, {3, 0, 3}, "raster");
   session.selection().setTimeCursor(-0.125, "psth");
@@ -81,7 +85,8 @@ TEST(SessionPersistence, FileReferencesInlineResultsSelectionCursorAndLayoutCome
   const auto& e = loaded.entries();
   EXPECT_EQ(e[0].dataset->name(), "rates");
   EXPECT_EQ(valuesOf(e[0].dataset), (std::vector<double>{1.5, 2.5, 3.5}));
-  EXPECT_EQ(e[0].dataset->provenance().sourcePath, std::filesystem::absolute(npy).lexically_normal().string());
+  EXPECT_EQ(e[0].dataset->provenance().sourcePath,
+            std::filesystem::absolute(npy).lexically_normal().string());
   EXPECT_EQ(e[0].dataset->provenance().readerName, "NumPy .npy");
   const auto csv = std::dynamic_pointer_cast<const TableDataset>(e[1].dataset);
   ASSERT_TRUE(csv);
@@ -110,13 +115,15 @@ TEST(SessionPersistence, FileReferencesInlineResultsSelectionCursorAndLayoutCome
 
 TEST(SessionPersistence, ReferencedHdf5DatasetsKeepTheirInternalPath) {
   TempDir dir;
-  writeResultFile(dir / "many.h5", {}, {});  // a NeuroLoupe file with nothing: not what we reference
+  writeResultFile(dir / "many.h5", {},
+                  {});  // a NeuroLoupe file with nothing: not what we reference
   {
     const hid_t file = H5Fcreate((dir / "rec.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     const hsize_t dims[1] = {2};
     const hid_t space = H5Screate_simple(1, dims, nullptr);
     for (const char* name : {"a", "b"}) {
-      const hid_t d = H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      const hid_t d =
+          H5Dcreate2(file, name, H5T_IEEE_F64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       const double v[2] = {name[0] == 'a' ? 1.0 : 10.0, name[0] == 'a' ? 2.0 : 20.0};
       H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
       H5Dclose(d);
@@ -154,7 +161,8 @@ TEST(SessionPersistence, MissingAndBrokenSourcesBecomeNoticesAndTheRestLoads) {
   Session loaded;
   const auto report = loadSession(loaded, dir / "s.nlsession");
   ASSERT_EQ(report.notices.size(), 2u);
-  EXPECT_NE(report.notices[0].find(std::filesystem::absolute(gone).lexically_normal().string()), std::string::npos)
+  EXPECT_NE(report.notices[0].find(std::filesystem::absolute(gone).lexically_normal().string()),
+            std::string::npos)
       << "the notice names the missing file: " << report.notices[0];
   EXPECT_NE(report.notices[0].find("missing"), std::string::npos);
   EXPECT_NE(report.notices[1].find("broken.npy"), std::string::npos) << report.notices[1];
@@ -162,7 +170,8 @@ TEST(SessionPersistence, MissingAndBrokenSourcesBecomeNoticesAndTheRestLoads) {
   EXPECT_EQ(loaded.entries()[0].dataset->name(), "derived");
   EXPECT_EQ(valuesOf(loaded.entries()[0].dataset), (std::vector<double>{9, 8}));
   EXPECT_EQ(valuesOf(loaded.entries()[1].dataset), std::vector<double>{3});
-  EXPECT_EQ(loaded.selection().dataset(), loaded.entries()[0].id) << "the selection follows its dataset past the gaps";
+  EXPECT_EQ(loaded.selection().dataset(), loaded.entries()[0].id)
+      << "the selection follows its dataset past the gaps";
   EXPECT_EQ(loaded.selection().indices(), std::vector<std::int64_t>{1});
 }
 
@@ -222,14 +231,15 @@ TEST(SessionPersistence, VersionsAndNonSessionsAreRefusedAndLeaveTheSessionAlone
 
   // A result file, a plain HDF5 file, a CSV and a missing file are not sessions.
   writeResultFile(dir / "result.h5", {{"d", derived("d", {1})}}, {});
-  const hid_t plain = H5Fcreate((dir / "plain.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const hid_t plain =
+      H5Fcreate((dir / "plain.h5").c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   H5Fclose(plain);
   writeBytes(dir / "t.csv", "a\n1\n");
-  for (const auto& [name, word] : std::vector<std::pair<std::string, std::string>>{
-           {"result.h5", "not a NeuroLoupe session"},
-           {"plain.h5", "not a NeuroLoupe session"},
-           {"t.csv", "HDF5"},
-           {"missing.nlsession", "does not exist"}}) {
+  for (const auto& [name, word] :
+       std::vector<std::pair<std::string, std::string>>{{"result.h5", "not a NeuroLoupe session"},
+                                                        {"plain.h5", "not a NeuroLoupe session"},
+                                                        {"t.csv", "HDF5"},
+                                                        {"missing.nlsession", "does not exist"}}) {
     SCOPED_TRACE(name);
     Session current;
     current.add(derived("current", {5}));
@@ -265,14 +275,17 @@ TEST(SessionAtomicSave, AFailingWriteOrAFailureBeforeRenameKeepsTheOldFileByteFo
   third.add(derived("ok", {1}));
   Provenance p;
   p.pluginId = "x";
-  third.add(std::make_shared<ArrayDataset>(
-      DatasetKind::Array, "lazy", std::vector<std::size_t>{1},
-      ArrayDataset::Loader([]() -> std::vector<double> { throw FileError("/mnt/gone.h5", "unreachable"); }), p));
+  third.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "lazy", std::vector<std::size_t>{1},
+                                           ArrayDataset::Loader([]() -> std::vector<double> {
+                                             throw FileError("/mnt/gone.h5", "unreachable");
+                                           }),
+                                           p));
   EXPECT_THROW(saveSession(third, path), FileError);
   EXPECT_EQ(readBytes(path), before);
 
   std::set<std::string> left;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) left.insert(entry.path().filename().string());
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path()))
+    left.insert(entry.path().filename().string());
   EXPECT_EQ(left, std::set<std::string>{"s.nlsession"}) << "no temporary file may be left behind";
   Session loaded;
   loadSession(loaded, path);
@@ -291,26 +304,33 @@ TEST(SessionAtomicSave, SigkillDuringABigSaveLeavesTheOldOrTheNewSessionNeverABr
   Provenance p;
   p.pluginId = "test.big";
   Session big;
-  big.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "new", std::vector<std::size_t>{values.size()},
-                                         std::move(values), p));
+  big.add(std::make_shared<ArrayDataset>(
+      DatasetKind::Array, "new", std::vector<std::size_t>{values.size()}, std::move(values), p));
   for (int delayMs : {5, 20, 60}) {
     SCOPED_TRACE(delayMs);
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-      for (;;) saveSession(big, path);  // until killed
+      try {
+        for (;;) saveSession(big, path);  // until killed
+      } catch (...) {
+      }
+      _exit(1);  // never return into the test runner in the child
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
     ASSERT_EQ(kill(child, SIGKILL), 0);
     int status = 0;
     ASSERT_EQ(waitpid(child, &status, 0), child);
-    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << "the child must die mid-save, not exit";
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the child must die mid-save, not exit";
     Session loaded;
     ASSERT_NO_THROW(loadSession(loaded, path));
     ASSERT_EQ(loaded.size(), 1u);
     const auto name = loaded.entries()[0].dataset->name();
     EXPECT_TRUE(name == "old" || name == "new") << name;
-    if (name == "old") EXPECT_EQ(valuesOf(loaded.entries()[0].dataset), (std::vector<double>{1, 2, 3}));
+    if (name == "old") {
+      EXPECT_EQ(valuesOf(loaded.entries()[0].dataset), (std::vector<double>{1, 2, 3}));
+    }
   }
 }
 
@@ -329,7 +349,12 @@ TEST(SessionAtomicSave, SigkillAtManyMomentsOfSmallSavesNeverBreaksTheFile) {
     const pid_t child = fork();
     ASSERT_GE(child, 0);
     if (child == 0) {
-      for (int i = 0;; ++i) saveSession(i % 2 ? a : b, path);  // alternate old and new, until killed
+      try {
+        for (int i = 0;; ++i)
+          saveSession(i % 2 ? a : b, path);  // alternate old and new, until killed
+      } catch (...) {
+      }
+      _exit(1);
     }
     std::this_thread::sleep_for(std::chrono::microseconds(delayUs));
     kill(child, SIGKILL);

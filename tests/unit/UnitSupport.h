@@ -26,16 +26,18 @@ inline std::string readBytes(const std::filesystem::path& path) {
 }
 
 // A .npy file with the given header dict and raw data, written into `dir`.
-inline std::filesystem::path npyFile(const TempDir& dir, const std::string& name, const std::string& dict,
-                                     const std::string& data, int major = 1) {
+inline std::filesystem::path npyFile(const TempDir& dir, const std::string& name,
+                                     const std::string& dict, const std::string& data,
+                                     int major = 1) {
   const auto path = dir / name;
   writeBytes(path, npyBytes(major, dict, data));
   return path;
 }
 
-inline std::string simpleDict(const std::string& descr, const std::string& shape, bool fortran = false) {
-  return "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") + ", 'shape': " + shape +
-         ", }";
+inline std::string simpleDict(const std::string& descr, const std::string& shape,
+                              bool fortran = false) {
+  return "{'descr': '" + descr + "', 'fortran_order': " + (fortran ? "True" : "False") +
+         ", 'shape': " + shape + ", }";
 }
 
 // Runs `action` and returns the FileError it throws; records a failure when it
@@ -81,7 +83,8 @@ class ScopedEnv {
 inline bool pumpUntil(const std::function<bool()>& done, int timeoutMs) {
   QElapsedTimer timer;
   timer.start();
-  while (!done() && timer.elapsed() < timeoutMs) QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+  while (!done() && timer.elapsed() < timeoutMs)
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
   return done();
 }
 
@@ -101,7 +104,9 @@ inline std::string shellQuote(const std::string& text) {
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
-inline std::string shellQuote(const std::filesystem::path& path) { return shellQuote(path.string()); }
+inline std::string shellQuote(const std::filesystem::path& path) {
+  return shellQuote(path.string());
+}
 
 struct CliRun {
   int exitCode = -1;  // -1 when killed by a signal
@@ -110,13 +115,14 @@ struct CliRun {
 
 // Runs neuroloupe-cli with shell-quoted `arguments`. `pluginPath` nullopt
 // unsets NEUROLOUPE_PLUGIN_PATH; otherwise sets it.
-inline CliRun runCli(const std::string& arguments, const std::optional<std::string>& pluginPath = std::nullopt) {
+inline CliRun runCli(const std::string& arguments,
+                     const std::optional<std::string>& pluginPath = std::nullopt) {
   TempDir scratch;
   const auto errFile = scratch / "stderr.txt";
   const std::string environment = pluginPath ? "NEUROLOUPE_PLUGIN_PATH=" + shellQuote(*pluginPath)
                                              : std::string("env -u NEUROLOUPE_PLUGIN_PATH");
-  const std::string command =
-      environment + " " + shellQuote(std::string(NEUROLOUPE_CLI)) + " " + arguments + " 2>" + shellQuote(errFile);
+  const std::string command = environment + " " + shellQuote(std::string(NEUROLOUPE_CLI)) + " " +
+                              arguments + " 2>" + shellQuote(errFile);
   CliRun run;
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return run;

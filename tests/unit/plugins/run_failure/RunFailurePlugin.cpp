@@ -20,10 +20,11 @@ class RunFailure final : public nl::plugins::AnalysisPlugin {
     if (mode == "runtime_error") throw std::runtime_error("kaput in run");
     if (mode == "bad_alloc") throw std::bad_alloc();
     if (mode == "non_standard") throw 42;
-    if (mode == "file_error") throw nl::io::FileError("/data/broken.h5", "chunk 3 cannot be decompressed");
-    return {{"never", std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Scalars, "ok",
-                                                             std::vector<std::size_t>{1}, std::vector<double>{1.0},
-                                                             context.provenance())}};
+    if (mode == "file_error")
+      throw nl::io::FileError("/data/broken.h5", "chunk 3 cannot be decompressed");
+    return {{"never", std::make_shared<nl::io::ArrayDataset>(
+                          nl::io::DatasetKind::Scalars, "ok", std::vector<std::size_t>{1},
+                          std::vector<double>{1.0}, context.provenance())}};
   }
 };
 }  // namespace
@@ -33,7 +34,9 @@ class RunFailureFactory : public QObject, public nl::plugins::PluginFactory {
   Q_PLUGIN_METADATA(IID NEUROLOUPE_PLUGIN_IID FILE "manifest.json")
   Q_INTERFACES(nl::plugins::PluginFactory)
  public:
-  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override { return std::make_unique<RunFailure>(); }
+  std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override {
+    return std::make_unique<RunFailure>();
+  }
 };
 
 #include "RunFailurePlugin.moc"
