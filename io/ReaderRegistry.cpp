@@ -59,7 +59,9 @@ const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) c
     }
   }
   if (best == nullptr && folder)
-    throw FileError(path, "is a folder; no reader opens folders of this kind (a phy/Kilosort folder needs spike_times.npy)");
+    throw FileError(path,
+                    "is a folder; no reader opens folders of this kind (a phy/Kilosort folder "
+                    "needs spike_times.npy)");
   if (best == nullptr) {
     std::string known;
     for (const auto& reader : readers_)

@@ -88,16 +88,22 @@ class RowFilter : public QSortFilterProxyModel {
         analysis::ephys::ColumnAccess access;
         access.hasColumn = [this](const std::string& c) { return columnIndex(c) >= 0; };
         access.isNumeric = [this, model](const std::string& c) {
-          return model->rowCount() == 0 || model->data(model->index(0, columnIndex(c)), Qt::UserRole).typeId() == QMetaType::Double;
+          return model->rowCount() == 0 ||
+                 model->data(model->index(0, columnIndex(c)), Qt::UserRole).typeId() ==
+                     QMetaType::Double;
         };
         access.numberAt = [this, model](const std::string& c, std::size_t row) {
-          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole).toDouble();
+          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole)
+              .toDouble();
         };
         access.textAt = [this, model](const std::string& c, std::size_t row) {
-          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole).toString().toStdString();
+          return model->data(model->index(static_cast<int>(row), columnIndex(c)), Qt::UserRole)
+              .toString()
+              .toStdString();
         };
-        const auto rows = analysis::ephys::selectRows(analysis::ephys::parseUnitFilter(text.toStdString()),
-                                                      static_cast<std::size_t>(model->rowCount()), access);
+        const auto rows =
+            analysis::ephys::selectRows(analysis::ephys::parseUnitFilter(text.toStdString()),
+                                        static_cast<std::size_t>(model->rowCount()), access);
         accepted_ = std::set<int>();
         for (auto r : rows) accepted_->insert(static_cast<int>(r));
       } catch (const std::exception& e) {
@@ -116,7 +122,9 @@ class RowFilter : public QSortFilterProxyModel {
     if (text_.isEmpty()) return true;
     const auto* model = sourceModel();
     for (int column = 0; column < model->columnCount(parent); ++column)
-      if (model->data(model->index(row, column, parent), Qt::DisplayRole).toString().contains(text_, Qt::CaseInsensitive))
+      if (model->data(model->index(row, column, parent), Qt::DisplayRole)
+              .toString()
+              .contains(text_, Qt::CaseInsensitive))
         return true;
     return false;
   }
@@ -125,7 +133,8 @@ class RowFilter : public QSortFilterProxyModel {
   int columnIndex(const std::string& name) const {
     const auto* model = sourceModel();
     for (int c = 0; c < model->columnCount(); ++c)
-      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name) return c;
+      if (model->headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toStdString() == name)
+        return c;
     return -1;
   }
   std::optional<std::set<int>> accepted_;  // rows passing the expression; none: no expression

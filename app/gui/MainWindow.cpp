@@ -194,11 +194,13 @@ void MainWindow::createActions() {
       openFiles(paths);
     }
   });
-  file->addAction(tr("Open &Folder… (phy/Kilosort)"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O), this, [this] {
-    const QString folder = QFileDialog::getExistingDirectory(this, tr("Open a phy/Kilosort output folder"),
-                                                             QSettings().value("paths/lastOpenDir").toString());
-    if (!folder.isEmpty()) openFiles({folder});
-  });
+  file->addAction(tr("Open &Folder… (phy/Kilosort)"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_O),
+                  this, [this] {
+                    const QString folder = QFileDialog::getExistingDirectory(
+                        this, tr("Open a phy/Kilosort output folder"),
+                        QSettings().value("paths/lastOpenDir").toString());
+                    if (!folder.isEmpty()) openFiles({folder});
+                  });
   recentMenu_ = file->addMenu(tr("Open &Recent"));
   rebuildRecentMenu();
   file->addAction(tr("Open &Demo"), this, &MainWindow::openDemo);

@@ -48,23 +48,31 @@ std::shared_ptr<const TableDataset> readTsv(const std::filesystem::path& path) {
 
 int PhyReader::confidence(const std::filesystem::path& path, std::span<const unsigned char>) const {
   std::error_code ec;
-  return std::filesystem::is_directory(path, ec) && std::filesystem::exists(path / "spike_times.npy", ec) ? 100 : 0;
+  return std::filesystem::is_directory(path, ec) &&
+                 std::filesystem::exists(path / "spike_times.npy", ec)
+             ? 100
+             : 0;
 }
 
 FileContents PhyReader::open(const std::filesystem::path& folder, const std::string&) const {
   const double rate = sampleRate(folder);
   const auto samples = readNpy(folder, "spike_times.npy");
   std::vector<double> clusters;
-  if (std::filesystem::exists(folder / "spike_clusters.npy")) clusters = readNpy(folder, "spike_clusters.npy");
-  else if (std::filesystem::exists(folder / "spike_templates.npy")) clusters = readNpy(folder, "spike_templates.npy");
-  else throw FileError(folder, "the phy folder has neither spike_clusters.npy nor spike_templates.npy");
+  if (std::filesystem::exists(folder / "spike_clusters.npy"))
+    clusters = readNpy(folder, "spike_clusters.npy");
+  else if (std::filesystem::exists(folder / "spike_templates.npy"))
+    clusters = readNpy(folder, "spike_templates.npy");
+  else
+    throw FileError(folder,
+                    "the phy folder has neither spike_clusters.npy nor spike_templates.npy");
   if (clusters.size() != samples.size())
-    throw FileError(folder, "spike_clusters.npy has " + std::to_string(clusters.size()) + " entries for " +
-                                std::to_string(samples.size()) + " spike times");
+    throw FileError(folder, "spike_clusters.npy has " + std::to_string(clusters.size()) +
+                                " entries for " + std::to_string(samples.size()) + " spike times");
 
   // Group spikes by cluster id, in id order.
   std::map<long, std::vector<double>> byCluster;
-  for (std::size_t i = 0; i < samples.size(); ++i) byCluster[std::lround(clusters[i])].push_back(samples[i] / rate);
+  for (std::size_t i = 0; i < samples.size(); ++i)
+    byCluster[std::lround(clusters[i])].push_back(samples[i] / rate);
   std::vector<double> ids, spikeTimes, counts;
   std::vector<std::uint64_t> offsets{0};
   for (auto& [id, times] : byCluster) {
@@ -87,7 +95,8 @@ FileContents PhyReader::open(const std::filesystem::path& folder, const std::str
     for (std::size_t r = 0; r < key->size(); ++r) rowOf[std::lround((*key)[r])] = r;
     for (const auto& column : table->columns()) {
       if (column.name == "cluster_id" || column.name == "id" ||
-          std::any_of(columns.begin(), columns.end(), [&](const Column& c) { return c.name == column.name; }))
+          std::any_of(columns.begin(), columns.end(),
+                      [&](const Column& c) { return c.name == column.name; }))
         continue;
       if (column.isNumeric()) {
         std::vector<double> values;
@@ -113,7 +122,8 @@ FileContents PhyReader::open(const std::filesystem::path& folder, const std::str
   std::shared_ptr<const TableDataset> electrodes;
   if (std::filesystem::exists(folder / "channel_positions.npy")) {
     const auto positions = readNpy(folder, "channel_positions.npy");
-    if (positions.size() % 2 != 0) throw FileError(folder / "channel_positions.npy", "expected an n × 2 array");
+    if (positions.size() % 2 != 0)
+      throw FileError(folder / "channel_positions.npy", "expected an n × 2 array");
     std::vector<double> channel, x, y, z;
     for (std::size_t i = 0; i < positions.size() / 2; ++i) {
       channel.push_back(static_cast<double>(i));
@@ -123,16 +133,19 @@ FileContents PhyReader::open(const std::filesystem::path& folder, const std::str
     }
     electrodes = std::make_shared<TableDataset>(
         DatasetKind::Electrodes, "channels",
-        std::vector<Column>{{"id", channel}, {"x", x}, {"y", y}, {"z", z}, {"probe_vertical_position", z}},
+        std::vector<Column>{
+            {"id", channel}, {"x", x}, {"y", y}, {"z", z}, {"probe_vertical_position", z}},
         Provenance::fromFile(folder.string(), "channel_positions.npy", name()));
   }
   const auto provenance = Provenance::fromFile(folder.string(), "", name());
-  auto units = std::make_shared<TableDataset>(DatasetKind::Table, "clusters", std::move(columns), provenance);
+  auto units = std::make_shared<TableDataset>(DatasetKind::Table, "clusters", std::move(columns),
+                                              provenance);
   FileContents contents;
-  contents.metadata = {{"sample_rate_hz", rate}, {"spikes", samples.size()}, {"clusters", ids.size()}};
-  contents.datasets.push_back(std::make_shared<SpikeRecording>(folder.filename().string(), units, std::move(spikeTimes),
-                                                               std::move(offsets), electrodes, provenance,
-                                                               Attributes{{"sampling_rate_hz", std::to_string(rate)}}));
+  contents.metadata = {
+      {"sample_rate_hz", rate}, {"spikes", samples.size()}, {"clusters", ids.size()}};
+  contents.datasets.push_back(std::make_shared<SpikeRecording>(
+      folder.filename().string(), units, std::move(spikeTimes), std::move(offsets), electrodes,
+      provenance, Attributes{{"sampling_rate_hz", std::to_string(rate)}}));
   return contents;
 }
 

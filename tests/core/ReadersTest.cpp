@@ -297,8 +297,10 @@ TEST(Phy, FolderBecomesOneUnitPerClusterWithItsTable) {
   nl::test::writeBytes(folder / "spike_clusters.npy",
                        npyBytes(1, "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }",
                                 rawBytes(std::vector<std::int32_t>{7, 2, 7})));
-  nl::test::writeBytes(folder / "params.py", "dat_path = 'x.bin'\nn_channels_dat = 385\nsample_rate = 30000.\n");
-  nl::test::writeBytes(folder / "cluster_info.tsv", "cluster_id\tch\tdepth\tgroup\n2\t5\t100.0\tgood\n7\t9\t180.0\tmua\n");
+  nl::test::writeBytes(folder / "params.py",
+                       "dat_path = 'x.bin'\nn_channels_dat = 385\nsample_rate = 30000.\n");
+  nl::test::writeBytes(folder / "cluster_info.tsv",
+                       "cluster_id\tch\tdepth\tgroup\n2\t5\t100.0\tgood\n7\t9\t180.0\tmua\n");
   nl::test::writeBytes(folder / "channel_positions.npy",
                        npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (10, 2), }",
                                 rawBytes(std::vector<double>(20, 20.0))));
