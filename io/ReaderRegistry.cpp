@@ -7,6 +7,7 @@
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/NpyReader.h"
+#include "io/readers/NpzReader.h"
 #include "io/readers/NwbReader.h"
 #include "io/readers/PhyReader.h"
 
@@ -87,6 +88,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::NwbReader>());
     r.add(std::make_unique<readers::Hdf5Reader>());
     r.add(std::make_unique<readers::NpyReader>());
+    r.add(std::make_unique<readers::NpzReader>());
     r.add(std::make_unique<readers::CsvReader>());
     r.add(std::make_unique<readers::PhyReader>());
     return r;

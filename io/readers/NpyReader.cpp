@@ -186,11 +186,15 @@ std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHe
   in.seekg(static_cast<std::streamoff>(header.dataOffset));
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
   if (static_cast<std::size_t>(in.gcount()) != bytes) throw FileError(path, "truncated .npy data");
+  return decodeNpyValues(header, raw.data());
+}
 
+std::vector<double> decodeNpyValues(const NpyHeader& header, const unsigned char* raw) {
+  const std::size_t count = header.elementCount();
   const bool swap = header.itemSize > 1 &&
                     ((header.byteOrder == '<') != (std::endian::native == std::endian::little));
   std::vector<double> values(count);
-  const unsigned char* p = raw.data();
+  const unsigned char* p = raw;
   for (std::size_t i = 0; i < count; ++i, p += header.itemSize) {
     double v = 0;
     switch (header.typeCode) {

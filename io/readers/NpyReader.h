@@ -25,6 +25,8 @@ struct NpyHeader {
 NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes);
 // Reads and converts the data (to C order, native doubles).
 std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHeader& header);
+// Converts elementCount() × itemSize raw bytes (the data after the header).
+std::vector<double> decodeNpyValues(const NpyHeader& header, const unsigned char* raw);
 
 class NpyReader final : public FileReader {
  public:

@@ -325,3 +325,87 @@ TEST(Phy, FolderBecomesOneUnitPerClusterWithItsTable) {
                                 rawBytes(std::vector<std::int32_t>{7, 2})));
   EXPECT_NE(failure(folder).find("entries for 3 spike times"), std::string::npos);
 }
+
+#include <zlib.h>
+
+namespace {
+
+// A zip archive of .npy members, each stored or deflated (as numpy.savez /
+// savez_compressed write them).
+std::string zipOf(const std::vector<std::tuple<std::string, std::string, bool>>& members) {
+  auto put = [](std::string& out, std::uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  };
+  std::string archive, directory;
+  for (const auto& [name, data, compress] : members) {
+    std::string payload = data;
+    if (compress) {
+      z_stream s{};
+      deflateInit2(&s, 6, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+      payload.assign(deflateBound(&s, data.size()), '\0');
+      s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+      s.avail_in = static_cast<uInt>(data.size());
+      s.next_out = reinterpret_cast<Bytef*>(payload.data());
+      s.avail_out = static_cast<uInt>(payload.size());
+      deflate(&s, Z_FINISH);
+      payload.resize(s.total_out);
+      deflateEnd(&s);
+    }
+    const auto crc = crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    const std::uint64_t offset = archive.size();
+    put(archive, 0x04034b50, 4), put(archive, 20, 2), put(archive, 0, 2), put(archive, compress ? 8 : 0, 2);
+    put(archive, 0, 4), put(archive, crc, 4), put(archive, payload.size(), 4), put(archive, data.size(), 4);
+    put(archive, name.size(), 2), put(archive, 0, 2);
+    archive += name + payload;
+    put(directory, 0x02014b50, 4), put(directory, 20, 2), put(directory, 20, 2), put(directory, 0, 2);
+    put(directory, compress ? 8 : 0, 2), put(directory, 0, 4), put(directory, crc, 4), put(directory, payload.size(), 4);
+    put(directory, data.size(), 4), put(directory, name.size(), 2), put(directory, 0, 2), put(directory, 0, 2);
+    put(directory, 0, 2), put(directory, 0, 2), put(directory, 0, 4), put(directory, offset, 4);
+    directory += name;
+  }
+  const std::uint64_t cdOffset = archive.size();
+  archive += directory;
+  put(archive, 0x06054b50, 4), put(archive, 0, 2), put(archive, 0, 2), put(archive, members.size(), 2);
+  put(archive, members.size(), 2), put(archive, directory.size(), 4), put(archive, cdOffset, 4), put(archive, 0, 2);
+  return archive;
+}
+
+}  // namespace
+
+TEST(Npz, StoredAndDeflatedMembersAndBrokenArchives) {
+  TempDir dir;
+  const auto a = npyBytes(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 2), }", rawBytes(std::vector<double>{1, 2, 3, 4}));
+  const auto b = npyBytes(1, "{'descr': '<i2', 'fortran_order': False, 'shape': (3,), }", rawBytes(std::vector<std::int16_t>{-1, 0, 7}));
+  const auto path = dir / "arrays.npz";
+  nl::test::writeBytes(path, zipOf({{"rates.npy", a, false}, {"labels.npy", b, true}}));
+  const auto contents = ReaderRegistry::builtin().open(path);
+  ASSERT_EQ(contents.datasets.size(), 2u);
+  const auto rates = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets[0]);
+  EXPECT_EQ(rates->name(), "rates");
+  EXPECT_FALSE(rates->isLoaded());
+  EXPECT_EQ(rates->values(), (std::vector<double>{1, 2, 3, 4}));
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets[1])->values(), (std::vector<double>{-1, 0, 7}));
+  EXPECT_EQ(ReaderRegistry::builtin().open(path, "labels").datasets.size(), 1u);
+  // Truncated archive and a corrupted deflate stream.
+  std::string bytes = zipOf({{"rates.npy", a, false}, {"labels.npy", b, true}});
+  nl::test::writeBytes(dir / "cut.npz", bytes.substr(0, bytes.size() / 2));
+  EXPECT_FALSE(failure(dir / "cut.npz").empty());
+  const auto deflatedAt = bytes.find("labels.npy") + 10;
+  bytes[deflatedAt + 2] = static_cast<char>(bytes[deflatedAt + 2] ^ 0x5a);
+  nl::test::writeBytes(dir / "corrupt.npz", bytes);
+  EXPECT_FALSE(failure(dir / "corrupt.npz").empty());
+}
+
+TEST(Npz, DynaphosCoordinatesMatchNumpy) {
+  NL_REQUIRE_FIXTURE("prosthesis/dynaphos_coordinates_dipole.npz");
+  const auto contents = ReaderRegistry::builtin().open(nl::test::fixtures() / "prosthesis/dynaphos_coordinates_dipole.npz");
+  ASSERT_EQ(contents.datasets.size(), 2u);
+  const auto x = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets[0]);
+  ASSERT_EQ(x->shape(), std::vector<std::size_t>{900});
+  // Values read with Python's zipfile + struct from the same file.
+  EXPECT_DOUBLE_EQ(x->values()[1], 8.836682617563682);
+  EXPECT_DOUBLE_EQ(x->values()[899], 78.83963060832772);
+  double sum = 0;
+  for (double v : x->values()) sum += v;
+  EXPECT_NEAR(sum, 55751.92593720074, 1e-6);
+}
