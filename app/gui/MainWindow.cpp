@@ -188,7 +188,7 @@ void MainWindow::createActions() {
   file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
     const QStringList paths = QFileDialog::getOpenFileNames(
         this, tr("Open data"), QSettings().value("paths/lastOpenDir").toString(),
-        tr("Neuroscience data (*.h5 *.hdf5 *.hdf *.nwb *.npy *.csv *.tsv *.txt);;All files (*)"));
+        tr("Neuroscience data (*.nwb *.h5 *.hdf5 *.hdf *.npy *.npz *.csv *.tsv *.txt);;All files (*)"));
     if (!paths.isEmpty()) {
       QSettings().setValue("paths/lastOpenDir", QFileInfo(paths.front()).absolutePath());
       openFiles(paths);
