@@ -1,41 +1,19 @@
+// test.missing_symbol: calls a function no library defines; loading with all
+// symbols resolved must fail.
 #include <QObject>
-#include <thread>
 
-#include "plugins/api/AnalysisPlugin.h"
+#include "../StepPlugin.h"
 
-// Defined nowhere: loading with all symbols resolved must fail.
 extern "C" void nl_test_symbol_that_no_library_defines();
 
-namespace {
-class Slow final : public nl::plugins::AnalysisPlugin {
- public:
-  std::string id() const override {
-    nl_test_symbol_that_no_library_defines();
-    return "test.missing_symbol";
-  }
-  nl::plugins::Outputs run(const nl::plugins::Inputs&, const nl::plugins::ParameterSet& parameters,
-                           nl::plugins::RunContext& context) override {
-    const auto steps = parameters.integer("steps");
-    for (std::int64_t i = 0; i < steps; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      context.update(static_cast<double>(i + 1) / static_cast<double>(steps),
-                     "step " + std::to_string(i + 1));
-    }
-    return {
-        {"steps_done", std::make_shared<nl::io::ArrayDataset>(
-                           nl::io::DatasetKind::Scalars, "steps", std::vector<std::size_t>{1},
-                           std::vector<double>{static_cast<double>(steps)}, context.provenance())}};
-  }
-};
-}  // namespace
-
-class SlowFactory : public QObject, public nl::plugins::PluginFactory {
+class MissingSymbolFactory : public QObject, public nl::plugins::PluginFactory {
   Q_OBJECT
   Q_PLUGIN_METADATA(IID NEUROLOUPE_PLUGIN_IID FILE "manifest.json")
   Q_INTERFACES(nl::plugins::PluginFactory)
  public:
   std::unique_ptr<nl::plugins::AnalysisPlugin> create() const override {
-    return std::make_unique<Slow>();
+    nl_test_symbol_that_no_library_defines();
+    return std::make_unique<nl::test::StepPlugin>("test.missing_symbol", true);
   }
 };
 
