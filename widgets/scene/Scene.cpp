@@ -15,8 +15,8 @@
 #include <QPointer>
 #include <algorithm>
 
-#include "widgets/Colormap.h"
 #include "widgets/VtkView.h"
+#include "widgets/scene/LookupTable.h"
 
 namespace nl::widgets {
 
@@ -162,14 +162,7 @@ void Scene::refreshScalarBar() {
     d.scalarBar->VisibilityOff();
     return;
   }
-  const auto colours = Colormap::byName(layer->colormap()).table(256);
-  d.scalarBarTable->SetNumberOfTableValues(256);
-  for (int i = 0; i < 256; ++i) {
-    const auto& c = colours[static_cast<std::size_t>(i)];
-    d.scalarBarTable->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
-  }
-  const auto [low, high] = layer->scalarRange();
-  d.scalarBarTable->SetRange(low, high);
+  fillLookupTable(d.scalarBarTable, *layer);
   d.scalarBar->SetTitle(layer->name().left(24).toUtf8().constData());
   d.scalarBar->VisibilityOn();
 }

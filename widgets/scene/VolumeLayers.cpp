@@ -35,6 +35,7 @@
 
 #include "widgets/AreaColors.h"
 #include "widgets/Colormap.h"
+#include "widgets/scene/LookupTable.h"
 
 namespace nl::widgets {
 
@@ -317,15 +318,7 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
 
 void SliceLayer::applyAppearance() {
   auto& d = *impl_;
-  const auto colours = Colormap::byName(colormap()).table(256);
-  d.table->SetNumberOfTableValues(256);
-  for (int i = 0; i < 256; ++i) {
-    const auto& c = colours[static_cast<std::size_t>(i)];
-    d.table->SetTableValue(i, c[0] / 255.0, c[1] / 255.0, c[2] / 255.0, 1.0);
-  }
-  const auto [low, high] = scalarRange();
-  d.table->SetRange(low, high);
-  d.table->Modified();
+  fillLookupTable(d.table, *this);
   for (auto& slice : d.slices) {
     slice->SetVisibility(isVisible());
     slice->GetProperty()->SetOpacity(opacity());
