@@ -40,7 +40,7 @@ TEST(ArrayDataset, LazyLoaderRunsExactlyOnceAcrossThreads) {
       const auto& values = a.values();
       double s = 0;
       for (double v : values) s += v;
-      sum = sum + s;
+      sum.fetch_add(s);  // one atomic read-modify-write: threads must not lose updates
     });
   for (auto& t : threads) t.join();
   EXPECT_EQ(calls.load(), 1);
