@@ -10,6 +10,8 @@
 #include "io/readers/NpzReader.h"
 #include "io/readers/NwbReader.h"
 #include "io/readers/PhyReader.h"
+#include "io/microscopy/Register.h"
+#include "io/surface/Register.h"
 
 namespace nl::io {
 
@@ -91,6 +93,8 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::NpzReader>());
     r.add(std::make_unique<readers::CsvReader>());
     r.add(std::make_unique<readers::PhyReader>());
+    addSurfaceReaders(r);
+    addMicroscopyReaders(r);
     return r;
   }();
   return registry;

@@ -1,0 +1,1 @@
+# Sources of analysis/rsa; included by analysis/CMakeLists.txt.
