@@ -211,59 +211,6 @@ nlohmann::json TableDataset::summary() const {
   return json;
 }
 
-// ---------------------------------------------------------------- spikes
-
-SpikeRecording::SpikeRecording(std::string name, std::shared_ptr<const TableDataset> units,
-                               std::vector<double> spikeTimes,
-                               std::vector<std::uint64_t> unitOffsets,
-                               std::shared_ptr<const TableDataset> electrodes,
-                               Provenance provenance, Attributes attributes)
-    : Dataset(DatasetKind::SpikeRecording, std::move(name), std::move(provenance),
-              std::move(attributes)),
-      units_(std::move(units)),
-      spikeTimes_(std::move(spikeTimes)),
-      unitOffsets_(std::move(unitOffsets)),
-      electrodes_(std::move(electrodes)) {
-  if (unitOffsets_.empty()) unitOffsets_.push_back(0);
-  if (unitOffsets_.front() != 0 || unitOffsets_.back() != spikeTimes_.size() ||
-      !std::is_sorted(unitOffsets_.begin(), unitOffsets_.end()))
-    throw std::invalid_argument("spike recording '" + this->name() +
-                                "': unit offsets do not partition the spike times");
-  if (units_ && units_->rowCount() != unitCount())
-    throw std::invalid_argument("spike recording '" + this->name() + "': unit table has " +
-                                std::to_string(units_->rowCount()) + " rows for " +
-                                std::to_string(unitCount()) + " units");
-}
-
-std::span<const double> SpikeRecording::spikesOfUnit(std::size_t unit) const {
-  if (unit >= unitCount()) throw std::out_of_range("unit index out of range");
-  return std::span<const double>(spikeTimes_)
-      .subspan(unitOffsets_[unit], unitOffsets_[unit + 1] - unitOffsets_[unit]);
-}
-
-std::pair<double, double> SpikeRecording::timeRange() const {
-  if (spikeTimes_.empty()) return {0.0, 0.0};
-  double lo = std::numeric_limits<double>::infinity();
-  double hi = -lo;
-  for (std::size_t u = 0; u < unitCount(); ++u) {
-    auto spikes = spikesOfUnit(u);
-    if (spikes.empty()) continue;
-    lo = std::min(lo, spikes.front());
-    hi = std::max(hi, spikes.back());
-  }
-  return {lo, hi};
-}
-
-nlohmann::json SpikeRecording::summary() const {
-  auto json = Dataset::summary();
-  json["units"] = unitCount();
-  json["spikes"] = spikeCount();
-  const auto [t0, t1] = timeRange();
-  json["time_range_s"] = {t0, t1};
-  if (electrodes_) json["electrodes"] = electrodes_->rowCount();
-  return json;
-}
-
 // ---------------------------------------------------------------- meshes
 
 SurfaceMeshDataset::SurfaceMeshDataset(std::string name, std::vector<float> vertices,

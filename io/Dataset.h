@@ -132,33 +132,108 @@ class TableDataset final : public Dataset {
   std::size_t rowCount_ = 0;
 };
 
+// Spike times (seconds, ascending) of one unit or a window of it. It keeps
+// its storage alive, so it stays valid after the recording's cache drops the
+// unit; converts to std::span for the analysis functions.
+class SpikeTrain {
+ public:
+  SpikeTrain() = default;
+  SpikeTrain(std::shared_ptr<const void> owner, std::span<const double> times)
+      : owner_(std::move(owner)), times_(times) {}
+
+  std::span<const double> times() const { return times_; }
+  operator std::span<const double>() const { return times_; }  // NOLINT(google-explicit-constructor)
+  std::size_t size() const { return times_.size(); }
+  bool empty() const { return times_.empty(); }
+  auto begin() const { return times_.begin(); }
+  auto end() const { return times_.end(); }
+  double operator[](std::size_t i) const { return times_[i]; }
+  double front() const { return times_.front(); }
+  double back() const { return times_.back(); }
+  SpikeTrain slice(std::size_t offset, std::size_t count) const {
+    return {owner_, times_.subspan(offset, count)};
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::span<const double> times_;
+};
+
+// Where lazily read spike times come from: the flat spike-time array of a
+// file (e.g. NWB units/spike_times), read by element range. Implementations
+// must be safe to call from several threads and throw FileError on failure.
+class SpikeTimesSource {
+ public:
+  virtual ~SpikeTimesSource() = default;
+  virtual std::uint64_t size() const = 0;
+  virtual std::vector<double> read(std::uint64_t begin, std::uint64_t end) const = 0;
+};
+
+struct SpikeCacheStats {
+  std::size_t cachedUnits = 0;
+  std::size_t cachedBytes = 0;
+  std::size_t limitBytes = 0;
+  std::size_t hits = 0;
+  std::size_t misses = 0;     // whole-unit reads from the source
+  std::size_t rangeReads = 0; // every read from the source (units, windows, probes)
+};
+
 // Sorted spike times (seconds) of each unit, its unit table and, optionally,
-// the electrodes table the units refer to.
+// the electrodes table the units refer to. Spike times live either in memory
+// or in a SpikeTimesSource; then units are read on first use and kept in a
+// least-recently-used cache bounded in bytes.
 class SpikeRecording final : public Dataset {
  public:
+  static constexpr std::size_t kDefaultCacheBytes = std::size_t{512} << 20;
+
   // unitOffsets has unitCount + 1 entries: unit i owns
-  // spikeTimes[unitOffsets[i], unitOffsets[i + 1]).
+  // spikeTimes[unitOffsets[i], unitOffsets[i + 1]). Each unit's times are
+  // sorted here if they are not already.
   SpikeRecording(std::string name, std::shared_ptr<const TableDataset> units,
                  std::vector<double> spikeTimes, std::vector<std::uint64_t> unitOffsets,
                  std::shared_ptr<const TableDataset> electrodes, Provenance provenance = {},
                  Attributes attributes = {});
+  // Lazy: nothing is read until a unit is asked for. (The source comes first
+  // so that `{}` spike times in the constructor above stay unambiguous.)
+  SpikeRecording(std::shared_ptr<const SpikeTimesSource> source, std::string name,
+                 std::shared_ptr<const TableDataset> units, std::vector<std::uint64_t> unitOffsets,
+                 std::shared_ptr<const TableDataset> electrodes, Provenance provenance = {},
+                 Attributes attributes = {});
+  ~SpikeRecording() override;
 
-  std::vector<std::size_t> shape() const override { return {unitCount(), spikeTimes_.size()}; }
+  std::vector<std::size_t> shape() const override { return {unitCount(), spikeCount()}; }
   nlohmann::json summary() const override;
   std::size_t unitCount() const { return unitOffsets_.size() - 1; }
-  std::size_t spikeCount() const { return spikeTimes_.size(); }
-  std::span<const double> spikesOfUnit(std::size_t unit) const;
-  const std::vector<double>& allSpikeTimes() const { return spikeTimes_; }
+  std::size_t spikeCount() const { return static_cast<std::size_t>(unitOffsets_.back()); }
+  std::size_t spikeCountOfUnit(std::size_t unit) const;
+  bool isLazy() const { return source_ != nullptr; }
+  // Throws std::out_of_range for a bad unit, FileError when the source fails.
+  SpikeTrain spikesOfUnit(std::size_t unit) const;
+  // Spikes of `unit` in [t0, t1). For a lazy recording and a unit not in the
+  // cache, only the window is read (binary search in the file, which NWB
+  // requires to hold each unit's times in ascending order).
+  SpikeTrain spikesInWindow(std::size_t unit, double t0, double t1) const;
+  // Every spike time, unit after unit (reads the whole source when lazy).
+  std::vector<double> allSpikeTimes() const;
   const std::vector<std::uint64_t>& unitOffsets() const { return unitOffsets_; }
   const std::shared_ptr<const TableDataset>& units() const { return units_; }
   const std::shared_ptr<const TableDataset>& electrodes() const { return electrodes_; }
+  // First and last spike over all units; lazy recordings read two values per unit.
   std::pair<double, double> timeRange() const;
 
+  void setCacheLimitBytes(std::size_t bytes) const;
+  SpikeCacheStats cacheStats() const;
+
  private:
+  struct Cache;
+  void validate() const;
+
   std::shared_ptr<const TableDataset> units_;
-  std::vector<double> spikeTimes_;
+  std::shared_ptr<const std::vector<double>> inMemory_;
+  std::shared_ptr<const SpikeTimesSource> source_;
   std::vector<std::uint64_t> unitOffsets_;
   std::shared_ptr<const TableDataset> electrodes_;
+  std::unique_ptr<Cache> cache_;
 };
 
 class SurfaceMeshDataset final : public Dataset {

@@ -532,8 +532,12 @@ widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes,
       width *= m;
       break;
     }
+  std::vector<nl::io::SpikeTrain> trains;
   std::vector<std::span<const double>> units;
-  for (std::size_t u = 0; u < spikes.unitCount(); ++u) units.push_back(spikes.spikesOfUnit(u));
+  for (std::size_t u = 0; u < spikes.unitCount(); ++u) {
+    trains.push_back(spikes.spikesOfUnit(u));
+    units.push_back(trains.back().times());
+  }
   const auto rates = analysis::ephys::binnedRates(
       units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
   heat->setMatrix(rates.ratesHz, rates.units, rates.bins);

@@ -444,6 +444,47 @@ std::vector<double> Location::readDoubleRange(const std::string& name, std::uint
   return values;
 }
 
+VectorReader::VectorReader(const Location& parent, const std::string& name,
+                           std::size_t chunkCacheBytes)
+    : file_(parent.file_),
+      path_(parent.filePath()),
+      objectPath_(parent.objectPath() + (parent.objectPath().ends_with('/') ? "" : "/") + name) {
+  if (!parent.isDataset(name)) parent.fail("no dataset '" + name + "'");
+  if (!parent.datasetIsNumeric(name)) parent.fail("dataset '" + name + "' is not numeric");
+  Handle access(H5Pcreate(H5P_DATASET_ACCESS));
+  // 12421 slots (a prime, as the HDF5 guide advises) for the chunk hash table.
+  H5Pset_chunk_cache(access.id(), 12421, chunkCacheBytes, 0.75);
+  dataset_ = Handle(H5Dopen2(parent.id(), name.c_str(), access.id()));
+  if (!dataset_.valid()) parent.fail("cannot open dataset '" + name + "'");
+  Handle space(H5Dget_space(dataset_.id()));
+  if (H5Sget_simple_extent_type(space.id()) == H5S_NULL) return;
+  if (H5Sget_simple_extent_ndims(space.id()) != 1)
+    parent.fail("dataset '" + name + "' is not one-dimensional");
+  hsize_t extent = 0;
+  H5Sget_simple_extent_dims(space.id(), &extent, nullptr);
+  size_ = extent;
+}
+
+std::vector<double> VectorReader::read(std::uint64_t begin, std::uint64_t end) const {
+  if (begin > end || end > size_)
+    throw FileError(path_, objectPath_ + ": elements [" + std::to_string(begin) + ", " +
+                               std::to_string(end) + ") lie beyond its " + std::to_string(size_) +
+                               " elements");
+  std::vector<double> values(static_cast<std::size_t>(end - begin));
+  if (values.empty()) return values;
+  Handle space(H5Dget_space(dataset_.id()));
+  const hsize_t start[1] = {begin}, count[1] = {end - begin};
+  H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start, nullptr, count, nullptr);
+  Handle memory(H5Screate_simple(1, count, nullptr));
+  if (H5Dread(dataset_.id(), H5T_NATIVE_DOUBLE, memory.id(), space.id(), H5P_DEFAULT,
+              values.data()) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    throw FileError(path_, objectPath_ + ": cannot read elements [" + std::to_string(begin) +
+                               ", " + std::to_string(end) + ") (file truncated or corrupt?)");
+  }
+  return values;
+}
+
 template <typename T>
 void Location::writeNative(const std::string& name, hid_t memType, const std::vector<T>& values,
                            const std::vector<std::size_t>& shape) const {

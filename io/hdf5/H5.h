@@ -96,6 +96,7 @@ class Location {
   void writeStrings(const std::string& name, const std::vector<std::string>& values) const;
 
  protected:
+  friend class VectorReader;
   std::shared_ptr<Handle> file_;  // keeps the file open while any location lives
 
  private:
@@ -107,6 +108,25 @@ class Location {
                    const std::vector<std::size_t>& shape) const;
 
   hid_t id_;
+  std::filesystem::path path_;
+  std::string objectPath_;
+};
+
+// A 1-D numeric dataset kept open for repeated range reads (e.g. spike times
+// per unit): the dataset's chunk cache survives between reads, so compressed
+// chunks are not inflated again for each neighbouring range.
+class VectorReader {
+ public:
+  VectorReader(const Location& parent, const std::string& name,
+               std::size_t chunkCacheBytes = std::size_t{32} << 20);
+  std::uint64_t size() const { return size_; }
+  // Elements [begin, end) as doubles; FileError when out of range or unreadable.
+  std::vector<double> read(std::uint64_t begin, std::uint64_t end) const;
+
+ private:
+  std::shared_ptr<Handle> file_;
+  Handle dataset_;
+  std::uint64_t size_ = 0;
   std::filesystem::path path_;
   std::string objectPath_;
 };

@@ -110,6 +110,19 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
   return columns;
 }
 
+// units/spike_times, kept open for per-unit and per-window hyperslab reads.
+class NwbSpikeTimes final : public SpikeTimesSource {
+ public:
+  explicit NwbSpikeTimes(const h5::Group& units) : reader_(units, "spike_times") {}
+  std::uint64_t size() const override { return reader_.size(); }
+  std::vector<double> read(std::uint64_t begin, std::uint64_t end) const override {
+    return reader_.read(begin, end);
+  }
+
+ private:
+  h5::VectorReader reader_;
+};
+
 std::string scalarText(const h5::Group& group, const std::string& name) {
   if (!group.isDataset(name)) return {};
   if (group.datasetTypeName(name) == "string") {
@@ -205,7 +218,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     std::vector<std::string> skipped;
     auto columns = readDynamicTable(
         units, skipped, {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd"});
-    std::vector<double> spikeTimes;
+    std::shared_ptr<const SpikeTimesSource> spikeSource;
     std::vector<std::uint64_t> offsets{0};
     const std::size_t unitCount = columns.empty() ? 0 : columns.front().size();
     if (units.isDataset("spike_times")) {
@@ -218,13 +231,9 @@ FileContents NwbReader::open(const std::filesystem::path& path,
       if (unitCount != 0 && index.size() != unitCount)
         units.fail("spike_times_index has " + std::to_string(index.size()) + " rows, the table " +
                    std::to_string(unitCount));
-      spikeTimes = units.readDoubles("spike_times");
+      // Spike times stay in the file; units are read on first use.
+      spikeSource = std::make_shared<NwbSpikeTimes>(units);
       offsets.insert(offsets.end(), index.begin(), index.end());
-      // Spike-time order within a unit is required by everything downstream.
-      for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
-        std::sort(spikeTimes.begin() + static_cast<std::ptrdiff_t>(offsets[u]),
-                  spikeTimes.begin() + static_cast<std::ptrdiff_t>(offsets[u + 1]));
-      spikeTimes.resize(static_cast<std::size_t>(offsets.back()));
       std::vector<double> counts;
       for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
         counts.push_back(static_cast<double>(offsets[u + 1] - offsets[u]));
@@ -253,10 +262,16 @@ FileContents NwbReader::open(const std::filesystem::path& path,
         std::make_shared<TableDataset>(DatasetKind::Table, "units", std::move(columns),
                                        Provenance::fromFile(path.string(), "/units", name()));
     if (!skipped.empty()) skippedColumns["/units"] = skipped;
-    contents.datasets.push_back(std::make_shared<SpikeRecording>(
-        "units", table, std::move(spikeTimes), std::move(offsets), electrodes,
-        Provenance::fromFile(path.string(), "/units", name()),
-        Attributes{{"nwb_version", *version}, {"session", meta.value("identifier", "")}}));
+    const Attributes attributes{{"nwb_version", *version},
+                                {"session", meta.value("identifier", "")}};
+    const auto provenance = Provenance::fromFile(path.string(), "/units", name());
+    if (spikeSource)
+      contents.datasets.push_back(std::make_shared<SpikeRecording>(
+          spikeSource, "units", table, std::move(offsets), electrodes, provenance, attributes));
+    else
+      contents.datasets.push_back(std::make_shared<SpikeRecording>(
+          "units", table, std::vector<double>{}, std::move(offsets), electrodes, provenance,
+          attributes));
   }
 
   // Every TimeIntervals table (trials, epochs, *_presentations, …).

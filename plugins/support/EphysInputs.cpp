@@ -29,12 +29,15 @@ std::vector<std::size_t> selectUnits(const io::SpikeRecording& recording,
   return analysis::ephys::selectRows(clauses, recording.unitCount(), access);
 }
 
-std::vector<std::span<const double>> spikeSpans(const io::SpikeRecording& recording,
-                                                const std::vector<std::size_t>& units) {
-  std::vector<std::span<const double>> spans;
-  spans.reserve(units.size());
-  for (auto u : units) spans.push_back(recording.spikesOfUnit(u));
-  return spans;
+UnitSpikes spikeTrains(const io::SpikeRecording& recording, const std::vector<std::size_t>& units) {
+  UnitSpikes result;
+  result.trains.reserve(units.size());
+  result.spans.reserve(units.size());
+  for (auto u : units) {
+    result.trains.push_back(recording.spikesOfUnit(u));
+    result.spans.push_back(result.trains.back().times());
+  }
+  return result;
 }
 
 analysis::ephys::Conditions conditionsFrom(const io::TableDataset& intervals,

@@ -126,7 +126,7 @@ void PsthView::refresh() {
     unit = static_cast<std::size_t>(selection.indices().front());
   else
     for (std::size_t u = 0; u < recording->unitCount(); ++u)
-      if (recording->spikesOfUnit(u).size() > recording->spikesOfUnit(unit).size()) unit = u;
+      if (recording->spikeCountOfUnit(u) > recording->spikeCountOfUnit(unit)) unit = u;
   if (unit >= recording->unitCount()) return;
 
   // Window: half a second before to the median event duration (≥ 0.5 s) after.

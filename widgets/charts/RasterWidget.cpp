@@ -203,9 +203,9 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
           static_cast<int>(std::floor(static_cast<double>(r) * H / static_cast<double>(n)));
       const int y1 = std::max(y0 + 1, static_cast<int>(std::floor(static_cast<double>(r + 1) * H /
                                                                   static_cast<double>(n))));
-      auto spikes = d.recording->spikesOfUnit(static_cast<std::size_t>(unit));
-      auto it = std::lower_bound(spikes.begin(), spikes.end(), d.t0);
-      const auto end = std::lower_bound(it, spikes.end(), d.t1);
+      const auto spikes = d.recording->spikesInWindow(static_cast<std::size_t>(unit), d.t0, d.t1);
+      auto it = spikes.begin();
+      const auto end = spikes.end();
       // Thin rows get the whole row; thick rows a tick in the middle 70 %.
       const int pad = (y1 - y0) >= 5 ? (y1 - y0) * 15 / 100 : 0;
       for (int y = y0; y < std::min(y1, H); ++y) rowUnit[static_cast<std::size_t>(y)] = unit;

@@ -52,7 +52,7 @@ void TuningView::refresh() {
     // Nothing selected: the unit with the most spikes, so the view is never empty.
     std::size_t best = 0;
     for (std::size_t u = 0; u < recording->unitCount(); ++u)
-      if (recording->spikesOfUnit(u).size() > recording->spikesOfUnit(best).size()) best = u;
+      if (recording->spikeCountOfUnit(u) > recording->spikeCountOfUnit(best)) best = u;
     if (recording->unitCount() > 0) units.push_back(static_cast<std::int64_t>(best));
   }
   if (units.size() > 8) units.resize(8);

@@ -24,7 +24,7 @@ class PsthPlugin final : public nl::plugins::AnalysisPlugin {
       conditions.labels = {"all"};
     }
     const auto p = nl::analysis::ephys::psth(
-        nl::plugins::ephys::spikeSpans(recording, units), conditions,
+        nl::plugins::ephys::spikeTrains(recording, units).spans, conditions,
         parameters.real("window_start"), parameters.real("window_stop"),
         parameters.real("bin_width"), parameters.real("smoothing"), context);
     nl::io::Attributes attributes{

@@ -22,7 +22,7 @@ class ResponseMatrixPlugin final : public nl::plugins::AnalysisPlugin {
     const auto conditions =
         nl::plugins::ephys::conditionsFrom(intervals, parameters.text("group_by"));
     const auto result = nl::analysis::ephys::responseMatrix(
-        nl::plugins::ephys::spikeSpans(recording, units), conditions,
+        nl::plugins::ephys::spikeTrains(recording, units).spans, conditions,
         parameters.real("window_start"), parameters.real("window_stop"), context);
     nl::io::Attributes attributes{
         {"stimulus_labels", nl::plugins::ephys::labelsJson(conditions.labels)},
