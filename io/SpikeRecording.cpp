@@ -175,7 +175,8 @@ SpikeTrain SpikeRecording::spikesInWindow(std::size_t unit, double t0, double t1
   };
   const std::uint64_t first = lowerBound(t0, 0, count);
   const std::uint64_t last = lowerBound(t1, first, count);
-  auto times = std::make_shared<const std::vector<double>>(source_->read(base + first, base + last));
+  auto times =
+      std::make_shared<const std::vector<double>>(source_->read(base + first, base + last));
   {
     std::lock_guard lock(cache_->mutex);
     cache_->rangeReads += probes + 1;
@@ -227,7 +228,7 @@ void SpikeRecording::setCacheLimitBytes(std::size_t bytes) const {
 
 SpikeCacheStats SpikeRecording::cacheStats() const {
   std::lock_guard lock(cache_->mutex);
-  return {cache_->entries.size(), cache_->bytes, cache_->limit,
+  return {cache_->entries.size(), cache_->bytes,  cache_->limit,
           cache_->hits,           cache_->misses, cache_->rangeReads};
 }
 

@@ -284,6 +284,20 @@ void Location::setAttribute(const std::string& name, std::int64_t value) const {
     fail("cannot write attribute '" + name + "'");
 }
 
+void Location::setAttribute(const std::string& name, const std::vector<std::string>& values) const {
+  if (hasAttribute(name)) H5Adelete(id_, name.c_str());
+  Handle type(H5Tcopy(H5T_C_S1));
+  H5Tset_size(type.id(), H5T_VARIABLE);
+  H5Tset_cset(type.id(), H5T_CSET_UTF8);
+  const hsize_t count[1] = {values.size()};
+  Handle space(H5Screate_simple(1, count, nullptr));
+  std::vector<const char*> data;
+  for (const auto& v : values) data.push_back(v.c_str());
+  Handle attr(H5Acreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT));
+  if (!attr.valid() || (!data.empty() && H5Awrite(attr.id(), type.id(), data.data()) < 0))
+    fail("cannot write attribute '" + name + "'");
+}
+
 Handle Location::openDataset(const std::string& name) const {
   if (!isDataset(name)) fail("no dataset '" + name + "'");
   Handle dataset(H5Dopen2(id_, name.c_str(), H5P_DEFAULT));

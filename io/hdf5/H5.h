@@ -67,6 +67,7 @@ class Location {
   void setAttribute(const std::string& name, const std::string& value) const;
   void setAttribute(const std::string& name, double value) const;
   void setAttribute(const std::string& name, std::int64_t value) const;
+  void setAttribute(const std::string& name, const std::vector<std::string>& values) const;
 
   // Datasets below this location.
   std::vector<std::size_t> datasetShape(const std::string& name) const;
