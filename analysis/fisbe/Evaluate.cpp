@@ -776,6 +776,10 @@ ImageMetrics Evaluator::run() {
 
 }  // namespace
 
+std::vector<Voxel> instanceSkeleton(const InstanceMask& mask, const ThinningOptions& options) {
+  return skeletonOfRuns(mask.runs(), options);
+}
+
 const std::vector<double>& evaluationThresholds() {
   static const std::vector<double> values = [] {
     std::vector<double> v;

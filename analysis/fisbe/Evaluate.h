@@ -132,6 +132,10 @@ struct ImageMetrics {
   const ThresholdMetrics& at(double threshold) const;  // throws std::out_of_range
 };
 
+// Skeleton of one instance (thinned inside its bounding box, which equals
+// thinning the whole volume), as voxel coordinates in raster order.
+std::vector<Voxel> instanceSkeleton(const InstanceMask& mask, const ThinningOptions& options = {});
+
 // The fourteen thresholds in the official order.
 const std::vector<double>& evaluationThresholds();
 
