@@ -1,0 +1,228 @@
+#include "io/microscopy/VolumeDataset.h"
+
+#include <algorithm>
+#include <cctype>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/microscopy/VolumeCopy.h"
+
+namespace nl::io::microscopy {
+
+std::size_t voxelTypeSize(VoxelType type) {
+  return detail::visitVoxelType(type, [](auto v) { return sizeof(v); });
+}
+
+std::string_view voxelTypeName(VoxelType type) {
+  switch (type) {
+    case VoxelType::Bool:
+      return "bool";
+    case VoxelType::UInt8:
+      return "uint8";
+    case VoxelType::Int8:
+      return "int8";
+    case VoxelType::UInt16:
+      return "uint16";
+    case VoxelType::Int16:
+      return "int16";
+    case VoxelType::UInt32:
+      return "uint32";
+    case VoxelType::Int32:
+      return "int32";
+    case VoxelType::UInt64:
+      return "uint64";
+    case VoxelType::Int64:
+      return "int64";
+    case VoxelType::Float32:
+      return "float32";
+    case VoxelType::Float64:
+      return "float64";
+  }
+  return "?";
+}
+
+bool isIntegerVoxelType(VoxelType type) {
+  return type != VoxelType::Float32 && type != VoxelType::Float64;
+}
+
+std::string_view labelEncodingName(LabelEncoding encoding) {
+  switch (encoding) {
+    case LabelEncoding::None:
+      return "none";
+    case LabelEncoding::LabelIds:
+      return "label_ids";
+    case LabelEncoding::InstanceChannels:
+      return "instance_channels";
+  }
+  return "none";
+}
+
+LabelEncoding chooseLabelEncoding(const VolumeOpenOptions& options, const std::string& name,
+                                  VoxelType type, std::size_t channels) {
+  if (options.labels) return *options.labels;
+  if (!isIntegerVoxelType(type)) return LabelEncoding::None;
+  std::string leaf =
+      name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
+  std::transform(leaf.begin(), leaf.end(), leaf.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  const auto has = [&leaf](const char* word) { return leaf.find(word) != std::string::npos; };
+  if (has("instance") && channels > 1) return LabelEncoding::InstanceChannels;
+  if (has("label") || has("seg") || has("instance")) return LabelEncoding::LabelIds;
+  return LabelEncoding::None;
+}
+
+VolumeShape Box::outputShape(std::size_t step) const {
+  const auto count = [step](std::size_t a, std::size_t b) {
+    return b > a ? (b - a + step - 1) / step : 0;
+  };
+  if (step == 0) return {0, 0, 0, 0};
+  return {c1 > c0 ? c1 - c0 : 0, count(z0, z1), count(y0, y1), count(x0, x1)};
+}
+
+template <typename T>
+InMemoryVolumeSource<T>::InMemoryVolumeSource(VolumeShape shape, std::vector<T> values)
+    : shape_(shape), values_(std::move(values)) {
+  if (values_.size() != shape_.voxelCount())
+    throw std::invalid_argument("in-memory volume: " + std::to_string(values_.size()) +
+                                " values for a shape of " + std::to_string(shape_.voxelCount()));
+}
+
+template <typename T>
+void InMemoryVolumeSource<T>::read(const Box& box, std::size_t step, VoxelType outType,
+                                   void* out) const {
+  const detail::Block block{values_.data(), nullptr, shape_, {0, 0, 0, 0}};
+  detail::copyBlock(voxelTypeOf<T>(), block, box, step, outType, out);
+}
+
+template class InMemoryVolumeSource<std::uint8_t>;
+template class InMemoryVolumeSource<std::int8_t>;
+template class InMemoryVolumeSource<std::uint16_t>;
+template class InMemoryVolumeSource<std::int16_t>;
+template class InMemoryVolumeSource<std::uint32_t>;
+template class InMemoryVolumeSource<std::int32_t>;
+template class InMemoryVolumeSource<std::uint64_t>;
+template class InMemoryVolumeSource<std::int64_t>;
+template class InMemoryVolumeSource<float>;
+template class InMemoryVolumeSource<double>;
+
+VolumeDataset::VolumeDataset(std::string name, std::shared_ptr<const VolumeSource> source,
+                             VoxelSize voxelSize, LabelEncoding labels, Provenance provenance,
+                             Attributes attributes)
+    : Dataset(labels == LabelEncoding::None ? DatasetKind::Volume : DatasetKind::LabelVolume,
+              std::move(name), std::move(provenance), std::move(attributes)),
+      source_(std::move(source)),
+      voxelSize_(std::move(voxelSize)),
+      labels_(labels) {
+  if (!source_) throw std::invalid_argument("volume '" + this->name() + "' has no source");
+  shape_ = source_->shape();
+  if (labels_ != LabelEncoding::None && !isIntegerVoxelType(source_->voxelType()))
+    throw std::invalid_argument("label volume '" + this->name() +
+                                "' must have an integer type, not " +
+                                std::string(voxelTypeName(source_->voxelType())));
+}
+
+nlohmann::json VolumeDataset::summary() const {
+  nlohmann::json out = Dataset::summary();
+  out["dtype"] = voxelTypeName(voxelType());
+  out["format"] = source_->format();
+  const VolumeShape chunks = chunkShape();
+  out["chunks"] = chunks.asVector();
+  out["voxel_size"] = {
+      {"x", voxelSize_.x}, {"y", voxelSize_.y}, {"z", voxelSize_.z}, {"unit", voxelSize_.unit}};
+  out["label_encoding"] = labelEncodingName(labels_);
+  return out;
+}
+
+void VolumeDataset::checkRead(const Box& box, std::size_t step, std::size_t outSize, VoxelType type,
+                              bool asFloat) const {
+  const auto where = [this] { return "volume '" + name() + "': "; };
+  const bool boolAsBytes = type == VoxelType::UInt8 && voxelType() == VoxelType::Bool;
+  if (!asFloat && type != voxelType() && !boolAsBytes)
+    throw std::invalid_argument(where() + "read as " + std::string(voxelTypeName(type)) +
+                                " but the voxels are " + std::string(voxelTypeName(voxelType())));
+  if (step == 0) throw std::invalid_argument(where() + "step must be at least 1");
+  if (box.c0 > box.c1 || box.z0 > box.z1 || box.y0 > box.y1 || box.x0 > box.x1 ||
+      box.c1 > shape_.channels || box.z1 > shape_.z || box.y1 > shape_.y || box.x1 > shape_.x) {
+    std::ostringstream s;
+    s << where() << "box c[" << box.c0 << "," << box.c1 << ") z[" << box.z0 << "," << box.z1
+      << ") y[" << box.y0 << "," << box.y1 << ") x[" << box.x0 << "," << box.x1
+      << ") is not inside the shape (" << shape_.channels << ", " << shape_.z << ", " << shape_.y
+      << ", " << shape_.x << ")";
+    throw std::invalid_argument(s.str());
+  }
+  if (outSize != box.outputShape(step).voxelCount())
+    throw std::invalid_argument(where() + "output buffer holds " + std::to_string(outSize) +
+                                " voxels, the read needs " +
+                                std::to_string(box.outputShape(step).voxelCount()));
+}
+
+void VolumeDataset::readFloat(const Box& box, std::span<float> out, std::size_t step) const {
+  checkRead(box, step, out.size(), VoxelType::Float32, /*asFloat=*/true);
+  source_->read(box, step, VoxelType::Float32, out.data());
+}
+
+std::vector<float> VolumeDataset::readFloat(const Box& box, std::size_t step) const {
+  std::vector<float> out(box.outputShape(step).voxelCount());
+  readFloat(box, std::span<float>(out), step);
+  return out;
+}
+
+namespace {
+std::string joinNumbers(const std::vector<double>& values) {
+  std::ostringstream s;
+  s.precision(17);
+  for (std::size_t i = 0; i < values.size(); ++i) s << (i ? "," : "") << values[i];
+  return s.str();
+}
+}  // namespace
+
+Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSize,
+                            LabelEncoding labels, Attributes extra) {
+  const VolumeShape chunks = source.chunkShape();
+  extra["dtype"] = voxelTypeName(source.voxelType());
+  extra["chunks"] = std::to_string(chunks.channels) + "," + std::to_string(chunks.z) + "," +
+                    std::to_string(chunks.y) + "," + std::to_string(chunks.x);
+  extra["spacing"] = joinNumbers({voxelSize.x, voxelSize.y, voxelSize.z});
+  extra["voxel_size_unit"] = voxelSize.unit;
+  extra["label_encoding"] = labelEncodingName(labels);
+  return extra;
+}
+
+std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {
+  for (std::size_t step = 1;; ++step) {
+    const VolumeShape out = Box::whole(shape).outputShape(step);
+    if (out.voxelCount() <= maxVoxels || step >= std::max({shape.z, shape.y, shape.x})) return step;
+  }
+}
+
+std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step,
+                                             std::size_t maxVoxels) {
+  const VolumeShape& shape = volume.volumeShape();
+  const Box whole = Box::whole(shape);
+  const VolumeShape out = whole.outputShape(step == 0 ? 1 : step);
+  if (step == 0) throw std::invalid_argument("toArrayDataset: step must be at least 1");
+  if (out.voxelCount() > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " +
+                                std::to_string(out.voxelCount()) + " voxels at step " +
+                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
+                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
+  const std::vector<float> czyx = volume.readFloat(whole, step);
+  std::vector<double> values(czyx.size());
+  const std::size_t perChannel = out.voxelsPerChannel();
+  for (std::size_t c = 0; c < out.channels; ++c)
+    for (std::size_t v = 0; v < perChannel; ++v)
+      values[v * out.channels + c] = static_cast<double>(czyx[c * perChannel + v]);
+
+  Attributes attributes = volume.attributes();
+  const VoxelSize& size = volume.voxelSize();
+  const double s = static_cast<double>(step);
+  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  attributes["step"] = std::to_string(step);
+  std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
+  if (out.channels > 1) arrayShape.push_back(out.channels);
+  return std::make_shared<ArrayDataset>(
+      volume.kind(), volume.name(), std::move(arrayShape), std::move(values), volume.provenance(),
+      std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+}
+
+}  // namespace nl::io::microscopy

@@ -1,0 +1,242 @@
+#pragma once
+// Microscopy volumes too big for ArrayDataset (which widens every value to
+// double and holds it all): a VolumeDataset keeps its voxels in their native
+// type in a VolumeSource (zarr, HDF5, TIFF or memory) and reads boxes of them
+// on request. Axes are always (channel, z, y, x); a file without a channel
+// axis has one channel.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "io/Dataset.h"
+
+namespace nl::io::microscopy {
+
+enum class VoxelType {
+  Bool,
+  UInt8,
+  Int8,
+  UInt16,
+  Int16,
+  UInt32,
+  Int32,
+  UInt64,
+  Int64,
+  Float32,
+  Float64
+};
+
+std::size_t voxelTypeSize(VoxelType type);
+std::string_view voxelTypeName(VoxelType type);  // NumPy names: "bool", "uint8", …, "float64"
+bool isIntegerVoxelType(VoxelType type);         // bool counts as integer
+
+template <typename T>
+constexpr VoxelType voxelTypeOf() {
+  if constexpr (std::is_same_v<T, bool>)
+    return VoxelType::Bool;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return VoxelType::UInt8;
+  else if constexpr (std::is_same_v<T, std::int8_t>)
+    return VoxelType::Int8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>)
+    return VoxelType::UInt16;
+  else if constexpr (std::is_same_v<T, std::int16_t>)
+    return VoxelType::Int16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return VoxelType::UInt32;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return VoxelType::Int32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return VoxelType::UInt64;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return VoxelType::Int64;
+  else if constexpr (std::is_same_v<T, float>)
+    return VoxelType::Float32;
+  else {
+    static_assert(std::is_same_v<T, double>, "not a voxel type");
+    return VoxelType::Float64;
+  }
+}
+
+struct VolumeShape {
+  std::size_t channels = 1, z = 1, y = 1, x = 1;
+  std::size_t voxelsPerChannel() const { return z * y * x; }
+  std::size_t voxelCount() const { return channels * z * y * x; }
+  std::vector<std::size_t> asVector() const { return {channels, z, y, x}; }
+  bool operator==(const VolumeShape&) const = default;
+};
+
+// Physical size of one voxel. `unit` is "micrometer", "nanometer",
+// "millimeter", … (OME names) or "pixel" when the file does not say.
+struct VoxelSize {
+  double x = 1, y = 1, z = 1;
+  std::string unit = "pixel";
+  bool fromFile() const { return unit != "pixel"; }
+};
+
+// Half-open box: channels [c0, c1), z [z0, z1), y [y0, y1), x [x0, x1).
+struct Box {
+  std::size_t c0 = 0, c1 = 1, z0 = 0, z1 = 0, y0 = 0, y1 = 0, x0 = 0, x1 = 0;
+  static Box whole(const VolumeShape& shape) {
+    return {0, shape.channels, 0, shape.z, 0, shape.y, 0, shape.x};
+  }
+  static Box channel(const VolumeShape& shape, std::size_t c) {
+    return {c, c + 1, 0, shape.z, 0, shape.y, 0, shape.x};
+  }
+  // Voxels a read with `step` returns: channels × ceil(extent / step) per spatial axis.
+  VolumeShape outputShape(std::size_t step = 1) const;
+};
+
+// How a LabelVolume encodes instances: label ids in one channel (0 is
+// background), or one binary/constant mask channel per instance (FISBe
+// gt_instances), where instances may overlap.
+enum class LabelEncoding { None, LabelIds, InstanceChannels };
+std::string_view labelEncodingName(
+    LabelEncoding encoding);  // "none", "label_ids", "instance_channels"
+
+struct ChunkCacheStats {
+  std::size_t cachedChunks = 0, cachedBytes = 0, limitBytes = 0;
+  std::size_t hits = 0, misses = 0;  // chunk look-ups by reads
+};
+
+// Where voxels come from. Implementations are safe to call from several
+// threads and throw FileError (naming the file and the chunk) on bad data.
+class VolumeSource {
+ public:
+  virtual ~VolumeSource() = default;
+  virtual VolumeShape shape() const = 0;
+  virtual VoxelType voxelType() const = 0;
+  // The storage block (c, z, y, x), so callers can align their reads to it.
+  virtual VolumeShape chunkShape() const = 0;
+  // Reads `box` with every `step`-th voxel along z, y and x (all channels of
+  // the box) into `out`, C order [c][z][y][x] of box.outputShape(step), as
+  // `outType`, which is voxelType() or Float32. The box must lie inside shape().
+  virtual void read(const Box& box, std::size_t step, VoxelType outType, void* out) const = 0;
+  // What the source is, for summaries: "zarr", "hdf5", "tiff", "memory".
+  virtual std::string format() const = 0;
+  virtual ChunkCacheStats cacheStats() const { return {}; }
+  virtual void setCacheLimitBytes(std::size_t) const {}
+  // Decompression threads a read may use (0 = the hardware's count).
+  virtual void setThreadCount(std::size_t) const {}
+};
+
+// A volume kept in memory (e.g. computed by an analysis), in native type.
+template <typename T>
+class InMemoryVolumeSource final : public VolumeSource {
+ public:
+  // `values` in C order [c][z][y][x]; throws std::invalid_argument on a size mismatch.
+  InMemoryVolumeSource(VolumeShape shape, std::vector<T> values);
+  VolumeShape shape() const override { return shape_; }
+  VoxelType voxelType() const override { return voxelTypeOf<T>(); }
+  VolumeShape chunkShape() const override { return shape_; }
+  void read(const Box& box, std::size_t step, VoxelType outType, void* out) const override;
+  std::string format() const override { return "memory"; }
+
+ private:
+  VolumeShape shape_;
+  std::vector<T> values_;
+};
+
+// Choices every volume reader accepts.
+struct VolumeOpenOptions {
+  // Label encoding; unset: guessed from the name and type (integer arrays
+  // named *instances* with several channels → InstanceChannels, integer
+  // arrays named *label*, *seg* or *instances* → LabelIds, else a Volume).
+  std::optional<LabelEncoding> labels;
+  // OME-Zarr multiscales: the level to open (0 = finest). Unset: the finest
+  // level whose voxels take at most `levelBudgetBytes`, or the finest when
+  // the budget is 0 (the data stays lazy either way).
+  std::optional<std::size_t> level;
+  std::size_t levelBudgetBytes = 0;
+  // Where the channels are in 4-D arrays without axis names (HDF5): Auto
+  // takes the last axis when it has at most 4 entries and the first more
+  // (an RGB (z, y, x, 3) image), else the first.
+  enum class ChannelAxis { Auto, First, Last } channelAxis = ChannelAxis::Auto;
+  std::size_t cacheBytes = std::size_t{256} << 20;  // decoded-chunk cache per volume
+  std::size_t threads = 0;                          // decompression threads (0: all cores)
+};
+
+// The encoding `options` ask for, or the guess described there.
+LabelEncoding chooseLabelEncoding(const VolumeOpenOptions& options, const std::string& name,
+                                  VoxelType type, std::size_t channels);
+
+// A Volume or LabelVolume over a VolumeSource. shape() is {c, z, y, x}.
+// Attributes (set by the readers): "dtype", "chunks" ("c,z,y,x"),
+// "spacing" ("sx,sy,sz", as ArrayDataset volumes have), "voxel_size_unit",
+// "label_encoding", and the file's own metadata (zarr .zattrs keys as JSON).
+class VolumeDataset final : public Dataset {
+ public:
+  VolumeDataset(std::string name, std::shared_ptr<const VolumeSource> source, VoxelSize voxelSize,
+                LabelEncoding labels = LabelEncoding::None, Provenance provenance = {},
+                Attributes attributes = {});
+
+  std::vector<std::size_t> shape() const override { return shape_.asVector(); }
+  nlohmann::json summary() const override;
+  const VolumeShape& volumeShape() const { return shape_; }
+  VoxelType voxelType() const { return source_->voxelType(); }
+  VolumeShape chunkShape() const { return source_->chunkShape(); }
+  const VoxelSize& voxelSize() const { return voxelSize_; }
+  LabelEncoding labelEncoding() const { return labels_; }
+  const std::shared_ptr<const VolumeSource>& source() const { return source_; }
+
+  // Reads a box in the native type T (std::invalid_argument when T is not
+  // voxelType() — bool volumes also read as uint8_t 0/1 — the box is outside the volume, step is 0
+  // or `out` has not box.outputShape(step).voxelCount() elements).
+  template <typename T>
+  void read(const Box& box, std::span<T> out, std::size_t step = 1) const {
+    checkRead(box, step, out.size(), voxelTypeOf<T>(), /*asFloat=*/false);
+    source_->read(box, step, voxelTypeOf<T>(), out.data());
+  }
+  template <typename T>
+  std::vector<T> read(const Box& box, std::size_t step = 1) const {
+    std::vector<T> out(box.outputShape(step).voxelCount());
+    read<T>(box, std::span<T>(out), step);
+    return out;
+  }
+  // Any voxel type, converted to float.
+  void readFloat(const Box& box, std::span<float> out, std::size_t step = 1) const;
+  std::vector<float> readFloat(const Box& box, std::size_t step = 1) const;
+  // One whole channel [z][y][x] in the native type.
+  template <typename T>
+  std::vector<T> readChannel(std::size_t c) const {
+    return read<T>(Box::channel(shape_, c));
+  }
+
+  ChunkCacheStats cacheStats() const { return source_->cacheStats(); }
+  void setCacheLimitBytes(std::size_t bytes) const { source_->setCacheLimitBytes(bytes); }
+  void setThreadCount(std::size_t threads) const { source_->setThreadCount(threads); }
+
+ private:
+  void checkRead(const Box& box, std::size_t step, std::size_t outSize, VoxelType type,
+                 bool asFloat) const;
+
+  std::shared_ptr<const VolumeSource> source_;
+  VolumeShape shape_;
+  VoxelSize voxelSize_;
+  LabelEncoding labels_;
+};
+
+// Attributes every VolumeDataset reader sets ("dtype", "chunks", "spacing",
+// "voxel_size_unit", "label_encoding"), merged over `extra`.
+Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSize,
+                            LabelEncoding labels, Attributes extra = {});
+
+// The ArrayDataset convention the existing volume views read: C order
+// doubles [z][y][x] (one channel) or [z][y][x][c], attributes "spacing" =
+// "sx,sy,sz" (and the volume's other attributes). Reads every `step`-th
+// voxel; throws std::invalid_argument when more than `maxVoxels` values would
+// result (pick a larger step).
+std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step = 1,
+                                             std::size_t maxVoxels = std::size_t{64} << 20);
+
+// The smallest step for which toArrayDataset stays within maxVoxels.
+std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
+
+}  // namespace nl::io::microscopy
