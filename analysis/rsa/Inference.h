@@ -86,8 +86,10 @@ enum class PermutationScheme {
   // columns together: the classic Mantel-type RSA test).
   StimulusLabels,
   // Rows and columns of each matrix shuffled by independent permutations
-  // (the null; it also destroys the matrices' symmetry, so use it
-  // with EntrySelection::FullMatrix).
+  // (the null). It destroys the matrices' symmetry, so it belongs
+  // with EntrySelection::FullMatrix — but there the two intact diagonals
+  // (zeros, or ones for RSMs) agree perfectly while the shuffled ones do not,
+  // so even unrelated RDMs beat this null. Prefer StimulusLabels for p-values.
   RowsAndColumnsIndependently,
 };
 

@@ -26,9 +26,17 @@ constexpr Eigen::Index kColumnsPerBlock = 4096;
   throw std::invalid_argument("RDM: responses overflow double precision");
 }
 
-// Gram matrix G = C Cᵀ of the (optionally row-centred) responses.
-Matrix gramMatrix(const Eigen::Ref<const RowMatrix>& responses, bool centreRows, int threads,
+enum class Centring {
+  None,     // cosine
+  Rows,     // correlation: each stimulus's pattern about its own mean
+  Columns,  // Euclidean: each unit about its mean over stimuli, which leaves
+            // distances unchanged and avoids cancellation from large offsets
+};
+
+// Gram matrix G = C Cᵀ of the centred responses C.
+Matrix gramMatrix(const Eigen::Ref<const RowMatrix>& responses, Centring centring, int threads,
                   Progress& progress) {
+  const bool centreRows = centring == Centring::Rows;
   const Eigen::Index stimuli = responses.rows();
   const Eigen::Index units = responses.cols();
   Eigen::VectorXd means = Eigen::VectorXd::Zero(stimuli);
@@ -42,6 +50,7 @@ Matrix gramMatrix(const Eigen::Ref<const RowMatrix>& responses, bool centreRows,
         const Eigen::Index width = std::min(kColumnsPerBlock, units - first);
         Matrix centred = responses.middleCols(first, width);
         if (centreRows) centred.colwise() -= means;
+        if (centring == Centring::Columns) centred.rowwise() -= centred.colwise().mean();
         Matrix gram = Matrix::Zero(stimuli, stimuli);
         gram.selfadjointView<Eigen::Lower>().rankUpdate(centred);
         partial[block] = std::move(gram);
@@ -95,14 +104,16 @@ Matrix computeRdm(const Eigen::Ref<const RowMatrix>& responses, const RdmOptions
     throw std::invalid_argument("RDM: the Pearson epsilon must be ≥ 0");
 
   const bool centre = options.method != RdmMethod::CosineDistance;
-  const Matrix gram = gramMatrix(responses, centre, options.threads, progress);
+  const Centring centring = options.method == RdmMethod::Euclidean ? Centring::Columns
+                            : centre                               ? Centring::Rows
+                                                                   : Centring::None;
+  const Matrix gram = gramMatrix(responses, centring, options.threads, progress);
   const Eigen::VectorXd squaredNorms = gram.diagonal();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   Matrix rdm(stimuli, stimuli);
 
   if (options.method == RdmMethod::Euclidean) {
-    // ‖xᵢ − xⱼ‖² from the centred Gram (translation-invariant, and centring
-    // avoids cancellation when responses share a large offset).
+    // ‖xᵢ − xⱼ‖² = Gᵢᵢ + Gⱼⱼ − 2Gᵢⱼ from the column-centred Gram.
     for (Eigen::Index j = 0; j < stimuli; ++j)
       for (Eigen::Index i = 0; i < stimuli; ++i)
         rdm(i, j) = i == j ? 0.0

@@ -1,0 +1,33 @@
+#!/bin/bash
+# Runs the RSA benchmark in C++ (analysis/rsa) and in NumPy/SciPy side by
+# side on the same data and prints the time ratios and the largest
+# difference between the two programs' point estimates.
+#   bench/rsa/compare.sh BUILD_DIR [--max-features N] [--replicates R]
+set -euo pipefail
+build=${1:?usage: compare.sh BUILD_DIR [--max-features N] [--replicates R]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+cpp=$(mktemp) py=$(mktemp)
+trap 'rm -f "$cpp" "$py"' EXIT
+"$build/bin/neuroloupe_bench_rsa" "$@" >"$cpp"
+/usr/bin/python3 "$here/reference.py" "$@" >"$py"
+/usr/bin/python3 - "$cpp" "$py" <<'PY'
+import sys
+def read(path):
+    values, estimates = {}, {}
+    for line in open(path):
+        parts = line.split()
+        if parts[0] == "estimate":
+            estimates[int(parts[1])] = [float(v) for v in parts[2:]]
+        elif parts[0] != "ci":
+            values[parts[0]] = float(parts[1])
+    return values, estimates
+cpp, cpp_est = read(sys.argv[1])
+py, py_est = read(sys.argv[2])
+print("features in all layers: %d" % cpp["features_total"])
+print("%-24s %10s %10s %8s" % ("phase", "C++ s", "NumPy s", "ratio"))
+for key in ("layer_rdm_seconds", "population_rdm_seconds", "bootstrap_seconds", "total_seconds"):
+    print("%-24s %10.3f %10.3f %7.1fx" % (key.replace("_seconds", ""), cpp[key], py[key], py[key] / max(cpp[key], 1e-9)))
+diff = max(abs(a - b) for p in cpp_est for a, b in zip(cpp_est[p], py_est[p]))
+print("largest |C++ − NumPy| point estimate: %.2e" % diff)
+PY
