@@ -13,7 +13,7 @@
 namespace nl::analysis::fisbe {
 
 // Which scikit-image implementation the thinning must agree with. The long-
-// standing one (0.12 to at least 0.25; Debian 12 ships 0.19.3, and the
+// standing one (from 0.12 until PR #7718; Debian 12 ships 0.19.3, and the
 // published FISBe numbers were made with it) visits the six border directions
 // as W, E, S, N, U, B and, in the sequential re-check, only asks whether a
 // candidate is still simple. The revision of scikit-image PR #7718 visits
