@@ -3,6 +3,7 @@
 #include <QContextMenuEvent>
 #include <QHeaderView>
 #include <QMenu>
+#include <map>
 #include <nlohmann/json.hpp>
 
 namespace nl::widgets {
@@ -69,9 +70,58 @@ void DataBrowser::addEntry(io::DatasetId id) {
   } else if (!p.readerName.empty()) {
     addDetail(tr("source"), QString::fromStdString(p.readerName));
   }
-  for (const auto& [key, value] : dataset->attributes())
+  for (const auto& [key, value] : dataset->attributes()) {
+    if (key == "object_tree") {
+      addObjectTree(item, value);
+      continue;
+    }
     addDetail(QString::fromStdString(key), QString::fromStdString(value));
+  }
   setCurrentItem(item);
+}
+
+// A reader's list of objects it did not turn into datasets ({path,
+// neurodata_type, attributes, datasets} each) as a tree nested by path.
+void DataBrowser::addObjectTree(QTreeWidgetItem* parent, const std::string& json) {
+  const auto objects = nlohmann::json::parse(json, nullptr, false);
+  if (!objects.is_array()) return;
+  const QColor detailColour(90, 90, 100);
+  std::map<std::string, QTreeWidgetItem*> byPath{{"", parent}};
+  auto nodeFor = [&](const std::string& path, auto& self) -> QTreeWidgetItem* {
+    if (auto it = byPath.find(path); it != byPath.end()) return it->second;
+    const auto slash = path.find_last_of('/');
+    QTreeWidgetItem* above = self(slash == std::string::npos ? "" : path.substr(0, slash), self);
+    auto* node = new QTreeWidgetItem(above);
+    node->setText(0, QString::fromStdString(path.substr(slash + 1)));
+    byPath[path] = node;
+    return node;
+  };
+  for (const auto& object : objects) {
+    if (!object.is_object() || !object.contains("path")) continue;
+    auto* node = nodeFor(object.value("path", std::string()), nodeFor);
+    node->setText(1, QString::fromStdString(object.value("neurodata_type", std::string())));
+    if (object.contains("attributes") && object["attributes"].is_object())
+      for (const auto& [key, value] : object["attributes"].items()) {
+        auto* child = new QTreeWidgetItem(node);
+        const QString text =
+            QString::fromStdString(value.is_string() ? value.get<std::string>() : value.dump());
+        child->setText(0, QString::fromStdString(key) + ": " + text);
+        child->setToolTip(0, text);
+        child->setFirstColumnSpanned(true);
+        child->setForeground(0, detailColour);
+      }
+    if (object.contains("datasets") && object["datasets"].is_array())
+      for (const auto& dataset : object["datasets"]) {
+        auto* child = new QTreeWidgetItem(node);
+        child->setText(0, QString::fromStdString(dataset.value("name", std::string())));
+        child->setText(1, QString::fromStdString(dataset.value("type", std::string())));
+        QStringList shape;
+        if (dataset.contains("shape") && dataset["shape"].is_array())
+          for (const auto& n : dataset["shape"]) shape << QString::fromStdString(n.dump());
+        child->setText(2, shape.join(QString::fromUtf8(" × ")));
+        child->setForeground(0, detailColour);
+      }
+  }
 }
 
 QTreeWidgetItem* DataBrowser::itemFor(io::DatasetId id) const {

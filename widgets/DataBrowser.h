@@ -2,6 +2,7 @@
 // The data browser: every open dataset and result as a tree with its kind,
 // shape and provenance (source file, or plugin id + version + parameters).
 #include <QTreeWidget>
+#include <string>
 
 #include "io/Session.h"
 
@@ -25,6 +26,7 @@ class DataBrowser : public QTreeWidget {
 
  private:
   void addEntry(io::DatasetId id);
+  void addObjectTree(QTreeWidgetItem* parent, const std::string& json);
   io::Session& session_;
   io::Signal<io::DatasetId>::ConnectionId added_ = 0, removed_ = 0;
 };

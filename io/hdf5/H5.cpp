@@ -1,5 +1,7 @@
 #include "io/hdf5/H5.h"
 
+#include <cstdio>
+
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -256,6 +258,77 @@ std::optional<double> Location::numberAttribute(const std::string& name) const {
   return values.front();
 }
 
+std::optional<std::string> Location::softLinkTarget(const std::string& name) const {
+  H5L_info_t info;
+  if (H5Lget_info(id_, name.c_str(), &info, H5P_DEFAULT) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  if (info.type != H5L_TYPE_SOFT || info.u.val_size == 0 || info.u.val_size > 65536)
+    return std::nullopt;
+  std::string target(info.u.val_size, '\0');
+  if (H5Lget_val(id_, name.c_str(), target.data(), target.size(), H5P_DEFAULT) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  target.erase(std::find(target.begin(), target.end(), '\0'), target.end());
+  return target;
+}
+
+std::vector<std::string> Location::attributeNames() const {
+  std::vector<std::string> names;
+  auto collect = [](hid_t, const char* name, const H5A_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  if (H5Aiterate2(id_, H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) < 0)
+    H5Eclear2(H5E_DEFAULT);
+  return names;
+}
+
+std::string Location::attributeText(const std::string& name) const {
+  if (!hasAttribute(name)) return {};
+  Handle attr(H5Aopen(id_, name.c_str(), H5P_DEFAULT));
+  if (!attr.valid()) fail("cannot open attribute '" + name + "'");
+  Handle fileType(H5Aget_type(attr.id()));
+  const auto cls = H5Tget_class(fileType.id());
+  if (cls == H5T_STRING) {
+    const auto values = stringArrayAttribute(name);
+    std::string text;
+    for (const auto& v : values) text += (text.empty() ? "" : ", ") + v;
+    return text.empty() ? stringAttribute(name).value_or("") : text;
+  }
+  if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+    Handle space(H5Aget_space(attr.id()));
+    const auto count = H5Sget_simple_extent_npoints(space.id());
+    if (count < 1) return {};
+    if (count > 4096) return "(" + std::to_string(count) + " numbers)";
+    std::vector<double> values(static_cast<std::size_t>(count));
+    if (H5Aread(attr.id(), H5T_NATIVE_DOUBLE, values.data()) < 0) {
+      H5Eclear2(H5E_DEFAULT);
+      return "(unreadable)";
+    }
+    std::string text;
+    for (std::size_t i = 0; i < values.size() && i < 16; ++i) {
+      char buffer[32];
+      std::snprintf(buffer, sizeof buffer, "%.10g", values[i]);
+      text += (i ? ", " : "") + std::string(buffer);
+    }
+    if (values.size() > 16) text += ", … (" + std::to_string(values.size()) + " numbers)";
+    return text;
+  }
+  switch (cls) {
+    case H5T_REFERENCE:
+      return "(reference)";
+    case H5T_COMPOUND:
+      return "(compound)";
+    case H5T_ENUM:
+      return "(enum)";
+    default:
+      return "(binary)";
+  }
+}
+
 void Location::setAttribute(const std::string& name, const std::string& value) const {
   if (hasAttribute(name)) H5Adelete(id_, name.c_str());
   Handle type(H5Tcopy(H5T_C_S1));
@@ -458,6 +531,15 @@ std::vector<double> Location::readDoubleRange(const std::string& name, std::uint
   return values;
 }
 
+haddr_t objectAddress(const Location& parent, const std::string& name) {
+  H5O_info_t info;
+  if (H5Oget_info_by_name2(parent.id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return HADDR_UNDEF;
+  }
+  return info.addr;
+}
+
 VectorReader::VectorReader(const Location& parent, const std::string& name,
                            std::size_t chunkCacheBytes)
     : file_(parent.file_),
@@ -493,8 +575,8 @@ std::vector<double> VectorReader::read(std::uint64_t begin, std::uint64_t end) c
   if (H5Dread(dataset_.id(), H5T_NATIVE_DOUBLE, memory.id(), space.id(), H5P_DEFAULT,
               values.data()) < 0) {
     H5Eclear2(H5E_DEFAULT);
-    throw FileError(path_, objectPath_ + ": cannot read elements [" + std::to_string(begin) +
-                               ", " + std::to_string(end) + ") (file truncated or corrupt?)");
+    throw FileError(path_, objectPath_ + ": cannot read elements [" + std::to_string(begin) + ", " +
+                               std::to_string(end) + ") (file truncated or corrupt?)");
   }
   return values;
 }

@@ -57,11 +57,17 @@ class Location {
   bool isGroup(const std::string& name) const;
   bool isDataset(const std::string& name) const;
   std::vector<std::string> children() const;  // names, in creation or name order
+  // Where a soft link below this location points ("/general/devices/probeA").
+  std::optional<std::string> softLinkTarget(const std::string& name) const;
 
   // Attributes on this location (or on a child object when `object` is given).
   bool hasAttribute(const std::string& name) const;
   std::optional<std::string> stringAttribute(const std::string& name) const;
   std::optional<double> numberAttribute(const std::string& name) const;
+  std::vector<std::string> attributeNames() const;
+  // Any attribute as text: strings as they are, numbers (arrays comma
+  // separated, long ones elided), other types by their class name.
+  std::string attributeText(const std::string& name) const;
   // A string attribute holding an array (e.g. a DynamicTable's colnames).
   std::vector<std::string> stringArrayAttribute(const std::string& name) const;
   void setAttribute(const std::string& name, const std::string& value) const;
@@ -131,6 +137,10 @@ class VectorReader {
   std::filesystem::path path_;
   std::string objectPath_;
 };
+
+// File address of the object `name` below `parent` (HADDR_UNDEF when unknown):
+// what tells two links to one object apart from two objects, for cycle-safe walks.
+haddr_t objectAddress(const Location& parent, const std::string& name);
 
 class Group : public Location {
  public:

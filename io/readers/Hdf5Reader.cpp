@@ -11,16 +11,6 @@ namespace nl::io::readers {
 
 namespace {
 
-// File address of the object `name` below `group` (HADDR_UNDEF when unknown).
-haddr_t objectAddress(const h5::Group& group, const std::string& name) {
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(group.id(), name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return HADDR_UNDEF;
-  }
-  return info.addr;
-}
-
 // Each group is walked once, however many links lead to it: hard or soft
 // links that form cycles made the walk exponential (2 links per level and a
 // depth limit of 32 took minutes) in hostile files.
@@ -32,7 +22,7 @@ void collectNumericDatasets(const h5::Group& group, const std::string& prefix,
     if (group.isDataset(child)) {
       if (group.datasetIsNumeric(child)) out.push_back(full);
     } else if (group.isGroup(child)) {
-      if (!visited.insert(objectAddress(group, child)).second) continue;
+      if (!visited.insert(h5::objectAddress(group, child)).second) continue;
       collectNumericDatasets(group.openGroup(child), full, out, visited, depth + 1);
     }
   }
@@ -103,7 +93,7 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
           path, "'" + internalPath + "' is not numeric (" + root.datasetTypeName(relative) + ")");
     paths.push_back("/" + relative);
   } else {
-    std::set<haddr_t> visited{objectAddress(root, ".")};
+    std::set<haddr_t> visited{h5::objectAddress(root, ".")};
     collectNumericDatasets(root, "", paths, visited, 0);
   }
   for (const auto& objectPath : paths)

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
 #include <numeric>
+#include <set>
 
 #include "io/hdf5/H5.h"
 #include "io/readers/Hdf5Reader.h"
@@ -123,6 +126,87 @@ class NwbSpikeTimes final : public SpikeTimesSource {
   h5::VectorReader reader_;
 };
 
+// Every attribute of a location as text.
+nlohmann::json attributesOf(const h5::Location& location) {
+  nlohmann::json attributes = nlohmann::json::object();
+  for (const auto& name : location.attributeNames())
+    attributes[name] = location.attributeText(name);
+  return attributes;
+}
+
+// One row per object of `group` (devices, electrode groups): its name, then
+// every attribute and scalar text dataset as a column.
+std::vector<Column> objectsTable(const h5::Group& group, const std::set<std::string>& skip) {
+  std::vector<std::string> names;
+  std::vector<std::map<std::string, std::string>> rows;
+  std::vector<std::string> keys;
+  for (const auto& child : group.children()) {
+    if (!group.isGroup(child) || skip.contains(child)) continue;
+    const auto object = group.openGroup(child);
+    std::map<std::string, std::string> row;
+    const auto attributes = attributesOf(object);
+    for (const auto& [key, value] : attributes.items())
+      if (key != "namespace" && key != "object_id") row[key] = value.get<std::string>();
+    for (const auto& inner : object.children()) {
+      if (auto target = object.softLinkTarget(inner)) {
+        row[inner] = baseName(*target);  // e.g. an electrode group's device
+        continue;
+      }
+      if (!object.isDataset(inner)) continue;
+      const auto shape = object.datasetShape(inner);
+      if (!(shape.empty() || shape == std::vector<std::size_t>{1})) continue;
+      if (object.datasetTypeName(inner) == "string")
+        row[inner] = object.readStrings(inner).front();
+      else if (object.datasetIsNumeric(inner))
+        row[inner] = std::to_string(object.readDoubles(inner).front());
+    }
+    for (const auto& [key, value] : row)
+      if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.push_back(key);
+    names.push_back(child);
+    rows.push_back(std::move(row));
+  }
+  std::vector<Column> columns{{"name", names}};
+  for (const auto& key : keys) {
+    std::vector<std::string> values;
+    for (auto& row : rows) values.push_back(row.contains(key) ? row[key] : "");
+    columns.push_back({key, std::move(values)});
+  }
+  return columns;
+}
+
+// Objects with a neurodata_type that no dataset above stands for, so nothing
+// in the file is silently dropped: their path, type and attributes, and the
+// datasets they hold (name, shape, type).
+void collectOtherObjects(const h5::Group& group, const std::string& path,
+                         const std::set<std::string>& consumed, std::set<haddr_t>& visited,
+                         int depth, nlohmann::json& out) {
+  if (depth > 24) return;
+  for (const auto& child : group.children()) {
+    const std::string childPath = (path == "/" ? "" : path) + "/" + child;
+    if (!group.isGroup(child) || consumed.contains(childPath)) continue;
+    if (!visited.insert(h5::objectAddress(group, child)).second) continue;
+    const auto object = group.openGroup(child);
+    if (auto type = object.stringAttribute("neurodata_type")) {
+      nlohmann::json node{{"path", childPath}, {"neurodata_type", *type}};
+      auto attributes = attributesOf(object);
+      attributes.erase("neurodata_type");
+      attributes.erase("namespace");
+      attributes.erase("object_id");
+      node["attributes"] = std::move(attributes);
+      auto& datasets = node["datasets"] = nlohmann::json::array();
+      for (const auto& inner : object.children())
+        if (object.isDataset(inner)) {
+          nlohmann::json shape = object.datasetShape(inner);
+          datasets.push_back({{"name", inner},
+                              {"shape", std::move(shape)},
+                              {"type", object.datasetTypeName(inner)}});
+        }
+      out.push_back(std::move(node));
+    }
+    collectOtherObjects(object, childPath, consumed, visited, depth + 1, out);
+  }
+}
+
 std::string scalarText(const h5::Group& group, const std::string& name) {
   if (!group.isDataset(name)) return {};
   if (group.datasetTypeName(name) == "string") {
@@ -188,6 +272,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
   if (root.isGroup("general/devices"))
     meta["devices"] = root.openGroup("general/devices").children();
   nlohmann::json skippedColumns = nlohmann::json::object();
+  std::set<std::string> consumed;  // objects that a dataset below stands for
   const auto want = [&internalPath](const std::string& objectPath) {
     return internalPath.empty() || internalPath == objectPath ||
            internalPath == objectPath.substr(1);
@@ -209,6 +294,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
         std::make_shared<TableDataset>(kind, "electrodes", std::move(columns),
                                        Provenance::fromFile(path.string(), electrodesPath, name()));
     if (!skipped.empty()) skippedColumns[electrodesPath] = skipped;
+    consumed.insert(electrodesPath);
     if (want(electrodesPath)) contents.datasets.push_back(electrodes);
   }
 
@@ -262,6 +348,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
         std::make_shared<TableDataset>(DatasetKind::Table, "units", std::move(columns),
                                        Provenance::fromFile(path.string(), "/units", name()));
     if (!skipped.empty()) skippedColumns["/units"] = skipped;
+    consumed.insert("/units");
     const Attributes attributes{{"nwb_version", *version},
                                 {"session", meta.value("identifier", "")}};
     const auto provenance = Provenance::fromFile(path.string(), "/units", name());
@@ -269,9 +356,9 @@ FileContents NwbReader::open(const std::filesystem::path& path,
       contents.datasets.push_back(std::make_shared<SpikeRecording>(
           spikeSource, "units", table, std::move(offsets), electrodes, provenance, attributes));
     else
-      contents.datasets.push_back(std::make_shared<SpikeRecording>(
-          "units", table, std::vector<double>{}, std::move(offsets), electrodes, provenance,
-          attributes));
+      contents.datasets.push_back(
+          std::make_shared<SpikeRecording>("units", table, std::vector<double>{},
+                                           std::move(offsets), electrodes, provenance, attributes));
   }
 
   // Every TimeIntervals table (trials, epochs, *_presentations, …).
@@ -283,6 +370,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
       std::vector<std::string> skipped;
       auto columns = readDynamicTable(intervals.openGroup(child), skipped);
       if (!skipped.empty()) skippedColumns[objectPath] = skipped;
+      consumed.insert(objectPath);
       contents.datasets.push_back(
           std::make_shared<TableDataset>(DatasetKind::Table, child, std::move(columns),
                                          Provenance::fromFile(path.string(), objectPath, name())));
@@ -301,6 +389,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     }
     if (auto unit = group.childStringAttribute("data", "unit")) attributes["unit"] = *unit;
     if (group.isDataset("timestamps")) attributes["timestamps"] = objectPath + "/timestamps";
+    consumed.insert(objectPath);
     const auto shape = group.datasetShape("data");
     const std::string relative = objectPath.substr(1) + "/data";
     auto loader = [path, relative] {
@@ -333,6 +422,53 @@ FileContents NwbReader::open(const std::filesystem::path& path,
               if (inner.isGroup(leaf) && inner.openGroup(leaf).isDataset("data"))
                 addTimeSeries(inner.openGroup(leaf), objectPath + "/" + grandchild + "/" + leaf);
         }
+    }
+  }
+  // Probes and shanks: devices and electrode groups as tables of their attributes.
+  auto addObjectsTable = [&](const std::string& groupPath, const std::string& tableName) {
+    if (!root.isGroup(groupPath.substr(1)) || !want(groupPath)) return;
+    const auto group = root.openGroup(groupPath.substr(1));
+    auto columns = objectsTable(group, {"electrodes"});
+    if (columns.front().size() == 0) return;
+    for (const auto& object : columns.front().strings()) consumed.insert(groupPath + "/" + object);
+    contents.datasets.push_back(
+        std::make_shared<TableDataset>(DatasetKind::Table, tableName, std::move(columns),
+                                       Provenance::fromFile(path.string(), groupPath, name())));
+  };
+  addObjectsTable("/general/devices", "devices");
+  addObjectsTable("/general/extracellular_ephys", "electrode groups");
+
+  // Everything else with a neurodata_type, as a browsable tree.
+  if (internalPath.empty()) {
+    nlohmann::json others = nlohmann::json::array();
+    std::set<haddr_t> visited{h5::objectAddress(root, ".")};
+    collectOtherObjects(root, "/", consumed, visited, 0, others);
+    if (!others.empty()) {
+      std::vector<std::string> paths, types, attributeText, datasetText;
+      for (const auto& node : others) {
+        paths.push_back(node["path"]);
+        types.push_back(node["neurodata_type"]);
+        std::string a, d;
+        for (const auto& [key, value] : node["attributes"].items())
+          a += (a.empty() ? "" : "; ") + key + " = " + value.get<std::string>();
+        for (const auto& dataset : node["datasets"]) {
+          std::string shape;
+          for (const auto& n : dataset["shape"])
+            shape += (shape.empty() ? "" : "×") + std::to_string(n.get<std::size_t>());
+          d += (d.empty() ? "" : "; ") + dataset["name"].get<std::string>() + " [" + shape + "] " +
+               dataset["type"].get<std::string>();
+        }
+        attributeText.push_back(std::move(a));
+        datasetText.push_back(std::move(d));
+      }
+      contents.datasets.push_back(
+          std::make_shared<TableDataset>(DatasetKind::Table, "other NWB objects",
+                                         std::vector<Column>{{"path", paths},
+                                                             {"neurodata_type", types},
+                                                             {"attributes", attributeText},
+                                                             {"datasets", datasetText}},
+                                         Provenance::fromFile(path.string(), "/", name()),
+                                         Attributes{{"object_tree", others.dump()}}));
     }
   }
   if (!skippedColumns.empty()) meta["columns_not_shown_as_table_columns"] = skippedColumns;

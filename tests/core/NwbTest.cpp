@@ -219,3 +219,61 @@ TEST(Nwb, TruncatedRealFileIsAnErrorNotACrash) {
     EXPECT_FALSE(failure(path).empty()) << fraction;
   }
 }
+
+// Devices and electrode groups become tables; everything else with a
+// neurodata_type (Subject, an OpticalSeries under /stimulus) is listed with its
+// attributes and datasets, not dropped. Values as h5py reads them.
+TEST(Nwb, DevicesGroupsAndOtherObjectsAreKept) {
+  NL_REQUIRE_FIXTURE("nwb/sub-4_ses-4_ecephys+image.nwb");
+  const auto contents =
+      ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/sub-4_ses-4_ecephys+image.nwb");
+  const auto devices = find<TableDataset>(contents, "devices");
+  ASSERT_TRUE(devices);
+  EXPECT_EQ(devices->rowCount(), 19u);
+  EXPECT_EQ(devices->column("name")->cellText(0), "NLX-microwires-139");
+  EXPECT_EQ(devices->column("neurodata_type")->cellText(0), "Device");
+  EXPECT_TRUE(
+      devices->column("description")
+          ->cellText(0)
+          .starts_with("Recordings were performed with Macro-Micro Hybrid Depth Electrodes"));
+  const auto groups = find<TableDataset>(contents, "electrode groups");
+  ASSERT_TRUE(groups);
+  EXPECT_EQ(groups->rowCount(), 19u) << "the electrodes table is not a group";
+  EXPECT_EQ(groups->column("location")->cellText(0), "hippocampus_right");
+  EXPECT_EQ(groups->column("location")->cellText(5), "amygdala_right");
+  EXPECT_EQ(groups->column("device")->cellText(5), "NLX-microwires-154");
+  EXPECT_EQ(groups->column("description")->cellText(0), "Microwire");
+
+  const auto others = find<TableDataset>(contents, "other NWB objects");
+  ASSERT_TRUE(others);
+  const auto& paths = others->column("path")->strings();
+  const auto row = [&paths](const std::string& path) {
+    return static_cast<std::size_t>(std::find(paths.begin(), paths.end(), path) - paths.begin());
+  };
+  const std::size_t optical = row("/stimulus/presentation/StimulusPresentation_encoding");
+  ASSERT_LT(optical, paths.size());
+  EXPECT_EQ(others->column("neurodata_type")->cellText(optical), "OpticalSeries");
+  EXPECT_NE(others->column("attributes")->cellText(optical).find("description = no description"),
+            std::string::npos);
+  const std::string datasets = others->column("datasets")->cellText(optical);
+  EXPECT_NE(datasets.find("data [2×2×2] float64"), std::string::npos) << datasets;
+  EXPECT_NE(datasets.find("timestamps [90] float64"), std::string::npos) << datasets;
+  ASSERT_LT(row("/general/subject"), paths.size());
+  // Objects that are datasets of their own are not listed again.
+  for (const char* consumed :
+       {"/units", "/general/extracellular_ephys/electrodes", "/intervals/encoding_table",
+        "/acquisition/events", "/general/devices/NLX-microwires-139"})
+    EXPECT_EQ(row(consumed), paths.size()) << consumed;
+  // The same objects as a tree for the data browser.
+  const auto tree = nlohmann::json::parse(others->attributes().at("object_tree"));
+  ASSERT_EQ(tree.size(), paths.size());
+  EXPECT_EQ(tree[optical]["attributes"]["comments"], "no comments");
+
+  // The phy file: one device with empty strings, one group linked to it.
+  const auto phy = ReaderRegistry::builtin().open(nl::test::fixtures() / "nwb/A8604-211122.nwb");
+  const auto phyGroups = find<TableDataset>(phy, "electrode groups");
+  ASSERT_TRUE(phyGroups);
+  EXPECT_EQ(phyGroups->column("name")->cellText(0), "group0_psb");
+  EXPECT_EQ(phyGroups->column("description")->cellText(0), "neuropixel");
+  EXPECT_EQ(phyGroups->column("device")->cellText(0), "-0");
+}
