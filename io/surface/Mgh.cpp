@@ -1,0 +1,170 @@
+#include "io/surface/Mgh.h"
+
+#include <cmath>
+#include <fstream>
+
+#include "io/surface/SurfaceIo.h"
+#include "io/surface/Volume.h"
+
+namespace nl::io::surface {
+
+namespace {
+
+constexpr std::size_t kHeaderBytes = 284;  // data starts here
+
+struct MghType {
+  int code;
+  const char* name;
+  StoredType stored;
+};
+
+const MghType* mghType(int code) {
+  static const MghType types[] = {{0, "uint8", {'u', 1}},
+                                  {1, "int32", {'i', 4}},
+                                  {3, "float32", {'f', 4}},
+                                  {4, "int16", {'i', 2}}};
+  for (const auto& type : types)
+    if (type.code == code) return &type;
+  return nullptr;
+}
+
+}  // namespace
+
+MghHeader parseMghHeader(const std::filesystem::path& path, std::string_view bytes) {
+  ByteCursor c(path, bytes, true);
+  c.require(90, "the MGH header");
+  const auto version = c.i32("the MGH version");
+  if (version != 1)
+    throw FileError(
+        path, "not an MGH volume (version field is " + std::to_string(version) + ", expected 1)");
+  MghHeader h;
+  for (auto& d : h.dims) {
+    const auto v = c.i32("the MGH dimensions");
+    if (v < 1)
+      throw FileError(path, "MGH header has a dimension of " + std::to_string(v) +
+                                " (all four sizes must be at least 1)");
+    d = static_cast<std::size_t>(v);
+  }
+  h.type = c.i32("the MGH data type");
+  if (mghType(h.type) == nullptr)
+    throw FileError(path, "unsupported MGH data type " + std::to_string(h.type) +
+                              " (0 uchar, 1 int, 3 float and 4 short are supported)");
+  c.i32("dof");
+  h.goodRas = c.i16("goodRASFlag") != 0;
+  for (auto& v : h.delta) v = c.f32("the voxel sizes");
+  for (auto& v : h.mdc) v = c.f32("the direction cosines");
+  for (auto& v : h.cras) v = c.f32("the centre RAS");
+  if (!h.goodRas) {
+    // FreeSurfer's default (coronal, 1 mm, centred), as nibabel sets it.
+    h.delta = {1, 1, 1};
+    h.mdc = {-1, 0, 0, 0, 0, -1, 0, 1, 0};
+    h.cras = {0, 0, 0};
+  }
+  return h;
+}
+
+std::array<double, 16> mghVox2Ras(const MghHeader& h) {
+  // Stored Mdc rows are the x, y, z direction cosines; the matrix has them as columns.
+  std::array<double, 16> m{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  for (std::size_t row = 0; row < 3; ++row) {
+    double centreShift = 0;
+    for (std::size_t col = 0; col < 3; ++col) {
+      const double value = h.mdc[3 * col + row] * h.delta[col];
+      m[4 * row + col] = value;
+      centreShift += value * static_cast<double>(h.dims[col]) / 2.0;
+    }
+    m[4 * row + 3] = h.cras[row] - centreShift;
+  }
+  return m;
+}
+
+DatasetPtr readMgh(const std::filesystem::path& path) {
+  const std::string headBytes = readMaybeGzipPrefix(path, kHeaderBytes);
+  const MghHeader h = parseMghHeader(path, headBytes);
+  const MghType& type = *mghType(h.type);
+  std::size_t count = 1;
+  for (auto d : h.dims) count = checkedMultiply(path, count, d, "the volume (dimension product)");
+  const std::size_t dataBytes = checkedMultiply(path, count, type.stored.size, "the volume");
+  std::error_code ec;
+  const auto fileBytes = std::filesystem::file_size(path, ec);
+  const bool gz = fileIsGzip(path);
+  if (!ec) {
+    const long double capacity =
+        gz ? 1100.0L * static_cast<long double>(fileBytes) : static_cast<long double>(fileBytes);
+    if (static_cast<long double>(kHeaderBytes + dataBytes) > capacity)
+      throw FileError(path, "header announces " + std::to_string(dataBytes) +
+                                " bytes of data but the file " +
+                                (gz ? std::string("cannot hold them")
+                                    : "has only " + std::to_string(fileBytes) + " bytes"));
+  }
+  const StoredType stored = type.stored;
+  ArrayDataset::Loader loader = [path, count, dataBytes, stored]() {
+    std::string raw = readMaybeGzipPrefix(path, kHeaderBytes + dataBytes);
+    if (raw.size() < kHeaderBytes + dataBytes)
+      throw FileError(
+          path, "MGH data is truncated (" +
+                    std::to_string(raw.size() > kHeaderBytes ? raw.size() - kHeaderBytes : 0) +
+                    " of " + std::to_string(dataBytes) + " bytes)");
+    return decodeStored(stored, true,
+                        reinterpret_cast<const unsigned char*>(raw.data()) + kHeaderBytes, count);
+  };
+
+  const auto affine = mghVox2Ras(h);
+  requireFiniteAffine(path, affine, "the vox2ras matrix");
+  const std::size_t ones = static_cast<std::size_t>(h.dims[0] == 1) +
+                           static_cast<std::size_t>(h.dims[1] == 1) +
+                           static_cast<std::size_t>(h.dims[2] == 1);
+  const std::size_t longest = std::max({h.dims[0], h.dims[1], h.dims[2]});
+  if (ones >= 2 && longest > 1) {
+    // Per-vertex data: x fastest on disk, so frame f of vertex v sits at v + N f.
+    const std::size_t frames = h.dims[3];
+    std::vector<std::size_t> shape{longest};
+    if (frames > 1) shape.push_back(frames);
+    ArrayDataset::Loader overlayLoader = loader;
+    if (frames > 1)
+      overlayLoader = [loader, longest, frames]() {
+        const auto planar = loader();
+        std::vector<double> rows(planar.size());
+        for (std::size_t v = 0; v < longest; ++v)
+          for (std::size_t f = 0; f < frames; ++f) rows[v * frames + f] = planar[v + longest * f];
+        return rows;
+      };
+    Attributes attributes{
+        {"affine", joinNumbers(affine)}, {"datatype", type.name}, {"per_vertex", "true"}};
+    if (const auto hemisphere = hemisphereFromName(path); !hemisphere.empty())
+      attributes["hemisphere"] = hemisphere;
+    return std::make_shared<const ArrayDataset>(
+        DatasetKind::SurfaceOverlay, datasetStem(path), std::move(shape), std::move(overlayLoader),
+        Provenance::fromFile(path.string(), "", "FreeSurfer MGH/MGZ"), std::move(attributes),
+        type.name);
+  }
+
+  VolumeGeometry geometry;
+  geometry.dims = h.dims;
+  geometry.spacing = h.delta;
+  geometry.affine = affine;
+  geometry.spatialUnits = "mm";
+  Attributes extra{{"datatype", type.name}, {"good_ras_flag", h.goodRas ? "1" : "0"}};
+  return makeVolumeDataset(datasetStem(path), geometry, std::move(loader),
+                           Provenance::fromFile(path.string(), "", "FreeSurfer MGH/MGZ"),
+                           std::move(extra), type.name);
+}
+
+int MghReader::confidence(const std::filesystem::path& path,
+                          std::span<const unsigned char> head) const {
+  if (!hasExtension(path, extensions())) return 0;
+  const std::string inner = innerHead(head);
+  if (inner.size() >= 24 && inner[0] == 0 && inner[1] == 0 && inner[2] == 0 && inner[3] == 1)
+    return 60;
+  return 10;
+}
+
+FileContents MghReader::open(const std::filesystem::path& path,
+                             const std::string& internalPath) const {
+  FileContents contents;
+  contents.datasets.push_back(readMgh(path));
+  keepInternalPath(contents.datasets, internalPath);
+  return contents;
+}
+
+}  // namespace nl::io::surface
