@@ -95,10 +95,11 @@ class Hdf5Source final : public ChunkedVolumeSource {
       return FileError(path_, objectPath_ + " chunk at (" + where + "): " + why);
     };
     bool present = true;
-    if (!(rawChunks_ && readRaw(offset, target, bytes, present, fail)))
-      readHyperslab(offset, count, target, fail);
+    const bool raw = rawChunks_ && readRaw(offset, target, bytes, present, fail);
+    if (!raw) readHyperslab(offset, count, target, fail);
     if (!present) return false;
-    if (swap_) swapByteOrder(target, bytes, voxelTypeSize(voxelType()));
+    // The library converts hyperslab reads to native order; raw chunks are as stored.
+    if (raw && swap_) swapByteOrder(target, bytes, voxelTypeSize(voxelType()));
     if (layout_.channelLast) {
       transposeElements(fileOrder.data(), layout_.chunkDims, {3, 0, 1, 2},
                         voxelTypeSize(voxelType()), out.data());
@@ -125,23 +126,29 @@ class Hdf5Source final : public ChunkedVolumeSource {
     hsize_t stored = 0;
     std::vector<unsigned char> raw;
     std::uint32_t mask = 0;
-    {
-      if (H5Dget_chunk_storage_size(dataset_.id(), full.data(), &stored) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return false;
-      }
-      if (stored == 0) {
-        present = false;
-        return true;
-      }
-      if (stored > bytes + bytes / 2 + 65536)
-        throw fail("stored chunk of " + std::to_string(stored) + " bytes is implausibly large");
-      raw.resize(static_cast<std::size_t>(stored));
-      if (H5Dread_chunk(dataset_.id(), H5P_DEFAULT, full.data(), &mask, raw.data()) < 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return false;
-      }
+    // Library errors here are expected answers (e.g. a filter the raw path
+    // cannot serve); keep them off stderr on every thread.
+    unsigned storedMask = 0;
+    haddr_t address = HADDR_UNDEF;
+    herr_t status = -1;
+    H5E_BEGIN_TRY {
+      status =
+          H5Dget_chunk_info_by_coord(dataset_.id(), full.data(), &storedMask, &address, &stored);
     }
+    H5E_END_TRY;
+    if (status < 0) return false;
+    if (address == HADDR_UNDEF) {
+      present = false;  // never written: the dataset's fill value
+      return true;
+    }
+    if (stored > bytes + bytes / 2 + 65536)
+      throw fail("stored chunk of " + std::to_string(stored) + " bytes is implausibly large");
+    raw.resize(static_cast<std::size_t>(stored));
+    H5E_BEGIN_TRY {
+      status = H5Dread_chunk(dataset_.id(), H5P_DEFAULT, full.data(), &mask, raw.data());
+    }
+    H5E_END_TRY;
+    if (status < 0) return false;
     std::vector<unsigned char> work;
     for (std::size_t f = filters_.size(); f-- > 0;) {
       if (mask & (1u << f)) continue;  // this filter was skipped when the chunk was written

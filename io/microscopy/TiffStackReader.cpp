@@ -323,8 +323,9 @@ VoxelSize voxelSizeOf(const OmePixels& pixels) {
 }  // namespace
 
 std::string omeUnitName(std::string_view symbol) {
-  if (symbol == "µm" || symbol == "\xce\xbcm" || symbol == "um" || symbol == "micron" ||
-      symbol == "micrometer")
+  // µ as UTF-8 micro sign, Greek mu, or Latin-1 (OME files written by old tools).
+  if (symbol == "\xc2\xb5m" || symbol == "\xce\xbcm" || symbol == "\xb5m" || symbol == "um" ||
+      symbol == "micron" || symbol == "micrometer")
     return "micrometer";
   if (symbol == "nm") return "nanometer";
   if (symbol == "mm") return "millimeter";

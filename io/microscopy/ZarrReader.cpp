@@ -577,10 +577,17 @@ void collect(const fs::path& root, const fs::path& folder, const VolumeOpenOptio
   for (const auto& child : children) collect(root, child, options, out, depth + 1);
 }
 
+// Lexically normal, without a trailing separator, so that names relative to it come out clean.
+fs::path normalRoot(const fs::path& root) {
+  fs::path p = root.lexically_normal();
+  if (p.filename().empty() && p.has_parent_path()) p = p.parent_path();
+  return p;
+}
+
 fs::path resolve(const fs::path& root, const std::string& internalPath) {
   std::string relative = internalPath;
   while (!relative.empty() && relative.front() == '/') relative.erase(relative.begin());
-  const fs::path target = (root / relative).lexically_normal();
+  const fs::path target = normalRoot(root / relative);
   const std::string r = target.lexically_relative(root.lexically_normal()).generic_string();
   if (r.starts_with(".."))
     throw FileError(root, "internal path '" + internalPath + "' leaves the zarr store");
@@ -589,8 +596,9 @@ fs::path resolve(const fs::path& root, const std::string& internalPath) {
 
 }  // namespace
 
-std::shared_ptr<VolumeDataset> openZarrArray(const fs::path& root, const std::string& internalPath,
+std::shared_ptr<VolumeDataset> openZarrArray(const fs::path& store, const std::string& internalPath,
                                              const VolumeOpenOptions& options) {
+  const fs::path root = normalRoot(store);
   const fs::path folder = resolve(root, internalPath);
   if (!isArrayFolder(folder)) {
     std::error_code ec;
@@ -610,9 +618,10 @@ std::shared_ptr<VolumeDataset> openZarrArray(const fs::path& root, const std::st
   return makeArray(root, folder, relativeName(root, folder), nullptr, 0, options);
 }
 
-std::vector<std::shared_ptr<VolumeDataset>> openZarrGroup(const fs::path& root,
+std::vector<std::shared_ptr<VolumeDataset>> openZarrGroup(const fs::path& store,
                                                           const std::string& internalPath,
                                                           const VolumeOpenOptions& options) {
+  const fs::path root = normalRoot(store);
   const fs::path folder = resolve(root, internalPath);
   std::error_code ec;
   if (!fs::is_directory(folder, ec))

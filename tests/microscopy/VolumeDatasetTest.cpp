@@ -1,0 +1,90 @@
+// VolumeDataset over an in-memory source: boxes, strides, float reads,
+// conversion to the ArrayDataset convention the volume views read.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "io/microscopy/ChunkedVolumeSource.h"
+#include "io/microscopy/VolumeDataset.h"
+
+namespace nl::io::microscopy {
+namespace {
+
+std::shared_ptr<VolumeDataset> memoryVolume(VolumeShape shape,
+                                            LabelEncoding labels = LabelEncoding::None) {
+  std::vector<std::int16_t> values(shape.voxelCount());
+  std::iota(values.begin(), values.end(), std::int16_t{-100});
+  auto source = std::make_shared<InMemoryVolumeSource<std::int16_t>>(shape, std::move(values));
+  const VoxelSize size{0.5, 0.25, 2.0, "micrometer"};
+  return std::make_shared<VolumeDataset>("m", source, size, labels, Provenance{},
+                                         volumeAttributes(*source, size, labels));
+}
+
+TEST(VolumeDataset, KindShapeAndAttributes) {
+  const auto v = memoryVolume({2, 3, 4, 5});
+  EXPECT_EQ(v->kind(), DatasetKind::Volume);
+  EXPECT_EQ(v->shape(), (std::vector<std::size_t>{2, 3, 4, 5}));
+  EXPECT_EQ(v->attributes().at("dtype"), "int16");
+  EXPECT_EQ(v->attributes().at("spacing"), "0.5,0.25,2");
+  EXPECT_EQ(v->summary()["dtype"], "int16");
+  EXPECT_EQ(memoryVolume({1, 2, 2, 2}, LabelEncoding::LabelIds)->kind(), DatasetKind::LabelVolume);
+  auto floats = std::make_shared<InMemoryVolumeSource<float>>(VolumeShape{1, 1, 1, 2},
+                                                              std::vector<float>{1, 2});
+  EXPECT_THROW(VolumeDataset("f", floats, {}, LabelEncoding::LabelIds), std::invalid_argument);
+  EXPECT_THROW((InMemoryVolumeSource<float>(VolumeShape{1, 1, 1, 3}, std::vector<float>{1, 2})),
+               std::invalid_argument);
+}
+
+TEST(VolumeDataset, BoxesStridesAndFloatReads) {
+  const auto v = memoryVolume({2, 3, 4, 5});
+  const auto box = v->read<std::int16_t>(Box{1, 2, 1, 3, 0, 4, 1, 5}, 2);
+  // c 1, z 1, y {0, 2}, x {1, 3}
+  EXPECT_EQ(box, (std::vector<std::int16_t>{static_cast<std::int16_t>(-100 + 60 + 20 + 1),
+                                            static_cast<std::int16_t>(-100 + 60 + 20 + 3),
+                                            static_cast<std::int16_t>(-100 + 60 + 20 + 10 + 1),
+                                            static_cast<std::int16_t>(-100 + 60 + 20 + 10 + 3)}));
+  const auto f = v->readFloat(Box{0, 1, 0, 1, 0, 1, 0, 2});
+  EXPECT_EQ(f, (std::vector<float>{-100.f, -99.f}));
+  std::vector<std::int16_t> tooSmall(3);
+  EXPECT_THROW(
+      v->read<std::int16_t>(Box{0, 1, 0, 1, 0, 1, 0, 4}, std::span<std::int16_t>(tooSmall)),
+      std::invalid_argument);
+  EXPECT_THROW(v->read<std::int16_t>(Box{0, 3, 0, 1, 0, 1, 0, 1}), std::invalid_argument);
+  EXPECT_THROW(v->read<std::int16_t>(Box{0, 1, 2, 1, 0, 1, 0, 1}), std::invalid_argument);
+  EXPECT_TRUE(v->read<std::int16_t>(Box{0, 1, 1, 1, 0, 1, 0, 1}).empty());
+  EXPECT_EQ(v->readChannel<std::int16_t>(1).front(), -40);
+}
+
+TEST(VolumeDataset, ToArrayDatasetIsZyxcDoublesWithSpacing) {
+  const auto v = memoryVolume({2, 3, 4, 5});
+  const auto array = toArrayDataset(*v);
+  EXPECT_EQ(array->shape(), (std::vector<std::size_t>{3, 4, 5, 2}));
+  EXPECT_EQ(array->kind(), DatasetKind::Volume);
+  EXPECT_EQ(array->attributes().at("spacing"), "0.5,0.25,2");
+  // [z][y][x][c]: voxel (z 2, y 3, x 4) of channel 1.
+  EXPECT_EQ(array->values()[((2 * 4 + 3) * 5 + 4) * 2 + 1], -100 + 60 + 59);
+  const auto preview = toArrayDataset(*v, 2);
+  EXPECT_EQ(preview->shape(), (std::vector<std::size_t>{2, 2, 3, 2}));
+  EXPECT_EQ(preview->attributes().at("spacing"), "1,0.5,4");
+  const auto single = toArrayDataset(*memoryVolume({1, 3, 4, 5}));
+  EXPECT_EQ(single->shape(), (std::vector<std::size_t>{3, 4, 5}));
+  EXPECT_THROW(toArrayDataset(*v, 1, 10), std::invalid_argument);
+  EXPECT_EQ(previewStep({7, 385, 685, 686}, std::size_t{16} << 20),
+            5u);  // step 4 leaves 20.1 M voxels
+}
+
+TEST(VolumeDataset, TransposeAndByteSwapHelpers) {
+  // A 2×3 array transposed.
+  const unsigned char in[6] = {1, 2, 3, 4, 5, 6};
+  unsigned char out[6] = {};
+  transposeElements(in, {2, 3}, {1, 0}, 1, out);
+  EXPECT_EQ(std::vector<unsigned char>(out, out + 6),
+            (std::vector<unsigned char>{1, 4, 2, 5, 3, 6}));
+  unsigned char words[4] = {1, 2, 3, 4};
+  swapByteOrder(words, 4, 2);
+  EXPECT_EQ(std::vector<unsigned char>(words, words + 4), (std::vector<unsigned char>{2, 1, 4, 3}));
+}
+
+}  // namespace
+}  // namespace nl::io::microscopy
