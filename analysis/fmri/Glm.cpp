@@ -1,0 +1,119 @@
+#include "analysis/fmri/Glm.h"
+
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+#include "analysis/fmri/Distributions.h"
+
+namespace nl::analysis::fmri {
+
+GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std::size_t voxelCount,
+              std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress) {
+  const auto scans = static_cast<std::size_t>(design.rows());
+  if (scans < 2) throw std::invalid_argument("a GLM needs at least 2 scans");
+  if (voxelCount == 0 || series.size() != scans * voxelCount)
+    throw std::invalid_argument("the run holds " + std::to_string(series.size()) +
+                                " values, not scans (" + std::to_string(scans) + ") × voxels (" +
+                                std::to_string(voxelCount) + ")");
+  GlmFit fit;
+  if (voxels.empty()) {
+    fit.voxels.resize(voxelCount);
+    std::iota(fit.voxels.begin(), fit.voxels.end(), std::size_t{0});
+  } else {
+    fit.voxels.assign(voxels.begin(), voxels.end());
+    for (auto v : fit.voxels)
+      if (v >= voxelCount) throw std::invalid_argument("a voxel index lies outside the volume");
+  }
+  fit.design = design;
+  const Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd> decomposition(design);
+  fit.rank = decomposition.rank();
+  fit.dof = static_cast<double>(design.rows() - fit.rank);
+  if (fit.dof < 1)
+    throw std::invalid_argument("the design has " + std::to_string(design.cols()) +
+                                " regressors of rank " + std::to_string(fit.rank) + " for " +
+                                std::to_string(scans) +
+                                " scans: no degrees of freedom remain for the residuals");
+  fit.pseudoInverse = decomposition.pseudoInverse();
+  fit.unscaledCovariance = fit.pseudoInverse * fit.pseudoInverse.transpose();
+
+  const long regressors = design.cols();
+  const std::size_t total = fit.voxels.size();
+  fit.betas.resize(regressors, static_cast<long>(total));
+  fit.residualVariance.resize(static_cast<long>(total));
+  const std::size_t block = std::max<std::size_t>(1, options.voxelsPerBlock);
+  Eigen::MatrixXd y;
+  for (std::size_t begin = 0; begin < total; begin += block) {
+    progress.checkCancel();
+    const std::size_t count = std::min(block, total - begin);
+    y.resize(static_cast<long>(scans), static_cast<long>(count));
+    // Gather scan-major voxels into columns: one pass per scan keeps the
+    // reads sequential in the input.
+    for (std::size_t t = 0; t < scans; ++t) {
+      const double* row = series.data() + t * voxelCount;
+      for (std::size_t j = 0; j < count; ++j)
+        y(static_cast<long>(t), static_cast<long>(j)) = row[fit.voxels[begin + j]];
+    }
+    if (options.percentSignalChange) {
+      for (long j = 0; j < y.cols(); ++j) {
+        const double mean = y.col(j).mean();
+        if (mean != 0) y.col(j) = (y.col(j).array() / mean - 1.0) * 100.0;
+      }
+    }
+    const Eigen::RowVectorXd totalSquares = y.colwise().squaredNorm();
+    const auto b = fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count));
+    fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)).noalias() =
+        fit.pseudoInverse * y;
+    y.noalias() -= design * b;
+    for (std::size_t j = 0; j < count; ++j) {
+      const double rss = y.col(static_cast<long>(j)).squaredNorm();
+      // A perfect fit (a constant voxel) leaves only rounding: call it zero.
+      const bool exact = rss <= 1e-24 * totalSquares[static_cast<long>(j)];
+      fit.residualVariance[static_cast<long>(begin + j)] = exact ? 0.0 : rss / fit.dof;
+    }
+    progress.update(static_cast<double>(begin + count) / static_cast<double>(total),
+                    "fitting voxels");
+  }
+  return fit;
+}
+
+ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights) {
+  if (weights.size() != fit.betas.rows())
+    throw std::invalid_argument("the contrast has " + std::to_string(weights.size()) +
+                                " weights for a design of " + std::to_string(fit.betas.rows()) +
+                                " columns");
+  // Estimable when c lies in the row space of X: c = (X⁺X)ᵀ c.
+  const Eigen::VectorXd projected = (fit.pseudoInverse * fit.design).transpose() * weights;
+  if ((projected - weights).norm() > 1e-8 * std::max(1.0, weights.norm()))
+    throw std::invalid_argument(
+        "the contrast is not estimable: the design is rank deficient (a condition never "
+        "occurs, or two regressors are identical) and the contrast depends on that");
+  const double scale = weights.dot(fit.unscaledCovariance * weights);
+  ContrastResult result;
+  result.effect = fit.betas.transpose() * weights;
+  result.variance = fit.residualVariance * scale;
+  const long n = result.effect.size();
+  result.t.resize(n);
+  result.z.resize(n);
+  for (long i = 0; i < n; ++i) {
+    const double sd = std::sqrt(result.variance[i]);
+    // A voxel with no residual variance (constant, or outside the brain) has no t.
+    result.t[i] = sd > 0 ? result.effect[i] / sd : std::numeric_limits<double>::quiet_NaN();
+    result.z[i] = tToZ(result.t[i], fit.dof);
+  }
+  return result;
+}
+
+std::vector<double> scatter(const GlmFit& fit, const Eigen::Ref<const Eigen::VectorXd>& values,
+                            std::size_t voxelCount) {
+  std::vector<double> out(voxelCount, std::numeric_limits<double>::quiet_NaN());
+  for (std::size_t j = 0; j < fit.voxels.size(); ++j)
+    out[fit.voxels[j]] = values[static_cast<long>(j)];
+  return out;
+}
+
+}  // namespace nl::analysis::fmri

@@ -1,0 +1,55 @@
+#pragma once
+// Ordinary least squares fitted to every voxel at once: the design's
+// pseudo-inverse is computed once (complete orthogonal decomposition, so a
+// rank-deficient design still fits) and the betas of a block of voxels are one
+// matrix product. Then residual variance, contrast effects, t and z.
+#include <Eigen/Core>
+#include <cstddef>
+#include <span>
+#include <vector>
+
+#include "analysis/Progress.h"
+
+namespace nl::analysis::fmri {
+
+struct GlmOptions {
+  // nilearn's default signal_scaling=0: each voxel is divided by its mean
+  // over time and expressed in percent change (100·(y/mean − 1)); a voxel
+  // whose mean is 0 is left unscaled.
+  bool percentSignalChange = true;
+  std::size_t voxelsPerBlock = 8192;  // bounds the working memory
+};
+
+struct GlmFit {
+  std::vector<std::size_t> voxels;   // flat voxel indices that were fitted
+  Eigen::MatrixXd betas;             // regressors × fitted voxels
+  Eigen::VectorXd residualVariance;  // RSS / dof per fitted voxel
+  Eigen::MatrixXd design;
+  Eigen::MatrixXd pseudoInverse;       // regressors × scans
+  Eigen::MatrixXd unscaledCovariance;  // (XᵀX)⁺
+  long rank = 0;
+  double dof = 0;  // scans − rank
+};
+
+// `series` holds scans × voxelCount values, scan-major ([t][z][y][x] flattened).
+// `voxels` lists the flat voxel indices to fit (all of them when empty).
+// Throws std::invalid_argument when the sizes disagree or no degrees of freedom remain.
+GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std::size_t voxelCount,
+              std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress);
+
+struct ContrastResult {
+  Eigen::VectorXd effect;    // cᵀβ
+  Eigen::VectorXd variance;  // σ² cᵀ(XᵀX)⁺c
+  Eigen::VectorXd t;
+  Eigen::VectorXd z;
+};
+
+// `weights` covers the design's columns. Throws std::invalid_argument when the
+// contrast is not estimable (not in the row space of a rank-deficient design).
+ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights);
+
+// Scatters per-fitted-voxel values into a full volume of `voxelCount`, NaN elsewhere.
+std::vector<double> scatter(const GlmFit& fit, const Eigen::Ref<const Eigen::VectorXd>& values,
+                            std::size_t voxelCount);
+
+}  // namespace nl::analysis::fmri
