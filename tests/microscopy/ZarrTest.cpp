@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "io/ReaderRegistry.h"
 #include "io/microscopy/ZarrReader.h"
@@ -374,91 +375,48 @@ TEST(ZarrBadInput, CorruptTruncatedAndWrongSizeChunksNameTheChunk) {
 }
 
 TEST(ZarrBadInput, BadMetadataIsAClearError) {
-  const auto withMeta = [](const std::string& meta) {
-    TempDir dir;
-    nl::test::writeBytes(dir / ".zarray", meta);
-    openZarrArray(dir.path(), "");
+  // A .zarray with one key replaced (or JSON text cut), and words the error must contain.
+  using Overrides = std::vector<std::pair<std::string, std::string>>;
+  const auto meta = [](const Overrides& overrides) {
+    std::map<std::string, std::string> fields{
+        {"zarr_format", "2"}, {"shape", "[4, 4]"}, {"chunks", "[2, 2]"}, {"dtype", "\"<u2\""},
+        {"order", "\"C\""},   {"fill_value", "0"}, {"filters", "null"},  {"compressor", "null"}};
+    for (const auto& [key, value] : overrides) fields[key] = value;
+    std::string text = "{";
+    for (const auto& [k, v] : fields) text += (text.size() > 1 ? ", \"" : "\"") + k + "\": " + v;
+    return text + "}";
   };
-  const std::string good =
-      R"("zarr_format": 2, "chunks": [2, 2], "dtype": "<u2", "order": "C", "fill_value": 0, "filters": null)";
-  expectFileError([&] { withMeta("{\"shape\": [4, 4], " + good + ", \"compressor\": null"); },
-                  {".zarray", "JSON"});
-  expectFileError(
-      [&] { withMeta("{\"shape\": [4, 4], " + good + ", \"compressor\": {\"id\": \"lz4\"}}"); },
-      {".zarray", "lz4", "unsupported compressor"});
-  expectFileError(
-      [&] { withMeta("{\"shape\": [4, 4], " + good + ", \"compressor\": {\"id\": \"bz2\"}}"); },
-      {"bz2"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [2, 2], "dtype": "<u2", "order": "C",
-                 "fill_value": 0, "compressor": null, "filters": [{"id": "delta", "dtype": "<u2"}]})");
-      },
-      {"delta", "filters"});
-  expectFileError(
-      [&] {
-        withMeta(R"({"shape": [1099511627776, 1099511627776, 1099511627776], "zarr_format": 2,
-                 "chunks": [1, 1, 1], "dtype": "<u2", "order": "C", "fill_value": 0, "compressor": null})");
-      },
-      {"overflow"});
-  expectFileError(
-      [&] {
-        withMeta(R"({"shape": [4, 4], "zarr_format": 2, "chunks": [100000, 100000], "dtype": "<f8",
-                 "order": "C", "fill_value": 0, "compressor": null})");
-      },
-      {"1 GiB"});
-  expectFileError([&] { withMeta("{\"shape\": [4, -4], " + good + ", \"compressor\": null}"); },
-                  {"shape"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [0, 2], "dtype": "<u2", "order": "C",
-                 "fill_value": 0, "compressor": null})");
-      },
-      {"chunks", "positive"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [2, 2], "dtype": "<c8", "order": "C",
-                 "fill_value": 0, "compressor": null})");
-      },
-      {"<c8", "not supported"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 3, "chunks": [2, 2], "dtype": "<u2", "order": "C",
-                 "fill_value": 0, "compressor": null})");
-      },
-      {"zarr_format"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [2, 2], "dtype": "|u1", "order": "C",
-                 "fill_value": 300, "compressor": null})");
-      },
-      {"fill_value", "range"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [2, 2], "dtype": "<u2", "order": "X",
-                 "fill_value": 0, "compressor": null})");
-      },
-      {"order"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [3, 2, 4, 4, 4], "zarr_format": 2, "chunks": [1, 2, 2, 2, 2], "dtype": "<u2",
-                 "order": "C", "fill_value": 0, "compressor": null})");
-      },
-      {"5 axes"});
-  expectFileError(
-      [&] {
-        withMeta(
-            R"({"shape": [4, 4], "zarr_format": 2, "chunks": [2, 2], "dtype": "<u2", "order": "C",
-                 "fill_value": 0, "compressor": null, "dimension_separator": "-"})");
-      },
-      {"dimension_separator"});
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases{
+      {meta({}).substr(0, 40), {".zarray", "JSON"}},
+      {meta({{"compressor", R"({"id": "lz4"})"}}), {".zarray", "lz4", "unsupported compressor"}},
+      {meta({{"compressor", R"({"id": "bz2"})"}}), {"bz2"}},
+      {meta({{"compressor", R"({"cname": "zstd"})"}}), {"compressor", "no id"}},
+      {meta({{"filters", R"([{"id": "delta", "dtype": "<u2"}])"}}), {"delta", "filters"}},
+      {meta({{"shape", "[1099511627776, 1099511627776, 1099511627776]"}, {"chunks", "[1, 1, 1]"}}),
+       {"overflow"}},
+      {meta({{"shape", "[3, 2, 4, 4, 4]"}, {"chunks", "[1, 2, 2, 2, 2]"}}), {"5 axes"}},
+      {meta({{"chunks", "[2, 2, 2]"}}), {"differ in rank"}},
+      {meta({{"chunks", "[100000, 100000]"}, {"dtype", "\"<f8\""}}), {"1 GiB"}},
+      {meta({{"shape", "[4, -4]"}}), {"shape"}},
+      {meta({{"shape", "[]"}}), {"shape", "non-empty"}},
+      {meta({{"chunks", "[0, 2]"}}), {"chunks", "positive"}},
+      {meta({{"dtype", "\"<c8\""}}), {"<c8", "not supported"}},
+      {meta({{"dtype", "\"<f2\""}}), {"<f2", "float16"}},
+      {meta({{"dtype", "[[\"a\", \"<u2\"]]"}}), {"structured"}},
+      {meta({{"zarr_format", "3"}}), {"zarr_format"}},
+      {meta({{"fill_value", "300"}, {"dtype", "\"|u1\""}}), {"fill_value", "range"}},
+      {meta({{"fill_value", "-1"}, {"dtype", "\"<u4\""}}), {"fill_value", "range"}},
+      {meta({{"fill_value", "1.5"}}), {"fill_value", "integer"}},
+      {meta({{"fill_value", "\"NaN\""}}), {"fill_value", "integer"}},
+      {meta({{"order", "\"X\""}}), {"order"}},
+      {meta({{"dimension_separator", "\"-\""}}), {"dimension_separator"}},
+      {"[1, 2]", {"JSON object"}},
+  };
+  for (const auto& [text, words] : cases) {
+    TempDir dir;
+    nl::test::writeBytes(dir / ".zarray", text);
+    expectFileError([&] { openZarrArray(dir.path(), ""); }, words);
+  }
 }
 
 }  // namespace
