@@ -60,6 +60,7 @@ double parseNumber(const std::string& text, double fallback) {
 
 void XMLCALL onStart(void* user, const XML_Char* name, const XML_Char** attributes) {
   auto& s = *static_cast<ParseState*>(user);
+  if (!s.error.empty()) return;
   const std::string element = name;
   std::map<std::string, std::string> attrs;
   for (int i = 0; attributes[i] != nullptr; i += 2) attrs[attributes[i]] = attributes[i + 1];
@@ -91,6 +92,8 @@ void XMLCALL onStart(void* user, const XML_Char* name, const XML_Char** attribut
 
 void XMLCALL onEnd(void* user, const XML_Char* name) {
   auto& s = *static_cast<ParseState*>(user);
+  // Expat may still report the end of an element after XML_StopParser.
+  if (s.stack.empty() || !s.error.empty()) return;
   const std::string element = name;
   s.stack.pop_back();
   if (element == "Data" && !s.arrays.empty()) {

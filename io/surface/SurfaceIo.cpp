@@ -305,7 +305,8 @@ std::string joinNumbers(std::span<const double> values) {
   std::string out;
   for (std::size_t i = 0; i < values.size(); ++i) {
     char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, values[i]);
+    // + 0.0 turns -0 into 0, so "-0" never appears in an affine.
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, values[i] + 0.0);
     if (i > 0) out += ',';
     out.append(buffer, result.ptr);
   }
