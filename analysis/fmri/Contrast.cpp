@@ -104,4 +104,11 @@ Eigen::VectorXd parseContrast(const std::string& spec, const std::vector<std::st
   return weights;
 }
 
+Eigen::VectorXd conditionContrast(const std::string& spec, const Design& design) {
+  const Eigen::VectorXd weights = parseContrast(spec, design.conditions);
+  Eigen::VectorXd padded = Eigen::VectorXd::Zero(design.matrix.cols());
+  padded.head(weights.size()) = weights;
+  return padded;
+}
+
 }  // namespace nl::analysis::fmri

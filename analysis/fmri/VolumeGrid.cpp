@@ -32,13 +32,11 @@ double VolumeGrid::affineDifference(const VolumeGrid& other) const {
 
 VolumeGrid gridOf(const io::ArrayDataset& dataset, const std::string& role) {
   const auto shape = dataset.shape();
-  const bool series = dataset.kind() == io::DatasetKind::VoxelSeries;
-  const std::size_t expected = series ? 4 : 3;
-  if (shape.size() != expected)
+  if (shape.size() != 3 && shape.size() != 4)
     throw std::invalid_argument(role + " '" + dataset.name() + "' has " +
-                                std::to_string(shape.size()) + " axes; expected " +
-                                (series ? "[t][z][y][x]" : "[z][y][x]"));
-  const std::size_t offset = series ? 1 : 0;
+                                std::to_string(shape.size()) +
+                                " axes; expected [z][y][x] or [t][z][y][x]");
+  const std::size_t offset = shape.size() - 3;
   VolumeGrid grid;
   grid.nz = shape[offset];
   grid.ny = shape[offset + 1];
@@ -63,7 +61,8 @@ VolumeGrid gridOf(const io::ArrayDataset& dataset, const std::string& role) {
 }
 
 std::size_t volumeCountOf(const io::ArrayDataset& dataset) {
-  return dataset.kind() == io::DatasetKind::VoxelSeries ? dataset.shape().front() : 1;
+  const auto shape = dataset.shape();
+  return shape.size() == 4 ? shape.front() : 1;
 }
 
 io::Attributes gridAttributes(const io::ArrayDataset& source) {

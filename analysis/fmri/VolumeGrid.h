@@ -23,11 +23,12 @@ struct VolumeGrid {
   double affineDifference(const VolumeGrid& other) const;
 };
 
-// From a Volume ([z][y][x]) or VoxelSeries ([t][z][y][x]); `role` names the
+// The grid of the last three axes of a [z][y][x] or [t][z][y][x] array (a
+// Volume, a VoxelSeries, or betas [condition][z][y][x]); `role` names the
 // input in errors. A missing affine attribute means the identity (voxels as
 // mm). Throws std::invalid_argument for other shapes or a malformed affine.
 VolumeGrid gridOf(const io::ArrayDataset& dataset, const std::string& role);
-// Number of volumes (t) of a VoxelSeries; 1 for a Volume.
+// Number of volumes (the leading axis of a 4-D array); 1 for a 3-D one.
 std::size_t volumeCountOf(const io::ArrayDataset& dataset);
 // The attributes an output volume carries over from its input grid (affine,
 // spacing, origin, spatial units) plus axis_order "z,y,x".
