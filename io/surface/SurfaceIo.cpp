@@ -135,7 +135,9 @@ std::string inflateFile(const std::filesystem::path& path, std::size_t limit, bo
       }
     }
   }
-  if (!streamEnded && !stopAtLimit)
+  // A prefix read that got fewer bytes than asked for must have seen the
+  // stream's end; otherwise the file was cut short.
+  if (!streamEnded)
     throw FileError(path, "gzip stream is truncated (the file ends before the compressed data)");
   return out;
 }

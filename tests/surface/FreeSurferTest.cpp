@@ -2,6 +2,8 @@
 // labels and MGH volumes; hostile variants of each.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "io/ReaderRegistry.h"
 #include "io/surface/FreeSurfer.h"
 #include "io/surface/Mgh.h"
@@ -15,11 +17,14 @@ using nl::test::append;
 using nl::test::TempDir;
 
 std::string surfaceBytes(const std::vector<float>& points, const std::vector<std::int32_t>& faces,
-                         std::int32_t vertexCount = -1) {
+                         std::int32_t vertexCount = std::numeric_limits<std::int32_t>::min()) {
   std::string s("\xff\xff\xfe", 3);
   s += "created by test on today\n\n";
-  append<std::int32_t>(
-      s, vertexCount >= 0 ? vertexCount : static_cast<std::int32_t>(points.size() / 3), true);
+  append<std::int32_t>(s,
+                       vertexCount != std::numeric_limits<std::int32_t>::min()
+                           ? vertexCount
+                           : static_cast<std::int32_t>(points.size() / 3),
+                       true);
   append<std::int32_t>(s, static_cast<std::int32_t>(faces.size() / 3), true);
   for (float p : points) append(s, p, true);
   for (std::int32_t f : faces) append(s, f, true);
