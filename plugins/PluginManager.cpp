@@ -40,6 +40,7 @@ std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key
       throw std::invalid_argument("port '" + port.name + "' declares no kind");
     port.help = item.value("help", "");
     port.optional = item.value("optional", false);
+    port.multiple = item.value("multiple", false);
     ports.push_back(std::move(port));
   }
   return ports;
@@ -50,8 +51,11 @@ nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
   for (const auto& p : ports) {
     nlohmann::json kinds = nlohmann::json::array();
     for (auto k : p.kinds) kinds.push_back(std::string(io::kindName(k)));
-    array.push_back(
-        {{"name", p.name}, {"kinds", kinds}, {"help", p.help}, {"optional", p.optional}});
+    array.push_back({{"name", p.name},
+                     {"kinds", kinds},
+                     {"help", p.help},
+                     {"optional", p.optional},
+                     {"multiple", p.multiple}});
   }
   return array;
 }

@@ -19,6 +19,10 @@ struct PortSpec {
   std::vector<io::DatasetKind> kinds;  // accepted kinds (inputs) / produced kind (outputs)
   std::string help;
   bool optional = false;
+  // Inputs only: the port takes any number of datasets (≥ 1 unless optional),
+  // passed in the Inputs map as "name#0", "name#1", … in the order given
+  // (a single dataset may also come as plain "name"). See inputsOf().
+  bool multiple = false;
   bool accepts(io::DatasetKind kind) const;
 };
 

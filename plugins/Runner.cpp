@@ -2,8 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <optional>
 
 #include "io/Error.h"
+#include "io/ReaderRegistry.h"
+#include "io/hdf5/H5.h"
 
 namespace nl::plugins {
 
@@ -33,22 +37,69 @@ std::string kindList(const std::vector<io::DatasetKind>& kinds) {
 
 }  // namespace
 
-void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs) {
-  for (const auto& port : descriptor.inputs) {
-    const auto it = inputs.find(port.name);
-    if (it == inputs.end() || !it->second) {
-      if (port.optional) continue;
-      throw RunError("input '" + port.name + "' is required (" + kindList(port.kinds) + ")");
-    }
-    if (!port.accepts(it->second->kind()))
-      throw RunError("input '" + port.name + "' must be " + kindList(port.kinds) + ", got " +
-                     std::string(io::kindName(it->second->kind())) + " '" + it->second->name() +
-                     "'");
+namespace {
+
+// "layers#2" → {"layers", 2}; any other key → {key, nullopt}.
+std::pair<std::string, std::optional<std::size_t>> splitInputKey(const std::string& key) {
+  const auto hash = key.rfind('#');
+  if (hash == std::string::npos || hash + 1 >= key.size() || hash == 0) return {key, std::nullopt};
+  std::size_t index = 0;
+  for (std::size_t i = hash + 1; i < key.size(); ++i) {
+    if (key[i] < '0' || key[i] > '9' || i - hash > 9) return {key, std::nullopt};
+    index = index * 10 + static_cast<std::size_t>(key[i] - '0');
   }
-  for (const auto& [name, dataset] : inputs)
-    if (std::none_of(descriptor.inputs.begin(), descriptor.inputs.end(),
-                     [&name](const PortSpec& p) { return p.name == name; }))
-      throw RunError("plugin '" + descriptor.id + "' has no input '" + name + "'");
+  return {key.substr(0, hash), index};
+}
+
+void checkKind(const PortSpec& port, const io::DatasetPtr& dataset, const std::string& key) {
+  if (!dataset) throw RunError("input '" + key + "' is empty");
+  if (!port.accepts(dataset->kind()))
+    throw RunError("input '" + key + "' must be " + kindList(port.kinds) + ", got " +
+                   std::string(io::kindName(dataset->kind())) + " '" + dataset->name() + "'");
+}
+
+}  // namespace
+
+void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs) {
+  std::map<std::string, std::vector<std::size_t>> indexedKeys;  // multiple port → indices given
+  for (const auto& [key, dataset] : inputs) {
+    const auto [portName, index] = splitInputKey(key);
+    const auto port = std::find_if(descriptor.inputs.begin(), descriptor.inputs.end(),
+                                   [&](const PortSpec& p) { return p.name == portName; });
+    if (port == descriptor.inputs.end())
+      throw RunError("plugin '" + descriptor.id + "' has no input '" + key + "'");
+    if (index) {
+      if (!port->multiple)
+        throw RunError("input '" + port->name + "' takes one dataset, not several ('" + key +
+                       "' given)");
+      indexedKeys[portName].push_back(*index);
+    }
+  }
+  for (const auto& port : descriptor.inputs) {
+    const auto plain = inputs.find(port.name);
+    const bool hasPlain = plain != inputs.end() && plain->second;
+    auto& indices = indexedKeys[port.name];  // sorted: std::map keys compare as text, so sort
+    std::sort(indices.begin(), indices.end());
+    if (hasPlain && !indices.empty())
+      throw RunError("input '" + port.name + "' given both as '" + port.name + "' and as '" +
+                     multipleInputKey(port.name, indices.front()) + "'");
+    for (std::size_t i = 0; i < indices.size(); ++i)
+      if (indices[i] != i)
+        throw RunError("input '" + multipleInputKey(port.name, indices[i]) + "' given without '" +
+                       multipleInputKey(port.name, i) + "' (indices must run 0, 1, 2, …)");
+    if (!hasPlain && indices.empty()) {
+      if (port.optional) continue;
+      throw RunError("input '" + port.name + "' is required (" + kindList(port.kinds) +
+                     (port.multiple ? "; one or more" : "") + ")");
+    }
+    if (hasPlain)
+      checkKind(port, plain->second, port.name);
+    else
+      for (auto i : indices) {
+        const std::string key = multipleInputKey(port.name, i);
+        checkKind(port, inputs.at(key), key);
+      }
+  }
 }
 
 RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
@@ -110,6 +161,121 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   }
   progress.report(1.0, "done");
   return result;
+}
+
+namespace {
+
+// "layer2" < "layer10": digit runs compare by value, the rest by character.
+bool naturalLess(const std::string& a, const std::string& b) {
+  std::size_t i = 0, j = 0;
+  auto isDigit = [](char c) { return c >= '0' && c <= '9'; };
+  while (i < a.size() && j < b.size()) {
+    if (isDigit(a[i]) && isDigit(b[j])) {
+      std::size_t iEnd = i, jEnd = j;
+      while (iEnd < a.size() && isDigit(a[iEnd])) ++iEnd;
+      while (jEnd < b.size() && isDigit(b[jEnd])) ++jEnd;
+      std::string x = a.substr(i, iEnd - i), y = b.substr(j, jEnd - j);
+      x.erase(0, std::min(x.find_first_not_of('0'), x.size()));
+      y.erase(0, std::min(y.find_first_not_of('0'), y.size()));
+      if (x.size() != y.size()) return x.size() < y.size();
+      if (x != y) return x < y;
+      i = iEnd;
+      j = jEnd;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  return a.size() - i < b.size() - j;
+}
+
+std::string trimmed(std::string text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// An HDF5 file's root attribute "layer_order": a string array, or one
+// string of comma-separated names. Empty when absent.
+std::vector<std::string> hdf5LayerOrder(const std::filesystem::path& path) {
+  const auto root = io::h5::File::openReadOnly(path).root();
+  if (!root.hasAttribute("layer_order")) return {};
+  std::vector<std::string> names = root.stringArrayAttribute("layer_order");
+  if (names.size() == 1 && names.front().find(',') != std::string::npos) {
+    const std::string list = names.front();
+    names.clear();
+    std::size_t start = 0;
+    while (start <= list.size()) {
+      const auto comma = list.find(',', start);
+      names.push_back(
+          trimmed(list.substr(start, comma == std::string::npos ? comma : comma - start)));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  for (auto& name : names) name = trimmed(name);
+  std::erase_if(names, [](const std::string& n) { return n.empty(); });
+  return names;
+}
+
+std::vector<io::DatasetPtr> orderedDatasetsOfFile(const io::PathSpec& spec) {
+  auto contents = io::ReaderRegistry::builtin().open(spec);
+  auto datasets = std::move(contents.datasets);
+  if (!spec.internalPath.empty() || contents.readerName != "HDF5" ||
+      contents.metadata.contains("format"))
+    return datasets;  // one object, or a container whose own order is meaningful (.npz, results)
+  const auto order = hdf5LayerOrder(spec.path);
+  if (order.empty()) {
+    std::stable_sort(datasets.begin(), datasets.end(),
+                     [](const io::DatasetPtr& a, const io::DatasetPtr& b) {
+                       return naturalLess(a->name(), b->name());
+                     });
+    return datasets;
+  }
+  std::vector<io::DatasetPtr> ordered;
+  for (const auto& wanted : order) {
+    const std::string path = wanted.starts_with('/') ? wanted : "/" + wanted;
+    const auto it = std::find_if(datasets.begin(), datasets.end(),
+                                 [&](const io::DatasetPtr& d) { return d->name() == path; });
+    if (it == datasets.end())
+      throw io::FileError(spec.path, "layer_order names '" + wanted +
+                                         "', which is not a numeric dataset of the file");
+    ordered.push_back(*it);
+  }
+  return ordered;
+}
+
+}  // namespace
+
+std::vector<io::DatasetPtr> openMultipleInput(const io::PathSpec& spec) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(spec.path, ec) || !spec.internalPath.empty())
+    return orderedDatasetsOfFile(spec);
+  try {
+    return io::ReaderRegistry::builtin().open(spec).datasets;  // a folder format (phy, …)
+  } catch (const io::FileError&) {
+    // Not a folder format: every readable file in it, in natural name order.
+  }
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(spec.path, ec))
+    if (entry.is_regular_file(ec) && !entry.path().filename().string().starts_with('.'))
+      files.push_back(entry.path());
+  std::sort(files.begin(), files.end(), [](const auto& a, const auto& b) {
+    return naturalLess(a.filename().string(), b.filename().string());
+  });
+  std::vector<io::DatasetPtr> datasets;
+  for (const auto& file : files) {
+    try {
+      (void)io::ReaderRegistry::builtin().readerFor(file);
+    } catch (const io::FileError&) {
+      continue;  // README, notes, …: not data
+    }
+    for (auto& dataset : orderedDatasetsOfFile({file, {}})) datasets.push_back(std::move(dataset));
+  }
+  if (datasets.empty())
+    throw io::FileError(spec.path, "is a folder without any readable data file");
+  return datasets;
 }
 
 }  // namespace nl::plugins

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 
 namespace nl::plugins {
@@ -57,6 +58,22 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
 
 // Checks that every required input is present and of an accepted kind and
 // that no unknown input is given; throws RunError.
+// A port declared "multiple" takes "name#0", "name#1", … (contiguous from 0)
+// or a single plain "name"; a single port rejects indexed keys.
 void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs);
+
+// The datasets one PATHSPEC contributes to a "multiple" input port (the CLI's
+// repeated --input and the GUI use this), in order:
+// - FILE::INTERNAL/PATH: that one object;
+// - a plain HDF5 file: its numeric datasets in the order of the root
+//   attribute "layer_order" (a string array or one comma-separated string of
+//   dataset names, with or without the leading '/'; only those datasets),
+//   else in natural name order ("conv2" before "conv10");
+// - any other file: its datasets in the file's own order (.npz: archive order);
+// - a folder no reader opens as a whole: the datasets of every readable file
+//   in it (unreadable files such as notes are skipped), files in natural name
+//   order — e.g. a folder of one .npy per layer.
+// Throws io::FileError.
+std::vector<io::DatasetPtr> openMultipleInput(const io::PathSpec& spec);
 
 }  // namespace nl::plugins

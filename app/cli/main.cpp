@@ -3,9 +3,11 @@
 // a cluster equals the one on a desk.
 #include <CLI/CLI.hpp>
 #include <QCoreApplication>
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "app/common/BuildInfo.h"
@@ -75,6 +77,8 @@ int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
     for (const auto& in : p.inputs) {
       std::cout << "    input  " << in.name << ":";
       for (auto k : in.kinds) std::cout << " " << nl::io::kindName(k);
+      if (in.multiple) std::cout << "  (repeatable: one or more --input " << in.name << "=…)";
+      if (in.optional) std::cout << "  (optional)";
       std::cout << "\n";
     }
     for (const auto& spec : p.parameters.specs())
@@ -156,6 +160,7 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     return kUsage;
   }
 
+  std::map<std::string, std::size_t> multipleCounts;  // datasets so far per multiple port
   for (const auto& assignment : options.inputs) {
     std::pair<std::string, std::string> parts;
     try {
@@ -165,7 +170,22 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
       return kUsage;
     }
     const auto spec = nl::io::parsePathSpec(parts.second);
+    const auto port =
+        std::find_if(descriptor->inputs.begin(), descriptor->inputs.end(),
+                     [&](const nl::plugins::PortSpec& p) { return p.name == parts.first; });
     try {
+      if (port != descriptor->inputs.end() && port->multiple) {
+        // Repeatable; a file (or folder) with several datasets adds them all, in order.
+        for (auto& dataset : nl::plugins::openMultipleInput(spec))
+          request.inputs[nl::plugins::multipleInputKey(port->name, multipleCounts[port->name]++)] =
+              std::move(dataset);
+        continue;
+      }
+      if (request.inputs.contains(parts.first)) {
+        std::cerr << "error: input '" << parts.first
+                  << "' takes one dataset but --input was given for it twice\n";
+        return kUsage;
+      }
       auto contents = nl::io::ReaderRegistry::builtin().open(spec);
       if (contents.datasets.size() != 1) {
         std::cerr << "error: " << spec.path.string() << " holds " << contents.datasets.size()
@@ -273,7 +293,9 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand("run", "Run a plugin and write its outputs to HDF5");
   RunOptions runOptions;
   run->add_option("PLUGIN_ID", runOptions.pluginId, "Plugin id (see `plugins`)")->required();
-  run->add_option("--input,-i", runOptions.inputs, "NAME=FILE[::INTERNAL/PATH]");
+  run->add_option("--input,-i", runOptions.inputs,
+                  "NAME=FILE[::INTERNAL/PATH]; repeat it for ports that take several datasets "
+                  "(a file or folder holding several adds them all, in order)");
   run->add_option("--param,-p", runOptions.params,
                   "NAME=VALUE (or --NAME VALUE, from the plugin's schema)");
   run->add_option("--out,-o", runOptions.out, "Result HDF5 file")->required();

@@ -24,6 +24,28 @@ inline constexpr int kPluginApiVersion = 1;
 using Inputs = std::map<std::string, io::DatasetPtr>;
 using Outputs = std::vector<io::NamedDataset>;
 
+// The key of the index-th dataset of a port declared "multiple": "name#index".
+inline std::string multipleInputKey(const std::string& port, std::size_t index) {
+  return port + "#" + std::to_string(index);
+}
+
+// Every dataset given for `port`, in order: the plain key "port" (a single
+// port, or a multiple port given one dataset), else "port#0", "port#1", …
+// up to the first missing index. Empty when the port was not given.
+inline std::vector<io::DatasetPtr> inputsOf(const Inputs& inputs, const std::string& port) {
+  std::vector<io::DatasetPtr> datasets;
+  if (const auto it = inputs.find(port); it != inputs.end()) {
+    if (it->second) datasets.push_back(it->second);
+    return datasets;
+  }
+  for (std::size_t index = 0;; ++index) {
+    const auto it = inputs.find(multipleInputKey(port, index));
+    if (it == inputs.end() || !it->second) break;
+    datasets.push_back(it->second);
+  }
+  return datasets;
+}
+
 // What a running plugin gets from its host besides inputs and parameters.
 class RunContext : public analysis::Progress {
  public:

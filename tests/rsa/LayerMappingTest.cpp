@@ -11,35 +11,8 @@
 
 namespace rsa = nl::analysis::rsa;
 
-namespace {
-
-struct SimulatedNetwork {
-  std::vector<rsa::RowMatrix> layers;
-};
-
-SimulatedNetwork simulateNetwork(int stimuli, int layerCount, int width, std::mt19937_64& rng) {
-  SimulatedNetwork net;
-  rsa::RowMatrix h = nl::test::gaussian(stimuli, 6, rng);
-  for (int d = 0; d < layerCount; ++d) {
-    const double gain = 2.5 / std::sqrt(static_cast<double>(h.cols()));
-    const rsa::RowMatrix weights = nl::test::gaussian(h.cols(), width, rng, gain);
-    const Eigen::RowVectorXd bias = nl::test::gaussian(1, width, rng, 0.5);
-    rsa::RowMatrix next = (h * weights).rowwise() + bias;
-    h = next.array().tanh().matrix();
-    net.layers.push_back(h);
-  }
-  return net;
-}
-
-rsa::RowMatrix areaFromLayer(const rsa::RowMatrix& layer, int neurons, double noise,
-                             std::mt19937_64& rng) {
-  const rsa::RowMatrix mixing = nl::test::gaussian(
-      layer.cols(), neurons, rng, 1.0 / std::sqrt(static_cast<double>(layer.cols())));
-  rsa::RowMatrix rates = (layer * mixing).array().exp().matrix();  // positive firing rates
-  return rates + nl::test::gaussian(layer.rows(), neurons, rng, noise);
-}
-
-}  // namespace
+using nl::test::areaFromLayer;
+using nl::test::simulateNetwork;
 
 TEST(RsaLayerMapping, RecoversPlantedLayerCorrespondence) {
   std::mt19937_64 rng(1234);

@@ -3,6 +3,7 @@
 // reference_values.py also builds, and seeded Gaussian data.
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "analysis/rsa/Rdm.h"
 
@@ -25,4 +26,34 @@ inline analysis::rsa::RowMatrix gaussian(Eigen::Index rows, Eigen::Index columns
   return x;
 }
 
+// A simulated network: each layer a random tanh transform of the previous
+// one, from a 6-D Gaussian latent (stimuli × width per layer).
+struct SimulatedNetwork {
+  std::vector<analysis::rsa::RowMatrix> layers;
+};
+
+inline SimulatedNetwork simulateNetwork(int stimuli, int layerCount, int width,
+                                        std::mt19937_64& rng) {
+  SimulatedNetwork net;
+  analysis::rsa::RowMatrix h = gaussian(stimuli, 6, rng);
+  for (int d = 0; d < layerCount; ++d) {
+    const double gain = 2.5 / std::sqrt(static_cast<double>(h.cols()));
+    const analysis::rsa::RowMatrix weights = gaussian(h.cols(), width, rng, gain);
+    const Eigen::RowVectorXd bias = gaussian(1, width, rng, 0.5);
+    analysis::rsa::RowMatrix next = (h * weights).rowwise() + bias;
+    h = next.array().tanh().matrix();
+    net.layers.push_back(h);
+  }
+  return net;
+}
+
+// A brain area read out from one layer: positive rates exp(layer · mixing) plus noise.
+inline analysis::rsa::RowMatrix areaFromLayer(const analysis::rsa::RowMatrix& layer, int neurons,
+                                              double noise, std::mt19937_64& rng) {
+  const analysis::rsa::RowMatrix mixing =
+      gaussian(layer.cols(), neurons, rng, 1.0 / std::sqrt(static_cast<double>(layer.cols())));
+  analysis::rsa::RowMatrix rates =
+      (layer * mixing).array().exp().matrix();  // positive firing rates
+  return rates + gaussian(layer.rows(), neurons, rng, noise);
+}
 }  // namespace nl::test
