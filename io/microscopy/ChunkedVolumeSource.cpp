@@ -52,6 +52,10 @@ struct ChunkedVolumeSource::Cache {
       recent.pop_back();
     }
   }
+  bool wouldKeep(std::size_t cost) {
+    std::lock_guard lock(mutex);
+    return cost <= limit;
+  }
   void insert(std::size_t key, std::shared_ptr<const std::vector<unsigned char>> data) {
     // An absent chunk costs its bookkeeping only; count it so that a volume
     // of nothing but absent chunks still cannot grow the cache without end.
@@ -98,7 +102,8 @@ void ChunkedVolumeSource::setThreadCount(std::size_t threads) const {
 }
 
 std::shared_ptr<const std::vector<unsigned char>> ChunkedVolumeSource::chunk(
-    const ChunkIndex& index, bool& absent) const {
+    const ChunkIndex& index, bool& absent,
+    std::shared_ptr<std::vector<unsigned char>>& scratch) const {
   const std::size_t key =
       ((index[0] * grid_.z + index[1]) * grid_.y + index[2]) * grid_.x + index[3];
   std::shared_ptr<const std::vector<unsigned char>> data;
@@ -106,10 +111,19 @@ std::shared_ptr<const std::vector<unsigned char>> ChunkedVolumeSource::chunk(
     absent = data == nullptr;
     return data;
   }
-  auto decoded = std::make_shared<std::vector<unsigned char>>(chunkBytes());
+  // A chunk the cache will not keep (streaming reads) is decoded into the
+  // worker's scratch buffer: no fresh pages to fault in for every chunk.
+  const bool keep = cache_->wouldKeep(chunkBytes() + 64);
+  std::shared_ptr<std::vector<unsigned char>> decoded;
+  if (!keep && scratch && scratch.use_count() == 1) {
+    decoded = scratch;
+  } else {
+    decoded = std::make_shared<std::vector<unsigned char>>(chunkBytes());
+    if (!keep) scratch = decoded;
+  }
   absent = !decodeChunk(index, *decoded);
-  if (absent) decoded.reset();
-  cache_->insert(key, decoded);
+  if (keep) cache_->insert(key, absent ? nullptr : decoded);
+  if (absent) return nullptr;
   return decoded;
 }
 
@@ -142,11 +156,12 @@ void ChunkedVolumeSource::read(const Box& box, std::size_t step, VoxelType outTy
   std::exception_ptr error;
   std::mutex errorMutex;
   const auto work = [&] {
+    std::shared_ptr<std::vector<unsigned char>> scratch;
     for (std::size_t t = next++; t < tasks.size() && !failed; t = next++) {
       try {
         const ChunkIndex& index = tasks[t];
         bool absent = false;
-        const auto data = chunk(index, absent);
+        const auto data = chunk(index, absent, scratch);
         const detail::Block block{absent ? nullptr : data->data(),
                                   fillValue_.data(),
                                   chunkShape_,

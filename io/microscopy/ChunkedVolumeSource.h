@@ -44,8 +44,9 @@ class ChunkedVolumeSource : public VolumeSource {
 
  private:
   struct Cache;
-  std::shared_ptr<const std::vector<unsigned char>> chunk(const ChunkIndex& index,
-                                                          bool& absent) const;
+  std::shared_ptr<const std::vector<unsigned char>> chunk(
+      const ChunkIndex& index, bool& absent,
+      std::shared_ptr<std::vector<unsigned char>>& scratch) const;
 
   VolumeShape shape_, chunkShape_, grid_;
   VoxelType type_;
