@@ -14,7 +14,9 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kSlack = 1e-6;  // voxels: a vertex exactly on the boundary is inside
 
 // Lower corner index and weight of the upper neighbour on one axis; false
-// when the coordinate lies outside [0, n − 1].
+// when the coordinate lies outside [0, n − 1] by more than the slack. Within
+// the slack the weight may leave [0, 1] slightly: a linear extrapolation, so
+// a vertex rounded to float just past the last voxel centre is not biased.
 bool axisWeights(double coordinate, std::size_t size, std::size_t& lower, double& weight) {
   const double last = static_cast<double>(size - 1);
   if (!(coordinate >= -kSlack && coordinate <= last + kSlack)) return false;
@@ -23,9 +25,9 @@ bool axisWeights(double coordinate, std::size_t size, std::size_t& lower, double
     weight = 0;
     return true;
   }
-  const double clamped = std::min(std::max(coordinate, 0.0), last);
-  lower = std::min(static_cast<std::size_t>(clamped), size - 2);
-  weight = clamped - static_cast<double>(lower);
+  const double floored = std::floor(std::max(coordinate, 0.0));
+  lower = std::min(static_cast<std::size_t>(floored), size - 2);
+  weight = coordinate - static_cast<double>(lower);
   return true;
 }
 
@@ -58,13 +60,15 @@ double sampleVolume(const VolumeGrid& grid, std::span<const double> values,
       !axisWeights(k, grid.nz, k0, wk))
     return kNaN;
   double sum = 0;
-  for (int dk = 0; dk < 2; ++dk) {
+  // On an axis of size 1 the upper neighbour does not exist (weight 0).
+  const int ni = grid.nx > 1 ? 2 : 1, nj = grid.ny > 1 ? 2 : 1, nk = grid.nz > 1 ? 2 : 1;
+  for (int dk = 0; dk < nk; ++dk) {
     const double fk = dk ? wk : 1.0 - wk;
     if (fk == 0) continue;
-    for (int dj = 0; dj < 2; ++dj) {
+    for (int dj = 0; dj < nj; ++dj) {
       const double fj = dj ? wj : 1.0 - wj;
       if (fj == 0) continue;
-      for (int di = 0; di < 2; ++di) {
+      for (int di = 0; di < ni; ++di) {
         const double fi = di ? wi : 1.0 - wi;
         if (fi == 0) continue;
         const std::size_t index =

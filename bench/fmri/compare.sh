@@ -1,0 +1,32 @@
+#!/bin/bash
+# Runs the GLM benchmark in C++ (analysis/fmri) and in NumPy (reference.py)
+# on the same synthetic run and prints time per voxel, the ratio and the
+# largest z difference.
+#   bench/fmri/compare.sh BUILD_DIR [--voxels N] [--scans T]
+set -euo pipefail
+build=${1:?usage: compare.sh BUILD_DIR [--voxels N] [--scans T]}
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+cpp=$(mktemp) py=$(mktemp)
+trap 'rm -f "$cpp" "$py"' EXIT
+"$build/bin/neuroloupe_bench_fmri" "$@" >"$cpp"
+/usr/bin/python3 "$here/reference.py" "$@" >"$py"
+/usr/bin/python3 - "$cpp" "$py" <<'PY'
+import sys
+def read(path):
+    values, z = {}, {}
+    for line in open(path):
+        parts = line.split()
+        if parts[0] == "z":
+            z[int(parts[1])] = float(parts[2])
+        else:
+            values[parts[0]] = float(parts[1])
+    return values, z
+cpp, cz = read(sys.argv[1])
+py, pz = read(sys.argv[2])
+print("voxels %d, scans %d" % (cpp["voxels"], cpp["scans"]))
+print("%-14s %12s %12s %8s" % ("", "C++", "NumPy", "ratio"))
+for key in ("design_seconds", "glm_seconds", "ns_per_voxel"):
+    print("%-14s %12.4g %12.4g %7.1fx" % (key, cpp[key], py[key], py[key] / max(cpp[key], 1e-12)))
+print("largest |C++ − NumPy| z: %.2e" % max(abs(cz[k] - pz[k]) for k in cz))
+PY
