@@ -4,6 +4,7 @@
 // type in a VolumeSource (zarr, HDF5, TIFF or memory) and reads boxes of them
 // on request. Axes are always (channel, z, y, x); a file without a channel
 // axis has one channel.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -222,6 +223,28 @@ class VolumeDataset final : public Dataset {
   VoxelSize voxelSize_;
   LabelEncoding labels_;
 };
+
+// Streams a whole volume (all channels) in z slabs aligned to the chunk grid,
+// so each chunk is decoded once however the channels are chunked — the way to
+// scan a FISBe volume without holding it (one slab of about `slabBytes` at a
+// time, at least one chunk layer). `visit(box, values)` gets each slab's box
+// and its voxels, C order [c][z][y][x].
+template <typename T, typename Visit>
+void forEachZSlab(const VolumeDataset& volume, Visit&& visit,
+                  std::size_t slabBytes = std::size_t{256} << 20) {
+  const VolumeShape shape = volume.volumeShape();
+  const std::size_t layer = std::max<std::size_t>(1, volume.chunkShape().z);
+  const std::size_t layerBytes =
+      std::max<std::size_t>(1, shape.channels * shape.y * shape.x * layer * sizeof(T));
+  const std::size_t thickness = layer * std::max<std::size_t>(1, slabBytes / layerBytes);
+  std::vector<T> values;
+  for (std::size_t z0 = 0; z0 < shape.z; z0 += thickness) {
+    const Box box{0, shape.channels, z0, std::min(z0 + thickness, shape.z), 0, shape.y, 0, shape.x};
+    values.resize(box.outputShape().voxelCount());
+    volume.read<T>(box, std::span<T>(values));
+    visit(box, std::span<const T>(values));
+  }
+}
 
 // Attributes every VolumeDataset reader sets ("dtype", "chunks", "spacing",
 // "voxel_size_unit", "label_encoding"), merged over `extra`.

@@ -79,15 +79,11 @@ TEST(ZarrFixture, WholeVolumeNonzeroCountsAndOverlapTimed) {
   NL_REQUIRE_FIXTURE(kStore);
   const auto gt = gtInstances();
   gt->setCacheLimitBytes(0);  // streaming: nothing is read twice
-  const VolumeShape shape = gt->volumeShape();
   const auto start = std::chrono::steady_clock::now();
   std::array<std::int64_t, 7> nonzero{}, sums{};
   std::int64_t overlap = 0;
-  std::vector<std::uint8_t> slab;
-  for (std::size_t z0 = 0; z0 < shape.z; z0 += 64) {
-    const Box box{0, 7, z0, std::min(z0 + 64, shape.z), 0, shape.y, 0, shape.x};
-    slab.resize(box.outputShape().voxelCount());
-    gt->read<std::uint8_t>(box, std::span<std::uint8_t>(slab));
+  forEachZSlab<std::uint8_t>(*gt, [&](const Box& box, std::span<const std::uint8_t> slab) {
+    EXPECT_EQ(box.z0 % 64, 0u);
     const std::size_t perChannel = slab.size() / 7;
     for (std::size_t v = 0; v < perChannel; ++v) {
       int present = 0;
@@ -98,7 +94,7 @@ TEST(ZarrFixture, WholeVolumeNonzeroCountsAndOverlapTimed) {
       }
       overlap += present > 1;
     }
-  }
+  });
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_EQ(nonzero, (std::array<std::int64_t, 7>{72631, 41350, 47861, 70804, 3888, 53601, 29399}));

@@ -169,6 +169,19 @@ TEST(Zarr, TypedStridedAndBoxReadsMatchTheValues) {
         for (std::size_t x = box.x0; x < box.x1; x += step)
           EXPECT_EQ(got[k++], valueAt(((1 * 5 + z) * 6 + y) * 7 + x, "<u2")) << step;
   }
+  // Streaming in chunk-aligned z slabs (one chunk layer each with a tiny budget).
+  std::vector<std::size_t> starts;
+  std::size_t total = 0;
+  forEachZSlab<std::uint16_t>(
+      *volume,
+      [&](const Box& slab, std::span<const std::uint16_t> v) {
+        starts.push_back(slab.z0);
+        total += v.size();
+        EXPECT_EQ(v[0], valueAt(slab.z0 * 42, "<u2"));
+      },
+      1);
+  EXPECT_EQ(starts, (std::vector<std::size_t>{0, 2, 4}));
+  EXPECT_EQ(total, 420u);
   EXPECT_THROW(volume->read<std::int16_t>(Box{0, 1, 0, 1, 0, 1, 0, 1}), std::invalid_argument);
   EXPECT_THROW(volume->read<std::uint16_t>(Box{0, 1, 0, 6, 0, 1, 0, 1}), std::invalid_argument);
   EXPECT_THROW(volume->read<std::uint16_t>(Box{0, 1, 0, 1, 0, 1, 0, 1}, 0), std::invalid_argument);
