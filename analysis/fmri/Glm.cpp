@@ -40,39 +40,55 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
                                 " scans: no degrees of freedom remain for the residuals");
   fit.pseudoInverse = decomposition.pseudoInverse();
   fit.unscaledCovariance = fit.pseudoInverse * fit.pseudoInverse.transpose();
+  // Q: an orthonormal basis of the design's column space. X⁺ = X⁺QQᵀ, so
+  // with c = Qᵀy the betas are (X⁺Q)c and the residual sum of squares is
+  // ‖y‖² − ‖c‖²: one pass of r·scans flops per voxel instead of two of p·scans.
+  const Eigen::MatrixXd basis = Eigen::MatrixXd(decomposition.householderQ()).leftCols(fit.rank);
+  const Eigen::MatrixXd basisTransposed = basis.transpose();
+  const Eigen::MatrixXd betaFromProjection = fit.pseudoInverse * basis;
 
   const long regressors = design.cols();
   const std::size_t total = fit.voxels.size();
   fit.betas.resize(regressors, static_cast<long>(total));
   fit.residualVariance.resize(static_cast<long>(total));
   const std::size_t block = std::max<std::size_t>(1, options.voxelsPerBlock);
-  Eigen::MatrixXd y;
+  const bool contiguous = voxels.empty();
+  // Scan-major blocks (scans × voxels, row-major) keep every copy and
+  // product streaming through memory in the input's own order.
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  RowMatrix y, b, projection;
   for (std::size_t begin = 0; begin < total; begin += block) {
     progress.checkCancel();
     const std::size_t count = std::min(block, total - begin);
     y.resize(static_cast<long>(scans), static_cast<long>(count));
-    // Gather scan-major voxels into columns: one pass per scan keeps the
-    // reads sequential in the input.
     for (std::size_t t = 0; t < scans; ++t) {
       const double* row = series.data() + t * voxelCount;
-      for (std::size_t j = 0; j < count; ++j)
-        y(static_cast<long>(t), static_cast<long>(j)) = row[fit.voxels[begin + j]];
-    }
-    if (options.percentSignalChange) {
-      for (long j = 0; j < y.cols(); ++j) {
-        const double mean = y.col(j).mean();
-        if (mean != 0) y.col(j) = (y.col(j).array() / mean - 1.0) * 100.0;
+      double* out = y.row(static_cast<long>(t)).data();
+      if (contiguous) {
+        std::copy(row + begin, row + begin + count, out);
+      } else {
+        for (std::size_t j = 0; j < count; ++j) out[j] = row[fit.voxels[begin + j]];
       }
     }
+    if (options.percentSignalChange) {
+      // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
+      const Eigen::RowVectorXd inverse = y.colwise().mean().array().max(1.0).inverse().matrix();
+      for (long t = 0; t < y.rows(); ++t)
+        y.row(t) = (y.row(t).array() * inverse.array() - 1.0) * 100.0;
+    }
     const Eigen::RowVectorXd totalSquares = y.colwise().squaredNorm();
-    const auto b = fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count));
-    fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)).noalias() =
-        fit.pseudoInverse * y;
-    y.noalias() -= design * b;
+    projection.noalias() = basisTransposed * y;
+    b.noalias() = betaFromProjection * projection;
+    const Eigen::RowVectorXd explained = projection.colwise().squaredNorm();
+    fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
     for (std::size_t j = 0; j < count; ++j) {
-      const double rss = y.col(static_cast<long>(j)).squaredNorm();
+      const auto jl = static_cast<long>(j);
+      double rss = totalSquares[jl] - explained[jl];
+      // Where the subtraction cancels more than ~8 digits (a nearly perfect
+      // fit, or a large mean without percent scaling), recompute directly.
+      if (rss < 1e-8 * totalSquares[jl]) rss = (y.col(jl) - design * b.col(jl)).squaredNorm();
       // A perfect fit (a constant voxel) leaves only rounding: call it zero.
-      const bool exact = rss <= 1e-24 * totalSquares[static_cast<long>(j)];
+      const bool exact = rss <= 1e-24 * totalSquares[jl];
       fit.residualVariance[static_cast<long>(begin + j)] = exact ? 0.0 : rss / fit.dof;
     }
     progress.update(static_cast<double>(begin + count) / static_cast<double>(total),

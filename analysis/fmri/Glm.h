@@ -14,8 +14,8 @@ namespace nl::analysis::fmri {
 
 struct GlmOptions {
   // nilearn's default signal_scaling=0: each voxel is divided by its mean
-  // over time and expressed in percent change (100·(y/mean − 1)); a voxel
-  // whose mean is 0 is left unscaled.
+  // over time and expressed in percent change, 100·(y / max(mean, 1) − 1)
+  // (means below 1, e.g. centred data, divide by 1 as nilearn does).
   bool percentSignalChange = true;
   std::size_t voxelsPerBlock = 8192;  // bounds the working memory
 };

@@ -105,7 +105,7 @@ def glm(Y, X, contrast, scale=True):
     """Y: scans x voxels. Returns betas, t, z (z via scipy when present)."""
     if scale:
         mean = Y.mean(0)
-        mean[mean == 0] = 1
+        mean = np.maximum(mean, 1)  # nilearn's mean_scaling
         Y = 100 * (Y / mean - 1)
     pinv = np.linalg.pinv(X)
     B = pinv @ Y
