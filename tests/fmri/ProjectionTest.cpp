@@ -140,3 +140,20 @@ TEST(FmriProjection, SeriesAndBadInput) {
   EXPECT_THROW(fm::projectToSurface(singular, series, 2, vertex, {}, {}), std::invalid_argument);
   EXPECT_THROW(fm::parseInterpolation("cubic"), std::invalid_argument);
 }
+
+TEST(FmriProjection, SingleSliceVolume) {
+  // One slice (like the one-slice Haxby run): trilinear works within the
+  // slice plane, NaN off it; nearest accepts half a voxel either side.
+  fm::VolumeGrid grid;
+  grid.nx = 3;
+  grid.ny = 2;
+  grid.nz = 1;
+  grid.affine.diagonal() << 2.0, 2.0, 5.0, 1.0;
+  const std::vector<double> values{0, 1, 2, 10, 11, 12};
+  const std::vector<float> inPlane{1.0f, 1.0f, 0.0f}, offPlane{1.0f, 1.0f, 2.0f};
+  EXPECT_NEAR(fm::projectToSurface(grid, values, 1, inPlane, {}, {})[0], 5.5, 1e-12);
+  EXPECT_TRUE(std::isnan(fm::projectToSurface(grid, values, 1, offPlane, {}, {})[0]));
+  fm::ProjectionOptions nearest;
+  nearest.interpolation = fm::Interpolation::Nearest;
+  EXPECT_EQ(fm::projectToSurface(grid, values, 1, offPlane, {}, nearest)[0], 11.0);
+}
