@@ -243,3 +243,29 @@ TEST(FmriProjectionPlugin, LinearFieldOnMesh) {
           .find("same surface at two depths"),
       std::string::npos);
 }
+
+TEST(FmriRoiPatterns, FeedsTheRsaRdmPlugin) {
+  NL_REQUIRE_FIXTURE("nifti/haxby2001/BOLD_task001_run001_bold_25mm.nii.gz");
+  const auto* rdmPlugin = manager().find("rsa.rdm");
+  if (rdmPlugin == nullptr || !rdmPlugin->loaded)
+    GTEST_SKIP() << "the rsa.rdm plugin is not built in this tree";
+  const auto bold =
+      nl::test::fmri::load(nl::test::fmri::haxby("BOLD_task001_run001_bold_25mm.nii.gz"));
+  const auto glm = run("fmri.glm", {{"run", bold}, {"events", haxbyEvents()}});
+  const auto betas = output(glm, "betas");
+  // The whole 6 × 10 × 10 grid as the region.
+  const auto everywhere = volume(DatasetKind::Volume, {10, 10, 6}, std::vector<double>(600, 1),
+                                 {{"affine", bold->attributes().at("affine")}});
+  const auto patterns =
+      output(run("fmri.roi_patterns", {{"betas", betas}, {"mask", everywhere}}), "patterns");
+  ASSERT_EQ(patterns->shape(), (std::vector<std::size_t>{8, 600}));
+  const auto rdm = output(run("rsa.rdm", {{"data", patterns}}), "rdm");
+  ASSERT_TRUE(rdm);
+  ASSERT_EQ(rdm->shape(), (std::vector<std::size_t>{8, 8}));
+  // 1 − Pearson r between condition patterns, from NumPy (np.corrcoef of the
+  // reference model's betas): face/house, bottle/cat, face/shoe.
+  EXPECT_NEAR(rdm->values()[3 * 8 + 4], 1.4214790099696706, 1e-9);
+  EXPECT_NEAR(rdm->values()[0 * 8 + 1], 0.8063331698340473, 1e-9);
+  EXPECT_NEAR(rdm->values()[3 * 8 + 7], 1.185507549927548, 1e-9);
+  EXPECT_EQ(nlohmann::json::parse(rdm->attributes().at("stimulus_labels"))[3], "face");
+}
