@@ -6,6 +6,7 @@
 
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
+#include "io/readers/MatReader.h"
 #include "io/readers/NpyReader.h"
 #include "io/readers/NpzReader.h"
 #include "io/readers/NwbReader.h"
@@ -93,6 +94,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::NpzReader>());
     r.add(std::make_unique<readers::CsvReader>());
     r.add(std::make_unique<readers::PhyReader>());
+    r.add(std::make_unique<readers::MatReader>());
     addSurfaceReaders(r);
     addMicroscopyReaders(r);
     return r;
