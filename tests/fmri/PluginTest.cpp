@@ -269,3 +269,34 @@ TEST(FmriRoiPatterns, FeedsTheRsaRdmPlugin) {
   EXPECT_NEAR(rdm->values()[3 * 8 + 7], 1.185507549927548, 1e-9);
   EXPECT_EQ(nlohmann::json::parse(rdm->attributes().at("stimulus_labels"))[3], "face");
 }
+
+TEST(FmriProjectionPlugin, HaxbyZMapOnFsaverage5MatchesScipy) {
+  NL_REQUIRE_FIXTURE("nifti/haxby2001/BOLD_task001_run001_bold_25mm.nii.gz");
+  NL_REQUIRE_FIXTURE("surface/fsaverage5/white_left.gii.gz");
+  const auto bold =
+      nl::test::fmri::load(nl::test::fmri::haxby("BOLD_task001_run001_bold_25mm.nii.gz"));
+  const auto z = output(
+      run("fmri.glm", {{"run", bold}, {"events", haxbyEvents()}}, {{"contrast", "face - house"}}),
+      "z_map");
+  const auto surfaces = nl::test::fixtures() / "surface" / "fsaverage5";
+  const auto white =
+      nl::test::fmri::load<nl::io::SurfaceMeshDataset>(surfaces / "white_left.gii.gz");
+  const auto pial = nl::test::fmri::load<nl::io::SurfaceMeshDataset>(surfaces / "pial_left.gii.gz");
+  const auto overlay =
+      output(run("surface.project_volume", {{"volume", z}, {"mesh", white}, {"outer_mesh", pial}}),
+             "overlay");
+  ASSERT_EQ(overlay->shape(), (std::vector<std::size_t>{10242}));
+  // Reference: scipy.ndimage.map_coordinates(order=1) at 5 depths through
+  // the inverse affine, averaged over the samples inside the grid.
+  std::size_t finite = 0;
+  for (double v : overlay->values()) finite += std::isfinite(v) ? 1 : 0;
+  EXPECT_EQ(finite, 10129u);
+  EXPECT_TRUE(std::isnan(overlay->values()[62]));
+  const std::pair<std::size_t, double> expected[] = {{0, 0.002166849515358349},
+                                                     {100, 0.8368685558830846},
+                                                     {5000, 0.34779819247637866},
+                                                     {10241, -0.024846628954569686}};
+  for (auto [vertex, value] : expected)
+    EXPECT_NEAR(overlay->values()[vertex], value, 1e-9) << vertex;
+  EXPECT_EQ(overlay->attributes().at("statistic"), "z");
+}

@@ -70,3 +70,28 @@ for name in ("BOLD_task001_run001_bold_25mm.nii.gz", "BOLD_task001_run001_bold_1
             i, j, kk = v % nx, (v // nx) % ny, v // (nx * ny)
             print("  VT voxel ijk", (i, j, kk), "z", repr(z[v]), "betas",
                   [repr(B[q, v]) for q in range(len(names) - 1) if q < 8])
+
+# Volume → surface: the 25 mm face − house z map (no mask) sampled on
+# fsaverage5 white→pial (5 depths, trilinear, mean over samples inside).
+from scipy.ndimage import map_coordinates  # noqa: E402
+
+img = nib.load(fx + "BOLD_task001_run001_bold_25mm.nii.gz")
+data = np.asarray(img.dataobj).astype(float)
+Y = data.reshape(-1, 121, order="F").T
+c = np.zeros(X.shape[1]); c[names.index("face")] = 1; c[names.index("house")] = -1
+_, _, z, _ = ref.glm(Y, X, c)
+zvol = z.reshape(data.shape[:3], order="F")  # x y z
+surf = "/work/shared/fixtures/surface/fsaverage5/"
+white = nib.load(surf + "white_left.gii.gz").darrays[0].data.astype(float)
+pial = nib.load(surf + "pial_left.gii.gz").darrays[0].data.astype(float)
+inverse = np.linalg.inv(img.affine)
+acc = np.zeros(len(white)); cnt = np.zeros(len(white))
+for fraction in np.linspace(0, 1, 5):
+    p = white + fraction * (pial - white)
+    ijk = (inverse @ np.c_[p, np.ones(len(p))].T)[:3]
+    inside = np.all((ijk >= -1e-6) & (ijk <= (np.array(zvol.shape) - 1)[:, None] + 1e-6), axis=0)
+    sample = map_coordinates(zvol, ijk, order=1, mode="nearest")
+    acc += np.where(inside, sample, 0); cnt += inside
+proj = np.where(cnt > 0, acc / np.maximum(cnt, 1), np.nan)
+print("fsaverage5 finite", np.isfinite(proj).sum(), "first NaN", np.flatnonzero(~np.isfinite(proj))[0],
+      [(i, repr(proj[i])) for i in (0, 100, 5000, 10241)])
