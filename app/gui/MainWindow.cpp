@@ -14,6 +14,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPointer>
 #include <QScrollArea>
 #include <QSettings>
 #include <QSplitter>
@@ -38,6 +39,7 @@
 #include "widgets/DataBrowser.h"
 #include "widgets/JobsPanel.h"
 #include "widgets/Screenshot.h"
+#include "widgets/SurfacePage.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -48,6 +50,7 @@
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/SurfaceLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 // The resources live in a static library; make sure the linker keeps them.
@@ -174,6 +177,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 }
 
 MainWindow::~MainWindow() {
+  *closing_ = true;
+  for (auto& thread : background_) thread.join();
   // Children outlive our members unless removed first: jobs use plugins_,
   // views and panels listen to session_.
   for (auto* job : findChildren<plugins::Job*>()) delete job;
@@ -188,7 +193,8 @@ void MainWindow::createActions() {
   file->addAction(tr("&Open…"), QKeySequence::Open, this, [this] {
     const QStringList paths = QFileDialog::getOpenFileNames(
         this, tr("Open data"), QSettings().value("paths/lastOpenDir").toString(),
-        tr("Neuroscience data (*.nwb *.h5 *.hdf5 *.hdf *.npy *.npz *.csv *.tsv *.txt);;All files (*)"));
+        tr("Neuroscience data (*.nwb *.h5 *.hdf5 *.hdf *.npy *.npz *.csv *.tsv *.txt);;All files "
+           "(*)"));
     if (!paths.isEmpty()) {
       QSettings().setValue("paths/lastOpenDir", QFileInfo(paths.front()).absolutePath());
       openFiles(paths);
@@ -303,16 +309,18 @@ int MainWindow::openFiles(const QStringList& paths) {
     const auto spec = io::parsePathSpec(path.toStdString());
     try {
       const auto contents = io::ReaderRegistry::builtin().open(spec);
-      io::DatasetId first = io::kNoDataset, recording = io::kNoDataset;
+      io::DatasetId first = io::kNoDataset, recording = io::kNoDataset, mesh = io::kNoDataset;
       for (const auto& dataset : contents.datasets) {
         const auto id = session_.add(dataset);
         if (first == io::kNoDataset) first = id;
         if (recording == io::kNoDataset && dataset->kind() == io::DatasetKind::SpikeRecording)
           recording = id;
+        if (mesh == io::kNoDataset && dataset->kind() == io::DatasetKind::SurfaceMesh) mesh = id;
         ++opened;
       }
-      // A recording is what one opens such a file for: show it at once.
+      // A recording or a mesh is what one opens such a file for: show it at once.
       if (recording != io::kNoDataset && contents.datasets.size() > 1) openView(recording);
+      if (mesh != io::kNoDataset && contents.datasets.size() > 1) openView(mesh);
       jobs_->log(tr("opened %1 (%2, %3 datasets)")
                      .arg(path, QString::fromStdString(contents.readerName))
                      .arg(contents.datasets.size()));
@@ -399,19 +407,31 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(stimulus));
   if (table) {
     // Tune against a stimulus parameter: a numeric column with a few distinct
-    // values (orientation, frequency, image index), not a time column.
+    // values — the known stimulus parameters first (Allen's orientation,
+    // temporal frequency, frame…), never times, ids, blocks or indices.
     QString parameter;
-    for (const auto& column : table->columns()) {
-      if (!column.isNumeric() || column.name == "id" ||
-          column.name.find("time") != std::string::npos)
-        continue;
+    auto fewValues = [](const io::Column& column) {
       std::set<double> distinct;
       for (double v : column.numbers())
         if (std::isfinite(v) && distinct.insert(v).second && distinct.size() > 64) break;
-      if (distinct.size() >= 2 && distinct.size() <= 64) {
-        parameter = QString::fromStdString(column.name);
+      return distinct.size() >= 2 && distinct.size() <= 64;
+    };
+    for (const char* preferred :
+         {"orientation", "direction", "temporal_frequency", "spatial_frequency", "frame",
+          "image_index", "contrast", "phase", "size", "stimulus_condition_id"})
+      if (const auto* column = table->column(preferred);
+          column && column->isNumeric() && fewValues(*column)) {
+        parameter = QString::fromLatin1(preferred);
         break;
       }
+    for (const auto& column : table->columns()) {
+      if (!parameter.isEmpty()) break;
+      const std::string& name = column.name;
+      if (!column.isNumeric() || name == "id" || name.find("time") != std::string::npos ||
+          name.find("block") != std::string::npos || name.ends_with("index") ||
+          name.ends_with("_id"))
+        continue;
+      if (fewValues(column)) parameter = QString::fromStdString(name);
     }
     if (!parameter.isEmpty()) {
       auto* tuning = new widgets::TuningView(session_, recording, stimulus, parameter);
@@ -422,7 +442,7 @@ void MainWindow::openRecordingView(io::DatasetId recording, io::DatasetId stimul
     psth->setObjectName("psth");
     lower->addTab(psth, tr("PSTH"));
   }
-  lower->addTab(makeRateHeatMap(*spikes, recording), tr("Rate heat map"));
+  lower->addTab(makeRateHeatMap(spikes, recording), tr("Rate heat map"));
   if (const auto* units = spikes->units().get()) {
     const auto* rate = units->numericColumn("firing_rate");
     const auto* depth = units->numericColumn("probe_vertical_position");
@@ -519,45 +539,108 @@ void MainWindow::openVolumeView(io::DatasetId id,
   registerScene(page, scene);
 }
 
-widgets::HeatMap* MainWindow::makeRateHeatMap(const io::SpikeRecording& spikes,
+widgets::HeatMap* MainWindow::makeRateHeatMap(std::shared_ptr<const io::SpikeRecording> spikes,
                                               io::DatasetId recording) {
   auto* heat = new widgets::HeatMap(&session_, recording);
   heat->setObjectName("rates");
-  const auto [t0, t1] = spikes.timeRange();
-  // About 300 bins across the recording, at a round width.
-  const double span = std::max(1e-3, t1 - t0);
-  double width = std::pow(10.0, std::floor(std::log10(span / 300.0)));
-  for (double m : {1.0, 2.0, 5.0, 10.0})
-    if (span / (m * width) <= 300.0) {
-      width *= m;
-      break;
-    }
-  std::vector<nl::io::SpikeTrain> trains;
-  std::vector<std::span<const double>> units;
-  for (std::size_t u = 0; u < spikes.unitCount(); ++u) {
-    trains.push_back(spikes.spikesOfUnit(u));
-    units.push_back(trains.back().times());
-  }
-  const auto rates = analysis::ephys::binnedRates(
-      units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
-  heat->setMatrix(rates.ratesHz, rates.units, rates.bins);
-  std::vector<QString> columns;
-  for (std::size_t b = 0; b < rates.bins; ++b)
-    columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
-  heat->setColumnLabels(columns);
-  heat->setColumnTimes(rates.start, rates.binWidth);
-  std::vector<QString> rows;
-  for (std::size_t u = 0; u < spikes.unitCount(); ++u) rows.push_back(tr("unit %1").arg(u));
-  heat->setRowLabels(rows);
-  if (const auto* area = spikes.units() ? spikes.units()->column("location") : nullptr) {
-    std::vector<QString> groups;
-    for (std::size_t u = 0; u < spikes.unitCount(); ++u)
-      groups.push_back(QString::fromStdString(area->cellText(u)));
-    heat->groupRowsBy(groups);
-  }
   heat->setColormap("magma");
-  heat->setTitle(tr("firing rate (spikes/s), %1 s bins").arg(width));
+  heat->setTitle(tr("firing rate: reading %1 spikes…").arg(spikes->spikeCount()));
+  // Binning every unit reads every spike of a lazily opened file: do it off
+  // the GUI thread and hand the matrix back queued.
+  // The worker never touches the widget: results go to the window (alive
+  // until it joins the worker) and are applied only if the view still exists.
+  background_.emplace_back([this, spikes, closing = closing_, target = QPointer(heat)]() mutable {
+    try {
+      const auto [t0, t1] = spikes->timeRange();
+      // About 300 bins across the recording, at a round width.
+      const double span = std::max(1e-3, t1 - t0);
+      double width = std::pow(10.0, std::floor(std::log10(span / 300.0)));
+      for (double m : {1.0, 2.0, 5.0, 10.0})
+        if (span / (m * width) <= 300.0) {
+          width *= m;
+          break;
+        }
+      std::vector<io::SpikeTrain> trains;
+      std::vector<std::span<const double>> units;
+      for (std::size_t u = 0; u < spikes->unitCount() && !*closing; ++u) {
+        trains.push_back(spikes->spikesOfUnit(u));
+        units.push_back(trains.back().times());
+      }
+      if (*closing) return;
+      std::vector<QString> groups;
+      if (const auto* area = spikes->units() ? spikes->units()->column("location") : nullptr)
+        for (std::size_t u = 0; u < spikes->unitCount(); ++u)
+          groups.push_back(QString::fromStdString(area->cellText(u)));
+      auto rates = analysis::ephys::binnedRates(
+          units, std::floor(t0), std::floor(t0) + std::ceil(span / width) * width, width);
+      QMetaObject::invokeMethod(
+          this,
+          [target = std::move(target), rates = std::move(rates), width,
+           groups = std::move(groups)] {
+            if (!target) return;
+            target->setMatrix(rates.ratesHz, rates.units, rates.bins);
+            std::vector<QString> columns;
+            for (std::size_t b = 0; b < rates.bins; ++b)
+              columns.push_back(QString::number(rates.start + b * rates.binWidth, 'g', 5));
+            target->setColumnLabels(columns);
+            target->setColumnTimes(rates.start, rates.binWidth);
+            target->setTitle(tr("firing rate (spikes/s), %1 s bins").arg(width));
+            std::vector<QString> rows;
+            for (std::size_t u = 0; u < rates.units; ++u) rows.push_back(tr("unit %1").arg(u));
+            target->setRowLabels(rows);
+            if (!groups.empty()) target->groupRowsBy(groups);
+          },
+          Qt::QueuedConnection);
+    } catch (const std::exception& error) {
+      const QString message = QString::fromStdString(error.what());
+      QMetaObject::invokeMethod(
+          this,
+          [target = std::move(target), message] {
+            if (target) target->setTitle(tr("firing rates unavailable: %1").arg(message));
+          },
+          Qt::QueuedConnection);
+    }
+  });
   return heat;
+}
+
+void MainWindow::openSurfaceView(io::DatasetId id) {
+  const auto mesh = std::dynamic_pointer_cast<const io::SurfaceMeshDataset>(session_.find(id));
+  if (!mesh) return;
+  // The other hemisphere of an open page joins it (lh.* beside rh.*).
+  const std::string name = mesh->name();
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (auto* page = qobject_cast<widgets::SurfacePage*>(tabs_->widget(i))) {
+      const auto other = page->layer(0) ? session_.find(page->layer(0)->dataset()) : nullptr;
+      if (!other || page->layer(1) != nullptr) continue;
+      const std::string otherName = other->name();
+      // lh ↔ rh, left ↔ right: the name of the other hemisphere's file.
+      auto swapped = otherName;
+      for (const auto& [a, b] : {std::pair<std::string, std::string>{"left", "right"},
+                                 {"right", "left"},
+                                 {"lh", "rh"},
+                                 {"rh", "lh"}})
+        if (const auto p = otherName.find(a); p != std::string::npos) {
+          swapped = otherName.substr(0, p) + b + otherName.substr(p + a.size());
+          break;
+        }
+      if (swapped != otherName && swapped == name) {
+        page->addHemisphere(id);
+        tabs_->setCurrentWidget(page);
+        return;
+      }
+    }
+  try {
+    auto* page = new widgets::SurfacePage(session_, id);
+    page->setProperty(kViewType, "surface");
+    page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+    connect(page, &widgets::SurfacePage::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    tabs_->setCurrentIndex(tabs_->addTab(page, QString::fromStdString(name)));
+    registerScene(page, page->scene());
+  } catch (const std::exception& error) {
+    report(tr("Cannot show surface"), QString::fromStdString(error.what()));
+  }
 }
 
 void MainWindow::openView(io::DatasetId id) {
@@ -573,8 +656,34 @@ void MainWindow::openView(io::DatasetId id) {
     openRecordingView(id, stimulus);
     return;
   }
+  if (dataset->kind() == io::DatasetKind::SurfaceMesh) {
+    openSurfaceView(id);
+    return;
+  }
+  if (dataset->kind() == io::DatasetKind::SurfaceOverlay) {
+    // On the surface it belongs to: the current page if it fits, else any.
+    std::vector<widgets::SurfacePage*> pages;
+    if (auto* current = qobject_cast<widgets::SurfacePage*>(tabs_->currentWidget()))
+      pages.push_back(current);
+    for (int i = 0; i < tabs_->count(); ++i)
+      if (auto* page = qobject_cast<widgets::SurfacePage*>(tabs_->widget(i))) pages.push_back(page);
+    for (auto* page : pages)
+      if (page->accepts(id)) {
+        try {
+          page->showOverlay(id);
+          tabs_->setCurrentWidget(page);
+        } catch (const std::exception& error) {
+          report(tr("Cannot show overlay"), QString::fromStdString(error.what()));
+        }
+        return;
+      }
+    if (!pages.empty())
+      statusBar()->showMessage(tr("%1 fits none of the open surfaces; shown as a table")
+                                   .arg(QString::fromStdString(dataset->name())),
+                               8000);
+  }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
-      array &&
+      array && dataset->kind() != io::DatasetKind::SurfaceOverlay &&
       (array->shape().size() == 3 || (array->shape().size() == 4 && array->shape()[3] <= 4)) &&
       array->shape()[0] > 1 && array->shape()[1] > 1 && array->shape()[2] > 1) {
     openVolumeView(id, array);

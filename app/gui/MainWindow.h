@@ -1,4 +1,8 @@
 #pragma once
+#include <atomic>
+#include <memory>
+#include <thread>
+#include <vector>
 // The main window: wiring of the session, the data browser, the views, the
 // analysis panel and the jobs. No science and no file format lives here.
 #include <QMainWindow>
@@ -62,7 +66,9 @@ class MainWindow : public QMainWindow {
   void addRecent(const QString& path);
   void rebuildRecentMenu();
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
-  widgets::HeatMap* makeRateHeatMap(const io::SpikeRecording& spikes, io::DatasetId recording);
+  void openSurfaceView(io::DatasetId mesh);
+  widgets::HeatMap* makeRateHeatMap(std::shared_ptr<const io::SpikeRecording> spikes,
+                                    io::DatasetId recording);
   void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume);
   // Shows the scene's layer list in the Layers dock while its tab is current.
   void registerScene(QWidget* page, widgets::Scene* scene);
@@ -83,6 +89,10 @@ class MainWindow : public QMainWindow {
   QString sessionPath_;
   bool interactive_ = true;
   io::Signal<const std::string&>::ConnectionId selectionConnection_ = 0;
+  // Work started off the GUI thread (e.g. binning every unit of a large
+  // recording); joined on destruction so no thread outlives the window.
+  std::vector<std::thread> background_;
+  std::shared_ptr<std::atomic<bool>> closing_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 }  // namespace nl::app

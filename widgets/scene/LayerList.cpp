@@ -5,6 +5,7 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QToolButton>
 #include <QTreeWidget>
@@ -120,13 +121,18 @@ SceneLayer* LayerList::currentLayer() const {
 void LayerList::rebuild() {
   updating_ = true;
   const int row = std::max(0, tree_->indexOfTopLevelItem(tree_->currentItem()));
-  tree_->clear();
-  const auto& layers = scene_->layers();
-  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    auto* item = new QTreeWidgetItem(tree_);
-    item->setText(0, (*it)->name());
-    item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-    item->setCheckState(0, (*it)->isVisible() ? Qt::Checked : Qt::Unchecked);
+  {
+    // clear() moves the current item, whose handler (showLayer) would end
+    // `updating_` early; the new unchecked items then hid their layers.
+    const QSignalBlocker quiet(tree_);
+    tree_->clear();
+    const auto& layers = scene_->layers();
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+      auto* item = new QTreeWidgetItem(tree_);
+      item->setText(0, (*it)->name());
+      item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+      item->setCheckState(0, (*it)->isVisible() ? Qt::Checked : Qt::Unchecked);
+    }
   }
   updating_ = false;
   if (tree_->topLevelItemCount() > 0)
