@@ -13,7 +13,7 @@ packages=(
   libvtk9-dev
   # science and I/O
   libhdf5-dev libeigen3-dev nlohmann-json3-dev libcli11-dev libtbb-dev
-  zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libnifti2-dev libgiftiio-dev
+  zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libexpat1-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
   # interoperability checks against what others wrote (h5py reads our result files)
