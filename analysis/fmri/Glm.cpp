@@ -9,6 +9,7 @@
 #include <string>
 
 #include "analysis/fmri/Distributions.h"
+#include "analysis/rsa/Parallel.h"
 
 namespace nl::analysis::fmri {
 
@@ -53,14 +54,15 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
   fit.residualVariance.resize(static_cast<long>(total));
   const std::size_t block = std::max<std::size_t>(1, options.voxelsPerBlock);
   const bool contiguous = voxels.empty();
+  const std::size_t blocks = (total + block - 1) / block;
   // Scan-major blocks (scans × voxels, row-major) keep every copy and
-  // product streaming through memory in the input's own order.
+  // product streaming through memory in the input's own order. Blocks are
+  // independent and write disjoint columns, so they run on worker threads.
   using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  RowMatrix y, b, projection;
-  for (std::size_t begin = 0; begin < total; begin += block) {
-    progress.checkCancel();
+  auto fitBlock = [&](std::size_t index) {
+    const std::size_t begin = index * block;
     const std::size_t count = std::min(block, total - begin);
-    y.resize(static_cast<long>(scans), static_cast<long>(count));
+    RowMatrix y(static_cast<long>(scans), static_cast<long>(count));
     for (std::size_t t = 0; t < scans; ++t) {
       const double* row = series.data() + t * voxelCount;
       double* out = y.row(static_cast<long>(t)).data();
@@ -77,8 +79,8 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
         y.row(t) = (y.row(t).array() * inverse.array() - 1.0) * 100.0;
     }
     const Eigen::RowVectorXd totalSquares = y.colwise().squaredNorm();
-    projection.noalias() = basisTransposed * y;
-    b.noalias() = betaFromProjection * projection;
+    const RowMatrix projection = basisTransposed * y;
+    const RowMatrix b = betaFromProjection * projection;
     const Eigen::RowVectorXd explained = projection.colwise().squaredNorm();
     fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
     for (std::size_t j = 0; j < count; ++j) {
@@ -91,13 +93,12 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
       const bool exact = rss <= 1e-24 * totalSquares[jl];
       fit.residualVariance[static_cast<long>(begin + j)] = exact ? 0.0 : rss / fit.dof;
     }
-    progress.update(static_cast<double>(begin + count) / static_cast<double>(total),
-                    "fitting voxels");
-  }
+  };
+  rsa::parallelFor(blocks, blocks > 1 ? options.threads : 1, fitBlock, progress, "fitting voxels");
   return fit;
 }
 
-ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights) {
+ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights, int threads) {
   if (weights.size() != fit.betas.rows())
     throw std::invalid_argument("the contrast has " + std::to_string(weights.size()) +
                                 " weights for a design of " + std::to_string(fit.betas.rows()) +
@@ -119,8 +120,19 @@ ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights
     const double sd = std::sqrt(result.variance[i]);
     // A voxel with no residual variance (constant, or outside the brain) has no t.
     result.t[i] = sd > 0 ? result.effect[i] / sd : std::numeric_limits<double>::quiet_NaN();
-    result.z[i] = tToZ(result.t[i], fit.dof);
   }
+  // t → z costs a continued fraction and a few Newton steps per voxel.
+  constexpr long kChunk = 16384;
+  const auto chunks = static_cast<std::size_t>((n + kChunk - 1) / kChunk);
+  NullProgress quiet;
+  rsa::parallelFor(
+      chunks, chunks > 1 ? threads : 1,
+      [&](std::size_t chunk) {
+        const long end = std::min(n, static_cast<long>(chunk + 1) * kChunk);
+        for (long i = static_cast<long>(chunk) * kChunk; i < end; ++i)
+          result.z[i] = tToZ(result.t[i], fit.dof);
+      },
+      quiet, "t to z");
   return result;
 }
 

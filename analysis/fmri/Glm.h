@@ -18,6 +18,7 @@ struct GlmOptions {
   // (means below 1, e.g. centred data, divide by 1 as nilearn does).
   bool percentSignalChange = true;
   std::size_t voxelsPerBlock = 8192;  // bounds the working memory
+  int threads = 0;                    // worker threads over blocks; ≤ 0: one per core
 };
 
 struct GlmFit {
@@ -46,7 +47,8 @@ struct ContrastResult {
 
 // `weights` covers the design's columns. Throws std::invalid_argument when the
 // contrast is not estimable (not in the row space of a rank-deficient design).
-ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights);
+// `threads` ≤ 0: one per core (the t → z transform runs in chunks).
+ContrastResult computeContrast(const GlmFit& fit, const Eigen::VectorXd& weights, int threads = 0);
 
 // Scatters per-fitted-voxel values into a full volume of `voxelCount`, NaN elsewhere.
 std::vector<double> scatter(const GlmFit& fit, const Eigen::Ref<const Eigen::VectorXd>& values,

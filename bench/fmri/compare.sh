@@ -2,7 +2,7 @@
 # Runs the GLM benchmark in C++ (analysis/fmri) and in NumPy (reference.py)
 # on the same synthetic run and prints time per voxel, the ratio and the
 # largest z difference.
-#   bench/fmri/compare.sh BUILD_DIR [--voxels N] [--scans T]
+#   bench/fmri/compare.sh BUILD_DIR [--voxels N] [--scans T] [--threads K]
 set -euo pipefail
 build=${1:?usage: compare.sh BUILD_DIR [--voxels N] [--scans T]}
 shift
@@ -10,7 +10,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 cpp=$(mktemp) py=$(mktemp)
 trap 'rm -f "$cpp" "$py"' EXIT
 "$build/bin/neuroloupe_bench_fmri" "$@" >"$cpp"
-/usr/bin/python3 "$here/reference.py" "$@" >"$py"
+# reference.py has no --threads (NumPy's BLAS picks its own).
+args=() skip=0
+for a in "$@"; do
+  if ((skip)); then skip=0; continue; fi
+  if [[ $a == --threads ]]; then skip=1; continue; fi
+  args+=("$a")
+done
+/usr/bin/python3 "$here/reference.py" "${args[@]}" >"$py"
 /usr/bin/python3 - "$cpp" "$py" <<'PY'
 import sys
 def read(path):

@@ -1,6 +1,6 @@
 // First-level GLM workload (design + OLS + one contrast's t and z) on a
 // synthetic run; reference.py runs the same model and data in NumPy.
-//   neuroloupe_bench_fmri [--voxels N] [--scans T]
+//   neuroloupe_bench_fmri [--voxels N] [--scans T] [--threads K]  (0: one per core)
 // Prints "key value" lines (compare.sh reads them).
 #include <chrono>
 #include <cmath>
@@ -17,9 +17,11 @@ namespace fm = nl::analysis::fmri;
 
 int main(int argc, char** argv) {
   std::size_t voxels = 100000, scans = 200;
+  int threads = 0;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--voxels") == 0) voxels = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--scans") == 0) scans = std::stoul(argv[i + 1]);
+    if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoi(argv[i + 1]);
   }
   const double tr = 2.0;
   std::vector<fm::Event> events;
@@ -30,9 +32,9 @@ int main(int argc, char** argv) {
   for (std::size_t t = 0; t < scans; ++t)
     for (std::size_t v = 0; v < voxels; ++v) {
       const double td = static_cast<double>(t), vd = static_cast<double>(v);
-      series[t * voxels + v] = 1000.0 + 3.0 * std::sin(0.731 * td * static_cast<double>(1 + v % 97) +
-                                                       0.37 * vd) +
-                               2.0 * std::cos(1.37 * td + vd);
+      series[t * voxels + v] =
+          1000.0 + 3.0 * std::sin(0.731 * td * static_cast<double>(1 + v % 97) + 0.37 * vd) +
+          2.0 * std::cos(1.37 * td + vd);
     }
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point a, Clock::time_point b) {
@@ -48,9 +50,11 @@ int main(int argc, char** argv) {
   fm::ContrastResult contrast;
   for (int repeat = 0; repeat < 3; ++repeat) {
     start = Clock::now();
-    const auto fit = fm::fitGlm(design.matrix, series, voxels, {}, {}, progress);
+    fm::GlmOptions glm;
+    glm.threads = threads;
+    const auto fit = fm::fitGlm(design.matrix, series, voxels, {}, glm, progress);
     bestFit = std::min(bestFit, seconds(start, Clock::now()));
-    contrast = fm::computeContrast(fit, fm::conditionContrast("a - b", design));
+    contrast = fm::computeContrast(fit, fm::conditionContrast("a - b", design), threads);
     best = std::min(best, seconds(start, Clock::now()));
   }
   std::printf("fit_seconds %.6f\n", bestFit);
