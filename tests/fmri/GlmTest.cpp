@@ -220,3 +220,24 @@ TEST(FmriGlm, HaxbyFaceMinusHouseMatchesNumPy) {
     EXPECT_NEAR(contrast.z[v], c.z, 1e-9);
   }
 }
+
+TEST(FmriGlm, CancelStopsTheFit) {
+  class CancelAfterFirst final : public nl::analysis::Progress {
+   public:
+    void update(double, const std::string&) override { updated_ = true; }
+    bool cancelRequested() const override { return updated_; }
+
+   private:
+    bool updated_ = false;
+  };
+  fm::DesignOptions options;
+  options.repetitionTime = 2.0;
+  const auto design = fm::buildDesign(alternatingBlocks(100.0), 50, options);
+  std::vector<double> series(50 * 40000, 1.0);
+  for (std::size_t i = 0; i < series.size(); ++i) series[i] += std::sin(0.1 * double(i));
+  fm::GlmOptions glm;
+  glm.voxelsPerBlock = 100;  // 400 blocks: cancellation lands before the end
+  CancelAfterFirst progress;
+  EXPECT_THROW(fm::fitGlm(design.matrix, series, 40000, {}, glm, progress),
+               nl::analysis::Cancelled);
+}
