@@ -83,7 +83,7 @@ bool readsAsRdm(const io::Dataset& dataset, InputReading reading) {
   return looksLikeRdm(*array);
 }
 
-RowMatrix responsesOf(const io::Dataset& dataset) {
+Eigen::Map<const RowMatrix> responsesView(const io::Dataset& dataset) {
   const auto& array = arrayOf(dataset);
   const auto shape = array.shape();
   if (isTrialTensor(dataset))
@@ -96,16 +96,18 @@ RowMatrix responsesOf(const io::Dataset& dataset) {
   const std::size_t stimuli = shape[0];
   const std::size_t units = array.columnsPerRow();
   if (stimuli == 0 || units == 0) throw std::invalid_argument("'" + dataset.name() + "' is empty");
-  const auto& values = array.values();
-  RowMatrix matrix(static_cast<Eigen::Index>(stimuli), static_cast<Eigen::Index>(units));
-  std::copy(values.begin(), values.end(), matrix.data());
-  return matrix;
+  return {array.values().data(), static_cast<Eigen::Index>(stimuli),
+          static_cast<Eigen::Index>(units)};
+}
+
+RowMatrix responsesOf(const io::Dataset& dataset) {
+  return responsesView(dataset);
 }
 
 Matrix rdmOf(const io::Dataset& dataset, InputReading reading,
              const analysis::rsa::RdmOptions& options, analysis::Progress& progress) {
   if (!readsAsRdm(dataset, reading)) {
-    const RowMatrix responses = responsesOf(dataset);
+    const auto responses = responsesView(dataset);  // no copy: layers can be 10⁵ features wide
     try {
       return analysis::rsa::computeRdm(responses, options, progress);
     } catch (const std::invalid_argument& error) {

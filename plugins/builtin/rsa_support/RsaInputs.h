@@ -34,6 +34,8 @@ bool isRdm(const io::Dataset& dataset);
 // tensors (axes "trial, stimulus, unit") are std::invalid_argument naming the
 // dataset.
 RowMatrix responsesOf(const io::Dataset& dataset);
+// The same without a copy: a view of the dataset's values (which must outlive it).
+Eigen::Map<const RowMatrix> responsesView(const io::Dataset& dataset);
 
 // How an input is taken: "auto" — an RDM when it carries rdm=1, is a 1-D
 // vector (condensed RDM), or is square and symmetric with every diagonal
