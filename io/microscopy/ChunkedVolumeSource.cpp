@@ -7,6 +7,7 @@
 #include <list>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 
@@ -179,7 +180,13 @@ void ChunkedVolumeSource::read(const Box& box, std::size_t step, VoxelType outTy
   if (threads == 0) threads = std::max<std::size_t>(1, std::thread::hardware_concurrency());
   threads = std::min(threads, tasks.size());
   std::vector<std::thread> workers;
-  for (std::size_t i = 1; i < threads; ++i) workers.emplace_back(work);
+  for (std::size_t i = 1; i < threads; ++i) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones running (and this one) do the rest
+    }
+  }
   work();
   for (auto& worker : workers) worker.join();
   if (error) std::rethrow_exception(error);

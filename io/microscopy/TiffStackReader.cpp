@@ -51,6 +51,7 @@ using TiffPtr = std::unique_ptr<TIFF, TiffCloser>;
 
 TiffPtr openTiff(const fs::path& path) {
   installTiffHandlers();
+  lastTiffMessage.clear();
   TiffPtr tif(TIFFOpen(path.c_str(), "r"));
   if (!tif) throw FileError(path, "is not a readable TIFF (" + tiffMessage() + ")");
   return tif;
@@ -416,11 +417,12 @@ std::shared_ptr<VolumeDataset> openTiffStack(const fs::path& path, const VolumeO
     pages.push_back(TIFFCurrentDirOffset(tif.get()));
     if (pages.size() > (std::size_t{1} << 20)) throw FileError(path, "has more than 2^20 pages");
   } while (TIFFReadDirectory(tif.get()));
-  if (!lastTiffMessage.empty()) {
-    const std::string message = tiffMessage();
-    if (message.find("loop") != std::string::npos || message.find("IFD") != std::string::npos)
-      throw FileError(path, "page list is corrupt (" + message + ")");
-  }
+  // TIFFReadDirectory returns 0 both at the last page and on a damaged
+  // directory; only the error handler tells them apart. A stack must not
+  // silently lose its last pages.
+  if (!lastTiffMessage.empty())
+    throw FileError(path, "the directory after page " + std::to_string(pages.size() - 1) +
+                              " cannot be read (" + tiffMessage() + "); the page list is damaged");
   tif.reset();
 
   Layout layout;

@@ -225,4 +225,46 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
       std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
 }
 
+std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step,
+                                             std::size_t maxVoxels) {
+  if (volume.labelEncoding() == LabelEncoding::None)
+    throw std::invalid_argument("volume '" + volume.name() + "' is not a label volume");
+  if (volume.labelEncoding() == LabelEncoding::LabelIds && volume.volumeShape().channels == 1)
+    return toArrayDataset(volume, step, maxVoxels);
+  if (step == 0) throw std::invalid_argument("toLabelIdArray: step must be at least 1");
+  const VolumeShape& shape = volume.volumeShape();
+  const Box whole = Box::whole(shape);
+  const VolumeShape out = whole.outputShape(step);
+  if (out.voxelsPerChannel() > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " +
+                                std::to_string(out.voxelsPerChannel()) + " voxels at step " +
+                                std::to_string(step) + ", more than " + std::to_string(maxVoxels));
+  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
+  std::vector<unsigned char> seen(ids.size(), 0);
+  std::size_t overlap = 0;
+  // One channel at a time keeps the memory at one float channel.
+  for (std::size_t c = 0; c < shape.channels; ++c) {
+    Box box = whole;
+    box.c0 = c, box.c1 = c + 1;
+    const std::vector<float> mask = volume.readFloat(box, step);
+    for (std::size_t v = 0; v < mask.size(); ++v) {
+      if (mask[v] == 0) continue;
+      if (seen[v] == 1) ++overlap;
+      if (seen[v] < 2) ++seen[v];
+      ids[v] = static_cast<double>(c + 1);
+    }
+  }
+  Attributes attributes = volume.attributes();
+  const VoxelSize& size = volume.voxelSize();
+  const double s = static_cast<double>(step);
+  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  attributes["step"] = std::to_string(step);
+  attributes["label_encoding"] = "label_ids";
+  attributes["overlap_voxels"] = std::to_string(overlap);
+  return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
+                                        std::vector<std::size_t>{out.z, out.y, out.x},
+                                        std::move(ids), volume.provenance(), std::move(attributes),
+                                        std::string(voxelTypeName(volume.voxelType())));
+}
+
 }  // namespace nl::io::microscopy

@@ -259,6 +259,14 @@ Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSi
 std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step = 1,
                                              std::size_t maxVoxels = std::size_t{64} << 20);
 
+// A LabelVolume as one channel of label ids in the ArrayDataset convention
+// ([z][y][x] doubles, "spacing"), for the label views that take ids. Label-id
+// volumes are copied; for instance channels each voxel gets c + 1 of the
+// highest-numbered channel set there, and the attribute "overlap_voxels"
+// counts the voxels where several instances meet (they show the last one).
+std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step = 1,
+                                             std::size_t maxVoxels = std::size_t{64} << 20);
+
 // The smallest step for which toArrayDataset stays within maxVoxels.
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
 

@@ -235,6 +235,27 @@ TEST(TiffStack, DamagedFilesAreClearErrors) {
     EXPECT_NE(std::string(e.what()).find("d.tif"), std::string::npos);
     EXPECT_NE(std::string(e.what()).find("page 0"), std::string::npos) << e.what();
   }
+  // The pointer to page 3's directory leads past the end: the stack is
+  // damaged, not 3 pages long.
+  std::uint64_t ifd = 0;
+  {
+    TIFF* tif = TIFFOpen((dir / "s.tif").c_str(), "r");
+    ASSERT_TRUE(TIFFSetDirectory(tif, 2));
+    ifd = TIFFCurrentDirOffset(tif);
+    TIFFClose(tif);
+  }
+  std::string cut = bytes;
+  std::uint16_t entries = 0;
+  std::memcpy(&entries, cut.data() + ifd, 2);
+  const std::uint32_t beyond = static_cast<std::uint32_t>(cut.size() + 4096);
+  std::memcpy(cut.data() + ifd + 2 + 12 * entries, &beyond, 4);
+  nl::test::writeBytes(dir / "cut.tif", cut);
+  try {
+    openTiffStack(dir / "cut.tif");
+    ADD_FAILURE() << "damaged page list accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("after page 2"), std::string::npos) << e.what();
+  }
   nl::test::writeBytes(dir / "t.tif", bytes.substr(0, 12));
   EXPECT_THROW(openTiffStack(dir / "t.tif"), FileError);
   nl::test::writeBytes(dir / "n.tif", "II*\0garbage");

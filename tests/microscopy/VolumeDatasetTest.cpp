@@ -74,6 +74,24 @@ TEST(VolumeDataset, ToArrayDatasetIsZyxcDoublesWithSpacing) {
             5u);  // step 4 leaves 20.1 M voxels
 }
 
+TEST(VolumeDataset, InstanceChannelsBecomeLabelIdsForTheLabelViews) {
+  // Three instance channels on a 1×2×3 grid; voxel 4 is in channels 0 and 2.
+  std::vector<std::uint8_t> masks{1, 0, 0, 0, 1, 0,   // channel 0
+                                  0, 2, 2, 0, 0, 0,   // channel 1
+                                  0, 0, 0, 0, 3, 3};  // channel 2
+  auto source =
+      std::make_shared<InMemoryVolumeSource<std::uint8_t>>(VolumeShape{3, 1, 2, 3}, masks);
+  const VolumeDataset instances("gt", source, {}, LabelEncoding::InstanceChannels);
+  const auto ids = toLabelIdArray(instances);
+  EXPECT_EQ(ids->kind(), DatasetKind::LabelVolume);
+  EXPECT_EQ(ids->shape(), (std::vector<std::size_t>{1, 2, 3}));
+  EXPECT_EQ(ids->values(), (std::vector<double>{1, 2, 2, 0, 3, 3}));
+  EXPECT_EQ(ids->attributes().at("overlap_voxels"), "1");
+  EXPECT_THROW(toLabelIdArray(*memoryVolume({1, 2, 2, 2})), std::invalid_argument);
+  const auto labelIds = toLabelIdArray(*memoryVolume({1, 2, 2, 2}, LabelEncoding::LabelIds));
+  EXPECT_EQ(labelIds->shape(), (std::vector<std::size_t>{2, 2, 2}));
+}
+
 TEST(VolumeDataset, TransposeAndByteSwapHelpers) {
   // A 2×3 array transposed.
   const unsigned char in[6] = {1, 2, 3, 4, 5, 6};
