@@ -41,6 +41,7 @@
 #include "widgets/Screenshot.h"
 #include "widgets/SurfacePage.h"
 #include "widgets/TableView.h"
+#include "widgets/VolumeSeriesPage.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
@@ -658,6 +659,22 @@ void MainWindow::openView(io::DatasetId id) {
   }
   if (dataset->kind() == io::DatasetKind::SurfaceMesh) {
     openSurfaceView(id);
+    return;
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && array->shape().size() == 4 &&
+      (array->kind() == io::DatasetKind::VoxelSeries ||
+       (array->kind() == io::DatasetKind::Volume && array->shape()[3] > 4))) {
+    // A run (or a stack of statistic volumes): slices of one volume at a time.
+    try {
+      auto* page = new widgets::VolumeSeriesPage(session_, id);
+      page->setProperty(kViewType, "volume_series");
+      page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+      tabs_->setCurrentIndex(tabs_->addTab(page, QString::fromStdString(dataset->name())));
+      registerScene(page, page->scene());
+    } catch (const std::exception& error) {
+      report(tr("Cannot show run"), QString::fromStdString(error.what()));
+    }
     return;
   }
   if (dataset->kind() == io::DatasetKind::SurfaceOverlay) {

@@ -1,0 +1,197 @@
+#include "widgets/VolumeSeriesPage.h"
+
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QShortcut>
+#include <QSlider>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <stdexcept>
+
+#include "widgets/VtkView.h"
+#include "widgets/charts/Chart.h"
+#include "widgets/scene/Scene.h"
+#include "widgets/scene/VolumeLayers.h"
+
+namespace nl::widgets {
+
+namespace {
+
+std::array<double, 16> parseAffine(const io::Attributes& attributes) {
+  std::array<double, 16> affine{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  const auto it = attributes.find("affine");
+  if (it == attributes.end()) return affine;
+  std::stringstream text(it->second);
+  std::string item;
+  std::array<double, 16> parsed{};
+  std::size_t n = 0;
+  while (n < 16 && std::getline(text, item, ',')) parsed[n++] = std::stod(item);
+  return n == 16 ? parsed : affine;
+}
+
+}  // namespace
+
+VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, QWidget* parent)
+    : QWidget(parent), session_(session), seriesId_(series) {
+  series_ = std::dynamic_pointer_cast<const io::ArrayDataset>(session_.find(series));
+  if (!series_ || series_->shape().size() != 4)
+    throw std::invalid_argument("a 4-D run [t][z][y][x] is needed");
+  const auto shape = series_->shape();
+  frames_ = shape[0], nz_ = shape[1], ny_ = shape[2], nx_ = shape[3];
+  if (frames_ == 0 || nx_ * ny_ * nz_ == 0) throw std::invalid_argument("the run is empty");
+  if (const auto it = series_->attributes().find("tr"); it != series_->attributes().end())
+    tr_ = std::stod(it->second);
+  affine_ = parseAffine(series_->attributes());
+  // One window for the whole run (2nd–98th percentile of a sample of voxels),
+  // so a voxel's brightness means the same in every volume.
+  const auto& values = series_->values();
+  std::vector<double> sample;
+  const std::size_t stride = std::max<std::size_t>(1, values.size() / 200000);
+  for (std::size_t i = 0; i < values.size(); i += stride)
+    if (std::isfinite(values[i])) sample.push_back(values[i]);
+  if (!sample.empty()) {
+    std::sort(sample.begin(), sample.end());
+    window_ = {sample[sample.size() * 2 / 100], sample[sample.size() * 98 / 100]};
+    if (!(window_.second > window_.first)) window_ = {sample.front(), sample.back() + 1e-9};
+  }
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  auto* bar = new QHBoxLayout();
+  bar->setContentsMargins(6, 4, 6, 0);
+  bar->addWidget(new QLabel(tr("Volume"), this));
+  slider_ = new QSlider(Qt::Horizontal, this);
+  slider_->setObjectName("timeSlider");
+  slider_->setRange(0, static_cast<int>(frames_) - 1);
+  slider_->setToolTip(tr("Volume in the run (, and . step through time)"));
+  bar->addWidget(slider_, 1);
+  timeLabel_ = new QLabel(this);
+  timeLabel_->setObjectName("timeLabel");
+  bar->addWidget(timeLabel_);
+  readout_ = new QLabel(this);
+  readout_->setObjectName("voxelReadout");
+  readout_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  bar->addWidget(readout_);
+  layout->addLayout(bar);
+  auto* split = new QSplitter(Qt::Vertical, this);
+  view_ = new VtkView();
+  view_->setObjectName("series3d");
+  split->addWidget(view_);
+  chart_ = new Chart();
+  chart_->setObjectName("voxelCourse");
+  chart_->linkTimeCursor(&session_);
+  chart_->setVisible(false);
+  split->addWidget(chart_);
+  split->setSizes({650, 250});
+  layout->addWidget(split, 1);
+  scene_ = new Scene(view_, session_, this);
+
+  connect(slider_, &QSlider::valueChanged, this,
+          [this](int t) { showVolume(static_cast<std::size_t>(t)); });
+  auto* back = new QShortcut(QKeySequence(Qt::Key_Comma), this);
+  connect(back, &QShortcut::activated, this, [this] { slider_->setValue(slider_->value() - 1); });
+  auto* forward = new QShortcut(QKeySequence(Qt::Key_Period), this);
+  connect(forward, &QShortcut::activated, this,
+          [this] { slider_->setValue(slider_->value() + 1); });
+  connect(scene_, &Scene::picked, this, [this](const PickHit& hit) {
+    if (hit.index < 0) return;
+    const auto flat = static_cast<std::size_t>(hit.index);
+    selectVoxel(flat % nx_, (flat / nx_) % ny_, flat / (nx_ * ny_));
+  });
+  showVolume(0);
+  view_->setStandardView(VtkView::StandardView::Anterior);
+  view_->orbit(35, 25);
+}
+
+VolumeSeriesPage::~VolumeSeriesPage() = default;
+
+std::shared_ptr<const io::ArrayDataset> VolumeSeriesPage::frame(std::size_t t) const {
+  const std::size_t n = nx_ * ny_ * nz_;
+  const auto& values = series_->values();
+  std::vector<double> volume(values.begin() + static_cast<std::ptrdiff_t>(t * n),
+                             values.begin() + static_cast<std::ptrdiff_t>((t + 1) * n));
+  io::Attributes attributes = series_->attributes();
+  attributes["volume_index"] = std::to_string(t);
+  return std::make_shared<io::ArrayDataset>(io::DatasetKind::Volume, series_->name(),
+                                            std::vector<std::size_t>{nz_, ny_, nx_},
+                                            std::move(volume), series_->provenance(), attributes);
+}
+
+void VolumeSeriesPage::showVolume(std::size_t t) {
+  t = std::min(t, frames_ - 1);
+  current_ = t;
+  // A new slice layer on the new volume, keeping crosshair, colormap and window.
+  auto* next =
+      new SliceLayer(tr("%1 (volume %2)").arg(QString::fromStdString(series_->name())).arg(t),
+                     seriesId_, frame(t));
+  if (slices_) {
+    const auto [i, j, k] = slices_->crosshair();
+    next->setCrosshair(i, j, k);
+    next->setColormap(slices_->colormap());
+    const auto [low, high] = slices_->scalarRange();
+    next->setScalarRange(low, high);
+    scene_->addLayer(next);
+    scene_->removeLayer(slices_);  // and deletes it
+  } else {
+    next->setColormap("gray");
+    next->setScalarRange(window_.first, window_.second);
+    scene_->addLayer(next);
+  }
+  slices_ = next;
+  scene_->setScalarBarLayer(slices_);
+  if (slider_->value() != static_cast<int>(t)) slider_->setValue(static_cast<int>(t));
+  timeLabel_->setText(
+      tr("%1 / %2  (%3 s)").arg(t).arg(frames_ - 1).arg(static_cast<double>(t) * tr_));
+  session_.selection().setTimeCursor(static_cast<double>(t) * tr_, "volume-series");
+  if (voxelChosen_) readout_->setText(readout());
+}
+
+std::array<double, 3> VolumeSeriesPage::worldOf(std::size_t i, std::size_t j, std::size_t k) const {
+  const double v[4] = {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k), 1};
+  std::array<double, 3> world{};
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) world[static_cast<std::size_t>(r)] += affine_[r * 4 + c] * v[c];
+  return world;
+}
+
+QString VolumeSeriesPage::readout() const {
+  const auto [i, j, k] = voxel_;
+  const auto world = worldOf(i, j, k);
+  const double value = series_->values()[((current_ * nz_ + k) * ny_ + j) * nx_ + i];
+  return tr("voxel (%1, %2, %3)  world (%4, %5, %6) mm  = %7")
+      .arg(i)
+      .arg(j)
+      .arg(k)
+      .arg(world[0], 0, 'f', 1)
+      .arg(world[1], 0, 'f', 1)
+      .arg(world[2], 0, 'f', 1)
+      .arg(value, 0, 'g', 6);
+}
+
+void VolumeSeriesPage::selectVoxel(std::size_t i, std::size_t j, std::size_t k) {
+  if (i >= nx_ || j >= ny_ || k >= nz_) return;
+  voxel_ = {i, j, k};
+  voxelChosen_ = true;
+  slices_->setCrosshair(i, j, k);
+  ChartSeries course;
+  course.name = tr("voxel (%1, %2, %3)").arg(i).arg(j).arg(k);
+  const auto& values = series_->values();
+  for (std::size_t t = 0; t < frames_; ++t) {
+    course.x.push_back(static_cast<double>(t) * tr_);
+    course.y.push_back(values[((t * nz_ + k) * ny_ + j) * nx_ + i]);
+  }
+  chart_->setSeries({course});
+  chart_->setTitle(tr("%1 at voxel (%2, %3, %4)")
+                       .arg(QString::fromStdString(series_->name()))
+                       .arg(i)
+                       .arg(j)
+                       .arg(k));
+  chart_->setAxisTitles(tr("time (s)"), tr("signal"));
+  chart_->setVisible(true);
+  readout_->setText(readout());
+}
+
+}  // namespace nl::widgets
