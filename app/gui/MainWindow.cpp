@@ -33,6 +33,7 @@
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
 #include "io/SessionFile.h"
+#include "io/microscopy/VolumeDataset.h"
 #include "plugins/Job.h"
 #include "widgets/AnalysisPanel.h"
 #include "widgets/AreaColors.h"
@@ -605,6 +606,42 @@ widgets::HeatMap* MainWindow::makeRateHeatMap(std::shared_ptr<const io::SpikeRec
   return heat;
 }
 
+void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::VolumeDataset> volume) {
+  // A chunked volume of up to billions of voxels: the views get a preview of
+  // at most 16 M voxels (every step-th voxel), read and decompressed off the
+  // GUI thread; instance channels become label ids for the label view.
+  const auto step = io::microscopy::previewStep(volume->volumeShape(), std::size_t{16} << 20);
+  statusBar()->showMessage(
+      tr("Reading a 1:%1 preview of %2…").arg(step).arg(QString::fromStdString(volume->name())));
+  background_.emplace_back([this, volume, step, closing = closing_] {
+    std::shared_ptr<io::ArrayDataset> preview;
+    QString failure;
+    try {
+      preview = volume->labelEncoding() == io::microscopy::LabelEncoding::None
+                    ? io::microscopy::toArrayDataset(*volume, step)
+                    : io::microscopy::toLabelIdArray(*volume, step);
+    } catch (const std::exception& error) {
+      failure = QString::fromStdString(error.what());
+    }
+    if (*closing) return;
+    QMetaObject::invokeMethod(
+        this,
+        [this, preview, failure, step] {
+          if (!preview) {
+            report(tr("Cannot show volume"), failure);
+            return;
+          }
+          const auto id = session_.add(preview);
+          openVolumeView(id, preview);
+          statusBar()->showMessage(tr("%1: showing every %2th voxel")
+                                       .arg(QString::fromStdString(preview->name()))
+                                       .arg(step),
+                                   8000);
+        },
+        Qt::QueuedConnection);
+  });
+}
+
 void MainWindow::openSurfaceView(io::DatasetId id) {
   const auto mesh = std::dynamic_pointer_cast<const io::SurfaceMeshDataset>(session_.find(id));
   if (!mesh) return;
@@ -659,6 +696,10 @@ void MainWindow::openView(io::DatasetId id) {
   }
   if (dataset->kind() == io::DatasetKind::SurfaceMesh) {
     openSurfaceView(id);
+    return;
+  }
+  if (const auto volume = std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(dataset)) {
+    openMicroscopyView(volume);
     return;
   }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);

@@ -30,6 +30,10 @@ class AnalysisPanel;
 class JobsPanel;
 }  // namespace nl::widgets
 
+namespace nl::io::microscopy {
+class VolumeDataset;
+}
+
 namespace nl::app {
 
 class MainWindow : public QMainWindow {
@@ -67,6 +71,7 @@ class MainWindow : public QMainWindow {
   void rebuildRecentMenu();
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
   void openSurfaceView(io::DatasetId mesh);
+  void openMicroscopyView(std::shared_ptr<const io::microscopy::VolumeDataset> volume);
   widgets::HeatMap* makeRateHeatMap(std::shared_ptr<const io::SpikeRecording> spikes,
                                     io::DatasetId recording);
   void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume);

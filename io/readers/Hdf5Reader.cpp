@@ -6,6 +6,7 @@
 #include "io/DatasetHdf5.h"
 #include "io/NeuroLoupeFormat.h"
 #include "io/hdf5/H5.h"
+#include "io/microscopy/Hdf5Volume.h"
 
 namespace nl::io::readers {
 
@@ -96,8 +97,14 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
     std::set<haddr_t> visited{h5::objectAddress(root, ".")};
     collectNumericDatasets(root, "", paths, visited, 0);
   }
-  for (const auto& objectPath : paths)
-    contents.datasets.push_back(lazyArray(path, root, objectPath));
+  for (const auto& objectPath : paths) {
+    // Microscopy-sized volumes (rank ≥ 3, ≥ 64 MB) stay in their native type
+    // and are read chunk by chunk; everything else is a (lazy) array of doubles.
+    if (microscopy::isHdf5Volume(path, objectPath))
+      contents.datasets.push_back(microscopy::openHdf5Volume(path, objectPath));
+    else
+      contents.datasets.push_back(lazyArray(path, root, objectPath));
+  }
   contents.metadata["numeric_datasets"] = paths.size();
   return contents;
 }
