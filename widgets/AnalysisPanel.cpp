@@ -4,10 +4,12 @@
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QLabel>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QVBoxLayout>
+#include <set>
 
 #include "widgets/ParameterForm.h"
 
@@ -70,8 +72,14 @@ void AnalysisPanel::rebuildInputs() {
   std::map<std::string, io::DatasetId> previous;
   for (const auto& [name, combo] : inputCombos_)
     previous[name] = combo->currentData().toULongLong();
+  std::set<std::pair<std::string, io::DatasetId>> previouslyChecked;
+  for (const auto& [name, list] : inputLists_)
+    for (int row = 0; row < list->count(); ++row)
+      if (list->item(row)->checkState() == Qt::Checked)
+        previouslyChecked.emplace(name, list->item(row)->data(Qt::UserRole).toULongLong());
   while (inputsLayout_->rowCount() > 0) inputsLayout_->removeRow(0);
   inputCombos_.clear();
+  inputLists_.clear();
   const auto* descriptor = plugins_.find(pluginCombo_->currentData().toString().toStdString());
   if (!descriptor) return;
   summary_->setText(QString::fromStdString(descriptor->summary));
@@ -80,6 +88,25 @@ void AnalysisPanel::rebuildInputs() {
     form_->setProperty("plugin", QString::fromStdString(descriptor->id));
   }
   for (const auto& port : descriptor->inputs) {
+    if (port.multiple) {
+      auto* list = new QListWidget();
+      list->setObjectName(QString::fromStdString("input_" + port.name));
+      list->setDragDropMode(QAbstractItemView::InternalMove);
+      list->setMaximumHeight(120);
+      list->setToolTip(QString::fromStdString(port.help) +
+                       tr("\nCheck every dataset to use; drag to set their order."));
+      for (const auto& entry : session_.entries())
+        if (port.accepts(entry.dataset->kind())) {
+          auto* item = new QListWidgetItem(QString::fromStdString(entry.dataset->name()), list);
+          item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(entry.id));
+          item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+          item->setCheckState(previouslyChecked.contains({port.name, entry.id}) ? Qt::Checked
+                                                                                : Qt::Unchecked);
+        }
+      inputsLayout_->addRow(QString::fromStdString(port.name), list);
+      inputLists_.emplace_back(port.name, list);
+      continue;
+    }
     auto* combo = new QComboBox();
     combo->setObjectName(QString::fromStdString("input_" + port.name));
     if (port.optional)
@@ -99,6 +126,12 @@ void AnalysisPanel::rebuildInputs() {
 }
 
 void AnalysisPanel::offerInput(io::DatasetId dataset) {
+  for (auto& [name, list] : inputLists_)
+    for (int row = 0; row < list->count(); ++row)
+      if (list->item(row)->data(Qt::UserRole).toULongLong() == dataset) {
+        list->item(row)->setCheckState(Qt::Checked);
+        return;
+      }
   for (auto& [name, combo] : inputCombos_) {
     const int index = combo->findData(QVariant::fromValue<qulonglong>(dataset));
     if (index >= 0) {
@@ -122,6 +155,13 @@ void AnalysisPanel::run() {
   for (const auto& [name, combo] : inputCombos_) {
     const io::DatasetId id = combo->currentData().toULongLong();
     if (id != io::kNoDataset) request.inputs[name] = session_.find(id);
+  }
+  for (const auto& [name, list] : inputLists_) {
+    std::size_t index = 0;
+    for (int row = 0; row < list->count(); ++row)
+      if (list->item(row)->checkState() == Qt::Checked)
+        request.inputs[plugins::multipleInputKey(name, index++)] =
+            session_.find(list->item(row)->data(Qt::UserRole).toULongLong());
   }
   try {
     plugins::checkInputs(*descriptor, request.inputs);

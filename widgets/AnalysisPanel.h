@@ -8,6 +8,7 @@
 #include "plugins/Runner.h"
 
 class QComboBox;
+class QListWidget;
 class QLabel;
 class QPushButton;
 class QFormLayout;
@@ -41,6 +42,8 @@ class AnalysisPanel : public QWidget {
   QLabel* summary_ = nullptr;
   QFormLayout* inputsLayout_ = nullptr;
   std::vector<std::pair<std::string, QComboBox*>> inputCombos_;
+  // Ports that take several datasets: checked items, in list order (drag to reorder).
+  std::vector<std::pair<std::string, QListWidget*>> inputLists_;
   ParameterForm* form_ = nullptr;
   QPushButton* runButton_ = nullptr;
   io::Signal<io::DatasetId>::ConnectionId added_ = 0, removed_ = 0;
