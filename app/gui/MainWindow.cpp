@@ -39,6 +39,7 @@
 #include "widgets/AreaColors.h"
 #include "widgets/DataBrowser.h"
 #include "widgets/JobsPanel.h"
+#include "widgets/RsaPage.h"
 #include "widgets/Screenshot.h"
 #include "widgets/SurfacePage.h"
 #include "widgets/TableView.h"
@@ -698,6 +699,27 @@ void MainWindow::openView(io::DatasetId id) {
     openSurfaceView(id);
     return;
   }
+  if (widgets::RsaPage::isLayerProfiles(*dataset)) {
+    try {
+      auto* page = new widgets::RsaPage(session_, id);
+      page->setProperty(kViewType, "rsa_layers");
+      page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+      tabs_->setCurrentIndex(tabs_->addTab(page, tr("Layer mapping")));
+    } catch (const std::exception& error) {
+      report(tr("Cannot show layer mapping"), QString::fromStdString(error.what()));
+    }
+    return;
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && array->attributes().contains("rdm_stack")) {
+    // An RDM stack alone: the layer-mapping page of its run, if that is open.
+    for (const auto& entry : session_.entries())
+      if (widgets::RsaPage::isLayerProfiles(*entry.dataset) &&
+          entry.dataset->provenance().createdUtc == dataset->provenance().createdUtc) {
+        openView(entry.id);
+        return;
+      }
+  }
   if (const auto volume = std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(dataset)) {
     openMicroscopyView(volume);
     return;
@@ -772,9 +794,17 @@ void MainWindow::runAnalysis(const plugins::RunRequest& original) {
   if (auto* dock = findChild<QDockWidget*>("JobsDock")) dock->show();
   connect(job, &plugins::Job::finished, this, [this, job, title](plugins::Job::State state) {
     if (state == plugins::Job::State::Succeeded) {
-      io::DatasetId last = io::kNoDataset;
-      for (const auto& output : job->result().outputs) last = session_.add(output.dataset);
-      if (last != io::kNoDataset) openView(last);
+      io::DatasetId last = io::kNoDataset, page = io::kNoDataset;
+      for (const auto& output : job->result().outputs) {
+        last = session_.add(output.dataset);
+        // A result with a page of its own is shown there, its siblings with it.
+        if (page == io::kNoDataset && widgets::RsaPage::isLayerProfiles(*output.dataset))
+          page = last;
+      }
+      if (page != io::kNoDataset)
+        openView(page);
+      else if (last != io::kNoDataset)
+        openView(last);
       statusBar()->showMessage(tr("%1 finished").arg(title), 5000);
     } else if (state == plugins::Job::State::Failed) {
       report(tr("Analysis failed"), job->errorMessage());
