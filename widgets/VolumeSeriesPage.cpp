@@ -8,9 +8,9 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <stdexcept>
 
+#include "analysis/fmri/VolumeGrid.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"
@@ -18,21 +18,7 @@
 
 namespace nl::widgets {
 
-namespace {
-
-std::array<double, 16> parseAffine(const io::Attributes& attributes) {
-  std::array<double, 16> affine{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  const auto it = attributes.find("affine");
-  if (it == attributes.end()) return affine;
-  std::stringstream text(it->second);
-  std::string item;
-  std::array<double, 16> parsed{};
-  std::size_t n = 0;
-  while (n < 16 && std::getline(text, item, ',')) parsed[n++] = std::stod(item);
-  return n == 16 ? parsed : affine;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, QWidget* parent)
     : QWidget(parent), session_(session), seriesId_(series) {
@@ -44,7 +30,9 @@ VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, Q
   if (frames_ == 0 || nx_ * ny_ * nz_ == 0) throw std::invalid_argument("the run is empty");
   if (const auto it = series_->attributes().find("tr"); it != series_->attributes().end())
     tr_ = std::stod(it->second);
-  affine_ = parseAffine(series_->attributes());
+  const auto grid = analysis::fmri::gridOf(*series_, "run");  // throws on a malformed affine
+  for (int r = 0; r < 4; ++r)
+    for (int c = 0; c < 4; ++c) affine_[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
   // One window for the whole run (2nd–98th percentile of a sample of voxels),
   // so a voxel's brightness means the same in every volume.
   const auto& values = series_->values();

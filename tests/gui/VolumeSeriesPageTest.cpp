@@ -15,6 +15,7 @@
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/VolumeLayers.h"
 
 using nl::test::waitUntil;
 
@@ -55,6 +56,18 @@ TEST(VolumeSeriesPage, HaxbyRunVolumesVoxelCourseAndWorldCoordinates) {
   hit.index = (1 * 10 + 2) * 6 + 5;  // (i, j, k) = (5, 2, 1)
   emit page.scene()->picked(hit);
   EXPECT_TRUE(page.readout().startsWith("voxel (5, 2, 1)")) << page.readout().toStdString();
+
+  // A plain 3-D volume's slices say where a picked voxel is in the world too.
+  const auto volume = std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "frame", std::vector<std::size_t>{10, 10, 6},
+      std::vector<double>(600, 1.0), nl::io::Provenance{}, contents.datasets.at(0)->attributes());
+  const nl::widgets::SliceLayer slices("frame", id, volume);
+  const std::size_t flat = (2 * 10 + 4) * 6 + 3;  // (i, j, k) = (3, 4, 2)
+  const auto centre = slices.geometry().centreOf(flat);
+  const auto sliceHit = slices.hitFromCellPick(nullptr, 0, centre.data());
+  ASSERT_TRUE(sliceHit);
+  EXPECT_TRUE(sliceHit->description.contains("(-12.5, -12.5, -62.5) mm"))
+      << sliceHit->description.toStdString();
 
   auto* view = page.view();
   const int before = view->framesRendered();

@@ -1,5 +1,7 @@
 #include "widgets/scene/VolumeLayers.h"
 
+#include "analysis/fmri/VolumeGrid.h"
+
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkColorTransferFunction.h>
@@ -262,6 +264,14 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
       geometry_(VolumeGeometry::of(*volume)),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
+  if (volume->attributes().contains("affine")) try {
+      const auto grid = analysis::fmri::gridOf(*volume, "volume");
+      std::array<double, 16> affine{};
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) affine[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
+      affine_ = affine;
+    } catch (const std::invalid_argument&) {  // shown without world coordinates
+    }
   d.image = toImage(*volume, geometry_, 0);
   dataRange_ = finiteRange(volume->values());
   for (int axis = 0; axis < 3; ++axis) {
@@ -354,6 +364,19 @@ std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long,
   const float value = impl_->image->GetScalarComponentAsFloat(
       static_cast<int>(ijk[0]), static_cast<int>(ijk[1]), static_cast<int>(ijk[2]), 0);
   hit.description = tr("voxel (%1, %2, %3) = %4").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]).arg(value);
+  // World coordinates when the file gave an affine (NIfTI sform/qform, MGH vox2ras).
+  if (affine_) {
+    const double v[4] = {static_cast<double>(ijk[0]), static_cast<double>(ijk[1]),
+                         static_cast<double>(ijk[2]), 1.0};
+    double world[3] = {0, 0, 0};
+    for (int r = 0; r < 3; ++r)
+      for (int c = 0; c < 4; ++c)
+        world[r] += (*affine_)[static_cast<std::size_t>(r * 4 + c)] * v[c];
+    hit.description += tr("  at (%1, %2, %3) mm")
+                           .arg(world[0], 0, 'f', 1)
+                           .arg(world[1], 0, 'f', 1)
+                           .arg(world[2], 0, 'f', 1);
+  }
   return hit;
 }
 

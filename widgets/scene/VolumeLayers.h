@@ -10,6 +10,7 @@
 #include <QColor>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "io/Dataset.h"
 #include "widgets/scene/SceneLayer.h"
@@ -88,6 +89,7 @@ class SliceLayer : public SceneLayer {
   VolumeGeometry geometry_;
   std::pair<double, double> dataRange_{0, 1};
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
+  std::optional<std::array<double, 16>> affine_;  // voxel → world mm, when the file gave one
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
