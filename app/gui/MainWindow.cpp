@@ -770,6 +770,52 @@ void MainWindow::openView(io::DatasetId id) {
     return;
   }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && array->shape().size() == 2 && array->shape()[1] >= 2 &&
+      array->attributes().contains("axes") &&
+      array->attributes().at("axes") == "stimulus, dimension") {
+    // MDS of an RDM: stimuli as points, one colour per stimulus label.
+    std::vector<std::string> labels;
+    if (const auto it = array->attributes().find("stimulus_labels");
+        it != array->attributes().end()) {
+      const auto json = nlohmann::json::parse(it->second, nullptr, false);
+      if (json.is_array())
+        for (const auto& label : json)
+          labels.push_back(label.is_string() ? label.get<std::string>() : label.dump());
+    }
+    std::map<std::string, widgets::ChartSeries> byLabel;
+    const std::size_t n = array->shape()[0], dims = array->shape()[1];
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::string label = i < labels.size() ? labels[i] : "stimuli";
+      auto& series = byLabel[label];
+      series.name = QString::fromStdString(label);
+      series.style = widgets::ChartSeries::Style::Scatter;
+      series.x.push_back(array->values()[i * dims]);
+      series.y.push_back(array->values()[i * dims + 1]);
+      series.items.push_back(static_cast<std::int64_t>(i));
+    }
+    std::vector<widgets::ChartSeries> all;
+    const QColor palette[] = {QColor(31, 119, 180), QColor(255, 127, 14),  QColor(44, 160, 44),
+                              QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75)};
+    for (auto& [label, series] : byLabel) {
+      series.color = palette[all.size() % std::size(palette)];
+      all.push_back(std::move(series));
+    }
+    auto* chart = new widgets::Chart();
+    chart->setObjectName("mds");
+    chart->setSeries(all);
+    chart->setTitle(tr("%1 (share of variance in these dimensions: %2)")
+                        .arg(QString::fromStdString(dataset->name()))
+                        .arg(QString::fromStdString(array->attributes().contains("explained")
+                                                        ? array->attributes().at("explained")
+                                                        : std::string("?"))));
+    chart->setAxisTitles(tr("dimension 1"), tr("dimension 2"));
+    chart->linkItems(&session_, id);
+    chart->setProperty(kViewType, "mds");
+    chart->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+    tabs_->setCurrentIndex(tabs_->addTab(chart, QString::fromStdString(dataset->name())));
+    return;
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
       array && array->shape().size() == 2 && array->shape()[0] > 1 && array->shape()[1] > 1) {
     auto* heat = new widgets::HeatMap(&session_, id);
     heat->setMatrix(array->values(), array->shape()[0], array->shape()[1]);
