@@ -1,5 +1,6 @@
 #include "io/readers/NpyReader.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cstring>
@@ -53,6 +54,10 @@ std::string NpyHeader::dtypeName() const {
       return "uint" + std::to_string(itemSize * 8);
     case 'f':
       return "float" + std::to_string(itemSize * 8);
+    case 'U':
+      return "str" + std::to_string(textLength);
+    case 'S':
+      return "bytes" + std::to_string(textLength);
     default:
       return "unknown";
   }
@@ -62,7 +67,8 @@ std::size_t NpyHeader::elementCount() const {
   return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, std::multiplies<>());
 }
 
-NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes) {
+NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes,
+                         bool allowText) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), kMagic, 6) != 0)
     throw FileError(path, "not a NumPy .npy file (bad magic)");
   NpyHeader header;
@@ -114,7 +120,13 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
         std::errc())
       header.itemSize = 0;
   }
-  const bool supported = (header.typeCode == 'b' && header.itemSize == 1) ||
+  const bool text = allowText && (header.typeCode == 'U' || header.typeCode == 'S') &&
+                    header.itemSize > 0 && header.itemSize <= 1 << 20;
+  if (text) {
+    header.textLength = header.itemSize;
+    if (header.typeCode == 'U') header.itemSize *= 4;  // UTF-32 code units
+  }
+  const bool supported = text || (header.typeCode == 'b' && header.itemSize == 1) ||
                          ((header.typeCode == 'i' || header.typeCode == 'u') &&
                           (header.itemSize == 1 || header.itemSize == 2 || header.itemSize == 4 ||
                            header.itemSize == 8)) ||
@@ -187,6 +199,62 @@ std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHe
   in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
   if (static_cast<std::size_t>(in.gcount()) != bytes) throw FileError(path, "truncated .npy data");
   return decodeNpyValues(header, raw.data());
+}
+
+std::vector<std::string> readNpyText(const std::filesystem::path& path, const NpyHeader& header) {
+  if (header.typeCode != 'U' && header.typeCode != 'S')
+    throw FileError(path, "not a text array (" + header.dtypeName() + ")");
+  if (header.fortranOrder && header.shape.size() > 1)
+    throw FileError(path, "multi-dimensional Fortran-order text arrays are not supported");
+  std::ifstream in(path, std::ios::binary);
+  const std::size_t count = header.elementCount();
+  const std::size_t bytes = count * header.itemSize;
+  const auto fileSize = std::filesystem::file_size(path);
+  if (!in || fileSize < header.dataOffset + bytes)
+    throw FileError(path, "truncated .npy data: expected " + std::to_string(bytes) +
+                              " bytes of text after the header");
+  std::vector<unsigned char> raw(bytes);
+  in.seekg(static_cast<std::streamoff>(header.dataOffset));
+  in.read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(bytes));
+  std::vector<std::string> strings;
+  strings.reserve(count);
+  const bool big = header.byteOrder == '>';
+  for (std::size_t i = 0; i < count; ++i) {
+    const unsigned char* p = raw.data() + i * header.itemSize;
+    std::string value;
+    if (header.typeCode == 'S') {
+      value.assign(reinterpret_cast<const char*>(p), header.textLength);
+    } else {
+      for (std::size_t c = 0; c < header.textLength; ++c, p += 4) {
+        const std::uint32_t cp = big ? (std::uint32_t{p[0]} << 24 | std::uint32_t{p[1]} << 16 |
+                                        std::uint32_t{p[2]} << 8 | p[3])
+                                     : (std::uint32_t{p[3]} << 24 | std::uint32_t{p[2]} << 16 |
+                                        std::uint32_t{p[1]} << 8 | p[0]);
+        if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+          throw FileError(path, "invalid character U+" + std::to_string(cp) + " in element " +
+                                    std::to_string(i));
+        if (cp < 0x80) {
+          value += static_cast<char>(cp);
+        } else if (cp < 0x800) {
+          value += static_cast<char>(0xC0 | (cp >> 6));
+          value += static_cast<char>(0x80 | (cp & 0x3F));
+        } else if (cp < 0x10000) {
+          value += static_cast<char>(0xE0 | (cp >> 12));
+          value += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          value += static_cast<char>(0x80 | (cp & 0x3F));
+        } else {
+          value += static_cast<char>(0xF0 | (cp >> 18));
+          value += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+          value += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+          value += static_cast<char>(0x80 | (cp & 0x3F));
+        }
+      }
+    }
+    // NumPy pads with NULs; a NUL inside the text also ends it, as NumPy shows it.
+    value.erase(std::find(value.begin(), value.end(), '\0'), value.end());
+    strings.push_back(std::move(value));
+  }
+  return strings;
 }
 
 std::vector<double> decodeNpyValues(const NpyHeader& header, const unsigned char* raw) {
@@ -281,7 +349,7 @@ FileContents NpyReader::open(const std::filesystem::path& path, const std::strin
   std::string head(64 * 1024, '\0');
   in.read(head.data(), static_cast<std::streamsize>(head.size()));
   head.resize(static_cast<std::size_t>(in.gcount()));
-  NpyHeader header = parseNpyHeader(path, head);
+  NpyHeader header = parseNpyHeader(path, head, /*allowText=*/true);
   const auto fileSize = std::filesystem::file_size(path);
   if (fileSize < header.dataOffset + header.elementCount() * header.itemSize)
     throw FileError(path, "truncated .npy data: the header promises " +
@@ -293,6 +361,16 @@ FileContents NpyReader::open(const std::filesystem::path& path, const std::strin
                        {"dtype", header.dtypeName()},
                        {"byte_order", std::string(1, header.byteOrder)},
                        {"fortran_order", header.fortranOrder}};
+  if (header.typeCode == 'U' || header.typeCode == 'S') {
+    // Labels (e.g. rsatoolbox's stimulus categories): a one-column table.
+    const std::string column = path.stem().string();
+    contents.datasets.push_back(std::make_shared<TableDataset>(
+        DatasetKind::Table, column, std::vector<Column>{{column, readNpyText(path, header)}},
+        Provenance::fromFile(path.string(), "", name()),
+        Attributes{{"dtype", std::string(1, header.byteOrder) + header.typeCode +
+                                 std::to_string(header.textLength)}}));
+    return contents;
+  }
   auto loader = [path, header] { return readNpyValues(path, header); };
   contents.datasets.push_back(std::make_shared<ArrayDataset>(
       DatasetKind::Array, path.stem().string(), header.shape, loader,

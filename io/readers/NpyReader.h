@@ -10,9 +10,10 @@ namespace nl::io::readers {
 // The parsed header of a NumPy .npy file (format versions 1.0, 2.0 and 3.0).
 struct NpyHeader {
   int majorVersion = 1;
-  char byteOrder = '<';  // '<' little, '>' big, '|' not applicable
-  char typeCode = 'f';   // 'b' bool, 'i' signed, 'u' unsigned, 'f' float
-  std::size_t itemSize = 8;
+  char byteOrder = '<';        // '<' little, '>' big, '|' not applicable
+  char typeCode = 'f';         // 'b' bool, 'i' signed, 'u' unsigned, 'f' float; 'U'/'S' text
+  std::size_t itemSize = 8;    // bytes per element (a '<U9' element is 36 bytes)
+  std::size_t textLength = 0;  // characters per element of a text array
   bool fortranOrder = false;
   std::vector<std::size_t> shape;
   std::uint64_t dataOffset = 0;
@@ -21,8 +22,13 @@ struct NpyHeader {
   std::size_t elementCount() const;
 };
 
-// Throws FileError naming `path` for anything malformed or unsupported.
-NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes);
+// Throws FileError naming `path` for anything malformed or unsupported. Text
+// dtypes (NumPy 'U' UTF-32 and 'S' bytes) are accepted only with `allowText`,
+// for callers that read them with readNpyText.
+NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& bytes,
+                         bool allowText = false);
+// The strings of a text array, C order, trailing NULs removed, as UTF-8.
+std::vector<std::string> readNpyText(const std::filesystem::path& path, const NpyHeader& header);
 // Reads and converts the data (to C order, native doubles).
 std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHeader& header);
 // Converts elementCount() × itemSize raw bytes (the data after the header).

@@ -30,7 +30,7 @@ std::string fileBytes(const std::filesystem::path& path) {
 }
 
 // The labels .npy is '<U9' (UTF-32 little-endian, 9 code points each, NUL
-// padded), which NpyReader refuses; decoded here (ASCII names).
+// padded): NpyReader's table must equal a decoding by hand (ASCII names).
 std::vector<std::string> fixtureLabels() {
   const auto bytes = fileBytes(nl::test::fixtures() / kFixture / "118_animate_labels.npy");
   const std::size_t headerLength =
@@ -48,6 +48,12 @@ std::vector<std::string> fixtureLabels() {
     }
     labels.push_back(label);
   }
+  const auto table = std::dynamic_pointer_cast<const nl::io::TableDataset>(
+      ReaderRegistry::builtin()
+          .open(nl::test::fixtures() / kFixture / "118_animate_labels.npy")
+          .datasets.at(0));
+  EXPECT_TRUE(table && table->columns().front().strings() == labels)
+      << "NpyReader's labels differ from the hand decoding";
   return labels;
 }
 
