@@ -121,6 +121,7 @@ void VolumeSeriesPage::showVolume(std::size_t t) {
     next->setColormap(slices_->colormap());
     const auto [low, high] = slices_->scalarRange();
     next->setScalarRange(low, high);
+    if (slices_->hasOverlay()) next->setOverlay(slices_->overlay(), slices_->overlayThreshold());
     scene_->addLayer(next);
     scene_->removeLayer(slices_);  // and deletes it
   } else {

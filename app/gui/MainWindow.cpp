@@ -763,6 +763,29 @@ void MainWindow::openView(io::DatasetId id) {
                                8000);
   }
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
+      array && array->shape().size() == 3 && tabs_->currentWidget() != nullptr) {
+    // A volume on the grid of the current page's slices (a statistic map on
+    // its anatomical, a mask): overlaid there, thresholded, not a new tab.
+    if (auto* scene = tabs_->currentWidget()->findChild<widgets::Scene*>())
+      for (auto* layer : scene->layers())
+        if (auto* slices = qobject_cast<widgets::SliceLayer*>(layer);
+            slices && slices->dataset() != id && slices->fitsGrid(*array)) {
+          const auto statistic = array->attributes().find("statistic");
+          // z 2.3 (p < 0.01 one-sided, FSL's default); otherwise every non-zero voxel.
+          const double threshold = statistic != array->attributes().end() &&
+                                           (statistic->second == "z" || statistic->second == "t")
+                                       ? 2.3
+                                       : 0.0;
+          slices->setOverlay(array, threshold);
+          statusBar()->showMessage(
+              tr("%1 overlaid on %2 (|value| ≥ %3; change it in the layer list)")
+                  .arg(QString::fromStdString(dataset->name()), slices->name())
+                  .arg(threshold),
+              8000);
+          return;
+        }
+  }
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
       array && dataset->kind() != io::DatasetKind::SurfaceOverlay &&
       (array->shape().size() == 3 || (array->shape().size() == 4 && array->shape()[3] <= 4)) &&
       array->shape()[0] > 1 && array->shape()[1] > 1 && array->shape()[2] > 1) {

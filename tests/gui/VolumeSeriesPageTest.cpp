@@ -78,3 +78,50 @@ TEST(VolumeSeriesPage, HaxbyRunVolumesVoxelCourseAndWorldCoordinates) {
 }
 
 }  // namespace
+
+namespace {
+
+// A statistic map overlaid on an anatomical of the same grid (here the Haxby
+// run's first volume): supra-threshold voxels take the overlay's colours, the
+// rest show the volume beneath; another grid is refused.
+TEST(SliceOverlay, ThresholdedMapOverTheVolumeOfTheSameGrid) {
+  if (!std::filesystem::exists(kRun)) GTEST_SKIP() << kRun.string() << " is absent";
+  const auto run = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(
+      nl::io::ReaderRegistry::builtin().open(kRun).datasets.at(0));
+  const std::size_t n = 10 * 10 * 6;
+  const std::vector<double> first(run->values().begin(), run->values().begin() + n);
+  auto attributes = run->attributes();
+  const auto anatomy = std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "anatomy", std::vector<std::size_t>{10, 10, 6}, first,
+      nl::io::Provenance{}, attributes);
+  std::vector<double> z(n, 1.0);
+  z[(2 * 10 + 4) * 6 + 3] = 5.0;   // (3, 4, 2): above threshold
+  z[(2 * 10 + 4) * 6 + 4] = -4.0;  // (4, 4, 2): negative, above |threshold|
+  attributes["statistic"] = "z";
+  const auto zmap = std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Volume, "z map",
+                                                           std::vector<std::size_t>{10, 10, 6}, z,
+                                                           nl::io::Provenance{}, attributes);
+  nl::widgets::SliceLayer slices("anatomy", 1, anatomy);
+  const QColor beneath = slices.displayedColour(5, 5, 2);
+  ASSERT_TRUE(slices.fitsGrid(*zmap));
+  slices.setOverlay(zmap, 2.3);
+  EXPECT_TRUE(slices.hasOverlay());
+  const QColor hot = slices.displayedColour(3, 4, 2), cold = slices.displayedColour(4, 4, 2);
+  EXPECT_GT(hot.red(), hot.blue() + 50) << "z = 5 at the top of RdBu_r: dark red";
+  EXPECT_LT(hot.green(), 40);
+  EXPECT_GT(cold.blue(), cold.red() + 60) << "z = -4: blue";
+  EXPECT_EQ(slices.displayedColour(5, 5, 2), beneath) << "z = 1 < 2.3 shows the anatomy";
+  slices.setOverlayThreshold(0.5);
+  EXPECT_NE(slices.displayedColour(5, 5, 2), beneath) << "z = 1 ≥ 0.5 is drawn";
+  slices.clearOverlay();
+  EXPECT_EQ(slices.displayedColour(5, 5, 2), beneath);
+
+  attributes["affine"] = "2,0,0,0,0,2,0,0,0,0,2,0,0,0,0,1";
+  const auto elsewhere = std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "other grid", std::vector<std::size_t>{10, 10, 6}, z,
+      nl::io::Provenance{}, attributes);
+  EXPECT_FALSE(slices.fitsGrid(*elsewhere));
+  EXPECT_THROW(slices.setOverlay(elsewhere, 2.3), std::invalid_argument);
+}
+
+}  // namespace

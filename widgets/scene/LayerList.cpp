@@ -175,6 +175,24 @@ void LayerList::showLayer(SceneLayer* layer) {
     connect(preset, &QComboBox::currentTextChanged, volume, &VolumeLayer::setPreset);
     extrasLayout_->addRow(tr("Transfer function"), preset);
   }
+  if (auto* slices = qobject_cast<SliceLayer*>(layer); slices && slices->hasOverlay()) {
+    auto* threshold = new QDoubleSpinBox();
+    threshold->setObjectName("overlayThreshold");
+    threshold->setRange(0, 1e9);
+    threshold->setDecimals(3);
+    threshold->setSingleStep(0.1);
+    threshold->setValue(slices->overlayThreshold());
+    threshold->setToolTip(tr("Overlay voxels with |value| below this show the volume beneath"));
+    connect(threshold, &QDoubleSpinBox::valueChanged, slices, &SliceLayer::setOverlayThreshold);
+    extrasLayout_->addRow(tr("Overlay %1 ≥").arg(slices->overlayName()), threshold);
+    auto* remove = new QToolButton();
+    remove->setText(tr("Remove overlay"));
+    connect(remove, &QToolButton::clicked, slices, [this, slices] {
+      slices->clearOverlay();
+      showLayer(slices);
+    });
+    extrasLayout_->addRow(QString(), remove);
+  }
   if (auto* labels = qobject_cast<LabelVolumeLayer*>(layer)) {
     auto* instances = new QTreeWidget();
     instances->setHeaderHidden(true);

@@ -251,6 +251,10 @@ std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long,
 
 struct SliceLayer::Impl {
   vtkSmartPointer<vtkImageData> image;
+  vtkSmartPointer<vtkImageData> composite;  // RGBA: the slices with an overlay blended in
+  std::shared_ptr<const io::ArrayDataset> overlay;
+  double overlayThreshold = 0;
+  QString overlayColormap;
   std::array<vtkSmartPointer<vtkImageSliceMapper>, 3> mappers;
   std::array<vtkSmartPointer<vtkImageSlice>, 3> slices;
   vtkNew<vtkLookupTable> table;
@@ -326,9 +330,135 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
   emit changed();
 }
 
+bool SliceLayer::fitsGrid(const io::ArrayDataset& other) const {
+  const auto g = VolumeGeometry::of(other);
+  if (g.nx != geometry_.nx || g.ny != geometry_.ny || g.nz != geometry_.nz || g.channels != 1)
+    return false;
+  std::optional<std::array<double, 16>> otherAffine;
+  if (other.attributes().contains("affine")) try {
+      const auto grid = analysis::fmri::gridOf(other, "overlay");
+      std::array<double, 16> a{};
+      for (int r = 0; r < 4; ++r)
+        for (int c = 0; c < 4; ++c) a[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
+      otherAffine = a;
+    } catch (const std::invalid_argument&) {
+      return false;
+    }
+  if (affine_.has_value() != otherAffine.has_value()) return !affine_ && !otherAffine;
+  if (!affine_) return true;
+  for (std::size_t i = 0; i < 16; ++i)
+    if (std::abs((*affine_)[i] - (*otherAffine)[i]) > 1e-3) return false;
+  return true;
+}
+
+void SliceLayer::setOverlay(std::shared_ptr<const io::ArrayDataset> overlay, double threshold,
+                            QString colormap) {
+  if (!overlay || !fitsGrid(*overlay))
+    throw std::invalid_argument(
+        "the overlay's grid (size or affine) differs from the volume's; "
+        "resample it first");
+  auto& d = *impl_;
+  d.overlay = std::move(overlay);
+  d.overlayThreshold = threshold;
+  d.overlayColormap = std::move(colormap);
+  applyAppearance();
+}
+
+void SliceLayer::clearOverlay() {
+  impl_->overlay.reset();
+  applyAppearance();
+}
+
+bool SliceLayer::hasOverlay() const {
+  return impl_->overlay != nullptr;
+}
+std::shared_ptr<const io::ArrayDataset> SliceLayer::overlay() const {
+  return impl_->overlay;
+}
+QString SliceLayer::overlayName() const {
+  return impl_->overlay ? QString::fromStdString(impl_->overlay->name()) : QString();
+}
+double SliceLayer::overlayThreshold() const {
+  return impl_->overlayThreshold;
+}
+void SliceLayer::setOverlayThreshold(double threshold) {
+  impl_->overlayThreshold = threshold;
+  applyAppearance();
+}
+
+QColor SliceLayer::displayedColour(std::size_t i, std::size_t j, std::size_t k) const {
+  const auto& d = *impl_;
+  if (d.overlay && d.composite) {
+    const auto* p = static_cast<const unsigned char*>(d.composite->GetScalarPointer(
+        static_cast<int>(i), static_cast<int>(j), static_cast<int>(k)));
+    return QColor(p[0], p[1], p[2]);
+  }
+  double rgb[3];
+  d.table->GetColor(static_cast<double>(d.image->GetScalarComponentAsFloat(
+                        static_cast<int>(i), static_cast<int>(j), static_cast<int>(k), 0)),
+                    rgb);
+  return QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]),
+                          static_cast<float>(rgb[2]));
+}
+
 void SliceLayer::applyAppearance() {
   auto& d = *impl_;
   fillLookupTable(d.table, *this);
+  if (d.overlay) {
+    // Blend on the CPU: two coplanar image slices would z-fight.
+    const auto& g = geometry_;
+    if (!d.composite) {
+      d.composite = vtkSmartPointer<vtkImageData>::New();
+      d.composite->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny),
+                                 static_cast<int>(g.nz));
+      d.composite->SetSpacing(g.spacing.data());
+      d.composite->SetOrigin(g.origin.data());
+      d.composite->AllocateScalars(VTK_UNSIGNED_CHAR, 4);
+    }
+    const auto& values = d.overlay->values();
+    double peak = 0;
+    for (double v : values)
+      if (std::isfinite(v)) peak = std::max(peak, std::abs(v));
+    if (peak == 0) peak = 1;
+    vtkNew<vtkLookupTable> overlayTable;
+    const auto colours = Colormap::byName(d.overlayColormap).table(256);
+    overlayTable->SetNumberOfTableValues(256);
+    for (int c = 0; c < 256; ++c) {
+      const auto& rgb = colours[static_cast<std::size_t>(c)];
+      overlayTable->SetTableValue(c, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0, 1.0);
+    }
+    overlayTable->SetRange(-peak, peak);
+    const auto* base = static_cast<const float*>(d.image->GetScalarPointer());
+    auto* out = static_cast<unsigned char*>(d.composite->GetScalarPointer());
+    const std::size_t voxels = g.voxels();
+    double rgb[3];
+    for (std::size_t v = 0; v < voxels; ++v) {
+      const double o = values[v];
+      if (std::isfinite(o) && std::abs(o) >= d.overlayThreshold && o != 0.0)
+        overlayTable->GetColor(o, rgb);
+      else
+        d.table->GetColor(static_cast<double>(base[v]), rgb);
+      out[4 * v] = static_cast<unsigned char>(std::lround(255.0 * rgb[0]));
+      out[4 * v + 1] = static_cast<unsigned char>(std::lround(255.0 * rgb[1]));
+      out[4 * v + 2] = static_cast<unsigned char>(std::lround(255.0 * rgb[2]));
+      out[4 * v + 3] = 255;
+    }
+    d.composite->Modified();
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+      d.mappers[axis]->SetInputData(d.composite);
+      auto* property = d.slices[axis]->GetProperty();
+      property->SetLookupTable(nullptr);
+      property->UseLookupTableScalarRangeOff();
+      property->SetColorWindow(255.0);
+      property->SetColorLevel(127.5);
+    }
+  } else {
+    for (std::size_t axis = 0; axis < 3; ++axis) {
+      d.mappers[axis]->SetInputData(d.image);
+      d.slices[axis]->GetProperty()->SetLookupTable(d.table);
+      d.slices[axis]->GetProperty()->UseLookupTableScalarRangeOn();
+    }
+  }
   for (auto& slice : d.slices) {
     slice->SetVisibility(isVisible());
     slice->GetProperty()->SetOpacity(opacity());

@@ -72,6 +72,20 @@ class SliceLayer : public SceneLayer {
   void setCrosshair(std::size_t i, std::size_t j, std::size_t k);
   std::array<std::size_t, 3> crosshair() const { return crosshair_; }
   const VolumeGeometry& geometry() const { return geometry_; }
+  // A second volume on the same grid (e.g. a z map on an anatomical) drawn
+  // over these slices where |value| ≥ threshold, in a symmetric colormap.
+  // Throws std::invalid_argument when the grids (size or affine) differ.
+  bool fitsGrid(const io::ArrayDataset& other) const;
+  void setOverlay(std::shared_ptr<const io::ArrayDataset> overlay, double threshold,
+                  QString colormap = QStringLiteral("RdBu_r"));
+  void clearOverlay();
+  bool hasOverlay() const;
+  std::shared_ptr<const io::ArrayDataset> overlay() const;
+  QString overlayName() const;
+  double overlayThreshold() const;
+  void setOverlayThreshold(double threshold);
+  // Displayed RGB of voxel (i, j, k) (tests compare pixels with it).
+  QColor displayedColour(std::size_t i, std::size_t j, std::size_t k) const;
 
   bool hasScalars() const override { return true; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
