@@ -66,7 +66,6 @@ std::pair<float, float> xExtent(const io::SurfaceMeshDataset& mesh) {
 struct SurfacePage::Hemisphere {
   io::DatasetId meshId = io::kNoDataset;
   std::shared_ptr<const io::SurfaceMeshDataset> mesh;  // as drawn (maybe shifted)
-  float shiftX = 0;                                    // added to x so hemispheres sit side by side
   SurfaceLayer* layer = nullptr;
   io::DatasetId overlayId = io::kNoDataset, underlayId = io::kNoDataset;
   std::shared_ptr<const io::ArrayDataset> overlay;  // fitted to the mesh
@@ -327,22 +326,68 @@ void SurfacePage::showOverlay(io::DatasetId overlay) {
   refreshChoices();
 }
 
-void SurfacePage::switchMesh(io::DatasetId mesh) {
-  auto& h = *hemispheres_.front();
-  if (mesh == h.meshId) return;
-  const auto next = std::dynamic_pointer_cast<const io::SurfaceMeshDataset>(session_.find(mesh));
-  if (!next || next->vertexCount() != h.mesh->vertexCount()) return;
+std::string SurfacePage::otherHemisphereName(const std::string& name) {
+  // lh ↔ rh, left ↔ right (lh.pial ↔ rh.pial, pial_left ↔ pial_right).
+  for (const auto& [a, b] : {std::pair<std::string, std::string>{"left", "right"},
+                             {"right", "left"},
+                             {"lh", "rh"},
+                             {"rh", "lh"}})
+    if (const auto p = name.find(a); p != std::string::npos)
+      return name.substr(0, p) + b + name.substr(p + a.size());
+  return name;
+}
+
+std::shared_ptr<const io::SurfaceMeshDataset> SurfacePage::placedBesideFirst(
+    std::shared_ptr<const io::SurfaceMeshDataset> other) const {
+  // Inflated and spherical hemispheres share one origin: move the second
+  // beside the first (pial and white already sit apart).
+  const auto [lo, hi] = xExtent(*hemispheres_.front()->mesh);
+  const auto [otherLo, otherHi] = xExtent(*other);
+  if (!(otherLo < hi && otherHi > lo)) return other;
+  const bool right = sideOf(other->name()) == 'r';
+  const float gap = 0.1f * (hi - lo);
+  const float shift = right ? (hi + gap - otherLo) : (lo - gap - otherHi);
+  std::vector<float> vertices = other->vertices();
+  for (std::size_t i = 0; i < vertices.size(); i += 3) vertices[i] += shift;
+  return std::make_shared<io::SurfaceMeshDataset>(other->name(), std::move(vertices),
+                                                  other->triangles(), other->provenance(),
+                                                  other->attributes());
+}
+
+void SurfacePage::replaceMesh(Hemisphere& h, io::DatasetId id,
+                              std::shared_ptr<const io::SurfaceMeshDataset> drawn) {
   // A new layer on the new mesh, with the same underlay, overlay and labels.
   auto* old = h.layer;
-  h.meshId = mesh;
-  h.mesh = next;
-  h.layer = new SurfaceLayer(QString::fromStdString(next->name()), mesh, next);
+  h.meshId = id;
+  h.mesh = std::move(drawn);
+  h.layer = new SurfaceLayer(QString::fromStdString(h.mesh->name()), id, h.mesh);
   h.layer->setColormap(old->colormap());
+  h.layer->setThreshold(old->threshold());
   scene_->addLayer(h.layer);
-  scene_->setScalarBarLayer(h.layer);
+  if (scene_->scalarBarLayer() == old || scene_->scalarBarLayer() == nullptr)
+    scene_->setScalarBarLayer(h.layer);
   scene_->removeLayer(old);
   applyUnderlay(h, h.underlayId);
   applyOverlay(h, h.overlayId);
+}
+
+void SurfacePage::switchMesh(io::DatasetId mesh) {
+  auto& first = *hemispheres_.front();
+  if (mesh == first.meshId) return;
+  const auto next = std::dynamic_pointer_cast<const io::SurfaceMeshDataset>(session_.find(mesh));
+  if (!next || next->vertexCount() != first.mesh->vertexCount()) return;
+  replaceMesh(first, mesh, next);
+  // The other hemisphere follows (pial with pial, inflated with inflated).
+  if (hemispheres_.size() > 1) {
+    const std::string wanted = otherHemisphereName(next->name());
+    for (const auto& entry : session_.entries())
+      if (const auto other = std::dynamic_pointer_cast<const io::SurfaceMeshDataset>(entry.dataset);
+          other && other->name() == wanted && other->name() != next->name() &&
+          other->vertexCount() == hemispheres_[1]->mesh->vertexCount()) {
+        replaceMesh(*hemispheres_[1], entry.id, placedBesideFirst(other));
+        break;
+      }
+  }
   view_->resetCamera();
 }
 
@@ -351,23 +396,8 @@ void SurfacePage::addHemisphere(io::DatasetId mesh) {
   if (!other) throw std::invalid_argument("not a surface mesh");
   auto h = std::make_unique<Hemisphere>();
   h->meshId = mesh;
-  // Inflated and spherical hemispheres share one origin: move the second
-  // beside the first (pial and white already sit apart).
-  const auto [lo, hi] = xExtent(*hemispheres_.front()->mesh);
-  const auto [otherLo, otherHi] = xExtent(*other);
-  if (otherLo < hi && otherHi > lo) {
-    const bool right = other->name().find("rh") != std::string::npos ||
-                       other->name().find("right") != std::string::npos;
-    const float gap = 0.1f * (hi - lo);
-    h->shiftX = right ? (hi + gap - otherLo) : (lo - gap - otherHi);
-    std::vector<float> vertices = other->vertices();
-    for (std::size_t i = 0; i < vertices.size(); i += 3) vertices[i] += h->shiftX;
-    other = std::make_shared<io::SurfaceMeshDataset>(other->name(), std::move(vertices),
-                                                     other->triangles(), other->provenance(),
-                                                     other->attributes());
-  }
-  h->mesh = other;
-  h->layer = new SurfaceLayer(QString::fromStdString(other->name()), mesh, other);
+  h->mesh = placedBesideFirst(other);
+  h->layer = new SurfaceLayer(QString::fromStdString(other->name()), mesh, h->mesh);
   scene_->addLayer(h->layer);
   hemispheres_.push_back(std::move(h));
   // Its own hemisphere's shading when the session has it.

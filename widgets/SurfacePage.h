@@ -38,6 +38,8 @@ class SurfacePage : public QWidget {
   // Adds the other hemisphere (side by side).
   void addHemisphere(io::DatasetId mesh);
   SurfaceLayer* layer(int hemisphere = 0) const;
+  // The other hemisphere's file name: lh ↔ rh, left ↔ right.
+  static std::string otherHemisphereName(const std::string& name);
   // The vertex whose time course the chart shows (-1: none).
   std::int64_t chartedVertex() const { return chartedVertex_; }
 
@@ -51,6 +53,10 @@ class SurfacePage : public QWidget {
   void applyOverlay(Hemisphere& hemisphere, io::DatasetId overlay);
   void applyColumn();
   void switchMesh(io::DatasetId mesh);
+  void replaceMesh(Hemisphere& hemisphere, io::DatasetId id,
+                   std::shared_ptr<const io::SurfaceMeshDataset> drawn);
+  std::shared_ptr<const io::SurfaceMeshDataset> placedBesideFirst(
+      std::shared_ptr<const io::SurfaceMeshDataset> other) const;
   void showVertex(std::int64_t vertex);
   // The hemisphere an overlay of `rows` values named `name` belongs to.
   Hemisphere* hemisphereFor(std::size_t rows, const std::string& name);

@@ -653,16 +653,7 @@ void MainWindow::openSurfaceView(io::DatasetId id) {
       const auto other = page->layer(0) ? session_.find(page->layer(0)->dataset()) : nullptr;
       if (!other || page->layer(1) != nullptr) continue;
       const std::string otherName = other->name();
-      // lh ↔ rh, left ↔ right: the name of the other hemisphere's file.
-      auto swapped = otherName;
-      for (const auto& [a, b] : {std::pair<std::string, std::string>{"left", "right"},
-                                 {"right", "left"},
-                                 {"lh", "rh"},
-                                 {"rh", "lh"}})
-        if (const auto p = otherName.find(a); p != std::string::npos) {
-          swapped = otherName.substr(0, p) + b + otherName.substr(p + a.size());
-          break;
-        }
+      const std::string swapped = widgets::SurfacePage::otherHemisphereName(otherName);
       if (swapped != otherName && swapped == name) {
         page->addHemisphere(id);
         tabs_->setCurrentWidget(page);

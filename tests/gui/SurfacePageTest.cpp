@@ -109,6 +109,22 @@ TEST(SurfacePage, BothHemispheresSideBySideWithTheirOwnOverlays) {
   EXPECT_GT(meshPixels(image, QRect(w / 2, 0, w / 2, h)), 1000) << "right half too";
   if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
     image.save(QString::fromLocal8Bit(dir) + "/surface_hemispheres.png");
+
+  // Switching to pial keeps both maps, and the right hemisphere follows.
+  const auto pialLeft = load(session, "surface/fsaverage5/pial_left.gii.gz");
+  const auto pialRight = load(session, "surface/fsaverage5/pial_right.gii.gz");
+  const auto leftMap = page.layer(0)->overlay(), rightMap = page.layer(1)->overlay();
+  auto* meshes = page.findChild<QComboBox*>("meshChoice");
+  const int pial = meshes->findData(QVariant::fromValue<qulonglong>(pialLeft));
+  ASSERT_GE(pial, 0) << "only left meshes are offered for the left hemisphere";
+  EXPECT_LT(meshes->findData(QVariant::fromValue<qulonglong>(pialRight)), 0);
+  meshes->setCurrentIndex(pial);
+  emit meshes->activated(pial);
+  EXPECT_EQ(page.layer(0)->dataset(), pialLeft);
+  EXPECT_EQ(page.layer(1)->dataset(), pialRight);
+  EXPECT_EQ(page.layer(0)->overlay(), leftMap);
+  EXPECT_EQ(page.layer(1)->overlay(), rightMap);
+  EXPECT_TRUE(page.layer(0)->isVisible() && page.layer(1)->isVisible());
 }
 
 TEST(SurfacePage, ClickedVertexShowsItsValueAndTimeCourse) {
