@@ -4,6 +4,7 @@
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSplitter>
 #include <QVBoxLayout>
@@ -87,6 +88,7 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
       s.upper.push_back(v[(p * L + l) * 3 + 2]);
     }
     curves.push_back(s);
+    seriesPopulation_.push_back(name);
     // The noise ceiling as a flat band in the population's colour.
     if (p < ceilingLow.size() && p < ceilingHigh.size() && std::isfinite(ceilingLow[p]) &&
         std::isfinite(ceilingHigh[p])) {
@@ -100,6 +102,7 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
       ceiling.lower = {ceilingLow[p], ceilingLow[p]};
       ceiling.upper = {ceilingHigh[p], ceilingHigh[p]};
       curves.push_back(ceiling);
+      seriesPopulation_.push_back(name);
     }
   }
   profiles_->setSeries(curves);
@@ -140,8 +143,10 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
       depths_->setSeries({bars});
       QStringList names;
       if (const auto* population = table->column("population"))
-        for (std::size_t row = 0; row < table->rowCount(); ++row)
+        for (std::size_t row = 0; row < table->rowCount(); ++row) {
           names << QString("%1 %2").arg(row).arg(QString::fromStdString(population->cellText(row)));
+          barPopulation_.push_back(QString::fromStdString(population->cellText(row)));
+        }
       depths_->setTitle(tr("Pseudo-depth (best layer / (layers − 1)): %1").arg(names.join(", ")));
       depths_->setAxisTitles(tr("population"), tr("pseudo-depth"));
     }
@@ -150,6 +155,15 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
       rdms = array;
   }
   top->addWidget(depths_);
+  connect(profiles_, &Chart::pointClicked, this, [this](int series, double, double) {
+    if (series >= 0 && static_cast<std::size_t>(series) < seriesPopulation_.size())
+      selectPopulation(seriesPopulation_[static_cast<std::size_t>(series)]);
+  });
+  connect(depths_, &Chart::pointClicked, this, [this](int, double x, double) {
+    const auto bar = static_cast<long>(std::lround(x));
+    if (bar >= 0 && static_cast<std::size_t>(bar) < barPopulation_.size())
+      selectPopulation(barPopulation_[static_cast<std::size_t>(bar)]);
+  });
   split->addWidget(top);
 
   // The RDMs side by side, with an ordering by stimulus label when known.
@@ -201,6 +215,29 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
     split->setSizes({420, 480});
   }
   layout->addWidget(split);
+}
+
+std::size_t RsaPage::selectPopulation(const QString& name) {
+  // "location == VISp; snr > 1" → VISp; a plain name is the area itself.
+  QString area = name.trimmed();
+  static const QRegularExpression filter(QStringLiteral("location\\s*==\\s*([^;]+)"));
+  if (const auto match = filter.match(name); match.hasMatch()) area = match.captured(1).trimmed();
+  std::size_t selected = 0;
+  for (const auto& entry : session_.entries()) {
+    const auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(entry.dataset);
+    const io::Column* location =
+        recording && recording->units() ? recording->units()->column("location") : nullptr;
+    if (!location) continue;
+    std::vector<std::int64_t> rows;
+    for (std::size_t u = 0; u < recording->unitCount(); ++u)
+      if (QString::fromStdString(location->cellText(u)) == area)
+        rows.push_back(static_cast<std::int64_t>(u));
+    if (rows.empty()) continue;
+    selected += rows.size();
+    session_.selection().select(entry.id, std::move(rows), "rsa-page");
+    break;  // one selection at a time: the first recording that has the area
+  }
+  return selected;
 }
 
 void RsaPage::orderStimuliBy(const std::vector<QString>& keys) {

@@ -28,6 +28,12 @@ class RsaPage : public QWidget {
   // Orders every RDM's stimuli by `labels` (e.g. animate / inanimate).
   void orderStimuliBy(const std::vector<QString>& labels);
 
+  // Selects, in every open recording, the units of a brain population: its
+  // name is an area (VISp) or the unit filter it came from ("location ==
+  // VISp; snr > 1"); returns how many units were selected. The probe view
+  // and unit table follow the selection. Clicking a curve or bar does this.
+  std::size_t selectPopulation(const QString& name);
+
   // Whether `dataset` is an rsa.layer_mapping profiles array.
   static bool isLayerProfiles(const io::Dataset& dataset);
 
@@ -36,6 +42,8 @@ class RsaPage : public QWidget {
   Chart* profiles_ = nullptr;
   Chart* depths_ = nullptr;
   std::vector<HeatMap*> heatMaps_;
+  std::vector<QString> seriesPopulation_;  // population of each profile-chart series
+  std::vector<QString> barPopulation_;     // population of each pseudo-depth bar
   std::shared_ptr<const io::ArrayDataset> rdmStack_;
   std::vector<std::size_t> order_;  // current stimulus order of the heat maps
 

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <QComboBox>
+#include <QTabWidget>
 #include <QTest>
 #include <cmath>
 #include <random>
 
 #include "GuiTestUtil.h"
+#include "app/gui/MainWindow.h"
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
@@ -79,6 +81,48 @@ TEST(RsaPage, LayerMappingResultOnOnePage) {
   EXPECT_GT(nl::test::distinctColours(image), 50);
   if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
     image.save(QString::fromLocal8Bit(dir) + "/rsa_page.png");
+
+  // Choosing an area in a chart selects its units, which the probe view and
+  // unit table follow: by name, by the unit filter it came from, by a click.
+  auto units = std::make_shared<nl::io::TableDataset>(
+      nl::io::DatasetKind::Table, "units",
+      std::vector<nl::io::Column>{{"location", std::vector<std::string>{"VISp", "VISl", "VISp"}}});
+  const auto recording = session.add(
+      std::make_shared<nl::io::SpikeRecording>("units", units, std::vector<double>{1, 2, 3},
+                                               std::vector<std::uint64_t>{0, 1, 2, 3}, nullptr));
+  EXPECT_EQ(page.selectPopulation("VISp"), 2u);
+  EXPECT_EQ(session.selection().dataset(), recording);
+  EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{0, 2}));
+  EXPECT_EQ(page.selectPopulation("location == VISl; snr > 1"), 1u);
+  EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{1}));
+  emit page.profileChart()->pointClicked(0, 0.0, 0.5);  // the VISp curve
+  EXPECT_EQ(session.selection().indices(), (std::vector<std::int64_t>{0, 2}));
+  EXPECT_EQ(page.selectPopulation("VISam"), 0u);
+}
+
+}  // namespace
+
+namespace {
+
+// rsa.mds coordinates open as a scatter of stimuli, one series per label.
+TEST(MdsView, CoordinatesOpenAsAScatterByLabel) {
+  nl::app::MainWindow window;
+  window.setInteractive(false);
+  const std::vector<double> xy{-1, 0, -0.9, 0.1, 1, 0, 1.1, -0.1, 0.95, 0.05};
+  const auto id = window.session().add(std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Array, "RDM MDS", std::vector<std::size_t>{5, 2}, xy,
+      nl::io::Provenance{},
+      nl::io::Attributes{
+          {"axes", "stimulus, dimension"},
+          {"explained", "0.97"},
+          {"stimulus_labels", R"(["Animate","Animate","Inanimate","Inanimate","Inanimate"])"}}));
+  window.openView(id);
+  auto* chart = qobject_cast<nl::widgets::Chart*>(window.viewTabs()->currentWidget());
+  ASSERT_NE(chart, nullptr) << "an MDS result is a scatter, not a heat map";
+  EXPECT_EQ(chart->objectName(), "mds");
+  ASSERT_EQ(chart->series().size(), 2u) << "one series per stimulus label";
+  EXPECT_EQ(chart->series()[0].name, "Animate");
+  EXPECT_EQ(chart->series()[1].x, (std::vector<double>{1, 1.1, 0.95}));
 }
 
 }  // namespace
