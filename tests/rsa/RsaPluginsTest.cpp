@@ -8,10 +8,12 @@
 #include <array>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "TestSupport.h"
 #include "analysis/rsa/Compare.h"
 #include "analysis/rsa/Mds.h"
+#include "analysis/rsa/NoiseCeiling.h"
 #include "io/hdf5/H5.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
@@ -439,9 +441,9 @@ TEST(RsaPlugins, SubsamplingCurvesRiseWithNeurons) {
   std::mt19937_64 rng(9);
   const rsa::RowMatrix signal = nl::test::gaussian(30, 4, rng) * nl::test::gaussian(4, 80, rng);
   const rsa::RowMatrix responses = signal + nl::test::gaussian(30, 80, rng, 1.0);
-  const auto result = run("rsa.subsampling", {{"responses", matrixDataset(responses, "pop")}},
-                          {{"neuron_counts", "2, 10, 80"}, {"stimulus_counts", "10,30"},
-                           {"repeats", "10"}});
+  const auto result =
+      run("rsa.subsampling", {{"responses", matrixDataset(responses, "pop")}},
+          {{"neuron_counts", "2, 10, 80"}, {"stimulus_counts", "10,30"}, {"repeats", "10"}});
   const auto& curves = arrayOutput(result, "curves");
   ASSERT_EQ(curves.shape(), (std::vector<std::size_t>{2, 3, 2}));
   EXPECT_EQ(nlohmann::json::parse(curves.attributes().at("neuron_counts")),
@@ -455,3 +457,43 @@ TEST(RsaPlugins, SubsamplingCurvesRiseWithNeurons) {
                 .find("'x' is not a count"),
             std::string::npos);
 }
+
+namespace {
+
+// rsa.noise_ceiling: several RDMs of one population (e.g. three animals) →
+// rsatoolbox's lower/upper bounds, exactly what analysis/rsa computes.
+TEST(RsaPlugins, GroupNoiseCeilingOfSeveralRdms) {
+  std::mt19937 random(11);
+  std::normal_distribution<double> gauss(0.0, 1.0);
+  const int n = 9;
+  rsa::RowMatrix shared(n, n);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j <= i; ++j) shared(i, j) = shared(j, i) = i == j ? 0.0 : 1.0 + gauss(random);
+  Inputs inputs;
+  std::vector<rsa::Matrix> rdms;
+  for (int subject = 0; subject < 3; ++subject) {
+    rsa::RowMatrix rdm = shared;
+    for (int i = 0; i < n; ++i)
+      for (int j = 0; j < i; ++j) rdm(i, j) = rdm(j, i) = shared(i, j) + 0.5 * gauss(random);
+    rdms.push_back(rdm);
+    inputs[multipleInputKey("rdms", static_cast<std::size_t>(subject))] =
+        matrixDataset(rdm, "animal " + std::to_string(subject), DatasetKind::Array, {{"rdm", "1"}});
+  }
+  const auto result = run("rsa.noise_ceiling", inputs);
+  const auto& ceiling = arrayOutput(result, "ceiling");
+  const auto expected = rsa::groupNoiseCeiling(
+      rdms, {rsa::CompareMethod::Spearman, rsa::EntrySelection::UpperTriangle});
+  ASSERT_EQ(ceiling.values().size(), 2u);
+  EXPECT_DOUBLE_EQ(ceiling.values()[0], expected.lower);
+  EXPECT_DOUBLE_EQ(ceiling.values()[1], expected.upper);
+  EXPECT_LT(expected.lower, expected.upper) << "leave-one-out is below all-in";
+  EXPECT_GT(expected.lower, 0.3) << "the animals share structure";
+
+  Inputs one{{"rdms#0", inputs.at("rdms#0")}};
+  EXPECT_NE(failureOf("rsa.noise_ceiling", one).find("at least two"), std::string::npos);
+  inputs["rdms#3"] =
+      matrixDataset(rsa::RowMatrix::Zero(4, 4), "small", DatasetKind::Array, {{"rdm", "1"}});
+  EXPECT_NE(failureOf("rsa.noise_ceiling", inputs).find("stimuli"), std::string::npos);
+}
+
+}  // namespace
