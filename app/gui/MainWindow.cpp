@@ -51,9 +51,11 @@
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
 #include "widgets/scene/LayerList.h"
+#include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
+#include "widgets/scene/SwcLines.h"
 #include "widgets/scene/VolumeLayers.h"
 
 // The resources live in a static library; make sure the linker keeps them.
@@ -837,6 +839,38 @@ void MainWindow::openView(io::DatasetId id) {
     heat->setProperty(kViewType, "heatmap");
     heat->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
     tabs_->setCurrentIndex(tabs_->addTab(heat, QString::fromStdString(dataset->name())));
+    return;
+  }
+  if (const auto table = std::dynamic_pointer_cast<const io::TableDataset>(dataset);
+      table && widgets::isSwcTable(*table)) {
+    // A neuron reconstruction as tubes, in the current 3D page when there is
+    // one (same space as a microscopy volume), else on its own page.
+    try {
+      auto branches = widgets::swcBranches(*table);
+      auto* layer = new widgets::LinesLayer(
+          QString::fromStdString(dataset->name()), id, std::move(branches.polylines),
+          // Real radii are often below a pixel at whole-cell zoom.
+          std::max(branches.medianRadius, 0.0015 * branches.diagonal), QColor(200, 200, 200));
+      layer->setColours(branches.colours);
+      widgets::Scene* scene =
+          tabs_->currentWidget() ? tabs_->currentWidget()->findChild<widgets::Scene*>() : nullptr;
+      if (scene == nullptr) {
+        auto* view = new widgets::VtkView();
+        view->setObjectName("swc3d");
+        auto* page = new QWidget();
+        page->setProperty(kViewType, "swc");
+        page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(id)});
+        auto* layout = new QVBoxLayout(page);
+        layout->setContentsMargins(0, 0, 0, 0);
+        layout->addWidget(view);
+        scene = new widgets::Scene(view, session_, page);
+        tabs_->setCurrentIndex(tabs_->addTab(page, QString::fromStdString(dataset->name())));
+        registerScene(page, scene);
+      }
+      scene->addLayer(layer);
+    } catch (const std::exception& error) {
+      report(tr("Cannot show reconstruction"), QString::fromStdString(error.what()));
+    }
     return;
   }
   auto* view = new widgets::TableView(session_, id);
