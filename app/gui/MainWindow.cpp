@@ -35,6 +35,7 @@
 #include "io/SessionFile.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Job.h"
+#include "plugins/support/VolumeLabels.h"
 #include "widgets/AnalysisPanel.h"
 #include "widgets/AreaColors.h"
 #include "widgets/DataBrowser.h"
@@ -500,8 +501,10 @@ void MainWindow::registerScene(QWidget* page, widgets::Scene* scene) {
   layers_->addWidget(list);
   page->setProperty("nl_layer_list", QVariant::fromValue<QWidget*>(list));
   connect(page, &QObject::destroyed, list, &QObject::deleteLater);
-  connect(scene, &widgets::Scene::picked, this,
-          [this](const widgets::PickHit& hit) { statusBar()->showMessage(hit.description, 5000); });
+  connect(scene, &widgets::Scene::picked, this, [this](const widgets::PickHit& hit) {
+    const QString instance = describeInstance(hit.dataset, hit.index);
+    statusBar()->showMessage(instance.isEmpty() ? hit.description : instance, 8000);
+  });
   if (tabs_->currentWidget() == page) layers_->setCurrentWidget(list);
 }
 
@@ -629,13 +632,15 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
     if (*closing) return;
     QMetaObject::invokeMethod(
         this,
-        [this, preview, failure, step] {
+        [this, preview, failure, step, volume] {
           if (!preview) {
             report(tr("Cannot show volume"), failure);
             return;
           }
           const auto id = session_.add(preview);
           openVolumeView(id, preview);
+          if (volume->labelEncoding() != io::microscopy::LabelEncoding::None)
+            measureInstances(volume, id);
           statusBar()->showMessage(tr("%1: showing every %2th voxel")
                                        .arg(QString::fromStdString(preview->name()))
                                        .arg(step),
@@ -643,6 +648,69 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
         },
         Qt::QueuedConnection);
   });
+}
+
+void MainWindow::measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
+                                  io::DatasetId preview) {
+  // Voxel counts, boxes and skeletons at full resolution (seconds for FISBe
+  // volumes): off the GUI thread; then clicks on an instance report them and
+  // select its row in the instance table.
+  statusBar()->showMessage(
+      tr("Measuring the instances of %1…").arg(QString::fromStdString(volume->name())));
+  background_.emplace_back([this, volume, preview, closing = closing_] {
+    std::shared_ptr<io::TableDataset> table;
+    QString failure;
+    try {
+      table = plugins::microscopy::instanceTable(*volume);
+    } catch (const std::exception& error) {
+      failure = QString::fromStdString(error.what());
+    }
+    if (*closing) return;
+    QMetaObject::invokeMethod(
+        this,
+        [this, table, failure, preview] {
+          if (!table) {
+            jobs_->log(tr("instances not measured: %1").arg(failure));
+            return;
+          }
+          instanceTables_[preview] = session_.add(table);
+          statusBar()->showMessage(tr("%1: %2 instances measured; click one for its numbers")
+                                       .arg(QString::fromStdString(table->name()))
+                                       .arg(table->rowCount()),
+                                   8000);
+        },
+        Qt::QueuedConnection);
+  });
+}
+
+QString MainWindow::describeInstance(io::DatasetId preview, std::int64_t label) {
+  const auto it = instanceTables_.find(preview);
+  if (it == instanceTables_.end()) return {};
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(it->second));
+  if (!table) return {};
+  const auto& labels = *table->numericColumn("label");
+  for (std::size_t row = 0; row < table->rowCount(); ++row) {
+    if (static_cast<std::int64_t>(labels[row]) != label) continue;
+    auto at = [&](const char* column) { return (*table->numericColumn(column))[row]; };
+    session_.selection().select(it->second, {static_cast<std::int64_t>(row)}, "instance-pick");
+    const auto unit = table->attributes().count("length_unit")
+                          ? table->attributes().at("length_unit")
+                          : std::string("voxel");
+    return tr("instance %1: %2 voxels, skeleton %3 voxels (≈ %4 %5), box z %6–%7, y %8–%9, x "
+              "%10–%11")
+        .arg(label)
+        .arg(at("voxels"), 0, 'f', 0)
+        .arg(at("skeleton_voxels"), 0, 'f', 0)
+        .arg(at("skeleton_length"), 0, 'f', 0)
+        .arg(QString::fromStdString(unit))
+        .arg(at("z0"), 0, 'f', 0)
+        .arg(at("z1"), 0, 'f', 0)
+        .arg(at("y0"), 0, 'f', 0)
+        .arg(at("y1"), 0, 'f', 0)
+        .arg(at("x0"), 0, 'f', 0)
+        .arg(at("x1"), 0, 'f', 0);
+  }
+  return {};
 }
 
 void MainWindow::openSurfaceView(io::DatasetId id) {

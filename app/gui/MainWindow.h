@@ -1,5 +1,6 @@
 #pragma once
 #include <atomic>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -72,6 +73,15 @@ class MainWindow : public QMainWindow {
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
   void openSurfaceView(io::DatasetId mesh);
   void openMicroscopyView(std::shared_ptr<const io::microscopy::VolumeDataset> volume);
+  void measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
+                        io::DatasetId preview);
+
+ public:
+  // "instance 3: 47861 voxels, …" for a label of a measured preview (and its
+  // instance-table row selected); empty when nothing is known about it.
+  QString describeInstance(io::DatasetId preview, std::int64_t label);
+
+ private:
   widgets::HeatMap* makeRateHeatMap(std::shared_ptr<const io::SpikeRecording> spikes,
                                     io::DatasetId recording);
   void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume);
@@ -97,6 +107,7 @@ class MainWindow : public QMainWindow {
   // Work started off the GUI thread (e.g. binning every unit of a large
   // recording); joined on destruction so no thread outlives the window.
   std::vector<std::thread> background_;
+  std::map<io::DatasetId, io::DatasetId> instanceTables_;  // label preview → instance table
   std::shared_ptr<std::atomic<bool>> closing_ = std::make_shared<std::atomic<bool>>(false);
 };
 

@@ -12,6 +12,7 @@
 #include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
+#include "plugins/support/VolumeLabels.h"
 
 using namespace nl::plugins;
 
@@ -147,6 +148,45 @@ TEST(FisbePlugin, FixtureThroughTheRealReadersMatchesTheOfficialEvaluation) {
   EXPECT_EQ(gts->numericColumn("voxels")->front(), 72631.0);
   EXPECT_EQ(*gts->numericColumn("dim"), (std::vector<double>{0, 0, 1, 0, 1, 0, 1}))
       << "dim_neurons [3, 5, 7] from the zarr attributes";
+}
+
+}  // namespace
+
+namespace {
+
+// The instance table the microscopy views show: two neurons as rods of known
+// size in a one-channel-per-instance volume (FISBe's layout, channel c = c+1).
+TEST(InstanceTable, VoxelsBoxesAndSkeletonsAtFullResolution) {
+  namespace mi = nl::io::microscopy;
+  const std::size_t D = 8, H = 20, W = 40;
+  std::vector<std::uint8_t> values(2 * D * H * W, 0);
+  auto at = [&](std::size_t c, std::size_t z, std::size_t y, std::size_t x) -> std::uint8_t& {
+    return values[((c * D + z) * H + y) * W + x];
+  };
+  for (std::size_t z = 3; z < 6; ++z)
+    for (std::size_t y = 4; y < 7; ++y)
+      for (std::size_t x = 5; x < 35; ++x) at(0, z, y, x) = 1;  // 3 × 3 × 30 rod along x
+  for (std::size_t z = 2; z < 5; ++z)
+    for (std::size_t y = 2; y < 18; ++y)
+      for (std::size_t x = 20; x < 23; ++x) at(1, z, y, x) = 2;  // 3 × 16 × 3 rod along y
+  auto source =
+      std::make_shared<mi::InMemoryVolumeSource<std::uint8_t>>(mi::VolumeShape{2, D, H, W}, values);
+  const mi::VolumeDataset volume("gt", source, mi::VoxelSize{0.44, 0.44, 0.44, "micrometer"},
+                                 mi::LabelEncoding::InstanceChannels);
+  const auto table = nl::plugins::microscopy::instanceTable(volume);
+  ASSERT_EQ(table->rowCount(), 2u);
+  EXPECT_EQ(*table->numericColumn("label"), (std::vector<double>{1, 2}));
+  EXPECT_EQ(*table->numericColumn("voxels"), (std::vector<double>{270, 144}));
+  EXPECT_EQ(*table->numericColumn("x0"), (std::vector<double>{5, 20}));
+  EXPECT_EQ(*table->numericColumn("x1"), (std::vector<double>{35, 23}));
+  EXPECT_EQ(*table->numericColumn("y1"), (std::vector<double>{7, 18}));
+  // Thinning a 3 × 3 rod leaves its centre line, shortened at the ends.
+  const auto& skeleton = *table->numericColumn("skeleton_voxels");
+  EXPECT_GE(skeleton[0], 24.0);
+  EXPECT_LE(skeleton[0], 30.0);
+  EXPECT_GT(skeleton[0], skeleton[1]) << "the longer rod has the longer skeleton";
+  EXPECT_NEAR((*table->numericColumn("skeleton_length"))[0], skeleton[0] * 0.44, 1e-9);
+  EXPECT_EQ(table->attributes().at("length_unit"), "micrometer");
 }
 
 }  // namespace

@@ -11,78 +11,11 @@
 #include "analysis/fisbe/MetricsJson.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/api/AnalysisPlugin.h"
+#include "plugins/support/VolumeLabels.h"
 
 namespace {
 
 using nl::analysis::fisbe::LabelType;
-using nl::io::microscopy::VoxelType;
-
-LabelType labelTypeOf(VoxelType type) {
-  switch (type) {
-    case VoxelType::Bool:
-      return LabelType::Bool;
-    case VoxelType::UInt8:
-      return LabelType::UInt8;
-    case VoxelType::Int8:
-      return LabelType::Int8;
-    case VoxelType::UInt16:
-      return LabelType::UInt16;
-    case VoxelType::Int16:
-      return LabelType::Int16;
-    case VoxelType::UInt32:
-      return LabelType::UInt32;
-    case VoxelType::Int32:
-      return LabelType::Int32;
-    case VoxelType::UInt64:
-      return LabelType::UInt64;
-    case VoxelType::Int64:
-      return LabelType::Int64;
-    default:
-      break;
-  }
-  throw std::invalid_argument(std::string("labels must be integers, not ") +
-                              std::string(nl::io::microscopy::voxelTypeName(type)));
-}
-
-// A chunked volume read a slab of z-planes at a time in its native type, so
-// a 1.3 GB ground truth never needs to be in memory at once.
-class VolumeLabels final : public nl::analysis::fisbe::LabelSource {
- public:
-  explicit VolumeLabels(const nl::io::microscopy::VolumeDataset& volume)
-      : volume_(volume), type_(labelTypeOf(volume.voxelType())) {}
-  std::int64_t channels() const override {
-    return static_cast<std::int64_t>(volume_.volumeShape().channels);
-  }
-  nl::analysis::fisbe::Shape3 shape() const override {
-    const auto s = volume_.volumeShape();
-    return {static_cast<std::int64_t>(s.z), static_cast<std::int64_t>(s.y),
-            static_cast<std::int64_t>(s.x)};
-  }
-  void readPlanes(
-      std::int64_t channel, std::int64_t zBegin, std::int64_t zEnd,
-      const std::function<void(const nl::analysis::fisbe::PlaneBlock&)>& consume) const override {
-    const auto s = volume_.volumeShape();
-    const auto c = static_cast<std::size_t>(channel);
-    // Slabs aligned to the storage chunks, so each chunk is decoded once.
-    const auto chunkDepth =
-        static_cast<std::int64_t>(std::max<std::size_t>(1, volume_.chunkShape().z));
-    const std::size_t bytesPerVoxel = nl::io::microscopy::voxelTypeSize(volume_.voxelType());
-    std::vector<unsigned char> buffer;
-    for (std::int64_t z0 = zBegin; z0 < zEnd;) {
-      const std::int64_t z1 = std::min(zEnd, (z0 / chunkDepth + 1) * chunkDepth);
-      const nl::io::microscopy::Box box{
-          c, c + 1, static_cast<std::size_t>(z0), static_cast<std::size_t>(z1), 0, s.y, 0, s.x};
-      buffer.resize(static_cast<std::size_t>(z1 - z0) * s.y * s.x * bytesPerVoxel);
-      volume_.source()->read(box, 1, volume_.voxelType(), buffer.data());
-      consume({buffer.data(), type_, z0, z1 - z0});
-      z0 = z1;
-    }
-  }
-
- private:
-  const nl::io::microscopy::VolumeDataset& volume_;
-  LabelType type_;
-};
 
 // An in-memory array (C order, [z][y][x] or [c][z][y][x]) as int64 labels.
 class ArrayLabels final : public nl::analysis::fisbe::LabelSource {
@@ -122,7 +55,7 @@ class ArrayLabels final : public nl::analysis::fisbe::LabelSource {
 
 std::unique_ptr<nl::analysis::fisbe::LabelSource> labelsOf(const nl::io::Dataset& dataset) {
   if (const auto* volume = dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&dataset))
-    return std::make_unique<VolumeLabels>(*volume);
+    return std::make_unique<nl::plugins::microscopy::VolumeLabels>(*volume);
   if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(&dataset))
     return std::make_unique<ArrayLabels>(*array);
   throw std::invalid_argument("'" + dataset.name() + "' is not a label volume");

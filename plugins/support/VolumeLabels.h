@@ -1,0 +1,38 @@
+#pragma once
+// Chunked label volumes as the FISBe code reads them (slab by slab in their
+// native type), and the per-instance table the microscopy views show.
+#include <memory>
+
+#include "analysis/fisbe/Instances.h"
+#include "io/Dataset.h"
+#include "io/microscopy/VolumeDataset.h"
+
+namespace nl::analysis {
+class Progress;
+}
+
+namespace nl::plugins::microscopy {
+
+// A VolumeDataset read a chunk-aligned slab of z-planes at a time.
+class VolumeLabels final : public analysis::fisbe::LabelSource {
+ public:
+  explicit VolumeLabels(const io::microscopy::VolumeDataset& volume);
+  std::int64_t channels() const override;
+  analysis::fisbe::Shape3 shape() const override;
+  void readPlanes(
+      std::int64_t channel, std::int64_t zBegin, std::int64_t zEnd,
+      const std::function<void(const analysis::fisbe::PlaneBlock&)>& consume) const override;
+
+ private:
+  const io::microscopy::VolumeDataset& volume_;
+  analysis::fisbe::LabelType type_;
+};
+
+// One row per instance of a label volume at full resolution: the label the
+// preview views show (channel + 1 for one-channel-per-instance volumes, else
+// the id), channel, voxels, bounding box, skeleton voxels (Lee '94 thinning,
+// as the FISBe metrics) and an approximate skeleton length in the voxel unit.
+std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
+                                                analysis::Progress* progress = nullptr);
+
+}  // namespace nl::plugins::microscopy
