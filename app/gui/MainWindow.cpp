@@ -625,7 +625,7 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
     try {
       preview = volume->labelEncoding() == io::microscopy::LabelEncoding::None
                     ? io::microscopy::toArrayDataset(*volume, step)
-                    : io::microscopy::toLabelIdArray(*volume, step);
+                    : io::microscopy::toLabelIdArrayPooled(*volume, step);
     } catch (const std::exception& error) {
       failure = QString::fromStdString(error.what());
     }

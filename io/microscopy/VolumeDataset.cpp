@@ -267,4 +267,45 @@ std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::s
                                         std::string(voxelTypeName(volume.voxelType())));
 }
 
+std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, std::size_t step,
+                                                   std::size_t maxVoxels) {
+  if (volume.labelEncoding() == LabelEncoding::None)
+    throw std::invalid_argument("volume '" + volume.name() + "' is not a label volume");
+  if (step == 0) throw std::invalid_argument("toLabelIdArrayPooled: step must be at least 1");
+  const VolumeShape& shape = volume.volumeShape();
+  const VolumeShape out = Box::whole(shape).outputShape(step);
+  if (out.voxelsPerChannel() > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " +
+                                std::to_string(out.voxelsPerChannel()) + " voxels at step " +
+                                std::to_string(step) + ", more than " + std::to_string(maxVoxels));
+  const bool perChannel = volume.labelEncoding() == LabelEncoding::InstanceChannels;
+  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
+  // Slabs of `step` planes at full resolution; a preview voxel takes any
+  // label inside its block, so neurites thinner than the step stay connected.
+  for (std::size_t c = 0; c < shape.channels; ++c)
+    for (std::size_t z0 = 0; z0 < shape.z; z0 += step) {
+      const Box slab{c, c + 1, z0, std::min(shape.z, z0 + step), 0, shape.y, 0, shape.x};
+      const std::vector<float> values = volume.readFloat(slab, 1);
+      const std::size_t planes = slab.z1 - slab.z0;
+      for (std::size_t dz = 0; dz < planes; ++dz)
+        for (std::size_t y = 0; y < shape.y; ++y) {
+          const float* row = values.data() + (dz * shape.y + y) * shape.x;
+          double* target = ids.data() + ((z0 / step) * out.y + y / step) * out.x;
+          for (std::size_t x = 0; x < shape.x; ++x)
+            if (row[x] != 0) target[x / step] = perChannel ? static_cast<double>(c + 1) : row[x];
+        }
+    }
+  Attributes attributes = volume.attributes();
+  const VoxelSize& size = volume.voxelSize();
+  const double s = static_cast<double>(step);
+  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  attributes["step"] = std::to_string(step);
+  attributes["label_encoding"] = "label_ids";
+  attributes["preview"] = "pooled";
+  return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
+                                        std::vector<std::size_t>{out.z, out.y, out.x},
+                                        std::move(ids), volume.provenance(), std::move(attributes),
+                                        std::string(voxelTypeName(volume.voxelType())));
+}
+
 }  // namespace nl::io::microscopy

@@ -267,6 +267,12 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
 std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step = 1,
                                              std::size_t maxVoxels = std::size_t{64} << 20);
 
+// The same, but each preview voxel takes any label of its step³ block
+// (read at full resolution, slab by slab): thin neurites stay connected where
+// a strided preview breaks them into specks.
+std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, std::size_t step,
+                                                   std::size_t maxVoxels = std::size_t{64} << 20);
+
 // The smallest step for which toArrayDataset stays within maxVoxels.
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
 

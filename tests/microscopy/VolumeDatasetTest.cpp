@@ -106,3 +106,35 @@ TEST(VolumeDataset, TransposeAndByteSwapHelpers) {
 
 }  // namespace
 }  // namespace nl::io::microscopy
+
+namespace {
+
+// A one-voxel-thin neurite off the sampling grid: a strided 1:4 preview misses
+// it, the pooled preview keeps every block it passes through.
+TEST(VolumePreview, PooledLabelsKeepThinNeuritesThatStridingMisses) {
+  namespace mi = nl::io::microscopy;
+  const std::size_t D = 8, H = 8, W = 16;
+  std::vector<std::uint8_t> values(2 * D * H * W, 0);
+  for (std::size_t x = 0; x < W; ++x) values[((0 * D + 5) * H + 1) * W + x] = 1;  // z 5, y 1
+  values[((1 * D + 2) * H + 6) * W + 9] = 2;  // a single voxel in channel 1
+  auto source =
+      std::make_shared<mi::InMemoryVolumeSource<std::uint8_t>>(mi::VolumeShape{2, D, H, W}, values);
+  const mi::VolumeDataset volume("gt", source, mi::VoxelSize{},
+                                 mi::LabelEncoding::InstanceChannels);
+  const auto strided = mi::toLabelIdArray(volume, 4);
+  const auto pooled = mi::toLabelIdArrayPooled(volume, 4);
+  ASSERT_EQ(pooled->shape(), (std::vector<std::size_t>{2, 2, 4}));
+  ASSERT_EQ(strided->shape(), pooled->shape());
+  const auto count = [](const std::vector<double>& v, double label) {
+    return std::count(v.begin(), v.end(), label);
+  };
+  EXPECT_EQ(count(strided->values(), 1.0), 0) << "y = 1, z = 5 are not on the 1:4 grid";
+  EXPECT_EQ(count(pooled->values(), 1.0), 4) << "the line crosses 4 blocks along x";
+  EXPECT_EQ(pooled->values()[(1 * 2 + 0) * 4 + 2], 1.0);  // block z 4–7, y 0–3, x 8–11
+  EXPECT_EQ(count(pooled->values(), 2.0), 1);
+  EXPECT_EQ(pooled->values()[(0 * 2 + 1) * 4 + 2], 2.0);  // block z 0–3, y 4–7, x 8–11
+  EXPECT_EQ(pooled->attributes().at("spacing"), strided->attributes().at("spacing"));
+  EXPECT_THROW(mi::toLabelIdArrayPooled(volume, 0), std::invalid_argument);
+}
+
+}  // namespace
