@@ -616,10 +616,29 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
   // A chunked volume of up to billions of voxels: the views get a preview of
   // at most 16 M voxels (every step-th voxel), read and decompressed off the
   // GUI thread; instance channels become label ids for the label view.
-  const auto step = io::microscopy::previewStep(volume->volumeShape(), std::size_t{16} << 20);
+  auto step = io::microscopy::previewStep(volume->volumeShape(), std::size_t{16} << 20);
+  // A second label volume of the same size as the labels on the current page
+  // (a prediction beside its ground truth) is overlaid there, at that step.
+  QPointer<widgets::Scene> overlayScene;
+  if (volume->labelEncoding() != io::microscopy::LabelEncoding::None && tabs_->currentWidget())
+    if (auto* scene = tabs_->currentWidget()->findChild<widgets::Scene*>())
+      for (auto* layer : scene->layers())
+        if (auto* labels = qobject_cast<widgets::LabelVolumeLayer*>(layer)) {
+          const auto shown =
+              std::dynamic_pointer_cast<const io::ArrayDataset>(session_.find(labels->dataset()));
+          const auto it =
+              shown ? shown->attributes().find("step") : io::Attributes::const_iterator{};
+          if (!shown || it == shown->attributes().end()) continue;
+          const std::size_t shownStep = std::stoul(it->second);
+          const auto out = io::microscopy::Box::whole(volume->volumeShape()).outputShape(shownStep);
+          if (shown->shape() == std::vector<std::size_t>{out.z, out.y, out.x}) {
+            step = shownStep;
+            overlayScene = scene;
+          }
+        }
   statusBar()->showMessage(
       tr("Reading a 1:%1 preview of %2…").arg(step).arg(QString::fromStdString(volume->name())));
-  background_.emplace_back([this, volume, step, closing = closing_] {
+  background_.emplace_back([this, volume, step, overlayScene, closing = closing_] {
     std::shared_ptr<io::ArrayDataset> preview;
     QString failure;
     try {
@@ -632,13 +651,20 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
     if (*closing) return;
     QMetaObject::invokeMethod(
         this,
-        [this, preview, failure, step, volume] {
+        [this, preview, failure, step, volume, overlayScene] {
           if (!preview) {
             report(tr("Cannot show volume"), failure);
             return;
           }
           const auto id = session_.add(preview);
-          openVolumeView(id, preview);
+          if (overlayScene) {
+            auto* layer = new widgets::LabelVolumeLayer(
+                QString::fromStdString(preview->name()) + tr(" (overlaid)"), id, preview);
+            layer->setOpacity(0.4);
+            overlayScene->addLayer(layer);
+          } else {
+            openVolumeView(id, preview);
+          }
           if (volume->labelEncoding() != io::microscopy::LabelEncoding::None)
             measureInstances(volume, id);
           statusBar()->showMessage(tr("%1: showing every %2th voxel")
