@@ -43,7 +43,8 @@ struct LayerFixture : ::testing::Test {
     return image.pixelColor(static_cast<int>(p->x() * r), static_cast<int>(p->y() * r));
   }
   static int distance(QColor a, QColor b) {
-    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
+    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +
+           std::abs(a.blue() - b.blue());
   }
   nl::io::Session session;
   std::unique_ptr<nl::widgets::VtkView> view;
@@ -95,7 +96,8 @@ TEST_F(LayerFixture, PointsColouredByAttributeAndHiddenFromTheLayerList) {
 }
 
 TEST_F(LayerFixture, ClickOnATubePicksItsLine) {
-  std::vector<nl::widgets::LinesLayer::Polyline> lines{{{-10, -5, 0}, {10, -5, 0}}, {{-10, 5, 0}, {0, 6, 0}, {10, 5, 0}}};
+  std::vector<nl::widgets::LinesLayer::Polyline> lines{{{-10, -5, 0}, {10, -5, 0}},
+                                                       {{-10, 5, 0}, {0, 6, 0}, {10, 5, 0}}};
   auto* tubes = new nl::widgets::LinesLayer("threads", 9, lines, 1.0, QColor(200, 200, 200));
   scene->addLayer(tubes);
   showFrom(nl::widgets::VtkView::StandardView::Dorsal);
@@ -104,7 +106,8 @@ TEST_F(LayerFixture, ClickOnATubePicksItsLine) {
   QTest::mouseClick(view.get(), Qt::LeftButton, Qt::NoModifier, where->toPoint());
   EXPECT_EQ(session.selection().dataset(), 9u);
   EXPECT_EQ(session.selection().indices(), std::vector<std::int64_t>{1});
-  EXPECT_TRUE(nl::test::isHighlightYellow(at(frame(), {5, 5.5, 0}))) << "the picked thread is highlighted";
+  EXPECT_TRUE(nl::test::isHighlightYellow(at(frame(), {5, 5.5, 0})))
+      << "the picked thread is highlighted";
 }
 
 TEST_F(LayerFixture, RgbVolumeShowsEachChannelInItsColour) {
@@ -113,9 +116,10 @@ TEST_F(LayerFixture, RgbVolumeShowsEachChannelInItsColour) {
   std::vector<double> values(n * n * n * 3, 0.0);
   for (std::size_t k = 5; k < 25; ++k)
     for (std::size_t j = 5; j < 25; ++j)
-      for (std::size_t i = 0; i < n; ++i) values[((k * n + j) * n + i) * 3 + (i < 15 ? 0 : 1)] = 255;
-  auto volume = std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Volume, "rgb", std::vector<std::size_t>{n, n, n, 3},
-                                                       std::move(values));
+      for (std::size_t i = 0; i < n; ++i)
+        values[((k * n + j) * n + i) * 3 + (i < 15 ? 0 : 1)] = 255;
+  auto volume = std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Volume, "rgb", std::vector<std::size_t>{n, n, n, 3}, std::move(values));
   auto* layer = new nl::widgets::VolumeLayer("rgb", session.add(volume), volume);
   layer->setMode(nl::widgets::VolumeLayer::Mode::MaximumIntensity);
   scene->addLayer(layer);
@@ -124,6 +128,28 @@ TEST_F(LayerFixture, RgbVolumeShowsEachChannelInItsColour) {
   const QColor left = at(image, {7, 15, 15}), right = at(image, {22, 15, 15});
   EXPECT_GT(left.red(), left.green() + 60) << "left block should be red";
   EXPECT_GT(right.green(), right.red() + 60) << "right block should be green";
+
+  // Per-channel looks: limits from the data, gamma, colour and hiding.
+  ASSERT_EQ(layer->channelCount(), 3u);
+  auto red = layer->channelLook(0);
+  EXPECT_DOUBLE_EQ(red.high, 255.0);
+  EXPECT_GT(layer->channelColourAt(0, 255).red(), 240);
+  red.low = 0;
+  red.gamma = 2.0;
+  layer->setChannelLook(0, red);
+  // Half-way up the limits, gamma 2 shows a quarter of the colour.
+  EXPECT_NEAR(layer->channelColourAt(0, 127.5).redF(), 0.25, 0.03);
+  red.colour = QColor(255, 255, 0);
+  red.gamma = 1.0;
+  layer->setChannelLook(0, red);
+  const QColor yellow = layer->channelColourAt(0, 255);
+  EXPECT_GT(yellow.green(), 240);
+  EXPECT_GT(yellow.red(), 240);
+  auto green = layer->channelLook(1);
+  green.visible = false;
+  layer->setChannelLook(1, green);
+  const QColor hidden = at(frame(), {22, 15, 15});
+  EXPECT_LT(hidden.green(), right.green() - 60) << "the hidden green channel is gone";
 }
 
 }  // namespace

@@ -1,10 +1,14 @@
 #include "widgets/scene/LayerList.h"
 
+#include <QCheckBox>
+#include <QColorDialog>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QIcon>
+#include <QPixmap>
 #include <QSignalBlocker>
 #include <QSlider>
 #include <QToolButton>
@@ -174,6 +178,63 @@ void LayerList::showLayer(SceneLayer* layer) {
     preset->addItems(VolumeLayer::presets());
     connect(preset, &QComboBox::currentTextChanged, volume, &VolumeLayer::setPreset);
     extrasLayout_->addRow(tr("Transfer function"), preset);
+    // Per channel of a multichannel image: shown, contrast limits, gamma, colour.
+    for (std::size_t c = 0; c < volume->channelCount(); ++c) {
+      const ChannelLook look = volume->channelLook(c);
+      auto* row = new QWidget();
+      row->setObjectName(QString("channel%1").arg(c));
+      auto* rowLayout = new QHBoxLayout(row);
+      rowLayout->setContentsMargins(0, 0, 0, 0);
+      auto* shown = new QCheckBox();
+      shown->setChecked(look.visible);
+      shown->setToolTip(tr("Show this channel"));
+      auto spin = [row, rowLayout](double value, double lowest, double step, const QString& tip) {
+        auto* box = new QDoubleSpinBox(row);
+        box->setRange(lowest, 1e9);
+        box->setDecimals(step < 0.1 ? 2 : 1);
+        box->setSingleStep(step);
+        box->setValue(value);
+        box->setToolTip(tip);
+        rowLayout->addWidget(box);
+        return box;
+      };
+      rowLayout->addWidget(shown);
+      auto* low = spin(look.low, -1e9, std::max(0.1, (look.high - look.low) / 100),
+                       tr("Lower contrast limit"));
+      auto* high = spin(look.high, -1e9, std::max(0.1, (look.high - look.low) / 100),
+                        tr("Upper contrast limit"));
+      auto* gamma = spin(look.gamma, 0.05, 0.05, tr("Gamma: shown intensity = t^gamma"));
+      gamma->setMaximum(10);
+      auto* colour = new QToolButton(row);
+      colour->setToolTip(tr("Channel colour"));
+      auto paint = [colour](const QColor& shade) {
+        QPixmap swatch(14, 14);
+        swatch.fill(shade);
+        colour->setIcon(QIcon(swatch));
+      };
+      paint(look.colour);
+      rowLayout->addWidget(colour);
+      auto apply = [volume, c, shown, low, high, gamma] {
+        ChannelLook next = volume->channelLook(c);
+        next.visible = shown->isChecked();
+        next.low = low->value();
+        next.high = std::max(high->value(), low->value() + 1e-9);
+        next.gamma = gamma->value();
+        volume->setChannelLook(c, next);
+      };
+      connect(shown, &QCheckBox::toggled, volume, apply);
+      for (auto* box : {low, high, gamma})
+        connect(box, &QDoubleSpinBox::valueChanged, volume, apply);
+      connect(colour, &QToolButton::clicked, volume, [this, volume, c, paint] {
+        const QColor chosen = QColorDialog::getColor(volume->channelLook(c).colour, this);
+        if (!chosen.isValid()) return;
+        ChannelLook next = volume->channelLook(c);
+        next.colour = chosen;
+        volume->setChannelLook(c, next);
+        paint(chosen);
+      });
+      extrasLayout_->addRow(tr("Channel %1").arg(c), row);
+    }
   }
   if (auto* slices = qobject_cast<SliceLayer*>(layer); slices && slices->hasOverlay()) {
     auto* threshold = new QDoubleSpinBox();

@@ -146,6 +146,29 @@ VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset,
   auto& d = *impl_;
   d.image = toImage(*volume, geometry_);
   dataRange_ = finiteRange(volume->values());
+  if (geometry_.channels > 1) {
+    const QColor defaults[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255),
+                                QColor(255, 255, 255)};
+    const auto& values = volume->values();
+    for (std::size_t c = 0; c < geometry_.channels; ++c) {
+      // Contrast limits at the 0.5th and 99.5th percentiles of a sample.
+      std::vector<double> sample;
+      const std::size_t stride = std::max<std::size_t>(1, geometry_.voxels() / 200000);
+      for (std::size_t v = 0; v < geometry_.voxels(); v += stride) {
+        const double x = values[v * geometry_.channels + c];
+        if (std::isfinite(x)) sample.push_back(x);
+      }
+      ChannelLook look;
+      look.colour = defaults[std::min<std::size_t>(c, 3)];
+      if (!sample.empty()) {
+        std::sort(sample.begin(), sample.end());
+        look.low = sample[sample.size() * 5 / 1000];
+        look.high = sample[std::min(sample.size() - 1, sample.size() * 995 / 1000)];
+        if (!(look.high > look.low)) look.high = look.low + 1;
+      }
+      looks_.push_back(look);
+    }
+  }
   initialiseRange();
   setColormap("gray");
   d.mapper->SetInputData(d.image);
@@ -205,23 +228,40 @@ void VolumeLayer::applyAppearance() {
     d.property->SetColor(colour);
     d.property->SetScalarOpacity(alpha);
   } else {
-    // One transfer function per channel: red, green, blue, (white).
+    // One transfer function per channel, from its look.
     d.property->IndependentComponentsOn();
-    const QColor channelColours[4] = {QColor(255, 40, 40), QColor(40, 255, 40),
-                                      QColor(60, 110, 255), QColor(255, 255, 255)};
-    for (std::size_t c = 0; c < geometry_.channels; ++c) {
+    for (std::size_t c = 0; c < looks_.size(); ++c) {
+      const ChannelLook& look = looks_[c];
       vtkNew<vtkColorTransferFunction> colour;
-      colour->AddRGBPoint(low, 0, 0, 0);
-      colour->AddRGBPoint(high, channelColours[c].redF(), channelColours[c].greenF(),
-                          channelColours[c].blueF());
       vtkNew<vtkPiecewiseFunction> alpha;
-      alpha->AddPoint(low + span * 0.05, 0.0);
-      alpha->AddPoint(high, 0.8 * opacity());
+      const double width = std::max(1e-12, look.high - look.low);
+      for (int i = 0; i <= 16; ++i) {
+        const double t = i / 16.0, shown = std::pow(t, look.gamma);
+        const double value = look.low + width * t;
+        colour->AddRGBPoint(value, shown * look.colour.redF(), shown * look.colour.greenF(),
+                            shown * look.colour.blueF());
+        alpha->AddPoint(value, look.visible ? 0.8 * opacity() * shown : 0.0);
+      }
       d.property->SetColor(static_cast<int>(c), colour);
       d.property->SetScalarOpacity(static_cast<int>(c), alpha);
     }
   }
   d.volume->SetVisibility(isVisible());
+}
+
+void VolumeLayer::setChannelLook(std::size_t channel, const ChannelLook& look) {
+  if (channel >= looks_.size()) throw std::out_of_range("no such channel");
+  looks_[channel] = look;
+  applyAppearance();
+  emit changed();
+}
+
+QColor VolumeLayer::channelColourAt(std::size_t channel, double value) const {
+  double rgb[3] = {0, 0, 0};
+  if (auto* colour = impl_->property->GetRGBTransferFunction(static_cast<int>(channel)))
+    colour->GetColor(value, rgb);
+  return QColor::fromRgbF(static_cast<float>(rgb[0]), static_cast<float>(rgb[1]),
+                          static_cast<float>(rgb[2]));
 }
 
 void VolumeLayer::attach(vtkRenderer* renderer) {

@@ -29,6 +29,16 @@ struct VolumeGeometry {
   std::optional<std::size_t> voxelAt(const double position[3]) const;
 };
 
+// How one channel of a multichannel volume is drawn (napari/ImageJ-style):
+// its colour, contrast limits and gamma (shown intensity = t^gamma, t the
+// value scaled to the limits), or hidden.
+struct ChannelLook {
+  QColor colour;
+  double low = 0, high = 1;
+  double gamma = 1;
+  bool visible = true;
+};
+
 class VolumeLayer : public SceneLayer {
   Q_OBJECT
  public:
@@ -41,6 +51,13 @@ class VolumeLayer : public SceneLayer {
   void setMode(Mode mode);
   Mode mode() const { return mode_; }
   const VolumeGeometry& geometry() const { return geometry_; }
+  // Multichannel volumes: one look per channel (defaults: red, green, blue,
+  // white; limits at each channel's 0.5th–99.5th percentile).
+  std::size_t channelCount() const { return looks_.size(); }
+  const ChannelLook& channelLook(std::size_t channel) const { return looks_.at(channel); }
+  void setChannelLook(std::size_t channel, const ChannelLook& look);
+  // The RGB the transfer functions give channel `channel` at `value` (tests).
+  QColor channelColourAt(std::size_t channel, double value) const;
 
   bool hasScalars() const override { return geometry_.channels == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
@@ -58,6 +75,7 @@ class VolumeLayer : public SceneLayer {
   std::pair<double, double> dataRange_{0, 1};
   Mode mode_ = Mode::Composite;
   QString preset_ = "ramp";
+  std::vector<ChannelLook> looks_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
