@@ -195,6 +195,8 @@ void LayerList::showLayer(SceneLayer* layer) {
         box->setSingleStep(step);
         box->setValue(value);
         box->setToolTip(tip);
+        box->setMaximumWidth(70);  // ±1e9 ranges would widen the dock
+        box->setButtonSymbols(QAbstractSpinBox::NoButtons);
         rowLayout->addWidget(box);
         return box;
       };
