@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <QTest>
+#include <QToolButton>
+#include <QTreeWidget>
 
 #include "GuiTestUtil.h"
 #include "io/Session.h"
 #include "widgets/VtkView.h"
+#include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
 
@@ -136,6 +139,18 @@ TEST_F(View, LabelSurfacesToggleAndPick) {
   EXPECT_EQ(session.selection().indices(), std::vector<std::int64_t>{3});
   image = frame();
   EXPECT_TRUE(nl::test::isHighlightYellow(pixelAt(image, left)));
+
+  // The layer list isolates the chosen instance and shows all again.
+  layer->setLabelVisible(7, true);
+  nl::widgets::LayerList list(scene.get());
+  auto* instances = list.findChild<QTreeWidget*>("instanceList");
+  ASSERT_NE(instances, nullptr);
+  instances->setCurrentItem(instances->topLevelItem(1));  // instance 7
+  QTest::mouseClick(list.findChild<QToolButton*>("isolateInstance"), Qt::LeftButton);
+  EXPECT_FALSE(layer->labelVisible(3));
+  EXPECT_TRUE(layer->labelVisible(7));
+  QTest::mouseClick(list.findChild<QToolButton*>("showAllInstances"), Qt::LeftButton);
+  EXPECT_TRUE(layer->labelVisible(3) && layer->labelVisible(7));
 }
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <cmath>
+#include <functional>
 
 #include "widgets/Colormap.h"
 #include "widgets/scene/PointsLayer.h"
@@ -273,7 +274,35 @@ void LayerList::showLayer(SceneLayer* layer) {
       labels->setLabelVisible(item->data(0, Qt::UserRole).toInt(),
                               item->checkState(0) == Qt::Checked);
     });
+    instances->setObjectName("instanceList");
     extrasLayout_->addRow(tr("Instances"), instances);
+    // Isolate: only the chosen instance stays visible; Show all undoes it.
+    auto* isolate = new QToolButton();
+    isolate->setObjectName("isolateInstance");
+    isolate->setText(tr("Isolate"));
+    isolate->setToolTip(tr("Hide every instance but the one chosen in the list"));
+    auto* showAll = new QToolButton();
+    showAll->setObjectName("showAllInstances");
+    showAll->setText(tr("Show all"));
+    auto setChecks = [instances](const std::function<bool(QTreeWidgetItem*)>& keep) {
+      for (int row = 0; row < instances->topLevelItemCount(); ++row) {
+        auto* item = instances->topLevelItem(row);
+        item->setCheckState(0, keep(item) ? Qt::Checked : Qt::Unchecked);
+      }
+    };
+    connect(isolate, &QToolButton::clicked, labels, [instances, setChecks] {
+      if (auto* chosen = instances->currentItem())
+        setChecks([chosen](QTreeWidgetItem* item) { return item == chosen; });
+    });
+    connect(showAll, &QToolButton::clicked, labels,
+            [setChecks] { setChecks([](QTreeWidgetItem*) { return true; }); });
+    auto* buttons = new QWidget();
+    auto* buttonsLayout = new QHBoxLayout(buttons);
+    buttonsLayout->setContentsMargins(0, 0, 0, 0);
+    buttonsLayout->addWidget(isolate);
+    buttonsLayout->addWidget(showAll);
+    buttonsLayout->addStretch(1);
+    extrasLayout_->addRow(QString(), buttons);
   }
   if (auto* points = qobject_cast<PointsLayer*>(layer); points && !points->attributes().empty()) {
     auto* colourBy = new QComboBox();
