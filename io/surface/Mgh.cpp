@@ -85,18 +85,7 @@ DatasetPtr readMgh(const std::filesystem::path& path) {
   std::size_t count = 1;
   for (auto d : h.dims) count = checkedMultiply(path, count, d, "the volume (dimension product)");
   const std::size_t dataBytes = checkedMultiply(path, count, type.stored.size, "the volume");
-  std::error_code ec;
-  const auto fileBytes = std::filesystem::file_size(path, ec);
-  const bool gz = fileIsGzip(path);
-  if (!ec) {
-    const long double capacity =
-        gz ? 1100.0L * static_cast<long double>(fileBytes) : static_cast<long double>(fileBytes);
-    if (static_cast<long double>(kHeaderBytes + dataBytes) > capacity)
-      throw FileError(path, "header announces " + std::to_string(dataBytes) +
-                                " bytes of data but the file " +
-                                (gz ? std::string("cannot hold them")
-                                    : "has only " + std::to_string(fileBytes) + " bytes"));
-  }
+  requireFileCanHold(path, kHeaderBytes, dataBytes, "data");
   const StoredType stored = type.stored;
   ArrayDataset::Loader loader = [path, count, dataBytes, stored]() {
     std::string raw = readMaybeGzipPrefix(path, kHeaderBytes + dataBytes);

@@ -363,20 +363,7 @@ std::shared_ptr<const ArrayDataset> readNifti(const std::filesystem::path& reque
     if (h.voxOffset < 0) throw FileError(path, "vox_offset is negative");
     offset = static_cast<std::size_t>(std::max(h.voxOffset, minimum));
   }
-  // The data must fit in the file (a cheap check against hostile sizes; a
-  // gzip file can hold at most ~1032× its size).
-  std::error_code ec;
-  const auto fileBytes = std::filesystem::file_size(dataPath, ec);
-  const bool gz = fileIsGzip(dataPath);
-  if (!ec) {
-    const long double capacity =
-        gz ? 1100.0L * static_cast<long double>(fileBytes) : static_cast<long double>(fileBytes);
-    if (static_cast<long double>(offset) + static_cast<long double>(dataBytes) > capacity)
-      throw FileError(dataPath, "header announces " + std::to_string(dataBytes) +
-                                    " bytes of voxel data at offset " + std::to_string(offset) +
-                                    " but the file " + (gz ? "cannot hold them" : "has only ") +
-                                    (gz ? std::string() : std::to_string(fileBytes) + " bytes"));
-  }
+  const bool gz = requireFileCanHold(dataPath, offset, dataBytes, "voxel data");
 
   const bool bigEndian = h.bigEndian;
   ArrayDataset::Loader loader = [dataPath, offset, dataBytes, values, type, bigEndian, gz, scaled,

@@ -202,6 +202,22 @@ std::size_t checkedMultiply(const std::filesystem::path& path, std::size_t a, st
   return a * b;
 }
 
+bool requireFileCanHold(const std::filesystem::path& path, std::size_t offset,
+                        std::size_t dataBytes, const std::string& what) {
+  std::error_code ec;
+  const auto fileBytes = std::filesystem::file_size(path, ec);
+  const bool gz = fileIsGzip(path);
+  if (ec) return gz;
+  const long double capacity =
+      gz ? 1100.0L * static_cast<long double>(fileBytes) : static_cast<long double>(fileBytes);
+  if (static_cast<long double>(offset) + static_cast<long double>(dataBytes) > capacity)
+    throw FileError(path, "header announces " + std::to_string(dataBytes) + " bytes of " + what +
+                              " at offset " + std::to_string(offset) + " but the file " +
+                              (gz ? std::string("cannot hold them")
+                                  : "has only " + std::to_string(fileBytes) + " bytes"));
+  return gz;
+}
+
 std::vector<double> decodeStored(StoredType type, bool bigEndian, const unsigned char* raw,
                                  std::size_t count) {
   readers::NpyHeader header;

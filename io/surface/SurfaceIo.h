@@ -47,6 +47,13 @@ std::string inflateExactly(const std::filesystem::path& path, std::string_view c
 std::size_t checkedMultiply(const std::filesystem::path& path, std::size_t a, std::size_t b,
                             const std::string& what);
 
+// Refuses a header whose data (`dataBytes` of `what` at `offset`) the file
+// cannot hold — a cheap check against hostile sizes before anything is
+// allocated; a gzip file holds at most ~1032× its size. Returns whether the
+// file is gzip-compressed.
+bool requireFileCanHold(const std::filesystem::path& path, std::size_t offset,
+                        std::size_t dataBytes, const std::string& what);
+
 // Numbers as stored on disk: 'i' signed, 'u' unsigned, 'f' IEEE float.
 struct StoredType {
   char code = 'f';
