@@ -56,6 +56,21 @@ std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* 
   return values;
 }
 
+// The "affine" attribute (voxel → world mm) of a file's volume, row-major;
+// none when absent or malformed.
+std::optional<std::array<double, 16>> fileAffine(const io::ArrayDataset& volume) {
+  if (!volume.attributes().contains("affine")) return std::nullopt;
+  try {
+    const auto grid = analysis::fmri::gridOf(volume, "volume");
+    std::array<double, 16> affine{};
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) affine[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
+    return affine;
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+}
+
 // One channel (or all, interleaved) as float image data.
 vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const VolumeGeometry& g,
                                       int channel = -1) {
@@ -308,14 +323,7 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
       geometry_(VolumeGeometry::of(*volume)),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
-  if (volume->attributes().contains("affine")) try {
-      const auto grid = analysis::fmri::gridOf(*volume, "volume");
-      std::array<double, 16> affine{};
-      for (int r = 0; r < 4; ++r)
-        for (int c = 0; c < 4; ++c) affine[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
-      affine_ = affine;
-    } catch (const std::invalid_argument&) {  // shown without world coordinates
-    }
+  affine_ = fileAffine(*volume);  // none: shown without world coordinates
   d.image = toImage(*volume, geometry_, 0);
   dataRange_ = finiteRange(volume->values());
   for (int axis = 0; axis < 3; ++axis) {
@@ -374,17 +382,9 @@ bool SliceLayer::fitsGrid(const io::ArrayDataset& other) const {
   const auto g = VolumeGeometry::of(other);
   if (g.nx != geometry_.nx || g.ny != geometry_.ny || g.nz != geometry_.nz || g.channels != 1)
     return false;
-  std::optional<std::array<double, 16>> otherAffine;
-  if (other.attributes().contains("affine")) try {
-      const auto grid = analysis::fmri::gridOf(other, "overlay");
-      std::array<double, 16> a{};
-      for (int r = 0; r < 4; ++r)
-        for (int c = 0; c < 4; ++c) a[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
-      otherAffine = a;
-    } catch (const std::invalid_argument&) {
-      return false;
-    }
-  if (affine_.has_value() != otherAffine.has_value()) return !affine_ && !otherAffine;
+  const auto otherAffine = fileAffine(other);
+  if (other.attributes().contains("affine") && !otherAffine) return false;  // malformed
+  if (affine_.has_value() != otherAffine.has_value()) return false;
   if (!affine_) return true;
   for (std::size_t i = 0; i < 16; ++i)
     if (std::abs((*affine_)[i] - (*otherAffine)[i]) > 1e-3) return false;
