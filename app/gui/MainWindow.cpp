@@ -57,6 +57,7 @@
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
 #include "widgets/scene/SwcLines.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 // The resources live in a static library; make sure the linker keeps them.

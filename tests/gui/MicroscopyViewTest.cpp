@@ -11,6 +11,7 @@
 #include "app/gui/MainWindow.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 namespace {

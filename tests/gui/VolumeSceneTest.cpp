@@ -11,6 +11,7 @@
 #include "widgets/VtkView.h"
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 using nl::test::waitUntil;

@@ -20,6 +20,7 @@
 #include "widgets/Colormap.h"
 #include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 namespace nl::widgets {

@@ -5,8 +5,6 @@
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkColorTransferFunction.h>
-#include <vtkDataSetSurfaceFilter.h>
-#include <vtkDiscreteFlyingEdges3D.h>
 #include <vtkFixedPointVolumeRayCastMapper.h>
 #include <vtkFloatArray.h>
 #include <vtkImageData.h>
@@ -24,15 +22,12 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
-#include <vtkThreshold.h>
 #include <vtkVolume.h>
 #include <vtkVolumeProperty.h>
-#include <vtkWindowedSincPolyDataFilter.h>
 
 #include <QStringList>
 #include <cmath>
 #include <limits>
-#include <set>
 #include <sstream>
 
 #include "widgets/AreaColors.h"
@@ -556,125 +551,6 @@ void SliceLayer::setHighlight(const std::vector<std::int64_t>& indices) {
     return;
   const auto ijk = geometry_.indicesOf(static_cast<std::size_t>(indices.back()));
   setCrosshair(ijk[0], ijk[1], ijk[2]);
-}
-
-// ---------------------------------------------------------------- label volumes
-
-struct LabelVolumeLayer::Impl {
-  std::map<int, vtkSmartPointer<vtkActor>> actors;
-  std::map<int, bool> visible;
-};
-
-LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
-                                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent),
-      geometry_(VolumeGeometry::of(*labels)),
-      impl_(std::make_unique<Impl>()) {
-  if (geometry_.channels != 1) throw std::invalid_argument("a label volume has one channel");
-  auto image = toImage(*labels, geometry_, 0);
-  std::set<int> present;
-  for (double v : labels->values())
-    if (v > 0 && std::isfinite(v)) present.insert(static_cast<int>(v));
-  // One extraction for all labels, then one surface per label.
-  vtkNew<vtkDiscreteFlyingEdges3D> surfaces;
-  surfaces->SetInputData(image);
-  int n = 0;
-  for (int label : present) surfaces->SetValue(n++, label);
-  surfaces->ComputeScalarsOn();
-  surfaces->ComputeNormalsOff();
-  surfaces->Update();
-  for (int label : present) {
-    vtkNew<vtkThreshold> pick;
-    pick->SetInputConnection(surfaces->GetOutputPort());
-    pick->SetLowerThreshold(label - 0.5);
-    pick->SetUpperThreshold(label + 0.5);
-    pick->SetThresholdFunction(vtkThreshold::THRESHOLD_BETWEEN);
-    pick->SetInputArrayToProcess(0, 0, 0, vtkDataObject::FIELD_ASSOCIATION_POINTS,
-                                 vtkDataSetAttributes::SCALARS);
-    pick->AllScalarsOn();
-    vtkNew<vtkDataSetSurfaceFilter> surface;
-    surface->SetInputConnection(pick->GetOutputPort());
-    vtkNew<vtkWindowedSincPolyDataFilter> smooth;  // voxel staircases → smooth neurites
-    smooth->SetInputConnection(surface->GetOutputPort());
-    smooth->SetNumberOfIterations(12);
-    smooth->SetPassBand(0.1);
-    smooth->NormalizeCoordinatesOn();
-    vtkNew<vtkPolyDataMapper> mapper;
-    mapper->SetInputConnection(smooth->GetOutputPort());
-    mapper->ScalarVisibilityOff();
-    auto actor = vtkSmartPointer<vtkActor>::New();
-    actor->SetMapper(mapper);
-    impl_->actors[label] = actor;
-    impl_->visible[label] = true;
-  }
-  applyAppearance();
-}
-
-LabelVolumeLayer::~LabelVolumeLayer() = default;
-
-std::vector<int> LabelVolumeLayer::labels() const {
-  std::vector<int> out;
-  for (const auto& [label, actor] : impl_->actors) out.push_back(label);
-  return out;
-}
-
-void LabelVolumeLayer::setLabelVisible(int label, bool visible) {
-  if (!impl_->visible.contains(label)) return;
-  impl_->visible[label] = visible;
-  applyAppearance();
-  emit changed();
-}
-
-bool LabelVolumeLayer::labelVisible(int label) const {
-  const auto it = impl_->visible.find(label);
-  return it != impl_->visible.end() && it->second;
-}
-
-QColor LabelVolumeLayer::labelColour(int label) const {
-  const bool lit = std::find(highlighted_.begin(), highlighted_.end(), label) != highlighted_.end();
-  return lit ? highlightColor() : instanceColour(label);
-}
-
-void LabelVolumeLayer::applyAppearance() {
-  for (auto& [label, actor] : impl_->actors) {
-    const QColor c = labelColour(label);
-    actor->GetProperty()->SetColor(c.redF(), c.greenF(), c.blueF());
-    actor->GetProperty()->SetOpacity(opacity());
-    actor->SetVisibility(isVisible() && impl_->visible[label]);
-  }
-}
-
-void LabelVolumeLayer::attach(vtkRenderer* renderer) {
-  for (auto& [label, actor] : impl_->actors) renderer->AddActor(actor);
-}
-
-void LabelVolumeLayer::detach(vtkRenderer* renderer) {
-  for (auto& [label, actor] : impl_->actors) renderer->RemoveActor(actor);
-}
-
-bool LabelVolumeLayer::owns(vtkProp* prop) const {
-  for (const auto& [label, actor] : impl_->actors)
-    if (prop == actor.GetPointer()) return true;
-  return false;
-}
-
-std::optional<PickHit> LabelVolumeLayer::hitFromCellPick(vtkProp* prop, long long,
-                                                         const double position[3]) const {
-  for (const auto& [label, actor] : impl_->actors)
-    if (prop == actor.GetPointer()) {
-      PickHit hit;
-      hit.dataset = dataset();
-      hit.index = label;
-      hit.position = {position[0], position[1], position[2]};
-      hit.description = tr("instance %1").arg(label);
-      return hit;
-    }
-  return std::nullopt;
-}
-
-void LabelVolumeLayer::setHighlight(const std::vector<std::int64_t>& indices) {
-  highlighted_ = indices;
-  applyAppearance();
 }
 
 }  // namespace nl::widgets

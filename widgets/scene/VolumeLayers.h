@@ -6,7 +6,7 @@
 //    presets, or maximum-intensity projection), one or three channels (RGB);
 //  - SliceLayer: three orthogonal slices with a crosshair, following the
 //    selected voxel;
-//  - LabelVolumeLayer: each label as a coloured surface, each toggleable.
+//  (label volumes: widgets/scene/LabelVolumeLayer.h)
 #include <QColor>
 #include <map>
 #include <memory>
@@ -122,34 +122,6 @@ class SliceLayer : public SceneLayer {
   std::pair<double, double> dataRange_{0, 1};
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
   std::optional<std::array<double, 16>> affine_;  // voxel → world mm, when the file gave one
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-
-class LabelVolumeLayer : public SceneLayer {
-  Q_OBJECT
- public:
-  LabelVolumeLayer(QString name, io::DatasetId dataset,
-                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent = nullptr);
-  ~LabelVolumeLayer() override;
-  std::vector<int> labels() const;
-  void setLabelVisible(int label, bool visible);
-  bool labelVisible(int label) const;
-  QColor labelColour(int label) const;
-
-  void attach(vtkRenderer* renderer) override;
-  void detach(vtkRenderer* renderer) override;
-  bool owns(vtkProp* prop) const override;
-  std::optional<PickHit> hitFromCellPick(vtkProp* prop, long long cellId,
-                                         const double position[3]) const override;
-  void setHighlight(const std::vector<std::int64_t>& indices) override;
-
- protected:
-  void applyAppearance() override;
-
- private:
-  VolumeGeometry geometry_;
-  std::vector<std::int64_t> highlighted_;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
