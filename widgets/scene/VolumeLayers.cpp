@@ -102,6 +102,34 @@ QColor instanceColour(int label) {
   return QColor::fromHsv(hue, 190 + (label % 3) * 20, 235 - (label % 2) * 30);
 }
 
+std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume,
+                                             const VolumeGeometry& geometry) {
+  std::vector<ChannelLook> looks;
+  if (geometry.channels < 2) return looks;
+  const QColor defaults[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255),
+                              QColor(255, 255, 255)};
+  const auto& values = volume.values();
+  for (std::size_t c = 0; c < geometry.channels; ++c) {
+    // Contrast limits at the 0.5th and 99.5th percentiles of a sample.
+    std::vector<double> sample;
+    const std::size_t stride = std::max<std::size_t>(1, geometry.voxels() / 200000);
+    for (std::size_t v = 0; v < geometry.voxels(); v += stride) {
+      const double x = values[v * geometry.channels + c];
+      if (std::isfinite(x)) sample.push_back(x);
+    }
+    ChannelLook look;
+    look.colour = defaults[std::min<std::size_t>(c, 3)];
+    if (!sample.empty()) {
+      std::sort(sample.begin(), sample.end());
+      look.low = sample[sample.size() * 5 / 1000];
+      look.high = sample[std::min(sample.size() - 1, sample.size() * 995 / 1000)];
+      if (!(look.high > look.low)) look.high = look.low + 1;
+    }
+    looks.push_back(look);
+  }
+  return looks;
+}
+
 VolumeGeometry VolumeGeometry::of(const io::ArrayDataset& volume) {
   const auto shape = volume.shape();
   if (shape.size() != 3 && shape.size() != 4)
@@ -156,29 +184,7 @@ VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset,
   auto& d = *impl_;
   d.image = toImage(*volume, geometry_);
   dataRange_ = finiteRange(volume->values());
-  if (geometry_.channels > 1) {
-    const QColor defaults[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255),
-                                QColor(255, 255, 255)};
-    const auto& values = volume->values();
-    for (std::size_t c = 0; c < geometry_.channels; ++c) {
-      // Contrast limits at the 0.5th and 99.5th percentiles of a sample.
-      std::vector<double> sample;
-      const std::size_t stride = std::max<std::size_t>(1, geometry_.voxels() / 200000);
-      for (std::size_t v = 0; v < geometry_.voxels(); v += stride) {
-        const double x = values[v * geometry_.channels + c];
-        if (std::isfinite(x)) sample.push_back(x);
-      }
-      ChannelLook look;
-      look.colour = defaults[std::min<std::size_t>(c, 3)];
-      if (!sample.empty()) {
-        std::sort(sample.begin(), sample.end());
-        look.low = sample[sample.size() * 5 / 1000];
-        look.high = sample[std::min(sample.size() - 1, sample.size() * 995 / 1000)];
-        if (!(look.high > look.low)) look.high = look.low + 1;
-      }
-      looks_.push_back(look);
-    }
-  }
+  looks_ = defaultChannelLooks(*volume, geometry_);
   initialiseRange();
   setColormap("gray");
   d.mapper->SetInputData(d.image);
@@ -246,8 +252,7 @@ void VolumeLayer::applyAppearance() {
       vtkNew<vtkPiecewiseFunction> alpha;
       const double width = std::max(1e-12, look.high - look.low);
       for (int i = 0; i <= 16; ++i) {
-        const double t = i / 16.0, shown = std::pow(t, look.gamma);
-        const double value = look.low + width * t;
+        const double value = look.low + width * (i / 16.0), shown = look.intensity(value);
         colour->AddRGBPoint(value, shown * look.colour.redF(), shown * look.colour.greenF(),
                             shown * look.colour.blueF());
         alpha->AddPoint(value, look.visible ? 0.8 * opacity() * shown : 0.0);
@@ -299,12 +304,67 @@ std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long,
 
 // ---------------------------------------------------------------- slices
 
+namespace {
+
+// What a voxel looks like when the slices are composed on the CPU: the
+// overlay's colour where it passes the threshold, otherwise the additive
+// composite of the visible channels (napari/ImageJ: Σ colour · t^gamma,
+// clamped) or, for one channel, the lookup table.
+struct VoxelColours {
+  struct Channel {
+    std::size_t index;
+    ChannelLook look;
+    double red, green, blue;
+  };
+  const double* values = nullptr;  // multichannel, interleaved [z][y][x][c]
+  std::size_t channels = 1;
+  std::vector<Channel> visible;
+  const float* base = nullptr;  // one channel
+  vtkLookupTable* table = nullptr;
+  const double* overlay = nullptr;
+  double overlayThreshold = 0;
+  vtkLookupTable* overlayTable = nullptr;
+
+  void rgb(std::size_t voxel, unsigned char* out) const {
+    double c[3] = {0, 0, 0};
+    const double o = overlay ? overlay[voxel] : 0.0;
+    if (overlay && std::isfinite(o) && std::abs(o) >= overlayThreshold && o != 0.0) {
+      overlayTable->GetColor(o, c);
+    } else if (values) {
+      const double* v = values + voxel * channels;
+      for (const Channel& channel : visible) {
+        const double shown = channel.look.intensity(v[channel.index]);
+        c[0] += shown * channel.red, c[1] += shown * channel.green, c[2] += shown * channel.blue;
+      }
+    } else {
+      table->GetColor(static_cast<double>(base[voxel]), c);
+    }
+    for (int i = 0; i < 3; ++i)
+      out[i] = static_cast<unsigned char>(std::lround(255.0 * std::clamp(c[i], 0.0, 1.0)));
+  }
+};
+
+}  // namespace
+
 struct SliceLayer::Impl {
-  vtkSmartPointer<vtkImageData> image;
-  vtkSmartPointer<vtkImageData> composite;  // RGBA: the slices with an overlay blended in
+  vtkSmartPointer<vtkImageData> image;                    // one channel, as float
+  std::shared_ptr<const io::ArrayDataset> volume;         // multichannel: read slice by slice
+  std::array<vtkSmartPointer<vtkImageData>, 3> composed;  // RGBA, one slice thick each
+  std::array<bool, 3> stale{true, true, true};
+  // What the composed slices were drawn with; a change redraws all three.
+  struct Inputs {
+    std::vector<ChannelLook> looks;
+    QString colormap;
+    std::pair<double, double> range;
+    const io::ArrayDataset* overlay = nullptr;
+    double overlayThreshold = 0;
+    bool operator==(const Inputs&) const = default;
+  };
+  std::optional<Inputs> composedWith;
   std::shared_ptr<const io::ArrayDataset> overlay;
   double overlayThreshold = 0;
   QString overlayColormap;
+  vtkNew<vtkLookupTable> overlayTable;  // symmetric about 0, ± the overlay's peak |value|
   std::array<vtkSmartPointer<vtkImageSliceMapper>, 3> mappers;
   std::array<vtkSmartPointer<vtkImageSlice>, 3> slices;
   vtkNew<vtkLookupTable> table;
@@ -319,18 +379,20 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
   affine_ = fileAffine(*volume);  // none: shown without world coordinates
-  d.image = toImage(*volume, geometry_, 0);
   dataRange_ = finiteRange(volume->values());
-  for (int axis = 0; axis < 3; ++axis) {
-    d.mappers[static_cast<std::size_t>(axis)] = vtkSmartPointer<vtkImageSliceMapper>::New();
-    auto& mapper = d.mappers[static_cast<std::size_t>(axis)];
-    mapper->SetInputData(d.image);
-    mapper->SetOrientation(axis);  // 0: x (sagittal), 1: y (coronal), 2: z (axial)
-    d.slices[static_cast<std::size_t>(axis)] = vtkSmartPointer<vtkImageSlice>::New();
-    d.slices[static_cast<std::size_t>(axis)]->SetMapper(mapper);
-    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->SetLookupTable(d.table);
-    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->UseLookupTableScalarRangeOn();
-    d.slices[static_cast<std::size_t>(axis)]->GetProperty()->SetInterpolationTypeToNearest();
+  looks_ = defaultChannelLooks(*volume, geometry_);
+  if (geometry_.channels == 1)
+    d.image = toImage(*volume, geometry_, 0);
+  else
+    d.volume = volume;  // the dataset's own values; no copy of the whole volume
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    d.composed[axis] = vtkSmartPointer<vtkImageData>::New();
+    d.mappers[axis] = vtkSmartPointer<vtkImageSliceMapper>::New();
+    // 0: x (sagittal), 1: y (coronal), 2: z (axial)
+    d.mappers[axis]->SetOrientation(static_cast<int>(axis));
+    d.slices[axis] = vtkSmartPointer<vtkImageSlice>::New();
+    d.slices[axis]->SetMapper(d.mappers[axis]);
+    d.slices[axis]->GetProperty()->SetInterpolationTypeToNearest();
   }
   vtkNew<vtkPolyDataMapper> lineMapper;
   lineMapper->SetInputData(d.crosshair);
@@ -347,13 +409,29 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
 
 SliceLayer::~SliceLayer() = default;
 
+void SliceLayer::setChannelLook(std::size_t channel, const ChannelLook& look) {
+  if (channel >= looks_.size())
+    throw std::out_of_range("slices '" + name().toStdString() + "' have no channel " +
+                            std::to_string(channel));
+  looks_[channel] = look;
+  applyAppearance();
+  emit changed();
+}
+
 void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
   auto& d = *impl_;
   const auto& g = geometry_;
+  const auto before = crosshair_;
   crosshair_ = {std::min(i, g.nx - 1), std::min(j, g.ny - 1), std::min(k, g.nz - 1)};
-  for (int axis = 0; axis < 3; ++axis)
-    d.mappers[static_cast<std::size_t>(axis)]->SetSliceNumber(
-        static_cast<int>(crosshair_[static_cast<std::size_t>(axis)]));
+  for (std::size_t axis = 0; axis < 3; ++axis) {
+    d.mappers[axis]->SetSliceNumber(static_cast<int>(crosshair_[axis]));
+    if (crosshair_[axis] != before[axis]) d.stale[axis] = true;
+  }
+  // Composed slices follow at once (only the moved ones); before the first
+  // applyAppearance there is nothing to follow yet.
+  if (composesColour() && d.composedWith)
+    for (std::size_t axis = 0; axis < 3; ++axis)
+      if (d.stale[axis]) composeSlice(axis);
   const auto centre = g.centreOf(crosshair_[0] + g.nx * (crosshair_[1] + g.ny * crosshair_[2]));
   vtkNew<vtkPoints> points;
   vtkNew<vtkCellArray> lines;
@@ -393,6 +471,17 @@ void SliceLayer::setOverlay(std::shared_ptr<const io::ArrayDataset> overlay, dou
         "the overlay's grid (size or affine) differs from the volume's; "
         "resample it first");
   auto& d = *impl_;
+  double peak = 0;
+  for (double v : overlay->values())
+    if (std::isfinite(v)) peak = std::max(peak, std::abs(v));
+  if (peak == 0) peak = 1;
+  const auto colours = Colormap::byName(colormap).table(256);
+  d.overlayTable->SetNumberOfTableValues(256);
+  for (int c = 0; c < 256; ++c) {
+    const auto& rgb = colours[static_cast<std::size_t>(c)];
+    d.overlayTable->SetTableValue(c, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0, 1.0);
+  }
+  d.overlayTable->SetRange(-peak, peak);
   d.overlay = std::move(overlay);
   d.overlayThreshold = threshold;
   d.overlayColormap = std::move(colormap);
@@ -421,12 +510,76 @@ void SliceLayer::setOverlayThreshold(double threshold) {
   applyAppearance();
 }
 
+bool SliceLayer::composesColour() const {
+  return geometry_.channels > 1 || impl_->overlay != nullptr;
+}
+
+namespace {
+
+VoxelColours voxelColours(const VolumeGeometry& g, const std::vector<ChannelLook>& looks,
+                          const io::ArrayDataset* volume, vtkImageData* image,
+                          vtkLookupTable* table, const io::ArrayDataset* overlay,
+                          double overlayThreshold, vtkLookupTable* overlayTable) {
+  VoxelColours colours;
+  if (g.channels > 1) {
+    colours.values = volume->values().data();
+    colours.channels = g.channels;
+    for (std::size_t c = 0; c < looks.size(); ++c)
+      if (looks[c].visible)
+        colours.visible.push_back({c, looks[c], looks[c].colour.redF(), looks[c].colour.greenF(),
+                                   looks[c].colour.blueF()});
+  } else {
+    colours.base = static_cast<const float*>(image->GetScalarPointer());
+    colours.table = table;
+  }
+  if (overlay) {
+    colours.overlay = overlay->values().data();
+    colours.overlayThreshold = overlayThreshold;
+    colours.overlayTable = overlayTable;
+  }
+  return colours;
+}
+
+}  // namespace
+
+// Redraws one displayed slice: an image one voxel thick at the crosshair, so
+// a look change costs a slice, not the volume.
+void SliceLayer::composeSlice(std::size_t axis) {
+  auto& d = *impl_;
+  const auto& g = geometry_;
+  const auto colours = voxelColours(g, looks_, d.volume.get(), d.image, d.table, d.overlay.get(),
+                                    d.overlayThreshold, d.overlayTable);
+  int extent[6] = {0, static_cast<int>(g.nx) - 1, 0, static_cast<int>(g.ny) - 1,
+                   0, static_cast<int>(g.nz) - 1};
+  extent[2 * axis] = extent[2 * axis + 1] = static_cast<int>(crosshair_[axis]);
+  auto& image = d.composed[axis];
+  image->SetExtent(extent);
+  image->SetSpacing(g.spacing.data());
+  image->SetOrigin(g.origin.data());
+  image->AllocateScalars(VTK_UNSIGNED_CHAR, 4);
+  auto* out = static_cast<unsigned char*>(image->GetScalarPointer());
+  // VTK's point order: x fastest, then y, then z.
+  for (int k = extent[4]; k <= extent[5]; ++k)
+    for (int j = extent[2]; j <= extent[3]; ++j) {
+      std::size_t voxel = static_cast<std::size_t>(extent[0]) +
+                          g.nx * (static_cast<std::size_t>(j) + g.ny * static_cast<std::size_t>(k));
+      for (int i = extent[0]; i <= extent[1]; ++i, ++voxel, out += 4) {
+        colours.rgb(voxel, out);
+        out[3] = 255;
+      }
+    }
+  image->Modified();
+  d.stale[axis] = false;
+}
+
 QColor SliceLayer::displayedColour(std::size_t i, std::size_t j, std::size_t k) const {
   const auto& d = *impl_;
-  if (d.overlay && d.composite) {
-    const auto* p = static_cast<const unsigned char*>(d.composite->GetScalarPointer(
-        static_cast<int>(i), static_cast<int>(j), static_cast<int>(k)));
-    return QColor(p[0], p[1], p[2]);
+  if (composesColour()) {
+    const auto colours = voxelColours(geometry_, looks_, d.volume.get(), d.image, d.table,
+                                      d.overlay.get(), d.overlayThreshold, d.overlayTable);
+    unsigned char rgb[3];
+    colours.rgb(i + geometry_.nx * (j + geometry_.ny * k), rgb);
+    return QColor(rgb[0], rgb[1], rgb[2]);
   }
   double rgb[3];
   d.table->GetColor(static_cast<double>(d.image->GetScalarComponentAsFloat(
@@ -439,48 +592,16 @@ QColor SliceLayer::displayedColour(std::size_t i, std::size_t j, std::size_t k) 
 void SliceLayer::applyAppearance() {
   auto& d = *impl_;
   fillLookupTable(d.table, *this);
-  if (d.overlay) {
-    // Blend on the CPU: two coplanar image slices would z-fight.
-    const auto& g = geometry_;
-    if (!d.composite) {
-      d.composite = vtkSmartPointer<vtkImageData>::New();
-      d.composite->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny),
-                                 static_cast<int>(g.nz));
-      d.composite->SetSpacing(g.spacing.data());
-      d.composite->SetOrigin(g.origin.data());
-      d.composite->AllocateScalars(VTK_UNSIGNED_CHAR, 4);
-    }
-    const auto& values = d.overlay->values();
-    double peak = 0;
-    for (double v : values)
-      if (std::isfinite(v)) peak = std::max(peak, std::abs(v));
-    if (peak == 0) peak = 1;
-    vtkNew<vtkLookupTable> overlayTable;
-    const auto colours = Colormap::byName(d.overlayColormap).table(256);
-    overlayTable->SetNumberOfTableValues(256);
-    for (int c = 0; c < 256; ++c) {
-      const auto& rgb = colours[static_cast<std::size_t>(c)];
-      overlayTable->SetTableValue(c, rgb[0] / 255.0, rgb[1] / 255.0, rgb[2] / 255.0, 1.0);
-    }
-    overlayTable->SetRange(-peak, peak);
-    const auto* base = static_cast<const float*>(d.image->GetScalarPointer());
-    auto* out = static_cast<unsigned char*>(d.composite->GetScalarPointer());
-    const std::size_t voxels = g.voxels();
-    double rgb[3];
-    for (std::size_t v = 0; v < voxels; ++v) {
-      const double o = values[v];
-      if (std::isfinite(o) && std::abs(o) >= d.overlayThreshold && o != 0.0)
-        overlayTable->GetColor(o, rgb);
-      else
-        d.table->GetColor(static_cast<double>(base[v]), rgb);
-      out[4 * v] = static_cast<unsigned char>(std::lround(255.0 * rgb[0]));
-      out[4 * v + 1] = static_cast<unsigned char>(std::lround(255.0 * rgb[1]));
-      out[4 * v + 2] = static_cast<unsigned char>(std::lround(255.0 * rgb[2]));
-      out[4 * v + 3] = 255;
-    }
-    d.composite->Modified();
+  if (composesColour()) {
+    // Composed on the CPU (two coplanar image slices would z-fight); only
+    // when what they were drawn with changed, not on opacity or visibility.
+    Impl::Inputs inputs{looks_, {}, {}, d.overlay.get(), d.overlayThreshold};
+    if (geometry_.channels == 1) inputs.colormap = colormap(), inputs.range = scalarRange();
+    if (d.composedWith != inputs) d.stale = {true, true, true};
+    d.composedWith = inputs;
     for (std::size_t axis = 0; axis < 3; ++axis) {
-      d.mappers[axis]->SetInputData(d.composite);
+      if (d.stale[axis]) composeSlice(axis);
+      d.mappers[axis]->SetInputData(d.composed[axis]);
       auto* property = d.slices[axis]->GetProperty();
       property->SetLookupTable(nullptr);
       property->UseLookupTableScalarRangeOff();
@@ -488,6 +609,7 @@ void SliceLayer::applyAppearance() {
       property->SetColorLevel(127.5);
     }
   } else {
+    d.composedWith.reset();
     for (std::size_t axis = 0; axis < 3; ++axis) {
       d.mappers[axis]->SetInputData(d.image);
       d.slices[axis]->GetProperty()->SetLookupTable(d.table);
@@ -526,9 +648,18 @@ std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long,
   hit.index = static_cast<std::int64_t>(*voxel);
   hit.position = geometry_.centreOf(*voxel);
   const auto ijk = geometry_.indicesOf(*voxel);
-  const float value = impl_->image->GetScalarComponentAsFloat(
-      static_cast<int>(ijk[0]), static_cast<int>(ijk[1]), static_cast<int>(ijk[2]), 0);
-  hit.description = tr("voxel (%1, %2, %3) = %4").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]).arg(value);
+  const QString where = tr("voxel (%1, %2, %3) = ").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]);
+  if (geometry_.channels == 1) {
+    hit.description = where + QString("%1").arg(impl_->image->GetScalarComponentAsFloat(
+                                  static_cast<int>(ijk[0]), static_cast<int>(ijk[1]),
+                                  static_cast<int>(ijk[2]), 0));
+  } else {
+    // Every channel's value: "(12, 240, 3)".
+    QStringList channels;
+    const double* v = impl_->volume->values().data() + *voxel * geometry_.channels;
+    for (std::size_t c = 0; c < geometry_.channels; ++c) channels << QString::number(v[c]);
+    hit.description = where + "(" + channels.join(", ") + ")";
+  }
   // World coordinates when the file gave an affine (NIfTI sform/qform, MGH vox2ras).
   if (affine_) {
     const double v[4] = {static_cast<double>(ijk[0]), static_cast<double>(ijk[1]),

@@ -5,9 +5,12 @@
 //  - VolumeLayer: ray-cast rendering (composite with transfer-function
 //    presets, or maximum-intensity projection), one or three channels (RGB);
 //  - SliceLayer: three orthogonal slices with a crosshair, following the
-//    selected voxel;
+//    selected voxel; one channel through the colormap, or up to four as an
+//    additive colour composite (the same per-channel looks as VolumeLayer);
 //  (label volumes: widgets/scene/LabelVolumeLayer.h)
 #include <QColor>
+#include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <optional>
@@ -37,7 +40,22 @@ struct ChannelLook {
   double low = 0, high = 1;
   double gamma = 1;
   bool visible = true;
+  // Shown intensity of `value` in [0, 1]: t^gamma with t = (value − low) /
+  // (high − low) clamped to [0, 1]; 0 for NaN. Visibility is the caller's.
+  double intensity(double value) const {
+    const double t = (value - low) / std::max(1e-12, high - low);
+    if (!(t > 0)) return 0;  // also NaN
+    if (t >= 1) return 1;
+    return gamma == 1 ? t : std::pow(t, gamma);
+  }
+  bool operator==(const ChannelLook&) const = default;
 };
+
+// The looks a multichannel volume opens with (VolumeLayer and SliceLayer
+// alike): red, green, blue, white; limits at each channel's 0.5th and 99.5th
+// percentile of a sample of ≤ ~200 k voxels. Empty for a single channel.
+std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume,
+                                             const VolumeGeometry& geometry);
 
 class VolumeLayer : public SceneLayer {
   Q_OBJECT
@@ -86,6 +104,12 @@ class SliceLayer : public SceneLayer {
   SliceLayer(QString name, io::DatasetId dataset, std::shared_ptr<const io::ArrayDataset> volume,
              QObject* parent = nullptr);
   ~SliceLayer() override;
+  // Multichannel volumes, as VolumeLayer: one look per channel (none for a
+  // single channel, which goes through the colormap). A look change redraws
+  // only the three displayed slices.
+  std::size_t channelCount() const { return looks_.size(); }
+  const ChannelLook& channelLook(std::size_t channel) const { return looks_.at(channel); }
+  void setChannelLook(std::size_t channel, const ChannelLook& look);
   // Moves the three slices and the crosshair to a voxel.
   void setCrosshair(std::size_t i, std::size_t j, std::size_t k);
   std::array<std::size_t, 3> crosshair() const { return crosshair_; }
@@ -102,10 +126,12 @@ class SliceLayer : public SceneLayer {
   QString overlayName() const;
   double overlayThreshold() const;
   void setOverlayThreshold(double threshold);
-  // Displayed RGB of voxel (i, j, k) (tests compare pixels with it).
+  // Displayed RGB of voxel (i, j, k), on a displayed slice or not (tests
+  // compare pixels with it).
   QColor displayedColour(std::size_t i, std::size_t j, std::size_t k) const;
 
-  bool hasScalars() const override { return true; }
+  // A multichannel composite has no single colormap.
+  bool hasScalars() const override { return geometry_.channels == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
@@ -122,7 +148,12 @@ class SliceLayer : public SceneLayer {
   std::pair<double, double> dataRange_{0, 1};
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
   std::optional<std::array<double, 16>> affine_;  // voxel → world mm, when the file gave one
+  std::vector<ChannelLook> looks_;
   struct Impl;
+  // Slices are composed on the CPU (RGBA) for multichannel volumes and under
+  // an overlay; a single channel alone goes through the lookup table.
+  bool composesColour() const;
+  void composeSlice(std::size_t axis);
   std::unique_ptr<Impl> impl_;
 };
 
