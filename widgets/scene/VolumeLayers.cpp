@@ -306,10 +306,6 @@ std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long,
 
 namespace {
 
-// What a voxel looks like when the slices are composed on the CPU: the
-// overlay's colour where it passes the threshold, otherwise the additive
-// composite of the visible channels (napari/ImageJ: Σ colour · t^gamma,
-// clamped) or, for one channel, the lookup table.
 // A channel's shown intensity at every integer value inside its contrast
 // limits, computed once per look: microscopy data are integers (8/16-bit),
 // and a look change then costs a table of ≤ 65,536 powers instead of one per
@@ -330,6 +326,10 @@ IntensityTable tabulate(const ChannelLook& look) {
   return table;
 }
 
+// What a voxel looks like when the slices are composed on the CPU: the
+// overlay's colour where it passes the threshold, otherwise the additive
+// composite of the visible channels (napari/ImageJ: Σ colour · t^gamma,
+// clamped) or, for one channel, the lookup table.
 struct VoxelColours {
   struct Channel {
     std::size_t index;

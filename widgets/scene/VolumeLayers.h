@@ -3,7 +3,8 @@
 // NumPy, HDF5 and zarr store them; the dataset attribute "spacing" = "sx,sy,sz"
 // and "origin" = "ox,oy,oz" (same units as the rest of the scene) place them.
 //  - VolumeLayer: ray-cast rendering (composite with transfer-function
-//    presets, or maximum-intensity projection), one or three channels (RGB);
+//    presets, or maximum-intensity projection), one channel or up to four
+//    with per-channel looks;
 //  - SliceLayer: three orthogonal slices with a crosshair, following the
 //    selected voxel; one channel through the colormap, or up to four as an
 //    additive colour composite (the same per-channel looks as VolumeLayer);
@@ -149,11 +150,11 @@ class SliceLayer : public SceneLayer {
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
   std::optional<std::array<double, 16>> affine_;  // voxel → world mm, when the file gave one
   std::vector<ChannelLook> looks_;
-  struct Impl;
   // Slices are composed on the CPU (RGBA) for multichannel volumes and under
   // an overlay; a single channel alone goes through the lookup table.
   bool composesColour() const;
   void composeSlice(std::size_t axis);
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
