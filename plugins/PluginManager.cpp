@@ -41,6 +41,13 @@ std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key
     port.help = item.value("help", "");
     port.optional = item.value("optional", false);
     port.multiple = item.value("multiple", false);
+    port.aliases = item.value("aliases", std::vector<std::string>{});
+    for (const auto& alias : port.aliases)
+      if (alias.empty() || std::any_of(ports.begin(), ports.end(), [&](const PortSpec& other) {
+            return other.isCalled(alias) || other.isCalled(port.name);
+          }))
+        throw std::invalid_argument("port '" + port.name + "': alias '" + alias +
+                                    "' is empty or names another port");
     ports.push_back(std::move(port));
   }
   return ports;
@@ -55,7 +62,8 @@ nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
                      {"kinds", kinds},
                      {"help", p.help},
                      {"optional", p.optional},
-                     {"multiple", p.multiple}});
+                     {"multiple", p.multiple},
+                     {"aliases", p.aliases}});
   }
   return array;
 }
@@ -67,6 +75,11 @@ bool looksLikeSharedLibrary(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+bool PortSpec::isCalled(const std::string& nameOrAlias) const {
+  return name == nameOrAlias ||
+         std::find(aliases.begin(), aliases.end(), nameOrAlias) != aliases.end();
+}
 
 bool PortSpec::accepts(io::DatasetKind kind) const {
   return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();

@@ -16,6 +16,7 @@ namespace nl::plugins {
 
 struct PortSpec {
   std::string name;
+  std::vector<std::string> aliases;    // other names the command line accepts ("gt")
   std::vector<io::DatasetKind> kinds;  // accepted kinds (inputs) / produced kind (outputs)
   std::string help;
   bool optional = false;
@@ -24,6 +25,7 @@ struct PortSpec {
   // (a single dataset may also come as plain "name"). See inputsOf().
   bool multiple = false;
   bool accepts(io::DatasetKind kind) const;
+  bool isCalled(const std::string& nameOrAlias) const;
 };
 
 struct PluginDescriptor {

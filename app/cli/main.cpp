@@ -106,6 +106,10 @@ struct RunOptions {
 };
 
 int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& options) {
+  if (options.out.empty() && !options.json) {
+    std::cerr << "error: say where the result goes: --out FILE.h5 and/or --json\n";
+    return kUsage;
+  }
   const auto* descriptor = manager.find(options.pluginId);
   if (descriptor == nullptr) {
     std::cerr << "error: no plugin '" << options.pluginId << "' (see neuroloupe-cli plugins)\n";
@@ -172,7 +176,8 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     const auto spec = nl::io::parsePathSpec(parts.second);
     const auto port =
         std::find_if(descriptor->inputs.begin(), descriptor->inputs.end(),
-                     [&](const nl::plugins::PortSpec& p) { return p.name == parts.first; });
+                     [&](const nl::plugins::PortSpec& p) { return p.isCalled(parts.first); });
+    if (port != descriptor->inputs.end()) parts.first = port->name;
     try {
       if (port != descriptor->inputs.end() && port->multiple) {
         // Repeatable; a file (or folder) with several datasets adds them all, in order.
@@ -227,19 +232,22 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
   }
   g_activeRun = nullptr;
 
-  try {
-    nl::io::writeResultFile(options.out, result.outputs, result.provenance);
-  } catch (const nl::io::FileError& error) {
-    std::cerr << "error: cannot write the result: " << error.what() << "\n";
-    return kPluginFailed;
+  if (!options.out.empty()) {
+    try {
+      nl::io::writeResultFile(options.out, result.outputs, result.provenance);
+    } catch (const nl::io::FileError& error) {
+      std::cerr << "error: cannot write the result: " << error.what() << "\n";
+      return kPluginFailed;
+    }
+    std::cerr << "wrote " << options.out << "\n";
   }
-  std::cerr << "wrote " << options.out << "\n";
 
   if (options.json) {
     nlohmann::json out{{"plugin_id", descriptor->id},
                        {"plugin_version", descriptor->version},
                        {"parameters", request.parameters.toJson()},
-                       {"result_file", options.out}};
+                       {"result_file", options.out.empty() ? nlohmann::json(nullptr)
+                                                           : nlohmann::json(options.out)}};
     auto& outputs = out["outputs"] = nlohmann::json::object();
     for (const auto& [name, dataset] : result.outputs) {
       nlohmann::json item{{"kind", std::string(nl::io::kindName(dataset->kind()))},
@@ -262,6 +270,12 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
           }
         }
       }
+      // Structured results a plugin attached as JSON text ("metrics_json": the
+      // official FISBe metrics file) go out as JSON, whatever the table's size.
+      for (const auto& [key, text] : dataset->attributes())
+        if (key.ends_with("_json"))
+          if (auto parsed = nlohmann::json::parse(text, nullptr, false); !parsed.is_discarded())
+            item[key.substr(0, key.size() - 5)] = std::move(parsed);
       outputs[name] = std::move(item);
     }
     std::cout << out.dump() << "\n";
@@ -290,7 +304,8 @@ int main(int argc, char** argv) {
   bool pluginsJson = false;
   pluginsCommand->add_flag("--json", pluginsJson, "Print JSON");
 
-  auto* run = cli.add_subcommand("run", "Run a plugin and write its outputs to HDF5");
+  auto* run = cli.add_subcommand(
+      "run", "Run a plugin; write its outputs to HDF5 and/or print them as JSON");
   RunOptions runOptions;
   run->add_option("PLUGIN_ID", runOptions.pluginId, "Plugin id (see `plugins`)")->required();
   run->add_option("--input,-i", runOptions.inputs,
@@ -298,7 +313,7 @@ int main(int argc, char** argv) {
                   "(a file or folder holding several adds them all, in order)");
   run->add_option("--param,-p", runOptions.params,
                   "NAME=VALUE (or --NAME VALUE, from the plugin's schema)");
-  run->add_option("--out,-o", runOptions.out, "Result HDF5 file")->required();
+  run->add_option("--out,-o", runOptions.out, "Result HDF5 file (optional with --json)");
   run->add_flag("--json", runOptions.json, "Print the outputs' shapes and scalar values as JSON");
   run->allow_extras();
 

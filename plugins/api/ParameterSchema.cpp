@@ -213,6 +213,11 @@ ParameterSchema ParameterSchema::fromJson(const nlohmann::json& parameters) {
         throw std::invalid_argument("parameter name '" + spec.name + "' must be snake_case");
       if (schema.find(spec.name))
         throw std::invalid_argument("parameter '" + spec.name + "' declared twice");
+      spec.aliases = item.value("aliases", std::vector<std::string>{});
+      for (const auto& alias : spec.aliases)
+        if (alias.empty() || alias == spec.name || schema.find(alias))
+          throw std::invalid_argument("parameter '" + spec.name + "': alias '" + alias +
+                                      "' is empty or names another parameter");
       spec.type = typeFromName(item.at("type").get<std::string>());
       spec.label = item.value("label", spec.name);
       spec.unit = item.value("unit", "");
@@ -267,6 +272,7 @@ nlohmann::json ParameterSchema::toJson() const {
     if (s.minimum) item["min"] = *s.minimum;
     if (s.maximum) item["max"] = *s.maximum;
     if (!s.choices.empty()) item["choices"] = s.choices;
+    if (!s.aliases.empty()) item["aliases"] = s.aliases;
     array.push_back(std::move(item));
   }
   return array;
@@ -274,7 +280,9 @@ nlohmann::json ParameterSchema::toJson() const {
 
 const ParamSpec* ParameterSchema::find(const std::string& name) const {
   for (const auto& spec : specs_)
-    if (spec.name == name) return &spec;
+    if (spec.name == name ||
+        std::find(spec.aliases.begin(), spec.aliases.end(), name) != spec.aliases.end())
+      return &spec;
   return nullptr;
 }
 
@@ -286,6 +294,7 @@ ParameterSet ParameterSchema::defaults() const {
 
 ParameterSet ParameterSchema::parse(const std::map<std::string, std::string>& text) const {
   ParameterSet set = defaults();
+  std::map<std::string, std::string> givenAs;  // canonical name → the name the user typed
   for (const auto& [name, value] : text) {
     const ParamSpec* spec = find(name);
     if (!spec) {
@@ -294,7 +303,10 @@ ParameterSet ParameterSchema::parse(const std::map<std::string, std::string>& te
       throw ParameterError("unknown parameter '" + name +
                            "' (known: " + (known.empty() ? "none" : known) + ")");
     }
-    set.set(name, spec->parse(value));
+    if (const auto [it, fresh] = givenAs.emplace(spec->name, name); !fresh)
+      throw ParameterError("parameter '" + spec->name + "' given twice (as '" + it->second +
+                           "' and '" + name + "')");
+    set.set(spec->name, spec->parse(value));
   }
   return set;
 }
@@ -306,9 +318,9 @@ ParameterSet ParameterSchema::fromJsonValues(const nlohmann::json& values) const
     const ParamSpec* spec = find(name);
     if (!spec) throw ParameterError("unknown parameter '" + name + "'");
     if (value.is_string())
-      set.set(name, spec->parse(value.get<std::string>()));
+      set.set(spec->name, spec->parse(value.get<std::string>()));
     else
-      set.set(name, spec->parse(value.dump()));
+      set.set(spec->name, spec->parse(value.dump()));
   }
   return set;
 }

@@ -25,8 +25,9 @@ class ParameterError : public std::runtime_error {
 };
 
 struct ParamSpec {
-  std::string name;   // snake_case identifier, also the CLI flag (--name)
-  std::string label;  // for the form
+  std::string name;                  // snake_case identifier, also the CLI flag (--name)
+  std::vector<std::string> aliases;  // other names accepted from users (short CLI forms)
+  std::string label;                 // for the form
   ParamType type = ParamType::Real;
   ParamValue defaultValue;
   std::optional<double> minimum, maximum;  // inclusive, numeric types only
@@ -69,6 +70,7 @@ class ParameterSchema {
   nlohmann::json toJson() const;
 
   const std::vector<ParamSpec>& specs() const { return specs_; }
+  // By name or alias.
   const ParamSpec* find(const std::string& name) const;
   ParameterSet defaults() const;
   // Defaults overridden by user text; unknown names and bad values throw

@@ -112,6 +112,43 @@ TEST(Cli, RunWritesAResultFileAndReportsJson) {
             4);
 }
 
+TEST(Cli, JsonAloneNeedsNoResultFileButSomeOutputIsRequired) {
+  nl::test::TempDir dir;
+  nl::test::writeBytes(dir / "m.csv", "1,10\n2,20\n3,30\n4,40\n");
+  const auto run = cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --json");
+  ASSERT_EQ(run.exitCode, 0) << run.out;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_TRUE(json["result_file"].is_null());
+  EXPECT_EQ(json["outputs"]["summary"]["columns"]["mean"][1], 25.0);
+  EXPECT_EQ(cli("run stats.descriptive --input data=" + quoted(dir / "m.csv")).exitCode, 2)
+      << "neither --out nor --json: the result would go nowhere";
+}
+
+// The command line of the FISBe issue, word for word (short port and
+// parameter aliases, JSON without a result file), on the real fixture pair.
+TEST(Cli, FisbeEvaluateAsTheIssueWritesIt) {
+  NL_REQUIRE_FIXTURE("zarr/R14A02-20180905_65_A6.zarr");
+  const auto zarr = nl::test::fixtures() / "zarr";
+  const auto run =
+      cli("run fisbe.evaluate --input gt=" + quoted(zarr / "R14A02-20180905_65_A6.zarr") +
+          " --input pred=" + quoted(zarr / "R14A02-20180905_65_A6_pred.hdf") +
+          "::volumes/gmm_label_cleaned --param partly=false --json");
+  ASSERT_EQ(run.exitCode, 0) << run.out;
+  const auto json = nlohmann::json::parse(run.out);
+  EXPECT_EQ(json["parameters"]["partly_labelled"], false);
+  // The official evaluation's numbers (R14A02-20180905_65_A6_expected_metrics.toml).
+  const auto& metrics = json["outputs"]["metrics"]["metrics"];
+  EXPECT_EQ(metrics["general"]["TP_05"], 3);
+  EXPECT_EQ(metrics["general"]["FS"], 0);
+  EXPECT_EQ(metrics["general"]["FM"], 0);
+  EXPECT_NEAR(metrics["general"]["avg_f1_cov_score"].get<double>(), 0.36567311651176876, 1e-6);
+  EXPECT_NEAR(metrics["general"]["avg_gt_skel_coverage"].get<double>(), 0.3841240108013153, 1e-6);
+  EXPECT_NEAR(metrics["confusion_matrix"]["avFscore"].get<double>(), 0.3472222222222222, 1e-6);
+  EXPECT_EQ(metrics["confusion_matrix"]["th_0_5"]["AP_FP"], 6);
+  EXPECT_EQ(metrics["confusion_matrix"]["th_0_5"]["false_split"], 3);
+  EXPECT_EQ(json["outputs"]["gt_instances"]["shape"][0], 7);
+}
+
 TEST(Cli, ResultFileIsReadableByH5py) {
   if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
     GTEST_SKIP()

@@ -169,6 +169,28 @@ TEST(ParameterSchemaJson, ToJsonAndBackDescribesTheSameSchema) {
       << "no 'parameters' key: no parameters";
 }
 
+TEST(ParameterParsing, AliasesNameTheSameParameter) {
+  const auto s = ParameterSchema::fromJson(json::parse(R"([
+    {"name": "partly_labelled", "aliases": ["partly"], "type": "bool", "default": false},
+    {"name": "bins", "type": "int", "default": 3}])"));
+  EXPECT_EQ(s.find("partly"), s.find("partly_labelled"));
+  const auto set = s.parse({{"partly", "true"}});
+  EXPECT_TRUE(set.boolean("partly_labelled"));
+  EXPECT_FALSE(set.has("partly")) << "values are stored under the parameter's own name";
+  EXPECT_TRUE(s.fromJsonValues(json{{"partly", true}}).boolean("partly_labelled"));
+  try {
+    s.parse({{"partly", "true"}, {"partly_labelled", "false"}});
+    ADD_FAILURE() << "a parameter given under two names must be refused";
+  } catch (const ParameterError& error) {
+    EXPECT_NE(std::string(error.what()).find("given twice"), std::string::npos) << error.what();
+  }
+  EXPECT_NE(ParameterSchema::fromJson(s.toJson()).find("partly"), nullptr) << "aliases round-trip";
+  EXPECT_THROW(ParameterSchema::fromJson(json::parse(R"([
+    {"name": "a", "type": "int", "default": 1},
+    {"name": "b", "aliases": ["a"], "type": "int", "default": 1}])")),
+               std::invalid_argument);
+}
+
 TEST(ParameterSchemaJson, MalformedSchemasAreThePluginAuthorsBugAndSaySo) {
   const std::vector<std::pair<std::string, std::string>> bad{
       {R"([{"name": "Bins", "type": "int", "default": 1}])", "snake_case"},
@@ -224,6 +246,20 @@ TEST(PluginManifest, DescriptorsFromManifestsAndTheirErrors) {
   const auto j = d.toJson();
   EXPECT_EQ(j["inputs"][1]["kinds"], json::parse(R"(["Volume", "LabelVolume"])"));
   EXPECT_EQ(j["loaded"], false);
+
+  const auto aliased = PluginDescriptor::fromManifest(json::parse(R"({
+      "id": "x.y", "version": "1", "api_version": 1,
+      "inputs": [{"name": "ground_truth", "aliases": ["gt"], "kinds": "LabelVolume"},
+                 {"name": "prediction", "aliases": ["pred"], "kinds": "LabelVolume"}]})"));
+  EXPECT_TRUE(aliased.inputs[0].isCalled("gt"));
+  EXPECT_TRUE(aliased.inputs[0].isCalled("ground_truth"));
+  EXPECT_FALSE(aliased.inputs[0].isCalled("pred"));
+  EXPECT_EQ(aliased.toJson()["inputs"][1]["aliases"], json::parse(R"(["pred"])"));
+  EXPECT_THROW(PluginDescriptor::fromManifest(json::parse(R"({
+      "id": "x.y", "version": "1", "api_version": 1,
+      "inputs": [{"name": "a", "kinds": "Table"},
+                 {"name": "b", "aliases": ["a"], "kinds": "Table"}]})")),
+               std::invalid_argument);
 
   for (
       const char* bad :
