@@ -527,14 +527,13 @@ void MainWindow::openVolumeView(io::DatasetId id,
       scene->addLayer(
           new widgets::LabelVolumeLayer(QString::fromStdString(volume->name()), id, volume));
     } else {
-      const auto geometry = widgets::VolumeGeometry::of(*volume);
+      // Slices first (one channel through the colormap, up to four as a
+      // colour composite); the volume rendering is one click away.
       auto* rendering = new widgets::VolumeLayer(
           tr("%1 (volume)").arg(QString::fromStdString(volume->name())), id, volume);
-      if (geometry.channels == 1) {
-        scene->addLayer(new widgets::SliceLayer(
-            tr("%1 (slices)").arg(QString::fromStdString(volume->name())), id, volume));
-        rendering->setVisible(false);  // slices first; the volume is one click away
-      }
+      scene->addLayer(new widgets::SliceLayer(
+          tr("%1 (slices)").arg(QString::fromStdString(volume->name())), id, volume));
+      rendering->setVisible(false);
       scene->addLayer(rendering);
     }
   } catch (const std::exception& error) {

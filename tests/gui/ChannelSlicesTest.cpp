@@ -417,7 +417,7 @@ TEST_F(ChannelSlicesView, TwoChannelsAreRedAndGreen) {
 // the slices and the volume rendering together (as MainWindow shows them).
 // DISABLED until widgets/scene/LayerList.cpp edits SliceLayer looks too (the
 // change is in the multichannel-slices report); enable it with that change.
-TEST_F(ChannelSlicesView, DISABLED_LayerListLooksDriveSlicesAndRenderingTogether) {
+TEST_F(ChannelSlicesView, LayerListLooksDriveSlicesAndRenderingTogether) {
   const auto volume = threeStructures();
   const auto id = session.add(volume);
   auto* slices = new SliceLayer("slices", id, volume);

@@ -180,65 +180,84 @@ void LayerList::showLayer(SceneLayer* layer) {
     preset->addItems(VolumeLayer::presets());
     connect(preset, &QComboBox::currentTextChanged, volume, &VolumeLayer::setPreset);
     extrasLayout_->addRow(tr("Transfer function"), preset);
-    // Per channel of a multichannel image: shown, contrast limits, gamma, colour.
-    for (std::size_t c = 0; c < volume->channelCount(); ++c) {
-      const ChannelLook look = volume->channelLook(c);
-      auto* row = new QWidget();
-      row->setObjectName(QString("channel%1").arg(c));
-      auto* rowLayout = new QHBoxLayout(row);
-      rowLayout->setContentsMargins(0, 0, 0, 0);
-      auto* shown = new QCheckBox();
-      shown->setChecked(look.visible);
-      shown->setToolTip(tr("Show this channel"));
-      auto spin = [row, rowLayout](double value, double lowest, double step, const QString& tip) {
-        auto* box = new QDoubleSpinBox(row);
-        box->setRange(lowest, 1e9);
-        box->setDecimals(step < 0.1 ? 2 : 1);
-        box->setSingleStep(step);
-        box->setValue(value);
-        box->setToolTip(tip);
-        box->setMaximumWidth(70);  // ±1e9 ranges would widen the dock
-        box->setButtonSymbols(QAbstractSpinBox::NoButtons);
-        rowLayout->addWidget(box);
-        return box;
-      };
-      rowLayout->addWidget(shown);
-      auto* low = spin(look.low, -1e9, std::max(0.1, (look.high - look.low) / 100),
-                       tr("Lower contrast limit"));
-      auto* high = spin(look.high, -1e9, std::max(0.1, (look.high - look.low) / 100),
-                        tr("Upper contrast limit"));
-      auto* gamma = spin(look.gamma, 0.05, 0.05, tr("Gamma: shown intensity = t^gamma"));
-      gamma->setMaximum(10);
-      auto* colour = new QToolButton(row);
-      colour->setToolTip(tr("Channel colour"));
-      auto paint = [colour](const QColor& shade) {
-        QPixmap swatch(14, 14);
-        swatch.fill(shade);
-        colour->setIcon(QIcon(swatch));
-      };
-      paint(look.colour);
-      rowLayout->addWidget(colour);
-      auto apply = [volume, c, shown, low, high, gamma] {
-        ChannelLook next = volume->channelLook(c);
-        next.visible = shown->isChecked();
-        next.low = low->value();
-        next.high = std::max(high->value(), low->value() + 1e-9);
-        next.gamma = gamma->value();
-        volume->setChannelLook(c, next);
-      };
-      connect(shown, &QCheckBox::toggled, volume, apply);
-      for (auto* box : {low, high, gamma})
-        connect(box, &QDoubleSpinBox::valueChanged, volume, apply);
-      connect(colour, &QToolButton::clicked, volume, [this, volume, c, paint] {
-        const QColor chosen = QColorDialog::getColor(volume->channelLook(c).colour, this);
-        if (!chosen.isValid()) return;
-        ChannelLook next = volume->channelLook(c);
-        next.colour = chosen;
-        volume->setChannelLook(c, next);
-        paint(chosen);
-      });
-      extrasLayout_->addRow(tr("Channel %1").arg(c), row);
+  }
+  // Per channel of a multichannel image, in its volume rendering or its
+  // slices: shown, contrast limits, gamma, colour. Every layer of the same
+  // image in this scene follows, so rendering and slices keep one look.
+  auto* volumeLayer = qobject_cast<VolumeLayer*>(layer);
+  auto* sliceLayer = qobject_cast<SliceLayer*>(layer);
+  const std::size_t channels = volumeLayer  ? volumeLayer->channelCount()
+                               : sliceLayer ? sliceLayer->channelCount()
+                                            : 0;
+  auto lookOf = [volumeLayer, sliceLayer](std::size_t c) {
+    return volumeLayer ? volumeLayer->channelLook(c) : sliceLayer->channelLook(c);
+  };
+  auto setLook = [scene = scene_, dataset = layer ? layer->dataset() : io::kNoDataset](
+                     std::size_t c, const ChannelLook& look) {
+    for (SceneLayer* other : scene->layers()) {
+      if (other->dataset() != dataset) continue;
+      if (auto* volume = qobject_cast<VolumeLayer*>(other); volume && c < volume->channelCount())
+        volume->setChannelLook(c, look);
+      if (auto* slices = qobject_cast<SliceLayer*>(other); slices && c < slices->channelCount())
+        slices->setChannelLook(c, look);
     }
+  };
+  for (std::size_t c = 0; c < channels; ++c) {
+    const ChannelLook look = lookOf(c);
+    auto* row = new QWidget();
+    row->setObjectName(QString("channel%1").arg(c));
+    auto* rowLayout = new QHBoxLayout(row);
+    rowLayout->setContentsMargins(0, 0, 0, 0);
+    auto* shown = new QCheckBox();
+    shown->setChecked(look.visible);
+    shown->setToolTip(tr("Show this channel"));
+    auto spin = [row, rowLayout](double value, double lowest, double step, const QString& tip) {
+      auto* box = new QDoubleSpinBox(row);
+      box->setRange(lowest, 1e9);
+      box->setDecimals(step < 0.1 ? 2 : 1);
+      box->setSingleStep(step);
+      box->setValue(value);
+      box->setToolTip(tip);
+      box->setMaximumWidth(70);  // ±1e9 ranges would widen the dock
+      box->setButtonSymbols(QAbstractSpinBox::NoButtons);
+      rowLayout->addWidget(box);
+      return box;
+    };
+    rowLayout->addWidget(shown);
+    auto* low = spin(look.low, -1e9, std::max(0.1, (look.high - look.low) / 100),
+                     tr("Lower contrast limit"));
+    auto* high = spin(look.high, -1e9, std::max(0.1, (look.high - look.low) / 100),
+                      tr("Upper contrast limit"));
+    auto* gamma = spin(look.gamma, 0.05, 0.05, tr("Gamma: shown intensity = t^gamma"));
+    gamma->setMaximum(10);
+    auto* colour = new QToolButton(row);
+    colour->setToolTip(tr("Channel colour"));
+    auto paint = [colour](const QColor& shade) {
+      QPixmap swatch(14, 14);
+      swatch.fill(shade);
+      colour->setIcon(QIcon(swatch));
+    };
+    paint(look.colour);
+    rowLayout->addWidget(colour);
+    auto apply = [lookOf, setLook, c, shown, low, high, gamma] {
+      ChannelLook next = lookOf(c);
+      next.visible = shown->isChecked();
+      next.low = low->value();
+      next.high = std::max(high->value(), low->value() + 1e-9);
+      next.gamma = gamma->value();
+      setLook(c, next);
+    };
+    connect(shown, &QCheckBox::toggled, layer, apply);
+    for (auto* box : {low, high, gamma}) connect(box, &QDoubleSpinBox::valueChanged, layer, apply);
+    connect(colour, &QToolButton::clicked, layer, [this, lookOf, setLook, c, paint] {
+      const QColor chosen = QColorDialog::getColor(lookOf(c).colour, this);
+      if (!chosen.isValid()) return;
+      ChannelLook next = lookOf(c);
+      next.colour = chosen;
+      setLook(c, next);
+      paint(chosen);
+    });
+    extrasLayout_->addRow(tr("Channel %1").arg(c), row);
   }
   if (auto* slices = qobject_cast<SliceLayer*>(layer); slices && slices->hasOverlay()) {
     auto* threshold = new QDoubleSpinBox();
