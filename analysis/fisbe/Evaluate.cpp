@@ -803,11 +803,34 @@ ImageMetrics evaluateInstances(const InstanceSet& gt, const InstanceSet& pred,
 ImageMetrics evaluate(const LabelSource& gt, const LabelSource& pred,
                       const EvaluationOptions& options, Progress* progress) {
   const auto [gtWindow, predWindow] = centreCropWindows(gt.shape(), pred.shape());
-  if (progress) progress->update(0.0, "reading ground truth");
-  const InstanceSet gtSet = loadInstances(gt, gtWindow, {}, progress);
-  if (progress) progress->update(0.0, "reading prediction");
-  const InstanceSet predSet =
-      loadInstances(pred, predWindow, {options.removeSmallPredictions}, progress);
+  const LoadOptions predOptions{options.removeSmallPredictions};
+  InstanceSet gtSet, predSet;
+  if (options.threads == 1) {
+    if (progress) progress->update(0.0, "reading ground truth");
+    gtSet = loadInstances(gt, gtWindow, {}, progress);
+    if (progress) progress->update(0.0, "reading prediction");
+    predSet = loadInstances(pred, predWindow, predOptions, progress);
+  } else {
+    // Both volumes at once: each reader has serial stretches (scanning a
+    // decoded slab, HDF5's library lock) that the other one fills.
+    if (progress) progress->update(0.0, "reading ground truth and prediction");
+    std::exception_ptr predFailure;
+    std::thread predReader([&] {
+      try {
+        predSet = loadInstances(pred, predWindow, predOptions, progress);
+      } catch (...) {
+        predFailure = std::current_exception();
+      }
+    });
+    try {
+      gtSet = loadInstances(gt, gtWindow, {}, progress);
+    } catch (...) {
+      predReader.join();
+      throw;
+    }
+    predReader.join();
+    if (predFailure) std::rethrow_exception(predFailure);
+  }
   return evaluateInstances(gtSet, predSet, options, progress);
 }
 

@@ -31,7 +31,9 @@ struct EvaluationOptions {
   // them (1-based channel numbers for FISBe's one-channel-per-neuron GT).
   std::vector<std::int64_t> dimNeurons;
   ThinningVariant thinning = ThinningVariant::Skimage019;
-  unsigned threads = 0;  // 0: one per hardware thread
+  // Skeletonization threads (0: one per hardware thread); with 1, evaluate()
+  // also reads the ground truth and the prediction one after the other.
+  unsigned threads = 0;
 };
 
 // (rows × cols) float32 matrix, row-major; rows are GT ids 0..N (0 =

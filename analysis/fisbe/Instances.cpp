@@ -56,6 +56,13 @@ std::string labelTypeName(LabelType type) {
   return "?";
 }
 
+void LabelSource::readAllChannels(
+    std::int64_t zBegin, std::int64_t zEnd,
+    const std::function<void(std::int64_t, const PlaneBlock&)>& consume) const {
+  for (std::int64_t c = 0; c < channels(); ++c)
+    readPlanes(c, zBegin, zEnd, [&](const PlaneBlock& block) { consume(c, block); });
+}
+
 LabelBuffer::LabelBuffer(const void* data, LabelType type, std::int64_t channels, Shape3 shape)
     : data_(data), type_(type), channels_(channels), shape_(shape) {
   if (channels < 1 || shape.depth < 1 || shape.height < 1 || shape.width < 1)
@@ -168,16 +175,15 @@ class ChannelScanner {
   void scanRow(const T* row, std::int64_t x0, std::int64_t x1, std::int32_t z, std::int32_t y) {
     std::int64_t x = x0;
     while (x < x1) {
-      if constexpr (sizeof(T) == 1) {
-        // Most of a neuron channel is background: skip it eight bytes at a time.
-        while (x + 8 <= x1) {
-          std::uint64_t word;
-          std::memcpy(&word, row + x, 8);
-          if (word != 0) break;
-          x += 8;
-        }
-        if (x >= x1) break;
+      // Most of a neuron channel is background: skip it eight bytes at a time.
+      constexpr std::int64_t perWord = sizeof(T) < 8 ? 8 / static_cast<std::int64_t>(sizeof(T)) : 1;
+      while (x + perWord <= x1) {
+        std::uint64_t word;
+        std::memcpy(&word, row + x, 8);
+        if (word != 0) break;
+        x += perWord;
       }
+      if (x >= x1) break;
       const T value = row[x];
       if (value == T{}) {
         ++x;
@@ -289,17 +295,19 @@ InstanceSet loadInstances(const LabelSource& source, const CropWindow& window,
   set.shape = window.shape;
   set.inputChannels = source.channels();
 
+  std::vector<ChannelScanner> scanners;
+  for (std::int64_t c = 0; c < source.channels(); ++c) scanners.emplace_back(c);
+  if (progress) progress->checkCancel();
+  source.readAllChannels(window.offset.depth, window.offset.depth + window.shape.depth,
+                         [&](std::int64_t channel, const PlaneBlock& block) {
+                           if (progress) progress->checkCancel();
+                           if (channel < 0 || channel >= source.channels())
+                             throw std::out_of_range("label volume: block of a channel outside it");
+                           scanPlaneBlock(block, shape, window,
+                                          scanners[static_cast<std::size_t>(channel)]);
+                         });
   std::vector<std::vector<Builder>> perChannel;
-  for (std::int64_t c = 0; c < source.channels(); ++c) {
-    if (progress) progress->checkCancel();
-    ChannelScanner scanner(c);
-    source.readPlanes(c, window.offset.depth, window.offset.depth + window.shape.depth,
-                      [&](const PlaneBlock& block) {
-                        if (progress) progress->checkCancel();
-                        scanPlaneBlock(block, shape, window, scanner);
-                      });
-    perChannel.push_back(scanner.take());
-  }
+  for (auto& scanner : scanners) perChannel.push_back(scanner.take());
 
   // filter_components: voxel counts per label value over all channels together.
   if (options.removeUpToVoxels > 0) {

@@ -53,6 +53,14 @@ class LabelSource {
   // `channel` in increasing z. Blocks may be released after the call.
   virtual void readPlanes(std::int64_t channel, std::int64_t zBegin, std::int64_t zEnd,
                           const std::function<void(const PlaneBlock&)>& consume) const = 0;
+  // Calls `consume(channel, block)` with blocks that together cover planes
+  // [zBegin, zEnd) of every channel, each channel's blocks in increasing z.
+  // The default reads one channel after the other; a chunked source whose
+  // chunks hold several channels reads all channels of a slab at once, so
+  // each chunk is decoded once without caching the volume.
+  virtual void readAllChannels(
+      std::int64_t zBegin, std::int64_t zEnd,
+      const std::function<void(std::int64_t channel, const PlaneBlock&)>& consume) const;
 };
 
 // A label volume already in memory (C order, channels first); nothing is copied.

@@ -65,6 +65,29 @@ BENCHMARK(BM_ZarrGtInstancesPreviewStep4)
     ->Iterations(3)
     ->UseRealTime();
 
+// The GT opened as an intensity volume (7 channels), previewed at 1:4 the
+// strided way and max-pooled (every voxel read); 0 = all cores.
+void BM_ZarrGtAsIntensityPreviewStep4(benchmark::State& state) {
+  if (!std::filesystem::exists(kStore)) return state.SkipWithError("fixture absent");
+  VolumeOpenOptions options;
+  options.labels = LabelEncoding::None;
+  const auto volume = openZarrArray(kStore, "volumes/gt_instances", options);
+  volume->setThreadCount(static_cast<std::size_t>(state.range(1)));
+  volume->setCacheLimitBytes(0);
+  const bool pooled = state.range(0) != 0;
+  for (auto _ : state)
+    benchmark::DoNotOptimize(pooled ? toArrayDatasetMaxPooled(*volume, 4)
+                                    : toArrayDataset(*volume, 4));
+}
+BENCHMARK(BM_ZarrGtAsIntensityPreviewStep4)
+    ->ArgNames({"max_pooled", "threads"})
+    ->Args({0, 0})
+    ->Args({1, 1})
+    ->Args({1, 0})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+
 // One 64³ box of all channels: cold (decoded) and warm (from the chunk cache).
 void BM_ZarrBoxColdAndWarm(benchmark::State& state) {
   if (!std::filesystem::exists(kStore)) return state.SkipWithError("fixture absent");

@@ -103,8 +103,8 @@ void ChunkedVolumeSource::setThreadCount(std::size_t threads) const {
 }
 
 std::shared_ptr<const std::vector<unsigned char>> ChunkedVolumeSource::chunk(
-    const ChunkIndex& index, bool& absent,
-    std::shared_ptr<std::vector<unsigned char>>& scratch) const {
+    const ChunkIndex& index, bool& absent, std::shared_ptr<std::vector<unsigned char>>& scratch,
+    bool cacheDecoded) const {
   const std::size_t key =
       ((index[0] * grid_.z + index[1]) * grid_.y + index[2]) * grid_.x + index[3];
   std::shared_ptr<const std::vector<unsigned char>> data;
@@ -114,7 +114,7 @@ std::shared_ptr<const std::vector<unsigned char>> ChunkedVolumeSource::chunk(
   }
   // A chunk the cache will not keep (streaming reads) is decoded into the
   // worker's scratch buffer: no fresh pages to fault in for every chunk.
-  const bool keep = cache_->wouldKeep(chunkBytes() + 64);
+  const bool keep = cacheDecoded && cache_->wouldKeep(chunkBytes() + 64);
   std::shared_ptr<std::vector<unsigned char>> decoded;
   if (!keep && scratch && scratch.use_count() == 1) {
     decoded = scratch;
@@ -130,6 +130,16 @@ std::shared_ptr<const std::vector<unsigned char>> ChunkedVolumeSource::chunk(
 
 void ChunkedVolumeSource::read(const Box& box, std::size_t step, VoxelType outType,
                                void* out) const {
+  readBox(box, step, outType, out, true);
+}
+
+void ChunkedVolumeSource::readOnce(const Box& box, std::size_t step, VoxelType outType,
+                                   void* out) const {
+  readBox(box, step, outType, out, false);
+}
+
+void ChunkedVolumeSource::readBox(const Box& box, std::size_t step, VoxelType outType, void* out,
+                                  bool cacheDecoded) const {
   if (step == 0) throw std::invalid_argument("step must be at least 1");
   // The chunks along each axis that hold at least one sampled voxel.
   const auto chunksAlong = [](std::size_t b0, std::size_t b1, std::size_t axisStep,
@@ -162,7 +172,7 @@ void ChunkedVolumeSource::read(const Box& box, std::size_t step, VoxelType outTy
       try {
         const ChunkIndex& index = tasks[t];
         bool absent = false;
-        const auto data = chunk(index, absent, scratch);
+        const auto data = chunk(index, absent, scratch, cacheDecoded);
         const detail::Block block{absent ? nullptr : data->data(),
                                   fillValue_.data(),
                                   chunkShape_,

@@ -27,6 +27,7 @@ class ChunkedVolumeSource : public VolumeSource {
   VoxelType voxelType() const override { return type_; }
   VolumeShape chunkShape() const override { return chunkShape_; }
   void read(const Box& box, std::size_t step, VoxelType outType, void* out) const override;
+  void readOnce(const Box& box, std::size_t step, VoxelType outType, void* out) const override;
   ChunkCacheStats cacheStats() const override;
   void setCacheLimitBytes(std::size_t bytes) const override;
   void setThreadCount(std::size_t threads) const override;
@@ -45,8 +46,10 @@ class ChunkedVolumeSource : public VolumeSource {
  private:
   struct Cache;
   std::shared_ptr<const std::vector<unsigned char>> chunk(
-      const ChunkIndex& index, bool& absent,
-      std::shared_ptr<std::vector<unsigned char>>& scratch) const;
+      const ChunkIndex& index, bool& absent, std::shared_ptr<std::vector<unsigned char>>& scratch,
+      bool cacheDecoded) const;
+  void readBox(const Box& box, std::size_t step, VoxelType outType, void* out,
+               bool cacheDecoded) const;
 
   VolumeShape shape_, chunkShape_, grid_;
   VoxelType type_;

@@ -149,27 +149,36 @@ class Hdf5Source final : public ChunkedVolumeSource {
     }
     H5E_END_TRY;
     if (status < 0) return false;
+    // The filters to undo, last applied first (a bit set in the mask: skipped
+    // when the chunk was written). The last one decodes straight into `target`.
+    std::vector<H5Z_filter_t> undo;
+    for (std::size_t f = filters_.size(); f-- > 0;)
+      if (!(mask & (1u << f))) undo.push_back(filters_[f]);
+    if (undo.empty()) {
+      if (raw.size() != bytes)
+        throw fail("chunk holds " + std::to_string(raw.size()) + " bytes, not " +
+                   std::to_string(bytes));
+      std::memcpy(target, raw.data(), bytes);
+      return true;
+    }
     std::vector<unsigned char> work;
-    for (std::size_t f = filters_.size(); f-- > 0;) {
-      if (mask & (1u << f)) continue;  // this filter was skipped when the chunk was written
-      work.assign(bytes, 0);
+    for (std::size_t k = 0; k < undo.size(); ++k) {
+      const bool last = k + 1 == undo.size();
+      if (!last) work.resize(bytes);
+      unsigned char* into = last ? target : work.data();
+      if (undo[k] == H5Z_FILTER_SHUFFLE && raw.size() != bytes)
+        throw fail("shuffled chunk holds " + std::to_string(raw.size()) + " bytes, not " +
+                   std::to_string(bytes));
       try {
-        if (filters_[f] == H5Z_FILTER_DEFLATE)
-          codecs::decompress(codecs::Compressor::Zlib, raw.data(), raw.size(), work.data(), bytes);
+        if (undo[k] == H5Z_FILTER_DEFLATE)
+          codecs::decompress(codecs::Compressor::Zlib, raw.data(), raw.size(), into, bytes);
         else
-          codecs::unshuffleBytes(raw.data(), raw.size(), voxelTypeSize(voxelType()), work.data());
+          codecs::unshuffleBytes(raw.data(), bytes, voxelTypeSize(voxelType()), into);
       } catch (const std::runtime_error& e) {
         throw fail(e.what());
       }
-      if (filters_[f] == H5Z_FILTER_SHUFFLE && raw.size() != bytes)
-        throw fail("shuffled chunk holds " + std::to_string(raw.size()) + " bytes, not " +
-                   std::to_string(bytes));
-      raw.swap(work);
+      if (!last) raw.swap(work);
     }
-    if (raw.size() != bytes)
-      throw fail("chunk holds " + std::to_string(raw.size()) + " bytes, not " +
-                 std::to_string(bytes));
-    std::memcpy(target, raw.data(), bytes);
     return true;
   }
 

@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
 
 #include "io/microscopy/VolumeCopy.h"
@@ -223,6 +226,75 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
   return std::make_shared<ArrayDataset>(
       volume.kind(), volume.name(), std::move(arrayShape), std::move(values), volume.provenance(),
       std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+}
+
+std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volume, std::size_t step,
+                                                      std::size_t maxVoxels) {
+  if (step == 0) throw std::invalid_argument("toArrayDatasetMaxPooled: step must be at least 1");
+  const VolumeShape& shape = volume.volumeShape();
+  const VolumeShape out = Box::whole(shape).outputShape(step);
+  if (out.voxelCount() > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " +
+                                std::to_string(out.voxelCount()) + " voxels at step " +
+                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
+                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
+  // Boxes of whole blocks, so no block straddles two boxes, and of whole
+  // chunks where that fits (least common multiple of step and chunk), so each
+  // chunk is decoded once; else at least a chunk deep and high, so chunks on a
+  // box boundary are decoded twice at most.
+  const VolumeShape chunk = volume.chunkShape();
+  const auto wholeBlocks = [step](std::size_t extent) {
+    return step * ((std::max<std::size_t>(1, extent) + step - 1) / step);
+  };
+  const auto aligned = [step](std::size_t chunkExtent, std::size_t extent) {
+    return std::min(std::lcm(step, std::max<std::size_t>(1, chunkExtent)),
+                    step * ((extent + step - 1) / step));
+  };
+  constexpr std::size_t kBoxBytes = std::size_t{256} << 20;
+  const std::size_t rowBytes = shape.channels * shape.x * sizeof(float);
+  std::size_t slabDepth = aligned(chunk.z, shape.z), bandHeight = aligned(chunk.y, shape.y);
+  if (slabDepth * bandHeight * rowBytes > kBoxBytes) bandHeight = wholeBlocks(chunk.y);
+  if (slabDepth * bandHeight * rowBytes > kBoxBytes) slabDepth = wholeBlocks(chunk.z);
+  std::vector<float> maxima(out.voxelCount(), std::numeric_limits<float>::quiet_NaN());
+  std::vector<float> values;
+  for (std::size_t z0 = 0; z0 < shape.z; z0 += slabDepth)
+    for (std::size_t y0 = 0; y0 < shape.y; y0 += bandHeight) {
+      const Box box{0,  shape.channels,
+                    z0, std::min(shape.z, z0 + slabDepth),
+                    y0, std::min(shape.y, y0 + bandHeight),
+                    0,  shape.x};
+      const VolumeShape read = box.outputShape();
+      values.resize(read.voxelCount());
+      volume.source()->readOnce(box, 1, VoxelType::Float32, values.data());
+      const float* value = values.data();
+      for (std::size_t c = 0; c < read.channels; ++c)
+        for (std::size_t z = box.z0; z < box.z1; ++z)
+          for (std::size_t y = box.y0; y < box.y1; ++y) {
+            float* row = maxima.data() + ((c * out.z + z / step) * out.y + y / step) * out.x;
+            for (std::size_t x = 0; x < shape.x; ++x, ++value) {
+              // NaN targets (nothing seen yet) take any number; NaN values are skipped.
+              float& target = row[x / step];
+              if (!std::isnan(*value) && !(*value <= target)) target = *value;
+            }
+          }
+    }
+  std::vector<double> interleaved(maxima.size());
+  const std::size_t perChannel = out.voxelsPerChannel();
+  for (std::size_t c = 0; c < out.channels; ++c)
+    for (std::size_t v = 0; v < perChannel; ++v)
+      interleaved[v * out.channels + c] = static_cast<double>(maxima[c * perChannel + v]);
+
+  Attributes attributes = volume.attributes();
+  const VoxelSize& size = volume.voxelSize();
+  const double s = static_cast<double>(step);
+  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  attributes["step"] = std::to_string(step);
+  attributes["preview"] = "max_pooled";
+  std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
+  if (out.channels > 1) arrayShape.push_back(out.channels);
+  return std::make_shared<ArrayDataset>(
+      volume.kind(), volume.name(), std::move(arrayShape), std::move(interleaved),
+      volume.provenance(), std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
 }
 
 std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step,

@@ -120,6 +120,13 @@ class VolumeSource {
   // the box) into `out`, C order [c][z][y][x] of box.outputShape(step), as
   // `outType`, which is voxelType() or Float32. The box must lie inside shape().
   virtual void read(const Box& box, std::size_t step, VoxelType outType, void* out) const = 0;
+  // As read(), for scans that visit each chunk once (a whole-volume pass such
+  // as an evaluation or a pooled preview): chunks not cached already are
+  // decoded into scratch memory and not kept, so the scan neither grows the
+  // cache nor evicts the chunks the views are using.
+  virtual void readOnce(const Box& box, std::size_t step, VoxelType outType, void* out) const {
+    read(box, step, outType, out);
+  }
   // What the source is, for summaries: "zarr", "hdf5", "tiff", "memory".
   virtual std::string format() const = 0;
   virtual ChunkCacheStats cacheStats() const { return {}; }
@@ -258,6 +265,18 @@ Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSi
 // result (pick a larger step).
 std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step = 1,
                                              std::size_t maxVoxels = std::size_t{64} << 20);
+
+// toArrayDataset's preview, but each output voxel is the maximum of its
+// step × step × step block (per channel; blocks at the far edges are partial)
+// instead of the block's first voxel: sparse, thin structures such as
+// neurites stay visible at 1:4 where a strided preview mostly misses them.
+// Reads the volume once at full resolution, a chunk layer and band of rows at
+// a time (decoded on the source's threads, not kept in its cache). NaN voxels
+// are skipped; a block of nothing but NaN stays NaN. Attribute "preview" =
+// "max_pooled".
+std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volume, std::size_t step,
+                                                      std::size_t maxVoxels = std::size_t{64}
+                                                                              << 20);
 
 // A LabelVolume as one channel of label ids in the ArrayDataset convention
 // ([z][y][x] doubles, "spacing"), for the label views that take ids. Label-id

@@ -5,6 +5,7 @@
 
 #include "analysis/Progress.h"
 #include "analysis/fisbe/Evaluate.h"
+#include "analysis/fisbe/SkeletonLength.h"
 
 namespace nl::plugins::microscopy {
 
@@ -76,6 +77,31 @@ void VolumeLabels::readPlanes(
   }
 }
 
+void VolumeLabels::readAllChannels(
+    std::int64_t zBegin, std::int64_t zEnd,
+    const std::function<void(std::int64_t, const analysis::fisbe::PlaneBlock&)>& consume) const {
+  const auto s = volume_.volumeShape();
+  const auto chunkDepth =
+      static_cast<std::int64_t>(std::max<std::size_t>(1, volume_.chunkShape().z));
+  const std::size_t bytesPerVoxel = io::microscopy::voxelTypeSize(volume_.voxelType());
+  const std::size_t planeBytes = s.y * s.x * bytesPerVoxel;
+  std::vector<unsigned char> buffer;
+  for (std::int64_t z0 = zBegin; z0 < zEnd;) {
+    const std::int64_t z1 = std::min(zEnd, (z0 / chunkDepth + 1) * chunkDepth);
+    const auto planes = static_cast<std::size_t>(z1 - z0);
+    const io::microscopy::Box box{
+        0, s.channels, static_cast<std::size_t>(z0), static_cast<std::size_t>(z1), 0, s.y, 0, s.x};
+    buffer.resize(s.channels * planes * planeBytes);
+    // Each chunk of the layer is decoded once here, so keeping it in the
+    // volume's cache would only push out what the views hold.
+    volume_.source()->readOnce(box, 1, volume_.voxelType(), buffer.data());
+    for (std::size_t c = 0; c < s.channels; ++c)
+      consume(static_cast<std::int64_t>(c),
+              {buffer.data() + c * planes * planeBytes, type_, z0, z1 - z0});
+    z0 = z1;
+  }
+}
+
 std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
                                                 analysis::Progress* progress) {
   const VolumeLabels labels(volume);
@@ -89,11 +115,11 @@ std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeData
     label.push_back(static_cast<double>(perChannel ? instance.channel + 1 : instance.label));
     channel.push_back(static_cast<double>(instance.channel));
     voxels.push_back(static_cast<double>(mask.voxelCount()));
-    const auto skeletonVoxels = analysis::fisbe::instanceSkeleton(mask).size();
-    skeleton.push_back(static_cast<double>(skeletonVoxels));
-    // Skeleton voxels × the mean in-plane voxel size: a length to within the
-    // diagonal steps the thinning takes (√2, √3), good for comparing instances.
-    length.push_back(static_cast<double>(skeletonVoxels) * 0.5 * (size.x + size.y));
+    const auto skeletonVoxels = analysis::fisbe::instanceSkeleton(mask);
+    skeleton.push_back(static_cast<double>(skeletonVoxels.size()));
+    // The skeleton as a curve: its 26-neighbour steps in physical units (see
+    // SkeletonLength.h for the corners that are not counted twice).
+    length.push_back(analysis::fisbe::skeletonLength(skeletonVoxels, {size.x, size.y, size.z}));
     const auto& box = mask.box();
     z0.push_back(static_cast<double>(box.z0));
     z1.push_back(static_cast<double>(box.z1));

@@ -22,6 +22,10 @@ class VolumeLabels final : public analysis::fisbe::LabelSource {
   void readPlanes(
       std::int64_t channel, std::int64_t zBegin, std::int64_t zEnd,
       const std::function<void(const analysis::fisbe::PlaneBlock&)>& consume) const override;
+  // All channels of one chunk layer at a time, decoded once and not cached.
+  void readAllChannels(std::int64_t zBegin, std::int64_t zEnd,
+                       const std::function<void(std::int64_t, const analysis::fisbe::PlaneBlock&)>&
+                           consume) const override;
 
  private:
   const io::microscopy::VolumeDataset& volume_;
@@ -31,7 +35,8 @@ class VolumeLabels final : public analysis::fisbe::LabelSource {
 // One row per instance of a label volume at full resolution: the label the
 // preview views show (channel + 1 for one-channel-per-instance volumes, else
 // the id), channel, voxels, bounding box, skeleton voxels (Lee '94 thinning,
-// as the FISBe metrics) and an approximate skeleton length in the voxel unit.
+// as the FISBe metrics) and the skeleton's length as a curve in the voxel
+// unit (analysis/fisbe/SkeletonLength.h).
 std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
                                                 analysis::Progress* progress = nullptr);
 

@@ -1,12 +1,17 @@
 // VolumeDataset over an in-memory source: boxes, strides, float reads,
-// conversion to the ArrayDataset convention the volume views read.
+// conversion to the ArrayDataset convention the volume views read, and the
+// pooled previews (labels and max intensity).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "io/microscopy/ChunkedVolumeSource.h"
 #include "io/microscopy/VolumeDataset.h"
+#include "io/microscopy/ZarrReader.h"
+#include "tests/microscopy/ZarrWriter.h"
 
 namespace nl::io::microscopy {
 namespace {
@@ -135,6 +140,103 @@ TEST(VolumePreview, PooledLabelsKeepThinNeuritesThatStridingMisses) {
   EXPECT_EQ(pooled->values()[(0 * 2 + 1) * 4 + 2], 2.0);  // block z 0–3, y 4–7, x 8–11
   EXPECT_EQ(pooled->attributes().at("spacing"), strided->attributes().at("spacing"));
   EXPECT_THROW(mi::toLabelIdArrayPooled(volume, 0), std::invalid_argument);
+}
+
+}  // namespace
+
+namespace {
+
+namespace mi = nl::io::microscopy;
+
+// Each voxel of the max-pooled preview against a direct maximum over its block.
+std::vector<double> blockMaxima(const std::vector<std::uint16_t>& values, mi::VolumeShape shape,
+                                std::size_t step) {
+  const mi::VolumeShape out = mi::Box::whole(shape).outputShape(step);
+  std::vector<double> maxima(out.voxelCount(), -1.0);
+  for (std::size_t c = 0; c < shape.channels; ++c)
+    for (std::size_t z = 0; z < shape.z; ++z)
+      for (std::size_t y = 0; y < shape.y; ++y)
+        for (std::size_t x = 0; x < shape.x; ++x) {
+          const double v = values[((c * shape.z + z) * shape.y + y) * shape.x + x];
+          double& m =
+              maxima[(((z / step) * out.y + y / step) * out.x + x / step) * out.channels + c];
+          m = std::max(m, v);
+        }
+  return maxima;
+}
+
+struct TwoChannels {
+  // 9 × 10 × 11 at step 4: blocks of 4, 4, 1 planes, 4, 4, 2 rows, 4, 4, 3 columns.
+  mi::VolumeShape shape{2, 9, 10, 11};
+  std::vector<std::uint16_t> values;
+  TwoChannels() : values(shape.voxelCount()) {
+    for (std::size_t i = 0; i < values.size(); ++i)
+      values[i] = static_cast<std::uint16_t>((i * 37) % 101);
+    at(0, 5, 6, 2) = 4000;   // off the 1:4 grid: striding misses it
+    at(1, 8, 9, 10) = 3000;  // the last voxel, alone in a 1 × 2 × 3 edge block
+    at(1, 8, 8, 8) = 2999;   // same block, smaller
+  }
+  std::uint16_t& at(std::size_t c, std::size_t z, std::size_t y, std::size_t x) {
+    return values[((c * shape.z + z) * shape.y + y) * shape.x + x];
+  }
+};
+
+TEST(VolumePreview, MaxPooledPreviewKeepsEachBlocksMaximumPerChannel) {
+  TwoChannels data;
+  auto source = std::make_shared<mi::InMemoryVolumeSource<std::uint16_t>>(data.shape, data.values);
+  const mi::VolumeDataset volume("raw", source, mi::VoxelSize{0.44, 0.44, 1.0, "micrometer"});
+  const auto pooled = mi::toArrayDatasetMaxPooled(volume, 4);
+  ASSERT_EQ(pooled->shape(), (std::vector<std::size_t>{3, 3, 3, 2})) << "[z][y][x][c]";
+  EXPECT_EQ(pooled->values(), blockMaxima(data.values, data.shape, 4));
+  const auto at = [&](std::size_t z, std::size_t y, std::size_t x, std::size_t c) {
+    return pooled->values()[((z * 3 + y) * 3 + x) * 2 + c];
+  };
+  EXPECT_EQ(at(1, 1, 0, 0), 4000.0) << "block z 4–7, y 4–7, x 0–3 of channel 0";
+  EXPECT_EQ(at(2, 2, 2, 1), 3000.0) << "the partial corner block of channel 1";
+  const auto strided = mi::toArrayDataset(volume, 4);
+  const auto& s = strided->values();
+  EXPECT_EQ(std::count(s.begin(), s.end(), 4000.0), 0) << "the strided preview misses it";
+  EXPECT_EQ(pooled->attributes().at("spacing"), strided->attributes().at("spacing"));
+  EXPECT_EQ(pooled->attributes().at("preview"), "max_pooled");
+  // Step 1 is the volume itself.
+  const auto full = mi::toArrayDatasetMaxPooled(volume, 1);
+  EXPECT_EQ(full->values(), mi::toArrayDataset(volume, 1)->values());
+  EXPECT_THROW(mi::toArrayDatasetMaxPooled(volume, 0), std::invalid_argument);
+  EXPECT_THROW(mi::toArrayDatasetMaxPooled(volume, 1, 100), std::invalid_argument);
+}
+
+TEST(VolumePreview, MaxPooledPreviewOfChunkedVolumeReadsEachChunkOnceUncached) {
+  // Chunks (1, 3, 4, 5) do not line up with blocks of 4: boxes of whole
+  // blocks must still see every voxel once.
+  TwoChannels data;
+  nl::test::TempDir dir;
+  nl::test::zarr::Array array;
+  array.shape = {2, 9, 10, 11};
+  array.chunks = {1, 3, 4, 5};
+  array.dtype = "<u2";
+  array.codec.id = "zlib";
+  array.values.assign(reinterpret_cast<const char*>(data.values.data()),
+                      data.values.size() * sizeof(std::uint16_t));
+  nl::test::zarr::write(dir.path() / "raw.zarr", array);
+  const auto volume = mi::openZarrArray(dir.path() / "raw.zarr", "");
+  const auto pooled = mi::toArrayDatasetMaxPooled(*volume, 4);
+  EXPECT_EQ(pooled->values(), blockMaxima(data.values, data.shape, 4));
+  EXPECT_EQ(volume->cacheStats().cachedBytes, 0u) << "a one-pass scan leaves the cache alone";
+  EXPECT_EQ(volume->cacheStats().misses, 2u * 3 * 3 * 3) << "every chunk decoded once";
+  const auto three = mi::toArrayDatasetMaxPooled(*volume, 3);
+  EXPECT_EQ(three->values(), blockMaxima(data.values, data.shape, 3));
+}
+
+TEST(VolumePreview, MaxPooledPreviewSkipsNaN) {
+  std::vector<float> values{std::nanf(""), 1.5f,  std::nanf(""), std::nanf(""),  //
+                            -2.0f,         -3.0f, std::nanf(""), std::nanf("")};
+  auto source =
+      std::make_shared<mi::InMemoryVolumeSource<float>>(mi::VolumeShape{1, 1, 2, 4}, values);
+  const mi::VolumeDataset volume("f", source, mi::VoxelSize{});
+  const auto pooled = mi::toArrayDatasetMaxPooled(volume, 2);
+  ASSERT_EQ(pooled->values().size(), 2u);
+  EXPECT_EQ(pooled->values()[0], 1.5);
+  EXPECT_TRUE(std::isnan(pooled->values()[1])) << "a block of nothing but NaN";
 }
 
 }  // namespace
