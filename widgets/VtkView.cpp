@@ -20,6 +20,7 @@
 #include <QOpenGLContext>
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLFunctions>
+#include <QPointer>
 #include <QWheelEvent>
 #include <cmath>
 #include <cstring>
@@ -36,6 +37,8 @@ struct VtkView::Impl {
   bool dragged = false;
   bool cameraInitialised = false;
   int frames = 0;
+  std::vector<QPointer<VtkView>> cameraPartners;
+  vtkMTimeType cameraSeen = 0;  // camera modification time at the last frame
 };
 
 namespace {
@@ -191,6 +194,15 @@ void VtkView::orbit(double azimuth, double elevation) {
   requestRender();
 }
 
+void VtkView::shareCameraWith(VtkView* other) {
+  if (other == nullptr || other == this) return;
+  other->impl_->renderer->SetActiveCamera(impl_->renderer->GetActiveCamera());
+  other->impl_->cameraInitialised = true;  // the shared camera is already framed
+  impl_->cameraPartners.emplace_back(other);
+  other->impl_->cameraPartners.emplace_back(this);
+  other->requestRender();
+}
+
 void VtkView::setBackground(const QColor& top, const QColor& bottom) {
   impl_->renderer->SetBackground(bottom.redF(), bottom.greenF(), bottom.blueF());
   impl_->renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());
@@ -287,6 +299,15 @@ void VtkView::paintGL() {
   d.window->GetState()->ResetFramebufferBindings();
   d.window->SetReadyForRendering(false);
   ++d.frames;
+  // The camera moved here: partners draw it too, without echoing it back.
+  if (const vtkMTimeType moved = d.renderer->GetActiveCamera()->GetMTime(); moved != d.cameraSeen) {
+    d.cameraSeen = moved;
+    for (const auto& partner : d.cameraPartners)
+      if (partner) {
+        partner->impl_->cameraSeen = moved;
+        partner->update();
+      }
+  }
   emit rendered();
 }
 

@@ -37,6 +37,9 @@ class VtkView : public QOpenGLWidget {
   void setBackground(const QColor& top, const QColor& bottom);
   // Rotates the camera about the focal point (degrees).
   void orbit(double azimuth, double elevation);
+  // Both views look through one camera (side-by-side comparisons): moving
+  // either redraws the other.
+  void shareCameraWith(VtkView* other);
 
   // World → widget coordinates (logical pixels, origin top-left); nullopt
   // when the point is behind the camera.

@@ -699,7 +699,31 @@ void MainWindow::measureInstances(std::shared_ptr<const io::microscopy::VolumeDa
             jobs_->log(tr("instances not measured: %1").arg(failure));
             return;
           }
-          instanceTables_[preview] = session_.add(table);
+          const auto tableId = instanceTables_[preview] = session_.add(table);
+          // The instances in 3D and the table's rows select each other.
+          std::vector<std::pair<std::int64_t, std::int64_t>> labelRows;
+          const auto& labels = *table->numericColumn("label");
+          for (std::size_t row = 0; row < table->rowCount(); ++row)
+            labelRows.emplace_back(static_cast<std::int64_t>(labels[row]),
+                                   static_cast<std::int64_t>(row));
+          for (auto* scene : tabs_->findChildren<widgets::Scene*>())
+            for (auto* layer : scene->layers())
+              if (layer->dataset() == preview) {
+                layer->linkItemsToRows(tableId, labelRows);
+                // The table under the 3D view of the page showing the instances.
+                auto* page = qobject_cast<QWidget*>(scene->parent());
+                auto* layout = page ? qobject_cast<QVBoxLayout*>(page->layout()) : nullptr;
+                if (layout == nullptr) continue;
+                auto* tables = page->findChild<QTabWidget*>("instanceTables");
+                if (tables == nullptr) {
+                  tables = new QTabWidget(page);
+                  tables->setObjectName("instanceTables");
+                  tables->setMaximumHeight(230);
+                  layout->addWidget(tables);
+                }
+                tables->addTab(new widgets::TableView(session_, tableId),
+                               layer->name() + tr(" — instances"));
+              }
           statusBar()->showMessage(tr("%1: %2 instances measured; click one for its numbers")
                                        .arg(QString::fromStdString(table->name()))
                                        .arg(table->rowCount()),
@@ -718,7 +742,6 @@ QString MainWindow::describeInstance(io::DatasetId preview, std::int64_t label) 
   for (std::size_t row = 0; row < table->rowCount(); ++row) {
     if (static_cast<std::int64_t>(labels[row]) != label) continue;
     auto at = [&](const char* column) { return (*table->numericColumn(column))[row]; };
-    session_.selection().select(it->second, {static_cast<std::int64_t>(row)}, "instance-pick");
     const auto unit = table->attributes().count("length_unit")
                           ? table->attributes().at("length_unit")
                           : std::string("voxel");

@@ -4,14 +4,18 @@
 // next is overlaid on the same page.
 #include <gtest/gtest.h>
 
+#include <QItemSelectionModel>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTest>
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
 #include "io/microscopy/VolumeDataset.h"
-#include "widgets/scene/Scene.h"
+#include "widgets/TableView.h"
+#include "widgets/VtkView.h"
 #include "widgets/scene/LabelVolumeLayer.h"
+#include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
 
 namespace {
@@ -60,6 +64,34 @@ TEST(MicroscopyView, PreviewInstancesAndOverlaidPrediction) {
   EXPECT_TRUE(window.describeInstance(preview, 2).startsWith("instance 2: 512 voxels"))
       << window.describeInstance(preview, 2).toStdString();
   EXPECT_TRUE(window.describeInstance(preview, 9).isEmpty());
+
+  // The instance table sits under the 3D view; its rows and the instances
+  // select each other.
+  auto* page = window.viewTabs()->currentWidget();
+  auto* tables = page->findChild<QTabWidget*>("instanceTables");
+  ASSERT_NE(tables, nullptr);
+  auto* table = qobject_cast<nl::widgets::TableView*>(tables->widget(0));
+  ASSERT_NE(table, nullptr);
+  ASSERT_EQ(table->view()->model()->rowCount(), 2);
+  auto* layer = labelLayers(window).front();
+  table->view()->selectRow(0);
+  EXPECT_EQ(layer->highlighted(), std::vector<std::int64_t>{1}) << "row 0 is instance 1";
+  EXPECT_NE(layer->labelColour(1), nl::widgets::instanceColour(1));
+  auto* view = page->findChild<nl::widgets::VtkView*>();
+  auto* scene = page->findChild<nl::widgets::Scene*>();
+  // Instance 2 lies at y 12–16, z 3–7 voxels (0.44 µm); click its middle.
+  ASSERT_TRUE(nl::test::waitUntil([&] { return view->framesRendered() > 0; }));
+  const auto where = view->worldToWidget({20 * 0.44, 14 * 0.44, 5 * 0.44});
+  ASSERT_TRUE(where.has_value());
+  const auto hit = scene->pickAt(*where);
+  ASSERT_TRUE(hit.has_value());
+  ASSERT_EQ(hit->index, 2);
+  QTest::mouseClick(view, Qt::LeftButton, Qt::NoModifier, where->toPoint());
+  EXPECT_EQ(layer->highlighted(), std::vector<std::int64_t>{2});
+  const auto rows = table->view()->selectionModel()->selectedRows();
+  ASSERT_EQ(rows.size(), 1);
+  EXPECT_EQ(table->view()->model()->index(rows.front().row(), 0).data().toString(), "2")
+      << "the clicked instance's row is selected in the table";
 
   const int tabs = window.viewTabs()->count();
   window.openView(session.add(rods("prediction", 1, mi::LabelEncoding::LabelIds)));

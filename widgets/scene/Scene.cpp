@@ -71,12 +71,21 @@ Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
       if (!(modifiers & Qt::ShiftModifier)) selection.clear(kOrigin);
       return;
     }
+    // An item that is a table row selects the row (the table follows).
+    io::DatasetId target = hit->dataset;
+    std::int64_t index = hit->index;
+    for (auto* layer : impl_->layers)
+      if (layer->dataset() == hit->dataset && layer->rowTable() != io::kNoDataset)
+        if (const auto row = layer->rowOfItem(hit->index)) {
+          target = layer->rowTable();
+          index = *row;
+          break;
+        }
     std::vector<std::int64_t> indices;
-    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) &&
-        selection.dataset() == hit->dataset)
+    if ((modifiers & (Qt::ShiftModifier | Qt::ControlModifier)) && selection.dataset() == target)
       indices = selection.indices();
-    indices.push_back(hit->index);
-    selection.select(hit->dataset, indices, kOrigin);
+    indices.push_back(index);
+    selection.select(target, indices, kOrigin);
     emit picked(*hit);
   });
   d.selectionConnection =
@@ -186,9 +195,7 @@ std::optional<PickHit> Scene::pickAt(QPointF widgetPosition) const {
 
 void Scene::refreshHighlights() {
   const auto& selection = impl_->session->selection();
-  for (auto* layer : impl_->layers)
-    layer->setHighlight(layer->dataset() == selection.dataset() ? selection.indices()
-                                                                : std::vector<std::int64_t>{});
+  for (auto* layer : impl_->layers) layer->setHighlight(layer->selectedItems(selection));
   if (impl_->view) impl_->view->requestRender();
 }
 

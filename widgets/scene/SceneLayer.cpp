@@ -68,4 +68,30 @@ std::optional<PickHit> SceneLayer::hitFromCellPick(vtkProp*, long long, const do
 }
 void SceneLayer::setHighlight(const std::vector<std::int64_t>&) {}
 
+void SceneLayer::linkItemsToRows(io::DatasetId table,
+                                 std::vector<std::pair<std::int64_t, std::int64_t>> itemRowPairs) {
+  rowTable_ = table;
+  itemRows_ = std::move(itemRowPairs);
+}
+
+std::optional<std::int64_t> SceneLayer::rowOfItem(std::int64_t item) const {
+  for (const auto& [i, row] : itemRows_)
+    if (i == item) return row;
+  return std::nullopt;
+}
+
+std::vector<std::int64_t> SceneLayer::itemsOfRows(const std::vector<std::int64_t>& rows) const {
+  std::vector<std::int64_t> items;
+  for (const auto& [item, row] : itemRows_)
+    if (std::find(rows.begin(), rows.end(), row) != rows.end()) items.push_back(item);
+  return items;
+}
+
+std::vector<std::int64_t> SceneLayer::selectedItems(const io::Selection& selection) const {
+  if (selection.dataset() == io::kNoDataset) return {};
+  if (selection.dataset() == dataset_) return selection.indices();
+  if (selection.dataset() == rowTable_) return itemsOfRows(selection.indices());
+  return {};
+}
+
 }  // namespace nl::widgets

@@ -61,6 +61,17 @@ class SceneLayer : public QObject {
   // Called when the shared selection changes; indices are this layer's items.
   virtual void setHighlight(const std::vector<std::int64_t>& indices);
 
+  // The layer's items are also rows of a table (instances ↔ an instance
+  // table): selecting rows highlights their items, and picking an item
+  // selects its row, so the table and the 3D view follow each other.
+  void linkItemsToRows(io::DatasetId table,
+                       std::vector<std::pair<std::int64_t, std::int64_t>> itemRowPairs);
+  io::DatasetId rowTable() const { return rowTable_; }
+  std::optional<std::int64_t> rowOfItem(std::int64_t item) const;
+  std::vector<std::int64_t> itemsOfRows(const std::vector<std::int64_t>& rows) const;
+  // This layer's items in the selection (directly, or through its row table).
+  std::vector<std::int64_t> selectedItems(const io::Selection& selection) const;
+
  signals:
   void changed();
 
@@ -77,6 +88,8 @@ class SceneLayer : public QObject {
   QString colormap_ = "viridis";
   std::pair<double, double> range_{0.0, 1.0};
   double threshold_ = 0.0;
+  io::DatasetId rowTable_ = io::kNoDataset;
+  std::vector<std::pair<std::int64_t, std::int64_t>> itemRows_;  // (item, row)
 };
 
 }  // namespace nl::widgets
