@@ -39,6 +39,7 @@
 #include "widgets/AnalysisPanel.h"
 #include "widgets/AreaColors.h"
 #include "widgets/DataBrowser.h"
+#include "widgets/FisbePage.h"
 #include "widgets/JobsPanel.h"
 #include "widgets/RsaPage.h"
 #include "widgets/Screenshot.h"
@@ -51,13 +52,13 @@
 #include "widgets/charts/PsthView.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
 #include "widgets/scene/SwcLines.h"
-#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 // The resources live in a static library; make sure the linker keeps them.
@@ -316,10 +317,14 @@ int MainWindow::openFiles(const QStringList& paths) {
     const auto spec = io::parsePathSpec(path.toStdString());
     try {
       const auto contents = io::ReaderRegistry::builtin().open(spec);
-      io::DatasetId first = io::kNoDataset, recording = io::kNoDataset, mesh = io::kNoDataset;
+      io::DatasetId first = io::kNoDataset, recording = io::kNoDataset, mesh = io::kNoDataset,
+                    resultPage = io::kNoDataset;
       for (const auto& dataset : contents.datasets) {
         const auto id = session_.add(dataset);
         if (first == io::kNoDataset) first = id;
+        if (resultPage == io::kNoDataset && (widgets::RsaPage::isLayerProfiles(*dataset) ||
+                                             widgets::FisbePage::isFisbeMetrics(*dataset)))
+          resultPage = id;
         if (recording == io::kNoDataset && dataset->kind() == io::DatasetKind::SpikeRecording)
           recording = id;
         if (mesh == io::kNoDataset && dataset->kind() == io::DatasetKind::SurfaceMesh) mesh = id;
@@ -328,6 +333,8 @@ int MainWindow::openFiles(const QStringList& paths) {
       // A recording or a mesh is what one opens such a file for: show it at once.
       if (recording != io::kNoDataset && contents.datasets.size() > 1) openView(recording);
       if (mesh != io::kNoDataset && contents.datasets.size() > 1) openView(mesh);
+      // A saved analysis result with a page of its own (all its outputs on it).
+      if (resultPage != io::kNoDataset && contents.datasets.size() > 1) openView(resultPage);
       jobs_->log(tr("opened %1 (%2, %3 datasets)")
                      .arg(path, QString::fromStdString(contents.readerName))
                      .arg(contents.datasets.size()));
@@ -510,7 +517,8 @@ void MainWindow::registerScene(QWidget* page, widgets::Scene* scene) {
 }
 
 void MainWindow::openVolumeView(io::DatasetId id,
-                                const std::shared_ptr<const io::ArrayDataset>& volume) {
+                                const std::shared_ptr<const io::ArrayDataset>& volume,
+                                bool makeCurrent) {
   auto* view = new widgets::VtkView();
   view->setObjectName("volume3d");
   // The scene belongs to the page (here the view itself is the page, so
@@ -543,7 +551,8 @@ void MainWindow::openVolumeView(io::DatasetId id,
   }
   view->setStandardView(widgets::VtkView::StandardView::Anterior);
   view->orbit(35, 25);  // oblique: all three slices visible
-  tabs_->setCurrentIndex(tabs_->addTab(page, QString::fromStdString(volume->name())));
+  const int tab = tabs_->addTab(page, QString::fromStdString(volume->name()));
+  if (makeCurrent) tabs_->setCurrentIndex(tab);
   registerScene(page, scene);
 }
 
@@ -638,7 +647,9 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
         }
   statusBar()->showMessage(
       tr("Reading a 1:%1 preview of %2…").arg(step).arg(QString::fromStdString(volume->name())));
-  background_.emplace_back([this, volume, step, overlayScene, closing = closing_] {
+  // A preview arriving later must not pull the user away from another page.
+  const QPointer<QWidget> currentAtStart = tabs_->currentWidget();
+  background_.emplace_back([this, volume, step, overlayScene, currentAtStart, closing = closing_] {
     std::shared_ptr<io::ArrayDataset> preview;
     QString failure;
     try {
@@ -651,7 +662,7 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
     if (*closing) return;
     QMetaObject::invokeMethod(
         this,
-        [this, preview, failure, step, volume, overlayScene] {
+        [this, preview, failure, step, volume, overlayScene, currentAtStart] {
           if (!preview) {
             report(tr("Cannot show volume"), failure);
             return;
@@ -663,7 +674,7 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
             layer->setOpacity(0.4);
             overlayScene->addLayer(layer);
           } else {
-            openVolumeView(id, preview);
+            openVolumeView(id, preview, tabs_->currentWidget() == currentAtStart.data());
           }
           if (volume->labelEncoding() != io::microscopy::LabelEncoding::None)
             measureInstances(volume, id);
@@ -731,6 +742,104 @@ void MainWindow::measureInstances(std::shared_ptr<const io::microscopy::VolumeDa
         },
         Qt::QueuedConnection);
   });
+}
+
+void MainWindow::readLabelPreview(
+    std::shared_ptr<const io::Dataset> labels, std::size_t maxVoxels,
+    std::function<void(std::shared_ptr<const io::ArrayDataset>, bool, QString)> done) {
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(labels)) {
+    // Already in memory: one channel of ids as the label views take them.
+    if (array->shape().size() == 3 && array->elementCount() <= maxVoxels)
+      done(array, false, {});
+    else
+      done(nullptr, false,
+           tr("%1: only 3-D label arrays of up to %2 voxels are shown")
+               .arg(QString::fromStdString(array->name()))
+               .arg(maxVoxels));
+    return;
+  }
+  const auto volume = std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(labels);
+  if (!volume) {
+    done(nullptr, false, tr("%1 is not a volume").arg(QString::fromStdString(labels->name())));
+    return;
+  }
+  const auto step = io::microscopy::previewStep(volume->volumeShape(), maxVoxels);
+  const bool instanceChannels =
+      volume->labelEncoding() == io::microscopy::LabelEncoding::InstanceChannels;
+  background_.emplace_back([this, volume, step, instanceChannels, done = std::move(done),
+                            closing = closing_] {
+    std::shared_ptr<const io::ArrayDataset> preview;
+    QString failure;
+    try {
+      preview = io::microscopy::toLabelIdArrayPooled(*volume, step);
+    } catch (const std::exception& error) {
+      failure = QString::fromStdString(error.what());
+    }
+    if (*closing) return;
+    QMetaObject::invokeMethod(
+        this,
+        [done, preview, instanceChannels, failure] { done(preview, instanceChannels, failure); },
+        Qt::QueuedConnection);
+  });
+}
+
+void MainWindow::openFisbePage(io::DatasetId metricsId) {
+  const auto metrics = session_.find(metricsId);
+  if (!metrics) return;
+  // The run's other outputs, and the volumes it scored (named in its provenance).
+  const auto& run = metrics->provenance();
+  io::DatasetId gtTable = io::kNoDataset, predTable = io::kNoDataset;
+  std::shared_ptr<const io::Dataset> gtInput, predInput;
+  for (const auto& entry : session_.entries()) {
+    const auto& p = entry.dataset->provenance();
+    if (p.pluginId == run.pluginId && p.createdUtc == run.createdUtc &&
+        p.parametersJson == run.parametersJson) {
+      if (entry.dataset->name() == "FISBe ground-truth instances") gtTable = entry.id;
+      if (entry.dataset->name() == "FISBe predicted instances") predTable = entry.id;
+    }
+    const std::string description = p.describe() + " [" + entry.dataset->name() + "]";
+    for (const auto& input : run.inputs) {
+      if (input == "ground_truth=" + description && !gtInput) gtInput = entry.dataset;
+      if (input == "prediction=" + description && !predInput) predInput = entry.dataset;
+    }
+  }
+  widgets::FisbePage* page = nullptr;
+  try {
+    page = new widgets::FisbePage(session_, metricsId, gtTable, predTable);
+  } catch (const std::exception& error) {
+    report(tr("Cannot show the FISBe evaluation"), QString::fromStdString(error.what()));
+    return;
+  }
+  page->setProperty(kViewType, "fisbe");
+  page->setProperty(kViewDatasets, QVariantList{QVariant::fromValue<qulonglong>(metricsId)});
+  tabs_->setCurrentIndex(tabs_->addTab(page, tr("FISBe evaluation")));
+  const QPointer<widgets::FisbePage> target(page);
+  auto show = [this, target](bool groundTruth) {
+    return [this, target, groundTruth](std::shared_ptr<const io::ArrayDataset> preview,
+                                       bool instanceChannels, const QString& failure) {
+      if (!target) return;
+      if (!preview) {
+        jobs_->log(tr("FISBe page: %1 not shown in 3D: %2")
+                       .arg(groundTruth ? tr("ground truth") : tr("prediction"), failure));
+        return;
+      }
+      widgets::FisbePage::LabelPreview shown{session_.add(preview), preview, instanceChannels};
+      try {
+        if (groundTruth)
+          target->setGroundTruth(shown);
+        else
+          target->setPrediction(shown);
+      } catch (const std::exception& error) {
+        jobs_->log(tr("FISBe page: %1").arg(QString::fromStdString(error.what())));
+      }
+    };
+  };
+  // Two label views on one page: 8 M voxels each.
+  constexpr std::size_t kPreviewVoxels = std::size_t{8} << 20;
+  if (gtInput) readLabelPreview(gtInput, kPreviewVoxels, show(true));
+  if (predInput) readLabelPreview(predInput, kPreviewVoxels, show(false));
+  if (!gtInput || !predInput)
+    jobs_->log(tr("FISBe page: the scored volumes are not in the session; 3D views stay empty"));
 }
 
 QString MainWindow::describeInstance(io::DatasetId preview, std::int64_t label) {
@@ -829,6 +938,10 @@ void MainWindow::openView(io::DatasetId id) {
         openView(entry.id);
         return;
       }
+  }
+  if (widgets::FisbePage::isFisbeMetrics(*dataset)) {
+    openFisbePage(id);
+    return;
   }
   if (const auto volume = std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(dataset)) {
     openMicroscopyView(volume);
@@ -1009,7 +1122,8 @@ void MainWindow::runAnalysis(const plugins::RunRequest& original) {
       for (const auto& output : job->result().outputs) {
         last = session_.add(output.dataset);
         // A result with a page of its own is shown there, its siblings with it.
-        if (page == io::kNoDataset && widgets::RsaPage::isLayerProfiles(*output.dataset))
+        if (page == io::kNoDataset && (widgets::RsaPage::isLayerProfiles(*output.dataset) ||
+                                       widgets::FisbePage::isFisbeMetrics(*output.dataset)))
           page = last;
       }
       if (page != io::kNoDataset)

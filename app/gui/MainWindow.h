@@ -8,6 +8,7 @@
 // analysis panel and the jobs. No science and no file format lives here.
 #include <QMainWindow>
 #include <QStringList>
+#include <functional>
 #include <memory>
 
 #include "io/Session.h"
@@ -73,6 +74,14 @@ class MainWindow : public QMainWindow {
   void openRecordingView(io::DatasetId recording, io::DatasetId stimulus);
   void openSurfaceView(io::DatasetId mesh);
   void openMicroscopyView(std::shared_ptr<const io::microscopy::VolumeDataset> volume);
+  // The page of a fisbe.evaluate run (its metrics output); the label volumes
+  // it scored are previewed off the GUI thread when they are in the session.
+  void openFisbePage(io::DatasetId metrics);
+  // A label volume as preview label ids, off the GUI thread for chunked
+  // volumes; `done` runs on the GUI thread (with null and a reason on failure).
+  void readLabelPreview(
+      std::shared_ptr<const io::Dataset> labels, std::size_t maxVoxels,
+      std::function<void(std::shared_ptr<const io::ArrayDataset>, bool, QString)> done);
   void measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
                         io::DatasetId preview);
 
@@ -84,7 +93,9 @@ class MainWindow : public QMainWindow {
  private:
   widgets::HeatMap* makeRateHeatMap(std::shared_ptr<const io::SpikeRecording> spikes,
                                     io::DatasetId recording);
-  void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume);
+  // `makeCurrent` false: added behind the tab the user is looking at.
+  void openVolumeView(io::DatasetId id, const std::shared_ptr<const io::ArrayDataset>& volume,
+                      bool makeCurrent = true);
   // Shows the scene's layer list in the Layers dock while its tab is current.
   void registerScene(QWidget* page, widgets::Scene* scene);
   void exportCurrentView();
