@@ -1,12 +1,15 @@
 #include "io/microscopy/VolumeDataset.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
+#include <system_error>
+#include <thread>
 
 #include "io/microscopy/VolumeCopy.h"
 
@@ -228,16 +231,60 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
       std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
 }
 
-std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volume, std::size_t step,
-                                                      std::size_t maxVoxels) {
-  if (step == 0) throw std::invalid_argument("toArrayDatasetMaxPooled: step must be at least 1");
+namespace {
+
+// Folds one box of voxels (C order [c][z][y][x], all channels, whole rows)
+// into the block maxima ([c][z][y][x] of the preview). Work items are
+// (channel, preview plane) pairs: each writes its own preview rows, so
+// threads need no locks.
+template <typename T>
+void foldBlockMaxima(const T* values, const Box& box, std::size_t step, const VolumeShape& out,
+                     T* maxima, std::size_t threads) {
+  const std::size_t height = box.y1 - box.y0, width = box.x1 - box.x0;
+  const std::size_t firstPlane = box.z0 / step, planes = (box.z1 - 1) / step - firstPlane + 1;
+  const std::size_t items = out.channels * planes;
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t item = next++; item < items; item = next++) {
+      const std::size_t c = item / planes, zOut = firstPlane + item % planes;
+      const std::size_t zFrom = std::max(box.z0, zOut * step);
+      const std::size_t zTo = std::min(box.z1, (zOut + 1) * step);
+      for (std::size_t z = zFrom; z < zTo; ++z)
+        for (std::size_t y = box.y0; y < box.y1; ++y) {
+          const T* row =
+              values + ((c * (box.z1 - box.z0) + (z - box.z0)) * height + (y - box.y0)) * width;
+          T* target = maxima + ((c * out.z + zOut) * out.y + y / step) * out.x;
+          for (std::size_t xOut = 0, x = 0; x < width; ++xOut) {
+            T m = target[xOut];
+            for (const std::size_t xEnd = std::min(width, x + step); x < xEnd; ++x) {
+              if constexpr (std::is_floating_point_v<T>) {
+                // NaN maxima (nothing seen yet) take any number; NaN voxels are skipped.
+                if (!std::isnan(row[x]) && !(row[x] <= m)) m = row[x];
+              } else {
+                m = std::max(m, row[x]);
+              }
+            }
+            target[xOut] = m;
+          }
+        }
+    }
+  };
+  std::vector<std::thread> workers;
+  for (std::size_t t = 1; t < std::min(threads, items); ++t) {
+    try {
+      workers.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // the threads running (and this one) do the rest
+    }
+  }
+  work();
+  for (auto& worker : workers) worker.join();
+}
+
+template <typename T>
+std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
+                              const VolumeShape& out) {
   const VolumeShape& shape = volume.volumeShape();
-  const VolumeShape out = Box::whole(shape).outputShape(step);
-  if (out.voxelCount() > maxVoxels)
-    throw std::invalid_argument("volume '" + volume.name() + "' has " +
-                                std::to_string(out.voxelCount()) + " voxels at step " +
-                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
-                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
   // Boxes of whole blocks, so no block straddles two boxes, and of whole
   // chunks where that fits (least common multiple of step and chunk), so each
   // chunk is decoded once; else at least a chunk deep and high, so chunks on a
@@ -251,38 +298,49 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
                     step * ((extent + step - 1) / step));
   };
   constexpr std::size_t kBoxBytes = std::size_t{256} << 20;
-  const std::size_t rowBytes = shape.channels * shape.x * sizeof(float);
+  const std::size_t rowBytes = shape.channels * shape.x * sizeof(T);
   std::size_t slabDepth = aligned(chunk.z, shape.z), bandHeight = aligned(chunk.y, shape.y);
   if (slabDepth * bandHeight * rowBytes > kBoxBytes) bandHeight = wholeBlocks(chunk.y);
   if (slabDepth * bandHeight * rowBytes > kBoxBytes) slabDepth = wholeBlocks(chunk.z);
-  std::vector<float> maxima(out.voxelCount(), std::numeric_limits<float>::quiet_NaN());
-  std::vector<float> values;
+
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<T> maxima(out.voxelCount(), std::is_floating_point_v<T>
+                                              ? std::numeric_limits<T>::quiet_NaN()
+                                              : std::numeric_limits<T>::lowest());
+  std::vector<T> values;
   for (std::size_t z0 = 0; z0 < shape.z; z0 += slabDepth)
     for (std::size_t y0 = 0; y0 < shape.y; y0 += bandHeight) {
       const Box box{0,  shape.channels,
                     z0, std::min(shape.z, z0 + slabDepth),
                     y0, std::min(shape.y, y0 + bandHeight),
                     0,  shape.x};
-      const VolumeShape read = box.outputShape();
-      values.resize(read.voxelCount());
-      volume.source()->readOnce(box, 1, VoxelType::Float32, values.data());
-      const float* value = values.data();
-      for (std::size_t c = 0; c < read.channels; ++c)
-        for (std::size_t z = box.z0; z < box.z1; ++z)
-          for (std::size_t y = box.y0; y < box.y1; ++y) {
-            float* row = maxima.data() + ((c * out.z + z / step) * out.y + y / step) * out.x;
-            for (std::size_t x = 0; x < shape.x; ++x, ++value) {
-              // NaN targets (nothing seen yet) take any number; NaN values are skipped.
-              float& target = row[x / step];
-              if (!std::isnan(*value) && !(*value <= target)) target = *value;
-            }
-          }
+      values.resize(box.outputShape().voxelCount());
+      volume.source()->readOnce(box, 1, volume.voxelType(), values.data());
+      foldBlockMaxima(values.data(), box, step, out, maxima.data(), threads);
     }
+  // [c][z][y][x] → the views' [z][y][x][c] doubles.
   std::vector<double> interleaved(maxima.size());
   const std::size_t perChannel = out.voxelsPerChannel();
   for (std::size_t c = 0; c < out.channels; ++c)
     for (std::size_t v = 0; v < perChannel; ++v)
       interleaved[v * out.channels + c] = static_cast<double>(maxima[c * perChannel + v]);
+  return interleaved;
+}
+
+}  // namespace
+
+std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volume, std::size_t step,
+                                                      std::size_t maxVoxels) {
+  if (step == 0) throw std::invalid_argument("toArrayDatasetMaxPooled: step must be at least 1");
+  const VolumeShape& shape = volume.volumeShape();
+  const VolumeShape out = Box::whole(shape).outputShape(step);
+  if (out.voxelCount() > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " +
+                                std::to_string(out.voxelCount()) + " voxels at step " +
+                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
+                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
+  std::vector<double> values = detail::visitVoxelType(
+      volume.voxelType(), [&](auto zero) { return maxPooled<decltype(zero)>(volume, step, out); });
 
   Attributes attributes = volume.attributes();
   const VoxelSize& size = volume.voxelSize();
@@ -293,8 +351,8 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
   std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
   if (out.channels > 1) arrayShape.push_back(out.channels);
   return std::make_shared<ArrayDataset>(
-      volume.kind(), volume.name(), std::move(arrayShape), std::move(interleaved),
-      volume.provenance(), std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+      volume.kind(), volume.name(), std::move(arrayShape), std::move(values), volume.provenance(),
+      std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
 }
 
 std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step,
