@@ -2,6 +2,7 @@
 // follow voxels, label surfaces that toggle and pick.
 #include <gtest/gtest.h>
 
+#include <QSlider>
 #include <QTest>
 #include <QToolButton>
 #include <QTreeWidget>
@@ -9,9 +10,9 @@
 #include "GuiTestUtil.h"
 #include "io/Session.h"
 #include "widgets/VtkView.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
-#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 using nl::test::waitUntil;
@@ -152,6 +153,35 @@ TEST_F(View, LabelSurfacesToggleAndPick) {
   EXPECT_TRUE(layer->labelVisible(7));
   QTest::mouseClick(list.findChild<QToolButton*>("showAllInstances"), Qt::LeftButton);
   EXPECT_TRUE(layer->labelVisible(3) && layer->labelVisible(7));
+
+  // Per-instance opacity: instance 7 fades to the background, 3 stays.
+  session.selection().clear();
+  auto* opacity = list.findChild<QSlider*>("instanceOpacity");
+  ASSERT_NE(opacity, nullptr);
+  instances->clearSelection();
+  EXPECT_FALSE(opacity->isEnabled());
+  instances->topLevelItem(1)->setSelected(true);
+  ASSERT_TRUE(opacity->isEnabled());
+  EXPECT_EQ(opacity->value(), 100);
+  opacity->setValue(0);
+  EXPECT_DOUBLE_EQ(layer->labelOpacity(7), 0.0);
+  EXPECT_DOUBLE_EQ(layer->labelOpacity(3), 1.0);
+  image = frame();
+  EXPECT_FALSE(differs(pixelAt(image, right), background)) << "transparent instance drawn";
+  EXPECT_TRUE(differs(pixelAt(image, left), background));
+  opacity->setValue(100);
+  const QColor full = pixelAt(frame(), right);
+  opacity->setValue(50);
+  const QColor half = pixelAt(frame(), right);
+  EXPECT_TRUE(differs(half, background));
+  // A closed surface at 0.5 is two translucent sheets: 75 % of the colour.
+  auto distance = [](QColor a, QColor b) {
+    return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +
+           std::abs(a.blue() - b.blue());
+  };
+  EXPECT_GT(distance(half, full), 25)
+      << "half opacity blends with the background: " << half.name().toStdString() << " vs "
+      << full.name().toStdString() << " over " << background.name().toStdString();
 }
 
 }  // namespace

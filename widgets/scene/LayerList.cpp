@@ -18,9 +18,9 @@
 #include <functional>
 
 #include "widgets/Colormap.h"
+#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/Scene.h"
-#include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/VolumeLayers.h"
 
 namespace nl::widgets {
@@ -286,7 +286,7 @@ void LayerList::showLayer(SceneLayer* layer) {
       auto* item = new QTreeWidgetItem(instances);
       item->setText(0, tr("instance %1").arg(label));
       item->setData(0, Qt::UserRole, label);
-      item->setData(0, Qt::DecorationRole, instanceColour(label));
+      item->setData(0, Qt::DecorationRole, labels->labelColour(label));
       item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
       item->setCheckState(0, labels->labelVisible(label) ? Qt::Checked : Qt::Unchecked);
     }
@@ -323,6 +323,27 @@ void LayerList::showLayer(SceneLayer* layer) {
     buttonsLayout->addWidget(showAll);
     buttonsLayout->addStretch(1);
     extrasLayout_->addRow(QString(), buttons);
+    // Opacity of the instances chosen in the list (times the layer's opacity):
+    // see one neuron through the others without hiding them.
+    auto* instanceOpacity = new QSlider(Qt::Horizontal);
+    instanceOpacity->setObjectName("instanceOpacity");
+    instanceOpacity->setRange(0, 100);
+    instanceOpacity->setEnabled(false);
+    instances->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    connect(instances, &QTreeWidget::itemSelectionChanged, instanceOpacity,
+            [instances, instanceOpacity, labels] {
+              const auto chosen = instances->selectedItems();
+              instanceOpacity->setEnabled(!chosen.isEmpty());
+              if (chosen.isEmpty()) return;
+              const QSignalBlocker quiet(instanceOpacity);
+              instanceOpacity->setValue(static_cast<int>(std::lround(
+                  100 * labels->labelOpacity(chosen.front()->data(0, Qt::UserRole).toInt()))));
+            });
+    connect(instanceOpacity, &QSlider::valueChanged, labels, [instances, labels](int value) {
+      for (auto* item : instances->selectedItems())
+        labels->setLabelOpacity(item->data(0, Qt::UserRole).toInt(), value / 100.0);
+    });
+    extrasLayout_->addRow(tr("Instance opacity"), instanceOpacity);
   }
   if (auto* points = qobject_cast<PointsLayer*>(layer); points && !points->attributes().empty()) {
     auto* colourBy = new QComboBox();
