@@ -90,16 +90,23 @@ while [ "$i" -lt "$official_runs" ]; do
   i=$((i + 1))
   # Its own folder per run: the official code reuses an existing result file.
   mkdir -p "$work/official.$i"
-  (cd "$work/official.$i" && PYTHONPATH="$official" /usr/bin/time -v -o "$work/official.$i.time" \
+  # If memory runs out after all (others' jobs grow meanwhile), the kernel
+  # should kill this run, not theirs.
+  status=0
+  (cd "$work/official.$i" && echo 1000 >/proc/self/oom_score_adj 2>/dev/null
+  PYTHONPATH="$official" exec /usr/bin/time -v -o "$work/official.$i.time" \
     /usr/bin/python3 -c 'import sys; from evalinstseg.evaluate import main; sys.exit(main())' \
     --res_file "$pred" --res_key volumes/gmm_label_cleaned \
     --gt_file "$gt" --gt_key volumes/gt_instances \
     --out_dir "$work/official.$i" --app flylight --from_scratch \
-    >"$work/official.$i.log" 2>&1) || {
-    echo "the official evaluation failed:"
+    >"$work/official.$i.log" 2>&1) || status=$?
+  if [ "$status" -ne 0 ]; then
+    echo "the official evaluation failed (exit $status):"
     tail -20 "$work/official.$i.log"
+    grep -q "signal 9" "$work/official.$i.time" 2>/dev/null &&
+      echo "(killed: most likely out of memory; it needs about 21 GB)"
     exit 1
-  }
+  fi
   echo "  official run $i: $(wall_of "$work/official.$i.time") s, $(rss_of "$work/official.$i.time") kB peak RSS"
 done
 official_wall=$(for f in "$work"/official.*.time; do wall_of "$f"; echo; done | median)
@@ -139,8 +146,8 @@ PY
 
 awk -v ow="$ours_wall" -v orss="$ours_rss" -v pw="$official_wall" -v prss="$official_rss" \
     -v n="$runs" -v m="$official_runs" 'BEGIN {
-  printf "\n%-34s %10s %14s\n", "", "wall (s)", "peak RSS (MB)"
-  printf "%-34s %10.2f %14.0f\n", "NeuroLoupe fisbe.evaluate (median of " n ")", ow, orss / 1024
-  printf "%-34s %10.2f %14.0f\n", "official evalinstseg (median of " m ")", pw, prss / 1024
-  printf "%-34s %9.1fx %13.1fx\n", "official / NeuroLoupe", pw / ow, prss / orss
+  printf "\n%-42s %10s %14s\n", "", "wall (s)", "peak RSS (MB)"
+  printf "%-42s %10.2f %14.0f\n", "NeuroLoupe fisbe.evaluate (median of " n ")", ow, orss / 1024
+  printf "%-42s %10.2f %14.0f\n", "official evalinstseg (median of " m ")", pw, prss / 1024
+  printf "%-42s %9.1fx %13.1fx\n", "official / NeuroLoupe", pw / ow, prss / orss
 }'
