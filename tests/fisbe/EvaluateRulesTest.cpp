@@ -244,3 +244,25 @@ TEST(FisbeRules, ShapesAreCentreCropped) {
   EXPECT_THROW(fisbe::evaluate(wider.buffer(), taller.buffer(), keepSmall()),
                std::invalid_argument);
 }
+
+TEST(FisbeRules, ReadingErrorsOfEitherInputSurfaceWhetherReadTogetherOrInTurn) {
+  // The ground truth and the prediction are read on two threads unless
+  // threads = 1; a bad label in either must come back as the same error.
+  Labels good(1, {3, 4, 16}), bad(1, {3, 4, 16});
+  good.row(0, 1, 0, 10, 1);
+  bad.row(0, 1, 0, 10, 1).at(0, 2, 2, 3) = -5;
+  for (unsigned threads : {1u, 2u}) {
+    auto options = keepSmall();
+    options.threads = threads;
+    for (bool badPrediction : {true, false}) {
+      try {
+        badPrediction ? run(good, bad, options) : run(bad, good, options);
+        ADD_FAILURE() << "negative label accepted (threads " << threads << ")";
+      } catch (const std::invalid_argument& e) {
+        EXPECT_NE(std::string(e.what()).find("negative label (-5)"), std::string::npos) << e.what();
+      }
+    }
+    // …and good inputs give the same numbers either way.
+    EXPECT_EQ(run(good, good, options).at(0.5).tp, 1);
+  }
+}

@@ -150,6 +150,37 @@ TEST(FisbePlugin, FixtureThroughTheRealReadersMatchesTheOfficialEvaluation) {
       << "dim_neurons [3, 5, 7] from the zarr attributes";
 }
 
+// The evaluation's reader decodes each GT chunk (7 channels × 64³) once per
+// chunk layer and leaves the volume's chunk cache to the views.
+TEST(VolumeLabelsReader, AllChannelsOfAChunkLayerDecodedOnceAndNotCached) {
+  const auto gtPath = kFixtures / "zarr/R14A02-20180905_65_A6.zarr";
+  if (!std::filesystem::exists(gtPath)) GTEST_SKIP() << "FISBe fixture absent";
+  const auto dataset =
+      nl::io::ReaderRegistry::builtin().open(gtPath, "volumes/gt_instances").datasets.at(0);
+  const auto& volume = dynamic_cast<const nl::io::microscopy::VolumeDataset&>(*dataset);
+  const nl::plugins::microscopy::VolumeLabels labels(volume);
+  std::vector<std::pair<std::int64_t, std::int64_t>> blocks;  // (channel, first plane)
+  std::int64_t planes = 0, ones = 0;
+  labels.readAllChannels(100, 140, [&](std::int64_t channel, const auto& block) {
+    blocks.emplace_back(channel, block.firstPlane);
+    planes += block.planes;
+    const auto* values = static_cast<const std::uint8_t*>(block.data);
+    for (std::int64_t i = 0; i < block.planes * 685 * 686; ++i)
+      ones += values[i] == channel + 1 ? 1 : 0;
+  });
+  // Planes 100–139 lie in two chunk layers (64–127, 128–191): every channel
+  // of the first, then every channel of the second.
+  std::vector<std::pair<std::int64_t, std::int64_t>> expected;
+  for (std::int64_t first : {100, 128})
+    for (std::int64_t c = 0; c < 7; ++c) expected.emplace_back(c, first);
+  EXPECT_EQ(blocks, expected);
+  EXPECT_EQ(planes, 7 * 40);
+  EXPECT_GT(ones, 0);
+  const auto stats = volume.cacheStats();
+  EXPECT_EQ(stats.misses, 2u * 11 * 11) << "two chunk layers of 11 × 11 chunks, each once";
+  EXPECT_EQ(stats.cachedBytes, 0u);
+}
+
 }  // namespace
 
 namespace {
