@@ -8,6 +8,7 @@
 #include <queue>
 #include <set>
 #include <stdexcept>
+#include <system_error>
 #include <thread>
 #include <tuple>
 
@@ -815,20 +816,29 @@ ImageMetrics evaluate(const LabelSource& gt, const LabelSource& pred,
     // decoded slab, HDF5's library lock) that the other one fills.
     if (progress) progress->update(0.0, "reading ground truth and prediction");
     std::exception_ptr predFailure;
-    std::thread predReader([&] {
+    const auto readPrediction = [&] {
       try {
         predSet = loadInstances(pred, predWindow, predOptions, progress);
       } catch (...) {
         predFailure = std::current_exception();
       }
-    });
+    };
+    std::thread predReader;
+    try {
+      predReader = std::thread(readPrediction);
+    } catch (const std::system_error&) {
+      // No thread to be had: the prediction is read after the ground truth.
+    }
     try {
       gtSet = loadInstances(gt, gtWindow, {}, progress);
     } catch (...) {
-      predReader.join();
+      if (predReader.joinable()) predReader.join();
       throw;
     }
-    predReader.join();
+    if (predReader.joinable())
+      predReader.join();
+    else
+      readPrediction();
     if (predFailure) std::rethrow_exception(predFailure);
   }
   return evaluateInstances(gtSet, predSet, options, progress);
