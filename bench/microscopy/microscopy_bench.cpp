@@ -88,6 +88,21 @@ BENCHMARK(BM_ZarrGtAsIntensityPreviewStep4)
     ->Iterations(3)
     ->UseRealTime();
 
+// The label preview of the GT at 1:4, any label per block (what the views show).
+void BM_ZarrGtLabelPreviewPooledStep4(benchmark::State& state) {
+  if (!std::filesystem::exists(kStore)) return state.SkipWithError("fixture absent");
+  const auto volume = openZarrArray(kStore, "volumes/gt_instances");
+  for (auto _ : state) {
+    volume->setCacheLimitBytes(0);  // cold, but with the default cache to work with
+    volume->setCacheLimitBytes(std::size_t{256} << 20);
+    benchmark::DoNotOptimize(toLabelIdArrayPooled(*volume, 4));
+  }
+}
+BENCHMARK(BM_ZarrGtLabelPreviewPooledStep4)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
+
 // One 64³ box of all channels: cold (decoded) and warm (from the chunk cache).
 void BM_ZarrBoxColdAndWarm(benchmark::State& state) {
   if (!std::filesystem::exists(kStore)) return state.SkipWithError("fixture absent");

@@ -233,62 +233,36 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
 
 namespace {
 
-// Folds one box of voxels (C order [c][z][y][x], all channels, whole rows)
-// into the block maxima ([c][z][y][x] of the preview). Work items are
-// (channel, preview plane) pairs: each writes its own preview rows, so
-// threads need no locks.
-template <typename T>
-void foldBlockMaxima(const T* values, const Box& box, std::size_t step, const VolumeShape& out,
-                     T* maxima, std::size_t threads) {
-  const std::size_t height = box.y1 - box.y0, width = box.x1 - box.x0;
-  const std::size_t firstPlane = box.z0 / step, planes = (box.z1 - 1) / step - firstPlane + 1;
-  const std::size_t items = out.channels * planes;
+// Runs work(item) for items 0…count-1 on all cores (items must not share
+// outputs).
+template <typename Work>
+void parallelItems(std::size_t count, const Work& work) {
   std::atomic<std::size_t> next{0};
-  const auto work = [&] {
-    for (std::size_t item = next++; item < items; item = next++) {
-      const std::size_t c = item / planes, zOut = firstPlane + item % planes;
-      const std::size_t zFrom = std::max(box.z0, zOut * step);
-      const std::size_t zTo = std::min(box.z1, (zOut + 1) * step);
-      for (std::size_t z = zFrom; z < zTo; ++z)
-        for (std::size_t y = box.y0; y < box.y1; ++y) {
-          const T* row =
-              values + ((c * (box.z1 - box.z0) + (z - box.z0)) * height + (y - box.y0)) * width;
-          T* target = maxima + ((c * out.z + zOut) * out.y + y / step) * out.x;
-          for (std::size_t xOut = 0, x = 0; x < width; ++xOut) {
-            T m = target[xOut];
-            for (const std::size_t xEnd = std::min(width, x + step); x < xEnd; ++x) {
-              if constexpr (std::is_floating_point_v<T>) {
-                // NaN maxima (nothing seen yet) take any number; NaN voxels are skipped.
-                if (!std::isnan(row[x]) && !(row[x] <= m)) m = row[x];
-              } else {
-                m = std::max(m, row[x]);
-              }
-            }
-            target[xOut] = m;
-          }
-        }
-    }
+  const auto worker = [&] {
+    for (std::size_t item = next++; item < count; item = next++) work(item);
   };
+  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
   std::vector<std::thread> workers;
-  for (std::size_t t = 1; t < std::min(threads, items); ++t) {
+  for (std::size_t t = 1; t < std::min(threads, count); ++t) {
     try {
-      workers.emplace_back(work);
+      workers.emplace_back(worker);
     } catch (const std::system_error&) {
       break;  // the threads running (and this one) do the rest
     }
   }
-  work();
-  for (auto& worker : workers) worker.join();
+  worker();
+  for (auto& w : workers) w.join();
 }
 
-template <typename T>
-std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
-                              const VolumeShape& out) {
+// Reads the whole volume once, all channels, in its native type T, in boxes
+// of whole step-blocks (no block straddles two boxes) and, where that fits,
+// of whole chunks (least common multiple of step and chunk), so each chunk is
+// decoded once; else at least a chunk deep and high, so a chunk on a box
+// boundary is decoded twice at most. Calls visit(values, box) per box
+// (values C order [c][z][y][x], whole rows).
+template <typename T, typename Visit>
+void forEachBlockBox(const VolumeDataset& volume, std::size_t step, const Visit& visit) {
   const VolumeShape& shape = volume.volumeShape();
-  // Boxes of whole blocks, so no block straddles two boxes, and of whole
-  // chunks where that fits (least common multiple of step and chunk), so each
-  // chunk is decoded once; else at least a chunk deep and high, so chunks on a
-  // box boundary are decoded twice at most.
   const VolumeShape chunk = volume.chunkShape();
   const auto wholeBlocks = [step](std::size_t extent) {
     return step * ((std::max<std::size_t>(1, extent) + step - 1) / step);
@@ -302,11 +276,6 @@ std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
   std::size_t slabDepth = aligned(chunk.z, shape.z), bandHeight = aligned(chunk.y, shape.y);
   if (slabDepth * bandHeight * rowBytes > kBoxBytes) bandHeight = wholeBlocks(chunk.y);
   if (slabDepth * bandHeight * rowBytes > kBoxBytes) slabDepth = wholeBlocks(chunk.z);
-
-  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
-  std::vector<T> maxima(out.voxelCount(), std::is_floating_point_v<T>
-                                              ? std::numeric_limits<T>::quiet_NaN()
-                                              : std::numeric_limits<T>::lowest());
   std::vector<T> values;
   for (std::size_t z0 = 0; z0 < shape.z; z0 += slabDepth)
     for (std::size_t y0 = 0; y0 < shape.y; y0 += bandHeight) {
@@ -316,15 +285,86 @@ std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
                     0,  shape.x};
       values.resize(box.outputShape().voxelCount());
       volume.source()->readOnce(box, 1, volume.voxelType(), values.data());
-      foldBlockMaxima(values.data(), box, step, out, maxima.data(), threads);
+      visit(static_cast<const T*>(values.data()), box);
     }
-  // [c][z][y][x] → the views' [z][y][x][c] doubles.
+}
+
+// Row y of plane z of channel c inside a box's values.
+template <typename T>
+const T* boxRow(const T* values, const Box& box, std::size_t c, std::size_t z, std::size_t y) {
+  return values + ((c * (box.z1 - box.z0) + (z - box.z0)) * (box.y1 - box.y0) + (y - box.y0)) *
+                      (box.x1 - box.x0);
+}
+
+// Block maxima per channel ([c][z][y][x] of the preview), then interleaved
+// into the views' [z][y][x][c] doubles. Work items are (channel, preview
+// plane) pairs, each writing its own preview rows.
+template <typename T>
+std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
+                              const VolumeShape& out) {
+  std::vector<T> maxima(out.voxelCount(), std::is_floating_point_v<T>
+                                              ? std::numeric_limits<T>::quiet_NaN()
+                                              : std::numeric_limits<T>::lowest());
+  forEachBlockBox<T>(volume, step, [&](const T* values, const Box& box) {
+    const std::size_t width = box.x1 - box.x0;
+    const std::size_t firstPlane = box.z0 / step, planes = (box.z1 - 1) / step - firstPlane + 1;
+    parallelItems(out.channels * planes, [&](std::size_t item) {
+      const std::size_t c = item / planes, zOut = firstPlane + item % planes;
+      for (std::size_t z = std::max(box.z0, zOut * step); z < std::min(box.z1, (zOut + 1) * step);
+           ++z)
+        for (std::size_t y = box.y0; y < box.y1; ++y) {
+          const T* row = boxRow(values, box, c, z, y);
+          T* target = maxima.data() + ((c * out.z + zOut) * out.y + y / step) * out.x;
+          for (std::size_t xOut = 0, x = 0; x < width; ++xOut) {
+            T m = target[xOut];
+            for (const std::size_t xEnd = std::min(width, x + step); x < xEnd; ++x) {
+              if constexpr (std::is_floating_point_v<T>) {
+                // NaN maxima (nothing seen yet) take any number; NaN voxels are skipped.
+                if (!std::isnan(row[x]) && !(row[x] <= m)) m = row[x];
+              } else {
+                m = std::max(m, row[x]);
+              }
+            }
+            target[xOut] = m;
+          }
+        }
+    });
+  });
   std::vector<double> interleaved(maxima.size());
   const std::size_t perChannel = out.voxelsPerChannel();
   for (std::size_t c = 0; c < out.channels; ++c)
     for (std::size_t v = 0; v < perChannel; ++v)
       interleaved[v * out.channels + c] = static_cast<double>(maxima[c * perChannel + v]);
   return interleaved;
+}
+
+// One channel of ids: each preview voxel takes a label of its block — the
+// last non-zero in channel then raster order (instance channels: c + 1 of the
+// highest channel present). Work items are preview planes, each covering
+// every channel, so the order within a block is kept.
+template <typename T>
+std::vector<double> labelPooled(const VolumeDataset& volume, std::size_t step,
+                                const VolumeShape& out, bool perChannel) {
+  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
+  forEachBlockBox<T>(volume, step, [&](const T* values, const Box& box) {
+    const std::size_t width = box.x1 - box.x0;
+    const std::size_t firstPlane = box.z0 / step, planes = (box.z1 - 1) / step - firstPlane + 1;
+    parallelItems(planes, [&](std::size_t item) {
+      const std::size_t zOut = firstPlane + item;
+      for (std::size_t c = box.c0; c < box.c1; ++c)
+        for (std::size_t z = std::max(box.z0, zOut * step); z < std::min(box.z1, (zOut + 1) * step);
+             ++z)
+          for (std::size_t y = box.y0; y < box.y1; ++y) {
+            const T* row = boxRow(values, box, c, z, y);
+            double* target = ids.data() + (zOut * out.y + y / step) * out.x;
+            for (std::size_t x = 0; x < width; ++x)
+              if (row[x] != T{})
+                target[x / step] =
+                    perChannel ? static_cast<double>(c + 1) : static_cast<double>(row[x]);
+          }
+    });
+  });
+  return ids;
 }
 
 }  // namespace
@@ -409,22 +449,11 @@ std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, 
                                 std::to_string(out.voxelsPerChannel()) + " voxels at step " +
                                 std::to_string(step) + ", more than " + std::to_string(maxVoxels));
   const bool perChannel = volume.labelEncoding() == LabelEncoding::InstanceChannels;
-  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
-  // Slabs of `step` planes at full resolution; a preview voxel takes any
-  // label inside its block, so neurites thinner than the step stay connected.
-  for (std::size_t c = 0; c < shape.channels; ++c)
-    for (std::size_t z0 = 0; z0 < shape.z; z0 += step) {
-      const Box slab{c, c + 1, z0, std::min(shape.z, z0 + step), 0, shape.y, 0, shape.x};
-      const std::vector<float> values = volume.readFloat(slab, 1);
-      const std::size_t planes = slab.z1 - slab.z0;
-      for (std::size_t dz = 0; dz < planes; ++dz)
-        for (std::size_t y = 0; y < shape.y; ++y) {
-          const float* row = values.data() + (dz * shape.y + y) * shape.x;
-          double* target = ids.data() + ((z0 / step) * out.y + y / step) * out.x;
-          for (std::size_t x = 0; x < shape.x; ++x)
-            if (row[x] != 0) target[x / step] = perChannel ? static_cast<double>(c + 1) : row[x];
-        }
-    }
+  // A preview voxel takes any label inside its block (read at full
+  // resolution), so neurites thinner than the step stay connected.
+  std::vector<double> ids = detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
+    return labelPooled<decltype(zero)>(volume, step, out, perChannel);
+  });
   Attributes attributes = volume.attributes();
   const VoxelSize& size = volume.voxelSize();
   const double s = static_cast<double>(step);

@@ -227,6 +227,42 @@ TEST(VolumePreview, MaxPooledPreviewOfChunkedVolumeReadsEachChunkOnceUncached) {
   EXPECT_EQ(three->values(), blockMaxima(data.values, data.shape, 3));
 }
 
+TEST(VolumePreview, PooledLabelsOfAChunkedVolumeEqualTheInMemoryOnes) {
+  // Two instance channels that overlap, chunked (1, 3, 4, 5) against blocks
+  // of 4: the highest channel present wins each block, as in memory.
+  const mi::VolumeShape shape{2, 9, 10, 11};
+  std::vector<std::uint8_t> values(shape.voxelCount(), 0);
+  const auto at = [&](std::size_t c, std::size_t z, std::size_t y, std::size_t x) -> auto& {
+    return values[((c * shape.z + z) * shape.y + y) * shape.x + x];
+  };
+  for (std::size_t x = 0; x < 11; ++x) at(0, 5, 2, x) = 1;  // a neurite along x
+  for (std::size_t y = 0; y < 10; ++y) at(1, 6, y, 9) = 1;  // one along y, crossing it
+  at(1, 8, 9, 10) = 1;                                      // the partial corner block
+  auto source = std::make_shared<mi::InMemoryVolumeSource<std::uint8_t>>(shape, values);
+  const mi::VolumeDataset memory("gt", source, mi::VoxelSize{},
+                                 mi::LabelEncoding::InstanceChannels);
+  nl::test::TempDir dir;
+  nl::test::zarr::Array array;
+  array.shape = {2, 9, 10, 11};
+  array.chunks = {1, 3, 4, 5};
+  array.dtype = "|u1";
+  array.codec.id = "zstd";
+  array.values.assign(reinterpret_cast<const char*>(values.data()), values.size());
+  nl::test::zarr::write(dir.path() / "gt.zarr", array);
+  mi::VolumeOpenOptions options;
+  options.labels = mi::LabelEncoding::InstanceChannels;
+  const auto chunked = mi::openZarrArray(dir.path() / "gt.zarr", "", options);
+  const auto expected = mi::toLabelIdArrayPooled(memory, 4);
+  EXPECT_EQ(mi::toLabelIdArrayPooled(*chunked, 4)->values(), expected->values());
+  EXPECT_EQ(chunked->cacheStats().cachedBytes, 0u);
+  const auto& ids = expected->values();  // 3 × 3 × 3
+  EXPECT_EQ(ids[(1 * 3 + 0) * 3 + 0], 1.0) << "z 4–7, y 0–3, x 0–3: the x neurite";
+  EXPECT_EQ(ids[(1 * 3 + 0) * 3 + 2], 2.0) << "z 4–7, y 0–3, x 8–10: both; channel 2 wins";
+  EXPECT_EQ(ids[(2 * 3 + 2) * 3 + 2], 2.0) << "the partial corner block";
+  // Blocks with a label: 3 of the x neurite, 3 of the y one (1 shared), the corner.
+  EXPECT_EQ(std::count(ids.begin(), ids.end(), 0.0), 27 - (3 + 3 - 1 + 1));
+}
+
 TEST(VolumePreview, MaxPooledPreviewSkipsNaN) {
   std::vector<float> values{std::nanf(""), 1.5f,  std::nanf(""), std::nanf(""),  //
                             -2.0f,         -3.0f, std::nanf(""), std::nanf("")};
