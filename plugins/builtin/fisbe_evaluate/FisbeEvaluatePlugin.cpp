@@ -82,7 +82,23 @@ std::vector<std::int64_t> dimNeuronsOf(const nl::io::Dataset& gt) {
 
 // JSON rows (objects) → a table; arrays and objects in cells become JSON text.
 std::vector<nl::io::Column> tableOf(const nlohmann::json& rows) {
+  // Who the instance is and how it fared first; the rest as JSON orders keys.
+  static const std::vector<std::string> kLeading{"id",
+                                                 "label",
+                                                 "channel",
+                                                 "matched_pred_05",
+                                                 "matched_gt_05",
+                                                 "matched_cldice_05",
+                                                 "coverage",
+                                                 "false_positive_05",
+                                                 "false_split_05",
+                                                 "merged_gts",
+                                                 "voxels",
+                                                 "skeleton_voxels"};
   std::vector<std::string> names;
+  for (const auto& name : kLeading)
+    if (std::any_of(rows.begin(), rows.end(), [&](const auto& row) { return row.contains(name); }))
+      names.push_back(name);
   for (const auto& row : rows)
     for (const auto& [key, value] : row.items())
       if (std::find(names.begin(), names.end(), key) == names.end()) names.push_back(key);
