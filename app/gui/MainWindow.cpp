@@ -681,7 +681,7 @@ void MainWindow::openMicroscopyView(std::shared_ptr<const io::microscopy::Volume
           }
           if (volume->labelEncoding() != io::microscopy::LabelEncoding::None)
             measureInstances(volume, id);
-          statusBar()->showMessage(tr("%1: preview at 1:%2, pooled over %2³-voxel blocks")
+          statusBar()->showMessage(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
                                        .arg(QString::fromStdString(preview->name()))
                                        .arg(step),
                                    8000);
