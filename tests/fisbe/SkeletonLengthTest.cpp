@@ -126,6 +126,20 @@ TEST(SkeletonLength, ThinnedRingMeasuresItsCircumference) {
       << length << " for " << skeleton.size() << " voxels";
 }
 
+TEST(SkeletonLength, AThickPatchCountsOneStepPerVoxel) {
+  // 2 × 2 voxels thick, 30 long: 120 voxels whose every 26-neighbour step
+  // would sum to far more; the spanning forest takes 119 unit steps, whatever
+  // the order of the voxels.
+  std::vector<Voxel> bar;
+  for (std::int32_t x = 29; x >= 0; --x)
+    for (std::int32_t y = 0; y < 2; ++y)
+      for (std::int32_t z = 0; z < 2; ++z) bar.push_back({z, y, x});
+  EXPECT_DOUBLE_EQ(skeletonLength(bar), 119.0);
+  // Two separate pieces: each its own tree, nothing joins them.
+  std::vector<Voxel> two{{0, 0, 0}, {0, 0, 1}, {0, 0, 5}, {0, 1, 6}};
+  EXPECT_NEAR(skeletonLength(two), 1.0 + std::sqrt(2.0), 1e-12);
+}
+
 TEST(SkeletonLength, RefusesBadSpacingAndCoordinates) {
   const std::vector<Voxel> line{{0, 0, 0}, {0, 0, 1}};
   EXPECT_THROW(skeletonLength(line, {0.0, 1.0, 1.0}), std::invalid_argument);
