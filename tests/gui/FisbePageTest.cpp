@@ -7,10 +7,12 @@
 
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
+#include "io/hdf5/H5.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Runner.h"
 #include "widgets/FisbePage.h"
@@ -182,4 +184,67 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   gtView->orbit(40, 10);
   ASSERT_TRUE(nl::test::waitUntil([&] { return predView->framesRendered() > before; }));
   EXPECT_EQ(gtView->worldToWidget({50, 30, 10}), predView->worldToWidget({50, 30, 10}));
+}
+
+// The page comes back with a saved session: the scored volumes are files the
+// session points at (here small HDF5 label arrays), the results are stored in
+// it, and the page finds both again.
+TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
+  std::vector<std::int32_t> gt(D * H * W, 0), pred(D * H * W, 0);
+  auto paint = [](std::vector<std::int32_t>& v, const Block& b, std::int32_t label) {
+    for (std::size_t z = b.z0; z < b.z1; ++z)
+      for (std::size_t y = b.y0; y < b.y1; ++y)
+        for (std::size_t x = b.x0; x < b.x1; ++x) v[(z * H + y) * W + x] = label;
+  };
+  paint(gt, rod(5), 1);
+  paint(gt, rod(25), 2);  // missed
+  paint(pred, rod(5), 7);
+  paint(pred, {4, 16, 52, 58, 40, 52}, 9);  // a false positive
+  QTemporaryDir dir;
+  const std::string file = dir.filePath("planted.h5").toStdString();
+  {
+    auto h5 = nl::io::h5::File::create(file);
+    h5.root().writeInt32("gt", gt, {D, H, W});
+    h5.root().writeInt32("pred", pred, {D, H, W});
+  }
+  auto window = std::make_unique<nl::app::MainWindow>();
+  window->setInteractive(false);
+  window->resize(1400, 900);
+  window->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(window.get()));
+  window->plugins().discover({NEUROLOUPE_PLUGIN_DIR});
+  ASSERT_EQ(window->openFiles({QString::fromStdString(file)}), 2);
+  nl::plugins::RunRequest request;
+  request.pluginId = "fisbe.evaluate";
+  for (const auto& entry : window->session().entries())
+    request.inputs[entry.dataset->name() == "/gt" ? "ground_truth" : "prediction"] = entry.dataset;
+  // The rods (720 voxels) are below the flylight preset's 800-voxel limit.
+  request.parameters =
+      window->plugins().find("fisbe.evaluate")->parameters.parse({{"remove_small", "100"}});
+  window->runAnalysis(request);
+  ASSERT_TRUE(nl::test::waitUntil([&] { return fisbePage(*window) != nullptr; }, 30000));
+  ASSERT_TRUE(nl::test::waitUntil([&] {
+    auto* page = fisbePage(*window);
+    return labels(page->groundTruthScene()) && labels(page->predictionScene());
+  }));
+  const QString path = dir.filePath("scored.nlsession");
+  ASSERT_TRUE(window->saveSession(path));
+  window.reset();
+
+  nl::app::MainWindow other;
+  other.setInteractive(false);
+  other.resize(1400, 900);
+  other.show();
+  ASSERT_TRUE(other.loadSession(path));
+  ASSERT_TRUE(nl::test::waitUntil([&] { return fisbePage(other) != nullptr; }));
+  auto* page = fisbePage(other);
+  ASSERT_TRUE(nl::test::waitUntil(
+      [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }));
+  using P = nl::widgets::FisbePage;
+  EXPECT_TRUE(page->summaryText().contains("1 of 2 neurons")) << page->summaryText().toStdString();
+  EXPECT_EQ(labels(page->groundTruthScene())->labelColour(1), P::outcomeColour(Outcome::Matched));
+  EXPECT_EQ(labels(page->groundTruthScene())->labelColour(2), P::outcomeColour(Outcome::Missed));
+  EXPECT_EQ(labels(page->predictionScene())->labelColour(7), P::outcomeColour(Outcome::Matched));
+  EXPECT_EQ(labels(page->predictionScene())->labelColour(9),
+            P::outcomeColour(Outcome::FalsePositive));
 }
