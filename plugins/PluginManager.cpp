@@ -42,6 +42,7 @@ std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key
     port.optional = item.value("optional", false);
     port.multiple = item.value("multiple", false);
     port.aliases = item.value("aliases", std::vector<std::string>{});
+    port.columns = item.value("columns", std::vector<std::string>{});
     for (const auto& alias : port.aliases)
       if (alias.empty() || std::any_of(ports.begin(), ports.end(), [&](const PortSpec& other) {
             return other.isCalled(alias) || other.isCalled(port.name);
@@ -63,7 +64,8 @@ nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
                      {"help", p.help},
                      {"optional", p.optional},
                      {"multiple", p.multiple},
-                     {"aliases", p.aliases}});
+                     {"aliases", p.aliases},
+                     {"columns", p.columns}});
   }
   return array;
 }
@@ -79,6 +81,23 @@ bool looksLikeSharedLibrary(const std::filesystem::path& path) {
 bool PortSpec::isCalled(const std::string& nameOrAlias) const {
   return name == nameOrAlias ||
          std::find(aliases.begin(), aliases.end(), nameOrAlias) != aliases.end();
+}
+
+std::string PortSpec::mismatch(const io::Dataset& dataset) const {
+  if (!accepts(dataset.kind())) {
+    std::string kindsText;
+    for (auto k : kinds)
+      kindsText += (kindsText.empty() ? "" : " or ") + std::string(io::kindName(k));
+    return "must be " + kindsText + ", got " + std::string(io::kindName(dataset.kind())) + " '" +
+           dataset.name() + "'";
+  }
+  if (columns.empty()) return {};
+  const auto* table = dynamic_cast<const io::TableDataset*>(&dataset);
+  std::string missing;
+  for (const auto& column : columns)
+    if (table == nullptr || table->column(column) == nullptr)
+      missing += (missing.empty() ? "'" : ", '") + column + "'";
+  return missing.empty() ? std::string() : "'" + dataset.name() + "' has no column " + missing;
 }
 
 bool PortSpec::accepts(io::DatasetKind kind) const {

@@ -24,7 +24,13 @@ struct PortSpec {
   // passed in the Inputs map as "name#0", "name#1", … in the order given
   // (a single dataset may also come as plain "name"). See inputsOf().
   bool multiple = false;
+  // Inputs only: columns a table must have ("start_time" for event tables),
+  // so that lists offer only tables the plugin can use.
+  std::vector<std::string> columns;
   bool accepts(io::DatasetKind kind) const;
+  // Why `dataset` cannot go to this port (kind, missing columns); empty when it fits.
+  std::string mismatch(const io::Dataset& dataset) const;
+  bool fits(const io::Dataset& dataset) const { return mismatch(dataset).empty(); }
   bool isCalled(const std::string& nameOrAlias) const;
 };
 

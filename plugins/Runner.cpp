@@ -56,6 +56,8 @@ void checkKind(const PortSpec& port, const io::DatasetPtr& dataset, const std::s
   if (!port.accepts(dataset->kind()))
     throw RunError("input '" + key + "' must be " + kindList(port.kinds) + ", got " +
                    std::string(io::kindName(dataset->kind())) + " '" + dataset->name() + "'");
+  if (const auto why = port.mismatch(*dataset); !why.empty())
+    throw RunError("input '" + key + "': " + why);
 }
 
 }  // namespace

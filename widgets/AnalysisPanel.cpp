@@ -96,7 +96,7 @@ void AnalysisPanel::rebuildInputs() {
       list->setToolTip(QString::fromStdString(port.help) +
                        tr("\nCheck every dataset to use; drag to set their order."));
       for (const auto& entry : session_.entries())
-        if (port.accepts(entry.dataset->kind())) {
+        if (port.fits(*entry.dataset)) {
           auto* item = new QListWidgetItem(QString::fromStdString(entry.dataset->name()), list);
           item->setData(Qt::UserRole, QVariant::fromValue<qulonglong>(entry.id));
           item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
@@ -112,7 +112,7 @@ void AnalysisPanel::rebuildInputs() {
     if (port.optional)
       combo->addItem(tr("(none)"), QVariant::fromValue<qulonglong>(io::kNoDataset));
     for (const auto& entry : session_.entries())
-      if (port.accepts(entry.dataset->kind()))
+      if (port.fits(*entry.dataset))
         combo->addItem(QString::fromStdString(entry.dataset->name()),
                        QVariant::fromValue<qulonglong>(entry.id));
     if (auto it = previous.find(port.name); it != previous.end()) {

@@ -3,6 +3,7 @@
 // the runner as name#0, name#1, … in list order.
 #include <gtest/gtest.h>
 
+#include <QComboBox>
 #include <QListWidget>
 #include <QPushButton>
 #include <QTest>
@@ -58,6 +59,29 @@ TEST(AnalysisPanel, MultipleInputPortsAreCheckedListsSentInOrder) {
   EXPECT_EQ(request.inputs.at("layers#1"), session.find(conv1));
   EXPECT_EQ(request.inputs.at("populations#0"), session.find(visp));
   EXPECT_EQ(request.inputs.count("layers#2"), 0u);
+}
+
+TEST(AnalysisPanel, EventPortsOfferOnlyTablesWithTheColumnsThePluginNeeds) {
+  nl::plugins::PluginManager plugins;
+  plugins.discover({NEUROLOUPE_PLUGIN_DIR});
+  const auto* psth = plugins.find("ephys.psth");
+  if (psth == nullptr || !psth->loaded) GTEST_SKIP() << "ephys.psth not built";
+  nl::io::Session session;
+  using nl::io::Column;
+  session.add(std::make_shared<nl::io::TableDataset>(
+      nl::io::DatasetKind::Table, "drifting_gratings_presentations",
+      std::vector<Column>{{"start_time", std::vector<double>{1, 2}},
+                          {"orientation", std::vector<double>{0, 90}}}));
+  session.add(std::make_shared<nl::io::TableDataset>(
+      nl::io::DatasetKind::Table, "FISBe metrics",
+      std::vector<Column>{{"metric", std::vector<std::string>{"S"}},
+                          {"value", std::vector<double>{0.4}}}));
+  nl::widgets::AnalysisPanel panel(session, plugins);
+  panel.selectPlugin("ephys.psth");
+  auto* intervals = panel.findChild<QComboBox*>("input_intervals");
+  ASSERT_NE(intervals, nullptr);
+  ASSERT_EQ(intervals->count(), 1) << "a table without start_time is not offered";
+  EXPECT_EQ(intervals->itemText(0), "drifting_gratings_presentations");
 }
 
 }  // namespace

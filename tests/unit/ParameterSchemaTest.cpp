@@ -255,6 +255,19 @@ TEST(PluginManifest, DescriptorsFromManifestsAndTheirErrors) {
   EXPECT_TRUE(aliased.inputs[0].isCalled("ground_truth"));
   EXPECT_FALSE(aliased.inputs[0].isCalled("pred"));
   EXPECT_EQ(aliased.toJson()["inputs"][1]["aliases"], json::parse(R"(["pred"])"));
+  const auto events = PluginDescriptor::fromManifest(json::parse(R"({
+      "id": "x.y", "version": "1", "api_version": 1,
+      "inputs": [{"name": "events", "kinds": "Table", "columns": ["onset", "duration"]}]})"));
+  using nl::io::Column;
+  const nl::io::TableDataset bids(
+      nl::io::DatasetKind::Table, "events.tsv",
+      std::vector<Column>{{"onset", std::vector<double>{0}}, {"duration", std::vector<double>{1}}});
+  const nl::io::TableDataset other(nl::io::DatasetKind::Table, "metrics",
+                                   std::vector<Column>{{"onset", std::vector<double>{0}}});
+  EXPECT_TRUE(events.inputs[0].fits(bids));
+  EXPECT_FALSE(events.inputs[0].fits(other));
+  EXPECT_EQ(events.inputs[0].mismatch(other), "'metrics' has no column 'duration'");
+  EXPECT_EQ(events.toJson()["inputs"][0]["columns"], json::parse(R"(["onset", "duration"])"));
   EXPECT_THROW(PluginDescriptor::fromManifest(json::parse(R"({
       "id": "x.y", "version": "1", "api_version": 1,
       "inputs": [{"name": "a", "kinds": "Table"},
