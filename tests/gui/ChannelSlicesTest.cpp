@@ -183,23 +183,16 @@ struct ChannelSlicesView : ::testing::Test {
     view->resize(480, 480);
     scene = std::make_unique<nl::widgets::Scene>(view.get(), session);
   }
-  QImage frame() {
-    const int before = view->framesRendered();
-    view->update();
-    waitUntil([&] { return view->framesRendered() > before; });
-    return view->grabFramebuffer();
-  }
+  QImage frame() { return nl::test::freshFrame(*view); }
   static std::array<double, 3> centre(std::size_t i, std::size_t j, std::size_t k) {
     return {kOrigin[0] + kSpacing[0] * static_cast<double>(i),
             kOrigin[1] + kSpacing[1] * static_cast<double>(j),
             kOrigin[2] + kSpacing[2] * static_cast<double>(k)};
   }
   QColor pixelAt(const QImage& image, std::array<double, 3> world) {
-    const auto p = view->worldToWidget(world);
-    EXPECT_TRUE(p.has_value());
-    if (!p) return {};
-    const double r = image.devicePixelRatio();
-    return image.pixelColor(static_cast<int>(p->x() * r), static_cast<int>(p->y() * r));
+    const auto colour = nl::test::pixelAtWorld(*view, image, world);
+    EXPECT_TRUE(colour.has_value());
+    return colour.value_or(QColor());
   }
   QColor pixelOf(const QImage& image, std::size_t i, std::size_t j, std::size_t k) {
     return pixelAt(image, centre(i, j, k));

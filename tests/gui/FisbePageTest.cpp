@@ -69,10 +69,7 @@ nl::widgets::LabelVolumeLayer* labels(nl::widgets::Scene* scene) {
 }
 
 QImage frame(nl::widgets::VtkView* view) {
-  const int before = view->framesRendered();
-  view->update();
-  nl::test::waitUntil([&] { return view->framesRendered() > before; });
-  return view->grabFramebuffer();
+  return nl::test::freshFrame(*view);
 }
 
 }  // namespace

@@ -4,8 +4,12 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QThread>
+#include <array>
 #include <functional>
+#include <optional>
 #include <set>
+
+#include "widgets/VtkView.h"
 
 namespace nl::test {
 
@@ -18,6 +22,23 @@ inline bool waitUntil(const std::function<bool()>& done, int timeoutMs = 10000) 
     QThread::msleep(5);
   }
   return done();
+}
+
+// A frame drawn after this call (never a stale one), as the view shows it.
+inline QImage freshFrame(widgets::VtkView& view) {
+  const int before = view.framesRendered();
+  view.update();
+  waitUntil([&] { return view.framesRendered() > before; });
+  return view.grabFramebuffer();
+}
+
+// The pixel of a frame of `view` under a world position (none when behind the camera).
+inline std::optional<QColor> pixelAtWorld(const widgets::VtkView& view, const QImage& image,
+                                          const std::array<double, 3>& world) {
+  const auto p = view.worldToWidget(world);
+  if (!p) return std::nullopt;
+  const double r = image.devicePixelRatio();
+  return image.pixelColor(static_cast<int>(p->x() * r), static_cast<int>(p->y() * r));
 }
 
 inline int distinctColours(const QImage& image, QRect area = {}) {

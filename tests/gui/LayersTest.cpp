@@ -31,16 +31,9 @@ struct LayerFixture : ::testing::Test {
     ASSERT_TRUE(QTest::qWaitForWindowExposed(view.get()));
     view->setStandardView(direction);
   }
-  QImage frame() {
-    const int before = view->framesRendered();
-    view->update();
-    waitUntil([&] { return view->framesRendered() > before; });
-    return view->grabFramebuffer();
-  }
+  QImage frame() { return nl::test::freshFrame(*view); }
   QColor at(const QImage& image, std::array<double, 3> world) {
-    const auto p = view->worldToWidget(world);
-    const double r = image.devicePixelRatio();
-    return image.pixelColor(static_cast<int>(p->x() * r), static_cast<int>(p->y() * r));
+    return nl::test::pixelAtWorld(*view, image, world).value_or(QColor());
   }
   static int distance(QColor a, QColor b) {
     return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +

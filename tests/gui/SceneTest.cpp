@@ -56,12 +56,7 @@ struct SceneFixture : ::testing::Test {
     view->setStandardView(nl::widgets::VtkView::StandardView::Dorsal);
     ASSERT_TRUE(waitUntil([&] { return view->framesRendered() > 1; }));
   }
-  QImage frame() {
-    const int before = view->framesRendered();
-    view->update();
-    waitUntil([&] { return view->framesRendered() > before; });
-    return view->grabFramebuffer();
-  }
+  QImage frame() { return nl::test::freshFrame(*view); }
 
   nl::io::Session session;
   std::shared_ptr<const nl::io::SurfaceMeshDataset> mesh;

@@ -47,10 +47,7 @@ int meshPixels(const QImage& image, QRect area) {
 }
 
 QImage frame(nl::widgets::VtkView* view) {
-  const int before = view->framesRendered();
-  view->update();
-  waitUntil([&] { return view->framesRendered() > before; });
-  return view->grabFramebuffer();
+  return nl::test::freshFrame(*view);
 }
 
 TEST(SurfacePage, BensonAreasOnFsaverage5ByTruncation) {

@@ -40,17 +40,11 @@ struct View : ::testing::Test {
     view->resize(360, 360);
     scene = std::make_unique<nl::widgets::Scene>(view.get(), session);
   }
-  QImage frame() {
-    const int before = view->framesRendered();
-    view->update();
-    waitUntil([&] { return view->framesRendered() > before; });
-    return view->grabFramebuffer();
-  }
+  QImage frame() { return nl::test::freshFrame(*view); }
   QColor pixelAt(const QImage& image, std::array<double, 3> world) {
-    const auto p = view->worldToWidget(world);
-    EXPECT_TRUE(p.has_value());
-    const double r = image.devicePixelRatio();
-    return image.pixelColor(static_cast<int>(p->x() * r), static_cast<int>(p->y() * r));
+    const auto colour = nl::test::pixelAtWorld(*view, image, world);
+    EXPECT_TRUE(colour.has_value());
+    return colour.value_or(QColor());
   }
   nl::io::Session session;
   std::unique_ptr<nl::widgets::VtkView> view;
