@@ -77,6 +77,8 @@ TEST(MicroscopyView, PreviewInstancesAndOverlaidPrediction) {
   table->view()->selectRow(0);
   EXPECT_EQ(layer->highlighted(), std::vector<std::int64_t>{1}) << "row 0 is instance 1";
   EXPECT_NE(layer->labelColour(1), nl::widgets::instanceColour(1));
+  EXPECT_DOUBLE_EQ(layer->shownOpacity(1), 1.0);
+  EXPECT_LT(layer->shownOpacity(2), 0.5) << "the others fade: selection is not colour alone";
   auto* view = page->findChild<nl::widgets::VtkView*>();
   auto* scene = page->findChild<nl::widgets::Scene*>();
   // Instance 2 lies at y 12–16, z 3–7 voxels (0.44 µm); click its middle.

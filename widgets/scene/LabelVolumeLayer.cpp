@@ -150,11 +150,21 @@ double LabelVolumeLayer::labelOpacity(int label) const {
   return it == impl_->labels.end() ? 1.0 : it->second.opacity;
 }
 
+double LabelVolumeLayer::shownOpacity(int label) const {
+  const auto it = impl_->labels.find(label);
+  if (it == impl_->labels.end()) return 0;
+  const bool selected =
+      std::find(highlighted_.begin(), highlighted_.end(), label) != highlighted_.end();
+  constexpr double kFadedWhileOthersSelected = 0.25;
+  return opacity() * it->second.opacity *
+         (highlighted_.empty() || selected ? 1.0 : kFadedWhileOthersSelected);
+}
+
 void LabelVolumeLayer::applyAppearance() {
   for (auto& [label, state] : impl_->labels) {
     const QColor c = labelColour(label);
     state.actor->GetProperty()->SetColor(c.redF(), c.greenF(), c.blueF());
-    state.actor->GetProperty()->SetOpacity(opacity() * state.opacity);
+    state.actor->GetProperty()->SetOpacity(shownOpacity(label));
     state.actor->SetVisibility(isVisible() && state.visible && state.opacity > 0);
   }
 }

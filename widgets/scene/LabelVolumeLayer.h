@@ -29,6 +29,9 @@ class LabelVolumeLayer : public SceneLayer {
   // Per-label opacity in [0, 1], multiplied by the layer's opacity.
   void setLabelOpacity(int label, double opacity);
   double labelOpacity(int label) const;
+  // The opacity drawn: layer × label, and faded while other labels are
+  // selected, so a selection stands out by more than its colour.
+  double shownOpacity(int label) const;
   // Labels shown highlighted (the scene's selection of this dataset).
   const std::vector<std::int64_t>& highlighted() const { return highlighted_; }
 
