@@ -60,6 +60,16 @@ void Job::start() {
 }
 
 void Job::cancel() {
+  if (state_ == State::Pending) {
+    // Never started: it will not start, and says so like a cancelled run
+    // (finished arrives from the event loop, as it does for a run).
+    state_ = State::Cancelled;
+    error_ =
+        tr("%1 was cancelled before it started").arg(QString::fromStdString(request_.pluginId));
+    QMetaObject::invokeMethod(
+        this, [this] { emit finished(State::Cancelled); }, Qt::QueuedConnection);
+    return;
+  }
   if (reporter_) reporter_->cancel();
 }
 

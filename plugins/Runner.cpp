@@ -131,6 +131,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   RunResult result;
   result.provenance = provenance;
   Context context(provenance, progress);
+  // Cancelled while waiting to start: do not start.
+  if (progress.cancelled()) throw RunError(descriptor->name + " was cancelled", true);
   try {
     auto plugin = manager.create(request.pluginId);
     progress.report(0.0, "starting " + descriptor->name);

@@ -97,6 +97,23 @@ TEST(JobCancel, ASlowJobCancelledAfter200msFinishesCancelledWithinOneSecond) {
   EXPECT_EQ(job.state(), Job::State::Cancelled);
 }
 
+TEST(JobCancel, AJobCancelledBeforeItStartsNeverRuns) {
+  Job job(sharedPlugins(), request("test.slow", {{"steps", "5"}}));
+  Watch watch(job);
+  job.cancel();
+  EXPECT_EQ(job.state(), Job::State::Cancelled);
+  EXPECT_FALSE(watch.finished) << "finished comes from the event loop, as for a run";
+  ASSERT_TRUE(pumpUntil([&] { return watch.finished; }, 2000));
+  EXPECT_EQ(watch.state, Job::State::Cancelled);
+  EXPECT_NE(job.errorMessage().indexOf("before it started"), -1)
+      << job.errorMessage().toStdString();
+  job.start();  // too late: nothing runs
+  EXPECT_EQ(job.state(), Job::State::Cancelled);
+  pumpUntil([] { return false; }, 200);
+  EXPECT_EQ(watch.finishedCount, 1);
+  EXPECT_TRUE(job.result().outputs.empty());
+}
+
 TEST(JobCancel, DestroyingARunningJobStopsItsWorkerPromptly) {
   QElapsedTimer timer;
   {
