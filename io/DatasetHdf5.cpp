@@ -28,15 +28,51 @@ Provenance readProvenance(const h5::Group& group) {
   return provenanceFromJson(json);
 }
 
+// HDF5 link names cannot hold '/' (a path separator) nor be "."; column
+// names may ("spikes/s", "ΔF/F"). Links take an escaped name ('%' → %25,
+// '/' → %2F, a leading '.' → %2E); column_order keeps the real names.
+std::string linkNameOf(const std::string& column) {
+  std::string out;
+  for (std::size_t i = 0; i < column.size(); ++i) {
+    const char c = column[i];
+    if (c == '%')
+      out += "%25";
+    else if (c == '/')
+      out += "%2F";
+    else if (c == '.' && i == 0)
+      out += "%2E";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string columnNameOf(const std::string& link) {
+  std::string out;
+  for (std::size_t i = 0; i < link.size(); ++i) {
+    if (link[i] == '%' && i + 2 < link.size()) {
+      const std::string code = link.substr(i + 1, 2);
+      if (code == "25" || code == "2F" || code == "2E") {
+        out += code == "25" ? '%' : code == "2F" ? '/' : '.';
+        i += 2;
+        continue;
+      }
+    }
+    out += link[i];
+  }
+  return out;
+}
+
 void writeTable(const h5::Group& group, const TableDataset& table) {
   const auto columns = group.createGroup("columns");
   nlohmann::json order = nlohmann::json::array();
   for (const auto& column : table.columns()) {
     order.push_back(column.name);
+    const std::string link = linkNameOf(column.name);
     if (column.isNumeric())
-      columns.writeDoubles(column.name, column.numbers(), {column.size()});
+      columns.writeDoubles(link, column.numbers(), {column.size()});
     else
-      columns.writeStrings(column.name, column.strings());
+      columns.writeStrings(link, column.strings());
   }
   group.setAttribute("column_order", order.dump());
 }
@@ -49,14 +85,17 @@ std::vector<Column> readColumns(const h5::Group& group) {
     if (!json.is_array()) group.fail("column_order is not a JSON array");
     for (const auto& n : json) names.push_back(n.get<std::string>());
   } else {
-    names = columns.children();
+    for (const auto& link : columns.children()) names.push_back(columnNameOf(link));
   }
   std::vector<Column> result;
   for (const auto& name : names) {
-    if (columns.datasetTypeName(name) == "string")
-      result.push_back({name, columns.readStrings(name)});
+    // Files written before escaping stored names with '%' as they were.
+    std::string link = linkNameOf(name);
+    if (!columns.isDataset(link) && columns.isDataset(name)) link = name;
+    if (columns.datasetTypeName(link) == "string")
+      result.push_back({name, columns.readStrings(link)});
     else
-      result.push_back({name, columns.readDoubles(name)});
+      result.push_back({name, columns.readDoubles(link)});
   }
   return result;
 }

@@ -169,6 +169,26 @@ TEST(ResultRoundTrip, EveryKindComesBackIdentical) {
   for (std::size_t i = 0; i < outputs.size(); ++i) expectSame(*outputs[i].dataset, *back[i]);
 }
 
+TEST(ResultRoundTrip, ColumnNamesWithSlashesPercentAndDotsComeBack) {
+  TempDir dir;
+  const auto run = runProvenance();
+  const std::vector<std::string> names{"spikes/s", "ΔF/F (%)", ".", "..hidden", "a%2Fb", "/"};
+  std::vector<Column> columns;
+  for (std::size_t c = 0; c < names.size(); ++c)
+    columns.push_back({names[c], std::vector<double>{static_cast<double>(c), 0.5}});
+  columns.push_back({"text/notes", std::vector<std::string>{"x", "y/z"}});
+  const auto table = std::make_shared<TableDataset>(DatasetKind::Table, "rates", columns, run);
+  const auto back = readBack(dir / "t.h5", {{"rates", table}}, run);
+  ASSERT_EQ(back.size(), 1u);
+  expectSame(*table, *back[0]);
+  const auto* restored = dynamic_cast<const TableDataset*>(back[0].get());
+  ASSERT_NE(restored, nullptr);
+  for (std::size_t c = 0; c < names.size(); ++c) {
+    ASSERT_NE(restored->numericColumn(names[c]), nullptr) << names[c];
+    EXPECT_EQ((*restored->numericColumn(names[c]))[0], static_cast<double>(c)) << names[c];
+  }
+}
+
 TEST(ResultRoundTrip, RunProvenanceIsStoredOnTheFileAndReportedAsMetadata) {
   TempDir dir;
   const auto run = runProvenance();
