@@ -337,6 +337,29 @@ std::vector<double> decodeNpyValues(const NpyHeader& header, const unsigned char
   return values;
 }
 
+std::string readNpyHead(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "cannot be read");
+  // Most headers fit in the first read; the prefix says how long this one is.
+  std::string head(64 * 1024, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  std::size_t needed = 0;
+  if (head.size() >= 10 && head[6] == 1)
+    needed = 10 + (static_cast<unsigned char>(head[8]) |
+                   (static_cast<std::size_t>(static_cast<unsigned char>(head[9])) << 8));
+  else if (head.size() >= 12 && (head[6] == 2 || head[6] == 3))
+    needed = 12 + loadScalar<std::uint32_t>(reinterpret_cast<const unsigned char*>(head.data()) + 8,
+                                            std::endian::native == std::endian::big);
+  if (needed > head.size() && needed <= kMaxHeaderBytes + 12 && in) {
+    const std::size_t had = head.size();
+    head.resize(needed);
+    in.read(head.data() + had, static_cast<std::streamsize>(needed - had));
+    head.resize(had + static_cast<std::size_t>(in.gcount()));
+  }
+  return head;  // parseNpyHeader names what is missing or too large
+}
+
 int NpyReader::confidence(const std::filesystem::path& path,
                           std::span<const unsigned char> head) const {
   if (head.size() >= 6 && std::memcmp(head.data(), kMagic, 6) == 0) return 50;
@@ -344,12 +367,7 @@ int NpyReader::confidence(const std::filesystem::path& path,
 }
 
 FileContents NpyReader::open(const std::filesystem::path& path, const std::string&) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot be read");
-  std::string head(64 * 1024, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  NpyHeader header = parseNpyHeader(path, head, /*allowText=*/true);
+  NpyHeader header = parseNpyHeader(path, readNpyHead(path), /*allowText=*/true);
   const auto fileSize = std::filesystem::file_size(path);
   if (fileSize < header.dataOffset + header.elementCount() * header.itemSize)
     throw FileError(path, "truncated .npy data: the header promises " +

@@ -31,6 +31,9 @@ NpyHeader parseNpyHeader(const std::filesystem::path& path, const std::string& b
 std::vector<std::string> readNpyText(const std::filesystem::path& path, const NpyHeader& header);
 // Reads and converts the data (to C order, native doubles).
 std::vector<double> readNpyValues(const std::filesystem::path& path, const NpyHeader& header);
+// The bytes of a .npy file up to the end of its header (headers of up to
+// 1 MiB, as NumPy allows for wide structured dtypes), for parseNpyHeader.
+std::string readNpyHead(const std::filesystem::path& path);
 // Converts elementCount() × itemSize raw bytes (the data after the header).
 std::vector<double> decodeNpyValues(const NpyHeader& header, const unsigned char* raw);
 

@@ -15,12 +15,8 @@ namespace {
 
 std::vector<double> readNpy(const std::filesystem::path& folder, const std::string& file) {
   const auto path = folder / file;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(folder, "the phy folder has no " + file);
-  std::string head(64 * 1024, '\0');
-  in.read(head.data(), static_cast<std::streamsize>(head.size()));
-  head.resize(static_cast<std::size_t>(in.gcount()));
-  return readNpyValues(path, parseNpyHeader(path, head));
+  if (!std::filesystem::exists(path)) throw FileError(folder, "the phy folder has no " + file);
+  return readNpyValues(path, parseNpyHeader(path, readNpyHead(path)));
 }
 
 double sampleRate(const std::filesystem::path& folder) {

@@ -171,6 +171,27 @@ TEST(NpyLayout, ScalarEmptyAndHeaderSpellings) {
   EXPECT_EQ(contents.datasets[0]->provenance().readerName, "NumPy .npy");
 }
 
+TEST(NpyLayout, HeadersLongerThanTheFirstReadAreReadWhole) {
+  // NumPy writes version 2/3 headers up to 4 GiB (wide structured dtypes);
+  // we accept up to 1 MiB. 100 KiB of header, then three values.
+  TempDir dir;
+  const std::string padding(100 * 1024, ' ');
+  const auto path = npyFile(dir, "wide.npy", simpleDict("<f8", "(3,)") + padding,
+                            rawBytes(std::vector<double>{1.5, -2.0, 8.25}), 2);
+  const auto contents = ReaderRegistry::builtin().open(path);
+  ASSERT_EQ(contents.datasets.size(), 1u);
+  const auto* array = dynamic_cast<const ArrayDataset*>(contents.datasets.front().get());
+  ASSERT_NE(array, nullptr);
+  EXPECT_EQ(array->values(), (std::vector<double>{1.5, -2.0, 8.25}));
+  // Cut inside that header: still a clear truncation, not a misread.
+  const auto whole = std::filesystem::file_size(path);
+  std::filesystem::resize_file(path, 80 * 1024);
+  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(path); });
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(std::string(error->what()).find("truncated .npy header"), std::string::npos)
+      << error->what() << " (file was " << whole << " bytes)";
+}
+
 TEST(NpyLazy, DataAreReadOnFirstUseAndAFileDamagedMeanwhileIsAFileError) {
   TempDir dir;
   const auto path = npyFile(dir, "lazy.npy", simpleDict("<f8", "(4,)"),
