@@ -263,13 +263,55 @@ FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId 
   split->setStretchFactor(1, 2);
   layout->addWidget(split, 1);
 
+  // After the scenes' own handlers (connected first): add the counterparts.
+  selectionConnection_ =
+      session_.selection().changed.connect([this](const std::string&) { showCounterparts(); });
   connect(gtScene_, &Scene::picked, this,
           [this](const PickHit& hit) { describePick(true, hit.index); });
   connect(predScene_, &Scene::picked, this,
           [this](const PickHit& hit) { describePick(false, hit.index); });
 }
 
-FisbePage::~FisbePage() = default;
+FisbePage::~FisbePage() {
+  session_.selection().changed.disconnect(selectionConnection_);
+}
+
+LabelVolumeLayer* FisbePage::layerOf(Scene* scene) const {
+  for (auto* layer : scene->layers())
+    if (auto* labels = qobject_cast<LabelVolumeLayer*>(layer)) return labels;
+  return nullptr;
+}
+
+void FisbePage::showCounterparts() {
+  const auto& selection = session_.selection();
+  const bool fromGroundTruth = selection.dataset() == gtId_;
+  if (!fromGroundTruth && selection.dataset() != predId_) return;
+  auto* other = layerOf(fromGroundTruth ? predScene_ : gtScene_);
+  if (other == nullptr) return;
+  const auto& from = fromGroundTruth ? *gt_ : *pred_;
+  const auto& to = fromGroundTruth ? *pred_ : *gt_;
+  // Evaluation ids in the other table: matched at 0.5, and the predictions
+  // covering a neuron / the neuron a prediction lies on.
+  std::set<std::int64_t> ids;
+  for (const auto row : selection.indices()) {
+    if (row < 0 || static_cast<std::size_t>(row) >= from.rowCount()) continue;
+    const auto r = static_cast<std::size_t>(row);
+    const double matched = cell(from, fromGroundTruth ? "matched_pred_05" : "matched_gt_05", r);
+    if (matched > 0) ids.insert(static_cast<std::int64_t>(matched));
+    if (fromGroundTruth) {
+      for (auto id : idList(from, "covering_predictions", r)) ids.insert(id);
+    } else if (const double on = cell(from, "assigned_gt", r); on > 0) {
+      ids.insert(static_cast<std::int64_t>(on));
+    }
+  }
+  std::vector<std::int64_t> labels;
+  const bool channels = fromGroundTruth ? predInstanceChannels_ : gtInstanceChannels_;
+  for (std::size_t row = 0; row < to.rowCount(); ++row)
+    if (ids.contains(static_cast<std::int64_t>(cell(to, "id", row))))
+      labels.push_back(previewLabel(to, row, channels));
+  other->setHighlight(labels);
+  (fromGroundTruth ? predScene_ : gtScene_)->view()->requestRender();
+}
 
 void FisbePage::setGroundTruth(const LabelPreview& preview) {
   gtInstanceChannels_ = preview.instanceChannels;

@@ -18,6 +18,7 @@ class QLabel;
 namespace nl::widgets {
 
 class Chart;
+class LabelVolumeLayer;
 class Scene;
 class TableView;
 class VtkView;
@@ -75,6 +76,10 @@ class FisbePage : public QWidget {
 
  private:
   void describePick(bool groundTruth, std::int64_t label);
+  // A neuron chosen in its table or view also lights up, in the other view,
+  // the predictions that match or cover it (and a prediction its neuron).
+  void showCounterparts();
+  LabelVolumeLayer* layerOf(Scene* scene) const;
   io::Session& session_;
   std::shared_ptr<const io::TableDataset> metrics_, gt_, pred_;
   io::DatasetId gtId_, predId_;
@@ -88,6 +93,7 @@ class FisbePage : public QWidget {
   TableView* gtTable_ = nullptr;
   TableView* predTable_ = nullptr;
   bool gtInstanceChannels_ = false, predInstanceChannels_ = false;
+  io::Signal<const std::string&>::ConnectionId selectionConnection_ = 0;
 };
 
 }  // namespace nl::widgets

@@ -168,7 +168,13 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   auto* predTable = page->predictionTable()->view();
   predTable->selectRow(3);  // rows follow the prediction ids: the 4th is label 4
   EXPECT_EQ(predLayer->highlighted(), std::vector<std::int64_t>{4});
-  EXPECT_TRUE(gtLayer->highlighted().empty());
+  EXPECT_TRUE(gtLayer->highlighted().empty()) << "a false positive lies on no neuron";
+  // A neuron lights up the predictions covering it in the other view: B's halves.
+  page->groundTruthTable()->view()->selectRow(1);
+  EXPECT_EQ(gtLayer->highlighted(), std::vector<std::int64_t>{2});
+  EXPECT_EQ(predLayer->highlighted(), (std::vector<std::int64_t>{2, 3}));
+  predTable->selectRow(0);  // prediction 1 → neuron A
+  EXPECT_EQ(gtLayer->highlighted(), std::vector<std::int64_t>{1});
   const auto where = predView->worldToWidget({20.0, 16.0, 9.0});  // B's first half, in µm
   ASSERT_TRUE(where.has_value());
   QTest::mouseClick(predView, Qt::LeftButton, Qt::NoModifier, where->toPoint());
