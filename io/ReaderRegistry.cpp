@@ -4,6 +4,7 @@
 #include <cctype>
 #include <fstream>
 
+#include "io/microscopy/Register.h"
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/MatReader.h"
@@ -11,7 +12,6 @@
 #include "io/readers/NpzReader.h"
 #include "io/readers/NwbReader.h"
 #include "io/readers/PhyReader.h"
-#include "io/microscopy/Register.h"
 #include "io/surface/Register.h"
 
 namespace nl::io {
@@ -56,6 +56,7 @@ const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) c
   const FileReader* best = nullptr;
   int bestScore = 0;
   for (const auto& reader : readers_) {
+    if (folder && !reader->readsFolders()) continue;
     const int score = reader->confidence(path, head);
     if (score > bestScore) {
       best = reader.get();
@@ -64,8 +65,8 @@ const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) c
   }
   if (best == nullptr && folder)
     throw FileError(path,
-                    "is a folder; no reader opens folders of this kind (a phy/Kilosort folder "
-                    "needs spike_times.npy)");
+                    "is a folder; no reader opens folders of this kind (a zarr array or group "
+                    "needs .zarray/.zgroup, a phy/Kilosort folder spike_times.npy)");
   if (best == nullptr) {
     std::string known;
     for (const auto& reader : readers_)

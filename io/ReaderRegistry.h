@@ -31,6 +31,9 @@ class FileReader {
   // file whose root attributes say NWB). `head` is the first bytes of the file.
   virtual int confidence(const std::filesystem::path& path,
                          std::span<const unsigned char> head) const = 0;
+  // Whether the format is a folder (zarr, phy); only such readers are asked
+  // about folders, so a folder named "x.h5" is not taken for an HDF5 file.
+  virtual bool readsFolders() const { return false; }
   // `internalPath` narrows to one object inside a container ("/units"); empty
   // means everything the file holds.
   virtual FileContents open(const std::filesystem::path& path,

@@ -33,6 +33,7 @@ class ZarrReader final : public FileReader {
  public:
   std::string name() const override { return "zarr v2"; }
   std::vector<std::string> extensions() const override { return {".zarr"}; }
+  bool readsFolders() const override { return true; }
   int confidence(const std::filesystem::path& path,
                  std::span<const unsigned char> head) const override;
   FileContents open(const std::filesystem::path& path,

@@ -10,6 +10,7 @@ class PhyReader final : public FileReader {
  public:
   std::string name() const override { return "phy/Kilosort folder"; }
   std::vector<std::string> extensions() const override { return {"(folder with spike_times.npy)"}; }
+  bool readsFolders() const override { return true; }
   int confidence(const std::filesystem::path& path,
                  std::span<const unsigned char> head) const override;
   FileContents open(const std::filesystem::path& path,
