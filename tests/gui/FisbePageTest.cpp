@@ -16,6 +16,7 @@
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Runner.h"
 #include "widgets/FisbePage.h"
+#include "widgets/Screenshot.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -175,6 +176,8 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   EXPECT_EQ(predLayer->highlighted(), (std::vector<std::int64_t>{2, 3}));
   predTable->selectRow(0);  // prediction 1 → neuron A
   EXPECT_EQ(gtLayer->highlighted(), std::vector<std::int64_t>{1});
+  if (const QString dir = qEnvironmentVariable("NL_TEST_SNAPSHOTS"); !dir.isEmpty())
+    nl::widgets::composeWindowImage(page).save(dir + "/fisbe_page_selection.png");
   const auto where = predView->worldToWidget({20.0, 16.0, 9.0});  // B's first half, in µm
   ASSERT_TRUE(where.has_value());
   QTest::mouseClick(predView, Qt::LeftButton, Qt::NoModifier, where->toPoint());
