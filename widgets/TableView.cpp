@@ -178,7 +178,15 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
     session_.selection().select(dataset_, rows, kOrigin);
   });
   connection_ = session_.selection().changed.connect([this, proxy](const std::string& origin) {
-    if (origin == kOrigin || session_.selection().dataset() != dataset_) return;
+    if (session_.selection().dataset() != dataset_) {
+      // Another dataset's items are the selection now: nothing here is selected.
+      if (!view_->selectionModel()->hasSelection()) return;
+      updating_ = true;
+      view_->clearSelection();
+      updating_ = false;
+      return;
+    }
+    if (origin == kOrigin) return;
     updating_ = true;
     view_->clearSelection();
     QItemSelection selection;

@@ -176,6 +176,8 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   EXPECT_EQ(predLayer->highlighted(), (std::vector<std::int64_t>{2, 3}));
   predTable->selectRow(0);  // prediction 1 → neuron A
   EXPECT_EQ(gtLayer->highlighted(), std::vector<std::int64_t>{1});
+  EXPECT_FALSE(page->groundTruthTable()->view()->selectionModel()->hasSelection())
+      << "one selection: the neuron table lets go when a prediction is chosen";
   if (const QString dir = qEnvironmentVariable("NL_TEST_SNAPSHOTS"); !dir.isEmpty())
     nl::widgets::composeWindowImage(page).save(dir + "/fisbe_page_selection.png");
   const auto where = predView->worldToWidget({20.0, 16.0, 9.0});  // B's first half, in µm
