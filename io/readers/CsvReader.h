@@ -3,7 +3,8 @@
 
 namespace nl::io::readers {
 
-// Comma-, tab- or semicolon-separated text. With a header row it is a Table
+// Comma-, tab- or semicolon-separated text, RFC 4180 quoting (quoted fields
+// may hold delimiters, doubled quotes and line breaks). With a header row it is a Table
 // (numeric columns where every non-empty cell is a number); a header-less,
 // all-numeric file is a rows × columns Array (spike-count matrices and the like).
 class CsvReader final : public FileReader {

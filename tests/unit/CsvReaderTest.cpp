@@ -222,3 +222,137 @@ TEST(CsvFixtures, HaxbyEventsTsvIsATableOfOnsetsAndCategories) {
             (std::set<std::string>{"bottle", "cat", "chair", "face", "house", "scissors",
                                    "scrambledpix", "shoe"}));
 }
+
+// RFC 4180 quoting across lines. Every expected cell below is what Python's
+// csv module (default dialect, file opened with newline='' and encoding
+// utf-8-sig) returns for the same bytes.
+TEST(CsvQuoting, MultiLineQuotedFieldsReadAsPythonCsvReadsThem) {
+  TempDir dir;
+  const auto stimuli =
+      table(read(dir, "stimuli.csv",
+                 "onset,duration,trial_type,note\n"
+                 "1.5,0.5,face,\"first line\nsecond line\"\n"
+                 "3.0,0.5,house,\"plain\"\n"
+                 "4.5,0.5,\"cat, tabby\",\"three\nlines, with comma\nand \"\"quotes\"\"\"\n"
+                 "6,0.25,chair,\n"));
+  ASSERT_EQ(stimuli->rowCount(), 4u);
+  EXPECT_EQ(*stimuli->numericColumn("onset"), (std::vector<double>{1.5, 3.0, 4.5, 6}));
+  EXPECT_EQ(*stimuli->numericColumn("duration"), (std::vector<double>{0.5, 0.5, 0.5, 0.25}));
+  EXPECT_EQ(stimuli->column("trial_type")->strings(),
+            (std::vector<std::string>{"face", "house", "cat, tabby", "chair"}));
+  EXPECT_EQ(stimuli->column("note")->strings(),
+            (std::vector<std::string>{"first line\nsecond line", "plain",
+                                      "three\nlines, with comma\nand \"quotes\"", ""}));
+  // A continuation line starting with '#' is inside a field, not a comment.
+  const auto hash = table(read(dir, "hash.csv", "id,note\n1,\"first\n# not a comment\"\n2,x\n"));
+  EXPECT_EQ(hash->column("note")->strings(),
+            (std::vector<std::string>{"first\n# not a comment", "x"}));
+  // A header name may span lines too.
+  const auto header = table(read(dir, "multiline_header.csv", "\"onset\ntime\",dur\n1,2\n"));
+  EXPECT_EQ(header->columns()[0].name, "onset\ntime");
+  EXPECT_EQ(*header->numericColumn("onset\ntime"), (std::vector<double>{1}));
+}
+
+TEST(CsvQuoting, CrlfAndLoneCrInsideAndOutsideQuotes) {
+  TempDir dir;
+  // Line breaks inside quotes are kept as written (Python: 'a\r\nb').
+  const auto crlf =
+      table(read(dir, "crlf.csv", "id,text\r\n1,\"a\r\nb\"\r\n2,\"c\"\"d\"\r\n3,e\r\n"));
+  ASSERT_EQ(crlf->rowCount(), 3u);
+  EXPECT_EQ(*crlf->numericColumn("id"), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(crlf->column("text")->strings(), (std::vector<std::string>{"a\r\nb", "c\"d", "e"}));
+  // Classic Mac line ends: a lone CR ends a record.
+  const auto cr = table(read(dir, "cr.csv", "a,b\r1,\"x\ry\"\r2,z\r"));
+  ASSERT_EQ(cr->rowCount(), 2u);
+  EXPECT_EQ(*cr->numericColumn("a"), (std::vector<double>{1, 2}));
+  EXPECT_EQ(cr->column("b")->strings(), (std::vector<std::string>{"x\ry", "z"}));
+  // Mixed line ends in one headerless numeric file.
+  const auto mixed = array(read(dir, "mixed_ends.csv", "1,2\r\n3,4\r5,6\n7,8"));
+  EXPECT_EQ(mixed->shape(), (std::vector<std::size_t>{4, 2}));
+  EXPECT_EQ(mixed->values(), (std::vector<double>{1, 2, 3, 4, 5, 6, 7, 8}));
+}
+
+TEST(CsvQuoting, TsvWithQuotedTabsDoubledQuotesAndLineBreaks) {
+  TempDir dir;
+  const auto contents = read(dir, "events.tsv",
+                             "onset\ttrial_type\tnote\n"
+                             "0.5\t\"go\tleft\"\t\"said \"\"stop\"\"\nthen left\"\n"
+                             "1\tnogo\t\n");
+  EXPECT_EQ(contents.metadata["delimiter"], "\t");
+  const auto events = table(contents);
+  ASSERT_EQ(events->rowCount(), 2u);
+  EXPECT_EQ(*events->numericColumn("onset"), (std::vector<double>{0.5, 1}));
+  EXPECT_EQ(events->column("trial_type")->strings(),
+            (std::vector<std::string>{"go\tleft", "nogo"}));
+  EXPECT_EQ(events->column("note")->strings(),
+            (std::vector<std::string>{"said \"stop\"\nthen left", ""}));
+}
+
+TEST(CsvQuoting, BomBeforeAQuotedHeaderAndNoFinalLineBreak) {
+  TempDir dir;
+  const auto t = table(read(dir, "bom.csv", "\xEF\xBB\xBF\"id\",\"label\"\r\n1,\"x, y\"\r\n2,z"));
+  ASSERT_EQ(t->rowCount(), 2u);
+  EXPECT_EQ(t->columns()[0].name, "id") << "the BOM is not part of the first name";
+  EXPECT_EQ(*t->numericColumn("id"), (std::vector<double>{1, 2}));
+  EXPECT_EQ(t->column("label")->strings(), (std::vector<std::string>{"x, y", "z"}));
+  // Trailing empty lines (LF or CRLF) add no rows.
+  const auto trailing = table(read(dir, "trailing.csv", "a,b\n1,\"q\"\n\r\n\n"));
+  EXPECT_EQ(trailing->rowCount(), 1u);
+  EXPECT_EQ(trailing->column("b")->strings(), (std::vector<std::string>{"q"}));
+}
+
+TEST(CsvQuoting, QuoteInsideAnUnquotedFieldIsACharacterAsInPython) {
+  TempDir dir;
+  const auto t = table(read(dir, "stray.csv", "size,label\n12\" screen,a\n5'2\",b\n"));
+  EXPECT_EQ(t->column("size")->strings(), (std::vector<std::string>{"12\" screen", "5'2\""}));
+  // Delimiters inside quotes do not count when the delimiter is guessed.
+  const auto quotedSemicolons = read(dir, "semicolons_in_quotes.csv", "\"x;y;z\",b\n1,2\n");
+  EXPECT_EQ(quotedSemicolons.metadata["delimiter"], ",");
+  EXPECT_EQ(table(quotedSemicolons)->columns()[0].name, "x;y;z");
+}
+
+TEST(CsvBroken, UnterminatedQuoteNamesTheLineWhereItOpened) {
+  TempDir dir;
+  // Python's strict mode: "unexpected end of data"; its default mode takes the
+  // rest of the file ('never\nclosed\n4,5\n') as the field. Refused here.
+  writeBytes(dir / "unterminated.csv", "a,b\n1,2\n3,\"never\nclosed\n4,5\n");
+  auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "unterminated.csv"); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path(), dir / "unterminated.csv");
+  EXPECT_NE(error->reason().find("opened on line 3"), std::string::npos) << error->reason();
+  EXPECT_NE(error->reason().find("unterminated quote"), std::string::npos) << error->reason();
+  // After a BOM, CRLF line ends and an earlier multi-line field, still the right line.
+  writeBytes(dir / "late.csv", "\xEF\xBB\xBFid,note\r\n1,\"a\r\nb\"\r\n2,\"open\r\n");
+  error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "late.csv"); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->reason().find("opened on line 4"), std::string::npos) << error->reason();
+}
+
+TEST(CsvBroken, RaggedRowNamesItsPhysicalLine) {
+  TempDir dir;
+  // Python: the 2-field row is read with line_num 5 (one field spans lines 2-3).
+  writeBytes(dir / "ragged.csv", "a,b,c\n1,\"x\ny\",3\n\n4,5\n");
+  auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "ragged.csv"); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path(), dir / "ragged.csv");
+  EXPECT_NE(error->reason().find("row 3 (starting on line 5) has 2 fields"), std::string::npos)
+      << error->reason();
+  EXPECT_NE(error->reason().find("has 3"), std::string::npos) << error->reason();
+  // A short row that itself spans lines 3-4 is named by the line it starts on.
+  writeBytes(dir / "ragged_multi.csv", "a,b,c\n1,2,3\n4,\"multi\nline\"\n");
+  error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "ragged_multi.csv"); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->reason().find("starting on line 3"), std::string::npos) << error->reason();
+}
+
+TEST(CsvBroken, TextAfterAClosingQuoteIsRefused) {
+  TempDir dir;
+  // An undoubled quote inside a quoted field. Python's default mode silently
+  // reads 'He said hi" there"'; its strict mode refuses (',' expected after
+  // '"'), and so does this reader, naming the line.
+  writeBytes(dir / "after_quote.csv", "a,b\n\"He said \"hi\" there\",1\n");
+  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().open(dir / "after_quote.csv"); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->reason().find("line 2"), std::string::npos) << error->reason();
+  EXPECT_NE(error->reason().find("closing quote"), std::string::npos) << error->reason();
+}
