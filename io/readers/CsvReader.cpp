@@ -19,17 +19,25 @@ std::string lineText(std::size_t line) {
 }
 
 std::string readWholeFile(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw FileError(path, "is a folder, not a text table");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw FileError(path, "cannot be read");
   std::string bytes;
-  in.seekg(0, std::ios::end);
-  const auto size = in.tellg();
-  if (size < 0) throw FileError(path, "cannot be read (size unknown)");
-  bytes.resize(static_cast<std::size_t>(size));
-  in.seekg(0, std::ios::beg);
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (static_cast<std::size_t>(in.gcount()) != bytes.size())
-    throw FileError(path, "cannot be read (short read)");
+  const auto size = std::filesystem::is_regular_file(path, ec)
+                        ? std::filesystem::file_size(path, ec)
+                        : std::uintmax_t{0};
+  if (!ec && size > 0) {
+    bytes.resize(static_cast<std::size_t>(size));
+    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    bytes.resize(static_cast<std::size_t>(in.gcount()));  // a file that shrank meanwhile
+  }
+  // Whatever follows (the file grew, or it is a pipe without a size).
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
+    bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) throw FileError(path, "cannot be read");
   return bytes;
 }
 
