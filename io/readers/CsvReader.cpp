@@ -132,7 +132,7 @@ ParsedRecords parseRecords(const std::filesystem::path& path, std::string& text)
 
   while (pos < size) {
     const char first = data[pos];
-    if (first == '\n' || first == '\r') {  // a line break between records: blank line
+    if (first == '\n' || first == '\r') {  // the end of the last record, or a blank line
       pos += first == '\r' && pos + 1 < size && data[pos + 1] == '\n' ? 2 : 1;
       ++line;
       continue;
