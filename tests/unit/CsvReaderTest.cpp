@@ -311,6 +311,18 @@ TEST(CsvQuoting, QuoteInsideAnUnquotedFieldIsACharacterAsInPython) {
   EXPECT_EQ(table(quotedSemicolons)->columns()[0].name, "x;y;z");
 }
 
+TEST(CsvQuoting, QuotedNumbersStayNumericAndAFinalDelimiterEndsWithAnEmptyField) {
+  TempDir dir;
+  // Python: [['a', 'b'], ['1.5', ''], ['2', '']] (no line break after the last row).
+  const auto t = table(read(dir, "q.csv", "a,b\n\"1.5\",\n2,"));
+  ASSERT_EQ(t->rowCount(), 2u);
+  ASSERT_NE(t->numericColumn("a"), nullptr) << "quotes do not make a number text";
+  EXPECT_EQ(*t->numericColumn("a"), (std::vector<double>{1.5, 2}));
+  const auto* b = t->numericColumn("b");
+  ASSERT_NE(b, nullptr);
+  EXPECT_TRUE(std::isnan((*b)[0]) && std::isnan((*b)[1]));
+}
+
 TEST(CsvBroken, UnterminatedQuoteNamesTheLineWhereItOpened) {
   TempDir dir;
   // Python's strict mode: "unexpected end of data"; its default mode takes the
