@@ -1,8 +1,5 @@
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "TestSupport.h"
@@ -10,27 +7,14 @@
 
 namespace {
 
-struct Run {
-  int exitCode = -1;
-  std::string out;
-};
-
-// Runs neuroloupe-cli with `arguments` (shell-quoted by the caller), stdout captured.
-Run cli(const std::string& arguments,
-        const std::string& environment = "env -u NEUROLOUPE_PLUGIN_PATH") {
-  const std::string command =
-      environment + " '" + std::string(NEUROLOUPE_CLI) + "' " + arguments + " 2>/dev/null";
-  Run run;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (pipe && fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = pipe ? pclose(pipe) : -1;
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+// neuroloupe-cli of this build, as a user runs it.
+nl::test::CliRun cli(const std::string& arguments,
+                     const std::optional<std::string>& pluginPath = std::nullopt) {
+  return nl::test::runBinary(NEUROLOUPE_CLI, arguments, pluginPath);
 }
 
 std::string quoted(const std::filesystem::path& path) {
-  return "'" + path.string() + "'";
+  return nl::test::shellQuote(path);
 }
 
 }  // namespace
@@ -60,8 +44,7 @@ TEST(Cli, InfoJsonDescribesAFile) {
 }
 
 TEST(Cli, PluginsJsonListsSchemasAndFailures) {
-  const auto run = cli("plugins --json",
-                       std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'");
+  const auto run = cli("plugins --json", std::string(NEUROLOUPE_TEST_PLUGIN_DIR));
   ASSERT_EQ(run.exitCode, 0);
   const auto json = nlohmann::json::parse(run.out);
   bool stats = false, mismatch = false;
@@ -106,8 +89,7 @@ TEST(Cli, RunWritesAResultFileAndReportsJson) {
                 .exitCode,
             3);
   EXPECT_EQ(cli("run no.such.plugin --out " + quoted(out)).exitCode, 2);
-  EXPECT_EQ(cli("run test.throwing --out " + quoted(out),
-                std::string("NEUROLOUPE_PLUGIN_PATH='") + NEUROLOUPE_TEST_PLUGIN_DIR + "'")
+  EXPECT_EQ(cli("run test.throwing --out " + quoted(out), std::string(NEUROLOUPE_TEST_PLUGIN_DIR))
                 .exitCode,
             4);
 }

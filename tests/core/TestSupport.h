@@ -1,12 +1,17 @@
 #pragma once
 // Helpers shared by the core tests: fixture paths, temp folders, .npy writers.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
+#include <array>
 #include <bit>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -79,6 +84,48 @@ std::string rawBytes(const std::vector<T>& values, bool bigEndian = false) {
     std::memcpy(out.data() + i * sizeof(T), buffer, sizeof(T));
   }
   return out;
+}
+
+inline std::string readBytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+inline std::string shellQuote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+inline std::string shellQuote(const std::filesystem::path& path) {
+  return shellQuote(path.string());
+}
+
+struct CliRun {
+  int exitCode = -1;  // -1 when killed by a signal
+  std::string out, err;
+};
+
+// Runs a command-line binary (neuroloupe-cli) with shell-quoted `arguments`
+// as a user would. `pluginPath` nullopt unsets NEUROLOUPE_PLUGIN_PATH (the
+// build's own plugins are found next to the binary); otherwise sets it.
+inline CliRun runBinary(const std::string& binary, const std::string& arguments,
+                        const std::optional<std::string>& pluginPath = std::nullopt) {
+  TempDir scratch;
+  const auto errFile = scratch / "stderr.txt";
+  const std::string environment = pluginPath ? "NEUROLOUPE_PLUGIN_PATH=" + shellQuote(*pluginPath)
+                                             : std::string("env -u NEUROLOUPE_PLUGIN_PATH");
+  const std::string command =
+      environment + " " + shellQuote(binary) + " " + arguments + " 2>" + shellQuote(errFile);
+  CliRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  std::size_t n = 0;
+  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  run.err = readBytes(errFile);
+  return run;
 }
 
 }  // namespace nl::test

@@ -284,21 +284,8 @@ TEST(FisbeSummarizePlugin, BadInputsAreRefusedClearly) {
 
 namespace {
 
-struct CliRun {
-  int exitCode = -1;
-  std::string out;
-};
-
-CliRun cli(const std::string& arguments) {
-  const std::string command = "env -u NEUROLOUPE_PLUGIN_PATH '" + std::string(NEUROLOUPE_CLI) +
-                              "' " + arguments + " 2>/dev/null";
-  CliRun result;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (pipe && fgets(buffer.data(), buffer.size(), pipe)) result.out += buffer.data();
-  const int status = pipe ? pclose(pipe) : -1;
-  result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+nl::test::CliRun cli(const std::string& arguments) {
+  return nl::test::runBinary(NEUROLOUPE_CLI, arguments);
 }
 
 void writeLabels(const std::filesystem::path& path, const std::vector<std::size_t>& shape,

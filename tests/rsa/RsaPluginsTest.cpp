@@ -364,21 +364,8 @@ TEST(RsaPlugins, MdsOfAnRdmCarriesLabels) {
 
 namespace {
 
-struct CliRun {
-  int exitCode = -1;
-  std::string out;
-};
-
-CliRun cli(const std::string& arguments) {
-  const std::string command = "env -u NEUROLOUPE_PLUGIN_PATH '" + std::string(NEUROLOUPE_CLI) +
-                              "' " + arguments + " 2>/dev/null";
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  std::array<char, 4096> buffer{};
-  while (pipe && fgets(buffer.data(), buffer.size(), pipe)) run.out += buffer.data();
-  const int status = pipe ? pclose(pipe) : -1;
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+nl::test::CliRun cli(const std::string& arguments) {
+  return nl::test::runBinary(NEUROLOUPE_CLI, arguments);
 }
 
 void writeNpy(const std::filesystem::path& path, const rsa::RowMatrix& m) {

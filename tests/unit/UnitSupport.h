@@ -20,11 +20,6 @@
 
 namespace nl::test::unit {
 
-inline std::string readBytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
-
 // A .npy file with the given header dict and raw data, written into `dir`.
 inline std::filesystem::path npyFile(const TempDir& dir, const std::string& name,
                                      const std::string& dict, const std::string& data,
@@ -99,40 +94,10 @@ inline const plugins::PluginManager& sharedPlugins() {
   return *instance;
 }
 
-inline std::string shellQuote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-inline std::string shellQuote(const std::filesystem::path& path) {
-  return shellQuote(path.string());
-}
-
-struct CliRun {
-  int exitCode = -1;  // -1 when killed by a signal
-  std::string out, err;
-};
-
-// Runs neuroloupe-cli with shell-quoted `arguments`. `pluginPath` nullopt
-// unsets NEUROLOUPE_PLUGIN_PATH; otherwise sets it.
+// neuroloupe-cli of this build (see nl::test::runBinary).
 inline CliRun runCli(const std::string& arguments,
                      const std::optional<std::string>& pluginPath = std::nullopt) {
-  TempDir scratch;
-  const auto errFile = scratch / "stderr.txt";
-  const std::string environment = pluginPath ? "NEUROLOUPE_PLUGIN_PATH=" + shellQuote(*pluginPath)
-                                             : std::string("env -u NEUROLOUPE_PLUGIN_PATH");
-  const std::string command = environment + " " + shellQuote(std::string(NEUROLOUPE_CLI)) + " " +
-                              arguments + " 2>" + shellQuote(errFile);
-  CliRun run;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return run;
-  std::array<char, 4096> buffer{};
-  std::size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe)) > 0) run.out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  run.err = readBytes(errFile);
-  return run;
+  return runBinary(NEUROLOUPE_CLI, arguments, pluginPath);
 }
 
 }  // namespace nl::test::unit
