@@ -180,6 +180,21 @@ std::string joinNumbers(const std::vector<double>& values) {
   for (std::size_t i = 0; i < values.size(); ++i) s << (i ? "," : "") << values[i];
   return s.str();
 }
+
+// The shape of a preview at `step` (every channel, or voxels per channel for
+// label ids), or a message saying which step would fit.
+VolumeShape previewShapeOrThrow(const VolumeDataset& volume, std::size_t step,
+                                std::size_t maxVoxels, bool countPerChannel, const char* function) {
+  if (step == 0) throw std::invalid_argument(std::string(function) + ": step must be at least 1");
+  const VolumeShape out = Box::whole(volume.volumeShape()).outputShape(step);
+  const std::size_t voxels = countPerChannel ? out.voxelsPerChannel() : out.voxelCount();
+  if (voxels > maxVoxels)
+    throw std::invalid_argument("volume '" + volume.name() + "' has " + std::to_string(voxels) +
+                                " voxels at step " + std::to_string(step) + ", more than " +
+                                std::to_string(maxVoxels) + "; use step " +
+                                std::to_string(previewStep(volume.volumeShape(), maxVoxels)));
+  return out;
+}
 }  // namespace
 
 Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSize,
@@ -203,15 +218,8 @@ std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {
 
 std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step,
                                              std::size_t maxVoxels) {
-  const VolumeShape& shape = volume.volumeShape();
-  const Box whole = Box::whole(shape);
-  const VolumeShape out = whole.outputShape(step == 0 ? 1 : step);
-  if (step == 0) throw std::invalid_argument("toArrayDataset: step must be at least 1");
-  if (out.voxelCount() > maxVoxels)
-    throw std::invalid_argument("volume '" + volume.name() + "' has " +
-                                std::to_string(out.voxelCount()) + " voxels at step " +
-                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
-                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
+  const Box whole = Box::whole(volume.volumeShape());
+  const VolumeShape out = previewShapeOrThrow(volume, step, maxVoxels, false, "toArrayDataset");
   const std::vector<float> czyx = volume.readFloat(whole, step);
   std::vector<double> values(czyx.size());
   const std::size_t perChannel = out.voxelsPerChannel();
@@ -371,14 +379,8 @@ std::vector<double> labelPooled(const VolumeDataset& volume, std::size_t step,
 
 std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volume, std::size_t step,
                                                       std::size_t maxVoxels) {
-  if (step == 0) throw std::invalid_argument("toArrayDatasetMaxPooled: step must be at least 1");
-  const VolumeShape& shape = volume.volumeShape();
-  const VolumeShape out = Box::whole(shape).outputShape(step);
-  if (out.voxelCount() > maxVoxels)
-    throw std::invalid_argument("volume '" + volume.name() + "' has " +
-                                std::to_string(out.voxelCount()) + " voxels at step " +
-                                std::to_string(step) + ", more than " + std::to_string(maxVoxels) +
-                                "; use step " + std::to_string(previewStep(shape, maxVoxels)));
+  const VolumeShape out =
+      previewShapeOrThrow(volume, step, maxVoxels, false, "toArrayDatasetMaxPooled");
   std::vector<double> values = detail::visitVoxelType(
       volume.voxelType(), [&](auto zero) { return maxPooled<decltype(zero)>(volume, step, out); });
 
@@ -401,19 +403,13 @@ std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::s
     throw std::invalid_argument("volume '" + volume.name() + "' is not a label volume");
   if (volume.labelEncoding() == LabelEncoding::LabelIds && volume.volumeShape().channels == 1)
     return toArrayDataset(volume, step, maxVoxels);
-  if (step == 0) throw std::invalid_argument("toLabelIdArray: step must be at least 1");
-  const VolumeShape& shape = volume.volumeShape();
-  const Box whole = Box::whole(shape);
-  const VolumeShape out = whole.outputShape(step);
-  if (out.voxelsPerChannel() > maxVoxels)
-    throw std::invalid_argument("volume '" + volume.name() + "' has " +
-                                std::to_string(out.voxelsPerChannel()) + " voxels at step " +
-                                std::to_string(step) + ", more than " + std::to_string(maxVoxels));
+  const Box whole = Box::whole(volume.volumeShape());
+  const VolumeShape out = previewShapeOrThrow(volume, step, maxVoxels, true, "toLabelIdArray");
   std::vector<double> ids(out.voxelsPerChannel(), 0.0);
   std::vector<unsigned char> seen(ids.size(), 0);
   std::size_t overlap = 0;
   // One channel at a time keeps the memory at one float channel.
-  for (std::size_t c = 0; c < shape.channels; ++c) {
+  for (std::size_t c = 0; c < volume.volumeShape().channels; ++c) {
     Box box = whole;
     box.c0 = c, box.c1 = c + 1;
     const std::vector<float> mask = volume.readFloat(box, step);
@@ -441,13 +437,8 @@ std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, 
                                                    std::size_t maxVoxels) {
   if (volume.labelEncoding() == LabelEncoding::None)
     throw std::invalid_argument("volume '" + volume.name() + "' is not a label volume");
-  if (step == 0) throw std::invalid_argument("toLabelIdArrayPooled: step must be at least 1");
-  const VolumeShape& shape = volume.volumeShape();
-  const VolumeShape out = Box::whole(shape).outputShape(step);
-  if (out.voxelsPerChannel() > maxVoxels)
-    throw std::invalid_argument("volume '" + volume.name() + "' has " +
-                                std::to_string(out.voxelsPerChannel()) + " voxels at step " +
-                                std::to_string(step) + ", more than " + std::to_string(maxVoxels));
+  const VolumeShape out =
+      previewShapeOrThrow(volume, step, maxVoxels, true, "toLabelIdArrayPooled");
   const bool perChannel = volume.labelEncoding() == LabelEncoding::InstanceChannels;
   // A preview voxel takes any label inside its block (read at full
   // resolution), so neurites thinner than the step stay connected.
