@@ -181,6 +181,16 @@ std::string joinNumbers(const std::vector<double>& values) {
   return s.str();
 }
 
+// The volume's attributes, with the voxel spacing and step of a preview.
+Attributes previewAttributes(const VolumeDataset& volume, std::size_t step) {
+  Attributes attributes = volume.attributes();
+  const VoxelSize& size = volume.voxelSize();
+  const double s = static_cast<double>(step);
+  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  attributes["step"] = std::to_string(step);
+  return attributes;
+}
+
 // The shape of a preview at `step` (every channel, or voxels per channel for
 // label ids), or a message saying which step would fit.
 VolumeShape previewShapeOrThrow(const VolumeDataset& volume, std::size_t step,
@@ -227,11 +237,7 @@ std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::s
     for (std::size_t v = 0; v < perChannel; ++v)
       values[v * out.channels + c] = static_cast<double>(czyx[c * perChannel + v]);
 
-  Attributes attributes = volume.attributes();
-  const VoxelSize& size = volume.voxelSize();
-  const double s = static_cast<double>(step);
-  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
-  attributes["step"] = std::to_string(step);
+  Attributes attributes = previewAttributes(volume, step);
   std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
   if (out.channels > 1) arrayShape.push_back(out.channels);
   return std::make_shared<ArrayDataset>(
@@ -384,11 +390,7 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
   std::vector<double> values = detail::visitVoxelType(
       volume.voxelType(), [&](auto zero) { return maxPooled<decltype(zero)>(volume, step, out); });
 
-  Attributes attributes = volume.attributes();
-  const VoxelSize& size = volume.voxelSize();
-  const double s = static_cast<double>(step);
-  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
-  attributes["step"] = std::to_string(step);
+  Attributes attributes = previewAttributes(volume, step);
   attributes["preview"] = "max_pooled";
   std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
   if (out.channels > 1) arrayShape.push_back(out.channels);
@@ -420,11 +422,7 @@ std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::s
       ids[v] = static_cast<double>(c + 1);
     }
   }
-  Attributes attributes = volume.attributes();
-  const VoxelSize& size = volume.voxelSize();
-  const double s = static_cast<double>(step);
-  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
-  attributes["step"] = std::to_string(step);
+  Attributes attributes = previewAttributes(volume, step);
   attributes["label_encoding"] = "label_ids";
   attributes["overlap_voxels"] = std::to_string(overlap);
   return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
@@ -445,11 +443,7 @@ std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, 
   std::vector<double> ids = detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
     return labelPooled<decltype(zero)>(volume, step, out, perChannel);
   });
-  Attributes attributes = volume.attributes();
-  const VoxelSize& size = volume.voxelSize();
-  const double s = static_cast<double>(step);
-  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
-  attributes["step"] = std::to_string(step);
+  Attributes attributes = previewAttributes(volume, step);
   attributes["label_encoding"] = "label_ids";
   attributes["preview"] = "pooled";
   return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
