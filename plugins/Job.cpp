@@ -7,9 +7,12 @@ namespace nl::plugins {
 
 Job::Job(const PluginManager& manager, RunRequest request, QObject* parent)
     : QObject(parent),
-      manager_(manager),
+      manager_(&manager),
       request_(std::move(request)),
       pluginId_(QString::fromStdString(request_.pluginId)) {}
+
+Job::Job(QString title, Work work, QObject* parent)
+    : QObject(parent), work_(std::move(work)), pluginId_(std::move(title)) {}
 
 Job::~Job() {
   if (reporter_) reporter_->cancel();
@@ -36,10 +39,18 @@ void Job::start() {
     QString error;
     RunResult result;
     try {
-      result = runPlugin(manager_, request_, *reporter_);
+      if (work_) {
+        work_(*reporter_);
+        if (reporter_->cancelled()) throw RunError(pluginId_.toStdString() + " was cancelled", true);
+      } else {
+        result = runPlugin(*manager_, request_, *reporter_);
+      }
     } catch (const RunError& failure) {
       outcome = failure.cancelled() ? State::Cancelled : State::Failed;
       error = QString::fromStdString(failure.what());
+    } catch (const analysis::Cancelled&) {
+      outcome = State::Cancelled;
+      error = tr("%1 was cancelled").arg(pluginId_);
     } catch (const std::exception& failure) {
       outcome = State::Failed;
       error = QString::fromStdString(failure.what());
@@ -65,7 +76,7 @@ void Job::cancel() {
     // (finished arrives from the event loop, as it does for a run).
     state_ = State::Cancelled;
     error_ =
-        tr("%1 was cancelled before it started").arg(QString::fromStdString(request_.pluginId));
+        tr("%1 was cancelled before it started").arg(pluginId_);
     QMetaObject::invokeMethod(
         this, [this] { emit finished(State::Cancelled); }, Qt::QueuedConnection);
     return;

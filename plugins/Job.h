@@ -1,9 +1,11 @@
 #pragma once
-// A plugin run off the GUI thread. Progress and completion arrive as queued
-// Qt signals on the thread that made the job; cancel() returns at once and
-// the worker stops at its next progress check.
+// A plugin run, or any other background task (a preview, a measurement),
+// off the GUI thread. Progress and completion arrive as queued Qt signals on
+// the thread that made the job; cancel() returns at once and the worker
+// stops at its next progress check.
 #include <QObject>
 #include <QString>
+#include <functional>
 #include <memory>
 #include <thread>
 
@@ -17,6 +19,11 @@ class Job : public QObject {
   enum class State { Pending, Running, Succeeded, Failed, Cancelled };
 
   Job(const PluginManager& manager, RunRequest request, QObject* parent = nullptr);
+  // A task that is not a plugin: `work` runs on the worker, reports through
+  // the reporter and should return soon after cancelled(); what it throws
+  // becomes the error message.
+  using Work = std::function<void(ProgressReporter&)>;
+  Job(QString title, Work work, QObject* parent = nullptr);
   ~Job() override;  // requests cancel and joins the worker
 
   void start();
@@ -34,8 +41,9 @@ class Job : public QObject {
   void finished(nl::plugins::Job::State state);
 
  private:
-  const PluginManager& manager_;
+  const PluginManager* manager_ = nullptr;
   RunRequest request_;
+  Work work_;
   QString pluginId_;
   std::unique_ptr<ProgressReporter> reporter_;
   std::thread worker_;

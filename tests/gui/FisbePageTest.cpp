@@ -15,7 +15,7 @@
 #include "io/hdf5/H5.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Runner.h"
-#include "widgets/FisbePage.h"
+#include "widgets/pages/fisbe/FisbePage.h"
 #include "widgets/Screenshot.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"

@@ -14,7 +14,7 @@
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
-#include "widgets/RsaPage.h"
+#include "widgets/pages/rsa/RsaPage.h"
 #include "widgets/charts/Chart.h"
 
 namespace {

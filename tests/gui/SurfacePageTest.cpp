@@ -12,7 +12,7 @@
 #include "GuiTestUtil.h"
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
-#include "widgets/SurfacePage.h"
+#include "widgets/pages/surface/SurfacePage.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/LayerList.h"

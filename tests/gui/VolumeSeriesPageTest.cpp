@@ -11,7 +11,7 @@
 #include "GuiTestUtil.h"
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
-#include "widgets/VolumeSeriesPage.h"
+#include "widgets/pages/volume_series/VolumeSeriesPage.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"

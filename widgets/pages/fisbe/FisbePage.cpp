@@ -1,4 +1,4 @@
-#include "widgets/FisbePage.h"
+#include "widgets/pages/fisbe/FisbePage.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -146,7 +146,7 @@ std::map<std::int64_t, FisbePage::Outcome> FisbePage::predictionOutcomes(
 
 FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId gtInstances,
                      io::DatasetId predInstances, QWidget* parent)
-    : QWidget(parent),
+    : Page(parent),
       session_(session),
       metrics_(std::dynamic_pointer_cast<const io::TableDataset>(session.find(metrics))),
       gt_(std::dynamic_pointer_cast<const io::TableDataset>(session.find(gtInstances))),

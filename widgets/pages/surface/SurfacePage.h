@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "widgets/pages/Page.h"
 #include "io/Session.h"
 
 class QComboBox;
@@ -21,7 +22,7 @@ class SurfaceLayer;
 class VtkView;
 class Chart;
 
-class SurfacePage : public QWidget {
+class SurfacePage : public Page {
   Q_OBJECT
  public:
   SurfacePage(io::Session& session, io::DatasetId mesh, QWidget* parent = nullptr);

@@ -6,6 +6,7 @@
 #include <QWidget>
 #include <memory>
 
+#include "widgets/pages/Page.h"
 #include "io/Session.h"
 
 class QComboBox;
@@ -15,7 +16,7 @@ namespace nl::widgets {
 class Chart;
 class HeatMap;
 
-class RsaPage : public QWidget {
+class RsaPage : public Page {
   Q_OBJECT
  public:
   // `profiles`: the populations × layers × 3 output; its sibling outputs of

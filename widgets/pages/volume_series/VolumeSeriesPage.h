@@ -8,6 +8,7 @@
 #include <array>
 #include <memory>
 
+#include "widgets/pages/Page.h"
 #include "io/Session.h"
 
 class QSlider;
@@ -20,7 +21,7 @@ class SliceLayer;
 class VtkView;
 class Chart;
 
-class VolumeSeriesPage : public QWidget {
+class VolumeSeriesPage : public Page {
   Q_OBJECT
  public:
   VolumeSeriesPage(io::Session& session, io::DatasetId series, QWidget* parent = nullptr);

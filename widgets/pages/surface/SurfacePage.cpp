@@ -1,4 +1,4 @@
-#include "widgets/SurfacePage.h"
+#include "widgets/pages/surface/SurfacePage.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -72,7 +72,7 @@ struct SurfacePage::Hemisphere {
 };
 
 SurfacePage::SurfacePage(io::Session& session, io::DatasetId mesh, QWidget* parent)
-    : QWidget(parent), session_(session) {
+    : Page(parent), session_(session) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   auto* bar = new QHBoxLayout();

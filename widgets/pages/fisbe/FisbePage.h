@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 
+#include "widgets/pages/Page.h"
 #include "io/Session.h"
 
 class QLabel;
@@ -23,7 +24,7 @@ class Scene;
 class TableView;
 class VtkView;
 
-class FisbePage : public QWidget {
+class FisbePage : public Page {
   Q_OBJECT
  public:
   // How an instance fared at clDice 0.5 (the official TP_05 matching; splits

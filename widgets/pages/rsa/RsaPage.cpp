@@ -1,4 +1,4 @@
-#include "widgets/RsaPage.h"
+#include "widgets/pages/rsa/RsaPage.h"
 
 #include <QComboBox>
 #include <QGridLayout>
@@ -55,7 +55,7 @@ bool RsaPage::isLayerProfiles(const io::Dataset& dataset) {
 }
 
 RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent)
-    : QWidget(parent), session_(session) {
+    : Page(parent), session_(session) {
   const auto profiles =
       std::dynamic_pointer_cast<const io::ArrayDataset>(session_.find(profilesId));
   if (!profiles || !isLayerProfiles(*profiles))

@@ -1,4 +1,4 @@
-#include "widgets/VolumeSeriesPage.h"
+#include "widgets/pages/volume_series/VolumeSeriesPage.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -21,7 +21,7 @@ namespace nl::widgets {
 namespace {}  // namespace
 
 VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, QWidget* parent)
-    : QWidget(parent), session_(session), seriesId_(series) {
+    : Page(parent), session_(session), seriesId_(series) {
   series_ = std::dynamic_pointer_cast<const io::ArrayDataset>(session_.find(series));
   if (!series_ || series_->shape().size() != 4)
     throw std::invalid_argument("a 4-D run [t][z][y][x] is needed");
