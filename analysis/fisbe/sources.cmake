@@ -6,4 +6,5 @@ target_sources(neuroloupe_analysis PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/Instances.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Evaluate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Aggregate.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/MetricsJson.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/MetricsJson.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/VolumeLabels.cpp)

@@ -35,7 +35,7 @@
 #include "io/SessionFile.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Job.h"
-#include "plugins/support/VolumeLabels.h"
+#include "analysis/fisbe/VolumeLabels.h"
 #include "widgets/AnalysisPanel.h"
 #include "widgets/AreaColors.h"
 #include "widgets/DataBrowser.h"
@@ -701,7 +701,7 @@ void MainWindow::measureInstances(std::shared_ptr<const io::microscopy::VolumeDa
     std::shared_ptr<io::TableDataset> table;
     QString failure;
     try {
-      table = plugins::microscopy::instanceTable(*volume);
+      table = analysis::fisbe::instanceTable(*volume);
     } catch (const std::exception& error) {
       failure = QString::fromStdString(error.what());
     }

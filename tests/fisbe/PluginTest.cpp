@@ -12,7 +12,7 @@
 #include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
-#include "plugins/support/VolumeLabels.h"
+#include "analysis/fisbe/VolumeLabels.h"
 
 using namespace nl::plugins;
 
@@ -158,7 +158,7 @@ TEST(VolumeLabelsReader, AllChannelsOfAChunkLayerDecodedOnceAndNotCached) {
   const auto dataset =
       nl::io::ReaderRegistry::builtin().open(gtPath, "volumes/gt_instances").datasets.at(0);
   const auto& volume = dynamic_cast<const nl::io::microscopy::VolumeDataset&>(*dataset);
-  const nl::plugins::microscopy::VolumeLabels labels(volume);
+  const nl::analysis::fisbe::VolumeLabels labels(volume);
   std::vector<std::pair<std::int64_t, std::int64_t>> blocks;  // (channel, first plane)
   std::int64_t planes = 0, ones = 0;
   labels.readAllChannels(100, 140, [&](std::int64_t channel, const auto& block) {
@@ -204,7 +204,7 @@ TEST(InstanceTable, VoxelsBoxesAndSkeletonsAtFullResolution) {
       std::make_shared<mi::InMemoryVolumeSource<std::uint8_t>>(mi::VolumeShape{2, D, H, W}, values);
   const mi::VolumeDataset volume("gt", source, mi::VoxelSize{0.44, 0.44, 0.44, "micrometer"},
                                  mi::LabelEncoding::InstanceChannels);
-  const auto table = nl::plugins::microscopy::instanceTable(volume);
+  const auto table = nl::analysis::fisbe::instanceTable(volume);
   ASSERT_EQ(table->rowCount(), 2u);
   EXPECT_EQ(*table->numericColumn("label"), (std::vector<double>{1, 2}));
   EXPECT_EQ(*table->numericColumn("voxels"), (std::vector<double>{270, 144}));

@@ -11,7 +11,7 @@
 #include "analysis/fisbe/MetricsJson.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/api/AnalysisPlugin.h"
-#include "plugins/support/VolumeLabels.h"
+#include "analysis/fisbe/VolumeLabels.h"
 
 namespace {
 
@@ -55,7 +55,7 @@ class ArrayLabels final : public nl::analysis::fisbe::LabelSource {
 
 std::unique_ptr<nl::analysis::fisbe::LabelSource> labelsOf(const nl::io::Dataset& dataset) {
   if (const auto* volume = dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&dataset))
-    return std::make_unique<nl::plugins::microscopy::VolumeLabels>(*volume);
+    return std::make_unique<nl::analysis::fisbe::VolumeLabels>(*volume);
   if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(&dataset))
     return std::make_unique<ArrayLabels>(*array);
   throw std::invalid_argument("'" + dataset.name() + "' is not a label volume");

@@ -13,6 +13,7 @@
 
 #include "io/surface/Fsaverage.h"
 #include "widgets/VtkView.h"
+#include "widgets/pages/ViewRegistry.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
@@ -441,5 +442,56 @@ void SurfacePage::showVertex(std::int64_t vertex) {
   }
   readout_->setText(text);
 }
+
+}  // namespace nl::widgets
+
+namespace nl::widgets {
+
+std::vector<Scene*> SurfacePage::scenes() const { return {scene_}; }
+
+int SurfacePage::adoptionScore(io::DatasetId id, const io::Dataset& dataset) const {
+  if (dataset.kind() == io::DatasetKind::SurfaceOverlay) return accepts(id) ? 60 : 0;
+  if (dataset.kind() != io::DatasetKind::SurfaceMesh || layer(1) != nullptr || !layer(0)) return 0;
+  // lh.pial beside an open rh.pial: the other hemisphere joins the page.
+  const auto first = session_.find(layer(0)->dataset());
+  if (!first) return 0;
+  const std::string swapped = otherHemisphereName(first->name());
+  return swapped != first->name() && swapped == dataset.name() ? 70 : 0;
+}
+
+void SurfacePage::adopt(io::DatasetId id) {
+  const auto dataset = session_.find(id);
+  if (!dataset) return;
+  if (dataset->kind() == io::DatasetKind::SurfaceMesh)
+    addHemisphere(id);
+  else
+    showOverlay(id);
+  addShownDataset(id);
+}
+
+namespace {
+
+class SurfaceProvider final : public ViewProvider {
+ public:
+  std::string id() const override { return "surface"; }
+  ViewMatch match(const io::Session& session,
+                  const std::vector<io::DatasetId>& offered) const override {
+    for (const auto id : offered)
+      if (const auto d = session.find(id); d && d->kind() == io::DatasetKind::SurfaceMesh)
+        return {50, {id}};
+    return {};
+  }
+  Page* create(PageHost& host, const std::vector<io::DatasetId>& datasets) const override {
+    auto* page = new SurfacePage(host.session(), datasets.at(0));
+    page->setHost(&host);
+    QObject::connect(page, &SurfacePage::message, page,
+                     [&host](const QString& text) { host.showMessage(text, 8000); });
+    return page;
+  }
+};
+
+}  // namespace
+
+NL_REGISTER_VIEW_PROVIDER(SurfaceProvider)
 
 }  // namespace nl::widgets

@@ -38,6 +38,11 @@ class SurfacePage : public Page {
   void showOverlay(io::DatasetId overlay);
   // Adds the other hemisphere (side by side).
   void addHemisphere(io::DatasetId mesh);
+
+  std::vector<Scene*> scenes() const override;
+  // Overlays that fit a hemisphere, and the other hemisphere's mesh.
+  int adoptionScore(io::DatasetId id, const io::Dataset& dataset) const override;
+  void adopt(io::DatasetId id) override;
   SurfaceLayer* layer(int hemisphere = 0) const;
   // The other hemisphere's file name: lh ↔ rh, left ↔ right.
   static std::string otherHemisphereName(const std::string& name);

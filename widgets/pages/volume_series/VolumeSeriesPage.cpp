@@ -12,6 +12,8 @@
 
 #include "analysis/fmri/VolumeGrid.h"
 #include "widgets/VtkView.h"
+#include "widgets/pages/ViewRegistry.h"
+#include "widgets/pages/shared/SliceOverlay.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
@@ -182,5 +184,51 @@ void VolumeSeriesPage::selectVoxel(std::size_t i, std::size_t j, std::size_t k) 
   chart_->setVisible(true);
   readout_->setText(readout());
 }
+
+}  // namespace nl::widgets
+
+namespace nl::widgets {
+
+int VolumeSeriesPage::adoptionScore(io::DatasetId id, const io::Dataset& dataset) const {
+  return sliceLayerFitting(scenes(), id, dataset) ? 60 : 0;
+}
+
+void VolumeSeriesPage::adopt(io::DatasetId id) {
+  const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(session_.find(id));
+  if (!array) return;
+  if (auto* slices = sliceLayerFitting(scenes(), id, *array)) {
+    say(overlayOnSlices(*slices, array));
+    addShownDataset(id);
+  }
+}
+
+namespace {
+
+// A run (x y z t), or a stack of more than four statistic volumes: slices of
+// one volume at a time with a time slider.
+class VolumeSeriesProvider final : public ViewProvider {
+ public:
+  std::string id() const override { return "fmri.volume_series"; }
+  ViewMatch match(const io::Session& session,
+                  const std::vector<io::DatasetId>& offered) const override {
+    for (const auto id : offered) {
+      const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(session.find(id));
+      if (array && array->shape().size() == 4 &&
+          (array->kind() == io::DatasetKind::VoxelSeries ||
+           (array->kind() == io::DatasetKind::Volume && array->shape()[3] > 4)))
+        return {50, {id}};
+    }
+    return {};
+  }
+  Page* create(PageHost& host, const std::vector<io::DatasetId>& datasets) const override {
+    auto* page = new VolumeSeriesPage(host.session(), datasets.at(0));
+    page->setHost(&host);
+    return page;
+  }
+};
+
+}  // namespace
+
+NL_REGISTER_VIEW_PROVIDER(VolumeSeriesProvider)
 
 }  // namespace nl::widgets

@@ -29,6 +29,10 @@ class VolumeSeriesPage : public Page {
 
   Scene* scene() const { return scene_; }
   VtkView* view() const { return view_; }
+  std::vector<Scene*> scenes() const override { return {scene_}; }
+  // A statistic map or mask on the run's grid is overlaid on its slices.
+  int adoptionScore(io::DatasetId id, const io::Dataset& dataset) const override;
+  void adopt(io::DatasetId id) override;
   std::size_t volumeCount() const { return frames_; }
   std::size_t currentVolume() const { return current_; }
   void showVolume(std::size_t t);

@@ -11,7 +11,7 @@ namespace nl::analysis {
 class Progress;
 }
 
-namespace nl::plugins::microscopy {
+namespace nl::analysis::fisbe {
 
 // A VolumeDataset read a chunk-aligned slab of z-planes at a time.
 class VolumeLabels final : public analysis::fisbe::LabelSource {
@@ -40,4 +40,4 @@ class VolumeLabels final : public analysis::fisbe::LabelSource {
 std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
                                                 analysis::Progress* progress = nullptr);
 
-}  // namespace nl::plugins::microscopy
+}  // namespace nl::analysis::fisbe

@@ -1,4 +1,4 @@
-#include "plugins/support/VolumeLabels.h"
+#include "analysis/fisbe/VolumeLabels.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -7,7 +7,7 @@
 #include "analysis/fisbe/Evaluate.h"
 #include "analysis/fisbe/SkeletonLength.h"
 
-namespace nl::plugins::microscopy {
+namespace nl::analysis::fisbe {
 
 namespace {
 
@@ -144,4 +144,4 @@ std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeData
                                             io::Attributes{{"length_unit", size.unit}});
 }
 
-}  // namespace nl::plugins::microscopy
+}  // namespace nl::analysis::fisbe
