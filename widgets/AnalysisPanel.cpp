@@ -8,7 +8,9 @@
 #include <QMessageBox>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <set>
 
 #include "widgets/ParameterForm.h"
@@ -20,10 +22,11 @@ AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager&
     : QWidget(parent), session_(session), plugins_(plugins) {
   auto* layout = new QVBoxLayout(this);
   pluginCombo_ = new QComboBox();
-  for (const auto& p : plugins_.plugins())
-    if (p.loaded)
-      pluginCombo_->addItem(QString::fromStdString(p.name + "  (" + p.id + ")"),
-                            QString::fromStdString(p.id));
+  pluginCombo_->setObjectName("pluginChoice");
+  // Long plugin names must not widen the dock beyond the window.
+  pluginCombo_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+  pluginCombo_->setMinimumContentsLength(16);
+  listPlugins(io::kNoDataset);
   layout->addWidget(pluginCombo_);
   summary_ = new QLabel();
   summary_->setWordWrap(true);
@@ -52,7 +55,12 @@ AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager&
     runButton_->setEnabled(false);
   }
   connect(pluginCombo_, &QComboBox::currentIndexChanged, this, [this] { rebuildInputs(); });
-  added_ = session_.datasetAdded.connect([this](io::DatasetId) { rebuildInputs(); });
+  added_ = session_.datasetAdded.connect([this](io::DatasetId id) {
+    rebuildInputs();
+    // What was just opened decides the analyses offered, unless the chosen
+    // one can already run.
+    if (!currentCanRun()) offerInput(id);
+  });
   removed_ = session_.datasetRemoved.connect([this](io::DatasetId) { rebuildInputs(); });
   rebuildInputs();
 }
@@ -109,6 +117,8 @@ void AnalysisPanel::rebuildInputs() {
     }
     auto* combo = new QComboBox();
     combo->setObjectName(QString::fromStdString("input_" + port.name));
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
     if (port.optional)
       combo->addItem(tr("(none)"), QVariant::fromValue<qulonglong>(io::kNoDataset));
     for (const auto& entry : session_.entries())
@@ -125,7 +135,56 @@ void AnalysisPanel::rebuildInputs() {
   }
 }
 
+namespace {
+bool fitsSomePort(const plugins::PluginDescriptor& plugin, const io::Dataset& dataset) {
+  return std::any_of(plugin.inputs.begin(), plugin.inputs.end(),
+                     [&](const plugins::PortSpec& port) { return port.fits(dataset); });
+}
+}  // namespace
+
+void AnalysisPanel::listPlugins(io::DatasetId offered) {
+  const auto dataset = session_.find(offered);
+  const QString current = pluginCombo_->currentData().toString();
+  const QSignalBlocker blocker(pluginCombo_);
+  pluginCombo_->clear();
+  // The analyses that take the offered dataset first, then the others.
+  std::vector<const plugins::PluginDescriptor*> fitting, others;
+  for (const auto& p : plugins_.plugins())
+    if (p.loaded) (dataset && fitsSomePort(p, *dataset) ? fitting : others).push_back(&p);
+  for (const auto* group : {&fitting, &others}) {
+    if (group == &others && !fitting.empty() && !others.empty())
+      pluginCombo_->insertSeparator(pluginCombo_->count());
+    for (const auto* p : *group)
+      pluginCombo_->addItem(QString::fromStdString(p->name + "  (" + p->id + ")"),
+                            QString::fromStdString(p->id));
+  }
+  const int keep = pluginCombo_->findData(current);
+  const bool currentFits = std::any_of(fitting.begin(), fitting.end(), [&](const auto* p) {
+    return QString::fromStdString(p->id) == current;
+  });
+  pluginCombo_->setCurrentIndex(dataset && !fitting.empty() && !currentFits ? 0
+                                : keep >= 0                                 ? keep
+                                                                            : 0);
+}
+
+bool AnalysisPanel::currentCanRun() const {
+  const auto* descriptor = plugins_.find(pluginCombo_->currentData().toString().toStdString());
+  if (!descriptor) return false;
+  for (const auto& port : descriptor->inputs) {
+    if (port.optional) continue;
+    const bool available =
+        std::any_of(session_.entries().begin(), session_.entries().end(),
+                    [&](const io::SessionEntry& e) { return port.fits(*e.dataset); });
+    if (!available) return false;
+  }
+  return true;
+}
+
 void AnalysisPanel::offerInput(io::DatasetId dataset) {
+  if (!session_.find(dataset)) return;
+  const QString before = pluginCombo_->currentData().toString();
+  listPlugins(dataset);
+  if (pluginCombo_->currentData().toString() != before) rebuildInputs();
   for (auto& [name, list] : inputLists_)
     for (int row = 0; row < list->count(); ++row)
       if (list->item(row)->data(Qt::UserRole).toULongLong() == dataset) {

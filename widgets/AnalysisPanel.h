@@ -24,8 +24,11 @@ class AnalysisPanel : public QWidget {
                 QWidget* parent = nullptr);
   ~AnalysisPanel() override;
   void selectPlugin(const QString& id);
-  // Preselect `dataset` in the first input that accepts its kind.
+  // Lists first the analyses that take `dataset`, chooses one of them unless
+  // the chosen one takes it too, and preselects it in the first port it fits.
   void offerInput(io::DatasetId dataset);
+  // Whether every required port of the chosen analysis has a dataset to take.
+  bool currentCanRun() const;
   ParameterForm* form() const { return form_; }
 
  public slots:
@@ -36,6 +39,7 @@ class AnalysisPanel : public QWidget {
 
  private:
   void rebuildInputs();
+  void listPlugins(io::DatasetId offered);
   io::Session& session_;
   const plugins::PluginManager& plugins_;
   QComboBox* pluginCombo_ = nullptr;

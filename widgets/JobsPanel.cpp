@@ -4,10 +4,12 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSplitter>
+#include <QTimer>
 #include <QVBoxLayout>
 
 namespace nl::widgets {
@@ -29,6 +31,12 @@ JobsPanel::JobsPanel(QWidget* parent) : QWidget(parent) {
   log_->setPlaceholderText(tr("Job and file messages appear here."));
   splitter->addWidget(log_);
   layout->addWidget(splitter);
+  splitter->setSizes({40, 60});
+}
+
+QSize JobsPanel::sizeHint() const {
+  // Small while idle: a line of rows and a few lines of log.
+  return {400, 96};
 }
 
 int JobsPanel::runningJobs() const {
@@ -54,6 +62,13 @@ void JobsPanel::addJob(plugins::Job* job, const QString& title) {
   h->addWidget(cancel);
   rows_->insertWidget(rows_->count() - 1, row);
   ++running_;
+  // A job deleted before it finished (its page closed) takes its row along.
+  auto finishedFlag = std::make_shared<bool>(false);
+  connect(job, &QObject::destroyed, this, [this, row = QPointer<QWidget>(row), finishedFlag] {
+    if (*finishedFlag) return;
+    --running_;
+    if (row) row->deleteLater();
+  });
   log(tr("started %1").arg(title));
   connect(cancel, &QPushButton::clicked, job, [job, cancel] {
     job->cancel();
@@ -65,7 +80,8 @@ void JobsPanel::addJob(plugins::Job* job, const QString& title) {
     bar->setFormat(QString("%p% ") + message);
   });
   connect(job, &plugins::Job::finished, this,
-          [this, job, bar, cancel, title](plugins::Job::State state) {
+          [this, job, bar, cancel, title, row, finishedFlag](plugins::Job::State state) {
+            *finishedFlag = true;
             --running_;
             cancel->setEnabled(false);
             switch (state) {
@@ -74,11 +90,14 @@ void JobsPanel::addJob(plugins::Job* job, const QString& title) {
                 bar->setFormat(tr("done"));
                 cancel->setText(tr("Done"));
                 log(tr("%1 finished").arg(title));
+                // Done rows leave soon (the log keeps them); failures stay.
+                QTimer::singleShot(3000, row, &QObject::deleteLater);
                 break;
               case plugins::Job::State::Cancelled:
                 bar->setFormat(tr("cancelled"));
                 cancel->setText(tr("Cancelled"));
                 log(tr("%1 cancelled").arg(title));
+                QTimer::singleShot(3000, row, &QObject::deleteLater);
                 break;
               default:
                 bar->setFormat(tr("failed"));

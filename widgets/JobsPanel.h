@@ -17,6 +17,7 @@ class JobsPanel : public QWidget {
   void addJob(plugins::Job* job, const QString& title);
   void log(const QString& message);
   int runningJobs() const;
+  QSize sizeHint() const override;
   QPlainTextEdit* logView() const { return log_; }
 
  private:

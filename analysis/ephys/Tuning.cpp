@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <set>
 #include <stdexcept>
+
+#include "io/Dataset.h"
 
 namespace nl::analysis::ephys {
 
@@ -70,6 +73,39 @@ BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, 
     }
   }
   return out;
+}
+
+double roundBinWidth(double span, std::size_t maxBins) {
+  span = std::max(1e-3, span);
+  const double bins = static_cast<double>(std::max<std::size_t>(1, maxBins));
+  double width = std::pow(10.0, std::floor(std::log10(span / bins)));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (span / (m * width) <= bins) return m * width;
+  return 10.0 * width;
+}
+
+std::string guessTuningParameter(const io::TableDataset& stimuli) {
+  auto fewValues = [](const io::Column& column) {
+    std::set<double> distinct;
+    for (double v : column.numbers())
+      if (std::isfinite(v) && distinct.insert(v).second && distinct.size() > 64) break;
+    return distinct.size() >= 2 && distinct.size() <= 64;
+  };
+  for (const char* preferred :
+       {"orientation", "direction", "temporal_frequency", "spatial_frequency", "frame",
+        "image_index", "contrast", "phase", "size", "stimulus_condition_id"})
+    if (const auto* column = stimuli.column(preferred);
+        column && column->isNumeric() && fewValues(*column))
+      return preferred;
+  for (const auto& column : stimuli.columns()) {
+    const std::string& name = column.name;
+    if (!column.isNumeric() || name == "id" || name.find("time") != std::string::npos ||
+        name.find("block") != std::string::npos || name.ends_with("index") ||
+        name.ends_with("_id"))
+      continue;
+    if (fewValues(column)) return name;
+  }
+  return {};
 }
 
 }  // namespace nl::analysis::ephys

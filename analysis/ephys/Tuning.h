@@ -2,7 +2,12 @@
 // Event-aligned spike statistics: per-trial rates in a window after each
 // event, grouped by a stimulus parameter (a tuning curve), and PSTHs.
 #include <span>
+#include <string>
 #include <vector>
+
+namespace nl::io {
+class TableDataset;
+}
 
 namespace nl::analysis::ephys {
 
@@ -30,5 +35,15 @@ struct BinnedRates {
 };
 BinnedRates binnedRates(const std::vector<std::span<const double>>& unitSpikes, double start,
                         double stop, double binWidth);
+
+// A round bin width (1, 2 or 5 × 10^k s) giving at most `maxBins` bins
+// across `span` seconds: what a whole-recording rate map is binned at.
+double roundBinWidth(double span, std::size_t maxBins = 300);
+
+// The stimulus parameter to tune against in an intervals table: a numeric
+// column with 2–64 distinct values, Allen's known parameters first
+// (orientation, temporal frequency, frame…), never times, ids, blocks or
+// indices. Empty when none fits.
+std::string guessTuningParameter(const io::TableDataset& stimuli);
 
 }  // namespace nl::analysis::ephys

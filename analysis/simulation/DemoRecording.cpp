@@ -260,4 +260,16 @@ DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec) {
   return demo;
 }
 
+std::int64_t featuredUnit(const DemoRecording& demo, const std::string& area) {
+  const auto* location = demo.spikes->units()->column("location");
+  const auto* rate = demo.spikes->units()->numericColumn("firing_rate");
+  if (!location || !rate) return -1;
+  std::int64_t best = -1;
+  for (std::size_t u = 0; u < demo.spikes->unitCount(); ++u)
+    if (location->cellText(u) == area &&
+        (best < 0 || (*rate)[u] > (*rate)[static_cast<std::size_t>(best)]))
+      best = static_cast<std::int64_t>(u);
+  return best;
+}
+
 }  // namespace nl::analysis::simulation

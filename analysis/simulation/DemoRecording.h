@@ -56,4 +56,8 @@ struct DemoRecording {
 
 DemoRecording simulateDemoRecording(const DemoRecordingSpec& spec);
 
+// The unit the demo opens on: the fastest-firing unit of `area` (the most
+// strongly driven visual unit), or -1 when the area has none.
+std::int64_t featuredUnit(const DemoRecording& demo, const std::string& area = "VISp");
+
 }  // namespace nl::analysis::simulation

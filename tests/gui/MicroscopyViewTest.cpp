@@ -11,6 +11,7 @@
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
+#include "widgets/pages/volume/VolumePage.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
@@ -60,10 +61,13 @@ TEST(MicroscopyView, PreviewInstancesAndOverlaidPrediction) {
   ASSERT_TRUE(nl::test::waitUntil([&] { return labelLayers(window).size() == 1; }));
   const auto preview = labelLayers(window).front()->dataset();
   // Measured at full resolution: 4 × 4 × 32 voxels each.
-  ASSERT_TRUE(nl::test::waitUntil([&] { return !window.describeInstance(preview, 2).isEmpty(); }));
-  EXPECT_TRUE(window.describeInstance(preview, 2).startsWith("instance 2: 512 voxels"))
-      << window.describeInstance(preview, 2).toStdString();
-  EXPECT_TRUE(window.describeInstance(preview, 9).isEmpty());
+  auto* volumePage = qobject_cast<nl::widgets::VolumePage*>(window.viewTabs()->currentWidget());
+  ASSERT_NE(volumePage, nullptr);
+  ASSERT_TRUE(
+      nl::test::waitUntil([&] { return !volumePage->describeInstance(preview, 2).isEmpty(); }));
+  EXPECT_TRUE(volumePage->describeInstance(preview, 2).startsWith("instance 2: 512 voxels"))
+      << volumePage->describeInstance(preview, 2).toStdString();
+  EXPECT_TRUE(volumePage->describeInstance(preview, 9).isEmpty());
 
   // The instance table sits under the 3D view; its rows and the instances
   // select each other.

@@ -117,7 +117,7 @@ TEST(MdsView, CoordinatesOpenAsAScatterByLabel) {
           {"explained", "0.97"},
           {"stimulus_labels", R"(["Animate","Animate","Inanimate","Inanimate","Inanimate"])"}}));
   window.openView(id);
-  auto* chart = qobject_cast<nl::widgets::Chart*>(window.viewTabs()->currentWidget());
+  auto* chart = window.viewTabs()->currentWidget()->findChild<nl::widgets::Chart*>("mds");
   ASSERT_NE(chart, nullptr) << "an MDS result is a scatter, not a heat map";
   EXPECT_EQ(chart->objectName(), "mds");
   ASSERT_EQ(chart->series().size(), 2u) << "one series per stimulus label";

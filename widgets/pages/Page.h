@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "io/Dataset.h"
+#include "io/Selection.h"
 
 namespace nl::io {
 class Session;
@@ -83,8 +84,7 @@ class Page : public QWidget {
   // cancel); `done` runs on the GUI thread afterwards, only while the page
   // lives, with an empty message on success or the error. The job is the
   // page's child: closing the page cancels it.
-  plugins::Job* runTask(const QString& title,
-                        std::function<void(plugins::ProgressReporter&)> work,
+  plugins::Job* runTask(const QString& title, std::function<void(plugins::ProgressReporter&)> work,
                         std::function<void(const QString& error)> done);
 
  protected:

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "io/Dataset.h"
+#include "io/Selection.h"
+#include "widgets/pages/Page.h"
 
 namespace nl::io {
 class Session;
@@ -70,8 +72,7 @@ struct ViewRegistration {
 
 }  // namespace nl::widgets
 
-#define NL_REGISTER_VIEW_PROVIDER(Type)                                      \
-  namespace {                                                                \
-  const ::nl::widgets::ViewRegistration nlViewRegistration##Type{            \
-      std::make_unique<Type>()};                                             \
+#define NL_REGISTER_VIEW_PROVIDER(Type)                                                     \
+  namespace {                                                                               \
+  const ::nl::widgets::ViewRegistration nlViewRegistration##Type{std::make_unique<Type>()}; \
   }

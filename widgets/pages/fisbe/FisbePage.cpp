@@ -1,7 +1,10 @@
 #include "widgets/pages/fisbe/FisbePage.h"
 
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QPushButton>
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -9,6 +12,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "io/ReaderRegistry.h"
+#include "io/microscopy/VolumeDataset.h"
+#include "plugins/Job.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -183,6 +189,35 @@ FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId 
                                           ? metrics_->attributes().at("ground_truth")
                                           : std::string("ground truth"))));
   layout->addWidget(summary_);
+  missingBar_ = new QWidget(this);
+  missingBar_->setObjectName("fisbeMissingInputs");
+  auto* missingLayout = new QHBoxLayout(missingBar_);
+  missingLayout->setContentsMargins(0, 0, 0, 0);
+  missingText_ = new QLabel(missingBar_);
+  missingText_->setWordWrap(true);
+  missingText_->setStyleSheet("color: #b35806");
+  auto* locate = new QPushButton(tr("Locate…"), missingBar_);
+  locate->setObjectName("fisbeLocate");
+  missingLayout->addWidget(missingText_, 1);
+  missingLayout->addWidget(locate);
+  missingBar_->hide();
+  layout->addWidget(missingBar_);
+  connect(locate, &QPushButton::clicked, this, [this] {
+    if (missing_.empty()) return;
+    const auto& first = missing_.front();
+    const QString path = QFileDialog::getOpenFileName(
+        this,
+        tr("Locate the %1 (was %2)")
+            .arg(first.groundTruth ? tr("ground truth") : tr("prediction"),
+                 QString::fromStdString(first.sourcePath)),
+        QFileInfo(QString::fromStdString(first.sourcePath)).absolutePath());
+    if (path.isEmpty()) return;
+    try {
+      locateInput(0, path);
+    } catch (const std::exception& error) {
+      complain(tr("Cannot open file"), QString::fromStdString(error.what()));
+    }
+  });
 
   auto* split = new QSplitter(Qt::Vertical, this);
   auto* top = new QSplitter(Qt::Horizontal);
@@ -404,6 +439,95 @@ QString FisbePage::summaryText() const {
 
 QString FisbePage::readoutText() const {
   return readout_->text();
+}
+
+namespace {
+
+// Two label views on one page: 8 M voxels each.
+constexpr std::size_t kPreviewVoxels = std::size_t{8} << 20;
+
+}  // namespace
+
+void FisbePage::showScoredVolume(io::DatasetId id, bool groundTruth) {
+  auto& session = session_;
+  auto& page = *this;
+  addShownDataset(id);
+  const auto labels = session.find(id);
+  const QString which = groundTruth ? QObject::tr("ground truth") : QObject::tr("prediction");
+  auto apply = [&session, groundTruth](FisbePage& target,
+                                       std::shared_ptr<const io::ArrayDataset> preview,
+                                       bool instanceChannels) {
+    const FisbePage::LabelPreview shown{session.add(preview), preview, instanceChannels};
+    if (groundTruth)
+      target.setGroundTruth(shown);
+    else
+      target.setPrediction(shown);
+  };
+  if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(labels)) {
+    // Already in memory: one channel of ids as the label views take them.
+    if (array->shape().size() == 3 && array->elementCount() <= kPreviewVoxels)
+      apply(page, array, false);
+    else
+      note(tr("FISBe page: %1: only 3-D label arrays of up to %2 voxels are shown")
+               .arg(QString::fromStdString(array->name()))
+               .arg(kPreviewVoxels));
+    return;
+  }
+  const auto volume = std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(labels);
+  if (!volume) {
+    note(tr("FISBe page: %1 is not a volume").arg(QString::fromStdString(labels->name())));
+    return;
+  }
+  const auto step = io::microscopy::previewStep(volume->volumeShape(), kPreviewVoxels);
+  const bool instanceChannels =
+      volume->labelEncoding() == io::microscopy::LabelEncoding::InstanceChannels;
+  auto preview = std::make_shared<std::shared_ptr<const io::ArrayDataset>>();
+  const QPointer<FisbePage> target(&page);
+  runTask(
+      QObject::tr("Preview of the %1").arg(which),
+      [volume, step, preview](plugins::ProgressReporter&) {
+        *preview = io::microscopy::toLabelIdArrayPooled(*volume, step);
+      },
+      [target, preview, instanceChannels, apply, which](const QString& error) {
+        if (!target) return;
+        try {
+          if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
+          apply(*target, *preview, instanceChannels);
+        } catch (const std::exception& failure) {
+          if (target->host())
+            target->host()->log(QObject::tr("FISBe page: %1 not shown in 3D: %2")
+                                    .arg(which, QString::fromStdString(failure.what())));
+        }
+      });
+}
+
+void FisbePage::setMissingInputs(std::vector<MissingInput> missing) {
+  missing_ = std::move(missing);
+  missingText_->setText(missingInputsText());
+  missingBar_->setVisible(!missing_.empty());
+}
+
+QString FisbePage::missingInputsText() const {
+  QStringList lines;
+  for (const auto& input : missing_)
+    lines << tr("The scored %1 is missing: %2 (%3).")
+                 .arg(input.groundTruth ? tr("ground truth") : tr("prediction"),
+                      QString::fromStdString(input.sourcePath.empty()
+                                                 ? std::string("no file recorded")
+                                                 : input.sourcePath),
+                      QString::fromStdString(input.problem));
+  return lines.join('\n');
+}
+
+void FisbePage::locateInput(std::size_t missingIndex, const QString& path) {
+  if (missingIndex >= missing_.size()) return;
+  const MissingInput input = missing_[missingIndex];
+  const auto contents = io::ReaderRegistry::builtin().open(path.toStdString(), input.internalPath);
+  if (contents.datasets.empty()) throw io::FileError(path.toStdString(), "holds no dataset");
+  const auto id = session_.add(contents.datasets.front());
+  missing_.erase(missing_.begin() + static_cast<std::ptrdiff_t>(missingIndex));
+  setMissingInputs(missing_);
+  showScoredVolume(id, input.groundTruth);
 }
 
 }  // namespace nl::widgets

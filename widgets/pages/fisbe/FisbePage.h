@@ -11,8 +11,8 @@
 #include <map>
 #include <memory>
 
-#include "widgets/pages/Page.h"
 #include "io/Session.h"
+#include "widgets/pages/Page.h"
 
 class QLabel;
 
@@ -56,6 +56,21 @@ class FisbePage : public Page {
   };
   void setGroundTruth(const LabelPreview& preview);
   void setPrediction(const LabelPreview& preview);
+  // Shows a scored label volume of the session (chunked ones through a
+  // preview read as a task); problems go to the log.
+  void showScoredVolume(io::DatasetId labels, bool groundTruth);
+
+  // Scored volumes that could not be found: the page says which file is
+  // missing and offers to locate it.
+  struct MissingInput {
+    bool groundTruth = true;
+    std::string sourcePath, internalPath, problem;
+  };
+  void setMissingInputs(std::vector<MissingInput> missing);
+  QString missingInputsText() const;
+  // Opens `path` (at the missing input's internal path) in place of the
+  // missing input; throws io::FileError when it cannot be read.
+  void locateInput(std::size_t missingIndex, const QString& path);
 
   // Outcome of every instance, keyed by the preview label id.
   static std::map<std::int64_t, Outcome> groundTruthOutcomes(const io::TableDataset& gt,
@@ -86,6 +101,9 @@ class FisbePage : public Page {
   io::DatasetId gtId_, predId_;
   QLabel* summary_ = nullptr;
   QLabel* readout_ = nullptr;
+  QWidget* missingBar_ = nullptr;
+  QLabel* missingText_ = nullptr;
+  std::vector<MissingInput> missing_;
   Chart* chart_ = nullptr;
   VtkView* gtView_ = nullptr;
   VtkView* predView_ = nullptr;

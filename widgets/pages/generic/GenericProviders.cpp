@@ -29,8 +29,8 @@ class HeatMapProvider final : public ViewProvider {
                   const std::vector<io::DatasetId>& offered) const override {
     for (const auto id : offered)
       if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(session.find(id));
-          array && array->kind() != io::DatasetKind::SurfaceOverlay &&
-          array->shape().size() == 2 && array->shape()[0] > 1 && array->shape()[1] > 1)
+          array && array->kind() != io::DatasetKind::SurfaceOverlay && array->shape().size() == 2 &&
+          array->shape()[0] > 1 && array->shape()[1] > 1)
         return {10, {id}};
     return {};
   }

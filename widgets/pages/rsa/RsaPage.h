@@ -6,8 +6,8 @@
 #include <QWidget>
 #include <memory>
 
-#include "widgets/pages/Page.h"
 #include "io/Session.h"
+#include "widgets/pages/Page.h"
 
 class QComboBox;
 

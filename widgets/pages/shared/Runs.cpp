@@ -28,3 +28,29 @@ io::DatasetId siblingOutput(const io::Session& session, io::DatasetId id,
 }
 
 }  // namespace nl::widgets
+
+namespace nl::widgets {
+
+std::vector<RunInputFound> inputsOfRun(io::Session& session, io::DatasetId id, bool /*reopen*/) {
+  std::vector<RunInputFound> found;
+  const auto dataset = session.find(id);
+  if (!dataset) return found;
+  const auto& run = dataset->provenance();
+  for (const auto& input : run.inputs) {
+    RunInputFound entry;
+    entry.port = input.substr(0, input.find('='));
+    for (const auto& candidate : session.entries()) {
+      const std::string description =
+          candidate.dataset->provenance().describe() + " [" + candidate.dataset->name() + "]";
+      if (input == entry.port + "=" + description) {
+        entry.id = candidate.id;
+        break;
+      }
+    }
+    if (entry.id == io::kNoDataset) entry.problem = "not in the session";
+    found.push_back(entry);
+  }
+  return found;
+}
+
+}  // namespace nl::widgets

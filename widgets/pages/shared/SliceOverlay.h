@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "io/Dataset.h"
+#include "io/Selection.h"
 
 namespace nl::widgets {
 

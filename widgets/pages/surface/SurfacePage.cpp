@@ -13,8 +13,8 @@
 
 #include "io/surface/Fsaverage.h"
 #include "widgets/VtkView.h"
-#include "widgets/pages/ViewRegistry.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/pages/ViewRegistry.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
 
@@ -447,7 +447,9 @@ void SurfacePage::showVertex(std::int64_t vertex) {
 
 namespace nl::widgets {
 
-std::vector<Scene*> SurfacePage::scenes() const { return {scene_}; }
+std::vector<Scene*> SurfacePage::scenes() const {
+  return {scene_};
+}
 
 int SurfacePage::adoptionScore(io::DatasetId id, const io::Dataset& dataset) const {
   if (dataset.kind() == io::DatasetKind::SurfaceOverlay) return accepts(id) ? 60 : 0;

@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "widgets/pages/Page.h"
 #include "io/Session.h"
+#include "widgets/pages/Page.h"
 
 class QComboBox;
 class QSpinBox;

@@ -12,9 +12,9 @@
 
 #include "analysis/fmri/VolumeGrid.h"
 #include "widgets/VtkView.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/pages/ViewRegistry.h"
 #include "widgets/pages/shared/SliceOverlay.h"
-#include "widgets/charts/Chart.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
 

@@ -8,8 +8,8 @@
 #include <array>
 #include <memory>
 
-#include "widgets/pages/Page.h"
 #include "io/Session.h"
+#include "widgets/pages/Page.h"
 
 class QSlider;
 class QLabel;

@@ -1,0 +1,52 @@
+#pragma once
+// The pages of the window as tabs: asks the view registry which page shows
+// what (or which open page adopts a dataset), keeps each page's layer list
+// for the Layers dock, and saves/restores the pages of a session.
+#include <QTabWidget>
+#include <string>
+#include <vector>
+
+#include "io/Dataset.h"
+#include "io/Selection.h"
+
+class QStackedWidget;
+
+namespace nl::widgets {
+
+class Page;
+class PageHost;
+
+class PageTabs : public QTabWidget {
+  Q_OBJECT
+ public:
+  explicit PageTabs(PageHost& host, QWidget* parent = nullptr);
+  ~PageTabs() override;
+
+  // The layer list of the current page's first scene (a placeholder when it
+  // has none): put it in a dock.
+  QStackedWidget* layerLists() const { return layers_; }
+
+  // Shows the best page for `offered` (or lets an open page adopt a single
+  // dataset) when its score reaches `minimumScore`; returns whether it did.
+  bool openBest(const std::vector<io::DatasetId>& offered, int minimumScore);
+  // The views the producing plugins' manifests name for these datasets.
+  std::vector<std::string> declaredViews(const std::vector<io::DatasetId>& ids) const;
+  // Makes the page of provider `viewId`; reports failures through the host.
+  Page* openWith(const std::string& viewId, const std::vector<io::DatasetId>& datasets);
+  void addPage(Page* page, bool makeCurrent = true);
+
+  std::vector<Page*> pages() const;
+  Page* currentPage() const;
+  void closePagesShowing(io::DatasetId id);
+  void closeAll();
+
+  // The pages as JSON (provider, datasets by session position, page state).
+  std::string layoutJson() const;
+  void restoreLayout(const std::string& json);
+
+ private:
+  PageHost& host_;
+  QStackedWidget* layers_ = nullptr;
+};
+
+}  // namespace nl::widgets

@@ -1,0 +1,319 @@
+#include "widgets/pages/volume/VolumePage.h"
+
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <algorithm>
+
+#include "analysis/fisbe/VolumeLabels.h"
+#include "io/microscopy/VolumeDataset.h"
+#include "plugins/Runner.h"
+#include "widgets/TableView.h"
+#include "widgets/VtkView.h"
+#include "widgets/pages/ViewRegistry.h"
+#include "widgets/pages/shared/SliceOverlay.h"
+#include "widgets/scene/LabelVolumeLayer.h"
+#include "widgets/scene/PointsLayer.h"
+#include "widgets/scene/Scene.h"
+#include "widgets/scene/SwcLines.h"
+#include "widgets/scene/VolumeLayers.h"
+
+namespace nl::widgets {
+
+namespace {
+
+constexpr std::size_t kPreviewVoxels = std::size_t{16} << 20;
+
+// A task's reporter as the analysis code's progress.
+class ReporterProgress final : public analysis::Progress {
+ public:
+  explicit ReporterProgress(plugins::ProgressReporter& reporter) : reporter_(reporter) {}
+  void update(double fraction, const std::string& message) override {
+    reporter_.report(fraction, message);
+  }
+  bool cancelRequested() const override { return reporter_.cancelled(); }
+
+ private:
+  plugins::ProgressReporter& reporter_;
+};
+
+bool isLabels(const io::microscopy::VolumeDataset& volume) {
+  return volume.labelEncoding() != io::microscopy::LabelEncoding::None;
+}
+
+}  // namespace
+
+VolumePage::VolumePage(io::Session& session, QWidget* parent) : Page(parent), session_(session) {
+  layout_ = new QVBoxLayout(this);
+  layout_->setContentsMargins(0, 0, 0, 0);
+  view_ = new VtkView();
+  view_->setObjectName("volume3d");
+  layout_->addWidget(view_, 1);
+  // The scene holds the view's props: it must outlive ~VtkView, so it is the
+  // page's child, not the view's.
+  scene_ = new Scene(view_, session_, this);
+  connect(scene_, &Scene::picked, this, [this](const PickHit& hit) {
+    const QString instance = describeInstance(hit.dataset, hit.index);
+    say(instance.isEmpty() ? hit.description : instance);
+  });
+}
+
+VolumePage::~VolumePage() = default;
+
+std::vector<Scene*> VolumePage::scenes() const {
+  return {scene_};
+}
+
+void VolumePage::showArray(io::DatasetId id, std::shared_ptr<const io::ArrayDataset> volume,
+                           bool overlaid) {
+  const bool first = scene_->layers().empty();
+  const QString name = QString::fromStdString(volume->name());
+  if (volume->kind() == io::DatasetKind::LabelVolume) {
+    auto* layer = new LabelVolumeLayer(overlaid ? name + tr(" (overlaid)") : name, id, volume);
+    if (overlaid) layer->setOpacity(0.4);
+    scene_->addLayer(layer);
+  } else {
+    // Slices first (one channel through the colormap, up to four as a
+    // colour composite); the volume rendering is one click away.
+    auto* rendering = new VolumeLayer(tr("%1 (volume)").arg(name), id, volume);
+    scene_->addLayer(new SliceLayer(tr("%1 (slices)").arg(name), id, volume));
+    rendering->setVisible(false);
+    scene_->addLayer(rendering);
+  }
+  addShownDataset(id);
+  if (first) {
+    view_->setStandardView(VtkView::StandardView::Anterior);
+    view_->orbit(35, 25);  // oblique: all three slices visible
+  }
+}
+
+void VolumePage::showChunked(io::DatasetId id,
+                             std::shared_ptr<const io::microscopy::VolumeDataset> volume) {
+  addShownDataset(id);
+  const auto shape = volume->volumeShape();
+  std::size_t step = io::microscopy::previewStep(shape, kPreviewVoxels);
+  // A second volume of the size of one already here (labels over their raw
+  // image, a prediction over its ground truth) is read at the same step, so
+  // that the two line up voxel for voxel, and overlaid.
+  bool overlaid = false;
+  if (grid_.step != 0 && grid_.z == shape.z && grid_.y == shape.y && grid_.x == shape.x) {
+    step = grid_.step;
+    overlaid = true;
+  } else if (grid_.step == 0) {
+    grid_ = {step, shape.z, shape.y, shape.x};
+  }
+  const bool labels = isLabels(*volume);
+  const QString name = QString::fromStdString(volume->name());
+  say(tr("Reading a 1:%1 preview of %2…").arg(step).arg(name), 0);
+  auto preview = std::make_shared<std::shared_ptr<io::ArrayDataset>>();
+  runTask(
+      tr("Preview of %1").arg(name),
+      [volume, step, labels, preview](plugins::ProgressReporter& progress) {
+        progress.report(0.0, "reading");
+        // Block maxima (intensity) or any label per block: thin neurites stay
+        // visible at 1:4, where every step-th voxel would mostly miss them.
+        *preview = labels ? io::microscopy::toLabelIdArrayPooled(*volume, step)
+                          : (step == 1 ? io::microscopy::toArrayDataset(*volume, step)
+                                       : io::microscopy::toArrayDatasetMaxPooled(*volume, step));
+      },
+      [this, preview, volume, step, labels, overlaid, name](const QString& error) {
+        if (!error.isEmpty()) {
+          complain(tr("Cannot show volume"), error);
+          return;
+        }
+        const auto previewId = session_.add(*preview);
+        try {
+          showArray(previewId, *preview, overlaid && labels);
+        } catch (const std::exception& failure) {
+          complain(tr("Cannot show volume"), QString::fromStdString(failure.what()));
+          return;
+        }
+        if (labels) measureInstances(volume, previewId);
+        say(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
+                .arg(name)
+                .arg(step));
+        emit previewShown(previewId);
+      });
+}
+
+void VolumePage::measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
+                                  io::DatasetId preview) {
+  // Voxel counts, boxes and skeletons at full resolution (seconds for FISBe
+  // volumes); then clicks on an instance report them and select its row.
+  auto table = std::make_shared<std::shared_ptr<io::TableDataset>>();
+  runTask(
+      tr("Measuring the instances of %1").arg(QString::fromStdString(volume->name())),
+      [volume, table](plugins::ProgressReporter& reporter) {
+        ReporterProgress progress(reporter);
+        *table = analysis::fisbe::instanceTable(*volume, &progress);
+      },
+      [this, table, preview](const QString& error) {
+        if (!error.isEmpty()) {
+          note(tr("instances not measured: %1").arg(error));
+          return;
+        }
+        const auto tableId = instanceTables_[preview] = session_.add(*table);
+        std::vector<std::pair<std::int64_t, std::int64_t>> labelRows;
+        const auto& labels = *(*table)->numericColumn("label");
+        for (std::size_t row = 0; row < (*table)->rowCount(); ++row)
+          labelRows.emplace_back(static_cast<std::int64_t>(labels[row]),
+                                 static_cast<std::int64_t>(row));
+        for (auto* layer : scene_->layers())
+          if (layer->dataset() == preview) {
+            // The instances in 3D and the table's rows select each other.
+            layer->linkItemsToRows(tableId, labelRows);
+            if (tables_ == nullptr) {
+              tables_ = new QTabWidget(this);
+              tables_->setObjectName("instanceTables");
+              tables_->setMaximumHeight(230);
+              layout_->addWidget(tables_);
+            }
+            tables_->addTab(new TableView(session_, tableId), layer->name() + tr(" — instances"));
+          }
+        say(tr("%1: %2 instances measured; click one for its numbers")
+                .arg(QString::fromStdString((*table)->name()))
+                .arg((*table)->rowCount()));
+        emit instancesMeasured(tableId);
+      });
+}
+
+void VolumePage::showSwc(io::DatasetId id) {
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(id));
+  if (!table || !isSwcTable(*table)) throw std::invalid_argument("not an SWC reconstruction");
+  auto branches = swcBranches(*table);
+  auto* layer = new LinesLayer(
+      QString::fromStdString(table->name()), id, std::move(branches.polylines),
+      // Real radii are often below a pixel at whole-cell zoom.
+      std::max(branches.medianRadius, 0.0015 * branches.diagonal), QColor(200, 200, 200));
+  layer->setColours(branches.colours);
+  scene_->addLayer(layer);
+  addShownDataset(id);
+}
+
+int VolumePage::adoptionScore(io::DatasetId id, const io::Dataset& dataset) const {
+  if (sliceLayerFitting(scenes(), id, dataset)) return 60;
+  if (const auto* volume = dynamic_cast<const io::microscopy::VolumeDataset*>(&dataset);
+      volume && isLabels(*volume) && grid_.step != 0) {
+    const auto shape = volume->volumeShape();
+    if (grid_.z == shape.z && grid_.y == shape.y && grid_.x == shape.x) return 65;
+  }
+  if (const auto* table = dynamic_cast<const io::TableDataset*>(&dataset);
+      table && isSwcTable(*table) && host() && host()->currentPage() == this)
+    return 60;
+  return 0;
+}
+
+void VolumePage::adopt(io::DatasetId id) {
+  const auto dataset = session_.find(id);
+  if (!dataset) return;
+  if (auto* slices = sliceLayerFitting(scenes(), id, *dataset)) {
+    say(overlayOnSlices(*slices, std::dynamic_pointer_cast<const io::ArrayDataset>(dataset)));
+    addShownDataset(id);
+  } else if (const auto volume =
+                 std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(dataset)) {
+    showChunked(id, volume);
+  } else {
+    showSwc(id);
+  }
+}
+
+QString VolumePage::describeInstance(io::DatasetId preview, std::int64_t label) const {
+  const auto it = instanceTables_.find(preview);
+  if (it == instanceTables_.end()) return {};
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(it->second));
+  if (!table) return {};
+  const auto& labels = *table->numericColumn("label");
+  for (std::size_t row = 0; row < table->rowCount(); ++row) {
+    if (static_cast<std::int64_t>(labels[row]) != label) continue;
+    auto at = [&](const char* column) { return (*table->numericColumn(column))[row]; };
+    const auto unit = table->attributes().count("length_unit")
+                          ? table->attributes().at("length_unit")
+                          : std::string("voxel");
+    return tr("instance %1: %2 voxels, skeleton %3 voxels (≈ %4 %5), box z %6–%7, y %8–%9, x "
+              "%10–%11")
+        .arg(label)
+        .arg(at("voxels"), 0, 'f', 0)
+        .arg(at("skeleton_voxels"), 0, 'f', 0)
+        .arg(at("skeleton_length"), 0, 'f', 0)
+        .arg(QString::fromStdString(unit))
+        .arg(at("z0"), 0, 'f', 0)
+        .arg(at("z1"), 0, 'f', 0)
+        .arg(at("y0"), 0, 'f', 0)
+        .arg(at("y1"), 0, 'f', 0)
+        .arg(at("x0"), 0, 'f', 0)
+        .arg(at("x1"), 0, 'f', 0);
+  }
+  return {};
+}
+
+namespace {
+
+bool isShownVolume(const io::ArrayDataset& array) {
+  const auto& s = array.shape();
+  return array.kind() != io::DatasetKind::SurfaceOverlay &&
+         (s.size() == 3 || (s.size() == 4 && s[3] <= 4)) && s[0] > 1 && s[1] > 1 && s[2] > 1;
+}
+
+class VolumeProvider final : public ViewProvider {
+ public:
+  std::string id() const override { return "volume"; }
+  ViewMatch match(const io::Session& session,
+                  const std::vector<io::DatasetId>& offered) const override {
+    // A raw image with its instance labels (a FISBe sample folder): one page.
+    io::DatasetId raw = io::kNoDataset, labels = io::kNoDataset;
+    for (const auto id : offered)
+      if (const auto v =
+              std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(session.find(id))) {
+        auto& slot = isLabels(*v) ? labels : raw;
+        if (slot == io::kNoDataset) slot = id;
+      }
+    if (raw != io::kNoDataset && labels != io::kNoDataset) {
+      const auto a =
+          std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(session.find(raw));
+      const auto b =
+          std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(session.find(labels));
+      const auto sa = a->volumeShape(), sb = b->volumeShape();
+      if (sa.z == sb.z && sa.y == sb.y && sa.x == sb.x) return {70, {raw, labels}};
+    }
+    if (raw != io::kNoDataset) return {50, {raw}};
+    if (labels != io::kNoDataset) return {50, {labels}};
+    for (const auto id : offered) {
+      const auto dataset = session.find(id);
+      if (const auto* table = dynamic_cast<const io::TableDataset*>(dataset.get());
+          table && isSwcTable(*table))
+        return {50, {id}};
+      if (const auto* array = dynamic_cast<const io::ArrayDataset*>(dataset.get());
+          array && isShownVolume(*array))
+        return {30, {id}};
+    }
+    return {};
+  }
+  Page* create(PageHost& host, const std::vector<io::DatasetId>& datasets) const override {
+    auto* page = new VolumePage(host.session());
+    page->setHost(&host);
+    try {
+      for (const auto id : datasets) {
+        const auto dataset = host.session().find(id);
+        if (!dataset) continue;
+        if (page->windowTitle().isEmpty())
+          page->setWindowTitle(QString::fromStdString(dataset->name()));
+        if (const auto volume =
+                std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(dataset))
+          page->showChunked(id, volume);
+        else if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset))
+          page->showArray(id, array);
+        else
+          page->showSwc(id);
+      }
+    } catch (...) {
+      delete page;
+      throw;
+    }
+    return page;
+  }
+};
+
+}  // namespace
+
+NL_REGISTER_VIEW_PROVIDER(VolumeProvider)
+
+}  // namespace nl::widgets
