@@ -24,14 +24,20 @@ JobsPanel::JobsPanel(QWidget* parent) : QWidget(parent) {
   rows_ = new QVBoxLayout(container);
   rows_->addStretch(1);
   scroll->setWidget(container);
+  scroll->setMinimumHeight(0);
   splitter->addWidget(scroll);
   log_ = new QPlainTextEdit();
   log_->setReadOnly(true);
+  log_->setMinimumHeight(0);
   log_->setMaximumBlockCount(5000);
   log_->setPlaceholderText(tr("Job and file messages appear here."));
   splitter->addWidget(log_);
   layout->addWidget(splitter);
   splitter->setSizes({40, 60});
+}
+
+QSize JobsPanel::minimumSizeHint() const {
+  return {200, 40};
 }
 
 QSize JobsPanel::sizeHint() const {

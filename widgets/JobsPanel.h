@@ -18,6 +18,7 @@ class JobsPanel : public QWidget {
   void log(const QString& message);
   int runningJobs() const;
   QSize sizeHint() const override;
+  QSize minimumSizeHint() const override;
   QPlainTextEdit* logView() const { return log_; }
 
  private:

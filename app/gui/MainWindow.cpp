@@ -1,6 +1,7 @@
 #include "app/gui/MainWindow.h"
 
 #include <QCloseEvent>
+#include <QCoreApplication>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -100,8 +101,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   if (settings.value("window/geometry").isNull()) {
     resize(1400, 880);
     resizeDocks({browserDock, analysisDock}, {280, 330}, Qt::Horizontal);
-    resizeDocks({jobsDock}, {jobs_->sizeHint().height()}, Qt::Vertical);
   }
+  resizeDocks({jobsDock}, {jobs_->sizeHint().height()}, Qt::Vertical);  // small while idle
   updateTitle();
   showMessage(tr("Ready — open a file (Ctrl+O), drop one here, or run with --demo"), 0);
 }

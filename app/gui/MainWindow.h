@@ -33,6 +33,7 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
 
   io::Session& session() override { return session_; }
   const plugins::PluginManager& plugins() const override { return plugins_; }
+  plugins::PluginManager& plugins() { return plugins_; }
   QTabWidget* viewTabs() const;
   widgets::JobsPanel* jobsPanel() const { return jobs_; }
   widgets::AnalysisPanel* analysisPanel() const { return analysis_; }

@@ -5,6 +5,7 @@
 // happened to it, link its tables and 3D views, and share one camera.
 #include <gtest/gtest.h>
 
+#include <QPlainTextEdit>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -17,6 +18,7 @@
 #include "plugins/Runner.h"
 #include "widgets/pages/fisbe/FisbePage.h"
 #include "widgets/Screenshot.h"
+#include "widgets/JobsPanel.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -244,10 +246,12 @@ TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
   other.resize(1400, 900);
   other.show();
   ASSERT_TRUE(other.loadSession(path));
-  ASSERT_TRUE(nl::test::waitUntil([&] { return fisbePage(other) != nullptr; }));
+  ASSERT_TRUE(nl::test::waitUntil([&] { return fisbePage(other) != nullptr; }))
+      << other.jobsPanel()->logView()->toPlainText().toStdString();
   auto* page = fisbePage(other);
   ASSERT_TRUE(nl::test::waitUntil(
-      [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }));
+      [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }))
+      << other.jobsPanel()->logView()->toPlainText().toStdString();
   using P = nl::widgets::FisbePage;
   EXPECT_TRUE(page->summaryText().contains("1 of 2 neurons")) << page->summaryText().toStdString();
   EXPECT_EQ(labels(page->groundTruthScene())->labelColour(1), P::outcomeColour(Outcome::Matched));

@@ -86,7 +86,11 @@ Page* PageTabs::openWith(const std::string& viewId, const std::vector<io::Datase
     auto* page = provider->create(host_, datasets);
     if (!page) return nullptr;
     page->setViewId(viewId);
-    if (page->shownDatasets().empty()) page->setShownDatasets(datasets);
+    // What it was made for comes first (sessions make it again from that);
+    // what it took in while being made follows.
+    const auto taken = page->shownDatasets();
+    page->setShownDatasets(datasets);
+    for (const auto id : taken) page->addShownDataset(id);
     addPage(page);
     return page;
   } catch (const std::exception& error) {
