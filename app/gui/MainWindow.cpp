@@ -802,8 +802,8 @@ void MainWindow::openFisbePage(io::DatasetId metricsId) {
     }
     const std::string description = p.describe() + " [" + entry.dataset->name() + "]";
     for (const auto& input : run.inputs) {
-      if (input == "ground_truth=" + description && !gtInput) gtInput = entry.dataset;
-      if (input == "prediction=" + description && !predInput) predInput = entry.dataset;
+      if (input.describe() == "ground_truth=" + description && !gtInput) gtInput = entry.dataset;
+      if (input.describe() == "prediction=" + description && !predInput) predInput = entry.dataset;
     }
   }
   widgets::FisbePage* page = nullptr;
