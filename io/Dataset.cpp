@@ -86,6 +86,24 @@ nlohmann::json Dataset::summary() const {
   return json;
 }
 
+std::string Dataset::datasetId() const {
+  const Provenance& p = provenance_;
+  if (p.isDerived()) {
+    const std::string run =
+        p.runId.empty() ? legacyRunId(p.pluginId, p.createdUtc, p.parametersJson) : p.runId;
+    return runDatasetId(run, p.outputName.empty() ? name_ : p.outputName);
+  }
+  if (p.isFromFile()) return fileDatasetId(p.sourcePath, p.internalPath);
+  std::call_once(memoryIdOnce_, [this] { memoryId_ = "memory:" + newUuid(); });
+  return memoryId_;
+}
+
+void stampOutputName(const Dataset& dataset, const std::string& outputName) {
+  // The dataset was made non-const by the plugin (make_shared<…>) and is not
+  // yet shared with any reader: writing its provenance here is well defined.
+  const_cast<Provenance&>(dataset.provenance_).outputName = outputName;
+}
+
 // ---------------------------------------------------------------- ArrayDataset
 
 ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,

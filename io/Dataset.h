@@ -55,16 +55,31 @@ class Dataset {
   virtual std::vector<std::size_t> shape() const = 0;
   // Kind, name, shape, provenance and kind-specific counts: what `info` prints.
   virtual nlohmann::json summary() const;
+  // The id that names this dataset across sessions (io/Provenance.h): a run's
+  // output "run:<runId>/<outputName>", a file's object
+  // "file:<absolute path>::<internal path>", else "memory:<uuid>" (one per
+  // object, for this process only). Provenance inputs and Session look-ups
+  // use this and nothing else.
+  std::string datasetId() const;
 
  protected:
   Dataset(DatasetKind kind, std::string name, Provenance provenance, Attributes attributes);
 
  private:
+  friend void stampOutputName(const Dataset& dataset, const std::string& outputName);
+
   DatasetKind kind_;
   std::string name_;
   Provenance provenance_;
   Attributes attributes_;
+  mutable std::once_flag memoryIdOnce_;
+  mutable std::string memoryId_;
 };
+
+// For plugins::runPlugin only: records which manifest output produced a
+// dataset a plugin just made, before the run's result is handed to anyone.
+// (Datasets are otherwise immutable; nothing else may call this.)
+void stampOutputName(const Dataset& dataset, const std::string& outputName);
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
 
@@ -142,7 +157,9 @@ class SpikeTrain {
       : owner_(std::move(owner)), times_(times) {}
 
   std::span<const double> times() const { return times_; }
-  operator std::span<const double>() const { return times_; }  // NOLINT(google-explicit-constructor)
+  operator std::span<const double>() const {
+    return times_;
+  }  // NOLINT(google-explicit-constructor)
   std::size_t size() const { return times_.size(); }
   bool empty() const { return times_.empty(); }
   auto begin() const { return times_.begin(); }
@@ -174,8 +191,8 @@ struct SpikeCacheStats {
   std::size_t cachedBytes = 0;
   std::size_t limitBytes = 0;
   std::size_t hits = 0;
-  std::size_t misses = 0;     // whole-unit reads from the source
-  std::size_t rangeReads = 0; // every read from the source (units, windows, probes)
+  std::size_t misses = 0;      // whole-unit reads from the source
+  std::size_t rangeReads = 0;  // every read from the source (units, windows, probes)
 };
 
 // Sorted spike times (seconds) of each unit, its unit table and, optionally,

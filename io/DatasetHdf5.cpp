@@ -9,10 +9,12 @@ namespace {
 void writeProvenance(const h5::Group& group, const Provenance& p) {
   group.setAttribute("provenance", toJson(p).dump());
   if (p.isDerived()) {
+    group.setAttribute("run_id", p.runId);
+    if (!p.outputName.empty()) group.setAttribute("output_name", p.outputName);
     group.setAttribute("plugin_id", p.pluginId);
     group.setAttribute("plugin_version", p.pluginVersion);
     group.setAttribute("parameters", p.parametersJson);
-    group.setAttribute("inputs", nlohmann::json(p.inputs).dump());
+    group.setAttribute("inputs", toJson(p)["inputs"].dump());
   }
   if (!p.sourcePath.empty()) group.setAttribute("source_path", p.sourcePath);
   if (!p.internalPath.empty()) group.setAttribute("internal_path", p.internalPath);
@@ -20,12 +22,18 @@ void writeProvenance(const h5::Group& group, const Provenance& p) {
   if (!p.createdUtc.empty()) group.setAttribute("created_utc", p.createdUtc);
 }
 
-Provenance readProvenance(const h5::Group& group) {
+Provenance readProvenance(const h5::Group& group, const StoredOutput& stored) {
   const auto text = group.stringAttribute("provenance");
   if (!text) return {};
   const auto json = nlohmann::json::parse(*text, nullptr, false);
   if (json.is_discarded() || !json.is_object()) group.fail("provenance attribute is not JSON");
-  return provenanceFromJson(json);
+  Provenance provenance = provenanceFromJson(json);
+  if (provenance.isDerived() && !stored.file.empty()) {
+    provenance.sourcePath = stored.file;
+    provenance.internalPath = group.objectPath();
+    if (provenance.outputName.empty()) provenance.outputName = stored.outputName;
+  }
+  return provenance;
 }
 
 // HDF5 link names cannot hold '/' (a path separator) nor be "."; column
@@ -113,6 +121,21 @@ Attributes readAttributes(const h5::Group& group) {
 
 }  // namespace
 
+Provenance readRunProvenance(const h5::Group& root) {
+  nlohmann::json json = nlohmann::json::object();
+  if (const auto text = root.stringAttribute("provenance")) {
+    json = nlohmann::json::parse(*text, nullptr, false);
+    if (json.is_discarded() || !json.is_object()) root.fail("provenance attribute is not JSON");
+    return provenanceFromJson(json);
+  }
+  for (const char* key :
+       {"plugin_id", "plugin_version", "parameters", "app_version", "created_utc", "run_id"})
+    if (const auto value = root.stringAttribute(key)) json[key] = *value;
+  if (const auto inputs = root.stringAttribute("inputs"))
+    json["inputs"] = nlohmann::json::parse(*inputs, nullptr, false);
+  return provenanceFromJson(json);
+}
+
 void writeDataset(const h5::Group& group, const Dataset& dataset) {
   group.setAttribute("kind", std::string(kindName(dataset.kind())));
   group.setAttribute("name", dataset.name());
@@ -138,13 +161,13 @@ void writeDataset(const h5::Group& group, const Dataset& dataset) {
   }
 }
 
-DatasetPtr readDataset(const h5::Group& group) {
+DatasetPtr readDataset(const h5::Group& group, const StoredOutput& stored) {
   const auto kindText = group.stringAttribute("kind");
   if (!kindText) group.fail("not a NeuroLoupe dataset group (no 'kind' attribute)");
   const auto kind = kindFromName(*kindText);
   if (!kind) group.fail("unknown dataset kind '" + *kindText + "'");
   const std::string name = group.stringAttribute("name").value_or(group.objectPath());
-  Provenance provenance = readProvenance(group);
+  Provenance provenance = readProvenance(group, stored);
   Attributes attributes = readAttributes(group);
 
   try {

@@ -11,7 +11,21 @@
 
 namespace nl::io {
 
+// Where a dataset group sits in a result file. A derived dataset read with it
+// records the file as its sourcePath and the group as its internalPath (so a
+// later run that reads it can name the file), and takes `outputName` when
+// its provenance has none (files written before output names were stored).
+struct StoredOutput {
+  std::string file;  // absolute path of the result file; empty: not from a result file
+  std::string outputName;
+};
+
 void writeDataset(const h5::Group& group, const Dataset& dataset);
-DatasetPtr readDataset(const h5::Group& group);
+DatasetPtr readDataset(const h5::Group& group, const StoredOutput& stored = {});
+
+// A result file's run (root attributes): its "provenance" JSON, or for files
+// written before it existed the plain attributes (plugin_id, parameters,
+// created_utc, inputs, …) read the same tolerant way.
+Provenance readRunProvenance(const h5::Group& root);
 
 }  // namespace nl::io

@@ -13,10 +13,13 @@ void writeResultFile(const std::filesystem::path& path, const std::vector<NamedD
   writeHdf5Atomically(path, [&](const h5::Group& root) {
     root.setAttribute(format::kFormatAttribute, std::string(format::kResultFormat));
     root.setAttribute(format::kVersionAttribute, std::int64_t{format::kSchemaVersion});
+    const auto provenance = toJson(run);
+    root.setAttribute("provenance", provenance.dump());
+    root.setAttribute("run_id", run.runId);
     root.setAttribute("plugin_id", run.pluginId);
     root.setAttribute("plugin_version", run.pluginVersion);
     root.setAttribute("parameters", run.parametersJson);
-    root.setAttribute("inputs", nlohmann::json(run.inputs).dump());
+    root.setAttribute("inputs", provenance["inputs"].dump());
     root.setAttribute("app_version", run.appVersion);
     root.setAttribute("created_utc", run.createdUtc);
     const auto group = root.createGroup("outputs");

@@ -2,6 +2,7 @@
 // A Session holds the open datasets and results, the shared selection and the
 // view layout. It is the observable model that saving, linking and the views
 // attach to; it knows nothing of Qt.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -15,6 +16,12 @@ namespace nl::io {
 struct SessionEntry {
   DatasetId id = kNoDataset;
   DatasetPtr dataset;
+};
+
+// One input of a run and where it is in the session (kNoDataset: not open).
+struct RunInput {
+  ProvenanceInput record;
+  DatasetId id = kNoDataset;
 };
 
 class Session {
@@ -31,6 +38,24 @@ class Session {
   const std::vector<SessionEntry>& entries() const { return entries_; }
   std::size_t size() const { return entries_.size(); }
 
+  // Look-ups by identity (Dataset::datasetId(), Provenance::runId), never by
+  // display names or description strings.
+  // The first dataset with that id (following relocations), or kNoDataset.
+  DatasetId findByDatasetId(const std::string& datasetId) const;
+  // The datasets the run produced, one per output, in the order they were
+  // added (the runner's and the result file's output order).
+  std::vector<DatasetId> outputsOfRun(const std::string& runId) const;
+  // The run's inputs as its provenance records them (any of its outputs in
+  // the session tells), each with its dataset here if open. Empty when no
+  // output of the run is in the session.
+  std::vector<RunInput> inputsOfRun(const std::string& runId) const;
+
+  // A recorded input was found elsewhere (the user located a moved file):
+  // from now on `recordedDatasetId` means `replacementDatasetId`. Saved with
+  // the session.
+  void relocate(const std::string& recordedDatasetId, const std::string& replacementDatasetId);
+  const std::map<std::string, std::string>& relocations() const { return relocations_; }
+
   Selection& selection() { return selection_; }
   const Selection& selection() const { return selection_; }
 
@@ -46,6 +71,7 @@ class Session {
   DatasetId lastId_ = kNoDataset;
   Selection selection_;
   std::string viewLayoutJson_;
+  std::map<std::string, std::string> relocations_;
 };
 
 }  // namespace nl::io

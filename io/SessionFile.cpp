@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "io/AtomicWrite.h"
@@ -41,9 +42,7 @@ void saveSession(const Session& session, const std::filesystem::path& path,
             group.setAttribute("storage", std::string("reference"));
             group.setAttribute("kind", std::string(kindName(entry.dataset->kind())));
             group.setAttribute("name", entry.dataset->name());
-            group.setAttribute(
-                "source_path",
-                std::filesystem::absolute(provenance.sourcePath).lexically_normal().string());
+            group.setAttribute("source_path", absoluteNormalPath(provenance.sourcePath));
             group.setAttribute("internal_path", provenance.internalPath);
             group.setAttribute("provenance", toJson(provenance).dump());
           } else {
@@ -51,6 +50,9 @@ void saveSession(const Session& session, const std::filesystem::path& path,
             writeDataset(group, *entry.dataset);
           }
         }
+
+        // Recorded run inputs the user located elsewhere (Session::relocate).
+        root.setAttribute("relocations", nlohmann::json(session.relocations()).dump());
 
         const auto view = root.createGroup("view");
         view.setAttribute("layout", session.viewLayoutJson());
@@ -117,6 +119,14 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
     }
   }
 
+  std::map<std::string, std::string> relocations;
+  if (const auto text = root.stringAttribute("relocations")) {
+    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    if (json.is_object())
+      for (const auto& [from, to] : json.items())
+        if (to.is_string()) relocations[from] = to.get<std::string>();
+  }
+
   std::string layout;
   std::int64_t selectedPosition = -1;
   std::vector<double> indices;
@@ -138,6 +148,7 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
     if (static_cast<std::int64_t>(position) == selectedPosition) selectedId = id;
   }
   session.setViewLayoutJson(layout);
+  for (const auto& [from, to] : relocations) session.relocate(from, to);
   if (selectedId != kNoDataset)
     session.selection().select(
         selectedId, std::vector<std::int64_t>(indices.begin(), indices.end()), "session");

@@ -60,6 +60,37 @@ void checkKind(const PortSpec& port, const io::DatasetPtr& dataset, const std::s
     throw RunError("input '" + key + "': " + why);
 }
 
+// What the run read, port by port in the manifest's order ("name#0", "name#1",
+// … for a multiple port): each dataset's id, file and producing run.
+std::vector<io::ProvenanceInput> inputRecords(const PluginDescriptor& descriptor,
+                                              const Inputs& inputs) {
+  std::vector<io::ProvenanceInput> records;
+  auto add = [&](const std::string& key) {
+    const auto it = inputs.find(key);
+    if (it == inputs.end() || !it->second) return false;
+    const io::Dataset& dataset = *it->second;
+    const io::Provenance& source = dataset.provenance();
+    io::ProvenanceInput record;
+    record.port = key;
+    record.datasetId = dataset.datasetId();
+    record.name = dataset.name();
+    record.sourcePath = io::absoluteNormalPath(source.sourcePath);
+    record.internalPath = source.internalPath;
+    if (source.isDerived()) {
+      record.runId = source.runId;
+      record.outputName = source.outputName;
+    }
+    records.push_back(std::move(record));
+    return true;
+  };
+  for (const auto& port : descriptor.inputs) {
+    if (add(port.name)) continue;
+    std::size_t index = 0;
+    while (add(multipleInputKey(port.name, index))) ++index;
+  }
+  return records;
+}
+
 }  // namespace
 
 void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs) {
@@ -118,15 +149,13 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   }
 
   io::Provenance provenance;
+  provenance.runId = io::newUuid();
   provenance.pluginId = descriptor->id;
   provenance.pluginVersion = descriptor->version;
   provenance.parametersJson = request.parameters.toJson().dump();
   provenance.appVersion = request.appVersion;
-  provenance.createdUtc = io::utcNowIso8601();
-  for (const auto& [name, dataset] : request.inputs)
-    if (dataset)
-      provenance.inputs.push_back(name + "=" + dataset->provenance().describe() + " [" +
-                                  dataset->name() + "]");
+  provenance.createdUtc = io::utcNowIso8601Milliseconds();
+  provenance.inputs = inputRecords(*descriptor, request.inputs);
 
   RunResult result;
   result.provenance = provenance;
@@ -159,9 +188,14 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
       throw RunError(descriptor->name + " produced an undeclared output '" + output.name + "'");
     if (!output.dataset || !port->accepts(output.dataset->kind()))
       throw RunError(descriptor->name + " produced output '" + output.name + "' of the wrong kind");
-    if (output.dataset->provenance().pluginId != descriptor->id)
+    const auto& stamped = output.dataset->provenance();
+    if (stamped.pluginId != descriptor->id || stamped.runId != provenance.runId)
       throw RunError(descriptor->name + " produced output '" + output.name +
                      "' without its provenance");
+    if (!stamped.outputName.empty() && stamped.outputName != output.name)
+      throw RunError(descriptor->name + " gave one dataset as two outputs ('" + stamped.outputName +
+                     "' and '" + output.name + "')");
+    io::stampOutputName(*output.dataset, output.name);
   }
   progress.report(1.0, "done");
   return result;

@@ -60,7 +60,9 @@ void DataBrowser::addEntry(io::DatasetId id) {
   if (p.isDerived()) {
     addDetail(tr("plugin"), QString::fromStdString(p.pluginId + " " + p.pluginVersion));
     addDetail(tr("parameters"), QString::fromStdString(p.parametersJson));
-    for (const auto& input : p.inputs) addDetail(tr("input"), QString::fromStdString(input));
+    addDetail(tr("run"), QString::fromStdString(p.runId));
+    for (const auto& input : p.inputs)
+      addDetail(tr("input"), QString::fromStdString(input.describe()));
     addDetail(tr("created"), QString::fromStdString(p.createdUtc));
   } else if (!p.sourcePath.empty()) {
     addDetail(tr("file"), QString::fromStdString(p.sourcePath));

@@ -239,13 +239,15 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
       std::cerr << "error: cannot write the result: " << error.what() << "\n";
       return kPluginFailed;
     }
-    std::cerr << "wrote " << options.out << "\n";
+    std::cerr << "wrote " << options.out << " (run " << result.provenance.runId << ")\n";
   }
 
   if (options.json) {
     nlohmann::json out{{"plugin_id", descriptor->id},
                        {"plugin_version", descriptor->version},
                        {"parameters", request.parameters.toJson()},
+                       {"run_id", result.provenance.runId},
+                       {"inputs", nl::io::toJson(result.provenance)["inputs"]},
                        {"result_file", options.out.empty() ? nlohmann::json(nullptr)
                                                            : nlohmann::json(options.out)}};
     auto& outputs = out["outputs"] = nlohmann::json::object();

@@ -1,6 +1,7 @@
 #include "io/readers/Hdf5Reader.h"
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "io/DatasetHdf5.h"
@@ -70,7 +71,13 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
     for (const char* key :
          {"app_version", "plugin_id", "plugin_version", "parameters", "created_utc"})
       if (auto value = root.stringAttribute(key)) contents.metadata[key] = *value;
-    const char* container = *format == format::kSessionFormat ? "datasets" : "outputs";
+    const bool result = *format == format::kResultFormat;
+    if (result) {
+      const Provenance run = readRunProvenance(root);
+      contents.metadata["run_id"] = run.runId;
+      contents.metadata["inputs"] = toJson(run)["inputs"];
+    }
+    const char* container = result ? "outputs" : "datasets";
     if (root.isGroup(container)) {
       const auto group = root.openGroup(container);
       for (const auto& child : group.children()) {
@@ -78,7 +85,9 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
         if (!internalPath.empty() && internalPath != objectPath && internalPath != child) continue;
         const auto datasetGroup = group.openGroup(child);
         if (datasetGroup.stringAttribute("storage").value_or("inline") == "reference") continue;
-        contents.datasets.push_back(readDataset(datasetGroup));
+        contents.datasets.push_back(
+            result ? readDataset(datasetGroup, {absoluteNormalPath(path.string()), child})
+                   : readDataset(datasetGroup));
       }
     }
     return contents;

@@ -21,7 +21,10 @@ std::shared_ptr<const Dataset> derivedTable() {
   p.pluginId = "stats.descriptive";
   p.pluginVersion = "1.0.0";
   p.parametersJson = R"({"axis":"columns"})";
-  p.inputs = {"data=/some/file.csv [Y]"};
+  p.inputs = {{.port = "data",
+               .datasetId = nl::io::fileDatasetId("/some/file.csv", ""),
+               .name = "Y",
+               .sourcePath = "/some/file.csv"}};
   return std::make_shared<TableDataset>(
       DatasetKind::Table, "summary",
       std::vector<Column>{{"variable", std::vector<std::string>{"VISp – µm", "CA1"}},

@@ -182,7 +182,7 @@ TEST(CliRun, DescriptiveStatisticsOfTheBiclusteringCounts) {
   EXPECT_EQ(p.pluginVersion, "1.0.0");
   EXPECT_EQ(json::parse(p.parametersJson)["lower_quantile"], 0.25);
   ASSERT_EQ(p.inputs.size(), 1u);
-  EXPECT_NE(p.inputs[0].find("Y.csv"), std::string::npos) << p.inputs[0];
+  EXPECT_TRUE(p.inputs[0].sourcePath.ends_with("/Y.csv")) << p.inputs[0].describe();
   // Bin 0 holds the first value of each of the 63 neurons: count 63, all whole numbers.
   EXPECT_EQ((*table->numericColumn("count"))[0], 63.0);
   EXPECT_EQ(table->rowCount(), 720u);

@@ -243,7 +243,9 @@ TEST(ProvenanceModel, JsonRoundTripDescribeAndTolerantParsing) {
   p.pluginId = "rsa.compare";
   p.pluginVersion = "2.1.0";
   p.parametersJson = R"({"metric":"spearman"})";
-  p.inputs = {"a=x.npy [x]", "b=µ.h5::/d [d]"};
+  p.runId = newUuid();
+  p.inputs = {{.port = "a", .datasetId = fileDatasetId("/x.npy", ""), .name = "x"},
+              {.port = "b#1", .name = "d", .runId = "r", .outputName = "o"}};
   p.appVersion = "0.1.0";
   p.createdUtc = "2026-01-02T03:04:05Z";
   p.sourcePath = "/ignored/for/derived.csv";
@@ -255,6 +257,7 @@ TEST(ProvenanceModel, JsonRoundTripDescribeAndTolerantParsing) {
   EXPECT_EQ(back.pluginVersion, p.pluginVersion);
   EXPECT_EQ(back.parametersJson, p.parametersJson);
   EXPECT_EQ(back.inputs, p.inputs);
+  EXPECT_EQ(back.runId, p.runId);
   EXPECT_EQ(back.appVersion, p.appVersion);
   EXPECT_EQ(back.createdUtc, p.createdUtc);
   EXPECT_EQ(back.sourcePath, p.sourcePath);
@@ -269,7 +272,8 @@ TEST(ProvenanceModel, JsonRoundTripDescribeAndTolerantParsing) {
   const auto odd = provenanceFromJson(
       nlohmann::json{{"plugin_id", 5}, {"inputs", {"ok", 3, nullptr}}, {"reader", "r"}});
   EXPECT_EQ(odd.pluginId, "");
-  EXPECT_EQ(odd.inputs, std::vector<std::string>{"ok"});
+  ASSERT_EQ(odd.inputs.size(), 1u);
+  EXPECT_EQ(odd.inputs[0].port, "ok");
   EXPECT_EQ(odd.readerName, "r");
   EXPECT_TRUE(provenanceFromJson(nlohmann::json::array()).pluginId.empty());
 

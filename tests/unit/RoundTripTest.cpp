@@ -22,15 +22,35 @@ Provenance runProvenance() {
   p.pluginId = "test.roundtrip";
   p.pluginVersion = "3.2.1";
   p.parametersJson = R"({"bins":10,"area":"VISp – µm"})";
-  p.inputs = {"data=/d/x.npy [x]", "mask=/d/ü.h5::/m [m]"};
+  p.runId = "0f1e2d3c-4b5a-4697-8877-665544332211";
+  p.inputs = {{.port = "data",
+               .datasetId = fileDatasetId("/d/x.npy", ""),
+               .name = "x",
+               .sourcePath = "/d/x.npy"},
+              {.port = "mask#0",
+               .datasetId = runDatasetId("a-run", "mask"),
+               .name = "m",
+               .sourcePath = "/d/ü.h5",
+               .internalPath = "/outputs/mask",
+               .runId = "a-run",
+               .outputName = "mask"}};
   p.appVersion = "0.1.0";
   p.createdUtc = "2026-11-28T07:00:00Z";
   return p;
 }
 
+// `a` read back, `b` written. A derived dataset read from a result file
+// records that file and its group, and its output name (the group's name).
 void expectSameProvenance(const Provenance& a, const Provenance& b) {
-  EXPECT_EQ(a.sourcePath, b.sourcePath);
-  EXPECT_EQ(a.internalPath, b.internalPath);
+  if (b.isDerived()) {
+    EXPECT_FALSE(a.sourcePath.empty());
+    EXPECT_TRUE(a.internalPath.starts_with("/outputs/")) << a.internalPath;
+    EXPECT_EQ(a.internalPath, "/outputs/" + a.outputName);
+  } else {
+    EXPECT_EQ(a.sourcePath, b.sourcePath);
+    EXPECT_EQ(a.internalPath, b.internalPath);
+  }
+  EXPECT_EQ(a.runId, b.runId);
   EXPECT_EQ(a.readerName, b.readerName);
   EXPECT_EQ(a.pluginId, b.pluginId);
   EXPECT_EQ(a.pluginVersion, b.pluginVersion);

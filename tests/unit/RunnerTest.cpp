@@ -88,7 +88,9 @@ TEST(RunnerDescriptive, ColumnsOfAMatrixWithProvenanceAndProgress) {
   const auto params = nlohmann::json::parse(p.parametersJson);
   EXPECT_EQ(params, nlohmann::json::parse(
                         R"({"axis": "columns", "lower_quantile": 0.1, "upper_quantile": 0.75})"));
-  EXPECT_EQ(p.inputs, std::vector<std::string>{"data=/data/m.npy [m]"});
+  ASSERT_EQ(p.inputs.size(), 1u);
+  EXPECT_EQ(p.inputs[0].describe(), "data=/data/m.npy [m]");
+  EXPECT_EQ(p.inputs[0].datasetId, "file:/data/m.npy::");
   EXPECT_EQ(result.provenance.pluginId, "stats.descriptive");
   EXPECT_EQ(t->name(), "m — statistics");
 

@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "io/ReaderRegistry.h"
+#include "io/RunInputs.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Job.h"
 #include "widgets/TableView.h"
@@ -522,12 +522,15 @@ QString FisbePage::missingInputsText() const {
 void FisbePage::locateInput(std::size_t missingIndex, const QString& path) {
   if (missingIndex >= missing_.size()) return;
   const MissingInput input = missing_[missingIndex];
-  const auto contents = io::ReaderRegistry::builtin().open(path.toStdString(), input.internalPath);
-  if (contents.datasets.empty()) throw io::FileError(path.toStdString(), "holds no dataset");
-  const auto id = session_.add(contents.datasets.front());
+  const auto report =
+      io::relocateRunInput(session_, metrics_->provenance().runId,
+                           input.groundTruth ? "ground_truth" : "prediction", path.toStdString());
+  const auto* item = report.items.empty() ? nullptr : &report.items.front();
+  if (!item || item->id == io::kNoDataset)
+    throw io::FileError(path.toStdString(), item ? item->message : "holds no such dataset");
   missing_.erase(missing_.begin() + static_cast<std::ptrdiff_t>(missingIndex));
   setMissingInputs(missing_);
-  showScoredVolume(id, input.groundTruth);
+  showScoredVolume(item->id, input.groundTruth);
 }
 
 }  // namespace nl::widgets

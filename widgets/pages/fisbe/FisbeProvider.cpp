@@ -21,8 +21,8 @@ class FisbeProvider final : public ViewProvider {
   Page* create(PageHost& host, const std::vector<io::DatasetId>& datasets) const override {
     auto& session = host.session();
     const auto metrics = datasets.at(0);
-    const auto gtTable = siblingOutput(session, metrics, "FISBe ground-truth instances");
-    const auto predTable = siblingOutput(session, metrics, "FISBe predicted instances");
+    const auto gtTable = siblingOutput(session, metrics, "gt_instances");
+    const auto predTable = siblingOutput(session, metrics, "pred_instances");
     auto* page = new FisbePage(session, metrics, gtTable, predTable);
     page->setHost(&host);
     page->setWindowTitle(QObject::tr("FISBe evaluation"));

@@ -41,11 +41,6 @@ std::vector<double> jsonNumbers(const io::Attributes& attributes, const std::str
   return out;
 }
 
-bool sameRun(const io::Provenance& a, const io::Provenance& b) {
-  return a.isDerived() && a.pluginId == b.pluginId && a.createdUtc == b.createdUtc &&
-         a.parametersJson == b.parametersJson;
-}
-
 }  // namespace
 
 bool RsaPage::isLayerProfiles(const io::Dataset& dataset) {
@@ -122,9 +117,9 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
   depths_->setObjectName("pseudoDepths");
   depths_->setMinimumHeight(260);
   std::shared_ptr<const io::ArrayDataset> rdms;
-  for (const auto& entry : session_.entries()) {
-    if (!sameRun(entry.dataset->provenance(), profiles->provenance())) continue;
-    if (const auto table = std::dynamic_pointer_cast<const io::TableDataset>(entry.dataset);
+  for (const io::DatasetId sibling : session_.outputsOfRun(profiles->provenance().runId)) {
+    const auto dataset = session_.find(sibling);
+    if (const auto table = std::dynamic_pointer_cast<const io::TableDataset>(dataset);
         table && table->numericColumn("pseudo_depth")) {
       ChartSeries bars;
       bars.name = tr("pseudo-depth");
@@ -150,7 +145,7 @@ RsaPage::RsaPage(io::Session& session, io::DatasetId profilesId, QWidget* parent
       depths_->setTitle(tr("Pseudo-depth (best layer / (layers − 1)): %1").arg(names.join(", ")));
       depths_->setAxisTitles(tr("population"), tr("pseudo-depth"));
     }
-    if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(entry.dataset);
+    if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(dataset);
         array && array->attributes().contains("rdm_stack"))
       rdms = array;
   }
