@@ -13,6 +13,8 @@
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
+#include "io/ReaderRegistry.h"
+#include "io/ResultFile.h"
 #include "io/hdf5/H5.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Runner.h"
@@ -259,4 +261,86 @@ TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
   EXPECT_EQ(labels(page->predictionScene())->labelColour(7), P::outcomeColour(Outcome::Matched));
   EXPECT_EQ(labels(page->predictionScene())->labelColour(9),
             P::outcomeColour(Outcome::FalsePositive));
+}
+
+// A result written by the command line (`neuroloupe-cli run fisbe.evaluate
+// --out r.h5`: runPlugin + writeResultFile) and opened alone reopens the two
+// volumes its provenance names; when one moved, the page names the missing
+// file and the user locates it.
+TEST(FisbePage, ResultFileOpenedAloneReopensOrLocatesTheScoredVolumes) {
+  std::vector<std::int32_t> gt(D * H * W, 0), pred(D * H * W, 0);
+  auto paint = [](std::vector<std::int32_t>& v, const Block& b, std::int32_t label) {
+    for (std::size_t z = b.z0; z < b.z1; ++z)
+      for (std::size_t y = b.y0; y < b.y1; ++y)
+        for (std::size_t x = b.x0; x < b.x1; ++x) v[(z * H + y) * W + x] = label;
+  };
+  paint(gt, rod(5), 1);
+  paint(gt, rod(25), 2);
+  paint(pred, rod(5), 7);
+  QTemporaryDir dir;
+  const std::string gtFile = dir.filePath("gt.h5").toStdString();
+  const std::string predFile = dir.filePath("pred.h5").toStdString();
+  {
+    nl::io::h5::File h5 = nl::io::h5::File::create(gtFile);
+    h5.root().writeInt32("labels", gt, {D, H, W});
+  }
+  {
+    nl::io::h5::File h5 = nl::io::h5::File::create(predFile);
+    h5.root().writeInt32("labels", pred, {D, H, W});
+  }
+  const std::string result = dir.filePath("r.h5").toStdString();
+  {
+    nl::plugins::PluginManager plugins;
+    plugins.discover({NEUROLOUPE_PLUGIN_DIR});
+    nl::plugins::RunRequest request;
+    request.pluginId = "fisbe.evaluate";
+    request.inputs["ground_truth"] =
+        nl::io::ReaderRegistry::builtin().open(gtFile).datasets.at(0);
+    request.inputs["prediction"] =
+        nl::io::ReaderRegistry::builtin().open(predFile).datasets.at(0);
+    request.parameters =
+        plugins.find("fisbe.evaluate")->parameters.parse({{"remove_small", "100"}});
+    nl::plugins::ProgressReporter progress;
+    const auto run = nl::plugins::runPlugin(plugins, request, progress);
+    nl::io::writeResultFile(result, run.outputs, run.provenance);
+  }
+  auto openResult = [&](nl::app::MainWindow& window) {
+    window.setInteractive(false);
+    window.resize(1400, 900);
+    window.show();
+    EXPECT_TRUE(QTest::qWaitForWindowExposed(&window));
+    EXPECT_EQ(window.openFiles({QString::fromStdString(result)}), 3);
+    return fisbePage(window);
+  };
+  {
+    nl::app::MainWindow window;
+    auto* page = openResult(window);
+    ASSERT_NE(page, nullptr);
+    ASSERT_TRUE(nl::test::waitUntil(
+        [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }))
+        << window.jobsPanel()->logView()->toPlainText().toStdString();
+    EXPECT_TRUE(page->missingInputsText().isEmpty());
+    // Real pixels: the matched neuron is drawn in its outcome colour.
+    auto* view = page->findChildren<nl::widgets::VtkView*>().front();
+    const QImage frame = nl::test::freshFrame(*view);
+    EXPECT_GT(nl::test::countNear(frame, nl::widgets::FisbePage::outcomeColour(Outcome::Matched),
+                                  40),
+              50);
+  }
+  // The ground truth moves away: the page says which file is missing.
+  const std::string moved = dir.filePath("moved-gt.h5").toStdString();
+  std::filesystem::rename(gtFile, moved);
+  nl::app::MainWindow window;
+  auto* page = openResult(window);
+  ASSERT_NE(page, nullptr);
+  ASSERT_TRUE(nl::test::waitUntil([&] { return labels(page->predictionScene()) != nullptr; }));
+  EXPECT_EQ(labels(page->groundTruthScene()), nullptr);
+  EXPECT_TRUE(page->missingInputsText().contains(QString::fromStdString(gtFile)))
+      << page->missingInputsText().toStdString();
+  EXPECT_TRUE(page->findChild<QWidget*>("fisbeMissingInputs")->isVisibleTo(page));
+  // Located: the ground truth comes back on the page.
+  page->locateInput(0, QString::fromStdString(moved));
+  ASSERT_TRUE(nl::test::waitUntil([&] { return labels(page->groundTruthScene()) != nullptr; }));
+  EXPECT_TRUE(page->missingInputsText().isEmpty());
+  EXPECT_FALSE(page->findChild<QWidget*>("fisbeMissingInputs")->isVisibleTo(page));
 }
