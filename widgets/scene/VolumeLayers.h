@@ -90,8 +90,8 @@ class VolumeLayer : public SceneLayer {
   void applyAppearance() override;
 
  private:
+  std::size_t channels_ = 1;  // before grid_: shownGrid() sets it while grid_ is made
   io::VolumeGrid grid_;
-  std::size_t channels_ = 1;
   std::pair<double, double> dataRange_{0, 1};
   Mode mode_ = Mode::Composite;
   QString preset_ = "ramp";
@@ -147,8 +147,8 @@ class SliceLayer : public SceneLayer {
   void applyAppearance() override;
 
  private:
+  std::size_t channels_ = 1;  // before grid_: shownGrid() sets it while grid_ is made
   io::VolumeGrid grid_;
-  std::size_t channels_ = 1;
   std::pair<double, double> dataRange_{0, 1};
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
   bool showsWorld_ = false;  // picks report world coordinates (a file's affine or a known unit)
