@@ -265,4 +265,10 @@ TEST(VolumeGrid, NiftiFixtureGridsMatchNibabel) {
   EXPECT_NEAR(world[1], 54.74887037277222, 1e-9);
   EXPECT_NEAR(world[2], 34.318148612976074, 1e-9);
   EXPECT_EQ(oblique.unit, "mm");
+  // What the reader wrote is the canonical form: writing the grid again
+  // gives the same strings.
+  Attributes again;
+  nl::io::writeVolumeGrid(oblique, again);
+  for (const char* key : {"spacing", "origin", "affine", "spatial_units"})
+    EXPECT_EQ(again.at(key), example.datasets.at(0)->attributes().at(key)) << key;
 }
