@@ -237,9 +237,10 @@ std::optional<std::size_t> previewStepOf(const VolumeDataset& volume, const Data
 }
 
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {
+  const VolumeGrid grid = voxelGrid(shape, {});
   for (std::size_t step = 1;; ++step) {
-    const VolumeShape out = Box::whole(shape).outputShape(step);
-    if (out.voxelCount() <= maxVoxels || step >= std::max({shape.z, shape.y, shape.x})) return step;
+    const std::size_t voxels = grid.subsampled(step).voxelCount() * shape.channels;
+    if (voxels <= maxVoxels || step >= std::max({shape.z, shape.y, shape.x})) return step;
   }
 }
 
