@@ -13,6 +13,7 @@
 #include "io/readers/NwbReader.h"
 #include "io/readers/PhyReader.h"
 #include "io/surface/Register.h"
+#include "io/volume/Register.h"
 
 namespace nl::io {
 
@@ -97,6 +98,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::PhyReader>());
     r.add(std::make_unique<readers::MatReader>());
     addSurfaceReaders(r);
+    addVolumeReaders(r);
     addMicroscopyReaders(r);
     return r;
   }();

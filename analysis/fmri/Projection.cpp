@@ -1,6 +1,6 @@
 #include "analysis/fmri/Projection.h"
 
-#include <Eigen/LU>
+#include <Eigen/Core>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -99,9 +99,13 @@ std::vector<double> projectToSurface(const VolumeGrid& grid, std::span<const dou
     throw std::invalid_argument("give at least one depth fraction between the surfaces");
   for (double f : options.fractions)
     if (!(f >= 0 && f <= 1)) throw std::invalid_argument("depth fractions must lie in [0, 1]");
-  const Eigen::FullPivLU<Eigen::Matrix4d> lu(grid.affine);
-  if (!lu.isInvertible()) throw std::invalid_argument("the volume's affine is not invertible");
-  const Eigen::Matrix4d worldToVoxel = lu.inverse();
+  Eigen::Matrix4d worldToVoxel;
+  try {
+    const io::Affine inverse = grid.inverseAffine();
+    worldToVoxel = Eigen::Map<const Eigen::Matrix<double, 4, 4, Eigen::RowMajor>>(inverse.data());
+  } catch (const io::VolumeGridError&) {
+    throw std::invalid_argument("the volume's affine is not invertible");
+  }
 
   const std::size_t vertexCount = inner.size() / 3;
   std::vector<double> out(vertexCount * volumes, kNaN);

@@ -320,6 +320,20 @@ std::shared_ptr<VolumeDataset> openHdf5Volume(const fs::path& path, const std::s
     H5Eclear2(H5E_DEFAULT);
   }
 
+  // HDF5 has no agreed voxel-size attribute; ilastik and Fiji write
+  // element_size_um (z, y, x), read by the one grid parser.
+  VoxelSize voxelSize;
+  Attributes fileAttributes;
+  const h5::Location datasetLocation(nullptr, dataset.id(), path, objectPath);
+  if (datasetLocation.hasAttribute("element_size_um")) {
+    fileAttributes["element_size_um"] = datasetLocation.attributeText("element_size_um");
+    try {
+      const auto spacing = readSpacing(objectPath, fileAttributes);
+      voxelSize = {spacing[0], spacing[1], spacing[2], "micrometer"};
+    } catch (const VolumeGridError& error) {
+      throw FileError(path, error.what());
+    }
+  }
   const VolumeShape volumeShape{shape[0], shape[1], shape[2], shape[3]};
   const VolumeShape chunkShape{chunks[0], chunks[1], chunks[2], chunks[3]};
   const std::string channelAxis = r < 4 ? "none" : layout.channelLast ? "last" : "first";
@@ -330,8 +344,7 @@ std::shared_ptr<VolumeDataset> openHdf5Volume(const fs::path& path, const std::s
   source->setThreadCount(options.threads);
   const LabelEncoding labels =
       chooseLabelEncoding(options, relative, voxel->first, volumeShape.channels);
-  const VoxelSize voxelSize;  // HDF5 files carry no agreed voxel-size attribute
-  Attributes attributes = volumeAttributes(*source, voxelSize, labels);
+  Attributes attributes = volumeAttributes(*source, voxelSize, labels, std::move(fileAttributes));
   attributes["channel_axis"] = channelAxis;
   return std::make_shared<VolumeDataset>(
       objectPath, std::move(source), voxelSize, labels,

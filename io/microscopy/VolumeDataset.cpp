@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -174,19 +175,10 @@ std::vector<float> VolumeDataset::readFloat(const Box& box, std::size_t step) co
 }
 
 namespace {
-std::string joinNumbers(const std::vector<double>& values) {
-  std::ostringstream s;
-  s.precision(17);
-  for (std::size_t i = 0; i < values.size(); ++i) s << (i ? "," : "") << values[i];
-  return s.str();
-}
-
-// The volume's attributes, with the voxel spacing and step of a preview.
+// The volume's attributes, with the grid and step of a preview.
 Attributes previewAttributes(const VolumeDataset& volume, std::size_t step) {
   Attributes attributes = volume.attributes();
-  const VoxelSize& size = volume.voxelSize();
-  const double s = static_cast<double>(step);
-  attributes["spacing"] = joinNumbers({size.x * s, size.y * s, size.z * s});
+  writeVolumeGrid(volume.grid().subsampled(step), attributes);
   attributes["step"] = std::to_string(step);
   return attributes;
 }
@@ -196,7 +188,7 @@ Attributes previewAttributes(const VolumeDataset& volume, std::size_t step) {
 VolumeShape previewShapeOrThrow(const VolumeDataset& volume, std::size_t step,
                                 std::size_t maxVoxels, bool countPerChannel, const char* function) {
   if (step == 0) throw std::invalid_argument(std::string(function) + ": step must be at least 1");
-  const VolumeShape out = Box::whole(volume.volumeShape()).outputShape(step);
+  const VolumeShape out = previewShape(volume, step);
   const std::size_t voxels = countPerChannel ? out.voxelsPerChannel() : out.voxelCount();
   if (voxels > maxVoxels)
     throw std::invalid_argument("volume '" + volume.name() + "' has " + std::to_string(voxels) +
@@ -213,16 +205,42 @@ Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSi
   extra["dtype"] = voxelTypeName(source.voxelType());
   extra["chunks"] = std::to_string(chunks.channels) + "," + std::to_string(chunks.z) + "," +
                     std::to_string(chunks.y) + "," + std::to_string(chunks.x);
-  extra["spacing"] = joinNumbers({voxelSize.x, voxelSize.y, voxelSize.z});
-  extra["voxel_size_unit"] = voxelSize.unit;
+  writeVolumeGrid(voxelGrid(source.shape(), voxelSize), extra);
   extra["label_encoding"] = labelEncodingName(labels);
   return extra;
 }
 
+VolumeGrid voxelGrid(const VolumeShape& shape, const VoxelSize& size) {
+  return VolumeGrid::axisAligned({shape.x, shape.y, shape.z}, {size.x, size.y, size.z}, {0, 0, 0},
+                                 size.fromFile() ? size.unit : std::string());
+}
+
+VolumeShape previewShape(const VolumeDataset& volume, std::size_t step) {
+  const VolumeGrid grid = volume.grid().subsampled(step);
+  return {volume.volumeShape().channels, grid.nz, grid.ny, grid.nx};
+}
+
+std::optional<std::size_t> previewStepOf(const VolumeDataset& volume, const Dataset& shown) {
+  const auto found = shown.attributes().find("step");
+  if (found == shown.attributes().end()) return std::nullopt;
+  std::size_t step = 0;
+  const std::string& text = found->second;
+  const auto result = std::from_chars(text.data(), text.data() + text.size(), step);
+  if (result.ec != std::errc() || result.ptr != text.data() + text.size() || step == 0)
+    return std::nullopt;
+  const auto shape = shown.shape();
+  if (shape.size() < 3) return std::nullopt;
+  const VolumeGrid preview = volume.grid().subsampled(step);
+  const std::array<std::size_t, 3> zyx{shape[0], shape[1], shape[2]};
+  if (zyx != preview.shapeZyx()) return std::nullopt;
+  return step;
+}
+
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {
+  const VolumeGrid grid = voxelGrid(shape, {});
   for (std::size_t step = 1;; ++step) {
-    const VolumeShape out = Box::whole(shape).outputShape(step);
-    if (out.voxelCount() <= maxVoxels || step >= std::max({shape.z, shape.y, shape.x})) return step;
+    const std::size_t voxels = grid.subsampled(step).voxelCount() * shape.channels;
+    if (voxels <= maxVoxels || step >= std::max({shape.z, shape.y, shape.x})) return step;
   }
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "io/Dataset.h"
+#include "io/volume/VolumeGrid.h"
 
 namespace nl::io::microscopy {
 
@@ -81,6 +82,10 @@ struct VoxelSize {
   std::string unit = "pixel";
   bool fromFile() const { return unit != "pixel"; }
 };
+
+// The grid of a volume of `shape` with voxels of `size` (axis-aligned, origin
+// 0; "pixel" means no unit).
+VolumeGrid voxelGrid(const VolumeShape& shape, const VoxelSize& size);
 
 // Half-open box: channels [c0, c1), z [z0, z1), y [y0, y1), x [x0, x1).
 struct Box {
@@ -175,10 +180,11 @@ struct VolumeOpenOptions {
 LabelEncoding chooseLabelEncoding(const VolumeOpenOptions& options, const std::string& name,
                                   VoxelType type, std::size_t channels);
 
-// A Volume or LabelVolume over a VolumeSource. shape() is {c, z, y, x}.
-// Attributes (set by the readers): "dtype", "chunks" ("c,z,y,x"),
-// "spacing" ("sx,sy,sz", as ArrayDataset volumes have), "voxel_size_unit",
-// "label_encoding", and the file's own metadata (zarr .zattrs keys as JSON).
+// A Volume or LabelVolume over a VolumeSource. shape() is {c, z, y, x}
+// (AxisOrder::CZYX). Attributes (set by the readers): "dtype", "chunks"
+// ("c,z,y,x"), the grid's (spacing, origin, affine, spatial_units:
+// io/volume/VolumeGrid.h), "label_encoding", and the file's own metadata
+// (zarr .zattrs keys as JSON).
 class VolumeDataset final : public Dataset {
  public:
   VolumeDataset(std::string name, std::shared_ptr<const VolumeSource> source, VoxelSize voxelSize,
@@ -191,6 +197,7 @@ class VolumeDataset final : public Dataset {
   VoxelType voxelType() const { return source_->voxelType(); }
   VolumeShape chunkShape() const { return source_->chunkShape(); }
   const VoxelSize& voxelSize() const { return voxelSize_; }
+  VolumeGrid grid() const { return voxelGrid(shape_, voxelSize_); }
   LabelEncoding labelEncoding() const { return labels_; }
   const std::shared_ptr<const VolumeSource>& source() const { return source_; }
 
@@ -253,14 +260,15 @@ void forEachZSlab(const VolumeDataset& volume, Visit&& visit,
   }
 }
 
-// Attributes every VolumeDataset reader sets ("dtype", "chunks", "spacing",
-// "voxel_size_unit", "label_encoding"), merged over `extra`.
+// Attributes every VolumeDataset reader sets ("dtype", "chunks", the grid's
+// attributes, "label_encoding"), merged over `extra`.
 Attributes volumeAttributes(const VolumeSource& source, const VoxelSize& voxelSize,
                             LabelEncoding labels, Attributes extra = {});
 
 // The ArrayDataset convention the existing volume views read: C order
-// doubles [z][y][x] (one channel) or [z][y][x][c], attributes "spacing" =
-// "sx,sy,sz" (and the volume's other attributes). Reads every `step`-th
+// doubles [z][y][x] (one channel) or [z][y][x][c], the grid of the preview
+// (volume.grid().subsampled(step)), "step", and the volume's other
+// attributes. Reads every `step`-th
 // voxel; throws std::invalid_argument when more than `maxVoxels` values would
 // result (pick a larger step).
 std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step = 1,
@@ -294,5 +302,16 @@ std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, 
 
 // The smallest step for which toArrayDataset stays within maxVoxels.
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
+
+// The shape of a 1:step preview of every channel (the spatial part is
+// volume.grid().subsampled(step)); step 0 gives std::invalid_argument.
+VolumeShape previewShape(const VolumeDataset& volume, std::size_t step);
+
+// The step of `shown` when it is a preview (its "step" attribute) of a volume
+// with `volume`'s grid size, i.e. its spatial shape is that of a 1:step
+// preview of `volume`: a prediction shown over its ground truth uses the
+// same step. nullopt when `shown` is no such preview (no or a malformed
+// "step", another size).
+std::optional<std::size_t> previewStepOf(const VolumeDataset& volume, const Dataset& shown);
 
 }  // namespace nl::io::microscopy

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "io/surface/SurfaceIo.h"
+#include "io/volume/VolumeGrid.h"
 
 namespace nl::io::surface {
 
@@ -72,7 +73,7 @@ std::string crasFromTail(std::string_view tail) {
       tail.substr(eq + 1, end == std::string_view::npos ? std::string_view::npos : end - eq - 1)));
   double xyz[3];
   if (!(in >> xyz[0] >> xyz[1] >> xyz[2])) return {};
-  return joinNumbers(xyz);
+  return formatNumbers(xyz);
 }
 
 Attributes withHemisphere(const std::filesystem::path& path, Attributes attributes) {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "io/surface/SurfaceIo.h"
+#include "io/volume/VolumeGrid.h"
 
 namespace nl::io::surface {
 
@@ -428,7 +429,7 @@ FileContents readGifti(const std::filesystem::path& path) {
       const bool identity =
           m == std::array<double, 16>{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
       if (!identity) {
-        attributes["applied_transform"] = joinNumbers(m);
+        attributes["applied_transform"] = formatNumbers(m);
         for (std::size_t v = 0; v < vertexCount; ++v) {
           const double x = xyz[3 * v], y = xyz[3 * v + 1], z = xyz[3 * v + 2];
           for (std::size_t r = 0; r < 3; ++r)

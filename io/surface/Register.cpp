@@ -3,15 +3,11 @@
 #include "io/ReaderRegistry.h"
 #include "io/surface/FreeSurfer.h"
 #include "io/surface/Gifti.h"
-#include "io/surface/Mgh.h"
-#include "io/surface/Nifti.h"
 
 namespace nl::io {
 
 void addSurfaceReaders(ReaderRegistry& registry) {
   registry.add(std::make_unique<surface::GiftiReader>());
-  registry.add(std::make_unique<surface::NiftiReader>());
-  registry.add(std::make_unique<surface::MghReader>());
   registry.add(std::make_unique<surface::FreeSurferSurfaceReader>());
   registry.add(std::make_unique<surface::FreeSurferCurvReader>());
   registry.add(std::make_unique<surface::FreeSurferAnnotReader>());

@@ -319,16 +319,4 @@ void keepInternalPath(std::vector<DatasetPtr>& datasets, const std::string& inte
   });
 }
 
-std::string joinNumbers(std::span<const double> values) {
-  std::string out;
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    char buffer[32];
-    // + 0.0 turns -0 into 0, so "-0" never appears in an affine.
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, values[i] + 0.0);
-    if (i > 0) out += ',';
-    out.append(buffer, result.ptr);
-  }
-  return out;
-}
-
 }  // namespace nl::io::surface

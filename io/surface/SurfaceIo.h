@@ -101,7 +101,5 @@ std::string hemisphereFromName(const std::filesystem::path& path);
 // Keeps the datasets whose provenance internal path equals `internalPath`
 // (everything when it is empty or "/").
 void keepInternalPath(std::vector<DatasetPtr>& datasets, const std::string& internalPath);
-// Formats numbers as "a,b,c" with round-trip precision.
-std::string joinNumbers(std::span<const double> values);
 
 }  // namespace nl::io::surface

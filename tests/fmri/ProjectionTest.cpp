@@ -4,10 +4,12 @@
 // white→pial averaging; NaN outside; bad input.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
 #include "analysis/fmri/Projection.h"
+#include "analysis/fmri/VolumeGrid.h"
 
 namespace fm = nl::analysis::fmri;
 
@@ -22,31 +24,29 @@ struct Field {
 // about x, translated; each voxel holds x + 2y − z of its centre in mm.
 Field linearField() {
   Field f;
-  f.grid.nx = 7;
-  f.grid.ny = 5;
-  f.grid.nz = 4;
   const double a = 30.0 * M_PI / 180.0, b = 20.0 * M_PI / 180.0;
   Eigen::Matrix3d rz, rx;
   rz << std::cos(a), -std::sin(a), 0, std::sin(a), std::cos(a), 0, 0, 0, 1;
   rx << 1, 0, 0, 0, std::cos(b), -std::sin(b), 0, std::sin(b), std::cos(b);
-  const Eigen::Matrix3d linear = rz * rx * Eigen::Vector3d(2.0, 3.5, 1.25).asDiagonal();
-  f.grid.affine.setIdentity();
-  f.grid.affine.topLeftCorner<3, 3>() = linear;
-  f.grid.affine.topRightCorner<3, 1>() = Eigen::Vector3d(-40.0, 12.5, 7.0);
+  Eigen::Matrix<double, 4, 4, Eigen::RowMajor> affine = Eigen::Matrix4d::Identity();
+  affine.topLeftCorner<3, 3>() = rz * rx * Eigen::Vector3d(2.0, 3.5, 1.25).asDiagonal();
+  affine.topRightCorner<3, 1>() = Eigen::Vector3d(-40.0, 12.5, 7.0);
+  nl::io::Affine entries{};
+  std::copy(affine.data(), affine.data() + 16, entries.begin());
+  f.grid = fm::VolumeGrid::fromAffine({7, 5, 4}, entries);
   f.values.resize(f.grid.voxelCount());
   for (std::size_t k = 0; k < f.grid.nz; ++k)
     for (std::size_t j = 0; j < f.grid.ny; ++j)
       for (std::size_t i = 0; i < f.grid.nx; ++i) {
-        const Eigen::Vector4d w =
-            f.grid.affine * Eigen::Vector4d(static_cast<double>(i), static_cast<double>(j),
-                                            static_cast<double>(k), 1.0);
+        const auto w = f.grid.voxelToWorld(
+            {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)});
         f.values[(k * f.grid.ny + j) * f.grid.nx + i] = w[0] + 2 * w[1] - w[2];
       }
   return f;
 }
 
 Eigen::Vector3d world(const fm::VolumeGrid& grid, double i, double j, double k) {
-  return (grid.affine * Eigen::Vector4d(i, j, k, 1.0)).head<3>();
+  return (fm::affineMatrix(grid) * Eigen::Vector4d(i, j, k, 1.0)).head<3>();
 }
 
 }  // namespace
@@ -134,9 +134,7 @@ TEST(FmriProjection, SeriesAndBadInput) {
   EXPECT_THROW(fm::projectToSurface(field.grid, series, 2, vertex, vertex, badFractions),
                std::invalid_argument);
   auto singular = field.grid;
-  singular.affine(2, 2) = 0;
-  singular.affine(2, 0) = 0;
-  singular.affine(2, 1) = 0;
+  singular.affine[8] = singular.affine[9] = singular.affine[10] = 0;  // row z of the 3 × 3 part
   EXPECT_THROW(fm::projectToSurface(singular, series, 2, vertex, {}, {}), std::invalid_argument);
   EXPECT_THROW(fm::parseInterpolation("cubic"), std::invalid_argument);
 }
@@ -144,11 +142,7 @@ TEST(FmriProjection, SeriesAndBadInput) {
 TEST(FmriProjection, SingleSliceVolume) {
   // One slice (like the one-slice Haxby run): trilinear works within the
   // slice plane, NaN off it; nearest accepts half a voxel either side.
-  fm::VolumeGrid grid;
-  grid.nx = 3;
-  grid.ny = 2;
-  grid.nz = 1;
-  grid.affine.diagonal() << 2.0, 2.0, 5.0, 1.0;
+  const auto grid = fm::VolumeGrid::axisAligned({3, 2, 1}, {2.0, 2.0, 5.0});
   const std::vector<double> values{0, 1, 2, 10, 11, 12};
   const std::vector<float> inPlane{1.0f, 1.0f, 0.0f}, offPlane{1.0f, 1.0f, 2.0f};
   EXPECT_NEAR(fm::projectToSurface(grid, values, 1, inPlane, {}, {})[0], 5.5, 1e-12);

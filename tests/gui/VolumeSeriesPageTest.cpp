@@ -63,7 +63,7 @@ TEST(VolumeSeriesPage, HaxbyRunVolumesVoxelCourseAndWorldCoordinates) {
       std::vector<double>(600, 1.0), nl::io::Provenance{}, contents.datasets.at(0)->attributes());
   const nl::widgets::SliceLayer slices("frame", id, volume);
   const std::size_t flat = (2 * 10 + 4) * 6 + 3;  // (i, j, k) = (3, 4, 2)
-  const auto centre = slices.geometry().centreOf(flat);
+  const auto centre = nl::widgets::sceneCentre(slices.grid(), flat);
   const auto sliceHit = slices.hitFromCellPick(nullptr, 0, centre.data());
   ASSERT_TRUE(sliceHit);
   EXPECT_TRUE(sliceHit->description.contains("(-12.5, -12.5, -62.5) mm"))

@@ -7,6 +7,7 @@
 
 #include "io/ReaderRegistry.h"
 #include "io/surface/Fsaverage.h"
+#include "io/volume/VolumeGrid.h"
 #include "tests/core/TestSupport.h"
 
 namespace {
@@ -30,11 +31,22 @@ std::vector<double> parseNumbers(const std::string& text) {
   return out;
 }
 
+// The affine as every consumer reads it: through io::readVolumeGrid (a
+// per-vertex MGH overlay has no voxel grid, so its attributes are read on a
+// one-voxel one).
 void expectAffine(const nl::io::Dataset& dataset, const std::vector<double>& expected,
                   double tolerance = 1e-5) {
-  const auto affine = parseNumbers(dataset.attributes().at("affine"));
-  ASSERT_EQ(affine.size(), 16u);
-  for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(affine[i], expected[i], tolerance) << i;
+  const bool volume =
+      dataset.kind() == DatasetKind::Volume || dataset.kind() == DatasetKind::VoxelSeries;
+  const std::vector<std::size_t> oneVoxel{1, 1, 1};
+  const auto grid = volume
+                        ? nl::io::readVolumeGrid(dataset, dataset.kind() == DatasetKind::VoxelSeries
+                                                              ? nl::io::AxisOrder::TZYX
+                                                              : nl::io::AxisOrder::ZYX)
+                        : nl::io::readVolumeGrid(dataset.name(), oneVoxel, dataset.attributes(),
+                                                 nl::io::AxisOrder::ZYX);
+  ASSERT_EQ(expected.size(), 16u);
+  for (std::size_t i = 0; i < 16; ++i) EXPECT_NEAR(grid.affine[i], expected[i], tolerance) << i;
 }
 
 // Value at voxel (i, j, k[, t]) of a C-order [t][z][y][x] array.

@@ -6,7 +6,7 @@
 
 #include "io/ReaderRegistry.h"
 #include "io/surface/FreeSurfer.h"
-#include "io/surface/Mgh.h"
+#include "io/volume/Mgh.h"
 #include "tests/surface/SurfaceTestSupport.h"
 
 namespace {
@@ -181,7 +181,7 @@ TEST(FreeSurfer, MghEveryTypeAndAffine) {
     const auto path = dir / ("t" + std::to_string(type) + ".mgz");
     nl::test::writeBytes(path, nl::test::gzipBytes(mghBytes({1, 2, 3, 1}, type, data)));
     const auto volume =
-        std::dynamic_pointer_cast<const ArrayDataset>(nl::io::surface::readMgh(path));
+        std::dynamic_pointer_cast<const ArrayDataset>(nl::io::volume::readMgh(path));
     EXPECT_EQ(volume->shape(), (std::vector<std::size_t>{3, 2, 1}));
     EXPECT_EQ(volume->values(), (std::vector<double>{1, 2, 3, 4, 5, 6}));
     // nibabel: MdcD = Mdc.T * delta; translation = c_ras - MdcD @ dims / 2.
@@ -195,8 +195,8 @@ TEST(FreeSurfer, MghPerVertexFramesBecomeColumns) {
   nl::test::writeBytes(
       dir / "lh.series.mgh",
       mghBytes({3, 1, 1, 2}, 3, nl::test::rawBytes(std::vector<float>{1, 2, 3, 4, 5, 6}, true)));
-  const auto overlay = std::dynamic_pointer_cast<const ArrayDataset>(
-      nl::io::surface::readMgh(dir / "lh.series.mgh"));
+  const auto overlay =
+      std::dynamic_pointer_cast<const ArrayDataset>(nl::io::volume::readMgh(dir / "lh.series.mgh"));
   EXPECT_EQ(overlay->kind(), nl::io::DatasetKind::SurfaceOverlay);
   EXPECT_EQ(overlay->shape(), (std::vector<std::size_t>{3, 2}));
   EXPECT_EQ(overlay->values(), (std::vector<double>{1, 4, 2, 5, 3, 6}));
@@ -211,7 +211,7 @@ TEST(FreeSurfer, BrokenMghGivesFileErrors) {
     SCOPED_TRACE(name);
     nl::test::writeBytes(dir / name, bytes);
     try {
-      const auto dataset = nl::io::surface::readMgh(dir / name);
+      const auto dataset = nl::io::volume::readMgh(dir / name);
       (void)dynamic_cast<const ArrayDataset&>(*dataset).values();
       ADD_FAILURE() << "no error";
     } catch (const FileError& error) {

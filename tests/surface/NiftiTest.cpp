@@ -5,14 +5,14 @@
 #include <cmath>
 
 #include "io/ReaderRegistry.h"
-#include "io/surface/Nifti.h"
+#include "io/volume/Nifti.h"
 #include "tests/surface/SurfaceTestSupport.h"
 
 namespace {
 
 using nl::io::ArrayDataset;
 using nl::io::FileError;
-using nl::io::surface::readNifti;
+using nl::io::volume::readNifti;
 using nl::test::NiftiSpec;
 using nl::test::TempDir;
 

@@ -29,16 +29,16 @@ struct LabelState {
   double opacity = 1;
 };
 
-vtkSmartPointer<vtkImageData> labelImage(const io::ArrayDataset& labels, const VolumeGeometry& g) {
+vtkSmartPointer<vtkImageData> labelImage(const io::ArrayDataset& labels, const io::VolumeGrid& g) {
   auto image = vtkSmartPointer<vtkImageData>::New();
   image->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny), static_cast<int>(g.nz));
   image->SetSpacing(g.spacing.data());
-  image->SetOrigin(g.origin.data());
+  image->SetOrigin(g.origin().data());
   image->AllocateScalars(VTK_INT, 1);
   auto* out = static_cast<int*>(image->GetScalarPointer());
   const auto& values = labels.values();
   // C order [z][y][x] is VTK's x-fastest point order.
-  for (std::size_t i = 0; i < g.voxels(); ++i)
+  for (std::size_t i = 0; i < g.voxelCount(); ++i)
     out[i] = std::isfinite(values[i]) && values[i] > 0 ? static_cast<int>(values[i]) : 0;
   return image;
 }
@@ -51,15 +51,15 @@ struct LabelVolumeLayer::Impl {
 
 LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
                                    std::shared_ptr<const io::ArrayDataset> labels, QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent),
-      geometry_(VolumeGeometry::of(*labels)),
-      impl_(std::make_unique<Impl>()) {
-  if (geometry_.channels != 1) throw std::invalid_argument("a label volume has one channel");
-  auto image = labelImage(*labels, geometry_);
+    : SceneLayer(std::move(name), dataset, parent), impl_(std::make_unique<Impl>()) {
+  std::size_t channels = 0;
+  grid_ = shownGrid(*labels, &channels);
+  if (channels != 1) throw std::invalid_argument("a label volume has one channel");
+  auto image = labelImage(*labels, grid_);
   std::set<int> present;
   {
     const auto* ids = static_cast<const int*>(image->GetScalarPointer());
-    for (std::size_t i = 0; i < geometry_.voxels(); ++i)
+    for (std::size_t i = 0; i < grid_.voxelCount(); ++i)
       if (ids[i] > 0) present.insert(ids[i]);
   }
   // One extraction for all labels, then one surface per label.

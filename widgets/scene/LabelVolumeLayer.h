@@ -46,7 +46,7 @@ class LabelVolumeLayer : public SceneLayer {
   void applyAppearance() override;
 
  private:
-  VolumeGeometry geometry_;
+  io::VolumeGrid grid_;
   std::vector<std::int64_t> highlighted_;
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -1,7 +1,5 @@
 #include "widgets/scene/VolumeLayers.h"
 
-#include "analysis/fmri/VolumeGrid.h"
-
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkColorTransferFunction.h>
@@ -38,52 +36,24 @@ namespace nl::widgets {
 
 namespace {
 
-std::array<double, 3> parseTriple(const io::Attributes& attributes, const char* key,
-                                  std::array<double, 3> fallback) {
-  const auto it = attributes.find(key);
-  if (it == attributes.end()) return fallback;
-  std::array<double, 3> values = fallback;
-  std::string text = it->second;
-  std::replace(text.begin(), text.end(), ',', ' ');
-  std::istringstream in(text);
-  for (auto& v : values)
-    if (!(in >> v)) return fallback;
-  return values;
-}
-
-// The "affine" attribute (voxel → world mm) of a file's volume, row-major;
-// none when absent or malformed.
-std::optional<std::array<double, 16>> fileAffine(const io::ArrayDataset& volume) {
-  if (!volume.attributes().contains("affine")) return std::nullopt;
-  try {
-    const auto grid = analysis::fmri::gridOf(volume, "volume");
-    std::array<double, 16> affine{};
-    for (int r = 0; r < 4; ++r)
-      for (int c = 0; c < 4; ++c) affine[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
-    return affine;
-  } catch (const std::invalid_argument&) {
-    return std::nullopt;
-  }
-}
-
 // One channel (or all, interleaved) as float image data.
-vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const VolumeGeometry& g,
-                                      int channel = -1) {
+vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const io::VolumeGrid& g,
+                                      std::size_t channels, int channel = -1) {
   auto image = vtkSmartPointer<vtkImageData>::New();
   image->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny), static_cast<int>(g.nz));
   image->SetSpacing(g.spacing.data());
-  image->SetOrigin(g.origin.data());
-  const int components = channel < 0 ? static_cast<int>(g.channels) : 1;
+  image->SetOrigin(g.origin().data());
+  const int components = channel < 0 ? static_cast<int>(channels) : 1;
   image->AllocateScalars(VTK_FLOAT, components);
   auto* out = static_cast<float*>(image->GetScalarPointer());
   const auto& values = volume.values();
-  const std::size_t voxels = g.voxels();
+  const std::size_t voxels = g.voxelCount();
   // C order [z][y][x][c] is VTK's x-fastest point order with interleaved components.
   if (channel < 0)
-    for (std::size_t i = 0; i < voxels * g.channels; ++i) out[i] = static_cast<float>(values[i]);
+    for (std::size_t i = 0; i < voxels * channels; ++i) out[i] = static_cast<float>(values[i]);
   else
     for (std::size_t i = 0; i < voxels; ++i)
-      out[i] = static_cast<float>(values[i * g.channels + static_cast<std::size_t>(channel)]);
+      out[i] = static_cast<float>(values[i * channels + static_cast<std::size_t>(channel)]);
   return image;
 }
 
@@ -102,19 +72,19 @@ QColor instanceColour(int label) {
   return QColor::fromHsv(hue, 190 + (label % 3) * 20, 235 - (label % 2) * 30);
 }
 
-std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume,
-                                             const VolumeGeometry& geometry) {
+std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume, std::size_t channels) {
   std::vector<ChannelLook> looks;
-  if (geometry.channels < 2) return looks;
+  if (channels < 2) return looks;
   const QColor defaults[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255),
                               QColor(255, 255, 255)};
   const auto& values = volume.values();
-  for (std::size_t c = 0; c < geometry.channels; ++c) {
+  const std::size_t voxels = values.size() / channels;
+  for (std::size_t c = 0; c < channels; ++c) {
     // Contrast limits at the 0.5th and 99.5th percentiles of a sample.
     std::vector<double> sample;
-    const std::size_t stride = std::max<std::size_t>(1, geometry.voxels() / 200000);
-    for (std::size_t v = 0; v < geometry.voxels(); v += stride) {
-      const double x = values[v * geometry.channels + c];
+    const std::size_t stride = std::max<std::size_t>(1, voxels / 200000);
+    for (std::size_t v = 0; v < voxels; v += stride) {
+      const double x = values[v * channels + c];
       if (std::isfinite(x)) sample.push_back(x);
     }
     ChannelLook look;
@@ -130,41 +100,36 @@ std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume,
   return looks;
 }
 
-VolumeGeometry VolumeGeometry::of(const io::ArrayDataset& volume) {
+io::VolumeGrid shownGrid(const io::ArrayDataset& volume, std::size_t* channels) {
   const auto shape = volume.shape();
   if (shape.size() != 3 && shape.size() != 4)
     throw std::invalid_argument("volume '" + volume.name() +
                                 "' must be 3-D or 4-D (z, y, x[, channel])");
-  VolumeGeometry g;
-  g.nz = shape[0], g.ny = shape[1], g.nx = shape[2];
-  g.channels = shape.size() == 4 ? shape[3] : 1;
-  if (g.channels < 1 || g.channels > 4)
+  const std::size_t count = shape.size() == 4 ? shape[3] : 1;
+  if (count < 1 || count > 4)
     throw std::invalid_argument("volume '" + volume.name() + "' has more than 4 channels");
-  g.spacing = parseTriple(volume.attributes(), "spacing", {1, 1, 1});
-  g.origin = parseTriple(volume.attributes(), "origin", {0, 0, 0});
-  return g;
+  if (channels != nullptr) *channels = count;
+  return io::readVolumeGrid(volume, shape.size() == 4 ? io::AxisOrder::ZYXC : io::AxisOrder::ZYX);
 }
 
-std::optional<std::size_t> VolumeGeometry::voxelAt(const double position[3]) const {
+std::optional<std::size_t> sceneVoxelAt(const io::VolumeGrid& grid, const double position[3]) {
   std::array<long, 3> ijk{};
-  const std::array<std::size_t, 3> extent{nx, ny, nz};
+  const std::array<std::size_t, 3> extent{grid.nx, grid.ny, grid.nz};
+  const auto origin = grid.origin();
   for (std::size_t a = 0; a < 3; ++a) {
-    ijk[a] = std::lround((position[a] - origin[a]) / spacing[a]);
+    ijk[a] = std::lround((position[a] - origin[a]) / grid.spacing[a]);
     if (ijk[a] < 0 || ijk[a] >= static_cast<long>(extent[a])) return std::nullopt;
   }
-  return static_cast<std::size_t>(ijk[0]) +
-         nx * (static_cast<std::size_t>(ijk[1]) + ny * static_cast<std::size_t>(ijk[2]));
+  return grid.flatIndex(static_cast<std::size_t>(ijk[0]), static_cast<std::size_t>(ijk[1]),
+                        static_cast<std::size_t>(ijk[2]));
 }
 
-std::array<std::size_t, 3> VolumeGeometry::indicesOf(std::size_t flatIndex) const {
-  return {flatIndex % nx, (flatIndex / nx) % ny, flatIndex / (nx * ny)};
-}
-
-std::array<double, 3> VolumeGeometry::centreOf(std::size_t flatIndex) const {
-  const std::size_t i = flatIndex % nx, j = (flatIndex / nx) % ny, k = flatIndex / (nx * ny);
-  return {origin[0] + spacing[0] * static_cast<double>(i),
-          origin[1] + spacing[1] * static_cast<double>(j),
-          origin[2] + spacing[2] * static_cast<double>(k)};
+std::array<double, 3> sceneCentre(const io::VolumeGrid& grid, std::size_t flatIndex) {
+  const auto ijk = grid.indicesOf(flatIndex);
+  const auto origin = grid.origin();
+  return {origin[0] + grid.spacing[0] * static_cast<double>(ijk[0]),
+          origin[1] + grid.spacing[1] * static_cast<double>(ijk[1]),
+          origin[2] + grid.spacing[2] * static_cast<double>(ijk[2])};
 }
 
 // ---------------------------------------------------------------- volume rendering
@@ -179,12 +144,12 @@ struct VolumeLayer::Impl {
 VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset,
                          std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
     : SceneLayer(std::move(name), dataset, parent),
-      geometry_(VolumeGeometry::of(*volume)),
+      grid_(shownGrid(*volume, &channels_)),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
-  d.image = toImage(*volume, geometry_);
+  d.image = toImage(*volume, grid_, channels_);
   dataRange_ = finiteRange(volume->values());
-  looks_ = defaultChannelLooks(*volume, geometry_);
+  looks_ = defaultChannelLooks(*volume, channels_);
   initialiseRange();
   setColormap("gray");
   d.mapper->SetInputData(d.image);
@@ -224,7 +189,7 @@ void VolumeLayer::applyAppearance() {
     d.mapper->SetBlendModeToMaximumIntensity();
   else
     d.mapper->SetBlendModeToComposite();
-  if (geometry_.channels == 1) {
+  if (channels_ == 1) {
     d.property->IndependentComponentsOn();
     vtkNew<vtkColorTransferFunction> colour;
     const auto map = Colormap::byName(colormap());
@@ -291,13 +256,13 @@ bool VolumeLayer::owns(vtkProp* prop) const {
 
 std::optional<PickHit> VolumeLayer::hitFromCellPick(vtkProp*, long long,
                                                     const double position[3]) const {
-  const auto voxel = geometry_.voxelAt(position);
+  const auto voxel = sceneVoxelAt(grid_, position);
   if (!voxel) return std::nullopt;
   PickHit hit;
   hit.dataset = dataset();
   hit.index = static_cast<std::int64_t>(*voxel);
-  hit.position = geometry_.centreOf(*voxel);
-  const auto ijk = geometry_.indicesOf(*voxel);
+  hit.position = sceneCentre(grid_, *voxel);
+  const auto ijk = grid_.indicesOf(*voxel);
   hit.description = tr("voxel (%1, %2, %3)").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]);
   return hit;
 }
@@ -406,14 +371,16 @@ struct SliceLayer::Impl {
 SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
                        std::shared_ptr<const io::ArrayDataset> volume, QObject* parent)
     : SceneLayer(std::move(name), dataset, parent),
-      geometry_(VolumeGeometry::of(*volume)),
+      grid_(shownGrid(*volume, &channels_)),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
-  affine_ = fileAffine(*volume);  // none: shown without world coordinates
+  // World coordinates when a file gave the affine (NIfTI sform/qform, MGH
+  // vox2ras: affine_source) or the grid has a unit (microscopy µm).
+  showsWorld_ = !grid_.unit.empty() || volume->attributes().contains("affine_source");
   dataRange_ = finiteRange(volume->values());
-  looks_ = defaultChannelLooks(*volume, geometry_);
-  if (geometry_.channels == 1)
-    d.image = toImage(*volume, geometry_, 0);
+  looks_ = defaultChannelLooks(*volume, channels_);
+  if (channels_ == 1)
+    d.image = toImage(*volume, grid_, channels_, 0);
   else
     d.volume = volume;  // the dataset's own values; no copy of the whole volume
   for (std::size_t axis = 0; axis < 3; ++axis) {
@@ -432,7 +399,7 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
   d.crosshairActor->GetProperty()->SetColor(h.redF(), h.greenF(), h.blueF());
   d.crosshairActor->GetProperty()->SetLineWidth(1.5);
   d.crosshairActor->PickableOff();
-  setCrosshair(geometry_.nx / 2, geometry_.ny / 2, geometry_.nz / 2);
+  setCrosshair(grid_.nx / 2, grid_.ny / 2, grid_.nz / 2);
   initialiseRange();
   setColormap("gray");
   applyAppearance();
@@ -451,7 +418,7 @@ void SliceLayer::setChannelLook(std::size_t channel, const ChannelLook& look) {
 
 void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
   auto& d = *impl_;
-  const auto& g = geometry_;
+  const auto& g = grid_;
   const auto before = crosshair_;
   crosshair_ = {std::min(i, g.nx - 1), std::min(j, g.ny - 1), std::min(k, g.nz - 1)};
   for (std::size_t axis = 0; axis < 3; ++axis) {
@@ -463,15 +430,16 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
   if (composesColour() && d.composedWith)
     for (std::size_t axis = 0; axis < 3; ++axis)
       if (d.stale[axis]) composeSlice(axis);
-  const auto centre = g.centreOf(crosshair_[0] + g.nx * (crosshair_[1] + g.ny * crosshair_[2]));
+  const auto centre = sceneCentre(g, g.flatIndex(crosshair_[0], crosshair_[1], crosshair_[2]));
+  const auto origin = g.origin();
   vtkNew<vtkPoints> points;
   vtkNew<vtkCellArray> lines;
   for (int axis = 0; axis < 3; ++axis) {
     auto a = centre, b = centre;
     const std::size_t n = axis == 0 ? g.nx : axis == 1 ? g.ny : g.nz;
-    a[static_cast<std::size_t>(axis)] = g.origin[static_cast<std::size_t>(axis)];
+    a[static_cast<std::size_t>(axis)] = origin[static_cast<std::size_t>(axis)];
     b[static_cast<std::size_t>(axis)] =
-        g.origin[static_cast<std::size_t>(axis)] +
+        origin[static_cast<std::size_t>(axis)] +
         g.spacing[static_cast<std::size_t>(axis)] * static_cast<double>(n - 1);
     const vtkIdType ids[2] = {points->InsertNextPoint(a.data()), points->InsertNextPoint(b.data())};
     lines->InsertNextCell(2, ids);
@@ -483,16 +451,13 @@ void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {
 }
 
 bool SliceLayer::fitsGrid(const io::ArrayDataset& other) const {
-  const auto g = VolumeGeometry::of(other);
-  if (g.nx != geometry_.nx || g.ny != geometry_.ny || g.nz != geometry_.nz || g.channels != 1)
-    return false;
-  const auto otherAffine = fileAffine(other);
-  if (other.attributes().contains("affine") && !otherAffine) return false;  // malformed
-  if (affine_.has_value() != otherAffine.has_value()) return false;
-  if (!affine_) return true;
-  for (std::size_t i = 0; i < 16; ++i)
-    if (std::abs((*affine_)[i] - (*otherAffine)[i]) > 1e-3) return false;
-  return true;
+  try {
+    std::size_t channels = 0;
+    const auto grid = shownGrid(other, &channels);
+    return channels == 1 && grid.sameGrid(grid_, 1e-3);
+  } catch (const std::invalid_argument&) {
+    return false;  // another shape or malformed geometry
+  }
 }
 
 void SliceLayer::setOverlay(std::shared_ptr<const io::ArrayDataset> overlay, double threshold,
@@ -542,20 +507,20 @@ void SliceLayer::setOverlayThreshold(double threshold) {
 }
 
 bool SliceLayer::composesColour() const {
-  return geometry_.channels > 1 || impl_->overlay != nullptr;
+  return channels_ > 1 || impl_->overlay != nullptr;
 }
 
 namespace {
 
-VoxelColours voxelColours(const VolumeGeometry& g, const std::vector<ChannelLook>& looks,
+VoxelColours voxelColours(std::size_t channels, const std::vector<ChannelLook>& looks,
                           const std::vector<IntensityTable>& tables, const io::ArrayDataset* volume,
                           vtkImageData* image, vtkLookupTable* table,
                           const io::ArrayDataset* overlay, double overlayThreshold,
                           vtkLookupTable* overlayTable) {
   VoxelColours colours;
-  if (g.channels > 1) {
+  if (channels > 1) {
     colours.values = volume->values().data();
-    colours.channels = g.channels;
+    colours.channels = channels;
     for (std::size_t c = 0; c < looks.size(); ++c)
       if (looks[c].visible)
         colours.visible.push_back({c, looks[c], looks[c].colour.redF(), looks[c].colour.greenF(),
@@ -579,16 +544,16 @@ VoxelColours voxelColours(const VolumeGeometry& g, const std::vector<ChannelLook
 // a look change costs a slice, not the volume.
 void SliceLayer::composeSlice(std::size_t axis) {
   auto& d = *impl_;
-  const auto& g = geometry_;
-  const auto colours = voxelColours(g, looks_, d.intensity, d.volume.get(), d.image, d.table,
-                                    d.overlay.get(), d.overlayThreshold, d.overlayTable);
+  const auto& g = grid_;
+  const auto colours = voxelColours(channels_, looks_, d.intensity, d.volume.get(), d.image,
+                                    d.table, d.overlay.get(), d.overlayThreshold, d.overlayTable);
   int extent[6] = {0, static_cast<int>(g.nx) - 1, 0, static_cast<int>(g.ny) - 1,
                    0, static_cast<int>(g.nz) - 1};
   extent[2 * axis] = extent[2 * axis + 1] = static_cast<int>(crosshair_[axis]);
   auto& image = d.composed[axis];
   image->SetExtent(extent);
   image->SetSpacing(g.spacing.data());
-  image->SetOrigin(g.origin.data());
+  image->SetOrigin(g.origin().data());
   image->AllocateScalars(VTK_UNSIGNED_CHAR, 4);
   auto* out = static_cast<unsigned char*>(image->GetScalarPointer());
   // VTK's point order: x fastest, then y, then z.
@@ -608,10 +573,10 @@ void SliceLayer::composeSlice(std::size_t axis) {
 QColor SliceLayer::displayedColour(std::size_t i, std::size_t j, std::size_t k) const {
   const auto& d = *impl_;
   if (composesColour()) {
-    const auto colours = voxelColours(geometry_, looks_, d.intensity, d.volume.get(), d.image,
+    const auto colours = voxelColours(channels_, looks_, d.intensity, d.volume.get(), d.image,
                                       d.table, d.overlay.get(), d.overlayThreshold, d.overlayTable);
     unsigned char rgb[3];
-    colours.rgb(i + geometry_.nx * (j + geometry_.ny * k), rgb);
+    colours.rgb(i + grid_.nx * (j + grid_.ny * k), rgb);
     return QColor(rgb[0], rgb[1], rgb[2]);
   }
   double rgb[3];
@@ -629,7 +594,7 @@ void SliceLayer::applyAppearance() {
     // Composed on the CPU (two coplanar image slices would z-fight); only
     // when what they were drawn with changed, not on opacity or visibility.
     Impl::Inputs inputs{looks_, {}, {}, d.overlay.get(), d.overlayThreshold};
-    if (geometry_.channels == 1) inputs.colormap = colormap(), inputs.range = scalarRange();
+    if (channels_ == 1) inputs.colormap = colormap(), inputs.range = scalarRange();
     if (d.composedWith != inputs) {
       d.stale = {true, true, true};
       d.intensity.clear();
@@ -678,46 +643,46 @@ bool SliceLayer::owns(vtkProp* prop) const {
 
 std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long,
                                                    const double position[3]) const {
-  const auto voxel = geometry_.voxelAt(position);
+  const auto voxel = sceneVoxelAt(grid_, position);
   if (!voxel) return std::nullopt;
   PickHit hit;
   hit.dataset = dataset();
   hit.index = static_cast<std::int64_t>(*voxel);
-  hit.position = geometry_.centreOf(*voxel);
-  const auto ijk = geometry_.indicesOf(*voxel);
+  hit.position = sceneCentre(grid_, *voxel);
+  const auto ijk = grid_.indicesOf(*voxel);
   const QString where = tr("voxel (%1, %2, %3) = ").arg(ijk[0]).arg(ijk[1]).arg(ijk[2]);
-  if (geometry_.channels == 1) {
+  if (channels_ == 1) {
     hit.description = where + QString("%1").arg(impl_->image->GetScalarComponentAsFloat(
                                   static_cast<int>(ijk[0]), static_cast<int>(ijk[1]),
                                   static_cast<int>(ijk[2]), 0));
   } else {
     // Every channel's value: "(12, 240, 3)".
     QStringList channels;
-    const double* v = impl_->volume->values().data() + *voxel * geometry_.channels;
-    for (std::size_t c = 0; c < geometry_.channels; ++c) channels << QString::number(v[c]);
+    const double* v = impl_->volume->values().data() + *voxel * channels_;
+    for (std::size_t c = 0; c < channels_; ++c) channels << QString::number(v[c]);
     hit.description = where + "(" + channels.join(", ") + ")";
   }
-  // World coordinates when the file gave an affine (NIfTI sform/qform, MGH vox2ras).
-  if (affine_) {
-    const double v[4] = {static_cast<double>(ijk[0]), static_cast<double>(ijk[1]),
-                         static_cast<double>(ijk[2]), 1.0};
-    double world[3] = {0, 0, 0};
-    for (int r = 0; r < 3; ++r)
-      for (int c = 0; c < 4; ++c)
-        world[r] += (*affine_)[static_cast<std::size_t>(r * 4 + c)] * v[c];
-    hit.description += tr("  at (%1, %2, %3) mm")
+  if (showsWorld_) {
+    const auto world = grid_.voxelToWorld(
+        {static_cast<double>(ijk[0]), static_cast<double>(ijk[1]), static_cast<double>(ijk[2])});
+    const QString unit = grid_.unit.empty() || grid_.unit == "mm" ? QStringLiteral("mm")
+                         : grid_.unit == "micrometer"             ? QStringLiteral("µm")
+                         : grid_.unit == "nanometer"              ? QStringLiteral("nm")
+                                                     : QString::fromStdString(grid_.unit);
+    hit.description += tr("  at (%1, %2, %3) %4")
                            .arg(world[0], 0, 'f', 1)
                            .arg(world[1], 0, 'f', 1)
-                           .arg(world[2], 0, 'f', 1);
+                           .arg(world[2], 0, 'f', 1)
+                           .arg(unit);
   }
   return hit;
 }
 
 void SliceLayer::setHighlight(const std::vector<std::int64_t>& indices) {
   if (indices.empty() || indices.back() < 0 ||
-      static_cast<std::size_t>(indices.back()) >= geometry_.voxels())
+      static_cast<std::size_t>(indices.back()) >= grid_.voxelCount())
     return;
-  const auto ijk = geometry_.indicesOf(static_cast<std::size_t>(indices.back()));
+  const auto ijk = grid_.indicesOf(static_cast<std::size_t>(indices.back()));
   setCrosshair(ijk[0], ijk[1], ijk[2]);
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // Volumes in 3D. Arrays are C-order [z][y][x] (optionally [z][y][x][c]) as
-// NumPy, HDF5 and zarr store them; the dataset attribute "spacing" = "sx,sy,sz"
-// and "origin" = "ox,oy,oz" (same units as the rest of the scene) place them.
+// NumPy, HDF5 and zarr store them; their grid (io/volume/VolumeGrid.h: the
+// attributes spacing, origin, affine) places them. The scene shows a volume
+// axis-aligned — voxel (i, j, k) at origin + spacing · (i, j, k) — and
+// reports world coordinates through the grid's affine.
 //  - VolumeLayer: ray-cast rendering (composite with transfer-function
 //    presets, or maximum-intensity projection), one channel or up to four
 //    with per-channel looks;
@@ -17,21 +19,20 @@
 #include <optional>
 
 #include "io/Dataset.h"
+#include "io/volume/VolumeGrid.h"
 #include "widgets/scene/SceneLayer.h"
 
 namespace nl::widgets {
 
-struct VolumeGeometry {
-  std::size_t nx = 0, ny = 0, nz = 0, channels = 1;
-  std::array<double, 3> spacing{1, 1, 1}, origin{0, 0, 0};
-  // Throws std::invalid_argument unless the array is 3-D or 4-D (≤ 4 channels).
-  static VolumeGeometry of(const io::ArrayDataset& volume);
-  std::size_t voxels() const { return nx * ny * nz; }
-  std::array<double, 3> centreOf(std::size_t flatIndex) const;
-  std::array<std::size_t, 3> indicesOf(std::size_t flatIndex) const;  // (i, j, k)
-  // The voxel whose centre is nearest a world position, if inside.
-  std::optional<std::size_t> voxelAt(const double position[3]) const;
-};
+// The grid of a volume the layers show ([z][y][x] or [z][y][x][c] with at
+// most 4 channels); `channels` receives the channel count. Throws
+// std::invalid_argument for other shapes, io::VolumeGridError (also a
+// std::invalid_argument) for malformed geometry attributes.
+io::VolumeGrid shownGrid(const io::ArrayDataset& volume, std::size_t* channels = nullptr);
+// Where the scene draws voxel `flatIndex` (origin + spacing · (i, j, k)).
+std::array<double, 3> sceneCentre(const io::VolumeGrid& grid, std::size_t flatIndex);
+// The voxel whose scene centre is nearest a scene position, if inside.
+std::optional<std::size_t> sceneVoxelAt(const io::VolumeGrid& grid, const double position[3]);
 
 // How one channel of a multichannel volume is drawn (napari/ImageJ-style):
 // its colour, contrast limits and gamma (shown intensity = t^gamma, t the
@@ -55,8 +56,7 @@ struct ChannelLook {
 // The looks a multichannel volume opens with (VolumeLayer and SliceLayer
 // alike): red, green, blue, white; limits at each channel's 0.5th and 99.5th
 // percentile of a sample of ≤ ~200 k voxels. Empty for a single channel.
-std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume,
-                                             const VolumeGeometry& geometry);
+std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume, std::size_t channels);
 
 class VolumeLayer : public SceneLayer {
   Q_OBJECT
@@ -69,7 +69,7 @@ class VolumeLayer : public SceneLayer {
   void setPreset(const QString& preset);
   void setMode(Mode mode);
   Mode mode() const { return mode_; }
-  const VolumeGeometry& geometry() const { return geometry_; }
+  const io::VolumeGrid& grid() const { return grid_; }
   // Multichannel volumes: one look per channel (defaults: red, green, blue,
   // white; limits at each channel's 0.5th–99.5th percentile).
   std::size_t channelCount() const { return looks_.size(); }
@@ -78,7 +78,7 @@ class VolumeLayer : public SceneLayer {
   // The RGB the transfer functions give channel `channel` at `value` (tests).
   QColor channelColourAt(std::size_t channel, double value) const;
 
-  bool hasScalars() const override { return geometry_.channels == 1; }
+  bool hasScalars() const override { return channels_ == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
@@ -90,7 +90,8 @@ class VolumeLayer : public SceneLayer {
   void applyAppearance() override;
 
  private:
-  VolumeGeometry geometry_;
+  std::size_t channels_ = 1;  // before grid_: shownGrid() sets it while grid_ is made
+  io::VolumeGrid grid_;
   std::pair<double, double> dataRange_{0, 1};
   Mode mode_ = Mode::Composite;
   QString preset_ = "ramp";
@@ -114,10 +115,11 @@ class SliceLayer : public SceneLayer {
   // Moves the three slices and the crosshair to a voxel.
   void setCrosshair(std::size_t i, std::size_t j, std::size_t k);
   std::array<std::size_t, 3> crosshair() const { return crosshair_; }
-  const VolumeGeometry& geometry() const { return geometry_; }
+  const io::VolumeGrid& grid() const { return grid_; }
   // A second volume on the same grid (e.g. a z map on an anatomical) drawn
   // over these slices where |value| ≥ threshold, in a symmetric colormap.
   // Throws std::invalid_argument when the grids (size or affine) differ.
+  // fitsGrid: one channel and io::VolumeGrid::sameGrid (affines within 1e-3).
   bool fitsGrid(const io::ArrayDataset& other) const;
   void setOverlay(std::shared_ptr<const io::ArrayDataset> overlay, double threshold,
                   QString colormap = QStringLiteral("RdBu_r"));
@@ -132,7 +134,7 @@ class SliceLayer : public SceneLayer {
   QColor displayedColour(std::size_t i, std::size_t j, std::size_t k) const;
 
   // A multichannel composite has no single colormap.
-  bool hasScalars() const override { return geometry_.channels == 1; }
+  bool hasScalars() const override { return channels_ == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
@@ -145,10 +147,11 @@ class SliceLayer : public SceneLayer {
   void applyAppearance() override;
 
  private:
-  VolumeGeometry geometry_;
+  std::size_t channels_ = 1;  // before grid_: shownGrid() sets it while grid_ is made
+  io::VolumeGrid grid_;
   std::pair<double, double> dataRange_{0, 1};
   std::array<std::size_t, 3> crosshair_{0, 0, 0};
-  std::optional<std::array<double, 16>> affine_;  // voxel → world mm, when the file gave one
+  bool showsWorld_ = false;  // picks report world coordinates (a file's affine or a known unit)
   std::vector<ChannelLook> looks_;
   // Slices are composed on the CPU (RGBA) for multichannel volumes and under
   // an overlay; a single channel alone goes through the lookup table.

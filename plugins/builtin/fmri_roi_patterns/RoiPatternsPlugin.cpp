@@ -68,9 +68,8 @@ class RoiPatternsPlugin final : public nl::plugins::AnalysisPlugin {
       const std::size_t i = v % grid.nx, j = (v / grid.nx) % grid.ny, k = v / (grid.nx * grid.ny);
       ids.push_back(static_cast<double>(v));
       ijk.push_back({i, j, k});
-      const Eigen::Vector4d w =
-          grid.affine * Eigen::Vector4d(static_cast<double>(i), static_cast<double>(j),
-                                        static_cast<double>(k), 1.0);
+      const auto w = grid.voxelToWorld(
+          {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)});
       xyz.push_back({w[0], w[1], w[2]});
     }
     nl::io::Attributes attributes{

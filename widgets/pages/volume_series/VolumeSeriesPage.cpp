@@ -10,7 +10,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "analysis/fmri/VolumeGrid.h"
+#include "io/volume/VolumeGrid.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/pages/ViewRegistry.h"
@@ -32,9 +32,7 @@ VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, Q
   if (frames_ == 0 || nx_ * ny_ * nz_ == 0) throw std::invalid_argument("the run is empty");
   if (const auto it = series_->attributes().find("tr"); it != series_->attributes().end())
     tr_ = std::stod(it->second);
-  const auto grid = analysis::fmri::gridOf(*series_, "run");  // throws on a malformed affine
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c) affine_[static_cast<std::size_t>(r * 4 + c)] = grid.affine(r, c);
+  grid_ = io::readVolumeGrid(*series_, io::AxisOrder::TZYX);  // throws on malformed geometry
   // One window for the whole run (2nd–98th percentile of a sample of voxels),
   // so a voxel's brightness means the same in every volume.
   const auto& values = series_->values();
@@ -141,11 +139,8 @@ void VolumeSeriesPage::showVolume(std::size_t t) {
 }
 
 std::array<double, 3> VolumeSeriesPage::worldOf(std::size_t i, std::size_t j, std::size_t k) const {
-  const double v[4] = {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k), 1};
-  std::array<double, 3> world{};
-  for (int r = 0; r < 3; ++r)
-    for (int c = 0; c < 4; ++c) world[static_cast<std::size_t>(r)] += affine_[r * 4 + c] * v[c];
-  return world;
+  return grid_.voxelToWorld(
+      {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)});
 }
 
 QString VolumeSeriesPage::readout() const {

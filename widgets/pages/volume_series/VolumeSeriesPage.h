@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "io/Session.h"
+#include "io/volume/VolumeGrid.h"
 #include "widgets/pages/Page.h"
 
 class QSlider;
@@ -49,7 +50,7 @@ class VolumeSeriesPage : public Page {
   std::shared_ptr<const io::ArrayDataset> series_;
   std::size_t frames_ = 0, nx_ = 0, ny_ = 0, nz_ = 0, current_ = 0;
   double tr_ = 1.0;
-  std::array<double, 16> affine_{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  io::VolumeGrid grid_;  // voxel → world mm
   std::pair<double, double> window_{0, 1};
   VtkView* view_ = nullptr;
   Scene* scene_ = nullptr;

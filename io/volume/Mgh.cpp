@@ -1,12 +1,14 @@
-#include "io/surface/Mgh.h"
+#include "io/volume/Mgh.h"
 
 #include <cmath>
 #include <fstream>
 
 #include "io/surface/SurfaceIo.h"
-#include "io/surface/Volume.h"
+#include "io/volume/VoxelArray.h"
 
-namespace nl::io::surface {
+namespace nl::io::volume {
+
+using namespace nl::io::surface;  // the binary-header helpers of SurfaceIo.h
 
 namespace {
 
@@ -63,9 +65,9 @@ MghHeader parseMghHeader(const std::filesystem::path& path, std::string_view byt
   return h;
 }
 
-std::array<double, 16> mghVox2Ras(const MghHeader& h) {
+Affine mghVox2Ras(const MghHeader& h) {
   // Stored Mdc rows are the x, y, z direction cosines; the matrix has them as columns.
-  std::array<double, 16> m{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  Affine m{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   for (std::size_t row = 0; row < 3; ++row) {
     double centreShift = 0;
     for (std::size_t col = 0; col < 3; ++col) {
@@ -119,7 +121,7 @@ DatasetPtr readMgh(const std::filesystem::path& path) {
         return rows;
       };
     Attributes attributes{
-        {"affine", joinNumbers(affine)}, {"datatype", type.name}, {"per_vertex", "true"}};
+        {"affine", formatNumbers(affine)}, {"datatype", type.name}, {"per_vertex", "true"}};
     if (const auto hemisphere = hemisphereFromName(path); !hemisphere.empty())
       attributes["hemisphere"] = hemisphere;
     return std::make_shared<const ArrayDataset>(
@@ -128,13 +130,13 @@ DatasetPtr readMgh(const std::filesystem::path& path) {
         type.name);
   }
 
-  VolumeGeometry geometry;
-  geometry.dims = h.dims;
-  geometry.spacing = h.delta;
-  geometry.affine = affine;
-  geometry.spatialUnits = "mm";
+  VolumeGrid grid = VolumeGrid::fromAffine({h.dims[0], h.dims[1], h.dims[2]}, affine, "mm");
+  for (std::size_t axis = 0; axis < 3; ++axis)
+    grid.spacing[axis] = usableSpacing(h.delta[axis], affine, axis);
+  VoxelLayout layout;
+  layout.frames = h.dims[3];
   Attributes extra{{"datatype", type.name}, {"good_ras_flag", h.goodRas ? "1" : "0"}};
-  return makeVolumeDataset(datasetStem(path), geometry, std::move(loader),
+  return makeVolumeDataset(datasetStem(path), grid, layout, std::move(loader),
                            Provenance::fromFile(path.string(), "", "FreeSurfer MGH/MGZ"),
                            std::move(extra), type.name);
 }
@@ -156,4 +158,4 @@ FileContents MghReader::open(const std::filesystem::path& path,
   return contents;
 }
 
-}  // namespace nl::io::surface
+}  // namespace nl::io::volume

@@ -14,8 +14,9 @@
 
 #include "io/Dataset.h"
 #include "io/ReaderRegistry.h"
+#include "io/volume/VolumeGrid.h"
 
-namespace nl::io::surface {
+namespace nl::io::volume {
 
 struct NiftiHeader {
   int version = 1;  // 1 or 2
@@ -41,14 +42,14 @@ struct NiftiHeader {
 NiftiHeader parseNiftiHeader(const std::filesystem::path& path, std::string_view bytes);
 
 // Row-major 4×4 matrices mapping (i, j, k, 1) to world mm.
-std::array<double, 16> niftiQform(const NiftiHeader& header);
-std::array<double, 16> niftiSform(const NiftiHeader& header);
+Affine niftiQform(const NiftiHeader& header);
+Affine niftiSform(const NiftiHeader& header);
 // nibabel's fallback when neither code is set: pixdim scaling, x flipped,
 // centred on the volume.
-std::array<double, 16> niftiBaseAffine(const NiftiHeader& header);
+Affine niftiBaseAffine(const NiftiHeader& header);
 // sform when sform_code > 0, else qform when qform_code > 0, else the base
 // affine — the rule nibabel, FSL and nilearn use. `chosen` says which.
-std::array<double, 16> niftiBestAffine(const NiftiHeader& header, std::string* chosen = nullptr);
+Affine niftiBestAffine(const NiftiHeader& header, std::string* chosen = nullptr);
 
 // The volume (lazy) with attributes spacing, origin, affine, affine_source,
 // qform_code, sform_code, datatype, tr (4-D), units, scl_slope/scl_inter.
@@ -66,4 +67,4 @@ class NiftiReader final : public FileReader {
                     const std::string& internalPath) const override;
 };
 
-}  // namespace nl::io::surface
+}  // namespace nl::io::volume

@@ -11,8 +11,9 @@
 
 #include "io/Dataset.h"
 #include "io/ReaderRegistry.h"
+#include "io/volume/VolumeGrid.h"
 
-namespace nl::io::surface {
+namespace nl::io::volume {
 
 struct MghHeader {
   std::array<std::size_t, 4> dims{};  // width, height, depth, frames
@@ -26,7 +27,7 @@ struct MghHeader {
 MghHeader parseMghHeader(const std::filesystem::path& path, std::string_view bytes);
 // Row-major vox2ras (nibabel's MGHHeader.get_affine; FreeSurfer's default
 // coronal orientation when goodRASFlag is 0).
-std::array<double, 16> mghVox2Ras(const MghHeader& header);
+Affine mghVox2Ras(const MghHeader& header);
 
 // Volume/VoxelSeries (lazy) or SurfaceOverlay; attribute "affine" either way.
 DatasetPtr readMgh(const std::filesystem::path& path);
@@ -41,4 +42,4 @@ class MghReader final : public FileReader {
                     const std::string& internalPath) const override;
 };
 
-}  // namespace nl::io::surface
+}  // namespace nl::io::volume

@@ -1,13 +1,15 @@
-#include "io/surface/Nifti.h"
+#include "io/volume/Nifti.h"
 
 #include <cmath>
 #include <cstring>
 #include <fstream>
 
 #include "io/surface/SurfaceIo.h"
-#include "io/surface/Volume.h"
+#include "io/volume/VoxelArray.h"
 
-namespace nl::io::surface {
+namespace nl::io::volume {
+
+using namespace nl::io::surface;  // the binary-header helpers of SurfaceIo.h
 
 namespace {
 
@@ -95,10 +97,6 @@ std::string unitName(int code) {
 std::string fixedString(std::string_view bytes) {
   const auto end = bytes.find('\0');
   return std::string(bytes.substr(0, end));
-}
-
-std::array<double, 16> identity() {
-  return {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
 }
 
 // The data file of a header: x.hdr → x.img (keeping .gz and the letter case).
@@ -248,7 +246,7 @@ NiftiHeader parseNiftiHeader(const std::filesystem::path& path, std::string_view
   return h;
 }
 
-std::array<double, 16> niftiQform(const NiftiHeader& h) {
+Affine niftiQform(const NiftiHeader& h) {
   const double b = h.quatern[0], c = h.quatern[1], d = h.quatern[2];
   const double w2 = 1.0 - (b * b + c * c + d * d);
   const double a = w2 > 0 ? std::sqrt(w2) : 0.0;
@@ -265,7 +263,7 @@ std::array<double, 16> niftiQform(const NiftiHeader& h) {
   }
   const double qfac = h.pixdim[0] < 0 ? -1.0 : 1.0;
   const double zoom[3] = {h.pixdim[1], h.pixdim[2], h.pixdim[3] * qfac};
-  std::array<double, 16> m = identity();
+  Affine m = kIdentityAffine;
   for (int i = 0; i < 3; ++i) {
     for (int j = 0; j < 3; ++j)
       m[static_cast<std::size_t>(4 * i + j)] = r[static_cast<std::size_t>(3 * i + j)] * zoom[j];
@@ -274,14 +272,14 @@ std::array<double, 16> niftiQform(const NiftiHeader& h) {
   return m;
 }
 
-std::array<double, 16> niftiSform(const NiftiHeader& h) {
-  std::array<double, 16> m = identity();
+Affine niftiSform(const NiftiHeader& h) {
+  Affine m = kIdentityAffine;
   for (std::size_t i = 0; i < 12; ++i) m[i] = h.srow[i];
   return m;
 }
 
-std::array<double, 16> niftiBaseAffine(const NiftiHeader& h) {
-  std::array<double, 16> m = identity();
+Affine niftiBaseAffine(const NiftiHeader& h) {
+  Affine m = kIdentityAffine;
   for (std::size_t axis = 0; axis < 3; ++axis) {
     const double size = static_cast<double>(h.dim[axis + 1]);
     const double zoom = (axis == 0 ? -1.0 : 1.0) * h.pixdim[axis + 1];
@@ -291,7 +289,7 @@ std::array<double, 16> niftiBaseAffine(const NiftiHeader& h) {
   return m;
 }
 
-std::array<double, 16> niftiBestAffine(const NiftiHeader& header, std::string* chosen) {
+Affine niftiBestAffine(const NiftiHeader& header, std::string* chosen) {
   auto say = [chosen](const char* which) {
     if (chosen != nullptr) *chosen = which;
   };
@@ -320,26 +318,34 @@ std::shared_ptr<const ArrayDataset> readNifti(const std::filesystem::path& reque
   const NiftiHeader h = parseNiftiHeader(path, headBytes);
   const NiftiType& type = *niftiType(h.datatype);
 
-  VolumeGeometry geometry;
+  VoxelLayout layout;
+  std::array<std::size_t, 3> size{};
   std::size_t voxels = 1;
   for (std::size_t axis = 0; axis < 4; ++axis) {
-    geometry.dims[axis] = static_cast<std::size_t>(h.dim[axis + 1]);
-    voxels = checkedMultiply(path, voxels, geometry.dims[axis], "the image (dim product)");
+    const auto n = static_cast<std::size_t>(h.dim[axis + 1]);
+    if (axis < 3)
+      size[axis] = n;
+    else
+      layout.frames = n;
+    voxels = checkedMultiply(path, voxels, n, "the image (dim product)");
   }
   const std::size_t values = checkedMultiply(path, voxels, type.components, "the image");
   const std::size_t dataBytes = checkedMultiply(path, values, type.stored.size, "the image");
-  geometry.channels = type.components;
-  geometry.channelNames = type.channelNames;
-  for (std::size_t axis = 0; axis < 3; ++axis) geometry.spacing[axis] = h.pixdim[axis + 1];
+  layout.channels = type.components;
+  layout.channelNames = type.channelNames;
   std::string affineSource;
-  geometry.affine = niftiBestAffine(h, &affineSource);
-  requireFiniteAffine(path, geometry.affine, "the " + affineSource + " affine");
-  geometry.spatialUnits = unitName(h.xyztUnits & 0x07);
-  geometry.timeUnits = unitName(h.xyztUnits & 0x38);
+  const Affine affine = niftiBestAffine(h, &affineSource);
+  requireFiniteAffine(path, affine, "the " + affineSource + " affine");
+  VolumeGrid grid = VolumeGrid::fromAffine(size, affine, unitName(h.xyztUnits & 0x07));
+  // The voxel size is pixdim (as nibabel's get_zooms), the affine's column
+  // lengths where pixdim is unusable.
+  for (std::size_t axis = 0; axis < 3; ++axis)
+    grid.spacing[axis] = usableSpacing(h.pixdim[axis + 1], affine, axis);
+  layout.timeUnits = unitName(h.xyztUnits & 0x38);
   const double toSeconds = (h.xyztUnits & 0x38) == 16   ? 1e-3
                            : (h.xyztUnits & 0x38) == 24 ? 1e-6
                                                         : 1.0;
-  if (std::isfinite(h.pixdim[4]) && h.pixdim[4] > 0) geometry.trSeconds = h.pixdim[4] * toSeconds;
+  if (std::isfinite(h.pixdim[4]) && h.pixdim[4] > 0) layout.trSeconds = h.pixdim[4] * toSeconds;
 
   // Scaling, by nibabel's rule: slope 0 or non-finite means none.
   const bool scaled = !type.rgb && h.sclSlope != 0 && std::isfinite(h.sclSlope);
@@ -406,15 +412,15 @@ std::shared_ptr<const ArrayDataset> readNifti(const std::filesystem::path& reque
                    {"sform_code", std::to_string(h.sformCode)},
                    {"nifti_version", std::to_string(h.version)},
                    {"byte_order", h.bigEndian ? "big" : "little"}};
-  if (h.qformCode != 0) extra["qform"] = joinNumbers(niftiQform(h));
-  if (h.sformCode != 0) extra["sform"] = joinNumbers(niftiSform(h));
+  if (h.qformCode != 0) extra["qform"] = formatNumbers(niftiQform(h));
+  if (h.sformCode != 0) extra["sform"] = formatNumbers(niftiSform(h));
   if (scaled) {
     const double scaling[2] = {slope, inter};
-    extra["scl_slope,scl_inter"] = joinNumbers(scaling);
+    extra["scl_slope,scl_inter"] = formatNumbers(scaling);
   }
   if (!h.description.empty()) extra["description"] = h.description;
   if (h.intentCode != 0) extra["intent_code"] = std::to_string(h.intentCode);
-  return makeVolumeDataset(datasetStem(path), geometry, std::move(loader),
+  return makeVolumeDataset(datasetStem(path), grid, layout, std::move(loader),
                            Provenance::fromFile(path.string(), "", "NIfTI"), std::move(extra),
                            scaled ? "float64" : type.name);
 }
@@ -447,4 +453,4 @@ FileContents NiftiReader::open(const std::filesystem::path& path,
   return contents;
 }
 
-}  // namespace nl::io::surface
+}  // namespace nl::io::volume

@@ -1,0 +1,41 @@
+#pragma once
+// Builds the ArrayDataset for a voxel volume read from NIfTI or MGH: C-order
+// [z][y][x] (3-D) or [t][z][y][x] (4-D), optionally with a trailing channel
+// axis (RGB, complex); the grid's attributes (io/volume/VolumeGrid.h),
+// axis_order and, for 4-D, tr (seconds).
+#include <array>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "io/Dataset.h"
+#include "io/volume/VolumeGrid.h"
+
+namespace nl::io::volume {
+
+// What a voxel array holds besides its grid.
+struct VoxelLayout {
+  std::size_t frames = 1;    // volumes along t
+  std::size_t channels = 1;  // values per voxel
+  std::string channelNames;  // "r,g,b", "real,imag"; empty for one channel
+  double trSeconds = 0;      // 0: not known
+  std::string timeUnits;
+};
+
+// Volume (one frame) or VoxelSeries; `loader` must return every value in the
+// on-disk order (x fastest, then y, z, t; channels innermost).
+std::shared_ptr<const ArrayDataset> makeVolumeDataset(std::string name, const VolumeGrid& grid,
+                                                      const VoxelLayout& layout,
+                                                      ArrayDataset::Loader loader,
+                                                      Provenance provenance, Attributes extra,
+                                                      std::string sourceType);
+
+// Throws a FileError naming `path` unless every matrix entry is finite.
+void requireFiniteAffine(const std::filesystem::path& path, const Affine& affine,
+                         const std::string& which);
+
+// The voxel size a header states along one axis when it is usable (finite,
+// > 0), else the length of the affine's column (1 when that is 0 too).
+double usableSpacing(double stated, const Affine& affine, std::size_t axis);
+
+}  // namespace nl::io::volume
