@@ -14,6 +14,8 @@
 
 #include <QPointer>
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "widgets/VtkView.h"
 #include "widgets/scene/LookupTable.h"
@@ -174,6 +176,71 @@ void Scene::refreshScalarBar() {
   fillLookupTable(d.scalarBarTable, *layer);
   d.scalarBar->SetTitle(layer->name().left(24).toUtf8().constData());
   d.scalarBar->VisibilityOn();
+}
+
+io::SceneState Scene::captureState() const {
+  const auto& d = *impl_;
+  io::SceneState state;
+  if (d.view && d.view->cameraFramed()) state.camera = d.view->cameraState();
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    state.layers.push_back(d.layers[i]->displayState());
+    if (d.layers[i] == d.scalarBarLayer) state.scalarBarLayer = static_cast<int>(i);
+  }
+  return state;
+}
+
+void Scene::applyState(const io::SceneState& state) {
+  auto& d = *impl_;
+  // (kind, name, how many layers of that kind and name come before it): the
+  // key that survives a reload, where dataset ids do not.
+  using Key = std::tuple<std::string, std::string, int>;
+  auto keysOf = [](const std::vector<std::pair<std::string, std::string>>& identities) {
+    std::map<std::pair<std::string, std::string>, int> seen;
+    std::vector<Key> keys;
+    for (const auto& [kind, name] : identities) keys.emplace_back(kind, name, seen[{kind, name}]++);
+    return keys;
+  };
+  std::vector<std::pair<std::string, std::string>> current, saved;
+  for (auto* layer : d.layers)
+    current.emplace_back(layer->displayState().kind, layer->name().toStdString());
+  for (const auto& layer : state.layers) saved.emplace_back(layer.kind, layer.name);
+  const auto currentKeys = keysOf(current), savedKeys = keysOf(saved);
+  // target[i]: the current layer that saved layer i restores, or none.
+  std::vector<SceneLayer*> target(state.layers.size(), nullptr);
+  std::vector<std::size_t> places;  // where the matched layers are now
+  std::vector<bool> taken(d.layers.size(), false);
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    for (std::size_t j = 0; j < d.layers.size(); ++j)
+      if (!taken[j] && currentKeys[j] == savedKeys[i]) {
+        target[i] = d.layers[j];
+        taken[j] = true;
+        places.push_back(j);
+        break;
+      }
+  // Order: the matched layers take the places they occupy now, in saved order;
+  // the others stay where they are.
+  std::sort(places.begin(), places.end());
+  bool reordered = false;
+  std::size_t next = 0;
+  for (SceneLayer* layer : target)
+    if (layer) {
+      reordered = reordered || d.layers[places[next]] != layer;
+      d.layers[places[next++]] = layer;
+    }
+  if (reordered && d.view) {
+    // Re-add in order: for translucent props VTK draws in insertion order.
+    for (auto* layer : d.layers) layer->detach(d.view->renderer());
+    for (auto* layer : d.layers) layer->attach(d.view->renderer());
+  }
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    if (target[i]) target[i]->applyDisplayState(state.layers[i]);
+  if (state.scalarBarLayer >= 0 && static_cast<std::size_t>(state.scalarBarLayer) < target.size())
+    if (SceneLayer* layer = target[static_cast<std::size_t>(state.scalarBarLayer)])
+      d.scalarBarLayer = layer;
+  refreshScalarBar();
+  if (d.view && state.camera) d.view->setCameraState(*state.camera);
+  refreshHighlights();
+  emit layersChanged();
 }
 
 std::optional<PickHit> Scene::pickAt(QPointF widgetPosition) const {

@@ -29,6 +29,17 @@ class Scene : public QObject {
   void setScalarBarLayer(SceneLayer* layer);
   SceneLayer* scalarBarLayer() const;
 
+  // What the user arranged: the camera (once the view has drawn) and every
+  // layer's display state, in drawing order.
+  io::SceneState captureState() const;
+  // Puts a captured state back. Saved layers are matched to the current ones
+  // by kind, name and position among the layers of that kind and name;
+  // matched layers take the saved order among themselves and
+  // their display state. Saved layers whose data did not come back are
+  // skipped; current layers not in the state keep their defaults. Emits
+  // layersChanged, so a LayerList shows the restored values.
+  void applyState(const io::SceneState& state);
+
   // Front-most item under a widget position, across visible layers.
   std::optional<PickHit> pickAt(QPointF widgetPosition) const;
 
