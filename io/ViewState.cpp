@@ -168,6 +168,26 @@ std::optional<std::int64_t> itemKey(const std::string& key) {
   return value;
 }
 
+// An object of item → value (JSON keys are strings: "12": false).
+template <typename Value, typename Valid>
+void readItems(const json& layer, const char* key, const std::string& where, Reader& r,
+               std::map<std::int64_t, Value>& out, const char* expected, Valid valid) {
+  const auto it = layer.find(key);
+  if (it == layer.end()) return;
+  const std::string at = where + "." + key;
+  if (!it->is_object()) {
+    r.skip(at, std::string("expected an object of item → ") + expected);
+    return;
+  }
+  for (const auto& [item, value] : it->items()) {
+    const auto number = itemKey(item);
+    if (number && valid(value))
+      out[*number] = value.template get<Value>();
+    else
+      r.skip(at + "." + item, std::string("expected an integer item with ") + expected);
+  }
+}
+
 std::optional<std::vector<ChannelState>> channelsFrom(const json& j, const std::string& where,
                                                       Reader& r) {
   if (!j.is_array()) {
@@ -234,30 +254,11 @@ std::optional<LayerState> layerFrom(const json& j, const std::string& where, Rea
     }
   }
   layer.threshold = r.number(j, "threshold", where, 0, HUGE_VAL);
-  if (const auto it = j.find("item_visible"); it != j.end()) {
-    const std::string at = where + ".item_visible";
-    if (!it->is_object()) r.skip(at, "expected an object of item → true/false");
-    if (it->is_object())
-      for (const auto& [key, value] : it->items()) {
-        const auto item = itemKey(key);
-        if (item && value.is_boolean())
-          layer.itemVisible[*item] = value.get<bool>();
-        else
-          r.skip(at + "." + key, "expected an integer item with true or false");
-      }
-  }
-  if (const auto it = j.find("item_opacity"); it != j.end()) {
-    const std::string at = where + ".item_opacity";
-    if (!it->is_object()) r.skip(at, "expected an object of item → opacity");
-    if (it->is_object())
-      for (const auto& [key, value] : it->items()) {
-        const auto item = itemKey(key);
-        if (item && value.is_number() && value.get<double>() >= 0 && value.get<double>() <= 1)
-          layer.itemOpacity[*item] = value.get<double>();
-        else
-          r.skip(at + "." + key, "expected an integer item with an opacity in [0, 1]");
-      }
-  }
+  readItems(j, "item_visible", where, r, layer.itemVisible, "true or false",
+            [](const json& v) { return v.is_boolean(); });
+  readItems(
+      j, "item_opacity", where, r, layer.itemOpacity, "an opacity in [0, 1]",
+      [](const json& v) { return v.is_number() && v.get<double>() >= 0 && v.get<double>() <= 1; });
   if (const auto it = j.find("channels"); it != j.end())
     if (auto channels = channelsFrom(*it, where + ".channels", r))
       layer.channels = std::move(*channels);

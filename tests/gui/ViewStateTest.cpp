@@ -244,6 +244,19 @@ TEST(RestoredView, LayersAreMatchedByNameAndMissingOnesAreSkipped) {
   EXPECT_EQ(page->scene()->scalarBarLayer(), page->layer(1));
   EXPECT_TRUE(nl::io::nearlyEqual(page->view()->cameraState(), camera))
       << "a state without a camera leaves the camera";
+  // A layer that arrives later under a skipped entry's name and kind takes it;
+  // the entry of another kind stays unused.
+  const auto mesh = byName(session, names.left);
+  auto* late = new nl::widgets::SurfaceLayer(
+      "a mesh that is gone", mesh,
+      std::dynamic_pointer_cast<const nl::io::SurfaceMeshDataset>(session.find(mesh)));
+  page->scene()->addLayer(late);
+  EXPECT_DOUBLE_EQ(late->opacity(), 0.1);
+  auto* again = new nl::widgets::SurfaceLayer(
+      "a mesh that is gone", mesh,
+      std::dynamic_pointer_cast<const nl::io::SurfaceMeshDataset>(session.find(mesh)));
+  page->scene()->addLayer(again);
+  EXPECT_DOUBLE_EQ(again->opacity(), 1.0) << "an entry is used once";
 }
 
 // ---------------------------------------------------------------------------
@@ -333,6 +346,17 @@ TEST(RestoredView, LabelVolumeInstancesComeBack) {
   EXPECT_DOUBLE_EQ(restoredLabels->labelOpacity(2), 0.35);
   EXPECT_LT(differingFraction(image, original, 24), 0.005);
   EXPECT_GT(differingFraction(image, defaults, 24), 0.05);
+  // A view restored before its layer arrives (a preview read in the
+  // background): the layer and the camera take the state when it comes.
+  {
+    VolumeView late(reloaded);
+    late.scene->applyState(back);
+    addLabels(late, reloaded);
+    late.show();
+    const QImage lateImage = freshFrame(*late.view);
+    expectSameState(late.scene->captureState(), arranged);
+    EXPECT_LT(differingFraction(lateImage, original, 24), 0.005);
+  }
   // The layer list's instance list follows: instance 3 unchecked.
   auto* instances = list.findChild<QTreeWidget*>("instanceList");
   ASSERT_NE(instances, nullptr);

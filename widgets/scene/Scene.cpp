@@ -15,6 +15,7 @@
 #include <QPointer>
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <tuple>
 
 #include "widgets/VtkView.h"
@@ -24,7 +25,25 @@ namespace nl::widgets {
 
 namespace {
 constexpr const char* kOrigin = "scene3d";
+
+// (kind, name, how many layers of that kind and name come before it): what
+// identifies a layer across a reload, where dataset ids do not.
+using LayerKey = std::tuple<std::string, std::string, int>;
+
+std::vector<LayerKey> keysOf(const std::vector<std::pair<std::string, std::string>>& identities) {
+  std::map<std::pair<std::string, std::string>, int> seen;
+  std::vector<LayerKey> keys;
+  for (const auto& [kind, name] : identities) keys.emplace_back(kind, name, seen[{kind, name}]++);
+  return keys;
 }
+
+std::vector<LayerKey> keysOf(const std::vector<SceneLayer*>& layers) {
+  std::vector<std::pair<std::string, std::string>> identities;
+  for (const auto* layer : layers)
+    identities.emplace_back(layer->displayState().kind, layer->name().toStdString());
+  return keysOf(identities);
+}
+}  // namespace
 
 struct Scene::Impl {
   QPointer<VtkView> view;
@@ -37,6 +56,12 @@ struct Scene::Impl {
   vtkNew<vtkOrientationMarkerWidget> axesWidget;
   vtkNew<vtkCellPicker> picker;
   io::Signal<const std::string&>::ConnectionId selectionConnection = 0;
+  // From applyState: saved layers no current layer matched, for layers added
+  // later (previews that arrive after the page was restored), and a camera
+  // saved while the scene had no layer yet (the first layer would reframe).
+  std::vector<std::pair<LayerKey, io::LayerState>> pendingLayers;
+  std::optional<LayerKey> pendingScalarBar;
+  std::optional<io::CameraState> pendingCamera;
 };
 
 Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
@@ -124,8 +149,26 @@ void Scene::addLayer(SceneLayer* layer) {
     impl_->view->requestRender();
   });
   if (layer->hasScalars() && d.scalarBarLayer == nullptr) setScalarBarLayer(layer);
+  if (!d.pendingLayers.empty()) {
+    const LayerKey key = keysOf(d.layers).back();
+    const auto it = std::find_if(d.pendingLayers.begin(), d.pendingLayers.end(),
+                                 [&key](const auto& entry) { return entry.first == key; });
+    if (it != d.pendingLayers.end()) {
+      layer->applyDisplayState(it->second);
+      if (d.pendingScalarBar == key) {
+        d.pendingScalarBar.reset();
+        setScalarBarLayer(layer);
+      }
+      d.pendingLayers.erase(it);
+    }
+  }
   refreshHighlights();
-  if (first) d.view->resetCamera();
+  if (first && d.pendingCamera) {
+    d.view->setCameraState(*d.pendingCamera);
+    d.pendingCamera.reset();
+  } else if (first) {
+    d.view->resetCamera();
+  }
   d.view->requestRender();
   emit layersChanged();
 }
@@ -191,20 +234,9 @@ io::SceneState Scene::captureState() const {
 
 void Scene::applyState(const io::SceneState& state) {
   auto& d = *impl_;
-  // (kind, name, how many layers of that kind and name come before it): the
-  // key that survives a reload, where dataset ids do not.
-  using Key = std::tuple<std::string, std::string, int>;
-  auto keysOf = [](const std::vector<std::pair<std::string, std::string>>& identities) {
-    std::map<std::pair<std::string, std::string>, int> seen;
-    std::vector<Key> keys;
-    for (const auto& [kind, name] : identities) keys.emplace_back(kind, name, seen[{kind, name}]++);
-    return keys;
-  };
-  std::vector<std::pair<std::string, std::string>> current, saved;
-  for (auto* layer : d.layers)
-    current.emplace_back(layer->displayState().kind, layer->name().toStdString());
+  std::vector<std::pair<std::string, std::string>> saved;
   for (const auto& layer : state.layers) saved.emplace_back(layer.kind, layer.name);
-  const auto currentKeys = keysOf(current), savedKeys = keysOf(saved);
+  const auto currentKeys = keysOf(d.layers), savedKeys = keysOf(saved);
   // target[i]: the current layer that saved layer i restores, or none.
   std::vector<SceneLayer*> target(state.layers.size(), nullptr);
   std::vector<std::size_t> places;  // where the matched layers are now
@@ -234,11 +266,25 @@ void Scene::applyState(const io::SceneState& state) {
   }
   for (std::size_t i = 0; i < state.layers.size(); ++i)
     if (target[i]) target[i]->applyDisplayState(state.layers[i]);
-  if (state.scalarBarLayer >= 0 && static_cast<std::size_t>(state.scalarBarLayer) < target.size())
-    if (SceneLayer* layer = target[static_cast<std::size_t>(state.scalarBarLayer)])
-      d.scalarBarLayer = layer;
+  d.pendingLayers.clear();
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    if (!target[i]) d.pendingLayers.emplace_back(savedKeys[i], state.layers[i]);
+  d.pendingScalarBar.reset();
+  if (state.scalarBarLayer >= 0 && static_cast<std::size_t>(state.scalarBarLayer) < target.size()) {
+    const auto bar = static_cast<std::size_t>(state.scalarBarLayer);
+    if (target[bar])
+      d.scalarBarLayer = target[bar];
+    else
+      d.pendingScalarBar = savedKeys[bar];
+  }
   refreshScalarBar();
-  if (d.view && state.camera) d.view->setCameraState(*state.camera);
+  d.pendingCamera.reset();
+  if (d.view && state.camera) {
+    if (d.layers.empty())
+      d.pendingCamera = state.camera;
+    else
+      d.view->setCameraState(*state.camera);
+  }
   refreshHighlights();
   emit layersChanged();
 }

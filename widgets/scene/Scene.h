@@ -34,10 +34,14 @@ class Scene : public QObject {
   io::SceneState captureState() const;
   // Puts a captured state back. Saved layers are matched to the current ones
   // by kind, name and position among the layers of that kind and name;
-  // matched layers take the saved order among themselves and
-  // their display state. Saved layers whose data did not come back are
-  // skipped; current layers not in the state keep their defaults. Emits
-  // layersChanged, so a LayerList shows the restored values.
+  // matched layers take the saved order among themselves and their display
+  // state. Saved layers without a match (their data did not come back) are
+  // skipped but kept: a layer added later under their key (a preview that
+  // arrives after the page was restored) takes its saved state then; a
+  // camera applied to a
+  // scene without layers waits for the first layer (instead of its reset).
+  // Current layers not in the state keep their defaults. Emits layersChanged,
+  // so a LayerList shows the restored values.
   void applyState(const io::SceneState& state);
 
   // Front-most item under a widget position, across visible layers.
