@@ -337,6 +337,28 @@ SceneState sceneStateFromJsonValue(const json& j, std::vector<std::string>* noti
   return state;
 }
 
+json toJson(const std::vector<SceneState>& states) {
+  json out = json::array();
+  for (const auto& state : states) out.push_back(toJson(state));
+  return out;
+}
+
+std::vector<SceneState> sceneStatesFromJsonValue(const json& j, std::vector<std::string>* notices) {
+  if (!j.is_array())
+    throw std::invalid_argument(std::string("scene states: expected a JSON array, not ") +
+                                j.type_name());
+  std::vector<SceneState> states;
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (j[i].is_object()) {
+      states.push_back(sceneStateFromJsonValue(j[i], notices));
+      continue;
+    }
+    Reader(notices).skip("scenes[" + std::to_string(i) + "]", "expected an object");
+    states.emplace_back();
+  }
+  return states;
+}
+
 std::string sceneStateToJson(const SceneState& state) {
   return toJson(state).dump();
 }

@@ -80,6 +80,12 @@ nlohmann::json toJson(const SceneState& state);
 SceneState sceneStateFromJsonValue(const nlohmann::json& json,
                                    std::vector<std::string>* notices = nullptr);
 
+// Several scenes of one page (an array; an element that is not an object is
+// read as an empty state, with a notice, so the others keep their places).
+nlohmann::json toJson(const std::vector<SceneState>& states);
+std::vector<SceneState> sceneStatesFromJsonValue(const nlohmann::json& json,
+                                                 std::vector<std::string>* notices = nullptr);
+
 std::string sceneStateToJson(const SceneState& state);
 // Throws std::invalid_argument ("scene state: not JSON: …") for text that does
 // not parse or is not an object.

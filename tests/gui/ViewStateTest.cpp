@@ -10,6 +10,8 @@
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
+#include <QHBoxLayout>
+#include <QPainter>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTreeWidget>
@@ -363,6 +365,95 @@ TEST(RestoredView, LabelVolumeInstancesComeBack) {
   ASSERT_EQ(instances->topLevelItemCount(), 3);
   EXPECT_EQ(instances->topLevelItem(0)->checkState(0), Qt::Checked);
   EXPECT_EQ(instances->topLevelItem(2)->checkState(0), Qt::Unchecked);
+}
+
+// A page with two views through one camera (as the FISBe page shows ground
+// truth and prediction), saved and restored by the page-level helpers.
+struct TwoViewPage : QWidget {
+  explicit TwoViewPage(nl::io::Session& session) {
+    resize(900, 420);
+    auto* layout = new QHBoxLayout(this);
+    for (auto*& view : views) {
+      view = new nl::widgets::VtkView();
+      layout->addWidget(view);
+    }
+    views[1]->shareCameraWith(views[0]);
+    for (std::size_t i = 0; i < 2; ++i) {
+      scenes[i] = new nl::widgets::Scene(views[i], session, this);
+      layers[i] = addLabelsTo(*scenes[i], session);
+    }
+  }
+  static nl::widgets::LabelVolumeLayer* addLabelsTo(nl::widgets::Scene& scene,
+                                                    nl::io::Session& session) {
+    const auto id = byName(session, "instances");
+    auto volume = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(session.find(id));
+    auto* layer = new nl::widgets::LabelVolumeLayer("instances", id, volume);
+    scene.addLayer(layer);
+    return layer;
+  }
+  QImage grabViews() {
+    // Both views, side by side, each drawn afresh.
+    const QImage a = freshFrame(*views[0]), b = freshFrame(*views[1]);
+    QImage both(a.width() + b.width(), std::max(a.height(), b.height()), QImage::Format_RGB32);
+    both.fill(Qt::black);
+    QPainter painter(&both);
+    painter.drawImage(0, 0, a);
+    painter.drawImage(a.width(), 0, b);
+    return both;
+  }
+  std::array<nl::widgets::VtkView*, 2> views{};
+  std::array<nl::widgets::Scene*, 2> scenes{};
+  std::array<nl::widgets::LabelVolumeLayer*, 2> layers{};
+};
+
+TEST(RestoredView, BothScenesOfATwoViewPageComeBackInOrder) {
+  nl::io::Session session;
+  session.add(threeInstances());
+  auto page = std::make_unique<TwoViewPage>(session);
+  page->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(page.get()));
+  (void)page->grabViews();
+  // Different choices in each view; the camera moved through one of them.
+  page->layers[0]->setLabelVisible(1, false);
+  page->layers[1]->setLabelOpacity(3, 0.3);
+  page->layers[1]->setOpacity(0.8);
+  page->views[1]->orbit(-40, 15);
+  const auto arranged = nl::widgets::captureScenes(*page);
+  ASSERT_EQ(arranged.size(), 2u);
+  EXPECT_EQ(arranged[0].layers[0].itemVisible, (std::map<std::int64_t, bool>{{1, false}}));
+  EXPECT_EQ(arranged[1].layers[0].itemOpacity, (std::map<std::int64_t, double>{{3, 0.3}}));
+  ASSERT_TRUE(arranged[0].camera && arranged[1].camera);
+  EXPECT_TRUE(nl::io::nearlyEqual(*arranged[0].camera, *arranged[1].camera)) << "one camera";
+  const QImage original = page->grabViews();
+
+  // Through a session file, as the page's entry in the view layout.
+  QTemporaryDir dir;
+  const std::filesystem::path path = dir.filePath("two.nlsession").toStdString();
+  session.setViewLayoutJson(
+      nlohmann::json{{"tabs", {{{"scenes", nl::io::toJson(arranged)}}}}}.dump());
+  nl::io::saveSession(session, path);
+  page.reset();
+  nl::io::Session reloaded;
+  nl::io::loadSession(reloaded, path);
+  const auto back = nl::io::sceneStatesFromJsonValue(
+      nlohmann::json::parse(reloaded.viewLayoutJson())["tabs"][0]["scenes"]);
+  ASSERT_EQ(back.size(), 2u);
+
+  TwoViewPage defaults(reloaded);
+  defaults.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&defaults));
+  const QImage untouched = defaults.grabViews();
+  TwoViewPage restored(reloaded);
+  restored.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&restored));
+  EXPECT_EQ(nl::widgets::applyScenes(restored, back), 2u);
+  const QImage image = restored.grabViews();
+  snapshot(image, "viewstate_two_views_restored.png");
+  const auto again = nl::widgets::captureScenes(restored);
+  ASSERT_EQ(again.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) expectSameState(again[i], arranged[i]);
+  EXPECT_LT(differingFraction(image, original, 24), 0.005);
+  EXPECT_GT(differingFraction(image, untouched, 24), 0.05);
 }
 
 // 36 × 28 × 24 voxels, three channels with different structures:

@@ -186,6 +186,23 @@ TEST(ViewState, HostileValuesNeverCrash) {
   }
 }
 
+TEST(ViewState, SeveralScenesOfAPageKeepTheirPlaces) {
+  const SceneState full = everyField();
+  SceneState second;
+  second.layers.push_back(full.layers[1]);
+  const std::vector<SceneState> states{full, second};
+  EXPECT_EQ(sceneStatesFromJsonValue(nlohmann::json::parse(toJson(states).dump())), states);
+  std::vector<std::string> notices;
+  const auto read = sceneStatesFromJsonValue(
+      nlohmann::json::parse(R"([7, {"layers": [{"name": "x", "kind": "labels"}]}])"), &notices);
+  ASSERT_EQ(read.size(), 2u) << "the broken first scene keeps its place";
+  EXPECT_TRUE(read[0].layers.empty());
+  ASSERT_EQ(read[1].layers.size(), 1u);
+  ASSERT_EQ(notices.size(), 1u);
+  EXPECT_NE(notices[0].find("scenes[0]"), std::string::npos) << notices[0];
+  EXPECT_THROW((void)sceneStatesFromJsonValue(nlohmann::json::object()), std::invalid_argument);
+}
+
 TEST(ViewState, CamerasCompareWithinATolerance) {
   CameraState a;
   a.position = {100, 200, 300};

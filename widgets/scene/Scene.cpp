@@ -312,4 +312,17 @@ void Scene::refreshHighlights() {
   if (impl_->view) impl_->view->requestRender();
 }
 
+std::vector<io::SceneState> captureScenes(const QObject& page) {
+  std::vector<io::SceneState> states;
+  for (const auto* scene : page.findChildren<Scene*>()) states.push_back(scene->captureState());
+  return states;
+}
+
+std::size_t applyScenes(const QObject& page, const std::vector<io::SceneState>& states) {
+  const auto scenes = page.findChildren<Scene*>();
+  const std::size_t n = std::min(states.size(), static_cast<std::size_t>(scenes.size()));
+  for (std::size_t i = 0; i < n; ++i) scenes[static_cast<qsizetype>(i)]->applyState(states[i]);
+  return n;
+}
+
 }  // namespace nl::widgets

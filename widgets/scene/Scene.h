@@ -58,4 +58,11 @@ class Scene : public QObject {
   std::unique_ptr<Impl> impl_;
 };
 
+// A page's 3D views at once: every Scene under `page` (depth-first, in the
+// order they were made, as QObject::findChildren lists them), for pages that
+// have nothing of their own to add to their saved layout. applyScenes gives
+// states[i] to the i-th scene and returns how many scenes it restored.
+std::vector<io::SceneState> captureScenes(const QObject& page);
+std::size_t applyScenes(const QObject& page, const std::vector<io::SceneState>& states);
+
 }  // namespace nl::widgets
