@@ -296,12 +296,25 @@ std::shared_ptr<nl::io::ArrayDataset> threeInstances() {
       std::move(labels), nl::io::Provenance{}, nl::io::Attributes{{"spacing", "1,1,1.5"}});
 }
 
-nl::widgets::LabelVolumeLayer* addLabels(VolumeView& v, nl::io::Session& session) {
+nl::widgets::LabelVolumeLayer* addLabelsTo(nl::widgets::Scene& scene, nl::io::Session& session) {
   const auto id = byName(session, "instances");
   auto volume = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(session.find(id));
   auto* layer = new nl::widgets::LabelVolumeLayer("instances", id, volume);
-  v.scene->addLayer(layer);
+  scene.addLayer(layer);
   return layer;
+}
+
+nl::widgets::LabelVolumeLayer* addLabels(VolumeView& v, nl::io::Session& session) {
+  return addLabelsTo(*v.scene, session);
+}
+
+// The picture of a view made by `build` on `session`, untouched: the default.
+template <typename Build>
+QImage defaultPicture(nl::io::Session& session, Build build) {
+  VolumeView untouched(session);
+  build(untouched, session);
+  untouched.show();
+  return freshFrame(*untouched.view);
 }
 
 TEST(RestoredView, LabelVolumeInstancesComeBack) {
@@ -328,13 +341,7 @@ TEST(RestoredView, LabelVolumeInstancesComeBack) {
   nl::io::Session reloaded;
   const SceneState back = saveAndReload(session, arranged, reloaded);
   EXPECT_EQ(back, arranged);
-  QImage defaults;
-  {
-    VolumeView untouched(reloaded);
-    addLabels(untouched, reloaded);
-    untouched.show();
-    defaults = freshFrame(*untouched.view);
-  }
+  const QImage defaults = defaultPicture(reloaded, addLabels);
   VolumeView restored(reloaded);
   auto* restoredLabels = addLabels(restored, reloaded);
   nl::widgets::LayerList list(restored.scene.get());
@@ -382,14 +389,6 @@ struct TwoViewPage : QWidget {
       scenes[i] = new nl::widgets::Scene(views[i], session, this);
       layers[i] = addLabelsTo(*scenes[i], session);
     }
-  }
-  static nl::widgets::LabelVolumeLayer* addLabelsTo(nl::widgets::Scene& scene,
-                                                    nl::io::Session& session) {
-    const auto id = byName(session, "instances");
-    auto volume = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(session.find(id));
-    auto* layer = new nl::widgets::LabelVolumeLayer("instances", id, volume);
-    scene.addLayer(layer);
-    return layer;
   }
   QImage grabViews() {
     // Both views, side by side, each drawn afresh.
@@ -533,13 +532,7 @@ TEST(RestoredView, MultichannelLooksComeBack) {
   nl::io::Session reloaded;
   const SceneState back = saveAndReload(session, arranged, reloaded);
   EXPECT_EQ(back, arranged);
-  QImage defaults;
-  {
-    VolumeView untouched(reloaded);
-    addChannels(untouched, reloaded);
-    untouched.show();
-    defaults = freshFrame(*untouched.view);
-  }
+  const QImage defaults = defaultPicture(reloaded, addChannels);
   VolumeView restored(reloaded);
   const auto restoredLayers = addChannels(restored, reloaded);
   restored.show();
