@@ -203,6 +203,36 @@ void VtkView::shareCameraWith(VtkView* other) {
   other->requestRender();
 }
 
+io::CameraState VtkView::cameraState() const {
+  vtkCamera* camera = impl_->renderer->GetActiveCamera();
+  io::CameraState state;
+  camera->GetPosition(state.position.data());
+  camera->GetFocalPoint(state.focalPoint.data());
+  camera->GetViewUp(state.viewUp.data());
+  state.viewAngle = camera->GetViewAngle();
+  state.parallelProjection = camera->GetParallelProjection() != 0;
+  state.parallelScale = camera->GetParallelScale();
+  return state;
+}
+
+void VtkView::setCameraState(const io::CameraState& state) {
+  vtkCamera* camera = impl_->renderer->GetActiveCamera();
+  camera->SetFocalPoint(state.focalPoint.data());
+  camera->SetPosition(state.position.data());
+  camera->SetViewUp(state.viewUp.data());
+  camera->SetViewAngle(state.viewAngle);
+  camera->SetParallelProjection(state.parallelProjection ? 1 : 0);
+  camera->SetParallelScale(state.parallelScale);
+  camera->OrthogonalizeViewUp();
+  impl_->cameraInitialised = true;  // not reframed at the next paint
+  impl_->renderer->ResetCameraClippingRange();
+  requestRender();
+}
+
+bool VtkView::cameraFramed() const {
+  return impl_->cameraInitialised;
+}
+
 void VtkView::setBackground(const QColor& top, const QColor& bottom) {
   impl_->renderer->SetBackground(bottom.redF(), bottom.greenF(), bottom.blueF());
   impl_->renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());

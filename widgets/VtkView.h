@@ -9,6 +9,8 @@
 #include <memory>
 #include <optional>
 
+#include "io/ViewState.h"
+
 class vtkRenderer;
 class vtkGenericOpenGLRenderWindow;
 
@@ -40,6 +42,14 @@ class VtkView : public QOpenGLWidget {
   // Both views look through one camera (side-by-side comparisons): moving
   // either redraws the other.
   void shareCameraWith(VtkView* other);
+  // The camera as plain data (position, focal point, view up, angle,
+  // projection), and back: a camera set here is not reframed at the next
+  // paint, and views sharing the camera follow.
+  io::CameraState cameraState() const;
+  void setCameraState(const io::CameraState& state);
+  // False while a reset of the camera waits for the first paint (the view
+  // was never drawn since): its camera is not yet the one the user sees.
+  bool cameraFramed() const;
 
   // World → widget coordinates (logical pixels, origin top-left); nullopt
   // when the point is behind the camera.

@@ -160,6 +160,29 @@ double LabelVolumeLayer::shownOpacity(int label) const {
          (highlighted_.empty() || selected ? 1.0 : kFadedWhileOthersSelected);
 }
 
+io::LayerState LabelVolumeLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "labels";
+  for (const auto& [label, item] : impl_->labels) {
+    if (!item.visible) state.itemVisible[label] = false;
+    if (item.opacity != 1.0) state.itemOpacity[label] = item.opacity;
+  }
+  return state;
+}
+
+void LabelVolumeLayer::applyDisplayState(const io::LayerState& state) {
+  // Every instance at once (one redraw), to exactly the state's picture.
+  for (auto& [label, item] : impl_->labels) {
+    const auto visible = state.itemVisible.find(label);
+    item.visible = visible == state.itemVisible.end() || visible->second;
+    const auto opacity = state.itemOpacity.find(label);
+    item.opacity = opacity == state.itemOpacity.end() ? 1.0 : std::clamp(opacity->second, 0.0, 1.0);
+  }
+  applyAppearance();
+  emit changed();
+  SceneLayer::applyDisplayState(state);
+}
+
 void LabelVolumeLayer::applyAppearance() {
   for (auto& [label, state] : impl_->labels) {
     const QColor c = labelColour(label);

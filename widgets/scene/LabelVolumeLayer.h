@@ -35,6 +35,10 @@ class LabelVolumeLayer : public SceneLayer {
   // Labels shown highlighted (the scene's selection of this dataset).
   const std::vector<std::int64_t>& highlighted() const { return highlighted_; }
 
+  // Kind "labels": hidden instances and per-instance opacities (instances
+  // not in the state are shown, opaque).
+  io::LayerState displayState() const override;
+  void applyDisplayState(const io::LayerState& state) override;
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;

@@ -160,6 +160,31 @@ void PointsLayer::setSizes(const std::vector<double>& scale) {
   emit changed();
 }
 
+io::LayerState PointsLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "points";
+  if (!attributes_.empty()) {
+    state.extras["colour_by"] = colourAttribute_.toStdString();
+    state.extras["size_by"] = sizeAttribute_.toStdString();
+  }
+  return state;
+}
+
+void PointsLayer::applyDisplayState(const io::LayerState& state) {
+  // Colouring by an attribute resets the range: choose it before the mapping.
+  auto attribute = [&](const char* key) -> std::optional<QString> {
+    const auto it = state.extras.find(key);
+    if (it == state.extras.end()) return std::nullopt;
+    const QString name = QString::fromStdString(it->second);
+    if (!name.isEmpty() && !attributes_.contains(name)) return std::nullopt;
+    return name;
+  };
+  if (const auto colour = attribute("colour_by"); colour && *colour != colourAttribute_)
+    colourBy(*colour);
+  if (const auto size = attribute("size_by"); size && *size != sizeAttribute_) sizeBy(*size);
+  SceneLayer::applyDisplayState(state);
+}
+
 std::pair<double, double> PointsLayer::dataRange() const {
   double low = std::numeric_limits<double>::infinity(), high = -low;
   for (double v : values_)
@@ -278,6 +303,12 @@ LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline
 }
 
 LinesLayer::~LinesLayer() = default;
+
+io::LayerState LinesLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "lines";
+  return state;
+}
 
 void LinesLayer::setColours(const std::vector<QColor>& perLine) {
   if (perLine.size() != lines_.size()) throw std::invalid_argument("one colour per line needed");

@@ -34,6 +34,10 @@ class PointsLayer : public SceneLayer {
 
   bool hasScalars() const override { return !values_.empty(); }
   std::pair<double, double> dataRange() const override;
+  // Kind "points"; extras: "colour_by", "size_by" (attribute names, "" for
+  // the defaults) when the layer has attributes.
+  io::LayerState displayState() const override;
+  void applyDisplayState(const io::LayerState& state) override;
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
@@ -66,6 +70,7 @@ class LinesLayer : public SceneLayer {
              QColor colour, QObject* parent = nullptr);
   ~LinesLayer() override;
   void setColours(const std::vector<QColor>& perLine);
+  io::LayerState displayState() const override;  // kind "lines"
 
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;

@@ -14,6 +14,9 @@
 
 #include <QPointer>
 #include <algorithm>
+#include <map>
+#include <optional>
+#include <tuple>
 
 #include "widgets/VtkView.h"
 #include "widgets/scene/LookupTable.h"
@@ -22,7 +25,25 @@ namespace nl::widgets {
 
 namespace {
 constexpr const char* kOrigin = "scene3d";
+
+// (kind, name, how many layers of that kind and name come before it): what
+// identifies a layer across a reload, where dataset ids do not.
+using LayerKey = std::tuple<std::string, std::string, int>;
+
+std::vector<LayerKey> keysOf(const std::vector<std::pair<std::string, std::string>>& identities) {
+  std::map<std::pair<std::string, std::string>, int> seen;
+  std::vector<LayerKey> keys;
+  for (const auto& [kind, name] : identities) keys.emplace_back(kind, name, seen[{kind, name}]++);
+  return keys;
 }
+
+std::vector<LayerKey> keysOf(const std::vector<SceneLayer*>& layers) {
+  std::vector<std::pair<std::string, std::string>> identities;
+  for (const auto* layer : layers)
+    identities.emplace_back(layer->displayState().kind, layer->name().toStdString());
+  return keysOf(identities);
+}
+}  // namespace
 
 struct Scene::Impl {
   QPointer<VtkView> view;
@@ -35,6 +56,12 @@ struct Scene::Impl {
   vtkNew<vtkOrientationMarkerWidget> axesWidget;
   vtkNew<vtkCellPicker> picker;
   io::Signal<const std::string&>::ConnectionId selectionConnection = 0;
+  // From applyState: saved layers no current layer matched, for layers added
+  // later (previews that arrive after the page was restored), and a camera
+  // saved while the scene had no layer yet (the first layer would reframe).
+  std::vector<std::pair<LayerKey, io::LayerState>> pendingLayers;
+  std::optional<LayerKey> pendingScalarBar;
+  std::optional<io::CameraState> pendingCamera;
 };
 
 Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
@@ -122,8 +149,26 @@ void Scene::addLayer(SceneLayer* layer) {
     impl_->view->requestRender();
   });
   if (layer->hasScalars() && d.scalarBarLayer == nullptr) setScalarBarLayer(layer);
+  if (!d.pendingLayers.empty()) {
+    const LayerKey key = keysOf(d.layers).back();
+    const auto it = std::find_if(d.pendingLayers.begin(), d.pendingLayers.end(),
+                                 [&key](const auto& entry) { return entry.first == key; });
+    if (it != d.pendingLayers.end()) {
+      layer->applyDisplayState(it->second);
+      if (d.pendingScalarBar == key) {
+        d.pendingScalarBar.reset();
+        setScalarBarLayer(layer);
+      }
+      d.pendingLayers.erase(it);
+    }
+  }
   refreshHighlights();
-  if (first) d.view->resetCamera();
+  if (first && d.pendingCamera) {
+    d.view->setCameraState(*d.pendingCamera);
+    d.pendingCamera.reset();
+  } else if (first) {
+    d.view->resetCamera();
+  }
   d.view->requestRender();
   emit layersChanged();
 }
@@ -176,6 +221,74 @@ void Scene::refreshScalarBar() {
   d.scalarBar->VisibilityOn();
 }
 
+io::SceneState Scene::captureState() const {
+  const auto& d = *impl_;
+  io::SceneState state;
+  if (d.view && d.view->cameraFramed()) state.camera = d.view->cameraState();
+  for (std::size_t i = 0; i < d.layers.size(); ++i) {
+    state.layers.push_back(d.layers[i]->displayState());
+    if (d.layers[i] == d.scalarBarLayer) state.scalarBarLayer = static_cast<int>(i);
+  }
+  return state;
+}
+
+void Scene::applyState(const io::SceneState& state) {
+  auto& d = *impl_;
+  std::vector<std::pair<std::string, std::string>> saved;
+  for (const auto& layer : state.layers) saved.emplace_back(layer.kind, layer.name);
+  const auto currentKeys = keysOf(d.layers), savedKeys = keysOf(saved);
+  // target[i]: the current layer that saved layer i restores, or none.
+  std::vector<SceneLayer*> target(state.layers.size(), nullptr);
+  std::vector<std::size_t> places;  // where the matched layers are now
+  std::vector<bool> taken(d.layers.size(), false);
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    for (std::size_t j = 0; j < d.layers.size(); ++j)
+      if (!taken[j] && currentKeys[j] == savedKeys[i]) {
+        target[i] = d.layers[j];
+        taken[j] = true;
+        places.push_back(j);
+        break;
+      }
+  // Order: the matched layers take the places they occupy now, in saved order;
+  // the others stay where they are.
+  std::sort(places.begin(), places.end());
+  bool reordered = false;
+  std::size_t next = 0;
+  for (SceneLayer* layer : target)
+    if (layer) {
+      reordered = reordered || d.layers[places[next]] != layer;
+      d.layers[places[next++]] = layer;
+    }
+  if (reordered && d.view) {
+    // Re-add in order: for translucent props VTK draws in insertion order.
+    for (auto* layer : d.layers) layer->detach(d.view->renderer());
+    for (auto* layer : d.layers) layer->attach(d.view->renderer());
+  }
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    if (target[i]) target[i]->applyDisplayState(state.layers[i]);
+  d.pendingLayers.clear();
+  for (std::size_t i = 0; i < state.layers.size(); ++i)
+    if (!target[i]) d.pendingLayers.emplace_back(savedKeys[i], state.layers[i]);
+  d.pendingScalarBar.reset();
+  if (state.scalarBarLayer >= 0 && static_cast<std::size_t>(state.scalarBarLayer) < target.size()) {
+    const auto bar = static_cast<std::size_t>(state.scalarBarLayer);
+    if (target[bar])
+      d.scalarBarLayer = target[bar];
+    else
+      d.pendingScalarBar = savedKeys[bar];
+  }
+  refreshScalarBar();
+  d.pendingCamera.reset();
+  if (d.view && state.camera) {
+    if (d.layers.empty())
+      d.pendingCamera = state.camera;
+    else
+      d.view->setCameraState(*state.camera);
+  }
+  refreshHighlights();
+  emit layersChanged();
+}
+
 std::optional<PickHit> Scene::pickAt(QPointF widgetPosition) const {
   auto& d = *impl_;
   // Screen-space layers first: their items are small and drawn on top.
@@ -197,6 +310,19 @@ void Scene::refreshHighlights() {
   const auto& selection = impl_->session->selection();
   for (auto* layer : impl_->layers) layer->setHighlight(layer->selectedItems(selection));
   if (impl_->view) impl_->view->requestRender();
+}
+
+std::vector<io::SceneState> captureScenes(const QObject& page) {
+  std::vector<io::SceneState> states;
+  for (const auto* scene : page.findChildren<Scene*>()) states.push_back(scene->captureState());
+  return states;
+}
+
+std::size_t applyScenes(const QObject& page, const std::vector<io::SceneState>& states) {
+  const auto scenes = page.findChildren<Scene*>();
+  const std::size_t n = std::min(states.size(), static_cast<std::size_t>(scenes.size()));
+  for (std::size_t i = 0; i < n; ++i) scenes[static_cast<qsizetype>(i)]->applyState(states[i]);
+  return n;
 }
 
 }  // namespace nl::widgets

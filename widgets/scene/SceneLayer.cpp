@@ -3,6 +3,7 @@
 #include <QPointF>
 #include <algorithm>
 
+#include "widgets/Colormap.h"
 #include "widgets/VtkView.h"
 
 namespace nl::widgets {
@@ -58,6 +59,32 @@ void SceneLayer::initialiseRange() {
   } else {
     range_ = {low, high > low ? high : low + 1.0};
   }
+  defaultRange_ = range_;
+}
+
+io::LayerState SceneLayer::displayState() const {
+  io::LayerState state;
+  state.name = name_.toStdString();
+  state.kind = "layer";
+  state.visible = visible_;
+  state.opacity = opacity_;
+  if (hasScalars()) {
+    state.colormap = colormap_.toStdString();
+    state.range = io::ScalarRange{range_.first, range_.second, range_ == defaultRange_};
+    state.threshold = threshold_;
+  }
+  return state;
+}
+
+void SceneLayer::applyDisplayState(const io::LayerState& state) {
+  setVisible(state.visible);
+  setOpacity(state.opacity);
+  if (!hasScalars()) return;
+  if (state.colormap && Colormap::names().contains(QString::fromStdString(*state.colormap)))
+    setColormap(QString::fromStdString(*state.colormap));
+  if (state.range && !state.range->automatic && state.range->max > state.range->min)
+    setScalarRange(state.range->min, state.range->max);
+  if (state.threshold) setThreshold(*state.threshold);
 }
 
 std::optional<PickHit> SceneLayer::pickNear(const VtkView&, QPointF) const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "io/Selection.h"
+#include "io/ViewState.h"
 
 class vtkRenderer;
 class vtkProp;
@@ -47,6 +48,14 @@ class SceneLayer : public QObject {
   // Values with |v| below the threshold are not coloured (underlay shows).
   double threshold() const { return threshold_; }
   void setThreshold(double threshold);
+
+  // What the user arranged (visibility, opacity, colour mapping and what the
+  // layer type adds: channel looks, instances, extras), as plain data for the
+  // session. Applying skips what does not fit the layer as it is now (an
+  // unknown colormap, a channel count that differs); a range marked automatic
+  // leaves the layer's own default for the data it shows.
+  virtual io::LayerState displayState() const;
+  virtual void applyDisplayState(const io::LayerState& state);
 
   virtual void attach(vtkRenderer* renderer) = 0;
   virtual void detach(vtkRenderer* renderer) = 0;
@@ -87,6 +96,7 @@ class SceneLayer : public QObject {
   double opacity_ = 1.0;
   QString colormap_ = "viridis";
   std::pair<double, double> range_{0.0, 1.0};
+  std::pair<double, double> defaultRange_{0.0, 1.0};  // set by initialiseRange
   double threshold_ = 0.0;
   io::DatasetId rowTable_ = io::kNoDataset;
   std::vector<std::pair<std::int64_t, std::int64_t>> itemRows_;  // (item, row)

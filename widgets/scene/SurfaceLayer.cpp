@@ -109,6 +109,21 @@ void SurfaceLayer::setOverlay(std::vector<double> values, QString overlayName) {
   emit changed();
 }
 
+io::LayerState SurfaceLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "surface";
+  if (!labels_.perVertex.empty()) state.extras["labels_visible"] = showLabels_ ? "true" : "false";
+  return state;
+}
+
+void SurfaceLayer::applyDisplayState(const io::LayerState& state) {
+  if (const auto it = state.extras.find("labels_visible");
+      it != state.extras.end() && !labels_.perVertex.empty() &&
+      (it->second == "true" || it->second == "false"))
+    setLabelsVisible(it->second == "true");
+  SceneLayer::applyDisplayState(state);
+}
+
 void SurfaceLayer::setUnderlay(std::vector<double> curvature) {
   if (!curvature.empty() && curvature.size() != mesh_->vertexCount())
     throw std::invalid_argument("underlay size does not match the mesh");

@@ -37,6 +37,9 @@ class SurfaceLayer : public SceneLayer {
 
   bool hasScalars() const override { return !overlay_.empty(); }
   std::pair<double, double> dataRange() const override;
+  // Kind "surface"; extras: "labels_visible" (when it has labels).
+  io::LayerState displayState() const override;
+  void applyDisplayState(const io::LayerState& state) override;
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;

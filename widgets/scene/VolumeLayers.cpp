@@ -24,6 +24,7 @@
 #include <vtkVolumeProperty.h>
 
 #include <QStringList>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -35,6 +36,39 @@
 namespace nl::widgets {
 
 namespace {
+
+// Looks from a saved state when they fit (one per channel); none otherwise.
+std::optional<std::vector<ChannelLook>> looksFrom(const io::LayerState& state,
+                                                  std::size_t channels) {
+  if (channels == 0 || state.channels.size() != channels) return std::nullopt;
+  std::vector<ChannelLook> looks;
+  for (const auto& channel : state.channels) looks.push_back(toChannelLook(channel));
+  return looks;
+}
+
+std::vector<io::ChannelState> channelStates(const std::vector<ChannelLook>& looks) {
+  std::vector<io::ChannelState> out;
+  for (const auto& look : looks) out.push_back(toChannelState(look));
+  return out;
+}
+
+// "i,j,k" (non-negative integers), as SliceLayer saves its crosshair.
+std::optional<std::array<std::size_t, 3>> parseIndices(const std::string& text) {
+  std::array<std::size_t, 3> out{};
+  const char* p = text.data();
+  const char* end = text.data() + text.size();
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto [next, error] = std::from_chars(p, end, out[i]);
+    if (error != std::errc()) return std::nullopt;
+    p = next;
+    if (i < 2) {
+      if (p == end || *p != ',') return std::nullopt;
+      ++p;
+    }
+  }
+  if (p != end) return std::nullopt;
+  return out;
+}
 
 // One channel (or all, interleaved) as float image data.
 vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const io::VolumeGrid& g,
@@ -70,6 +104,25 @@ std::pair<double, double> finiteRange(const std::vector<double>& values) {
 QColor instanceColour(int label) {
   const int hue = static_cast<int>(std::fmod(label * 137.508, 360.0));
   return QColor::fromHsv(hue, 190 + (label % 3) * 20, 235 - (label % 2) * 30);
+}
+
+io::ChannelState toChannelState(const ChannelLook& look) {
+  return io::ChannelState{{look.colour.red(), look.colour.green(), look.colour.blue()},
+                          look.low,
+                          look.high,
+                          look.gamma,
+                          look.visible};
+}
+
+ChannelLook toChannelLook(const io::ChannelState& state) {
+  ChannelLook look;
+  look.colour = QColor(std::clamp(state.rgb[0], 0, 255), std::clamp(state.rgb[1], 0, 255),
+                       std::clamp(state.rgb[2], 0, 255));
+  look.low = state.low;
+  look.high = std::max(state.high, state.low + 1e-9);
+  look.gamma = state.gamma > 0 ? state.gamma : 1.0;
+  look.visible = state.visible;
+  return look;
 }
 
 std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume, std::size_t channels) {
@@ -227,6 +280,29 @@ void VolumeLayer::applyAppearance() {
     }
   }
   d.volume->SetVisibility(isVisible());
+}
+
+io::LayerState VolumeLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "volume";
+  state.channels = channelStates(looks_);
+  state.extras["mode"] = mode_ == Mode::MaximumIntensity ? "mip" : "composite";
+  state.extras["preset"] = preset_.toStdString();
+  return state;
+}
+
+void VolumeLayer::applyDisplayState(const io::LayerState& state) {
+  if (const auto it = state.extras.find("mode"); it != state.extras.end()) {
+    if (it->second == "mip") mode_ = Mode::MaximumIntensity;
+    if (it->second == "composite") mode_ = Mode::Composite;
+  }
+  if (const auto it = state.extras.find("preset");
+      it != state.extras.end() && presets().contains(QString::fromStdString(it->second)))
+    preset_ = QString::fromStdString(it->second);
+  if (auto looks = looksFrom(state, looks_.size())) looks_ = std::move(*looks);
+  applyAppearance();
+  emit changed();
+  SceneLayer::applyDisplayState(state);
 }
 
 void VolumeLayer::setChannelLook(std::size_t channel, const ChannelLook& look) {
@@ -414,6 +490,41 @@ void SliceLayer::setChannelLook(std::size_t channel, const ChannelLook& look) {
   looks_[channel] = look;
   applyAppearance();
   emit changed();
+}
+
+io::LayerState SliceLayer::displayState() const {
+  io::LayerState state = SceneLayer::displayState();
+  state.kind = "slices";
+  state.channels = channelStates(looks_);
+  state.extras["crosshair"] = std::to_string(crosshair_[0]) + "," + std::to_string(crosshair_[1]) +
+                              "," + std::to_string(crosshair_[2]);
+  if (hasOverlay()) {
+    std::ostringstream threshold;
+    threshold.precision(17);
+    threshold << overlayThreshold();
+    state.extras["overlay_threshold"] = threshold.str();
+  }
+  return state;
+}
+
+void SliceLayer::applyDisplayState(const io::LayerState& state) {
+  if (const auto it = state.extras.find("crosshair"); it != state.extras.end())
+    if (const auto ijk = parseIndices(it->second))
+      setCrosshair((*ijk)[0], (*ijk)[1], (*ijk)[2]);  // clamped to the grid
+  if (const auto it = state.extras.find("overlay_threshold");
+      it != state.extras.end() && hasOverlay()) {
+    double threshold = 0;
+    const auto [end, error] =
+        std::from_chars(it->second.data(), it->second.data() + it->second.size(), threshold);
+    if (error == std::errc() && end == it->second.data() + it->second.size() &&
+        std::isfinite(threshold) && threshold >= 0)
+      impl_->overlayThreshold = threshold;
+  }
+  // All looks at once: the slices are recomposed once, not once per channel.
+  if (auto looks = looksFrom(state, looks_.size())) looks_ = std::move(*looks);
+  applyAppearance();
+  emit changed();
+  SceneLayer::applyDisplayState(state);
 }
 
 void SliceLayer::setCrosshair(std::size_t i, std::size_t j, std::size_t k) {

@@ -53,6 +53,10 @@ struct ChannelLook {
   bool operator==(const ChannelLook&) const = default;
 };
 
+// A look as plain data for the session (io/ViewState.h) and back.
+io::ChannelState toChannelState(const ChannelLook& look);
+ChannelLook toChannelLook(const io::ChannelState& state);
+
 // The looks a multichannel volume opens with (VolumeLayer and SliceLayer
 // alike): red, green, blue, white; limits at each channel's 0.5th and 99.5th
 // percentile of a sample of ≤ ~200 k voxels. Empty for a single channel.
@@ -67,6 +71,7 @@ class VolumeLayer : public SceneLayer {
   ~VolumeLayer() override;
   static QStringList presets();  // transfer-function presets for Composite
   void setPreset(const QString& preset);
+  const QString& preset() const { return preset_; }
   void setMode(Mode mode);
   Mode mode() const { return mode_; }
   const io::VolumeGrid& grid() const { return grid_; }
@@ -80,6 +85,9 @@ class VolumeLayer : public SceneLayer {
 
   bool hasScalars() const override { return channels_ == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
+  // Kind "volume": channel looks; extras "mode" ("composite" | "mip"), "preset".
+  io::LayerState displayState() const override;
+  void applyDisplayState(const io::LayerState& state) override;
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
@@ -136,6 +144,10 @@ class SliceLayer : public SceneLayer {
   // A multichannel composite has no single colormap.
   bool hasScalars() const override { return channels_ == 1; }
   std::pair<double, double> dataRange() const override { return dataRange_; }
+  // Kind "slices": channel looks; extras "crosshair" ("i,j,k") and, under an
+  // overlay, "overlay_threshold" (the page puts the overlay back first).
+  io::LayerState displayState() const override;
+  void applyDisplayState(const io::LayerState& state) override;
   void attach(vtkRenderer* renderer) override;
   void detach(vtkRenderer* renderer) override;
   bool owns(vtkProp* prop) const override;
