@@ -188,7 +188,7 @@ TEST(FisbeRunInputs, FixtureResultReopensTheZarrAndTheHdf5AndReportsAMovedPredic
   const auto* missing = report.find("prediction");
   ASSERT_NE(missing, nullptr);
   EXPECT_EQ(missing->status, ReopenStatus::Missing);
-  EXPECT_EQ(missing->path, (dir / "pred.hdf").string() + "::volumes/gmm_label_cleaned");
+  EXPECT_EQ(missing->path, (dir / "pred.hdf").string() + "::/volumes/gmm_label_cleaned");
   EXPECT_NE(missing->message.find((dir / "pred.hdf").string() + " is missing"), std::string::npos)
       << missing->message;
   const auto located = relocateRunInput(session, runId, "prediction", dir / "moved/pred.hdf");
