@@ -432,3 +432,46 @@ TEST(RunIdentity, MultipleInputPortsAreRecordedAsIndexedKeysInOrder) {
     EXPECT_EQ(inputs[i].id, layers[i]) << "all twelve have the same name; ids tell them apart";
   }
 }
+
+TEST(RunIdentityCli, RunAndInfoPrintTheRunIdAndStructuredInputs) {
+  using nl::test::shellQuote;
+  TempDir dir;
+  writeBytes(dir / "tiny.csv", "a,b\n1,10\n2,20\n4,30\n");
+  const auto first =
+      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "tiny.csv") +
+                             " --out " + shellQuote(dir / "a.h5") + " --json");
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  const auto printed = nlohmann::json::parse(first.out, nullptr, false);
+  ASSERT_TRUE(printed.is_object()) << first.out;
+  const std::string runId = printed.value("run_id", "");
+  EXPECT_EQ(runId.size(), 36u) << first.out;
+  EXPECT_NE(first.err.find("(run " + runId + ")"), std::string::npos) << first.err;
+  ASSERT_EQ(printed["inputs"].size(), 1u);
+  EXPECT_EQ(printed["inputs"][0]["port"], "data");
+  EXPECT_EQ(printed["inputs"][0]["source_path"], (dir / "tiny.csv").string());
+  EXPECT_EQ(printed["inputs"][0]["dataset_id"], "file:" + (dir / "tiny.csv").string() + "::");
+
+  // A second run on the first one's result names that run and output.
+  const auto second =
+      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "a.h5") +
+                             " --out " + shellQuote(dir / "b.h5"));
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  const auto info = nl::test::unit::runCli("info --json " + shellQuote(dir / "b.h5"));
+  ASSERT_EQ(info.exitCode, 0) << info.err;
+  const auto described = nlohmann::json::parse(info.out, nullptr, false);
+  ASSERT_TRUE(described.is_object()) << info.out;
+  const auto& metadata = described["metadata"];
+  EXPECT_EQ(metadata["run_id"].get<std::string>().size(), 36u);
+  EXPECT_NE(metadata["run_id"], runId);
+  ASSERT_EQ(metadata["inputs"].size(), 1u);
+  const auto& record = metadata["inputs"][0];
+  EXPECT_EQ(record["run_id"], runId);
+  EXPECT_EQ(record["output_name"], "summary");
+  EXPECT_EQ(record["dataset_id"], "run:" + runId + "/summary");
+  EXPECT_EQ(record["source_path"], (dir / "a.h5").string());
+  EXPECT_EQ(record["internal_path"], "/outputs/summary");
+  const auto& provenance = described["datasets"].at(0)["provenance"];
+  EXPECT_EQ(provenance["run_id"], metadata["run_id"]);
+  EXPECT_EQ(provenance["output_name"], "summary");
+  EXPECT_EQ(provenance["inputs"], metadata["inputs"]);
+}
