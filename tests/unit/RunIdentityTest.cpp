@@ -24,12 +24,7 @@ using nl::test::writeBytes;
 namespace {
 
 const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
+  return nl::test::unit::sharedPlugins();
 }
 
 RunResult describe(const DatasetPtr& data) {
