@@ -470,3 +470,34 @@ TEST(RunIdentityCli, RunAndInfoPrintTheRunIdAndStructuredInputs) {
   EXPECT_EQ(provenance["output_name"], "summary");
   EXPECT_EQ(provenance["inputs"], metadata["inputs"]);
 }
+
+TEST(RunIdentity, TheRunnerRecordsAMultiplePortAsIndexedKeysInNumericOrder) {
+  // rsa.noise_ceiling takes any number of RDMs ("rdms#0" … "rdms#11"); the
+  // records follow the index, not the text order of the keys ("#10" < "#2").
+  const auto* descriptor = manager().find("rsa.noise_ceiling");
+  ASSERT_TRUE(descriptor != nullptr && descriptor->loaded)
+      << "rsa.noise_ceiling not loaded" << (descriptor ? ": " + descriptor->failure : "");
+  const std::size_t n = 5;
+  Inputs inputs;
+  for (std::size_t animal = 0; animal < 12; ++animal) {
+    std::vector<double> rdm(n * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        rdm[i * n + j] = rdm[j * n + i] = static_cast<double>((i + 2 * j + animal) % 7 + 1);
+    inputs[multipleInputKey("rdms", animal)] = std::make_shared<ArrayDataset>(
+        DatasetKind::Array, "rdm", std::vector<std::size_t>{n, n}, std::move(rdm),
+        Provenance::fromFile("/d/animal" + std::to_string(animal) + ".npy", "", "npy"),
+        Attributes{{"rdm", "1"}});
+  }
+  RunRequest request{"rsa.noise_ceiling", inputs, descriptor->parameters.parse({}), "test"};
+  ProgressReporter quiet;
+  const auto result = runPlugin(manager(), request, quiet);
+  const auto& records = result.provenance.inputs;
+  ASSERT_EQ(records.size(), 12u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].port, "rdms#" + std::to_string(i));
+    EXPECT_EQ(records[i].sourcePath, "/d/animal" + std::to_string(i) + ".npy");
+    EXPECT_EQ(records[i].datasetId, inputs.at(records[i].port)->datasetId());
+  }
+  EXPECT_EQ(result.outputs.at(0).dataset->provenance().outputName, "ceiling");
+}
