@@ -44,7 +44,7 @@ DatasetId Session::idOf(const Dataset* dataset) const {
 DatasetId Session::findByDatasetId(const std::string& datasetId) const {
   if (datasetId.empty()) return kNoDataset;
   std::string wanted = datasetId;
-  // Relocations may chain (moved twice); a cycle cannot hold more steps than entries.
+  // Relocations may chain (moved twice); a cycle has no more steps than relocations.
   for (std::size_t step = 0; step <= relocations_.size(); ++step) {
     for (const auto& e : entries_)
       if (e.dataset->datasetId() == wanted) return e.id;

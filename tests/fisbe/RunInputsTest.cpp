@@ -5,8 +5,7 @@
 // the inputs, or reports which file is missing so the user can locate it.
 #include <gtest/gtest.h>
 
-#include <random>
-
+#include "../core/TestSupport.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
 #include "io/RunInputs.h"
@@ -42,24 +41,6 @@ RunResult evaluate(const DatasetPtr& gt, const DatasetPtr& pred) {
   ProgressReporter quiet;
   return runPlugin(plugins(), request, quiet);
 }
-
-class TempFolder {
- public:
-  TempFolder() {
-    std::random_device device;
-    path_ = std::filesystem::temp_directory_path() /
-            ("nl-runinputs-" + std::to_string(device()) + std::to_string(device()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempFolder() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
 
 std::vector<DatasetId> addAll(Session& session, const std::filesystem::path& path) {
   std::vector<DatasetId> ids;
@@ -98,7 +79,7 @@ void writeLabels(const std::filesystem::path& path) {
 }  // namespace
 
 TEST(FisbeRunInputs, ResultOpenedAloneReopensBothVolumesOfOneFileAndRelocatesThemTogether) {
-  TempFolder dir;
+  nl::test::TempDir dir;
   writeLabels(dir / "labels.h5");
   const auto& registry = ReaderRegistry::builtin();
   const auto gt = registry.open(dir / "labels.h5", "/gt").datasets.at(0);
@@ -158,7 +139,7 @@ TEST(FisbeRunInputs, FixtureResultReopensTheZarrAndTheHdf5AndReportsAMovedPredic
   if (!std::filesystem::exists(gtSource) || !std::filesystem::exists(predSource))
     GTEST_SKIP() << "FISBe fixtures " << gtSource << " and " << predSource
                  << " are absent (../shared/fixtures not next to the project)";
-  TempFolder dir;
+  nl::test::TempDir dir;
   std::filesystem::copy(gtSource, dir / "gt.zarr", std::filesystem::copy_options::recursive);
   std::filesystem::copy_file(predSource, dir / "pred.hdf");
   const auto& registry = ReaderRegistry::builtin();
@@ -188,7 +169,7 @@ TEST(FisbeRunInputs, FixtureResultReopensTheZarrAndTheHdf5AndReportsAMovedPredic
   const auto* missing = report.find("prediction");
   ASSERT_NE(missing, nullptr);
   EXPECT_EQ(missing->status, ReopenStatus::Missing);
-  EXPECT_EQ(missing->path, (dir / "pred.hdf").string() + "::volumes/gmm_label_cleaned");
+  EXPECT_EQ(missing->path, (dir / "pred.hdf").string() + "::/volumes/gmm_label_cleaned");
   EXPECT_NE(missing->message.find((dir / "pred.hdf").string() + " is missing"), std::string::npos)
       << missing->message;
   const auto located = relocateRunInput(session, runId, "prediction", dir / "moved/pred.hdf");

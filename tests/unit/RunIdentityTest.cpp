@@ -24,12 +24,7 @@ using nl::test::writeBytes;
 namespace {
 
 const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
+  return nl::test::unit::sharedPlugins();
 }
 
 RunResult describe(const DatasetPtr& data) {
@@ -431,4 +426,78 @@ TEST(RunIdentity, MultipleInputPortsAreRecordedAsIndexedKeysInOrder) {
     EXPECT_EQ(inputs[i].record.port, "layers#" + std::to_string(i));
     EXPECT_EQ(inputs[i].id, layers[i]) << "all twelve have the same name; ids tell them apart";
   }
+}
+
+TEST(RunIdentityCli, RunAndInfoPrintTheRunIdAndStructuredInputs) {
+  using nl::test::shellQuote;
+  TempDir dir;
+  writeBytes(dir / "tiny.csv", "a,b\n1,10\n2,20\n4,30\n");
+  const auto first =
+      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "tiny.csv") +
+                             " --out " + shellQuote(dir / "a.h5") + " --json");
+  ASSERT_EQ(first.exitCode, 0) << first.err;
+  const auto printed = nlohmann::json::parse(first.out, nullptr, false);
+  ASSERT_TRUE(printed.is_object()) << first.out;
+  const std::string runId = printed.value("run_id", "");
+  EXPECT_EQ(runId.size(), 36u) << first.out;
+  EXPECT_NE(first.err.find("(run " + runId + ")"), std::string::npos) << first.err;
+  ASSERT_EQ(printed["inputs"].size(), 1u);
+  EXPECT_EQ(printed["inputs"][0]["port"], "data");
+  EXPECT_EQ(printed["inputs"][0]["source_path"], (dir / "tiny.csv").string());
+  EXPECT_EQ(printed["inputs"][0]["dataset_id"], "file:" + (dir / "tiny.csv").string() + "::");
+
+  // A second run on the first one's result names that run and output.
+  const auto second =
+      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "a.h5") +
+                             " --out " + shellQuote(dir / "b.h5"));
+  ASSERT_EQ(second.exitCode, 0) << second.err;
+  const auto info = nl::test::unit::runCli("info --json " + shellQuote(dir / "b.h5"));
+  ASSERT_EQ(info.exitCode, 0) << info.err;
+  const auto described = nlohmann::json::parse(info.out, nullptr, false);
+  ASSERT_TRUE(described.is_object()) << info.out;
+  const auto& metadata = described["metadata"];
+  EXPECT_EQ(metadata["run_id"].get<std::string>().size(), 36u);
+  EXPECT_NE(metadata["run_id"], runId);
+  ASSERT_EQ(metadata["inputs"].size(), 1u);
+  const auto& record = metadata["inputs"][0];
+  EXPECT_EQ(record["run_id"], runId);
+  EXPECT_EQ(record["output_name"], "summary");
+  EXPECT_EQ(record["dataset_id"], "run:" + runId + "/summary");
+  EXPECT_EQ(record["source_path"], (dir / "a.h5").string());
+  EXPECT_EQ(record["internal_path"], "/outputs/summary");
+  const auto& provenance = described["datasets"].at(0)["provenance"];
+  EXPECT_EQ(provenance["run_id"], metadata["run_id"]);
+  EXPECT_EQ(provenance["output_name"], "summary");
+  EXPECT_EQ(provenance["inputs"], metadata["inputs"]);
+}
+
+TEST(RunIdentity, TheRunnerRecordsAMultiplePortAsIndexedKeysInNumericOrder) {
+  // rsa.noise_ceiling takes any number of RDMs ("rdms#0" … "rdms#11"); the
+  // records follow the index, not the text order of the keys ("#10" < "#2").
+  const auto* descriptor = manager().find("rsa.noise_ceiling");
+  ASSERT_TRUE(descriptor != nullptr && descriptor->loaded)
+      << "rsa.noise_ceiling not loaded" << (descriptor ? ": " + descriptor->failure : "");
+  const std::size_t n = 5;
+  Inputs inputs;
+  for (std::size_t animal = 0; animal < 12; ++animal) {
+    std::vector<double> rdm(n * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        rdm[i * n + j] = rdm[j * n + i] = static_cast<double>((i + 2 * j + animal) % 7 + 1);
+    inputs[multipleInputKey("rdms", animal)] = std::make_shared<ArrayDataset>(
+        DatasetKind::Array, "rdm", std::vector<std::size_t>{n, n}, std::move(rdm),
+        Provenance::fromFile("/d/animal" + std::to_string(animal) + ".npy", "", "npy"),
+        Attributes{{"rdm", "1"}});
+  }
+  RunRequest request{"rsa.noise_ceiling", inputs, descriptor->parameters.parse({}), "test"};
+  ProgressReporter quiet;
+  const auto result = runPlugin(manager(), request, quiet);
+  const auto& records = result.provenance.inputs;
+  ASSERT_EQ(records.size(), 12u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    EXPECT_EQ(records[i].port, "rdms#" + std::to_string(i));
+    EXPECT_EQ(records[i].sourcePath, "/d/animal" + std::to_string(i) + ".npy");
+    EXPECT_EQ(records[i].datasetId, inputs.at(records[i].port)->datasetId());
+  }
+  EXPECT_EQ(result.outputs.at(0).dataset->provenance().outputName, "ceiling");
 }
