@@ -9,10 +9,11 @@
 
 #include "analysis/fisbe/Evaluate.h"
 #include "analysis/fisbe/MetricsJson.h"
+#include "analysis/fisbe/VolumeLabels.h"
 #include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
-#include "analysis/fisbe/VolumeLabels.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
 
@@ -128,8 +129,8 @@ TEST(FisbePlugin, NonIntegerLabelsAreRefused) {
 TEST(FisbePlugin, FixtureThroughTheRealReadersMatchesTheOfficialEvaluation) {
   const auto gtPath = kFixtures / "zarr/R14A02-20180905_65_A6.zarr";
   const auto predPath = kFixtures / "zarr/R14A02-20180905_65_A6_pred.hdf";
-  if (!std::filesystem::exists(gtPath) || !std::filesystem::exists(predPath))
-    GTEST_SKIP() << "FISBe fixtures are absent (../shared/fixtures not next to the project)";
+  NL_REQUIRE_FIXTURE_PATH(gtPath);
+  NL_REQUIRE_FIXTURE_PATH(predPath);
   const auto& registry = nl::io::ReaderRegistry::builtin();
   const auto gt = registry.open(gtPath, "volumes/gt_instances").datasets.at(0);
   const auto pred = registry.open(predPath, "volumes/gmm_label_cleaned").datasets.at(0);
@@ -154,7 +155,7 @@ TEST(FisbePlugin, FixtureThroughTheRealReadersMatchesTheOfficialEvaluation) {
 // chunk layer and leaves the volume's chunk cache to the views.
 TEST(VolumeLabelsReader, AllChannelsOfAChunkLayerDecodedOnceAndNotCached) {
   const auto gtPath = kFixtures / "zarr/R14A02-20180905_65_A6.zarr";
-  if (!std::filesystem::exists(gtPath)) GTEST_SKIP() << "FISBe fixture absent";
+  NL_REQUIRE_FIXTURE_PATH(gtPath);
   const auto dataset =
       nl::io::ReaderRegistry::builtin().open(gtPath, "volumes/gt_instances").datasets.at(0);
   const auto& volume = dynamic_cast<const nl::io::microscopy::VolumeDataset&>(*dataset);

@@ -5,13 +5,13 @@
 // the inputs, or reports which file is missing so the user can locate it.
 #include <gtest/gtest.h>
 
-#include "../core/TestSupport.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
 #include "io/RunInputs.h"
 #include "io/hdf5/H5.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::plugins;
@@ -136,9 +136,8 @@ TEST(FisbeRunInputs, ResultOpenedAloneReopensBothVolumesOfOneFileAndRelocatesThe
 TEST(FisbeRunInputs, FixtureResultReopensTheZarrAndTheHdf5AndReportsAMovedPrediction) {
   const auto gtSource = kFixtures / "zarr/R14A02-20180905_65_A6.zarr";
   const auto predSource = kFixtures / "zarr/R14A02-20180905_65_A6_pred.hdf";
-  if (!std::filesystem::exists(gtSource) || !std::filesystem::exists(predSource))
-    GTEST_SKIP() << "FISBe fixtures " << gtSource << " and " << predSource
-                 << " are absent (../shared/fixtures not next to the project)";
+  NL_REQUIRE_FIXTURE_PATH(gtSource);
+  NL_REQUIRE_FIXTURE_PATH(predSource);
   nl::test::TempDir dir;
   std::filesystem::copy(gtSource, dir / "gt.zarr", std::filesystem::copy_options::recursive);
   std::filesystem::copy_file(predSource, dir / "pred.hdf");

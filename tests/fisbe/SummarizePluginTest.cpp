@@ -12,7 +12,7 @@
 
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
 

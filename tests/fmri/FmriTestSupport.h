@@ -5,7 +5,7 @@
 
 #include "io/Dataset.h"
 #include "io/ReaderRegistry.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::test::fmri {
 

@@ -246,9 +246,7 @@ TEST(FmriProjectionPlugin, LinearFieldOnMesh) {
 
 TEST(FmriRoiPatterns, FeedsTheRsaRdmPlugin) {
   NL_REQUIRE_FIXTURE("nifti/haxby2001/BOLD_task001_run001_bold_25mm.nii.gz");
-  const auto* rdmPlugin = manager().find("rsa.rdm");
-  if (rdmPlugin == nullptr || !rdmPlugin->loaded)
-    GTEST_SKIP() << "the rsa.rdm plugin is not built in this tree";
+  if (nl::test::requirePlugin(manager(), "rsa.rdm") == nullptr) return;
   const auto bold =
       nl::test::fmri::load(nl::test::fmri::haxby("BOLD_task001_run001_bold_25mm.nii.gz"));
   const auto glm = run("fmri.glm", {{"run", bold}, {"events", haxbyEvents()}});

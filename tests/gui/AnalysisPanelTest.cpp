@@ -10,6 +10,7 @@
 
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/AnalysisPanel.h"
 
 namespace {
@@ -25,9 +26,7 @@ std::shared_ptr<const nl::io::ArrayDataset> matrix(const std::string& name,
 TEST(AnalysisPanel, MultipleInputPortsAreCheckedListsSentInOrder) {
   nl::plugins::PluginManager plugins;
   plugins.discover({NEUROLOUPE_PLUGIN_DIR});
-  const auto* layerMapping = plugins.find("rsa.layer_mapping");
-  if (layerMapping == nullptr || !layerMapping->loaded)
-    GTEST_SKIP() << "rsa.layer_mapping not built";
+  if (nl::test::requirePlugin(plugins, "rsa.layer_mapping") == nullptr) return;
   nl::io::Session session;
   const auto conv1 = session.add(matrix("conv1", nl::io::DatasetKind::FeatureMatrix, 0));
   const auto conv2 = session.add(matrix("conv2", nl::io::DatasetKind::FeatureMatrix, 1));
@@ -64,8 +63,7 @@ TEST(AnalysisPanel, MultipleInputPortsAreCheckedListsSentInOrder) {
 TEST(AnalysisPanel, EventPortsOfferOnlyTablesWithTheColumnsThePluginNeeds) {
   nl::plugins::PluginManager plugins;
   plugins.discover({NEUROLOUPE_PLUGIN_DIR});
-  const auto* psth = plugins.find("ephys.psth");
-  if (psth == nullptr || !psth->loaded) GTEST_SKIP() << "ephys.psth not built";
+  if (nl::test::requirePlugin(plugins, "ephys.psth") == nullptr) return;
   nl::io::Session session;
   using nl::io::Column;
   session.add(std::make_shared<nl::io::TableDataset>(

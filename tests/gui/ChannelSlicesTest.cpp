@@ -6,12 +6,10 @@
 
 #include <QCheckBox>
 #include <QDoubleSpinBox>
-#include <QElapsedTimer>
 #include <QTest>
 #include <QTreeWidget>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "GuiTestUtil.h"
 #include "io/Session.h"
@@ -443,72 +441,6 @@ TEST_F(ChannelSlicesView, LayerListLooksDriveSlicesAndRenderingTogether) {
   const QColor tube = pixelOf(frame(), 12, 28, 20);
   const double t = (2000.0 - 100.0) / (2150.0 - 100.0);
   EXPECT_NEAR(tube.red(), 255 * t * t, 3);
-}
-
-// Timing on a large preview (256 × 512 × 512 × 3: 1.6 GB of doubles); run
-// with --gtest_also_run_disabled_tests. Integer data (8/16-bit microscopy) go
-// through per-look tables; fractional data evaluate t^gamma per voxel.
-void timeLookChanges(double fraction) {
-  const std::size_t nx = 512, ny = 512, nz = 256, channels = 3;
-  std::vector<double> values(nx * ny * nz * channels);
-  for (std::size_t v = 0; v < values.size(); ++v)
-    values[v] = static_cast<double>((v * 2654435761u) % 4096) + fraction;
-  const auto volume = std::make_shared<nl::io::ArrayDataset>(
-      nl::io::DatasetKind::Volume, "big", std::vector<std::size_t>{nz, ny, nx, channels},
-      std::move(values));
-  QElapsedTimer timer;
-  timer.start();
-  SliceLayer slices("big", 1, volume);
-  std::printf("construction (looks from percentiles + three slices): %lld ms\n",
-              static_cast<long long>(timer.elapsed()));
-  auto median = [](std::vector<double> times) {
-    std::sort(times.begin(), times.end());
-    return times[times.size() / 2];
-  };
-  auto milliseconds = [&timer] { return static_cast<double>(timer.nsecsElapsed()) / 1e6; };
-  std::vector<double> limits, gammas, moves;
-  for (std::size_t repeat = 0; repeat < 7; ++repeat) {  // gamma 1 everywhere
-    ChannelLook look = slices.channelLook(repeat % channels);
-    look.high += 10;
-    timer.restart();
-    slices.setChannelLook(repeat % channels, look);
-    limits.push_back(milliseconds());
-  }
-  for (std::size_t repeat = 0; repeat < 7; ++repeat) {
-    ChannelLook look = slices.channelLook(repeat % channels);
-    look.gamma = repeat % 2 ? 0.7 : 1.3;
-    timer.restart();
-    slices.setChannelLook(repeat % channels, look);
-    gammas.push_back(milliseconds());
-    timer.restart();
-    slices.setCrosshair(10 + 60 * repeat, 300, 20 + 30 * repeat);
-    moves.push_back(milliseconds());
-  }
-  std::printf("setChannelLook, limits (gamma 1): median %.1f ms\n", median(limits));
-  std::printf("setChannelLook, gamma != 1: median %.1f ms\n", median(gammas));
-  std::printf("setCrosshair (two slices move): median %.1f ms\n", median(moves));
-  // One slice at a time: the axial (512 × 512, contiguous), coronal (512 × 256,
-  // rows contiguous) and sagittal (512 × 256, every voxel a row apart).
-  const char* names[3] = {"sagittal", "coronal", "axial"};
-  for (std::size_t axis = 0; axis < 3; ++axis) {
-    std::vector<double> times;
-    for (std::size_t repeat = 0; repeat < 5; ++repeat) {
-      auto at = slices.crosshair();
-      at[axis] = 40 + 37 * repeat;
-      timer.restart();
-      slices.setCrosshair(at[0], at[1], at[2]);
-      times.push_back(milliseconds());
-    }
-    std::printf("%s slice alone: median %.1f ms\n", names[axis], median(times));
-  }
-}
-
-TEST(ChannelSlicesTiming, DISABLED_LookChangeOnA256x512x512x3VolumeOfIntegers) {
-  timeLookChanges(0.0);
-}
-
-TEST(ChannelSlicesTiming, DISABLED_LookChangeOnA256x512x512x3VolumeOfFractions) {
-  timeLookChanges(0.5);
 }
 
 }  // namespace

@@ -5,8 +5,8 @@
 
 #include <QComboBox>
 #include <QDockWidget>
-#include <QPushButton>
 #include <QLabel>
+#include <QPushButton>
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QTabWidget>
@@ -14,6 +14,7 @@
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/AnalysisPanel.h"
 #include "widgets/JobsPanel.h"
 #include "widgets/TableView.h"
@@ -116,8 +117,7 @@ TEST(PageRegistry, TiesGoByIdNotRegistrationOrder) {
 // Defect: the FISBe sample folder (raw image + instance labels) opened no view.
 TEST(PageRegistry, RawImageWithItsLabelsOpensOnePage) {
   const auto sample = kFixtures / "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
-  if (!std::filesystem::exists(sample))
-    GTEST_SKIP() << sample.string() << " is absent (../shared/fixtures not next to the project)";
+  NL_REQUIRE_FIXTURE_PATH(sample);
   nl::app::MainWindow window;
   window.setInteractive(false);
   window.resize(1400, 880);
@@ -153,7 +153,8 @@ TEST(PageRegistry, RawImageWithItsLabelsOpensOnePage) {
     for (int x = 0; x < frame.width(); ++x) changed += frame.pixel(x, y) != bare.pixel(x, y);
   EXPECT_GT(changed, frame.width() * frame.height() / 100);
   if (qEnvironmentVariableIsSet("NL_TEST_SNAPSHOTS"))
-    window.grab().save(QString::fromLocal8Bit(qgetenv("NL_TEST_SNAPSHOTS")) + "/raw_with_labels.png");
+    window.grab().save(QString::fromLocal8Bit(qgetenv("NL_TEST_SNAPSHOTS")) +
+                       "/raw_with_labels.png");
 }
 
 // Defect: the Analysis panel offered the PSTH with empty ports whatever was
@@ -161,8 +162,7 @@ TEST(PageRegistry, RawImageWithItsLabelsOpensOnePage) {
 // the window.
 TEST(PageRegistry, AnalysisPanelOffersWhatFitsAndDocksFit) {
   const auto mesh = kFixtures / "surface/fsaverage5/pial_left.gii.gz";
-  if (!std::filesystem::exists(mesh))
-    GTEST_SKIP() << mesh.string() << " is absent (../shared/fixtures not next to the project)";
+  NL_REQUIRE_FIXTURE_PATH(mesh);
   nl::app::MainWindow window;
   window.setInteractive(false);
   window.resize(1400, 880);
@@ -172,7 +172,8 @@ TEST(PageRegistry, AnalysisPanelOffersWhatFitsAndDocksFit) {
   QCoreApplication::processEvents();
   auto* choice = window.analysisPanel()->findChild<QComboBox*>("pluginChoice");
   ASSERT_NE(choice, nullptr);
-  if (choice->count() == 0) GTEST_SKIP() << "no plugins built";
+  ASSERT_GT(choice->count(), 0) << "the Analysis panel lists no plugin: the built-in plugins of "
+                                << NEUROLOUPE_PLUGIN_DIR << " were not found or did not load";
   // A surface fits the projection of a volume onto it, not the PSTH.
   EXPECT_EQ(choice->currentData().toString(), "surface.project_volume");
   // Its mesh port holds the surface; the volume it needs is not open yet.

@@ -14,8 +14,9 @@
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
-#include "widgets/pages/rsa/RsaPage.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/pages/rsa/RsaPage.h"
 
 namespace {
 
@@ -45,8 +46,8 @@ std::shared_ptr<const nl::io::ArrayDataset> features(const std::string& name,
 TEST(RsaPage, LayerMappingResultOnOnePage) {
   nl::plugins::PluginManager plugins;
   plugins.discover({NEUROLOUPE_PLUGIN_DIR});
-  const auto* descriptor = plugins.find("rsa.layer_mapping");
-  if (descriptor == nullptr || !descriptor->loaded) GTEST_SKIP() << "rsa.layer_mapping not built";
+  const auto* descriptor = nl::test::requirePlugin(plugins, "rsa.layer_mapping");
+  if (descriptor == nullptr) return;
   nl::plugins::RunRequest request;
   request.pluginId = "rsa.layer_mapping";
   request.parameters = descriptor->parameters.parse({{"replicates", "50"}});

@@ -12,9 +12,10 @@
 #include "GuiTestUtil.h"
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
-#include "widgets/pages/surface/SurfacePage.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/pages/surface/SurfacePage.h"
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/SurfaceLayer.h"
@@ -25,10 +26,7 @@ namespace {
 
 const std::filesystem::path kFixtures = NEUROLOUPE_FIXTURES_DIR;
 
-#define NL_REQUIRE_SURFACE_FIXTURES()                                              \
-  if (!std::filesystem::exists(kFixtures / "surface/fsaverage5/pial_left.gii.gz")) \
-  GTEST_SKIP() << "fixtures " << kFixtures.string()                                \
-               << "/surface are absent (../shared/fixtures not next to the project)"
+#define NL_REQUIRE_SURFACE_FIXTURES() NL_REQUIRE_FIXTURE("surface/fsaverage5/pial_left.gii.gz")
 
 nl::io::DatasetId load(nl::io::Session& session, const std::string& relative) {
   const auto contents = nl::io::ReaderRegistry::builtin().open(kFixtures / relative);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "io/ReaderRegistry.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/scene/SwcLines.h"
 
 namespace {
@@ -14,7 +15,7 @@ const std::filesystem::path kSwc =
     "swc/allen_cell_types/Pvalb-IRES-Cre_Ai14_IVSCC_-172096.04.02.01_471781218_m.swc";
 
 TEST(Swc, BranchesCoverEveryEdgeOnceInTypeColours) {
-  if (!std::filesystem::exists(kSwc)) GTEST_SKIP() << kSwc.string() << " is absent";
+  NL_REQUIRE_FIXTURE_PATH(kSwc);
   const auto table = std::dynamic_pointer_cast<const nl::io::TableDataset>(
       nl::io::ReaderRegistry::builtin().open(kSwc).datasets.at(0));
   ASSERT_TRUE(table && nl::widgets::isSwcTable(*table));

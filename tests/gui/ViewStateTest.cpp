@@ -24,8 +24,9 @@
 #include "io/Session.h"
 #include "io/SessionFile.h"
 #include "io/ViewState.h"
-#include "widgets/pages/surface/SurfacePage.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
+#include "widgets/pages/surface/SurfacePage.h"
 #include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/LayerList.h"
 #include "widgets/scene/Scene.h"
@@ -148,8 +149,7 @@ std::unique_ptr<nl::widgets::SurfacePage> surfacePage(nl::io::Session& session,
 }
 
 TEST(RestoredView, SurfacePageComesBackFromASessionFile) {
-  if (!std::filesystem::exists(kFixtures / "surface/fsaverage5/infl_left.gii.gz"))
-    GTEST_SKIP() << "fixtures " << kFixtures.string() << "/surface are absent";
+  NL_REQUIRE_FIXTURE("surface/fsaverage5/infl_left.gii.gz");
   nl::io::Session session;
   const SurfaceSession names = loadSurfaces(session);
   auto page = surfacePage(session, names);
@@ -212,8 +212,7 @@ TEST(RestoredView, SurfacePageComesBackFromASessionFile) {
 }
 
 TEST(RestoredView, LayersAreMatchedByNameAndMissingOnesAreSkipped) {
-  if (!std::filesystem::exists(kFixtures / "surface/fsaverage5/infl_left.gii.gz"))
-    GTEST_SKIP() << "fixtures " << kFixtures.string() << "/surface are absent";
+  NL_REQUIRE_FIXTURE("surface/fsaverage5/infl_left.gii.gz");
   nl::io::Session session;
   const SurfaceSession names = loadSurfaces(session);
   auto page = surfacePage(session, names);

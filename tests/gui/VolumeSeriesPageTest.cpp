@@ -11,9 +11,10 @@
 #include "GuiTestUtil.h"
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
-#include "widgets/pages/volume_series/VolumeSeriesPage.h"
+#include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/pages/volume_series/VolumeSeriesPage.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"
 
@@ -25,8 +26,7 @@ const std::filesystem::path kRun = std::filesystem::path(NEUROLOUPE_FIXTURES_DIR
                                    "nifti/haxby2001/BOLD_task001_run001_bold_25mm.nii.gz";
 
 TEST(VolumeSeriesPage, HaxbyRunVolumesVoxelCourseAndWorldCoordinates) {
-  if (!std::filesystem::exists(kRun))
-    GTEST_SKIP() << kRun.string() << " is absent (../shared/fixtures not next to the project)";
+  NL_REQUIRE_FIXTURE_PATH(kRun);
   nl::io::Session session;
   const auto contents = nl::io::ReaderRegistry::builtin().open(kRun);
   const auto id = session.add(contents.datasets.at(0));
@@ -85,7 +85,7 @@ namespace {
 // run's first volume): supra-threshold voxels take the overlay's colours, the
 // rest show the volume beneath; another grid is refused.
 TEST(SliceOverlay, ThresholdedMapOverTheVolumeOfTheSameGrid) {
-  if (!std::filesystem::exists(kRun)) GTEST_SKIP() << kRun.string() << " is absent";
+  NL_REQUIRE_FIXTURE_PATH(kRun);
   const auto run = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(
       nl::io::ReaderRegistry::builtin().open(kRun).datasets.at(0));
   const std::size_t n = 10 * 10 * 6;

@@ -4,7 +4,7 @@
 
 #include "io/ReaderRegistry.h"
 #include "io/microscopy/SwcReader.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::io::microscopy {
 namespace {

@@ -9,7 +9,7 @@
 
 #include "io/ReaderRegistry.h"
 #include "io/microscopy/TiffStackReader.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::io::microscopy {
 namespace {

@@ -9,8 +9,8 @@
 #include "io/microscopy/Hdf5Volume.h"
 #include "io/microscopy/ZarrReader.h"
 #include "io/volume/VolumeGrid.h"
-#include "tests/core/TestSupport.h"
 #include "tests/microscopy/ZarrWriter.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::io::microscopy {
 namespace {

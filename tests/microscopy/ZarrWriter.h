@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::test::zarr {
 

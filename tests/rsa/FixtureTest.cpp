@@ -8,7 +8,7 @@
 #include "analysis/rsa/Inference.h"
 #include "analysis/rsa/Mds.h"
 #include "io/ReaderRegistry.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace rsa = nl::analysis::rsa;
 

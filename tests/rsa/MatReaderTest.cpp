@@ -7,9 +7,9 @@
 
 #include <fstream>
 
-#include "TestSupport.h"
 #include "io/ReaderRegistry.h"
 #include "tests/rsa/MatTestSupport.h"
+#include "tests/support/TestSupport.h"
 
 using nl::io::ArrayDataset;
 using nl::io::ReaderRegistry;

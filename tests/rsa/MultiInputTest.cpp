@@ -3,10 +3,10 @@
 // or a folder's datasets (HDF5 layer_order, natural name order).
 #include <gtest/gtest.h>
 
-#include "TestSupport.h"
 #include "io/hdf5/H5.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
 using nl::io::DatasetKind;
@@ -82,8 +82,8 @@ TEST(MultiInput, BadInputMapsGetClearMessages) {
   EXPECT_NE(runError(d, {{"layers#1", array("b")}}).find("without 'layers#0'"), std::string::npos);
   EXPECT_NE(runError(d, {{"layers", array("a")}, {"layers#0", array("b")}}).find("both"),
             std::string::npos);
-  const auto wrongKind =
-      runError(d, {{"layers#0", array("a")}, {"layers#1", array("r", DatasetKind::ResponseMatrix)}});
+  const auto wrongKind = runError(
+      d, {{"layers#0", array("a")}, {"layers#1", array("r", DatasetKind::ResponseMatrix)}});
   EXPECT_NE(wrongKind.find("'layers#1' must be FeatureMatrix, Array"), std::string::npos)
       << wrongKind;
   EXPECT_NE(

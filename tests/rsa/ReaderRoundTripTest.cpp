@@ -9,13 +9,13 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "TestSupport.h"
 #include "analysis/rsa/Compare.h"
 #include "io/ReaderRegistry.h"
 #include "io/hdf5/H5.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
 #include "tests/rsa/MatTestSupport.h"
+#include "tests/support/TestSupport.h"
 
 using nl::io::ArrayDataset;
 using nl::io::ReaderRegistry;

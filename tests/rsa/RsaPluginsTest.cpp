@@ -10,7 +10,6 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
-#include "TestSupport.h"
 #include "analysis/rsa/Compare.h"
 #include "analysis/rsa/Mds.h"
 #include "analysis/rsa/NoiseCeiling.h"
@@ -18,6 +17,7 @@
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
 #include "tests/rsa/RsaTestSupport.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
 namespace rsa = nl::analysis::rsa;

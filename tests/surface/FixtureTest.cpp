@@ -8,7 +8,7 @@
 #include "io/ReaderRegistry.h"
 #include "io/surface/Fsaverage.h"
 #include "io/volume/VolumeGrid.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace {
 

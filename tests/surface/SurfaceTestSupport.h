@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace nl::test {
 

@@ -10,7 +10,7 @@
 
 #include "io/ReaderRegistry.h"
 #include "io/volume/VolumeGrid.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace {
 

@@ -8,13 +8,13 @@
 #include <regex>
 #include <set>
 
-#include "UnitSupport.h"
 #include "io/DatasetHdf5.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
 #include "io/RunInputs.h"
 #include "io/SessionFile.h"
 #include "plugins/Runner.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::plugins;
@@ -24,7 +24,7 @@ using nl::test::writeBytes;
 namespace {
 
 const PluginManager& manager() {
-  return nl::test::unit::sharedPlugins();
+  return nl::test::sharedPlugins();
 }
 
 RunResult describe(const DatasetPtr& data) {
@@ -52,7 +52,7 @@ std::vector<DatasetId> addAll(Session& session, const std::filesystem::path& pat
 }
 
 const std::filesystem::path kOldFiles =
-    std::filesystem::path(NEUROLOUPE_SOURCE_DIR) / "tests/unit/data";
+    std::filesystem::path(NEUROLOUPE_SOURCE_DIR) / "tests/io/data";
 // Where the checked-in old files (written by the code before run ids, from
 // a 3-row CSV) say their input was.
 const std::string kOldInput = "/tmp/nl-legacy-fixture-9f3c/tiny.csv";
@@ -433,8 +433,8 @@ TEST(RunIdentityCli, RunAndInfoPrintTheRunIdAndStructuredInputs) {
   TempDir dir;
   writeBytes(dir / "tiny.csv", "a,b\n1,10\n2,20\n4,30\n");
   const auto first =
-      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "tiny.csv") +
-                             " --out " + shellQuote(dir / "a.h5") + " --json");
+      nl::test::runCli("run stats.descriptive --input data=" + shellQuote(dir / "tiny.csv") +
+                       " --out " + shellQuote(dir / "a.h5") + " --json");
   ASSERT_EQ(first.exitCode, 0) << first.err;
   const auto printed = nlohmann::json::parse(first.out, nullptr, false);
   ASSERT_TRUE(printed.is_object()) << first.out;
@@ -448,10 +448,10 @@ TEST(RunIdentityCli, RunAndInfoPrintTheRunIdAndStructuredInputs) {
 
   // A second run on the first one's result names that run and output.
   const auto second =
-      nl::test::unit::runCli("run stats.descriptive --input data=" + shellQuote(dir / "a.h5") +
-                             " --out " + shellQuote(dir / "b.h5"));
+      nl::test::runCli("run stats.descriptive --input data=" + shellQuote(dir / "a.h5") +
+                       " --out " + shellQuote(dir / "b.h5"));
   ASSERT_EQ(second.exitCode, 0) << second.err;
-  const auto info = nl::test::unit::runCli("info --json " + shellQuote(dir / "b.h5"));
+  const auto info = nl::test::runCli("info --json " + shellQuote(dir / "b.h5"));
   ASSERT_EQ(info.exitCode, 0) << info.err;
   const auto described = nlohmann::json::parse(info.out, nullptr, false);
   ASSERT_TRUE(described.is_object()) << info.out;

@@ -13,14 +13,13 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "UnitSupport.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
+#include "tests/support/TestSupport.h"
 
 extern char** environ;
 
 using namespace nl::test;
-using namespace nl::test::unit;
 using nlohmann::json;
 
 namespace {
@@ -304,11 +303,13 @@ TEST(CliRun, PluginFailuresExitWithFourAndBrokenDataWithThree) {
             4);
 }
 
-TEST(CliRun, SigintCancelsARunningPluginWithinOneSecond) {
+// Waits are generous bounds against hangs, not duration assertions.
+TEST(CliRun, SigintCancelsARunningPlugin) {
   TempDir dir;
   const std::string cli = NEUROLOUPE_CLI;
   const std::string outFile = (dir / "r.h5").string();
-  std::vector<std::string> args{cli, "run", "test.slow", "--out", outFile};
+  // 1000 s if the interrupt were ignored.
+  std::vector<std::string> args{cli, "run", "test.slow", "--steps", "100000", "--out", outFile};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -323,22 +324,21 @@ TEST(CliRun, SigintCancelsARunningPluginWithinOneSecond) {
   // Wait until it reports progress (the plugin is running), then interrupt.
   QElapsedTimer timer;
   timer.start();
-  while (readBytes(dir / "err.txt").find("step 3") == std::string::npos && timer.elapsed() < 5000)
+  while (readBytes(dir / "err.txt").find("step 3") == std::string::npos && timer.elapsed() < 30000)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   ASSERT_NE(readBytes(dir / "err.txt").find("step 3"), std::string::npos)
       << readBytes(dir / "err.txt");
   timer.restart();
   ASSERT_EQ(kill(child, SIGINT), 0);
   int status = 0;
-  while (waitpid(child, &status, WNOHANG) == 0 && timer.elapsed() < 5000)
+  pid_t ended = 0;
+  while ((ended = waitpid(child, &status, WNOHANG)) == 0 && timer.elapsed() < 30000)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const auto elapsed = timer.elapsed();
-  if (elapsed >= 5000) {
+  if (ended == 0) {
     kill(child, SIGKILL);
     waitpid(child, &status, 0);
-    FAIL() << "SIGINT did not stop the run";
+    FAIL() << "SIGINT did not stop the run within 30 s";
   }
-  EXPECT_LT(elapsed, 1000);
   ASSERT_TRUE(WIFEXITED(status)) << "the CLI must exit cleanly, not die of the signal";
   EXPECT_EQ(WEXITSTATUS(status), 4);
   EXPECT_NE(readBytes(dir / "err.txt").find("cancelled"), std::string::npos);

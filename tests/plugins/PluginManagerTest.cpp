@@ -5,25 +5,16 @@
 
 #include <QCoreApplication>
 
-#include "UnitSupport.h"
 #include "plugins/PluginManager.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
 using namespace nl::test;
-using namespace nl::test::unit;
 
-namespace {
-std::string failureOf(const PluginManager& manager, const std::string& id) {
-  const auto* d = manager.find(id);
-  EXPECT_NE(d, nullptr) << id << " is not listed";
-  if (d == nullptr) return {};
-  EXPECT_FALSE(d->loaded) << id << " should have failed";
-  EXPECT_FALSE(d->failure.empty()) << id;
-  return d->failure;
-}
-}  // namespace
-
-TEST(PluginDiscovery, GoodPluginsLoadAndBrokenOnesAreListedWithAReason) {
+// Which plugins load and the reasons of the broken ones: PluginsTest.cpp
+// (PluginManager.LoadsGoodPluginsAndExplainsBrokenOnes). Here: what a loaded
+// plugin gives and what a failed one keeps.
+TEST(PluginDiscovery, LoadedPluginsGiveFreshObjectsAndFailedOnesKeepTheirManifest) {
   const auto& m = sharedPlugins();
   for (const char* id : {"stats.descriptive", "test.slow", "test.bad_output", "test.run_failure"}) {
     const auto* d = m.find(id);
@@ -32,11 +23,6 @@ TEST(PluginDiscovery, GoodPluginsLoadAndBrokenOnesAreListedWithAReason) {
     EXPECT_TRUE(d->failure.empty());
     EXPECT_TRUE(d->library.is_absolute()) << d->library;
   }
-  EXPECT_NE(failureOf(m, "test.api_mismatch").find("version"), std::string::npos);
-  EXPECT_NE(failureOf(m, "test.api_mismatch").find("999"), std::string::npos);
-  EXPECT_NE(failureOf(m, "test.missing_symbol").find("symbol"), std::string::npos)
-      << failureOf(m, "test.missing_symbol");
-  EXPECT_NE(failureOf(m, "test.throwing").find("boom"), std::string::npos);
   // Manifest data are there even for plugins that failed to load.
   EXPECT_EQ(m.find("test.throwing")->name, "Throwing constructor");
   EXPECT_EQ(m.find("test.api_mismatch")->apiVersion, 999);
@@ -46,14 +32,7 @@ TEST(PluginDiscovery, GoodPluginsLoadAndBrokenOnesAreListedWithAReason) {
   ASSERT_TRUE(a && b);
   EXPECT_NE(a.get(), b.get());
   EXPECT_EQ(a->id(), "stats.descriptive");
-  for (const char* id : {"test.throwing", "test.api_mismatch", "test.missing_symbol"}) {
-    try {
-      m.create(id);
-      ADD_FAILURE() << id << " created";
-    } catch (const PluginError& error) {
-      EXPECT_NE(std::string(error.what()).find("not usable"), std::string::npos) << error.what();
-    }
-  }
+  EXPECT_THROW(m.create("test.api_mismatch"), PluginError);
   try {
     m.create("no.such.plugin");
     ADD_FAILURE();

@@ -63,6 +63,8 @@ TEST(SessionModel, IdsAreUniqueAndNeverReusedAndFindWorksByIdAndPointer) {
   EXPECT_NE(s1, s2);
   EXPECT_EQ(session.entries()[2].id, s1);
   EXPECT_EQ(session.entries()[3].id, s2);
+  EXPECT_FALSE(session.remove(b)) << "removing twice is a no-op";
+  EXPECT_THROW(session.add(nullptr), std::invalid_argument);
 }
 
 TEST(SessionModel, RemovingTheSelectedDatasetClearsTheSelectionBeforeAnnouncingTheRemoval) {
@@ -182,4 +184,18 @@ TEST(SignalModel, SlotsRunInConnectionOrderAndDisconnectedSlotsStayQuiet) {
   EXPECT_EQ(late, 0);
   grow.notify();
   EXPECT_EQ(late, 1);
+}
+
+TEST(SignalModel, ASlotMayDisconnectItselfWhileNotified) {
+  Signal<int> signal;
+  int calls = 0;
+  Signal<int>::ConnectionId self = 0;
+  self = signal.connect([&](int) {
+    ++calls;
+    signal.disconnect(self);
+  });
+  signal.notify(1);
+  signal.notify(2);
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(signal.size(), 0u);
 }

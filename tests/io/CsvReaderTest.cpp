@@ -6,12 +6,11 @@
 #include <numeric>
 #include <set>
 
-#include "UnitSupport.h"
 #include "io/ReaderRegistry.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::test;
-using namespace nl::test::unit;
 
 namespace {
 

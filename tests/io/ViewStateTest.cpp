@@ -6,9 +6,9 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
-#include "../core/TestSupport.h"
 #include "io/SessionFile.h"
 #include "io/ViewState.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 

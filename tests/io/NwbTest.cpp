@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
-#include "TestSupport.h"
 #include "io/ReaderRegistry.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using nl::test::TempDir;

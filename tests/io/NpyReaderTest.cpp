@@ -7,13 +7,12 @@
 #include <limits>
 #include <set>
 
-#include "UnitSupport.h"
 #include "io/ReaderRegistry.h"
 #include "io/readers/NpyReader.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::test;
-using namespace nl::test::unit;
 
 namespace {
 

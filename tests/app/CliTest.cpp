@@ -2,8 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "TestSupport.h"
 #include "io/ReaderRegistry.h"
+#include "tests/support/TestSupport.h"
 
 namespace {
 
@@ -18,47 +18,6 @@ std::string quoted(const std::filesystem::path& path) {
 }
 
 }  // namespace
-
-TEST(Cli, VersionInfoAndUsageErrors) {
-  const auto version = cli("--version");
-  EXPECT_EQ(version.exitCode, 0);
-  EXPECT_NE(version.out.find("neuroloupe-cli 0."), std::string::npos);
-  EXPECT_NE(version.out.find("HDF5"), std::string::npos);
-  EXPECT_EQ(cli("info").exitCode, 2);
-  EXPECT_EQ(cli("frobnicate").exitCode, 2);
-  EXPECT_EQ(cli("info /no/such/file.h5").exitCode, 3);
-  nl::test::TempDir dir;
-  nl::test::writeBytes(dir / "bad.npy", "\x93NUMPY\x01\x00\x05\x00{'de");
-  EXPECT_EQ(cli("info " + quoted(dir / "bad.npy")).exitCode, 3);
-}
-
-TEST(Cli, InfoJsonDescribesAFile) {
-  nl::test::TempDir dir;
-  nl::test::writeBytes(dir / "t.csv", "area,rate\nVISp,1.5\nCA1,2\n");
-  const auto run = cli("info --json " + quoted(dir / "t.csv"));
-  ASSERT_EQ(run.exitCode, 0);
-  const auto json = nlohmann::json::parse(run.out);
-  EXPECT_EQ(json["reader"], "CSV/TSV");
-  EXPECT_EQ(json["datasets"][0]["kind"], "Table");
-  EXPECT_EQ(json["datasets"][0]["rows"], 2);
-}
-
-TEST(Cli, PluginsJsonListsSchemasAndFailures) {
-  const auto run = cli("plugins --json", std::string(NEUROLOUPE_TEST_PLUGIN_DIR));
-  ASSERT_EQ(run.exitCode, 0);
-  const auto json = nlohmann::json::parse(run.out);
-  bool stats = false, mismatch = false;
-  for (const auto& p : json) {
-    if (p["id"] == "stats.descriptive") {
-      stats = p["loaded"].get<bool>();
-      EXPECT_EQ(p["parameters"].size(), 3u);
-    }
-    if (p["id"] == "test.api_mismatch")
-      mismatch = !p["loaded"].get<bool>() && !p["failure"].get<std::string>().empty();
-  }
-  EXPECT_TRUE(stats) << "the installed built-in plugin must be found next to the binary";
-  EXPECT_TRUE(mismatch);
-}
 
 TEST(Cli, RunWritesAResultFileAndReportsJson) {
   nl::test::TempDir dir;
@@ -129,25 +88,4 @@ TEST(Cli, FisbeEvaluateAsTheIssueWritesIt) {
   EXPECT_EQ(metrics["confusion_matrix"]["th_0_5"]["AP_FP"], 6);
   EXPECT_EQ(metrics["confusion_matrix"]["th_0_5"]["false_split"], 3);
   EXPECT_EQ(json["outputs"]["gt_instances"]["shape"][0], 7);
-}
-
-TEST(Cli, ResultFileIsReadableByH5py) {
-  if (std::system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
-    GTEST_SKIP()
-        << "Debian's python3-h5py is not installed; skipping the h5py interoperability check";
-  nl::test::TempDir dir;
-  nl::test::writeBytes(dir / "m.csv", "1,10\n2,20\n");
-  const auto out = dir / "result.h5";
-  ASSERT_EQ(
-      cli("run stats.descriptive --input data=" + quoted(dir / "m.csv") + " --out " + quoted(out))
-          .exitCode,
-      0);
-  const std::string script =
-      "import h5py, json, sys; f = h5py.File(sys.argv[1], 'r'); "
-      "m = f['outputs/summary/columns/mean'][()]; "
-      "p = f.attrs['plugin_id']; p = p.decode() if isinstance(p, bytes) else p; "
-      "q = json.loads(f['outputs/summary'].attrs['parameters']); "
-      "sys.exit(0 if abs(m[0] - 1.5) < 1e-12 and abs(m[1] - 15) < 1e-12 and p == "
-      "'stats.descriptive' and q['axis'] == 'columns' else 1)";
-  EXPECT_EQ(std::system(("/usr/bin/python3 -c \"" + script + "\" " + quoted(out)).c_str()), 0);
 }

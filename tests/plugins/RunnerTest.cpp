@@ -6,11 +6,11 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
-#include "UnitSupport.h"
 #include "plugins/Runner.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
-using namespace nl::test::unit;
+using namespace nl::test;
 using nl::io::ArrayDataset;
 using nl::io::DatasetKind;
 using nl::io::TableDataset;

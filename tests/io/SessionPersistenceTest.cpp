@@ -11,14 +11,13 @@
 #include <set>
 #include <thread>
 
-#include "UnitSupport.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
 #include "io/SessionFile.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::test;
-using namespace nl::test::unit;
 
 namespace {
 

@@ -1,17 +1,17 @@
 // nl::plugins::Job: runs off the calling thread, reports progress through the
-// event loop, cancels within a second, and turns failures into messages.
+// event loop, cancels, and turns failures into messages. Waits are generous
+// bounds against hangs, not duration assertions (timings belong in bench/).
 #include <gtest/gtest.h>
 
 #include <QCoreApplication>
-#include <QElapsedTimer>
 #include <QThread>
 #include <atomic>
 
-#include "UnitSupport.h"
 #include "plugins/Job.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::plugins;
-using namespace nl::test::unit;
+using namespace nl::test;
 
 namespace {
 
@@ -74,21 +74,16 @@ TEST(JobRun, SucceedsWithResultsAndProgressDeliveredOnTheCallingThread) {
   EXPECT_EQ(watch.finishedCount, 1);
 }
 
-TEST(JobCancel, ASlowJobCancelledAfter200msFinishesCancelledWithinOneSecond) {
-  Job job(sharedPlugins(),
-          request("test.slow"));  // default 2000 steps of 10 ms: 20 s if left alone
+TEST(JobCancel, ARunningJobCancelledFinishesCancelledWithoutItsResult) {
+  // 100000 steps of 10 ms: 1000 s if the cancel were ignored.
+  Job job(sharedPlugins(), request("test.slow", {{"steps", "100000"}}));
   Watch watch(job);
   job.start();
-  pumpUntil([] { return false; }, 200);
+  ASSERT_TRUE(pumpUntil([&] { return !watch.fractions.empty(); }, 30000))
+      << "progress arrives while it runs";
   EXPECT_FALSE(watch.finished);
-  EXPECT_FALSE(watch.fractions.empty()) << "progress arrives while it runs";
-  QElapsedTimer timer;
-  timer.start();
   job.cancel();
-  const bool finished = pumpUntil([&] { return watch.finished; }, 3000);
-  const auto elapsed = timer.elapsed();
-  ASSERT_TRUE(finished) << "not finished 3 s after cancel";
-  EXPECT_LT(elapsed, 1000) << "cancel took " << elapsed << " ms";
+  ASSERT_TRUE(pumpUntil([&] { return watch.finished; }, 30000)) << "not finished 30 s after cancel";
   EXPECT_EQ(watch.state, Job::State::Cancelled);
   EXPECT_EQ(job.state(), Job::State::Cancelled);
   EXPECT_NE(job.errorMessage().indexOf("cancelled"), -1) << job.errorMessage().toStdString();
@@ -114,15 +109,17 @@ TEST(JobCancel, AJobCancelledBeforeItStartsNeverRuns) {
   EXPECT_TRUE(job.result().outputs.empty());
 }
 
-TEST(JobCancel, DestroyingARunningJobStopsItsWorkerPromptly) {
-  QElapsedTimer timer;
+TEST(JobCancel, DestroyingARunningJobCancelsAndJoinsItsWorker) {
+  bool progressed = false;
   {
-    auto job = std::make_unique<Job>(sharedPlugins(), request("test.slow"));
+    // 1000 s if left alone: a destructor that joined without cancelling would
+    // hang here until ctest's timeout fails the test.
+    auto job = std::make_unique<Job>(sharedPlugins(), request("test.slow", {{"steps", "100000"}}));
+    QObject::connect(job.get(), &Job::progressChanged,
+                     [&](double, const QString&) { progressed = true; });
     job->start();
-    pumpUntil([] { return false; }, 50);
-    timer.start();
-  }  // the destructor cancels and joins
-  EXPECT_LT(timer.elapsed(), 1000);
+    ASSERT_TRUE(pumpUntil([&] { return progressed; }, 30000)) << "the job never started";
+  }                                     // the destructor cancels and joins
   pumpUntil([] { return false; }, 50);  // queued signals of the dead job are dropped, not delivered
 }
 

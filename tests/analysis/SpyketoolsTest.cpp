@@ -11,7 +11,7 @@
 #include "analysis/Progress.h"
 #include "analysis/ephys/EventAligned.h"
 #include "io/ReaderRegistry.h"
-#include "tests/core/TestSupport.h"
+#include "tests/support/TestSupport.h"
 
 namespace {
 

@@ -3,12 +3,11 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
-#include "UnitSupport.h"
 #include "io/ReaderRegistry.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::io;
 using namespace nl::test;
-using namespace nl::test::unit;
 
 namespace {
 

@@ -1,9 +1,0 @@
-#include <gtest/gtest.h>
-
-#include <QCoreApplication>
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  QCoreApplication app(argc, argv);  // jobs deliver progress and results through the event loop
-  return RUN_ALL_TESTS();
-}
