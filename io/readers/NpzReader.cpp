@@ -23,14 +23,16 @@ std::uint64_t little(const unsigned char* p, int bytes) {
   return v;
 }
 
-std::vector<unsigned char> readAt(std::ifstream& in, const std::filesystem::path& path, std::uint64_t offset,
-                                  std::uint64_t size) {
+std::vector<unsigned char> readAt(std::ifstream& in, const std::filesystem::path& path,
+                                  std::uint64_t offset, std::uint64_t size) {
   const auto fileSize = std::filesystem::file_size(path);
-  if (offset > fileSize || size > fileSize - offset) throw FileError(path, "truncated .npz archive");
+  if (offset > fileSize || size > fileSize - offset)
+    throw FileError(path, "truncated .npz archive");
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
   in.seekg(static_cast<std::streamoff>(offset));
   in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (static_cast<std::uint64_t>(in.gcount()) != size) throw FileError(path, "truncated .npz archive");
+  if (static_cast<std::uint64_t>(in.gcount()) != size)
+    throw FileError(path, "truncated .npz archive");
   return bytes;
 }
 
@@ -47,11 +49,13 @@ std::vector<Member> centralDirectory(const std::filesystem::path& path) {
       eocd = i;
       break;
     }
-  if (eocd == std::string::npos) throw FileError(path, "not a zip archive (no end-of-central-directory record)");
+  if (eocd == std::string::npos)
+    throw FileError(path, "not a zip archive (no end-of-central-directory record)");
   std::uint64_t entries = little(&end[eocd + 10], 2), cdSize = little(&end[eocd + 12], 4),
                 cdOffset = little(&end[eocd + 16], 4);
   if (cdOffset == 0xFFFFFFFF || entries == 0xFFFF) {  // zip64: the locator precedes the record
-    if (eocd < 20 || little(&end[eocd - 20], 4) != 0x07064b50) throw FileError(path, "broken zip64 archive");
+    if (eocd < 20 || little(&end[eocd - 20], 4) != 0x07064b50)
+      throw FileError(path, "broken zip64 archive");
     const auto record = readAt(in, path, little(&end[eocd - 20 + 8], 8), 56);
     if (little(record.data(), 4) != 0x06064b50) throw FileError(path, "broken zip64 end record");
     entries = little(&record[32], 8);
@@ -63,7 +67,8 @@ std::vector<Member> centralDirectory(const std::filesystem::path& path) {
   std::vector<Member> members;
   std::size_t at = 0;
   for (std::uint64_t e = 0; e < entries; ++e) {
-    if (at + 46 > cd.size() || little(&cd[at], 4) != 0x02014b50) throw FileError(path, "corrupted zip central directory");
+    if (at + 46 > cd.size() || little(&cd[at], 4) != 0x02014b50)
+      throw FileError(path, "corrupted zip central directory");
     Member m;
     m.method = static_cast<std::uint16_t>(little(&cd[at + 10], 2));
     m.compressedSize = little(&cd[at + 20], 4);
@@ -71,7 +76,8 @@ std::vector<Member> centralDirectory(const std::filesystem::path& path) {
     const std::size_t nameLength = little(&cd[at + 28], 2), extraLength = little(&cd[at + 30], 2),
                       commentLength = little(&cd[at + 32], 2);
     m.localHeaderOffset = little(&cd[at + 42], 4);
-    if (at + 46 + nameLength + extraLength > cd.size()) throw FileError(path, "corrupted zip central directory");
+    if (at + 46 + nameLength + extraLength > cd.size())
+      throw FileError(path, "corrupted zip central directory");
     m.name.assign(reinterpret_cast<const char*>(&cd[at + 46]), nameLength);
     // zip64 extra field: the 0xFFFFFFFF fields follow in order.
     for (std::size_t x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength;) {
@@ -94,12 +100,16 @@ std::vector<Member> centralDirectory(const std::filesystem::path& path) {
 std::vector<unsigned char> memberBytes(const std::filesystem::path& path, const Member& m) {
   std::ifstream in(path, std::ios::binary);
   const auto local = readAt(in, path, m.localHeaderOffset, 30);
-  if (little(local.data(), 4) != 0x04034b50) throw FileError(path, "corrupted zip member '" + m.name + "'");
-  const std::uint64_t dataOffset = m.localHeaderOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
+  if (little(local.data(), 4) != 0x04034b50)
+    throw FileError(path, "corrupted zip member '" + m.name + "'");
+  const std::uint64_t dataOffset =
+      m.localHeaderOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
   auto compressed = readAt(in, path, dataOffset, m.compressedSize);
   if (m.method == 0) return compressed;
-  if (m.method != 8) throw FileError(path, "member '" + m.name + "' uses an unsupported zip compression method");
-  if (m.size > (std::uint64_t{1} << 40)) throw FileError(path, "member '" + m.name + "' is implausibly large");
+  if (m.method != 8)
+    throw FileError(path, "member '" + m.name + "' uses an unsupported zip compression method");
+  if (m.size > (std::uint64_t{1} << 40))
+    throw FileError(path, "member '" + m.name + "' is implausibly large");
   std::vector<unsigned char> out(static_cast<std::size_t>(m.size));
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) throw FileError(path, "cannot start zlib");
@@ -116,12 +126,14 @@ std::vector<unsigned char> memberBytes(const std::filesystem::path& path, const 
 
 }  // namespace
 
-int NpzReader::confidence(const std::filesystem::path& path, std::span<const unsigned char> head) const {
+int NpzReader::confidence(const std::filesystem::path& path,
+                          std::span<const unsigned char> head) const {
   const bool zip = head.size() >= 4 && std::memcmp(head.data(), "PK\x03\x04", 4) == 0;
   return zip && hasExtension(path, extensions()) ? 60 : (hasExtension(path, extensions()) ? 10 : 0);
 }
 
-FileContents NpzReader::open(const std::filesystem::path& path, const std::string& internalPath) const {
+FileContents NpzReader::open(const std::filesystem::path& path,
+                             const std::string& internalPath) const {
   FileContents contents;
   const auto members = centralDirectory(path);
   for (const auto& m : members) {
@@ -129,16 +141,19 @@ FileContents NpzReader::open(const std::filesystem::path& path, const std::strin
     if (!internalPath.empty() && internalPath != arrayName && internalPath != m.name) continue;
     // The header is read now (shape, dtype); the values when first used.
     const auto bytes = memberBytes(path, m);
-    const NpyHeader header = parseNpyHeader(path, std::string(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(bytes.size(), 1 << 20))));
+    const NpyHeader header = parseNpyHeader(
+        path, std::string(bytes.begin(),
+                          bytes.begin() + static_cast<std::ptrdiff_t>(
+                                              std::min<std::size_t>(bytes.size(), 1 << 20))));
     if (bytes.size() < header.dataOffset + header.elementCount() * header.itemSize)
       throw FileError(path, "member '" + m.name + "' is truncated");
     auto loader = [path, m, header] {
       const auto data = memberBytes(path, m);
       return decodeNpyValues(header, data.data() + header.dataOffset);
     };
-    contents.datasets.push_back(std::make_shared<ArrayDataset>(DatasetKind::Array, arrayName, header.shape, loader,
-                                                               Provenance::fromFile(path.string(), arrayName, name()),
-                                                               Attributes{}, header.dtypeName()));
+    contents.datasets.push_back(std::make_shared<ArrayDataset>(
+        DatasetKind::Array, arrayName, header.shape, loader,
+        Provenance::fromFile(path.string(), arrayName, name()), Attributes{}, header.dtypeName()));
   }
   contents.metadata["members"] = members.size();
   return contents;

@@ -9,6 +9,7 @@
 #include "analysis/simulation/DemoRecording.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
+#include "tests/support/TestSupport.h"
 
 using namespace nl::analysis;
 
@@ -82,14 +83,9 @@ TEST(ResponseMatrixPlugin, RecoversDemoTuning) {
   const std::string text((std::istreambuf_iterator<char>(in)), {});
   const auto demo =
       simulation::simulateDemoRecording(simulation::DemoRecordingSpec::fromJson(text));
-  static nl::plugins::PluginManager* manager = [] {
-    auto* m = new nl::plugins::PluginManager();
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  const auto* descriptor = manager->find("ephys.response_matrix");
-  ASSERT_NE(descriptor, nullptr);
-  ASSERT_TRUE(descriptor->loaded) << descriptor->failure;
+  const auto& manager = nl::test::builtinPlugins();
+  const auto* descriptor = nl::test::requirePlugin(manager, "ephys.response_matrix");
+  if (descriptor == nullptr) return;
   nl::plugins::RunRequest request;
   request.pluginId = "ephys.response_matrix";
   request.inputs = {{"recording", demo.spikes}, {"intervals", demo.stimulus}};
@@ -98,7 +94,7 @@ TEST(ResponseMatrixPlugin, RecoversDemoTuning) {
                                                      {"window_stop", "2.0"},
                                                      {"unit_filter", "location == VISp"}});
   nl::plugins::ProgressReporter progress;
-  const auto result = nl::plugins::runPlugin(*manager, request, progress);
+  const auto result = nl::plugins::runPlugin(manager, request, progress);
   ASSERT_EQ(result.outputs.size(), 2u);
   const auto responses =
       std::dynamic_pointer_cast<const nl::io::ArrayDataset>(result.outputs[0].dataset);

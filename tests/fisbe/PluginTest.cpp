@@ -21,24 +21,15 @@ namespace {
 
 const std::filesystem::path kFixtures = NEUROLOUPE_FIXTURES_DIR;
 
-const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 RunResult run(Inputs inputs, const std::map<std::string, std::string>& text = {}) {
-  const auto* descriptor = manager().find("fisbe.evaluate");
+  const auto* descriptor = nl::test::builtinPlugins().find("fisbe.evaluate");
   if (descriptor == nullptr || !descriptor->loaded)
     throw std::runtime_error("fisbe.evaluate not loaded" +
                              (descriptor ? ": " + descriptor->failure : std::string()));
   RunRequest request{"fisbe.evaluate", std::move(inputs), descriptor->parameters.parse(text),
                      "test"};
   ProgressReporter quiet;
-  return runPlugin(manager(), request, quiet);
+  return runPlugin(nl::test::builtinPlugins(), request, quiet);
 }
 
 std::shared_ptr<const nl::io::TableDataset> output(const RunResult& result,

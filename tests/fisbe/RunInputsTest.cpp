@@ -20,17 +20,8 @@ namespace {
 
 const std::filesystem::path kFixtures = NEUROLOUPE_FIXTURES_DIR;
 
-const PluginManager& plugins() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 RunResult evaluate(const DatasetPtr& gt, const DatasetPtr& pred) {
-  const auto* descriptor = plugins().find("fisbe.evaluate");
+  const auto* descriptor = nl::test::builtinPlugins().find("fisbe.evaluate");
   if (descriptor == nullptr || !descriptor->loaded)
     throw std::runtime_error("fisbe.evaluate not loaded" +
                              (descriptor ? ": " + descriptor->failure : std::string()));
@@ -39,7 +30,7 @@ RunResult evaluate(const DatasetPtr& gt, const DatasetPtr& pred) {
                      descriptor->parameters.parse({}),
                      "test"};
   ProgressReporter quiet;
-  return runPlugin(plugins(), request, quiet);
+  return runPlugin(nl::test::builtinPlugins(), request, quiet);
 }
 
 std::vector<DatasetId> addAll(Session& session, const std::filesystem::path& path) {

@@ -18,19 +18,10 @@ using namespace nl::plugins;
 
 namespace {
 
-const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 RunResult run(const std::string& plugin, Inputs inputs,
               const std::map<std::string, std::string>& text = {},
               std::vector<std::string>* messages = nullptr) {
-  const auto* descriptor = manager().find(plugin);
+  const auto* descriptor = nl::test::builtinPlugins().find(plugin);
   if (descriptor == nullptr || !descriptor->loaded)
     throw std::runtime_error(plugin + " not loaded" +
                              (descriptor ? ": " + descriptor->failure : std::string()));
@@ -38,7 +29,7 @@ RunResult run(const std::string& plugin, Inputs inputs,
   ProgressReporter progress([&](double, const std::string& message) {
     if (messages) messages->push_back(message);
   });
-  return runPlugin(manager(), request, progress);
+  return runPlugin(nl::test::builtinPlugins(), request, progress);
 }
 
 std::string failureOf(Inputs inputs) {

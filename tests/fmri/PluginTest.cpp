@@ -17,18 +17,9 @@ using nl::io::ArrayDataset;
 using nl::io::DatasetKind;
 using nl::io::DatasetPtr;
 
-nl::plugins::PluginManager& manager() {
-  static nl::plugins::PluginManager* instance = [] {
-    auto* m = new nl::plugins::PluginManager();
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 nl::plugins::RunResult run(const std::string& id, const nl::plugins::Inputs& inputs,
                            const std::map<std::string, std::string>& parameters = {}) {
-  const auto* descriptor = manager().find(id);
+  const auto* descriptor = nl::test::builtinPlugins().find(id);
   if (descriptor == nullptr) throw std::runtime_error("plugin " + id + " not found");
   if (!descriptor->loaded) throw std::runtime_error(descriptor->failure);
   nl::plugins::RunRequest request;
@@ -36,7 +27,7 @@ nl::plugins::RunResult run(const std::string& id, const nl::plugins::Inputs& inp
   request.inputs = inputs;
   request.parameters = descriptor->parameters.parse(parameters);
   nl::plugins::ProgressReporter progress;
-  return nl::plugins::runPlugin(manager(), request, progress);
+  return nl::plugins::runPlugin(nl::test::builtinPlugins(), request, progress);
 }
 
 std::string runError(const std::string& id, const nl::plugins::Inputs& inputs,
@@ -246,7 +237,7 @@ TEST(FmriProjectionPlugin, LinearFieldOnMesh) {
 
 TEST(FmriRoiPatterns, FeedsTheRsaRdmPlugin) {
   NL_REQUIRE_FIXTURE("nifti/haxby2001/BOLD_task001_run001_bold_25mm.nii.gz");
-  if (nl::test::requirePlugin(manager(), "rsa.rdm") == nullptr) return;
+  if (nl::test::requirePlugin(nl::test::builtinPlugins(), "rsa.rdm") == nullptr) return;
   const auto bold =
       nl::test::fmri::load(nl::test::fmri::haxby("BOLD_task001_run001_bold_25mm.nii.gz"));
   const auto glm = run("fmri.glm", {{"run", bold}, {"events", haxbyEvents()}});

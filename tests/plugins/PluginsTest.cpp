@@ -14,12 +14,14 @@ using namespace nl::plugins;
 namespace {
 
 const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_TEST_PLUGIN_DIR, NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
+  return nl::test::sharedPlugins();  // the test plugins and the built-in ones
+}
+
+std::shared_ptr<const nl::io::Dataset> matrix() {
+  // Columns: 1..4 and a constant with a NaN.
+  return std::make_shared<nl::io::ArrayDataset>(
+      nl::io::DatasetKind::Array, "m", std::vector<std::size_t>{4, 2},
+      std::vector<double>{1, 5, 2, 5, 3, std::nan(""), 4, 5});
 }
 
 }  // namespace
@@ -45,4 +47,74 @@ TEST(PluginManager, LoadsGoodPluginsAndExplainsBrokenOnes) {
   EXPECT_THROW(m.create("no.such.plugin"), PluginError);
   const auto json = m.find("stats.descriptive")->toJson();
   EXPECT_EQ(json["parameters"][1]["name"], "lower_quantile");
+}
+
+TEST(Runner, WrongInputsBadOutputsAndUnknownPluginsAreRunErrors) {
+  ProgressReporter progress;
+  RunRequest request;
+  request.pluginId = "stats.descriptive";
+  request.parameters = manager().find("stats.descriptive")->parameters.defaults();
+  EXPECT_THROW(runPlugin(manager(), request, progress), RunError) << "missing input";
+  request.inputs["data"] = std::make_shared<nl::io::SpikeRecording>(
+      "r", nullptr, std::vector<double>{}, std::vector<std::uint64_t>{0}, nullptr);
+  EXPECT_THROW(runPlugin(manager(), request, progress), RunError) << "wrong kind";
+  request.inputs["data"] = matrix();
+  request.inputs["extra"] = matrix();
+  EXPECT_THROW(runPlugin(manager(), request, progress), RunError) << "unknown input";
+  RunRequest bad;
+  bad.pluginId = "test.bad_output";
+  bad.parameters = manager().find("test.bad_output")->parameters.defaults();
+  try {
+    runPlugin(manager(), bad, progress);
+    ADD_FAILURE();
+  } catch (const RunError& error) {
+    EXPECT_NE(std::string(error.what()).find("provenance"), std::string::npos);
+  }
+  RunRequest broken;
+  broken.pluginId = "test.throwing";
+  EXPECT_THROW(runPlugin(manager(), broken, progress), RunError);
+}
+
+// Waits are generous bounds against hangs, not duration assertions.
+TEST(Job, RunsOffTheGuiThreadAndCancels) {
+  RunRequest request;
+  request.pluginId = "test.slow";
+  // 100000 steps of 10 ms: 1000 s if the cancel were ignored.
+  request.parameters = manager().find("test.slow")->parameters.parse({{"steps", "100000"}});
+  Job job(manager(), request);
+  std::vector<double> fractions;
+  QObject::connect(&job, &Job::progressChanged,
+                   [&](double f, const QString&) { fractions.push_back(f); });
+  bool finished = false;
+  Job::State finalState = Job::State::Pending;
+  QObject::connect(&job, &Job::finished, [&](Job::State s) { finished = true, finalState = s; });
+  job.start();
+  ASSERT_TRUE(nl::test::pumpUntil([&] { return !fractions.empty(); }, 30000))
+      << "progress arrives while running";
+  EXPECT_FALSE(finished);
+  job.cancel();
+  ASSERT_TRUE(nl::test::pumpUntil([&] { return finished; }, 30000))
+      << "not finished 30 s after cancel";
+  EXPECT_EQ(finalState, Job::State::Cancelled);
+  EXPECT_EQ(job.state(), Job::State::Cancelled);
+  EXPECT_NE(job.errorMessage().indexOf("cancelled"), -1);
+  EXPECT_TRUE(job.result().outputs.empty());
+  job.cancel();  // cancelling again is harmless
+  EXPECT_EQ(job.state(), Job::State::Cancelled);
+}
+
+TEST(Job, FailureBecomesAMessageNotACrash) {
+  RunRequest request;
+  request.pluginId = "test.throwing";
+  Job job(manager(), request);
+  bool finished = false;
+  QObject::connect(&job, &Job::finished, [&](Job::State) { finished = true; });
+  job.start();
+  QElapsedTimer timer;
+  timer.start();
+  while (!finished && timer.elapsed() < 5000)
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+  ASSERT_TRUE(finished);
+  EXPECT_EQ(job.state(), Job::State::Failed);
+  EXPECT_NE(job.errorMessage().indexOf("boom"), -1);
 }

@@ -105,21 +105,12 @@ std::vector<double> condensed(const std::vector<double>& square, std::size_t n) 
   return out;
 }
 
-const nl::plugins::PluginManager& manager() {
-  static auto* instance = [] {
-    auto* m = new nl::plugins::PluginManager();
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 nl::plugins::RunResult run(const std::string& id, nl::plugins::Inputs inputs,
                            const std::map<std::string, std::string>& text = {}) {
-  const auto* d = manager().find(id);
+  const auto* d = nl::test::builtinPlugins().find(id);
   if (d == nullptr || !d->loaded) throw std::runtime_error(id + " not loaded");
   nl::plugins::ProgressReporter quiet;
-  return nl::plugins::runPlugin(manager(),
+  return nl::plugins::runPlugin(nl::test::builtinPlugins(),
                                 {id, std::move(inputs), d->parameters.parse(text), "test"}, quiet);
 }
 

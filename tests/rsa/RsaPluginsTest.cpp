@@ -25,15 +25,6 @@ using nl::io::DatasetKind;
 
 namespace {
 
-const PluginManager& manager() {
-  static PluginManager* instance = [] {
-    auto* m = new PluginManager();  // lives until exit: plugin objects may outlive tests
-    m->discover({NEUROLOUPE_PLUGIN_DIR});
-    return m;
-  }();
-  return *instance;
-}
-
 std::shared_ptr<const nl::io::ArrayDataset> matrixDataset(
     const rsa::RowMatrix& m, const std::string& name,
     DatasetKind kind = DatasetKind::ResponseMatrix, nl::io::Attributes attributes = {}) {
@@ -47,13 +38,13 @@ std::shared_ptr<const nl::io::ArrayDataset> matrixDataset(
 RunResult run(const std::string& id, Inputs inputs,
               const std::map<std::string, std::string>& text = {},
               ProgressReporter* reporter = nullptr) {
-  const auto* descriptor = manager().find(id);
+  const auto* descriptor = nl::test::builtinPlugins().find(id);
   if (descriptor == nullptr || !descriptor->loaded)
     throw std::runtime_error("plugin " + id + " not loaded" +
                              (descriptor ? ": " + descriptor->failure : ""));
   RunRequest request{id, std::move(inputs), descriptor->parameters.parse(text), "test"};
   ProgressReporter quiet;
-  return runPlugin(manager(), request, reporter ? *reporter : quiet);
+  return runPlugin(nl::test::builtinPlugins(), request, reporter ? *reporter : quiet);
 }
 
 std::string failureOf(const std::string& id, Inputs inputs,
@@ -130,11 +121,11 @@ Inputs plantedInputs(const PlantedCase& c, bool withTrials) {
 
 TEST(RsaPlugins, AllLoadWithTheirPorts) {
   for (const char* id : {"rsa.rdm", "rsa.compare", "rsa.layer_mapping", "rsa.mds"}) {
-    const auto* d = manager().find(id);
+    const auto* d = nl::test::builtinPlugins().find(id);
     ASSERT_NE(d, nullptr) << id;
     EXPECT_TRUE(d->loaded) << id << ": " << d->failure;
   }
-  const auto* mapping = manager().find("rsa.layer_mapping");
+  const auto* mapping = nl::test::builtinPlugins().find("rsa.layer_mapping");
   ASSERT_EQ(mapping->inputs.size(), 4u);
   EXPECT_TRUE(mapping->inputs[0].multiple);   // populations
   EXPECT_TRUE(mapping->inputs[1].multiple);   // layers

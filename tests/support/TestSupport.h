@@ -280,6 +280,17 @@ inline bool pumpUntil(const std::function<bool()>& done, int timeoutMs) {
   return done();
 }
 
+// One manager of the build's built-in plugins for the whole test program.
+// Kept alive until exit (plugin objects may outlive tests).
+inline const plugins::PluginManager& builtinPlugins() {
+  static plugins::PluginManager* instance = [] {
+    auto* manager = new plugins::PluginManager();
+    manager->discover({NEUROLOUPE_PLUGIN_DIR});
+    return manager;
+  }();
+  return *instance;
+}
+
 #ifdef NEUROLOUPE_TEST_PLUGIN_DIR
 // One plugin manager for the whole test program: the test plugins and the
 // built-in ones. Kept alive until exit (plugin objects may outlive tests).

@@ -9,9 +9,9 @@
 
 #include "analysis/fisbe/Evaluate.h"
 #include "analysis/fisbe/MetricsJson.h"
+#include "analysis/fisbe/VolumeLabels.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/api/AnalysisPlugin.h"
-#include "analysis/fisbe/VolumeLabels.h"
 
 namespace {
 
