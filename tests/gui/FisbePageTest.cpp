@@ -18,12 +18,12 @@
 #include "io/hdf5/H5.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/Runner.h"
-#include "widgets/pages/fisbe/FisbePage.h"
-#include "widgets/Screenshot.h"
 #include "widgets/JobsPanel.h"
+#include "widgets/Screenshot.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/pages/fisbe/FisbePage.h"
 #include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/Scene.h"
 
@@ -251,9 +251,9 @@ TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
   ASSERT_TRUE(nl::test::waitUntil([&] { return fisbePage(other) != nullptr; }))
       << other.jobsPanel()->logView()->toPlainText().toStdString();
   auto* page = fisbePage(other);
-  ASSERT_TRUE(nl::test::waitUntil(
-      [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }))
-      << other.jobsPanel()->logView()->toPlainText().toStdString();
+  ASSERT_TRUE(nl::test::waitUntil([&] {
+    return labels(page->groundTruthScene()) && labels(page->predictionScene());
+  })) << other.jobsPanel()->logView()->toPlainText().toStdString();
   using P = nl::widgets::FisbePage;
   EXPECT_TRUE(page->summaryText().contains("1 of 2 neurons")) << page->summaryText().toStdString();
   EXPECT_EQ(labels(page->groundTruthScene())->labelColour(1), P::outcomeColour(Outcome::Matched));
@@ -294,10 +294,8 @@ TEST(FisbePage, ResultFileOpenedAloneReopensOrLocatesTheScoredVolumes) {
     plugins.discover({NEUROLOUPE_PLUGIN_DIR});
     nl::plugins::RunRequest request;
     request.pluginId = "fisbe.evaluate";
-    request.inputs["ground_truth"] =
-        nl::io::ReaderRegistry::builtin().open(gtFile).datasets.at(0);
-    request.inputs["prediction"] =
-        nl::io::ReaderRegistry::builtin().open(predFile).datasets.at(0);
+    request.inputs["ground_truth"] = nl::io::ReaderRegistry::builtin().open(gtFile).datasets.at(0);
+    request.inputs["prediction"] = nl::io::ReaderRegistry::builtin().open(predFile).datasets.at(0);
     request.parameters =
         plugins.find("fisbe.evaluate")->parameters.parse({{"remove_small", "100"}});
     nl::plugins::ProgressReporter progress;
@@ -316,16 +314,16 @@ TEST(FisbePage, ResultFileOpenedAloneReopensOrLocatesTheScoredVolumes) {
     nl::app::MainWindow window;
     auto* page = openResult(window);
     ASSERT_NE(page, nullptr);
-    ASSERT_TRUE(nl::test::waitUntil(
-        [&] { return labels(page->groundTruthScene()) && labels(page->predictionScene()); }))
-        << window.jobsPanel()->logView()->toPlainText().toStdString();
+    ASSERT_TRUE(nl::test::waitUntil([&] {
+      return labels(page->groundTruthScene()) && labels(page->predictionScene());
+    })) << window.jobsPanel()->logView()->toPlainText().toStdString();
     EXPECT_TRUE(page->missingInputsText().isEmpty());
     // Real pixels: the matched neuron is drawn in its outcome colour.
     auto* view = page->findChildren<nl::widgets::VtkView*>().front();
     const QImage frame = nl::test::freshFrame(*view);
-    EXPECT_GT(nl::test::countNear(frame, nl::widgets::FisbePage::outcomeColour(Outcome::Matched),
-                                  40),
-              50);
+    EXPECT_GT(
+        nl::test::countNear(frame, nl::widgets::FisbePage::outcomeColour(Outcome::Matched), 40),
+        50);
   }
   // The ground truth moves away: the page says which file is missing.
   const std::string moved = dir.filePath("moved-gt.h5").toStdString();

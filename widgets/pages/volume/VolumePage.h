@@ -35,8 +35,9 @@ class VolumePage : public Page {
 
   // An in-memory volume: label volumes as instances, others as slices (the
   // volume rendering one click away). Throws on volumes the layers refuse.
+  // `isPreview`: the array stands for the chunked volume `id`.
   void showArray(io::DatasetId id, std::shared_ptr<const io::ArrayDataset> volume,
-                 bool overlaid = false);
+                 bool overlaid = false, bool isPreview = false);
   // A chunked volume: a pooled preview (≤ 16 M voxels, or at the step of the
   // labels already shown so that they line up) is read as a task, then shown;
   // label volumes are then measured, also as a task, into an instance table.
@@ -64,6 +65,7 @@ class VolumePage : public Page {
  private:
   void measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
                         io::DatasetId preview);
+  void showInstanceTable(io::DatasetId shown, io::DatasetId table);
   // The step and source shape of the first chunked volume (0: none yet).
   struct ShownLabels {
     std::size_t step = 0;
