@@ -1,6 +1,7 @@
 #include "io/readers/Hdf5Reader.h"
 
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "io/DatasetHdf5.h"
