@@ -47,6 +47,9 @@ Metadata::~Metadata() = default;
 nlohmann::json& Metadata::operator[](const std::string& key) {
   return (*value_)[key];
 }
+const nlohmann::json& Metadata::operator[](const std::string& key) const {
+  return value_->at(key);
+}
 bool Metadata::contains(const std::string& key) const {
   return value_->contains(key);
 }

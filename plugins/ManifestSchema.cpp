@@ -72,10 +72,11 @@ std::vector<std::string> manifestProblems(const nlohmann::json& manifest) {
   for (const auto& e : errors) {
     const auto [pointer, value] = locate(e.context, manifest);
     std::string text = pointer;
-    if (value != nullptr && !value->is_object() && !value->is_array()) {
-      std::string shown = value->dump();
-      if (shown.size() > 60) shown = shown.substr(0, 57) + "...";
-      text += " (" + shown + ")";
+    // The offending value when it is short: a scalar, or a small list of kinds.
+    if (value != nullptr && !value->is_object()) {
+      const std::string shown = value->dump();
+      if (!value->is_array() || shown.size() <= 80)
+        text += " (" + (shown.size() > 80 ? shown.substr(0, 77) + "..." : shown) + ")";
     }
     text += ": " + e.description;
     if (std::find(problems.begin(), problems.end(), text) == problems.end())

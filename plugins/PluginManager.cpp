@@ -137,9 +137,10 @@ bool PortSpec::accepts(io::DatasetKind kind) const {
 PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) {
   if (!manifest.is_object()) throw std::invalid_argument("manifest is not a JSON object");
   if (const auto problems = manifestProblems(manifest); !problems.empty()) {
+    // The most specific problem; the rest usually restate it one level up.
     std::string text = problems.front();
-    for (std::size_t i = 1; i < std::min<std::size_t>(problems.size(), 3); ++i)
-      text += "; " + problems[i];
+    if (problems.size() > 1)
+      text += " (and " + std::to_string(problems.size() - 1) + " more from the validator)";
     throw std::invalid_argument("does not match the manifest schema: " + text);
   }
   PluginDescriptor d;

@@ -1,9 +1,9 @@
 // example.zscore: z-scores the columns of an array or a table. Everything it
 // uses comes from the installed plugin SDK (find_package(NeuroLoupe)).
+#include <neuroloupe/plugins/api/AnalysisPlugin.h>
 #include <QObject>
 #include <cmath>
 #include <limits>
-#include <neuroloupe/plugins/api/AnalysisPlugin.h>
 #include <stdexcept>
 #include <string>
 #include <vector>

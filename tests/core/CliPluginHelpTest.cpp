@@ -19,13 +19,10 @@ TEST(CliPluginHelp, ListsPortsOutputsAndEveryGeneratedFlag) {
   ASSERT_EQ(help.exitCode, 0) << help.err;
   const auto& out = help.out;
   for (const char* part : {
-           "stats.descriptive 1.0.0  Descriptive statistics",
-           "Inputs (--input NAME=FILE",
-           "data: Array or Scalars",  // the input port and its kinds
+           "stats.descriptive 1.0.0  Descriptive statistics", "Inputs (--input NAME=FILE",
+           "data: Array or Scalars",                   // the input port and its kinds
            "A numeric array (first dimension = rows",  // its help
-           "Outputs",
-           "summary: Table",
-           "--axis VALUE  one of columns|rows|all, default columns",
+           "Outputs", "summary: Table", "--axis VALUE  one of columns|rows|all, default columns",
            "--lower_quantile VALUE  real in [0, 0.5], default 0.25",
            "Lower quantile reported",  // a flag's help
            "--upper_quantile VALUE  real in [0.5, 1], default 0.75",
@@ -62,8 +59,8 @@ TEST(CliJson, NamedValuesArePrintedByName) {
   // ρ = 1 − 6·Σd² / (n(n² − 1)) = 1 − 12/210.
   nl::test::writeBytes(dir / "a.csv", "0,1,2,3\n1,0,4,5\n2,4,0,6\n3,5,6,0\n");
   nl::test::writeBytes(dir / "b.csv", "0,1,2,3\n1,0,4,6\n2,4,0,5\n3,6,5,0\n");
-  const auto run = cli("run rsa.compare -i a=" + nl::test::shellQuote(dir / "a.csv") + " -i b=" +
-                       nl::test::shellQuote(dir / "b.csv") +
+  const auto run = cli("run rsa.compare -i a=" + nl::test::shellQuote(dir / "a.csv") +
+                       " -i b=" + nl::test::shellQuote(dir / "b.csv") +
                        " --compare spearman --bootstrap none --permutations 0 --folds 0 --json");
   ASSERT_EQ(run.exitCode, 0) << run.err;
   const auto json = nlohmann::json::parse(run.out);
@@ -75,8 +72,8 @@ TEST(CliJson, NamedValuesArePrintedByName) {
     EXPECT_TRUE(values[name].is_null()) << name << ": not computed in this run";
   }
   // An output without declared names keeps the plain list.
-  const auto stats = cli("run stats.descriptive -i data=" + nl::test::shellQuote(dir / "a.csv") +
-                         " --json");
+  const auto stats =
+      cli("run stats.descriptive -i data=" + nl::test::shellQuote(dir / "a.csv") + " --json");
   ASSERT_EQ(stats.exitCode, 0) << stats.err;
   EXPECT_TRUE(nlohmann::json::parse(stats.out)["outputs"]["summary"]["columns"]["mean"].is_array());
 }

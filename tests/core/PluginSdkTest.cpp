@@ -55,8 +55,8 @@ std::string mapsOfThisProcess() {
 }  // namespace
 
 TEST(ManifestSchema, EveryBuiltInManifestValidates) {
-  const std::filesystem::path builtin = std::filesystem::path(NEUROLOUPE_SOURCE_DIR) / "plugins" /
-                                        "builtin";
+  const std::filesystem::path builtin =
+      std::filesystem::path(NEUROLOUPE_SOURCE_DIR) / "plugins" / "builtin";
   std::size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(builtin)) {
     const auto path = entry.path() / "manifest.json";
@@ -98,7 +98,9 @@ TEST(ManifestSchema, BrokenManifestsAreRefusedNamingTheField) {
       {"unknown output kind",
        [](nlohmann::json& m) { m["outputs"][0]["kind"] = "Picture"; },
        {"/outputs/0/kind", "Picture"}},
-      {"misspelt field", [](nlohmann::json& m) { m["inptus"] = nlohmann::json::array(); }, {"inptus"}},
+      {"misspelt field",
+       [](nlohmann::json& m) { m["inptus"] = nlohmann::json::array(); },
+       {"inptus"}},
       {"integer default not an integer",
        [](nlohmann::json& m) { m["parameters"][0]["default"] = 0.5; },
        {"/parameters/0/default", "0.5"}},
@@ -165,7 +167,8 @@ TEST(ManifestSchema, BuiltInOutputsNameTheirViews) {
   EXPECT_NE(metrics->attribute("metrics_json"), nullptr);
   const auto* gt = output("fisbe.evaluate", "gt_instances");
   ASSERT_NE(gt, nullptr);
-  EXPECT_NE(std::find(gt->columns.begin(), gt->columns.end(), "matched_pred_05"), gt->columns.end());
+  EXPECT_NE(std::find(gt->columns.begin(), gt->columns.end(), "matched_pred_05"),
+            gt->columns.end());
   const auto* profiles = output("rsa.layer_mapping", "profiles");
   ASSERT_NE(profiles, nullptr);
   EXPECT_EQ(profiles->view, "rsa.layer_mapping");
@@ -202,7 +205,8 @@ TEST(PluginDiscovery, ListingLoadsNoLibraryAndFirstUseLoadsOne) {
         for (const auto& p : m.plugins()) ok = ok && !m.isLibraryLoaded(p.id);
         ok = ok && mapsOfThisProcess().find("libnlplugin_") == std::string::npos;
         // First use loads exactly that one.
-        ok = ok && m.create("stats.descriptive") != nullptr && m.isLibraryLoaded("stats.descriptive");
+        ok = ok && m.create("stats.descriptive") != nullptr &&
+             m.isLibraryLoaded("stats.descriptive");
         const auto maps = mapsOfThisProcess();
         ok = ok && maps.find("libnlplugin_stats_descriptive") != std::string::npos &&
              maps.find("libnlplugin_test_slow") == std::string::npos;
