@@ -177,8 +177,8 @@ TEST(ManifestSchema, BuiltInOutputsNameTheirViews) {
   EXPECT_EQ(mds->view, "rsa.mds");
   for (const char* name : {"axes", "stimulus_labels", "explained"})
     EXPECT_NE(mds->attribute(name), nullptr) << name;
-  // Listing them loaded none of their libraries.
-  for (const auto& p : m.plugins()) EXPECT_FALSE(m.isLibraryLoaded(p.id)) << p.id;
+  // (That listing loads no library is checked in a fresh process below: Qt
+  // shares one QLibrary per file, so other tests here may have loaded them.)
 }
 
 TEST(PluginDiscovery, ABrokenManifestIsListedWithTheSchemasMessageAndNeverLoaded) {
