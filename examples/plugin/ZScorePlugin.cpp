@@ -71,7 +71,7 @@ class ZScore final : public nl::plugins::AnalysisPlugin {
     std::vector<double> counts, means, sds;
     for (std::size_t c = 0; c < columns.size(); ++c) {
       context.update(static_cast<double>(c) / static_cast<double>(columns.size()),
-                     "column " + columns[c].name);  // throws when the user cancels
+                     "z-scoring " + columns[c].name);  // throws when the user cancels
       double sum = 0, n = 0;
       for (double v : columns[c].values)
         if (std::isfinite(v)) sum += v, n += 1;
