@@ -131,9 +131,8 @@ TEST(CliPlugins, JsonListsSchemasAndEveryFailure) {
   EXPECT_EQ(stats["parameters"][1]["max"], 0.5);
   EXPECT_EQ(stats["parameters"][0]["choices"], json::parse(R"(["columns", "rows", "all"])"));
   EXPECT_EQ(stats["inputs"][0]["name"], "data");
-  for (const auto& [id, word] :
-       std::map<std::string, std::string>{{"test.api_mismatch", "version"},
-                                          {"test.bad_manifest", "/outputs/0/kind"}}) {
+  for (const auto& [id, word] : std::map<std::string, std::string>{
+           {"test.api_mismatch", "version"}, {"test.bad_manifest", "/outputs/0/kind"}}) {
     ASSERT_TRUE(byId.contains(id)) << id;
     EXPECT_FALSE(byId[id]["loaded"].get<bool>()) << id;
     EXPECT_NE(byId[id]["failure"].get<std::string>().find(word), std::string::npos)
