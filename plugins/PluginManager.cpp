@@ -161,6 +161,12 @@ PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) 
   return d;
 }
 
+const PortSpec* PluginDescriptor::output(const std::string& outputName) const {
+  for (const auto& port : outputs)
+    if (port.name == outputName) return &port;
+  return nullptr;
+}
+
 nlohmann::json PluginDescriptor::toJson() const {
   return {{"id", id},
           {"name", name},

@@ -68,6 +68,10 @@ struct PluginDescriptor {
   bool loaded = false;
   std::string failure;  // why discovery refused it; empty when `loaded`
 
+  // The output port called `name` (an output's NamedDataset name), or null:
+  // its view, attributes and columns.
+  const PortSpec* output(const std::string& name) const;
+
   // Manifest fields as JSON (for `neuroloupe-cli plugins --json`).
   nlohmann::json toJson() const;
   // Builds from the manifest object after validating it against

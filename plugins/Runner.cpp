@@ -194,9 +194,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   if (progress.cancelled()) throw RunError(descriptor->name + " was cancelled", true);
 
   for (const auto& output : result.outputs) {
-    const auto port = std::find_if(descriptor->outputs.begin(), descriptor->outputs.end(),
-                                   [&](const PortSpec& p) { return p.name == output.name; });
-    if (port == descriptor->outputs.end())
+    const PortSpec* port = descriptor->output(output.name);
+    if (port == nullptr)
       throw RunError(descriptor->name + " produced an undeclared output '" + output.name + "'");
     if (!output.dataset || !port->accepts(output.dataset->kind()))
       throw RunError(descriptor->name + " produced output '" + output.name + "' of the wrong kind");

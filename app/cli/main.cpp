@@ -179,13 +179,6 @@ int commandRunHelp(const nl::plugins::PluginManager& manager, const std::string&
   return kOk;
 }
 
-const nl::plugins::PortSpec* outputPort(const nl::plugins::PluginDescriptor& descriptor,
-                                        const std::string& name) {
-  for (const auto& port : descriptor.outputs)
-    if (port.name == name) return &port;
-  return nullptr;
-}
-
 nlohmann::json numberJson(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
 }
@@ -378,7 +371,7 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
       // entries (names_axis 0) as an object keyed by those names.
       if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(dataset.get());
           array != nullptr && array->elementCount() <= 16)
-        item["values"] = valuesJson(*array, outputPort(*descriptor, name));
+        item["values"] = valuesJson(*array, descriptor->output(name));
       if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(dataset.get());
           table != nullptr && table->rowCount() <= 64) {
         auto& columns = item["columns"] = nlohmann::json::object();
