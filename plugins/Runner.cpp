@@ -175,7 +175,9 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
                     ProgressReporter& progress) {
   const PluginDescriptor* descriptor = manager.find(request.pluginId);
   if (descriptor == nullptr) throw RunError("no plugin '" + request.pluginId + "'");
-  if (const auto why = manager.failure(request.pluginId); !why.empty())
+  // Loads the library on first use: a plugin that cannot load says so before
+  // anything is checked against it.
+  if (const auto why = manager.load(request.pluginId); !why.empty())
     throw RunError("plugin '" + request.pluginId + "' is not usable: " + why);
   checkInputs(*descriptor, request.inputs);
   try {

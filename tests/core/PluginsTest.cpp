@@ -204,5 +204,5 @@ TEST(Job, FailureBecomesAMessageNotACrash) {
     QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
   ASSERT_TRUE(finished);
   EXPECT_EQ(job.state(), Job::State::Failed);
-  EXPECT_NE(job.errorMessage().indexOf("boom"), -1);
+  EXPECT_NE(job.errorMessage().indexOf("boom"), -1) << job.errorMessage().toStdString();
 }
