@@ -115,25 +115,36 @@ void VolumePage::showChunked(io::DatasetId id,
                           : (step == 1 ? io::microscopy::toArrayDataset(*volume, step)
                                        : io::microscopy::toArrayDatasetMaxPooled(*volume, step));
       },
-      [this, id, preview, volume, step, labels, overlaid, name](const QString& error) {
-        if (!error.isEmpty()) {
-          complain(tr("Cannot show volume"), error);
-          return;
+      [this, slot = previews_++, id, preview, volume, step, labels, overlaid,
+       name](const QString& error) {
+        // Previews are shown in the order asked for, whichever arrives first,
+        // so that the layers (and a saved arrangement of them) keep one order.
+        arrived_[slot] = [this, id, preview, volume, step, labels, overlaid, name, error] {
+          if (!error.isEmpty()) {
+            complain(tr("Cannot show volume"), error);
+            return;
+          }
+          // The preview stands for its volume (same id: selections and the
+          // instance table refer to the volume); it is not a dataset of its own.
+          try {
+            showArray(id, *preview, overlaid && labels, true);
+          } catch (const std::exception& failure) {
+            complain(tr("Cannot show volume"), QString::fromStdString(failure.what()));
+            return;
+          }
+          if (labels) measureInstances(volume, id);
+          say(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
+                  .arg(name)
+                  .arg(step));
+          emit previewShown(id);
+        };
+        for (auto it = arrived_.find(shownPreviews_); it != arrived_.end();
+             it = arrived_.find(shownPreviews_)) {
+          const auto show = std::move(it->second);
+          arrived_.erase(it);
+          ++shownPreviews_;
+          show();
         }
-        // The preview stands for its volume (same id: selections and the
-        // instance table refer to the volume); it is not a dataset of its own.
-        const auto previewId = id;
-        try {
-          showArray(previewId, *preview, overlaid && labels, true);
-        } catch (const std::exception& failure) {
-          complain(tr("Cannot show volume"), QString::fromStdString(failure.what()));
-          return;
-        }
-        if (labels) measureInstances(volume, previewId);
-        say(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
-                .arg(name)
-                .arg(step));
-        emit previewShown(previewId);
       });
 }
 

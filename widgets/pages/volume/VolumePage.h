@@ -5,6 +5,7 @@
 // image with its instance labels over it, and SWC reconstructions in the
 // same space.
 #include <QString>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -78,6 +79,9 @@ class VolumePage : public Page {
   QVBoxLayout* layout_ = nullptr;
   QTabWidget* tables_ = nullptr;
   std::map<io::DatasetId, io::DatasetId> instanceTables_;  // label preview → instance table
+  // Previews asked for, shown, and arrived out of turn (by request number).
+  std::size_t previews_ = 0, shownPreviews_ = 0;
+  std::map<std::size_t, std::function<void()>> arrived_;
 };
 
 }  // namespace nl::widgets
