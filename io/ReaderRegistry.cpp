@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "io/microscopy/Register.h"
 #include "io/readers/CsvReader.h"
@@ -21,6 +22,37 @@ PathSpec parsePathSpec(const std::string& spec) {
   const auto separator = spec.find("::");
   if (separator == std::string::npos) return {spec, {}};
   return {spec.substr(0, separator), spec.substr(separator + 2)};
+}
+
+Metadata::Metadata() : value_(std::make_unique<nlohmann::json>(nlohmann::json::object())) {}
+Metadata::Metadata(const Metadata& other)
+    : value_(std::make_unique<nlohmann::json>(*other.value_)) {}
+Metadata::Metadata(Metadata&& other) noexcept : Metadata() {
+  value_.swap(other.value_);
+}
+Metadata& Metadata::operator=(const Metadata& other) {
+  *value_ = *other.value_;
+  return *this;
+}
+Metadata& Metadata::operator=(Metadata&& other) noexcept {
+  value_.swap(other.value_);
+  return *this;
+}
+Metadata& Metadata::operator=(nlohmann::json object) {
+  if (!object.is_object())
+    throw std::invalid_argument("file metadata must be a JSON object, got " + object.dump());
+  *value_ = std::move(object);
+  return *this;
+}
+Metadata::~Metadata() = default;
+nlohmann::json& Metadata::operator[](const std::string& key) {
+  return (*value_)[key];
+}
+const nlohmann::json& Metadata::operator[](const std::string& key) const {
+  return value_->at(key);
+}
+bool Metadata::contains(const std::string& key) const {
+  return value_->contains(key);
 }
 
 std::string lowerCaseFileName(const std::filesystem::path& path) {

@@ -3,7 +3,7 @@
 // it (lazily where the format allows). Every failure is a FileError.
 #include <filesystem>
 #include <memory>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <vector>
@@ -13,10 +13,32 @@
 
 namespace nl::io {
 
+// File-level metadata: one JSON object, held by pointer so that this header
+// (included widely) needs only json_fwd.hpp. Include <nlohmann/json.hpp> to
+// read or write it: metadata["key"] = value, metadata = {{…}}, metadata.json().
+class Metadata {
+ public:
+  Metadata();  // an empty object
+  Metadata(const Metadata& other);
+  Metadata(Metadata&& other) noexcept;
+  Metadata& operator=(const Metadata& other);
+  Metadata& operator=(Metadata&& other) noexcept;
+  Metadata& operator=(nlohmann::json object);  // throws std::invalid_argument unless an object
+  ~Metadata();
+  nlohmann::json& operator[](const std::string& key);
+  const nlohmann::json& operator[](const std::string& key) const;  // throws when absent
+  bool contains(const std::string& key) const;
+  const nlohmann::json& json() const { return *value_; }
+  nlohmann::json& json() { return *value_; }
+
+ private:
+  std::unique_ptr<nlohmann::json> value_;
+};
+
 // What one file holds: file-level metadata and its datasets.
 struct FileContents {
   std::string readerName;
-  nlohmann::json metadata = nlohmann::json::object();
+  Metadata metadata;
   std::vector<DatasetPtr> datasets;
 };
 

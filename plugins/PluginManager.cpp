@@ -7,6 +7,9 @@
 #include <QPluginLoader>
 #include <algorithm>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "plugins/ManifestSchema.h"
 
 namespace nl::plugins {
 
@@ -43,6 +46,19 @@ std::vector<PortSpec> parsePorts(const nlohmann::json& manifest, const char* key
     port.multiple = item.value("multiple", false);
     port.aliases = item.value("aliases", std::vector<std::string>{});
     port.columns = item.value("columns", std::vector<std::string>{});
+    port.view = item.value("view", "");
+    for (const auto& entry : item.value("attributes", nlohmann::json::array())) {
+      AttributeSpec attribute;
+      attribute.name = entry.at("name").get<std::string>();
+      attribute.help = entry.value("help", "");
+      attribute.optional = entry.value("optional", false);
+      if (entry.contains("names_axis"))
+        attribute.namesAxis = entry["names_axis"].get<std::size_t>();
+      if (port.attribute(attribute.name) != nullptr)
+        throw std::invalid_argument("port '" + port.name + "' declares attribute '" +
+                                    attribute.name + "' twice");
+      port.attributes.push_back(std::move(attribute));
+    }
     for (const auto& alias : port.aliases)
       if (alias.empty() || std::any_of(ports.begin(), ports.end(), [&](const PortSpec& other) {
             return other.isCalled(alias) || other.isCalled(port.name);
@@ -59,13 +75,21 @@ nlohmann::json portsToJson(const std::vector<PortSpec>& ports) {
   for (const auto& p : ports) {
     nlohmann::json kinds = nlohmann::json::array();
     for (auto k : p.kinds) kinds.push_back(std::string(io::kindName(k)));
+    nlohmann::json attributes = nlohmann::json::array();
+    for (const auto& a : p.attributes) {
+      nlohmann::json attribute{{"name", a.name}, {"help", a.help}, {"optional", a.optional}};
+      if (a.namesAxis) attribute["names_axis"] = *a.namesAxis;
+      attributes.push_back(std::move(attribute));
+    }
     array.push_back({{"name", p.name},
                      {"kinds", kinds},
                      {"help", p.help},
                      {"optional", p.optional},
                      {"multiple", p.multiple},
                      {"aliases", p.aliases},
-                     {"columns", p.columns}});
+                     {"columns", p.columns},
+                     {"view", p.view},
+                     {"attributes", std::move(attributes)}});
   }
   return array;
 }
@@ -77,6 +101,12 @@ bool looksLikeSharedLibrary(const std::filesystem::path& path) {
 }
 
 }  // namespace
+
+const AttributeSpec* PortSpec::attribute(const std::string& attributeName) const {
+  for (const auto& a : attributes)
+    if (a.name == attributeName) return &a;
+  return nullptr;
+}
 
 bool PortSpec::isCalled(const std::string& nameOrAlias) const {
   return name == nameOrAlias ||
@@ -106,6 +136,13 @@ bool PortSpec::accepts(io::DatasetKind kind) const {
 
 PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) {
   if (!manifest.is_object()) throw std::invalid_argument("manifest is not a JSON object");
+  if (const auto problems = manifestProblems(manifest); !problems.empty()) {
+    // The most specific problem; the rest usually restate it one level up.
+    std::string text = problems.front();
+    if (problems.size() > 1)
+      text += " (and " + std::to_string(problems.size() - 1) + " more from the validator)";
+    throw std::invalid_argument("does not match the manifest schema: " + text);
+  }
   PluginDescriptor d;
   try {
     d.id = manifest.at("id").get<std::string>();
@@ -122,6 +159,12 @@ PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) 
   d.parameters = ParameterSchema::fromJson(manifest.contains("parameters") ? manifest["parameters"]
                                                                            : nlohmann::json());
   return d;
+}
+
+const PortSpec* PluginDescriptor::output(const std::string& outputName) const {
+  for (const auto& port : outputs)
+    if (port.name == outputName) return &port;
+  return nullptr;
 }
 
 nlohmann::json PluginDescriptor::toJson() const {
@@ -175,22 +218,25 @@ void PluginManager::discover(const std::vector<std::filesystem::path>& folders) 
       if (entry.is_regular_file(ec) && looksLikeSharedLibrary(entry.path()))
         libraries.push_back(entry.path());
     std::sort(libraries.begin(), libraries.end());
-    for (const auto& library : libraries) loadOne(library);
+    for (const auto& library : libraries) readOne(library);
   }
+  std::lock_guard lock(mutex_);
+  states_.resize(plugins_.size());
 }
 
-void PluginManager::loadOne(const std::filesystem::path& library) {
+void PluginManager::readOne(const std::filesystem::path& library) {
   const auto canonical = std::filesystem::weakly_canonical(library);
   for (const auto& existing : plugins_)
     if (existing.library == canonical) return;  // the same folder listed twice
 
   auto loader = std::make_unique<QPluginLoader>(QString::fromStdString(canonical.string()));
-  // Resolve every symbol now so a missing one fails here, not mid-run.
+  // When it is loaded (first use), resolve every symbol at once so a missing
+  // one fails there, with a message, not mid-run.
   loader->setLoadHints(QLibrary::ResolveAllSymbolsHint);
   PluginDescriptor descriptor;
   descriptor.library = canonical;
 
-  // 1. The manifest, read from the file without loading the library.
+  // The manifest, read from the file without loading the library.
   const QJsonObject meta = loader->metaData();
   if (meta.isEmpty() || meta.value("IID").toString() != NEUROLOUPE_PLUGIN_IID) {
     // Not ours (another Qt plugin, or any .so): a NeuroLoupe plugin of another
@@ -212,76 +258,120 @@ void PluginManager::loadOne(const std::filesystem::path& library) {
     parsed.library = canonical;
     descriptor = std::move(parsed);
   } catch (const std::exception& error) {
-    descriptor.id = canonical.stem().string();
+    // Listed under the id it claims, if it says one, else its file name.
+    const auto claimed = meta.value("MetaData").toObject().value("id");
+    descriptor.id =
+        claimed.isString() ? claimed.toString().toStdString() : canonical.stem().string();
     descriptor.failure = std::string("invalid manifest: ") + error.what();
   }
   if (descriptor.failure.empty() && descriptor.apiVersion != kPluginApiVersion)
     descriptor.failure = "plugin API version " + std::to_string(descriptor.apiVersion) +
                          " does not match this app's version " + std::to_string(kPluginApiVersion);
   if (descriptor.failure.empty() && find(descriptor.id) != nullptr)
-    descriptor.failure = "another plugin with id '" + descriptor.id + "' was loaded first";
-
-  // 2. Load it and make one instance, so broken libraries fail now.
-  if (descriptor.failure.empty()) {
-    try {
-      if (!loader->load()) {
-        descriptor.failure = "cannot load library: " + loader->errorString().toStdString();
-      } else {
-        QObject* instance = loader->instance();
-        auto* factory = qobject_cast<PluginFactory*>(instance);
-        if (factory == nullptr) {
-          descriptor.failure = "library does not implement the NeuroLoupe plugin interface";
-        } else if (factory->apiVersion() != kPluginApiVersion) {
-          descriptor.failure = "library was compiled against plugin API " +
-                               std::to_string(factory->apiVersion()) + ", this app provides " +
-                               std::to_string(kPluginApiVersion);
-        } else {
-          auto probe = factory->create();
-          if (!probe)
-            descriptor.failure = "plugin factory returned nothing";
-          else if (probe->id() != descriptor.id)
-            descriptor.failure = "library says its id is '" + probe->id() +
-                                 "' but its manifest says '" + descriptor.id + "'";
-          else
-            descriptor.loaded = true;
-        }
-      }
-    } catch (const std::exception& error) {
-      descriptor.failure = std::string("plugin threw while starting: ") + error.what();
-    } catch (...) {
-      descriptor.failure = "plugin threw a non-standard exception while starting";
-    }
-  }
+    descriptor.failure = "another plugin with id '" + descriptor.id + "' was listed first";
+  descriptor.loaded = descriptor.failure.empty();
   plugins_.push_back(std::move(descriptor));
   loaders_.push_back(std::move(loader));
 }
 
 const PluginDescriptor* PluginManager::find(const std::string& id) const {
-  for (const auto& p : plugins_)
-    if (p.id == id && (p.loaded || p.failure.empty())) return &p;
-  for (const auto& p : plugins_)
-    if (p.id == id) return &p;
-  return nullptr;
+  const auto index = indexOf(id);
+  return index ? &plugins_[*index] : nullptr;
+}
+
+std::optional<std::size_t> PluginManager::indexOf(const std::string& id) const {
+  for (std::size_t i = 0; i < plugins_.size(); ++i)
+    if (plugins_[i].id == id && plugins_[i].loaded) return i;
+  for (std::size_t i = 0; i < plugins_.size(); ++i)
+    if (plugins_[i].id == id) return i;
+  return std::nullopt;
+}
+
+std::string PluginManager::loadLocked(std::size_t index,
+                                      std::unique_ptr<AnalysisPlugin>* firstInstance) const {
+  const auto& descriptor = plugins_[index];
+  auto& loader = *loaders_[index];
+  try {
+    if (!loader.load()) return "cannot load library: " + loader.errorString().toStdString();
+    auto* factory = qobject_cast<PluginFactory*>(loader.instance());
+    if (factory == nullptr) return "library does not implement the NeuroLoupe plugin interface";
+    if (factory->apiVersion() != kPluginApiVersion)
+      return "library was compiled against plugin API " + std::to_string(factory->apiVersion()) +
+             ", this app provides " + std::to_string(kPluginApiVersion);
+    auto probe = factory->create();
+    if (!probe) return "plugin factory returned nothing";
+    if (probe->id() != descriptor.id)
+      return "library says its id is '" + probe->id() + "' but its manifest says '" +
+             descriptor.id + "'";
+    if (firstInstance != nullptr) *firstInstance = std::move(probe);
+    return {};
+  } catch (const std::exception& error) {
+    return std::string("plugin threw while starting: ") + error.what();
+  } catch (...) {
+    return "plugin threw a non-standard exception while starting";
+  }
+}
+
+std::string PluginManager::load(const std::string& id) const {
+  const auto index = indexOf(id);
+  if (!index) return "no plugin '" + id + "'";
+  if (!plugins_[*index].loaded) return plugins_[*index].failure;
+  std::lock_guard lock(mutex_);
+  auto& state = states_[*index];
+  if (!state.attempted) {
+    state.attempted = true;
+    state.failure = loadLocked(*index, nullptr);
+  }
+  return state.failure;
+}
+
+bool PluginManager::usable(const std::string& id) const {
+  return failure(id).empty();
+}
+
+std::string PluginManager::failure(const std::string& id) const {
+  const auto index = indexOf(id);
+  if (!index) return "no plugin '" + id + "'";
+  if (!plugins_[*index].loaded) return plugins_[*index].failure;
+  std::lock_guard lock(mutex_);
+  return states_[*index].failure;
+}
+
+bool PluginManager::isLibraryLoaded(const std::string& id) const {
+  const auto index = indexOf(id);
+  if (!index) return false;
+  std::lock_guard lock(mutex_);
+  return loaders_[*index]->isLoaded();
 }
 
 std::unique_ptr<AnalysisPlugin> PluginManager::create(const std::string& id) const {
-  for (std::size_t i = 0; i < plugins_.size(); ++i) {
-    if (plugins_[i].id != id || !plugins_[i].loaded) continue;
-    auto* factory = qobject_cast<PluginFactory*>(loaders_[i]->instance());
-    if (factory == nullptr) throw PluginError("plugin '" + id + "' is no longer available");
-    try {
-      auto plugin = factory->create();
-      if (!plugin) throw PluginError("plugin '" + id + "' factory returned nothing");
-      return plugin;
-    } catch (const PluginError&) {
-      throw;
-    } catch (const std::exception& error) {
-      throw PluginError("plugin '" + id + "' failed to start: " + error.what());
+  const auto index = indexOf(id);
+  if (!index) throw PluginError("no plugin '" + id + "'");
+  if (!plugins_[*index].loaded)
+    throw PluginError("plugin '" + id + "' is not usable: " + plugins_[*index].failure);
+  std::unique_ptr<AnalysisPlugin> first;
+  {
+    std::lock_guard lock(mutex_);
+    auto& state = states_[*index];
+    if (!state.attempted) {
+      state.attempted = true;
+      state.failure = loadLocked(*index, &first);
     }
+    if (!state.failure.empty())
+      throw PluginError("plugin '" + id + "' is not usable: " + state.failure);
   }
-  const PluginDescriptor* d = find(id);
-  if (d != nullptr) throw PluginError("plugin '" + id + "' is not usable: " + d->failure);
-  throw PluginError("no plugin '" + id + "'");
+  if (first) return first;
+  auto* factory = qobject_cast<PluginFactory*>(loaders_[*index]->instance());
+  if (factory == nullptr) throw PluginError("plugin '" + id + "' is no longer available");
+  try {
+    auto plugin = factory->create();
+    if (!plugin) throw PluginError("plugin '" + id + "' factory returned nothing");
+    return plugin;
+  } catch (const PluginError&) {
+    throw;
+  } catch (const std::exception& error) {
+    throw PluginError("plugin '" + id + "' failed to start: " + error.what());
+  }
 }
 
 }  // namespace nl::plugins

@@ -1,10 +1,13 @@
 #pragma once
 // Finds plugins (install folder, NEUROLOUPE_PLUGIN_PATH, explicit folders),
-// reads their manifests without loading them, loads the valid ones and keeps
-// a failure reason for every one that does not load. A bad plugin never stops
-// the app.
+// reads and validates their manifests without loading any library, and loads
+// a plugin's library on its first create(). Every plugin that is not usable
+// keeps the reason (invalid manifest at discovery, or a library that failed
+// at first use). A bad plugin never stops the app.
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +16,19 @@
 class QPluginLoader;
 
 namespace nl::plugins {
+
+// An attribute an output carries for the views and tools that read it
+// (declared in the manifest so that nobody has to guess attribute strings).
+struct AttributeSpec {
+  std::string name;
+  std::string help;
+  // Not every run writes it; without this the runner refuses an output that lacks it.
+  bool optional = false;
+  // The attribute is a JSON array of strings naming the entries along this
+  // axis of the output (e.g. the values of a Scalars output); the runner
+  // checks the length, the CLI's --json prints values by these names.
+  std::optional<std::size_t> namesAxis;
+};
 
 struct PortSpec {
   std::string name;
@@ -24,9 +40,15 @@ struct PortSpec {
   // passed in the Inputs map as "name#0", "name#1", … in the order given
   // (a single dataset may also come as plain "name"). See inputsOf().
   bool multiple = false;
-  // Inputs only: columns a table must have ("start_time" for event tables),
-  // so that lists offer only tables the plugin can use.
+  // Columns a table must have: for inputs ("start_time" for event tables), so
+  // that lists offer only tables the plugin can use; for outputs, what the
+  // tables promise their readers (the runner checks it).
   std::vector<std::string> columns;
+  // Outputs only: the id of the view that shows this output ("fisbe.evaluation"),
+  // empty for none, and the attributes it carries.
+  std::string view;
+  std::vector<AttributeSpec> attributes;
+  const AttributeSpec* attribute(const std::string& name) const;
   bool accepts(io::DatasetKind kind) const;
   // Why `dataset` cannot go to this port (kind, missing columns); empty when it fits.
   std::string mismatch(const io::Dataset& dataset) const;
@@ -40,12 +62,21 @@ struct PluginDescriptor {
   std::vector<PortSpec> inputs, outputs;
   ParameterSchema parameters;
   std::filesystem::path library;
+  // The manifest is valid and the plugin was not refused at discovery; its
+  // library is loaded on first use (PluginManager::create), and a failure
+  // there is reported by PluginManager::usable / failure, not here.
   bool loaded = false;
-  std::string failure;  // why it is not usable; empty when loaded
+  std::string failure;  // why discovery refused it; empty when `loaded`
+
+  // The output port called `name` (an output's NamedDataset name), or null:
+  // its view, attributes and columns.
+  const PortSpec* output(const std::string& name) const;
 
   // Manifest fields as JSON (for `neuroloupe-cli plugins --json`).
   nlohmann::json toJson() const;
-  // Builds from the manifest object; throws std::invalid_argument.
+  // Builds from the manifest object after validating it against
+  // plugins/api/manifest.schema.json; throws std::invalid_argument naming the
+  // manifest path and the problem ("/inputs/0/kinds/0: …").
   static PluginDescriptor fromManifest(const nlohmann::json& manifest);
 };
 
@@ -65,17 +96,43 @@ class PluginManager {
   // (../lib/neuroloupe/plugins) and every folder in NEUROLOUPE_PLUGIN_PATH.
   static std::vector<std::filesystem::path> defaultSearchPaths();
 
-  // Scans the folders (non-recursively) for shared libraries.
+  // Scans the folders (non-recursively) for shared libraries and reads their
+  // manifests; loads no library. Not thread-safe against the calls below.
   void discover(const std::vector<std::filesystem::path>& folders);
   const std::vector<PluginDescriptor>& plugins() const { return plugins_; }
   const PluginDescriptor* find(const std::string& id) const;
-  // A fresh analysis object of a loaded plugin; throws PluginError.
+
+  // Thread-safe from here on.
+  // A fresh analysis object; loads the library on first use (resolving every
+  // symbol, checking the library's API version and that its instance has the
+  // manifest's id). Throws PluginError with the reason; a library that fails
+  // to load is remembered and not tried again.
   std::unique_ptr<AnalysisPlugin> create(const std::string& id) const;
+  // Loads the library now if it is not yet; returns the failure reason, empty on success.
+  std::string load(const std::string& id) const;
+  // Listed with a valid manifest and not known to fail.
+  bool usable(const std::string& id) const;
+  // Why `id` is not usable (discovery or first-use failure); empty when usable.
+  std::string failure(const std::string& id) const;
+  // Whether the library of `id` has been loaded (listing plugins never loads one).
+  bool isLibraryLoaded(const std::string& id) const;
 
  private:
-  void loadOne(const std::filesystem::path& library);
+  struct LoadState {
+    bool attempted = false;
+    std::string failure;  // of the attempt; empty when it succeeded
+  };
+  void readOne(const std::filesystem::path& library);
+  // Index into plugins_ of the entry create() uses for `id`, if any.
+  std::optional<std::size_t> indexOf(const std::string& id) const;
+  // Loads entry `index` (mutex_ held) and makes one instance to check it;
+  // hands that instance out through `firstInstance` when given. Returns the
+  // failure reason, empty on success.
+  std::string loadLocked(std::size_t index, std::unique_ptr<AnalysisPlugin>* firstInstance) const;
   std::vector<PluginDescriptor> plugins_;
   std::vector<std::unique_ptr<QPluginLoader>> loaders_;  // parallel to plugins_
+  mutable std::mutex mutex_;
+  mutable std::vector<LoadState> states_;  // parallel to plugins_, guarded by mutex_
 };
 
 }  // namespace nl::plugins

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "io/Error.h"
@@ -93,6 +94,41 @@ std::vector<io::ProvenanceInput> inputRecords(const PluginDescriptor& descriptor
 
 }  // namespace
 
+std::string outputMismatch(const PortSpec& port, const io::Dataset& dataset) {
+  const auto& attributes = dataset.attributes();
+  const auto shape = dataset.shape();
+  for (const auto& declared : port.attributes) {
+    const auto it = attributes.find(declared.name);
+    if (it == attributes.end()) {
+      if (declared.optional) continue;
+      return "without the attribute '" + declared.name + "' its manifest declares (" +
+             declared.help + ")";
+    }
+    if (!declared.namesAxis) continue;
+    const auto names = nlohmann::json::parse(it->second, nullptr, false);
+    const std::size_t axis = *declared.namesAxis;
+    const bool strings =
+        names.is_array() && std::all_of(names.begin(), names.end(),
+                                        [](const nlohmann::json& n) { return n.is_string(); });
+    if (!strings)
+      return "with attribute '" + declared.name +
+             "' not a JSON array of strings: " + it->second.substr(0, 80);
+    if (axis >= shape.size() || names.size() != shape[axis])
+      return "with attribute '" + declared.name + "' naming " + std::to_string(names.size()) +
+             " entries, but axis " + std::to_string(axis) + " has " +
+             (axis < shape.size() ? std::to_string(shape[axis]) : std::string("no entries"));
+  }
+  if (!port.columns.empty()) {
+    const auto* table = dynamic_cast<const io::TableDataset*>(&dataset);
+    std::string missing;
+    for (const auto& column : port.columns)
+      if (table == nullptr || table->column(column) == nullptr)
+        missing += (missing.empty() ? "'" : ", '") + column + "'";
+    if (!missing.empty()) return "without the column(s) " + missing + " its manifest declares";
+  }
+  return {};
+}
+
 void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs) {
   std::map<std::string, std::vector<std::size_t>> indexedKeys;  // multiple port → indices given
   for (const auto& [key, dataset] : inputs) {
@@ -139,8 +175,10 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
                     ProgressReporter& progress) {
   const PluginDescriptor* descriptor = manager.find(request.pluginId);
   if (descriptor == nullptr) throw RunError("no plugin '" + request.pluginId + "'");
-  if (!descriptor->loaded)
-    throw RunError("plugin '" + request.pluginId + "' is not usable: " + descriptor->failure);
+  // Loads the library on first use: a plugin that cannot load says so before
+  // anything is checked against it.
+  if (const auto why = manager.load(request.pluginId); !why.empty())
+    throw RunError("plugin '" + request.pluginId + "' is not usable: " + why);
   checkInputs(*descriptor, request.inputs);
   try {
     descriptor->parameters.validate(request.parameters);
@@ -162,8 +200,13 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   Context context(provenance, progress);
   // Cancelled while waiting to start: do not start.
   if (progress.cancelled()) throw RunError(descriptor->name + " was cancelled", true);
+  std::unique_ptr<AnalysisPlugin> plugin;
   try {
-    auto plugin = manager.create(request.pluginId);
+    plugin = manager.create(request.pluginId);  // loads the library on first use
+  } catch (const PluginError& error) {
+    throw RunError(error.what());
+  }
+  try {
     progress.report(0.0, "starting " + descriptor->name);
     result.outputs = plugin->run(request.inputs, request.parameters, context);
   } catch (const analysis::Cancelled&) {
@@ -182,9 +225,8 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   if (progress.cancelled()) throw RunError(descriptor->name + " was cancelled", true);
 
   for (const auto& output : result.outputs) {
-    const auto port = std::find_if(descriptor->outputs.begin(), descriptor->outputs.end(),
-                                   [&](const PortSpec& p) { return p.name == output.name; });
-    if (port == descriptor->outputs.end())
+    const PortSpec* port = descriptor->output(output.name);
+    if (port == nullptr)
       throw RunError(descriptor->name + " produced an undeclared output '" + output.name + "'");
     if (!output.dataset || !port->accepts(output.dataset->kind()))
       throw RunError(descriptor->name + " produced output '" + output.name + "' of the wrong kind");
@@ -192,6 +234,9 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
     if (stamped.pluginId != descriptor->id || stamped.runId != provenance.runId)
       throw RunError(descriptor->name + " produced output '" + output.name +
                      "' without its provenance");
+    if (const auto why = outputMismatch(*port, *output.dataset); !why.empty())
+      throw RunError("plugin '" + descriptor->id + "' produced output '" + output.name + "' " +
+                     why);
     if (!stamped.outputName.empty() && stamped.outputName != output.name)
       throw RunError(descriptor->name + " gave one dataset as two outputs ('" + stamped.outputName +
                      "' and '" + output.name + "')");

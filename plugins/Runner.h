@@ -62,6 +62,11 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
 // or a single plain "name"; a single port rejects indexed keys.
 void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs);
 
+// Why `dataset` does not keep the promises of output `port` (a required
+// attribute missing, a names attribute that does not fit its axis, a declared
+// column missing); empty when it does. runPlugin refuses such outputs.
+std::string outputMismatch(const PortSpec& port, const io::Dataset& dataset);
+
 // The datasets one PATHSPEC contributes to a "multiple" input port (the CLI's
 // repeated --input and the GUI use this), in order:
 // - FILE::INTERNAL/PATH: that one object;

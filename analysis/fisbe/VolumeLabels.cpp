@@ -102,6 +102,24 @@ void VolumeLabels::readAllChannels(
   }
 }
 
+namespace {
+// Measured from the volume, not read from its file: a session stores the
+// table itself (a file reference would reopen the volume in its place).
+io::Provenance instanceTableProvenance(const io::microscopy::VolumeDataset& volume) {
+  io::Provenance provenance;
+  provenance.inputs.push_back({"volume",
+                               volume.datasetId(),
+                               volume.name(),
+                               volume.provenance().sourcePath,
+                               volume.provenance().internalPath,
+                               volume.provenance().runId,
+                               volume.provenance().outputName,
+                               {}});
+  provenance.createdUtc = io::utcNowIso8601Milliseconds();
+  return provenance;
+}
+}  // namespace
+
 std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
                                                 analysis::Progress* progress) {
   const VolumeLabels labels(volume);
@@ -128,20 +146,21 @@ std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeData
     x0.push_back(static_cast<double>(box.x0));
     x1.push_back(static_cast<double>(box.x1));
   }
-  return std::make_shared<io::TableDataset>(io::DatasetKind::Table, volume.name() + " instances",
-                                            std::vector<io::Column>{{"label", label},
-                                                                    {"channel", channel},
-                                                                    {"voxels", voxels},
-                                                                    {"skeleton_voxels", skeleton},
-                                                                    {"skeleton_length", length},
-                                                                    {"z0", z0},
-                                                                    {"z1", z1},
-                                                                    {"y0", y0},
-                                                                    {"y1", y1},
-                                                                    {"x0", x0},
-                                                                    {"x1", x1}},
-                                            volume.provenance(),
-                                            io::Attributes{{"length_unit", size.unit}});
+  return std::make_shared<io::TableDataset>(
+      io::DatasetKind::Table, volume.name() + " instances",
+      std::vector<io::Column>{{"label", label},
+                              {"channel", channel},
+                              {"voxels", voxels},
+                              {"skeleton_voxels", skeleton},
+                              {"skeleton_length", length},
+                              {"z0", z0},
+                              {"z1", z1},
+                              {"y0", y0},
+                              {"y1", y1},
+                              {"x0", x0},
+                              {"x1", x1}},
+      instanceTableProvenance(volume),
+      io::Attributes{{"length_unit", size.unit}, {"instances_of", volume.datasetId()}});
 }
 
 }  // namespace nl::analysis::fisbe

@@ -36,7 +36,8 @@ class VolumeLabels final : public analysis::fisbe::LabelSource {
 // preview views show (channel + 1 for one-channel-per-instance volumes, else
 // the id), channel, voxels, bounding box, skeleton voxels (Lee '94 thinning,
 // as the FISBe metrics) and the skeleton's length as a curve in the voxel
-// unit (analysis/fisbe/SkeletonLength.h).
+// unit (analysis/fisbe/SkeletonLength.h). Attribute "instances_of" holds
+// the volume's dataset id.
 std::shared_ptr<io::TableDataset> instanceTable(const io::microscopy::VolumeDataset& volume,
                                                 analysis::Progress* progress = nullptr);
 

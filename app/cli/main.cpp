@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <QCoreApplication>
 #include <algorithm>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -39,14 +40,14 @@ int commandInfo(const std::string& path, bool json) {
   if (json) {
     nlohmann::json out{{"file", spec.path.string()},
                        {"reader", contents.readerName},
-                       {"metadata", contents.metadata}};
+                       {"metadata", contents.metadata.json()}};
     auto& datasets = out["datasets"] = nlohmann::json::array();
     for (const auto& d : contents.datasets) datasets.push_back(d->summary());
     std::cout << out.dump() << "\n";
     return kOk;
   }
   std::cout << spec.path.string() << "  (" << contents.readerName << ")\n";
-  for (const auto& [key, value] : contents.metadata.items())
+  for (const auto& [key, value] : contents.metadata.json().items())
     std::cout << "  " << key << ": "
               << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
   std::cout << contents.datasets.size() << " dataset(s)\n";
@@ -62,6 +63,59 @@ int commandInfo(const std::string& path, bool json) {
   return kOk;
 }
 
+// "data (also: d): Array or Table  [repeatable] [optional]  columns: start_time"
+std::string portLine(const nl::plugins::PortSpec& port, bool input) {
+  std::string line = port.name;
+  if (!port.aliases.empty()) {
+    line += " (also:";
+    for (const auto& alias : port.aliases) line += " " + alias;
+    line += ")";
+  }
+  line += ":";
+  for (std::size_t i = 0; i < port.kinds.size(); ++i)
+    line += (i ? " or " : " ") + std::string(nl::io::kindName(port.kinds[i]));
+  if (input && port.multiple) line += "  [repeatable: one or more --input " + port.name + "=…]";
+  if (port.optional) line += "  [optional]";
+  if (!port.columns.empty()) {
+    line += "  columns:";
+    for (const auto& column : port.columns) line += " " + column;
+  }
+  if (!port.view.empty()) line += "  view: " + port.view;
+  return line;
+}
+
+// "--lower_quantile VALUE  real in [0, 0.5], default 0.25 (also --lq)"
+std::string flagLine(const nl::plugins::ParamSpec& spec) {
+  std::string line = "--" + spec.name;
+  line += spec.type == nl::plugins::ParamType::Boolean ? " [true|false]" : " VALUE";
+  line += "  " + spec.describeConstraint() + ", default " +
+          nl::plugins::formatValue(spec.defaultValue) + (spec.unit.empty() ? "" : " " + spec.unit);
+  if (!spec.aliases.empty()) {
+    line += " (also";
+    for (const auto& alias : spec.aliases) line += " --" + alias;
+    line += ")";
+  }
+  return line;
+}
+
+// Text wrapped at 80 columns, every line starting with `indent`.
+std::string wrapped(const std::string& text, const std::string& indent) {
+  std::string out, line = indent;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string word = text.substr(start, end - start);
+    if (line.size() > indent.size() && line.size() + 1 + word.size() > 80) {
+      out += line + "\n";
+      line = indent;
+    }
+    line += (line.size() > indent.size() ? " " : "") + word;
+    start = end + 1;
+  }
+  return out + line;
+}
+
 int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
@@ -74,19 +128,80 @@ int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
     if (!p.loaded) std::cout << "  [FAILED: " << p.failure << "]";
     std::cout << "\n";
     if (!p.loaded) continue;
-    for (const auto& in : p.inputs) {
-      std::cout << "    input  " << in.name << ":";
-      for (auto k : in.kinds) std::cout << " " << nl::io::kindName(k);
-      if (in.multiple) std::cout << "  (repeatable: one or more --input " << in.name << "=…)";
-      if (in.optional) std::cout << "  (optional)";
-      std::cout << "\n";
-    }
-    for (const auto& spec : p.parameters.specs())
-      std::cout << "    --" << spec.name << " (" << spec.describeConstraint() << ", default "
-                << nl::plugins::formatValue(spec.defaultValue)
-                << (spec.unit.empty() ? "" : " " + spec.unit) << ")  " << spec.help << "\n";
+    for (const auto& in : p.inputs) std::cout << "    input  " << portLine(in, true) << "\n";
+    for (const auto& out : p.outputs) std::cout << "    output " << portLine(out, false) << "\n";
+    for (const auto& spec : p.parameters.specs()) std::cout << "    " << flagLine(spec) << "\n";
   }
+  std::cout << "(`neuroloupe-cli run PLUGIN --help` explains one plugin's ports and flags)\n";
   return kOk;
+}
+
+// `run PLUGIN --help`: what the plugin takes, what it gives, every flag.
+int commandRunHelp(const nl::plugins::PluginManager& manager, const std::string& id,
+                   const std::string& genericHelp) {
+  const auto* p = manager.find(id);
+  if (p == nullptr) {
+    std::cout << genericHelp;
+    std::cerr << "error: no plugin '" << id << "' (see neuroloupe-cli plugins)\n";
+    return kUsage;
+  }
+  std::cout << p->id << " " << p->version << "  " << p->name << "\n";
+  if (!p->loaded) {
+    std::cout << "  NOT USABLE: " << p->failure << "\n";
+    return kPluginFailed;
+  }
+  if (!p->summary.empty()) std::cout << wrapped(p->summary, "  ") << "\n";
+  std::cout << "\nInputs (--input NAME=FILE[::INTERNAL/PATH], -i):\n";
+  if (p->inputs.empty()) std::cout << "  none\n";
+  for (const auto& in : p->inputs) {
+    std::cout << "  " << portLine(in, true) << "\n";
+    if (!in.help.empty()) std::cout << wrapped(in.help, "      ") << "\n";
+  }
+  std::cout << "\nOutputs (--out FILE.h5: /outputs/NAME; --json: \"outputs\": {NAME: …}):\n";
+  for (const auto& out : p->outputs) {
+    std::cout << "  " << portLine(out, false) << "\n";
+    if (!out.help.empty()) std::cout << wrapped(out.help, "      ") << "\n";
+    for (const auto& a : out.attributes)
+      std::cout << wrapped("attribute " + a.name + (a.optional ? " (optional)" : "") + ": " +
+                               a.help +
+                               (a.namesAxis ? " [names axis " + std::to_string(*a.namesAxis) + "]"
+                                            : std::string()),
+                           "      ")
+                << "\n";
+  }
+  std::cout << "\nParameters (--NAME VALUE, --NAME=VALUE or --param NAME=VALUE, -p):\n";
+  if (p->parameters.specs().empty()) std::cout << "  none\n";
+  for (const auto& spec : p->parameters.specs()) {
+    std::cout << "  " << flagLine(spec) << "\n";
+    if (!spec.help.empty()) std::cout << wrapped(spec.help, "      ") << "\n";
+  }
+  std::cout << "\n" << genericHelp;
+  return kOk;
+}
+
+nlohmann::json numberJson(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+// [v0, v1, …], or {"name0": v0, …} when `port` declares a names attribute for
+// axis 0 of a 1-D array and the output carries it. NaN and infinities as null.
+nlohmann::json valuesJson(const nl::io::ArrayDataset& array, const nl::plugins::PortSpec* port) {
+  const auto& values = array.values();
+  if (port != nullptr && array.shape().size() == 1)
+    for (const auto& declared : port->attributes) {
+      if (declared.namesAxis != std::size_t{0}) continue;
+      const auto it = array.attributes().find(declared.name);
+      if (it == array.attributes().end()) continue;
+      const auto names = nlohmann::json::parse(it->second, nullptr, false);
+      if (!names.is_array() || names.size() != values.size()) continue;
+      nlohmann::json byName = nlohmann::json::object();
+      for (std::size_t i = 0; i < values.size(); ++i)
+        if (names[i].is_string()) byName[names[i].get<std::string>()] = numberJson(values[i]);
+      if (byName.size() == values.size()) return byName;  // names unique: nothing lost
+    }
+  nlohmann::json list = nlohmann::json::array();
+  for (double v : values) list.push_back(numberJson(v));
+  return list;
 }
 
 // Splits NAME=VALUE; throws CLI::ValidationError when there is no '='.
@@ -116,8 +231,8 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     return kUsage;
   }
   if (!descriptor->loaded) {
-    std::cerr << "error: plugin '" << options.pluginId
-              << "' failed to load: " << descriptor->failure << "\n";
+    std::cerr << "error: plugin '" << options.pluginId << "' is not usable: " << descriptor->failure
+              << "\n";
     return kPluginFailed;
   }
 
@@ -254,18 +369,18 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     for (const auto& [name, dataset] : result.outputs) {
       nlohmann::json item{{"kind", std::string(nl::io::kindName(dataset->kind()))},
                           {"shape", dataset->shape()}};
-      // Scalar values inline: a single-number array, or the numeric cells of a one-row table.
+      // Small arrays inline; a 1-D one whose port declares names for its
+      // entries (names_axis 0) as an object keyed by those names.
       if (const auto* array = dynamic_cast<const nl::io::ArrayDataset*>(dataset.get());
           array != nullptr && array->elementCount() <= 16)
-        item["values"] = array->values();
+        item["values"] = valuesJson(*array, descriptor->output(name));
       if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(dataset.get());
           table != nullptr && table->rowCount() <= 64) {
         auto& columns = item["columns"] = nlohmann::json::object();
         for (const auto& c : table->columns()) {
           if (c.isNumeric()) {
             nlohmann::json values = nlohmann::json::array();
-            for (double v : c.numbers())
-              values.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr));
+            for (double v : c.numbers()) values.push_back(numberJson(v));
             columns[c.name] = values;
           } else {
             columns[c.name] = c.strings();
@@ -309,7 +424,9 @@ int main(int argc, char** argv) {
   auto* run = cli.add_subcommand(
       "run", "Run a plugin; write its outputs to HDF5 and/or print them as JSON");
   RunOptions runOptions;
-  run->add_option("PLUGIN_ID", runOptions.pluginId, "Plugin id (see `plugins`)")->required();
+  run->add_option("PLUGIN_ID", runOptions.pluginId,
+                  "Plugin id (see `plugins`; `run PLUGIN_ID --help` lists its ports and flags)")
+      ->required();
   run->add_option("--input,-i", runOptions.inputs,
                   "NAME=FILE[::INTERNAL/PATH]; repeat it for ports that take several datasets "
                   "(a file or folder holding several adds them all, in order)");
@@ -322,6 +439,11 @@ int main(int argc, char** argv) {
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
+    if (*run && !runOptions.pluginId.empty()) {  // run PLUGIN --help
+      nl::plugins::PluginManager manager;
+      manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
+      return commandRunHelp(manager, runOptions.pluginId, run->help());
+    }
     return cli.exit(e);
   } catch (const CLI::ParseError& e) {
     cli.exit(e);

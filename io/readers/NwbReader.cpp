@@ -262,7 +262,7 @@ FileContents NwbReader::open(const std::filesystem::path& path,
   }
 
   FileContents contents;
-  auto& meta = contents.metadata;
+  auto& meta = contents.metadata.json();
   meta["nwb_version"] = *version;
   for (const char* key :
        {"identifier", "session_description", "session_start_time", "timestamps_reference_time"})

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "io/surface/SurfaceIo.h"
 #include "io/volume/VoxelArray.h"

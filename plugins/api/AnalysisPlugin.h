@@ -19,7 +19,7 @@
 namespace nl::plugins {
 
 // Bumped whenever this header changes incompatibly.
-inline constexpr int kPluginApiVersion = 1;
+inline constexpr int kPluginApiVersion = 2;  // 2: run ids and input records in io::Provenance
 
 using Inputs = std::map<std::string, io::DatasetPtr>;
 using Outputs = std::vector<io::NamedDataset>;

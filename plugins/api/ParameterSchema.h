@@ -4,7 +4,7 @@
 // CLI flags and validates values from either. No Qt here.
 #include <cstdint>
 #include <map>
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <stdexcept>
 #include <string>

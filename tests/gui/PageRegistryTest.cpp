@@ -10,10 +10,12 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
+#include "io/ViewState.h"
 #include "tests/support/TestSupport.h"
 #include "widgets/AnalysisPanel.h"
 #include "widgets/JobsPanel.h"
@@ -194,4 +196,80 @@ TEST(PageRegistry, AnalysisPanelOffersWhatFitsAndDocksFit) {
   auto* run = window.analysisPanel()->findChild<QPushButton*>("runButton");
   const QPoint right = run->mapTo(&window, QPoint(run->width(), 0));
   EXPECT_LE(right.x(), window.width());
+}
+
+namespace {
+int differingPixels(const QImage& a, const QImage& b) {
+  if (a.size() != b.size()) return a.width() * a.height();
+  int n = 0;
+  for (int y = 0; y < a.height(); ++y)
+    for (int x = 0; x < a.width(); ++x) {
+      const QColor p = a.pixelColor(x, y), q = b.pixelColor(x, y);
+      n += std::abs(p.red() - q.red()) > 24 || std::abs(p.green() - q.green()) > 24 ||
+           std::abs(p.blue() - q.blue()) > 24;
+    }
+  return n;
+}
+}  // namespace
+
+// What the user arranged on a page comes back with the session, through the
+// window: layer looks and the camera of a surface page and of a raw image
+// with its labels (whose layers arrive later, from previews).
+TEST(PageRegistry, SessionsBringBackLayerLooksAndCameras) {
+  const auto mesh = kFixtures / "surface/fsaverage5/pial_left.gii.gz";
+  const auto sample = kFixtures / "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
+  NL_REQUIRE_FIXTURE_PATH(mesh);
+  NL_REQUIRE_FIXTURE_PATH(sample);
+  QTemporaryDir dir;
+  const QString path = dir.filePath("arranged.nlsession");
+  std::vector<nl::io::SceneState> saved;
+  std::vector<QImage> shots;
+  auto shoot = [](nl::widgets::Page* page) {
+    return nl::test::freshFrame(*page->findChildren<nl::widgets::VtkView*>().front());
+  };
+  {
+    nl::app::MainWindow window;
+    window.setInteractive(false);
+    window.resize(1400, 880);
+    window.show();
+    ASSERT_EQ(window.openFiles({QString::fromStdString(mesh.string())}), 1);
+    auto* surface = window.currentPage();
+    auto* layer = surface->scenes().front()->layers().front();
+    layer->setOpacity(0.5);
+    surface->findChildren<nl::widgets::VtkView*>().front()->orbit(60, 20);
+    ASSERT_EQ(window.openFiles({QString::fromStdString(sample.string())}), 2);
+    auto* volume = qobject_cast<nl::widgets::VolumePage*>(window.currentPage());
+    ASSERT_TRUE(waitUntil([&] { return volume->scene()->layers().size() >= 3; }, 30000));
+    for (auto* l : volume->scene()->layers())
+      if (auto* labels = qobject_cast<nl::widgets::LabelVolumeLayer*>(l)) {
+        labels->setLabelVisible(2, false);
+        labels->setOpacity(0.8);
+      }
+    volume->view()->orbit(-40, 10);
+    for (auto* page : window.pages()) {
+      window.viewTabs()->setCurrentWidget(page);
+      saved.push_back(page->scenes().front()->captureState());
+      shots.push_back(shoot(page));
+    }
+    ASSERT_TRUE(window.saveSession(path));
+  }
+  nl::app::MainWindow window;
+  window.setInteractive(false);
+  window.resize(1400, 880);
+  window.show();
+  ASSERT_TRUE(window.loadSession(path));
+  ASSERT_EQ(window.pages().size(), 2u);
+  auto* volume = qobject_cast<nl::widgets::VolumePage*>(window.pages()[1]);
+  ASSERT_NE(volume, nullptr);
+  ASSERT_TRUE(waitUntil([&] { return volume->scene()->layers().size() >= 3; }, 30000));
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto* page = window.pages()[i];
+    window.viewTabs()->setCurrentWidget(page);
+    const auto state = page->scenes().front()->captureState();
+    ASSERT_TRUE(state.camera && saved[i].camera) << "page " << i;
+    EXPECT_TRUE(nl::io::nearlyEqual(*state.camera, *saved[i].camera, 1e-6)) << "page " << i;
+    EXPECT_EQ(state.layers, saved[i].layers) << "page " << i;
+    const QImage shot = shoot(page);
+    EXPECT_LT(differingPixels(shot, shots[i]), shot.width() * shot.height() / 200) << "page " << i;
+  }
 }

@@ -12,6 +12,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "GuiTestUtil.h"

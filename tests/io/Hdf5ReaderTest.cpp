@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 

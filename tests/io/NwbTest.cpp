@@ -2,6 +2,7 @@
 // read with h5py and written down here) and against broken variants.
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <nlohmann/json.hpp>
 
 #include "io/ReaderRegistry.h"
 #include "tests/support/TestSupport.h"

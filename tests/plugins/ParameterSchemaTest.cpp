@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "plugins/PluginManager.h"
 #include "plugins/api/ParameterSchema.h"

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <QCoreApplication>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "plugins/PluginManager.h"
 #include "tests/support/TestSupport.h"

@@ -3,6 +3,7 @@
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QThread>
+#include <nlohmann/json.hpp>
 
 #include "plugins/Job.h"
 #include "plugins/PluginManager.h"
@@ -28,22 +29,32 @@ std::shared_ptr<const nl::io::Dataset> matrix() {
 
 TEST(PluginManager, LoadsGoodPluginsAndExplainsBrokenOnes) {
   const auto& m = manager();
-  auto failureOf = [&](const std::string& id) {
-    const auto* d = m.find(id);
-    EXPECT_NE(d, nullptr) << id << " not listed";
-    return d ? d->failure : std::string();
-  };
   ASSERT_NE(m.find("stats.descriptive"), nullptr);
   EXPECT_TRUE(m.find("stats.descriptive")->loaded);
   EXPECT_EQ(m.find("stats.descriptive")->parameters.specs().size(), 3u);
   ASSERT_NE(m.find("test.slow"), nullptr);
   EXPECT_TRUE(m.find("test.slow")->loaded);
-  EXPECT_NE(failureOf("test.api_mismatch").find("API version 999"), std::string::npos);
-  EXPECT_NE(failureOf("test.missing_symbol").find("nl_test_symbol_that_no_library_defines"),
-            std::string::npos);
-  EXPECT_NE(failureOf("test.throwing").find("boom"), std::string::npos);
+  // Refused at discovery, from the manifest alone.
+  ASSERT_NE(m.find("test.api_mismatch"), nullptr);
+  EXPECT_NE(m.find("test.api_mismatch")->failure.find("API version 999"), std::string::npos);
   EXPECT_FALSE(m.find("test.api_mismatch")->loaded);
-  EXPECT_THROW(m.create("test.throwing"), PluginError);
+  EXPECT_FALSE(m.usable("test.api_mismatch"));
+  // Libraries load on first use: a missing symbol and a throwing factory fail
+  // there, with the reason, and the failure is remembered.
+  for (const auto& [id, reason] : std::map<std::string, std::string>{
+           {"test.missing_symbol", "nl_test_symbol_that_no_library_defines"},
+           {"test.throwing", "boom"}}) {
+    ASSERT_NE(m.find(id), nullptr) << id << " not listed";
+    try {
+      m.create(id);
+      ADD_FAILURE() << id << " created";
+    } catch (const PluginError& error) {
+      EXPECT_NE(std::string(error.what()).find(reason), std::string::npos) << error.what();
+    }
+    EXPECT_FALSE(m.usable(id));
+    EXPECT_NE(m.failure(id).find(reason), std::string::npos) << m.failure(id);
+    EXPECT_THROW(m.create(id), PluginError) << "the failure is remembered";
+  }
   EXPECT_THROW(m.create("no.such.plugin"), PluginError);
   const auto json = m.find("stats.descriptive")->toJson();
   EXPECT_EQ(json["parameters"][1]["name"], "lower_quantile");
@@ -116,5 +127,5 @@ TEST(Job, FailureBecomesAMessageNotACrash) {
     QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
   ASSERT_TRUE(finished);
   EXPECT_EQ(job.state(), Job::State::Failed);
-  EXPECT_NE(job.errorMessage().indexOf("boom"), -1);
+  EXPECT_NE(job.errorMessage().indexOf("boom"), -1) << job.errorMessage().toStdString();
 }

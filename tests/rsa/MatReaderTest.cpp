@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "io/ReaderRegistry.h"
 #include "tests/rsa/MatTestSupport.h"

@@ -2,6 +2,7 @@
 // field, checkInputs, inputsOf, and openMultipleInput's ordering of a file's
 // or a folder's datasets (HDF5 layer_order, natural name order).
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "io/hdf5/H5.h"
 #include "plugins/PluginManager.h"

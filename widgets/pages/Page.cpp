@@ -4,7 +4,9 @@
 #include <QSplitter>
 #include <nlohmann/json.hpp>
 
+#include "io/ViewState.h"
 #include "plugins/Job.h"
+#include "widgets/scene/Scene.h"
 
 namespace nl::widgets {
 
@@ -20,18 +22,33 @@ std::string Page::saveState() const {
   nlohmann::json splitters = nlohmann::json::array();
   for (const auto* splitter : findChildren<QSplitter*>())
     splitters.push_back(splitter->saveState().toBase64().toStdString());
-  return nlohmann::json{{"splitters", splitters}}.dump();
+  // Layer looks and cameras of every 3D view (io::ViewState).
+  return nlohmann::json{{"splitters", splitters}, {"scenes", io::toJson(captureScenes(*this))}}
+      .dump();
 }
 
 void Page::restoreState(const std::string& text) {
   const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_object() || !json.contains("splitters") || !json["splitters"].is_array()) return;
-  const auto splitters = findChildren<QSplitter*>();
-  const auto& saved = json["splitters"];
-  for (std::size_t i = 0; i < saved.size() && i < static_cast<std::size_t>(splitters.size()); ++i)
-    if (saved[i].is_string())
-      splitters[static_cast<qsizetype>(i)]->restoreState(
-          QByteArray::fromBase64(QByteArray::fromStdString(saved[i].get<std::string>())));
+  if (!json.is_object()) return;
+  if (json.contains("splitters") && json["splitters"].is_array()) {
+    const auto splitters = findChildren<QSplitter*>();
+    const auto& saved = json["splitters"];
+    for (std::size_t i = 0; i < saved.size() && i < static_cast<std::size_t>(splitters.size());
+         ++i)
+      if (saved[i].is_string())
+        splitters[static_cast<qsizetype>(i)]->restoreState(
+            QByteArray::fromBase64(QByteArray::fromStdString(saved[i].get<std::string>())));
+  }
+  if (json.contains("scenes")) {
+    std::vector<std::string> notices;
+    try {
+      applyScenes(*this, io::sceneStatesFromJsonValue(json["scenes"], &notices));
+      restoredScenes_ = true;
+    } catch (const std::invalid_argument& error) {
+      notices.push_back(error.what());
+    }
+    for (const auto& notice : notices) note(tr("view state: %1").arg(QString::fromStdString(notice)));
+  }
 }
 
 plugins::Job* Page::runTask(const QString& title,

@@ -91,11 +91,15 @@ class Page : public QWidget {
   void say(const QString& text, int timeoutMs = 8000) const;
   void complain(const QString& title, const QString& message) const;
   void note(const QString& line) const;
+  // Whether restoreState() gave the scenes their saved cameras (a page that
+  // frames its first layer itself must then leave the camera alone).
+  bool restoredScenes() const { return restoredScenes_; }
 
  private:
   PageHost* host_ = nullptr;
   std::string viewId_;
   std::vector<io::DatasetId> shown_;
+  bool restoredScenes_ = false;
 };
 
 }  // namespace nl::widgets

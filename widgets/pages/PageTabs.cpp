@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/Session.h"
+#include "plugins/PluginManager.h"
 #include "widgets/pages/Page.h"
 #include "widgets/pages/ViewRegistry.h"
 #include "widgets/scene/LayerList.h"
@@ -48,8 +49,17 @@ Page* PageTabs::currentPage() const {
   return qobject_cast<Page*>(currentWidget());
 }
 
-std::vector<std::string> PageTabs::declaredViews(const std::vector<io::DatasetId>&) const {
-  return {};
+std::vector<std::string> PageTabs::declaredViews(const std::vector<io::DatasetId>& ids) const {
+  // A plugin's manifest may name the view of an output ("view": "fisbe.evaluation").
+  std::vector<std::string> views;
+  for (const auto id : ids) {
+    const auto dataset = host_.session().find(id);
+    if (!dataset || !dataset->provenance().isDerived()) continue;
+    const auto* plugin = host_.plugins().find(dataset->provenance().pluginId);
+    const auto* port = plugin ? plugin->output(dataset->provenance().outputName) : nullptr;
+    if (port && !port->view.empty()) views.push_back(port->view);
+  }
+  return views;
 }
 
 bool PageTabs::openBest(const std::vector<io::DatasetId>& offered, int minimumScore) {

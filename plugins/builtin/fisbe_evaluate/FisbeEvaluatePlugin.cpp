@@ -81,7 +81,15 @@ std::vector<std::int64_t> dimNeuronsOf(const nl::io::Dataset& gt) {
 }
 
 // JSON rows (objects) → a table; arrays and objects in cells become JSON text.
-std::vector<nl::io::Column> tableOf(const nlohmann::json& rows) {
+// Without rows, the table still has the columns its manifest declares
+// (`declared`), empty, so that a run with no instance keeps the promise.
+std::vector<nl::io::Column> tableOf(const nlohmann::json& rows,
+                                    const std::vector<std::string>& declared) {
+  if (rows.empty()) {
+    std::vector<nl::io::Column> columns;
+    for (const auto& name : declared) columns.push_back({name, std::vector<double>{}});
+    return columns;
+  }
   // Who the instance is and how it fared first; the rest as JSON orders keys.
   static const std::vector<std::string> kLeading{"id",
                                                  "label",
@@ -125,6 +133,22 @@ std::vector<nl::io::Column> tableOf(const nlohmann::json& rows) {
   }
   return columns;
 }
+
+// The columns manifest.json declares for gt_instances and pred_instances.
+const std::vector<std::string> kGtColumns{
+    "id",     "label",           "channel",   "matched_pred_05", "matched_cldice_05",    "coverage",
+    "voxels", "skeleton_voxels", "best_pred", "best_cldice",     "covering_predictions", "dim"};
+const std::vector<std::string> kPredColumns{"id",
+                                            "label",
+                                            "channel",
+                                            "matched_gt_05",
+                                            "matched_cldice_05",
+                                            "assigned_gt",
+                                            "false_positive_05",
+                                            "false_split_05",
+                                            "merged_gts",
+                                            "voxels",
+                                            "skeleton_voxels"};
 
 class FisbeEvaluatePlugin final : public nl::plugins::AnalysisPlugin {
  public:
@@ -174,11 +198,11 @@ class FisbeEvaluatePlugin final : public nl::plugins::AnalysisPlugin {
         context.provenance(), attributes);
     const auto tables = nl::analysis::fisbe::instanceTablesJson(metrics);
     auto gtTable = std::make_shared<nl::io::TableDataset>(
-        nl::io::DatasetKind::Table, "FISBe ground-truth instances", tableOf(tables.at("gt")),
-        context.provenance());
+        nl::io::DatasetKind::Table, "FISBe ground-truth instances",
+        tableOf(tables.at("gt"), kGtColumns), context.provenance());
     auto predTable = std::make_shared<nl::io::TableDataset>(
-        nl::io::DatasetKind::Table, "FISBe predicted instances", tableOf(tables.at("pred")),
-        context.provenance());
+        nl::io::DatasetKind::Table, "FISBe predicted instances",
+        tableOf(tables.at("pred"), kPredColumns), context.provenance());
     return {{"metrics", metricsTable}, {"gt_instances", gtTable}, {"pred_instances", predTable}};
   }
 };

@@ -361,7 +361,7 @@ void FisbePage::setGroundTruth(const LabelPreview& preview) {
   layer->setLabelColours(colours);
   layer->linkItemsToRows(gtId_, rows);
   gtScene_->addLayer(layer);
-  gtView_->setStandardView(VtkView::StandardView::Dorsal);
+  if (!restoredScenes()) gtView_->setStandardView(VtkView::StandardView::Dorsal);
   if (auto* title = gtView_->parentWidget()->findChild<QLabel*>())
     title->setText(tr("<b>ground truth</b> — %1 neurons").arg(gt_->rowCount()));
 }
@@ -383,7 +383,8 @@ void FisbePage::setPrediction(const LabelPreview& preview) {
   layer->setLabelColours(colours);
   layer->linkItemsToRows(predId_, rows);
   predScene_->addLayer(layer);
-  if (gtScene_->layers().empty()) predView_->setStandardView(VtkView::StandardView::Dorsal);
+  if (gtScene_->layers().empty() && !restoredScenes())
+    predView_->setStandardView(VtkView::StandardView::Dorsal);
   if (auto* title = predView_->parentWidget()->findChild<QLabel*>())
     title->setText(tr("<b>prediction</b> — %1 instances scored").arg(pred_->rowCount()));
 }
@@ -449,15 +450,14 @@ constexpr std::size_t kPreviewVoxels = std::size_t{8} << 20;
 }  // namespace
 
 void FisbePage::showScoredVolume(io::DatasetId id, bool groundTruth) {
-  auto& session = session_;
   auto& page = *this;
   addShownDataset(id);
-  const auto labels = session.find(id);
+  const auto labels = session_.find(id);
   const QString which = groundTruth ? QObject::tr("ground truth") : QObject::tr("prediction");
-  auto apply = [&session, groundTruth](FisbePage& target,
-                                       std::shared_ptr<const io::ArrayDataset> preview,
-                                       bool instanceChannels) {
-    const FisbePage::LabelPreview shown{session.add(preview), preview, instanceChannels};
+  // The preview stands for the scored volume (its id), it is not a dataset of its own.
+  auto apply = [id, groundTruth](FisbePage& target, std::shared_ptr<const io::ArrayDataset> preview,
+                                 bool instanceChannels) {
+    const FisbePage::LabelPreview shown{id, preview, instanceChannels};
     if (groundTruth)
       target.setGroundTruth(shown);
     else

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "io/surface/Fsaverage.h"
@@ -469,6 +470,33 @@ void SurfacePage::adopt(io::DatasetId id) {
   else
     showOverlay(id);
   addShownDataset(id);
+}
+
+std::string SurfacePage::saveState() const {
+  auto json = nlohmann::json::parse(Page::saveState());
+  json["mesh"] = meshChoice_->currentText().toStdString();
+  json["overlay"] = overlayChoice_->currentText().toStdString();
+  json["underlay"] = underlayChoice_->currentText().toStdString();
+  json["column"] = column_->value();
+  return json.dump();
+}
+
+void SurfacePage::restoreState(const std::string& text) {
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_object()) {
+    // Data choices first (they rebuild layers), looks and cameras after.
+    auto choose = [&json](QComboBox* combo, const char* key) {
+      if (!json.contains(key) || !json[key].is_string()) return;
+      const int index = combo->findText(QString::fromStdString(json[key].get<std::string>()));
+      if (index >= 0) combo->setCurrentIndex(index);
+    };
+    choose(meshChoice_, "mesh");
+    choose(underlayChoice_, "underlay");
+    choose(overlayChoice_, "overlay");
+    if (json.contains("column") && json["column"].is_number_integer())
+      column_->setValue(json["column"].get<int>());
+  }
+  Page::restoreState(text);
 }
 
 namespace {

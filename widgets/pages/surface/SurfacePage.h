@@ -43,6 +43,9 @@ class SurfacePage : public Page {
   // Overlays that fit a hemisphere, and the other hemisphere's mesh.
   int adoptionScore(io::DatasetId id, const io::Dataset& dataset) const override;
   void adopt(io::DatasetId id) override;
+  // The mesh, overlay, underlay and column chosen, then the layers' looks.
+  std::string saveState() const override;
+  void restoreState(const std::string& json) override;
   SurfaceLayer* layer(int hemisphere = 0) const;
   // The other hemisphere's file name: lh ↔ rh, left ↔ right.
   static std::string otherHemisphereName(const std::string& name);

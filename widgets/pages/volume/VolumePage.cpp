@@ -64,7 +64,7 @@ std::vector<Scene*> VolumePage::scenes() const {
 }
 
 void VolumePage::showArray(io::DatasetId id, std::shared_ptr<const io::ArrayDataset> volume,
-                           bool overlaid) {
+                           bool overlaid, bool isPreview) {
   const bool first = scene_->layers().empty();
   const QString name = QString::fromStdString(volume->name());
   if (volume->kind() == io::DatasetKind::LabelVolume) {
@@ -79,8 +79,8 @@ void VolumePage::showArray(io::DatasetId id, std::shared_ptr<const io::ArrayData
     rendering->setVisible(false);
     scene_->addLayer(rendering);
   }
-  addShownDataset(id);
-  if (first) {
+  if (!isPreview) addShownDataset(id);
+  if (first && !restoredScenes()) {
     view_->setStandardView(VtkView::StandardView::Anterior);
     view_->orbit(35, 25);  // oblique: all three slices visible
   }
@@ -115,23 +115,36 @@ void VolumePage::showChunked(io::DatasetId id,
                           : (step == 1 ? io::microscopy::toArrayDataset(*volume, step)
                                        : io::microscopy::toArrayDatasetMaxPooled(*volume, step));
       },
-      [this, preview, volume, step, labels, overlaid, name](const QString& error) {
-        if (!error.isEmpty()) {
-          complain(tr("Cannot show volume"), error);
-          return;
+      [this, slot = previews_++, id, preview, volume, step, labels, overlaid,
+       name](const QString& error) {
+        // Previews are shown in the order asked for, whichever arrives first,
+        // so that the layers (and a saved arrangement of them) keep one order.
+        arrived_[slot] = [this, id, preview, volume, step, labels, overlaid, name, error] {
+          if (!error.isEmpty()) {
+            complain(tr("Cannot show volume"), error);
+            return;
+          }
+          // The preview stands for its volume (same id: selections and the
+          // instance table refer to the volume); it is not a dataset of its own.
+          try {
+            showArray(id, *preview, overlaid && labels, true);
+          } catch (const std::exception& failure) {
+            complain(tr("Cannot show volume"), QString::fromStdString(failure.what()));
+            return;
+          }
+          if (labels) measureInstances(volume, id);
+          say(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
+                  .arg(name)
+                  .arg(step));
+          emit previewShown(id);
+        };
+        for (auto it = arrived_.find(shownPreviews_); it != arrived_.end();
+             it = arrived_.find(shownPreviews_)) {
+          const auto show = std::move(it->second);
+          arrived_.erase(it);
+          ++shownPreviews_;
+          show();
         }
-        const auto previewId = session_.add(*preview);
-        try {
-          showArray(previewId, *preview, overlaid && labels);
-        } catch (const std::exception& failure) {
-          complain(tr("Cannot show volume"), QString::fromStdString(failure.what()));
-          return;
-        }
-        if (labels) measureInstances(volume, previewId);
-        say(tr("%1: preview at 1:%2, pooled over blocks of %2 × %2 × %2 voxels")
-                .arg(name)
-                .arg(step));
-        emit previewShown(previewId);
       });
 }
 
@@ -139,6 +152,14 @@ void VolumePage::measureInstances(std::shared_ptr<const io::microscopy::VolumeDa
                                   io::DatasetId preview) {
   // Voxel counts, boxes and skeletons at full resolution (seconds for FISBe
   // volumes); then clicks on an instance report them and select its row.
+  // A session brings its measured table back: no need to measure again.
+  for (const auto& entry : session_.entries())
+    if (const auto it = entry.dataset->attributes().find("instances_of");
+        it != entry.dataset->attributes().end() && it->second == volume->datasetId() &&
+        entry.dataset->kind() == io::DatasetKind::Table) {
+      showInstanceTable(preview, entry.id);
+      return;
+    }
   auto table = std::make_shared<std::shared_ptr<io::TableDataset>>();
   runTask(
       tr("Measuring the instances of %1").arg(QString::fromStdString(volume->name())),
@@ -151,29 +172,35 @@ void VolumePage::measureInstances(std::shared_ptr<const io::microscopy::VolumeDa
           note(tr("instances not measured: %1").arg(error));
           return;
         }
-        const auto tableId = instanceTables_[preview] = session_.add(*table);
-        std::vector<std::pair<std::int64_t, std::int64_t>> labelRows;
-        const auto& labels = *(*table)->numericColumn("label");
-        for (std::size_t row = 0; row < (*table)->rowCount(); ++row)
-          labelRows.emplace_back(static_cast<std::int64_t>(labels[row]),
-                                 static_cast<std::int64_t>(row));
-        for (auto* layer : scene_->layers())
-          if (layer->dataset() == preview) {
-            // The instances in 3D and the table's rows select each other.
-            layer->linkItemsToRows(tableId, labelRows);
-            if (tables_ == nullptr) {
-              tables_ = new QTabWidget(this);
-              tables_->setObjectName("instanceTables");
-              tables_->setMaximumHeight(230);
-              layout_->addWidget(tables_);
-            }
-            tables_->addTab(new TableView(session_, tableId), layer->name() + tr(" — instances"));
-          }
-        say(tr("%1: %2 instances measured; click one for its numbers")
-                .arg(QString::fromStdString((*table)->name()))
-                .arg((*table)->rowCount()));
-        emit instancesMeasured(tableId);
+        const auto tableId = session_.add(*table);
+        showInstanceTable(preview, tableId);
       });
+}
+
+void VolumePage::showInstanceTable(io::DatasetId preview, io::DatasetId tableId) {
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(tableId));
+  if (!table || !table->numericColumn("label")) return;
+  instanceTables_[preview] = tableId;
+  std::vector<std::pair<std::int64_t, std::int64_t>> labelRows;
+  const auto& labels = *table->numericColumn("label");
+  for (std::size_t row = 0; row < table->rowCount(); ++row)
+    labelRows.emplace_back(static_cast<std::int64_t>(labels[row]), static_cast<std::int64_t>(row));
+  for (auto* layer : scene_->layers())
+    if (layer->dataset() == preview) {
+      // The instances in 3D and the table's rows select each other.
+      layer->linkItemsToRows(tableId, labelRows);
+      if (tables_ == nullptr) {
+        tables_ = new QTabWidget(this);
+        tables_->setObjectName("instanceTables");
+        tables_->setMaximumHeight(230);
+        layout_->addWidget(tables_);
+      }
+      tables_->addTab(new TableView(session_, tableId), layer->name() + tr(" — instances"));
+    }
+  say(tr("%1: %2 instances measured; click one for its numbers")
+          .arg(QString::fromStdString(table->name()))
+          .arg(table->rowCount()));
+  emit instancesMeasured(tableId);
 }
 
 void VolumePage::showSwc(io::DatasetId id) {

@@ -5,6 +5,7 @@
 // image with its instance labels over it, and SWC reconstructions in the
 // same space.
 #include <QString>
+#include <functional>
 #include <map>
 #include <memory>
 
@@ -35,8 +36,9 @@ class VolumePage : public Page {
 
   // An in-memory volume: label volumes as instances, others as slices (the
   // volume rendering one click away). Throws on volumes the layers refuse.
+  // `isPreview`: the array stands for the chunked volume `id`.
   void showArray(io::DatasetId id, std::shared_ptr<const io::ArrayDataset> volume,
-                 bool overlaid = false);
+                 bool overlaid = false, bool isPreview = false);
   // A chunked volume: a pooled preview (≤ 16 M voxels, or at the step of the
   // labels already shown so that they line up) is read as a task, then shown;
   // label volumes are then measured, also as a task, into an instance table.
@@ -64,6 +66,7 @@ class VolumePage : public Page {
  private:
   void measureInstances(std::shared_ptr<const io::microscopy::VolumeDataset> volume,
                         io::DatasetId preview);
+  void showInstanceTable(io::DatasetId shown, io::DatasetId table);
   // The step and source shape of the first chunked volume (0: none yet).
   struct ShownLabels {
     std::size_t step = 0;
@@ -76,6 +79,9 @@ class VolumePage : public Page {
   QVBoxLayout* layout_ = nullptr;
   QTabWidget* tables_ = nullptr;
   std::map<io::DatasetId, io::DatasetId> instanceTables_;  // label preview → instance table
+  // Previews asked for, shown, and arrived out of turn (by request number).
+  std::size_t previews_ = 0, shownPreviews_ = 0;
+  std::map<std::size_t, std::function<void()>> arrived_;
 };
 
 }  // namespace nl::widgets

@@ -8,6 +8,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 
 #include "io/volume/VolumeGrid.h"
@@ -195,6 +196,20 @@ void VolumeSeriesPage::adopt(io::DatasetId id) {
     say(overlayOnSlices(*slices, array));
     addShownDataset(id);
   }
+}
+
+std::string VolumeSeriesPage::saveState() const {
+  auto json = nlohmann::json::parse(Page::saveState());
+  json["volume"] = current_;
+  return json.dump();
+}
+
+void VolumeSeriesPage::restoreState(const std::string& text) {
+  const auto json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_object() && json.contains("volume") && json["volume"].is_number_unsigned() &&
+      json["volume"].get<std::size_t>() < frames_)
+    showVolume(json["volume"].get<std::size_t>());
+  Page::restoreState(text);
 }
 
 namespace {

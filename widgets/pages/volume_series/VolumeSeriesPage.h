@@ -34,6 +34,9 @@ class VolumeSeriesPage : public Page {
   // A statistic map or mask on the run's grid is overlaid on its slices.
   int adoptionScore(io::DatasetId id, const io::Dataset& dataset) const override;
   void adopt(io::DatasetId id) override;
+  // The volume shown, then the layers' looks.
+  std::string saveState() const override;
+  void restoreState(const std::string& json) override;
   std::size_t volumeCount() const { return frames_; }
   std::size_t currentVolume() const { return current_; }
   void showVolume(std::size_t t);
