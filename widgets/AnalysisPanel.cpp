@@ -181,7 +181,11 @@ bool AnalysisPanel::currentCanRun() const {
 }
 
 void AnalysisPanel::offerInput(io::DatasetId dataset) {
-  if (!session_.find(dataset)) return;
+  // What the user opened (a file, a run's output) is offered; tables a view
+  // measured for itself are not.
+  const auto offered = session_.find(dataset);
+  if (!offered || !(offered->provenance().isFromFile() || offered->provenance().isDerived()))
+    return;
   const QString before = pluginCombo_->currentData().toString();
   listPlugins(dataset);
   if (pluginCombo_->currentData().toString() != before) rebuildInputs();
