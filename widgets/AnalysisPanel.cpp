@@ -181,11 +181,10 @@ bool AnalysisPanel::currentCanRun() const {
 }
 
 void AnalysisPanel::offerInput(io::DatasetId dataset) {
-  // What the user opened (a file, a run's output) is offered; tables a view
-  // measured for itself are not.
+  // What the user opened is offered; an instance table a page measured for
+  // the volume it shows is not (it would pick an analysis of tables).
   const auto offered = session_.find(dataset);
-  if (!offered || !(offered->provenance().isFromFile() || offered->provenance().isDerived()))
-    return;
+  if (!offered || offered->attributes().contains("instances_of")) return;
   const QString before = pluginCombo_->currentData().toString();
   listPlugins(dataset);
   if (pluginCombo_->currentData().toString() != before) rebuildInputs();

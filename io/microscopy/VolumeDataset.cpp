@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cctype>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -218,22 +217,6 @@ VolumeGrid voxelGrid(const VolumeShape& shape, const VoxelSize& size) {
 VolumeShape previewShape(const VolumeDataset& volume, std::size_t step) {
   const VolumeGrid grid = volume.grid().subsampled(step);
   return {volume.volumeShape().channels, grid.nz, grid.ny, grid.nx};
-}
-
-std::optional<std::size_t> previewStepOf(const VolumeDataset& volume, const Dataset& shown) {
-  const auto found = shown.attributes().find("step");
-  if (found == shown.attributes().end()) return std::nullopt;
-  std::size_t step = 0;
-  const std::string& text = found->second;
-  const auto result = std::from_chars(text.data(), text.data() + text.size(), step);
-  if (result.ec != std::errc() || result.ptr != text.data() + text.size() || step == 0)
-    return std::nullopt;
-  const auto shape = shown.shape();
-  if (shape.size() < 3) return std::nullopt;
-  const VolumeGrid preview = volume.grid().subsampled(step);
-  const std::array<std::size_t, 3> zyx{shape[0], shape[1], shape[2]};
-  if (zyx != preview.shapeZyx()) return std::nullopt;
-  return step;
 }
 
 std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {

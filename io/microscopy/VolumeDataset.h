@@ -307,11 +307,5 @@ std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
 // volume.grid().subsampled(step)); step 0 gives std::invalid_argument.
 VolumeShape previewShape(const VolumeDataset& volume, std::size_t step);
 
-// The step of `shown` when it is a preview (its "step" attribute) of a volume
-// with `volume`'s grid size, i.e. its spatial shape is that of a 1:step
-// preview of `volume`: a prediction shown over its ground truth uses the
-// same step. nullopt when `shown` is no such preview (no or a malformed
-// "step", another size).
-std::optional<std::size_t> previewStepOf(const VolumeDataset& volume, const Dataset& shown);
 
 }  // namespace nl::io::microscopy

@@ -198,16 +198,18 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   EXPECT_EQ(gtView->worldToWidget({50, 30, 10}), predView->worldToWidget({50, 30, 10}));
 }
 
+// Label ids [z][y][x] painted into a box.
+static void paint(std::vector<std::int32_t>& v, const Block& b, std::int32_t label) {
+  for (std::size_t z = b.z0; z < b.z1; ++z)
+    for (std::size_t y = b.y0; y < b.y1; ++y)
+      for (std::size_t x = b.x0; x < b.x1; ++x) v[(z * H + y) * W + x] = label;
+}
+
 // The page comes back with a saved session: the scored volumes are files the
 // session points at (here small HDF5 label arrays), the results are stored in
 // it, and the page finds both again.
 TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
   std::vector<std::int32_t> gt(D * H * W, 0), pred(D * H * W, 0);
-  auto paint = [](std::vector<std::int32_t>& v, const Block& b, std::int32_t label) {
-    for (std::size_t z = b.z0; z < b.z1; ++z)
-      for (std::size_t y = b.y0; y < b.y1; ++y)
-        for (std::size_t x = b.x0; x < b.x1; ++x) v[(z * H + y) * W + x] = label;
-  };
   paint(gt, rod(5), 1);
   paint(gt, rod(25), 2);  // missed
   paint(pred, rod(5), 7);
@@ -269,11 +271,6 @@ TEST(FisbePage, ComesBackWithTheSessionFromFiles) {
 // file and the user locates it.
 TEST(FisbePage, ResultFileOpenedAloneReopensOrLocatesTheScoredVolumes) {
   std::vector<std::int32_t> gt(D * H * W, 0), pred(D * H * W, 0);
-  auto paint = [](std::vector<std::int32_t>& v, const Block& b, std::int32_t label) {
-    for (std::size_t z = b.z0; z < b.z1; ++z)
-      for (std::size_t y = b.y0; y < b.y1; ++y)
-        for (std::size_t x = b.x0; x < b.x1; ++x) v[(z * H + y) * W + x] = label;
-  };
   paint(gt, rod(5), 1);
   paint(gt, rod(25), 2);
   paint(pred, rod(5), 7);

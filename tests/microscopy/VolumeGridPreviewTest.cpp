@@ -81,26 +81,6 @@ TEST(VolumeGridPreview, OmeZarrLevelsAndPreviewsHaveTheirSpacing) {
   EXPECT_TRUE(readVolumeGrid(*pooled, AxisOrder::ZYXC).sameGrid(shown, 0.0));
 }
 
-TEST(VolumeGridPreview, PreviewStepOfTellsWhichPreviewsMatchAVolume) {
-  nl::test::TempDir dir;
-  const auto image = writeOmeZarr(dir.path());
-  const auto volume = openZarrGroup(image, "").at(0);
-  const auto preview = toArrayDataset(*volume, 3);
-  EXPECT_EQ(previewStepOf(*volume, *preview), std::optional<std::size_t>(3));
-  EXPECT_EQ(previewStepOf(*volume, *toArrayDataset(*volume, 1)), std::optional<std::size_t>(1));
-  // Not a preview (no step), a preview of another size, a malformed step.
-  const ArrayDataset plain(DatasetKind::Volume, "plain", {4, 3, 3}, std::vector<double>(36));
-  EXPECT_EQ(previewStepOf(*volume, plain), std::nullopt);
-  const ArrayDataset other(DatasetKind::Volume, "other", {4, 3, 4}, std::vector<double>(48), {},
-                           {{"step", "3"}});
-  EXPECT_EQ(previewStepOf(*volume, other), std::nullopt);
-  for (const char* bad : {"", "0", "3x", "-3", "three"}) {
-    const ArrayDataset malformed(DatasetKind::Volume, "bad", {4, 3, 3}, std::vector<double>(36), {},
-                                 {{"step", bad}});
-    EXPECT_EQ(previewStepOf(*volume, malformed), std::nullopt) << bad;
-  }
-}
-
 TEST(VolumeGridPreview, FisbeRawFixtureGrid) {
   const char* const raw = "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
   NL_REQUIRE_FIXTURE(raw);
@@ -114,7 +94,6 @@ TEST(VolumeGridPreview, FisbeRawFixtureGrid) {
   EXPECT_EQ(preview->shape(), (std::vector<std::size_t>{13, 13, 13, 3}));
   const VolumeGrid shown = readVolumeGrid(*preview, AxisOrder::ZYXC);
   for (std::size_t a = 0; a < 3; ++a) EXPECT_DOUBLE_EQ(shown.spacing[a], 4 * grid.spacing[a]);
-  EXPECT_EQ(previewStepOf(*volume, *preview), std::optional<std::size_t>(4));
 }
 
 void writeHdf5WithElementSize(const std::filesystem::path& path, const char* name,
