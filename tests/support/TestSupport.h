@@ -262,9 +262,12 @@ inline const plugins::PluginDescriptor* requirePlugin(const plugins::PluginManag
                   << ")";
     return nullptr;
   }
-  if (!descriptor->loaded) {
+  // Libraries load on first use: load it now, so a library that cannot load
+  // fails here with its reason rather than later as a run error.
+  if (const std::string why = descriptor->loaded ? manager.load(id) : descriptor->failure;
+      !why.empty()) {
     ADD_FAILURE() << "built-in plugin '" << id << "' did not load from "
-                  << descriptor->library.string() << ": " << descriptor->failure;
+                  << descriptor->library.string() << ": " << why;
     return nullptr;
   }
   return descriptor;
