@@ -41,7 +41,8 @@ void Job::start() {
     try {
       if (work_) {
         work_(*reporter_);
-        if (reporter_->cancelled()) throw RunError(pluginId_.toStdString() + " was cancelled", true);
+        if (reporter_->cancelled())
+          throw RunError(pluginId_.toStdString() + " was cancelled", true);
       } else {
         result = runPlugin(*manager_, request_, *reporter_);
       }
@@ -75,8 +76,7 @@ void Job::cancel() {
     // Never started: it will not start, and says so like a cancelled run
     // (finished arrives from the event loop, as it does for a run).
     state_ = State::Cancelled;
-    error_ =
-        tr("%1 was cancelled before it started").arg(pluginId_);
+    error_ = tr("%1 was cancelled before it started").arg(pluginId_);
     QMetaObject::invokeMethod(
         this, [this] { emit finished(State::Cancelled); }, Qt::QueuedConnection);
     return;

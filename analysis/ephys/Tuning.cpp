@@ -100,8 +100,7 @@ std::string guessTuningParameter(const io::TableDataset& stimuli) {
   for (const auto& column : stimuli.columns()) {
     const std::string& name = column.name;
     if (!column.isNumeric() || name == "id" || name.find("time") != std::string::npos ||
-        name.find("block") != std::string::npos || name.ends_with("index") ||
-        name.ends_with("_id"))
+        name.find("block") != std::string::npos || name.ends_with("index") || name.ends_with("_id"))
       continue;
     if (fewValues(column)) return name;
   }

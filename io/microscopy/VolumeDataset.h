@@ -307,5 +307,4 @@ std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels);
 // volume.grid().subsampled(step)); step 0 gives std::invalid_argument.
 VolumeShape previewShape(const VolumeDataset& volume, std::size_t step);
 
-
 }  // namespace nl::io::microscopy

@@ -11,10 +11,10 @@
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
-#include "widgets/pages/volume/VolumePage.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
+#include "widgets/pages/volume/VolumePage.h"
 #include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/Scene.h"
 #include "widgets/scene/VolumeLayers.h"

@@ -33,8 +33,7 @@ void Page::restoreState(const std::string& text) {
   if (json.contains("splitters") && json["splitters"].is_array()) {
     const auto splitters = findChildren<QSplitter*>();
     const auto& saved = json["splitters"];
-    for (std::size_t i = 0; i < saved.size() && i < static_cast<std::size_t>(splitters.size());
-         ++i)
+    for (std::size_t i = 0; i < saved.size() && i < static_cast<std::size_t>(splitters.size()); ++i)
       if (saved[i].is_string())
         splitters[static_cast<qsizetype>(i)]->restoreState(
             QByteArray::fromBase64(QByteArray::fromStdString(saved[i].get<std::string>())));
@@ -47,7 +46,8 @@ void Page::restoreState(const std::string& text) {
     } catch (const std::invalid_argument& error) {
       notices.push_back(error.what());
     }
-    for (const auto& notice : notices) note(tr("view state: %1").arg(QString::fromStdString(notice)));
+    for (const auto& notice : notices)
+      note(tr("view state: %1").arg(QString::fromStdString(notice)));
   }
 }
 
