@@ -170,6 +170,7 @@ FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId 
   summary_ = new QLabel(this);
   summary_->setObjectName("fisbeSummary");
   summary_->setTextFormat(Qt::RichText);
+  summary_->setWordWrap(true);  // a long line must not widen the page past the window
   summary_->setText(
       tr("<b>S</b> %1 &nbsp; <b>avF1</b> %2 &nbsp; <b>C</b> %3 &nbsp; <b>TP<sub>0.5</sub></b> "
          "%4 of %5 neurons (%6 predictions) &nbsp; <b>FS</b> %7 &nbsp; <b>FM</b> %8 &nbsp; "
@@ -223,7 +224,7 @@ FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId 
   auto* top = new QSplitter(Qt::Horizontal);
   chart_ = new Chart();
   chart_->setObjectName("fisbeThresholdChart");
-  chart_->setMinimumWidth(280);
+  chart_->setMinimumWidth(220);
   {
     // Every threshold of the official file (0.1…0.9 and 0.55…0.95), in order.
     std::vector<std::pair<double, const nlohmann::json*>> rows;
@@ -260,7 +261,7 @@ FisbePage::FisbePage(io::Session& session, io::DatasetId metrics, io::DatasetId 
     boxLayout->addWidget(label);
     view = new VtkView(box);
     view->setObjectName(name);
-    view->setMinimumSize(220, 220);
+    view->setMinimumSize(180, 180);
     boxLayout->addWidget(view, 1);
     scene = new Scene(view, session_, box);
     top->addWidget(box);
