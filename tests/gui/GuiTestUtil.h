@@ -104,4 +104,22 @@ inline QPointF centroidNear(const QImage& image, QColor colour, int tolerance) {
   return n == 0 ? QPointF(-1, -1) : QPointF(sx / n, sy / n);
 }
 
+// Fraction of pixels where some channel differs by more than `tolerance`.
+inline double differingFraction(const QImage& a, const QImage& b, int tolerance) {
+  if (a.size() != b.size()) return 1.0;
+  const QImage x = a.convertToFormat(QImage::Format_RGB32),
+               y = b.convertToFormat(QImage::Format_RGB32);
+  std::size_t differing = 0;
+  for (int row = 0; row < x.height(); ++row) {
+    const auto* p = reinterpret_cast<const QRgb*>(x.constScanLine(row));
+    const auto* q = reinterpret_cast<const QRgb*>(y.constScanLine(row));
+    for (int col = 0; col < x.width(); ++col)
+      if (std::abs(qRed(p[col]) - qRed(q[col])) > tolerance ||
+          std::abs(qGreen(p[col]) - qGreen(q[col])) > tolerance ||
+          std::abs(qBlue(p[col]) - qBlue(q[col])) > tolerance)
+        ++differing;
+  }
+  return static_cast<double>(differing) / (static_cast<double>(x.width()) * x.height());
+}
+
 }  // namespace nl::test

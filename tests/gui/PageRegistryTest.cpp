@@ -198,20 +198,6 @@ TEST(PageRegistry, AnalysisPanelOffersWhatFitsAndDocksFit) {
   EXPECT_LE(right.x(), window.width());
 }
 
-namespace {
-int differingPixels(const QImage& a, const QImage& b) {
-  if (a.size() != b.size()) return a.width() * a.height();
-  int n = 0;
-  for (int y = 0; y < a.height(); ++y)
-    for (int x = 0; x < a.width(); ++x) {
-      const QColor p = a.pixelColor(x, y), q = b.pixelColor(x, y);
-      n += std::abs(p.red() - q.red()) > 24 || std::abs(p.green() - q.green()) > 24 ||
-           std::abs(p.blue() - q.blue()) > 24;
-    }
-  return n;
-}
-}  // namespace
-
 // What the user arranged on a page comes back with the session, through the
 // window: layer looks and the camera of a surface page and of a raw image
 // with its labels (whose layers arrive later, from previews).
@@ -270,6 +256,6 @@ TEST(PageRegistry, SessionsBringBackLayerLooksAndCameras) {
     EXPECT_TRUE(nl::io::nearlyEqual(*state.camera, *saved[i].camera, 1e-6)) << "page " << i;
     EXPECT_EQ(state.layers, saved[i].layers) << "page " << i;
     const QImage shot = shoot(page);
-    EXPECT_LT(differingPixels(shot, shots[i]), shot.width() * shot.height() / 200) << "page " << i;
+    EXPECT_LT(nl::test::differingFraction(shot, shots[i], 24), 0.005) << "page " << i;
   }
 }

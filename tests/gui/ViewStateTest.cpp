@@ -40,24 +40,6 @@ namespace {
 
 const std::filesystem::path kFixtures = NEUROLOUPE_FIXTURES_DIR;
 
-// Fraction of pixels where some channel differs by more than `tolerance`.
-double differingFraction(const QImage& a, const QImage& b, int tolerance) {
-  if (a.size() != b.size()) return 1.0;
-  const QImage x = a.convertToFormat(QImage::Format_RGB32),
-               y = b.convertToFormat(QImage::Format_RGB32);
-  std::size_t differing = 0;
-  for (int row = 0; row < x.height(); ++row) {
-    const auto* p = reinterpret_cast<const QRgb*>(x.constScanLine(row));
-    const auto* q = reinterpret_cast<const QRgb*>(y.constScanLine(row));
-    for (int col = 0; col < x.width(); ++col)
-      if (std::abs(qRed(p[col]) - qRed(q[col])) > tolerance ||
-          std::abs(qGreen(p[col]) - qGreen(q[col])) > tolerance ||
-          std::abs(qBlue(p[col]) - qBlue(q[col])) > tolerance)
-        ++differing;
-  }
-  return static_cast<double>(differing) / (static_cast<double>(x.width()) * x.height());
-}
-
 void snapshot(const QImage& image, const char* name) {
   if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
     image.save(QString::fromLocal8Bit(dir) + "/" + name);
@@ -196,8 +178,8 @@ TEST(RestoredView, SurfacePageComesBackFromASessionFile) {
   const QImage restored = freshFrame(*restoredPage->view());
   snapshot(restored, "viewstate_surface_restored.png");
   expectSameState(restoredPage->scene()->captureState(), arranged);
-  EXPECT_LT(differingFraction(restored, original, 24), 0.005);
-  EXPECT_GT(differingFraction(restored, defaults, 24), 0.05);
+  EXPECT_LT(nl::test::differingFraction(restored, original, 24), 0.005);
+  EXPECT_GT(nl::test::differingFraction(restored, defaults, 24), 0.05);
 
   // The layer list shows the restored values, not the ones it first read.
   EXPECT_EQ(list.tree()->topLevelItem(0)->checkState(0), Qt::Unchecked) << "right hidden";
@@ -352,8 +334,8 @@ TEST(RestoredView, LabelVolumeInstancesComeBack) {
   expectSameState(restored.scene->captureState(), arranged);
   EXPECT_FALSE(restoredLabels->labelVisible(3));
   EXPECT_DOUBLE_EQ(restoredLabels->labelOpacity(2), 0.35);
-  EXPECT_LT(differingFraction(image, original, 24), 0.005);
-  EXPECT_GT(differingFraction(image, defaults, 24), 0.05);
+  EXPECT_LT(nl::test::differingFraction(image, original, 24), 0.005);
+  EXPECT_GT(nl::test::differingFraction(image, defaults, 24), 0.05);
   // A view restored before its layer arrives (a preview read in the
   // background): the layer and the camera take the state when it comes.
   {
@@ -363,7 +345,7 @@ TEST(RestoredView, LabelVolumeInstancesComeBack) {
     late.show();
     const QImage lateImage = freshFrame(*late.view);
     expectSameState(late.scene->captureState(), arranged);
-    EXPECT_LT(differingFraction(lateImage, original, 24), 0.005);
+    EXPECT_LT(nl::test::differingFraction(lateImage, original, 24), 0.005);
   }
   // The layer list's instance list follows: instance 3 unchecked.
   auto* instances = list.findChild<QTreeWidget*>("instanceList");
@@ -450,8 +432,8 @@ TEST(RestoredView, BothScenesOfATwoViewPageComeBackInOrder) {
   const auto again = nl::widgets::captureScenes(restored);
   ASSERT_EQ(again.size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) expectSameState(again[i], arranged[i]);
-  EXPECT_LT(differingFraction(image, original, 24), 0.005);
-  EXPECT_GT(differingFraction(image, untouched, 24), 0.05);
+  EXPECT_LT(nl::test::differingFraction(image, original, 24), 0.005);
+  EXPECT_GT(nl::test::differingFraction(image, untouched, 24), 0.05);
 }
 
 // 36 × 28 × 24 voxels, three channels with different structures:
@@ -544,8 +526,8 @@ TEST(RestoredView, MultichannelLooksComeBack) {
     EXPECT_EQ(restoredLayers.rendering->channelLook(c), looks[c]) << "channel " << c;
   }
   EXPECT_EQ(restoredLayers.slices->crosshair(), (std::array<std::size_t, 3>{10, 20, 6}));
-  EXPECT_LT(differingFraction(image, original, 24), 0.005);
-  EXPECT_GT(differingFraction(image, defaults, 24), 0.05);
+  EXPECT_LT(nl::test::differingFraction(image, original, 24), 0.005);
+  EXPECT_GT(nl::test::differingFraction(image, defaults, 24), 0.05);
 }
 
 }  // namespace

@@ -451,7 +451,6 @@ constexpr std::size_t kPreviewVoxels = std::size_t{8} << 20;
 }  // namespace
 
 void FisbePage::showScoredVolume(io::DatasetId id, bool groundTruth) {
-  auto& page = *this;
   addShownDataset(id);
   const auto labels = session_.find(id);
   const QString which = groundTruth ? QObject::tr("ground truth") : QObject::tr("prediction");
@@ -467,7 +466,7 @@ void FisbePage::showScoredVolume(io::DatasetId id, bool groundTruth) {
   if (const auto array = std::dynamic_pointer_cast<const io::ArrayDataset>(labels)) {
     // Already in memory: one channel of ids as the label views take them.
     if (array->shape().size() == 3 && array->elementCount() <= kPreviewVoxels)
-      apply(page, array, false);
+      apply(*this, array, false);
     else
       note(tr("FISBe page: %1: only 3-D label arrays of up to %2 voxels are shown")
                .arg(QString::fromStdString(array->name()))
@@ -483,21 +482,19 @@ void FisbePage::showScoredVolume(io::DatasetId id, bool groundTruth) {
   const bool instanceChannels =
       volume->labelEncoding() == io::microscopy::LabelEncoding::InstanceChannels;
   auto preview = std::make_shared<std::shared_ptr<const io::ArrayDataset>>();
-  const QPointer<FisbePage> target(&page);
+  // runTask calls back only while the page lives.
   runTask(
       QObject::tr("Preview of the %1").arg(which),
       [volume, step, preview](plugins::ProgressReporter&) {
         *preview = io::microscopy::toLabelIdArrayPooled(*volume, step);
       },
-      [target, preview, instanceChannels, apply, which](const QString& error) {
-        if (!target) return;
+      [this, preview, instanceChannels, apply, which](const QString& error) {
         try {
           if (!error.isEmpty()) throw std::runtime_error(error.toStdString());
-          apply(*target, *preview, instanceChannels);
+          apply(*this, *preview, instanceChannels);
         } catch (const std::exception& failure) {
-          if (target->host())
-            target->host()->log(QObject::tr("FISBe page: %1 not shown in 3D: %2")
-                                    .arg(which, QString::fromStdString(failure.what())));
+          note(tr("FISBe page: %1 not shown in 3D: %2")
+                   .arg(which, QString::fromStdString(failure.what())));
         }
       });
 }
