@@ -1,5 +1,8 @@
 #include "widgets/DataBrowser.h"
 
+#include "widgets/pages/Page.h"
+#include "widgets/pages/PageTabs.h"
+
 #include <QContextMenuEvent>
 #include <QHeaderView>
 #include <QMenu>
@@ -130,6 +133,14 @@ QTreeWidgetItem* DataBrowser::itemFor(io::DatasetId id) const {
   for (int i = 0; i < topLevelItemCount(); ++i)
     if (topLevelItem(i)->data(0, kIdRole).toULongLong() == id) return topLevelItem(i);
   return nullptr;
+}
+
+void DataBrowser::followCurrentPage(PageTabs& tabs) {
+  connect(&tabs, &QTabWidget::currentChanged, this, [this, &tabs] {
+    const auto* page = tabs.currentPage();
+    if (!page || page->shownDatasets().empty()) return;
+    if (auto* item = itemFor(page->shownDatasets().front())) setCurrentItem(item);
+  });
 }
 
 io::DatasetId DataBrowser::currentDataset() const {

@@ -8,6 +8,8 @@
 
 namespace nl::widgets {
 
+class PageTabs;
+
 class DataBrowser : public QTreeWidget {
   Q_OBJECT
  public:
@@ -15,6 +17,10 @@ class DataBrowser : public QTreeWidget {
   ~DataBrowser() override;
   io::DatasetId currentDataset() const;
   QTreeWidgetItem* itemFor(io::DatasetId id) const;
+  // The first dataset the current page shows becomes the current item, so
+  // the Analysis panel offers what the user is looking at (a file opens many
+  // datasets; the last one added is rarely the one its page shows).
+  void followCurrentPage(PageTabs& tabs);
 
  signals:
   void openRequested(nl::io::DatasetId id);

@@ -69,7 +69,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   });
   connect(browser_, &QTreeWidget::currentItemChanged, this,
           [this] { analysis_->offerInput(browser_->currentDataset()); });
-
+  browser_->followCurrentPage(*tabs_);
   analysis_ = new widgets::AnalysisPanel(session_, plugins_);
   auto* analysisScroll = new QScrollArea();
   analysisScroll->setWidgetResizable(true);

@@ -1,11 +1,14 @@
 #include "io/readers/NwbReader.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <set>
+#include <unordered_map>
 
 #include "io/hdf5/H5.h"
 #include "io/readers/Hdf5Reader.h"
@@ -330,21 +333,54 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     } else {
       offsets.assign(unitCount + 1, 0);
     }
-    // Units refer to electrodes by row: give each unit its electrode's area and position.
+    // Units refer to electrodes: `electrodes` (a DynamicTableRegion) by row,
+    // Allen's `peak_channel_id` by the electrode's id. Each unit gets its
+    // electrode's area, probe and depth unless it has its own.
     if (electrodes) {
       const Column* region = nullptr;
+      bool byId = false;
       for (const auto& c : columns)
-        if ((c.name == "electrodes" || c.name == "peak_channel_id") && c.isNumeric()) region = &c;
-      const Column* location = electrodes->column("location");
-      const bool hasLocation = std::any_of(columns.begin(), columns.end(),
-                                           [](const Column& c) { return c.name == "location"; });
-      if (region && location && !hasLocation) {
-        std::vector<std::string> areas;
-        for (double row : region->numbers())
-          areas.push_back(row >= 0 && row < static_cast<double>(electrodes->rowCount())
-                              ? location->cellText(static_cast<std::size_t>(row))
-                              : "");
-        columns.push_back({"location", std::move(areas)});
+        if ((c.name == "electrodes" || c.name == "peak_channel_id") && c.isNumeric()) {
+          region = &c;
+          byId = c.name == "peak_channel_id";
+        }
+      const Column* ids = electrodes->column("id");
+      std::unordered_map<std::int64_t, std::size_t> rowOfId;
+      if (byId && ids && ids->isNumeric())
+        for (std::size_t r = 0; r < electrodes->rowCount(); ++r)
+          rowOfId.emplace(static_cast<std::int64_t>(std::llround(ids->numbers()[r])), r);
+      std::vector<std::ptrdiff_t> rows;
+      if (region)
+        for (double value : region->numbers()) {
+          std::ptrdiff_t row = -1;
+          if (byId && !rowOfId.empty()) {
+            const auto it = rowOfId.find(static_cast<std::int64_t>(std::llround(value)));
+            if (it != rowOfId.end()) row = static_cast<std::ptrdiff_t>(it->second);
+          } else if (value >= 0 && value < static_cast<double>(electrodes->rowCount())) {
+            row = static_cast<std::ptrdiff_t>(value);
+          }
+          rows.push_back(row);
+        }
+      const auto hasColumn = [&columns](const std::string& name) {
+        return std::any_of(columns.begin(), columns.end(),
+                           [&](const Column& c) { return c.name == name; });
+      };
+      for (const char* name : {"location", "group_name", "probe_id", "probe_vertical_position",
+                               "probe_horizontal_position"}) {
+        const Column* source = electrodes->column(name);
+        if (!region || !source || hasColumn(name)) continue;
+        if (source->isNumeric()) {
+          std::vector<double> values;
+          for (auto row : rows)
+            values.push_back(row < 0 ? std::numeric_limits<double>::quiet_NaN()
+                                     : source->numbers()[static_cast<std::size_t>(row)]);
+          columns.push_back({name, std::move(values)});
+        } else {
+          std::vector<std::string> values;
+          for (auto row : rows)
+            values.push_back(row < 0 ? "" : source->cellText(static_cast<std::size_t>(row)));
+          columns.push_back({name, std::move(values)});
+        }
       }
     }
     auto table =

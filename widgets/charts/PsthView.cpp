@@ -9,6 +9,8 @@
 #include <QSplitter>
 #include <QVBoxLayout>
 #include <algorithm>
+#include <cmath>
+#include <numeric>
 
 #include "analysis/ephys/EventAligned.h"
 #include "widgets/AreaColors.h"
@@ -18,7 +20,10 @@ namespace nl::widgets {
 
 namespace {
 
-// Spikes of one unit around each event, one row per trial, grouped by condition.
+// Spikes of one unit around each event, one row per trial, grouped by
+// condition. With more trials than pixel rows (5,960 natural-scene flashes in
+// a strip of 100 px) the spikes are binned per pixel into a density image,
+// so the strip shows where the unit fires instead of a solid block.
 class TrialRaster : public QWidget {
  public:
   void set(std::vector<std::vector<double>> rows, std::vector<QColor> colours, double from,
@@ -29,32 +34,90 @@ class TrialRaster : public QWidget {
     to_ = to;
     update();
   }
+  QSize minimumSizeHint() const override { return {160, 70}; }
 
  protected:
   void paintEvent(QPaintEvent*) override {
     QPainter painter(this);
     painter.fillRect(rect(), Qt::white);
-    const QRectF plot(50, 4, std::max(1, width() - 62), std::max(1, height() - 8));
+    const QFontMetrics metrics(painter.font());
+    const int axis = metrics.height() + 6;
+    const QRectF plot(50, 4, std::max(1, width() - 62), std::max(1, height() - 8 - axis));
+    painter.setPen(QColor(60, 60, 60));
+    painter.drawText(QRectF(0, plot.top(), 46, 2 * metrics.height()), Qt::AlignRight,
+                     tr("trials\n%1").arg(rows_.size()));
+    drawTimeAxis(painter, plot);
     painter.setPen(QColor(120, 120, 120));
     painter.drawRect(plot);
-    if (rows_.empty()) return;
-    const double rowHeight = plot.height() / static_cast<double>(rows_.size());
+    if (rows_.empty() || to_ <= from_) return;
     const double zero = plot.left() + (0 - from_) / (to_ - from_) * plot.width();
-    painter.setPen(QPen(QColor(200, 60, 60, 120), 1.0, Qt::DashLine));
-    painter.drawLine(QPointF(zero, plot.top()), QPointF(zero, plot.bottom()));
-    for (std::size_t r = 0; r < rows_.size(); ++r) {
-      painter.setPen(QPen(colours_[r], std::max(1.0, std::min(2.0, rowHeight * 0.8))));
-      const double y0 = plot.top() + r * rowHeight, y1 = y0 + std::max(1.0, rowHeight * 0.8);
-      for (double t : rows_[r]) {
-        const double x = plot.left() + (t - from_) / (to_ - from_) * plot.width();
-        painter.drawLine(QPointF(x, y0), QPointF(x, y1));
+    if (static_cast<double>(rows_.size()) <= plot.height()) {
+      const double rowHeight = plot.height() / static_cast<double>(rows_.size());
+      for (std::size_t r = 0; r < rows_.size(); ++r) {
+        painter.setPen(QPen(colours_[r], std::max(1.0, std::min(2.0, rowHeight * 0.8))));
+        const double y0 = plot.top() + r * rowHeight, y1 = y0 + std::max(1.0, rowHeight * 0.8);
+        for (double t : rows_[r]) {
+          const double x = plot.left() + (t - from_) / (to_ - from_) * plot.width();
+          painter.drawLine(QPointF(x, y0), QPointF(x, y1));
+        }
       }
+    } else {
+      const int w = std::max(1, static_cast<int>(plot.width()));
+      const int h = std::max(1, static_cast<int>(plot.height()));
+      std::vector<float> counts(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0.0f);
+      std::vector<QColor> rowColour(static_cast<std::size_t>(h));
+      for (std::size_t r = 0; r < rows_.size(); ++r) {
+        const auto y = static_cast<std::size_t>(
+            std::min<double>(h - 1, std::floor(r * static_cast<double>(h) / rows_.size())));
+        if (!rowColour[y].isValid()) rowColour[y] = colours_[r];
+        for (double t : rows_[r]) {
+          const auto x = static_cast<std::ptrdiff_t>((t - from_) / (to_ - from_) * w);
+          if (x >= 0 && x < w) counts[y * static_cast<std::size_t>(w) + x] += 1.0f;
+        }
+      }
+      const float peak = *std::max_element(counts.begin(), counts.end());
+      QImage image(w, h, QImage::Format_ARGB32_Premultiplied);
+      image.fill(Qt::transparent);
+      if (peak > 0)
+        for (int y = 0; y < h; ++y) {
+          const QColor c = rowColour[static_cast<std::size_t>(y)].isValid()
+                               ? rowColour[static_cast<std::size_t>(y)]
+                               : QColor(40, 90, 160);
+          auto* line = reinterpret_cast<QRgb*>(image.scanLine(y));
+          for (int x = 0; x < w; ++x) {
+            const float k = counts[static_cast<std::size_t>(y) * w + x];
+            if (k <= 0) continue;
+            const double alpha = 0.15 + 0.85 * std::log1p(k) / std::log1p(peak);
+            line[x] = qPremultiply(
+                qRgba(c.red(), c.green(), c.blue(), static_cast<int>(std::min(1.0, alpha) * 255)));
+          }
+        }
+      painter.drawImage(plot.topLeft(), image);
     }
-    painter.setPen(QColor(60, 60, 60));
-    painter.drawText(QRectF(0, plot.top(), 46, 16), Qt::AlignRight, tr("trials"));
+    painter.setPen(QPen(QColor(200, 60, 60, 140), 1.0, Qt::DashLine));
+    painter.drawLine(QPointF(zero, plot.top()), QPointF(zero, plot.bottom()));
   }
 
  private:
+  void drawTimeAxis(QPainter& painter, const QRectF& plot) const {
+    const double span = to_ - from_;
+    if (span <= 0) return;
+    const double raw = span / std::max(2.0, plot.width() / 70);
+    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = 10 * magnitude;
+    for (double m : {1.0, 2.0, 5.0})
+      if (raw <= m * magnitude) {
+        step = m * magnitude;
+        break;
+      }
+    for (double t = std::ceil(from_ / step) * step; t <= to_ + 1e-9; t += step) {
+      const double x = plot.left() + (t - from_) / span * plot.width();
+      painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3));
+      painter.drawText(QRectF(x - 30, plot.bottom() + 3, 60, 14), Qt::AlignHCenter | Qt::AlignTop,
+                       QString::number(std::abs(t) < 1e-12 ? 0.0 : t, 'g', 4));
+    }
+  }
+
   std::vector<std::vector<double>> rows_;
   std::vector<QColor> colours_;
   double from_ = 0, to_ = 1;
@@ -94,20 +157,36 @@ PsthView::PsthView(io::Session& session, io::DatasetId recording, io::DatasetId 
   controls->addWidget(new QLabel(tr("σ")));
   controls->addWidget(smoothing_);
   layout->addLayout(controls);
-  auto* split = new QSplitter(Qt::Vertical);
+  split_ = new QSplitter(Qt::Vertical);
   chart_ = new Chart();
   chart_->setObjectName("psthChart");
-  split->addWidget(chart_);
+  // Below this the chart elides its tick labels to "…".
+  chart_->setMinimumSize(220, 170);
+  split_->addWidget(chart_);
   trialRaster_ = new TrialRaster();
-  trialRaster_->setMinimumHeight(60);
-  split->addWidget(trialRaster_);
-  split->setSizes({300, 160});
-  layout->addWidget(split, 1);
+  trialRaster_->setObjectName("trialRaster");
+  split_->addWidget(trialRaster_);
+  split_->setSizes({300, 160});
+  layout->addWidget(split_, 1);
   connect(groupBy_, &QComboBox::currentIndexChanged, this, &PsthView::refresh);
   connect(binWidth_, &QDoubleSpinBox::valueChanged, this, &PsthView::refresh);
   connect(smoothing_, &QDoubleSpinBox::valueChanged, this, &PsthView::refresh);
   connection_ = session_.selection().changed.connect([this](const std::string&) { refresh(); });
   refresh();
+}
+
+void PsthView::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  // Short and wide (the usual lower half of the recording page): the trial
+  // raster beside the PSTH, so the chart keeps its height.
+  const auto orientation =
+      height() < 380 && width() > 1.4 * height() ? Qt::Horizontal : Qt::Vertical;
+  if (split_->orientation() != orientation) {
+    split_->setOrientation(orientation);
+    split_->setSizes(orientation == Qt::Horizontal
+                         ? QList<int>{3 * width() / 5, 2 * width() / 5}
+                         : QList<int>{3 * height() / 5, 2 * height() / 5});
+  }
 }
 
 PsthView::~PsthView() {

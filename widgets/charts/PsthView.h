@@ -1,12 +1,14 @@
 #pragma once
 // PSTH of the selected unit aligned to an intervals table's events, one line
-// per condition of a column (± SEM band), and the trial raster underneath.
+// per condition of a column (± SEM band), and the trial raster beneath it (or
+// beside it when the view is short and wide).
 #include <QWidget>
 
 #include "io/Session.h"
 
 class QComboBox;
 class QDoubleSpinBox;
+class QSplitter;
 
 namespace nl::widgets {
 
@@ -21,6 +23,9 @@ class PsthView : public QWidget {
   Chart* chart() const { return chart_; }
   void refresh();
 
+ protected:
+  void resizeEvent(QResizeEvent* event) override;
+
  private:
   io::Session& session_;
   io::DatasetId recording_, intervals_;
@@ -29,6 +34,7 @@ class PsthView : public QWidget {
   QDoubleSpinBox* smoothing_ = nullptr;
   Chart* chart_ = nullptr;
   QWidget* trialRaster_ = nullptr;
+  QSplitter* split_ = nullptr;
   io::Signal<const std::string&>::ConnectionId connection_ = 0;
 };
 

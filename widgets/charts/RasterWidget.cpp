@@ -1,12 +1,14 @@
 #include "widgets/charts/RasterWidget.h"
 
 #include <QElapsedTimer>
+#include <QFontMetricsF>
 #include <QKeyEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QWheelEvent>
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 
 #include "widgets/AreaColors.h"
@@ -107,9 +109,20 @@ void RasterWidget::setOrder(Order order) {
              area->cellText(static_cast<std::size_t>(y));
     });
   } else if (key) {
-    // Deepest (largest distance from the tip = most superficial) on top.
+    // Most superficial (largest distance from the tip) on top; by depth
+    // probe by probe, since equal depths on different probes are different
+    // places (and areas).
+    const io::Column* probe = nullptr;
+    if (order == Order::Depth && units)
+      for (const char* name : {"probe_id", "group_name"})
+        if (!probe) probe = units->column(name);
     std::stable_sort(d.rowToUnit.begin(), d.rowToUnit.end(), [&](int x, int y) {
-      return (*key)[static_cast<std::size_t>(x)] > (*key)[static_cast<std::size_t>(y)];
+      const auto a = static_cast<std::size_t>(x), b = static_cast<std::size_t>(y);
+      if (probe) {
+        const std::string pa = probe->cellText(a), pb = probe->cellText(b);
+        if (pa != pb) return pa < pb;
+      }
+      return (*key)[a] > (*key)[b];
     });
   }
   d.unitToRow.assign(n, 0);
@@ -278,30 +291,49 @@ void RasterWidget::draw(QPainter& painter, QSize size) {
   }
   painter.drawImage(plot.topLeft(), d.cache);
 
-  // Area labels on the left: one coloured band per run of equal areas.
+  // Area labels on the left. With thousands of units a row is a fraction of
+  // a pixel and the areas of units at equal depth on different probes
+  // interleave, so runs of equal areas are far shorter than a label: each
+  // pixel row takes the area most of its units are in, and runs of pixel
+  // rows get the band and, when tall enough, the name.
   const auto* units = d.recording->units().get();
   const io::Column* area = units ? units->column("location") : nullptr;
   QFont small = painter.font();
   small.setPointSizeF(std::max(7.0, small.pointSizeF() - 1));
   painter.setFont(small);
   if (area && n > 0) {
-    std::size_t runStart = 0;
-    for (std::size_t r = 1; r <= n; ++r) {
-      const bool endOfRun =
-          r == n || area->cellText(static_cast<std::size_t>(d.rowToUnit[r])) !=
-                        area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart]));
-      if (!endOfRun) continue;
-      const QString name =
-          QString::fromStdString(area->cellText(static_cast<std::size_t>(d.rowToUnit[runStart])));
-      const double ya = plot.top() + runStart * plot.height() / n,
-                   yb = plot.top() + r * plot.height() / n;
+    const int rows = std::max(1, static_cast<int>(std::ceil(plot.height())));
+    std::vector<QString> rowArea(static_cast<std::size_t>(rows));
+    std::map<QString, int> votes;
+    for (int y = 0; y < rows; ++y) {
+      const auto first = static_cast<std::size_t>(std::floor(y * static_cast<double>(n) / rows));
+      const auto last = std::max(
+          first + 1, static_cast<std::size_t>(std::floor((y + 1) * static_cast<double>(n) / rows)));
+      votes.clear();
+      for (std::size_t r = first; r < std::min(last, n); ++r)
+        ++votes[QString::fromStdString(area->cellText(static_cast<std::size_t>(d.rowToUnit[r])))];
+      if (votes.empty()) continue;
+      rowArea[static_cast<std::size_t>(y)] =
+          std::max_element(votes.begin(), votes.end(), [](const auto& a, const auto& b) {
+            return a.second < b.second;
+          })->first;
+    }
+    const double labelHeight = QFontMetricsF(small).height();
+    const double yScale = plot.height() / rows;
+    int runStart = 0;
+    for (int y = 1; y <= rows; ++y) {
+      if (y < rows &&
+          rowArea[static_cast<std::size_t>(y)] == rowArea[static_cast<std::size_t>(runStart)])
+        continue;
+      const QString& name = rowArea[static_cast<std::size_t>(runStart)];
+      const double ya = plot.top() + runStart * yScale, yb = plot.top() + y * yScale;
       painter.fillRect(QRectF(kLeft - 8, ya, 6, yb - ya), areaColor(name));
-      if (yb - ya >= 10) {
+      if (yb - ya >= labelHeight * 0.9 && !name.isEmpty()) {
         painter.setPen(QColor(50, 50, 50));
         painter.drawText(QRectF(2, ya, kLeft - 12, yb - ya), Qt::AlignRight | Qt::AlignVCenter,
                          name);
       }
-      runStart = r;
+      runStart = y;
     }
   }
 

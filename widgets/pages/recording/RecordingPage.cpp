@@ -133,7 +133,15 @@ RecordingPage::RecordingPage(io::Session& session, io::DatasetId recording, io::
       raster_->setTimeWindow(first - 5.0, first + 40.0);
     }
   }
-  binRates();
+  // Binning reads every spike of the file: only when the heat map is looked at.
+  const auto binWhenShown = [this, lower] {
+    if (lower->currentWidget() == rates_ && !ratesStarted_) {
+      ratesStarted_ = true;
+      binRates();
+    }
+  };
+  connect(lower, &QTabWidget::currentChanged, this, binWhenShown);
+  binWhenShown();
 }
 
 RecordingPage::~RecordingPage() = default;

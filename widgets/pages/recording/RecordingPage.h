@@ -1,6 +1,6 @@
 #pragma once
 // A spike recording: the probe in 3D, the raster, and below it tuning, PSTH,
-// the firing-rate heat map (binned as a task), units by depth and rate and
+// the firing-rate heat map (binned as a task when first shown), units by depth and rate and
 // the unit table — all linked through the session's selection.
 #include "io/Session.h"
 #include "widgets/pages/Page.h"
@@ -35,6 +35,7 @@ class RecordingPage : public Page {
   RasterWidget* raster_ = nullptr;
   HeatMap* rates_ = nullptr;
   QComboBox* order_ = nullptr;
+  bool ratesStarted_ = false;
 };
 
 }  // namespace nl::widgets
