@@ -184,6 +184,52 @@ class SpikeTimesSource {
   virtual ~SpikeTimesSource() = default;
   virtual std::uint64_t size() const = 0;
   virtual std::vector<double> read(std::uint64_t begin, std::uint64_t end) const = 0;
+  // Elements [begin, end) into `out` (end - begin doubles, uninitialised is
+  // fine). The default copies from read(); file sources read straight into it.
+  virtual void readInto(std::uint64_t begin, std::uint64_t end, double* out) const;
+  // The elements at `positions` (any order), out[i] = element positions[i].
+  // Sources that can read a few bytes without pulling whole chunks override it.
+  virtual void readElements(std::span<const std::uint64_t> positions, double* out) const;
+  // True when the file's format promises ascending times per unit and the
+  // caller asked to trust it (no per-unit check).
+  virtual bool trustedSorted() const { return false; }
+  // Bytes this source has read from its file so far (0 when it does not count).
+  virtual std::uint64_t bytesRead() const { return 0; }
+  // How the times are stored and read ("contiguous, direct", …), for info and benchmarks.
+  virtual std::string storage() const { return {}; }
+};
+
+// The mean waveform of one unit: samples × channels, sample-major as NWB
+// stores units/waveform_mean ([unit][sample][electrode]).
+struct WaveformMean {
+  std::size_t samples = 0;
+  std::size_t channels = 0;
+  std::vector<float> values;  // values[sample * channels + channel], in `unit`
+  double samplingRateHz = 0;  // 0 when the file does not say
+  std::string unit;           // as the file says ("volts"); empty when unknown
+  double toMicrovolts = 1.0;  // multiply values by this for µV (1 when unknown)
+  float at(std::size_t sample, std::size_t channel) const {
+    return values[sample * channels + channel];
+  }
+};
+
+// Per-unit data stored beside the spike times, read lazily per unit: mean
+// waveforms (units/waveform_mean) and one amplitude per spike
+// (units/spike_amplitudes, ragged through spike_amplitudes_index, aligned
+// with spike_times). Implementations are thread-safe and throw FileError
+// (naming the file) when the data is unreadable.
+class UnitFeatureSource {
+ public:
+  virtual ~UnitFeatureSource() = default;
+  virtual bool hasWaveforms() const = 0;
+  virtual std::size_t waveformSamples() const = 0;
+  virtual std::size_t waveformChannels() const = 0;
+  virtual WaveformMean waveformMean(std::size_t unit) const = 0;
+  virtual bool hasAmplitudes() const = 0;
+  // Amplitudes of the spikes of `unit`, in file order, as stored.
+  virtual std::vector<float> amplitudesOfUnit(std::size_t unit) const = 0;
+  virtual std::string amplitudeUnit() const = 0;     // "volts", "µV", or "" when unknown
+  virtual double amplitudeToMicrovolts() const = 0;  // 1 when unknown
 };
 
 struct SpikeCacheStats {
@@ -191,8 +237,9 @@ struct SpikeCacheStats {
   std::size_t cachedBytes = 0;
   std::size_t limitBytes = 0;
   std::size_t hits = 0;
-  std::size_t misses = 0;      // whole-unit reads from the source
-  std::size_t rangeReads = 0;  // every read from the source (units, windows, probes)
+  std::size_t misses = 0;       // whole-unit reads from the source
+  std::size_t rangeReads = 0;   // every read from the source (units, windows, probes)
+  std::uint64_t bytesRead = 0;  // bytes the source read from its file
 };
 
 // Sorted spike times (seconds) of each unit, its unit table and, optionally,
@@ -235,8 +282,26 @@ class SpikeRecording final : public Dataset {
   const std::vector<std::uint64_t>& unitOffsets() const { return unitOffsets_; }
   const std::shared_ptr<const TableDataset>& units() const { return units_; }
   const std::shared_ptr<const TableDataset>& electrodes() const { return electrodes_; }
-  // First and last spike over all units; lazy recordings read two values per unit.
+  // First and last spike over all units. Lazy recordings read the first and
+  // last element of each unit once (a few bytes each, never whole chunks) and
+  // remember them; firstAndLastSpike(unit) is NaN, NaN for an empty unit.
   std::pair<double, double> timeRange() const;
+  std::pair<double, double> firstAndLastSpike(std::size_t unit) const;
+
+  // Mean waveforms and per-spike amplitudes, when the file has them (Allen
+  // NWB: units/waveform_mean, units/spike_amplitudes). Read per unit on
+  // first use and kept in the same byte-bounded cache as the spike times.
+  bool hasWaveforms() const;
+  WaveformMean waveformMean(std::size_t unit) const;  // throws std::logic_error without
+  bool hasAmplitudes() const;
+  // One amplitude per spike of spikesOfUnit(unit), in the same order (as
+  // stored; amplitudeUnit() says in what, amplitudeToMicrovolts() converts).
+  std::vector<float> amplitudesOfUnit(std::size_t unit) const;
+  std::string amplitudeUnit() const;
+  double amplitudeToMicrovolts() const;
+  // Set by readers before the recording is shared.
+  void setUnitFeatures(std::shared_ptr<const UnitFeatureSource> features);
+  const std::shared_ptr<const UnitFeatureSource>& unitFeatures() const { return features_; }
 
   void setCacheLimitBytes(std::size_t bytes) const;
   SpikeCacheStats cacheStats() const;
@@ -244,10 +309,12 @@ class SpikeRecording final : public Dataset {
  private:
   struct Cache;
   void validate() const;
+  void ensureBounds() const;
 
   std::shared_ptr<const TableDataset> units_;
   std::shared_ptr<const std::vector<double>> inMemory_;
   std::shared_ptr<const SpikeTimesSource> source_;
+  std::shared_ptr<const UnitFeatureSource> features_;
   std::vector<std::uint64_t> unitOffsets_;
   std::shared_ptr<const TableDataset> electrodes_;
   std::unique_ptr<Cache> cache_;

@@ -1,14 +1,26 @@
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <list>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <stdexcept>
 #include <unordered_map>
 
 #include "io/Dataset.h"
 
 namespace nl::io {
+
+void SpikeTimesSource::readInto(std::uint64_t begin, std::uint64_t end, double* out) const {
+  const auto values = read(begin, end);
+  std::copy(values.begin(), values.end(), out);
+}
+
+void SpikeTimesSource::readElements(std::span<const std::uint64_t> positions, double* out) const {
+  for (std::size_t i = 0; i < positions.size(); ++i)
+    readInto(positions[i], positions[i] + 1, out + i);
+}
 
 // Least-recently-used whole-unit trains, bounded in bytes. Trains handed out
 // keep their storage alive, so eviction never invalidates a caller's train;
@@ -24,6 +36,9 @@ struct SpikeRecording::Cache {
   std::size_t bytes = 0;
   std::size_t limit = kDefaultCacheBytes;
   std::size_t hits = 0, misses = 0, rangeReads = 0;
+  // First and last spike of each unit, read once (NaN for empty units).
+  bool boundsKnown = false;
+  std::vector<double> first, last;
 
   static std::size_t sizeOf(const std::vector<double>& times) {
     return times.size() * sizeof(double);
@@ -195,29 +210,130 @@ std::vector<double> SpikeRecording::allSpikeTimes() const {
   return all;
 }
 
+void SpikeRecording::ensureBounds() const {
+  {
+    std::lock_guard lock(cache_->mutex);
+    if (cache_->boundsKnown) return;
+  }
+  const std::size_t units = unitCount();
+  std::vector<double> first(units, std::numeric_limits<double>::quiet_NaN());
+  std::vector<double> last(units, std::numeric_limits<double>::quiet_NaN());
+  if (inMemory_) {
+    for (std::size_t u = 0; u < units; ++u)
+      if (spikeCountOfUnit(u) > 0) {
+        first[u] = (*inMemory_)[unitOffsets_[u]];
+        last[u] = (*inMemory_)[unitOffsets_[u + 1] - 1];
+      }
+  } else {
+    // Both ends of every non-empty unit in one gather, so the source can
+    // read a few bytes per unit (and merge a unit's last with the next
+    // unit's first) instead of whole chunks.
+    std::vector<std::uint64_t> positions;
+    std::vector<std::size_t> owners;
+    positions.reserve(2 * units);
+    for (std::size_t u = 0; u < units; ++u) {
+      if (spikeCountOfUnit(u) == 0) continue;
+      positions.push_back(unitOffsets_[u]);
+      positions.push_back(unitOffsets_[u + 1] - 1);
+      owners.push_back(u);
+    }
+    std::vector<double> values(positions.size());
+    if (!positions.empty()) source_->readElements(positions, values.data());
+    const bool trusted = source_->trustedSorted();
+    for (std::size_t i = 0; i < owners.size(); ++i) {
+      const std::size_t u = owners[i];
+      first[u] = values[2 * i];
+      last[u] = values[2 * i + 1];
+      // An unsorted unit's ends are not its extremes: read it (it is sorted then).
+      if (!trusted && first[u] > last[u]) {
+        const auto train = spikesOfUnit(u);
+        first[u] = train.front();
+        last[u] = train.back();
+      }
+    }
+    std::lock_guard lock(cache_->mutex);
+    cache_->rangeReads += positions.empty() ? 0 : 1;
+  }
+  std::lock_guard lock(cache_->mutex);
+  if (cache_->boundsKnown) return;
+  cache_->first = std::move(first);
+  cache_->last = std::move(last);
+  cache_->boundsKnown = true;
+}
+
+std::pair<double, double> SpikeRecording::firstAndLastSpike(std::size_t unit) const {
+  (void)spikeCountOfUnit(unit);  // range check
+  ensureBounds();
+  std::lock_guard lock(cache_->mutex);
+  return {cache_->first[unit], cache_->last[unit]};
+}
+
 std::pair<double, double> SpikeRecording::timeRange() const {
+  ensureBounds();
   double lo = std::numeric_limits<double>::infinity();
   double hi = -lo;
-  for (std::size_t u = 0; u < unitCount(); ++u) {
-    const std::size_t count = spikeCountOfUnit(u);
-    if (count == 0) continue;
-    bool cached = inMemory_ != nullptr;
-    if (!cached) {
-      std::lock_guard lock(cache_->mutex);
-      cached = cache_->entries.contains(u);
-    }
-    if (cached || count < 64) {
-      const auto train = spikesOfUnit(u);
-      lo = std::min(lo, train.front());
-      hi = std::max(hi, train.back());
-    } else {
-      const std::uint64_t base = unitOffsets_[u];
-      lo = std::min(lo, source_->read(base, base + 1).front());
-      hi = std::max(hi, source_->read(base + count - 1, base + count).front());
-    }
+  std::lock_guard lock(cache_->mutex);
+  for (std::size_t u = 0; u < cache_->first.size(); ++u) {
+    if (std::isnan(cache_->first[u])) continue;
+    lo = std::min(lo, cache_->first[u]);
+    hi = std::max(hi, cache_->last[u]);
   }
   if (lo > hi) return {0.0, 0.0};
   return {lo, hi};
+}
+
+void SpikeRecording::setUnitFeatures(std::shared_ptr<const UnitFeatureSource> features) {
+  features_ = std::move(features);
+}
+
+bool SpikeRecording::hasWaveforms() const {
+  return features_ && features_->hasWaveforms();
+}
+
+WaveformMean SpikeRecording::waveformMean(std::size_t unit) const {
+  (void)spikeCountOfUnit(unit);
+  if (!hasWaveforms())
+    throw std::logic_error("spike recording '" + name() + "' has no mean waveforms");
+  return features_->waveformMean(unit);
+}
+
+bool SpikeRecording::hasAmplitudes() const {
+  return features_ && features_->hasAmplitudes();
+}
+
+std::vector<float> SpikeRecording::amplitudesOfUnit(std::size_t unit) const {
+  const std::size_t count = spikeCountOfUnit(unit);
+  if (!hasAmplitudes())
+    throw std::logic_error("spike recording '" + name() + "' has no spike amplitudes");
+  auto amplitudes = features_->amplitudesOfUnit(unit);
+  if (amplitudes.size() != count)
+    throw std::runtime_error("spike recording '" + name() +
+                             "': " + std::to_string(amplitudes.size()) + " amplitudes for unit " +
+                             std::to_string(unit) + ", which has " + std::to_string(count) +
+                             " spikes");
+  // spikesOfUnit sorts a unit stored out of order; keep amplitudes beside their spikes.
+  if (!inMemory_ && !source_->trustedSorted() && count > 1) {
+    std::vector<double> times(count);
+    source_->readInto(unitOffsets_[unit], unitOffsets_[unit + 1], times.data());
+    if (!std::is_sorted(times.begin(), times.end())) {
+      std::vector<std::size_t> order(count);
+      std::iota(order.begin(), order.end(), std::size_t{0});
+      std::stable_sort(order.begin(), order.end(),
+                       [&](std::size_t a, std::size_t b) { return times[a] < times[b]; });
+      std::vector<float> sorted(count);
+      for (std::size_t i = 0; i < count; ++i) sorted[i] = amplitudes[order[i]];
+      amplitudes = std::move(sorted);
+    }
+  }
+  return amplitudes;
+}
+
+std::string SpikeRecording::amplitudeUnit() const {
+  return features_ ? features_->amplitudeUnit() : std::string();
+}
+
+double SpikeRecording::amplitudeToMicrovolts() const {
+  return features_ ? features_->amplitudeToMicrovolts() : 1.0;
 }
 
 void SpikeRecording::setCacheLimitBytes(std::size_t bytes) const {
@@ -228,8 +344,13 @@ void SpikeRecording::setCacheLimitBytes(std::size_t bytes) const {
 
 SpikeCacheStats SpikeRecording::cacheStats() const {
   std::lock_guard lock(cache_->mutex);
-  return {cache_->entries.size(), cache_->bytes,  cache_->limit,
-          cache_->hits,           cache_->misses, cache_->rangeReads};
+  return {cache_->entries.size(),
+          cache_->bytes,
+          cache_->limit,
+          cache_->hits,
+          cache_->misses,
+          cache_->rangeReads,
+          source_ ? source_->bytesRead() : 0};
 }
 
 nlohmann::json SpikeRecording::summary() const {
@@ -240,6 +361,9 @@ nlohmann::json SpikeRecording::summary() const {
   json["time_range_s"] = {t0, t1};
   json["lazy"] = isLazy();
   if (electrodes_) json["electrodes"] = electrodes_->rowCount();
+  if (hasWaveforms())
+    json["waveform_mean"] = {features_->waveformSamples(), features_->waveformChannels()};
+  if (hasAmplitudes()) json["spike_amplitudes"] = amplitudeUnit().empty() ? "yes" : amplitudeUnit();
   return json;
 }
 

@@ -104,6 +104,7 @@ class Location {
 
  protected:
   friend class VectorReader;
+  friend class RowReader;
   std::shared_ptr<Handle> file_;  // keeps the file open while any location lives
 
  private:

@@ -1,6 +1,7 @@
 #include "io/readers/NwbReader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -11,6 +12,7 @@
 #include <unordered_map>
 
 #include "io/hdf5/H5.h"
+#include "io/hdf5/RowReader.h"
 #include "io/readers/Hdf5Reader.h"
 
 namespace nl::io::readers {
@@ -116,17 +118,119 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
   return columns;
 }
 
-// units/spike_times, kept open for per-unit and per-window hyperslab reads.
+// units/spike_times, kept open for per-unit and per-window reads straight
+// from the file (io/hdf5/RowReader.h).
 class NwbSpikeTimes final : public SpikeTimesSource {
  public:
-  explicit NwbSpikeTimes(const h5::Group& units) : reader_(units, "spike_times") {}
-  std::uint64_t size() const override { return reader_.size(); }
-  std::vector<double> read(std::uint64_t begin, std::uint64_t end) const override {
-    return reader_.read(begin, end);
+  explicit NwbSpikeTimes(const h5::Group& units) : reader_(units, "spike_times") {
+    if (reader_.shape().size() != 1) units.fail("spike_times is not one-dimensional");
   }
+  std::uint64_t size() const override { return reader_.rows(); }
+  std::vector<double> read(std::uint64_t begin, std::uint64_t end) const override {
+    if (begin > end) begin = end;
+    std::vector<double> values(static_cast<std::size_t>(end - begin));
+    reader_.read(begin, end, values.data());
+    return values;
+  }
+  void readInto(std::uint64_t begin, std::uint64_t end, double* out) const override {
+    reader_.read(begin, end, out);
+  }
+  void readElements(std::span<const std::uint64_t> positions, double* out) const override {
+    reader_.readElements(positions, out);
+  }
+  std::uint64_t bytesRead() const override { return reader_.stats().bytesRead; }
+  std::string storage() const override { return reader_.pathName(); }
 
  private:
-  h5::VectorReader reader_;
+  h5::RowReader reader_;
+};
+
+// "volts" and its spellings → factor to µV; 1 (and unknown) otherwise.
+double microvoltsPer(const std::string& unit) {
+  std::string u;
+  for (char c : unit) u += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u == "volts" || u == "volt" || u == "v") return 1e6;
+  if (u == "millivolts" || u == "mv") return 1e3;
+  return 1.0;  // microvolts (uV, µV, μV) or unknown
+}
+
+// units/waveform_mean ([unit][sample][electrode] float) and
+// units/spike_amplitudes (ragged like spike_times through
+// spike_amplitudes_index), both read per unit on demand.
+class NwbUnitFeatures final : public UnitFeatureSource {
+ public:
+  NwbUnitFeatures(const h5::Group& units, std::size_t unitCount,
+                  const std::vector<std::uint64_t>& spikeIndex) {
+    if (units.isDataset("waveform_mean")) {
+      waveforms_ = std::make_unique<h5::RowReader>(units, "waveform_mean");
+      const auto& shape = waveforms_->shape();
+      if (shape.size() != 2 && shape.size() != 3)
+        units.fail("waveform_mean has " + std::to_string(shape.size()) +
+                   " dimensions; NWB stores [unit][sample] or [unit][sample][electrode]");
+      if (units.isDataset("waveform_mean_index"))
+        units.fail(
+            "waveform_mean is ragged (waveform_mean_index); only one mean waveform per "
+            "unit is read");
+      if (shape[0] != unitCount)
+        units.fail("waveform_mean has " + std::to_string(shape[0]) + " rows for " +
+                   std::to_string(unitCount) + " units");
+      samples_ = shape[1];
+      channels_ = shape.size() == 3 ? shape[2] : 1;
+      samplingRate_ = waveforms_->numberAttribute("sampling_rate").value_or(0.0);
+      waveformUnit_ = waveforms_->stringAttribute("unit").value_or("");
+    }
+    if (units.isDataset("spike_amplitudes")) {
+      amplitudes_ = std::make_unique<h5::RowReader>(units, "spike_amplitudes");
+      if (amplitudes_->shape().size() != 1) units.fail("spike_amplitudes is not one-dimensional");
+      if (!units.isDataset("spike_amplitudes_index"))
+        units.fail("has spike_amplitudes but no spike_amplitudes_index to split them into units");
+      const auto index = units.readUInt64("spike_amplitudes_index");
+      if (index.size() != spikeIndex.size())
+        units.fail("spike_amplitudes_index has " + std::to_string(index.size()) +
+                   " rows, spike_times_index " + std::to_string(spikeIndex.size()));
+      for (std::size_t i = 0; i < index.size(); ++i)
+        if (index[i] != spikeIndex[i])
+          units.fail("spike_amplitudes_index differs from spike_times_index at row " +
+                     std::to_string(i) + " (" + std::to_string(index[i]) + " ≠ " +
+                     std::to_string(spikeIndex[i]) + "): amplitudes do not match spikes");
+      if (!index.empty() && index.back() > amplitudes_->rows())
+        units.fail("spike_amplitudes_index points past the end of spike_amplitudes (" +
+                   std::to_string(index.back()) + " > " + std::to_string(amplitudes_->rows()) +
+                   ")");
+      offsets_.assign(1, 0);
+      offsets_.insert(offsets_.end(), index.begin(), index.end());
+      amplitudeUnit_ = amplitudes_->stringAttribute("unit").value_or("");
+    }
+  }
+  bool hasWaveforms() const override { return waveforms_ != nullptr; }
+  std::size_t waveformSamples() const override { return samples_; }
+  std::size_t waveformChannels() const override { return channels_; }
+  WaveformMean waveformMean(std::size_t unit) const override {
+    WaveformMean w;
+    w.samples = samples_;
+    w.channels = channels_;
+    w.values.resize(samples_ * channels_);
+    waveforms_->read(unit, unit + 1, w.values.data());
+    w.samplingRateHz = samplingRate_;
+    w.unit = waveformUnit_;
+    w.toMicrovolts = microvoltsPer(waveformUnit_);
+    return w;
+  }
+  bool hasAmplitudes() const override { return amplitudes_ != nullptr; }
+  std::vector<float> amplitudesOfUnit(std::size_t unit) const override {
+    std::vector<float> values(static_cast<std::size_t>(offsets_[unit + 1] - offsets_[unit]));
+    amplitudes_->read(offsets_[unit], offsets_[unit + 1], values.data());
+    return values;
+  }
+  std::string amplitudeUnit() const override { return amplitudeUnit_; }
+  double amplitudeToMicrovolts() const override { return microvoltsPer(amplitudeUnit_); }
+
+ private:
+  std::unique_ptr<h5::RowReader> waveforms_, amplitudes_;
+  std::size_t samples_ = 0, channels_ = 0;
+  double samplingRate_ = 0;
+  std::string waveformUnit_, amplitudeUnit_;
+  std::vector<std::uint64_t> offsets_;
 };
 
 // Every attribute of a location as text.
@@ -309,8 +413,10 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     const auto units = root.openGroup("units");
     std::vector<std::string> skipped;
     auto columns = readDynamicTable(
-        units, skipped, {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd"});
+        units, skipped,
+        {"spike_times", "obs_intervals", "waveform_mean", "waveform_sd", "spike_amplitudes"});
     std::shared_ptr<const SpikeTimesSource> spikeSource;
+    std::shared_ptr<const UnitFeatureSource> features;
     std::vector<std::uint64_t> offsets{0};
     const std::size_t unitCount = columns.empty() ? 0 : columns.front().size();
     if (units.isDataset("spike_times")) {
@@ -326,6 +432,8 @@ FileContents NwbReader::open(const std::filesystem::path& path,
       // Spike times stay in the file; units are read on first use.
       spikeSource = std::make_shared<NwbSpikeTimes>(units);
       offsets.insert(offsets.end(), index.begin(), index.end());
+      if (units.isDataset("waveform_mean") || units.isDataset("spike_amplitudes"))
+        features = std::make_shared<NwbUnitFeatures>(units, index.size(), index);
       std::vector<double> counts;
       for (std::size_t u = 0; u + 1 < offsets.size(); ++u)
         counts.push_back(static_cast<double>(offsets[u + 1] - offsets[u]));
@@ -391,10 +499,12 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     const Attributes attributes{{"nwb_version", *version},
                                 {"session", meta.value("identifier", "")}};
     const auto provenance = Provenance::fromFile(path.string(), "/units", name());
-    if (spikeSource)
-      contents.datasets.push_back(std::make_shared<SpikeRecording>(
-          spikeSource, "units", table, std::move(offsets), electrodes, provenance, attributes));
-    else
+    if (spikeSource) {
+      auto recording = std::make_shared<SpikeRecording>(
+          spikeSource, "units", table, std::move(offsets), electrodes, provenance, attributes);
+      if (features) recording->setUnitFeatures(features);
+      contents.datasets.push_back(std::move(recording));
+    } else
       contents.datasets.push_back(
           std::make_shared<SpikeRecording>("units", table, std::vector<double>{},
                                            std::move(offsets), electrodes, provenance, attributes));

@@ -3,6 +3,7 @@
 // cache holds to its byte bound, windows are read without the whole unit, and
 // the generator's planted orientation tuning comes back out.
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <atomic>
 #include <cmath>
@@ -211,8 +212,14 @@ TEST(LazySpikes, ReadErrorsReachTheCallerAndARetryWorks) {
 TEST(LazySpikes, FileTruncatedAfterOpeningGivesAFileError) {
   const auto g = generate();
   const auto path = g->dir / "session.nwb";
-  const auto size = std::filesystem::file_size(path);
-  std::filesystem::resize_file(path, size / 3);
+  // Cut the file inside units/spike_times (stored contiguously).
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  const hid_t times = H5Dopen2(file, "units/spike_times", H5P_DEFAULT);
+  const haddr_t offset = H5Dget_offset(times);
+  H5Dclose(times);
+  H5Fclose(file);
+  ASSERT_NE(offset, HADDR_UNDEF);
+  std::filesystem::resize_file(path, offset + 4096);
   bool sawError = false;
   for (std::size_t u = 0; u < g->recording->unitCount() && !sawError; ++u) {
     try {

@@ -11,12 +11,27 @@
 
 namespace nl::test {
 
+// How units/spike_times and units/spike_amplitudes are stored: contiguous
+// (pynwb's default), chunked without a filter, or chunked with shuffle +
+// gzip (H5DataIO(compression="gzip"), as many DANDI files have them).
+enum class SpikeStorage { Contiguous, Chunked, Gzip };
+
 struct AllenNwbSpec {
   std::size_t probes = 6;
   std::size_t unitsPerProbe = 350;
   double durationSeconds = 3000.0;
   double meanRateHz = 8.0;
   std::uint64_t seed = 1;
+  SpikeStorage spikeStorage = SpikeStorage::Contiguous;
+  std::size_t chunkElements = std::size_t{1} << 20;  // 8 MB of float64 per chunk
+  // Allen's per-unit extras: units/waveform_mean (units × 82 samples × 384
+  // channels, float32, volts, sampling_rate 30 kHz) and units/spike_amplitudes
+  // (one float64 per spike, ragged through spike_amplitudes_index).
+  bool waveforms = true;
+  bool amplitudes = true;
+  std::size_t waveformSamples = 82;
+  // Progress on stderr for big files.
+  bool verbose = false;
 };
 
 struct AllenNwbTruth {
@@ -25,6 +40,11 @@ struct AllenNwbTruth {
   std::vector<double> preferredOrientation;
   double spikeTimeSum = 0;  // over every spike, in file order
   std::size_t gratingTrials = 0;
+  // Per unit: the probe site (0..383) the waveform peaks on, the sum of its
+  // mean-waveform values (volts, as written, float32 summed in double), the
+  // sum of its spike amplitudes (volts) and its first amplitude.
+  std::vector<std::size_t> peakSite;
+  std::vector<double> waveformSum, amplitudeSum, firstAmplitude;
 };
 
 AllenNwbTruth writeAllenShapedNwb(const std::filesystem::path& path, const AllenNwbSpec& spec);

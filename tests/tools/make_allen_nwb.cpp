@@ -1,5 +1,6 @@
 // neuroloupe-make-allen-nwb OUT.nwb [--probes N] [--units-per-probe N]
-//   [--duration S] [--rate HZ] [--seed N]: writes the benchmark file.
+//   [--duration S] [--rate HZ] [--seed N] [--spike-storage contiguous|chunked|gzip]
+//   [--chunk-elements N] [--no-waveforms] [--no-amplitudes]: writes the benchmark file.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -16,7 +17,21 @@ int main(int argc, char** argv) {
   app.add_option("--duration", spec.durationSeconds, "seconds");
   app.add_option("--rate", spec.meanRateHz, "mean firing rate (Hz)");
   app.add_option("--seed", spec.seed);
+  std::string storage = "contiguous";
+  app.add_option("--spike-storage", storage,
+                 "spike_times / spike_amplitudes: contiguous, chunked or gzip")
+      ->check(CLI::IsMember({"contiguous", "chunked", "gzip"}));
+  app.add_option("--chunk-elements", spec.chunkElements, "elements per chunk (chunked, gzip)");
+  bool noWaveforms = false, noAmplitudes = false;
+  app.add_flag("--no-waveforms", noWaveforms, "omit units/waveform_mean");
+  app.add_flag("--no-amplitudes", noAmplitudes, "omit units/spike_amplitudes");
+  app.add_flag("--verbose", spec.verbose, "progress on stderr");
   CLI11_PARSE(app, argc, argv);
+  spec.spikeStorage = storage == "gzip"      ? nl::test::SpikeStorage::Gzip
+                      : storage == "chunked" ? nl::test::SpikeStorage::Chunked
+                                             : nl::test::SpikeStorage::Contiguous;
+  spec.waveforms = !noWaveforms;
+  spec.amplitudes = !noAmplitudes;
   const auto start = std::chrono::steady_clock::now();
   const auto truth = nl::test::writeAllenShapedNwb(out, spec);
   const double seconds =
