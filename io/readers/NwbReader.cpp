@@ -199,7 +199,9 @@ class NwbUnitFeatures final : public UnitFeatureSource {
                    ")");
       offsets_.assign(1, 0);
       offsets_.insert(offsets_.end(), index.begin(), index.end());
-      amplitudeUnit_ = amplitudes_->stringAttribute("unit").value_or("");
+      // Allen's files give spike_amplitudes no unit; the AllenSDK documents
+      // them in volts (as waveform_mean's default unit is).
+      amplitudeUnit_ = amplitudes_->stringAttribute("unit").value_or("volts");
     }
   }
   bool hasWaveforms() const override { return waveforms_ != nullptr; }

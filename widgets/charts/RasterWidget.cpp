@@ -83,8 +83,17 @@ RasterWidget::RasterWidget(io::Session& session, io::DatasetId recording, io::Da
   setMouseTracking(true);
   d.selectionConnection =
       session.selection().changed.connect([this](const std::string&) { update(); });
-  d.cursorConnection =
-      session.selection().timeCursorMoved.connect([this](double, const std::string&) { update(); });
+  // A time set in another view (amplitudes, a state of a bi-clustering run)
+  // brings the window to it, keeping its span.
+  d.cursorConnection = session.selection().timeCursorMoved.connect(
+      [this](double seconds, const std::string& origin) {
+        auto& w = *impl_;
+        if (origin != kOrigin && std::isfinite(seconds) && (seconds < w.t0 || seconds > w.t1)) {
+          const double span = w.t1 - w.t0;
+          setTimeWindow(seconds - span / 2, seconds + span / 2);
+        }
+        update();
+      });
 }
 
 RasterWidget::~RasterWidget() {

@@ -16,11 +16,13 @@
 #include "widgets/AreaColors.h"
 #include "widgets/TableView.h"
 #include "widgets/VtkView.h"
+#include "widgets/charts/AmplitudeView.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
 #include "widgets/charts/PsthView.h"
 #include "widgets/charts/RasterWidget.h"
 #include "widgets/charts/TuningView.h"
+#include "widgets/charts/WaveformView.h"
 #include "widgets/pages/ViewRegistry.h"
 #include "widgets/scene/ProbeScene.h"
 #include "widgets/scene/Scene.h"
@@ -120,6 +122,16 @@ RecordingPage::RecordingPage(io::Session& session, io::DatasetId recording, io::
       unitTable->setObjectName("unitTable");
       lower->addTab(unitTable, tr("Unit table"));
     }
+  }
+  if (spikes->hasWaveforms()) {
+    auto* waveforms = new WaveformView(session_, recording);
+    waveforms->setObjectName("waveforms");
+    lower->addTab(waveforms, tr("Waveforms"));
+  }
+  if (spikes->hasAmplitudes()) {
+    auto* amplitudes = new AmplitudeView(session_, recording);
+    amplitudes->setObjectName("amplitudes");
+    lower->addTab(amplitudes, tr("Amplitudes"));
   }
   split->addWidget(lower);
   split->setSizes({600, 400});
