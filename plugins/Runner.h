@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "analysis/Progress.h"
 #include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 
@@ -48,6 +49,20 @@ class ProgressReporter {
  private:
   Callback callback_;
   std::atomic<bool> cancelled_{false};
+};
+
+// A job's reporter as the analysis code's Progress, for work that pages and
+// tasks hand to analysis/ directly.
+class ReporterProgress final : public analysis::Progress {
+ public:
+  explicit ReporterProgress(ProgressReporter& reporter) : reporter_(reporter) {}
+  void update(double fraction, const std::string& message) override {
+    reporter_.report(fraction, message);
+  }
+  bool cancelRequested() const override { return reporter_.cancelled(); }
+
+ private:
+  ProgressReporter& reporter_;
 };
 
 // Validates, runs and checks. Throws RunError (cancelled() tells a cancel

@@ -34,8 +34,17 @@ class DatasetModel : public QAbstractTableModel {
     if (array_) return static_cast<int>(array_->rows());
     return 0;
   }
+  // Columns measured after opening (waveform metrics of units), shown after
+  // the table's own.
+  void appendColumns(std::vector<io::Column> columns) {
+    if (!table_ || columns.empty()) return;
+    const int first = columnCount();
+    beginInsertColumns({}, first, first + static_cast<int>(columns.size()) - 1);
+    for (auto& column : columns) extra_.push_back(std::move(column));
+    endInsertColumns();
+  }
   int columnCount(const QModelIndex& = {}) const override {
-    if (table_) return static_cast<int>(table_->columns().size());
+    if (table_) return static_cast<int>(table_->columns().size() + extra_.size());
     if (array_) return static_cast<int>(std::min<std::size_t>(array_->columnsPerRow(), 10000));
     return 0;
   }
@@ -45,25 +54,30 @@ class DatasetModel : public QAbstractTableModel {
                c = static_cast<std::size_t>(index.column());
     if (role == Qt::DisplayRole || role == Qt::UserRole) {
       if (table_) {
-        const auto& column = table_->columns()[c];
+        const auto& column = columnAt(c);
+        if (r >= column.size()) return {};
         if (column.isNumeric()) return column.numbers()[r];
         return QString::fromStdString(column.strings()[r]);
       }
       if (array_) return array_->values()[r * array_->columnsPerRow() + c];
     }
-    if (role == Qt::DecorationRole && table_ && table_->columns()[c].name == "location")
-      return areaColor(QString::fromStdString(table_->columns()[c].cellText(r)));
+    if (role == Qt::DecorationRole && table_ && columnAt(c).name == "location")
+      return areaColor(QString::fromStdString(columnAt(c).cellText(r)));
     return {};
   }
   QVariant headerData(int section, Qt::Orientation orientation, int role) const override {
     if (role != Qt::DisplayRole) return {};
     if (orientation == Qt::Vertical) return section;
-    if (table_)
-      return QString::fromStdString(table_->columns()[static_cast<std::size_t>(section)].name);
+    if (table_) return QString::fromStdString(columnAt(static_cast<std::size_t>(section)).name);
     return section;
   }
 
  private:
+  const io::Column& columnAt(std::size_t c) const {
+    const auto own = table_->columns().size();
+    return c < own ? table_->columns()[c] : extra_[c - own];
+  }
+  std::vector<io::Column> extra_;
   std::shared_ptr<const io::TableDataset> table_;
   std::shared_ptr<const io::ArrayDataset> array_;
 };
@@ -152,6 +166,7 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
   filter->setClearButtonEnabled(true);
   layout->addWidget(filter);
   auto* model = new DatasetModel(session.find(dataset));
+  model_ = model;
   model->setParent(this);
   auto* proxy = new RowFilter(this);
   proxy->setSourceModel(model);
@@ -203,6 +218,10 @@ TableView::TableView(io::Session& session, io::DatasetId dataset, QWidget* paren
 
 TableView::~TableView() {
   session_.selection().changed.disconnect(connection_);
+}
+
+void TableView::appendColumns(std::vector<io::Column> columns) {
+  static_cast<DatasetModel*>(model_)->appendColumns(std::move(columns));
 }
 
 QString TableView::toCsv() const {

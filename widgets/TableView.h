@@ -5,6 +5,7 @@
 
 #include "io/Session.h"
 
+class QAbstractTableModel;
 class QTableView;
 
 namespace nl::widgets {
@@ -16,11 +17,15 @@ class TableView : public QWidget {
   ~TableView() override;
   QTableView* view() const { return view_; }
   QString toCsv() const;
+  // Columns computed for the table's rows after it was opened (e.g. waveform
+  // metrics of units); shown after its own, sortable and searchable.
+  void appendColumns(std::vector<io::Column> columns);
 
  private:
   io::Session& session_;
   io::DatasetId dataset_;
   QTableView* view_ = nullptr;
+  QAbstractTableModel* model_ = nullptr;
   bool updating_ = false;
   io::Signal<const std::string&>::ConnectionId connection_ = 0;
 };

@@ -6,12 +6,15 @@
 
 #include <QApplication>
 #include <QTabWidget>
+#include <QTableView>
 #include <QTest>
+#include <cmath>
 
 #include "GuiTestUtil.h"
 #include "io/ReaderRegistry.h"
 #include "tests/support/TestSupport.h"
 #include "tests/tools/AllenNwbGenerator.h"
+#include "widgets/TableView.h"
 #include "widgets/charts/AmplitudeView.h"
 #include "widgets/charts/WaveformView.h"
 #include "widgets/pages/recording/RecordingPage.h"
@@ -70,6 +73,27 @@ TEST(RecordingFeaturesPage, WaveformAndAmplitudeTabsShowWhatTheFileHolds) {
   EXPECT_GT(nl::test::countNear(amp, QColor(31, 119, 180), 60, amplitudes->plotRect().toRect()),
             200);
   keep(page, "recording_amplitudes");
+
+  // The unit table gains the waveform metrics the file lacks (it has Allen's
+  // peak_channel_id and amplitude, not the duration), measured as a task.
+  auto* table = page.findChild<nl::widgets::TableView*>("unitTable");
+  ASSERT_NE(table, nullptr);
+  const int before = table->view()->model()->columnCount();
+  tabs->setCurrentWidget(table);
+  ASSERT_TRUE(nl::test::waitUntil([&] { return table->view()->model()->columnCount() > before; }));
+  int duration = -1;
+  for (int c = 0; c < table->view()->model()->columnCount(); ++c)
+    if (table->view()->model()->headerData(c, Qt::Horizontal).toString() == "waveform_duration_ms")
+      duration = c;
+  ASSERT_GE(duration, 0);
+  // Each unit's duration is a trough-to-peak time of a 30 kHz waveform: a
+  // multiple of 1/30 ms, between 0.1 and 1.5 ms for the generator's spikes.
+  for (int r = 0; r < table->view()->model()->rowCount(); ++r) {
+    const double ms = table->view()->model()->index(r, duration).data(Qt::UserRole).toDouble();
+    EXPECT_GT(ms, 0.1);
+    EXPECT_LT(ms, 1.5);
+    EXPECT_NEAR(ms * 30.0, std::round(ms * 30.0), 1e-6);
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/ephys/Tuning.h"
+#include "analysis/ephys/Waveforms.h"
 #include "plugins/Job.h"
 #include "widgets/AreaColors.h"
 #include "widgets/TableView.h"
@@ -121,6 +122,7 @@ RecordingPage::RecordingPage(io::Session& session, io::DatasetId recording, io::
       auto* unitTable = new TableView(session_, recording);
       unitTable->setObjectName("unitTable");
       lower->addTab(unitTable, tr("Unit table"));
+      unitTable_ = unitTable;
     }
   }
   if (spikes->hasWaveforms()) {
@@ -150,6 +152,10 @@ RecordingPage::RecordingPage(io::Session& session, io::DatasetId recording, io::
     if (lower->currentWidget() == rates_ && !ratesStarted_) {
       ratesStarted_ = true;
       binRates();
+    }
+    if (unitTable_ && lower->currentWidget() == unitTable_ && !waveformMetricsStarted_) {
+      waveformMetricsStarted_ = true;
+      measureWaveforms();
     }
   };
   connect(lower, &QTabWidget::currentChanged, this, binWhenShown);
@@ -208,6 +214,25 @@ void RecordingPage::binRates() {
             groups.push_back(QString::fromStdString(area->cellText(u)));
           rates_->groupRowsBy(groups);
         }
+      });
+}
+
+void RecordingPage::measureWaveforms() {
+  const auto spikes =
+      std::dynamic_pointer_cast<const io::SpikeRecording>(session_.find(recording_));
+  if (!spikes || !spikes->hasWaveforms()) return;
+  // Peak channel, duration and amplitude for files that lack them: every
+  // unit's mean waveform is read (82 × 384 floats each), so as a task.
+  auto columns = std::make_shared<std::vector<io::Column>>();
+  runTask(
+      tr("Waveform metrics of %1").arg(QString::fromStdString(spikes->name())),
+      [spikes, columns](plugins::ProgressReporter& reporter) {
+        plugins::ReporterProgress progress(reporter);
+        *columns = analysis::ephys::derivedWaveformColumns(*spikes, progress);
+      },
+      [this, columns](const QString& error) {
+        if (!error.isEmpty()) return say(tr("waveform metrics unavailable: %1").arg(error));
+        if (unitTable_) unitTable_->appendColumns(std::move(*columns));
       });
 }
 

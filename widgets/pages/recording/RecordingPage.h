@@ -11,6 +11,7 @@ namespace nl::widgets {
 
 class HeatMap;
 class RasterWidget;
+class TableView;
 class Scene;
 
 class RecordingPage : public Page {
@@ -29,6 +30,7 @@ class RecordingPage : public Page {
 
  private:
   void binRates();
+  void measureWaveforms();
   io::Session& session_;
   io::DatasetId recording_;
   Scene* scene_ = nullptr;
@@ -36,6 +38,8 @@ class RecordingPage : public Page {
   HeatMap* rates_ = nullptr;
   QComboBox* order_ = nullptr;
   bool ratesStarted_ = false;
+  bool waveformMetricsStarted_ = false;
+  TableView* unitTable_ = nullptr;
 };
 
 }  // namespace nl::widgets
