@@ -59,6 +59,10 @@ struct BrightnessParameters {
   double traceIncreaseRate = 13.95528162;
   double cpsHalf = 1.057631326853325e-07;
   double slopeBrightness = 19152642.500946816;
+  // dynaphos draws a threshold per electrode around this mean; the static
+  // model uses the mean: no phosphene (brightness 0) below it.
+  bool useThreshold = true;
+  double activationThreshold = 9.141886000943878e-08;
 };
 
 // Reads the parameters dynaphos keeps in its params.yaml (the
@@ -104,7 +108,11 @@ struct PhospheneModel {
   double scoreboardRho = 0.2;     // mm
   double minSigma = 0.01;         // degrees: keeps σ finite at zero current
   double windowSigmas = 3.5;      // Gaussians are evaluated within ±windowSigmas·σ
-  AnalyticMap magnification;      // M(r) (the map's, also for surface retinotopy)
+  // Pixel averaging: a phosphene is drawn as its Gaussian averaged over the
+  // pixel (σ² + step²/12, peak scaled to keep its integral), so phosphenes
+  // smaller than a pixel stay visible in proportion and smooth to optimize.
+  bool pixelAverage = true;
+  AnalyticMap magnification;  // M(r) (the map's, also for surface retinotopy)
 };
 
 // One phosphene as the renderer needs it.

@@ -1,0 +1,459 @@
+#include "analysis/prosthesis/Objective.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+#include <Eigen/Cholesky>
+
+namespace nl::analysis::prosthesis {
+
+Encoding parseEncoding(const std::string& name) {
+  if (name == "sampled") return Encoding::Sampled;
+  if (name == "least_squares" || name == "least-squares") return Encoding::LeastSquares;
+  throw std::invalid_argument("unknown encoding '" + name + "' (use sampled or least_squares)");
+}
+
+// ---- SSIM ----------------------------------------------------------------------
+
+namespace {
+
+constexpr int kSsimRadius = 5;  // 11 taps
+constexpr double kSsimSigma = 1.5;
+
+const std::array<double, 2 * kSsimRadius + 1>& ssimKernel() {
+  static const auto kernel = [] {
+    std::array<double, 2 * kSsimRadius + 1> k{};
+    double sum = 0;
+    for (int i = -kSsimRadius; i <= kSsimRadius; ++i)
+      sum += k[static_cast<std::size_t>(i + kSsimRadius)] =
+          std::exp(-0.5 * i * i / (kSsimSigma * kSsimSigma));
+    for (double& v : k) v /= sum;
+    return k;
+  }();
+  return kernel;
+}
+
+// Separable Gaussian with zero padding ('same' size); symmetric, so its own adjoint.
+Image blur(const Image& in) {
+  const auto& k = ssimKernel();
+  const int h = static_cast<int>(in.rows()), w = static_cast<int>(in.cols());
+  Image tmp = Image::Zero(h, w), out = Image::Zero(h, w);
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      double s = 0;
+      for (int t = -kSsimRadius; t <= kSsimRadius; ++t) {
+        const int cc = c + t;
+        if (cc >= 0 && cc < w) s += k[static_cast<std::size_t>(t + kSsimRadius)] * in(r, cc);
+      }
+      tmp(r, c) = s;
+    }
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      double s = 0;
+      for (int t = -kSsimRadius; t <= kSsimRadius; ++t) {
+        const int rr = r + t;
+        if (rr >= 0 && rr < h) s += k[static_cast<std::size_t>(t + kSsimRadius)] * tmp(rr, c);
+      }
+      out(r, c) = s;
+    }
+  return out;
+}
+
+}  // namespace
+
+double meanSquaredError(const Image& x, const Image& y) {
+  if (x.rows() != y.rows() || x.cols() != y.cols())
+    throw std::invalid_argument("MSE of images of different sizes");
+  return (x - y).array().square().mean();
+}
+
+double ssim(const Image& x, const Image& y, Image* gradientX) {
+  if (x.rows() != y.rows() || x.cols() != y.cols())
+    throw std::invalid_argument("SSIM of images of different sizes");
+  constexpr double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
+  // W(f) = blur(f)/blur(1): the window renormalised at the borders.
+  const Image norm = blur(Image::Ones(x.rows(), x.cols()));
+  const Image inv = norm.cwiseInverse();
+  auto window = [&](const Image& f) { return Image(blur(f).cwiseProduct(inv)); };
+  const Image mx = window(x), my = window(y);
+  const Image exx = window(x.cwiseProduct(x)), eyy = window(y.cwiseProduct(y));
+  const Image exy = window(x.cwiseProduct(y));
+  const auto a1 = (2 * mx.array() * my.array() + c1).eval();
+  const auto a2 = (2 * (exy.array() - mx.array() * my.array()) + c2).eval();
+  const auto b1 = (mx.array().square() + my.array().square() + c1).eval();
+  const auto b2 =
+      (exx.array() - mx.array().square() + eyy.array() - my.array().square() + c2).eval();
+  const auto s = (a1 * a2 / (b1 * b2)).eval();
+  const double value = s.mean();
+  if (gradientX) {
+    const double n = static_cast<double>(x.size());
+    const auto dA1 = (a2 / (b1 * b2)).eval(), dA2 = (a1 / (b1 * b2)).eval();
+    const auto dB1 = (-s / b1).eval(), dB2 = (-s / b2).eval();
+    Image gm =
+        (dA1 * 2 * my.array() - dA2 * 2 * my.array() + dB1 * 2 * mx.array() - dB2 * 2 * mx.array())
+            .matrix();
+    Image gxx = dB2.matrix();
+    Image gxy = (2 * dA2).matrix();
+    // Adjoint of W: blur(h / blur(1)).
+    const Image wm = blur(gm.cwiseProduct(inv)), wxx = blur(gxx.cwiseProduct(inv)),
+                wxy = blur(gxy.cwiseProduct(inv));
+    *gradientX =
+        ((wm.array() + 2 * x.array() * wxx.array() + y.array() * wxy.array()) / n).matrix();
+  }
+  return value;
+}
+
+// ---- the objective ---------------------------------------------------------------
+
+PerceptObjective::PerceptObjective(VisualFieldGrid grid, PhospheneModel model,
+                                   BrightnessCurve brightness, ObjectiveOptions options)
+    : grid_(grid), model_(std::move(model)), brightness_(std::move(brightness)), options_(options) {
+  grid_.validate();
+  if (!(options_.maxAmplitude > options_.minAmplitude) || options_.minAmplitude < 0)
+    throw std::invalid_argument("objective: need 0 ≤ minimum amplitude < maximum amplitude");
+  if (options_.maxAmplitude > brightness_.maxAmplitude() * (1 + 1e-12))
+    throw std::invalid_argument("objective: the maximum amplitude exceeds the brightness table");
+  if (options_.mseWeight < 0 || options_.ssimWeight < 0)
+    throw std::invalid_argument("objective: loss weights must be ≥ 0");
+}
+
+namespace {
+
+struct Sample {
+  double value = 0;
+  double dx = 0, dy = 0;  // ∂value/∂(field x, field y)
+};
+
+// Bilinear, pixel centres on the grid; 0 outside.
+Sample sampleImage(const Image& image, const VisualFieldGrid& grid, double x, double y) {
+  const double fc = (x - grid.xMin) / grid.step, fr = (grid.yMax - y) / grid.step;
+  const int w = static_cast<int>(image.cols()), h = static_cast<int>(image.rows());
+  if (!(fc >= 0) || !(fr >= 0) || fc > w - 1 || fr > h - 1) return {};
+  const int c0 = std::min(static_cast<int>(fc), w - 2), r0 = std::min(static_cast<int>(fr), h - 2);
+  const double tc = fc - c0, tr = fr - r0;
+  const double v00 = image(r0, c0), v01 = image(r0, c0 + 1), v10 = image(r0 + 1, c0),
+               v11 = image(r0 + 1, c0 + 1);
+  Sample s;
+  s.value = (1 - tr) * ((1 - tc) * v00 + tc * v01) + tr * ((1 - tc) * v10 + tc * v11);
+  const double dtc = (1 - tr) * (v01 - v00) + tr * (v11 - v10);
+  const double dtr = (1 - tc) * (v10 - v00) + tc * (v11 - v01);
+  s.dx = dtc / grid.step;
+  s.dy = -dtr / grid.step;
+  return s;
+}
+
+bool insideGrid(const VisualFieldGrid& grid, double x, double y) {
+  return x >= grid.xMin && x <= grid.xMax && y >= grid.yMin && y <= grid.yMax;
+}
+
+// Everything the encoder computed per electrode, for the chain rule.
+struct Encoded {
+  std::vector<Phosphene> drawn;  // what is rendered (pixel-averaged)
+  std::vector<double> amplitude, sigma, brightness, dBdI, dSdI, dSdR, dTdx, dTdy;
+  std::vector<std::uint8_t> on;
+};
+
+}  // namespace
+
+ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
+                                          std::span<const TaskImage> images, bool withGradient,
+                                          std::span<const std::uint8_t> active) const {
+  const auto n = static_cast<std::size_t>(centers.cols());
+  if (!active.empty() && active.size() != n)
+    throw std::invalid_argument("objective: " + std::to_string(active.size()) +
+                                " active flags for " + std::to_string(n) + " electrodes");
+  for (const auto& image : images)
+    if (image.pixels.rows() != grid_.height() || image.pixels.cols() != grid_.width())
+      throw std::invalid_argument(
+          "objective: image '" + image.name + "' is " + std::to_string(image.pixels.cols()) +
+          " × " + std::to_string(image.pixels.rows()) + ", the grid " +
+          std::to_string(grid_.width()) + " × " + std::to_string(grid_.height()));
+  ObjectiveValue out;
+  out.perImage.resize(images.size());
+  std::vector<Eigen::Matrix2Xd> gradients(images.size());
+  const double step2 = model_.pixelAverage ? grid_.step * grid_.step / 12.0 : 0.0;
+  const double range = options_.maxAmplitude - options_.minAmplitude;
+
+  auto work = [&](std::size_t m) {
+    const Image& target = images[m].pixels;
+    Encoded e;
+    e.drawn.resize(n);
+    for (auto* v :
+         {&e.amplitude, &e.sigma, &e.brightness, &e.dBdI, &e.dSdI, &e.dSdR, &e.dTdx, &e.dTdy})
+      v->assign(n, 0.0);
+    e.on.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double x = centers(0, static_cast<Eigen::Index>(i));
+      const double y = centers(1, static_cast<Eigen::Index>(i));
+      e.on[i] = (active.empty() || active[i]) && insideGrid(grid_, x, y);
+      if (!e.on[i]) continue;
+      const double r = std::hypot(x, y);
+      double amplitude = options_.referenceAmplitude;
+      if (options_.encoding == Encoding::Sampled) {
+        const Sample t = sampleImage(target, grid_, x, y);
+        amplitude = options_.minAmplitude + range * std::clamp(t.value, 0.0, 1.0);
+        const bool clamped = t.value < 0 || t.value > 1;
+        e.dTdx[i] = clamped ? 0 : t.dx;
+        e.dTdy[i] = clamped ? 0 : t.dy;
+        e.brightness[i] = brightness_(amplitude, &e.dBdI[i]);
+      }
+      e.amplitude[i] = amplitude;
+      e.sigma[i] = phospheneSigma(model_, amplitude, r, &e.dSdI[i], &e.dSdR[i]);
+    }
+    // Drawn phosphenes (pixel averaging), brightness still to come for LS.
+    auto draw = [&](std::size_t i, double b) {
+      const double s = e.sigma[i];
+      const double sr = std::sqrt(s * s + step2);
+      e.drawn[i] = {
+          {centers(0, static_cast<Eigen::Index>(i)), centers(1, static_cast<Eigen::Index>(i))},
+          sr,
+          e.on[i] ? b * s * s / (sr * sr) : 0.0};
+    };
+    Eigen::VectorXd lsBrightness;
+    std::vector<std::size_t> lsIndex;
+    Eigen::LDLT<Eigen::MatrixXd> lsSolver;
+    if (options_.encoding == Encoding::LeastSquares) {
+      // Columns of G: unit-brightness phosphenes; ridge normal equations.
+      for (std::size_t i = 0; i < n; ++i)
+        if (e.on[i]) lsIndex.push_back(i);
+      const auto k = static_cast<Eigen::Index>(lsIndex.size());
+      std::vector<Image> columns(lsIndex.size());
+      for (std::size_t j = 0; j < lsIndex.size(); ++j) {
+        draw(lsIndex[j], 1.0);
+        const Phosphene one = e.drawn[lsIndex[j]];
+        columns[j] = renderPercept(std::span(&one, 1), grid_, model_.windowSigmas);
+      }
+      Eigen::MatrixXd gram(k, k);
+      Eigen::VectorXd rhs(k);
+      for (Eigen::Index a = 0; a < k; ++a) {
+        rhs(a) = columns[static_cast<std::size_t>(a)].cwiseProduct(target).sum();
+        for (Eigen::Index b = a; b < k; ++b)
+          gram(a, b) = gram(b, a) = columns[static_cast<std::size_t>(a)]
+                                        .cwiseProduct(columns[static_cast<std::size_t>(b)])
+                                        .sum();
+      }
+      gram.diagonal().array() += options_.ridge;
+      lsSolver.compute(gram);
+      lsBrightness = lsSolver.solve(rhs);
+      for (std::size_t j = 0; j < lsIndex.size(); ++j) {
+        e.brightness[lsIndex[j]] = lsBrightness(static_cast<Eigen::Index>(j));
+        e.amplitude[lsIndex[j]] =
+            brightness_.inverse(std::clamp(lsBrightness(static_cast<Eigen::Index>(j)), 0.0, 1.0));
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) draw(i, e.brightness[i]);
+    const Image raw = renderPercept(e.drawn, grid_, model_.windowSigmas);
+    const Image percept = raw.cwiseMax(0.0).cwiseMin(1.0);  // dynaphos clamps to [0, 1]
+    Image ssimGradient;
+    const double mse = meanSquaredError(percept, target);
+    const double similarity = ssim(percept, target, withGradient ? &ssimGradient : nullptr);
+    auto& score = out.perImage[m];
+    score.mse = mse;
+    score.ssim = similarity;
+    score.loss = options_.mseWeight * mse + options_.ssimWeight * (1 - similarity);
+    if (!withGradient) return;
+    Image dLdP =
+        (2.0 * options_.mseWeight / static_cast<double>(target.size())) * (percept - target) -
+        options_.ssimWeight * ssimGradient;
+    dLdP = (raw.array() >= 0 && raw.array() <= 1).select(dLdP, 0.0);
+    Eigen::MatrixX4d dDrawn = Eigen::MatrixX4d::Zero(static_cast<Eigen::Index>(n), 4);
+    renderPerceptAdjoint(e.drawn, grid_, dLdP, dDrawn, model_.windowSigmas);
+    Eigen::VectorXd dBrightness = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
+    Eigen::VectorXd dSigma = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(n));
+    Eigen::Matrix2Xd& g = gradients[m];
+    g = Eigen::Matrix2Xd::Zero(2, static_cast<Eigen::Index>(n));
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!e.on[i]) continue;
+      const auto row = static_cast<Eigen::Index>(i);
+      const double s = e.sigma[i], sr = e.drawn[i].sigma, q = s * s / (sr * sr);
+      // drawn σr = √(σ² + s²/12), drawn peak b·σ²/σr².
+      dSigma(row) =
+          dDrawn(row, 2) * s / sr + dDrawn(row, 3) * e.brightness[i] * 2 * s / (sr * sr) * (1 - q);
+      dBrightness(row) = dDrawn(row, 3) * q;
+      g(0, row) = dDrawn(row, 0);
+      g(1, row) = dDrawn(row, 1);
+    }
+    if (options_.encoding == Encoding::LeastSquares && !lsIndex.empty()) {
+      // b = A⁻¹Gᵀt: with A μ = ∂L/∂b, the positions also move b:
+      // Σ_i μ_i ⟨∂G_i, t − Gb⟩ − b_i ⟨∂G_i, Gμ⟩ (∂G_i the column's derivative).
+      const auto k = static_cast<Eigen::Index>(lsIndex.size());
+      Eigen::VectorXd dLdb(k);
+      for (Eigen::Index j = 0; j < k; ++j)
+        dLdb(j) = dBrightness(static_cast<Eigen::Index>(lsIndex[static_cast<std::size_t>(j)]));
+      const Eigen::VectorXd mu = lsSolver.solve(dLdb);
+      std::vector<Phosphene> withMu = e.drawn, unit = e.drawn;
+      for (std::size_t i = 0; i < n; ++i) withMu[i].brightness = 0;
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const std::size_t i = lsIndex[static_cast<std::size_t>(j)];
+        const double s = e.sigma[i], sr = e.drawn[i].sigma;
+        withMu[i].brightness = mu(j) * s * s / (sr * sr);
+      }
+      const Image residual = target - raw;
+      const Image gMu = renderPercept(withMu, grid_, model_.windowSigmas);
+      Eigen::MatrixX4d termA = Eigen::MatrixX4d::Zero(static_cast<Eigen::Index>(n), 4);
+      Eigen::MatrixX4d termB = Eigen::MatrixX4d::Zero(static_cast<Eigen::Index>(n), 4);
+      renderPerceptAdjoint(withMu, grid_, residual, termA, model_.windowSigmas);
+      renderPerceptAdjoint(e.drawn, grid_, -gMu, termB, model_.windowSigmas);
+      for (Eigen::Index j = 0; j < k; ++j) {
+        const auto row = static_cast<Eigen::Index>(lsIndex[static_cast<std::size_t>(j)]);
+        const std::size_t i = lsIndex[static_cast<std::size_t>(j)];
+        const double s = e.sigma[i], sr = e.drawn[i].sigma, q = s * s / (sr * sr);
+        g(0, row) += termA(row, 0) + termB(row, 0);
+        g(1, row) += termA(row, 1) + termB(row, 1);
+        // σ enters the column (σr and the peak factor q): chain both terms.
+        const double dColumnSigma = (termA(row, 2) + termB(row, 2)) * s / sr;
+        const double dColumnPeak = termA(row, 3) * mu(j) + termB(row, 3) * e.brightness[i];
+        dSigma(row) += dColumnSigma + dColumnPeak * 2 * s / (sr * sr) * (1 - q);
+        dBrightness(row) = 0;  // used up by the adjoint solve
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!e.on[i]) continue;
+      const auto row = static_cast<Eigen::Index>(i);
+      const double x = centers(0, row), y = centers(1, row);
+      const double r = std::hypot(x, y);
+      if (r > 0) {
+        g(0, row) += dSigma(row) * e.dSdR[i] * x / r;
+        g(1, row) += dSigma(row) * e.dSdR[i] * y / r;
+      }
+      if (options_.encoding == Encoding::Sampled) {
+        const double dI = dBrightness(row) * e.dBdI[i] + dSigma(row) * e.dSdI[i];
+        g(0, row) += dI * range * e.dTdx[i];
+        g(1, row) += dI * range * e.dTdy[i];
+      }
+    }
+  };
+
+  const unsigned hardware = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads =
+      std::min<unsigned>(options_.threads > 0 ? static_cast<unsigned>(options_.threads) : hardware,
+                         static_cast<unsigned>(std::max<std::size_t>(1, images.size())));
+  if (threads <= 1) {
+    for (std::size_t m = 0; m < images.size(); ++m) work(m);
+  } else {
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr failure;
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> pool;
+    for (unsigned t = 0; t < threads; ++t)
+      pool.emplace_back([&] {
+        for (std::size_t m; (m = next.fetch_add(1)) < images.size();) {
+          try {
+            work(m);
+          } catch (...) {
+            if (!failed.exchange(true)) failure = std::current_exception();
+          }
+        }
+      });
+    for (auto& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+  // Sums in image order: the same numbers for any thread count.
+  if (withGradient) out.gradient = Eigen::Matrix2Xd::Zero(2, static_cast<Eigen::Index>(n));
+  const double count = std::max<double>(1.0, static_cast<double>(images.size()));
+  for (std::size_t m = 0; m < images.size(); ++m) {
+    out.loss += out.perImage[m].loss / count;
+    out.mse += out.perImage[m].mse / count;
+    out.ssim += out.perImage[m].ssim / count;
+    if (withGradient) out.gradient += gradients[m] / count;
+  }
+  return out;
+}
+
+std::vector<Phosphene> PerceptObjective::encode(const Eigen::Matrix2Xd& centers,
+                                                const Image& target,
+                                                std::vector<double>* amplitudes,
+                                                std::span<const std::uint8_t> active) const {
+  const auto n = static_cast<std::size_t>(centers.cols());
+  std::vector<Phosphene> out(n);
+  std::vector<double> amp(n, 0.0);
+  const double step2 = model_.pixelAverage ? grid_.step * grid_.step / 12.0 : 0.0;
+  const double range = options_.maxAmplitude - options_.minAmplitude;
+  std::vector<std::uint8_t> on(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = centers(0, static_cast<Eigen::Index>(i)),
+                 y = centers(1, static_cast<Eigen::Index>(i));
+    on[i] = (active.empty() || active[i]) && insideGrid(grid_, x, y);
+    double amplitude = options_.referenceAmplitude, b = 0;
+    if (options_.encoding == Encoding::Sampled && on[i]) {
+      amplitude = options_.minAmplitude +
+                  range * std::clamp(sampleImage(target, grid_, x, y).value, 0.0, 1.0);
+      b = brightness_(amplitude);
+    }
+    const double s = phospheneSigma(model_, amplitude, std::hypot(x, y));
+    const double sr = std::sqrt(s * s + step2);
+    out[i] = {{x, y}, sr, on[i] ? b * s * s / (sr * sr) : 0.0};
+    amp[i] = on[i] ? amplitude : 0.0;
+  }
+  if (options_.encoding == Encoding::LeastSquares) {
+    std::vector<std::size_t> index;
+    for (std::size_t i = 0; i < n; ++i)
+      if (on[i]) index.push_back(i);
+    const auto k = static_cast<Eigen::Index>(index.size());
+    std::vector<Image> columns(index.size());
+    std::vector<double> peak(index.size());
+    for (std::size_t j = 0; j < index.size(); ++j) {
+      Phosphene one = out[index[j]];
+      const double s = phospheneSigma(model_, options_.referenceAmplitude,
+                                      std::hypot(one.center.x, one.center.y));
+      peak[j] = s * s / (one.sigma * one.sigma);
+      one.brightness = peak[j];
+      columns[j] = renderPercept(std::span(&one, 1), grid_, model_.windowSigmas);
+    }
+    Eigen::MatrixXd gram(k, k);
+    Eigen::VectorXd rhs(k);
+    for (Eigen::Index a = 0; a < k; ++a) {
+      rhs(a) = columns[static_cast<std::size_t>(a)].cwiseProduct(target).sum();
+      for (Eigen::Index b = a; b < k; ++b)
+        gram(a, b) = gram(b, a) = columns[static_cast<std::size_t>(a)]
+                                      .cwiseProduct(columns[static_cast<std::size_t>(b)])
+                                      .sum();
+    }
+    gram.diagonal().array() += options_.ridge;
+    const Eigen::VectorXd b = gram.ldlt().solve(rhs);
+    for (std::size_t j = 0; j < index.size(); ++j) {
+      const double bj = b(static_cast<Eigen::Index>(j));
+      out[index[j]].brightness = bj * peak[j];
+      amp[index[j]] = brightness_.inverse(std::clamp(bj, 0.0, 1.0));
+    }
+  }
+  if (amplitudes) *amplitudes = std::move(amp);
+  return out;
+}
+
+Image PerceptObjective::percept(const Eigen::Matrix2Xd& centers, const Image& target,
+                                std::vector<double>* amplitudes,
+                                std::span<const std::uint8_t> active) const {
+  const auto phosphenes = encode(centers, target, amplitudes, active);
+  return renderPercept(phosphenes, grid_, model_.windowSigmas).cwiseMax(0.0).cwiseMin(1.0);
+}
+
+double visualFieldCoverage(const PerceptObjective& objective, const Eigen::Matrix2Xd& centers,
+                           std::span<const std::uint8_t> active) {
+  const auto& grid = objective.grid();
+  const auto& options = objective.options();
+  Image covered = Image::Zero(grid.height(), grid.width());
+  for (Eigen::Index i = 0; i < centers.cols(); ++i) {
+    if (!active.empty() && !active[static_cast<std::size_t>(i)]) continue;
+    const double x = centers(0, i), y = centers(1, i);
+    const double s =
+        phospheneSigma(objective.model(), options.referenceAmplitude, std::hypot(x, y));
+    // Half the peak at distance σ√(2 ln 2); at least the pixel holding the centre.
+    const double reach = std::max(s * std::sqrt(2 * std::log(2.0)), 0.5 * grid.step);
+    const int c0 = std::max(0, static_cast<int>(std::ceil((x - reach - grid.xMin) / grid.step)));
+    const int c1 = std::min(grid.width() - 1,
+                            static_cast<int>(std::floor((x + reach - grid.xMin) / grid.step)));
+    const int r0 = std::max(0, static_cast<int>(std::ceil((grid.yMax - y - reach) / grid.step)));
+    const int r1 = std::min(grid.height() - 1,
+                            static_cast<int>(std::floor((grid.yMax - y + reach) / grid.step)));
+    for (int r = r0; r <= r1; ++r)
+      for (int c = c0; c <= c1; ++c)
+        if (std::hypot(grid.xOf(c) - x, grid.yOf(r) - y) <= reach) covered(r, c) = 1;
+  }
+  return covered.mean();
+}
+
+}  // namespace nl::analysis::prosthesis
