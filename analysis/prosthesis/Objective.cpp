@@ -112,7 +112,10 @@ PerceptObjective::PerceptObjective(VisualFieldGrid grid, PhospheneModel model,
                                    BrightnessCurve brightness, ObjectiveOptions options)
     : grid_(grid), model_(std::move(model)), brightness_(std::move(brightness)), options_(options) {
   grid_.validate();
-  if (!(options_.maxAmplitude > options_.minAmplitude) || options_.minAmplitude < 0)
+  if (options_.minAmplitude <= 0) options_.minAmplitude = brightness_.inverse(1e-9);
+  if (!(options_.offBelow >= 0) || options_.offBelow >= 0.5)
+    throw std::invalid_argument("objective: offBelow must be in [0, 0.5)");
+  if (!(options_.maxAmplitude > options_.minAmplitude))
     throw std::invalid_argument("objective: need 0 ≤ minimum amplitude < maximum amplitude");
   if (options_.maxAmplitude > brightness_.maxAmplitude() * (1 + 1e-12))
     throw std::invalid_argument("objective: the maximum amplitude exceeds the brightness table");
@@ -145,13 +148,53 @@ Sample sampleImage(const Image& image, const VisualFieldGrid& grid, double x, do
   return s;
 }
 
+// The target as the encoder samples it: Gaussian-blurred (zero padding,
+// renormalised at the borders so edges keep their level).
+Image samplingImage(const Image& target, const VisualFieldGrid& grid, double blurDeg) {
+  if (!(blurDeg > 0)) return target;
+  const double sigma = blurDeg / grid.step;
+  const int radius = std::max(1, static_cast<int>(std::ceil(3 * sigma)));
+  std::vector<double> k(static_cast<std::size_t>(2 * radius + 1));
+  for (int i = -radius; i <= radius; ++i)
+    k[static_cast<std::size_t>(i + radius)] = std::exp(-0.5 * i * i / (sigma * sigma));
+  const int h = static_cast<int>(target.rows()), w = static_cast<int>(target.cols());
+  auto pass = [&](const Image& in, bool alongRows) {
+    Image out(h, w);
+    for (int r = 0; r < h; ++r)
+      for (int c = 0; c < w; ++c) {
+        double sum = 0, weight = 0;
+        for (int t = -radius; t <= radius; ++t) {
+          const int rr = alongRows ? r + t : r, cc = alongRows ? c : c + t;
+          if (rr < 0 || cc < 0 || rr >= h || cc >= w) continue;
+          const double kw = k[static_cast<std::size_t>(t + radius)];
+          sum += kw * in(rr, cc);
+          weight += kw;
+        }
+        out(r, c) = sum / weight;
+      }
+    return out;
+  };
+  return pass(pass(target, false), true);
+}
+
 bool insideGrid(const VisualFieldGrid& grid, double x, double y) {
   return x >= grid.xMin && x <= grid.xMax && y >= grid.yMin && y <= grid.yMax;
 }
 
 // Everything the encoder computed per electrode, for the chain rule.
+// The fade-in of weak intensities: 0 below τ, smoothstep to 1 at 2τ.
+double gate(double t, double tau, double* derivative) {
+  if (tau <= 0) return *derivative = 0, t > 0 ? 1.0 : 0.0;
+  const double u = (t - tau) / tau;
+  if (u <= 0) return *derivative = 0, 0.0;
+  if (u >= 1) return *derivative = 0, 1.0;
+  *derivative = 6 * u * (1 - u) / tau;
+  return u * u * (3 - 2 * u);
+}
+
 struct Encoded {
   std::vector<Phosphene> drawn;  // what is rendered (pixel-averaged)
+  std::vector<double> dBdT;      // brightness change through the fade-in
   std::vector<double> amplitude, sigma, brightness, dBdI, dSdI, dSdR, dTdx, dTdy;
   std::vector<std::uint8_t> on;
 };
@@ -179,12 +222,16 @@ ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
 
   auto work = [&](std::size_t m) {
     const Image& target = images[m].pixels;
+    const Image sampled = options_.encoding == Encoding::Sampled
+                              ? samplingImage(target, grid_, options_.samplingBlurDeg)
+                              : Image();
     Encoded e;
     e.drawn.resize(n);
     for (auto* v :
          {&e.amplitude, &e.sigma, &e.brightness, &e.dBdI, &e.dSdI, &e.dSdR, &e.dTdx, &e.dTdy})
       v->assign(n, 0.0);
     e.on.assign(n, 0);
+    e.dBdT.assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i) {
       const double x = centers(0, static_cast<Eigen::Index>(i));
       const double y = centers(1, static_cast<Eigen::Index>(i));
@@ -193,12 +240,17 @@ ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
       const double r = std::hypot(x, y);
       double amplitude = options_.referenceAmplitude;
       if (options_.encoding == Encoding::Sampled) {
-        const Sample t = sampleImage(target, grid_, x, y);
+        const Sample t = sampleImage(sampled, grid_, x, y);
         amplitude = options_.minAmplitude + range * std::clamp(t.value, 0.0, 1.0);
         const bool clamped = t.value < 0 || t.value > 1;
         e.dTdx[i] = clamped ? 0 : t.dx;
         e.dTdy[i] = clamped ? 0 : t.dy;
-        e.brightness[i] = brightness_(amplitude, &e.dBdI[i]);
+        double dGate = 0;
+        const double g = gate(std::clamp(t.value, 0.0, 1.0), options_.offBelow, &dGate);
+        const double b = brightness_(amplitude, &e.dBdI[i]);
+        e.brightness[i] = b * g;
+        e.dBdI[i] *= g;
+        e.dBdT[i] = clamped ? 0 : b * dGate;
       }
       e.amplitude[i] = amplitude;
       e.sigma[i] = phospheneSigma(model_, amplitude, r, &e.dSdI[i], &e.dSdR[i]);
@@ -321,8 +373,9 @@ ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
       }
       if (options_.encoding == Encoding::Sampled) {
         const double dI = dBrightness(row) * e.dBdI[i] + dSigma(row) * e.dSdI[i];
-        g(0, row) += dI * range * e.dTdx[i];
-        g(1, row) += dI * range * e.dTdy[i];
+        const double dT = dI * range + dBrightness(row) * e.dBdT[i];
+        g(0, row) += dT * e.dTdx[i];
+        g(1, row) += dT * e.dTdy[i];
       }
     }
   };
@@ -373,20 +426,27 @@ std::vector<Phosphene> PerceptObjective::encode(const Eigen::Matrix2Xd& centers,
   const double step2 = model_.pixelAverage ? grid_.step * grid_.step / 12.0 : 0.0;
   const double range = options_.maxAmplitude - options_.minAmplitude;
   std::vector<std::uint8_t> on(n, 0);
+  const Image sampled = options_.encoding == Encoding::Sampled
+                            ? samplingImage(target, grid_, options_.samplingBlurDeg)
+                            : Image();
   for (std::size_t i = 0; i < n; ++i) {
     const double x = centers(0, static_cast<Eigen::Index>(i)),
                  y = centers(1, static_cast<Eigen::Index>(i));
     on[i] = (active.empty() || active[i]) && insideGrid(grid_, x, y);
     double amplitude = options_.referenceAmplitude, b = 0;
     if (options_.encoding == Encoding::Sampled && on[i]) {
-      amplitude = options_.minAmplitude +
-                  range * std::clamp(sampleImage(target, grid_, x, y).value, 0.0, 1.0);
-      b = brightness_(amplitude);
+      const double t = std::clamp(sampleImage(sampled, grid_, x, y).value, 0.0, 1.0);
+      amplitude = options_.minAmplitude + range * t;
+      double dGate = 0;
+      const double g = gate(t, options_.offBelow, &dGate);
+      b = brightness_(amplitude) * g;
+      if (g == 0) amplitude = 0;  // off
     }
     const double s = phospheneSigma(model_, amplitude, std::hypot(x, y));
     const double sr = std::sqrt(s * s + step2);
     out[i] = {{x, y}, sr, on[i] ? b * s * s / (sr * sr) : 0.0};
     amp[i] = on[i] ? amplitude : 0.0;
+    if (options_.encoding == Encoding::Sampled && amplitude == 0) out[i].brightness = 0;
   }
   if (options_.encoding == Encoding::LeastSquares) {
     std::vector<std::size_t> index;
@@ -442,7 +502,8 @@ double visualFieldCoverage(const PerceptObjective& objective, const Eigen::Matri
     const double s =
         phospheneSigma(objective.model(), options.referenceAmplitude, std::hypot(x, y));
     // Half the peak at distance σ√(2 ln 2); at least the pixel holding the centre.
-    const double reach = std::max(s * std::sqrt(2 * std::log(2.0)), 0.5 * grid.step);
+    // At least half a pixel diagonal, so every phosphene covers its pixel.
+    const double reach = std::max(s * std::sqrt(2 * std::log(2.0)), std::sqrt(0.5) * grid.step);
     const int c0 = std::max(0, static_cast<int>(std::ceil((x - reach - grid.xMin) / grid.step)));
     const int c1 = std::min(grid.width() - 1,
                             static_cast<int>(std::floor((x + reach - grid.xMin) / grid.step)));

@@ -3,9 +3,10 @@
 // the images, with its gradient with respect to the phosphene positions.
 //
 // Encoding (image → per-electrode amplitude):
-//  - Sampled: I_i = Imin + (Imax − Imin)·T(c_i), T the target sampled
-//    bilinearly at the phosphene centre (dynaphos' "center" sampling); size
-//    and brightness follow from I_i.
+//  - Sampled: I_i = Imin + (Imax − Imin)·T̃(c_i) (off below offBelow), T̃ the target blurred by
+//    samplingBlurDeg and sampled bilinearly at the phosphene centre (dynaphos'
+//    "center" sampling on a receptive-field-smoothed image); size and
+//    brightness follow from I_i.
 //  - LeastSquares: sizes at a fixed amplitude (Iref), brightnesses b solving
 //    min ‖G b − T‖² + λ‖b‖² (ridge); the gradient with respect to positions
 //    is exact by the envelope theorem (∂L/∂b = 0 at the solution). The
@@ -31,10 +32,21 @@ Encoding parseEncoding(const std::string& name);  // "sampled", "least_squares"
 
 struct ObjectiveOptions {
   Encoding encoding = Encoding::Sampled;
-  double minAmplitude = 0;            // A, for intensity 0
+  // A at the lowest intensity that is on; ≤ 0: the brightness curve's
+  // threshold (the weakest current that gives a phosphene), resolved by the
+  // constructor (options() shows the value used).
+  double minAmplitude = 0;
+  // Intensities below offBelow switch the electrode off (amplitude 0, as
+  // dynaphos does for sub-threshold currents); between offBelow and twice
+  // that its brightness fades in (smoothstep), so the loss stays smooth.
+  double offBelow = 0.05;
   double maxAmplitude = 100e-6;       // A, for intensity 1
   double referenceAmplitude = 60e-6;  // A: sizes of the least-squares encoding
   double ridge = 1e-3;                // λ
+  // Sampled encoding reads the target blurred by a Gaussian of this σ
+  // (degrees; 0: the pixel itself): the phosphene's receptive field, and a
+  // gradient that pulls electrodes towards nearby strokes.
+  double samplingBlurDeg = 0.75;
   double mseWeight = 1.0;
   double ssimWeight = 0.1;
   int threads = 0;  // 0: hardware concurrency; results do not depend on it

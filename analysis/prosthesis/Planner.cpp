@@ -319,7 +319,12 @@ namespace {
 // at the chart's depth) and their directions, for projection and sampling.
 struct Region {
   std::vector<int> vertices;
-  std::vector<int> feasible;
+  // Snap targets: interior points of region triangles (near each corner and
+  // at the centre), as directions; `feasible` are those clear of vessels in
+  // hard mode. Interior points locate on their own triangle, so a snapped
+  // electrode is always retinotopic and its vessel distance is the one checked.
+  std::vector<Eigen::Vector3d> snap;
+  std::vector<Eigen::Vector3d> feasible;
   std::vector<int> triangles;
   std::vector<double> triangleArea;  // at the chart depth
 };
@@ -334,14 +339,21 @@ Region regionOf(const PlanProblem& problem) {
   for (int v = 0; v < static_cast<int>(used.size()); ++v)
     if (used[static_cast<std::size_t>(v)]) r.vertices.push_back(v);
   const double depth = chart.depth();
-  for (int v : r.vertices) {
-    if (problem.vessels && problem.vessel.mode == ConstraintMode::Hard) {
-      const Eigen::Vector3d p =
-          (1 - depth) * chart.mesh().white.col(v) + depth * chart.mesh().pial.col(v);
-      if (problem.vessels->distance(p) < problem.vessel.marginMm) continue;
+  const bool hard = problem.vessels && problem.vessel.mode == ConstraintMode::Hard;
+  for (int t : r.triangles)
+    for (const Eigen::Vector3d& weights :
+         {Eigen::Vector3d(0.8, 0.1, 0.1), Eigen::Vector3d(0.1, 0.8, 0.1),
+          Eigen::Vector3d(0.1, 0.1, 0.8), Eigen::Vector3d(1 / 3.0, 1 / 3.0, 1 / 3.0)}) {
+      const SurfacePoint p{t, weights};
+      const Eigen::Vector3d u = chart.directionOf(p);
+      r.snap.push_back(u);
+      if (hard) {
+        const ChartSample s = chart.sample(u);
+        if (!s.point.valid() || problem.vessels->distance(s.position) < problem.vessel.marginMm)
+          continue;
+      }
+      r.feasible.push_back(u);
     }
-    r.feasible.push_back(v);
-  }
   for (int t : r.triangles) {
     SurfacePoint a{t, {1, 0, 0}}, b{t, {0, 1, 0}}, c{t, {0, 0, 1}};
     const Eigen::Vector3d pa = chart.positionAt(a, depth), pb = chart.positionAt(b, depth),
@@ -351,13 +363,12 @@ Region regionOf(const PlanProblem& problem) {
   return r;
 }
 
-Eigen::Vector3d nearestVertexDirection(const SurfaceChart& chart, const std::vector<int>& vertices,
-                                       const Eigen::Vector3d& u) {
+Eigen::Vector3d nearestDirection(const std::vector<Eigen::Vector3d>& targets,
+                                 const Eigen::Vector3d& u) {
   double best = -2;
   Eigen::Vector3d out = u;
   const Eigen::Vector3d unit = u.normalized();
-  for (int v : vertices) {
-    const Eigen::Vector3d d = chart.vertexDirection(v);
+  for (const auto& d : targets) {
     const double dot = d.dot(unit);
     if (dot > best) best = dot, out = d;
   }
@@ -378,18 +389,18 @@ Placement projectWith(const PlanProblem& problem, const Region& region,
   const auto& chart = *problem.chart;
   Placement out = placement;
   const bool hard = problem.vessels && problem.vessel.mode == ConstraintMode::Hard;
-  const auto& snapTargets = hard ? region.feasible : region.vertices;
+  const auto& snapTargets = hard ? region.feasible : region.snap;
   if (snapTargets.empty())
     throw std::invalid_argument(
         hard ? "plan: no vertex of the region is clear of vessels by the margin"
              : "plan: the region has no vertex");
   auto fix = [&](Eigen::Vector3d& u) {
-    if (!(u.norm() > 0) || !u.allFinite()) u = chart.vertexDirection(snapTargets.front());
+    if (!(u.norm() > 0) || !u.allFinite()) u = snapTargets.front();
     u.normalize();
     const ChartSample s = chart.sample(u);
     bool ok = inRegion(problem, s.point);
     if (ok && hard) ok = problem.vessels->distance(s.position) >= problem.vessel.marginMm;
-    if (!ok) u = nearestVertexDirection(chart, snapTargets, u);
+    if (!ok) u = nearestDirection(snapTargets, u);
   };
   for (auto& u : out.directions) fix(u);
   const double limit = std::tan(problem.thread.coneHalfAngleDeg * 3.14159265358979323846 / 180.0);
@@ -419,17 +430,26 @@ std::vector<double> cumulativeAreas(const Region& region) {
   return c;
 }
 
-// Farthest-point selection of `count` of `candidates` (deterministic: starts at 0).
+// Farthest-point selection of `count` of `candidates`, deterministic: it
+// starts at the candidate nearest their centroid (one electrode lands in the
+// middle of the region, not in a corner).
 std::vector<std::size_t> farthestPoints(const std::vector<Eigen::Vector3d>& candidates, int count) {
   std::vector<std::size_t> chosen;
   if (candidates.empty()) return chosen;
   std::vector<double> distance(candidates.size(), 1e300);
+  Eigen::Vector3d centroid = Eigen::Vector3d::Zero();
+  for (const auto& c : candidates) centroid += c;
+  centroid /= static_cast<double>(candidates.size());
   std::size_t next = 0;
+  for (std::size_t i = 1; i < candidates.size(); ++i)
+    if ((candidates[i] - centroid).squaredNorm() < (candidates[next] - centroid).squaredNorm())
+      next = i;
   for (int k = 0; k < count && k < static_cast<int>(candidates.size()); ++k) {
     chosen.push_back(next);
+    const std::size_t current = next;
     double best = -1;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
-      distance[i] = std::min(distance[i], (candidates[i] - candidates[next]).squaredNorm());
+      distance[i] = std::min(distance[i], (candidates[i] - candidates[current]).squaredNorm());
       if (distance[i] > best) best = distance[i], next = i;
     }
   }

@@ -1,0 +1,2 @@
+// placeholder until the plugins exist
+#include <gtest/gtest.h>
