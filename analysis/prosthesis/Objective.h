@@ -124,6 +124,10 @@ double visualFieldCoverage(const PerceptObjective& objective, const Eigen::Matri
 Image renderText(const std::string& text, const VisualFieldGrid& grid, double heightDeg,
                  double strokeDeg, double cx = 0, double cy = 0);
 
+// An image (values as given) fitted into the grid: bilinear, aspect kept,
+// centred, black around it.
+Image fitImageToGrid(const Image& source, const VisualFieldGrid& grid);
+
 // A greyscale image file resampled (bilinear, aspect kept, centred, the rest
 // black) onto the grid, values in [0, 1]: binary or ASCII PGM/PPM (P2, P3,
 // P5, P6; 8 or 16 bit; colour averaged with Rec. 601 luma) and 2-D .npy

@@ -125,32 +125,6 @@ struct SplitMix {
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
 };
 
-Image resampleOnto(const Image& source, const VisualFieldGrid& grid) {
-  // Fit the image into the grid, aspect kept, centred; bilinear.
-  const int w = grid.width(), h = grid.height();
-  Image out = Image::Zero(h, w);
-  const double scale = std::min(static_cast<double>(w) / static_cast<double>(source.cols()),
-                                static_cast<double>(h) / static_cast<double>(source.rows()));
-  const double offsetX = (w - scale * static_cast<double>(source.cols())) / 2;
-  const double offsetY = (h - scale * static_cast<double>(source.rows())) / 2;
-  for (int r = 0; r < h; ++r)
-    for (int c = 0; c < w; ++c) {
-      const double sx = (c + 0.5 - offsetX) / scale - 0.5, sy = (r + 0.5 - offsetY) / scale - 0.5;
-      if (sx < -0.5 || sy < -0.5 || sx > static_cast<double>(source.cols()) - 0.5 ||
-          sy > static_cast<double>(source.rows()) - 0.5)
-        continue;
-      const double cx = std::clamp(sx, 0.0, static_cast<double>(source.cols() - 1));
-      const double cy = std::clamp(sy, 0.0, static_cast<double>(source.rows() - 1));
-      const auto x0 = std::min(static_cast<Eigen::Index>(cx), source.cols() - 1);
-      const auto y0 = std::min(static_cast<Eigen::Index>(cy), source.rows() - 1);
-      const auto x1 = std::min(x0 + 1, source.cols() - 1), y1 = std::min(y0 + 1, source.rows() - 1);
-      const double tx = cx - static_cast<double>(x0), ty = cy - static_cast<double>(y0);
-      out(r, c) = (1 - ty) * ((1 - tx) * source(y0, x0) + tx * source(y0, x1)) +
-                  ty * ((1 - tx) * source(y1, x0) + tx * source(y1, x1));
-    }
-  return out;
-}
-
 Image readNetpbm(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path.string() + ": cannot open");
@@ -213,6 +187,32 @@ Image readNetpbm(const std::filesystem::path& path) {
 
 }  // namespace
 
+Image fitImageToGrid(const Image& source, const VisualFieldGrid& grid) {
+  // Fit the image into the grid, aspect kept, centred; bilinear.
+  const int w = grid.width(), h = grid.height();
+  Image out = Image::Zero(h, w);
+  const double scale = std::min(static_cast<double>(w) / static_cast<double>(source.cols()),
+                                static_cast<double>(h) / static_cast<double>(source.rows()));
+  const double offsetX = (w - scale * static_cast<double>(source.cols())) / 2;
+  const double offsetY = (h - scale * static_cast<double>(source.rows())) / 2;
+  for (int r = 0; r < h; ++r)
+    for (int c = 0; c < w; ++c) {
+      const double sx = (c + 0.5 - offsetX) / scale - 0.5, sy = (r + 0.5 - offsetY) / scale - 0.5;
+      if (sx < -0.5 || sy < -0.5 || sx > static_cast<double>(source.cols()) - 0.5 ||
+          sy > static_cast<double>(source.rows()) - 0.5)
+        continue;
+      const double cx = std::clamp(sx, 0.0, static_cast<double>(source.cols() - 1));
+      const double cy = std::clamp(sy, 0.0, static_cast<double>(source.rows() - 1));
+      const auto x0 = std::min(static_cast<Eigen::Index>(cx), source.cols() - 1);
+      const auto y0 = std::min(static_cast<Eigen::Index>(cy), source.rows() - 1);
+      const auto x1 = std::min(x0 + 1, source.cols() - 1), y1 = std::min(y0 + 1, source.rows() - 1);
+      const double tx = cx - static_cast<double>(x0), ty = cy - static_cast<double>(y0);
+      out(r, c) = (1 - ty) * ((1 - tx) * source(y0, x0) + tx * source(y0, x1)) +
+                  ty * ((1 - tx) * source(y1, x0) + tx * source(y1, x1));
+    }
+  return out;
+}
+
 Image renderText(const std::string& text, const VisualFieldGrid& grid, double heightDeg,
                  double strokeDeg, double cx, double cy) {
   grid.validate();
@@ -254,7 +254,7 @@ Image readTaskImage(const std::filesystem::path& path, const VisualFieldGrid& gr
   }
   if (source.rows() < 2 || source.cols() < 2)
     throw std::runtime_error(path.string() + ": the image is smaller than 2 × 2 pixels");
-  return resampleOnto(source, grid);
+  return fitImageToGrid(source, grid);
 }
 
 std::vector<TaskImage> readTaskImageFolder(const std::filesystem::path& folder,
