@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <unordered_map>
 
 #include <Eigen/Cholesky>
 
@@ -75,8 +77,10 @@ double ssim(const Image& x, const Image& y, Image* gradientX) {
     throw std::invalid_argument("SSIM of images of different sizes");
   constexpr double c1 = 0.01 * 0.01, c2 = 0.03 * 0.03;
   // W(f) = blur(f)/blur(1): the window renormalised at the borders.
-  const Image norm = blur(Image::Ones(x.rows(), x.cols()));
-  const Image inv = norm.cwiseInverse();
+  // 1 / blur(1), the same for every image of a size: computed once per thread.
+  thread_local Image inv;
+  if (inv.rows() != x.rows() || inv.cols() != x.cols())
+    inv = blur(Image::Ones(x.rows(), x.cols())).cwiseInverse();
   auto window = [&](const Image& f) { return Image(blur(f).cwiseProduct(inv)); };
   const Image mx = window(x), my = window(y);
   const Image exx = window(x.cwiseProduct(x)), eyy = window(y.cwiseProduct(y));
@@ -108,9 +112,20 @@ double ssim(const Image& x, const Image& y, Image* gradientX) {
 
 // ---- the objective ---------------------------------------------------------------
 
+struct PerceptObjective::SamplingCache {
+  std::mutex mutex;
+  // hash → (target, blurred)
+  std::unordered_map<std::uint64_t, std::vector<std::pair<Image, Image>>> entries;
+  std::size_t count = 0;
+};
+
 PerceptObjective::PerceptObjective(VisualFieldGrid grid, PhospheneModel model,
                                    BrightnessCurve brightness, ObjectiveOptions options)
-    : grid_(grid), model_(std::move(model)), brightness_(std::move(brightness)), options_(options) {
+    : grid_(grid),
+      model_(std::move(model)),
+      brightness_(std::move(brightness)),
+      options_(options),
+      samplingCache_(std::make_shared<SamplingCache>()) {
   grid_.validate();
   if (options_.minAmplitude <= 0) options_.minAmplitude = brightness_.inverse(1e-9);
   if (!(options_.offBelow >= 0) || options_.offBelow >= 0.5)
@@ -201,6 +216,32 @@ struct Encoded {
 
 }  // namespace
 
+Image PerceptObjective::samplingTarget(const Image& target) const {
+  if (!(options_.samplingBlurDeg > 0)) return target;
+  // FNV-1a over the pixel bytes.
+  std::uint64_t hash = 1469598103934665603ULL;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(target.data());
+  for (std::size_t i = 0; i < static_cast<std::size_t>(target.size()) * sizeof(double); ++i)
+    hash = (hash ^ bytes[i]) * 1099511628211ULL;
+  auto& cache = *samplingCache_;
+  {
+    std::lock_guard lock(cache.mutex);
+    for (const auto& [original, blurred] : cache.entries[hash])
+      if (original.rows() == target.rows() && original.cols() == target.cols() &&
+          original == target)
+        return blurred;
+  }
+  Image blurred = samplingImage(target, grid_, options_.samplingBlurDeg);
+  std::lock_guard lock(cache.mutex);
+  if (cache.count > 4096) {  // a bound for long sessions with many images
+    cache.entries.clear();
+    cache.count = 0;
+  }
+  cache.entries[hash].emplace_back(target, blurred);
+  ++cache.count;
+  return blurred;
+}
+
 ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
                                           std::span<const TaskImage> images, bool withGradient,
                                           std::span<const std::uint8_t> active) const {
@@ -222,9 +263,7 @@ ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
 
   auto work = [&](std::size_t m) {
     const Image& target = images[m].pixels;
-    const Image sampled = options_.encoding == Encoding::Sampled
-                              ? samplingImage(target, grid_, options_.samplingBlurDeg)
-                              : Image();
+    const Image sampled = options_.encoding == Encoding::Sampled ? samplingTarget(target) : Image();
     Encoded e;
     e.drawn.resize(n);
     for (auto* v :
@@ -426,9 +465,7 @@ std::vector<Phosphene> PerceptObjective::encode(const Eigen::Matrix2Xd& centers,
   const double step2 = model_.pixelAverage ? grid_.step * grid_.step / 12.0 : 0.0;
   const double range = options_.maxAmplitude - options_.minAmplitude;
   std::vector<std::uint8_t> on(n, 0);
-  const Image sampled = options_.encoding == Encoding::Sampled
-                            ? samplingImage(target, grid_, options_.samplingBlurDeg)
-                            : Image();
+  const Image sampled = options_.encoding == Encoding::Sampled ? samplingTarget(target) : Image();
   for (std::size_t i = 0; i < n; ++i) {
     const double x = centers(0, static_cast<Eigen::Index>(i)),
                  y = centers(1, static_cast<Eigen::Index>(i));

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -103,6 +104,11 @@ class PerceptObjective {
   PhospheneModel model_;
   BrightnessCurve brightness_;
   ObjectiveOptions options_;
+  // Blurred targets of the sampled encoding, reused across evaluations
+  // (matched by content, so a changed image is never served stale).
+  struct SamplingCache;
+  std::shared_ptr<SamplingCache> samplingCache_;
+  Image samplingTarget(const Image& target) const;
 };
 
 // SSIM of two images of the same size (mean of the SSIM map, 'same' borders

@@ -640,9 +640,19 @@ PlanResult optimizePlacement(const PlanProblem& problem, const OptimizerOptions&
   };
 
   for (int start = 0; start < options.starts && !cancelled; ++start) {
-    Placement current =
-        start == 0 ? uniformFieldPlacement(problem)
-                   : randomPlacement(problem, options.seed + static_cast<std::uint64_t>(start));
+    // Start 0: the better coverage layout (visual field or V1 surface) on the
+    // training images; further starts: random layouts of the seed.
+    Placement current;
+    if (start == 0) {
+      const Placement field = uniformFieldPlacement(problem);
+      const Placement surface = uniformSurfacePlacement(problem, options.seed);
+      current = planLoss(problem, projectWith(problem, region, field), false).loss <=
+                        planLoss(problem, projectWith(problem, region, surface), false).loss
+                    ? field
+                    : surface;
+    } else {
+      current = randomPlacement(problem, options.seed + static_cast<std::uint64_t>(start));
+    }
     current = projectWith(problem, region, current);
     Eigen::VectorXd x = packPlacement(current);
     // Per-parameter step scale: directions move ~learningRate mm on the

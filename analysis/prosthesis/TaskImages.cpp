@@ -289,8 +289,10 @@ std::vector<TaskImage> letterTaskSet(const VisualFieldGrid& grid, int count, std
     const double height = extent * (0.35 + 0.3 * random.uniform()) /
                           std::max(1.0, 0.6 * static_cast<double>(word.size()));
     const double stroke = std::max(height * 0.16, 1.5 * grid.step);
-    const double cx = (grid.xMin + grid.xMax) / 2 + extent * 0.15 * (random.uniform() - 0.5);
-    const double cy = (grid.yMin + grid.yMax) / 2 + extent * 0.15 * (random.uniform() - 0.5);
+    // Centres spread over the middle 40 % of the field: a reading task
+    // with fixation near, not on, the text.
+    const double cx = (grid.xMin + grid.xMax) / 2 + extent * 0.4 * (random.uniform() - 0.5);
+    const double cy = (grid.yMin + grid.yMax) / 2 + extent * 0.4 * (random.uniform() - 0.5);
     out.push_back({word, renderText(word, grid, height, stroke, cx, cy)});
   }
   return out;

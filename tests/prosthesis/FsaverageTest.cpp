@@ -97,8 +97,8 @@ TEST(Fsaverage, PerceptAwareBeatsCoverageAndHardConstraintClearsVessels) {
   pr::PlanProblem problem;
   problem.chart = chart;
   problem.objective = objective;
-  problem.training = pr::letterTaskSet(grid, 8, 21);
-  problem.heldOut = pr::letterTaskSet(grid, 6, 22);
+  problem.training = pr::letterTaskSet(grid, 40, 21);
+  problem.heldOut = pr::letterTaskSet(grid, 12, 22);
   problem.electrodes = 48;
   problem.vessels = &vessels;
   problem.vessel.mode = pr::ConstraintMode::Hard;
