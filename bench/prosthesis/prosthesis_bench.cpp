@@ -7,6 +7,9 @@
 //   Optimizes N electrodes over M letter images on fsaverage5 (left, Benson
 //   V1, braincharter vessels, hard 0.5 mm margin) and prints the time and the
 //   metrics of the plan and its baselines.
+// neuroloupe_bench_prosthesis drag [--electrodes N]
+//   Milliseconds to update a plan of N electrodes after one is moved
+//   (describe the plan + render the percept of one image), as the page does.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -127,6 +130,30 @@ int planBench(int argc, char** argv) {
   problem.vessels = &vessels;
   problem.vessel.marginMm = 0.5;
   const auto t1 = std::chrono::steady_clock::now();
+  if (argc > 1 && std::strcmp(argv[1], "drag") == 0) {
+    // What the page does when one electrode is dragged: re-describe the plan
+    // (chart samples, vessel distances, amplitudes) and render one percept.
+    auto placement = pr::uniformSurfacePlacement(problem, 1);
+    const int updates = 40;
+    const auto d0 = std::chrono::steady_clock::now();
+    for (int u = 0; u < updates; ++u) {
+      placement.directions[0] =
+          (placement.directions[0] + Eigen::Vector3d(1e-3, 0, 0)).normalized();
+      placement = pr::projectPlacement(problem, placement);
+      const auto described =
+          pr::describePlacement(problem, placement, &problem.heldOut.front().pixels);
+      std::vector<std::uint8_t> active;
+      const auto centers = pr::placementCenters(problem, placement, &active);
+      const auto image =
+          objective->percept(centers, problem.heldOut.front().pixels, nullptr, active);
+      if (described.empty() || image.size() == 0) return 1;
+    }
+    const double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - d0).count() /
+        updates;
+    std::printf("electrodes %d\ndrag_update_ms %.2f\n", n, ms);
+    return 0;
+  }
   pr::OptimizerOptions options;
   options.iterations = iterations;
   nl::analysis::NullProgress progress;
@@ -155,7 +182,7 @@ int planBench(int argc, char** argv) {
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "objective";
   if (mode == "objective") return objectiveBench(argc, argv);
-  if (mode == "plan") return planBench(argc, argv);
+  if (mode == "plan" || mode == "drag") return planBench(argc, argv);
   std::fprintf(stderr, "usage: %s objective|plan [options]\n", argv[0]);
   return 2;
 }
