@@ -150,7 +150,10 @@ struct Evaluated {
   std::vector<ThreadGeometry> threads;
 };
 
-Evaluated evaluateGeometry(const PlanProblem& problem, const Placement& placement) {
+// `ribbonChecks`: test single electrodes against the ribbon too (reports;
+// the loss does not need it: they sit between white and pial by construction).
+Evaluated evaluateGeometry(const PlanProblem& problem, const Placement& placement,
+                           bool ribbonChecks = false) {
   const auto& chart = *problem.chart;
   const int singles = static_cast<int>(placement.directions.size());
   const int threadCount = static_cast<int>(placement.threads.size());
@@ -176,7 +179,8 @@ Evaluated evaluateGeometry(const PlanProblem& problem, const Placement& placemen
     e.positionJacobian[k] = s.positionJacobian;
     e.areas[k] = s.area;
     e.active[k] = s.point.valid() && s.retinotopic && inAreas(s.area, problem.areas);
-    if (problem.ribbon && s.point.valid()) e.outsideBy[k] = problem.ribbon->outsideBy(s.position);
+    if (ribbonChecks && problem.ribbon && s.point.valid())
+      e.outsideBy[k] = problem.ribbon->outsideBy(s.position);
   }
   if (threadCount > 0) {
     const auto pial = pialChart(chart);
@@ -539,7 +543,7 @@ std::vector<PlannedElectrode> describePlacement(const PlanProblem& problem,
                                                 const Placement& placement,
                                                 const Image* amplitudeImage) {
   requireProblem(problem);
-  const Evaluated e = evaluateGeometry(problem, placement);
+  const Evaluated e = evaluateGeometry(problem, placement, true);
   const Image* image = amplitudeImage;
   if (!image && !problem.heldOut.empty()) image = &problem.heldOut.front().pixels;
   if (!image && !problem.training.empty()) image = &problem.training.front().pixels;
@@ -576,7 +580,7 @@ std::vector<PlannedElectrode> describePlacement(const PlanProblem& problem,
 PlanMetrics evaluatePlacement(const PlanProblem& problem, const Placement& placement,
                               const std::string& name) {
   requireProblem(problem);
-  const Evaluated e = evaluateGeometry(problem, placement);
+  const Evaluated e = evaluateGeometry(problem, placement, true);
   PlanMetrics m;
   m.name = name;
   m.electrodes = static_cast<int>(e.centers.cols());
