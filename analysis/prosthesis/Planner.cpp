@@ -266,6 +266,18 @@ PlanLoss planLoss(const PlanProblem& problem, const Placement& placement, bool w
       }
     }
   }
+  if (problem.ribbon && problem.grayMatterWeight > 0) {
+    // Thread electrodes leave the ribbon when a thread is too long or tilted.
+    for (int i = singles; i < n; ++i) {
+      const auto k = static_cast<std::size_t>(i);
+      if (!e.points[k].valid()) continue;
+      Eigen::Vector3d g;
+      const double outside = problem.ribbon->outsideBy(e.positions[k], nullptr, &g);
+      if (outside <= 0) continue;
+      out.penalty += problem.grayMatterWeight * outside * outside;
+      dPosition[k] += 2 * problem.grayMatterWeight * outside * g;
+    }
+  }
   if (problem.minSpacingMm > 0) {
     const double s = problem.minSpacingMm, w = problem.spacingWeight;
     for (int i = 0; i < n; ++i)

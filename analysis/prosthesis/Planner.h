@@ -71,6 +71,8 @@ struct PlanProblem {
   double minSpacingMm = 0.0;  // 0: off; else hinge penalty on closer pairs
   double spacingWeight = 10.0;
   std::shared_ptr<const GrayMatterRibbon> ribbon;  // optional, for threads + metrics
+  // Hinge λ·Σ max(0, outside)² on thread electrodes that leave the ribbon (per mm²).
+  double grayMatterWeight = 10.0;
 };
 
 // A placement: single electrodes as sphere directions, threads as poses.

@@ -187,4 +187,21 @@ TEST(Planner, ThreadsRunAlongTheirDirectionAndStayInTheCone) {
   problem.thread.spacingMm = 0.3;
   const auto deep = pr::evaluatePlacement(problem, placement, "deep");
   EXPECT_GT(deep.outsideGrayMatter, 0);
+  // The loss penalises leaving the ribbon, and its gradient with respect to
+  // insertion and tilt matches finite differences.
+  placement.threads[0].tilt = {0.15, -0.1};
+  const auto loss = pr::planLoss(problem, placement, true);
+  EXPECT_GT(loss.penalty, 0);
+  const Eigen::VectorXd x = pr::packPlacement(placement);
+  ASSERT_EQ(x.size(), 10);
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    const double h = 1e-7;
+    Eigen::VectorXd p = x, m = x;
+    p(k) += h;
+    m(k) -= h;
+    const double fd = (pr::planLoss(problem, pr::unpackPlacement(p, placement), false).loss -
+                       pr::planLoss(problem, pr::unpackPlacement(m, placement), false).loss) /
+                      (2 * h);
+    EXPECT_NEAR(loss.gradient(k), fd, 2e-3 * (std::abs(fd) + 1e-3)) << "parameter " << k;
+  }
 }

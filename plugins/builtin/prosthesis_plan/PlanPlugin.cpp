@@ -118,7 +118,7 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     }
     if (problem.training.empty()) throw std::invalid_argument("the task has no training image");
     problem.electrodes = static_cast<int>(parameters.integer("electrodes"));
-    problem.threads = static_cast<int>(parameters.integer("threads"));
+    problem.threads = static_cast<int>(parameters.integer("thread_budget"));
     problem.thread.electrodes = static_cast<int>(parameters.integer("thread_electrodes"));
     problem.thread.spacingMm = parameters.real("thread_spacing_um") * 1e-3;
     problem.thread.coneHalfAngleDeg = parameters.real("thread_cone_deg");
