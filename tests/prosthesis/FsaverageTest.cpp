@@ -31,7 +31,7 @@ double relativeStep(const pr::VertexRetinotopy& r, int a, int b) {
 
 }  // namespace
 
-TEST(Fsaverage, BensonTemplateTruncatesOntoFsaverage5) {
+TEST(ProsthesisFsaverage, BensonTemplateTruncatesOntoFsaverage5) {
   for (const char* f : kFixtures) NL_REQUIRE_FIXTURE(f);
   const auto& fs = tp::fsaverage5Left();
   const auto& mesh = *fs.mesh;
@@ -69,7 +69,7 @@ TEST(Fsaverage, BensonTemplateTruncatesOntoFsaverage5) {
   for (int v : v1) EXPECT_GE(ret.x(v), -1e-9);
 }
 
-TEST(Fsaverage, PerceptAwareBeatsCoverageAndHardConstraintClearsVessels) {
+TEST(ProsthesisFsaverage, PerceptAwareBeatsCoverageAndHardConstraintClearsVessels) {
   for (const char* f : kFixtures) NL_REQUIRE_FIXTURE(f);
   NL_REQUIRE_FIXTURE(kVessels);
   const auto& fs = tp::fsaverage5Left();

@@ -31,7 +31,7 @@ double relativeError(double a, double b) {
 
 }  // namespace
 
-TEST(Gradient, SsimMatchesFiniteDifferences) {
+TEST(ProsthesisGradient, SsimMatchesFiniteDifferences) {
   const auto grid = pr::VisualFieldGrid::square(2, 0.25);
   pr::Image x = pr::renderText("A", grid, 3, 0.6) * 0.7;
   const pr::Image y = pr::renderText("R", grid, 3, 0.6);
@@ -75,9 +75,13 @@ TEST_P(ObjectiveGradient, MatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Prosthesis, ObjectiveGradient,
-                         ::testing::Values(pr::Encoding::Sampled, pr::Encoding::LeastSquares));
+                         ::testing::Values(pr::Encoding::Sampled, pr::Encoding::LeastSquares),
+                         [](const auto& param) {
+                           return std::string(
+                               param.param == pr::Encoding::Sampled ? "Sampled" : "LeastSquares");
+                         });
 
-TEST(Gradient, PlanLossThroughTheChartMatchesFiniteDifferences) {
+TEST(ProsthesisGradient, PlanLossThroughTheChartMatchesFiniteDifferences) {
   namespace tp = nl::test::prosthesis;
   const pr::AnalyticMap map(pr::MapParameters::pulse2percept());
   auto mesh = tp::flatPatch(5, 30, 1.0);  // 5–35 mm from the foveal confluence

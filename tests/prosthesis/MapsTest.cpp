@@ -67,7 +67,7 @@ TEST_P(DynaphosMaps, MatchExpectedCorticalCoordinates) {
 INSTANTIATE_TEST_SUITE_P(Prosthesis, DynaphosMaps,
                          ::testing::Values("monopole", "dipole", "wedge-dipole"));
 
-TEST(Maps, PolimeniAreasRoundTripAndTile) {
+TEST(ProsthesisMaps, PolimeniAreasRoundTripAndTile) {
   const pr::AnalyticMap map(pr::MapParameters::pulse2percept());
   for (auto hemisphere : {pr::Hemisphere::Left, pr::Hemisphere::Right})
     for (int area = 1; area <= 3; ++area)
@@ -91,7 +91,7 @@ TEST(Maps, PolimeniAreasRoundTripAndTile) {
   EXPECT_GT(std::atan2(v3.y, v3.x), std::atan2(v2.y, v2.x));
 }
 
-TEST(Maps, JacobianMatchesFiniteDifferences) {
+TEST(ProsthesisMaps, JacobianMatchesFiniteDifferences) {
   for (auto model : {pr::MapModel::Monopole, pr::MapModel::Dipole, pr::MapModel::WedgeDipole}) {
     auto params = pr::MapParameters::pulse2percept();
     params.model = model;
@@ -116,7 +116,7 @@ TEST(Maps, JacobianMatchesFiniteDifferences) {
   }
 }
 
-TEST(Maps, MagnificationIsTheMapsDerivative) {
+TEST(ProsthesisMaps, MagnificationIsTheMapsDerivative) {
   // |dw/dz| of the dipole along the horizontal meridian is M(r).
   const pr::AnalyticMap map(pr::MapParameters::dynaphos());
   for (double r : {0.5, 3.0, 20.0}) {
@@ -132,7 +132,7 @@ TEST(Maps, MagnificationIsTheMapsDerivative) {
   EXPECT_THROW(pr::parseMapModel("banana"), std::invalid_argument);
 }
 
-TEST(Maps, PolarAngleConvention) {
+TEST(ProsthesisMaps, PolarAngleConvention) {
   EXPECT_NEAR(pr::polarAngleOf({0, 1}), 0, 1e-12);     // upper vertical meridian
   EXPECT_NEAR(pr::polarAngleOf({1, 0}), 90, 1e-12);    // right horizontal meridian
   EXPECT_NEAR(pr::polarAngleOf({-1, 0}), -90, 1e-12);  // left

@@ -11,7 +11,7 @@
 
 namespace pr = nl::analysis::prosthesis;
 
-TEST(Phosphene, BrightnessFollowsFernandez2021Figure6A) {
+TEST(ProsthesisPhosphene, BrightnessFollowsFernandez2021Figure6A) {
   const auto csv = nl::test::fixtures() / "prosthesis" / "dynaphos_Fernandez_2021_fig6A.csv";
   const auto yaml = nl::test::fixtures() / "prosthesis" / "dynaphos_params.yaml";
   NL_REQUIRE_FIXTURE_PATH(csv);
@@ -50,7 +50,7 @@ TEST(Phosphene, BrightnessFollowsFernandez2021Figure6A) {
   EXPECT_NEAR(table.inverse(table(70e-6)), 70e-6, 1e-7);
 }
 
-TEST(Phosphene, ParameterFileErrorsNameFileAndKey) {
+TEST(ProsthesisPhosphene, ParameterFileErrorsNameFileAndKey) {
   nl::test::TempDir dir;
   const auto path = dir.path() / "params.yaml";
   std::ofstream(path) << "brightness_saturation:\n  cps_half: banana # oops\n";
@@ -64,7 +64,7 @@ TEST(Phosphene, ParameterFileErrorsNameFileAndKey) {
   EXPECT_THROW(pr::readDynaphosParameters(dir.path() / "missing.yaml"), std::runtime_error);
 }
 
-TEST(Phosphene, SizeLawAndRendering) {
+TEST(ProsthesisPhosphene, SizeLawAndRendering) {
   pr::PhospheneModel model;
   model.magnification = pr::AnalyticMap(pr::MapParameters::dynaphos());
   model.sizeFactor = 1.0;
@@ -81,7 +81,7 @@ TEST(Phosphene, SizeLawAndRendering) {
   EXPECT_NEAR(image(row, column), 0.7, 1e-9);
 }
 
-TEST(Phosphene, ScoreboardOnTheMapIsCorticalGaussian) {
+TEST(ProsthesisPhosphene, ScoreboardOnTheMapIsCorticalGaussian) {
   const pr::AnalyticMap map(pr::MapParameters::pulse2percept());
   const auto grid = pr::VisualFieldGrid::square(6, 0.1);
   const auto w = map.toCortex({3, 1}, pr::Hemisphere::Left, 1);
@@ -96,7 +96,7 @@ TEST(Phosphene, ScoreboardOnTheMapIsCorticalGaussian) {
   EXPECT_EQ(image.leftCols(grid.width() / 2).maxCoeff(), 0.0);
 }
 
-TEST(Phosphene, SsimProperties) {
+TEST(ProsthesisPhosphene, SsimProperties) {
   const auto grid = pr::VisualFieldGrid::square(4, 0.25);
   const auto a = pr::renderText("E", grid, 5, 0.8);
   EXPECT_NEAR(pr::ssim(a, a), 1.0, 1e-12);
@@ -107,7 +107,7 @@ TEST(Phosphene, SsimProperties) {
   EXPECT_GT(ab, pr::ssim(a, pr::renderText("O", grid, 5, 0.8)));
 }
 
-TEST(Phosphene, TaskImagesAndFiles) {
+TEST(ProsthesisPhosphene, TaskImagesAndFiles) {
   const auto grid = pr::VisualFieldGrid::square(8, 0.25);
   const auto set = pr::letterTaskSet(grid, 6, 3);
   ASSERT_EQ(set.size(), 6u);

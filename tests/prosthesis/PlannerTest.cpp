@@ -83,9 +83,13 @@ TEST_P(KnownOptimum, OneElectrodeFindsItsOwnPhosphene) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Prosthesis, KnownOptimum,
-                         ::testing::Values(pr::OptimizerMethod::Adam, pr::OptimizerMethod::Lbfgs));
+                         ::testing::Values(pr::OptimizerMethod::Adam, pr::OptimizerMethod::Lbfgs),
+                         [](const auto& param) {
+                           return std::string(param.param == pr::OptimizerMethod::Adam ? "Adam"
+                                                                                       : "Lbfgs");
+                         });
 
-TEST(Planner, DeterministicForASeedAndAnyThreadCount) {
+TEST(ProsthesisPlanner, DeterministicForASeedAndAnyThreadCount) {
   auto run = [](int threads) {
     const auto f = flatSetup(threads);
     pr::PlanProblem problem;
@@ -115,7 +119,7 @@ TEST(Planner, DeterministicForASeedAndAnyThreadCount) {
   EXPECT_EQ(a.history.back().start, 1);
 }
 
-TEST(Planner, CancelStopsAndReturnsThePlanSoFar) {
+TEST(ProsthesisPlanner, CancelStopsAndReturnsThePlanSoFar) {
   const auto f = flatSetup();
   pr::PlanProblem problem;
   problem.chart = f.chart;
@@ -133,7 +137,7 @@ TEST(Planner, CancelStopsAndReturnsThePlanSoFar) {
   EXPECT_EQ(result.electrodes.size(), 5u);
 }
 
-TEST(Planner, ProjectionKeepsElectrodesInTheRegionAndBadInputIsRefused) {
+TEST(ProsthesisPlanner, ProjectionKeepsElectrodesInTheRegionAndBadInputIsRefused) {
   const auto f = flatSetup();
   pr::PlanProblem problem;
   problem.chart = f.chart;
@@ -157,7 +161,7 @@ TEST(Planner, ProjectionKeepsElectrodesInTheRegionAndBadInputIsRefused) {
   EXPECT_THROW(pr::randomPlacement(problem, 1), std::invalid_argument);
 }
 
-TEST(Planner, ThreadsRunAlongTheirDirectionAndStayInTheCone) {
+TEST(ProsthesisPlanner, ThreadsRunAlongTheirDirectionAndStayInTheCone) {
   const auto f = flatSetup();
   auto mesh = std::make_shared<pr::CorticalMesh>(f.chart->mesh());
   pr::PlanProblem problem;

@@ -44,7 +44,7 @@ const std::filesystem::path kBenson = "surface/benson14_fsaverage";
 
 }  // namespace
 
-TEST(PerceptPlugin, UtahArrayOnTheFlatMap) {
+TEST(ProsthesisPerceptPlugin, UtahArrayOnTheFlatMap) {
   // A 3 × 3 corner of a Utah array (400 µm pitch) around 20 mm on V1.
   std::vector<double> x, y;
   for (int i = 0; i < 3; ++i)
@@ -70,7 +70,7 @@ TEST(PerceptPlugin, UtahArrayOnTheFlatMap) {
   EXPECT_LT((*phosphenes->numericColumn("y_deg"))[0], 0);
 }
 
-TEST(PerceptPlugin, VerticesWithBensonRetinotopy) {
+TEST(ProsthesisPerceptPlugin, VerticesWithBensonRetinotopy) {
   NL_REQUIRE_FIXTURE(kSurface / "pial_left.gii.gz");
   NL_REQUIRE_FIXTURE(kBenson / "lh.benson14_angle.v4_0.mgz");
   const auto mesh = pr::readSurfaceMesh(nl::test::fixtures() / kSurface / "pial_left.gii.gz");
@@ -104,7 +104,7 @@ TEST(PerceptPlugin, VerticesWithBensonRetinotopy) {
   }
 }
 
-TEST(PerceptPlugin, BadInputIsNamed) {
+TEST(ProsthesisPerceptPlugin, BadInputIsNamed) {
   try {
     run("prosthesis.percept", {{"electrodes", table({{"depth", std::vector<double>{1.0}}})}});
     FAIL() << "no error";
@@ -121,7 +121,7 @@ TEST(PerceptPlugin, BadInputIsNamed) {
   }
 }
 
-TEST(PlanPlugin, SmallPlanOnFsaverage5) {
+TEST(ProsthesisPlanPlugin, SmallPlanOnFsaverage5) {
   for (const char* f : {"white_left.gii.gz", "pial_left.gii.gz", "sphere_left.gii.gz"})
     NL_REQUIRE_FIXTURE(kSurface / f);
   NL_REQUIRE_FIXTURE(kBenson / "lh.benson14_varea.v4_0.mgz");
