@@ -11,10 +11,10 @@
 //   Milliseconds to update a plan of N electrodes after one is moved
 //   (describe the plan + render the percept of one image), as the page does.
 #include <chrono>
-#include <ctime>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -107,7 +107,7 @@ int planBench(int argc, char** argv) {
   auto chart = std::make_shared<pr::SurfaceChart>(
       mesh,
       pr::readBensonRetinotopy(fixtures / "surface" / "benson14_fsaverage", pr::Hemisphere::Left,
-                               mesh->vertexCount(), 14.2),
+                               mesh->vertexCount(), 10.0),
       0.5);
   pr::PhospheneModel model;
   model.magnification = pr::AnalyticMap(pr::MapParameters::pulse2percept());

@@ -76,7 +76,7 @@ TEST(ProsthesisFsaverage, PerceptAwareBeatsCoverageAndHardConstraintClearsVessel
   const auto grid = pr::VisualFieldGrid::square(8, 0.5);
   auto retinotopy =
       pr::readBensonRetinotopy(nl::test::fixtures() / "surface" / "benson14_fsaverage",
-                               pr::Hemisphere::Left, fs.mesh->vertexCount(), 10);
+                               pr::Hemisphere::Left, fs.mesh->vertexCount(), 8);
   auto chart = std::make_shared<pr::SurfaceChart>(fs.mesh, retinotopy, 0.5);
   pr::PhospheneModel model;
   model.magnification = pr::AnalyticMap(pr::MapParameters::pulse2percept());

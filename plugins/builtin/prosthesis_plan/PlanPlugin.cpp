@@ -84,7 +84,7 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     context.update(0.0, "building the cortical chart");
     auto mesh = pr::makeCorticalMesh(*white, *pial, *sphere, hemisphere);
     double maxEccentricity = parameters.real("max_eccentricity");
-    if (maxEccentricity <= 0) maxEccentricity = std::sqrt(2.0) * parameters.real("half_extent");
+    if (maxEccentricity <= 0) maxEccentricity = parameters.real("half_extent");
     auto retinotopy = ps::overlayRetinotopy(*angle, *eccentricity, areaOverlay.get(),
                                             mesh->vertexCount(), hemisphere, maxEccentricity);
     auto chart =
