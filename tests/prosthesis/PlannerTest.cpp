@@ -209,3 +209,46 @@ TEST(ProsthesisPlanner, ThreadsRunAlongTheirDirectionAndStayInTheCone) {
     EXPECT_NEAR(loss.gradient(k), fd, 2e-3 * (std::abs(fd) + 1e-3)) << "parameter " << k;
   }
 }
+
+TEST(ProsthesisPlanner, VesselModesOnAPlaneOfVessels) {
+  // A vessel sheet across the patch at x = 20 mm; 3 mm margin.
+  const auto f = flatSetup();
+  const std::size_t nx = 80, ny = 80, nz = 8;
+  std::vector<double> vessel(nx * ny * nz, 0.0);
+  for (std::size_t k = 0; k < nz; ++k)
+    for (std::size_t j = 0; j < ny; ++j) vessel[(k * ny + j) * nx + 30] = 1.0;
+  Eigen::Matrix4d affine = Eigen::Matrix4d::Identity();
+  affine.topLeftCorner<3, 3>() *= 0.5;
+  affine.topRightCorner<3, 1>() << 5, -20, -2;
+  const pr::VesselDistanceField field(vessel, {nx, ny, nz}, affine, 0.5, "vessel sheet");
+  EXPECT_NEAR(field.distance({23, 0, -0.5}), 3.0, 1e-6);  // 3 mm from the sheet at x = 20
+  pr::PlanProblem problem;
+  problem.chart = f.chart;
+  problem.objective = f.objective;
+  problem.training = pr::letterTaskSet(f.objective->grid(), 3, 2);
+  problem.electrodes = 16;
+  problem.vessels = &field;
+  problem.vessel.marginMm = 3.0;
+  pr::OptimizerOptions options;
+  options.iterations = 25;
+  nl::analysis::NullProgress progress;
+  const int before =
+      pr::evaluatePlacement(problem, pr::randomPlacement(problem, 1), "random").violations;
+  ASSERT_GT(before, 0) << "the sheet should cut through a random layout";
+  problem.vessel.mode = pr::ConstraintMode::Hard;
+  const auto hard = pr::optimizePlacement(problem, options, progress);
+  EXPECT_EQ(hard.metrics.violations, 0);
+  EXPECT_GE(hard.metrics.minVesselDistanceMm, 3.0);
+  for (const auto& r : hard.history) EXPECT_EQ(r.violations, 0);  // projected at every step
+  problem.vessel.mode = pr::ConstraintMode::Soft;
+  problem.vessel.softWeight = 1.0;
+  const auto soft = pr::optimizePlacement(problem, options, progress, {}, false);
+  EXPECT_LE(soft.history.back().penalty, soft.history.front().penalty);
+  ASSERT_GT(soft.history.front().violations, 0);
+  EXPECT_LT(soft.history.back().violations, soft.history.front().violations);
+  // Violations are reported with their distances.
+  problem.vessel.mode = pr::ConstraintMode::Off;
+  const auto off = pr::evaluatePlacement(problem, pr::randomPlacement(problem, 1), "random");
+  ASSERT_EQ(off.violationList.size(), static_cast<std::size_t>(off.violations));
+  for (const auto& v : off.violationList) EXPECT_LT(v.distanceMm, 3.0);
+}
