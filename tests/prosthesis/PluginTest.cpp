@@ -163,3 +163,33 @@ TEST(ProsthesisPlanPlugin, SmallPlanOnFsaverage5) {
   EXPECT_EQ(percept->shape(), (std::vector<std::size_t>{2, 33, 33}));
   EXPECT_EQ(result.provenance.pluginId, "prosthesis.plan");
 }
+
+TEST(ProsthesisPerceptPlugin, ScoreboardAndImageAmplitudes) {
+  // Two electrodes on the flat map; the scoreboard peaks where each maps.
+  const std::vector<double> x{15, 25}, y{1, -2};
+  const auto result = run("prosthesis.percept", {{"electrodes", table({{"x_mm", x}, {"y_mm", y}})}},
+                          {{"model", "scoreboard"}, {"step", "0.02"}, {"half_extent", "6"}});
+  const auto percept = output(result, "percept");
+  const auto phosphenes = output<nl::io::TableDataset>(result, "phosphenes");
+  ASSERT_TRUE(percept && phosphenes);
+  // ρ = 200 µm is ~0.04° here: a fine grid puts a pixel centre near each peak.
+  const double step = 0.02;
+  for (std::size_t i = 0; i < 2; ++i) {
+    const double fx = (*phosphenes->numericColumn("x_deg"))[i],
+                 fy = (*phosphenes->numericColumn("y_deg"))[i];
+    const auto column = static_cast<std::size_t>(std::lround((fx + 6) / step));
+    const auto row = static_cast<std::size_t>(std::lround((6 - fy) / step));
+    EXPECT_GT(percept->values()[row * 601 + column], 0.85) << i;  // amplitude fraction 1
+  }
+  // An image sets amplitudes: a black image leaves every electrode off.
+  auto black = std::make_shared<nl::io::ArrayDataset>(nl::io::DatasetKind::Array, "black",
+                                                      std::vector<std::size_t>{20, 20},
+                                                      std::vector<double>(400, 0.0));
+  const auto off = run("prosthesis.percept",
+                       {{"electrodes", table({{"x_mm", x}, {"y_mm", y}})}, {"image", black}});
+  for (double a : *output<nl::io::TableDataset>(off, "phosphenes")->numericColumn("amplitude_ua"))
+    EXPECT_EQ(a, 0.0);
+  EXPECT_EQ(*std::max_element(output(off, "percept")->values().begin(),
+                              output(off, "percept")->values().end()),
+            0.0);
+}
