@@ -44,16 +44,28 @@ void requireProblem(const PlanProblem& problem) {
     throw std::invalid_argument("plan: the retinotopy has no triangle in the chosen visual areas");
 }
 
-// The pial-depth chart of a problem's mesh (thread insertion points), made once.
+// The pial-depth chart of a problem's mesh (thread insertion points), made
+// once per mesh: kept for the last few meshes, matched by content so a new
+// mesh at a freed address is never served another's chart.
 std::shared_ptr<const SurfaceChart> pialChart(const SurfaceChart& chart) {
   static std::mutex mutex;
-  static std::map<const CorticalMesh*, std::weak_ptr<const SurfaceChart>> cache;
+  static std::vector<std::shared_ptr<const SurfaceChart>> cache;
+  const CorticalMesh& mesh = chart.mesh();
   std::lock_guard lock(mutex);
-  auto& slot = cache[&chart.mesh()];
-  if (auto existing = slot.lock()) return existing;
-  auto mesh = std::make_shared<CorticalMesh>(chart.mesh());
-  auto made = std::make_shared<const SurfaceChart>(mesh, chart.retinotopy(), 1.0);
-  slot = made;
+  for (const auto& cached : cache) {
+    const CorticalMesh& other = cached->mesh();
+    if (other.hemisphere == mesh.hemisphere && other.pial.cols() == mesh.pial.cols() &&
+        other.triangles.cols() == mesh.triangles.cols() && other.pial == mesh.pial &&
+        other.white == mesh.white && other.sphere == mesh.sphere &&
+        other.triangles == mesh.triangles && cached->retinotopy().x == chart.retinotopy().x &&
+        cached->retinotopy().y == chart.retinotopy().y &&
+        cached->retinotopy().area == chart.retinotopy().area)
+      return cached;
+  }
+  auto made = std::make_shared<const SurfaceChart>(std::make_shared<CorticalMesh>(mesh),
+                                                   chart.retinotopy(), 1.0);
+  if (cache.size() >= 4) cache.erase(cache.begin());
+  cache.push_back(made);
   return made;
 }
 
