@@ -196,6 +196,50 @@ bool insideGrid(const VisualFieldGrid& grid, double x, double y) {
   return x >= grid.xMin && x <= grid.xMax && y >= grid.yMin && y <= grid.yMax;
 }
 
+// The ridge normal equations GᵀG + λI, Gᵀt of unit phosphene columns. A
+// column is zero outside its window, so each product runs over the overlap
+// of two boxes only (most pairs do not overlap at all).
+void normalEquations(const std::vector<Image>& columns, const Image& target, double ridge,
+                     Eigen::MatrixXd& gram, Eigen::VectorXd& rhs) {
+  struct Box {
+    Eigen::Index r0, r1, c0, c1;  // inclusive; r0 > r1 when empty
+  };
+  const auto k = static_cast<Eigen::Index>(columns.size());
+  std::vector<Box> boxes(columns.size());
+  for (std::size_t j = 0; j < columns.size(); ++j) {
+    const Image& c = columns[j];
+    Box b{c.rows(), -1, c.cols(), -1};
+    for (Eigen::Index r = 0; r < c.rows(); ++r)
+      for (Eigen::Index q = 0; q < c.cols(); ++q)
+        if (c(r, q) != 0) {
+          b.r0 = std::min(b.r0, r), b.r1 = std::max(b.r1, r);
+          b.c0 = std::min(b.c0, q), b.c1 = std::max(b.c1, q);
+        }
+    boxes[j] = b;
+  }
+  gram = Eigen::MatrixXd::Zero(k, k);
+  rhs = Eigen::VectorXd::Zero(k);
+  for (Eigen::Index a = 0; a < k; ++a) {
+    const Box& ba = boxes[static_cast<std::size_t>(a)];
+    if (ba.r0 > ba.r1) continue;
+    const Image& ca = columns[static_cast<std::size_t>(a)];
+    rhs(a) = ca.block(ba.r0, ba.c0, ba.r1 - ba.r0 + 1, ba.c1 - ba.c0 + 1)
+                 .cwiseProduct(target.block(ba.r0, ba.c0, ba.r1 - ba.r0 + 1, ba.c1 - ba.c0 + 1))
+                 .sum();
+    for (Eigen::Index b = a; b < k; ++b) {
+      const Box& bb = boxes[static_cast<std::size_t>(b)];
+      const Eigen::Index r0 = std::max(ba.r0, bb.r0), r1 = std::min(ba.r1, bb.r1);
+      const Eigen::Index c0 = std::max(ba.c0, bb.c0), c1 = std::min(ba.c1, bb.c1);
+      if (r0 > r1 || c0 > c1) continue;
+      gram(a, b) = gram(b, a) = ca.block(r0, c0, r1 - r0 + 1, c1 - c0 + 1)
+                                    .cwiseProduct(columns[static_cast<std::size_t>(b)].block(
+                                        r0, c0, r1 - r0 + 1, c1 - c0 + 1))
+                                    .sum();
+    }
+  }
+  gram.diagonal().array() += ridge;
+}
+
 // Everything the encoder computed per electrode, for the chain rule.
 // The fade-in of weak intensities: 0 below τ, smoothstep to 1 at 2τ.
 double gate(double t, double tau, double* derivative) {
@@ -310,23 +354,15 @@ ObjectiveValue PerceptObjective::evaluate(const Eigen::Matrix2Xd& centers,
       // Columns of G: unit-brightness phosphenes; ridge normal equations.
       for (std::size_t i = 0; i < n; ++i)
         if (e.on[i]) lsIndex.push_back(i);
-      const auto k = static_cast<Eigen::Index>(lsIndex.size());
       std::vector<Image> columns(lsIndex.size());
       for (std::size_t j = 0; j < lsIndex.size(); ++j) {
         draw(lsIndex[j], 1.0);
         const Phosphene one = e.drawn[lsIndex[j]];
         columns[j] = renderPercept(std::span(&one, 1), grid_, model_.windowSigmas);
       }
-      Eigen::MatrixXd gram(k, k);
-      Eigen::VectorXd rhs(k);
-      for (Eigen::Index a = 0; a < k; ++a) {
-        rhs(a) = columns[static_cast<std::size_t>(a)].cwiseProduct(target).sum();
-        for (Eigen::Index b = a; b < k; ++b)
-          gram(a, b) = gram(b, a) = columns[static_cast<std::size_t>(a)]
-                                        .cwiseProduct(columns[static_cast<std::size_t>(b)])
-                                        .sum();
-      }
-      gram.diagonal().array() += options_.ridge;
+      Eigen::MatrixXd gram;
+      Eigen::VectorXd rhs;
+      normalEquations(columns, target, options_.ridge, gram, rhs);
       lsSolver.compute(gram);
       lsBrightness = lsSolver.solve(rhs);
       for (std::size_t j = 0; j < lsIndex.size(); ++j) {
@@ -489,7 +525,6 @@ std::vector<Phosphene> PerceptObjective::encode(const Eigen::Matrix2Xd& centers,
     std::vector<std::size_t> index;
     for (std::size_t i = 0; i < n; ++i)
       if (on[i]) index.push_back(i);
-    const auto k = static_cast<Eigen::Index>(index.size());
     std::vector<Image> columns(index.size());
     std::vector<double> peak(index.size());
     for (std::size_t j = 0; j < index.size(); ++j) {
@@ -500,16 +535,9 @@ std::vector<Phosphene> PerceptObjective::encode(const Eigen::Matrix2Xd& centers,
       one.brightness = peak[j];
       columns[j] = renderPercept(std::span(&one, 1), grid_, model_.windowSigmas);
     }
-    Eigen::MatrixXd gram(k, k);
-    Eigen::VectorXd rhs(k);
-    for (Eigen::Index a = 0; a < k; ++a) {
-      rhs(a) = columns[static_cast<std::size_t>(a)].cwiseProduct(target).sum();
-      for (Eigen::Index b = a; b < k; ++b)
-        gram(a, b) = gram(b, a) = columns[static_cast<std::size_t>(a)]
-                                      .cwiseProduct(columns[static_cast<std::size_t>(b)])
-                                      .sum();
-    }
-    gram.diagonal().array() += options_.ridge;
+    Eigen::MatrixXd gram;
+    Eigen::VectorXd rhs;
+    normalEquations(columns, target, options_.ridge, gram, rhs);
     const Eigen::VectorXd b = gram.ldlt().solve(rhs);
     for (std::size_t j = 0; j < index.size(); ++j) {
       const double bj = b(static_cast<Eigen::Index>(j));
