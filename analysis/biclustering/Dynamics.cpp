@@ -50,7 +50,8 @@ Eigen::MatrixXd drawInverseWishart(const Eigen::MatrixXd& psi, double nu, Rng& r
   const auto dim = psi.rows();
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(dim, dim);
   Eigen::LLT<Eigen::MatrixXd> psiFactor(psi);
-  if (psiFactor.info() != Eigen::Success) throw std::runtime_error("IW scale not positive definite");
+  if (psiFactor.info() != Eigen::Success)
+    throw std::runtime_error("IW scale not positive definite");
   // W = L B Bᵀ Lᵀ with L Lᵀ = Ψ⁻¹ (Bartlett); Q = W⁻¹.
   const Eigen::MatrixXd L = Eigen::LLT<Eigen::MatrixXd>(psiFactor.solve(identity)).matrixL();
   Eigen::MatrixXd bartlett = Eigen::MatrixXd::Zero(dim, dim);
@@ -126,7 +127,8 @@ StickyHmmParameters drawStickyHmmPosterior(const StickyHmmPrior& prior,
   out.beta = drawDirichlet(betaConcentration, rng);
   out.transition.resize(L, L);
   for (int j = 0; j < L; ++j) {
-    Eigen::VectorXd concentration = prior.alpha * out.beta + counts.row(j).transpose().cast<double>();
+    Eigen::VectorXd concentration =
+        prior.alpha * out.beta + counts.row(j).transpose().cast<double>();
     concentration[j] += prior.kappa;
     out.transition.row(j) = drawDirichlet(concentration, rng).transpose();
   }

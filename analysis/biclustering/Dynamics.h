@@ -13,9 +13,9 @@ namespace nl::analysis::biclustering {
 // x_t = [A b] [x_{t−1}; 1] + N(0, Q) with [A b] | Q ~ MN(M0, Q, K0) (K0 the
 // (D+1) × (D+1) column covariance) and Q ~ IW(ν0, Ψ0).
 struct MniwPrior {
-  Eigen::MatrixXd M0;   // D × (D+1)
-  Eigen::MatrixXd K0;   // (D+1) × (D+1)
-  Eigen::MatrixXd Psi0; // D × D
+  Eigen::MatrixXd M0;    // D × (D+1)
+  Eigen::MatrixXd K0;    // (D+1) × (D+1)
+  Eigen::MatrixXd Psi0;  // D × D
   double nu0 = 0.0;
   // The reference's prior: M0 = [I 0], K0 = I, Ψ0 = psi·I, ν0 = D + 2.
   static MniwPrior standard(int dim, double psi);

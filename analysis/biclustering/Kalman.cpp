@@ -5,7 +5,9 @@
 namespace nl::analysis::biclustering {
 namespace {
 
-Eigen::MatrixXd symmetric(const Eigen::MatrixXd& m) { return 0.5 * (m + m.transpose()); }
+Eigen::MatrixXd symmetric(const Eigen::MatrixXd& m) {
+  return 0.5 * (m + m.transpose());
+}
 
 Eigen::MatrixXd choleskyFactor(const Eigen::MatrixXd& covariance) {
   Eigen::LLT<Eigen::MatrixXd> llt(covariance);
@@ -29,10 +31,12 @@ Filtered filter(const GaussianObservations& observations, const std::vector<int>
                 const Eigen::MatrixXd& P0) {
   const auto dim = m0.size();
   const auto bins = static_cast<Eigen::Index>(observations.information.size());
-  if (observations.informationVector.rows() != dim || observations.informationVector.cols() != bins ||
+  if (observations.informationVector.rows() != dim ||
+      observations.informationVector.cols() != bins ||
       static_cast<Eigen::Index>(states.size()) != bins)
     throw std::invalid_argument("FFBS: observation, state and latent sizes disagree");
-  Filtered out{Eigen::MatrixXd(dim, bins), std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(bins))};
+  Filtered out{Eigen::MatrixXd(dim, bins),
+               std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(bins))};
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(dim, dim);
   Eigen::VectorXd predictedMean = m0;
   Eigen::MatrixXd predictedCovariance = P0;
@@ -41,21 +45,19 @@ Filtered filter(const GaussianObservations& observations, const std::vector<int>
       const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t)]);
       const auto& A = dynamics.A[s];
       predictedMean = A * out.mean.col(t - 1) + dynamics.b[s];
-      predictedCovariance = symmetric(A * out.covariance[static_cast<std::size_t>(t - 1)] *
-                                          A.transpose() +
-                                      dynamics.Q[s]);
+      predictedCovariance = symmetric(
+          A * out.covariance[static_cast<std::size_t>(t - 1)] * A.transpose() + dynamics.Q[s]);
     }
     // Posterior precision = P⁻¹ + J; mean = Σ (P⁻¹ m + h).
     Eigen::LLT<Eigen::MatrixXd> prior(predictedCovariance);
-    if (prior.info() != Eigen::Success)
-      prior.compute(predictedCovariance + 1e-10 * identity);
+    if (prior.info() != Eigen::Success) prior.compute(predictedCovariance + 1e-10 * identity);
     const Eigen::MatrixXd priorPrecision = prior.solve(identity);
     const Eigen::MatrixXd precision =
         priorPrecision + observations.information[static_cast<std::size_t>(t)];
     Eigen::LLT<Eigen::MatrixXd> posterior(precision);
     const Eigen::MatrixXd covariance = symmetric(posterior.solve(identity));
-    out.mean.col(t) = covariance * (priorPrecision * predictedMean +
-                                    observations.informationVector.col(t));
+    out.mean.col(t) =
+        covariance * (priorPrecision * predictedMean + observations.informationVector.col(t));
     out.covariance[static_cast<std::size_t>(t)] = covariance;
   }
   return out;
@@ -90,8 +92,7 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
     const Eigen::MatrixXd predicted = symmetric(A * P * A.transpose() + dynamics.Q[s]);
     const Eigen::MatrixXd gain = predicted.llt().solve(A * P).transpose();  // P Aᵀ S⁻¹
     const Eigen::VectorXd mean =
-        filtered.mean.col(t) +
-        gain * (path.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
+        filtered.mean.col(t) + gain * (path.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
     const Eigen::MatrixXd covariance = symmetric(P - gain * A * P);
     path.col(t) = drawGaussian(mean, covariance, rng);
   }
@@ -112,8 +113,9 @@ SmoothedPath kalmanSmoother(const GaussianObservations& observations,
     const Eigen::MatrixXd gain = predicted.llt().solve(A * P).transpose();
     out.mean.col(t) = filtered.mean.col(t) +
                       gain * (out.mean.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
-    out.covariance[static_cast<std::size_t>(t)] = symmetric(
-        P + gain * (out.covariance[static_cast<std::size_t>(t + 1)] - predicted) * gain.transpose());
+    out.covariance[static_cast<std::size_t>(t)] =
+        symmetric(P + gain * (out.covariance[static_cast<std::size_t>(t + 1)] - predicted) *
+                          gain.transpose());
   }
   return out;
 }

@@ -9,7 +9,9 @@ namespace {
 constexpr double kPi = std::numbers::pi;
 constexpr double kTruncation = 0.64;  // Devroye's switch point t (PSW 2013)
 
-double normalCdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
+double normalCdf(double x) {
+  return 0.5 * std::erfc(-x / std::numbers::sqrt2);
+}
 
 // P(IG(μ = 1/z, λ = 1) < t), written in z so that z = 0 (μ = ∞) works.
 double inverseGaussianCdf(double t, double z) {
@@ -59,7 +61,9 @@ double tanhOverX(double x) {  // tanh(x) / x, stable at 0
 
 }  // namespace
 
-double polyaGammaMean(double b, double c) { return b / 4.0 * tanhOverX(std::abs(c) / 2.0); }
+double polyaGammaMean(double b, double c) {
+  return b / 4.0 * tanhOverX(std::abs(c) / 2.0);
+}
 
 double polyaGammaVariance(double b, double c) {
   const double x = std::abs(c);

@@ -5,7 +5,9 @@
 namespace nl::analysis::biclustering {
 namespace {
 
-std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 std::uint64_t splitMix64(std::uint64_t& x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -33,7 +35,9 @@ std::uint64_t Rng::next() {
   return result;
 }
 
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
 double Rng::uniformPositive() {
   for (;;) {
@@ -60,7 +64,9 @@ double Rng::normal() {
   }
 }
 
-double Rng::exponential() { return -std::log(uniformPositive()); }
+double Rng::exponential() {
+  return -std::log(uniformPositive());
+}
 
 double Rng::gamma(double shape) {
   if (shape < 1.0) {

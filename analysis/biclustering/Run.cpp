@@ -65,10 +65,14 @@ std::vector<Chain> runChains(const Eigen::MatrixXd& counts, const SamplerSetting
 namespace {
 
 std::vector<double> tail(const std::vector<double>& v, std::size_t from) {
-  return from >= v.size() ? std::vector<double>{} : std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end());
+  return from >= v.size()
+             ? std::vector<double>{}
+             : std::vector<double>(v.begin() + static_cast<std::ptrdiff_t>(from), v.end());
 }
 
-std::vector<double> toDouble(const std::vector<int>& v) { return {v.begin(), v.end()}; }
+std::vector<double> toDouble(const std::vector<int>& v) {
+  return {v.begin(), v.end()};
+}
 
 }  // namespace
 
@@ -96,12 +100,14 @@ PosteriorSummary summarise(const std::vector<Chain>& chains, const SamplerSettin
   // The bins' similarity from at most 500 evenly spaced samples (O(T²) each).
   std::vector<Partition> stateSubset;
   const std::size_t stride = std::max<std::size_t>(1, stateSamples.size() / 500);
-  for (std::size_t k = 0; k < stateSamples.size(); k += stride) stateSubset.push_back(stateSamples[k]);
+  for (std::size_t k = 0; k < stateSamples.size(); k += stride)
+    stateSubset.push_back(stateSamples[k]);
   out.timeSimilarity = posteriorSimilarity(stateSubset);
   out.neuronMaxPear = maxPear(out.neuronSimilarity, labelSamples);
   out.stateMaxPear = maxPear(out.timeSimilarity, stateSubset);
   const auto best = static_cast<std::size_t>(
-      std::max_element(logPosteriorOfSample.begin(), logPosteriorOfSample.end()) - logPosteriorOfSample.begin());
+      std::max_element(logPosteriorOfSample.begin(), logPosteriorOfSample.end()) -
+      logPosteriorOfSample.begin());
   out.neuronMap = canonicalPartition(labelSamples[best]);
   out.stateMap = canonicalPartition(stateSamples[best]);
   out.mapChain = origin[best].first;
@@ -115,7 +121,8 @@ PosteriorSummary summarise(const std::vector<Chain>& chains, const SamplerSettin
     for (const auto& sample : samples) {
       std::vector<int> labels = sample;
       std::sort(labels.begin(), labels.end());
-      const auto k = static_cast<std::size_t>(std::unique(labels.begin(), labels.end()) - labels.begin());
+      const auto k =
+          static_cast<std::size_t>(std::unique(labels.begin(), labels.end()) - labels.begin());
       if (h.size() <= k) h.resize(k + 1, 0.0);
       h[k] += 1.0 / static_cast<double>(samples.size());
     }
@@ -124,7 +131,8 @@ PosteriorSummary summarise(const std::vector<Chain>& chains, const SamplerSettin
   out.clusterCountHistogram = histogram(labelSamples);
   out.stateCountHistogram = histogram(stateSamples);
 
-  auto perNeuron = [&](auto member, Eigen::VectorXd& mean, Eigen::VectorXd& lower, Eigen::VectorXd& upper) {
+  auto perNeuron = [&](auto member, Eigen::VectorXd& mean, Eigen::VectorXd& lower,
+                       Eigen::VectorXd& upper) {
     mean = Eigen::VectorXd::Zero(neurons);
     lower.resize(neurons);
     upper.resize(neurons);
@@ -157,7 +165,8 @@ PosteriorSummary summarise(const std::vector<Chain>& chains, const SamplerSettin
         if (latent.slot == slot) paths.push_back(&latent.path);
     trajectory.occupancy = mapChain->trace.latents.empty()
                                ? 0.0
-                               : static_cast<double>(paths.size()) / static_cast<double>(mapChain->trace.latents.size());
+                               : static_cast<double>(paths.size()) /
+                                     static_cast<double>(mapChain->trace.latents.size());
     trajectory.mean = Eigen::MatrixXd::Zero(q, bins);
     trajectory.lower = Eigen::MatrixXd::Zero(q, bins);
     trajectory.upper = Eigen::MatrixXd::Zero(q, bins);

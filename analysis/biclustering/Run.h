@@ -20,7 +20,7 @@ std::vector<Chain> runChains(const Eigen::MatrixXd& counts, const SamplerSetting
 
 struct Trajectory {
   int slot = 0;
-  double occupancy = 0.0;  // fraction of kept samples with the slot occupied
+  double occupancy = 0.0;              // fraction of kept samples with the slot occupied
   Eigen::MatrixXd mean, lower, upper;  // (p+1) × T; 95 % HPD
   std::vector<int> neurons;            // members in the MAP sample
 };

@@ -15,7 +15,9 @@ namespace {
 
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
-double logNormalDensity(double x) { return -0.5 * x * x - 0.5 * std::log(2.0 * std::numbers::pi); }
+double logNormalDensity(double x) {
+  return -0.5 * x * x - 0.5 * std::log(2.0 * std::numbers::pi);
+}
 
 // log NB(y | r, mean μ) without the log y! term; η = log μ.
 double negativeBinomialLogPmf(double y, double r, double eta) {
@@ -25,7 +27,9 @@ double negativeBinomialLogPmf(double y, double r, double eta) {
   return std::lgamma(y + r) - std::lgamma(r) + r * (logR - logRPlusMu) + y * (eta - logRPlusMu);
 }
 
-double poissonLogPmf(double y, double eta) { return y * eta - std::exp(eta); }  // without log y!
+double poissonLogPmf(double y, double eta) {
+  return y * eta - std::exp(eta);
+}  // without log y!
 
 // Natural cubic spline through (x_k, y_k), evaluated at `at` (all in [0, 1]).
 Eigen::VectorXd naturalSpline(const Eigen::VectorXd& x, const Eigen::VectorXd& y,
@@ -76,17 +80,21 @@ long SamplerSettings::thin() const {
 
 long SamplerSettings::latentThin() const {
   const long kept = std::max<long>(1, iterations - burnIn());
-  const long every = std::max<long>(1, (kept + keptLatentSamples - 1) / std::max(1, keptLatentSamples));
+  const long every =
+      std::max<long>(1, (kept + keptLatentSamples - 1) / std::max(1, keptLatentSamples));
   return ((every + thin() - 1) / thin()) * thin();  // a multiple of thin
 }
 
 long SamplerSettings::referenceIterations() const {
-  return std::max<long>(1, static_cast<long>(std::ceil(referenceFraction * static_cast<double>(iterations))));
+  return std::max<long>(
+      1, static_cast<long>(std::ceil(referenceFraction * static_cast<double>(iterations))));
 }
 
 ChainSampler::ChainSampler(const Eigen::MatrixXd& counts, const SamplerSettings& settings,
                            int chainIndex)
-    : counts_(counts), settings_(settings), rng_(settings.seed, static_cast<std::uint64_t>(chainIndex)) {
+    : counts_(counts),
+      settings_(settings),
+      rng_(settings.seed, static_cast<std::uint64_t>(chainIndex)) {
   chain_.index = chainIndex;
   initialise();
 }
@@ -112,7 +120,8 @@ ChainSampler::ChainSampler(const Eigen::MatrixXd& counts, const SamplerSettings&
 void ChainSampler::initialise() {
   N_ = static_cast<int>(counts_.rows());
   T_ = static_cast<int>(counts_.cols());
-  if (N_ < 2 || T_ < 3) throw std::invalid_argument("bi-clustering needs at least 2 neurons and 3 bins");
+  if (N_ < 2 || T_ < 3)
+    throw std::invalid_argument("bi-clustering needs at least 2 neurons and 3 bins");
   if ((counts_.array() < 0).any() || !counts_.allFinite() ||
       (counts_.array() != counts_.array().round()).any())
     throw std::invalid_argument("counts must be non-negative integers");
@@ -144,16 +153,93 @@ void ChainSampler::initialise() {
   s.states.assign(static_cast<std::size_t>(T_), 0);
   const int dim = K_ * q_;
   s.A.assign(static_cast<std::size_t>(L_), Eigen::MatrixXd::Identity(dim, dim));
-  s.Q.assign(static_cast<std::size_t>(L_), settings_.dynamicsPsi * Eigen::MatrixXd::Identity(dim, dim));
+  s.Q.assign(static_cast<std::size_t>(L_),
+             settings_.dynamicsPsi * Eigen::MatrixXd::Identity(dim, dim));
   s.b.assign(static_cast<std::size_t>(L_), Eigen::VectorXd::Zero(dim));
-  s.hmm = drawStickyHmmPrior({settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_}, rng_);
-  s.referenceLabels = s.labels;
+  s.hmm =
+      drawStickyHmmPrior({settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_}, rng_);
   s.referenceLatents.assign(static_cast<std::size_t>(K_), Eigen::MatrixXd());
+  // Start from k-means++ clusters (seeded by the chain) of the neurons'
+  // smoothed, standardised count series, with paths drawn from their
+  // members' counts. (The reference starts from one cluster; with the
+  // marginal in the model's own scale a neuron then rarely leaves it, since a
+  // new cluster's path is a prior draw, and random starts merge into one.)
+  const int initial = std::min(
+      K_, std::max(1, settings_.initialClusters > 0 ? settings_.initialClusters : (N_ + 9) / 10));
+  s.labels = initialPartition(initial);
+  const std::vector<int> initialSlots = occupied().used;
+  refreshNewClusters(initialSlots);
   constrain();
-  s.referenceLatents[0] = s.latents[0];
+  s.referenceLabels = s.labels;
+  for (const int k : initialSlots) s.referenceLatents[k] = s.latents[k];
   s.logLikelihood = logLikelihood();
   s.logPosterior = logPosterior();
   s.rng = rng_.state();
+}
+
+std::vector<int> ChainSampler::initialPartition(int clusters) {
+  // Rows smoothed by a centred 5-bin box filter, then z-scored.
+  Eigen::MatrixXd z(N_, T_);
+  for (int i = 0; i < N_; ++i) {
+    for (int t = 0; t < T_; ++t) {
+      double sum = 0.0;
+      int n = 0;
+      for (int u = std::max(0, t - 2); u <= std::min(T_ - 1, t + 2); ++u, ++n) sum += counts_(i, u);
+      z(i, t) = sum / n;
+    }
+    z.row(i).array() -= z.row(i).mean();
+    const double norm = z.row(i).norm();
+    if (norm > 0.0) z.row(i) /= norm;
+  }
+  std::vector<int> centres{static_cast<int>(rng_.below(static_cast<std::size_t>(N_)))};
+  Eigen::VectorXd nearest = Eigen::VectorXd::Constant(N_, std::numeric_limits<double>::infinity());
+  while (static_cast<int>(centres.size()) < clusters) {
+    for (int i = 0; i < N_; ++i)
+      nearest[i] = std::min(nearest[i], (z.row(i) - z.row(centres.back())).squaredNorm());
+    double u = rng_.uniform() * nearest.sum();
+    int pick = N_ - 1;
+    for (int i = 0; i < N_; ++i) {
+      u -= nearest[i];
+      if (u < 0.0) {
+        pick = i;
+        break;
+      }
+    }
+    centres.push_back(pick);
+  }
+  Eigen::MatrixXd means(clusters, T_);
+  for (int k = 0; k < clusters; ++k) means.row(k) = z.row(centres[k]);
+  std::vector<int> labels(static_cast<std::size_t>(N_), 0);
+  for (int round = 0; round < 50; ++round) {
+    bool changed = false;
+    for (int i = 0; i < N_; ++i) {
+      int best = 0;
+      for (int k = 1; k < clusters; ++k)
+        if ((z.row(i) - means.row(k)).squaredNorm() < (z.row(i) - means.row(best)).squaredNorm())
+          best = k;
+      changed = changed || best != labels[i];
+      labels[i] = best;
+    }
+    for (int k = 0; k < clusters; ++k) {
+      Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(T_);
+      int n = 0;
+      for (int i = 0; i < N_; ++i)
+        if (labels[i] == k) {
+          sum += z.row(i);
+          ++n;
+        }
+      if (n > 0) means.row(k) = sum / n;
+    }
+    if (!changed) break;
+  }
+  // Compact the labels onto slots 0, 1, … (a centre may have lost every member).
+  std::vector<int> slot(static_cast<std::size_t>(clusters), -1);
+  int used = 0;
+  for (auto& label : labels) {
+    if (slot[label] < 0) slot[label] = used++;
+    label = slot[label];
+  }
+  return labels;
 }
 
 ChainSampler::Occupied ChainSampler::occupied() const {
@@ -163,8 +249,8 @@ ChainSampler::Occupied ChainSampler::occupied() const {
   for (const int z : chain_.state.labels) used[static_cast<std::size_t>(z)] = 1;
   for (int k = 0; k < K_; ++k)
     if (used[k]) {
-      occ.position[k] = static_cast<int>(occ.slots.size());
-      occ.slots.push_back(k);
+      occ.position[k] = static_cast<int>(occ.used.size());
+      occ.used.push_back(k);
       for (int j = 0; j < q_; ++j) occ.dims.push_back(static_cast<Eigen::Index>(k * q_ + j));
     }
   return occ;
@@ -191,9 +277,9 @@ void ChainSampler::storeDynamics(const Occupied& occ, const SwitchingDynamics& d
 }
 
 Eigen::MatrixXd ChainSampler::stackedLatent(const Occupied& occ) const {
-  Eigen::MatrixXd x(static_cast<Eigen::Index>(occ.slots.size()) * q_, T_);
-  for (std::size_t k = 0; k < occ.slots.size(); ++k)
-    x.middleRows(static_cast<Eigen::Index>(k) * q_, q_) = chain_.state.latents[occ.slots[k]];
+  Eigen::MatrixXd x(static_cast<Eigen::Index>(occ.used.size()) * q_, T_);
+  for (std::size_t k = 0; k < occ.used.size(); ++k)
+    x.middleRows(static_cast<Eigen::Index>(k) * q_, q_) = chain_.state.latents[occ.used[k]];
   return x;
 }
 
@@ -275,7 +361,7 @@ Eigen::MatrixXd ChainSampler::freshPath(bool spline) {
 void ChainSampler::sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega) {
   auto& s = chain_.state;
   const bool poisson = settings_.likelihood == Likelihood::Poisson;
-  const auto K = static_cast<Eigen::Index>(occ.slots.size());
+  const auto K = static_cast<Eigen::Index>(occ.used.size());
   const Eigen::Index D = K * q_;
   const Eigen::MatrixXd eta = linearPredictor();
   GaussianObservations observations;
@@ -322,12 +408,13 @@ void ChainSampler::sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega) {
       for (int t = 0; t < T_; ++t) {
         const double y = counts_(i, t);
         logRatio += poissonLogPmf(y, etaNew[t]) - poissonLogPmf(y, etaOld[t]) +
-                    negativeBinomialLogPmf(y, r0, etaOld[t]) - negativeBinomialLogPmf(y, r0, etaNew[t]);
+                    negativeBinomialLogPmf(y, r0, etaOld[t]) -
+                    negativeBinomialLogPmf(y, r0, etaNew[t]);
       }
     }
     if (!(std::log(rng_.uniformPositive()) < logRatio)) return;
   }
-  for (Eigen::Index k = 0; k < K; ++k) s.latents[occ.slots[k]] = proposal.middleRows(k * q_, q_);
+  for (Eigen::Index k = 0; k < K; ++k) s.latents[occ.used[k]] = proposal.middleRows(k * q_, q_);
 }
 
 void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
@@ -335,6 +422,32 @@ void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
   const auto D = static_cast<int>(occ.dims.size());
   const Eigen::MatrixXd x = stackedLatent(occ);
   const MniwPrior prior = MniwPrior::standard(D, settings_.dynamicsPsi);
+  const StickyHmmPrior hmmPrior{settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_};
+  // Burn-in only (so the posterior is untouched): as the reference, while one
+  // state holds more than 70 % of the bins — and throughout the reference span
+  // — the states restart from a sequence drawn from the sticky HMM prior. A
+  // chain started with every bin in one state would otherwise rarely leave it,
+  // since the unused states' dynamics are prior draws far from any path.
+  std::vector<int> occupancy(static_cast<std::size_t>(L_), 0);
+  for (const int st : s.states) ++occupancy[st];
+  const int largest = *std::max_element(occupancy.begin(), occupancy.end());
+  if (s.iteration < settings_.referenceIterations() ||
+      (s.iteration < settings_.burnIn() && largest > 0.7 * T_)) {
+    s.hmm = drawStickyHmmPrior(hmmPrior, rng_);
+    s.states[0] = static_cast<int>(rng_.below(static_cast<std::size_t>(L_)));
+    for (int t = 1; t < T_; ++t) {
+      double u = rng_.uniform();
+      int next = L_ - 1;
+      for (int l = 0; l < L_; ++l) {
+        u -= s.hmm.transition(s.states[t - 1], l);
+        if (u < 0.0) {
+          next = l;
+          break;
+        }
+      }
+      s.states[t] = next;
+    }
+  }
   SwitchingDynamics dynamics;
   std::vector<std::vector<int>> bins(static_cast<std::size_t>(L_));
   for (int t = 1; t < T_; ++t) bins[s.states[t]].push_back(t);
@@ -345,7 +458,6 @@ void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
     dynamics.Q.push_back(draw.Q);
   }
   storeDynamics(occ, dynamics);
-  const StickyHmmPrior hmmPrior{settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_};
   s.hmm = drawStickyHmmPosterior(hmmPrior, s.hmm, s.states, rng_);
   s.states = sampleStates(dynamicsLogLikelihood(x, dynamics), s.hmm.transition, rng_);
 }
@@ -378,10 +490,12 @@ void ChainSampler::sampleLoadings(const std::vector<int>& neurons, const Eigen::
       }
       // κ = (y − r)/2 + ω(log r − μ_t): ŷ = κ/ω ~ N(zᵀβ, 1/ω).
       const double kappa = (y - r) / 2.0 + w * (logR - mu);
-      precision.noalias() += w * z * z.transpose();
-      rhs.noalias() += kappa * z;
+      for (int a = 0; a < q_; ++a) {
+        rhs[a] += kappa * z[a];
+        for (int b = 0; b <= a; ++b) precision(a, b) += w * z[a] * z[b];
+      }
     }
-    Eigen::LLT<Eigen::MatrixXd> llt(precision);
+    Eigen::LLT<Eigen::MatrixXd> llt(precision);  // reads the lower triangle only
     const Eigen::VectorXd mean = llt.solve(rhs);
     const Eigen::MatrixXd covariance = llt.solve(Eigen::MatrixXd::Identity(q_, q_));
     const Eigen::VectorXd draw = drawGaussian(mean, covariance, rng_);
@@ -422,7 +536,8 @@ void ChainSampler::sampleDispersion() {
       const double e = eta(i, t);
       rate += e > logR ? e - logR + std::log1p(std::exp(logR - e)) : std::log1p(std::exp(e - logR));
     }
-    const double proposal = rng_.gamma(settings_.dispersionShape + static_cast<double>(tables)) / rate;
+    const double proposal =
+        rng_.gamma(settings_.dispersionShape + static_cast<double>(tables)) / rate;
     if (!(proposal > 1e-8) || !std::isfinite(proposal)) continue;
     const double shifted = s.delta[i] + std::log(proposal / r);
     const double logRatio = logNormalDensity(shifted) - logNormalDensity(s.delta[i]);
@@ -439,8 +554,8 @@ void ChainSampler::constrain() {
   const auto D = static_cast<Eigen::Index>(occ.dims.size());
   Eigen::VectorXd translation = Eigen::VectorXd::Zero(D);
   Eigen::MatrixXd rotation = Eigen::MatrixXd::Identity(D, D);
-  for (std::size_t k = 0; k < occ.slots.size(); ++k) {
-    const int slot = occ.slots[k];
+  for (std::size_t k = 0; k < occ.used.size(); ++k) {
+    const int slot = occ.used[k];
     auto& latent = s.latents[slot];
     // (1) centre: the mean of [μ; x] moves into δ.
     const Eigen::VectorXd mean = latent.rowwise().mean();
@@ -451,7 +566,8 @@ void ChainSampler::constrain() {
     // (2) rotate x onto its principal axes: x' = M x with M = Vᵀ from the SVD
     // xᵀ = U S Vᵀ, rows ordered and signed to match the reference latent.
     const Eigen::MatrixXd xc = latent.bottomRows(p_);
-    Eigen::JacobiSVD<Eigen::MatrixXd> svd(xc.transpose(), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(xc.transpose(),
+                                          Eigen::ComputeThinU | Eigen::ComputeThinV);
     Eigen::MatrixXd M = svd.matrixV().transpose();
     const Eigen::MatrixXd& reference = s.referenceLatents[slot];
     if (reference.size() > 0) {
@@ -482,7 +598,8 @@ void ChainSampler::constrain() {
     latent.bottomRows(p_) = M * xc;
     for (int i = 0; i < N_; ++i)
       if (s.labels[i] == slot) s.loadings.row(i) = s.loadings.row(i) * M.transpose();
-    rotation.block(static_cast<Eigen::Index>(k) * q_ + 1, static_cast<Eigen::Index>(k) * q_ + 1, p_, p_) = M;
+    rotation.block(static_cast<Eigen::Index>(k) * q_ + 1, static_cast<Eigen::Index>(k) * q_ + 1, p_,
+                   p_) = M;
   }
   // The dynamics follow: x̃' = R(x̃ − m) gives b' = R(b + (A − I)m), A' = R A Rᵀ, Q' = R Q Rᵀ.
   SwitchingDynamics dynamics = subDynamics(occ);
@@ -515,9 +632,26 @@ void ChainSampler::sampleClusters(std::vector<int>& newSlots) {
   for (const int z : s.labels) ++sizes[z];
   int clusters = 0;
   for (const int n : sizes) clusters += n > 0 ? 1 : 0;
-  const bool spline = settings_.splineProposalEvery > 0 &&
-                      (s.iteration + 1) % settings_.splineProposalEvery == 1;
+  const bool spline =
+      settings_.splineProposalEvery > 0 && (s.iteration + 1) % settings_.splineProposalEvery == 1;
   std::vector<char> fresh(static_cast<std::size_t>(K_), 0);
+  // unitScaleMarginal (the reference's contraint_ortho): an occupied
+  // cluster's marginal is taken with its x rows scaled to unit norm, which
+  // widens the N(0, I) loading prior by the rows' norms; a new cluster's fresh
+  // path keeps its own scale. Otherwise every latent is taken in the model's
+  // own scale, the one the prior refers to (docs/BICLUSTERING.md compares them).
+  std::vector<Eigen::MatrixXd> regressorsOf(static_cast<std::size_t>(K_));
+  std::vector<Eigen::VectorXd> rowNorms(static_cast<std::size_t>(K_), Eigen::VectorXd::Ones(p_));
+  auto cacheRegressors = [&](int k) {
+    regressorsOf[k] = s.latents[k].bottomRows(p_).transpose();
+    if (!settings_.unitScaleMarginal) return;
+    for (int j = 0; j < p_; ++j) {
+      rowNorms[k][j] = regressorsOf[k].col(j).norm();
+      if (rowNorms[k][j] > 0.0) regressorsOf[k].col(j) /= rowNorms[k][j];
+    }
+  };
+  for (int k = 0; k < K_; ++k)
+    if (sizes[k] > 0) cacheRegressors(k);
   std::vector<double> logWeights;
   std::vector<int> choices;
   for (int i = 0; i < N_; ++i) {
@@ -534,21 +668,26 @@ void ChainSampler::sampleClusters(std::vector<int>& newSlots) {
     }
     const double r = settings_.likelihood == Likelihood::Poisson ? -1.0 : s.dispersion[i];
     const Eigen::VectorXd y = counts_.row(i).transpose();
-    auto marginal = [&](const Eigen::MatrixXd& latent) {
+    auto marginal = [&](const Eigen::MatrixXd& latent, const Eigen::MatrixXd& regressors,
+                        const Eigen::VectorXd* start = nullptr) {
       const Eigen::VectorXd offset = latent.row(0).transpose().array() + s.delta[i];
-      return laplaceLogMarginal(y, r, latent.bottomRows(p_).transpose(), offset);
+      return laplaceLogMarginal(y, r, regressors, offset, start);
     };
+    // The scoring iterations for i's own cluster start from its loadings.
+    const Eigen::VectorXd ownStart = s.loadings.row(i).transpose().cwiseProduct(rowNorms[current]);
     logWeights.clear();
     choices.clear();
     for (int k = 0; k < K_; ++k) {
       if (sizes[k] == 0) continue;
-      logWeights.push_back(std::log(sizes[k] + settings_.dirichlet) + marginal(s.latents[k]));
+      logWeights.push_back(
+          std::log(sizes[k] + settings_.dirichlet) +
+          marginal(s.latents[k], regressorsOf[k], k == current ? &ownStart : nullptr));
       choices.push_back(k);
     }
     if (clusters < K_ && proposalSlot < K_) {
       // MFM: a new cluster has weight V_n(t+1)/V_n(t) · γ (Miller & Harrison 2018, eq. 3.6).
       logWeights.push_back(logV_[clusters] - logV_[clusters - 1] + std::log(settings_.dirichlet) +
-                           marginal(proposalPath));
+                           marginal(proposalPath, proposalPath.bottomRows(p_).transpose()));
       choices.push_back(-1);
     }
     const double top = *std::max_element(logWeights.begin(), logWeights.end());
@@ -574,6 +713,7 @@ void ChainSampler::sampleClusters(std::vector<int>& newSlots) {
     if (chosen < 0) {
       chosen = proposalSlot;
       s.latents[chosen] = proposalPath;
+      cacheRegressors(chosen);
       ++clusters;
       if (chosen != current) {
         fresh[chosen] = 1;
@@ -613,16 +753,19 @@ void ChainSampler::refreshNewClusters(const std::vector<int>& newSlots) {
         const double eta = s.delta[i] + h.dot(latent.col(t));
         const double w = polyaGamma(rng_, y + r, eta - logR);
         observations.information[t].noalias() += w * outer;
-        observations.informationVector.col(t).noalias() += ((y - r) / 2.0 - w * (s.delta[i] - logR)) * h;
+        observations.informationVector.col(t).noalias() +=
+            ((y - r) / 2.0 - w * (s.delta[i] - logR)) * h;
       }
     }
     SwitchingDynamics walk;
     walk.A.assign(static_cast<std::size_t>(L_), Eigen::MatrixXd::Identity(q_, q_));
     walk.b.assign(static_cast<std::size_t>(L_), Eigen::VectorXd::Zero(q_));
-    walk.Q.assign(static_cast<std::size_t>(L_), settings_.dynamicsPsi * Eigen::MatrixXd::Identity(q_, q_));
+    walk.Q.assign(static_cast<std::size_t>(L_),
+                  settings_.dynamicsPsi * Eigen::MatrixXd::Identity(q_, q_));
     const std::vector<int> oneState(static_cast<std::size_t>(T_), 0);
-    s.latents[slot] = forwardFilterBackwardSample(observations, oneState, walk, Eigen::VectorXd::Zero(q_),
-                                                  Eigen::MatrixXd::Identity(q_, q_), rng_);
+    s.latents[slot] =
+        forwardFilterBackwardSample(observations, oneState, walk, Eigen::VectorXd::Zero(q_),
+                                    Eigen::MatrixXd::Identity(q_, q_), rng_);
     sampleLoadings(members, nullptr);
   }
 }
@@ -682,7 +825,7 @@ void ChainSampler::iterate() {
   if (s.iteration <= settings_.referenceIterations()) {
     s.referenceLabels = s.labels;
     for (int k = 0; k < K_; ++k) s.referenceLatents[k].resize(0, 0);
-    for (const int slot : occupied().slots) s.referenceLatents[slot] = s.latents[slot];
+    for (const int slot : occupied().used) s.referenceLatents[slot] = s.latents[slot];
   }
   s.logLikelihood = logLikelihood();
   s.logPosterior = logPosterior();
@@ -696,10 +839,11 @@ void ChainSampler::record() {
   trace.logLikelihood.push_back(s.logLikelihood);
   trace.logPosterior.push_back(s.logPosterior);
   const Occupied occ = occupied();
-  trace.clusterCount.push_back(static_cast<int>(occ.slots.size()));
+  trace.clusterCount.push_back(static_cast<int>(occ.used.size()));
   std::vector<int> states = s.states;
   std::sort(states.begin(), states.end());
-  trace.stateCount.push_back(static_cast<int>(std::unique(states.begin(), states.end()) - states.begin()));
+  trace.stateCount.push_back(
+      static_cast<int>(std::unique(states.begin(), states.end()) - states.begin()));
   const long after = s.iteration - settings_.burnIn();
   if (after <= 0 || after % settings_.thin() != 0) return;
   trace.keptIterations.push_back(s.iteration);
@@ -710,7 +854,7 @@ void ChainSampler::record() {
   if (after % settings_.latentThin() == 0) {
     trace.latentIterations.push_back(s.iteration);
     std::vector<KeptLatent> kept;
-    for (const int slot : occ.slots) kept.push_back({slot, s.latents[slot].cast<float>()});
+    for (const int slot : occ.used) kept.push_back({slot, s.latents[slot].cast<float>()});
     trace.latents.push_back(std::move(kept));
   }
 }

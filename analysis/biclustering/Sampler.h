@@ -19,27 +19,32 @@ enum class Likelihood { NegativeBinomial, Poisson };
 
 struct SamplerSettings {
   Likelihood likelihood = Likelihood::NegativeBinomial;
-  int latentDim = 2;     // p
-  int maxStates = 10;    // L (the reference: 10 for simulations, 20 for data)
+  int latentDim = 2;   // p
+  int maxStates = 10;  // L (the reference: 10 for simulations, 20 for data)
   double hmmAlpha = 5.0;
   double hmmGamma = 5.0;
   double hmmKappa = 10.0;
-  double geometricP = 0.2;  // K ~ Geometric (0.415 on the reference's data fit)
-  double dirichlet = 1.0;   // MFM Dirichlet(γ)
-  int maxClusters = 0;      // 0: N / 2
-  double dynamicsPsi = 0.01;  // Ψ0 = psi · I
+  double geometricP = 0.2;       // K ~ Geometric (0.415 on the reference's data fit)
+  double dirichlet = 1.0;        // MFM Dirichlet(γ)
+  int maxClusters = 0;           // 0: N / 2
+  double dynamicsPsi = 0.01;     // Ψ0 = psi · I
   double dispersionShape = 1.0;  // r ~ Gamma(shape, rate)
   double dispersionRate = 1.0;
   double poissonProposalDispersion = 100.0;  // NB(r) proposals for the Poisson model
-  long iterations = 10000;       // planned length: sets burn-in, thinning and the reference span
+  long iterations = 10000;  // planned length: sets burn-in, thinning and the reference span
   double burnInFraction = 0.25;
   double referenceFraction = 0.01;  // label/rotation reference follows the chain this long
   int keptSamples = 1000;           // thinned post-burn-in samples kept per chain
   int keptLatentSamples = 200;      // of which latents are kept (for the HPD bands)
-  int splineProposalEvery = 10;     // every n-th iteration new clusters propose spline paths
+  int splineProposalEvery = 10;
+  int initialClusters = 0;  // k-means clusters a chain starts from (0: ⌈N / 10⌉); the reference: 1
+  bool unitScaleMarginal = false;  // the reference's unit-norm latents in the cluster marginal //
+                                   // every n-th iteration new clusters propose spline paths
   std::uint64_t seed = 1;
 
-  long burnIn() const { return static_cast<long>(burnInFraction * static_cast<double>(iterations)); }
+  long burnIn() const {
+    return static_cast<long>(burnInFraction * static_cast<double>(iterations));
+  }
   long thin() const;
   long latentThin() const;
   long referenceIterations() const;
@@ -48,13 +53,13 @@ struct SamplerSettings {
 // Everything a chain needs to continue: saved with the session, restored by
 // deserialiseChain, the next iteration draws exactly what it would have.
 struct ChainState {
-  long iteration = 0;           // completed iterations
-  std::vector<int> labels;      // neuron → cluster slot (0 … maxClusters−1)
+  long iteration = 0;                    // completed iterations
+  std::vector<int> labels;               // neuron → cluster slot (0 … maxClusters−1)
   std::vector<Eigen::MatrixXd> latents;  // per slot, (p+1) × T ([μ; x])
-  Eigen::VectorXd delta;        // N
-  Eigen::MatrixXd loadings;     // N × p
-  Eigen::VectorXd dispersion;   // r, N
-  std::vector<int> states;      // T
+  Eigen::VectorXd delta;                 // N
+  Eigen::MatrixXd loadings;              // N × p
+  Eigen::VectorXd dispersion;            // r, N
+  std::vector<int> states;               // T
   // Per HMM state, over all slots (maxClusters·(p+1) dims); the sampler uses
   // the occupied slots' sub-blocks.
   std::vector<Eigen::MatrixXd> A, Q;
@@ -105,7 +110,7 @@ class ChainSampler {
 
  private:
   struct Occupied {
-    std::vector<int> slots;          // sorted
+    std::vector<int> used;           // sorted slots
     std::vector<int> position;       // slot → index in slots, −1 if empty
     std::vector<Eigen::Index> dims;  // global latent dims of the occupied slots
   };
@@ -116,6 +121,7 @@ class ChainSampler {
   Eigen::MatrixXd linearPredictor() const;  // N × T, δ + μ + cᵀx
 
   void initialise();
+  std::vector<int> initialPartition(int clusters);
   void sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega);
   void sampleDynamicsAndStates(const Occupied& occ);
   void sampleLoadings(const std::vector<int>& neurons, const Eigen::MatrixXd* omega);

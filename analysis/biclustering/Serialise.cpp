@@ -140,7 +140,8 @@ Chain deserialiseChain(const std::vector<double>& words, const SamplerSettings& 
                        int T) {
   Reader r(words);
   if (r.scalar() != kMagic) throw std::invalid_argument("not a saved bi-clustering chain");
-  if (r.scalar() != kFormat) throw std::invalid_argument("saved chain has an unknown format version");
+  if (r.scalar() != kFormat)
+    throw std::invalid_argument("saved chain has an unknown format version");
   const int savedN = static_cast<int>(r.scalar());
   const int savedT = static_cast<int>(r.scalar());
   if (savedN != N || savedT != T)
@@ -206,9 +207,11 @@ Chain deserialiseChain(const std::vector<double>& words, const SamplerSettings& 
   }
   if (r.at != words.size()) throw std::invalid_argument("saved chain has trailing data");
   for (const int z : s.labels)
-    if (z < 0 || static_cast<std::size_t>(z) >= slots) throw std::invalid_argument("saved chain is corrupt (label)");
+    if (z < 0 || static_cast<std::size_t>(z) >= slots)
+      throw std::invalid_argument("saved chain is corrupt (label)");
   for (const int st : s.states)
-    if (st < 0 || st >= settings.maxStates) throw std::invalid_argument("saved chain is corrupt (state)");
+    if (st < 0 || st >= settings.maxStates)
+      throw std::invalid_argument("saved chain is corrupt (state)");
   return chain;
 }
 

@@ -65,7 +65,8 @@ SimulatedData simulateReference(const SimulationSettings& settings) {
   int state = static_cast<int>(rng.below(2));
   while (static_cast<int>(states.size()) < 2 * T) {
     const int duration = 1 + poisson(rng, rates[state]);
-    for (int d = 0; d < duration && static_cast<int>(states.size()) < 2 * T; ++d) states.push_back(state);
+    for (int d = 0; d < duration && static_cast<int>(states.size()) < 2 * T; ++d)
+      states.push_back(state);
     state = 1 - state;
   }
   Eigen::MatrixXd x(D, 2 * T);
@@ -81,12 +82,15 @@ SimulatedData simulateReference(const SimulationSettings& settings) {
     auto block = out.latent.middleRows(k * q, q);
     const Eigen::VectorXd mean = block.rowwise().mean();
     block.colwise() -= mean;
-    for (int i = k * n; i < (k + 1) * n; ++i) out.delta[i] += mean[0] + out.loadings.row(i).dot(mean.tail(p));
+    for (int i = k * n; i < (k + 1) * n; ++i)
+      out.delta[i] += mean[0] + out.loadings.row(i).dot(mean.tail(p));
     const Eigen::MatrixXd xc = block.bottomRows(p);
-    Eigen::JacobiSVD<Eigen::MatrixXd> svd(xc.transpose(), Eigen::ComputeThinU | Eigen::ComputeThinV);
+    Eigen::JacobiSVD<Eigen::MatrixXd> svd(xc.transpose(),
+                                          Eigen::ComputeThinU | Eigen::ComputeThinV);
     const Eigen::MatrixXd M = svd.matrixV().transpose();
     block.bottomRows(p) = M * xc;
-    for (int i = k * n; i < (k + 1) * n; ++i) out.loadings.row(i) = out.loadings.row(i) * M.transpose();
+    for (int i = k * n; i < (k + 1) * n; ++i)
+      out.loadings.row(i) = out.loadings.row(i) * M.transpose();
   }
   out.counts.resize(N, T);
   for (int i = 0; i < N; ++i) {

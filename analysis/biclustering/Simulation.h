@@ -23,10 +23,10 @@ struct SimulationSettings {
 };
 
 struct SimulatedData {
-  Eigen::MatrixXd counts;        // N × T
-  std::vector<int> neuronLabels; // N
-  std::vector<int> stateLabels;  // T
-  Eigen::MatrixXd latent;        // clusters·(p+1) × T
+  Eigen::MatrixXd counts;         // N × T
+  std::vector<int> neuronLabels;  // N
+  std::vector<int> stateLabels;   // T
+  Eigen::MatrixXd latent;         // clusters·(p+1) × T
   Eigen::VectorXd delta;
   Eigen::MatrixXd loadings;
 };

@@ -11,7 +11,9 @@
 namespace nl::analysis::biclustering {
 namespace {
 
-double choose2(double n) { return n * (n - 1.0) / 2.0; }
+double choose2(double n) {
+  return n * (n - 1.0) / 2.0;
+}
 
 }  // namespace
 
@@ -104,7 +106,8 @@ std::vector<Partition> averageLinkageCuts(const Eigen::MatrixXd& similarity) {
   for (int i = 0; i < n; ++i) refresh(i);
   auto record = [&](int groups) {
     Partition labels(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) labels[static_cast<std::size_t>(i)] = cluster[static_cast<std::size_t>(i)];
+    for (int i = 0; i < n; ++i)
+      labels[static_cast<std::size_t>(i)] = cluster[static_cast<std::size_t>(i)];
     cuts[static_cast<std::size_t>(groups - 1)] = canonicalPartition(labels);
   };
   record(n);
@@ -137,8 +140,10 @@ std::vector<Partition> averageLinkageCuts(const Eigen::MatrixXd& similarity) {
       if (!active[static_cast<std::size_t>(i)]) continue;
       const int j = nearest[static_cast<std::size_t>(i)];
       // Average linkage is reducible: only pointers into the merged pair can go stale.
-      if (i == keep || j == keep || j == drop) refresh(i);
-      else if (distance(i, keep) < distance(i, j)) nearest[static_cast<std::size_t>(i)] = keep;
+      if (i == keep || j == keep || j == drop)
+        refresh(i);
+      else if (distance(i, keep) < distance(i, j))
+        nearest[static_cast<std::size_t>(i)] = keep;
     }
     record(groups - 1);
   }
@@ -168,7 +173,8 @@ Interval highestPosteriorDensity(std::vector<double> samples, double mass) {
   if (samples.empty()) return {};
   std::sort(samples.begin(), samples.end());
   const auto n = samples.size();
-  const auto width = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(mass * static_cast<double>(n))));
+  const auto width =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(mass * static_cast<double>(n))));
   if (width >= n) return {samples.front(), samples.back()};
   std::size_t best = 0;
   for (std::size_t i = 1; i + width - 1 < n; ++i)
@@ -203,7 +209,9 @@ Variances variances(const std::vector<std::vector<double>>& chains) {
   const double m = static_cast<double>(chains.size());
   std::vector<double> means;
   for (const auto& c : chains) {
-    const double mean = std::accumulate(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(out.n), 0.0) / static_cast<double>(out.n);
+    const double mean =
+        std::accumulate(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(out.n), 0.0) /
+        static_cast<double>(out.n);
     double ss = 0.0;
     for (std::size_t i = 0; i < out.n; ++i) ss += (c[i] - mean) * (c[i] - mean);
     out.within += ss / (static_cast<double>(out.n) - 1.0) / m;
@@ -239,7 +247,9 @@ double effectiveSampleSize(const std::vector<std::vector<double>>& chains) {
   // Autocovariance of each chain, averaged; ρ_t = 1 − (W − mean autocov_t) / var⁺.
   std::vector<double> autocovariance(n, 0.0);
   for (const auto& c : chains) {
-    const double mean = std::accumulate(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n), 0.0) / static_cast<double>(n);
+    const double mean =
+        std::accumulate(c.begin(), c.begin() + static_cast<std::ptrdiff_t>(n), 0.0) /
+        static_cast<double>(n);
     for (std::size_t lag = 0; lag < n; ++lag) {
       double sum = 0.0;
       for (std::size_t i = 0; i + lag < n; ++i) sum += (c[i] - mean) * (c[i + lag] - mean);
@@ -260,7 +270,8 @@ double effectiveSampleSize(const std::vector<std::vector<double>>& chains) {
     sum += pair;
   }
   const double tau = -1.0 + 2.0 * sum;
-  return m * static_cast<double>(n) / std::max(tau, 1.0 / std::log10(std::max(10.0, m * static_cast<double>(n))));
+  return m * static_cast<double>(n) /
+         std::max(tau, 1.0 / std::log10(std::max(10.0, m * static_cast<double>(n))));
 }
 
 }  // namespace nl::analysis::biclustering
