@@ -6,6 +6,7 @@
 // pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not
 // run side by side).
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
