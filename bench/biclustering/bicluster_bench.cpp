@@ -6,8 +6,8 @@
 // pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not
 // run side by side).
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>

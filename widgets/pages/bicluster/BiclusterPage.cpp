@@ -22,12 +22,14 @@ namespace nl::widgets {
 
 namespace {
 
-const QColor kPalette[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44),
-                           QColor(214, 39, 40),  QColor(148, 103, 189), QColor(140, 86, 75),
+const QColor kPalette[] = {QColor(31, 119, 180),  QColor(255, 127, 14),  QColor(44, 160, 44),
+                           QColor(214, 39, 40),   QColor(148, 103, 189), QColor(140, 86, 75),
                            QColor(227, 119, 194), QColor(127, 127, 127), QColor(188, 189, 34),
                            QColor(23, 190, 207)};
 
-QColor paletteColour(int index) { return kPalette[static_cast<std::size_t>(index) % std::size(kPalette)]; }
+QColor paletteColour(int index) {
+  return kPalette[static_cast<std::size_t>(index) % std::size(kPalette)];
+}
 
 // One coloured cell per time bin (its state); a click moves the time cursor.
 class StateRibbon final : public QWidget {
@@ -38,7 +40,8 @@ class StateRibbon final : public QWidget {
     setMinimumHeight(18);
     setMaximumHeight(24);
     setToolTip(tr("State of each time bin (maxPEAR); click to move the time cursor"));
-    connection_ = session_.selection().timeCursorMoved.connect([this](double, const std::string&) { update(); });
+    connection_ = session_.selection().timeCursorMoved.connect(
+        [this](double, const std::string&) { update(); });
   }
   ~StateRibbon() override { session_.selection().timeCursorMoved.disconnect(connection_); }
   // Left and right margins matching the heat map's matrix rectangle.
@@ -70,7 +73,8 @@ class StateRibbon final : public QWidget {
   }
   void mousePressEvent(QMouseEvent* event) override {
     const double w = std::max(1.0, width() - left_ - right_);
-    const double bin = std::floor((event->position().x() - left_) / w * static_cast<double>(states_.size()));
+    const double bin =
+        std::floor((event->position().x() - left_) / w * static_cast<double>(states_.size()));
     if (bin < 0 || bin >= static_cast<double>(states_.size())) return;
     const double seconds = start_ + (bin + 0.5) * (width_ > 0.0 ? width_ : 1.0);
     session_.selection().setTimeCursor(seconds, "bicluster.ribbon");
@@ -98,11 +102,13 @@ std::vector<int> column(const io::TableDataset& table, const char* name) {
 std::vector<std::size_t> orderBy(const std::vector<int>& labels) {
   std::vector<std::size_t> order(labels.size());
   std::iota(order.begin(), order.end(), std::size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
   return order;
 }
 
-std::vector<double> permuted(const std::vector<double>& square, std::size_t n, const std::vector<std::size_t>& order) {
+std::vector<double> permuted(const std::vector<double>& square, std::size_t n,
+                             const std::vector<std::size_t>& order) {
   std::vector<double> out(n * n);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = 0; j < n; ++j) out[i * n + j] = square[order[i] * n + order[j]];
@@ -114,7 +120,7 @@ std::vector<double> permuted(const std::vector<double>& square, std::size_t n, c
 struct BiclusterPage::Impl {
   io::Session* session = nullptr;
   io::DatasetId units = io::kNoDataset;
-  std::vector<int> clusters;  // maxPEAR label per neuron
+  std::vector<int> clusters;            // maxPEAR label per neuron
   std::vector<std::int64_t> unitIndex;  // row → item index in `units`
   int clusterCount = 0;
 };
@@ -124,16 +130,20 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   impl_->session = &session;
   auto sibling = [&](const char* name) { return siblingOutput(session, summaryId, name); };
   const auto counts = arrayOf(session, sibling("counts"));
-  const auto neurons = std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("neurons")));
-  const auto bins = std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("bins")));
+  const auto neurons =
+      std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("neurons")));
+  const auto bins =
+      std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("bins")));
   const auto neuronSimilarity = arrayOf(session, sibling("neuron_similarity"));
   const auto timeSimilarity = arrayOf(session, sibling("time_similarity"));
   const auto trajectories = arrayOf(session, sibling("trajectories"));
-  const auto histograms = std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("histograms")));
+  const auto histograms =
+      std::dynamic_pointer_cast<const io::TableDataset>(session.find(sibling("histograms")));
   const auto traces = arrayOf(session, sibling("traces"));
   const auto summary = arrayOf(session, summaryId);
   if (!counts || !neurons || !bins || !neuronSimilarity || !timeSimilarity)
-    throw std::invalid_argument("the outputs of this ephys.bicluster run are not all in the session");
+    throw std::invalid_argument(
+        "the outputs of this ephys.bicluster run are not all in the session");
   const std::size_t N = counts->shape()[0];
   const std::size_t T = counts->shape()[1];
   impl_->clusters = column(*neurons, "maxpear_cluster");
@@ -141,15 +151,18 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   for (const int z : impl_->clusters) impl_->clusterCount = std::max(impl_->clusterCount, z + 1);
   double binWidth = 0.0;
   double windowStart = 0.0;
-  if (const auto it = counts->attributes().find("bin_width"); it != counts->attributes().end()) binWidth = std::stod(it->second);
-  if (const auto it = counts->attributes().find("window_start"); it != counts->attributes().end()) windowStart = std::stod(it->second);
+  if (const auto it = counts->attributes().find("bin_width"); it != counts->attributes().end())
+    binWidth = std::stod(it->second);
+  if (const auto it = counts->attributes().find("window_start"); it != counts->attributes().end())
+    windowStart = std::stod(it->second);
 
   // Units: the run's recording when it had one (its rows are the recording's
   // units in the unit table's order only without a unit filter), else the counts.
   impl_->units = counts ? sibling("counts") : io::kNoDataset;
   for (const auto& input : inputsOfRun(session, summaryId, false))
     if (input.port == "recording" && input.id != io::kNoDataset) {
-      const auto recording = std::dynamic_pointer_cast<const io::SpikeRecording>(session.find(input.id));
+      const auto recording =
+          std::dynamic_pointer_cast<const io::SpikeRecording>(session.find(input.id));
       if (recording && recording->unitCount() == N) impl_->units = input.id;
     }
   impl_->unitIndex.resize(N);
@@ -162,14 +175,20 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
-  QString headline = tr("%1 neuron clusters, %2 states (maxPEAR)").arg(impl_->clusterCount).arg(
-      states.empty() ? 0 : *std::max_element(states.begin(), states.end()) + 1);
+  QString headline =
+      tr("%1 neuron clusters, %2 states (maxPEAR)")
+          .arg(impl_->clusterCount)
+          .arg(states.empty() ? 0 : *std::max_element(states.begin(), states.end()) + 1);
   if (summary) {
     const auto names = nlohmann::json::parse(summary->attributes().at("names"), nullptr, false);
-    for (std::size_t i = 0; names.is_array() && i < names.size() && i < summary->values().size(); ++i) {
+    for (std::size_t i = 0; names.is_array() && i < names.size() && i < summary->values().size();
+         ++i) {
       const auto name = names[i].get<std::string>();
-      if (name.rfind("ari_", 0) == 0 || name.rfind("rhat_log", 0) == 0 || name == "iterations_per_chain" || name == "chains")
-        headline += QStringLiteral(" · %1 %2").arg(QString::fromStdString(name)).arg(summary->values()[i], 0, 'g', 3);
+      if (name.rfind("ari_", 0) == 0 || name.rfind("rhat_log", 0) == 0 ||
+          name == "iterations_per_chain" || name == "chains")
+        headline += QStringLiteral(" · %1 %2")
+                        .arg(QString::fromStdString(name))
+                        .arg(summary->values()[i], 0, 'g', 3);
     }
   }
   auto* title = new QLabel(headline);
@@ -196,7 +215,10 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   {
     std::vector<double> sorted = counts->values();
     std::sort(sorted.begin(), sorted.end());
-    raster->setRange(0.0, std::max(1.0, sorted[static_cast<std::size_t>(0.99 * static_cast<double>(sorted.size() - 1))]));
+    raster->setRange(
+        0.0,
+        std::max(1.0,
+                 sorted[static_cast<std::size_t>(0.99 * static_cast<double>(sorted.size() - 1))]));
   }
   if (binWidth > 0.0) raster->setColumnTimes(windowStart, binWidth);
   leftLayout->addWidget(raster, 1);
@@ -254,7 +276,8 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
       s.color = paletteColour(static_cast<int>(k));
       s.markers = false;
       for (std::size_t t = 0; t < length; ++t) {
-        s.x.push_back(binWidth > 0.0 ? windowStart + (static_cast<double>(t) + 0.5) * binWidth : static_cast<double>(t));
+        s.x.push_back(binWidth > 0.0 ? windowStart + (static_cast<double>(t) + 0.5) * binWidth
+                                     : static_cast<double>(t));
         s.y.push_back(v[((k * 3 + 0) * q + 0) * length + t]);
         s.lower.push_back(v[((k * 3 + 1) * q + 0) * length + t]);
         s.upper.push_back(v[((k * 3 + 2) * q + 0) * length + t]);
@@ -316,16 +339,20 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   columns->addWidget(right);
   columns->setSizes({700, 450, 500});
   // The ribbon lines up with the raster's matrix once both are laid out.
-  QMetaObject::invokeMethod(this, [raster, ribbon] {
-    const QRectF m = raster->matrixRect();
-    ribbon->setMargins(m.left(), raster->width() - m.right());
-  }, Qt::QueuedConnection);
+  QMetaObject::invokeMethod(
+      this,
+      [raster, ribbon] {
+        const QRectF m = raster->matrixRect();
+        ribbon->setMargins(m.left(), raster->width() - m.right());
+      },
+      Qt::QueuedConnection);
 }
 
 BiclusterPage::~BiclusterPage() = default;
 
 bool BiclusterPage::isBiclusterSummary(const io::Dataset& dataset) {
-  return dataset.provenance().pluginId == "ephys.bicluster" && dataset.provenance().outputName == "summary";
+  return dataset.provenance().pluginId == "ephys.bicluster" &&
+         dataset.provenance().outputName == "summary";
 }
 
 void BiclusterPage::selectCluster(int cluster) {
@@ -335,16 +362,21 @@ void BiclusterPage::selectCluster(int cluster) {
   impl_->session->selection().select(impl_->units, std::move(members), "bicluster.clusters");
 }
 
-int BiclusterPage::clusterCount() const { return impl_->clusterCount; }
+int BiclusterPage::clusterCount() const {
+  return impl_->clusterCount;
+}
 
-io::DatasetId BiclusterPage::unitsDataset() const { return impl_->units; }
+io::DatasetId BiclusterPage::unitsDataset() const {
+  return impl_->units;
+}
 
 namespace {
 
 class BiclusterProvider final : public ViewProvider {
  public:
   std::string id() const override { return "ephys.bicluster"; }
-  ViewMatch match(const io::Session& session, const std::vector<io::DatasetId>& offered) const override {
+  ViewMatch match(const io::Session& session,
+                  const std::vector<io::DatasetId>& offered) const override {
     for (const auto id : offered) {
       const auto dataset = session.find(id);
       if (!dataset || dataset->provenance().pluginId != "ephys.bicluster") continue;
