@@ -60,7 +60,9 @@ TEST(BiclusterPlugin, RunsOnYcsvWithLabels) {
                            {"state_labels", csv("Lab_states.csv")}},
                           {{"iterations", "10"},
                            {"chains", "1"},
-                           {"max_states", "6"},
+                           {"max_states", "4"},
+                           {"max_clusters", "4"},
+                           {"latent_dim", "1"},
                            {"geometric_p", "0.415"},
                            {"burn_in", "0.5"}});
   const auto summary = output(result, "summary");
@@ -85,7 +87,7 @@ TEST(BiclusterPlugin, RunsOnYcsvWithLabels) {
   EXPECT_EQ(traces->shape(), (std::vector<std::size_t>{3, 1, 10}));
   const auto trajectories = output(result, "trajectories");
   EXPECT_EQ(trajectories->shape()[1], 3u);
-  EXPECT_EQ(trajectories->shape()[2], 3u);
+  EXPECT_EQ(trajectories->shape()[2], 2u);  // p + 1 latent rows
   EXPECT_EQ(trajectories->shape()[3], 720u);
 }
 
