@@ -132,3 +132,29 @@ TEST(BiclusterPlugin, BadInputIsAClearError) {
   }
   EXPECT_THROW(run({}, {{"iterations", "10"}}), std::exception);
 }
+
+TEST(BiclusterPlugin, BinsARecording) {
+  // Three units; unit 0 fires at 0.1, 0.2 and 1.3 s, unit 1 at 0.7 s, unit 2 never.
+  auto units = std::make_shared<nl::io::TableDataset>(
+      nl::io::DatasetKind::Table, "units",
+      std::vector<nl::io::Column>{{"id", std::vector<double>{10, 11, 12}}});
+  auto recording = std::make_shared<nl::io::SpikeRecording>(
+      "rec", units, std::vector<double>{0.1, 0.2, 1.3, 0.7}, std::vector<std::uint64_t>{0, 3, 4, 4},
+      nullptr);
+  const auto result = run({{"recording", recording}}, {{"iterations", "10"},
+                                                       {"chains", "1"},
+                                                       {"max_states", "2"},
+                                                       {"bin_width", "0.5"},
+                                                       {"window_start", "0"},
+                                                       {"window_stop", "2"}});
+  const auto counts = output(result, "counts");
+  ASSERT_EQ(counts->shape(), (std::vector<std::size_t>{3, 4}));
+  EXPECT_EQ(counts->values(), (std::vector<double>{2, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(counts->attributes().at("bin_width"), "0.500000");
+  const auto bins = output<nl::io::TableDataset>(result, "bins");
+  EXPECT_EQ(*bins->numericColumn("start_time"), (std::vector<double>{0.0, 0.5, 1.0, 1.5}));
+  // Too short a window is refused with the numbers in the message.
+  EXPECT_THROW(run({{"recording", recording}},
+                   {{"iterations", "10"}, {"bin_width", "1"}, {"window_stop", "2"}}),
+               std::exception);
+}
