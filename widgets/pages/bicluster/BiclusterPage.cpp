@@ -230,7 +230,6 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   for (int k = 0; k < impl_->clusterCount; ++k) {
     const auto n = std::count(impl_->clusters.begin(), impl_->clusters.end(), k);
     auto* item = new QListWidgetItem(tr("Cluster %1 — %2 neurons").arg(k + 1).arg(n));
-    item->setForeground(paletteColour(k));
     clusterList->addItem(item);
   }
   connect(clusterList, &QListWidget::currentRowChanged, this, [this](int row) {
