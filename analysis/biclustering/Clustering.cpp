@@ -1,0 +1,191 @@
+#include "analysis/biclustering/Clustering.h"
+
+#include <cmath>
+#include <limits>
+#include <numbers>
+#include <stdexcept>
+
+namespace nl::analysis::biclustering {
+namespace {
+
+constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
+
+double logSumExp(double a, double b) {
+  const double top = std::max(a, b);
+  if (top == kMinusInfinity) return kMinusInfinity;
+  return top + std::log(std::exp(a - top) + std::exp(b - top));
+}
+
+}  // namespace
+
+std::vector<double> mfmLogCoefficients(int n, double gamma, double geometricP, int upTo) {
+  std::vector<double> out(static_cast<std::size_t>(upTo), kMinusInfinity);
+  const double logP = std::log(geometricP);
+  const double logQ = std::log1p(-geometricP);
+  for (int t = 1; t <= upTo && t <= n; ++t) {
+    double total = kMinusInfinity;
+    for (int k = t;; ++k) {
+      const double term = std::lgamma(k + 1.0) - std::lgamma(k - t + 1.0) -
+                          (std::lgamma(k * gamma + n) - std::lgamma(k * gamma)) + logP +
+                          (k - 1) * logQ;
+      const double updated = logSumExp(total, term);
+      // The terms decay geometrically once k ≫ t; stop when they no longer count.
+      if (k > t + 10 && updated - total < 1e-14) {
+        total = updated;
+        break;
+      }
+      total = updated;
+      if (k > t + 100000) break;
+    }
+    out[static_cast<std::size_t>(t - 1)] = total;
+  }
+  return out;
+}
+
+double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, double dispersion,
+                          const Eigen::Ref<const Eigen::MatrixXd>& regressors,
+                          const Eigen::Ref<const Eigen::VectorXd>& offset,
+                          const Eigen::VectorXd* start) {
+  using Small = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 8, 8>;
+  using SmallVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 8, 1>;
+  const auto bins = counts.size();
+  const auto p = regressors.cols();
+  if (p > 8) throw std::invalid_argument("laplaceLogMarginal: at most 8 loadings");
+  const bool poisson = dispersion <= 0.0;
+  const double r = dispersion;
+  const double rLogR = poisson ? 0.0 : r * std::log(r);
+  SmallVector c = start ? SmallVector(*start) : SmallVector(SmallVector::Zero(p));
+  SmallVector previous = c;
+  SmallVector step = SmallVector::Zero(p);
+  Small information(p, p);
+  SmallVector score(p);
+  double previousLogLikelihood = kMinusInfinity;
+  // Fisher scoring; one pass over the bins gives the log-likelihood, score and
+  // expected information at c. A pass that lowers the log-likelihood halves the step.
+  for (int pass = 0; pass < 60; ++pass) {
+    information.setZero();
+    score.setZero();
+    double logLikelihood = 0.0;
+    for (Eigen::Index t = 0; t < bins; ++t) {
+      double eta = offset[t];
+      for (Eigen::Index j = 0; j < p; ++j) eta += regressors(t, j) * c[j];
+      const double mu = std::exp(eta);
+      const double y = counts[t];
+      double weight = 0.0;
+      double residual = 0.0;
+      if (poisson) {
+        logLikelihood += y * eta - mu;
+        weight = mu;
+        residual = y - mu;
+      } else {
+        const double logRPlusMu = std::log(r + mu);
+        logLikelihood += y * eta - (y + r) * logRPlusMu + rLogR;
+        weight = r * mu / (r + mu);
+        residual = r * (y - mu) / (r + mu);
+      }
+      for (Eigen::Index j = 0; j < p; ++j) {
+        const double xj = regressors(t, j);
+        score[j] += residual * xj;
+        for (Eigen::Index k = 0; k <= j; ++k) information(j, k) += weight * xj * regressors(t, k);
+      }
+    }
+    if (!std::isfinite(logLikelihood)) {
+      if (pass == 0) return kMinusInfinity;
+      step *= 0.5;
+      c = previous + step;
+      continue;
+    }
+    if (logLikelihood < previousLogLikelihood - 1e-9 * (1.0 + std::abs(previousLogLikelihood))) {
+      if (step.norm() < 1e-10) return kMinusInfinity;
+      step *= 0.5;
+      c = previous + step;
+      continue;
+    }
+    for (Eigen::Index j = 0; j < p; ++j)
+      for (Eigen::Index k = j + 1; k < p; ++k) information(j, k) = information(k, j);
+    const bool converged =
+        pass > 0 &&
+        std::abs(logLikelihood - previousLogLikelihood) < 1e-9 * (1.0 + std::abs(logLikelihood)) &&
+        step.norm() < 1e-5 * (1.0 + c.norm());
+    if (converged) {
+      // Laplace at ĉ with the expected information I(ĉ).
+      Eigen::LLT<Small> llt(information);
+      if (llt.info() != Eigen::Success) return kMinusInfinity;
+      const double logDetInformation = 2.0 * Small(llt.matrixL()).diagonal().array().log().sum();
+      // log N(ĉ; 0, I) + (p/2) log 2π − ½ log det I(ĉ): the 2π terms cancel.
+      return logLikelihood - 0.5 * c.squaredNorm() - 0.5 * logDetInformation;
+    }
+    previousLogLikelihood = logLikelihood;
+    Eigen::LDLT<Small> ldlt(information);
+    if (ldlt.info() != Eigen::Success) return kMinusInfinity;
+    previous = c;
+    step = ldlt.solve(score);
+    if (!step.allFinite()) return kMinusInfinity;
+    c += step;
+  }
+  return kMinusInfinity;
+}
+
+long chineseRestaurantTables(const std::vector<int>& counts, double r, Rng& rng) {
+  long tables = 0;
+  for (const int y : counts)
+    for (int j = 0; j < y; ++j) tables += rng.uniform() < r / (r + j) ? 1 : 0;
+  return tables;
+}
+
+std::vector<int> hungarian(const Eigen::MatrixXd& cost) {
+  // Jonker-Volgenant style potentials (e-maxx formulation), 1-based internally.
+  const int n = static_cast<int>(cost.rows());
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> u(static_cast<std::size_t>(n + 1), 0.0);
+  std::vector<double> v(static_cast<std::size_t>(n + 1), 0.0);
+  std::vector<int> match(static_cast<std::size_t>(n + 1), 0);  // column → row
+  std::vector<int> way(static_cast<std::size_t>(n + 1), 0);
+  for (int row = 1; row <= n; ++row) {
+    match[0] = row;
+    int column0 = 0;
+    std::vector<double> minimum(static_cast<std::size_t>(n + 1), inf);
+    std::vector<char> used(static_cast<std::size_t>(n + 1), 0);
+    do {
+      used[static_cast<std::size_t>(column0)] = 1;
+      const int row0 = match[static_cast<std::size_t>(column0)];
+      double delta = inf;
+      int column1 = 0;
+      for (int column = 1; column <= n; ++column) {
+        const auto j = static_cast<std::size_t>(column);
+        if (used[j]) continue;
+        const double reduced =
+            cost(row0 - 1, column - 1) - u[static_cast<std::size_t>(row0)] - v[j];
+        if (reduced < minimum[j]) {
+          minimum[j] = reduced;
+          way[j] = column0;
+        }
+        if (minimum[j] < delta) {
+          delta = minimum[j];
+          column1 = column;
+        }
+      }
+      for (int column = 0; column <= n; ++column) {
+        const auto j = static_cast<std::size_t>(column);
+        if (used[j]) {
+          u[static_cast<std::size_t>(match[j])] += delta;
+          v[j] -= delta;
+        } else {
+          minimum[j] -= delta;
+        }
+      }
+      column0 = column1;
+    } while (match[static_cast<std::size_t>(column0)] != 0);
+    do {
+      const int column1 = way[static_cast<std::size_t>(column0)];
+      match[static_cast<std::size_t>(column0)] = match[static_cast<std::size_t>(column1)];
+      column0 = column1;
+    } while (column0 != 0);
+  }
+  std::vector<int> assignment(static_cast<std::size_t>(n), 0);
+  for (int column = 1; column <= n; ++column)
+    assignment[static_cast<std::size_t>(match[static_cast<std::size_t>(column)] - 1)] = column - 1;
+  return assignment;
+}
+
+}  // namespace nl::analysis::biclustering

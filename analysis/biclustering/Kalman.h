@@ -1,0 +1,51 @@
+#pragma once
+// Forward filtering, backward sampling (Carter & Kohn 1994; Frühwirth-Schnatter
+// 1994) of a switching linear-Gaussian latent path, and the Rauch–Tung–Striebel
+// smoother for tests.
+//
+// Convention (documented in docs/BICLUSTERING.md): bins t = 0 … T−1;
+// x_0 ~ N(m0, P0); for t ≥ 1, x_t = A_{s_t} x_{t−1} + b_{s_t} + N(0, Q_{s_t}),
+// so the state s_t of bin t governs the step INTO bin t, in the forward pass
+// and in the backward pass alike (s_0 has no dynamics of its own).
+//
+// Observations enter in information form: bin t contributes J_t (D × D) and
+// h_t (D), i.e. the log-likelihood −½ xᵀ J_t x + h_tᵀ x + const. For pseudo
+// observations ŷ = H x + N(0, diag(1/ω)): J_t = Hᵀ diag(ω) H, h_t = Hᵀ diag(ω) ŷ.
+#include <Eigen/Dense>
+#include <vector>
+
+#include "analysis/biclustering/Random.h"
+
+namespace nl::analysis::biclustering {
+
+struct SwitchingDynamics {
+  std::vector<Eigen::MatrixXd> A;  // per state, D × D
+  std::vector<Eigen::VectorXd> b;  // per state, D
+  std::vector<Eigen::MatrixXd> Q;  // per state, D × D
+};
+
+struct GaussianObservations {
+  std::vector<Eigen::MatrixXd> information;  // J_t, T of them
+  Eigen::MatrixXd informationVector;         // h, D × T
+};
+
+// One draw of x (D × T) from p(x | observations, states, dynamics).
+Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observations,
+                                            const std::vector<int>& states,
+                                            const SwitchingDynamics& dynamics,
+                                            const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0,
+                                            Rng& rng);
+
+struct SmoothedPath {
+  Eigen::MatrixXd mean;                     // D × T
+  std::vector<Eigen::MatrixXd> covariance;  // T of D × D
+};
+SmoothedPath kalmanSmoother(const GaussianObservations& observations,
+                            const std::vector<int>& states, const SwitchingDynamics& dynamics,
+                            const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0);
+
+// x ~ N(mean, covariance); a tiny jitter is added when the Cholesky fails.
+Eigen::VectorXd drawGaussian(const Eigen::VectorXd& mean, const Eigen::MatrixXd& covariance,
+                             Rng& rng);
+
+}  // namespace nl::analysis::biclustering

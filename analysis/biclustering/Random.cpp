@@ -1,0 +1,104 @@
+#include "analysis/biclustering/Random.h"
+
+#include <cmath>
+
+namespace nl::analysis::biclustering {
+namespace {
+
+std::uint64_t rotl(std::uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
+
+std::uint64_t splitMix64(std::uint64_t& x) {
+  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+}  // namespace
+
+Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
+  std::uint64_t mix = seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1));
+  for (auto& word : state_) word = splitMix64(mix);
+}
+
+std::uint64_t Rng::next() {
+  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
+  const std::uint64_t shifted = state_[1] << 17;
+  state_[2] ^= state_[0];
+  state_[3] ^= state_[1];
+  state_[1] ^= state_[2];
+  state_[0] ^= state_[3];
+  state_[2] ^= shifted;
+  state_[3] = rotl(state_[3], 45);
+  return result;
+}
+
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
+
+double Rng::uniformPositive() {
+  for (;;) {
+    const double u = uniform();
+    if (u > 0.0) return u;
+  }
+}
+
+std::size_t Rng::below(std::size_t bound) {
+  const auto range = static_cast<std::uint64_t>(bound);
+  const std::uint64_t threshold = (0 - range) % range;
+  for (;;) {
+    const std::uint64_t value = next();
+    if (value >= threshold) return static_cast<std::size_t>(value % range);
+  }
+}
+
+double Rng::normal() {
+  for (;;) {
+    const double u = 2.0 * uniform() - 1.0;
+    const double v = 2.0 * uniform() - 1.0;
+    const double s = u * u + v * v;
+    if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
+  }
+}
+
+double Rng::exponential() {
+  return -std::log(uniformPositive());
+}
+
+double Rng::gamma(double shape) {
+  if (shape < 1.0) {
+    // Gamma(a) = Gamma(a + 1) · U^(1/a) (Marsaglia & Tsang 2000, §6).
+    return gamma(shape + 1.0) * std::pow(uniformPositive(), 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x = 0.0;
+    double v = 0.0;
+    do {
+      x = normal();
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniformPositive();
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+double Rng::logGamma(double shape) {
+  if (shape >= 1.0) return std::log(gamma(shape));
+  // log Gamma(a) = log Gamma(a + 1) + log(U) / a: no underflow for a → 0.
+  return std::log(gamma(shape + 1.0)) + std::log(uniformPositive()) / shape;
+}
+
+int Rng::binomial(int trials, double probability) {
+  int successes = 0;
+  for (int i = 0; i < trials; ++i) successes += uniform() < probability ? 1 : 0;
+  return successes;
+}
+
+}  // namespace nl::analysis::biclustering

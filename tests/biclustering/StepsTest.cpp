@@ -1,0 +1,407 @@
+// Each sampler step against a conditional known in closed form.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <numbers>
+#include <numeric>
+#include <vector>
+
+#include "analysis/biclustering/Clustering.h"
+#include "analysis/biclustering/Dynamics.h"
+#include "analysis/biclustering/Kalman.h"
+#include "analysis/biclustering/PolyaGamma.h"
+
+namespace bc = nl::analysis::biclustering;
+
+namespace {
+
+// The n-th cumulant of PG(b, c) from its sum-of-gammas form: b (n−1)! Σ_k w_k^n,
+// w_k = 1 / (2π² ((k − ½)² + c²/(4π²))).
+double polyaGammaCumulant(int n, double b, double c) {
+  double sum = 0.0;
+  for (int k = 1; k <= 200000; ++k) {
+    const double half = k - 0.5;
+    const double w = 1.0 / (2.0 * std::numbers::pi * std::numbers::pi *
+                            (half * half + c * c / (4.0 * std::numbers::pi * std::numbers::pi)));
+    sum += std::pow(w, n);
+  }
+  return b * std::tgamma(n) * sum;
+}
+
+struct Moments {
+  double mean = 0.0, variance = 0.0, third = 0.0;
+};
+
+Moments moments(const std::vector<double>& x) {
+  Moments m;
+  const double n = static_cast<double>(x.size());
+  for (const double v : x) m.mean += v / n;
+  for (const double v : x) {
+    const double d = v - m.mean;
+    m.variance += d * d / (n - 1.0);
+    m.third += d * d * d / n;
+  }
+  return m;
+}
+
+double ksStatistic(std::vector<double> a, std::vector<double> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  std::size_t i = 0;
+  std::size_t j = 0;
+  double worst = 0.0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] <= b[j])
+      ++i;
+    else
+      ++j;
+    worst = std::max(worst, std::abs(static_cast<double>(i) / static_cast<double>(a.size()) -
+                                     static_cast<double>(j) / static_cast<double>(b.size())));
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST(PolyaGamma, ClosedFormMomentsMatchTheSeries) {
+  for (const double b : {1.0, 3.7}) {
+    for (const double c : {0.0, 0.5, 3.0, 12.0}) {
+      EXPECT_NEAR(bc::polyaGammaMean(b, c), polyaGammaCumulant(1, b, c), 1e-5 * b) << b << " " << c;
+      EXPECT_NEAR(bc::polyaGammaVariance(b, c), polyaGammaCumulant(2, b, c), 1e-8 * b)
+          << b << " " << c;
+    }
+  }
+}
+
+TEST(PolyaGamma, DevroyeDrawsHaveTheExactMomentsAndSkew) {
+  bc::Rng rng(7, 0);
+  for (const double c : {0.0, 1.5, 6.0}) {
+    std::vector<double> x(40000);
+    for (auto& v : x) v = bc::polyaGammaDevroye(rng, c);
+    const Moments m = moments(x);
+    const double sd = std::sqrt(bc::polyaGammaVariance(1.0, c));
+    EXPECT_NEAR(m.mean, bc::polyaGammaMean(1.0, c), 4.0 * sd / std::sqrt(40000.0)) << c;
+    EXPECT_NEAR(m.variance / bc::polyaGammaVariance(1.0, c), 1.0, 0.05) << c;
+    EXPECT_NEAR(m.third / polyaGammaCumulant(3, 1.0, c), 1.0, 0.15) << c;
+  }
+}
+
+TEST(PolyaGamma, GammaSumMatchesMomentsAndTheExactSampler) {
+  bc::Rng rng(11, 0);
+  for (const double b : {0.6, 2.0, 13.4, 40.0}) {
+    for (const double c : {0.0, 2.0, 7.0}) {
+      std::vector<double> x(20000);
+      for (auto& v : x) v = bc::polyaGamma(rng, b, c);
+      const Moments m = moments(x);
+      const double variance = bc::polyaGammaVariance(b, c);
+      EXPECT_NEAR(m.mean, bc::polyaGammaMean(b, c), 4.0 * std::sqrt(variance / 20000.0))
+          << b << " " << c;
+      EXPECT_NEAR(m.variance / variance, 1.0, 0.06) << b << " " << c;
+      EXPECT_NEAR(m.third / polyaGammaCumulant(3, b, c), 1.0, 0.25) << b << " " << c;
+    }
+  }
+  // b = 2: the gamma-sum approximation and the exact sum of two Devroye draws
+  // cannot be told apart by a two-sample Kolmogorov–Smirnov test (α = 0.001).
+  for (const double c : {0.0, 3.0}) {
+    std::vector<double> exact(20000);
+    std::vector<double> approximate(20000);
+    for (auto& v : exact) v = bc::polyaGammaDevroye(rng, c) + bc::polyaGammaDevroye(rng, c);
+    for (auto& v : approximate) v = bc::polyaGammaGammaSum(rng, 2.0, c);
+    EXPECT_LT(ksStatistic(exact, approximate), 1.95 * std::sqrt(2.0 / 20000.0)) << c;
+  }
+}
+
+TEST(PolyaGamma, SameSeedSameDraws) {
+  bc::Rng a(3, 1);
+  bc::Rng b(3, 1);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(bc::polyaGamma(a, 7.3, 1.2), bc::polyaGamma(b, 7.3, 1.2));
+}
+
+namespace {
+
+// A two-state switching linear-Gaussian model with Gaussian observations.
+struct LinearGaussianCase {
+  bc::SwitchingDynamics dynamics;
+  bc::GaussianObservations observations;
+  std::vector<int> states;
+  Eigen::VectorXd m0;
+  Eigen::MatrixXd P0;
+};
+
+LinearGaussianCase linearGaussianCase() {
+  LinearGaussianCase out;
+  const int D = 2;
+  const int T = 40;
+  out.dynamics.A = {0.95 * Eigen::MatrixXd::Identity(D, D), Eigen::MatrixXd(D, D)};
+  out.dynamics.A[1] << 0.9, -0.3, 0.3, 0.9;
+  out.dynamics.b = {Eigen::VectorXd::Zero(D), Eigen::VectorXd::Constant(D, 0.2)};
+  out.dynamics.Q = {0.05 * Eigen::MatrixXd::Identity(D, D), Eigen::MatrixXd(D, D)};
+  out.dynamics.Q[1] << 0.1, 0.03, 0.03, 0.08;
+  out.m0 = Eigen::VectorXd::Zero(D);
+  out.P0 = Eigen::MatrixXd::Identity(D, D);
+  bc::Rng rng(5, 0);
+  Eigen::MatrixXd H(3, D);
+  H << 1.0, 0.0, 0.5, 1.0, -0.3, 0.8;
+  const Eigen::Vector3d noise(0.5, 1.0, 2.0);  // observation variances
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(D);
+  out.observations.informationVector.resize(D, T);
+  for (int t = 0; t < T; ++t) {
+    out.states.push_back((t / 10) % 2);
+    const int s = out.states.back();
+    x = t == 0
+            ? Eigen::VectorXd(Eigen::Vector2d(rng.normal(), rng.normal()))
+            : Eigen::VectorXd(out.dynamics.A[s] * x + out.dynamics.b[s] +
+                              bc::drawGaussian(Eigen::VectorXd::Zero(D), out.dynamics.Q[s], rng));
+    Eigen::VectorXd y = H * x;
+    for (int i = 0; i < 3; ++i) y[i] += std::sqrt(noise[i]) * rng.normal();
+    const Eigen::MatrixXd W = noise.cwiseInverse().asDiagonal();
+    out.observations.information.push_back(H.transpose() * W * H);
+    out.observations.informationVector.col(t) = H.transpose() * W * y;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(Ffbs, DrawsMatchTheKalmanSmoother) {
+  const auto model = linearGaussianCase();
+  const auto smoothed =
+      bc::kalmanSmoother(model.observations, model.states, model.dynamics, model.m0, model.P0);
+  bc::Rng rng(9, 0);
+  const int draws = 4000;
+  const int T = static_cast<int>(model.states.size());
+  Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(2, T);
+  std::vector<Eigen::Matrix2d> outer(T, Eigen::Matrix2d::Zero());
+  for (int d = 0; d < draws; ++d) {
+    const Eigen::MatrixXd path = bc::forwardFilterBackwardSample(
+        model.observations, model.states, model.dynamics, model.m0, model.P0, rng);
+    sum += path;
+    for (int t = 0; t < T; ++t) outer[t] += path.col(t) * path.col(t).transpose();
+  }
+  for (int t = 0; t < T; ++t) {
+    const Eigen::Vector2d mean = sum.col(t) / draws;
+    const Eigen::Matrix2d covariance = outer[t] / draws - mean * mean.transpose();
+    const Eigen::Matrix2d& exact = smoothed.covariance[t];
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_NEAR(mean[i], smoothed.mean(i, t), 4.5 * std::sqrt(exact(i, i) / draws)) << t;
+      EXPECT_NEAR(covariance(i, i) / exact(i, i), 1.0, 0.12) << t;
+    }
+  }
+}
+
+TEST(Mniw, PosteriorOnSimulatedVarData) {
+  const int D = 2;
+  const int T = 3000;
+  Eigen::MatrixXd A(D, D);
+  A << 0.8, 0.1, -0.2, 0.7;
+  const Eigen::Vector2d b(0.3, -0.1);
+  Eigen::MatrixXd Q(D, D);
+  Q << 0.05, 0.01, 0.01, 0.03;
+  bc::Rng rng(21, 0);
+  Eigen::MatrixXd path(D, T);
+  path.col(0).setZero();
+  for (int t = 1; t < T; ++t)
+    path.col(t) = A * path.col(t - 1) + b + bc::drawGaussian(Eigen::VectorXd::Zero(D), Q, rng);
+  std::vector<int> bins(T - 1);
+  std::iota(bins.begin(), bins.end(), 1);
+  const auto prior = bc::MniwPrior::standard(D, 0.01);
+  const auto posterior = bc::mniwPosterior(prior, path, bins);
+  EXPECT_EQ(posterior.nu, D + 2.0 + (T - 1));
+  // The posterior concentrates on the truth.
+  EXPECT_LT((posterior.M.leftCols(D) - A).cwiseAbs().maxCoeff(), 0.05);
+  EXPECT_LT((posterior.M.col(D) - b).cwiseAbs().maxCoeff(), 0.05);
+  const Eigen::MatrixXd meanQ = posterior.Psi / (posterior.nu - D - 1.0);
+  EXPECT_LT((meanQ - Q).cwiseAbs().maxCoeff(), 0.005);
+  // Draws have the posterior's moments: E[Q] = Ψ/(ν − D − 1), E[[A b]] = M.
+  Eigen::MatrixXd sumQ = Eigen::MatrixXd::Zero(D, D);
+  Eigen::MatrixXd sumAb = Eigen::MatrixXd::Zero(D, D + 1);
+  const int draws = 3000;
+  for (int d = 0; d < draws; ++d) {
+    const auto draw = bc::drawMniw(posterior, rng);
+    sumQ += draw.Q;
+    sumAb.leftCols(D) += draw.A;
+    sumAb.col(D) += draw.b;
+  }
+  EXPECT_LT(((sumQ / draws) - meanQ).cwiseAbs().maxCoeff(),
+            0.01 * meanQ.cwiseAbs().maxCoeff() + 2e-4);
+  EXPECT_LT(((sumAb / draws) - posterior.M).cwiseAbs().maxCoeff(), 0.01);
+  // A small sample: the inverse-Wishart mean from draws matches the closed form.
+  const Eigen::MatrixXd psi = (Eigen::MatrixXd(2, 2) << 2.0, 0.5, 0.5, 1.0).finished();
+  Eigen::MatrixXd iwSum = Eigen::MatrixXd::Zero(2, 2);
+  for (int d = 0; d < 20000; ++d) iwSum += bc::drawInverseWishart(psi, 7.0, rng);
+  EXPECT_LT((iwSum / 20000.0 - psi / (7.0 - 3.0)).cwiseAbs().maxCoeff(), 0.02);
+}
+
+TEST(Crt, MatchesTheExactDistribution) {
+  // P(L = l | n, r) = |s(n, l)| r^l Γ(r) / Γ(n + r), unsigned Stirling numbers of the first kind.
+  const int n = 7;
+  const double r = 2.5;
+  std::vector<std::vector<double>> stirling(n + 1, std::vector<double>(n + 1, 0.0));
+  stirling[0][0] = 1.0;
+  for (int i = 1; i <= n; ++i)
+    for (int l = 1; l <= i; ++l)
+      stirling[i][l] = stirling[i - 1][l - 1] + (i - 1) * stirling[i - 1][l];
+  std::vector<double> exact(n + 1);
+  for (int l = 0; l <= n; ++l)
+    exact[l] = stirling[n][l] * std::pow(r, l) * std::exp(std::lgamma(r) - std::lgamma(n + r));
+  EXPECT_NEAR(std::accumulate(exact.begin(), exact.end(), 0.0), 1.0, 1e-12);
+  bc::Rng rng(4, 0);
+  const int draws = 50000;
+  std::vector<double> observed(n + 1, 0.0);
+  for (int d = 0; d < draws; ++d) observed[bc::chineseRestaurantTables({n}, r, rng)] += 1.0;
+  double chiSquare = 0.0;
+  int cells = 0;
+  for (int l = 0; l <= n; ++l) {
+    if (exact[l] * draws < 5.0) continue;
+    chiSquare += std::pow(observed[l] - exact[l] * draws, 2) / (exact[l] * draws);
+    ++cells;
+  }
+  EXPECT_LT(chiSquare, 22.5);  // χ²(6) 0.999 quantile; cells − 1 ≤ 6
+  EXPECT_GE(cells, 5);
+}
+
+TEST(StickyHmm, StateDrawsMatchEnumeration) {
+  const int T = 4;
+  const int L = 2;
+  Eigen::MatrixXd logLikelihood(T, L);
+  logLikelihood << 0.0, 0.0, 0.5, -0.3, -1.0, 0.8, 0.2, 0.1;
+  Eigen::MatrixXd transition(L, L);
+  transition << 0.8, 0.2, 0.35, 0.65;
+  // Exact posterior of every sequence (uniform initial distribution).
+  std::vector<double> exact(16, 0.0);
+  for (int code = 0; code < 16; ++code) {
+    double logp = -std::log(2.0);
+    for (int t = 0; t < T; ++t) {
+      const int s = (code >> t) & 1;
+      logp += logLikelihood(t, s);
+      if (t > 0) logp += std::log(transition((code >> (t - 1)) & 1, s));
+    }
+    exact[code] = std::exp(logp);
+  }
+  const double total = std::accumulate(exact.begin(), exact.end(), 0.0);
+  bc::Rng rng(13, 0);
+  const int draws = 40000;
+  std::vector<double> observed(16, 0.0);
+  for (int d = 0; d < draws; ++d) {
+    const auto states = bc::sampleStates(logLikelihood, transition, rng);
+    int code = 0;
+    for (int t = 0; t < T; ++t) code |= states[t] << t;
+    observed[code] += 1.0;
+  }
+  double chiSquare = 0.0;
+  for (int code = 0; code < 16; ++code) {
+    const double expected = exact[code] / total * draws;
+    chiSquare += std::pow(observed[code] - expected, 2) / expected;
+  }
+  EXPECT_LT(chiSquare, 37.7);  // χ²(15) 0.999 quantile
+}
+
+TEST(StickyHmm, PosteriorFollowsTransitionCounts) {
+  // A long sequence that stays 90 % of the time: the posterior transition
+  // rows concentrate near the empirical frequencies (the sticky prior adds κ).
+  bc::Rng rng(17, 0);
+  std::vector<int> states{0};
+  for (int t = 1; t < 5000; ++t)
+    states.push_back(rng.uniform() < 0.9 ? states.back() : 1 - states.back());
+  const bc::StickyHmmPrior prior{5.0, 5.0, 10.0, 4};
+  auto parameters = bc::drawStickyHmmPrior(prior, rng);
+  Eigen::MatrixXd mean = Eigen::MatrixXd::Zero(4, 4);
+  for (int d = 0; d < 200; ++d) {
+    parameters = bc::drawStickyHmmPosterior(prior, parameters, states, rng);
+    if (d >= 50) mean += parameters.transition / 150.0;
+  }
+  EXPECT_NEAR(mean(0, 0), 0.9, 0.02);
+  EXPECT_NEAR(mean(1, 1), 0.9, 0.02);
+  EXPECT_NEAR(mean(0, 1), 0.1, 0.02);
+  for (int j = 0; j < 4; ++j) EXPECT_NEAR(mean.row(j).sum(), 1.0, 1e-9);
+  // Unvisited states keep their prior stickiness κ/(α + κ) on average.
+  EXPECT_GT(mean(2, 2), 0.3);
+}
+
+TEST(Mfm, PartitionProbabilitiesSumToOne) {
+  // Σ over all partitions of n = 5 of V_n(t) Π_c γ^(|c|) = 1 (Miller & Harrison 2018).
+  const int n = 5;
+  const double gamma = 1.0;
+  const auto logV = bc::mfmLogCoefficients(n, gamma, 0.2, n);
+  // Count partitions by block sizes through restricted growth strings.
+  double total = 0.0;
+  std::vector<int> labels(n, 0);
+  std::function<void(int, int)> visit = [&](int i, int blocks) {
+    if (i == n) {
+      std::vector<int> sizes(blocks, 0);
+      for (const int z : labels) ++sizes[z];
+      double logp = logV[blocks - 1];
+      for (const int s : sizes) logp += std::lgamma(s + gamma) - std::lgamma(gamma);
+      total += std::exp(logp);
+      return;
+    }
+    for (int z = 0; z <= blocks; ++z) {
+      labels[i] = z;
+      visit(i + 1, std::max(blocks, z + 1));
+    }
+  };
+  labels[0] = 0;
+  visit(1, 1);
+  EXPECT_NEAR(total, 1.0, 1e-10);
+}
+
+TEST(Laplace, MarginalMatchesQuadratureOnSmallData) {
+  // One loading (p = 1): the Laplace approximation of ∫ NB(y | c) N(c) dc
+  // against a fine quadrature, both without the y-only terms.
+  bc::Rng rng(23, 0);
+  const int T = 300;
+  Eigen::VectorXd y(T);
+  Eigen::MatrixXd x(T, 1);
+  Eigen::VectorXd offset(T);
+  for (int t = 0; t < T; ++t) {
+    x(t, 0) = std::sin(t / 15.0) * 0.8;
+    offset[t] = 0.3;
+    y[t] = std::round(std::exp(0.3 + 0.7 * x(t, 0)) + rng.normal() * 0.8);
+    if (y[t] < 0) y[t] = 0;
+  }
+  for (const double r : {-1.0, 4.0}) {
+    auto logLikelihood = [&](double c) {
+      double total = 0.0;
+      for (int t = 0; t < T; ++t) {
+        const double eta = offset[t] + c * x(t, 0);
+        total += r <= 0.0 ? y[t] * eta - std::exp(eta)
+                          : y[t] * eta - (y[t] + r) * std::log(r + std::exp(eta)) + r * std::log(r);
+      }
+      return total;
+    };
+    double top = -1e300;
+    for (double c = -3.0; c <= 3.0; c += 1e-3) top = std::max(top, logLikelihood(c) - 0.5 * c * c);
+    double integral = 0.0;
+    for (double c = -3.0; c <= 3.0; c += 1e-3)
+      integral +=
+          std::exp(logLikelihood(c) - 0.5 * c * c - top) * 1e-3 / std::sqrt(2.0 * std::numbers::pi);
+    const double exact = top + std::log(integral);
+    const double laplace = bc::laplaceLogMarginal(y, r, x, offset);
+    // Laplace at the MLE with the expected information: close, not exact.
+    EXPECT_NEAR(laplace, exact, 0.05) << r;
+  }
+}
+
+TEST(Hungarian, MatchesBruteForce) {
+  bc::Rng rng(31, 0);
+  for (int trial = 0; trial < 20; ++trial) {
+    Eigen::MatrixXd cost(5, 5);
+    for (int i = 0; i < 25; ++i) cost.data()[i] = std::floor(rng.uniform() * 10.0);
+    const auto assignment = bc::hungarian(cost);
+    double found = 0.0;
+    for (int i = 0; i < 5; ++i) found += cost(i, assignment[i]);
+    std::vector<int> permutation{0, 1, 2, 3, 4};
+    double best = 1e300;
+    do {
+      double total = 0.0;
+      for (int i = 0; i < 5; ++i) total += cost(i, permutation[i]);
+      best = std::min(best, total);
+    } while (std::next_permutation(permutation.begin(), permutation.end()));
+    EXPECT_EQ(found, best);
+    std::vector<int> sorted = assignment;
+    std::sort(sorted.begin(), sorted.end());
+    EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3, 4}));
+  }
+}
