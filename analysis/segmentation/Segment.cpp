@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <exception>
 #include <mutex>
@@ -88,25 +90,26 @@ std::int64_t roundUp(std::int64_t value, std::int64_t multiple) {
   return (value + multiple - 1) / multiple * multiple;
 }
 
-// Per-channel background level on a coarse grid (median of a 1:4 sample in
-// 32³ cells, trilinear between cell centres) and noise (MAD of the sample
+// Per-channel background level on a coarse grid (median of a 1:2 sample in
+// 16³ cells, trilinear between cell centres) and noise (MAD of the sample
 // around it): read once before the blocks, so every block sees the same model.
 struct BackgroundModel {
-  static constexpr std::int64_t kCell = 32, kStep = 4;
+  // Interpolation along one axis: lower cell and weight of the upper one.
+  static void weights(std::int64_t v, std::int64_t n, std::int64_t& i0, float& t) {
+    const float p = (v + 0.5f) / kCell - 0.5f;
+    const auto f = static_cast<std::int64_t>(std::floor(p));
+    t = p - f;
+    i0 = std::clamp<std::int64_t>(f, 0, n - 1);
+    if (f < 0 || f >= n - 1) t = 0;
+  }
+  static constexpr std::int64_t kCell = 16, kStep = 2;
   Extent cells;
   std::array<std::vector<float>, 3> level;
   std::array<float, 3> noise{1, 1, 1};          // raw voxels
   std::array<float, 3> smoothedNoise{1, 1, 1};  // after the denoising blur, measured
 
   float at(int c, std::int64_t z, std::int64_t y, std::int64_t x) const {
-    auto axis = [](std::int64_t v, std::int64_t n, std::int64_t& i0, float& t) {
-      const float p = (v + 0.5f) / kCell - 0.5f;
-      const auto f = static_cast<std::int64_t>(std::floor(p));
-      t = p - f;
-      i0 = std::clamp<std::int64_t>(f, 0, n - 1);
-      if (f < 0) t = 0;
-      if (f >= n - 1) t = 0;
-    };
+    const auto axis = &BackgroundModel::weights;
     std::int64_t k, j, i;
     float tz, ty, tx;
     axis(z, cells.z, k, tz);
@@ -122,6 +125,41 @@ struct BackgroundModel {
     const float c10 = v(k + 1, j, i) * (1 - tx) + v(k + 1, j, i + 1) * tx;
     const float c11 = v(k + 1, j + 1, i) * (1 - tx) + v(k + 1, j + 1, i + 1) * tx;
     return (c00 * (1 - ty) + c01 * ty) * (1 - tz) + (c10 * (1 - ty) + c11 * ty) * tz;
+  }
+
+  // at() for every voxel of a box, row by row with the x weights computed once
+  // (the same arithmetic, so the same values).
+  void fill(int c, std::int64_t z0, std::int64_t y0, std::int64_t x0, Extent box,
+            float* out) const {
+    std::vector<std::int64_t> ix(box.x);
+    std::vector<float> tx(box.x);
+    for (std::int64_t i = 0; i < box.x; ++i) weights(x0 + i, cells.x, ix[i], tx[i]);
+    const auto& g = level[c];
+    for (std::int64_t k = 0; k < box.z; ++k) {
+      std::int64_t iz;
+      float tz;
+      weights(z0 + k, cells.z, iz, tz);
+      for (std::int64_t j = 0; j < box.y; ++j) {
+        std::int64_t iy;
+        float ty;
+        weights(y0 + j, cells.y, iy, ty);
+        const std::int64_t z1 = std::min(iz + 1, cells.z - 1), y1 = std::min(iy + 1, cells.y - 1);
+        const float* r00 = &g[cells.index(iz, iy, 0)];
+        const float* r01 = &g[cells.index(iz, y1, 0)];
+        const float* r10 = &g[cells.index(z1, iy, 0)];
+        const float* r11 = &g[cells.index(z1, y1, 0)];
+        float* row = out + box.index(k, j, 0);
+        for (std::int64_t i = 0; i < box.x; ++i) {
+          const std::int64_t a = ix[i], b = std::min(ix[i] + 1, cells.x - 1);
+          const float t = tx[i];
+          const float c00 = r00[a] * (1 - t) + r00[b] * t;
+          const float c01 = r01[a] * (1 - t) + r01[b] * t;
+          const float c10 = r10[a] * (1 - t) + r10[b] * t;
+          const float c11 = r11[a] * (1 - t) + r11[b] * t;
+          row[i] = (c00 * (1 - ty) + c01 * ty) * (1 - tz) + (c10 * (1 - ty) + c11 * ty) * tz;
+        }
+      }
+    }
   }
 };
 
@@ -260,15 +298,11 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
   std::array<std::vector<float>, 3> channel;
   for (int c = 0; c < 3; ++c) {
     channel[c].resize(n);
+    ctx.background.fill(c, b.hz0, b.hy0, b.hx0, h, channel[c].data());
     const float inverseNoise = 1.0f / ctx.background.smoothedNoise[c];
-    for (std::int64_t k = 0; k < h.z; ++k)
-      for (std::int64_t j = 0; j < h.y; ++j)
-        for (std::int64_t i = 0; i < h.x; ++i) {
-          const auto q = h.index(k, j, i);
-          const float value = std::min<float>(raw[c * n + q], static_cast<float>(o.clip));
-          channel[c][q] =
-              (value - ctx.background.at(c, b.hz0 + k, b.hy0 + j, b.hx0 + i)) * inverseNoise;
-        }
+    const float clip = static_cast<float>(o.clip);
+    for (std::int64_t q = 0; q < n; ++q)
+      channel[c][q] = (std::min(raw[c * n + q], clip) - channel[c][q]) * inverseNoise;
     gaussianBlur(channel[c], h, {o.denoiseSigma, o.denoiseSigma, o.denoiseSigma});
   }
   std::vector<float> brightest(n), grey(n);
@@ -621,13 +655,26 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
     const auto a = sets.find(c.a), b = sets.find(c.b);
     if (a != b && angleBetween(colour[a], colour[b]) < o.mergeAngle) unite(a, b);
   }
-  // 4. An instance needs one clearly bright supervoxel.
+  // 4. An instance needs one clearly bright supervoxel, and must be tubular
+  // on average (the mean vesselness of its voxels): what a smooth rise of
+  // the background or a blob lets through is not.
   std::vector<std::uint32_t> root(count + 1, 0);
+  std::vector<double> vesselSum(count + 1, 0);
+  std::vector<std::uint8_t> bright(count + 1, 0);
   keep.assign(count + 1, 0);
   for (std::uint32_t s = 1; s <= count; ++s) {
     root[s] = sets.find(s);
-    if (svs[s - 1].brightest >= o.seedSnr) keep[root[s]] = 1;
+    const auto& t = svs[s - 1].tensor;
+    vesselSum[root[s]] += t[0] + t[3] + t[5];
+    if (svs[s - 1].brightest >= o.seedSnr) bright[root[s]] = 1;
   }
+  for (std::uint32_t r = 1; r <= count; ++r)
+    if (root[r] == r) {
+      keep[r] = bright[r] && vesselSum[r] >= o.instanceVesselness * voxels[r];
+      if (std::getenv("NL_SEGMENT_DEBUG") && voxels[r] > 800)
+        std::fprintf(stderr, "cluster %u voxels %.0f mean vesselness %.3f bright %d\n", r,
+                     voxels[r], vesselSum[r] / voxels[r], int(bright[r]));
+    }
   return root;
 }
 
@@ -808,6 +855,20 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
       progress->checkCancel();
     }
   };
+  // Every chunk decoded once: the halos of the next z-row of blocks reach back
+  // into chunks of the previous one, so keep up to the whole decoded volume
+  // (at most 1.5 GB) cached while segmenting; the old limit comes back after.
+  struct CacheScope {
+    const VolumeDataset& volume;
+    std::size_t previous;
+    ~CacheScope() { volume.setCacheLimitBytes(previous); }
+  } cacheScope{volume, volume.cacheStats().limitBytes};
+  if (cacheScope.previous > 0)
+    volume.setCacheLimitBytes(std::max(
+        cacheScope.previous,
+        std::min<std::size_t>(shape.voxelCount() * io::microscopy::voxelTypeSize(volume.voxelType()) *
+                                  21 / 20,
+                              std::size_t{1536} << 20)));
   SegmentResult result;
   const auto started = std::chrono::steady_clock::now();
   auto lap = [&, last = started](const std::string& phase) mutable {

@@ -38,7 +38,7 @@ struct SegmentOptions {
   // Both methods.
   double clip = 1500;               // raw values above are clipped (FISBe/PatchPerPix: 1500)
   std::int64_t removeSmall = 800;   // instances with at most this many voxels are removed
-  std::int64_t blockZ = 64, blockY = 128, blockX = 128;  // block core (rounded up to cells)
+  std::int64_t blockZ = 96, blockY = 192, blockX = 192;  // block core (rounded up to cells)
   unsigned threads = 0;             // 0: one per core
   std::uint64_t seed = 1;           // GMM start (baseline)
   double denoiseSigma = 1.0;        // Gaussian substitute for BM4D, voxels
@@ -65,6 +65,7 @@ struct SegmentOptions {
   double bridgeGap = 12;      // gap bridging: supervoxel centroids at most this far apart …
   double bridgeCosine = 0.85; // … along both tube directions (|cos| at least)
   std::int64_t absorbBelow = 300;  // smaller clusters join their most-touching neighbour
+  double instanceVesselness = 0.15;  // an instance's mean vesselness at least this
 };
 
 struct SegmentResult {
