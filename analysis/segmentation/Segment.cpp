@@ -56,6 +56,7 @@ struct Supervoxel {
   std::array<double, 3> position{};  // Σ (z, y, x)
   std::array<double, 6> tensor{};    // Σ V · a aᵀ (zz, zy, zx, yy, yx, xx)
   float brightest = 0;
+  std::int64_t first = -1;  // volume index of its first voxel in raster order
   std::array<std::int64_t, 6> bounds{std::numeric_limits<std::int64_t>::max(), 0,
                                      std::numeric_limits<std::int64_t>::max(), 0,
                                      std::numeric_limits<std::int64_t>::max(), 0};
@@ -389,7 +390,10 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
         const auto root = sets.find(p);
         auto [it, fresh] =
             localOf.try_emplace(root, static_cast<std::uint32_t>(result.supervoxels.size() + 1));
-        if (fresh) result.supervoxels.emplace_back();
+        if (fresh) {
+          result.supervoxels.emplace_back();
+          result.supervoxels.back().first = global;
+        }
         supervoxels[global] = it->second;
         auto& sv = result.supervoxels[it->second - 1];
         sv.add(k + b.z0, j + b.y0, i + b.x0);
@@ -468,7 +472,10 @@ BlockResult baselineBlock(const Context& ctx, const BlockBox& b, std::uint32_t* 
         ++result.foreground;
         auto [it, fresh] = localOf.try_emplace(
             basins[q], static_cast<std::uint32_t>(result.supervoxels.size() + 1));
-        if (fresh) result.supervoxels.emplace_back();
+        if (fresh) {
+          result.supervoxels.emplace_back();
+          result.supervoxels.back().first = global;
+        }
         supervoxels[global] = it->second;
         auto& sv = result.supervoxels[it->second - 1];
         sv.add(k, j, i);
@@ -593,7 +600,11 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
         most = c;
       }
     if (best != 0) {
+      // The fragment (often a crossing, coloured by both neurons) must not
+      // pull the colour of the cluster it joins: keep the receiver's.
+      const auto kept = colour[sets.find(best)];
       unite(r, best);
+      colour[sets.find(r)] = kept;
       const auto root = sets.find(r);
       if (root != r0)
         members[root].insert(members[root].end(), members[r0].begin(), members[r0].end());
@@ -671,9 +682,10 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
   for (std::uint32_t r = 1; r <= count; ++r)
     if (root[r] == r) {
       keep[r] = bright[r] && vesselSum[r] >= o.instanceVesselness * voxels[r];
-      if (std::getenv("NL_SEGMENT_DEBUG") && voxels[r] > 800)
-        std::fprintf(stderr, "cluster %u voxels %.0f mean vesselness %.3f bright %d\n", r,
-                     voxels[r], vesselSum[r] / voxels[r], int(bright[r]));
+      if (std::getenv("NL_SEGMENT_DEBUG") && voxels[r] > o.removeSmall)
+        std::fprintf(stderr, "cluster %u voxels %.0f mean vesselness %.3f bright %d colour %.0f %.0f %.0f\n", r,
+                     voxels[r], vesselSum[r] / voxels[r], int(bright[r]), colour[r][0] / voxels[r],
+                     colour[r][1] / voxels[r], colour[r][2] / voxels[r]);
     }
   return root;
 }
@@ -962,24 +974,34 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
     if (failure) std::rethrow_exception(failure);
     if (stop && done < blocks.size()) throw Cancelled();
   }
-  // Block-local supervoxel ids → volume-wide ids, in block order.
+  // Block-local supervoxel ids → volume-wide ids in the raster order of their
+  // first voxels, so the numbering (and all that follows) does not depend on
+  // how the volume was cut into blocks.
   std::vector<Supervoxel> svs;
-  std::vector<std::uint32_t> offsets(blocks.size());
+  std::vector<std::pair<std::int64_t, std::pair<std::uint32_t, std::uint32_t>>> order;
   for (std::size_t b = 0; b < blocks.size(); ++b) {
-    offsets[b] = static_cast<std::uint32_t>(svs.size());
     result.foregroundVoxels += outputs[b].foreground;
-    svs.insert(svs.end(), outputs[b].supervoxels.begin(), outputs[b].supervoxels.end());
-    outputs[b].supervoxels.clear();
-    outputs[b].supervoxels.shrink_to_fit();
+    for (std::size_t s = 0; s < outputs[b].supervoxels.size(); ++s)
+      order.push_back({outputs[b].supervoxels[s].first,
+                       {static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(s)}});
   }
+  std::sort(order.begin(), order.end());
+  std::vector<std::vector<std::uint32_t>> globalId(blocks.size());
+  for (std::size_t b = 0; b < blocks.size(); ++b) globalId[b].resize(outputs[b].supervoxels.size());
+  svs.reserve(order.size());
+  for (const auto& [first, where] : order) {
+    svs.push_back(outputs[where.first].supervoxels[where.second]);
+    globalId[where.first][where.second] = static_cast<std::uint32_t>(svs.size());
+  }
+  std::vector<BlockResult>().swap(outputs);
   for (std::size_t b = 0; b < blocks.size(); ++b) {
-    if (offsets[b] == 0) continue;
     const auto& bb = blocks[b];
+    const auto& ids = globalId[b];
     for (auto k = bb.z0; k < bb.z1; ++k)
       for (auto j = bb.y0; j < bb.y1; ++j)
         for (auto i = bb.x0; i < bb.x1; ++i) {
           auto& v = result.labels[e.index(k, j, i)];
-          if (v != 0) v += offsets[b];
+          if (v != 0) v = ids[v - 1];
         }
   }
   result.supervoxels = static_cast<std::int64_t>(svs.size());

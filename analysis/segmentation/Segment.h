@@ -65,7 +65,7 @@ struct SegmentOptions {
   double bridgeGap = 12;      // gap bridging: supervoxel centroids at most this far apart …
   double bridgeCosine = 0.85; // … along both tube directions (|cos| at least)
   std::int64_t absorbBelow = 300;  // smaller clusters join their most-touching neighbour
-  double instanceVesselness = 0.15;  // an instance's mean vesselness at least this
+  double instanceVesselness = 0.08;  // an instance's mean vesselness at least this
 };
 
 struct SegmentResult {
