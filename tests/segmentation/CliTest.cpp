@@ -27,15 +27,20 @@ TEST(SegmentationCli, RawToMetricsOnTheRealCrop) {
   double score[2] = {0, 0};
   int m = 0;
   for (const std::string method : {"baseline", "tubular"}) {
-    const auto labels = dir.path() / (method + (method == "tubular" ? ".zarr" : ".h5"));
+    // The baseline writes FISBe-layout HDF5 (volumes/labels); ours goes into
+    // the run's result file (--out), whose /outputs/labels is the volume.
+    const auto labels = dir.path() / (method + ".h5");
+    const std::string where = method == "baseline" ? " --labels_path " : " --out ";
     const auto seg = nl::test::runCli(
-        "run microscopy.segment_neurons --input raw=" + nl::test::shellQuote(kCrop.string() + "::volumes/raw") +
-        " --method " + method + " --labels_path " + nl::test::shellQuote(labels.string()) + " --json");
+        "run microscopy.segment_neurons --input raw=" +
+        nl::test::shellQuote(kCrop.string() + "::volumes/raw") + " --method " + method + where +
+        nl::test::shellQuote(labels.string()) + " --json");
     ASSERT_EQ(seg.exitCode, 0) << seg.err;
+    const std::string internal = method == "baseline" ? "::volumes/labels" : "::/outputs/labels";
     const auto eval = nl::test::runCli(
         "run fisbe.evaluate --input gt=" +
         nl::test::shellQuote(kCrop.string() + "::volumes/gt_instances") + " --input pred=" +
-        nl::test::shellQuote(labels.string() + "::volumes/labels") + " --partly true --json");
+        nl::test::shellQuote(labels.string() + internal) + " --partly true --json");
     ASSERT_EQ(eval.exitCode, 0) << eval.err;
     const auto metrics = metricsOf(eval);
     score[m++] = metrics.at("general").at("avg_f1_cov_score").get<double>();
