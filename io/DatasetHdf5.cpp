@@ -141,16 +141,36 @@ void writeVolume(const h5::Group& group, const microscopy::VolumeDataset& volume
   hid_t type = -1;
   switch (volume.voxelType()) {
     case microscopy::VoxelType::Bool:
-    case microscopy::VoxelType::UInt8: type = H5T_NATIVE_UINT8; break;
-    case microscopy::VoxelType::Int8: type = H5T_NATIVE_INT8; break;
-    case microscopy::VoxelType::UInt16: type = H5T_NATIVE_UINT16; break;
-    case microscopy::VoxelType::Int16: type = H5T_NATIVE_INT16; break;
-    case microscopy::VoxelType::UInt32: type = H5T_NATIVE_UINT32; break;
-    case microscopy::VoxelType::Int32: type = H5T_NATIVE_INT32; break;
-    case microscopy::VoxelType::UInt64: type = H5T_NATIVE_UINT64; break;
-    case microscopy::VoxelType::Int64: type = H5T_NATIVE_INT64; break;
-    case microscopy::VoxelType::Float32: type = H5T_NATIVE_FLOAT; break;
-    case microscopy::VoxelType::Float64: type = H5T_NATIVE_DOUBLE; break;
+    case microscopy::VoxelType::UInt8:
+      type = H5T_NATIVE_UINT8;
+      break;
+    case microscopy::VoxelType::Int8:
+      type = H5T_NATIVE_INT8;
+      break;
+    case microscopy::VoxelType::UInt16:
+      type = H5T_NATIVE_UINT16;
+      break;
+    case microscopy::VoxelType::Int16:
+      type = H5T_NATIVE_INT16;
+      break;
+    case microscopy::VoxelType::UInt32:
+      type = H5T_NATIVE_UINT32;
+      break;
+    case microscopy::VoxelType::Int32:
+      type = H5T_NATIVE_INT32;
+      break;
+    case microscopy::VoxelType::UInt64:
+      type = H5T_NATIVE_UINT64;
+      break;
+    case microscopy::VoxelType::Int64:
+      type = H5T_NATIVE_INT64;
+      break;
+    case microscopy::VoxelType::Float32:
+      type = H5T_NATIVE_FLOAT;
+      break;
+    case microscopy::VoxelType::Float64:
+      type = H5T_NATIVE_DOUBLE;
+      break;
   }
   const hid_t space = H5Screate_simple(4, dims, nullptr);
   const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
@@ -169,7 +189,7 @@ void writeVolume(const h5::Group& group, const microscopy::VolumeDataset& volume
   bool ok = true;
   for (std::size_t z0 = 0; z0 < shape.z && ok; z0 += chunk[1]) {
     const microscopy::Box box{0, shape.channels, z0, std::min<std::size_t>(z0 + chunk[1], shape.z),
-                              0, shape.y, 0, shape.x};
+                              0, shape.y,        0,  shape.x};
     slab.resize(box.outputShape().voxelCount() * bytes);
     volume.source()->read(box, 1, volume.voxelType(), slab.data());
     const hsize_t start[4] = {0, z0, 0, 0};
@@ -244,17 +264,18 @@ DatasetPtr readDataset(const h5::Group& group, const StoredOutput& stored) {
     if (group.stringAttribute("layout").value_or("") == "chunked_volume") {
       const auto encoding = group.stringAttribute("label_encoding").value_or("none");
       microscopy::VolumeOpenOptions options;
-      options.labels = encoding == "label_ids"           ? microscopy::LabelEncoding::LabelIds
-                       : encoding == "instance_channels" ? microscopy::LabelEncoding::InstanceChannels
-                                                         : microscopy::LabelEncoding::None;
+      options.labels = encoding == "label_ids" ? microscopy::LabelEncoding::LabelIds
+                       : encoding == "instance_channels"
+                           ? microscopy::LabelEncoding::InstanceChannels
+                           : microscopy::LabelEncoding::None;
       options.channelAxis = microscopy::VolumeOpenOptions::ChannelAxis::First;
       const auto opened =
           microscopy::openHdf5Volume(group.filePath(), group.objectPath() + "/values", options);
       Attributes merged = opened->attributes();
       for (const auto& [key, value] : attributes) merged[key] = value;
-      return std::make_shared<microscopy::VolumeDataset>(name, opened->source(), opened->voxelSize(),
-                                                         *options.labels, std::move(provenance),
-                                                         std::move(merged));
+      return std::make_shared<microscopy::VolumeDataset>(name, opened->source(),
+                                                         opened->voxelSize(), *options.labels,
+                                                         std::move(provenance), std::move(merged));
     }
     if (isArrayKind(*kind)) {
       auto shape = group.datasetShape("values");

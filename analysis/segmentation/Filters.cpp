@@ -8,7 +8,9 @@
 
 namespace nl::analysis::segmentation {
 
-int gaussianRadius(double sigma) { return sigma <= 0 ? 0 : static_cast<int>(std::ceil(3 * sigma)); }
+int gaussianRadius(double sigma) {
+  return sigma <= 0 ? 0 : static_cast<int>(std::ceil(3 * sigma));
+}
 
 namespace {
 

@@ -168,15 +168,16 @@ GmmFit fitDiagonalGmm(const SparseRows& rows, int k, std::uint64_t seed, int max
   }
   fit.assignment.assign(n, 0);
   for (std::int64_t r = 0; r < n; ++r)
-    fit.assignment[r] = static_cast<int>(
-        std::max_element(resp.begin() + r * k, resp.begin() + (r + 1) * k) - (resp.begin() + r * k));
+    fit.assignment[r] =
+        static_cast<int>(std::max_element(resp.begin() + r * k, resp.begin() + (r + 1) * k) -
+                         (resp.begin() + r * k));
   const double parameters = k * 2.0 * rows.dimensions + (k - 1);
   fit.bic = -2 * fit.logLikelihood + parameters * std::log(static_cast<double>(n));
   return fit;
 }
 
-GmmFit fitGmmByBic(const SparseRows& rows, int minComponents, int maxComponents,
-                   std::uint64_t seed, Progress* progress) {
+GmmFit fitGmmByBic(const SparseRows& rows, int minComponents, int maxComponents, std::uint64_t seed,
+                   Progress* progress) {
   const int top = static_cast<int>(std::min<std::int64_t>(maxComponents, rows.rows()));
   GmmFit best;
   best.bic = std::numeric_limits<double>::infinity();

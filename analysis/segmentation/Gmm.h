@@ -35,7 +35,7 @@ GmmFit fitDiagonalGmm(const SparseRows& rows, int components, std::uint64_t seed
 
 // fitDiagonalGmm for every k in [minComponents, maxComponents] (capped at the
 // number of rows); the fit with the lowest BIC.
-GmmFit fitGmmByBic(const SparseRows& rows, int minComponents, int maxComponents,
-                   std::uint64_t seed, Progress* progress = nullptr);
+GmmFit fitGmmByBic(const SparseRows& rows, int minComponents, int maxComponents, std::uint64_t seed,
+                   Progress* progress = nullptr);
 
 }  // namespace nl::analysis::segmentation

@@ -18,7 +18,8 @@ ContainerFormat containerFormatFor(const fs::path& path) {
   std::transform(extension.begin(), extension.end(), extension.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (extension == ".zarr") return ContainerFormat::Zarr;
-  if (extension == ".h5" || extension == ".hdf" || extension == ".hdf5") return ContainerFormat::Hdf5;
+  if (extension == ".h5" || extension == ".hdf" || extension == ".hdf5")
+    return ContainerFormat::Hdf5;
   throw std::invalid_argument("'" + path.string() +
                               "': say .zarr (zarr v2 directory) or .h5 / .hdf / .hdf5 (HDF5) for "
                               "the label volume");
@@ -32,7 +33,8 @@ std::vector<std::size_t> chunksOf(const LabelArray& array) {
   const std::size_t rank = array.shape.size();
   const std::size_t spatial[3] = {64, 128, 128};
   for (std::size_t a = 0; a < 3 && a < rank; ++a)
-    chunks[rank - 3 + a] = std::min(spatial[a], std::max<std::size_t>(1, array.shape[rank - 3 + a]));
+    chunks[rank - 3 + a] =
+        std::min(spatial[a], std::max<std::size_t>(1, array.shape[rank - 3 + a]));
   return chunks;
 }
 
@@ -46,8 +48,10 @@ void writeZarr(const fs::path& container, const std::string& internalPath,
                const LabelArray& array) {
   std::error_code error;
   fs::create_directories(container, error);
-  if (error) throw std::runtime_error("cannot create '" + container.string() + "': " + error.message());
-  if (!fs::exists(container / ".zgroup")) writeText(container / ".zgroup", "{\"zarr_format\": 2}\n");
+  if (error)
+    throw std::runtime_error("cannot create '" + container.string() + "': " + error.message());
+  if (!fs::exists(container / ".zgroup"))
+    writeText(container / ".zgroup", "{\"zarr_format\": 2}\n");
   fs::path arrayPath = container;
   fs::path parent = container;
   const fs::path relative(internalPath);
@@ -132,8 +136,10 @@ void writeZarr(const fs::path& container, const std::string& internalPath,
       std::string name;
       for (std::size_t a = 0; a < rank; ++a) name += (a ? "." : "") + std::to_string(index[a]);
       std::ofstream out(arrayPath / name, std::ios::binary | std::ios::trunc);
-      out.write(reinterpret_cast<const char*>(compressed.data()), static_cast<std::streamsize>(size));
-      if (!out) throw std::runtime_error("cannot write chunk '" + (arrayPath / name).string() + "'");
+      out.write(reinterpret_cast<const char*>(compressed.data()),
+                static_cast<std::streamsize>(size));
+      if (!out)
+        throw std::runtime_error("cannot write chunk '" + (arrayPath / name).string() + "'");
     }
     std::size_t a = rank;
     while (a > 0) {
@@ -166,7 +172,8 @@ void writeHdf5(const fs::path& path, const std::string& internalPath, const Labe
   if (file < 0) fail("cannot open or create the HDF5 file for writing");
   H5Id fileId{file, H5Fclose};
   const std::string name = internalPath.starts_with('/') ? internalPath.substr(1) : internalPath;
-  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0 && H5Ldelete(file, name.c_str(), H5P_DEFAULT) < 0)
+  if (H5Lexists(file, name.c_str(), H5P_DEFAULT) > 0 &&
+      H5Ldelete(file, name.c_str(), H5P_DEFAULT) < 0)
     fail("cannot replace '" + name + "'");
   H5Id links{H5Pcreate(H5P_LINK_CREATE), H5Pclose};
   H5Pset_create_intermediate_group(links.id, 1);
@@ -193,9 +200,9 @@ void writeHdf5(const fs::path& path, const std::string& internalPath, const Labe
     H5Id stringType{H5Tcopy(H5T_C_S1), H5Tclose};
     H5Tset_size(stringType.id, std::max<std::size_t>(1, value.size()));
     H5Id scalar{H5Screate(H5S_SCALAR), H5Sclose};
-    H5Id attribute{H5Acreate2(dataset.id, key.c_str(), stringType.id, scalar.id, H5P_DEFAULT,
-                              H5P_DEFAULT),
-                   H5Aclose};
+    H5Id attribute{
+        H5Acreate2(dataset.id, key.c_str(), stringType.id, scalar.id, H5P_DEFAULT, H5P_DEFAULT),
+        H5Aclose};
     if (attribute.id < 0 || H5Awrite(attribute.id, stringType.id, value.c_str()) < 0)
       fail("cannot write attribute '" + key + "'");
   }

@@ -21,10 +21,10 @@ enum class ContainerFormat { Zarr, Hdf5 };
 ContainerFormat containerFormatFor(const std::filesystem::path& path);
 
 struct LabelArray {
-  const void* data = nullptr;        // C order
-  int bytesPerVoxel = 2;             // 1, 2 or 4 (unsigned)
-  std::vector<std::size_t> shape;    // (z, y, x) or (c, z, y, x)
-  std::vector<std::size_t> chunks;   // same rank; empty: 64 × 128 × 128 (1 × … with channels)
+  const void* data = nullptr;       // C order
+  int bytesPerVoxel = 2;            // 1, 2 or 4 (unsigned)
+  std::vector<std::size_t> shape;   // (z, y, x) or (c, z, y, x)
+  std::vector<std::size_t> chunks;  // same rank; empty: 64 × 128 × 128 (1 × … with channels)
   std::map<std::string, std::string> attributes;  // string attributes (.zattrs / HDF5)
 };
 

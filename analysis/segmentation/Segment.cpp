@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cmath>
 #include <exception>
 #include <mutex>
 #include <numeric>
@@ -78,7 +78,7 @@ struct Supervoxel {
 };
 
 struct BlockBox {
-  std::int64_t z0, z1, y0, y1, x0, x1;  // core
+  std::int64_t z0, z1, y0, y1, x0, x1;        // core
   std::int64_t hz0, hz1, hy0, hy1, hx0, hx1;  // with halo, clamped to the volume
 };
 
@@ -209,7 +209,8 @@ void measureSmoothedNoise(const VolumeDataset& volume, BackgroundModel& model, d
   const std::int64_t radius = gaussianRadius(sigma), inner = 16;
   const std::int64_t side = inner + 2 * radius;
   std::array<std::vector<float>, 3> deviations;
-  const std::int64_t dims[3] = {std::int64_t(shape.z), std::int64_t(shape.y), std::int64_t(shape.x)};
+  const std::int64_t dims[3] = {std::int64_t(shape.z), std::int64_t(shape.y),
+                                std::int64_t(shape.x)};
   std::array<std::vector<std::int64_t>, 3> starts;
   for (int a = 0; a < 3; ++a) {
     const std::int64_t extent = std::min(side, dims[a]);
@@ -222,8 +223,14 @@ void measureSmoothedNoise(const VolumeDataset& volume, BackgroundModel& model, d
     for (auto y0 : starts[1])
       for (auto x0 : starts[2]) {
         const Extent e{std::min(side, dims[0]), std::min(side, dims[1]), std::min(side, dims[2])};
-        const Box box{0, 3, std::size_t(z0), std::size_t(z0 + e.z), std::size_t(y0),
-                      std::size_t(y0 + e.y), std::size_t(x0), std::size_t(x0 + e.x)};
+        const Box box{0,
+                      3,
+                      std::size_t(z0),
+                      std::size_t(z0 + e.z),
+                      std::size_t(y0),
+                      std::size_t(y0 + e.y),
+                      std::size_t(x0),
+                      std::size_t(x0 + e.x)};
         const auto raw = volume.readFloat(box);
         for (int c = 0; c < 3; ++c) {
           std::vector<float> values(e.voxels());
@@ -235,7 +242,9 @@ void measureSmoothedNoise(const VolumeDataset& volume, BackgroundModel& model, d
                             model.at(c, z0 + k, y0 + j, x0 + i);
               }
           gaussianBlur(values, e, {sigma, sigma, sigma});
-          const auto lo = [&](std::int64_t n) { return n > side - radius ? 0 : std::min(radius, n); };
+          const auto lo = [&](std::int64_t n) {
+            return n > side - radius ? 0 : std::min(radius, n);
+          };
           for (std::int64_t k = lo(e.z); k < e.z - lo(e.z); ++k)
             for (std::int64_t j = lo(e.y); j < e.y - lo(e.y); ++j)
               for (std::int64_t i = lo(e.x); i < e.x - lo(e.x); ++i)
@@ -256,18 +265,18 @@ void measureSmoothedNoise(const VolumeDataset& volume, BackgroundModel& model, d
 }
 
 const std::array<std::array<int, 3>, 13> kForward26 = {{{0, 0, 1},
-                                                       {0, 1, -1},
-                                                       {0, 1, 0},
-                                                       {0, 1, 1},
-                                                       {1, -1, -1},
-                                                       {1, -1, 0},
-                                                       {1, -1, 1},
-                                                       {1, 0, -1},
-                                                       {1, 0, 0},
-                                                       {1, 0, 1},
-                                                       {1, 1, -1},
-                                                       {1, 1, 0},
-                                                       {1, 1, 1}}};
+                                                        {0, 1, -1},
+                                                        {0, 1, 0},
+                                                        {0, 1, 1},
+                                                        {1, -1, -1},
+                                                        {1, -1, 0},
+                                                        {1, -1, 1},
+                                                        {1, 0, -1},
+                                                        {1, 0, 0},
+                                                        {1, 0, 1},
+                                                        {1, 1, -1},
+                                                        {1, 1, 0},
+                                                        {1, 1, 1}}};
 
 double angleBetween(const std::array<double, 3>& a, const std::array<double, 3>& b) {
   const double na = std::sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2]);
@@ -291,9 +300,14 @@ struct Context {
 BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* supervoxels) {
   const auto& o = ctx.options;
   const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
-  const Box box{0, 3, static_cast<std::size_t>(b.hz0), static_cast<std::size_t>(b.hz1),
-                static_cast<std::size_t>(b.hy0), static_cast<std::size_t>(b.hy1),
-                static_cast<std::size_t>(b.hx0), static_cast<std::size_t>(b.hx1)};
+  const Box box{0,
+                3,
+                static_cast<std::size_t>(b.hz0),
+                static_cast<std::size_t>(b.hz1),
+                static_cast<std::size_t>(b.hy0),
+                static_cast<std::size_t>(b.hy1),
+                static_cast<std::size_t>(b.hx0),
+                static_cast<std::size_t>(b.hx1)};
   const auto raw = ctx.volume.readFloat(box);
   const std::int64_t n = h.voxels();
   std::array<std::vector<float>, 3> channel;
@@ -327,8 +341,7 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
         for (std::int64_t i = 0; i < core.x; ++i) {
           const std::int64_t hk = k + b.z0 - b.hz0, hj = j + b.y0 - b.hy0, hi = i + b.x0 - b.hx0;
           if (brightest[h.index(hk, hj, hi)] < o.dimSnr) continue;
-          const auto eigen =
-              hessianEigen(smooth, h, hk, hj, hi, static_cast<float>(sigma * sigma));
+          const auto eigen = hessianEigen(smooth, h, hk, hj, hi, static_cast<float>(sigma * sigma));
           const float v = frangiVesselness(eigen, 0.5f, 0.5f, 2.0f);
           const auto c = core.index(k, j, i);
           if (v > vessel[c]) {
@@ -400,8 +413,7 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
         const auto colour = colourAt(k, j, i);
         for (int c = 0; c < 3; ++c) sv.colour[c] += colour[c];
         sv.brightest = std::max(
-            sv.brightest,
-            brightest[h.index(k + b.z0 - b.hz0, j + b.y0 - b.hy0, i + b.x0 - b.hx0)]);
+            sv.brightest, brightest[h.index(k + b.z0 - b.hz0, j + b.y0 - b.hy0, i + b.x0 - b.hx0)]);
         const auto& a = axis[p];
         const double v = vessel[p];
         sv.tensor[0] += v * a[0] * a[0];
@@ -418,9 +430,14 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
 BlockResult baselineBlock(const Context& ctx, const BlockBox& b, std::uint32_t* supervoxels) {
   const auto& o = ctx.options;
   const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
-  const Box box{0, 3, static_cast<std::size_t>(b.hz0), static_cast<std::size_t>(b.hz1),
-                static_cast<std::size_t>(b.hy0), static_cast<std::size_t>(b.hy1),
-                static_cast<std::size_t>(b.hx0), static_cast<std::size_t>(b.hx1)};
+  const Box box{0,
+                3,
+                static_cast<std::size_t>(b.hz0),
+                static_cast<std::size_t>(b.hz1),
+                static_cast<std::size_t>(b.hy0),
+                static_cast<std::size_t>(b.hy1),
+                static_cast<std::size_t>(b.hx0),
+                static_cast<std::size_t>(b.hx1)};
   const auto raw = ctx.volume.readFloat(box);
   const std::int64_t n = h.voxels();
   std::array<std::vector<float>, 3> channel;
@@ -539,8 +556,7 @@ std::array<double, 3> principalAxis(const Supervoxel& sv) {
 // tube direction, keep clusters with a bright supervoxel. Returns the root of
 // each supervoxel (index 0 unused) and whether each root is kept.
 std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
-                                          const std::vector<Edge>& edges,
-                                          const SegmentOptions& o,
+                                          const std::vector<Edge>& edges, const SegmentOptions& o,
                                           std::vector<std::uint8_t>& keep) {
   const std::size_t count = svs.size();
   UnionFind sets(count + 1);
@@ -651,8 +667,8 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
             const double d = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]);
             if (d <= 0 || d > o.bridgeGap) continue;
             for (auto& x : u) x /= d;
-            const double ua = std::abs(u[0] * direction[a][0] + u[1] * direction[a][1] +
-                                       u[2] * direction[a][2]);
+            const double ua =
+                std::abs(u[0] * direction[a][0] + u[1] * direction[a][1] + u[2] * direction[a][2]);
             const double ub = std::abs(u[0] * db[0] + u[1] * db[1] + u[2] * db[2]);
             if (ua >= o.bridgeCosine && ub >= o.bridgeCosine) candidates.push_back({d, a, b});
           }
@@ -683,9 +699,10 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
     if (root[r] == r) {
       keep[r] = bright[r] && vesselSum[r] >= o.instanceVesselness * voxels[r];
       if (std::getenv("NL_SEGMENT_DEBUG") && voxels[r] > o.removeSmall)
-        std::fprintf(stderr, "cluster %u voxels %.0f mean vesselness %.3f bright %d colour %.0f %.0f %.0f\n", r,
-                     voxels[r], vesselSum[r] / voxels[r], int(bright[r]), colour[r][0] / voxels[r],
-                     colour[r][1] / voxels[r], colour[r][2] / voxels[r]);
+        std::fprintf(
+            stderr, "cluster %u voxels %.0f mean vesselness %.3f bright %d colour %.0f %.0f %.0f\n",
+            r, voxels[r], vesselSum[r] / voxels[r], int(bright[r]), colour[r][0] / voxels[r],
+            colour[r][1] / voxels[r], colour[r][2] / voxels[r]);
     }
   return root;
 }
@@ -712,9 +729,8 @@ std::array<double, 3> rgbToLuv(std::array<double, 3> rgb) {
 // joinDistance. Returns the piece (root) of each supervoxel.
 std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
                                            const std::vector<Edge>& contacts,
-                                           const std::vector<Edge>& nearby,
-                                           const SegmentOptions& o, SegmentResult& result,
-                                           Progress* progress) {
+                                           const std::vector<Edge>& nearby, const SegmentOptions& o,
+                                           SegmentResult& result, Progress* progress) {
   const std::size_t count = svs.size();
   std::vector<std::array<double, 3>> luv(count);
   for (std::size_t s = 0; s < count; ++s) {
@@ -723,8 +739,7 @@ std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
     luv[s] = rgbToLuv(mean);
   }
   auto luvDistance = [&](std::size_t a, std::size_t b) {
-    const double d0 = luv[a][0] - luv[b][0], d1 = luv[a][1] - luv[b][1],
-                 d2 = luv[a][2] - luv[b][2];
+    const double d0 = luv[a][0] - luv[b][0], d1 = luv[a][1] - luv[b][1], d2 = luv[a][2] - luv[b][2];
     return std::sqrt(d0 * d0 + d1 * d1 + d2 * d2);
   };
   std::vector<std::vector<std::pair<std::int32_t, float>>> links(count);
@@ -802,9 +817,12 @@ std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
   const double half = o.joinDistance / 2;
   for (std::uint32_t s = 1; s <= count; ++s) {
     const auto& bd = svs[s - 1].bounds;
-    for (auto z = std::int64_t((bd[0] - half) / joinCell); z <= std::int64_t((bd[1] + half) / joinCell); ++z)
-      for (auto y = std::int64_t((bd[2] - half) / joinCell); y <= std::int64_t((bd[3] + half) / joinCell); ++y)
-        for (auto x = std::int64_t((bd[4] - half) / joinCell); x <= std::int64_t((bd[5] + half) / joinCell); ++x)
+    for (auto z = std::int64_t((bd[0] - half) / joinCell);
+         z <= std::int64_t((bd[1] + half) / joinCell); ++z)
+      for (auto y = std::int64_t((bd[2] - half) / joinCell);
+           y <= std::int64_t((bd[3] + half) / joinCell); ++y)
+        for (auto x = std::int64_t((bd[4] - half) / joinCell);
+             x <= std::int64_t((bd[5] + half) / joinCell); ++x)
           boxes[boxKey(std::max<std::int64_t>(z, -1), std::max<std::int64_t>(y, -1),
                        std::max<std::int64_t>(x, -1))]
               .push_back(s);
@@ -878,9 +896,9 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
   if (cacheScope.previous > 0)
     volume.setCacheLimitBytes(std::max(
         cacheScope.previous,
-        std::min<std::size_t>(shape.voxelCount() * io::microscopy::voxelTypeSize(volume.voxelType()) *
-                                  21 / 20,
-                              std::size_t{1536} << 20)));
+        std::min<std::size_t>(
+            shape.voxelCount() * io::microscopy::voxelTypeSize(volume.voxelType()) * 21 / 20,
+            std::size_t{1536} << 20)));
   SegmentResult result;
   const auto started = std::chrono::steady_clock::now();
   auto lap = [&, last = started](const std::string& phase) mutable {
@@ -888,21 +906,23 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
     result.diagnostics["seconds_" + phase] = std::chrono::duration<double>(now - last).count();
     last = now;
   };
-  Context ctx{volume, options, {std::int64_t(shape.z), std::int64_t(shape.y), std::int64_t(shape.x)},
-              {}, 0};
+  Context ctx{volume,
+              options,
+              {std::int64_t(shape.z), std::int64_t(shape.y), std::int64_t(shape.x)},
+              {},
+              0};
   result.extent = ctx.extent;
   if (tubular) {
     report(0.0, "background and noise");
     ctx.background = backgroundModel(volume, options.clip);
     measureSmoothedNoise(volume, ctx.background, options.clip, options.denoiseSigma);
     const double maxScale = *std::max_element(options.scales.begin(), options.scales.end());
-    const double extra = maxScale > options.denoiseSigma
-                             ? std::sqrt(maxScale * maxScale -
-                                         options.denoiseSigma * options.denoiseSigma)
-                             : 0.0;
+    const double extra =
+        maxScale > options.denoiseSigma
+            ? std::sqrt(maxScale * maxScale - options.denoiseSigma * options.denoiseSigma)
+            : 0.0;
     ctx.halo = gaussianRadius(options.denoiseSigma) + gaussianRadius(extra) + 1;
-    for (int c = 0; c < 3; ++c)
-    {
+    for (int c = 0; c < 3; ++c) {
       result.diagnostics[std::string("noise_") + "rgb"[c]] = ctx.background.noise[c];
       result.diagnostics[std::string("smoothed_noise_") + "rgb"[c]] =
           ctx.background.smoothedNoise[c];
@@ -920,8 +940,12 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
   for (std::int64_t z0 = 0; z0 < e.z; z0 += bz)
     for (std::int64_t y0 = 0; y0 < e.y; y0 += by)
       for (std::int64_t x0 = 0; x0 < e.x; x0 += bx) {
-        BlockBox b{z0, std::min(z0 + bz, e.z), y0, std::min(y0 + by, e.y), x0,
-                   std::min(x0 + bx, e.x), 0, 0, 0, 0, 0, 0};
+        BlockBox b{z0, std::min(z0 + bz, e.z),
+                   y0, std::min(y0 + by, e.y),
+                   x0, std::min(x0 + bx, e.x),
+                   0,  0,
+                   0,  0,
+                   0,  0};
         b.hz0 = std::max<std::int64_t>(0, b.z0 - ctx.halo);
         b.hz1 = std::min(e.z, b.z1 + ctx.halo);
         b.hy0 = std::max<std::int64_t>(0, b.y0 - ctx.halo);

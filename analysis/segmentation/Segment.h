@@ -36,12 +36,12 @@ enum class Method { Baseline, Tubular };
 struct SegmentOptions {
   Method method = Method::Tubular;
   // Both methods.
-  double clip = 1500;               // raw values above are clipped (FISBe/PatchPerPix: 1500)
-  std::int64_t removeSmall = 800;   // instances with at most this many voxels are removed
+  double clip = 1500;              // raw values above are clipped (FISBe/PatchPerPix: 1500)
+  std::int64_t removeSmall = 800;  // instances with at most this many voxels are removed
   std::int64_t blockZ = 96, blockY = 192, blockX = 192;  // block core (rounded up to cells)
-  unsigned threads = 0;             // 0: one per core
-  std::uint64_t seed = 1;           // GMM start (baseline)
-  double denoiseSigma = 1.0;        // Gaussian substitute for BM4D, voxels
+  unsigned threads = 0;                                  // 0: one per core
+  std::uint64_t seed = 1;                                // GMM start (baseline)
+  double denoiseSigma = 1.0;                             // Gaussian substitute for BM4D, voxels
 
   // Baseline (Duan et al.).
   double foregroundGrey = 0.2;  // 0.2125 R + 0.7154 G + 0.0721 B of the scaled image
@@ -54,17 +54,17 @@ struct SegmentOptions {
   double joinDistance = 20;  // pieces of one cluster closer than this are joined
 
   // Tubular (ours).
-  double foregroundSnr = 3.5;  // smoothed brightest channel, in noise units
-  double seedSnr = 7;          // an instance needs one supervoxel this bright
-  double dimSnr = 2.0;         // dimmer voxels count when they are tubular …
-  double vesselness = 0.25;    // … with Frangi vesselness at least this
+  double foregroundSnr = 3.5;            // smoothed brightest channel, in noise units
+  double seedSnr = 7;                    // an instance needs one supervoxel this bright
+  double dimSnr = 2.0;                   // dimmer voxels count when they are tubular …
+  double vesselness = 0.25;              // … with Frangi vesselness at least this
   std::vector<double> scales{1.0, 2.0};  // Hessian scales σ (voxels)
-  int cell = 8;                           // supervoxel grid cell (voxels)
-  double voxelAngle = 0.35;   // neighbouring voxels in one supervoxel: colour angle (rad) below
-  double mergeAngle = 0.22;   // clusters merged along contacts: colour angle below
-  double bridgeGap = 12;      // gap bridging: supervoxel centroids at most this far apart …
-  double bridgeCosine = 0.85; // … along both tube directions (|cos| at least)
-  std::int64_t absorbBelow = 300;  // smaller clusters join their most-touching neighbour
+  int cell = 8;                          // supervoxel grid cell (voxels)
+  double voxelAngle = 0.35;    // neighbouring voxels in one supervoxel: colour angle (rad) below
+  double mergeAngle = 0.22;    // clusters merged along contacts: colour angle below
+  double bridgeGap = 12;       // gap bridging: supervoxel centroids at most this far apart …
+  double bridgeCosine = 0.85;  // … along both tube directions (|cos| at least)
+  std::int64_t absorbBelow = 300;    // smaller clusters join their most-touching neighbour
   double instanceVesselness = 0.08;  // an instance's mean vesselness at least this
 };
 

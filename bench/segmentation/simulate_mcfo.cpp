@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
   std::vector<std::array<double, 3>> colour(neurons);
   for (auto& c : colour) {
     do {
-      for (auto& v : c) v = unit(rng) < p.tagOn ? p.levelLow + (p.levelHigh - p.levelLow) * unit(rng) : 0;
+      for (auto& v : c)
+        v = unit(rng) < p.tagOn ? p.levelLow + (p.levelHigh - p.levelLow) * unit(rng) : 0;
     } while (c[0] + c[1] + c[2] == 0);
   }
   std::vector<SmoothField> brightness;
@@ -164,11 +165,13 @@ int main(int argc, char** argv) {
           for (std::int64_t x = 0; x < e.x; ++x) {
             const auto q = e.index(z, y, x);
             if (!masks[n * e.voxels() + q]) continue;
-            signal[q] += float(colour[n][c] * std::exp(p.brightnessSigma * brightness[n].at(z, y, x)));
+            signal[q] +=
+                float(colour[n][c] * std::exp(p.brightnessSigma * brightness[n].at(z, y, x)));
           }
     }
     for (std::int64_t s = 0; s < speckCount; ++s)
-      signal[speckAt[s]] += float(p.speckLevel * speckColour[s][c] * 8);  // 1 voxel, spread by the PSF
+      signal[speckAt[s]] +=
+          float(p.speckLevel * speckColour[s][c] * 8);  // 1 voxel, spread by the PSF
     seg::gaussianBlur(signal, e, p.psfSigma);
     // Calibrate: the mean over voxels inside neurons becomes insideMean − background.
     double sum = 0, count = 0;
@@ -177,17 +180,19 @@ int main(int argc, char** argv) {
         sum += signal[q];
         ++count;
       }
-    const double scale = count > 0 && sum > 0 ? (p.insideMean[c] - p.background[c]) / (sum / count) : 0;
+    const double scale =
+        count > 0 && sum > 0 ? (p.insideMean[c] - p.background[c]) / (sum / count) : 0;
     std::normal_distribution<double> normal;
     double insideSum = 0, outsideSum = 0, outsideCount = 0;
     for (std::int64_t z = 0; z < e.z; ++z)
       for (std::int64_t y = 0; y < e.y; ++y)
         for (std::int64_t x = 0; x < e.x; ++x) {
           const auto q = e.index(z, y, x);
-          const double bg =
-              p.background[c] * std::max(0.2, 1 + p.backgroundVariation * backgroundField[c].at(z, y, x));
+          const double bg = p.background[c] * std::max(0.2, 1 + p.backgroundVariation *
+                                                                    backgroundField[c].at(z, y, x));
           const double mean = bg + scale * signal[q];
-          const double value = mean + std::sqrt(p.gain * mean) * normal(rng) + p.readNoise * normal(rng);
+          const double value =
+              mean + std::sqrt(p.gain * mean) * normal(rng) + p.readNoise * normal(rng);
           const auto v = static_cast<std::uint16_t>(std::clamp(std::round(value), 0.0, 65535.0));
           raw[c * e.voxels() + q] = v;
           if (inside[q])
@@ -197,7 +202,8 @@ int main(int argc, char** argv) {
             ++outsideCount;
           }
         }
-    std::cout << "channel " << "RGB"[c] << ": inside mean " << insideSum / std::max(1.0, count)
+    std::cout << "channel "
+              << "RGB"[c] << ": inside mean " << insideSum / std::max(1.0, count)
               << ", background mean " << outsideSum / std::max(1.0, outsideCount) << "\n";
   }
   std::cout << "colours:";

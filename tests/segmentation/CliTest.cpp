@@ -12,9 +12,8 @@
 
 namespace {
 
-const std::filesystem::path kCrop =
-    std::filesystem::path(NEUROLOUPE_FIXTURES_DIR) /
-    "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
+const std::filesystem::path kCrop = std::filesystem::path(NEUROLOUPE_FIXTURES_DIR) /
+                                    "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
 
 nlohmann::json metricsOf(const nl::test::CliRun& run) {
   const auto json = nlohmann::json::parse(run.out);
@@ -31,16 +30,17 @@ TEST(SegmentationCli, RawToMetricsOnTheRealCrop) {
     // the run's result file (--out), whose /outputs/labels is the volume.
     const auto labels = dir.path() / (method + ".h5");
     const std::string where = method == "baseline" ? " --labels_path " : " --out ";
-    const auto seg = nl::test::runCli(
-        "run microscopy.segment_neurons --input raw=" +
-        nl::test::shellQuote(kCrop.string() + "::volumes/raw") + " --method " + method + where +
-        nl::test::shellQuote(labels.string()) + " --json");
+    const auto seg =
+        nl::test::runCli("run microscopy.segment_neurons --input raw=" +
+                         nl::test::shellQuote(kCrop.string() + "::volumes/raw") + " --method " +
+                         method + where + nl::test::shellQuote(labels.string()) + " --json");
     ASSERT_EQ(seg.exitCode, 0) << seg.err;
     const std::string internal = method == "baseline" ? "::volumes/labels" : "::/outputs/labels";
-    const auto eval = nl::test::runCli(
-        "run fisbe.evaluate --input gt=" +
-        nl::test::shellQuote(kCrop.string() + "::volumes/gt_instances") + " --input pred=" +
-        nl::test::shellQuote(labels.string() + internal) + " --partly true --json");
+    const auto eval =
+        nl::test::runCli("run fisbe.evaluate --input gt=" +
+                         nl::test::shellQuote(kCrop.string() + "::volumes/gt_instances") +
+                         " --input pred=" + nl::test::shellQuote(labels.string() + internal) +
+                         " --partly true --json");
     ASSERT_EQ(eval.exitCode, 0) << eval.err;
     const auto metrics = metricsOf(eval);
     score[m++] = metrics.at("general").at("avg_f1_cov_score").get<double>();
@@ -53,14 +53,15 @@ TEST(SegmentationCli, RawToMetricsOnTheRealCrop) {
 TEST(SegmentationCli, WrongChannelCountIsAClearRunError) {
   const nl::io::microscopy::VolumeShape shape{1, 8, 8, 8};
   auto grey = std::make_shared<nl::io::microscopy::VolumeDataset>(
-      "grey.tif", std::make_shared<nl::io::microscopy::InMemoryVolumeSource<std::uint16_t>>(
-                      shape, std::vector<std::uint16_t>(shape.voxelCount(), 3)),
+      "grey.tif",
+      std::make_shared<nl::io::microscopy::InMemoryVolumeSource<std::uint16_t>>(
+          shape, std::vector<std::uint16_t>(shape.voxelCount(), 3)),
       nl::io::microscopy::VoxelSize{});
-  const auto* descriptor = nl::test::requirePlugin(nl::test::builtinPlugins(),
-                                                   "microscopy.segment_neurons");
+  const auto* descriptor =
+      nl::test::requirePlugin(nl::test::builtinPlugins(), "microscopy.segment_neurons");
   if (descriptor == nullptr) return;
-  nl::plugins::RunRequest request{"microscopy.segment_neurons", {{"raw", grey}},
-                                  descriptor->parameters.parse({}), "test"};
+  nl::plugins::RunRequest request{
+      "microscopy.segment_neurons", {{"raw", grey}}, descriptor->parameters.parse({}), "test"};
   nl::plugins::ProgressReporter quiet;
   try {
     nl::plugins::runPlugin(nl::test::builtinPlugins(), request, quiet);
@@ -75,8 +76,8 @@ TEST(SegmentationCli, WrongChannelCountIsAClearRunError) {
 TEST(SegmentationCli, LabelsGoToTheRequestedContainerAndBackAsAVolume) {
   const auto p = nl::test::plant(24, 48, 48, {{{{4, 6, 6}, {20, 42, 42}}, {250, 0, 90}}});
   nl::test::TempDir dir;
-  const auto* descriptor = nl::test::requirePlugin(nl::test::builtinPlugins(),
-                                                   "microscopy.segment_neurons");
+  const auto* descriptor =
+      nl::test::requirePlugin(nl::test::builtinPlugins(), "microscopy.segment_neurons");
   if (descriptor == nullptr) return;
   const auto target = dir.path() / "out.h5";
   nl::plugins::RunRequest request{
@@ -88,7 +89,8 @@ TEST(SegmentationCli, LabelsGoToTheRequestedContainerAndBackAsAVolume) {
   const auto result = nl::plugins::runPlugin(nl::test::builtinPlugins(), request, quiet);
   std::shared_ptr<const nl::io::microscopy::VolumeDataset> labels;
   for (const auto& [name, d] : result.outputs)
-    if (name == "labels") labels = std::dynamic_pointer_cast<const nl::io::microscopy::VolumeDataset>(d);
+    if (name == "labels")
+      labels = std::dynamic_pointer_cast<const nl::io::microscopy::VolumeDataset>(d);
   ASSERT_TRUE(labels);
   EXPECT_EQ(labels->kind(), nl::io::DatasetKind::LabelVolume);
   EXPECT_EQ(labels->attributes().at("instances"), "1");

@@ -95,7 +95,9 @@ TEST(SegmentationFilters, VesselnessPrefersTubesToBlobsAndPlanes) {
       for (std::int64_t j = 0; j < e.y; ++j)
         for (std::int64_t i = 0; i < e.x; ++i) {
           const double dz = k - 10, dy = j - 10, dx = i - 10;
-          const double r2 = kind == 0 ? dy * dy + dx * dx : kind == 1 ? dz * dz + dy * dy + dx * dx : dz * dz;
+          const double r2 = kind == 0   ? dy * dy + dx * dx
+                            : kind == 1 ? dz * dz + dy * dy + dx * dx
+                                        : dz * dz;
           v[e.index(k, j, i)] = float(10 * std::exp(-r2 / 8));
         }
     return seg::frangiVesselness(seg::hessianEigen(v, e, 10, 10, 10, 4), 0.5f, 0.5f, 2.0f);
@@ -264,11 +266,13 @@ TEST(SegmentationBadInput, TruncatedZarrChunkIsAFileError) {
 TEST(SegmentationWriter, ZarrAndHdf5ReadBackThroughTheReaders) {
   nl::test::TempDir dir;
   std::vector<std::uint16_t> labels(5 * 70 * 130);
-  for (std::size_t q = 0; q < labels.size(); ++q) labels[q] = std::uint16_t(q % 7 == 0 ? q % 300 : 0);
+  for (std::size_t q = 0; q < labels.size(); ++q)
+    labels[q] = std::uint16_t(q % 7 == 0 ? q % 300 : 0);
   for (const char* name : {"l.zarr", "l.h5"}) {
     seg::LabelArray array{labels.data(), 2, {5, 70, 130}, {}, {{"method", "tubular"}}};
     seg::writeLabelArray(dir.path() / name, "volumes/labels", array);
-    const auto contents = nl::io::ReaderRegistry::builtin().open(dir.path() / name, "volumes/labels");
+    const auto contents =
+        nl::io::ReaderRegistry::builtin().open(dir.path() / name, "volumes/labels");
     ASSERT_EQ(contents.datasets.size(), 1u) << name;
     const auto& d = *contents.datasets.at(0);
     if (const auto* v = dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&d)) {

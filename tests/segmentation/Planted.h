@@ -21,7 +21,7 @@ struct Tube {
 
 struct Planted {
   std::int64_t z, y, x;
-  std::vector<std::uint16_t> raw;            // [c][z][y][x]
+  std::vector<std::uint16_t> raw;                // [c][z][y][x]
   std::vector<std::vector<std::uint8_t>> masks;  // per tube, [z][y][x]
   std::shared_ptr<io::microscopy::VolumeDataset> volume;
 };
@@ -37,7 +37,8 @@ inline Planted plant(std::int64_t z, std::int64_t y, std::int64_t x, const std::
     for (std::size_t s = 0; s + 1 < tube.points.size(); ++s) {
       const auto& a = tube.points[s];
       const auto& b = tube.points[s + 1];
-      total += std::sqrt(std::pow(b[0] - a[0], 2) + std::pow(b[1] - a[1], 2) + std::pow(b[2] - a[2], 2));
+      total +=
+          std::sqrt(std::pow(b[0] - a[0], 2) + std::pow(b[1] - a[1], 2) + std::pow(b[2] - a[2], 2));
     }
     for (std::int64_t k = 0; k < z; ++k)
       for (std::int64_t j = 0; j < y; ++j)
@@ -48,7 +49,8 @@ inline Planted plant(std::int64_t z, std::int64_t y, std::int64_t x, const std::
             const auto& b = tube.points[s + 1];
             const double d[3] = {b[0] - a[0], b[1] - a[1], b[2] - a[2]};
             const double len2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
-            const double t = std::clamp(((k - a[0]) * d[0] + (j - a[1]) * d[1] + (i - a[2]) * d[2]) / len2, 0.0, 1.0);
+            const double t = std::clamp(
+                ((k - a[0]) * d[0] + (j - a[1]) * d[1] + (i - a[2]) * d[2]) / len2, 0.0, 1.0);
             const double q[3] = {a[0] + t * d[0] - k, a[1] + t * d[1] - j, a[2] + t * d[2] - i};
             const double dist = std::sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]);
             if (dist < best) {
@@ -76,7 +78,8 @@ inline Planted plant(std::int64_t z, std::int64_t y, std::int64_t x, const std::
           std::clamp(std::round(background[c] + signal[c * n + q] + noise(rng)), 0.0, 65535.0));
   const io::microscopy::VolumeShape shape{3, std::size_t(z), std::size_t(y), std::size_t(x)};
   p.volume = std::make_shared<io::microscopy::VolumeDataset>(
-      "planted", std::make_shared<io::microscopy::InMemoryVolumeSource<std::uint16_t>>(shape, p.raw),
+      "planted",
+      std::make_shared<io::microscopy::InMemoryVolumeSource<std::uint16_t>>(shape, p.raw),
       io::microscopy::VoxelSize{});
   return p;
 }

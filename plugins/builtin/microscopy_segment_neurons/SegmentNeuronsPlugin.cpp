@@ -3,8 +3,8 @@
 // VolumeDataset (and, on request, a FISBe-layout zarr/HDF5 array).
 #include <QObject>
 #include <chrono>
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 
 #include "analysis/segmentation/LabelWriter.h"
@@ -37,8 +37,8 @@ seg::SegmentOptions optionsFrom(const nl::plugins::ParameterSet& p) {
   o.maxClusters = static_cast<int>(p.integer("max_clusters"));
   if (o.minClusters > o.maxClusters)
     throw std::invalid_argument("min_clusters (" + std::to_string(o.minClusters) +
-                                ") is larger than max_clusters (" +
-                                std::to_string(o.maxClusters) + ")");
+                                ") is larger than max_clusters (" + std::to_string(o.maxClusters) +
+                                ")");
   o.joinDistance = p.real("join_distance");
   o.foregroundSnr = p.real("foreground_snr");
   o.dimSnr = p.real("dim_snr");
@@ -116,11 +116,10 @@ class SegmentNeuronsPlugin final : public nl::plugins::AnalysisPlugin {
       attributes["written_to"] = labelsPath + "::" + parameters.text("labels_name");
     }
     const auto* asked = request ? &*request : nullptr;
-    const auto source =
-        wide ? finish<std::uint32_t>(result.labels, shape, asked, labelsPath,
-                                     parameters.text("labels_name"))
-             : finish<std::uint16_t>(result.labels, shape, asked, labelsPath,
-                                     parameters.text("labels_name"));
+    const auto source = wide ? finish<std::uint32_t>(result.labels, shape, asked, labelsPath,
+                                                     parameters.text("labels_name"))
+                             : finish<std::uint16_t>(result.labels, shape, asked, labelsPath,
+                                                     parameters.text("labels_name"));
     auto labels = std::make_shared<mic::VolumeDataset>(
         "Neurons (" + method + ") of " + dataset.name(), source, volume->voxelSize(),
         mic::LabelEncoding::LabelIds, context.provenance(),
