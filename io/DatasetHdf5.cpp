@@ -1,6 +1,12 @@
 #include "io/DatasetHdf5.h"
 
+#include <hdf5.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+
+#include "io/microscopy/Hdf5Volume.h"
+#include "io/microscopy/VolumeDataset.h"
 
 namespace nl::io {
 
@@ -121,6 +127,88 @@ Attributes readAttributes(const h5::Group& group) {
 
 }  // namespace
 
+namespace {
+
+// A chunked microscopy volume (labels from a segmentation, say) as the HDF5
+// dataset "values" (c, z, y, x) in its native type, chunked and deflated,
+// written slab by slab so it is never widened to doubles nor held twice.
+// Read back lazily through microscopy::openHdf5Volume.
+void writeVolume(const h5::Group& group, const microscopy::VolumeDataset& volume) {
+  const auto shape = volume.volumeShape();
+  const hsize_t dims[4] = {shape.channels, shape.z, shape.y, shape.x};
+  const hsize_t chunk[4] = {1, std::min<hsize_t>(64, shape.z), std::min<hsize_t>(128, shape.y),
+                            std::min<hsize_t>(128, shape.x)};
+  hid_t type = -1;
+  switch (volume.voxelType()) {
+    case microscopy::VoxelType::Bool:
+    case microscopy::VoxelType::UInt8:
+      type = H5T_NATIVE_UINT8;
+      break;
+    case microscopy::VoxelType::Int8:
+      type = H5T_NATIVE_INT8;
+      break;
+    case microscopy::VoxelType::UInt16:
+      type = H5T_NATIVE_UINT16;
+      break;
+    case microscopy::VoxelType::Int16:
+      type = H5T_NATIVE_INT16;
+      break;
+    case microscopy::VoxelType::UInt32:
+      type = H5T_NATIVE_UINT32;
+      break;
+    case microscopy::VoxelType::Int32:
+      type = H5T_NATIVE_INT32;
+      break;
+    case microscopy::VoxelType::UInt64:
+      type = H5T_NATIVE_UINT64;
+      break;
+    case microscopy::VoxelType::Int64:
+      type = H5T_NATIVE_INT64;
+      break;
+    case microscopy::VoxelType::Float32:
+      type = H5T_NATIVE_FLOAT;
+      break;
+    case microscopy::VoxelType::Float64:
+      type = H5T_NATIVE_DOUBLE;
+      break;
+  }
+  const hid_t space = H5Screate_simple(4, dims, nullptr);
+  const hid_t create = H5Pcreate(H5P_DATASET_CREATE);
+  H5Pset_chunk(create, 4, chunk);
+  H5Pset_shuffle(create);
+  H5Pset_deflate(create, 1);
+  const hid_t dataset =
+      H5Dcreate2(group.id(), "values", type, space, H5P_DEFAULT, create, H5P_DEFAULT);
+  H5Pclose(create);
+  if (dataset < 0) {
+    H5Sclose(space);
+    group.fail("cannot create the volume dataset 'values'");
+  }
+  const std::size_t bytes = microscopy::voxelTypeSize(volume.voxelType());
+  std::vector<unsigned char> slab;
+  bool ok = true;
+  for (std::size_t z0 = 0; z0 < shape.z && ok; z0 += chunk[1]) {
+    const microscopy::Box box{0, shape.channels, z0, std::min<std::size_t>(z0 + chunk[1], shape.z),
+                              0, shape.y,        0,  shape.x};
+    slab.resize(box.outputShape().voxelCount() * bytes);
+    volume.source()->read(box, 1, volume.voxelType(), slab.data());
+    const hsize_t start[4] = {0, z0, 0, 0};
+    const hsize_t count[4] = {shape.channels, box.z1 - box.z0, shape.y, shape.x};
+    H5Sselect_hyperslab(space, H5S_SELECT_SET, start, nullptr, count, nullptr);
+    const hid_t memory = H5Screate_simple(4, count, nullptr);
+    ok = H5Dwrite(dataset, type, memory, space, H5P_DEFAULT, slab.data()) >= 0;
+    H5Sclose(memory);
+  }
+  H5Dclose(dataset);
+  H5Sclose(space);
+  if (!ok) group.fail("cannot write the volume dataset 'values'");
+  group.setAttribute("layout", std::string("chunked_volume"));
+  group.setAttribute("label_encoding",
+                     std::string(microscopy::labelEncodingName(volume.labelEncoding())));
+}
+
+}  // namespace
+
 Provenance readRunProvenance(const h5::Group& root) {
   nlohmann::json json = nlohmann::json::object();
   if (const auto text = root.stringAttribute("provenance")) {
@@ -155,6 +243,8 @@ void writeDataset(const h5::Group& group, const Dataset& dataset) {
   } else if (const auto* mesh = dynamic_cast<const SurfaceMeshDataset*>(&dataset)) {
     group.writeFloats("vertices", mesh->vertices(), {mesh->vertexCount(), 3});
     group.writeInt32("triangles", mesh->triangles(), {mesh->triangleCount(), 3});
+  } else if (const auto* volume = dynamic_cast<const microscopy::VolumeDataset*>(&dataset)) {
+    writeVolume(group, *volume);
   } else {
     group.fail("internal: no HDF5 layout for dataset kind " +
                std::string(kindName(dataset.kind())));
@@ -171,6 +261,22 @@ DatasetPtr readDataset(const h5::Group& group, const StoredOutput& stored) {
   Attributes attributes = readAttributes(group);
 
   try {
+    if (group.stringAttribute("layout").value_or("") == "chunked_volume") {
+      const auto encoding = group.stringAttribute("label_encoding").value_or("none");
+      microscopy::VolumeOpenOptions options;
+      options.labels = encoding == "label_ids" ? microscopy::LabelEncoding::LabelIds
+                       : encoding == "instance_channels"
+                           ? microscopy::LabelEncoding::InstanceChannels
+                           : microscopy::LabelEncoding::None;
+      options.channelAxis = microscopy::VolumeOpenOptions::ChannelAxis::First;
+      const auto opened =
+          microscopy::openHdf5Volume(group.filePath(), group.objectPath() + "/values", options);
+      Attributes merged = opened->attributes();
+      for (const auto& [key, value] : attributes) merged[key] = value;
+      return std::make_shared<microscopy::VolumeDataset>(name, opened->source(),
+                                                         opened->voxelSize(), *options.labels,
+                                                         std::move(provenance), std::move(merged));
+    }
     if (isArrayKind(*kind)) {
       auto shape = group.datasetShape("values");
       auto values = group.readDoubles("values");

@@ -1,0 +1,9 @@
+# Sources of analysis/segmentation (neuron instance segmentation of MCFO
+# light-microscopy volumes); included by analysis/CMakeLists.txt.
+target_sources(neuroloupe_analysis PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/Filters.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/Gmm.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/Segment.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/LabelWriter.cpp)
+find_package(ZLIB REQUIRED)
+target_link_libraries(neuroloupe_analysis PRIVATE ZLIB::ZLIB)
