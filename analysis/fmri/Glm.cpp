@@ -72,26 +72,33 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, const io::TypedArray& series, std::
     const std::size_t count = std::min(block, total - begin);
     RowMatrix y(static_cast<long>(scans), static_cast<long>(count));
     const std::span<const std::size_t> chosen(fit.voxels.data() + begin, count);
+    // Row by row (each row contiguous), so every pass streams through the
+    // block: widen from the stored type and sum; scale and square.
+    const bool scale = options.percentSignalChange;
+    Eigen::RowVectorXd sums = Eigen::RowVectorXd::Zero(static_cast<long>(count));
     for (std::size_t t = 0; t < scans; ++t) {
       double* out = y.row(static_cast<long>(t)).data();
-      // Widened from the stored type here, one block at a time.
       if (contiguous)
         series.toDouble(t * voxelCount + begin, count, out);
       else
         series.gather(t * voxelCount, chosen, out);
+      if (scale) sums += y.row(static_cast<long>(t));
     }
-    if (options.percentSignalChange) {
-      // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
-      const Eigen::RowVectorXd inverse = y.colwise().mean().array().max(1.0).inverse().matrix();
-      for (long t = 0; t < y.rows(); ++t)
-        y.row(t) = (y.row(t).array() * inverse.array() - 1.0) * 100.0;
+    // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
+    Eigen::RowVectorXd inverse;
+    if (scale) inverse = (sums / static_cast<double>(scans)).array().max(1.0).inverse().matrix();
+    Eigen::RowVectorXd totalSquares = Eigen::RowVectorXd::Zero(static_cast<long>(count));
+    for (long t = 0; t < y.rows(); ++t) {
+      auto row = y.row(t).array();
+      if (scale) row = (row * inverse.array() - 1.0) * 100.0;
+      totalSquares.array() += row.square();
     }
-    const Eigen::RowVectorXd totalSquares = y.colwise().squaredNorm();
     RowMatrix projection(basisTransposed.rows(), y.cols());
     linalg::gemm(basisTransposed, false, y, false, projection);
     RowMatrix b(betaFromProjection.rows(), y.cols());
     linalg::gemm(betaFromProjection, false, projection, false, b);
-    const Eigen::RowVectorXd explained = projection.colwise().squaredNorm();
+    Eigen::RowVectorXd explained = Eigen::RowVectorXd::Zero(static_cast<long>(count));
+    for (long r = 0; r < projection.rows(); ++r) explained.array() += projection.row(r).array().square();
     fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
     for (std::size_t j = 0; j < count; ++j) {
       const auto jl = static_cast<long>(j);
