@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "io/Error.h"
 
@@ -68,6 +70,19 @@ MappedRegion mapFileRegion(const std::filesystem::path& path, std::size_t offset
   region.data = static_cast<const unsigned char*>(mapping->base) + (offset - start);
   region.owner = std::move(mapping);
   return region;
+}
+
+void prefetchInBackground(const MappedRegion& region) {
+  auto mapping = std::static_pointer_cast<const Mapping>(region.owner);
+  if (!mapping || mapping->length == 0) return;
+  try {
+    std::thread([mapping] {
+      // Holding `mapping` keeps it mapped until the advice is given.
+      ::madvise(mapping->base, mapping->length, MADV_WILLNEED);
+    }).detach();
+  } catch (const std::system_error&) {
+    // No thread to spare: reads simply fault pages in on demand.
+  }
 }
 
 }  // namespace nl::io

@@ -22,4 +22,11 @@ struct MappedRegion {
 MappedRegion mapFileRegion(const std::filesystem::path& path, std::size_t offset, std::size_t bytes,
                            const char* what = "data");
 
+// Asks the kernel, from a background thread, to read the region into the
+// page cache (madvise MADV_WILLNEED). Opening stays instant, and reads that
+// touch one page per volume (a voxel's time course) later find their pages
+// cached instead of waiting for the disk each. The pages are page cache,
+// not this process's memory, and the kernel may drop them again.
+void prefetchInBackground(const MappedRegion& region);
+
 }  // namespace nl::io

@@ -141,6 +141,7 @@ TypedArray readStoredVoxels(const std::filesystem::path& path, std::size_t offse
   const bool swapped = bigEndian != (std::endian::native == std::endian::big);
   if (!gz && !swapped && offset % size == 0) {
     MappedRegion region = mapFileRegion(path, offset, bytes, "voxel data");
+    prefetchInBackground(region);
     return TypedArray(type, region.data, count, std::move(region.owner), slope, inter);
   }
   auto buffer = std::make_shared<StoredBuffer>(bytes);
