@@ -98,7 +98,8 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, const io::TypedArray& series, std::
     RowMatrix b(betaFromProjection.rows(), y.cols());
     linalg::gemm(betaFromProjection, false, projection, false, b);
     Eigen::RowVectorXd explained = Eigen::RowVectorXd::Zero(static_cast<long>(count));
-    for (long r = 0; r < projection.rows(); ++r) explained.array() += projection.row(r).array().square();
+    for (long r = 0; r < projection.rows(); ++r)
+      explained.array() += projection.row(r).array().square();
     fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
     for (std::size_t j = 0; j < count; ++j) {
       const auto jl = static_cast<long>(j);

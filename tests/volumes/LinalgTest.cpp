@@ -177,19 +177,18 @@ TEST(Linalg, GlmOnAStoredInt16RunEqualsTheDoublePathAndEigen) {
   const Matrix betas = cod.pseudoInverse() * y;
   EXPECT_LT(relativeDifference(fromTyped.betas, betas), 1e-12);
   const Matrix residuals = y - run.design.matrix * betas;
-  const Eigen::VectorXd variance =
-      residuals.colwise().squaredNorm().transpose() / fromTyped.dof;
+  const Eigen::VectorXd variance = residuals.colwise().squaredNorm().transpose() / fromTyped.dof;
   EXPECT_LT((fromTyped.residualVariance - variance).cwiseAbs().maxCoeff() / variance.maxCoeff(),
             1e-12);
   // A voxel subset reads the same values.
   const std::vector<std::size_t> chosen{3, 4, 150, 299};
   const auto subset = fm::fitGlm(run.design.matrix, typed, run.voxels, chosen, options, progress);
   for (std::size_t j = 0; j < chosen.size(); ++j)
-    EXPECT_LT((subset.betas.col(static_cast<long>(j)) -
-               fromTyped.betas.col(static_cast<long>(chosen[j])))
-                  .cwiseAbs()
-                  .maxCoeff(),
-              1e-12);
+    EXPECT_LT(
+        (subset.betas.col(static_cast<long>(j)) - fromTyped.betas.col(static_cast<long>(chosen[j])))
+            .cwiseAbs()
+            .maxCoeff(),
+        1e-12);
 }
 
 TEST(Linalg, RoiPatternsAndProjectionOnStoredTypesEqualTheDoublePath) {
