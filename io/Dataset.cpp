@@ -132,6 +132,35 @@ ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::
   if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
 }
 
+ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
+                           TypedLoader loader, Provenance provenance, Attributes attributes,
+                           std::string sourceType)
+    : Dataset(kind, std::move(name), std::move(provenance), std::move(attributes)),
+      shape_(std::move(shape)),
+      sourceType_(std::move(sourceType)),
+      typedLoader_(std::move(loader)) {
+  if (!isArrayKind(kind)) throw std::invalid_argument("ArrayDataset: not an array kind");
+  if (!typedLoader_) throw std::invalid_argument("ArrayDataset '" + this->name() + "': no loader");
+}
+
+const TypedArray& ArrayDataset::typed() const {
+  if (!typedLoader_) {
+    // Doubles: a view of values(), which live as long as this dataset.
+    const auto& doubles = values();
+    std::call_once(typedOnce_, [this, &doubles] { typed_ = TypedArray::viewOf(doubles, nullptr); });
+    return typed_;
+  }
+  std::call_once(typedOnce_, [this] {
+    TypedArray loaded = typedLoader_();
+    if (loaded.size() != product(shape_))
+      throw std::runtime_error("dataset '" + name() + "': loader returned " +
+                               std::to_string(loaded.size()) + " values, expected " +
+                               std::to_string(product(shape_)));
+    typed_ = std::move(loaded);
+  });
+  return typed_;
+}
+
 std::size_t ArrayDataset::elementCount() const {
   return product(shape_);
 }
@@ -151,7 +180,7 @@ bool ArrayDataset::isLoaded() const {
 
 const std::vector<double>& ArrayDataset::values() const {
   std::call_once(loadOnce_, [this] {
-    std::vector<double> loadedValues = loader_();
+    std::vector<double> loadedValues = typedLoader_ ? typed().toDoubles() : loader_();
     if (loadedValues.size() != product(shape_))
       throw std::runtime_error("dataset '" + name() + "': loader returned " +
                                std::to_string(loadedValues.size()) + " values, expected " +

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "io/Provenance.h"
+#include "io/TypedArray.h"
 
 namespace nl::io {
 
@@ -83,10 +84,14 @@ void stampOutputName(const Dataset& dataset, const std::string& outputName);
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
 
-// A dense numeric array, row-major (C order), values widened to double.
+// A dense numeric array, row-major (C order). values() gives doubles; an
+// array read in its stored type (a NIfTI run: int16 in a memory mapping)
+// also offers typed(), and widens to doubles only when values() is asked
+// for (docs/VOLUMES_IN_MEMORY.md).
 class ArrayDataset final : public Dataset {
  public:
   using Loader = std::function<std::vector<double>()>;
+  using TypedLoader = std::function<TypedArray()>;
 
   ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
                std::vector<double> values, Provenance provenance = {}, Attributes attributes = {},
@@ -97,6 +102,12 @@ class ArrayDataset final : public Dataset {
   ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape, Loader loader,
                Provenance provenance = {}, Attributes attributes = {},
                std::string sourceType = "float64");
+  // Typed: `loader` runs once, on first access to typed() or values(), and
+  // must return exactly product(shape) values (scaling pending in the
+  // TypedArray). values() then widens them once, for callers that need doubles.
+  ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,
+               TypedLoader loader, Provenance provenance = {}, Attributes attributes = {},
+               std::string sourceType = "float64");
 
   std::vector<std::size_t> shape() const override { return shape_; }
   nlohmann::json summary() const override;
@@ -104,15 +115,26 @@ class ArrayDataset final : public Dataset {
   std::size_t rows() const { return shape_.empty() ? 1 : shape_.front(); }
   std::size_t columnsPerRow() const;  // product of all but the first dimension
   const std::string& sourceType() const { return sourceType_; }
+  // True once values() (doubles) are in memory.
   bool isLoaded() const;
   const std::vector<double>& values() const;
+  // True when the array is held in its stored type (typed() costs no copy
+  // and values() would widen it).
+  bool hasTypedStorage() const { return static_cast<bool>(typedLoader_); }
+  // The values in their stored type, scaling pending: reads blocks, voxel
+  // time courses and slices as doubles without widening the whole array.
+  // For an array of doubles this is a view of values(). Thread-safe.
+  const TypedArray& typed() const;
 
  private:
   std::vector<std::size_t> shape_;
   std::string sourceType_;
   mutable Loader loader_;
+  TypedLoader typedLoader_;
   mutable std::once_flag loadOnce_;
+  mutable std::once_flag typedOnce_;
   mutable std::vector<double> values_;
+  mutable TypedArray typed_;
   mutable std::atomic<bool> loaded_{false};  // read by isLoaded() from any thread
 };
 

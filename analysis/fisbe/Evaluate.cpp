@@ -14,6 +14,7 @@
 
 #include "analysis/Progress.h"
 #include "analysis/fisbe/NumpyArithmetic.h"
+#include "io/Threads.h"
 
 namespace nl::analysis::fisbe {
 
@@ -52,7 +53,7 @@ float clDiceOf(float precision, float recall) {
 
 void parallelFor(std::size_t count, unsigned threads, Progress* progress,
                  const std::function<void(std::size_t)>& body) {
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  if (threads == 0) threads = static_cast<unsigned>(io::workerThreadCount());
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, count));
   std::atomic<std::size_t> next{0};
   std::atomic<bool> stop{false};

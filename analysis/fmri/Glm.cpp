@@ -9,11 +9,18 @@
 #include <string>
 
 #include "analysis/fmri/Distributions.h"
+#include "analysis/linalg/Linalg.h"
 #include "analysis/rsa/Parallel.h"
 
 namespace nl::analysis::fmri {
 
 GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std::size_t voxelCount,
+              std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress) {
+  return fitGlm(design, io::TypedArray::viewOf(series, nullptr), voxelCount, voxels, options,
+                progress);
+}
+
+GlmFit fitGlm(const Eigen::MatrixXd& design, const io::TypedArray& series, std::size_t voxelCount,
               std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress) {
   const auto scans = static_cast<std::size_t>(design.rows());
   if (scans < 2) throw std::invalid_argument("a GLM needs at least 2 scans");
@@ -45,8 +52,9 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
   // with c = Qᵀy the betas are (X⁺Q)c and the residual sum of squares is
   // ‖y‖² − ‖c‖²: one pass of r·scans flops per voxel instead of two of p·scans.
   const Eigen::MatrixXd basis = Eigen::MatrixXd(decomposition.householderQ()).leftCols(fit.rank);
-  const Eigen::MatrixXd basisTransposed = basis.transpose();
-  const Eigen::MatrixXd betaFromProjection = fit.pseudoInverse * basis;
+  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const RowMatrix basisTransposed = basis.transpose();
+  const RowMatrix betaFromProjection = fit.pseudoInverse * basis;
 
   const long regressors = design.cols();
   const std::size_t total = fit.voxels.size();
@@ -57,31 +65,41 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std
   const std::size_t blocks = (total + block - 1) / block;
   // Scan-major blocks (scans × voxels, row-major) keep every copy and
   // product streaming through memory in the input's own order. Blocks are
-  // independent and write disjoint columns, so they run on worker threads.
-  using RowMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  // independent and write disjoint columns, so they run on worker threads
+  // (each product one single-threaded BLAS call: analysis/linalg).
   auto fitBlock = [&](std::size_t index) {
     const std::size_t begin = index * block;
     const std::size_t count = std::min(block, total - begin);
     RowMatrix y(static_cast<long>(scans), static_cast<long>(count));
+    const std::span<const std::size_t> chosen(fit.voxels.data() + begin, count);
+    // Row by row (each row contiguous), so every pass streams through the
+    // block: widen from the stored type and sum; scale and square.
+    const bool scale = options.percentSignalChange;
+    Eigen::RowVectorXd sums = Eigen::RowVectorXd::Zero(static_cast<long>(count));
     for (std::size_t t = 0; t < scans; ++t) {
-      const double* row = series.data() + t * voxelCount;
       double* out = y.row(static_cast<long>(t)).data();
-      if (contiguous) {
-        std::copy(row + begin, row + begin + count, out);
-      } else {
-        for (std::size_t j = 0; j < count; ++j) out[j] = row[fit.voxels[begin + j]];
-      }
+      if (contiguous)
+        series.toDouble(t * voxelCount + begin, count, out);
+      else
+        series.gather(t * voxelCount, chosen, out);
+      if (scale) sums += y.row(static_cast<long>(t));
     }
-    if (options.percentSignalChange) {
-      // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
-      const Eigen::RowVectorXd inverse = y.colwise().mean().array().max(1.0).inverse().matrix();
-      for (long t = 0; t < y.rows(); ++t)
-        y.row(t) = (y.row(t).array() * inverse.array() - 1.0) * 100.0;
+    // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
+    Eigen::RowVectorXd inverse;
+    if (scale) inverse = (sums / static_cast<double>(scans)).array().max(1.0).inverse().matrix();
+    Eigen::RowVectorXd totalSquares = Eigen::RowVectorXd::Zero(static_cast<long>(count));
+    for (long t = 0; t < y.rows(); ++t) {
+      auto row = y.row(t).array();
+      if (scale) row = (row * inverse.array() - 1.0) * 100.0;
+      totalSquares.array() += row.square();
     }
-    const Eigen::RowVectorXd totalSquares = y.colwise().squaredNorm();
-    const RowMatrix projection = basisTransposed * y;
-    const RowMatrix b = betaFromProjection * projection;
-    const Eigen::RowVectorXd explained = projection.colwise().squaredNorm();
+    RowMatrix projection(basisTransposed.rows(), y.cols());
+    linalg::gemm(basisTransposed, false, y, false, projection);
+    RowMatrix b(betaFromProjection.rows(), y.cols());
+    linalg::gemm(betaFromProjection, false, projection, false, b);
+    Eigen::RowVectorXd explained = Eigen::RowVectorXd::Zero(static_cast<long>(count));
+    for (long r = 0; r < projection.rows(); ++r)
+      explained.array() += projection.row(r).array().square();
     fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
     for (std::size_t j = 0; j < count; ++j) {
       const auto jl = static_cast<long>(j);

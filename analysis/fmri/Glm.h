@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/Progress.h"
+#include "io/TypedArray.h"
 
 namespace nl::analysis::fmri {
 
@@ -36,6 +37,11 @@ struct GlmFit {
 // `voxels` lists the flat voxel indices to fit (all of them when empty).
 // Throws std::invalid_argument when the sizes disagree or no degrees of freedom remain.
 GlmFit fitGlm(const Eigen::MatrixXd& design, std::span<const double> series, std::size_t voxelCount,
+              std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress);
+// The same on a run in its stored type (an int16 memory mapping, scaling
+// pending): each block of voxels is widened to doubles as it is fitted, so
+// the run is never held as doubles.
+GlmFit fitGlm(const Eigen::MatrixXd& design, const io::TypedArray& series, std::size_t voxelCount,
               std::span<const std::size_t> voxels, const GlmOptions& options, Progress& progress);
 
 struct ContrastResult {

@@ -85,6 +85,14 @@ std::vector<double> projectToSurface(const VolumeGrid& grid, std::span<const dou
                                      std::size_t volumes, std::span<const float> inner,
                                      std::span<const float> outer,
                                      const ProjectionOptions& options) {
+  return projectToSurface(grid, io::TypedArray::viewOf(values, nullptr), volumes, inner, outer,
+                          options);
+}
+
+std::vector<double> projectToSurface(const VolumeGrid& grid, const io::TypedArray& values,
+                                     std::size_t volumes, std::span<const float> inner,
+                                     std::span<const float> outer,
+                                     const ProjectionOptions& options) {
   const std::size_t voxels = grid.voxelCount();
   if (volumes == 0 || values.size() != voxels * volumes)
     throw std::invalid_argument("the volume holds " + std::to_string(values.size()) +
@@ -111,30 +119,36 @@ std::vector<double> projectToSurface(const VolumeGrid& grid, std::span<const dou
   std::vector<double> out(vertexCount * volumes, kNaN);
   const std::vector<double> single{0.0};
   const auto& fractions = outer.empty() ? single : options.fractions;
-  std::vector<double> sums(volumes);
-  std::vector<std::size_t> counts(volumes);
-  for (std::size_t v = 0; v < vertexCount; ++v) {
-    std::fill(sums.begin(), sums.end(), 0.0);
-    std::fill(counts.begin(), counts.end(), 0);
-    for (double f : fractions) {
-      double p[3];
-      for (int a = 0; a < 3; ++a) {
-        const double from = inner[3 * v + static_cast<std::size_t>(a)];
-        const double to = outer.empty() ? from : outer[3 * v + static_cast<std::size_t>(a)];
-        p[a] = from + f * (to - from);
-      }
-      if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2]))
+  // Volume by volume, so a run is widened to doubles one volume at a time;
+  // each (vertex, volume) still sums its depth samples in fraction order.
+  for (std::size_t v = 0; v < vertexCount; ++v)
+    for (std::size_t a = 0; a < 3; ++a) {
+      const float from = inner[3 * v + a];
+      const float to = outer.empty() ? from : outer[3 * v + a];
+      if (!std::isfinite(from) || !std::isfinite(to))
         throw std::invalid_argument("vertex " + std::to_string(v) + " has a non-finite coordinate");
-      for (std::size_t t = 0; t < volumes; ++t) {
-        const double sample = sampleVolume(grid, values.subspan(t * voxels, voxels), worldToVoxel,
-                                           p[0], p[1], p[2], options.interpolation);
-        if (std::isnan(sample)) continue;
-        sums[t] += sample;
-        ++counts[t];
-      }
     }
-    for (std::size_t t = 0; t < volumes; ++t)
-      if (counts[t] > 0) out[v * volumes + t] = sums[t] / static_cast<double>(counts[t]);
+  std::vector<double> volume(voxels);
+  for (std::size_t t = 0; t < volumes; ++t) {
+    values.toDouble(t * voxels, voxels, volume.data());
+    for (std::size_t v = 0; v < vertexCount; ++v) {
+      double sum = 0;
+      std::size_t count = 0;
+      for (double f : fractions) {
+        double p[3];
+        for (int a = 0; a < 3; ++a) {
+          const double from = inner[3 * v + static_cast<std::size_t>(a)];
+          const double to = outer.empty() ? from : outer[3 * v + static_cast<std::size_t>(a)];
+          p[a] = from + f * (to - from);
+        }
+        const double sample =
+            sampleVolume(grid, volume, worldToVoxel, p[0], p[1], p[2], options.interpolation);
+        if (std::isnan(sample)) continue;
+        sum += sample;
+        ++count;
+      }
+      if (count > 0) out[v * volumes + t] = sum / static_cast<double>(count);
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "analysis/fmri/VolumeGrid.h"
+#include "io/TypedArray.h"
 
 namespace nl::analysis::fmri {
 
@@ -34,6 +35,11 @@ struct ProjectionOptions {
 // (3 floats each). A vertex whose samples all fall outside gets NaN; with an
 // outer surface, the mean is over the samples that fall inside.
 std::vector<double> projectToSurface(const VolumeGrid& grid, std::span<const double> values,
+                                     std::size_t volumes, std::span<const float> inner,
+                                     std::span<const float> outer,
+                                     const ProjectionOptions& options);
+// The same on a volume or run in its stored type, widened one volume at a time.
+std::vector<double> projectToSurface(const VolumeGrid& grid, const io::TypedArray& values,
                                      std::size_t volumes, std::span<const float> inner,
                                      std::span<const float> outer,
                                      const ProjectionOptions& options);

@@ -6,6 +6,8 @@
 #include <span>
 #include <vector>
 
+#include "io/TypedArray.h"
+
 namespace nl::analysis::fmri {
 
 struct RoiPatterns {
@@ -20,5 +22,9 @@ struct RoiPatterns {
 // Throws std::invalid_argument when the sizes disagree or no voxel remains.
 RoiPatterns roiPatterns(std::span<const double> betas, std::size_t conditions,
                         std::span<const double> mask);
+// The same on arrays in their stored type: betas are read one condition
+// volume at a time, only at the mask's voxels.
+RoiPatterns roiPatterns(const io::TypedArray& betas, std::size_t conditions,
+                        const io::TypedArray& mask);
 
 }  // namespace nl::analysis::fmri

@@ -9,11 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include "io/Threads.h"
+
 namespace nl::analysis::rsa {
 
 int resolveThreadCount(int requested) {
   if (requested > 0) return requested;
-  return static_cast<int>(std::max(1U, std::thread::hardware_concurrency()));
+  return io::workerThreadCount();  // the app's one setting (io/Threads.h)
 }
 
 void parallelFor(std::size_t count, int threads, const std::function<void(std::size_t)>& body,

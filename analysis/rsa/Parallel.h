@@ -10,7 +10,8 @@
 
 namespace nl::analysis::rsa {
 
-// `requested` ≤ 0 means one thread per hardware core.
+// `requested` ≤ 0 means the app's setting, io::workerThreadCount() (one per
+// hardware core unless NEUROLOUPE_THREADS or setWorkerThreadCount says otherwise).
 int resolveThreadCount(int requested);
 
 // Calls body(item) once for every item in [0, count). Items may run in any

@@ -6,6 +6,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "analysis/linalg/Linalg.h"
 #include "analysis/rsa/Parallel.h"
 
 namespace nl::analysis::rsa {
@@ -52,7 +53,7 @@ Matrix gramMatrix(const Eigen::Ref<const RowMatrix>& responses, Centring centrin
         if (centreRows) centred.colwise() -= means;
         if (centring == Centring::Columns) centred.rowwise() -= centred.colwise().mean();
         Matrix gram = Matrix::Zero(stimuli, stimuli);
-        gram.selfadjointView<Eigen::Lower>().rankUpdate(centred);
+        linalg::rankUpdateLower(centred, gram);  // dsyrk: OpenBLAS, this thread
         partial[block] = std::move(gram);
       },
       progress, "Gram matrix");

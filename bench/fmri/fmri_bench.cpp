@@ -18,10 +18,12 @@ namespace fm = nl::analysis::fmri;
 int main(int argc, char** argv) {
   std::size_t voxels = 100000, scans = 200;
   int threads = 0;
+  std::size_t block = fm::GlmOptions{}.voxelsPerBlock;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::strcmp(argv[i], "--voxels") == 0) voxels = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--scans") == 0) scans = std::stoul(argv[i + 1]);
     if (std::strcmp(argv[i], "--threads") == 0) threads = std::stoi(argv[i + 1]);
+    if (std::strcmp(argv[i], "--block") == 0) block = std::stoul(argv[i + 1]);
   }
   const double tr = 2.0;
   std::vector<fm::Event> events;
@@ -52,6 +54,7 @@ int main(int argc, char** argv) {
     start = Clock::now();
     fm::GlmOptions glm;
     glm.threads = threads;
+    glm.voxelsPerBlock = block;
     const auto fit = fm::fitGlm(design.matrix, series, voxels, {}, glm, progress);
     bestFit = std::min(bestFit, seconds(start, Clock::now()));
     contrast = fm::computeContrast(fit, fm::conditionContrast("a - b", design), threads);

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "io/Threads.h"
 #include "io/microscopy/VolumeCopy.h"
 
 namespace nl::io::microscopy {
@@ -187,7 +188,7 @@ void ChunkedVolumeSource::readBox(const Box& box, std::size_t step, VoxelType ou
     }
   };
   std::size_t threads = cache_->threads.load();
-  if (threads == 0) threads = std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  if (threads == 0) threads = static_cast<std::size_t>(io::workerThreadCount());
   threads = std::min(threads, tasks.size());
   std::vector<std::thread> workers;
   for (std::size_t i = 1; i < threads; ++i) {

@@ -11,6 +11,7 @@
 #include <system_error>
 #include <thread>
 
+#include "io/Threads.h"
 #include "io/microscopy/VolumeCopy.h"
 
 namespace nl::io::microscopy {
@@ -256,7 +257,7 @@ void parallelItems(std::size_t count, const Work& work) {
   const auto worker = [&] {
     for (std::size_t item = next++; item < count; item = next++) work(item);
   };
-  const std::size_t threads = std::max(1u, std::thread::hardware_concurrency());
+  const auto threads = static_cast<std::size_t>(io::workerThreadCount());
   std::vector<std::thread> workers;
   for (std::size_t t = 1; t < std::min(threads, count); ++t) {
     try {

@@ -88,17 +88,14 @@ DatasetPtr readMgh(const std::filesystem::path& path) {
   for (auto d : h.dims) count = checkedMultiply(path, count, d, "the volume (dimension product)");
   const std::size_t dataBytes = checkedMultiply(path, count, type.stored.size, "the volume");
   requireFileCanHold(path, kHeaderBytes, dataBytes, "data");
-  const StoredType stored = type.stored;
-  ArrayDataset::Loader loader = [path, count, dataBytes, stored]() {
-    std::string raw = readMaybeGzipPrefix(path, kHeaderBytes + dataBytes);
-    if (raw.size() < kHeaderBytes + dataBytes)
-      throw FileError(
-          path, "MGH data is truncated (" +
-                    std::to_string(raw.size() > kHeaderBytes ? raw.size() - kHeaderBytes : 0) +
-                    " of " + std::to_string(dataBytes) + " bytes)");
-    return decodeStored(stored, true,
-                        reinterpret_cast<const unsigned char*>(raw.data()) + kHeaderBytes, count);
+  ScalarType scalar{};
+  scalarTypeOfStored(type.stored, scalar);  // every MGH type has one
+  // Big-endian on disk: swapped once into the stored type (.mgz: inflated
+  // straight into it), never widened to doubles here.
+  ArrayDataset::TypedLoader typedLoader = [path, count, scalar]() {
+    return readStoredVoxels(path, kHeaderBytes, scalar, count, true);
   };
+  ArrayDataset::Loader loader = [typedLoader]() { return typedLoader().toDoubles(); };
 
   const auto affine = mghVox2Ras(h);
   requireFiniteAffine(path, affine, "the vox2ras matrix");
@@ -136,7 +133,7 @@ DatasetPtr readMgh(const std::filesystem::path& path) {
   VoxelLayout layout;
   layout.frames = h.dims[3];
   Attributes extra{{"datatype", type.name}, {"good_ras_flag", h.goodRas ? "1" : "0"}};
-  return makeVolumeDataset(datasetStem(path), grid, layout, std::move(loader),
+  return makeVolumeDataset(datasetStem(path), grid, layout, std::move(typedLoader),
                            Provenance::fromFile(path.string(), "", "FreeSurfer MGH/MGZ"),
                            std::move(extra), type.name);
 }

@@ -373,39 +373,46 @@ std::shared_ptr<const ArrayDataset> readNifti(const std::filesystem::path& reque
   const bool gz = requireFileCanHold(dataPath, offset, dataBytes, "voxel data");
 
   const bool bigEndian = h.bigEndian;
-  ArrayDataset::Loader loader = [dataPath, offset, dataBytes, values, type, bigEndian, gz, scaled,
-                                 slope, inter]() {
-    std::string raw;
-    if (gz) {
-      raw = readMaybeGzipPrefix(dataPath, offset + dataBytes);
-      if (raw.size() < offset + dataBytes)
-        throw FileError(dataPath,
-                        "voxel data is truncated (" +
+  ScalarType scalar{};
+  const bool typed = !type.x87 && scalarTypeOfStored(type.stored, scalar);
+  ArrayDataset::TypedLoader typedLoader;
+  ArrayDataset::Loader loader;
+  if (typed) {
+    // The stored type, memory-mapped when the file allows it; the scaling
+    // travels with the array and is applied per value read.
+    typedLoader = [dataPath, offset, scalar, values, bigEndian, slope, inter]() {
+      return readStoredVoxels(dataPath, offset, scalar, values, bigEndian, slope, inter);
+    };
+  } else {
+    // x87 float128 has no native type: decoded to doubles.
+    loader = [dataPath, offset, dataBytes, values, bigEndian, gz, scaled, slope, inter]() {
+      std::string raw;
+      if (gz) {
+        raw = readMaybeGzipPrefix(dataPath, offset + dataBytes);
+        if (raw.size() < offset + dataBytes)
+          throw FileError(
+              dataPath, "voxel data is truncated (" +
                             std::to_string(raw.size() > offset ? raw.size() - offset : 0) + " of " +
                             std::to_string(dataBytes) + " bytes)");
-      raw.erase(0, offset);
-    } else {
-      std::ifstream in(dataPath, std::ios::binary);
-      if (!in) throw FileError(dataPath, "cannot be opened for reading");
-      in.seekg(static_cast<std::streamoff>(offset));
-      raw.resize(dataBytes);
-      in.read(raw.data(), static_cast<std::streamsize>(dataBytes));
-      if (static_cast<std::size_t>(in.gcount()) != dataBytes)
-        throw FileError(dataPath, "voxel data is truncated (" + std::to_string(in.gcount()) +
-                                      " of " + std::to_string(dataBytes) + " bytes)");
-    }
-    const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
-    std::vector<double> out;
-    if (type.x87) {
-      out.resize(values);
+        raw.erase(0, offset);
+      } else {
+        std::ifstream in(dataPath, std::ios::binary);
+        if (!in) throw FileError(dataPath, "cannot be opened for reading");
+        in.seekg(static_cast<std::streamoff>(offset));
+        raw.resize(dataBytes);
+        in.read(raw.data(), static_cast<std::streamsize>(dataBytes));
+        if (static_cast<std::size_t>(in.gcount()) != dataBytes)
+          throw FileError(dataPath, "voxel data is truncated (" + std::to_string(in.gcount()) +
+                                        " of " + std::to_string(dataBytes) + " bytes)");
+      }
+      const auto* p = reinterpret_cast<const unsigned char*>(raw.data());
+      std::vector<double> out(values);
       for (std::size_t i = 0; i < values; ++i) out[i] = decodeX87(p + 16 * i, bigEndian);
-    } else {
-      out = decodeStored(type.stored, bigEndian, p, values);
-    }
-    if (scaled)
-      for (double& v : out) v = v * slope + inter;
-    return out;
-  };
+      if (scaled)
+        for (double& v : out) v = v * slope + inter;
+      return out;
+    };
+  }
 
   Attributes extra{{"datatype", type.name},
                    {"affine_source", affineSource},
@@ -421,9 +428,13 @@ std::shared_ptr<const ArrayDataset> readNifti(const std::filesystem::path& reque
   }
   if (!h.description.empty()) extra["description"] = h.description;
   if (h.intentCode != 0) extra["intent_code"] = std::to_string(h.intentCode);
+  auto provenance = Provenance::fromFile(path.string(), "", "NIfTI");
+  const std::string sourceType = scaled ? "float64" : type.name;
+  if (typed)
+    return makeVolumeDataset(datasetStem(path), grid, layout, std::move(typedLoader),
+                             std::move(provenance), std::move(extra), sourceType);
   return makeVolumeDataset(datasetStem(path), grid, layout, std::move(loader),
-                           Provenance::fromFile(path.string(), "", "NIfTI"), std::move(extra),
-                           scaled ? "float64" : type.name);
+                           std::move(provenance), std::move(extra), sourceType);
 }
 
 int NiftiReader::confidence(const std::filesystem::path& path,

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "io/Dataset.h"
+#include "io/TypedArray.h"
+#include "io/surface/SurfaceIo.h"
 #include "io/volume/VolumeGrid.h"
 
 namespace nl::io::volume {
@@ -29,6 +31,28 @@ std::shared_ptr<const ArrayDataset> makeVolumeDataset(std::string name, const Vo
                                                       ArrayDataset::Loader loader,
                                                       Provenance provenance, Attributes extra,
                                                       std::string sourceType);
+
+// The same, held in the stored type: `loader` returns the values in the
+// same order, typed (e.g. from readStoredVoxels).
+std::shared_ptr<const ArrayDataset> makeVolumeDataset(std::string name, const VolumeGrid& grid,
+                                                      const VoxelLayout& layout,
+                                                      ArrayDataset::TypedLoader loader,
+                                                      Provenance provenance, Attributes extra,
+                                                      std::string sourceType);
+
+// The ScalarType of a stored number ('i'/'u'/'f' and its size); false for
+// one TypedArray cannot hold (float128).
+bool scalarTypeOfStored(surface::StoredType stored, ScalarType& type);
+
+// `count` values of `type` at byte `offset` of `path`, in native byte order.
+// Uncompressed data in native order and aligned to its type is memory-mapped
+// (nothing is read until touched); gzip data is inflated once straight into
+// a buffer of the stored type; other byte orders are swapped once in memory.
+// Value i reads as stored · slope + inter. A file too short for the data is a
+// FileError naming the file and both sizes.
+TypedArray readStoredVoxels(const std::filesystem::path& path, std::size_t offset, ScalarType type,
+                            std::size_t count, bool bigEndian, double slope = 1.0,
+                            double inter = 0.0);
 
 // Throws a FileError naming `path` unless every matrix entry is finite.
 void requireFiniteAffine(const std::filesystem::path& path, const Affine& affine,

@@ -75,7 +75,9 @@ class GlmPlugin final : public nl::plugins::AnalysisPlugin {
       if (voxels.empty()) throw std::invalid_argument("mask '" + mask.name() + "' is empty");
     }
     context.update(0.0, "reading the run");
-    const auto& series = run.values();
+    // In its stored type (an int16 .nii stays a memory mapping): the GLM
+    // widens one block of voxels at a time.
+    const auto& series = run.typed();
     fm::GlmOptions glmOptions;
     glmOptions.percentSignalChange = parameters.boolean("percent_signal_change");
     const auto fit =

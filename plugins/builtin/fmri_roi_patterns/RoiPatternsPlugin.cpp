@@ -53,7 +53,7 @@ class RoiPatternsPlugin final : public nl::plugins::AnalysisPlugin {
     if (maskGrid.affineDifference(grid) > 1e-3)
       throw std::invalid_argument("mask '" + mask.name() +
                                   "' has the betas' shape but a different affine (another space)");
-    auto patterns = fm::roiPatterns(betas.values(), conditions, mask.values());
+    auto patterns = fm::roiPatterns(betas.typed(), conditions, mask.typed());
     const std::size_t count = patterns.voxels.size();
     if (parameters.boolean("centre_voxels"))
       for (std::size_t j = 0; j < count; ++j) {

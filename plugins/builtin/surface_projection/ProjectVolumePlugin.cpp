@@ -37,7 +37,7 @@ class ProjectVolumePlugin final : public nl::plugins::AnalysisPlugin {
           samples == 1 ? 0.5 : static_cast<double>(s) / static_cast<double>(samples - 1));
     context.update(0.0, "reading the volume");
     auto values = fm::projectToSurface(
-        grid, volume.values(), volumes, mesh.vertices(),
+        grid, volume.typed(), volumes, mesh.vertices(),
         outer ? std::span<const float>(outer->vertices()) : std::span<const float>(), options);
     nl::io::Attributes attributes{{"source_volume", volume.name()},
                                   {"interpolation", parameters.text("interpolation")},

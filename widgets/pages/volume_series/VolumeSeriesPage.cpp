@@ -35,12 +35,23 @@ VolumeSeriesPage::VolumeSeriesPage(io::Session& session, io::DatasetId series, Q
     tr_ = std::stod(it->second);
   grid_ = io::readVolumeGrid(*series_, io::AxisOrder::TZYX);  // throws on malformed geometry
   // One window for the whole run (2nd–98th percentile of a sample of voxels),
-  // so a voxel's brightness means the same in every volume.
-  const auto& values = series_->values();
+  // so a voxel's brightness means the same in every volume. The run stays in
+  // its stored type (a memory mapping for a .nii): the sample, each shown
+  // volume and each time course are read from it, and nothing widens the
+  // whole run to doubles. The sample comes from ten volumes spread over the
+  // run, so opening touches (pages in) those volumes only, not the file.
+  const auto& values = series_->typed();
+  const std::size_t volumeSize = nx_ * ny_ * nz_;
+  const std::size_t sampledVolumes = std::min<std::size_t>(frames_, 10);
+  const std::size_t stride = std::max<std::size_t>(1, volumeSize * sampledVolumes / 200000);
   std::vector<double> sample;
-  const std::size_t stride = std::max<std::size_t>(1, values.size() / 200000);
-  for (std::size_t i = 0; i < values.size(); i += stride)
-    if (std::isfinite(values[i])) sample.push_back(values[i]);
+  for (std::size_t s = 0; s < sampledVolumes; ++s) {
+    const std::size_t t = sampledVolumes == 1 ? 0 : s * (frames_ - 1) / (sampledVolumes - 1);
+    const std::size_t count = (volumeSize - 1) / stride + 1;
+    sample.resize(sample.size() + count);
+    values.gather(t * volumeSize, stride, count, sample.data() + sample.size() - count);
+  }
+  std::erase_if(sample, [](double v) { return !std::isfinite(v); });
   if (!sample.empty()) {
     std::sort(sample.begin(), sample.end());
     window_ = {sample[sample.size() * 2 / 100], sample[sample.size() * 98 / 100]};
@@ -99,9 +110,8 @@ VolumeSeriesPage::~VolumeSeriesPage() = default;
 
 std::shared_ptr<const io::ArrayDataset> VolumeSeriesPage::frame(std::size_t t) const {
   const std::size_t n = nx_ * ny_ * nz_;
-  const auto& values = series_->values();
-  std::vector<double> volume(values.begin() + static_cast<std::ptrdiff_t>(t * n),
-                             values.begin() + static_cast<std::ptrdiff_t>((t + 1) * n));
+  std::vector<double> volume(n);
+  series_->typed().toDouble(t * n, n, volume.data());
   io::Attributes attributes = series_->attributes();
   attributes["volume_index"] = std::to_string(t);
   return std::make_shared<io::ArrayDataset>(io::DatasetKind::Volume, series_->name(),
@@ -144,10 +154,18 @@ std::array<double, 3> VolumeSeriesPage::worldOf(std::size_t i, std::size_t j, st
       {static_cast<double>(i), static_cast<double>(j), static_cast<double>(k)});
 }
 
+std::vector<double> VolumeSeriesPage::voxelCourse(std::size_t i, std::size_t j,
+                                                  std::size_t k) const {
+  std::vector<double> course(frames_);
+  const std::size_t volume = nx_ * ny_ * nz_;
+  series_->typed().gather((k * ny_ + j) * nx_ + i, volume, frames_, course.data());
+  return course;
+}
+
 QString VolumeSeriesPage::readout() const {
   const auto [i, j, k] = voxel_;
   const auto world = worldOf(i, j, k);
-  const double value = series_->values()[((current_ * nz_ + k) * ny_ + j) * nx_ + i];
+  const double value = series_->typed().at(((current_ * nz_ + k) * ny_ + j) * nx_ + i);
   return tr("voxel (%1, %2, %3)  world (%4, %5, %6) mm  = %7")
       .arg(i)
       .arg(j)
@@ -165,11 +183,8 @@ void VolumeSeriesPage::selectVoxel(std::size_t i, std::size_t j, std::size_t k) 
   slices_->setCrosshair(i, j, k);
   ChartSeries course;
   course.name = tr("voxel (%1, %2, %3)").arg(i).arg(j).arg(k);
-  const auto& values = series_->values();
-  for (std::size_t t = 0; t < frames_; ++t) {
-    course.x.push_back(static_cast<double>(t) * tr_);
-    course.y.push_back(values[((t * nz_ + k) * ny_ + j) * nx_ + i]);
-  }
+  course.y = voxelCourse(i, j, k);
+  for (std::size_t t = 0; t < frames_; ++t) course.x.push_back(static_cast<double>(t) * tr_);
   chart_->setSeries({course});
   chart_->setTitle(tr("%1 at voxel (%2, %3, %4)")
                        .arg(QString::fromStdString(series_->name()))

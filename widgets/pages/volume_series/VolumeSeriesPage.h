@@ -7,6 +7,7 @@
 #include <QWidget>
 #include <array>
 #include <memory>
+#include <vector>
 
 #include "io/Session.h"
 #include "io/volume/VolumeGrid.h"
@@ -43,6 +44,8 @@ class VolumeSeriesPage : public Page {
   // Voxel (i, j, k) → its time course in the chart and the readout.
   void selectVoxel(std::size_t i, std::size_t j, std::size_t k);
   QString readout() const;
+  // The signal of voxel (i, j, k) over the run, read from the stored values.
+  std::vector<double> voxelCourse(std::size_t i, std::size_t j, std::size_t k) const;
   std::array<double, 3> worldOf(std::size_t i, std::size_t j, std::size_t k) const;
 
  private:
