@@ -48,6 +48,7 @@ struct VtkView::Impl {
   int partnersInteracting = 0;
   QTimer wheelRest;
   bool ownInteraction = false;  // what partners follow (not what they made us do)
+  int stillMultiSamples = 0;    // the window's MSAA, restored when still
   bool interacting = false;
 };
 
@@ -170,6 +171,14 @@ void VtkView::updateInteraction() {
   const bool now = own || d.partnersInteracting > 0;
   if (now == d.interacting) return;
   d.interacting = now;
+  // Multisampling multiplies software OpenGL's fill cost: moving frames go
+  // without it, still frames get it back (and are what they were).
+  if (now) {
+    d.stillMultiSamples = d.window->GetMultiSamples();
+    d.window->SetMultiSamples(0);
+  } else {
+    d.window->SetMultiSamples(d.stillMultiSamples);
+  }
   emit interactionChanged(now);
   // The coarse level had its own bounds: clip for what is drawn when still.
   if (!now) d.renderer->ResetCameraClippingRange();

@@ -8,6 +8,7 @@
 
 #include <QFile>
 #include <QMouseEvent>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QUndoStack>
@@ -21,6 +22,7 @@
 #include "io/Session.h"
 #include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/pages/ViewRegistry.h"
 #include "widgets/pages/prosthesis/PlannerPage.h"
 #include "widgets/pages/prosthesis/PlannerProvider.h"
@@ -285,6 +287,40 @@ TEST(PlannerPage, EditedPlanSurvivesSaveAndRestoreAndExports) {
             0.5);
   EXPECT_EQ(parsed["hemisphere"], "left");
   EXPECT_THROW(page.exportCsv("/nonexistent-folder/plan.csv"), std::runtime_error);
+}
+
+}  // namespace
+
+namespace {
+
+TEST(PlannerPage, OptimisesInTheBackgroundWithItsChartAndUndoesWithCtrlZ) {
+  NL_REQUIRE_PLANNER_FIXTURES();
+  auto o = openPage();
+  auto& page = *o.page;
+  const auto before = page.sites();
+  QSignalSpy finished(&page, &wp::PlannerPage::optimisationFinished);
+  page.setOptimiserIterations(20);
+  page.optimise();
+  EXPECT_TRUE(page.optimising());
+  ASSERT_TRUE(waitUntil([&] { return finished.count() > 0; }, 60000));
+  EXPECT_FALSE(page.optimising());
+  ASSERT_EQ(page.undoStack()->count(), 1);
+  EXPECT_TRUE(page.undoStack()->undoText().startsWith("Optimise"));
+  EXPECT_FALSE(page.sites() == before);
+  const auto* chart = page.findChild<nl::widgets::Chart*>("plannerConvergence");
+  ASSERT_NE(chart, nullptr);
+  ASSERT_EQ(chart->series().size(), 2u);
+  EXPECT_GT(chart->series()[0].y.size(), 1u) << "the loss of every iteration";
+  EXPECT_LT(chart->series()[0].y.back(), chart->series()[0].y.front()) << "the loss went down";
+  // Ctrl+Z on the page undoes the optimisation, Ctrl+Shift+Z redoes it.
+  const auto optimised = page.sites();
+  page.activateWindow();
+  ASSERT_TRUE(QTest::qWaitForWindowActive(&page));
+  page.view()->setFocus();
+  QTest::keyClick(page.view(), Qt::Key_Z, Qt::ControlModifier);
+  EXPECT_TRUE(page.sites() == before);
+  QTest::keyClick(page.view(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+  EXPECT_TRUE(page.sites() == optimised);
 }
 
 }  // namespace

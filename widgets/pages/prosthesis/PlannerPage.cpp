@@ -30,6 +30,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "plugins/Job.h"
 #include "plugins/Runner.h"
 #include "widgets/Screenshot.h"
 #include "widgets/VtkView.h"
@@ -124,9 +125,13 @@ struct PlannerPage::Impl {
   int dragged = -1;
   bool dragThread = false;
   std::vector<PlanSite> dragStart;
-  // The optimizer's convergence, written by its thread, read by a timer.
-  QMutex historyMutex;
-  std::vector<pr::IterationRecord> history;
+  // The optimizer's convergence, written by its thread, read by a timer
+  // (shared: the job may outlive a closed page by an iteration).
+  struct History {
+    QMutex mutex;
+    std::vector<pr::IterationRecord> records;
+  };
+  std::shared_ptr<History> history = std::make_shared<History>();
   QTimer chartTimer;
   std::function<void()> refreshChart;
   bool optimising = false;
@@ -269,8 +274,8 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   impl_->refreshChart = [this] {
     std::vector<pr::IterationRecord> history;
     {
-      QMutexLocker lock(&impl_->historyMutex);
-      history = impl_->history;
+      QMutexLocker lock(&impl_->history->mutex);
+      history = impl_->history->records;
     }
     ChartSeries loss, violations;
     loss.name = tr("loss");
@@ -611,6 +616,10 @@ void PlannerPage::exportScreenshot(const QString& path) {
   if (!image.save(path)) throw std::runtime_error("cannot write " + path.toStdString());
 }
 
+bool PlannerPage::optimising() const {
+  return impl_->optimising;
+}
+
 void PlannerPage::optimise() {
   auto& d = *impl_;
   const auto* chartAdapter = dynamic_cast<const ChartPerceptAdapter*>(adapter_.get());
@@ -623,32 +632,29 @@ void PlannerPage::optimise() {
   problem.heldOut = pr::letterTaskSet(grid, 6, 22);
   problem.electrodes = static_cast<int>(std::max<std::size_t>(1, sites_.size()));
   pr::OptimizerOptions options;
-  options.iterations = 60;
+  options.iterations = optimiserIterations_;
   options.seed = 1;
   {
-    QMutexLocker lock(&d.historyMutex);
-    d.history.clear();
+    QMutexLocker lock(&d.history->mutex);
+    d.history->records.clear();
   }
   d.optimising = true;
   d.chartTimer.start();
   auto result = std::make_shared<pr::PlanResult>();
-  runTask(
+  plugins::Job* job = runTask(
       tr("Optimise electrode plan"),
-      [this, problem, options, result](plugins::ProgressReporter& reporter) {
+      [history = d.history, problem, options, result](plugins::ProgressReporter& reporter) {
         JobProgress progress(reporter);
         *result = pr::optimizePlacement(
             problem, options, progress,
-            [this](const pr::IterationRecord& record) {
-              QMutexLocker lock(&impl_->historyMutex);
-              impl_->history.push_back(record);
-              return true;
+            [history, &reporter](const pr::IterationRecord& record) {
+              QMutexLocker lock(&history->mutex);
+              history->records.push_back(record);
+              return !reporter.cancelled();
             },
             false);
       },
       [this, result](const QString& error) {
-        impl_->optimising = false;
-        impl_->chartTimer.stop();
-        impl_->refreshChart();
         if (!error.isEmpty()) {
           complain(tr("Optimise"), error);
           return;
@@ -657,6 +663,13 @@ void PlannerPage::optimise() {
         for (const auto& e : result->electrodes) optimised.push_back({e.point, e.thread});
         setSites(std::move(optimised), tr("Optimise %1 electrodes").arg(result->electrodes.size()));
       });
+  // Done, failed or cancelled: the chart shows the last iteration and stops.
+  connect(job, &plugins::Job::finished, this, [this] {
+    impl_->optimising = false;
+    impl_->chartTimer.stop();
+    impl_->refreshChart();
+    emit optimisationFinished();
+  });
 }
 
 std::string PlannerPage::saveState() const {

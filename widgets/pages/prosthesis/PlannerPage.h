@@ -6,6 +6,7 @@
 // background with its loss chart; undo/redo every edit; export CSV / JSON and
 // screenshots. Provider "prosthesis.planner".
 #include <QElapsedTimer>
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,7 +70,14 @@ class PlannerPage : public Page {
   // Runs the percept-aware optimizer from the current plan size (a page task:
   // progress, cancel, the loss chart while it runs; the result is one undo step).
   void optimise();
+  bool optimising() const;
+  // Adam iterations of an optimisation (default 60).
+  void setOptimiserIterations(int iterations) { optimiserIterations_ = std::max(1, iterations); }
 
+ signals:
+  void optimisationFinished();
+
+ public:
   std::vector<Scene*> scenes() const override;
   // The edited plan, the surface, the colouring and the image, then the looks.
   std::string saveState() const override;
@@ -109,6 +117,7 @@ class PlannerPage : public Page {
   QUndoStack* undo_ = nullptr;
   std::size_t shownIndex_ = 0;
   double lastUpdateMs_ = 0, slowestDragMs_ = 0;
+  int optimiserIterations_ = 60;
   std::unique_ptr<Impl> impl_;
 };
 
