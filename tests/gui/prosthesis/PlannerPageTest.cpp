@@ -324,3 +324,41 @@ TEST(PlannerPage, OptimisesInTheBackgroundWithItsChartAndUndoesWithCtrlZ) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(PlannerPage, ShiftDragMovesTheWholeThread) {
+  NL_REQUIRE_PLANNER_FIXTURES();
+  auto o = openPage();
+  auto& page = *o.page;
+  auto* view = page.view();
+  const QImage frame = nl::test::freshFrame(*view);
+  std::optional<std::pair<std::size_t, QPointF>> grip;
+  for (std::size_t i = 0; i < page.sites().size() && !grip; ++i)
+    if (page.sites()[i].thread == 0)
+      if (const auto p = view->worldToWidget(page.glyphPosition(i));
+          p && glyphAt(frame, *p, frame.devicePixelRatio()))
+        grip = std::pair{i, *p};
+  ASSERT_TRUE(grip) << "an electrode of the thread is on screen";
+  const auto before = page.sites();
+  const QPointF from = grip->second, to = from + QPointF(0, -15);
+  mouse(*view, QEvent::MouseButtonPress, from, Qt::ShiftModifier);
+  for (int step = 1; step <= 3; ++step)
+    mouse(*view, QEvent::MouseMove, from + (to - from) * (step / 3.0), Qt::ShiftModifier);
+  mouse(*view, QEvent::MouseButtonRelease, to, Qt::ShiftModifier);
+  int moved = 0;
+  for (std::size_t i = 0; i < before.size(); ++i) {
+    const bool changed = !(page.sites()[i] == before[i]);
+    if (before[i].thread == 0) {
+      moved += changed;
+    } else {
+      EXPECT_FALSE(changed) << "electrode " << i << " is not on the thread";
+    }
+  }
+  EXPECT_EQ(moved, 3) << "every electrode of the thread moved";
+  EXPECT_EQ(page.undoStack()->undoText(), "Move thread 0");
+  page.undoStack()->undo();
+  EXPECT_TRUE(page.sites() == before);
+}
+
+}  // namespace

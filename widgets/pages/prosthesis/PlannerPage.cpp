@@ -335,8 +335,14 @@ void PlannerPage::buildScene() {
     if (layer) scene_->removeLayer(layer);
   electrodes_ = nullptr;
   threads_ = nullptr;
-  surface_ = new SurfaceLayer(QString::fromStdString(cortex_.shown[shownIndex_].first),
-                              session_.add(mesh), mesh);
+  // The mesh's id in the session (the layer's dataset); a mesh the provider
+  // opened beside the plan is there already.
+  io::DatasetId meshId = io::kNoDataset;
+  for (const auto& entry : session_.entries())
+    if (entry.dataset == mesh) meshId = entry.id;
+  if (meshId == io::kNoDataset) meshId = session_.add(mesh);
+  surface_ = new SurfaceLayer(QString::fromStdString(cortex_.shown[shownIndex_].first), meshId,
+                              mesh);
   scene_->addLayer(surface_);
   scene_->setScalarBarLayer(surface_);
   refreshOverlay();
