@@ -341,8 +341,8 @@ void PlannerPage::buildScene() {
   for (const auto& entry : session_.entries())
     if (entry.dataset == mesh) meshId = entry.id;
   if (meshId == io::kNoDataset) meshId = session_.add(mesh);
-  surface_ = new SurfaceLayer(QString::fromStdString(cortex_.shown[shownIndex_].first), meshId,
-                              mesh);
+  surface_ =
+      new SurfaceLayer(QString::fromStdString(cortex_.shown[shownIndex_].first), meshId, mesh);
   scene_->addLayer(surface_);
   scene_->setScalarBarLayer(surface_);
   refreshOverlay();
