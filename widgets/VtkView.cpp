@@ -21,6 +21,7 @@
 #include <QOpenGLExtraFunctions>
 #include <QOpenGLFunctions>
 #include <QPointer>
+#include <QTimer>
 #include <QWheelEvent>
 #include <cmath>
 #include <cstring>
@@ -32,14 +33,30 @@ struct VtkView::Impl {
   vtkNew<vtkRenderer> renderer;
   vtkNew<vtkGenericRenderWindowInteractor> interactor;
   vtkNew<vtkInteractorStyleTrackballCamera> style;
-  vtkNew<vtkCallbackCommand> makeCurrent, isCurrent, renderRequested;
+  vtkNew<vtkCallbackCommand> makeCurrent, isCurrent, renderRequested, interactionStarted,
+      interactionEnded;
   QPointF pressPosition;
   bool dragged = false;
   bool cameraInitialised = false;
   int frames = 0;
   std::vector<QPointer<VtkView>> cameraPartners;
   vtkMTimeType cameraSeen = 0;  // camera modification time at the last frame
+  // What makes the view interactive: the trackball style's drag, a page's
+  // holds, the wheel (until it rests), a partner sharing the camera.
+  bool styleInteracting = false;
+  int holds = 0;
+  int partnersInteracting = 0;
+  QTimer wheelRest;
+  bool ownInteraction = false;  // what partners follow (not what they made us do)
+  int stillMultiSamples = 0;    // the window's MSAA, restored when still
+  bool interacting = false;
 };
+
+namespace {
+// The wheel dollies in single steps: keep the coarse level until the wheel
+// rested this long, or every notch would flicker between levels.
+constexpr int kWheelRestMs = 250;
+}  // namespace
 
 namespace {
 
@@ -104,6 +121,68 @@ VtkView::VtkView(QWidget* parent) : QOpenGLWidget(parent), impl_(std::make_uniqu
   });
   d.interactor->AddObserver(vtkCommand::RenderEvent, d.renderRequested);
   d.interactor->Initialize();
+
+  // The style announces rotate, pan, spin and dolly drags.
+  d.interactionStarted->SetClientData(this);
+  d.interactionStarted->SetCallback([](vtkObject*, unsigned long, void* client, void*) {
+    auto* view = static_cast<VtkView*>(client);
+    view->impl_->styleInteracting = true;
+    view->updateInteraction();
+  });
+  d.style->AddObserver(vtkCommand::StartInteractionEvent, d.interactionStarted);
+  d.interactionEnded->SetClientData(this);
+  d.interactionEnded->SetCallback([](vtkObject*, unsigned long, void* client, void*) {
+    auto* view = static_cast<VtkView*>(client);
+    view->impl_->styleInteracting = false;
+    view->updateInteraction();
+  });
+  d.style->AddObserver(vtkCommand::EndInteractionEvent, d.interactionEnded);
+  d.wheelRest.setSingleShot(true);
+  d.wheelRest.setInterval(kWheelRestMs);
+  connect(&d.wheelRest, &QTimer::timeout, this, [this] { updateInteraction(); });
+}
+
+bool VtkView::isInteracting() const {
+  return impl_->interacting;
+}
+
+void VtkView::beginInteraction() {
+  ++impl_->holds;
+  updateInteraction();
+}
+
+void VtkView::endInteraction() {
+  impl_->holds = std::max(0, impl_->holds - 1);
+  updateInteraction();
+}
+
+void VtkView::updateInteraction() {
+  auto& d = *impl_;
+  const bool own = d.styleInteracting || d.holds > 0 || d.wheelRest.isActive();
+  if (own != d.ownInteraction) {
+    d.ownInteraction = own;
+    // Views drawing the same camera move with this one.
+    for (const auto& partner : d.cameraPartners)
+      if (partner) {
+        partner->impl_->partnersInteracting += own ? 1 : -1;
+        partner->updateInteraction();
+      }
+  }
+  const bool now = own || d.partnersInteracting > 0;
+  if (now == d.interacting) return;
+  d.interacting = now;
+  // Multisampling multiplies software OpenGL's fill cost: moving frames go
+  // without it, still frames get it back (and are what they were).
+  if (now) {
+    d.stillMultiSamples = d.window->GetMultiSamples();
+    d.window->SetMultiSamples(0);
+  } else {
+    d.window->SetMultiSamples(d.stillMultiSamples);
+  }
+  emit interactionChanged(now);
+  // The coarse level had its own bounds: clip for what is drawn when still.
+  if (!now) d.renderer->ResetCameraClippingRange();
+  update();
 }
 
 VtkView::~VtkView() {
@@ -343,6 +422,11 @@ void VtkView::paintGL() {
 
 void VtkView::mousePressEvent(QMouseEvent* event) {
   auto& d = *impl_;
+  if (d.wheelRest.isActive()) {
+    // A click right after the wheel picks on what is drawn when still.
+    d.wheelRest.stop();
+    updateInteraction();
+  }
   d.pressPosition = event->position();
   d.dragged = false;
   setEventInfo(d.interactor, this, event->position(), event->modifiers(),
@@ -393,6 +477,10 @@ void VtkView::wheelEvent(QWheelEvent* event) {
   auto& d = *impl_;
   setEventInfo(d.interactor, this, event->position(), event->modifiers());
   const int delta = event->angleDelta().y();
+  if (delta != 0) {
+    d.wheelRest.start();
+    updateInteraction();
+  }
   if (delta > 0)
     d.interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent);
   else if (delta < 0)

@@ -59,10 +59,21 @@ class VtkView : public QOpenGLWidget {
   // How many frames paintGL has drawn (tests, benchmarks).
   int framesRendered() const;
 
+  // Whether the user is moving the camera (a drag, the wheel and a short
+  // while after it, a partner view's drag) or a page holds the view
+  // interactive (dragging an electrode): layers then draw a coarser level of
+  // detail, and the full one once the view is still again.
+  bool isInteracting() const;
+  // A page's own interaction (counted: every begin needs its end).
+  void beginInteraction();
+  void endInteraction();
+
  signals:
   // A click without drag (press and release within a few pixels).
   void clicked(QPointF widgetPosition, Qt::KeyboardModifiers modifiers);
   void rendered();
+  // Emitted when isInteracting() changes, before the frame that shows it.
+  void interactionChanged(bool interacting);
 
  protected:
   void initializeGL() override;
@@ -78,6 +89,7 @@ class VtkView : public QOpenGLWidget {
   void leaveEvent(QEvent* event) override;
 
  private:
+  void updateInteraction();
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -96,6 +96,18 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
 
 PointsLayer::~PointsLayer() = default;
 
+void PointsLayer::setPositions(std::vector<std::array<double, 3>> positions) {
+  if (positions.size() != positions_.size())
+    throw std::invalid_argument("setPositions keeps the number of points");
+  positions_ = std::move(positions);
+  vtkPoints* points = impl_->data->GetPoints();
+  for (std::size_t i = 0; i < positions_.size(); ++i)
+    points->SetPoint(static_cast<vtkIdType>(i), positions_[i].data());
+  points->Modified();
+  impl_->data->Modified();
+  emit changed();
+}
+
 void PointsLayer::setColours(const std::vector<QColor>& colours) {
   if (colours.size() != positions_.size())
     throw std::invalid_argument("one colour per point needed");

@@ -22,6 +22,8 @@ class PointsLayer : public SceneLayer {
   void setSizes(const std::vector<double>& scale);      // radius multipliers
   // Items other than the point index (e.g. unit ids) can be mapped here.
   const std::vector<std::array<double, 3>>& positions() const { return positions_; }
+  // Moves the points (same count: a dragged electrode); throws otherwise.
+  void setPositions(std::vector<std::array<double, 3>> positions);
   void setPickRadius(double pixels) { pickRadius_ = pixels; }
   // Named per-point attributes (e.g. a unit table's numeric columns) that the
   // user can colour (through the colormap) or size by.

@@ -117,6 +117,9 @@ Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
   });
   d.selectionConnection =
       session.selection().changed.connect([this](const std::string&) { refreshHighlights(); });
+  connect(view, &VtkView::interactionChanged, this, [this](bool interacting) {
+    for (auto* layer : impl_->layers) layer->setInteractive(interacting);
+  });
 }
 
 Scene::~Scene() {
@@ -144,6 +147,7 @@ void Scene::addLayer(SceneLayer* layer) {
   const bool first = d.layers.empty();
   d.layers.push_back(layer);
   layer->attach(d.view->renderer());
+  layer->setInteractive(d.view->isInteracting());
   connect(layer, &SceneLayer::changed, this, [this, layer] {
     if (layer == impl_->scalarBarLayer) refreshScalarBar();
     impl_->view->requestRender();

@@ -70,6 +70,10 @@ class SceneLayer : public QObject {
   // Called when the shared selection changes; indices are this layer's items.
   virtual void setHighlight(const std::vector<std::int64_t>& indices);
 
+  // While the view is interactive (the camera moves) a layer may draw a
+  // coarser level of detail; when still it must draw exactly its full one.
+  virtual void setInteractive(bool /*interactive*/) {}
+
   // The layer's items are also rows of a table (instances ↔ an instance
   // table): selecting rows highlights their items, and picking an item
   // selects its row, so the table and the 3D view follow each other.

@@ -15,21 +15,62 @@
 #include <vtkSphereSource.h>
 #include <vtkUnsignedCharArray.h>
 
+#include <QFutureWatcher>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 
 #include "widgets/AreaColors.h"
 #include "widgets/Colormap.h"
+#include "widgets/scene/SurfaceDetail.h"
 
 namespace nl::widgets {
 
-struct SurfaceLayer::Impl {
-  vtkNew<vtkPolyData> polyData;
-  vtkNew<vtkUnsignedCharArray> colours;
+namespace {
+
+// Points, triangles and vertex normals, computed once: colour changes then
+// touch only the colour array (not the normals, which took longer).
+void shadedMesh(vtkPolyData* target, const std::vector<float>& v,
+                const std::vector<std::int32_t>& t) {
+  vtkNew<vtkPoints> points;
+  points->SetDataTypeToFloat();
+  const vtkIdType n = static_cast<vtkIdType>(v.size() / 3);
+  points->SetNumberOfPoints(n);
+  for (vtkIdType i = 0; i < n; ++i) {
+    const auto k = static_cast<std::size_t>(i);
+    points->SetPoint(i, v[3 * k], v[3 * k + 1], v[3 * k + 2]);
+  }
+  vtkNew<vtkCellArray> triangles;
+  for (std::size_t i = 0; i + 2 < t.size(); i += 3) {
+    const vtkIdType ids[3] = {t[i], t[i + 1], t[i + 2]};
+    triangles->InsertNextCell(3, ids);
+  }
+  vtkNew<vtkPolyData> mesh;
+  mesh->SetPoints(points);
+  mesh->SetPolys(triangles);
   vtkNew<vtkPolyDataNormals> normals;
+  normals->SetInputData(mesh);
+  normals->SplittingOff();
+  normals->ConsistencyOff();
+  normals->Update();
+  target->ShallowCopy(normals->GetOutput());
+}
+
+}  // namespace
+
+struct SurfaceLayer::Impl {
+  vtkNew<vtkPolyData> polyData;  // with normals
+  vtkNew<vtkUnsignedCharArray> colours;
   vtkNew<vtkPolyDataMapper> mapper;
   vtkNew<vtkActor> actor;
+  // The level of detail drawn while the view is interactive.
+  std::shared_ptr<const CoarseMesh> coarse;
+  vtkNew<vtkPolyData> coarseData;
+  vtkNew<vtkUnsignedCharArray> coarseColours;
+  vtkNew<vtkPolyDataMapper> coarseMapper;
+  vtkNew<vtkActor> coarseActor;
+  QFutureWatcher<std::shared_ptr<const CoarseMesh>>* watcher = nullptr;
   vtkNew<vtkPolyData> highlightPoints;
   vtkNew<vtkActor> highlightActor;
   double diagonal = 1.0;
@@ -42,20 +83,7 @@ SurfaceLayer::SurfaceLayer(QString name, io::DatasetId dataset,
       impl_(std::make_unique<Impl>()) {
   if (!mesh_) throw std::invalid_argument("SurfaceLayer needs a mesh");
   auto& d = *impl_;
-  vtkNew<vtkPoints> points;
-  points->SetDataTypeToFloat();
-  const auto& v = mesh_->vertices();
-  points->SetNumberOfPoints(static_cast<vtkIdType>(mesh_->vertexCount()));
-  for (std::size_t i = 0; i < mesh_->vertexCount(); ++i)
-    points->SetPoint(static_cast<vtkIdType>(i), v[3 * i], v[3 * i + 1], v[3 * i + 2]);
-  vtkNew<vtkCellArray> triangles;
-  const auto& t = mesh_->triangles();
-  for (std::size_t i = 0; i < mesh_->triangleCount(); ++i) {
-    const vtkIdType ids[3] = {t[3 * i], t[3 * i + 1], t[3 * i + 2]};
-    triangles->InsertNextCell(3, ids);
-  }
-  d.polyData->SetPoints(points);
-  d.polyData->SetPolys(triangles);
+  shadedMesh(d.polyData, mesh_->vertices(), mesh_->triangles());
   d.colours->SetName("colours");
   d.colours->SetNumberOfComponents(3);
   d.colours->SetNumberOfTuples(static_cast<vtkIdType>(mesh_->vertexCount()));
@@ -65,17 +93,24 @@ SurfaceLayer::SurfaceLayer(QString name, io::DatasetId dataset,
   d.diagonal = std::sqrt(std::pow(bounds[1] - bounds[0], 2) + std::pow(bounds[3] - bounds[2], 2) +
                          std::pow(bounds[5] - bounds[4], 2));
 
-  d.normals->SetInputData(d.polyData);
-  d.normals->SplittingOff();
-  d.normals->ConsistencyOff();
-  d.mapper->SetInputConnection(d.normals->GetOutputPort());
-  d.mapper->SetScalarModeToUsePointData();
-  d.mapper->SetColorModeToDirectScalars();
-  d.mapper->ScalarVisibilityOn();
+  for (auto* mapper : {d.mapper.GetPointer(), d.coarseMapper.GetPointer()}) {
+    mapper->SetScalarModeToUsePointData();
+    mapper->SetColorModeToDirectScalars();
+    mapper->ScalarVisibilityOn();
+  }
+  d.mapper->SetInputData(d.polyData);
   d.actor->SetMapper(d.mapper);
   d.actor->GetProperty()->SetAmbient(0.15);
   d.actor->GetProperty()->SetDiffuse(0.85);
   d.actor->GetProperty()->SetSpecular(0.05);
+  // One look for both levels; picking always hits the full mesh (the coarse
+  // one is drawn only while the camera moves).
+  d.coarseActor->SetProperty(d.actor->GetProperty());
+  d.coarseActor->SetMapper(d.coarseMapper);
+  d.coarseActor->PickableOff();
+  d.coarseActor->VisibilityOff();
+  d.coarseColours->SetName("colours");
+  d.coarseColours->SetNumberOfComponents(3);
 
   vtkNew<vtkPoints> none;
   d.highlightPoints->SetPoints(none);
@@ -94,9 +129,63 @@ SurfaceLayer::SurfaceLayer(QString name, io::DatasetId dataset,
   d.highlightActor->GetProperty()->SetAmbient(0.6);
   d.highlightActor->PickableOff();
   applyAppearance();
+  requestCoarseMesh();
 }
 
 SurfaceLayer::~SurfaceLayer() = default;
+
+void SurfaceLayer::setDetailBudget(std::size_t triangles) {
+  if (triangles == detailBudget_) return;
+  detailBudget_ = triangles;
+  impl_->coarse.reset();
+  requestCoarseMesh();
+  showLevel();
+}
+
+bool SurfaceLayer::hasCoarseMesh() const {
+  return impl_->coarse && impl_->coarse->triangleCount() > 0;
+}
+
+std::size_t SurfaceLayer::drawnTriangles() const {
+  return impl_->coarseActor->GetVisibility() ? impl_->coarse->triangleCount()
+                                             : mesh_->triangleCount();
+}
+
+void SurfaceLayer::requestCoarseMesh() {
+  auto& d = *impl_;
+  delete d.watcher;  // a pending copy for another budget is no longer wanted here
+  d.watcher = nullptr;
+  if (detailBudget_ == 0 || mesh_->triangleCount() <= 2 * detailBudget_) return;
+  d.watcher = new QFutureWatcher<std::shared_ptr<const CoarseMesh>>(this);
+  connect(d.watcher, &QFutureWatcherBase::finished, this, [this] {
+    auto& state = *impl_;
+    const auto future = state.watcher->future();
+    if (future.resultCount() == 0) return;
+    state.coarse = future.result();
+    if (!hasCoarseMesh()) return;
+    shadedMesh(state.coarseData, state.coarse->vertices, state.coarse->triangles);
+    state.coarseColours->SetNumberOfTuples(
+        static_cast<vtkIdType>(state.coarse->sourceVertex.size()));
+    state.coarseData->GetPointData()->SetScalars(state.coarseColours);
+    state.coarseMapper->SetInputData(state.coarseData);
+    applyAppearance();
+    emit changed();
+  });
+  d.watcher->setFuture(coarseSurface(mesh_, detailBudget_));
+}
+
+void SurfaceLayer::setInteractive(bool interactive) {
+  if (interactive == interactive_) return;
+  interactive_ = interactive;
+  showLevel();
+}
+
+void SurfaceLayer::showLevel() {
+  auto& d = *impl_;
+  const bool coarse = interactive_ && hasCoarseMesh();
+  d.actor->SetVisibility(isVisible() && !coarse);
+  d.coarseActor->SetVisibility(isVisible() && coarse);
+}
 
 void SurfaceLayer::setOverlay(std::vector<double> values, QString overlayName) {
   if (!values.empty() && values.size() != mesh_->vertexCount())
@@ -186,18 +275,29 @@ void SurfaceLayer::applyAppearance() {
   for (std::size_t i = 0; i < mesh_->vertexCount(); ++i)
     d.colours->SetTypedTuple(static_cast<vtkIdType>(i), colourOf(i, table).data());
   d.colours->Modified();
-  d.actor->SetVisibility(isVisible());
+  if (hasCoarseMesh()) {
+    // Each coarse vertex shows its full-mesh vertex's colour.
+    const unsigned char* full = d.colours->GetPointer(0);
+    unsigned char* coarse = d.coarseColours->GetPointer(0);
+    const auto& source = d.coarse->sourceVertex;
+    for (std::size_t i = 0; i < source.size(); ++i)
+      std::copy_n(full + 3 * static_cast<std::size_t>(source[i]), 3, coarse + 3 * i);
+    d.coarseColours->Modified();
+  }
+  showLevel();
   d.highlightActor->SetVisibility(isVisible());
   d.actor->GetProperty()->SetOpacity(opacity());
 }
 
 void SurfaceLayer::attach(vtkRenderer* renderer) {
   renderer->AddActor(impl_->actor);
+  renderer->AddActor(impl_->coarseActor);
   renderer->AddActor(impl_->highlightActor);
 }
 
 void SurfaceLayer::detach(vtkRenderer* renderer) {
   renderer->RemoveActor(impl_->actor);
+  renderer->RemoveActor(impl_->coarseActor);
   renderer->RemoveActor(impl_->highlightActor);
 }
 
