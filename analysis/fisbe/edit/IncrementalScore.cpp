@@ -1,0 +1,165 @@
+#include "analysis/fisbe/edit/IncrementalScore.h"
+
+#include <stdexcept>
+
+#include "analysis/Progress.h"
+
+namespace nl::analysis::fisbe::edit {
+
+LabelDiff reversed(const LabelDiff& diff) {
+  LabelDiff out = diff;
+  for (DiffRun& r : out.runs) std::swap(r.before, r.after);
+  return out;
+}
+
+IncrementalScore::IncrementalScore(InstanceSet groundTruth, const LabelVolume& labels,
+                                   EvaluationOptions options, Progress* progress)
+    : gt_(std::move(groundTruth)), options_(std::move(options)) {
+  if (!(gt_.shape == labels.shape()))
+    throw std::invalid_argument("the ground truth (" + std::to_string(gt_.shape.depth) + " × " +
+                                std::to_string(gt_.shape.height) + " × " +
+                                std::to_string(gt_.shape.width) +
+                                ") and the labels differ in shape");
+  if (progress) progress->update(0.0, "thinning the ground truth");
+  gtSkeletons_ = groundTruthSkeletons(gt_, options_, nullptr);
+  const Shape3 s = gt_.shape;
+  skeletonBits_.assign(static_cast<std::size_t>((s.voxels() + 63) / 64), 0);
+  for (int kind = 0; kind < 2; ++kind)
+    recall_[kind].assign(static_cast<std::size_t>(gt_.size()), {});
+  for (int g = 0; g < gt_.size(); ++g)
+    for (int kind = 0; kind < 2; ++kind) {
+      const auto index = static_cast<std::size_t>(g);
+      if (kind == 1 && !gtSkeletons_.touchesOverlap[index]) continue;
+      const auto& skeleton =
+          kind == 0 ? gtSkeletons_.skeletons[index] : gtSkeletons_.withoutOverlap[index];
+      auto& counts = recall_[kind][index];
+      for (const Voxel& v : skeleton) {
+        const auto flat = static_cast<std::uint64_t>((v.z * s.height + v.y) * s.width + v.x);
+        skeletonBits_[flat >> 6] |= std::uint64_t{1} << (flat & 63);
+        onSkeleton_.emplace(flat, static_cast<std::uint32_t>(g * 2 + kind));
+        ++counts[labels.at(flat)];
+      }
+    }
+  std::size_t done = 0;
+  const auto total = labels.instances().size();
+  for (const auto& [label, info] : labels.instances()) {
+    if (progress) {
+      progress->checkCancel();
+      progress->update(0.3 + 0.7 * static_cast<double>(done) / static_cast<double>(total),
+                       "thinning the predictions");
+    }
+    measure(labels, label);
+    ++done;
+  }
+}
+
+IncrementalScore::~IncrementalScore() = default;
+
+void IncrementalScore::measure(const LabelVolume& labels, Label label) {
+  const auto it = labels.instances().find(label);
+  if (it == labels.instances().end()) {
+    predictions_.erase(label);
+    return;
+  }
+  const Box& box = it->second.box;
+  std::vector<Run> runs;
+  std::vector<Label> row(static_cast<std::size_t>(box.x1 - box.x0));
+  for (std::int64_t z = box.z0; z < box.z1; ++z)
+    for (std::int64_t y = box.y0; y < box.y1; ++y) {
+      labels.readRow(z, y, box.x0, box.x1, row.data());
+      for (std::int64_t x = box.x0; x < box.x1;) {
+        if (row[static_cast<std::size_t>(x - box.x0)] != label) {
+          ++x;
+          continue;
+        }
+        std::int64_t end = x + 1;
+        while (end < box.x1 && row[static_cast<std::size_t>(end - box.x0)] == label) ++end;
+        runs.push_back({static_cast<std::int32_t>(z), static_cast<std::int32_t>(y),
+                        static_cast<std::int32_t>(x), static_cast<std::int32_t>(end)});
+        x = end;
+      }
+    }
+  Prediction& p = predictions_[label];
+  p.mask = InstanceMask(std::move(runs));
+  p.skeleton.clear();
+  p.inGt.assign(static_cast<std::size_t>(gt_.size() + 1), 0);
+  // Predictions the evaluation removes as too small are never thinned.
+  if (p.mask.voxelCount() <= options_.removeSmallPredictions) return;
+  p.skeleton = instanceSkeleton(p.mask, {options_.thinning, gt_.shape.depth == 1});
+  ++lastThinned_;
+  std::vector<int> ids;
+  for (const Voxel& v : p.skeleton) {
+    gt_.instancesAt(v, ids);
+    if (ids.empty()) ++p.inGt[0];
+    for (int g : ids) ++p.inGt[static_cast<std::size_t>(g)];
+  }
+}
+
+void IncrementalScore::update(const LabelVolume& labels, const LabelDiff& diff,
+                              Progress* progress) {
+  lastThinned_ = 0;
+  for (const DiffRun& r : diff.runs)
+    for (std::uint64_t i = r.start; i < r.start + r.length; ++i) {
+      if (!((skeletonBits_[i >> 6] >> (i & 63)) & 1u)) continue;
+      const auto [first, last] = onSkeleton_.equal_range(i);
+      for (auto it = first; it != last; ++it) {
+        auto& counts = recall_[it->second & 1u][it->second >> 1];
+        if (--counts[r.before] == 0) counts.erase(r.before);
+        ++counts[r.after];
+      }
+    }
+  for (const Label label : diff.touchedLabels()) {
+    if (progress) progress->checkCancel();
+    measure(labels, label);
+  }
+}
+
+ImageMetrics IncrementalScore::metrics(Progress* progress) const {
+  // The prediction as loadInstances would read it: one channel, small
+  // instances removed, ids in label order.
+  InstanceSet pred;
+  pred.shape = gt_.shape;
+  pred.inputChannels = 1;
+  pred.keptChannels = 1;
+  PreparedOverlaps prepared;
+  prepared.gt = &gtSkeletons_;
+  std::unordered_map<Label, int> idOf;
+  Label maxLabel = 0;
+  for (const auto& [label, p] : predictions_)
+    if (p.mask.voxelCount() > options_.removeSmallPredictions) maxLabel = label;
+  for (const auto& [label, p] : predictions_) {
+    if (p.mask.voxelCount() <= options_.removeSmallPredictions) {
+      pred.removedLabels.push_back(static_cast<std::int64_t>(label));
+      continue;
+    }
+    Instance instance;
+    instance.id = pred.size() + 1;
+    instance.channel = 0;
+    instance.label = static_cast<std::int64_t>(label);
+    instance.labelBeforeRelabel = maxLabel == 1 ? 1 : static_cast<std::int64_t>(label);
+    instance.mask = p.mask;
+    idOf[label] = instance.id;
+    pred.instances.push_back(std::move(instance));
+    prepared.predSkeletons.push_back(p.skeleton);
+    prepared.precisionCounts.push_back(p.inGt);
+  }
+  const auto columns = static_cast<std::size_t>(pred.size() + 1);
+  auto recallRows = [&](int kind) {
+    std::vector<std::vector<std::int64_t>> rows(static_cast<std::size_t>(gt_.size()));
+    for (std::size_t g = 0; g < rows.size(); ++g) {
+      if (kind == 1 && !gtSkeletons_.touchesOverlap[g]) continue;
+      rows[g].assign(columns, 0);
+      for (const auto& [label, count] : recall_[kind][g]) {
+        const auto it = label == 0 ? idOf.end() : idOf.find(label);
+        // Background and removed predictions count as "in no prediction".
+        rows[g][it == idOf.end() ? 0 : static_cast<std::size_t>(it->second)] += count;
+      }
+    }
+    return rows;
+  };
+  prepared.recallCounts = recallRows(0);
+  prepared.recallWithoutOverlapCounts = recallRows(1);
+  return evaluatePrepared(gt_, pred, options_, prepared, progress);
+}
+
+}  // namespace nl::analysis::fisbe::edit
