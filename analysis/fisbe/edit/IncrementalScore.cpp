@@ -12,17 +12,32 @@ LabelDiff reversed(const LabelDiff& diff) {
   return out;
 }
 
+IncrementalScore::IncrementalScore(InstanceSet groundTruth, EvaluationOptions options,
+                                   Progress* progress)
+    : gt_(std::move(groundTruth)), options_(std::move(options)) {
+  if (progress) progress->update(0.0, "thinning the ground truth");
+  gtSkeletons_ = groundTruthSkeletons(gt_, options_, progress);
+}
+
 IncrementalScore::IncrementalScore(InstanceSet groundTruth, const LabelVolume& labels,
                                    EvaluationOptions options, Progress* progress)
-    : gt_(std::move(groundTruth)), options_(std::move(options)) {
+    : IncrementalScore(std::move(groundTruth), std::move(options), progress) {
+  collect(labels);
+  thin(progress);
+}
+
+IncrementalScore::~IncrementalScore() = default;
+
+void IncrementalScore::collect(const LabelVolume& labels) {
   if (!(gt_.shape == labels.shape()))
     throw std::invalid_argument("the ground truth (" + std::to_string(gt_.shape.depth) + " × " +
                                 std::to_string(gt_.shape.height) + " × " +
-                                std::to_string(gt_.shape.width) +
-                                ") and the labels differ in shape");
-  if (progress) progress->update(0.0, "thinning the ground truth");
-  gtSkeletons_ = groundTruthSkeletons(gt_, options_, nullptr);
+                                std::to_string(gt_.shape.width) + ") and the labels (" +
+                                std::to_string(labels.shape().depth) + " × " +
+                                std::to_string(labels.shape().height) + " × " +
+                                std::to_string(labels.shape().width) + ") differ in shape");
   const Shape3 s = gt_.shape;
+  onSkeleton_.clear();
   skeletonBits_.assign(static_cast<std::size_t>((s.voxels() + 63) / 64), 0);
   for (int kind = 0; kind < 2; ++kind)
     recall_[kind].assign(static_cast<std::size_t>(gt_.size()), {});
@@ -40,25 +55,16 @@ IncrementalScore::IncrementalScore(InstanceSet groundTruth, const LabelVolume& l
         ++counts[labels.at(flat)];
       }
     }
-  std::size_t done = 0;
-  const auto total = labels.instances().size();
-  for (const auto& [label, info] : labels.instances()) {
-    if (progress) {
-      progress->checkCancel();
-      progress->update(0.3 + 0.7 * static_cast<double>(done) / static_cast<double>(total),
-                       "thinning the predictions");
-    }
-    measure(labels, label);
-    ++done;
-  }
+  predictions_.clear();
+  gathered_.clear();
+  for (const auto& [label, info] : labels.instances()) gather(labels, label);
+  collected_ = true;
 }
 
-IncrementalScore::~IncrementalScore() = default;
-
-void IncrementalScore::measure(const LabelVolume& labels, Label label) {
+void IncrementalScore::gather(const LabelVolume& labels, Label label) {
   const auto it = labels.instances().find(label);
   if (it == labels.instances().end()) {
-    predictions_.erase(label);
+    gathered_[label] = InstanceMask();
     return;
   }
   const Box& box = it->second.box;
@@ -79,25 +85,14 @@ void IncrementalScore::measure(const LabelVolume& labels, Label label) {
         x = end;
       }
     }
-  Prediction& p = predictions_[label];
-  p.mask = InstanceMask(std::move(runs));
-  p.skeleton.clear();
-  p.inGt.assign(static_cast<std::size_t>(gt_.size() + 1), 0);
-  // Predictions the evaluation removes as too small are never thinned.
-  if (p.mask.voxelCount() <= options_.removeSmallPredictions) return;
-  p.skeleton = instanceSkeleton(p.mask, {options_.thinning, gt_.shape.depth == 1});
-  ++lastThinned_;
-  std::vector<int> ids;
-  for (const Voxel& v : p.skeleton) {
-    gt_.instancesAt(v, ids);
-    if (ids.empty()) ++p.inGt[0];
-    for (int g : ids) ++p.inGt[static_cast<std::size_t>(g)];
-  }
+  gathered_[label] = runs.empty() ? InstanceMask() : InstanceMask(std::move(runs));
 }
 
-void IncrementalScore::update(const LabelVolume& labels, const LabelDiff& diff,
-                              Progress* progress) {
-  lastThinned_ = 0;
+void IncrementalScore::collect(const LabelVolume& labels, const LabelDiff& diff) {
+  if (!collected_) {
+    collect(labels);
+    return;
+  }
   for (const DiffRun& r : diff.runs)
     for (std::uint64_t i = r.start; i < r.start + r.length; ++i) {
       if (!((skeletonBits_[i >> 6] >> (i & 63)) & 1u)) continue;
@@ -108,10 +103,46 @@ void IncrementalScore::update(const LabelVolume& labels, const LabelDiff& diff,
         ++counts[r.after];
       }
     }
-  for (const Label label : diff.touchedLabels()) {
-    if (progress) progress->checkCancel();
-    measure(labels, label);
+  for (const Label label : diff.touchedLabels()) gather(labels, label);
+}
+
+void IncrementalScore::thin(Progress* progress) {
+  lastThinned_ = 0;
+  std::size_t done = 0;
+  const auto total = gathered_.size();
+  for (auto& [label, mask] : gathered_) {
+    if (progress) {
+      progress->checkCancel();
+      progress->update(
+          static_cast<double>(done++) / static_cast<double>(std::max<std::size_t>(1, total)),
+          "thinning the edited instances");
+    }
+    if (mask.voxelCount() == 0) {
+      predictions_.erase(label);
+      continue;
+    }
+    Prediction& p = predictions_[label];
+    p.mask = std::move(mask);
+    p.skeleton.clear();
+    p.inGt.assign(static_cast<std::size_t>(gt_.size() + 1), 0);
+    // Predictions the evaluation removes as too small are never thinned.
+    if (p.mask.voxelCount() <= options_.removeSmallPredictions) continue;
+    p.skeleton = instanceSkeleton(p.mask, {options_.thinning, gt_.shape.depth == 1});
+    ++lastThinned_;
+    std::vector<int> ids;
+    for (const Voxel& v : p.skeleton) {
+      gt_.instancesAt(v, ids);
+      if (ids.empty()) ++p.inGt[0];
+      for (int g : ids) ++p.inGt[static_cast<std::size_t>(g)];
+    }
   }
+  gathered_.clear();
+}
+
+void IncrementalScore::update(const LabelVolume& labels, const LabelDiff& diff,
+                              Progress* progress) {
+  collect(labels, diff);
+  thin(progress);
 }
 
 ImageMetrics IncrementalScore::metrics(Progress* progress) const {

@@ -212,7 +212,8 @@ std::string EditOperation::describe() const {
       break;
     }
     case Kind::Erase:
-      out << "Erase instance " << first;
+      out << (labels.size() == 1 ? "Erase instance " : "Erase instances ");
+      for (std::size_t i = 0; i < labels.size(); ++i) out << (i ? ", " : "") << labels[i];
       break;
     case Kind::Paint:
       out << (first == 0 ? "Erase brush" : "Paint label " + str(first)) << " (" << points.size()
@@ -238,9 +239,13 @@ EditOperation mergeOperation(Label kept, std::vector<Label> absorbed) {
 }
 
 EditOperation eraseOperation(Label label) {
+  return eraseOperation(std::vector<Label>{label});
+}
+
+EditOperation eraseOperation(std::vector<Label> labels) {
   EditOperation op;
   op.kind = EditOperation::Kind::Erase;
-  op.labels = {label};
+  op.labels = std::move(labels);
   return op;
 }
 
@@ -281,9 +286,17 @@ LabelDiff computeEdit(const LabelVolume& labels, const EditOperation& op) {
   switch (op.kind) {
     case EditOperation::Kind::Merge:
       return merge(labels, op);
-    case EditOperation::Kind::Erase:
-      if (op.labels.size() != 1) throw std::invalid_argument("erasing needs one instance");
-      return relabel(labels, op.labels.front(), 0);
+    case EditOperation::Kind::Erase: {
+      if (op.labels.empty()) throw std::invalid_argument("erasing needs an instance");
+      LabelDiff diff;
+      for (const Label label : std::set<Label>(op.labels.begin(), op.labels.end())) {
+        auto part = relabel(labels, label, 0);
+        diff.runs.insert(diff.runs.end(), part.runs.begin(), part.runs.end());
+      }
+      std::sort(diff.runs.begin(), diff.runs.end(),
+                [](const DiffRun& a, const DiffRun& b) { return a.start < b.start; });
+      return diff;
+    }
     case EditOperation::Kind::Paint:
       return paint(labels, op);
     case EditOperation::Kind::SplitByPlane:

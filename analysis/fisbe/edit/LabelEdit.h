@@ -27,7 +27,7 @@ struct EditOperation {
   enum class Kind { Merge, Erase, Paint, SplitByPlane, SplitBySeeds };
   enum class PaintMode { Everything, BackgroundOnly };
   Kind kind = Kind::Merge;
-  // Merge: {kept, absorbed…}; Erase, SplitByPlane, SplitBySeeds: {instance};
+  // Merge: {kept, absorbed…}; Erase: the instances; SplitByPlane, SplitBySeeds: {instance};
   // Paint: {value} (0 erases).
   std::vector<Label> labels;
   // Paint: stroke centres; SplitByPlane: {point}; SplitBySeeds: the seeds.
@@ -47,6 +47,7 @@ struct EditOperation {
 
 EditOperation mergeOperation(Label kept, std::vector<Label> absorbed);
 EditOperation eraseOperation(Label label);
+EditOperation eraseOperation(std::vector<Label> labels);
 EditOperation paintOperation(Label value, std::vector<Voxel> centres, double radius,
                              std::array<double, 3> spacing = {1, 1, 1},
                              EditOperation::PaintMode mode = EditOperation::PaintMode::Everything);
