@@ -67,24 +67,7 @@ void IncrementalScore::gather(const LabelVolume& labels, Label label) {
     gathered_[label] = InstanceMask();
     return;
   }
-  const Box& box = it->second.box;
-  std::vector<Run> runs;
-  std::vector<Label> row(static_cast<std::size_t>(box.x1 - box.x0));
-  for (std::int64_t z = box.z0; z < box.z1; ++z)
-    for (std::int64_t y = box.y0; y < box.y1; ++y) {
-      labels.readRow(z, y, box.x0, box.x1, row.data());
-      for (std::int64_t x = box.x0; x < box.x1;) {
-        if (row[static_cast<std::size_t>(x - box.x0)] != label) {
-          ++x;
-          continue;
-        }
-        std::int64_t end = x + 1;
-        while (end < box.x1 && row[static_cast<std::size_t>(end - box.x0)] == label) ++end;
-        runs.push_back({static_cast<std::int32_t>(z), static_cast<std::int32_t>(y),
-                        static_cast<std::int32_t>(x), static_cast<std::int32_t>(end)});
-        x = end;
-      }
-    }
+  auto runs = labels.runsOf(label, it->second.box);
   gathered_[label] = runs.empty() ? InstanceMask() : InstanceMask(std::move(runs));
 }
 

@@ -29,25 +29,26 @@ void checkNewLabel(const LabelVolume& labels, Label label) {
                                 labelTypeName(labels.type()));
 }
 
+std::uint64_t flatIndex(const Shape3& s, std::int64_t z, std::int64_t y, std::int64_t x) {
+  return static_cast<std::uint64_t>((z * s.height + y) * s.width + x);
+}
+
 // Calls visit(flatIndex, z, y, x) for every voxel of `label` inside `box`, in raster order.
 template <typename Visit>
 void forEachVoxelOf(const LabelVolume& labels, Label label, const Box& box, Visit&& visit) {
   const Shape3 s = labels.shape();
-  std::vector<Label> row(static_cast<std::size_t>(std::max<std::int64_t>(0, box.x1 - box.x0)));
-  for (std::int64_t z = box.z0; z < box.z1; ++z)
-    for (std::int64_t y = box.y0; y < box.y1; ++y) {
-      labels.readRow(z, y, box.x0, box.x1, row.data());
-      const auto rowStart = static_cast<std::uint64_t>((z * s.height + y) * s.width);
-      for (std::int64_t x = box.x0; x < box.x1; ++x)
-        if (row[static_cast<std::size_t>(x - box.x0)] == label)
-          visit(rowStart + static_cast<std::uint64_t>(x), z, y, x);
-    }
+  for (const Run& r : labels.runsOf(label, box))
+    for (std::int32_t x = r.x0; x < r.x1; ++x) visit(flatIndex(s, r.z, r.y, x), r.z, r.y, x);
 }
 
 LabelDiff relabel(const LabelVolume& labels, Label from, Label to) {
   LabelDiff diff;
-  forEachVoxelOf(labels, from, instanceOrThrow(labels, from).box,
-                 [&](std::uint64_t index, auto, auto, auto) { diff.append(index, from, to); });
+  const Shape3 s = labels.shape();
+  const auto runs = labels.runsOf(from, instanceOrThrow(labels, from).box);
+  diff.runs.reserve(runs.size());
+  for (const Run& r : runs)
+    diff.runs.push_back(
+        {flatIndex(s, r.z, r.y, r.x0), static_cast<std::uint32_t>(r.x1 - r.x0), from, to});
   return diff;
 }
 

@@ -193,6 +193,39 @@ void LabelVolume::readRow(std::int64_t z, std::int64_t y, std::int64_t x0, std::
   });
 }
 
+std::vector<Run> LabelVolume::runsOf(Label label, const Box& box) const {
+  std::vector<Run> runs;
+  if (label > typeMaximum()) return runs;
+  withType(type_, [&](auto zero) {
+    using T = decltype(zero);
+    const T value = static_cast<T>(label);
+    const T* values = reinterpret_cast<const T*>(data_.data());
+    constexpr std::int64_t kBlock = 16;
+    for (std::int64_t z = box.z0; z < box.z1; ++z)
+      for (std::int64_t y = box.y0; y < box.y1; ++y) {
+        const T* row = values + (z * shape_.height + y) * shape_.width;
+        std::int64_t x = box.x0;
+        while (x < box.x1) {
+          // Skip blocks without the label (branch-free, so the compiler vectorises it).
+          while (x + kBlock <= box.x1) {
+            bool any = false;
+            for (std::int64_t k = 0; k < kBlock; ++k) any |= row[x + k] == value;
+            if (any) break;
+            x += kBlock;
+          }
+          while (x < box.x1 && row[x] != value) ++x;
+          if (x >= box.x1) break;
+          std::int64_t end = x + 1;
+          while (end < box.x1 && row[end] == value) ++end;
+          runs.push_back({static_cast<std::int32_t>(z), static_cast<std::int32_t>(y),
+                          static_cast<std::int32_t>(x), static_cast<std::int32_t>(end)});
+          x = end;
+        }
+      }
+  });
+  return runs;
+}
+
 void LabelVolume::measure() {
   instances_.clear();
   std::vector<Label> row(static_cast<std::size_t>(shape_.width));

@@ -93,6 +93,11 @@ class LabelVolume {
   void apply(const LabelDiff& diff) { write(diff, true); }
   void revert(const LabelDiff& diff) { write(diff, false); }
 
+  // The voxels of `label` inside `box` as row runs in raster order. Scans the
+  // rows in the stored type, 16 voxels at a time (what merges, splits and
+  // the rescoring of a big, sparse neuron spend their time on).
+  std::vector<Run> runsOf(Label label, const Box& box) const;
+
   // Voxels [x0, x1) of row (z, y) as 64-bit ids into out[0 … x1 − x0)
   // (edits and views work on rows: one type switch per row, not per voxel).
   void readRow(std::int64_t z, std::int64_t y, std::int64_t x0, std::int64_t x1, Label* out) const;
