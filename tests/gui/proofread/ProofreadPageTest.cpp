@@ -201,6 +201,30 @@ TEST_F(ProofreadWindow, OpenWithClickMergeUndoPaintOnTheRealFisbeCrop) {
   EXPECT_FALSE(page->labels()->hasInstance(2));
   QTest::keyClick(editor, Qt::Key_Z, Qt::ControlModifier);
 
+  // Cut (C): a line dragged across neuron 3 on this plane splits it along
+  // the plane through the line and the z axis.
+  {
+    page->selectLabels({3});
+    QTest::keyClick(editor, Qt::Key_C);
+    ASSERT_EQ(editor->tool(), SliceEditor::Tool::Cut);
+    const Label cutLabel = page->labels()->unusedLabel();
+    const auto& box = page->labels()->instances().at(3).box;
+    const int x = static_cast<int>((box.x0 + box.x1) / 2);
+    QTest::mousePress(editor, Qt::LeftButton, {}, editor->positionOf(0, x).toPoint());
+    QMouseEvent move(QEvent::MouseMove, editor->positionOf(49, x),
+                     editor->mapToGlobal(editor->positionOf(49, x)), Qt::NoButton, Qt::LeftButton,
+                     Qt::NoModifier);
+    QApplication::sendEvent(editor, &move);
+    QTest::mouseRelease(editor, Qt::LeftButton, {}, editor->positionOf(49, x).toPoint());
+    EXPECT_EQ(page->undoStack()->undoText().left(7), "Split 3");
+    ASSERT_TRUE(page->labels()->hasInstance(cutLabel));
+    // The side x < the line's (normal (0, 0, −dy) for a downward line) is the new instance.
+    EXPECT_EQ(page->labels()->instances().at(cutLabel).box.x1 - 1 < x, true);
+    EXPECT_EQ(page->selectedLabels(), (std::vector<Label>{3, cutLabel}));
+    QTest::keyClick(editor, Qt::Key_Z, Qt::ControlModifier);
+    EXPECT_FALSE(page->labels()->hasInstance(cutLabel));
+  }
+
   // Paint (B) a new instance on background with a stroke.
   page->selectLabels({});
   QTest::keyClick(editor, Qt::Key_B);

@@ -129,6 +129,7 @@ ProofreadPage::ProofreadPage(io::Session& session, QWidget* parent)
   split->addWidget(right);
   split->setStretchFactor(0, 3);
   split->setStretchFactor(1, 2);
+  split->setSizes({600, 420});  // the editor first, the 3D view and table beside it
   layout->addWidget(split, 1);
 
   auto* status = new QHBoxLayout();
