@@ -5,7 +5,8 @@
 // editing thread, then thinning + matching) — and the full evaluation the
 // incremental one replaces, with its numbers to compare. Medians of
 // `repetitions` (each edit is undone between repetitions). Usage:
-//   neuroloupe_bench_proofread [repetitions]
+//   neuroloupe_bench_proofread [repetitions] [--no-full]
+// (--no-full skips the full evaluations that check each rescoring).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -75,6 +76,7 @@ fisbe::Voxel endOf(const fe::LabelVolume& v, fe::Label label, bool last) {
 
 int main(int argc, char** argv) {
   const int repetitions = argc > 1 ? std::max(1, std::atoi(argv[1])) : 3;
+  const bool checkFull = !(argc > 2 && std::string(argv[2]) == "--no-full");
   const std::filesystem::path fixtures = NEUROLOUPE_FIXTURES_DIR;
   const auto gtPath = fixtures / "zarr/R14A02-20180905_65_A6.zarr";
   const auto predPath = fixtures / "zarr/R14A02-20180905_65_A6_pred.hdf";
@@ -110,10 +112,13 @@ int main(int argc, char** argv) {
       "%.0f ms; metrics %.0f ms: S %.4f\n",
       gtMs, gtThinMs, collectAllMs, thinAllMs, metricsMs, metrics.score);
   const auto gtSource = fisbe::VolumeLabels(*gtVolume);
-  fisbe::ImageMetrics full;
-  const double fullMs = timed([&] { full = fisbe::evaluate(gtSource, labels.buffer(), options); });
-  std::printf("full fisbe::evaluate (reads GT from zarr, all threads): %.0f ms, S %.4f\n\n", fullMs,
-              full.score);
+  if (checkFull) {
+    fisbe::ImageMetrics full;
+    const double fullMs =
+        timed([&] { full = fisbe::evaluate(gtSource, labels.buffer(), options); });
+    std::printf("full fisbe::evaluate (reads GT from zarr, all threads): %.0f ms, S %.4f\n\n",
+                fullMs, full.score);
+  }
 
   fe::LabelPreview preview(labels, fe::previewStepFor(labels.shape(), std::int64_t{4} << 20));
   std::vector<fe::Label> row(static_cast<std::size_t>(labels.shape().width));
@@ -157,7 +162,7 @@ int main(int argc, char** argv) {
         metrics = score->metrics();
       }));
       s = metrics.score;
-      if (r == 0) {
+      if (r == 0 && checkFull) {
         const auto check = fisbe::evaluate(gtSource, labels.buffer(), options);
         equal = check.score == metrics.score && check.falseMerges == metrics.falseMerges &&
                 check.falseSplits == metrics.falseSplits && check.numPred == metrics.numPred;
@@ -172,7 +177,9 @@ int main(int argc, char** argv) {
     std::printf("%-34s %9lld %8.1f %8.1f %8.1f %9.1f %9.0f %8.0f %9.4f%s\n", op.describe().c_str(),
                 static_cast<long long>(voxels), median(compute), median(apply), median(pre),
                 median(collect), median(rescore), median(undo), s,
-                equal ? "  (= full evaluate)" : "  (DIFFERS from full evaluate)");
+                !checkFull ? ""
+                : equal    ? "  (= full evaluate)"
+                           : "  (DIFFERS from full evaluate)");
   }
   std::printf("\npeak RSS %.0f MiB\n", peakRssMiB());
   return 0;
