@@ -6,6 +6,7 @@
 #include <random>
 
 #include "analysis/fisbe/edit/LabelEdit.h"
+#include "analysis/fisbe/edit/LabelPreview.h"
 #include "tests/proofread/RealLabels.h"
 
 namespace {
@@ -267,6 +268,33 @@ TEST(LabelEdit, RealLabelsUndoAndRedoRoundTrip) {
   std::size_t bytes = 0;
   for (const auto& d : diffs) voxels += d.voxelCount(), bytes += d.runs.size() * sizeof(DiffRun);
   EXPECT_LT(bytes, static_cast<std::size_t>(voxels) * 8);
+}
+
+}  // namespace
+
+namespace {
+
+using namespace nl::analysis::fisbe;
+using namespace nl::analysis::fisbe::edit;
+
+TEST(LabelPreview, UpdatedBlocksEqualAFreshPreview) {
+  std::vector<std::uint16_t> ids(9 * 10 * 11, 0);
+  for (int x = 0; x < 11; ++x) ids[static_cast<std::size_t>((4 * 10 + 5) * 11 + x)] = 2;
+  for (int z = 0; z < 9; ++z) ids[static_cast<std::size_t>((z * 10 + 1) * 11 + 1)] = 7;
+  LabelBuffer buffer(ids.data(), LabelType::UInt16, 1, {9, 10, 11});
+  auto labels = LabelVolume::fromSource(buffer);
+  LabelPreview preview(labels, 4);
+  EXPECT_EQ(preview.shape(), (Shape3{3, 3, 3}));
+  EXPECT_EQ(preview.values()[static_cast<std::size_t>((1 * 3 + 1) * 3 + 0)], 2u);
+  EXPECT_EQ(preview.values()[0], 7u);
+  for (const auto& op :
+       {mergeOperation(7, {2}), eraseOperation(7), paintOperation(9, {{8, 9, 10}}, 1.5)}) {
+    const auto diff = applyEdit(labels, op);
+    const auto changed = preview.update(labels, diff);
+    EXPECT_FALSE(changed.empty()) << op.describe();
+    EXPECT_EQ(preview.values(), LabelPreview(labels, 4).values()) << op.describe();
+  }
+  EXPECT_EQ(previewStepFor({385, 685, 686}, std::int64_t{4} << 20), 4);
 }
 
 }  // namespace

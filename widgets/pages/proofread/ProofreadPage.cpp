@@ -291,6 +291,12 @@ void ProofreadPage::createToolBar(QWidget* holder) {
   addCommand(tr("+"), QKeySequence(Qt::Key_BracketRight), tr("Larger brush"), [this] {
     radius_->setValue(radius_->value() + 0.5);
   })->setVisible(false);
+  auto* backgroundOnly = new QCheckBox(tr("paint over background only"));
+  backgroundOnly->setObjectName("paintBackgroundOnly");
+  backgroundOnly->setToolTip(tr("The brush leaves other instances' voxels alone"));
+  bar->addWidget(backgroundOnly);
+  connect(backgroundOnly, &QCheckBox::toggled, this,
+          [this](bool on) { paintBackgroundOnly_ = on; });
   auto* partly = new QCheckBox(tr("partly labelled GT"));
   partly->setToolTip(
       tr("FISBe's partly-labelled rules: unmatched predictions away from labelled neurons are "
@@ -770,7 +776,19 @@ bool ProofreadPage::paintStroke(std::vector<Voxel> centres, bool erase) {
       return false;
     }
   }
-  return edit(fe::paintOperation(value, std::move(centres), editor_->brushRadius()));
+  // The brush is round in physical units on anisotropic voxels.
+  std::array<double, 3> spacing{1, 1, 1};
+  if (const auto dataset = session_.find(labelsId_)) {
+    const auto grid = labelGrid(dataset, labels_->shape());
+    const double smallest = std::min({grid.spacing[0], grid.spacing[1], grid.spacing[2]});
+    if (smallest > 0)
+      spacing = {grid.spacing[2] / smallest, grid.spacing[1] / smallest,
+                 grid.spacing[0] / smallest};
+  }
+  return edit(fe::paintOperation(value, std::move(centres), editor_->brushRadius(), spacing,
+                                 paintBackgroundOnly_ && !erase
+                                     ? fe::EditOperation::PaintMode::BackgroundOnly
+                                     : fe::EditOperation::PaintMode::Everything));
 }
 
 void ProofreadPage::selectLabels(std::vector<Label> labels) {

@@ -139,6 +139,7 @@ class ProofreadPage : public Page {
   std::shared_ptr<analysis::fisbe::ImageMetrics> metrics_;
   std::vector<analysis::fisbe::edit::LabelDiff> pendingScore_;
   bool scoreBusy_ = false, gtLoading_ = false, saving_ = false, partlyLabelled_ = false;
+  bool paintBackgroundOnly_ = false;
   std::vector<Label> selected_;
   std::vector<analysis::fisbe::edit::EditOperation> committed_;  // dropped from the undo stack
   std::vector<analysis::fisbe::edit::EditOperation> pendingReplay_;
