@@ -160,17 +160,20 @@ int main(int argc, char** argv) {
       fe::splitBySeedsOperation(3, {endOf(labels, 3, false), endOf(labels, 3, true)}, {3, fresh}),
       fe::paintOperation(3, stroke, 4.0),
       fe::paintOperation(0, stroke, 4.0)};
-  std::printf("%-34s %9s %8s %8s %8s %9s %9s %8s %9s\n", "edit (median of repetitions)", "voxels",
-              "diff ms", "apply", "preview", "collect", "rescore", "undo", "S");
+  std::printf("%-34s %9s %8s %8s %8s %8s %9s %9s %8s %9s\n", "edit (median of repetitions)",
+              "voxels", "diff KB", "diff ms", "apply", "preview", "collect", "rescore", "undo",
+              "S");
   for (const auto& op : edits) {
     std::vector<double> compute, apply, pre, collect, rescore, undo;
     std::int64_t voxels = 0;
+    double kilobytes = 0;
     double s = 0;
     bool equal = true;
     for (int r = 0; r < repetitions; ++r) {
       fe::LabelDiff diff;
       compute.push_back(timed([&] { diff = fe::computeEdit(labels, op); }));
       voxels = diff.voxelCount();
+      kilobytes = static_cast<double>(diff.runs.size() * sizeof(fe::DiffRun)) / 1024.0;
       apply.push_back(timed([&] { labels.apply(diff); }));
       pre.push_back(timed([&] { preview.update(labels, diff); }));
       collect.push_back(timed([&] { score->collect(labels, diff); }));
