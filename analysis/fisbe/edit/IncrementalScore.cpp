@@ -1,5 +1,7 @@
 #include "analysis/fisbe/edit/IncrementalScore.h"
 
+#include <algorithm>
+#include <iterator>
 #include <stdexcept>
 
 #include "analysis/Progress.h"
@@ -86,7 +88,74 @@ void IncrementalScore::collect(const LabelVolume& labels, const LabelDiff& diff)
         ++counts[r.after];
       }
     }
-  for (const Label label : diff.touchedLabels()) gather(labels, label);
+  // The touched instances' new voxels: their last known runs minus what the
+  // diff took, plus what it gave (no scan of their boxes).
+  const Shape3 s = gt_.shape;
+  const auto width = static_cast<std::uint64_t>(s.width);
+  for (const Label label : diff.touchedLabels()) {
+    const InstanceMask* known = nullptr;
+    if (const auto it = gathered_.find(label); it != gathered_.end())
+      known = &it->second;
+    else if (const auto p = predictions_.find(label); p != predictions_.end())
+      known = &p->second.mask;
+    using Interval = std::pair<std::uint64_t, std::uint64_t>;  // flat [begin, end)
+    std::vector<Interval> base, removed, added;
+    if (known)
+      for (const Run& r : known->runs()) {
+        const auto row = static_cast<std::uint64_t>((r.z * s.height + r.y) * s.width);
+        base.emplace_back(row + static_cast<std::uint64_t>(r.x0),
+                          row + static_cast<std::uint64_t>(r.x1));
+      }
+    for (const DiffRun& r : diff.runs) {
+      if (r.before == label) removed.emplace_back(r.start, r.start + r.length);
+      if (r.after == label) added.emplace_back(r.start, r.start + r.length);
+    }
+    // base \ removed (both sorted, each disjoint).
+    std::vector<Interval> kept;
+    std::size_t k = 0;
+    for (auto [begin, end] : base) {
+      while (k < removed.size() && removed[k].second <= begin) ++k;
+      std::size_t j = k;
+      while (begin < end) {
+        if (j >= removed.size() || removed[j].first >= end) {
+          kept.emplace_back(begin, end);
+          break;
+        }
+        if (removed[j].first > begin) kept.emplace_back(begin, removed[j].first);
+        begin = std::max(begin, removed[j].second);
+        ++j;
+      }
+    }
+    // ∪ added, coalesced, then cut at row ends into runs.
+    std::vector<Interval> all;
+    std::merge(kept.begin(), kept.end(), added.begin(), added.end(), std::back_inserter(all));
+    std::vector<Run> runs;
+    std::uint64_t begin = 0, end = 0;
+    auto flush = [&] {
+      for (std::uint64_t from = begin; from < end;) {
+        const std::uint64_t rowStart = from / width * width;
+        const std::uint64_t to = std::min(end, rowStart + width);
+        const auto z = static_cast<std::int64_t>(from / width) / s.height;
+        const auto y = static_cast<std::int64_t>(from / width) % s.height;
+        runs.push_back({static_cast<std::int32_t>(z), static_cast<std::int32_t>(y),
+                        static_cast<std::int32_t>(from - rowStart),
+                        static_cast<std::int32_t>(to - rowStart)});
+        from = to;
+      }
+    };
+    bool open = false;
+    for (const auto& [b, e] : all) {
+      if (open && b <= end) {
+        end = std::max(end, e);
+        continue;
+      }
+      if (open) flush();
+      begin = b, end = e, open = true;
+    }
+    if (open) flush();
+    (void)labels;
+    gathered_[label] = runs.empty() ? InstanceMask() : InstanceMask(std::move(runs));
+  }
 }
 
 void IncrementalScore::thin(Progress* progress) {

@@ -915,7 +915,8 @@ void ProofreadPage::rebuild3d() {
     view_->setStandardView(VtkView::StandardView::Anterior);
     view_->orbit(35, 25);
   }
-  note(tr("3D instances redrawn in %1 ms").arg(elapsedMs(timer), 0, 'f', 0));
+  last3dMs_ = elapsedMs(timer);
+  note(tr("3D instances redrawn in %1 ms").arg(last3dMs_, 0, 'f', 0));
   emit view3dUpdated();
 }
 

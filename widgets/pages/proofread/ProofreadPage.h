@@ -102,6 +102,7 @@ class ProofreadPage : public Page {
   // rescoring (collect on this thread + background thinning and matching).
   double lastEditMs() const { return lastEditMs_; }
   double lastRescoreMs() const { return lastRescoreMs_; }
+  double last3dMs() const { return last3dMs_; }  // the last redraw of the 3D instances
 
  signals:
   void labelsLoaded();
@@ -145,7 +146,7 @@ class ProofreadPage : public Page {
   std::vector<analysis::fisbe::edit::EditOperation> pendingReplay_;
   std::size_t undoLimitBytes_ = std::size_t{512} << 20;
   bool rebuildingStack_ = false;
-  double lastEditMs_ = 0, lastRescoreMs_ = 0;
+  double lastEditMs_ = 0, lastRescoreMs_ = 0, last3dMs_ = 0;
   std::string sourcePath_, sourceInternal_;
   std::int64_t restoredPlane_ = -1;
 
