@@ -194,9 +194,9 @@ int main(int argc, char** argv) {
         metrics = score->metrics();
       }));
     }
-    std::printf("%-34s %9lld %8.1f %8.1f %8.1f %9.1f %9.0f %8.0f %9.4f%s\n", op.describe().c_str(),
-                static_cast<long long>(voxels), median(compute), median(apply), median(pre),
-                median(collect), median(rescore), median(undo), s,
+    std::printf("%-34s %9lld %8.1f %8.1f %8.1f %8.1f %9.1f %9.0f %8.0f %9.4f%s\n",
+                op.describe().c_str(), static_cast<long long>(voxels), kilobytes, median(compute),
+                median(apply), median(pre), median(collect), median(rescore), median(undo), s,
                 !checkFull ? ""
                 : equal    ? "  (= full evaluate)"
                            : "  (DIFFERS from full evaluate)");

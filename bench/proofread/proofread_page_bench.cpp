@@ -46,14 +46,16 @@ int main(int argc, char** argv) {
   window.resize(1800, 1100);
   window.show();
   auto& session = window.session();
-  const auto pred = session.add(
-      nl::io::ReaderRegistry::builtin().open(predPath, "volumes/gmm_label_cleaned").datasets.front());
-  const auto gt =
-      session.add(nl::io::ReaderRegistry::builtin().open(gtPath, "volumes/gt_instances").datasets.front());
+  const auto pred = session.add(nl::io::ReaderRegistry::builtin()
+                                    .open(predPath, "volumes/gmm_label_cleaned")
+                                    .datasets.front());
+  const auto gt = session.add(
+      nl::io::ReaderRegistry::builtin().open(gtPath, "volumes/gt_instances").datasets.front());
   QElapsedTimer total;
   total.start();
   auto* tabs = qobject_cast<nl::widgets::PageTabs*>(window.viewTabs());
-  auto* page = qobject_cast<nl::widgets::ProofreadPage*>(tabs->openWith("microscopy.proofread", {pred, gt}));
+  auto* page =
+      qobject_cast<nl::widgets::ProofreadPage*>(tabs->openWith("microscopy.proofread", {pred, gt}));
   if (!page || !waitUntil([&] { return page->labelsReady(); }, 600000)) return 1;
   std::printf("labels ready (read, measured, table, editor, 3D): %lld ms\n",
               static_cast<long long>(total.elapsed()));
@@ -94,9 +96,9 @@ int main(int argc, char** argv) {
   });
   const auto box = page->labels()->instances().at(3).box;
   run("cut 3 at its middle z (plane)", [&] {
-    return page->edit(splitByPlaneOperation(
-        3, {static_cast<std::int32_t>((box.z0 + box.z1) / 2), 0, 0}, {1, 0, 0},
-        page->labels()->unusedLabel()));
+    return page->edit(
+        splitByPlaneOperation(3, {static_cast<std::int32_t>((box.z0 + box.z1) / 2), 0, 0},
+                              {1, 0, 0}, page->labels()->unusedLabel()));
   });
   run("undo", [&] {
     page->undoStack()->undo();
