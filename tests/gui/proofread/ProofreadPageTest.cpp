@@ -21,6 +21,7 @@
 #include "widgets/AreaColors.h"
 #include "widgets/Screenshot.h"
 #include "widgets/pages/PageTabs.h"
+#include "widgets/pages/ViewRegistry.h"
 #include "widgets/pages/proofread/ProofreadPage.h"
 #include "widgets/pages/proofread/SliceEditor.h"
 #include "widgets/scene/Scene.h"
@@ -153,6 +154,14 @@ TEST_F(ProofreadWindow, OpenWithClickMergeUndoPaintOnTheRealFisbeCrop) {
   const auto rows = page->instanceTable()->selectionModel()->selectedRows();
   ASSERT_EQ(rows.size(), 1);
   EXPECT_EQ(page->instanceTable()->item(rows.front().row(), 0)->text(), "3");
+  // … and the other way: a row picked in the table selects its instance.
+  for (int row = 0; row < page->instanceTable()->rowCount(); ++row)
+    if (page->instanceTable()->item(row, 0)->text() == "1") page->instanceTable()->selectRow(row);
+  EXPECT_EQ(page->selectedLabels(), std::vector<Label>{1});
+  EXPECT_EQ(window_->session().selection().indices(), std::vector<std::int64_t>{1});
+  QTest::mouseClick(editor, Qt::LeftButton, {},
+                    editor->positionOf(on3->first, on3->second).toPoint());
+  ASSERT_EQ(page->selectedLabels(), std::vector<Label>{3});
   snapshot(window_.get(), "proofread_selected");
 
   // Ctrl+click adds neuron 2; M merges it into 3: its pixels turn yellow
@@ -300,6 +309,14 @@ TEST_F(ProofreadWindow, ScoreFollowsEveryEditAndEqualsTheFullEvaluation) {
       LabelEncoding::LabelIds);
   auto& session = window_->session();
   const auto gtId = session.add(gt), predId = session.add(pred);
+  // The volume page stays what opens label volumes; a manifest naming the
+  // proofreading view (as microscopy.segment_neurons does) makes it win.
+  const auto& registry = nl::widgets::ViewRegistry::instance();
+  EXPECT_EQ(registry.best(session, {predId, gtId}).provider->id(), "volume");
+  const auto declared = registry.best(session, {predId, gtId}, {"microscopy.proofread"});
+  EXPECT_EQ(declared.provider->id(), "microscopy.proofread");
+  EXPECT_EQ(declared.match.score, 100);
+  EXPECT_EQ(declared.match.datasets, (std::vector<nl::io::DatasetId>{predId, gtId}));
   auto* page = qobject_cast<ProofreadPage*>(
       tabsOf(*window_)->openWith("microscopy.proofread", {predId, gtId}));
   ASSERT_NE(page, nullptr);

@@ -540,18 +540,24 @@ void ProofreadPage::runScoreTask() {
   auto result = std::make_shared<std::shared_ptr<analysis::fisbe::ImageMetrics>>();
   auto timer = std::make_shared<QElapsedTimer>();
   timer->start();
+  auto workMs = std::make_shared<double>(0);
   scoreLabel_->setText(scoreLabel_->text() + tr(" — rescoring…"));
   runTask(
       tr("Rescoring against the ground truth"),
-      [score, result, partly = partlyLabelled_](plugins::ProgressReporter& reporter) {
+      [score, result, partly = partlyLabelled_,
+       work = workMs](plugins::ProgressReporter& reporter) {
+        QElapsedTimer clock;
+        clock.start();
         ReporterProgress progress(reporter);
         score->setPartlyLabelled(partly);
         score->thin(&progress);
         *result = std::make_shared<analysis::fisbe::ImageMetrics>(score->metrics(&progress));
+        *work = elapsedMs(clock);
       },
-      [this, result, timer](const QString& error) {
+      [this, result, timer, workMs](const QString& error) {
         scoreBusy_ = false;
         lastRescoreMs_ = elapsedMs(*timer);
+        lastRescoreWorkMs_ = *workMs;
         if (!error.isEmpty()) {
           note(tr("rescoring failed: %1").arg(error));
         } else {
@@ -585,7 +591,7 @@ QString ProofreadPage::scoreText() const {
 void ProofreadPage::showMetrics() {
   scoreLabel_->setText(tr("%1 (rescored in %2 ms%3)")
                            .arg(scoreText())
-                           .arg(lastRescoreMs_, 0, 'f', 0)
+                           .arg(lastRescoreWorkMs_, 0, 'f', 0)
                            .arg(partlyLabelled_ ? tr(", partly-labelled rules") : QString()));
   rebuildTable();
 }
@@ -614,7 +620,9 @@ bool ProofreadPage::edit(const fe::EditOperation& operation) {
     say(tr("%1 changes nothing").arg(QString::fromStdString(operation.describe())));
     return false;
   }
+  const double diffMs = elapsedMs(timer);
   applyDiff(*diff, true, operation);
+  breakdown_ = tr("diff %1, ").arg(diffMs, 0, 'f', 1) + breakdown_;
   pushCommand(operation, diff);
   lastEditMs_ = elapsedMs(timer);
   say(tr("%1: %2 voxels in %3 ms")
@@ -673,10 +681,14 @@ void ProofreadPage::enforceUndoLimit() {
 void ProofreadPage::applyDiff(const fe::LabelDiff& diff, bool forward,
                               const fe::EditOperation& operation) {
   if (rebuildingStack_ || !labels_) return;
+  QElapsedTimer timer, total;
+  timer.start();
+  total.start();
   if (forward)
     labels_->apply(diff);
   else
     labels_->revert(diff);
+  breakdown_ = tr("apply %1").arg(elapsedMs(timer), 0, 'f', 1);
   // The selection follows the edit: merged into the kept one, split into both parts.
   std::vector<Label> next;
   if (forward) {
@@ -694,15 +706,27 @@ void ProofreadPage::applyDiff(const fe::LabelDiff& diff, bool forward,
       if (labels_->hasInstance(l)) next.push_back(l);
   }
   afterChange(forward ? diff : fe::reversed(diff));
+  timer.restart();
   selectLabels(next);
+  breakdown_ += tr(", selection %1").arg(elapsedMs(timer), 0, 'f', 1);
+  if (!forward) lastEditMs_ = elapsedMs(total);  // an undo: what it took
   emit edited();
 }
 
 void ProofreadPage::afterChange(const fe::LabelDiff& diff) {
+  QElapsedTimer timer;
+  timer.start();
+  const auto step = [&](const char* what) {
+    breakdown_ += tr(", %1 %2").arg(what).arg(elapsedMs(timer), 0, 'f', 1);
+    timer.restart();
+  };
   editor_->refresh();
+  step("editor");
   if (preview_) preview_->update(*labels_, diff);
   schedule3d();
+  step("preview");
   rebuildTable();
+  step("table");
   if (score_ && score_->collected()) {
     if (scoreBusy_) {
       pendingScore_.push_back(diff);
@@ -711,6 +735,7 @@ void ProofreadPage::afterChange(const fe::LabelDiff& diff) {
       runScoreTask();
     }
   }
+  step("score collect");
 }
 
 bool ProofreadPage::mergeSelected() {
