@@ -234,6 +234,33 @@ TEST_F(ProofreadWindow, OpenWithClickMergeUndoPaintOnTheRealFisbeCrop) {
     EXPECT_FALSE(page->labels()->hasInstance(cutLabel));
   }
 
+  // Seeds (D): two clicks in neuron 3, Return splits it by region growing.
+  {
+    page->selectLabels({3});
+    QTest::keyClick(editor, Qt::Key_D);
+    ASSERT_EQ(editor->tool(), SliceEditor::Tool::Seeds);
+    std::optional<std::pair<int, int>> last;
+    for (int y = 49; y >= 0 && !last; --y)
+      for (int x = 49; x >= 0 && !last; --x)
+        if (page->labels()->at(z, y, x) == 3) last = std::pair{y, x};
+    ASSERT_TRUE(last);
+    const Label seedLabel = page->labels()->unusedLabel();
+    QTest::mouseClick(editor, Qt::LeftButton, {},
+                      editor->positionOf(on3->first, on3->second).toPoint());
+    QTest::mouseClick(editor, Qt::LeftButton, {},
+                      editor->positionOf(last->first, last->second).toPoint());
+    ASSERT_EQ(editor->seeds().size(), 2u);
+    QTest::keyClick(editor, Qt::Key_Return);
+    EXPECT_EQ(page->undoStack()->undoText(), "Split 3 at 2 seeds");
+    ASSERT_TRUE(page->labels()->hasInstance(seedLabel));
+    EXPECT_EQ(page->labels()->at(z, on3->first, on3->second), 3u);
+    EXPECT_EQ(page->labels()->at(z, last->first, last->second), seedLabel);
+    EXPECT_TRUE(editor->seeds().empty());
+    QTest::keyClick(editor, Qt::Key_Z, Qt::ControlModifier);
+    EXPECT_FALSE(page->labels()->hasInstance(seedLabel));
+    QTest::keyClick(editor, Qt::Key_S);
+  }
+
   // Paint (B) a new instance on background with a stroke.
   page->selectLabels({});
   QTest::keyClick(editor, Qt::Key_B);
