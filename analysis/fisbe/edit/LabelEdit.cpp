@@ -158,13 +158,20 @@ LabelDiff splitBySeeds(const LabelVolume& labels, const EditOperation& op) {
   const auto local = [&](std::int64_t z, std::int64_t y, std::int64_t x) {
     return static_cast<std::size_t>(((z - box.z0) * by + (y - box.y0)) * bx + (x - box.x0));
   };
-  // 0: not reached (or not the instance), k: reached from seed k (1-based).
-  std::vector<std::uint8_t> region(static_cast<std::size_t>(bz * by * bx), 0);
+  // kOutside: not the instance; kUnreached: the instance, no seed yet; k: reached
+  // from seed k (1-based). Marked from the instance's runs, so the flood
+  // never reads the (much larger) label volume.
+  constexpr std::uint8_t kOutside = 0, kUnreached = 255;
+  std::vector<std::uint8_t> region(static_cast<std::size_t>(bz * by * bx), kOutside);
+  const auto runs = labels.runsOf(label, box);
+  for (const Run& r : runs)
+    std::fill_n(region.begin() + static_cast<std::ptrdiff_t>(local(r.z, r.y, r.x0)), r.x1 - r.x0,
+                kUnreached);
   std::deque<Voxel> queue;
   for (std::size_t i = 0; i < op.points.size(); ++i) {
     const Voxel& v = op.points[i];
     auto& slot = region[local(v.z, v.y, v.x)];
-    if (slot != 0) continue;  // two seeds on one voxel: the earlier one
+    if (slot != kUnreached) continue;  // two seeds on one voxel: the earlier one
     slot = static_cast<std::uint8_t>(i + 1);
     queue.push_back(v);
   }
@@ -181,20 +188,21 @@ LabelDiff splitBySeeds(const LabelVolume& labels, const EditOperation& op) {
           const std::int64_t z = v.z + dz, y = v.y + dy, x = v.x + dx;
           if (!box.contains(z, y, x)) continue;
           auto& slot = region[local(z, y, x)];
-          if (slot != 0 || labels.at(z, y, x) != label) continue;
+          if (slot != kUnreached) continue;
           slot = from;
           queue.push_back({static_cast<std::int32_t>(z), static_cast<std::int32_t>(y),
                            static_cast<std::int32_t>(x)});
         }
   }
   LabelDiff diff;
-  forEachVoxelOf(labels, label, box,
-                 [&](std::uint64_t index, std::int64_t z, std::int64_t y, std::int64_t x) {
-                   const std::uint8_t seed = region[local(z, y, x)];
-                   if (seed == 0) return;
-                   const Label to = op.newLabels[seed - 1u];
-                   if (to != label) diff.append(index, label, to);
-                 });
+  const Shape3 s = labels.shape();
+  for (const Run& r : runs)
+    for (std::int32_t x = r.x0; x < r.x1; ++x) {
+      const std::uint8_t seed = region[local(r.z, r.y, x)];
+      if (seed == kUnreached) continue;
+      const Label to = op.newLabels[seed - 1u];
+      if (to != label) diff.append(flatIndex(s, r.z, r.y, x), label, to);
+    }
   if (diff.empty())
     throw std::invalid_argument("the seeds leave instance " + str(label) + " whole");
   return diff;
