@@ -10,6 +10,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QMessageBox>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -298,6 +299,7 @@ void ProofreadPage::createToolBar(QWidget* holder) {
   connect(backgroundOnly, &QCheckBox::toggled, this,
           [this](bool on) { paintBackgroundOnly_ = on; });
   auto* partly = new QCheckBox(tr("partly labelled GT"));
+  partly->setObjectName("partlyLabelled");
   partly->setToolTip(
       tr("FISBe's partly-labelled rules: unmatched predictions away from labelled neurons are "
          "not false positives"));
@@ -1041,6 +1043,10 @@ void ProofreadPage::restoreState(const std::string& json) {
       if (action->data().toInt() == tool) action->trigger();
   }
   partlyLabelled_ = state.value("partly_labelled", false);
+  if (auto* partly = findChild<QCheckBox*>("partlyLabelled")) {
+    const QSignalBlocker quiet(partly);
+    partly->setChecked(partlyLabelled_);
+  }
   restoredPlane_ = state.value("plane", std::int64_t{-1});
   if (state.contains("scenes")) applyScenes(*this, io::sceneStatesFromJsonValue(state["scenes"]));
   if (labels_) replayPending();
