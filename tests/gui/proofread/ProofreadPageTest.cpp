@@ -431,3 +431,47 @@ TEST_F(ProofreadWindow, HistoryIsCappedInBytesAndSavingNeverOverwritesTheSource)
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ProofreadWindow, ASessionFileBringsTheEditsBack) {
+  NL_REQUIRE_FIXTURE(kRawCrop);
+  ASSERT_EQ(
+      window_->openFiles({QString::fromStdString((nl::test::fixtures() / kRawCrop).string())}), 2);
+  auto* tabs = tabsOf(*window_);
+  auto* page = qobject_cast<ProofreadPage*>(
+      tabs->openPageWith(*tabs->currentPage(), "microscopy.proofread"));
+  ASSERT_NE(page, nullptr);
+  waitForLabels(page);
+  ASSERT_TRUE(page->edit(nl::analysis::fisbe::edit::mergeOperation(3, {2})));
+  ASSERT_TRUE(page->edit(nl::analysis::fisbe::edit::paintOperation(9, {{20, 20, 20}}, 2.5)));
+  page->editor()->setPlane(12);
+  const auto edited = bytesOf(*page->labels());
+  nl::test::TempDir dir;
+  const QString path = QString::fromStdString((dir.path() / "proofread.nlsession").string());
+  ASSERT_TRUE(window_->saveSession(path));
+
+  nl::app::MainWindow other;
+  other.setInteractive(false);
+  other.resize(1600, 1000);
+  other.show();
+  ASSERT_TRUE(other.loadSession(path));
+  ProofreadPage* restored = nullptr;
+  ASSERT_TRUE(nl::test::waitUntil(
+      [&] {
+        for (auto* p : tabsOf(other)->pages())
+          if (auto* candidate = qobject_cast<ProofreadPage*>(p)) restored = candidate;
+        return restored && restored->labelsReady();
+      },
+      30000));
+  EXPECT_EQ(restored->undoStack()->count(), 2);
+  EXPECT_EQ(restored->undoStack()->undoText(), "Paint label 9 (1 dab, radius 2.5)");
+  EXPECT_EQ(bytesOf(*restored->labels()), edited);
+  EXPECT_EQ(restored->editor()->plane(), 12);
+  // The restored steps are undoable like any other.
+  restored->undoStack()->undo();
+  restored->undoStack()->undo();
+  EXPECT_TRUE(restored->labels()->hasInstance(2));
+}
+
+}  // namespace
