@@ -361,6 +361,11 @@ TEST_F(ProofreadWindow, ScoreFollowsEveryEditAndEqualsTheFullEvaluation) {
   EXPECT_EQ(page->metrics()->score, start.score);
   EXPECT_EQ(page->metrics()->numPred, 3);
   EXPECT_NE(page->scoreText().indexOf(QString::number(start.score, 'f', 4)), -1);
+  // The ground truth's neurons are outlined in white on the editor.
+  ASSERT_TRUE(page->editor()->showsGroundTruth());
+  page->selectLabels({3});  // the editor moves to a plane through prediction 3
+  const QImage withGt = page->editor()->composed();
+  EXPECT_GT(nl::test::countNear(withGt, QColor(Qt::white), 60), 10);
   snapshot(window_.get(), "proofread_scored");
 
   page->selectLabels({3, 2});

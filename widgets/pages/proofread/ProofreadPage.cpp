@@ -516,6 +516,22 @@ void ProofreadPage::openGroundTruth(io::DatasetId id) {
           return;
         }
         score_ = *result;
+        // The ground truth's outlines on the editor (its instances are fixed
+        // once read: the rescoring task only reads them too).
+        editor_->setGroundTruthPlane(
+            [score = score_](std::int64_t z, std::vector<std::uint16_t>& ids) {
+              const auto& gt = score->groundTruth();
+              const auto width = gt.shape.width;
+              for (const auto& instance : gt.instances) {
+                const auto& box = instance.mask.box();
+                if (z < box.z0 || z >= box.z1) continue;
+                for (const auto& run : instance.mask.runs())
+                  if (run.z == z)
+                    std::fill(ids.begin() + run.y * width + run.x0,
+                              ids.begin() + run.y * width + run.x1,
+                              static_cast<std::uint16_t>(instance.id));
+              }
+            });
         if (labels_) startScore();
       });
 }

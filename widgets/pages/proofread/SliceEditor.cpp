@@ -43,6 +43,12 @@ void SliceEditor::setRawPlane(std::function<QImage(std::int64_t)> compose) {
   refresh(true);
 }
 
+void SliceEditor::setGroundTruthPlane(
+    std::function<void(std::int64_t, std::vector<std::uint16_t>&)> fill) {
+  fillGroundTruth_ = std::move(fill);
+  refresh();
+}
+
 void SliceEditor::refresh(bool rawToo) {
   if (rawToo) rawPlane_ = -1;
   compose();
@@ -130,6 +136,23 @@ void SliceEditor::compose() {
         it = colours.emplace(label, instanceColour(static_cast<int>(label % 0x7fffffff))).first;
       // Other instances fade while some are selected, as in the 3D view.
       out[x] = blend(out[x], it->second, selected_.empty() ? alpha : alpha * 0.6);
+    }
+  }
+  if (fillGroundTruth_) {
+    // Ground-truth neurons as outlines: pixels whose 4-neighbours differ.
+    std::vector<std::uint16_t> gt(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
+    fillGroundTruth_(z_, gt);
+    const auto at = [&](int y, int x) -> std::uint16_t {
+      return y < 0 || x < 0 || y >= h || x >= w ? 0 : gt[static_cast<std::size_t>(y * w + x)];
+    };
+    for (int y = 0; y < h; ++y) {
+      auto* out = reinterpret_cast<QRgb*>(image_.scanLine(y));
+      for (int x = 0; x < w; ++x) {
+        const auto id = at(y, x);
+        if (id != 0 &&
+            (at(y - 1, x) != id || at(y + 1, x) != id || at(y, x - 1) != id || at(y, x + 1) != id))
+          out[x] = blend(out[x], QColor(Qt::white), 0.8);
+      }
     }
   }
 }

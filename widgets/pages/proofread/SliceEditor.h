@@ -31,6 +31,11 @@ class SliceEditor : public QWidget {
   // Composes the raw channels of plane z as an RGB image of width × height
   // (empty: no raw image; the labels are drawn on black).
   void setRawPlane(std::function<QImage(std::int64_t z)> compose);
+  // The ground truth of plane z as one id per pixel (0: none; width ×
+  // height, row-major), drawn as white outlines over the labels; empty
+  // function: no ground truth.
+  void setGroundTruthPlane(std::function<void(std::int64_t z, std::vector<std::uint16_t>&)> fill);
+  bool showsGroundTruth() const { return static_cast<bool>(fillGroundTruth_); }
   // The labels (or the raw look) changed: redraw.
   void refresh(bool rawToo = false);
 
@@ -77,6 +82,7 @@ class SliceEditor : public QWidget {
   QRectF imageRect() const;
   const analysis::fisbe::edit::LabelVolume* labels_ = nullptr;
   std::function<QImage(std::int64_t)> composeRaw_;
+  std::function<void(std::int64_t, std::vector<std::uint16_t>&)> fillGroundTruth_;
   QImage raw_;  // of plane rawPlane_
   std::int64_t rawPlane_ = -1;
   QImage image_;
