@@ -210,15 +210,17 @@ struct Skeletons {
 class Evaluator {
  public:
   Evaluator(const InstanceSet& gt, const InstanceSet& pred, const EvaluationOptions& options,
-            Progress* progress)
-      : gt_(gt), pred_(pred), options_(options), progress_(progress) {}
+            Progress* progress, const PreparedOverlaps* prepared = nullptr)
+      : gt_(gt), pred_(pred), options_(options), progress_(progress), prepared_(prepared) {}
 
   ImageMetrics run();
+  GroundTruthSkeletons groundTruthOnly();
 
  private:
   void computeOverlapStructure();
   void computeSkeletons();
   void computeMatrices(ImageMetrics& m);
+  void matricesFromCounts(ImageMetrics& m);
   void thresholdMetrics(ImageMetrics& m);
   std::vector<double> coverage(const std::vector<int>& subset, bool& float32Values) const;
   SubsetMetrics subsetMetrics(const std::vector<int>& subset, const ImageMetrics& m) const;
@@ -231,6 +233,7 @@ class Evaluator {
   const InstanceSet& pred_;
   const EvaluationOptions& options_;
   Progress* progress_;
+  const PreparedOverlaps* prepared_;
   int numGt_ = 0, numPred_ = 0;
   std::vector<std::vector<char>> gtPairOverlap_;  // [i][j], ids - 1
   Skeletons skel_;
@@ -257,6 +260,15 @@ void Evaluator::computeOverlapStructure() {
 }
 
 void Evaluator::computeSkeletons() {
+  if (prepared_) {
+    if (!prepared_->gt || prepared_->gt->skeletons.size() != static_cast<std::size_t>(numGt_) ||
+        prepared_->predSkeletons.size() != static_cast<std::size_t>(numPred_))
+      throw std::invalid_argument("prepared overlaps do not fit the instance sets");
+    skel_.gt = prepared_->gt->skeletons;
+    skel_.gtWithoutOverlap = prepared_->gt->withoutOverlap;
+    skel_.pred = prepared_->predSkeletons;
+    return;
+  }
   const ThinningOptions thinning{options_.thinning, gt_.shape.depth == 1};
   skel_.gt.assign(static_cast<std::size_t>(numGt_), {});
   skel_.pred.assign(static_cast<std::size_t>(numPred_), {});
@@ -328,6 +340,10 @@ void Evaluator::computeMatrices(ImageMetrics& m) {
   clDice_ = zeros();
   recallWithoutOverlap_ = zeros();
 
+  if (prepared_) {
+    matricesFromCounts(m);
+    return;
+  }
   std::vector<int> ids;
   // clPrecision[g, p]: share of the skeleton of p inside GT g; row 0: outside all GT.
   for (int p = 1; p <= numPred_; ++p) {
@@ -375,6 +391,56 @@ void Evaluator::computeMatrices(ImageMetrics& m) {
   m.clPrecision = precision_;
   m.clRecall = recall_;
   m.clDice = clDice_;
+}
+
+// computeMatrices from counts a caller kept (PreparedOverlaps).
+void Evaluator::matricesFromCounts(ImageMetrics& m) {
+  const auto& counts = *prepared_;
+  const auto gtRows = static_cast<std::size_t>(numGt_),
+             predRows = static_cast<std::size_t>(numPred_);
+  if (counts.precisionCounts.size() != predRows || counts.recallCounts.size() != gtRows)
+    throw std::invalid_argument("prepared overlaps do not fit the instance sets");
+  for (int p = 1; p <= numPred_; ++p) {
+    const auto size = static_cast<std::int64_t>(skel_.pred[static_cast<std::size_t>(p - 1)].size());
+    const auto& row = counts.precisionCounts[static_cast<std::size_t>(p - 1)];
+    if (size == 0) continue;
+    for (int g = 0; g <= numGt_; ++g)
+      precision_.at(g, p) = ratio(row.at(static_cast<std::size_t>(g)), size);
+  }
+  for (int g = 1; g <= numGt_; ++g) {
+    const auto size = static_cast<std::int64_t>(skel_.gt[static_cast<std::size_t>(g - 1)].size());
+    const auto& row = counts.recallCounts[static_cast<std::size_t>(g - 1)];
+    if (size == 0) continue;
+    for (int p = 0; p <= numPred_; ++p)
+      recall_.at(g, p) = ratio(row.at(static_cast<std::size_t>(p)), size);
+  }
+  if (useRecallWithoutOverlap_) {
+    recallWithoutOverlap_ = recall_;
+    for (int g = 1; g <= numGt_; ++g) {
+      const auto index = static_cast<std::size_t>(g - 1);
+      if (!skel_.gtTouchesOverlap[index]) continue;
+      for (int p = 0; p <= numPred_; ++p) recallWithoutOverlap_.at(g, p) = 0;
+      const auto size = static_cast<std::int64_t>(skel_.gtWithoutOverlap[index].size());
+      if (size == 0) continue;
+      const auto& row = counts.recallWithoutOverlapCounts.at(index);
+      for (int p = 0; p <= numPred_; ++p)
+        recallWithoutOverlap_.at(g, p) = ratio(row.at(static_cast<std::size_t>(p)), size);
+    }
+  }
+  for (std::size_t i = 0; i < clDice_.values.size(); ++i)
+    clDice_.values[i] = clDiceOf(precision_.values[i], recall_.values[i]);
+  m.clPrecision = precision_;
+  m.clRecall = recall_;
+  m.clDice = clDice_;
+}
+
+GroundTruthSkeletons Evaluator::groundTruthOnly() {
+  numGt_ = gt_.size();
+  numPred_ = 0;
+  useRecallWithoutOverlap_ = true;  // every instance touching the overlap gets both skeletons
+  computeOverlapStructure();
+  computeSkeletons();
+  return {std::move(skel_.gt), std::move(skel_.gtWithoutOverlap), skel_.gtTouchesOverlap};
 }
 
 // np.argmax over the rows [0] + subset of clPrecision restricted to the
@@ -795,6 +861,18 @@ const ThresholdMetrics& ImageMetrics::at(double threshold) const {
   for (const ThresholdMetrics& t : thresholds)
     if (t.threshold == threshold) return t;
   throw std::out_of_range("no metrics at threshold " + std::to_string(threshold));
+}
+
+GroundTruthSkeletons groundTruthSkeletons(const InstanceSet& gt, const EvaluationOptions& options,
+                                          Progress* progress) {
+  const InstanceSet none{gt.shape, 1, 1, {}, {}, false};
+  return Evaluator(gt, none, options, progress).groundTruthOnly();
+}
+
+ImageMetrics evaluatePrepared(const InstanceSet& gt, const InstanceSet& pred,
+                              const EvaluationOptions& options, const PreparedOverlaps& prepared,
+                              Progress* progress) {
+  return Evaluator(gt, pred, options, progress, &prepared).run();
 }
 
 ImageMetrics evaluateInstances(const InstanceSet& gt, const InstanceSet& pred,

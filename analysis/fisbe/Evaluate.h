@@ -146,6 +146,37 @@ const std::vector<double>& evaluationThresholds();
 ImageMetrics evaluateInstances(const InstanceSet& gt, const InstanceSet& pred,
                                const EvaluationOptions& options, Progress* progress = nullptr);
 
+// The ground truth's skeletons as the evaluation thins them: every
+// instance, and for instances that touch another GT instance (FISBe's
+// overlapping neurons) the instance minus the shared voxels (the false-merge
+// rule). Computed once by an incremental scorer (analysis/fisbe/edit/).
+struct GroundTruthSkeletons {
+  std::vector<std::vector<Voxel>> skeletons;       // by id - 1
+  std::vector<std::vector<Voxel>> withoutOverlap;  // by id - 1; empty unless touchesOverlap
+  std::vector<char> touchesOverlap;                // by id - 1
+};
+GroundTruthSkeletons groundTruthSkeletons(const InstanceSet& gt, const EvaluationOptions& options,
+                                          Progress* progress = nullptr);
+
+// What evaluateInstances derives from skeletons and voxel lookups, supplied
+// by a caller that keeps it up to date (the proofreading scorer updates the
+// counts from each edit's changed voxels instead of scoring again).
+struct PreparedOverlaps {
+  const GroundTruthSkeletons* gt = nullptr;
+  std::vector<std::vector<Voxel>> predSkeletons;  // by prediction id - 1
+  // [p - 1][g]: skeleton voxels of prediction p inside GT g (g = 0: inside none).
+  std::vector<std::vector<std::int64_t>> precisionCounts;
+  // [g - 1][p]: skeleton voxels of GT g inside prediction p (p = 0: inside none).
+  std::vector<std::vector<std::int64_t>> recallCounts;
+  // The same for gt->withoutOverlap (rows of instances touching the overlap).
+  std::vector<std::vector<std::int64_t>> recallWithoutOverlapCounts;
+};
+// evaluateInstances with the skeletons and counts given: the same numbers
+// as evaluateInstances when they are what it would compute.
+ImageMetrics evaluatePrepared(const InstanceSet& gt, const InstanceSet& pred,
+                              const EvaluationOptions& options, const PreparedOverlaps& prepared,
+                              Progress* progress = nullptr);
+
 // The whole evaluation from label volumes: centre crop, preprocessing, scoring.
 ImageMetrics evaluate(const LabelSource& gt, const LabelSource& pred,
                       const EvaluationOptions& options, Progress* progress = nullptr);

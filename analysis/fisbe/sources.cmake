@@ -8,3 +8,4 @@ target_sources(neuroloupe_analysis PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/Aggregate.cpp
   ${CMAKE_CURRENT_LIST_DIR}/MetricsJson.cpp
   ${CMAKE_CURRENT_LIST_DIR}/VolumeLabels.cpp)
+include(${CMAKE_CURRENT_LIST_DIR}/edit/sources.cmake)

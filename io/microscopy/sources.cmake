@@ -7,7 +7,8 @@ target_sources(neuroloupe_io PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/ZarrReader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Hdf5Volume.cpp
   ${CMAKE_CURRENT_LIST_DIR}/TiffStackReader.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/SwcReader.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/SwcReader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/LabelVolumeWriter.cpp)
 # Chunk codecs (zarr, HDF5 raw chunks) and libtiff, from Debian's -dev packages.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(NL_MICROSCOPY_LIBS REQUIRED IMPORTED_TARGET blosc libzstd zlib libtiff-4)

@@ -1,7 +1,9 @@
 #include "widgets/pages/PageTabs.h"
 
 #include <QLabel>
+#include <QMenu>
 #include <QStackedWidget>
+#include <QTabBar>
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
@@ -21,6 +23,18 @@ PageTabs::PageTabs(PageHost& host, QWidget* parent) : QTabWidget(parent), host_(
     QWidget* page = widget(index);
     removeTab(index);
     page->deleteLater();
+  });
+  tabBar()->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(tabBar(), &QWidget::customContextMenuRequested, this, [this](const QPoint& position) {
+    auto* page = qobject_cast<Page*>(widget(tabBar()->tabAt(position)));
+    if (!page) return;
+    QMenu menu;
+    QMenu* with = menu.addMenu(tr("Open with"));
+    for (const auto& id : openWithChoices(*page))
+      with->addAction(QString::fromStdString(id), this,
+                      [this, page, id] { openPageWith(*page, id); });
+    with->setEnabled(!with->isEmpty());
+    menu.exec(tabBar()->mapToGlobal(position));
   });
   layers_ = new QStackedWidget();
   auto* noScene = new QLabel(tr("The current view has no 3D scene."));
@@ -107,6 +121,23 @@ Page* PageTabs::openWith(const std::string& viewId, const std::vector<io::Datase
     host_.report(tr("Cannot show dataset"), QString::fromStdString(error.what()));
     return nullptr;
   }
+}
+
+std::vector<std::string> PageTabs::openWithChoices(const Page& page) const {
+  std::vector<std::string> ids;
+  for (const auto* provider : ViewRegistry::instance().providers())
+    if (provider->id() != page.viewId() &&
+        provider->match(host_.session(), page.shownDatasets()).score > 0)
+      ids.push_back(provider->id());
+  return ids;
+}
+
+Page* PageTabs::openPageWith(const Page& page, const std::string& viewId) {
+  const auto* provider = ViewRegistry::instance().find(viewId);
+  if (!provider) return nullptr;
+  const auto match = provider->match(host_.session(), page.shownDatasets());
+  if (match.score <= 0) return nullptr;
+  return openWith(viewId, match.datasets);
 }
 
 void PageTabs::addPage(Page* page, bool makeCurrent) {

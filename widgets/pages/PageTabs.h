@@ -33,6 +33,10 @@ class PageTabs : public QTabWidget {
   std::vector<std::string> declaredViews(const std::vector<io::DatasetId>& ids) const;
   // Makes the page of provider `viewId`; reports failures through the host.
   Page* openWith(const std::string& viewId, const std::vector<io::DatasetId>& datasets);
+  // "Open with" (the tab's context menu): the other providers that can show
+  // what `page` shows, and the page one of them makes of it.
+  std::vector<std::string> openWithChoices(const Page& page) const;
+  Page* openPageWith(const Page& page, const std::string& viewId);
   void addPage(Page* page, bool makeCurrent = true);
 
   std::vector<Page*> pages() const;

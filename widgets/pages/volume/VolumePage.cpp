@@ -11,6 +11,7 @@
 #include "widgets/VtkView.h"
 #include "widgets/pages/ViewRegistry.h"
 #include "widgets/pages/shared/SliceOverlay.h"
+#include "widgets/pages/shared/VolumePreview.h"
 #include "widgets/scene/LabelVolumeLayer.h"
 #include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/Scene.h"
@@ -18,29 +19,6 @@
 #include "widgets/scene/VolumeLayers.h"
 
 namespace nl::widgets {
-
-namespace {
-
-constexpr std::size_t kPreviewVoxels = std::size_t{16} << 20;
-
-// A task's reporter as the analysis code's progress.
-class ReporterProgress final : public analysis::Progress {
- public:
-  explicit ReporterProgress(plugins::ProgressReporter& reporter) : reporter_(reporter) {}
-  void update(double fraction, const std::string& message) override {
-    reporter_.report(fraction, message);
-  }
-  bool cancelRequested() const override { return reporter_.cancelled(); }
-
- private:
-  plugins::ProgressReporter& reporter_;
-};
-
-bool isLabels(const io::microscopy::VolumeDataset& volume) {
-  return volume.labelEncoding() != io::microscopy::LabelEncoding::None;
-}
-
-}  // namespace
 
 VolumePage::VolumePage(io::Session& session, QWidget* parent) : Page(parent), session_(session) {
   layout_ = new QVBoxLayout(this);
@@ -101,19 +79,15 @@ void VolumePage::showChunked(io::DatasetId id,
   } else if (grid_.step == 0) {
     grid_ = {step, shape.z, shape.y, shape.x};
   }
-  const bool labels = isLabels(*volume);
+  const bool labels = holdsLabels(*volume);
   const QString name = QString::fromStdString(volume->name());
   say(tr("Reading a 1:%1 preview of %2…").arg(step).arg(name), 0);
   auto preview = std::make_shared<std::shared_ptr<io::ArrayDataset>>();
   runTask(
       tr("Preview of %1").arg(name),
-      [volume, step, labels, preview](plugins::ProgressReporter& progress) {
+      [volume, step, preview](plugins::ProgressReporter& progress) {
         progress.report(0.0, "reading");
-        // Block maxima (intensity) or any label per block: thin neurites stay
-        // visible at 1:4, where every step-th voxel would mostly miss them.
-        *preview = labels ? io::microscopy::toLabelIdArrayPooled(*volume, step)
-                          : (step == 1 ? io::microscopy::toArrayDataset(*volume, step)
-                                       : io::microscopy::toArrayDatasetMaxPooled(*volume, step));
+        *preview = readVolumePreview(*volume, step);
       },
       [this, slot = previews_++, id, preview, volume, step, labels, overlaid,
        name](const QString& error) {
@@ -219,7 +193,7 @@ void VolumePage::showSwc(io::DatasetId id) {
 int VolumePage::adoptionScore(io::DatasetId id, const io::Dataset& dataset) const {
   if (sliceLayerFitting(scenes(), id, dataset)) return 60;
   if (const auto* volume = dynamic_cast<const io::microscopy::VolumeDataset*>(&dataset);
-      volume && isLabels(*volume) && grid_.step != 0) {
+      volume && holdsLabels(*volume) && grid_.step != 0) {
     const auto shape = volume->volumeShape();
     if (grid_.z == shape.z && grid_.y == shape.y && grid_.x == shape.x) return 65;
   }
@@ -290,7 +264,7 @@ class VolumeProvider final : public ViewProvider {
     for (const auto id : offered)
       if (const auto v =
               std::dynamic_pointer_cast<const io::microscopy::VolumeDataset>(session.find(id))) {
-        auto& slot = isLabels(*v) ? labels : raw;
+        auto& slot = holdsLabels(*v) ? labels : raw;
         if (slot == io::kNoDataset) slot = id;
       }
     if (raw != io::kNoDataset && labels != io::kNoDataset) {
