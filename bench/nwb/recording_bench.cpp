@@ -25,14 +25,17 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::uint64_t readChars() {  // bytes asked of the kernel by read calls, this process
+// From /proc/self/io: "rchar:" bytes asked of the kernel by read calls,
+// "read_bytes:" bytes the kernel fetched from the disk for this process.
+std::uint64_t ioCounter(const std::string& name) {
   std::ifstream io("/proc/self/io");
   std::string key;
   std::uint64_t value = 0;
   while (io >> key >> value)
-    if (key == "rchar:") return value;
+    if (key == name) return value;
   return 0;
 }
+std::uint64_t readChars() { return ioCounter("rchar:"); }
 
 std::shared_ptr<const nl::io::SpikeRecording> open(const std::string& path) {
   const auto contents = nl::io::ReaderRegistry::builtin().open(path);
@@ -56,13 +59,17 @@ int main(int argc, char** argv) {
   const std::string path = argv[1];
   try {
     // Open + metadata: tables, index; then the time range (first/last of each unit).
-    const std::uint64_t chars0 = readChars();
+    const std::uint64_t chars0 = readChars(), disk0 = ioCounter("read_bytes:");
     auto start = Clock::now();
     auto r = open(path);
     std::printf("open_metadata %.5f\n", secondsSince(start));
+    const std::uint64_t disk1 = ioCounter("read_bytes:");
     start = Clock::now();
     const auto [t0, t1] = r->timeRange();
     std::printf("time_range %.5f\n", secondsSince(start));
+    const std::uint64_t disk2 = ioCounter("read_bytes:");
+    std::printf("open_disk_mb %.3f\ntime_range_disk_mb %.3f\n",
+                static_cast<double>(disk1 - disk0) / 1e6, static_cast<double>(disk2 - disk1) / 1e6);
     std::printf("open_time_range_read_mb %.3f\n", static_cast<double>(readChars() - chars0) / 1e6);
     std::printf("units %zu\nspikes %zu\n", r->unitCount(), r->spikeCount());
     std::printf("range %.6f %.6f\n", t0, t1);
