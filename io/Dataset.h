@@ -299,6 +299,13 @@ class SpikeRecording final : public Dataset {
   // cache, only the window is read (binary search in the file, which NWB
   // requires to hold each unit's times in ascending order).
   SpikeTrain spikesInWindow(std::size_t unit, double t0, double t1) const;
+  // The window of several units (result[i] for units[i]), read in file order.
+  std::vector<SpikeTrain> spikesInWindow(std::span<const std::size_t> units, double t0,
+                                         double t1) const;
+  // Every unit's train from one read of the whole spike-time array into one
+  // buffer the trains share (each compressed chunk inflated once). The
+  // caller holds that memory; the cache is not filled.
+  std::vector<SpikeTrain> allTrains() const;
   // Every spike time, unit after unit (reads the whole source when lazy).
   std::vector<double> allSpikeTimes() const;
   const std::vector<std::uint64_t>& unitOffsets() const { return unitOffsets_; }

@@ -27,7 +27,8 @@ void SpikeTimesSource::readElements(std::span<const std::uint64_t> positions, do
 // the bound is on what the recording itself holds.
 struct SpikeRecording::Cache {
   struct Entry {
-    std::shared_ptr<const std::vector<double>> times;
+    std::shared_ptr<const double[]> times;
+    std::size_t count = 0;
     std::list<std::size_t>::iterator recency;
   };
   mutable std::mutex mutex;
@@ -40,23 +41,22 @@ struct SpikeRecording::Cache {
   bool boundsKnown = false;
   std::vector<double> first, last;
 
-  static std::size_t sizeOf(const std::vector<double>& times) {
-    return times.size() * sizeof(double);
-  }
+  // Units whose order has been checked once (re-reads after eviction skip it).
+  std::vector<bool> verified;
 
-  std::shared_ptr<const std::vector<double>> find(std::size_t unit) {
+  const Entry* find(std::size_t unit) {
     const auto it = entries.find(unit);
     if (it == entries.end()) return nullptr;
     recency.splice(recency.begin(), recency, it->second.recency);
     ++hits;
-    return it->second.times;
+    return &it->second;
   }
 
-  void insert(std::size_t unit, std::shared_ptr<const std::vector<double>> times) {
+  void insert(std::size_t unit, std::shared_ptr<const double[]> times, std::size_t count) {
     if (entries.contains(unit)) return;  // another thread read it meanwhile
     recency.push_front(unit);
-    bytes += sizeOf(*times);
-    entries.emplace(unit, Entry{std::move(times), recency.begin()});
+    bytes += count * sizeof(double);
+    entries.emplace(unit, Entry{std::move(times), count, recency.begin()});
     evictTo(limit);
   }
 
@@ -66,7 +66,7 @@ struct SpikeRecording::Cache {
       const std::size_t oldest = recency.back();
       recency.pop_back();
       const auto it = entries.find(oldest);
-      bytes -= sizeOf(*it->second.times);
+      bytes -= it->second.count * sizeof(double);
       entries.erase(it);
     }
   }
@@ -133,70 +133,184 @@ std::size_t SpikeRecording::spikeCountOfUnit(std::size_t unit) const {
   return static_cast<std::size_t>(unitOffsets_[unit + 1] - unitOffsets_[unit]);
 }
 
+namespace {
+
+// Storage for `count` doubles that is not zeroed: the read fills it.
+std::shared_ptr<double[]> uninitialised(std::size_t count) {
+  return std::shared_ptr<double[]>(new double[std::max<std::size_t>(count, 1)]);
+}
+
+}  // namespace
+
 SpikeTrain SpikeRecording::spikesOfUnit(std::size_t unit) const {
   const std::size_t count = spikeCountOfUnit(unit);
   if (inMemory_)
     return {inMemory_, std::span<const double>(*inMemory_).subspan(unitOffsets_[unit], count)};
+  bool verified = source_->trustedSorted();
   {
     std::lock_guard lock(cache_->mutex);
-    if (auto times = cache_->find(unit)) return {times, *times};
+    if (const auto* entry = cache_->find(unit))
+      return {entry->times, std::span<const double>(entry->times.get(), entry->count)};
     ++cache_->misses;
     ++cache_->rangeReads;
+    if (cache_->verified.size() != unitCount()) cache_->verified.assign(unitCount(), false);
+    verified = verified || cache_->verified[unit];
   }
-  // Read outside the lock: other units stay available meanwhile.
-  auto times = source_->read(unitOffsets_[unit], unitOffsets_[unit + 1]);
-  if (times.size() != count)
-    throw std::runtime_error("spike recording '" + name() + "': source returned " +
-                             std::to_string(times.size()) + " spikes for unit " +
-                             std::to_string(unit) + ", expected " + std::to_string(count));
-  if (!std::is_sorted(times.begin(), times.end())) std::sort(times.begin(), times.end());
-  auto shared = std::make_shared<const std::vector<double>>(std::move(times));
+  // Read outside the lock, straight into the train's own storage.
+  auto times = uninitialised(count);
+  source_->readInto(unitOffsets_[unit], unitOffsets_[unit + 1], times.get());
+  if (!verified) {
+    // NWB promises ascending times per unit; check each unit once (the
+    // data is still in cache right after the read) and sort one that is not.
+    if (!std::is_sorted(times.get(), times.get() + count))
+      std::sort(times.get(), times.get() + count);
+  }
+  std::shared_ptr<const double[]> shared = std::move(times);
   {
     std::lock_guard lock(cache_->mutex);
-    cache_->insert(unit, shared);
+    if (!verified) cache_->verified[unit] = true;
+    cache_->insert(unit, shared, count);
   }
-  return {shared, *shared};
+  return {shared, std::span<const double>(shared.get(), count)};
+}
+
+std::vector<SpikeTrain> SpikeRecording::allTrains() const {
+  std::vector<SpikeTrain> trains(unitCount());
+  if (inMemory_) {
+    for (std::size_t u = 0; u < unitCount(); ++u) trains[u] = spikesOfUnit(u);
+    return trains;
+  }
+  // One read of the whole dataset (each compressed chunk inflated once) into
+  // one buffer the trains share; units in the cache are not read again.
+  const std::uint64_t total = unitOffsets_.back();
+  auto all = uninitialised(static_cast<std::size_t>(total));
+  source_->readInto(0, total, all.get());
+  const bool trusted = source_->trustedSorted();
+  std::shared_ptr<const double[]> shared = all;
+  {
+    std::lock_guard lock(cache_->mutex);
+    ++cache_->rangeReads;
+  }
+  for (std::size_t u = 0; u < unitCount(); ++u) {
+    double* first = all.get() + unitOffsets_[u];
+    double* last = all.get() + unitOffsets_[u + 1];
+    if (!trusted && !std::is_sorted(first, last)) std::sort(first, last);
+    trains[u] = SpikeTrain(shared, std::span<const double>(first, last));
+  }
+  return trains;
+}
+
+std::vector<SpikeTrain> SpikeRecording::spikesInWindow(std::span<const std::size_t> units,
+                                                       double t0, double t1) const {
+  // In file order, so the reads walk the file once front to back.
+  std::vector<std::size_t> order(units.begin(), units.end());
+  std::sort(order.begin(), order.end());
+  std::vector<SpikeTrain> byUnit(order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) byUnit[i] = spikesInWindow(order[i], t0, t1);
+  std::vector<SpikeTrain> result(units.size());
+  for (std::size_t i = 0; i < units.size(); ++i) {
+    const auto at = std::lower_bound(order.begin(), order.end(), units[i]) - order.begin();
+    result[i] = byUnit[static_cast<std::size_t>(at)];
+  }
+  return result;
 }
 
 SpikeTrain SpikeRecording::spikesInWindow(std::size_t unit, double t0, double t1) const {
   const std::size_t count = spikeCountOfUnit(unit);
   // Small units, cached units and in-memory recordings: cut from the whole train.
-  constexpr std::size_t kWholeUnitBelow = 1u << 15;
+  constexpr std::size_t kWholeUnitBelow = 4096;
   bool cached = inMemory_ != nullptr;
   if (!cached) {
     std::lock_guard lock(cache_->mutex);
     cached = cache_->entries.contains(unit);
   }
   if (cached || count < kWholeUnitBelow || !(t1 > t0)) {
+    if (!(t1 > t0) || count == 0) return {};
     const auto train = spikesOfUnit(unit);
     const auto first = std::lower_bound(train.begin(), train.end(), t0);
     const auto last = std::lower_bound(first, train.end(), t1);
     return train.slice(static_cast<std::size_t>(first - train.begin()),
                        static_cast<std::size_t>(last - first));
   }
-  // Binary search in the file for both ends, then read just the window.
+  // The unit's ends bound the window for free once they are known.
+  const auto [front, back] = firstAndLastSpike(unit);
+  if (t1 <= front || t0 > back) return {};
   const std::uint64_t base = unitOffsets_[unit];
-  std::size_t probes = 0;
-  auto lowerBound = [&](double t, std::uint64_t lo, std::uint64_t hi) {
+  std::size_t reads = 0;
+  // Interpolation guess, then one block read around it; spike times are
+  // close to uniform at this scale, so the window is nearly always in it.
+  // Otherwise narrow by binary search on single elements.
+  const double span = back - front;
+  auto guess = [&](double t) {
+    const double fraction = span > 0 ? std::clamp((t - front) / span, 0.0, 1.0) : 0.0;
+    return static_cast<std::uint64_t>(fraction * static_cast<double>(count - 1));
+  };
+  const std::uint64_t g0 = guess(t0), g1 = guess(t1);
+  const std::uint64_t margin =
+      256 + 4 * static_cast<std::uint64_t>(std::sqrt(static_cast<double>(count)));
+  const std::uint64_t blockBegin = g0 > margin ? g0 - margin : 0;
+  const std::uint64_t blockEnd = std::min<std::uint64_t>(count, g1 + margin + 1);
+  const std::size_t blockCount = static_cast<std::size_t>(blockEnd - blockBegin);
+  auto block = uninitialised(blockCount);
+  source_->readInto(base + blockBegin, base + blockEnd, block.get());
+  ++reads;
+  const double* bb = block.get();
+  const double* be = bb + blockCount;
+  if (!source_->trustedSorted() && !std::is_sorted(bb, be)) {
+    // Out of order in the file: no search is valid; the whole unit is read and sorted.
+    const auto train = spikesOfUnit(unit);
+    const auto a = std::lower_bound(train.begin(), train.end(), t0);
+    const auto b = std::lower_bound(a, train.end(), t1);
+    return train.slice(static_cast<std::size_t>(a - train.begin()),
+                       static_cast<std::size_t>(b - a));
+  }
+  auto single = [&](std::uint64_t i) {
+    double v;
+    source_->readInto(base + i, base + i + 1, &v);
+    ++reads;
+    return v;
+  };
+  // lower_bound of t over the unit, knowing the block [blockBegin, blockEnd).
+  auto lowerBound = [&](double t) -> std::uint64_t {
+    std::uint64_t lo = 0, hi = count;
+    if (bb[0] < t)
+      lo = blockBegin + 1;
+    else
+      hi = blockBegin;
+    if (be[-1] < t)
+      lo = std::max(lo, blockEnd);
+    else
+      hi = std::min(hi, blockEnd - 1);
+    if (lo >= blockBegin && hi <= blockEnd)  // inside the block
+      return blockBegin + static_cast<std::uint64_t>(std::lower_bound(bb, be, t) - bb);
     while (lo < hi) {
       const std::uint64_t mid = lo + (hi - lo) / 2;
-      ++probes;
-      if (source_->read(base + mid, base + mid + 1).front() < t)
+      if (single(mid) < t)
         lo = mid + 1;
       else
         hi = mid;
     }
     return lo;
   };
-  const std::uint64_t first = lowerBound(t0, 0, count);
-  const std::uint64_t last = lowerBound(t1, first, count);
-  auto times =
-      std::make_shared<const std::vector<double>>(source_->read(base + first, base + last));
+  const std::uint64_t first = lowerBound(t0);
+  const std::uint64_t last = std::max(first, lowerBound(t1));
   {
     std::lock_guard lock(cache_->mutex);
-    cache_->rangeReads += probes + 1;
+    cache_->rangeReads += reads;
   }
-  return {times, *times};
+  if (first >= blockBegin && last <= blockEnd) {
+    std::shared_ptr<const double[]> shared = std::move(block);
+    return {shared, std::span<const double>(shared.get() + (first - blockBegin),
+                                            static_cast<std::size_t>(last - first))};
+  }
+  auto times = uninitialised(static_cast<std::size_t>(last - first));
+  source_->readInto(base + first, base + last, times.get());
+  {
+    std::lock_guard lock(cache_->mutex);
+    ++cache_->rangeReads;
+  }
+  std::shared_ptr<const double[]> shared = std::move(times);
+  return {shared, std::span<const double>(shared.get(), static_cast<std::size_t>(last - first))};
 }
 
 std::vector<double> SpikeRecording::allSpikeTimes() const {

@@ -177,11 +177,17 @@ TEST(LazySpikes, WindowOfABigUnitIsReadByBinarySearch) {
   for (std::size_t i = 0; i < times.size(); ++i) times[i] = 0.001 * static_cast<double>(i);
   auto source = std::make_shared<CountingSource>(times);
   const SpikeRecording r(source, "big", nullptr, {0, 400'000, 1'000'000}, nullptr);
+  (void)r.timeRange();  // the ends of every unit: one element each
+  const std::size_t readsBefore = source->reads.load(), elementsBefore = source->elements.load();
+  EXPECT_EQ(elementsBefore, 4u);
   const auto window = r.spikesInWindow(1, 500.0, 510.0);
   ASSERT_EQ(window.size(), 10'000u);
   EXPECT_DOUBLE_EQ(window.front(), 500.0);
   EXPECT_DOUBLE_EQ(window.back(), 509.999);
-  EXPECT_LT(source->elements.load(), 10'100u) << "only the window and ~40 probes are read";
+  // One block around the interpolated position: the window and a margin of
+  // 256 + 4√n elements each side (600,000 spikes: 3,354), not the unit.
+  EXPECT_EQ(source->reads.load() - readsBefore, 1u);
+  EXPECT_LT(source->elements.load() - elementsBefore, 10'000u + 2 * 3'354u + 2);
   EXPECT_EQ(r.cacheStats().cachedUnits, 0u);
   EXPECT_TRUE(r.spikesInWindow(1, 2000.0, 3000.0).empty());
   EXPECT_TRUE(r.spikesInWindow(1, 510.0, 500.0).empty());

@@ -1,0 +1,88 @@
+#!/bin/bash
+# The recording path, NeuroLoupe vs h5py + NumPy (Debian's /usr/bin/python3),
+# on Allen-shaped NWB files from tests/tools (generated once, kept in
+# /work/bench-data/rec unless BENCH_DATA says otherwise). Usage:
+#   bench/nwb/run.sh [BUILD_DIR]            # 2,000 units, contiguous + gzip files
+#   BIG=1 bench/nwb/run.sh [BUILD_DIR]      # also `info` cold on the 20 GB session
+#   GUI=1 bench/nwb/run.sh [BUILD_DIR]      # also the GUI's first frame and peak memory
+# Each side runs 3 times in a fresh process (warm page cache); medians are
+# compared as h5py / NeuroLoupe (> 1: NeuroLoupe faster or reading less).
+# Cold runs drop the file's pages with posix_fadvise(DONTNEED) (this file
+# only: other people's caches stay).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-$here/../../build/ci}" && pwd)
+data=${BENCH_DATA:-/work/bench-data/rec}
+py=/usr/bin/python3
+mkdir -p "$data"
+file=$data/allen2000.nwb
+gzfile=$data/allen2000_gzip.nwb
+big=$data/allen20g.nwb
+make=$build/bin/neuroloupe-make-allen-nwb
+[[ -f $file ]] || "$make" "$file" --probes 5 --units-per-probe 400
+[[ -f $gzfile ]] || "$make" "$gzfile" --probes 5 --units-per-probe 400 --spike-storage gzip \
+  --chunk-elements 65536 --no-waveforms
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+drop() { "$py" -c 'import os,sys
+fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)' "$1"; }
+warm() { cat "$1" >/dev/null; }
+median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+step() { cat "$tmp/$1".* | awk -v s="$2" '$1==s{print $2}' | median; }
+
+compare() {  # compare LABEL FILE
+  local label=$1 f=$2
+  warm "$f"
+  for i in 1 2 3; do
+    "$build/bin/neuroloupe_bench_recording" "$f" >"$tmp/nl.$i"
+    "$py" "$here/recording_h5py.py" "$f" >"$tmp/py.$i"
+  done
+  echo "== $label: $(basename "$f") ($(du -h "$f" | cut -f1), $(step nl units) units, $(step nl spikes) spikes)"
+  printf "%-26s %12s %12s %9s\n" step neuroloupe h5py "h5py/nl"
+  for s in open_metadata time_range open_time_range_read_mb all_split per_unit_all_units \
+    one_unit window_1s_all_units peak_rss_mb; do
+    a=$(step nl $s)
+    b=$(step py $s)
+    awk -v s="$s" -v a="$a" -v b="$b" 'BEGIN { printf "%-26s %12s %12s %9.2f\n", s, a, b, (a > 0 ? b / a : 0) }'
+  done
+  echo "checksums: neuroloupe $(grep -h checksum "$tmp/nl.1" | cut -d' ' -f2-) | h5py $(grep -h checksum "$tmp/py.1" | cut -d' ' -f2-)"
+  rm -f "$tmp"/nl.* "$tmp"/py.*
+}
+
+# `info --json` (which reports the time range) cold: wall time and bytes from disk.
+info_cold() {  # info_cold FILE
+  local f=$1 size
+  size=$(stat -c %s "$f")
+  for side in neuroloupe h5py; do
+    drop "$f"
+    if [[ $side == neuroloupe ]]; then
+      /usr/bin/time -f "%e %I" -o "$tmp/time" "$build/bin/neuroloupe-cli" info --json "$f" >/dev/null
+    else
+      /usr/bin/time -f "%e %I" -o "$tmp/time" "$py" "$here/recording_h5py.py" "$f" --metadata-only >/dev/null
+    fi
+    read -r seconds blocks <"$tmp/time"
+    awk -v side="$side" -v s="$seconds" -v b="$blocks" -v size="$size" 'BEGIN {
+      printf "info cold %-11s %7.3f s  %10.2f MB read from disk  (%.4f%% of the file)\n",
+        side, s, b * 512 / 1e6, 100 * b * 512 / size }'
+  done
+}
+
+compare "contiguous spike_times" "$file"
+info_cold "$file"
+compare "gzip spike_times (65,536-element chunks, shuffle)" "$gzfile"
+info_cold "$gzfile"
+
+if [[ -n ${BIG:-} ]]; then
+  [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 700 --duration 9600 --rate 20 --verbose
+  echo "== 20 GB session: $(du -h "$big" | cut -f1)"
+  info_cold "$big"
+fi
+
+if [[ -n ${GUI:-} && -x $build/bin/neuroloupe ]]; then
+  warm "$file"
+  xvfb-run -a -s "-screen 0 1920x1200x24" /usr/bin/time -f "%e %M" -o "$tmp/gui" \
+    "$build/bin/neuroloupe" "$file" --screenshot "$tmp/gui.png" --quit-after 1 >/dev/null 2>&1 || true
+  read -r seconds kb <"$tmp/gui"
+  awk -v s="$seconds" -v kb="$kb" 'BEGIN { printf "GUI first frame + quit: %.3f s, peak %.0f MB (goal < 0.6 s, < 400 MB)\n", s, kb / 1024 }'
+fi
