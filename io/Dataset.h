@@ -219,6 +219,9 @@ class SpikeTimesSource {
   virtual std::uint64_t bytesRead() const { return 0; }
   // How the times are stored and read ("contiguous, direct", …), for info and benchmarks.
   virtual std::string storage() const { return {}; }
+  // False when a read of a few elements costs a whole chunk (compressed
+  // storage): windows then read whole units, which the cache keeps.
+  virtual bool smallReadsAreCheap() const { return true; }
 };
 
 // The mean waveform of one unit: samples × channels, sample-major as NWB

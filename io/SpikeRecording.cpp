@@ -224,7 +224,7 @@ SpikeTrain SpikeRecording::spikesInWindow(std::size_t unit, double t0, double t1
     std::lock_guard lock(cache_->mutex);
     cached = cache_->entries.contains(unit);
   }
-  if (cached || count < kWholeUnitBelow || !(t1 > t0)) {
+  if (cached || count < kWholeUnitBelow || !(t1 > t0) || !source_->smallReadsAreCheap()) {
     if (!(t1 > t0) || count == 0) return {};
     const auto train = spikesOfUnit(unit);
     const auto first = std::lower_bound(train.begin(), train.end(), t0);

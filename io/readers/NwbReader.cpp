@@ -142,6 +142,10 @@ class NwbSpikeTimes final : public SpikeTimesSource {
   }
   std::uint64_t bytesRead() const override { return reader_.stats().bytesRead; }
   std::string storage() const override { return reader_.pathName(); }
+  bool smallReadsAreCheap() const override {
+    return reader_.path() == h5::RowReader::Path::Contiguous ||
+           reader_.path() == h5::RowReader::Path::Chunked;
+  }
 
  private:
   h5::RowReader reader_;
