@@ -34,6 +34,7 @@ AnalysisPanel::AnalysisPanel(io::Session& session, const plugins::PluginManager&
   layout->addWidget(summary_);
   auto* inputsBox = new QGroupBox(tr("Inputs"));
   inputsLayout_ = new QFormLayout(inputsBox);
+  inputsLayout_->setRowWrapPolicy(QFormLayout::WrapLongRows);
   layout->addWidget(inputsBox);
   auto* paramsBox = new QGroupBox(tr("Parameters"));
   auto* paramsLayout = new QVBoxLayout(paramsBox);
@@ -116,6 +117,9 @@ void AnalysisPanel::rebuildInputs() {
       continue;
     }
     auto* combo = new QComboBox();
+    // Long dataset names must not widen the dock beyond the window.
+    combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    combo->setMinimumContentsLength(12);
     combo->setObjectName(QString::fromStdString("input_" + port.name));
     combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     combo->setMinimumContentsLength(12);

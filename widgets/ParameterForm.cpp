@@ -15,7 +15,9 @@ namespace nl::widgets {
 using plugins::ParamType;
 
 ParameterForm::ParameterForm(QWidget* parent) : QWidget(parent) {
-  new QFormLayout(this);
+  // Long parameter names put their editor on the next line rather than
+  // widening the Analysis dock.
+  (new QFormLayout(this))->setRowWrapPolicy(QFormLayout::WrapLongRows);
 }
 
 void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
@@ -66,6 +68,8 @@ void ParameterForm::setSchema(const plugins::ParameterSchema& schema) {
       }
       case ParamType::Choice: {
         auto* combo = new QComboBox();
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(10);
         for (const auto& choice : spec.choices) combo->addItem(QString::fromStdString(choice));
         connect(combo, &QComboBox::currentIndexChanged, this, &ParameterForm::changed);
         editor = combo;

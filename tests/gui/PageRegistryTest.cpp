@@ -12,6 +12,7 @@
 #include <QTabWidget>
 #include <QTemporaryDir>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "GuiTestUtil.h"
 #include "app/gui/MainWindow.h"
@@ -176,8 +177,20 @@ TEST(PageRegistry, AnalysisPanelOffersWhatFitsAndDocksFit) {
   ASSERT_NE(choice, nullptr);
   ASSERT_GT(choice->count(), 0) << "the Analysis panel lists no plugin: the built-in plugins of "
                                 << NEUROLOUPE_PLUGIN_DIR << " were not found or did not load";
-  // A surface fits the projection of a volume onto it, not the PSTH.
-  EXPECT_EQ(choice->currentData().toString(), "surface.project_volume");
+  // A surface fits the analyses that take one (projecting a volume onto it,
+  // simulating an implant on it), not the PSTH.
+  const auto* chosen = window.plugins().find(choice->currentData().toString().toStdString());
+  ASSERT_NE(chosen, nullptr);
+  EXPECT_TRUE(std::any_of(chosen->inputs.begin(), chosen->inputs.end(), [&](const auto& port) {
+    return port.fits(*window.session().entries().front().dataset);
+  })) << chosen->id;
+  auto* analysisScroll =
+      qobject_cast<QScrollArea*>(window.findChild<QDockWidget*>("AnalysisDock")->widget());
+  ASSERT_NE(analysisScroll, nullptr);
+  QCoreApplication::processEvents();
+  EXPECT_LE(window.analysisPanel()->minimumSizeHint().width(), analysisScroll->viewport()->width())
+      << chosen->id << "'s inputs and parameters fit the dock";
+  window.analysisPanel()->selectPlugin("surface.project_volume");
   // Its mesh port holds the surface; the volume it needs is not open yet.
   auto* surfacePort = window.analysisPanel()->findChild<QComboBox*>("input_mesh");
   ASSERT_NE(surfacePort, nullptr);

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+#include "widgets/charts/ShownUnits.h"
+
 namespace nl::widgets {
 
 namespace {
@@ -86,19 +88,7 @@ void AmplitudeView::refresh() {
     update();
     return;
   }
-  const auto& selection = d.session->selection();
-  if (selection.dataset() == d.recordingId)
-    for (auto u : selection.indices())
-      if (u >= 0 && static_cast<std::size_t>(u) < d.recording->unitCount() &&
-          d.units.size() < kMaxUnits)
-        d.units.push_back(static_cast<std::size_t>(u));
-  if (d.units.empty() && d.recording->unitCount() > 0) {
-    // Nothing selected: the most active unit, as the PSTH shows.
-    std::size_t busiest = 0;
-    for (std::size_t u = 1; u < d.recording->unitCount(); ++u)
-      if (d.recording->spikeCountOfUnit(u) > d.recording->spikeCountOfUnit(busiest)) busiest = u;
-    d.units.push_back(busiest);
-  }
+  d.units = unitsToShow(*d.session, d.recordingId, *d.recording, kMaxUnits);
   const auto [first, last] = d.recording->timeRange();
   d.t0 = std::min(0.0, first);
   d.t1 = std::max(d.t0 + 1e-3, last);

@@ -15,6 +15,7 @@
 #include "analysis/ephys/EventAligned.h"
 #include "widgets/AreaColors.h"
 #include "widgets/charts/Chart.h"
+#include "widgets/charts/ShownUnits.h"
 
 namespace nl::widgets {
 
@@ -199,14 +200,7 @@ void PsthView::refresh() {
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(session_.find(intervals_));
   if (!recording || !table || !table->numericColumn("start_time") || recording->unitCount() == 0)
     return;
-  std::size_t unit = 0;
-  const auto& selection = session_.selection();
-  if (selection.dataset() == recording_ && !selection.indices().empty())
-    unit = static_cast<std::size_t>(selection.indices().front());
-  else
-    for (std::size_t u = 0; u < recording->unitCount(); ++u)
-      if (recording->spikeCountOfUnit(u) > recording->spikeCountOfUnit(unit)) unit = u;
-  if (unit >= recording->unitCount()) return;
+  const std::size_t unit = unitsToShow(session_, recording_, *recording, 1).front();
 
   // Window: half a second before to the median event duration (≥ 0.5 s) after.
   const auto& starts = *table->numericColumn("start_time");

@@ -11,6 +11,8 @@
 #include "analysis/ephys/Waveforms.h"
 #include "widgets/AreaColors.h"
 
+#include "widgets/charts/ShownUnits.h"
+
 namespace nl::widgets {
 
 namespace {
@@ -117,19 +119,7 @@ void WaveformView::refresh() {
     update();
     return;
   }
-  const auto& selection = d.session->selection();
-  if (selection.dataset() == d.recordingId)
-    for (auto u : selection.indices())
-      if (u >= 0 && static_cast<std::size_t>(u) < d.recording->unitCount() &&
-          d.units.size() < kMaxUnits)
-        d.units.push_back(static_cast<std::size_t>(u));
-  if (d.units.empty() && d.recording->unitCount() > 0) {
-    // Nothing selected: the most active unit, as the PSTH shows.
-    std::size_t busiest = 0;
-    for (std::size_t u = 1; u < d.recording->unitCount(); ++u)
-      if (d.recording->spikeCountOfUnit(u) > d.recording->spikeCountOfUnit(busiest)) busiest = u;
-    d.units.push_back(busiest);
-  }
+  d.units = unitsToShow(*d.session, d.recordingId, *d.recording, kMaxUnits);
   try {
     for (auto u : d.units) d.waveforms.push_back(d.recording->waveformMean(u));
   } catch (const std::exception& error) {

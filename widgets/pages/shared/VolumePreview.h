@@ -1,11 +1,9 @@
 #pragma once
-// What the pages that show chunked microscopy volumes share: a page task's
-// progress as the analysis code's, whether a volume holds labels, and the
+// What the pages that show chunked microscopy volumes share: whether a volume holds labels, and the
 // preview a 3D view draws of a volume too big to show whole.
 #include <memory>
 #include <string>
 
-#include "analysis/Progress.h"
 #include "plugins/Runner.h"
 
 namespace nl::io {
@@ -20,18 +18,8 @@ namespace nl::widgets {
 // The voxels a preview may have (a 3D view of 16 M voxels stays interactive).
 inline constexpr std::size_t kPreviewVoxels = std::size_t{16} << 20;
 
-// A task's reporter as the analysis code's progress.
-class ReporterProgress final : public analysis::Progress {
- public:
-  explicit ReporterProgress(plugins::ProgressReporter& reporter) : reporter_(reporter) {}
-  void update(double fraction, const std::string& message) override {
-    reporter_.report(fraction, message);
-  }
-  bool cancelRequested() const override { return reporter_.cancelled(); }
-
- private:
-  plugins::ProgressReporter& reporter_;
-};
+// A task's reporter as the analysis code's progress (one class, in plugins/Runner.h).
+using plugins::ReporterProgress;
 
 bool holdsLabels(const io::microscopy::VolumeDataset& volume);
 
