@@ -12,7 +12,7 @@ packages=(
   # VTK 9.1 (rendering core only; its Qt 5 module is not used)
   libvtk9-dev
   # science and I/O
-  libhdf5-dev libeigen3-dev libopenblas-dev liblapacke-dev nlohmann-json3-dev libvalijson-dev libcli11-dev libtbb-dev
+  libhdf5-dev libeigen3-dev libopenblas-dev liblapacke-dev nlohmann-json3-dev libvalijson-dev libcli11-dev libtbb-dev libigraph-dev
   zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libexpat1-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
