@@ -247,6 +247,7 @@ void rebalance(NtfFactors& f) {
       norms[m] = f.modes[static_cast<std::size_t>(m)].col(r).norm();
       product *= norms[m];
     }
+    if (!(product > 0.0)) continue;  // a zero component stays as it is
     const double lambda = std::cbrt(product);
     for (int m = 0; m < 3; ++m) f.modes[static_cast<std::size_t>(m)].col(r) *= lambda / norms[m];
   }
@@ -270,7 +271,7 @@ NtfFactors randomInitialFactors(const Tensor3& x, int rank, std::uint64_t seed,
     norm2 += static_cast<double>(x.missing().size()) * mean * mean;
   }
   const double model = modelNorm(f);
-  if (model > 0.0) f.modes[0] *= std::sqrt(norm2) / model;
+  if (model > 0.0 && norm2 > 0.0) f.modes[0] *= std::sqrt(norm2) / model;
   rebalance(f);
   return f;
 }
@@ -293,6 +294,7 @@ NtfResult fitNtf(const Tensor3& x, const NtfOptions& options, const NtfFactors* 
     throw std::invalid_argument("the tensor's observed entries are all zero: nothing to factorize");
   const double normX2 = normX * normX;
   auto& f = result.factors;
+  if (initial != nullptr && options.imputeFromInitial && engine.masked()) engine.impute(1, f);
   std::array<Matrix, 3> grams;
   for (int m = 0; m < 3; ++m)
     grams[static_cast<std::size_t>(m)] =

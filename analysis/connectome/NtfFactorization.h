@@ -41,6 +41,10 @@ struct NtfOptions {
   std::uint64_t seed = 0;   // random initial factors: stream `stream` of this seed
   std::uint64_t stream = 0;
   int threads = 0;  // ≤ 0: the app's setting (io::workerThreadCount()); results do not depend on it
+  // With initial factors: missing entries start at the initial model's
+  // values, so a fit continued from its factors goes on exactly as if it had
+  // not stopped. Off (tensortools): they start at the observed mean.
+  bool imputeFromInitial = false;
   // Polled once per sweep when set (for fits running on worker threads):
   // true throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;
