@@ -23,7 +23,7 @@ using ConstMap = Eigen::Map<const Matrix, 0, Eigen::OuterStride<>>;
 // Rows of the (I·J) × K unfolding per panel of X·C, and columns (k) per
 // panel of Xᵀ·KR: fixed, so sums never depend on the thread count.
 constexpr std::size_t kRowPanel = 256;
-constexpr std::size_t kColumnPanel = 256;
+constexpr std::size_t kColumnPanel = 1024;
 // Below this many entries a tensor is processed on the calling thread.
 constexpr std::size_t kParallelEntries = std::size_t{1} << 18;
 
