@@ -268,3 +268,31 @@ TEST(NtfInput, RejectsBadTensors) {
   EXPECT_THROW(cn::fitNtf(x, options, &init), std::invalid_argument);
   EXPECT_THROW(cn::parseNtfMethod("als"), std::invalid_argument);
 }
+
+TEST(NtfHals, ReportsProgressAndStopsWhenCancelled) {
+  class CancelAfter final : public nl::analysis::Progress {
+   public:
+    void update(double fraction, const std::string& message) override {
+      ++updates;
+      last = message;
+      lastFraction = fraction;
+    }
+    bool cancelRequested() const override { return updates >= 3; }
+    int updates = 0;
+    double lastFraction = 0.0;
+    std::string last;
+  } progress;
+  const auto x = planted(6, 4, 5, 2, 1);
+  cn::NtfOptions options;
+  options.rank = 2;
+  options.maxSweeps = 100;
+  options.tolerance = 0.0;
+  EXPECT_THROW(cn::fitNtf(x, options, nullptr, &progress), nl::analysis::Cancelled);
+  EXPECT_EQ(progress.updates, 3);
+  EXPECT_NE(progress.last.find("hals sweep 3"), std::string::npos) << progress.last;
+  EXPECT_DOUBLE_EQ(progress.lastFraction, 0.03);
+  // Rank selection's fits on worker threads stop too.
+  CancelAfter again;
+  again.updates = 3;
+  EXPECT_THROW(cn::selectRank(x, 1, 2, 2, options, again), nl::analysis::Cancelled);
+}
