@@ -566,7 +566,7 @@ class Fitter {
 
   // One sweep of single-node moves at level l: greedy (β = ∞: each node to
   // its best neighbouring group, or a new group) or Metropolis at β.
-  double sweep(NestedSbmState& st, int l, double beta) {
+  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true) {
     auto nodes = activeNodes(st, l);
     std::shuffle(nodes.begin(), nodes.end(), rng_);
     double total = 0.0;
@@ -583,7 +583,7 @@ class Fitter {
         } else if (p < 0.97) {
           t = st.group(l, nodes[below(static_cast<int>(nodes.size()))]);
         } else {
-          if (st.groupSize(l, r) <= 1) continue;
+          if (!allowNew || st.groupSize(l, r) <= 1) continue;
           t = st.emptyGroup(l);
           if (t < 0) continue;
           st.setParentOfEmpty(l, t, st.group(l + 1, r));
@@ -597,7 +597,7 @@ class Fitter {
         continue;
       }
       st.neighbourGroups(l, v, candidates);
-      if (st.groupSize(l, r) > 1) {
+      if (allowNew && st.groupSize(l, r) > 1) {
         const int fresh = st.emptyGroup(l);
         if (fresh >= 0) {
           st.setParentOfEmpty(l, fresh, st.group(l + 1, r));
@@ -620,9 +620,9 @@ class Fitter {
     return total;
   }
 
-  void greedySweeps(NestedSbmState& st, int l, int maxSweeps) {
+  void greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true) {
     for (int i = 0; i < maxSweeps; ++i)
-      if (sweep(st, l, std::numeric_limits<double>::infinity()) > -1e-7) break;
+      if (sweep(st, l, std::numeric_limits<double>::infinity(), allowNew) > -1e-7) break;
   }
 
   // Agglomerative merges at level l (the level above must be the top): every
@@ -634,7 +634,7 @@ class Fitter {
     stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
     const int cap = st.capacity();
     std::vector<int> neighbours;
-    while (st.groupCount(l) > 1) {
+    for (int stage = 0; st.groupCount(l) > 1 && stage < 4 * cap; ++stage) {
       const int B = st.groupCount(l);
       auto mem = members(st, l);
       std::vector<int> nonEmpty;
@@ -692,7 +692,7 @@ class Fitter {
         std::sort(ne.begin(), ne.end(), [&](int a, int b) { return m2[a].size() < m2[b].size(); });
         moveAll(st, l, m2[ne[0]], ne[1]);
       }
-      greedySweeps(st, l, 4);
+      greedySweeps(st, l, 4, false);
       stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
     }
     return stages;

@@ -142,9 +142,9 @@ TEST(Sbm, EdgelessAndTinyGraphs) {
 TEST(Nmi, KnownValues) {
   EXPECT_DOUBLE_EQ(cn::normalizedMutualInformation({0, 0, 1, 1}, {5, 5, 7, 7}), 1.0);
   EXPECT_NEAR(cn::normalizedMutualInformation({0, 0, 1, 1}, {0, 1, 0, 1}), 0.0, 1e-12);
-  // a = {0,0,0,1,1,1}, b = {0,0,1,1,2,2}: I = ln 2 − (1/3)·... computed by hand:
-  // H(a) = ln 2, H(b) = ln 3, I = H(b) − H(b|a) = ln 3 − (2/3) ln 2.
-  const double expected = 2.0 * (std::log(3.0) - 2.0 / 3.0 * std::log(2.0)) /
+  // a = {0,0,0,1,1,1}, b = {0,0,1,1,2,2}: H(a) = ln 2, H(b) = ln 3,
+  // H(b|a) = ln 3 − (2/3) ln 2, so I = (2/3) ln 2.
+  const double expected = 2.0 * (2.0 / 3.0 * std::log(2.0)) /
                           (std::log(2.0) + std::log(3.0));
   EXPECT_NEAR(cn::normalizedMutualInformation({0, 0, 0, 1, 1, 1}, {0, 0, 1, 1, 2, 2}), expected,
               1e-12);
