@@ -113,12 +113,12 @@ LfrGraph generateLfr(const LfrSettings& s) {
   // Degrees: the discrete power law whose lower end is mixed between two
   // integers so that the expected degree is ⟨k⟩.
   int lo = s.maxDegree;
-  while (lo > 1 && PowerLaw(lo, s.maxDegree, s.tau1).mean() < s.averageDegree) --lo;
-  if (PowerLaw(lo, s.maxDegree, s.tau1).mean() < s.averageDegree)
-    throw std::invalid_argument("LFR: ⟨k⟩ is too large for k_max and τ₁");
-  const PowerLaw upper(lo + 1, s.maxDegree, s.tau1), lower(lo, s.maxDegree, s.tau1);
+  while (lo > 2 && PowerLaw(lo - 1, s.maxDegree, s.tau1).mean() >= s.averageDegree) --lo;
+  if (PowerLaw(lo - 1, s.maxDegree, s.tau1).mean() >= s.averageDegree)
+    throw std::invalid_argument("LFR: ⟨k⟩ is too small for k_max and τ₁");
+  const PowerLaw upper(lo, s.maxDegree, s.tau1), lower(lo - 1, s.maxDegree, s.tau1);
   const double mu = upper.mean(), ml = lower.mean();
-  const double mixUpper = mu > ml ? std::clamp((s.averageDegree - ml) / (mu - ml), 0.0, 1.0) : 0.0;
+  const double mixUpper = mu > ml ? std::clamp((s.averageDegree - ml) / (mu - ml), 0.0, 1.0) : 1.0;
   std::vector<int> degree(static_cast<std::size_t>(N));
   for (auto& k : degree) k = uniform(rng) < mixUpper ? upper.sample(rng) : lower.sample(rng);
   if (std::accumulate(degree.begin(), degree.end(), 0L) % 2 != 0) {
