@@ -12,7 +12,7 @@ target_include_directories(neuroloupe_connectome_communities_tests PRIVATE ${PRO
 target_compile_definitions(neuroloupe_connectome_communities_tests PRIVATE
   NEUROLOUPE_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/../shared/fixtures"
   NEUROLOUPE_PLUGIN_DIR="${NEUROLOUPE_BUILD_PLUGIN_DIR}")
-if(TARGET connectome_communities OR EXISTS ${PROJECT_SOURCE_DIR}/plugins/builtin/connectome_communities/CMakeLists.txt)
+if(TRUE)
   add_dependencies(neuroloupe_connectome_communities_tests connectome_communities)
 endif()
 neuroloupe_set_warnings(neuroloupe_connectome_communities_tests)
