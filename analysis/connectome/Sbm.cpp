@@ -495,7 +495,13 @@ class Fitter {
     // 2. A hierarchy on every stage's partition; the shortest nested description wins.
     Partitions best;
     double bestDl = std::numeric_limits<double>::infinity();
+    // Only stages from the flat optimum up to three times its group count
+    // (the nested prior affords more groups than the flat one, never fewer).
+    const Stage* flatBest = &stages.front();
+    for (const auto& stage : stages)
+      if (stage.dl < flatBest->dl) flatBest = &stage;
     for (const auto& stage : stages) {
+      if (stage.groups < flatBest->groups || stage.groups > 3 * flatBest->groups + 2) continue;
       double stageDl = 0.0;
       auto parts = buildHierarchy(stage.parts[0], stageDl);
       if (stageDl < bestDl) {
