@@ -70,9 +70,9 @@ BaselineResult leidenModularity(const WeightedGraph& graph, std::uint64_t seed) 
   check(igraph_vector_int_init(&membership, graph.nodes()), "vector");
   igraph_integer_t clusters = 0;
   igraph_real_t quality = 0.0;
-  const auto code = igraph_community_leiden(&g.graph, &g.weights, &nodeWeights,
-                                            1.0 / (2.0 * graph.totalWeight()), 0.01, false, -1,
-                                            &membership, &clusters, &quality);
+  const auto code =
+      igraph_community_leiden(&g.graph, &g.weights, &nodeWeights, 1.0 / (2.0 * graph.totalWeight()),
+                              0.01, false, -1, &membership, &clusters, &quality);
   igraph_vector_destroy(&nodeWeights);
   if (code != IGRAPH_SUCCESS) igraph_vector_int_destroy(&membership);
   check(code, "Leiden");

@@ -36,8 +36,8 @@ double normalizedMutualInformation(const std::vector<int>& a, const std::vector<
 
 double modularity(const WeightedGraph& graph, const std::vector<int>& labels) {
   if (labels.size() != static_cast<std::size_t>(graph.nodes()))
-    throw std::invalid_argument("modularity: " + std::to_string(labels.size()) +
-                                " labels for " + std::to_string(graph.nodes()) + " nodes");
+    throw std::invalid_argument("modularity: " + std::to_string(labels.size()) + " labels for " +
+                                std::to_string(graph.nodes()) + " nodes");
   const double m = graph.totalWeight();
   if (m <= 0.0) return 0.0;
   std::map<int, double> inside, strength;

@@ -15,8 +15,12 @@ namespace {
 
 using Rng = std::mt19937_64;
 
-double uniform(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-int below(Rng& rng, int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); }
+double uniform(Rng& rng) {
+  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+}
+int below(Rng& rng, int n) {
+  return static_cast<int>(rng() % static_cast<std::uint64_t>(n));
+}
 
 // Discrete power law P(k) ∝ k^−τ on [lo, hi].
 struct PowerLaw {
@@ -80,8 +84,7 @@ std::vector<std::pair<int, int>> wire(std::vector<int> stubs, Rng& rng, Allowed 
       auto [c, d] = edges[other];
       if (rng() & 1) std::swap(c, d);
       if (a == c || b == d || !allowed(a, c) || !allowed(b, d)) continue;
-      if (present.count(key(a, c)) || present.count(key(b, d)) || key(a, c) == key(b, d))
-        continue;
+      if (present.count(key(a, c)) || present.count(key(b, d)) || key(a, c) == key(b, d)) continue;
       present.erase(key(edges[other].first, edges[other].second));
       present.insert(key(a, c));
       present.insert(key(b, d));
@@ -210,15 +213,16 @@ LfrGraph generateLfr(const LfrSettings& s) {
     std::vector<int> stubs;
     for (const int v : members[c])
       for (int k = 0; k < kin[v]; ++k) stubs.push_back(v);
-    const auto inside = wire(stubs, rng, [](int, int) { return true; }, present);
+    const auto inside = wire(
+        stubs, rng, [](int, int) { return true; }, present);
     edges.insert(edges.end(), inside.begin(), inside.end());
   }
   std::vector<int> outStubs;
   for (int v = 0; v < N; ++v)
     for (int k = kin[v]; k < degree[v]; ++k) outStubs.push_back(v);
   if (outStubs.size() % 2 != 0) outStubs.pop_back();
-  const auto outside =
-      wire(outStubs, rng, [&](int a, int b) { return community[a] != community[b]; }, present);
+  const auto outside = wire(
+      outStubs, rng, [&](int a, int b) { return community[a] != community[b]; }, present);
   edges.insert(edges.end(), outside.begin(), outside.end());
 
   // Weights: node by node, the common increments of its internal and of its

@@ -17,8 +17,8 @@ struct LfrSettings {
   int nodes = 125;
   double averageDegree = 25.0;
   int maxDegree = 100;
-  double tau1 = 2.0;          // degree exponent
-  double tau2 = 1.0;          // community-size exponent
+  double tau1 = 2.0;            // degree exponent
+  double tau2 = 1.0;            // community-size exponent
   double mixingTopology = 0.5;  // μ_t
   double mixingWeights = 0.5;   // μ_w
   double beta = 2.0;            // s_i = k_i^β

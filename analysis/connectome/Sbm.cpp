@@ -35,9 +35,8 @@ NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected,
       edges_(static_cast<std::int64_t>(graph.edgeCount())),
       totalWeight_(graph.totalWeight()) {
   if (cap_ < 1) throw std::invalid_argument("a block model needs at least one node");
-  const std::int64_t cacheSize =
-      std::min<std::int64_t>(static_cast<std::int64_t>(cap_) * (cap_ + 1) / 2 + 2 * edges_ + 4,
-                             std::int64_t{1} << 23);
+  const std::int64_t cacheSize = std::min<std::int64_t>(
+      static_cast<std::int64_t>(cap_) * (cap_ + 1) / 2 + 2 * edges_ + 4, std::int64_t{1} << 23);
   lgammaCache_.resize(static_cast<std::size_t>(cacheSize));
   lgammaCache_[0] = 0.0;
   for (std::int64_t x = 1; x < cacheSize; ++x)
@@ -386,9 +385,9 @@ double NestedSbmState::move(int level, int v, int s) {
       else
         it->dc += ch.dc;
     }
-    mapped.erase(std::remove_if(mapped.begin(), mapped.end(),
-                                [](const Change& m) { return m.dc == 0; }),
-                 mapped.end());
+    mapped.erase(
+        std::remove_if(mapped.begin(), mapped.end(), [](const Change& m) { return m.dc == 0; }),
+        mapped.end());
     // sizes.back() lists distinct groups of level j − 1 with their net change.
     std::vector<std::pair<int, int>> up;
     for (const auto& [g, d] : sizes.back()) {
@@ -829,8 +828,8 @@ std::vector<std::vector<int>> nodeLabels(const Partitions& parts, int N) {
     out.push_back(std::move(labels));
   }
   // Drop repeated single-group levels at the top (keep one).
-  while (out.size() > 1 && *std::max_element(out[out.size() - 2].begin(),
-                                            out[out.size() - 2].end()) == 0)
+  while (out.size() > 1 &&
+         *std::max_element(out[out.size() - 2].begin(), out[out.size() - 2].end()) == 0)
     out.pop_back();
   return out;
 }
@@ -860,8 +859,7 @@ SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings) 
   }
   result.descriptionLength = keptDl;
   result.levels = nodeLabels(kept, graph.nodes());
-  result.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

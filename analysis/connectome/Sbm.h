@@ -29,10 +29,10 @@ enum class SbmModel { Auto, DegreeCorrected, Plain };
 
 struct SbmSettings {
   SbmModel model = SbmModel::Auto;
-  bool weighted = true;          // model the edge weights (real-exponential)
+  bool weighted = true;  // model the edge weights (real-exponential)
   std::uint64_t seed = 1;
-  int sweeps = 10;               // annealed merge-split refinement rounds
-  double mergeRatio = 1.3;       // agglomeration: B → B / ratio per stage
+  int sweeps = 10;          // annealed merge-split refinement rounds
+  double mergeRatio = 1.3;  // agglomeration: B → B / ratio per stage
 };
 
 struct SbmResult {
@@ -101,9 +101,9 @@ class NestedSbmState {
     double dw;
   };
   struct Affected {
-    std::vector<int> groups;                       // vertex/partition terms
-    std::vector<int> rows;                         // dense levels: groups whose n changes
-    std::vector<std::pair<int, int>> pairs;        // a ≤ b
+    std::vector<int> groups;                 // vertex/partition terms
+    std::vector<int> rows;                   // dense levels: groups whose n changes
+    std::vector<std::pair<int, int>> pairs;  // a ≤ b
   };
 
   double lgam(std::int64_t x) const;  // ln Γ(x)
@@ -128,7 +128,7 @@ class NestedSbmState {
   std::vector<Level> levels_;
   std::vector<int> hist_;  // level 0, DC: group × degree counts η_k^r
   int histWidth_ = 1;
-  std::int64_t nonEmptyPairs_ = 0;                      // level 0, for the weight term
+  std::int64_t nonEmptyPairs_ = 0;  // level 0, for the weight term
   std::vector<double> lgammaCache_;
   std::vector<double> logQTable_;
   std::int64_t qRows_ = 0, qCols_ = 0;

@@ -46,10 +46,10 @@ double scalar(const ArrayDataset& summary, const std::string& name) {
 }
 
 std::shared_ptr<ArrayDataset> adjacency(int n, const std::vector<double>& v) {
-  return std::make_shared<ArrayDataset>(nl::io::DatasetKind::Array, "adjacency",
-                                        std::vector<std::size_t>{static_cast<std::size_t>(n),
-                                                                 static_cast<std::size_t>(n)},
-                                        v, nl::io::Provenance{});
+  return std::make_shared<ArrayDataset>(
+      nl::io::DatasetKind::Array, "adjacency",
+      std::vector<std::size_t>{static_cast<std::size_t>(n), static_cast<std::size_t>(n)}, v,
+      nl::io::Provenance{});
 }
 
 }  // namespace
@@ -110,9 +110,9 @@ TEST(CommunitiesPlugin, AdjacencyAndPairFactors) {
       f[p * 2] = a[i * 6 + j];
       f[p * 2 + 1] = 1.0 + (i + j) % 2;
     }
-  auto factors = std::make_shared<ArrayDataset>(nl::io::DatasetKind::Array, "pair_factors",
-                                                std::vector<std::size_t>{15, 2}, f,
-                                                nl::io::Provenance{});
+  auto factors =
+      std::make_shared<ArrayDataset>(nl::io::DatasetKind::Array, "pair_factors",
+                                     std::vector<std::size_t>{15, 2}, f, nl::io::Provenance{});
   const auto two = run({{"pair_factors", factors}}, {{"sweeps", "2"}});
   const auto t = output<TableDataset>(two, "labels");
   ASSERT_TRUE(t);

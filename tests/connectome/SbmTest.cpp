@@ -65,8 +65,12 @@ void checkMoves(bool dc, bool weighted) {
 
 }  // namespace
 
-TEST(Sbm, MoveDeltaEqualsFullDifferenceDegreeCorrectedWeighted) { checkMoves(true, true); }
-TEST(Sbm, MoveDeltaEqualsFullDifferencePlainWeighted) { checkMoves(false, true); }
+TEST(Sbm, MoveDeltaEqualsFullDifferenceDegreeCorrectedWeighted) {
+  checkMoves(true, true);
+}
+TEST(Sbm, MoveDeltaEqualsFullDifferencePlainWeighted) {
+  checkMoves(false, true);
+}
 TEST(Sbm, MoveDeltaEqualsFullDifferenceUnweighted) {
   checkMoves(true, false);
   checkMoves(false, false);
@@ -144,8 +148,7 @@ TEST(Nmi, KnownValues) {
   EXPECT_NEAR(cn::normalizedMutualInformation({0, 0, 1, 1}, {0, 1, 0, 1}), 0.0, 1e-12);
   // a = {0,0,0,1,1,1}, b = {0,0,1,1,2,2}: H(a) = ln 2, H(b) = ln 3,
   // H(b|a) = ln 3 − (2/3) ln 2, so I = (2/3) ln 2.
-  const double expected = 2.0 * (2.0 / 3.0 * std::log(2.0)) /
-                          (std::log(2.0) + std::log(3.0));
+  const double expected = 2.0 * (2.0 / 3.0 * std::log(2.0)) / (std::log(2.0) + std::log(3.0));
   EXPECT_NEAR(cn::normalizedMutualInformation({0, 0, 0, 1, 1, 1}, {0, 0, 1, 1, 2, 2}), expected,
               1e-12);
   EXPECT_DOUBLE_EQ(cn::normalizedMutualInformation({3, 3, 3}, {1, 1, 1}), 1.0);

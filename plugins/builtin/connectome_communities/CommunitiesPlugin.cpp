@@ -26,9 +26,8 @@ cn::WeightedGraph edgeListGraph(const std::vector<double>& i, const std::vector<
   for (std::size_t k = 0; k < i.size(); ++k)
     for (const double x : {i[k], j[k]}) {
       if (!std::isfinite(x) || x != std::round(x) || x < 0)
-        throw std::invalid_argument(what + ": row " + std::to_string(k + 1) +
-                                    " has a node index " + std::to_string(x) +
-                                    " that is not a non-negative integer");
+        throw std::invalid_argument(what + ": row " + std::to_string(k + 1) + " has a node index " +
+                                    std::to_string(x) + " that is not a non-negative integer");
       lo = std::min(lo, x);
       hi = std::max(hi, x);
     }
@@ -38,7 +37,8 @@ cn::WeightedGraph edgeListGraph(const std::vector<double>& i, const std::vector<
   std::vector<cn::WeightedEdge> edges;
   for (std::size_t k = 0; k < i.size(); ++k) {
     const int a = static_cast<int>(i[k]) - base, b = static_cast<int>(j[k]) - base;
-    if (a == b) throw std::invalid_argument(what + ": row " + std::to_string(k + 1) + " is a self-loop");
+    if (a == b)
+      throw std::invalid_argument(what + ": row " + std::to_string(k + 1) + " is a self-loop");
     const auto key = std::make_pair(std::min(a, b), std::max(a, b));
     const auto it = seen.find(key);
     if (it != seen.end()) {
@@ -76,8 +76,7 @@ cn::WeightedGraph graphFrom(const nl::io::Dataset& dataset) {
   }
   const auto& array = dynamic_cast<const nl::io::ArrayDataset&>(dataset);
   const auto shape = array.shape();
-  if (shape.size() == 2 && shape[0] == shape[1] && shape[0] > 0)
-    try {
+  if (shape.size() == 2 && shape[0] == shape[1] && shape[0] > 0) try {
       return cn::WeightedGraph::fromAdjacency(static_cast<int>(shape[0]), array.values());
     } catch (const std::invalid_argument& e) {
       throw std::invalid_argument(what + ": " + e.what());
@@ -146,7 +145,8 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
       const auto& f = dynamic_cast<const nl::io::ArrayDataset&>(*factorsInput);
       const auto shape = f.shape();
       if (shape.size() != 2)
-        throw std::invalid_argument("pair_factors '" + f.name() + "' must be 2-D (pairs × components)");
+        throw std::invalid_argument("pair_factors '" + f.name() +
+                                    "' must be 2-D (pairs × components)");
       const auto P = shape[0], R = shape[1];
       const auto N = static_cast<int>(std::lround((1.0 + std::sqrt(1.0 + 8.0 * P)) / 2.0));
       if (static_cast<std::size_t>(N) * (N - 1) / 2 != P || N < 2)
@@ -195,8 +195,7 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
     std::vector<std::string> summaryNames;
     std::vector<double> summaryValues;
     for (std::size_t r = 0; r < graphs.size(); ++r) {
-      context.update(static_cast<double>(r) / graphs.size(),
-                                "component " + std::to_string(r));
+      context.update(static_cast<double>(r) / graphs.size(), "component " + std::to_string(r));
       std::vector<std::vector<int>> levels;
       const std::string prefix = graphs.size() > 1 ? "c" + std::to_string(r) + "_" : "";
       auto add = [&](const std::string& n, double v) {
@@ -214,8 +213,7 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
       } else {
         const auto fit = method == "leiden" ? cn::leidenModularity(graphs[r], settings.seed)
                                             : cn::louvain(graphs[r], settings.seed);
-        levels = method == "leiden" ? fit.levels
-                                    : std::vector<std::vector<int>>{fit.levels.back()};
+        levels = method == "leiden" ? fit.levels : std::vector<std::vector<int>>{fit.levels.back()};
         add("modularity", fit.modularity);
         add("seconds", fit.seconds);
       }
@@ -223,7 +221,8 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
       add("levels", static_cast<double>(levels.size()));
       if (!truth.empty()) {
         double best = 0.0;
-        for (const auto& l : levels) best = std::max(best, cn::normalizedMutualInformation(l, truth));
+        for (const auto& l : levels)
+          best = std::max(best, cn::normalizedMutualInformation(l, truth));
         add("nmi_best_level", best);
         add("nmi_level0", cn::normalizedMutualInformation(levels[0], truth));
       }
