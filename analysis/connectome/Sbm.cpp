@@ -1,0 +1,866 @@
+#include "analysis/connectome/Sbm.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace nl::analysis::connectome {
+
+namespace {
+
+constexpr double kWeightEpsilon = 1e-12;
+constexpr double kLn2 = 0.69314718055994530942;
+
+double logAdd(double a, double b) {
+  if (a == -std::numeric_limits<double>::infinity()) return b;
+  if (b == -std::numeric_limits<double>::infinity()) return a;
+  return a > b ? a + std::log1p(std::exp(b - a)) : b + std::log1p(std::exp(a - b));
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// NestedSbmState
+
+NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected, bool weighted,
+                               const std::vector<std::vector<int>>& partitions)
+    : graph_(graph),
+      dc_(degreeCorrected),
+      weighted_(weighted),
+      cap_(graph.nodes()),
+      edges_(static_cast<std::int64_t>(graph.edgeCount())),
+      totalWeight_(graph.totalWeight()) {
+  if (cap_ < 1) throw std::invalid_argument("a block model needs at least one node");
+  const std::int64_t cacheSize = std::min<std::int64_t>(
+      static_cast<std::int64_t>(cap_) * (cap_ + 1) / 2 + 2 * edges_ + 4, std::int64_t{1} << 23);
+  lgammaCache_.resize(static_cast<std::size_t>(cacheSize));
+  lgammaCache_[0] = 0.0;
+  for (std::int64_t x = 1; x < cacheSize; ++x)
+    lgammaCache_[static_cast<std::size_t>(x)] = std::lgamma(static_cast<double>(x));
+  if (dc_) {
+    qRows_ = 2 * edges_ + 1;
+    qCols_ = std::min<std::int64_t>(cap_, 2 * edges_) + 1;
+    qRows_ = std::min<std::int64_t>(qRows_, std::max<std::int64_t>(1, 30'000'000 / qCols_));
+    logQTable_.assign(static_cast<std::size_t>(qRows_ * qCols_),
+                      -std::numeric_limits<double>::infinity());
+    // q(m, n) = q(m, n−1) + q(m−n, n): partitions of m into at most n parts.
+    for (std::int64_t m = 0; m < qRows_; ++m) logQTable_[m * qCols_] = m == 0 ? 0.0 : -INFINITY;
+    for (std::int64_t n = 1; n < qCols_; ++n)
+      for (std::int64_t m = 0; m < qRows_; ++m) {
+        double v = logQTable_[m * qCols_ + n - 1];
+        if (m >= n) v = logAdd(v, logQTable_[(m - n) * qCols_ + n]);
+        logQTable_[m * qCols_ + n] = v;
+      }
+    int maxDegree = 0;
+    for (int v = 0; v < cap_; ++v) {
+      maxDegree = std::max(maxDegree, graph.degree(v));
+      degreeConstant_ -= lfact(graph.degree(v));
+    }
+    histWidth_ = maxDegree + 1;
+  }
+  scratchCount_.assign(static_cast<std::size_t>(cap_), 0);
+  scratchWeight_.assign(static_cast<std::size_t>(cap_), 0.0);
+  build(partitions);
+}
+
+double NestedSbmState::lgam(std::int64_t x) const {
+  if (x <= 1) return 0.0;
+  if (x < static_cast<std::int64_t>(lgammaCache_.size()))
+    return lgammaCache_[static_cast<std::size_t>(x)];
+  return std::lgamma(static_cast<double>(x));
+}
+
+double NestedSbmState::lbinom(std::int64_t n, std::int64_t k) const {
+  if (k <= 0 || k >= n) return 0.0;
+  return lfact(n) - lfact(k) - lfact(n - k);
+}
+
+double NestedSbmState::logQ(std::int64_t m, std::int64_t n) const {
+  if (m <= 0 || n < 1) return 0.0;
+  n = std::min(n, m);
+  if (m < qRows_ && n < qCols_) return logQTable_[static_cast<std::size_t>(m * qCols_ + n)];
+  // Outside the exact table: the Hardy–Ramanujan estimate of p(m), or the
+  // C(m−1, n−1) / n! estimate for n ≪ √m, whichever is smaller.
+  const double md = static_cast<double>(m);
+  const double hr = M_PI * std::sqrt(2.0 * md / 3.0) - std::log(4.0 * md * std::sqrt(3.0));
+  return std::min(hr, lbinom(m - 1, n - 1) - lfact(n));
+}
+
+void NestedSbmState::build(const std::vector<std::vector<int>>& partitions) {
+  if (partitions.empty())
+    throw std::invalid_argument("a nested block model needs at least one level");
+  const auto cap = static_cast<std::size_t>(cap_);
+  levels_.assign(partitions.size(), Level{});
+  for (std::size_t l = 0; l < partitions.size(); ++l) {
+    if (partitions[l].size() != cap)
+      throw std::invalid_argument("level " + std::to_string(l) + " has " +
+                                  std::to_string(partitions[l].size()) + " labels, the graph " +
+                                  std::to_string(cap_) + " nodes");
+    for (const int g : partitions[l])
+      if (g < 0 || g >= cap_)
+        throw std::invalid_argument("level " + std::to_string(l) + " has a group " +
+                                    std::to_string(g) + " outside 0…" + std::to_string(cap_ - 1));
+    auto& L = levels_[l];
+    L.b = partitions[l];
+    if (l + 1 == partitions.size()) std::fill(L.b.begin(), L.b.end(), 0);
+    L.E.assign(cap * cap, 0);
+    L.n.assign(cap, 0);
+    L.e.assign(cap, 0);
+    if (l == 0) {
+      if (weighted_) L.X.assign(cap * cap, 0.0);
+      for (int v = 0; v < cap_; ++v) ++L.n[L.b[v]];
+      for (const auto& edge : graph_.edges()) {
+        const int r = L.b[edge.i], s = L.b[edge.j];
+        L.E[r * cap + s] += 1;
+        if (r != s) L.E[s * cap + r] += 1;
+        if (weighted_) {
+          L.X[r * cap + s] += edge.w;
+          if (r != s) L.X[s * cap + r] += edge.w;
+        }
+        L.e[r] += 1;
+        L.e[s] += 1;
+      }
+    } else {
+      const auto& below = levels_[l - 1];
+      for (std::size_t a = 0; a < cap; ++a)
+        if (below.n[a] > 0) ++L.n[L.b[a]];
+      for (std::size_t a = 0; a < cap; ++a)
+        for (std::size_t c = a; c < cap; ++c) {
+          const auto value = below.E[a * cap + c];
+          if (value == 0) continue;
+          const auto t = static_cast<std::size_t>(L.b[a]), u = static_cast<std::size_t>(L.b[c]);
+          L.E[t * cap + u] += value;
+          if (t != u) L.E[u * cap + t] += value;
+          L.e[t] += value;
+          L.e[u] += value;
+        }
+    }
+    L.B = static_cast<int>(std::count_if(L.n.begin(), L.n.end(), [](int n) { return n > 0; }));
+  }
+  nonEmptyPairs_ = 0;
+  const auto& L0 = levels_[0];
+  for (std::size_t a = 0; a < cap; ++a)
+    for (std::size_t c = a; c < cap; ++c)
+      if (L0.E[a * cap + c] > 0) ++nonEmptyPairs_;
+  if (dc_) {
+    hist_.assign(cap * static_cast<std::size_t>(histWidth_), 0);
+    for (int v = 0; v < cap_; ++v)
+      ++hist_[static_cast<std::size_t>(L0.b[v]) * histWidth_ + graph_.degree(v)];
+  }
+}
+
+double NestedSbmState::pairTerm(int level, int a, int b) const {
+  const auto& L = levels_[level];
+  const auto idx = static_cast<std::size_t>(a) * cap_ + b;
+  const std::int64_t E = L.E[idx];
+  if (E == 0) return 0.0;
+  if (level == 0) {
+    double t = -lfact(E) - (a == b ? static_cast<double>(E) * kLn2 : 0.0);
+    if (weighted_ && E > 1 && L.X[idx] >= kWeightEpsilon)
+      t += static_cast<double>(E - 1) * std::log(L.X[idx]) - lgam(E);
+    return t;
+  }
+  const std::int64_t na = L.n[a], nb = L.n[b];
+  const std::int64_t slots = a == b ? na * (na + 1) / 2 : na * nb;
+  return lbinom(slots + E - 1, E);
+}
+
+double NestedSbmState::groupTerm(int level, int r) const {
+  const auto& L = levels_[level];
+  const std::int64_t n = L.n[r];
+  if (n == 0) return 0.0;
+  double t = -lfact(n);
+  if (level == 0) {
+    const std::int64_t e = L.e[r];
+    if (dc_)
+      t += lfact(e) + lfact(n) + logQ(e, n);
+    else
+      t += static_cast<double>(e) * std::log(static_cast<double>(n));
+  }
+  return t;
+}
+
+double NestedSbmState::histTerm(int r, int k) const {
+  return -lfact(hist_[static_cast<std::size_t>(r) * histWidth_ + k]);
+}
+
+double NestedSbmState::globalTerm(int level) const {
+  const std::int64_t N = nodeCount(level);
+  const std::int64_t B = levels_[level].B;
+  double t = 0.0;
+  if (N > 0) t += lfact(N) + lbinom(N - 1, B - 1) + std::log(static_cast<double>(N));
+  if (level == 0 && weighted_ && nonEmptyPairs_ > 1 && totalWeight_ >= kWeightEpsilon)
+    t += static_cast<double>(nonEmptyPairs_ - 1) * std::log(totalWeight_) - lgam(nonEmptyPairs_);
+  return t;
+}
+
+double NestedSbmState::descriptionLength() const {
+  double S = dc_ ? degreeConstant_ : 0.0;
+  for (int l = 0; l < levels(); ++l) {
+    for (int a = 0; a < cap_; ++a)
+      for (int b = a; b < cap_; ++b) S += pairTerm(l, a, b);
+    for (int r = 0; r < cap_; ++r) S += groupTerm(l, r);
+    S += globalTerm(l);
+  }
+  if (dc_)
+    for (int r = 0; r < cap_; ++r)
+      for (int k = 0; k < histWidth_; ++k) S += histTerm(r, k);
+  return S;
+}
+
+double NestedSbmState::localTerms(const std::vector<Affected>& affected, int fromLevel,
+                                  const std::vector<std::pair<int, int>>& hist) const {
+  double S = 0.0;
+  for (std::size_t i = 0; i < affected.size(); ++i) {
+    const int j = fromLevel + static_cast<int>(i);
+    const auto& aff = affected[i];
+    const auto inRows = [&](int g) {
+      return std::find(aff.rows.begin(), aff.rows.end(), g) != aff.rows.end();
+    };
+    const auto& L = levels_[j];
+    for (const int T : aff.rows) {
+      const auto* row = &L.E[static_cast<std::size_t>(T) * cap_];
+      for (int U = 0; U < cap_; ++U) {
+        if (row[U] == 0) continue;
+        if (U < T && inRows(U)) continue;
+        S += pairTerm(j, std::min(T, U), std::max(T, U));
+      }
+    }
+    for (const auto& [a, b] : aff.pairs)
+      if (aff.rows.empty() || (!inRows(a) && !inRows(b))) S += pairTerm(j, a, b);
+    for (const int r : aff.groups) S += groupTerm(j, r);
+    S += globalTerm(j);
+  }
+  for (const auto& [r, k] : hist) S += histTerm(r, k);
+  return S;
+}
+
+int NestedSbmState::emptyGroup(int level) const {
+  const auto& n = levels_[level].n;
+  for (int r = 0; r < cap_; ++r)
+    if (n[r] == 0) return r;
+  return -1;
+}
+
+void NestedSbmState::setParentOfEmpty(int level, int s, int parent) {
+  if (level + 1 >= levels() - 1) return;  // the top level keeps everything in group 0
+  if (levels_[level].n[s] != 0) throw std::logic_error("setParentOfEmpty on a non-empty group");
+  levels_[level + 1].b[s] = parent;
+}
+
+std::vector<std::vector<int>> NestedSbmState::partitions() const {
+  std::vector<std::vector<int>> out;
+  out.reserve(levels_.size());
+  for (const auto& L : levels_) out.push_back(L.b);
+  return out;
+}
+
+void NestedSbmState::neighbourGroups(int level, int v, std::vector<int>& groups) const {
+  groups.clear();
+  const auto& b = levels_[level].b;
+  auto add = [&](int u) {
+    const int t = b[u];
+    if (std::find(groups.begin(), groups.end(), t) == groups.end()) groups.push_back(t);
+  };
+  if (level == 0) {
+    const auto& off = graph_.offsets();
+    const auto& nb = graph_.neighbours();
+    for (int i = off[v]; i < off[v + 1]; ++i) add(nb[i]);
+  } else {
+    const auto* row = &levels_[level - 1].E[static_cast<std::size_t>(v) * cap_];
+    for (int u = 0; u < cap_; ++u)
+      if (row[u] != 0 && u != v) add(u);
+  }
+}
+
+int NestedSbmState::randomNeighbour(int level, int v, std::uint64_t random) const {
+  if (level == 0) {
+    const int k = graph_.degree(v);
+    if (k == 0) return -1;
+    return graph_.neighbours()[graph_.offsets()[v] + static_cast<int>(random % k)];
+  }
+  const auto* row = &levels_[level - 1].E[static_cast<std::size_t>(v) * cap_];
+  std::int64_t total = 0;
+  for (int u = 0; u < cap_; ++u)
+    if (u != v) total += row[u];
+  if (total == 0) return -1;
+  std::int64_t pick = static_cast<std::int64_t>(random % static_cast<std::uint64_t>(total));
+  for (int u = 0; u < cap_; ++u) {
+    if (u == v) continue;
+    pick -= row[u];
+    if (pick < 0) return u;
+  }
+  return -1;
+}
+
+double NestedSbmState::move(int level, int v, int s) {
+  if (level < 0 || level >= levels() - 1)
+    throw std::invalid_argument("moves are made below the top level");
+  auto& L = levels_[level];
+  const int r = L.b[v];
+  if (r == s) return 0.0;
+  const int w = level == 0 ? 1 : (levels_[level - 1].n[v] > 0 ? 1 : 0);
+  if (w == 0) {
+    L.b[v] = s;
+    return 0.0;
+  }
+  const auto cap = static_cast<std::size_t>(cap_);
+
+  // Edges from v to each group.
+  std::int64_t self = 0;
+  std::int64_t kv = 0;
+  scratchTouched_.clear();
+  auto touch = [&](int u, std::int64_t c, double wt) {
+    const int t = L.b[u];
+    if (scratchCount_[t] == 0) scratchTouched_.push_back(t);
+    scratchCount_[t] += c;
+    scratchWeight_[t] += wt;
+    kv += c;
+  };
+  if (level == 0) {
+    const auto& off = graph_.offsets();
+    const auto& nb = graph_.neighbours();
+    const auto& wt = graph_.weights();
+    for (int i = off[v]; i < off[v + 1]; ++i) touch(nb[i], 1, weighted_ ? wt[i] : 0.0);
+  } else {
+    const auto* row = &levels_[level - 1].E[static_cast<std::size_t>(v) * cap];
+    for (int u = 0; u < cap_; ++u) {
+      if (row[u] == 0) continue;
+      if (u == v) {
+        self = row[u];
+        continue;
+      }
+      touch(u, row[u], 0.0);
+    }
+  }
+  std::vector<std::vector<Change>> changes(1);
+  auto& c0 = changes[0];
+  auto pushChange = [](std::vector<Change>& list, int a, int b, std::int64_t dc, double dw) {
+    if (dc == 0 && dw == 0.0) return;
+    list.push_back({std::min(a, b), std::max(a, b), dc, dw});
+  };
+  for (const int t : scratchTouched_) {
+    if (t == r || t == s) continue;
+    pushChange(c0, r, t, -scratchCount_[t], -scratchWeight_[t]);
+    pushChange(c0, s, t, scratchCount_[t], scratchWeight_[t]);
+  }
+  const std::int64_t kr = scratchCount_[r], ks = scratchCount_[s];
+  const double wr = scratchWeight_[r], ws = scratchWeight_[s];
+  for (const int t : scratchTouched_) {
+    scratchCount_[t] = 0;
+    scratchWeight_[t] = 0.0;
+  }
+  // (r,r), (s,s) and (r,s) are always listed: their terms depend on the move
+  // even when the count does not change (never for the sparse terms, but
+  // keeping them costs nothing).
+  c0.push_back({r, r, -kr - self, -wr});
+  c0.push_back({s, s, ks + self, ws});
+  c0.push_back({std::min(r, s), std::max(r, s), kr - ks, wr - ws});
+  (void)kv;
+
+  // Group-size changes, cascading up when a group empties or fills.
+  std::vector<std::vector<std::pair<int, int>>> sizes(1);
+  sizes[0] = {{r, -w}, {s, w}};
+  std::vector<Affected> affected(1);
+  affected[0].groups = {r, s};
+  if (level > 0) affected[0].rows = {r, s};
+  for (const auto& ch : c0) affected[0].pairs.emplace_back(ch.a, ch.b);
+  const int top = levels() - 1;
+  for (int j = level + 1; j <= top; ++j) {
+    const auto& below = levels_[j - 1];
+    const auto& b = levels_[j].b;
+    std::vector<Change> mapped;
+    for (const auto& ch : changes.back()) {
+      if (ch.dc == 0) continue;
+      const int T = b[ch.a], U = b[ch.b];
+      const int a = std::min(T, U), c = std::max(T, U);
+      auto it = std::find_if(mapped.begin(), mapped.end(),
+                             [&](const Change& m) { return m.a == a && m.b == c; });
+      if (it == mapped.end())
+        mapped.push_back({a, c, ch.dc, 0.0});
+      else
+        it->dc += ch.dc;
+    }
+    mapped.erase(
+        std::remove_if(mapped.begin(), mapped.end(), [](const Change& m) { return m.dc == 0; }),
+        mapped.end());
+    // sizes.back() lists distinct groups of level j − 1 with their net change.
+    std::vector<std::pair<int, int>> up;
+    for (const auto& [g, d] : sizes.back()) {
+      const int before = below.n[g], after = before + d;
+      int delta = 0;
+      if (before > 0 && after == 0) delta = -1;
+      if (before == 0 && after > 0) delta = 1;
+      if (delta == 0) continue;
+      const int T = b[g];
+      auto it = std::find_if(up.begin(), up.end(), [&](const auto& p) { return p.first == T; });
+      if (it == up.end())
+        up.emplace_back(T, delta);
+      else
+        it->second += delta;
+    }
+    up.erase(std::remove_if(up.begin(), up.end(), [](const auto& p) { return p.second == 0; }),
+             up.end());
+    // Nothing changes at level j (nor above): its node count B_{j−1} changes
+    // only if some upper group's size does.
+    if (mapped.empty() && up.empty()) break;
+    Affected aff;
+    for (const auto& [T, d] : up) {
+      (void)d;
+      aff.groups.push_back(T);
+      aff.rows.push_back(T);
+    }
+    for (const auto& m : mapped) aff.pairs.emplace_back(m.a, m.b);
+    affected.push_back(std::move(aff));
+    changes.push_back(std::move(mapped));
+    sizes.push_back(std::move(up));
+  }
+  std::vector<std::pair<int, int>> hist;
+  if (level == 0 && dc_) hist = {{r, graph_.degree(v)}, {s, graph_.degree(v)}};
+
+  const double before = localTerms(affected, level, hist);
+
+  // Apply.
+  L.b[v] = s;
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    auto& Lj = levels_[level + i];
+    for (const auto& ch : changes[i]) {
+      if (ch.dc == 0 && ch.dw == 0.0) continue;
+      const std::size_t ab = static_cast<std::size_t>(ch.a) * cap + ch.b;
+      const std::size_t ba = static_cast<std::size_t>(ch.b) * cap + ch.a;
+      const std::int64_t old = Lj.E[ab];
+      Lj.E[ab] += ch.dc;
+      if (ch.a != ch.b) Lj.E[ba] += ch.dc;
+      if (level + i == 0) {
+        if (weighted_) {
+          Lj.X[ab] += ch.dw;
+          if (ch.a != ch.b) Lj.X[ba] += ch.dw;
+          if (Lj.E[ab] == 0) {
+            Lj.X[ab] = 0.0;
+            Lj.X[ba] = 0.0;
+          }
+        }
+        if (old == 0 && Lj.E[ab] > 0) ++nonEmptyPairs_;
+        if (old > 0 && Lj.E[ab] == 0) --nonEmptyPairs_;
+      }
+      Lj.e[ch.a] += ch.dc;
+      Lj.e[ch.b] += ch.dc;
+    }
+    for (const auto& [g, d] : sizes[i]) {
+      const int old = Lj.n[g];
+      Lj.n[g] += d;
+      if (old == 0 && Lj.n[g] > 0) ++Lj.B;
+      if (old > 0 && Lj.n[g] == 0) --Lj.B;
+    }
+  }
+  if (!hist.empty()) {
+    const int k = graph_.degree(v);
+    --hist_[static_cast<std::size_t>(r) * histWidth_ + k];
+    ++hist_[static_cast<std::size_t>(s) * histWidth_ + k];
+  }
+  const double after = localTerms(affected, level, hist);
+  return after - before;
+}
+
+// ---------------------------------------------------------------------------
+// Fitting
+
+namespace {
+
+using Partitions = std::vector<std::vector<int>>;
+
+class Fitter {
+ public:
+  Fitter(const WeightedGraph& graph, bool dc, const SbmSettings& settings)
+      : graph_(graph), dc_(dc), settings_(settings), rng_(settings.seed * 2 + (dc ? 1 : 0)) {}
+
+  Partitions fit(double& dl) {
+    const int N = graph_.nodes();
+    std::vector<int> identity(static_cast<std::size_t>(N));
+    std::iota(identity.begin(), identity.end(), 0);
+    const std::vector<int> zeros(static_cast<std::size_t>(N), 0);
+    if (N == 1 || graph_.edgeCount() == 0) {
+      NestedSbmState state(graph_, dc_, settings_.weighted, {zeros, zeros});
+      dl = state.descriptionLength();
+      return {zeros, zeros};
+    }
+    // 1. Flat agglomeration of level 0 (the edge counts under a flat prior).
+    NestedSbmState flat(graph_, dc_, settings_.weighted, {identity, zeros});
+    const auto stages = agglomerate(flat, 0);
+    // 2. A hierarchy on every stage's partition; the shortest nested description wins.
+    Partitions best;
+    double bestDl = std::numeric_limits<double>::infinity();
+    // Only stages from the flat optimum up to three times its group count
+    // (the nested prior affords more groups than the flat one, never fewer).
+    const Stage* flatBest = &stages.front();
+    for (const auto& stage : stages)
+      if (stage.dl < flatBest->dl) flatBest = &stage;
+    for (const auto& stage : stages) {
+      if (stage.groups < flatBest->groups || stage.groups > 3 * flatBest->groups + 2) continue;
+      double stageDl = 0.0;
+      auto parts = buildHierarchy(stage.parts[0], stageDl);
+      if (stageDl < bestDl) {
+        bestDl = stageDl;
+        best = std::move(parts);
+      }
+    }
+    // 3. Merge-split refinement of every level, annealed to zero temperature;
+    //    then the upper levels are rebuilt on the refined level 0.
+    for (int pass = 0; pass < 2; ++pass) {
+      refine(best, bestDl);
+      double rebuiltDl = 0.0;
+      auto rebuilt = buildHierarchy(best[0], rebuiltDl);
+      if (rebuiltDl < bestDl - 1e-9) {
+        bestDl = rebuiltDl;
+        best = std::move(rebuilt);
+      } else if (pass > 0) {
+        break;
+      }
+    }
+    dl = bestDl;
+    return best;
+  }
+
+ private:
+  struct Stage {
+    Partitions parts;
+    double dl;
+    int groups;
+  };
+
+  std::uint64_t next() { return rng_(); }
+  double uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+  int below(int n) { return static_cast<int>(rng_() % static_cast<std::uint64_t>(n)); }
+
+  std::vector<std::vector<int>> members(const NestedSbmState& st, int l) {
+    std::vector<std::vector<int>> m(static_cast<std::size_t>(st.capacity()));
+    for (int v = 0; v < st.capacity(); ++v)
+      if (st.nodeActive(l, v)) m[st.group(l, v)].push_back(v);
+    return m;
+  }
+
+  std::vector<int> activeNodes(const NestedSbmState& st, int l) {
+    std::vector<int> nodes;
+    for (int v = 0; v < st.capacity(); ++v)
+      if (st.nodeActive(l, v)) nodes.push_back(v);
+    return nodes;
+  }
+
+  double moveAll(NestedSbmState& st, int l, const std::vector<int>& nodes, int t) {
+    double d = 0.0;
+    for (const int v : nodes) d += st.move(l, v, t);
+    return d;
+  }
+
+  // ΔΣ of merging group r into t (members of r given), state left unchanged.
+  double mergeDelta(NestedSbmState& st, int l, const std::vector<int>& mem, int r, int t) {
+    const double d = moveAll(st, l, mem, t);
+    moveAll(st, l, mem, r);
+    return d;
+  }
+
+  bool accept(double d, double beta) {
+    if (d < 0.0) return true;
+    if (!std::isfinite(beta)) return false;
+    return uniform() < std::exp(-beta * d);
+  }
+
+  // One sweep of single-node moves at level l: greedy (β = ∞: each node to
+  // its best neighbouring group, or a new group) or Metropolis at β.
+  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true) {
+    auto nodes = activeNodes(st, l);
+    std::shuffle(nodes.begin(), nodes.end(), rng_);
+    double total = 0.0;
+    std::vector<int> candidates;
+    for (const int v : nodes) {
+      const int r = st.group(l, v);
+      if (std::isfinite(beta)) {
+        int t;
+        const double p = uniform();
+        if (p < 0.9) {
+          const int u = st.randomNeighbour(l, v, next());
+          if (u < 0) continue;
+          t = st.group(l, u);
+        } else if (p < 0.97) {
+          t = st.group(l, nodes[below(static_cast<int>(nodes.size()))]);
+        } else {
+          if (!allowNew || st.groupSize(l, r) <= 1) continue;
+          t = st.emptyGroup(l);
+          if (t < 0) continue;
+          st.setParentOfEmpty(l, t, st.group(l + 1, r));
+        }
+        if (t == r) continue;
+        const double d = st.move(l, v, t);
+        if (accept(d, beta))
+          total += d;
+        else
+          st.move(l, v, r);
+        continue;
+      }
+      st.neighbourGroups(l, v, candidates);
+      if (allowNew && st.groupSize(l, r) > 1) {
+        const int fresh = st.emptyGroup(l);
+        if (fresh >= 0) {
+          st.setParentOfEmpty(l, fresh, st.group(l + 1, r));
+          candidates.push_back(fresh);
+        }
+      }
+      double bestD = -1e-10;
+      int bestT = -1;
+      for (const int t : candidates) {
+        if (t == r) continue;
+        const double d = st.move(l, v, t);
+        st.move(l, v, r);
+        if (d < bestD) {
+          bestD = d;
+          bestT = t;
+        }
+      }
+      if (bestT >= 0) total += st.move(l, v, bestT);
+    }
+    return total;
+  }
+
+  void greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true) {
+    for (int i = 0; i < maxSweeps; ++i)
+      if (sweep(st, l, std::numeric_limits<double>::infinity(), allowNew) > -1e-7) break;
+  }
+
+  // Agglomerative merges at level l (the level above must be the top): every
+  // group's best merge among its neighbouring groups and a few random ones,
+  // the best merges applied until B has shrunk by the merge ratio, then greedy
+  // node sweeps. One stage per B, down to one group.
+  std::vector<Stage> agglomerate(NestedSbmState& st, int l) {
+    std::vector<Stage> stages;
+    stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
+    const int cap = st.capacity();
+    std::vector<int> neighbours;
+    for (int stage = 0; st.groupCount(l) > 1 && stage < 4 * cap; ++stage) {
+      const int B = st.groupCount(l);
+      auto mem = members(st, l);
+      std::vector<int> nonEmpty;
+      for (int r = 0; r < cap; ++r)
+        if (!mem[r].empty()) nonEmpty.push_back(r);
+      struct Candidate {
+        double d;
+        int r, t;
+      };
+      std::vector<Candidate> candidates;
+      for (const int r : nonEmpty) {
+        neighbours.clear();
+        for (int t = 0; t < cap; ++t)
+          if (t != r && st.blockEdges(l, r, t) > 0) neighbours.push_back(t);
+        if (neighbours.size() > 10) {
+          std::shuffle(neighbours.begin(), neighbours.end(), rng_);
+          neighbours.resize(10);
+        }
+        for (int k = 0; k < 2; ++k) {
+          const int t = nonEmpty[below(static_cast<int>(nonEmpty.size()))];
+          if (t != r) neighbours.push_back(t);
+        }
+        Candidate best{std::numeric_limits<double>::infinity(), r, -1};
+        for (const int t : neighbours) {
+          const double d = mergeDelta(st, l, mem[r], r, t);
+          if (d < best.d) best = {d, r, t};
+        }
+        if (best.t >= 0) candidates.push_back(best);
+      }
+      std::sort(candidates.begin(), candidates.end(),
+                [](const Candidate& a, const Candidate& b) { return a.d < b.d; });
+      const int target = std::max(1, std::min(B - 1, static_cast<int>(B / settings_.mergeRatio)));
+      std::vector<int> into(static_cast<std::size_t>(cap), -1);
+      auto find = [&](int g) {
+        while (into[g] >= 0) g = into[g];
+        return g;
+      };
+      for (const auto& c : candidates) {
+        if (st.groupCount(l) <= target) break;
+        if (into[c.r] >= 0) continue;
+        const int t = find(c.t);
+        if (t == c.r) continue;
+        moveAll(st, l, mem[c.r], t);
+        mem[t].insert(mem[t].end(), mem[c.r].begin(), mem[c.r].end());
+        mem[c.r].clear();
+        into[c.r] = t;
+      }
+      if (st.groupCount(l) >= B) {
+        // No candidate could be applied (all merged into each other): merge
+        // the two smallest groups.
+        auto m2 = members(st, l);
+        std::vector<int> ne;
+        for (int r = 0; r < cap; ++r)
+          if (!m2[r].empty()) ne.push_back(r);
+        std::sort(ne.begin(), ne.end(), [&](int a, int b) { return m2[a].size() < m2[b].size(); });
+        moveAll(st, l, m2[ne[0]], ne[1]);
+      }
+      greedySweeps(st, l, 4, false);
+      stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
+    }
+    return stages;
+  }
+
+  // Builds levels 1, 2, … on a level-0 partition by agglomeration of each
+  // level's block graph, keeping at each level the stage of least Σ (with
+  // fewer groups than the level below), until one group remains.
+  Partitions buildHierarchy(const std::vector<int>& level0, double& dl) {
+    const int N = graph_.nodes();
+    const std::vector<int> zeros(static_cast<std::size_t>(N), 0);
+    Partitions parts{level0, zeros};
+    for (int l = 0;; ++l) {
+      NestedSbmState st(graph_, dc_, settings_.weighted, parts);
+      if (st.groupCount(l) <= 1) {
+        if (parts.size() > 2) parts.pop_back();  // level l is the single-group top
+        NestedSbmState final(graph_, dc_, settings_.weighted, parts);
+        dl = final.descriptionLength();
+        return parts;
+      }
+      std::vector<int> identity(static_cast<std::size_t>(N));
+      std::iota(identity.begin(), identity.end(), 0);
+      parts.insert(parts.end() - 1, identity);
+      NestedSbmState upper(graph_, dc_, settings_.weighted, parts);
+      const auto stages = agglomerate(upper, l + 1);
+      const int below = upper.groupCount(l);
+      const Stage* best = nullptr;
+      for (const auto& s : stages)
+        if (s.groups < below && (!best || s.dl < best->dl)) best = &s;
+      parts = best->parts;
+    }
+  }
+
+  // Merge or split of one group at level l (Peixoto 2020, with greedy
+  // sequential split proposals), accepted at inverse temperature β.
+  void mergeSplit(NestedSbmState& st, int l, double beta) {
+    auto nodes = activeNodes(st, l);
+    if (nodes.size() < 2) return;
+    const int v = nodes[below(static_cast<int>(nodes.size()))];
+    const int r = st.group(l, v);
+    auto mem = members(st, l);
+    if (uniform() < 0.5) {
+      const int u = st.randomNeighbour(l, v, next());
+      int t = u >= 0 ? st.group(l, u) : -1;
+      if (t == r || t < 0) t = st.group(l, nodes[below(static_cast<int>(nodes.size()))]);
+      if (t == r) return;
+      const double d = moveAll(st, l, mem[r], t);
+      if (!accept(d, beta)) moveAll(st, l, mem[r], r);
+      return;
+    }
+    auto& group = mem[r];
+    if (group.size() < 2) return;
+    const int s = st.emptyGroup(l);
+    if (s < 0) return;
+    st.setParentOfEmpty(l, s, st.group(l + 1, r));
+    std::shuffle(group.begin(), group.end(), rng_);
+    double d = st.move(l, group[1], s);
+    for (std::size_t i = 2; i < group.size(); ++i) {
+      const double di = st.move(l, group[i], s);
+      if (di < 0.0 || (uniform() < 0.5 && di < 1.0))
+        d += di;
+      else
+        st.move(l, group[i], r);
+    }
+    for (int pass = 0; pass < 3; ++pass) {
+      bool moved = false;
+      for (const int x : group) {
+        const int from = st.group(l, x);
+        const int to = from == r ? s : r;
+        if (st.groupSize(l, from) <= 1) continue;
+        const double dx = st.move(l, x, to);
+        if (dx < -1e-10) {
+          d += dx;
+          moved = true;
+        } else {
+          st.move(l, x, from);
+        }
+      }
+      if (!moved) break;
+    }
+    if (!accept(d, beta))
+      for (const int x : group)
+        if (st.group(l, x) != r) st.move(l, x, r);
+  }
+
+  void refine(Partitions& best, double& bestDl) {
+    NestedSbmState st(graph_, dc_, settings_.weighted, best);
+    const int rounds = std::max(1, settings_.sweeps);
+    const int annealed = rounds * 7 / 10;
+    for (int round = 0; round < rounds; ++round) {
+      const double beta = round < annealed
+                              ? std::pow(50.0, static_cast<double>(round) / std::max(1, annealed))
+                              : std::numeric_limits<double>::infinity();
+      for (int l = 0; l + 1 < st.levels(); ++l) {
+        const int active = static_cast<int>(activeNodes(st, l).size());
+        sweep(st, l, beta);
+        for (int k = 0; k < std::max(2, active / 4); ++k) mergeSplit(st, l, beta);
+        if (!std::isfinite(beta)) greedySweeps(st, l, 3);
+      }
+      const double dl = st.descriptionLength();
+      if (dl < bestDl - 1e-9) {
+        bestDl = dl;
+        best = st.partitions();
+      }
+    }
+  }
+
+  const WeightedGraph& graph_;
+  bool dc_;
+  SbmSettings settings_;
+  std::mt19937_64 rng_;
+};
+
+std::vector<std::vector<int>> nodeLabels(const Partitions& parts, int N) {
+  std::vector<std::vector<int>> out;
+  std::vector<int> current(static_cast<std::size_t>(N));
+  std::iota(current.begin(), current.end(), 0);
+  for (const auto& b : parts) {
+    for (auto& c : current) c = b[c];
+    std::vector<int> relabel(static_cast<std::size_t>(N), -1);
+    std::vector<int> labels(static_cast<std::size_t>(N));
+    int next = 0;
+    for (int i = 0; i < N; ++i) {
+      int& g = relabel[current[i]];
+      if (g < 0) g = next++;
+      labels[i] = g;
+    }
+    out.push_back(std::move(labels));
+  }
+  // Drop repeated single-group levels at the top (keep one).
+  while (out.size() > 1 &&
+         *std::max_element(out[out.size() - 2].begin(), out[out.size() - 2].end()) == 0)
+    out.pop_back();
+  return out;
+}
+
+}  // namespace
+
+SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings) {
+  const auto start = std::chrono::steady_clock::now();
+  if (graph.nodes() < 1) throw std::invalid_argument("the graph has no nodes");
+  SbmResult result;
+  result.dlDegreeCorrected = std::numeric_limits<double>::quiet_NaN();
+  result.dlPlain = std::numeric_limits<double>::quiet_NaN();
+  Partitions kept;
+  double keptDl = std::numeric_limits<double>::infinity();
+  for (const bool dc : {true, false}) {
+    if (settings.model == SbmModel::DegreeCorrected && !dc) continue;
+    if (settings.model == SbmModel::Plain && dc) continue;
+    Fitter fitter(graph, dc, settings);
+    double dl = 0.0;
+    auto parts = fitter.fit(dl);
+    (dc ? result.dlDegreeCorrected : result.dlPlain) = dl;
+    if (dl < keptDl) {
+      keptDl = dl;
+      kept = std::move(parts);
+      result.degreeCorrected = dc;
+    }
+  }
+  result.descriptionLength = keptDl;
+  result.levels = nodeLabels(kept, graph.nodes());
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace nl::analysis::connectome
