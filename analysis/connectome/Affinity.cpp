@@ -62,23 +62,19 @@ void deriveColumn(const double* x, double* d, std::size_t n, Derivative kind) {
   for (std::size_t t = 1; t + 1 < n; ++t) d[t] = 0.5 * (x[t + 1] - x[t - 1]);
 }
 
-// 1.4826 · median absolute deviation of the finite values (0 when none).
-double robustScale(const double* v, std::size_t n) {
-  std::vector<double> values;
-  values.reserve(n);
+// Standard deviation of the finite values (0 when fewer than two).
+double spread(const double* v, std::size_t n) {
+  double sum = 0, squares = 0;
+  std::size_t count = 0;
   for (std::size_t t = 0; t < n; ++t)
-    if (std::isfinite(v[t])) values.push_back(v[t]);
-  if (values.empty()) return 0.0;
-  auto median = [](std::vector<double>& x) {
-    const auto mid = x.begin() + static_cast<std::ptrdiff_t>(x.size() / 2);
-    std::nth_element(x.begin(), mid, x.end());
-    double m = *mid;
-    if (x.size() % 2 == 0) m = 0.5 * (m + *std::max_element(x.begin(), mid));
-    return m;
-  };
-  const double centre = median(values);
-  for (auto& x : values) x = std::abs(x - centre);
-  return 1.4826 * median(values);
+    if (std::isfinite(v[t])) {
+      sum += v[t];
+      squares += v[t] * v[t];
+      ++count;
+    }
+  if (count < 2) return 0.0;
+  const double mean = sum / static_cast<double>(count);
+  return std::sqrt(std::max(0.0, squares / static_cast<double>(count) - mean * mean));
 }
 
 double pairValue(const AffinityOptions& o, const Preprocessed& p, Eigen::Index i, Eigen::Index j,
@@ -150,7 +146,13 @@ Preprocessed preprocess(const Eigen::MatrixXd& traces, double frameRate,
   if (options.normalisation != Normalisation::None) {
     std::vector<double> scales;
     for (Eigen::Index n = 0; n < traces.cols(); ++n) {
-      p.scale(n) = robustScale(&p.derivative(0, n), frames);
+      p.scale(n) = spread(&p.derivative(0, n), frames);
+      // A flat neuron's derivative is rounding noise; it has no scale.
+      double magnitude = 1.0;
+      for (std::size_t t = 0; t < frames; ++t)
+        if (std::isfinite(p.smoothed(static_cast<Eigen::Index>(t), n)))
+          magnitude = std::max(magnitude, std::abs(p.smoothed(static_cast<Eigen::Index>(t), n)));
+      if (p.scale(n) <= 1e-9 * magnitude) p.scale(n) = 0.0;
       if (p.scale(n) > 0) scales.push_back(p.scale(n));
     }
     if (options.normalisation == Normalisation::Animal) {
@@ -288,6 +290,7 @@ AffinityTensor affinityTensor(const Aligned& aligned, const AffinityOptions& opt
     for (Eigen::Index n = 0; n < aligned.traces[a].cols(); ++n)
       present[a].push_back(aligned.traces[a].col(n).array().isFinite().any() ? 1 : 0);
 
+  if (progress.cancelRequested()) throw Cancelled();
   const std::size_t jobs = out.windows * out.animals;
   auto runJob = [&](std::size_t job) {
     const std::size_t w = job / out.animals, a = job % out.animals;

@@ -875,23 +875,33 @@ FileContents NwbReader::open(const std::filesystem::path& path,
   // array named after the group, each series a neuron named after it.
   for (const auto& [parent, series] : singles) {
     if (series.size() < 3 || !want(parent)) continue;
-    const auto& first = series.front();
-    const bool alike = std::all_of(series.begin(), series.end(), [&](const SingleSeries& s) {
-      return s.length == first.length && s.timing == first.timing && s.unit == first.unit &&
-             s.type == first.type;
-    });
-    if (!alike) continue;
+    // The largest set of alike series (a stimulus series of another length
+    // beside the neurons' stays out); ties go to the first.
+    std::map<std::string, std::vector<SingleSeries>> alike;
+    std::vector<std::string> keys;
+    for (const auto& s : series) {
+      const std::string key =
+          std::to_string(s.length) + "|" + s.timing + "|" + s.unit + "|" + s.type;
+      if (!alike.contains(key)) keys.push_back(key);
+      alike[key].push_back(s);
+    }
+    const std::vector<SingleSeries>* best = nullptr;
+    for (const auto& key : keys)
+      if (!best || alike[key].size() > best->size()) best = &alike[key];
+    if (best->size() < 3) continue;
+    const auto& group = *best;
+    const auto& first = group.front();
     Attributes attributes{{"axes", "frame, neuron"}, {"nwb_version", *version}};
     addTiming(root.openGroup(first.path.substr(1)), first.length, attributes);
     std::vector<std::string> names, paths;
-    for (const auto& s : series) {
+    for (const auto& s : group) {
       names.push_back(s.name);
       paths.push_back(s.path.substr(1) + "/data");
     }
     attributes["neuron_names"] = nlohmann::json(names).dump();
     attributes["series"] = nlohmann::json(paths).dump();
     if (!first.unit.empty()) attributes["unit"] = first.unit;
-    const std::size_t frames = first.length, neurons = series.size();
+    const std::size_t frames = first.length, neurons = group.size();
     auto loader = [path, paths, frames, neurons] {
       const auto opened = h5::File::openReadOnly(path);
       const auto top = opened.root();
