@@ -26,11 +26,11 @@ enum class Normalisation { Animal, Neuron, None };
 
 struct AffinityOptions {
   AffinityMethod method = AffinityMethod::Differential;
-  double smoothing = 1.0;  // s: σ of the Gaussian smoothing of the traces (0: none)
+  double smoothing = 2.0;  // s: σ of the Gaussian smoothing of the traces (0: none)
   Derivative derivative = Derivative::Central;
   Normalisation normalisation = Normalisation::Animal;
   double floor = 1.0;          // differential: noise floor φ per frame, in derivative scales
-  double flatThreshold = 0.1;  // differential: |d| below this (derivative scales) is flat
+  double flatThreshold = 0.5;  // differential: |d| below this (derivative scales) is flat
   double sigma = 1.0;          // gaussian: kernel width, in derivative scales
   double windowLength = 60.0;  // s
   double windowStep = 15.0;    // s
