@@ -63,7 +63,7 @@ TEST(AffinityProperties, OppositeSignCoChangesCount) {
   const Eigen::MatrixXd x = calcium(500, 1, 3);
   Eigen::MatrixXd pair(500, 3);
   pair.col(0) = x.col(0);
-  pair.col(1) = -x.col(0);             // every change mirrored
+  pair.col(1) = -x.col(0);                                // every change mirrored
   pair.col(2) = (5.0 - 2.0 * x.col(0).array()).matrix();  // mirrored and twice as large
   const auto a = cn::affinityMatrix(pair, 1.0, differential());
   EXPECT_NEAR(a(0, 1), a(0, 0), 1e-12);  // as strong as with itself
