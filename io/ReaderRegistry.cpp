@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/microscopy/Register.h"
+#include "io/readers/CalciumReaders.h"
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/MatReader.h"
@@ -124,6 +125,8 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     ReaderRegistry r;
     r.add(std::make_unique<readers::NwbReader>());
     r.add(std::make_unique<readers::Hdf5Reader>());
+    r.add(std::make_unique<readers::FlavellHdf5Reader>());
+    r.add(std::make_unique<readers::Suite2pReader>());
     r.add(std::make_unique<readers::NpyReader>());
     r.add(std::make_unique<readers::NpzReader>());
     r.add(std::make_unique<readers::CsvReader>());

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstring>
@@ -348,6 +349,258 @@ std::string scalarText(const h5::Group& group, const std::string& name) {
   return {};
 }
 
+// ---- Optical physiology (calcium traces) -------------------------------
+
+// The object that attribute `attribute` of dataset `child` references
+// ("/processing/ophys/ImageSegmentation/PlaneSegmentation"), e.g. a
+// DynamicTableRegion's `table`.
+std::optional<std::string> referencedObject(const h5::Group& group, const std::string& child,
+                                            const std::string& attribute) {
+  const hid_t object = H5Oopen(group.id(), child.c_str(), H5P_DEFAULT);
+  if (object < 0) {
+    H5Eclear2(H5E_DEFAULT);
+    return std::nullopt;
+  }
+  std::optional<std::string> out;
+  if (H5Aexists(object, attribute.c_str()) > 0) {
+    const hid_t attr = H5Aopen(object, attribute.c_str(), H5P_DEFAULT);
+    const hid_t type = attr >= 0 ? H5Aget_type(attr) : -1;
+    hobj_ref_t reference{};
+    if (type >= 0 && H5Tget_class(type) == H5T_REFERENCE &&
+        H5Aread(attr, H5T_STD_REF_OBJ, &reference) >= 0) {
+      const ssize_t length = H5Rget_name(object, H5R_OBJECT, &reference, nullptr, 0);
+      if (length > 0) {
+        std::string path(static_cast<std::size_t>(length) + 1, '\0');
+        H5Rget_name(object, H5R_OBJECT, &reference, path.data(), path.size());
+        path.resize(static_cast<std::size_t>(length));
+        out = std::move(path);
+      }
+    }
+    if (type >= 0) H5Tclose(type);
+    if (attr >= 0) H5Aclose(attr);
+  }
+  H5Oclose(object);
+  H5Eclear2(H5E_DEFAULT);
+  return out;
+}
+
+// Reads the named double fields of a compound dataset (pixel_mask: x, y,
+// weight; voxel_mask: x, y, z, weight), row after row.
+std::vector<double> readCompoundFields(const h5::Group& table, const std::string& name,
+                                       const std::vector<std::string>& fields) {
+  const hid_t dataset = H5Dopen2(table.id(), name.c_str(), H5P_DEFAULT);
+  if (dataset < 0) table.fail("cannot open '" + name + "'");
+  const hid_t fileType = H5Dget_type(dataset);
+  for (const auto& field : fields)
+    if (H5Tget_member_index(fileType, field.c_str()) < 0) {
+      H5Tclose(fileType);
+      H5Dclose(dataset);
+      H5Eclear2(H5E_DEFAULT);
+      return {};
+    }
+  H5Tclose(fileType);
+  const hid_t memory = H5Tcreate(H5T_COMPOUND, fields.size() * sizeof(double));
+  for (std::size_t f = 0; f < fields.size(); ++f)
+    H5Tinsert(memory, fields[f].c_str(), f * sizeof(double), H5T_NATIVE_DOUBLE);
+  const hid_t space = H5Dget_space(dataset);
+  const auto count =
+      static_cast<std::size_t>(std::max<hssize_t>(0, H5Sget_simple_extent_npoints(space)));
+  std::vector<double> values(count * fields.size());
+  const herr_t status =
+      count == 0 ? 0 : H5Dread(dataset, memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  H5Sclose(space);
+  H5Tclose(memory);
+  H5Dclose(dataset);
+  if (status < 0) table.fail("cannot read the fields of '" + name + "'");
+  return values;
+}
+
+// Weighted centroid of each ROI of a PlaneSegmentation ([x, y, z]; z = 0 for
+// a plane), from pixel_mask, voxel_mask or image_mask; empty when it has none.
+std::vector<std::array<double, 3>> roiCentroids(const h5::Group& table, std::size_t rows) {
+  std::vector<std::array<double, 3>> centroids;
+  for (const bool voxels : {false, true}) {
+    const std::string name = voxels ? "voxel_mask" : "pixel_mask";
+    if (!table.isDataset(name) || !table.isDataset(name + "_index")) continue;
+    const std::vector<std::string> fields = voxels
+                                                ? std::vector<std::string>{"x", "y", "z", "weight"}
+                                                : std::vector<std::string>{"x", "y", "weight"};
+    const auto values = readCompoundFields(table, name, fields);
+    if (values.empty()) continue;
+    const std::size_t width = fields.size();
+    const auto index = readIndex(table, name + "_index", values.size() / width);
+    if (index.size() != rows) continue;
+    std::uint64_t begin = 0;
+    for (const auto end : index) {
+      double sx = 0, sy = 0, sz = 0, sw = 0;
+      for (auto k = begin; k < end; ++k) {
+        const double* v = &values[static_cast<std::size_t>(k) * width];
+        const double w = v[width - 1];
+        sx += w * v[0];
+        sy += w * v[1];
+        if (voxels) sz += w * v[2];
+        sw += w;
+      }
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      centroids.push_back(sw != 0 ? std::array<double, 3>{sx / sw, sy / sw, sz / sw}
+                                  : std::array<double, 3>{nan, nan, nan});
+      begin = end;
+    }
+    return centroids;
+  }
+  if (table.isDataset("image_mask")) {
+    const auto shape = table.datasetShape("image_mask");
+    std::size_t total = 1;
+    for (auto n : shape) total *= n;
+    if ((shape.size() != 3 && shape.size() != 4) || shape[0] != rows ||
+        total > (std::size_t{1} << 26))
+      return {};  // larger masks are not read just for centroids
+    const auto values = table.readDoubles("image_mask");
+    const std::size_t depth = shape.size() == 4 ? shape[1] : 1;
+    const std::size_t height = shape[shape.size() - 2], width = shape.back();
+    const std::size_t per = depth * height * width;
+    for (std::size_t r = 0; r < rows; ++r) {
+      double sx = 0, sy = 0, sz = 0, sw = 0;
+      for (std::size_t k = 0; k < per; ++k) {
+        const double w = values[r * per + k];
+        if (w == 0) continue;
+        sx += w * static_cast<double>(k % width);
+        sy += w * static_cast<double>((k / width) % height);
+        sz += w * static_cast<double>(k / (width * height));
+        sw += w;
+      }
+      const double nan = std::numeric_limits<double>::quiet_NaN();
+      centroids.push_back(sw != 0 ? std::array<double, 3>{sx / sw, sy / sw, sz / sw}
+                                  : std::array<double, 3>{nan, nan, nan});
+    }
+  }
+  return centroids;
+}
+
+// Names of the ROIs of a PlaneSegmentation: a text column that names them
+// (neuron_name, name, label, roi_name, cell_name, …) when it has one, else
+// their ids.
+std::vector<std::string> roiNames(const h5::Group& table, std::size_t rows) {
+  for (const char* column : {"neuron_name", "neuron_names", "name", "label", "labels", "roi_name",
+                             "roi_names", "cell_name", "cell_id", "ID"})
+    if (table.isDataset(column) && !table.isDataset(std::string(column) + "_index") &&
+        table.datasetTypeName(column) == "string") {
+      auto names = table.readStrings(column);
+      if (names.size() == rows) return names;
+    }
+  std::vector<std::string> names;
+  if (table.isDataset("id"))
+    for (const double id : table.readDoubles("id")) {
+      const auto whole = static_cast<long long>(std::llround(id));
+      names.push_back(static_cast<double>(whole) == id ? std::to_string(whole)
+                                                       : std::to_string(id));
+    }
+  if (names.size() != rows) {
+    names.clear();
+    for (std::size_t r = 0; r < rows; ++r) names.push_back(std::to_string(r));
+  }
+  return names;
+}
+
+std::string jsonText(double v) {
+  return std::isfinite(v) ? nlohmann::json(v).dump() : std::string("null");
+}
+
+// frame_rate and start_time of a TimeSeries: starting_time + rate, or
+// timestamps (rate = (n − 1) / (last − first)).
+void addTiming(const h5::Group& series, std::size_t frames, Attributes& attributes) {
+  if (series.isDataset("starting_time")) {
+    if (auto rate = series.childStringAttribute("starting_time", "rate")) {
+      attributes["frame_rate"] = *rate;
+    } else {
+      const hid_t d = H5Dopen2(series.id(), "starting_time", H5P_DEFAULT);
+      if (d >= 0) {
+        if (H5Aexists(d, "rate") > 0) {
+          double value = 0;
+          const hid_t a = H5Aopen(d, "rate", H5P_DEFAULT);
+          if (a >= 0 && H5Aread(a, H5T_NATIVE_DOUBLE, &value) >= 0)
+            attributes["frame_rate"] = jsonText(value);
+          if (a >= 0) H5Aclose(a);
+        }
+        H5Dclose(d);
+      }
+      H5Eclear2(H5E_DEFAULT);
+    }
+    attributes["start_time"] = jsonText(series.readDoubles("starting_time").front());
+  } else if (series.isDataset("timestamps") && frames >= 2) {
+    const auto first = series.readDoubleRange("timestamps", 0, 1);
+    const auto last = series.readDoubleRange("timestamps", frames - 1, 1);
+    if (!first.empty() && !last.empty() && last[0] > first[0]) {
+      attributes["frame_rate"] = jsonText(static_cast<double>(frames - 1) / (last[0] - first[0]));
+      attributes["start_time"] = jsonText(first[0]);
+    }
+  }
+}
+
+// A RoiResponseSeries (or any series with a `rois` region): the contract's
+// calcium-trace attributes — axes, neuron_names, neuron_positions, frame_rate.
+void addRoiAttributes(const h5::Group& root, const h5::Group& series,
+                      const std::vector<std::size_t>& shape, Attributes& attributes) {
+  const std::size_t frames = shape.empty() ? 0 : shape[0];
+  const std::size_t neurons = shape.size() >= 2 ? shape[1] : 1;
+  attributes["axes"] = "frame, neuron";
+  addTiming(series, frames, attributes);
+  std::vector<std::string> names;
+  std::vector<std::array<double, 3>> positions;
+  if (series.isDataset("rois")) {
+    const auto rows = series.readDoubles("rois");
+    const auto tablePath = referencedObject(series, "rois", "table");
+    if (tablePath && rows.size() == neurons && root.isGroup(tablePath->substr(1))) {
+      const auto table = root.openGroup(tablePath->substr(1));
+      const std::size_t count = table.isDataset("id") ? table.datasetShape("id").front() : 0;
+      const auto all = roiNames(table, count);
+      std::vector<std::array<double, 3>> centroids;
+      try {
+        centroids = roiCentroids(table, count);
+      } catch (const FileError&) {
+        centroids.clear();  // positions are optional; the traces still read
+      }
+      for (const double row : rows) {
+        const auto r = static_cast<std::size_t>(std::llround(row));
+        if (row < 0 || r >= count)
+          series.fail("rois refers to row " + std::to_string(r) + " of " + *tablePath +
+                      ", which has " + std::to_string(count) + " rows");
+        names.push_back(all[r]);
+        if (!centroids.empty()) positions.push_back(centroids[r]);
+      }
+      attributes["roi_table"] = *tablePath;
+    } else {
+      for (const double row : rows) names.push_back(std::to_string(std::llround(row)));
+    }
+  }
+  if (names.size() != neurons) {
+    names.clear();
+    for (std::size_t n = 0; n < neurons; ++n) names.push_back(std::to_string(n));
+  }
+  attributes["neuron_names"] = nlohmann::json(names).dump();
+  if (!positions.empty()) {
+    nlohmann::json p = nlohmann::json::array();
+    for (const auto& xyz : positions)
+      p.push_back({std::isfinite(xyz[0]) ? nlohmann::json(xyz[0]) : nlohmann::json(),
+                   std::isfinite(xyz[1]) ? nlohmann::json(xyz[1]) : nlohmann::json(),
+                   std::isfinite(xyz[2]) ? nlohmann::json(xyz[2]) : nlohmann::json()});
+    attributes["neuron_positions"] = p.dump();
+  }
+}
+
+// A one-dimensional TimeSeries, candidate for "one TimeSeries per neuron".
+struct SingleSeries {
+  std::string path, name, type, unit, timing;
+  std::size_t length = 0;
+};
+
+std::string timingKey(const h5::Group& series, std::size_t length) {
+  Attributes timing;
+  addTiming(series, length, timing);
+  return (timing.count("frame_rate") ? timing["frame_rate"] : "?") + "@" +
+         (timing.count("start_time") ? timing["start_time"] : "?");
+}
+
 }  // namespace
 
 int NwbReader::confidence(const std::filesystem::path& path,
@@ -553,8 +806,18 @@ FileContents NwbReader::open(const std::filesystem::path& path,
   }
 
   // TimeSeries in acquisition and processing modules, read when first used.
+  std::map<std::string, std::vector<SingleSeries>> singles;  // parent path → its 1-D series
   auto addTimeSeries = [&](const h5::Group& group, const std::string& objectPath) {
-    if (!want(objectPath) || !group.isDataset("data") || !group.datasetIsNumeric("data")) return;
+    if (!group.isDataset("data") || !group.datasetIsNumeric("data")) return;
+    if (const auto shape = group.datasetShape("data"); shape.size() == 1 && shape[0] >= 2) {
+      const auto slash = objectPath.find_last_of('/');
+      singles[objectPath.substr(0, slash)].push_back(
+          {objectPath, objectPath.substr(slash + 1),
+           group.stringAttribute("neurodata_type").value_or(""),
+           group.childStringAttribute("data", "unit").value_or(""), timingKey(group, shape[0]),
+           shape[0]});
+    }
+    if (!want(objectPath)) return;
     Attributes attributes;
     if (auto type = group.stringAttribute("neurodata_type")) attributes["neurodata_type"] = *type;
     if (group.isDataset("starting_time")) {
@@ -565,7 +828,13 @@ FileContents NwbReader::open(const std::filesystem::path& path,
     if (auto unit = group.childStringAttribute("data", "unit")) attributes["unit"] = *unit;
     if (group.isDataset("timestamps")) attributes["timestamps"] = objectPath + "/timestamps";
     consumed.insert(objectPath);
-    const auto shape = group.datasetShape("data");
+    auto shape = group.datasetShape("data");
+    const auto type = attributes.find("neurodata_type");
+    if ((type != attributes.end() && type->second == "RoiResponseSeries") ||
+        group.isDataset("rois")) {
+      if (shape.size() == 1) shape.push_back(1);  // one ROI: frames × 1
+      if (shape.size() == 2) addRoiAttributes(root, group, shape, attributes);
+    }
     const std::string relative = objectPath.substr(1) + "/data";
     auto loader = [path, relative] {
       return h5::File::openReadOnly(path).root().readDoubles(relative);
@@ -598,6 +867,58 @@ FileContents NwbReader::open(const std::filesystem::path& path,
                 addTimeSeries(inner.openGroup(leaf), objectPath + "/" + grandchild + "/" + leaf);
         }
     }
+  }
+  // One TimeSeries per neuron (real calcium files store them so: pynwb
+  // conversions of Kato 2015 and Triplett 2018 put one series per cell in
+  // acquisition): three or more one-dimensional series of one group with the
+  // same length, timing, unit and type also read as one frames × neurons
+  // array named after the group, each series a neuron named after it.
+  for (const auto& [parent, series] : singles) {
+    if (series.size() < 3 || !want(parent)) continue;
+    // The largest set of alike series (a stimulus series of another length
+    // beside the neurons' stays out); ties go to the first.
+    std::map<std::string, std::vector<SingleSeries>> alike;
+    std::vector<std::string> keys;
+    for (const auto& s : series) {
+      const std::string key =
+          std::to_string(s.length) + "|" + s.timing + "|" + s.unit + "|" + s.type;
+      if (!alike.contains(key)) keys.push_back(key);
+      alike[key].push_back(s);
+    }
+    const std::vector<SingleSeries>* best = nullptr;
+    for (const auto& key : keys)
+      if (!best || alike[key].size() > best->size()) best = &alike[key];
+    if (best->size() < 3) continue;
+    const auto& group = *best;
+    const auto& first = group.front();
+    Attributes attributes{{"axes", "frame, neuron"}, {"nwb_version", *version}};
+    addTiming(root.openGroup(first.path.substr(1)), first.length, attributes);
+    std::vector<std::string> names, paths;
+    for (const auto& s : group) {
+      names.push_back(s.name);
+      paths.push_back(s.path.substr(1) + "/data");
+    }
+    attributes["neuron_names"] = nlohmann::json(names).dump();
+    attributes["series"] = nlohmann::json(paths).dump();
+    if (!first.unit.empty()) attributes["unit"] = first.unit;
+    const std::size_t frames = first.length, neurons = group.size();
+    auto loader = [path, paths, frames, neurons] {
+      const auto opened = h5::File::openReadOnly(path);
+      const auto top = opened.root();
+      std::vector<double> values(frames * neurons);
+      for (std::size_t n = 0; n < neurons; ++n) {
+        const auto column = top.readDoubles(paths[n]);
+        if (column.size() != frames)
+          throw FileError(path, "'" + paths[n] + "' changed length while being read");
+        for (std::size_t t = 0; t < frames; ++t) values[t * neurons + n] = column[t];
+      }
+      return values;
+    };
+    const std::string label = parent.substr(parent.find_last_of('/') + 1);
+    contents.datasets.push_back(std::make_shared<ArrayDataset>(
+        DatasetKind::Array, label + " (" + std::to_string(neurons) + " series as traces)",
+        std::vector<std::size_t>{frames, neurons}, loader,
+        Provenance::fromFile(path.string(), parent, name()), std::move(attributes)));
   }
   // Probes and shanks: devices and electrode groups as tables of their attributes.
   auto addObjectsTable = [&](const std::string& groupPath, const std::string& tableName) {
