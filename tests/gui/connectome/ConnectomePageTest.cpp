@@ -387,6 +387,8 @@ TEST(ConnectomePage, ShowsThePlantedBlocksAndFollowsTheComponent) {
   }
 
   // ] steps to component 2: another ordering, another picture.
+  page->activateWindow();
+  ASSERT_TRUE(QTest::qWaitForWindowActive(page.get()));
   QTest::keyClick(page.get(), Qt::Key_BracketRight);
   EXPECT_EQ(page->component(), 1);
   ASSERT_TRUE(waitUntil([&] { return !page->isBusy(); }));
@@ -492,7 +494,7 @@ TEST(ConnectomePage, WithoutCommunitiesItClustersAndWithPositionsItDraws3D) {
   for (const QColor c : {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44)})
     coloured += nl::test::countNear(frame, c, 45) > 20 ? 1 : 0;
   EXPECT_GE(coloured, 2);
-  // A node on screen, clicked, is selected.
+  // The neurons are on screen.
   const QPointF p = page->graphNodePosition(4);
   ASSERT_GE(p.x(), 0);
   keep(*page, "connectome_page_3d");

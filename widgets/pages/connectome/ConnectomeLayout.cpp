@@ -181,7 +181,7 @@ std::vector<std::array<double, 2>> forceLayout(const std::vector<double>& square
     }
     for (std::size_t i = 0; i < n; ++i) {
       // Gentle gravity keeps disconnected parts on screen.
-      d[i][0] -= 0.05 * p[i][0] / k, d[i][1] -= 0.05 * p[i][1] / k;
+      d[i][0] -= 0.6 * p[i][0] / k, d[i][1] -= 0.6 * p[i][1] / k;
       const double len = std::sqrt(d[i][0] * d[i][0] + d[i][1] * d[i][1]);
       if (len > 0) {
         const double step = std::min(len, temperature);

@@ -809,9 +809,10 @@ void ConnectomePage::refresh() {
   for (std::size_t a = 0; a < d.animalNames.size() && a < 6; ++a)
     animals +=
         (a ? ", " : "") + QString("%1 %2").arg(a + 1).arg(QString::fromStdString(d.animalNames[a]));
-  d.animalChart->setTitle(tr("Animal factors (component %1 highlighted)").arg(r + 1));
-  d.animalChart->setAxisTitles(animals.isEmpty() ? tr("animal") : tr("animal: %1").arg(animals),
-                               tr("animal factor"));
+  d.animalChart->setTitle(tr("Animal factors (component %1 highlighted)%2")
+                              .arg(r + 1)
+                              .arg(animals.isEmpty() ? QString() : tr(" · %1").arg(animals)));
+  d.animalChart->setAxisTitles(tr("animal"), tr("animal factor"));
 
   // Ordering and layout: cached, else computed off the GUI thread.
   const auto key = std::make_tuple(r, d.level, d.positions.empty() ? d.thresholdPercent : -1);
@@ -883,7 +884,6 @@ void ConnectomePage::applyComponentView() {
                              .arg(view.hierarchical ? tr("clusters (average linkage)")
                                                     : tr("communities (level %1)").arg(d.level)));
   d.functionalOverlay->set(order, view.ordering.groups);
-  d.anatomicalOverlay->set(order, view.ordering.groups);
   refreshAnatomy();
 
   // The graph: nodes by community, edges above the threshold (strongest 3000).
@@ -911,7 +911,7 @@ void ConnectomePage::applyComponentView() {
         1e-6, std::sqrt((hi[0] - lo[0]) * (hi[0] - lo[0]) + (hi[1] - lo[1]) * (hi[1] - lo[1]) +
                         (hi[2] - lo[2]) * (hi[2] - lo[2])));
     if (!d.points) {
-      d.points = new PointsLayer(tr("neurons"), d.pairId, d.positions, diagonal * 0.012);
+      d.points = new PointsLayer(tr("neurons"), d.pairId, d.positions, diagonal * 0.02);
       d.scene->addLayer(d.points);
     }
     d.points->setColours(colours);
@@ -1047,6 +1047,8 @@ void ConnectomePage::refreshAnatomy() {
   const auto& order = d.current.ordering.order;
   const auto table = std::dynamic_pointer_cast<const io::TableDataset>(d.session->find(d.anatomy));
   d.anatomyMatched = 0;
+  d.anatomicalOverlay->set(table ? order : std::vector<std::size_t>{},
+                           table ? d.current.ordering.groups : std::vector<int>{});
   if (!table || order.size() != n) {
     d.anatomical->setMatrix({}, 0, 0);
     d.anatomical->setTitle(table ? tr("Anatomical") : tr("Anatomical: choose a connectome above"));
