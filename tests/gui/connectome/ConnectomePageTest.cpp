@@ -451,6 +451,20 @@ TEST(ConnectomePage, ShowsThePlantedBlocksAndFollowsTheComponent) {
   std::set<int> distinct(page->neuronGroups().begin(), page->neuronGroups().end());
   EXPECT_EQ(distinct.size(), 2u);
 
+  // A connectome file opened from the page joins the session and is shown.
+  const auto witvliet = nl::test::fixtures() / "calcium/celegans_flavell/witvliet_2020_8.json";
+  if (std::filesystem::exists(witvliet)) {
+    const auto shownBefore = page->anatomy();
+    page->loadAnatomyFile(QString::fromStdString(witvliet.string()));
+    ASSERT_TRUE(waitUntil([&] { return page->anatomy() != shownBefore; }));
+    EXPECT_EQ(s->session.find(page->anatomy())->name(), "witvliet_2020_8");
+    EXPECT_EQ(page->anatomyMatched(), N);
+    EXPECT_EQ(page->findChild<QComboBox*>("anatomyBox")->currentText(), "witvliet_2020_8");
+  }
+  page->loadAnatomyFile("/nonexistent/connectome.json");
+  ASSERT_TRUE(waitUntil([&] { return !host.reports.empty(); }));
+  EXPECT_NE(host.reports.back().find("does not exist"), std::string::npos) << host.reports.back();
+
   // The component and level come back with the saved state.
   const std::string state = page->saveState();
   auto again = openPage(host, s->pair);

@@ -1016,7 +1016,10 @@ void ConnectomePage::openAnatomyFile() {
   const QString path =
       QFileDialog::getOpenFileName(this, tr("Open an anatomical connectome"), QString(),
                                    tr("Connectome edge lists (*.json *.csv *.tsv);;All files (*)"));
-  if (path.isEmpty()) return;
+  if (!path.isEmpty()) loadAnatomyFile(path);
+}
+
+void ConnectomePage::loadAnatomyFile(const QString& path) {
   auto read = std::make_shared<io::FileContents>();
   const std::string file = path.toStdString();
   runTask(

@@ -51,6 +51,9 @@ class ConnectomePage final : public Page {
   // (kNoDataset: none); any Table with pre, post and synapses columns.
   void setAnatomy(io::DatasetId table);
   io::DatasetId anatomy() const;
+  // Reads an anatomical connectome file off the GUI thread, adds its table
+  // to the session and shows it (what "Open connectome file…" does).
+  void loadAnatomyFile(const QString& path);
   // How many of the page's neurons the anatomical table names.
   std::size_t anatomyMatched() const;
   // True while an ordering or a layout is being computed off the GUI thread.
