@@ -630,6 +630,16 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
   refreshAnatomyChoices();
   refresh();
   refreshTraces();
+  // Traces read lazily (an HDF5 result) load off the GUI thread.
+  if (d.traces && !d.traces->isLoaded()) {
+    const auto traces = d.traces;
+    runTask(
+        tr("Loading aligned traces"), [traces](plugins::ProgressReporter&) { traces->values(); },
+        [this](const QString& error) {
+          if (!error.isEmpty()) complain(tr("Aligned traces"), error);
+          refreshTraces();
+        });
+  }
 }
 
 ConnectomePage::~ConnectomePage() {
@@ -936,6 +946,11 @@ void ConnectomePage::refreshTraces() {
   if (!d.traces) {
     d.traceChart->setSeries({});
     d.traceChart->setTitle(tr("Traces: no aligned_traces of the affinity run in the session"));
+    return;
+  }
+  if (!d.traces->isLoaded()) {
+    d.traceChart->setSeries({});
+    d.traceChart->setTitle(tr("Traces: loading…"));
     return;
   }
   std::vector<std::int64_t> chosen;
