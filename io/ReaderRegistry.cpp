@@ -7,6 +7,7 @@
 
 #include "io/microscopy/Register.h"
 #include "io/readers/CalciumReaders.h"
+#include "io/readers/ConnectomeJsonReader.h"
 #include "io/readers/CsvReader.h"
 #include "io/readers/Hdf5Reader.h"
 #include "io/readers/MatReader.h"
@@ -132,6 +133,7 @@ const ReaderRegistry& ReaderRegistry::builtin() {
     r.add(std::make_unique<readers::CsvReader>());
     r.add(std::make_unique<readers::PhyReader>());
     r.add(std::make_unique<readers::MatReader>());
+    r.add(std::make_unique<readers::ConnectomeJsonReader>());
     addSurfaceReaders(r);
     addVolumeReaders(r);
     addMicroscopyReaders(r);
