@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "io/Dataset.h"
+#include "io/MappedSpikeTimes.h"
 
 namespace nl::io {
 
@@ -180,12 +181,36 @@ std::vector<SpikeTrain> SpikeRecording::allTrains() const {
     for (std::size_t u = 0; u < unitCount(); ++u) trains[u] = spikesOfUnit(u);
     return trains;
   }
+  const std::uint64_t total = unitOffsets_.back();
+  const bool trusted = source_->trustedSorted();
+  // Stored in place (contiguous float64): every train is a view of the file's
+  // mapping, nothing copied. A unit stored out of order gets a sorted copy.
+  if (const auto* mappable = dynamic_cast<const MappedSpikeTimes*>(source_.get())) {
+    if (const auto mapped = mappable->mapAll(); mapped && mapped->values.size() >= total) {
+      {
+        std::lock_guard lock(cache_->mutex);
+        ++cache_->rangeReads;
+      }
+      for (std::size_t u = 0; u < unitCount(); ++u) {
+        const auto times =
+            mapped->values.subspan(unitOffsets_[u], unitOffsets_[u + 1] - unitOffsets_[u]);
+        if (trusted || std::is_sorted(times.begin(), times.end())) {
+          trains[u] = SpikeTrain(mapped->owner, times);
+          continue;
+        }
+        auto sorted = uninitialised(times.size());
+        std::copy(times.begin(), times.end(), sorted.get());
+        std::sort(sorted.get(), sorted.get() + times.size());
+        std::shared_ptr<const double[]> owner = std::move(sorted);
+        trains[u] = SpikeTrain(owner, std::span<const double>(owner.get(), times.size()));
+      }
+      return trains;
+    }
+  }
   // One read of the whole dataset (each compressed chunk inflated once) into
   // one buffer the trains share; units in the cache are not read again.
-  const std::uint64_t total = unitOffsets_.back();
   auto all = uninitialised(static_cast<std::size_t>(total));
   source_->readInto(0, total, all.get());
-  const bool trusted = source_->trustedSorted();
   std::shared_ptr<const double[]> shared = all;
   {
     std::lock_guard lock(cache_->mutex);
@@ -471,8 +496,20 @@ nlohmann::json SpikeRecording::summary() const {
   auto json = Dataset::summary();
   json["units"] = unitCount();
   json["spikes"] = spikeCount();
-  const auto [t0, t1] = timeRange();
-  json["time_range_s"] = {t0, t1};
+  // Opening a lazy recording reads no spike times, and neither does its
+  // summary: the range costs a probe of every unit's first and last spike
+  // (`neuroloupe-cli info --spike-range`), so it is given once known.
+  bool known = !isLazy();
+  if (!known) {
+    std::lock_guard lock(cache_->mutex);
+    known = cache_->boundsKnown;
+  }
+  if (known) {
+    const auto [t0, t1] = timeRange();
+    json["time_range_s"] = {t0, t1};
+  } else {
+    json["time_range_s"] = nullptr;
+  }
   json["lazy"] = isLazy();
   if (electrodes_) json["electrodes"] = electrodes_->rowCount();
   if (hasWaveforms())

@@ -4,7 +4,9 @@
 open_metadata reads what NeuroLoupe's reader reads at open: file attributes,
 the units table's columns (not spike_times, spike_amplitudes, waveform_mean),
 the electrodes and intervals tables, spike_times_index. Each step starts
-from a freshly opened file. Usage: recording_h5py.py FILE.nwb [--metadata-only]
+from a freshly opened file. Usage: recording_h5py.py FILE.nwb [--metadata-only | --spike-range]
+(--metadata-only: what `info` reads; --spike-range: and each unit's first
+and last spike, as `info --spike-range`)
 """
 import resource
 import sys
@@ -48,11 +50,14 @@ def open_metadata(path):
     return f, meta, tables, index
 
 
-def main(path, metadata_only=False):
+def main(path, metadata_only=False, spike_range=True):
     chars0 = read_chars()
     start = time.perf_counter()
     f, _, _, index = open_metadata(path)
     print(f"open_metadata {time.perf_counter() - start:.5f}")
+    if metadata_only and not spike_range:  # `neuroloupe-cli info --json`
+        print(f"units {index.size - 1}\nspikes {index[-1]}")
+        return
     dataset = f["units/spike_times"]
     start = time.perf_counter()
     lo, hi = np.inf, -np.inf
@@ -65,13 +70,22 @@ def main(path, metadata_only=False):
     print(f"units {index.size - 1}\nspikes {index[-1]}")
     print(f"range {lo:.6f} {hi:.6f}")
     f.close()
-    if metadata_only:  # what `neuroloupe-cli info --json` does
+    if metadata_only:  # `neuroloupe-cli info --json --spike-range`
         return
 
     f, _, _, index = open_metadata(path)
     start = time.perf_counter()
     trains = np.split(f["units/spike_times"][()], index[1:-1])
     print(f"all_split {time.perf_counter() - start:.5f}")
+    del trains
+    f.close()
+
+    f, _, _, index = open_metadata(path)
+    start = time.perf_counter()
+    trains = np.split(f["units/spike_times"][()], index[1:-1])
+    total = sum(float(t.sum()) for t in trains)
+    print(f"all_split_sum {time.perf_counter() - start:.5f}")
+    print(f"all_spikes_sum {total:.6e}")
     del trains
     f.close()
 
@@ -113,4 +127,5 @@ def main(path, metadata_only=False):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], "--metadata-only" in sys.argv[2:])
+    main(sys.argv[1], "--metadata-only" in sys.argv[2:] or "--spike-range" in sys.argv[2:],
+         "--spike-range" in sys.argv[2:])

@@ -40,31 +40,38 @@ compare() {  # compare LABEL FILE
   done
   echo "== $label: $(basename "$f") ($(du -h "$f" | cut -f1), $(step nl units) units, $(step nl spikes) spikes)"
   printf "%-26s %12s %12s %9s\n" step neuroloupe h5py "h5py/nl"
-  for s in open_metadata time_range open_time_range_read_mb all_split per_unit_all_units \
+  for s in open_metadata time_range open_time_range_read_mb all_split all_split_sum per_unit_all_units \
     one_unit window_1s_all_units peak_rss_mb; do
     a=$(step nl $s)
     b=$(step py $s)
     awk -v s="$s" -v a="$a" -v b="$b" 'BEGIN { printf "%-26s %12s %12s %9.2f\n", s, a, b, (a > 0 ? b / a : 0) }'
   done
   echo "checksums: neuroloupe $(grep -h checksum "$tmp/nl.1" | cut -d' ' -f2-) | h5py $(grep -h checksum "$tmp/py.1" | cut -d' ' -f2-)"
+  echo "sum of all spikes: neuroloupe $(step nl all_spikes_sum) | h5py $(step py all_spikes_sum)"
   rm -f "$tmp"/nl.* "$tmp"/py.*
 }
 
-# `info --json` (which reports the time range) cold: wall time and bytes from disk.
+# `info --json` cold (tables and index, no spike times), then `info --json
+# --spike-range` cold (also each unit's first and last spike): wall time and
+# bytes from disk, h5py doing the same reads.
 info_cold() {  # info_cold FILE
-  local f=$1 size
+  local f=$1 size flag
   size=$(stat -c %s "$f")
-  for side in neuroloupe h5py; do
-    drop "$f"
-    if [[ $side == neuroloupe ]]; then
-      /usr/bin/time -f "%e %I" -o "$tmp/time" "$build/bin/neuroloupe-cli" info --json "$f" >/dev/null
-    else
-      /usr/bin/time -f "%e %I" -o "$tmp/time" "$py" "$here/recording_h5py.py" "$f" --metadata-only >/dev/null
-    fi
-    read -r seconds blocks <"$tmp/time"
-    awk -v side="$side" -v s="$seconds" -v b="$blocks" -v size="$size" 'BEGIN {
-      printf "info cold %-11s %7.3f s  %10.2f MB read from disk  (%.4f%% of the file)\n",
-        side, s, b * 512 / 1e6, 100 * b * 512 / size }'
+  for flag in --metadata-only --spike-range; do
+    for side in neuroloupe h5py; do
+      drop "$f"
+      if [[ $side == neuroloupe ]]; then
+        local extra=()
+        [[ $flag == --spike-range ]] && extra=(--spike-range)
+        /usr/bin/time -f "%e %I" -o "$tmp/time" "$build/bin/neuroloupe-cli" info --json "${extra[@]}" "$f" >/dev/null
+      else
+        /usr/bin/time -f "%e %I" -o "$tmp/time" "$py" "$here/recording_h5py.py" "$f" "$flag" >/dev/null
+      fi
+      read -r seconds blocks <"$tmp/time"
+      awk -v side="$side" -v s="$seconds" -v b="$blocks" -v size="$size" -v what="${flag#--}" 'BEGIN {
+        printf "info cold %-13s %-11s %7.3f s  %10.2f MB read from disk  (%.4f%% of the file)\n",
+          what, side, s, b * 512 / 1e6, 100 * b * 512 / size }'
+    done
   done
 }
 

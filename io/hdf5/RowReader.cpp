@@ -1,5 +1,7 @@
 #include "io/hdf5/RowReader.h"
 
+#include "io/MappedFile.h"
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -224,6 +226,28 @@ RowReader::RowReader(const Location& parent, const std::string& name)
 }
 
 RowReader::~RowReader() = default;
+
+std::optional<MappedDoubles> RowReader::mapDoubles() const {
+  const auto& d = *impl_;
+  if (path_ != Path::Contiguous || shape_.size() != 1 || d.elementSize != 8 || d.bigEndian ||
+      !d.isFloat || d.address == HADDR_UNDEF || d.address % alignof(double) != 0)
+    return std::nullopt;
+  const auto bytes = static_cast<std::size_t>(rows()) * sizeof(double);
+  MappedRegion region =
+      mapFileRegion(filePath_, static_cast<std::size_t>(d.address), bytes, objectPath_.c_str());
+  // Fill the page tables at once (one call instead of a fault per page: 0.1 s
+  // instead of 2 s for 480 MB in the page cache); pages not yet cached are read.
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+  if (bytes > 0) {
+    const std::size_t lead = static_cast<std::size_t>(d.address % kPage);
+    (void)::madvise(const_cast<unsigned char*>(region.data) - lead, bytes + lead,
+                    MADV_POPULATE_READ);  // best effort: older kernels fault on touch
+  }
+  return MappedDoubles{
+      region.owner, std::span<const double>(reinterpret_cast<const double*>(region.data), rows())};
+}
 
 std::string RowReader::pathName() const {
   switch (path_) {

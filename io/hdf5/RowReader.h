@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "io/MappedSpikeTimes.h"
 #include "io/hdf5/H5.h"
 
 namespace nl::io::h5 {
@@ -58,6 +59,10 @@ class RowReader {
   void read(std::uint64_t begin, std::uint64_t end, float* out) const;
   // Elements of a 1-D dataset at `positions`: out[i] = element positions[i].
   void readElements(std::span<const std::uint64_t> positions, double* out) const;
+
+  // A 1-D contiguous, unfiltered, native little-endian float64 dataset at an
+  // 8-byte aligned file offset, mapped read-only; nothing otherwise.
+  std::optional<MappedDoubles> mapDoubles() const;
 
   RowReaderStats stats() const;
 

@@ -123,7 +123,7 @@ std::vector<Column> readDynamicTable(const h5::Group& table, std::vector<std::st
 
 // units/spike_times, kept open for per-unit and per-window reads straight
 // from the file (io/hdf5/RowReader.h).
-class NwbSpikeTimes final : public SpikeTimesSource {
+class NwbSpikeTimes final : public SpikeTimesSource, public MappedSpikeTimes {
  public:
   explicit NwbSpikeTimes(const h5::Group& units) : reader_(units, "spike_times") {
     if (reader_.shape().size() != 1) units.fail("spike_times is not one-dimensional");
@@ -141,6 +141,7 @@ class NwbSpikeTimes final : public SpikeTimesSource {
   void readElements(std::span<const std::uint64_t> positions, double* out) const override {
     reader_.readElements(positions, out);
   }
+  std::optional<MappedDoubles> mapAll() const override { return reader_.mapDoubles(); }
   std::uint64_t bytesRead() const override { return reader_.stats().bytesRead; }
   std::string storage() const override { return reader_.pathName(); }
   bool smallReadsAreCheap() const override {

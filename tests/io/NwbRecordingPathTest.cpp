@@ -102,6 +102,33 @@ TEST_P(AllStorages, SpikesAndTimeRangeEqualWhatWasWritten) {
   }
 }
 
+TEST_P(AllStorages, AllTrainsEqualWhatWasWrittenAndAContiguousFileIsNotCopied) {
+  const auto s = make(GetParam());
+  ASSERT_TRUE(s->recording);
+  const auto& r = *s->recording;
+  EXPECT_TRUE(r.summary()["time_range_s"].is_null()) << "the summary must not probe spikes";
+  EXPECT_EQ(r.cacheStats().bytesRead, 0u);
+  const auto trains = r.allTrains();
+  ASSERT_EQ(trains.size(), r.unitCount());
+  double sum = 0;
+  for (std::size_t u = 0; u < trains.size(); ++u) {
+    ASSERT_EQ(trains[u].size(), r.spikeCountOfUnit(u));
+    if (!trains[u].empty()) {
+      EXPECT_EQ(trains[u].front(), s->truth.firstSpike[u]) << "unit " << u;
+      EXPECT_EQ(trains[u].back(), s->truth.lastSpike[u]) << "unit " << u;
+    }
+    sum = std::accumulate(trains[u].begin(), trains[u].end(), sum);
+  }
+  EXPECT_EQ(sum, s->truth.spikeTimeSum) << "every spike, bit for bit, in file order";
+  if (GetParam() == SpikeStorage::Contiguous)
+    EXPECT_EQ(r.cacheStats().bytesRead, 0u) << "contiguous float64 trains are views of a mapping";
+  else
+    EXPECT_GT(r.cacheStats().bytesRead, 0u) << "chunked and gzip trains are read";
+  (void)r.timeRange();
+  EXPECT_EQ(r.summary()["time_range_s"][0],
+            *std::min_element(s->truth.firstSpike.begin(), s->truth.firstSpike.end()));
+}
+
 TEST_P(AllStorages, WaveformsAndAmplitudesEqualWhatWasWritten) {
   const auto s = make(GetParam());
   const auto& r = *s->recording;

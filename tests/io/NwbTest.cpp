@@ -168,6 +168,15 @@ TEST(Nwb, AnyIntegerIndexTypeAndUnsortedSpikes) {
     EXPECT_EQ(std::vector<double>(first.begin(), first.end()),
               (std::vector<double>{0.1, 0.5, 0.9}));
     EXPECT_EQ(units->spikesOfUnit(1).size(), 2u);
+    // All trains at once (views of the file's mapping here): the unsorted
+    // unit comes back sorted all the same, its neighbour untouched.
+    const auto fresh = find<SpikeRecording>(ReaderRegistry::builtin().open(path), "units");
+    const auto trains = fresh->allTrains();
+    ASSERT_EQ(trains.size(), 2u);
+    EXPECT_EQ(std::vector<double>(trains[0].begin(), trains[0].end()),
+              (std::vector<double>{0.1, 0.5, 0.9}));
+    EXPECT_EQ(std::vector<double>(trains[1].begin(), trains[1].end()),
+              (std::vector<double>{2.0, 3.0}));
   }
 }
 
