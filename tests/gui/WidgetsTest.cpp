@@ -60,6 +60,26 @@ TEST(ParameterForm, BuildsOneEditorPerParameterWithRangesAndDefaults) {
   EXPECT_EQ(form.values().integer("bins"), 20);
 }
 
+// One x value (the factor of a single animal, one bin) once asked Qt Charts
+// for 1e13 tick labels and froze the window; it must draw like any other.
+TEST(Chart, ASingleXValueDrawsWithoutEndlessTicks) {
+  for (const auto style :
+       {nl::widgets::ChartSeries::Style::Bars, nl::widgets::ChartSeries::Style::Line,
+        nl::widgets::ChartSeries::Style::Scatter}) {
+    nl::widgets::Chart chart;
+    chart.resize(400, 300);
+    nl::widgets::ChartSeries series;
+    series.style = style;
+    series.x = {0};
+    series.y = {0.7};
+    chart.setSeries({series});
+    chart.show();
+    QApplication::processEvents();
+    const QImage image = chart.grab().toImage();
+    EXPECT_EQ(image.width(), 400);
+  }
+}
+
 TEST(Chart, ExportsValidSvgAndCsvOfItsData) {
   nl::widgets::Chart chart;
   chart.resize(500, 350);

@@ -298,8 +298,10 @@ void Chart::setSeries(const std::vector<ChartSeries>& series) {
     d.axisX->setRange(xmin - padX, xmax + padX);
     d.axisY->setRange(std::min(0.0, ymin - padY), ymax + padY);
     d.axisY->applyNiceNumbers();
-    // x keeps the data's range, with ticks at round values inside it.
-    const double span = std::max(1e-12, xmax - xmin);
+    // x keeps the data's range, with ticks at round values inside it. The
+    // span is the shown one: a single x value (one animal, one bin) is shown
+    // ±1 around it, and ticks for a 1e-12 span over that would never end.
+    const double span = (xmax + padX) - (xmin - padX);
     const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
     double step = 10 * magnitude;
     for (double m : {1.0, 2.0, 2.5, 5.0})
