@@ -131,6 +131,12 @@ std::size_t pairIndex(std::size_t i, std::size_t j, std::size_t n) {
   return i * n - i * (i + 1) / 2 + (j - i - 1);
 }
 
+std::size_t neuronsForPairs(std::size_t pairs) {
+  const auto n = static_cast<std::size_t>(
+      std::llround((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(pairs))) / 2.0));
+  return n >= 2 && n * (n - 1) / 2 == pairs ? n : 0;
+}
+
 Preprocessed preprocess(const Eigen::MatrixXd& traces, double frameRate,
                         const AffinityOptions& options) {
   checkOptions(options);

@@ -44,6 +44,8 @@ AffinityMethod methodFromName(const std::string& name);  // throws std::invalid_
 // Index of pair (i, j), i ≠ j, in the row-major upper triangle of n neurons:
 // (0,1), (0,2), …, (0,n−1), (1,2), …
 std::size_t pairIndex(std::size_t i, std::size_t j, std::size_t n);
+// n with n(n−1)/2 = pairs, or 0 when `pairs` is not such a number.
+std::size_t neuronsForPairs(std::size_t pairs);
 
 // Smoothed traces and derivatives (frames × neurons, NaN kept), the
 // derivatives divided by the normalisation scale (one per neuron).

@@ -3,6 +3,7 @@
 #include <igraph.h>
 
 #include <chrono>
+#include <numeric>
 #include <stdexcept>
 #include <string>
 
@@ -50,17 +51,21 @@ std::vector<int> toLabels(const igraph_vector_int_t& v) {
   return out;
 }
 
+// A graph without weight has no communities to find: every node its own.
+BaselineResult eachNodeAlone(const WeightedGraph& graph) {
+  BaselineResult out;
+  out.levels.emplace_back(static_cast<std::size_t>(graph.nodes()));
+  std::iota(out.levels[0].begin(), out.levels[0].end(), 0);
+  return out;
+}
+
 }  // namespace
 
 BaselineResult leidenModularity(const WeightedGraph& graph, std::uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   if (graph.nodes() < 1) throw std::invalid_argument("Leiden: the graph has no nodes");
+  if (graph.totalWeight() <= 0.0) return eachNodeAlone(graph);
   BaselineResult out;
-  if (graph.totalWeight() <= 0.0) {
-    out.levels.push_back(std::vector<int>(static_cast<std::size_t>(graph.nodes()), 0));
-    for (int i = 0; i < graph.nodes(); ++i) out.levels[0][i] = i;
-    return out;
-  }
   igraph_rng_seed(igraph_rng_default(), static_cast<igraph_uint_t>(seed));
   IGraph g(graph);
   igraph_vector_t nodeWeights;
@@ -86,12 +91,8 @@ BaselineResult leidenModularity(const WeightedGraph& graph, std::uint64_t seed) 
 BaselineResult louvain(const WeightedGraph& graph, std::uint64_t seed) {
   const auto start = std::chrono::steady_clock::now();
   if (graph.nodes() < 1) throw std::invalid_argument("Louvain: the graph has no nodes");
+  if (graph.totalWeight() <= 0.0) return eachNodeAlone(graph);
   BaselineResult out;
-  if (graph.totalWeight() <= 0.0) {
-    out.levels.push_back(std::vector<int>(static_cast<std::size_t>(graph.nodes()), 0));
-    for (int i = 0; i < graph.nodes(); ++i) out.levels[0][i] = i;
-    return out;
-  }
   igraph_rng_seed(igraph_rng_default(), static_cast<igraph_uint_t>(seed));
   IGraph g(graph);
   igraph_vector_int_t membership;

@@ -30,35 +30,16 @@ const std::filesystem::path kData = NEUROLOUPE_AFFINITY_DATA;
 nl::plugins::RunResult run(const nl::plugins::Inputs& inputs,
                            const std::map<std::string, std::string>& parameters,
                            nl::plugins::ProgressReporter* reporter = nullptr) {
-  const auto* descriptor = nl::test::builtinPlugins().find("connectome.affinity");
-  if (descriptor == nullptr) throw std::runtime_error("plugin connectome.affinity not found");
-  if (!descriptor->loaded) throw std::runtime_error(descriptor->failure);
-  nl::plugins::RunRequest request;
-  request.pluginId = "connectome.affinity";
-  request.inputs = inputs;
-  request.parameters = descriptor->parameters.parse(parameters);
-  nl::plugins::ProgressReporter progress;
-  return nl::plugins::runPlugin(nl::test::builtinPlugins(), request,
-                                reporter ? *reporter : progress);
+  return nl::test::runBuiltinPlugin("connectome.affinity", inputs, parameters, reporter);
 }
 
-template <typename T = ArrayDataset>
-std::shared_ptr<const T> output(const nl::plugins::RunResult& result, const std::string& name) {
-  for (const auto& o : result.outputs)
-    if (o.name == name) return std::dynamic_pointer_cast<const T>(o.dataset);
-  return nullptr;
-}
+using nl::test::output;
 
 nlohmann::json attribute(const nl::io::Dataset& d, const std::string& key) {
   return nlohmann::json::parse(d.attributes().at(key));
 }
 
-double scalar(const ArrayDataset& summary, const std::string& name) {
-  const auto names = attribute(summary, "names");
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return summary.values()[i];
-  throw std::runtime_error("no scalar " + name);
-}
+using nl::test::scalar;
 
 // frames × neurons of decaying transients, with names and a rate.
 std::shared_ptr<ArrayDataset> animal(const std::string& name, const std::vector<std::string>& names,

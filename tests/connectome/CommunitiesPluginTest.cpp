@@ -20,30 +20,12 @@ namespace {
 
 nl::plugins::RunResult run(const nl::plugins::Inputs& inputs,
                            const std::map<std::string, std::string>& parameters) {
-  const auto* descriptor = nl::test::builtinPlugins().find("connectome.communities");
-  if (descriptor == nullptr) throw std::runtime_error("plugin connectome.communities not found");
-  if (!descriptor->loaded) throw std::runtime_error(descriptor->failure);
-  nl::plugins::RunRequest request;
-  request.pluginId = "connectome.communities";
-  request.inputs = inputs;
-  request.parameters = descriptor->parameters.parse(parameters);
-  nl::plugins::ProgressReporter progress;
-  return nl::plugins::runPlugin(nl::test::builtinPlugins(), request, progress);
+  return nl::test::runBuiltinPlugin("connectome.communities", inputs, parameters);
 }
 
-template <typename T = ArrayDataset>
-std::shared_ptr<const T> output(const nl::plugins::RunResult& result, const std::string& name) {
-  for (const auto& o : result.outputs)
-    if (o.name == name) return std::dynamic_pointer_cast<const T>(o.dataset);
-  return nullptr;
-}
+using nl::test::output;
 
-double scalar(const ArrayDataset& summary, const std::string& name) {
-  const auto names = nlohmann::json::parse(summary.attributes().at("names"));
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (names[i] == name) return summary.values()[i];
-  throw std::runtime_error("no scalar " + name);
-}
+using nl::test::scalar;
 
 std::shared_ptr<ArrayDataset> adjacency(int n, const std::vector<double>& v) {
   return std::make_shared<ArrayDataset>(

@@ -242,8 +242,13 @@ inline CliRun runCli(const std::string& arguments,
 #ifdef NEUROLOUPE_PLUGIN_DIR
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
 
 namespace nl::test {
 
@@ -292,6 +297,38 @@ inline const plugins::PluginManager& builtinPlugins() {
     return manager;
   }();
   return *instance;
+}
+
+// Runs built-in plugin `id` as the Analysis panel would: parameters parsed by
+// its manifest, inputs as given. Throws when the plugin is missing or failed to load.
+inline plugins::RunResult runBuiltinPlugin(const std::string& id, const plugins::Inputs& inputs,
+                                           const std::map<std::string, std::string>& parameters,
+                                           plugins::ProgressReporter* reporter = nullptr) {
+  const auto* descriptor = builtinPlugins().find(id);
+  if (descriptor == nullptr) throw std::runtime_error("plugin " + id + " not found");
+  if (!descriptor->loaded) throw std::runtime_error(descriptor->failure);
+  plugins::RunRequest request;
+  request.pluginId = id;
+  request.inputs = inputs;
+  request.parameters = descriptor->parameters.parse(parameters);
+  plugins::ProgressReporter progress;
+  return plugins::runPlugin(builtinPlugins(), request, reporter ? *reporter : progress);
+}
+
+// The run's output `name` as T (nullptr when absent or of another type).
+template <typename T = io::ArrayDataset>
+std::shared_ptr<const T> output(const plugins::RunResult& result, const std::string& name) {
+  for (const auto& o : result.outputs)
+    if (o.name == name) return std::dynamic_pointer_cast<const T>(o.dataset);
+  return nullptr;
+}
+
+// The number called `name` in a Scalars output (its "names" attribute).
+inline double scalar(const io::ArrayDataset& summary, const std::string& name) {
+  const auto names = nlohmann::json::parse(summary.attributes().at("names"));
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == name) return summary.values()[i];
+  throw std::runtime_error("no scalar " + name);
 }
 
 #ifdef NEUROLOUPE_TEST_PLUGIN_DIR

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "analysis/connectome/Affinity.h"
 #include "analysis/connectome/CommunityBaselines.h"
 #include "analysis/connectome/CommunityMetrics.h"
 #include "analysis/connectome/Sbm.h"
@@ -148,8 +149,8 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
         throw std::invalid_argument("pair_factors '" + f.name() +
                                     "' must be 2-D (pairs × components)");
       const auto P = shape[0], R = shape[1];
-      const auto N = static_cast<int>(std::lround((1.0 + std::sqrt(1.0 + 8.0 * P)) / 2.0));
-      if (static_cast<std::size_t>(N) * (N - 1) / 2 != P || N < 2)
+      const auto N = static_cast<int>(cn::neuronsForPairs(P));
+      if (N < 2)
         throw std::invalid_argument("pair_factors '" + f.name() + "' has " + std::to_string(P) +
                                     " rows, not N(N−1)/2 for any N");
       for (std::size_t r = 0; r < R; ++r) {

@@ -1,5 +1,7 @@
 #include "widgets/pages/connectome/ConnectomeLayout.h"
 
+#include "analysis/connectome/Affinity.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -9,23 +11,12 @@
 
 namespace nl::widgets::connectome {
 
-std::size_t neuronsForPairs(std::size_t pairs) {
-  const auto n = static_cast<std::size_t>(
-      std::llround((1.0 + std::sqrt(1.0 + 8.0 * static_cast<double>(pairs))) / 2.0));
-  return n >= 2 && n * (n - 1) / 2 == pairs ? n : 0;
-}
-
-std::size_t pairIndex(std::size_t i, std::size_t j, std::size_t n) {
-  if (i > j) std::swap(i, j);
-  return i * n - i * (i + 1) / 2 + (j - i - 1);
-}
-
 std::vector<double> pairColumnToSquare(const std::vector<double>& factors, std::size_t components,
                                        std::size_t r, std::size_t n) {
   std::vector<double> square(n * n, std::numeric_limits<double>::quiet_NaN());
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t j = i + 1; j < n; ++j) {
-      const double v = factors[pairIndex(i, j, n) * components + r];
+      const double v = factors[analysis::connectome::pairIndex(i, j, n) * components + r];
       square[i * n + j] = square[j * n + i] = v;
     }
   return square;

@@ -9,11 +9,7 @@
 
 namespace nl::widgets::connectome {
 
-// N with N(N−1)/2 = pairs, or 0 when `pairs` is not such a number.
-std::size_t neuronsForPairs(std::size_t pairs);
-// Index of the pair (i, j), i ≠ j, in the row-major upper triangle
-// (0,1),(0,2),…,(0,N−1),(1,2),… of the contract.
-std::size_t pairIndex(std::size_t i, std::size_t j, std::size_t n);
+// (Pair indices and N from P: analysis/connectome/Affinity.h, pairIndex and neuronsForPairs.)
 // Column `r` of a P×R row-major factor as a symmetric N×N matrix; the
 // diagonal is NaN (no self-pair).
 std::vector<double> pairColumnToSquare(const std::vector<double>& factors, std::size_t components,

@@ -18,6 +18,7 @@
 #include <numeric>
 #include <set>
 
+#include "analysis/connectome/Affinity.h"
 #include "io/ReaderRegistry.h"
 #include "plugins/Runner.h"
 #include "widgets/AreaColors.h"
@@ -418,7 +419,7 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
   d.P = d.pair->shape()[0];
   if (d.animal->shape()[1] != d.R || d.pair->shape()[1] != d.R || d.R == 0)
     throw std::invalid_argument("connectome.ntf factors disagree on the number of components");
-  d.N = connectome::neuronsForPairs(d.P);
+  d.N = analysis::connectome::neuronsForPairs(d.P);
   if (d.N == 0)
     throw std::invalid_argument("pair_factors has " + std::to_string(d.P) +
                                 " rows, not N(N−1)/2 neuron pairs for any N");
