@@ -8,15 +8,45 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
 
 #include "app/common/BuildInfo.h"
 #include "app/gui/MainWindow.h"
 #include "widgets/Screenshot.h"
 #include "widgets/VtkView.h"
 
+namespace {
+// QGuiApplication takes "-session ID" / "--session ID" for X11 session
+// management and removes both words before our parser sees them, so the
+// documented "--session FILE" silently opened nothing. Joined as
+// "--session=FILE" it reaches our own option.
+std::vector<char*> joinSessionArgument(int argc, char** argv, std::vector<std::string>& storage) {
+  storage.reserve(static_cast<std::size_t>(argc));
+  for (int i = 0; i < argc; ++i) {
+    const bool isSession =
+        std::strcmp(argv[i], "--session") == 0 || std::strcmp(argv[i], "-session") == 0;
+    if (isSession && i + 1 < argc) {
+      storage.push_back(std::string("--session=") + argv[++i]);
+    } else {
+      storage.emplace_back(argv[i]);
+    }
+  }
+  std::vector<char*> result;
+  for (auto& word : storage) result.push_back(word.data());
+  result.push_back(nullptr);
+  return result;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   QElapsedTimer sinceLaunch;
   sinceLaunch.start();
+  std::vector<std::string> argumentStorage;
+  std::vector<char*> arguments = joinSessionArgument(argc, argv, argumentStorage);
+  argc = static_cast<int>(arguments.size()) - 1;
+  argv = arguments.data();
   QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
   QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
   QApplication app(argc, argv);

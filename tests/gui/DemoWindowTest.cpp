@@ -1,7 +1,10 @@
 // The main window on its demo: it draws, the 3D view has rendered pixels, and
 // the views are linked through the one Selection.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
+#include <QColor>
 #include <QDir>
 #include <QProcess>
 #include <QSignalSpy>
@@ -170,6 +173,33 @@ TEST(DemoBinary, ScreenshotFlagWritesANonBlankPng) {
   ASSERT_FALSE(image.isNull()) << "no PNG written";
   EXPECT_GE(image.width(), 800);
   EXPECT_GT(nl::test::distinctColours(image), 200);
+}
+
+// Qt takes "--session ID" for X11 session management; the documented
+// "--session FILE" must still open the saved session (an empty window has
+// no saturated pixels; the demo's raster and 3D views have many).
+TEST_F(DemoFixture, SessionFlagWithSeparateValueOpensTheSession) {
+  QTemporaryDir dir;
+  const QString path = dir.filePath("demo.nlsession");
+  ASSERT_TRUE(window->saveSession(path));
+  const QString png = dir.filePath("session.png");
+  QProcess process;
+  process.start(NEUROLOUPE_GUI_BINARY,
+                {"--session", path, "--screenshot", png, "--quit-after", "1500"});
+  ASSERT_TRUE(process.waitForFinished(60000)) << "the app did not quit by itself";
+  EXPECT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
+  const QImage image(png);
+  ASSERT_FALSE(image.isNull()) << "no PNG written";
+  const QImage rgb = image.convertToFormat(QImage::Format_RGB32);
+  int saturated = 0;
+  for (int y = 0; y < rgb.height(); ++y)
+    for (int x = 0; x < rgb.width(); ++x) {
+      const QColor c = rgb.pixelColor(x, y);
+      const int spread =
+          std::max({c.red(), c.green(), c.blue()}) - std::min({c.red(), c.green(), c.blue()});
+      if (spread > 60) ++saturated;
+    }
+  EXPECT_GT(saturated, 2000) << "the session's views are not on screen";
 }
 
 TEST(DemoBinary, BadFileOnCommandLineIsReportedNotFatal) {
