@@ -190,15 +190,8 @@ TEST_F(DemoFixture, SessionFlagWithSeparateValueOpensTheSession) {
   EXPECT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
   const QImage image(png);
   ASSERT_FALSE(image.isNull()) << "no PNG written";
-  const QImage rgb = image.convertToFormat(QImage::Format_RGB32);
-  int saturated = 0;
-  for (int y = 0; y < rgb.height(); ++y)
-    for (int x = 0; x < rgb.width(); ++x) {
-      const QColor c = rgb.pixelColor(x, y);
-      const int spread =
-          std::max({c.red(), c.green(), c.blue()}) - std::min({c.red(), c.green(), c.blue()});
-      if (spread > 60) ++saturated;
-    }
+  const int saturated =
+      nl::test::countSaturated(image.convertToFormat(QImage::Format_RGB32), 60);
   EXPECT_GT(saturated, 2000) << "the session's views are not on screen";
 }
 

@@ -4,6 +4,7 @@
 #include <QElapsedTimer>
 #include <QImage>
 #include <QThread>
+#include <algorithm>
 #include <array>
 #include <functional>
 #include <optional>
@@ -60,6 +61,21 @@ inline int countNear(const QImage& image, QColor colour, int tolerance, QRect ar
       if (std::abs(c.red() - colour.red()) <= tolerance &&
           std::abs(c.green() - colour.green()) <= tolerance &&
           std::abs(c.blue() - colour.blue()) <= tolerance)
+        ++n;
+    }
+  return n;
+}
+
+// Pixels whose channels differ by more than `spread` (coloured, not grey):
+// views draw in colour, the window chrome in greys.
+inline int countSaturated(const QImage& image, int spread, QRect area = {}) {
+  if (area.isNull()) area = image.rect();
+  int n = 0;
+  for (int y = area.top(); y <= area.bottom(); ++y)
+    for (int x = area.left(); x <= area.right(); ++x) {
+      const QColor c = image.pixelColor(x, y);
+      if (std::max({c.red(), c.green(), c.blue()}) - std::min({c.red(), c.green(), c.blue()}) >
+          spread)
         ++n;
     }
   return n;
