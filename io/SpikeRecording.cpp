@@ -1,5 +1,8 @@
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <list>
 #include <mutex>
@@ -136,9 +139,19 @@ std::size_t SpikeRecording::spikeCountOfUnit(std::size_t unit) const {
 
 namespace {
 
-// Storage for `count` doubles that is not zeroed: the read fills it.
+// Storage for `count` doubles that is not zeroed: the read fills it. Large
+// buffers (a whole recording's spikes) ask for transparent huge pages: the
+// read into fresh memory then takes one page fault per 2 MB instead of 512.
 std::shared_ptr<double[]> uninitialised(std::size_t count) {
-  return std::shared_ptr<double[]>(new double[std::max<std::size_t>(count, 1)]);
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(double);
+  if (bytes < 16 * kHugePage)
+    return std::shared_ptr<double[]>(new double[std::max<std::size_t>(count, 1)]);
+  void* memory = nullptr;
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  if (posix_memalign(&memory, kHugePage, rounded) != 0) throw std::bad_alloc();
+  (void)::madvise(memory, rounded, MADV_HUGEPAGE);  // best effort
+  return std::shared_ptr<double[]>(static_cast<double*>(memory), [](double* p) { std::free(p); });
 }
 
 }  // namespace

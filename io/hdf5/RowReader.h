@@ -60,14 +60,18 @@ class RowReader {
   // Elements of a 1-D dataset at `positions`: out[i] = element positions[i].
   void readElements(std::span<const std::uint64_t> positions, double* out) const;
 
-  // A 1-D contiguous, unfiltered, native little-endian float64 dataset at an
-  // 8-byte aligned file offset, mapped read-only; nothing otherwise.
+  // A 1-D unfiltered native little-endian float64 dataset at an 8-byte aligned
+  // file offset, stored contiguously or in chunks that lie back to back,
+  // mapped read-only; nothing otherwise.
   std::optional<MappedDoubles> mapDoubles() const;
 
   RowReaderStats stats() const;
 
  private:
   friend struct RowReaderAccess;
+  // The file offset of chunk 0 when every chunk is allocated, unfiltered and
+  // directly follows the one before it.
+  std::optional<haddr_t> backToBackChunksStart() const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<std::size_t> shape_;
