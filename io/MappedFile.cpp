@@ -85,4 +85,23 @@ void prefetchInBackground(const MappedRegion& region) {
   }
 }
 
+std::vector<unsigned char> readWithoutReadahead(const std::filesystem::path& path,
+                                                std::uint64_t offset, std::size_t bytes) {
+  std::vector<unsigned char> out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) throw FileError(path, std::string("cannot be read (") + std::strerror(errno) + ")");
+  (void)posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM);
+  out.resize(bytes);
+  std::size_t got = 0;
+  while (got < bytes) {
+    const ssize_t n = ::pread(fd, out.data() + got, bytes - got, static_cast<off_t>(offset + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  out.resize(got);
+  return out;
+}
+
 }  // namespace nl::io

@@ -4,8 +4,10 @@
 // read; the kernel pages them in on first touch and may drop them again
 // under memory pressure, so a run larger than RAM still opens.
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <vector>
 
 namespace nl::io {
 
@@ -28,5 +30,13 @@ MappedRegion mapFileRegion(const std::filesystem::path& path, std::size_t offset
 // cached instead of waiting for the disk each. The pages are page cache,
 // not this process's memory, and the kernel may drop them again.
 void prefetchInBackground(const MappedRegion& region);
+
+// Up to `bytes` bytes at `offset` (fewer at the end of the file), read without
+// kernel readahead; a FileError when the file cannot be opened. Format sniffing reads a
+// few bytes at the start of every file it is shown: with readahead, those
+// reads leave pages marked for more readahead, and a reader that later walks
+// the file's metadata (HDF5) triggers it and pulls megabytes it never asked for.
+std::vector<unsigned char> readWithoutReadahead(const std::filesystem::path& path,
+                                                std::uint64_t offset, std::size_t bytes);
 
 }  // namespace nl::io

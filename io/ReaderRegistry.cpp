@@ -1,5 +1,7 @@
 #include "io/ReaderRegistry.h"
 
+#include "io/MappedFile.h"
+
 #include <algorithm>
 #include <cctype>
 #include <fstream>
@@ -80,11 +82,7 @@ const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) c
   std::vector<unsigned char> head;
   const bool folder = std::filesystem::is_directory(path, ec);
   if (!folder) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw FileError(path, "cannot be read (permission denied?)");
-    head.resize(512);
-    in.read(reinterpret_cast<char*>(head.data()), static_cast<std::streamsize>(head.size()));
-    head.resize(static_cast<std::size_t>(in.gcount()));
+    head = readWithoutReadahead(path, 0, 512);
     if (head.empty()) throw FileError(path, "file is empty");
   }
 

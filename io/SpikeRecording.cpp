@@ -279,8 +279,8 @@ SpikeTrain SpikeRecording::spikesInWindow(std::size_t unit, double t0, double t1
   // close to uniform at this scale, so the window is nearly always in it.
   // Otherwise narrow by binary search on single elements.
   const double span = back - front;
-  auto guess = [&](double t) {
-    const double fraction = span > 0 ? std::clamp((t - front) / span, 0.0, 1.0) : 0.0;
+  auto guess = [&, first = front](double t) {
+    const double fraction = span > 0 ? std::clamp((t - first) / span, 0.0, 1.0) : 0.0;
     return static_cast<std::uint64_t>(fraction * static_cast<double>(count - 1));
   };
   const std::uint64_t g0 = guess(t0), g1 = guess(t1);

@@ -1,5 +1,7 @@
 #include "io/hdf5/H5.h"
 
+#include "io/MappedFile.h"
+
 #include <cstdio>
 
 #include <cstring>
@@ -86,13 +88,15 @@ void silenceLibraryErrors() {
 bool isHdf5File(const std::filesystem::path& path) {
   // The superblock signature sits at 0, 512, 1024, 2048… (after a user block).
   static constexpr char kSignature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  char buffer[8];
   for (std::uint64_t offset = 0; offset <= 65536; offset = offset == 0 ? 512 : offset * 2) {
-    in.seekg(static_cast<std::streamoff>(offset));
-    if (!in.read(buffer, 8)) return false;
-    if (std::memcmp(buffer, kSignature, 8) == 0) return true;
+    std::vector<unsigned char> bytes;
+    try {
+      bytes = readWithoutReadahead(path, offset, sizeof kSignature);
+    } catch (const FileError&) {
+      return false;
+    }
+    if (bytes.size() < sizeof kSignature) return false;
+    if (std::memcmp(bytes.data(), kSignature, sizeof kSignature) == 0) return true;
   }
   return false;
 }
