@@ -66,9 +66,9 @@ void touch(const nl::io::Dataset& dataset) {
   } else if (const auto* mesh = dynamic_cast<const nl::io::SurfaceMeshDataset*>(&dataset)) {
     for (std::int32_t index : mesh->triangles())
       if (index < 0 || static_cast<std::size_t>(index) >= mesh->vertexCount()) std::abort();
-  } else if (const auto* volume = dynamic_cast<const nl::io::VolumeDataset*>(&dataset)) {
+  } else if (const auto* volume = dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&dataset)) {
     const auto shape = volume->volumeShape();
-    auto box = nl::io::Box::whole(shape);
+    auto box = nl::io::microscopy::Box::whole(shape);
     if (shape.voxelCount() > kMaxVoxelsReadWhole) {
       const auto chunk = volume->chunkShape();
       box = {0, 1,
