@@ -1,6 +1,7 @@
 #include "io/ReaderRegistry.h"
 
 #include "io/MappedFile.h"
+#include "io/UntrustedInput.h"
 
 #include <algorithm>
 #include <cctype>
@@ -79,6 +80,9 @@ void ReaderRegistry::add(std::unique_ptr<FileReader> reader) {
 const FileReader& ReaderRegistry::readerFor(const std::filesystem::path& path) const {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw FileError(path, "file does not exist");
+  // Before anything opens it: a named pipe would block the first read, a
+  // device (/dev/zero) never ends.
+  requireFileOrFolder(path);
   std::vector<unsigned char> head;
   const bool folder = std::filesystem::is_directory(path, ec);
   if (!folder) {

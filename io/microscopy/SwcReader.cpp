@@ -2,10 +2,10 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <unordered_map>
+
+#include "io/UntrustedInput.h"
 
 namespace nl::io::microscopy {
 
@@ -155,11 +155,7 @@ std::shared_ptr<TableDataset> parseSwc(std::string_view text, const std::filesys
 }
 
 std::shared_ptr<TableDataset> openSwc(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot be read (permission denied?)");
-  std::ostringstream s;
-  s << in.rdbuf();
-  return parseSwc(s.str(), path);
+  return parseSwc(readWholeFile(path, kMaxSwcBytes, "an SWC file"), path);
 }
 
 int SwcReader::confidence(const std::filesystem::path& path, std::span<const unsigned char>) const {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "io/UntrustedInput.h"
 #include "io/microscopy/ChunkedVolumeSource.h"
 #include "io/microscopy/Codecs.h"
 
@@ -22,23 +23,8 @@ constexpr std::size_t kMaxMetadataBytes = std::size_t{16} << 20;
 constexpr std::size_t kMaxChunkBytes = std::size_t{1} << 30;
 constexpr std::size_t kMaxExtent = std::size_t{1} << 40;
 
-std::string readFile(const fs::path& file, std::size_t limit) {
-  std::ifstream in(file, std::ios::binary | std::ios::ate);
-  if (!in) throw FileError(file, "cannot be read (permission denied?)");
-  const auto size = static_cast<std::size_t>(in.tellg());
-  if (size > limit)
-    throw FileError(file, "is " + std::to_string(size) + " bytes, more than the " +
-                              std::to_string(limit) + " such a file can sensibly hold");
-  std::string bytes(size, '\0');
-  in.seekg(0);
-  in.read(bytes.data(), static_cast<std::streamsize>(size));
-  if (static_cast<std::size_t>(in.gcount()) != size)
-    throw FileError(file, "could not be read completely");
-  return bytes;
-}
-
 json readJson(const fs::path& file) {
-  const std::string text = readFile(file, kMaxMetadataBytes);
+  const std::string text = readWholeFile(file, kMaxMetadataBytes, "zarr metadata");
   try {
     return json::parse(text);
   } catch (const json::exception& e) {
@@ -431,7 +417,7 @@ class ZarrSource final : public ChunkedVolumeSource {
     const std::size_t raw = meta_.storedChunkBytes;
     std::string bytes;
     try {
-      bytes = readFile(file, raw + raw / 2 + 65536);
+      bytes = readWholeFile(file, raw + raw / 2 + 65536, "a zarr chunk");
     } catch (const FileError& e) {
       throw fail(e.reason());
     }

@@ -1,9 +1,10 @@
 #include "io/readers/ConnectomeJsonReader.h"
 
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string_view>
+
+#include "io/UntrustedInput.h"
 
 namespace nl::io::readers {
 
@@ -28,11 +29,10 @@ FileContents ConnectomeJsonReader::open(const std::filesystem::path& path,
   if (!internalPath.empty() && internalPath != "/")
     throw FileError(path,
                     "a connectome JSON file holds one table; it has no '" + internalPath + "'");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot be read (permission denied?)");
+  const std::string text = readWholeFile(path, kMaxJsonBytes, "a JSON file");
   nlohmann::json json;
   try {
-    json = nlohmann::json::parse(in);
+    json = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     throw FileError(path, std::string("is not valid JSON (") + error.what() + ")");
   }

@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "io/UntrustedInput.h"
+
 namespace nl::io::readers {
 
 namespace {
@@ -17,29 +19,6 @@ constexpr std::size_t kMaxFieldBytes = 64 * 1024 * 1024;
 
 std::string lineText(std::size_t line) {
   return "line " + std::to_string(line);
-}
-
-std::string readWholeFile(const std::filesystem::path& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
-    throw FileError(path, "is a folder, not a text table");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw FileError(path, "cannot be read");
-  std::string bytes;
-  const auto size = std::filesystem::is_regular_file(path, ec)
-                        ? std::filesystem::file_size(path, ec)
-                        : std::uintmax_t{0};
-  if (!ec && size > 0) {
-    bytes.resize(static_cast<std::size_t>(size));
-    in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    bytes.resize(static_cast<std::size_t>(in.gcount()));  // a file that shrank meanwhile
-  }
-  // Whatever follows (the file grew, or it is a pipe without a size).
-  char chunk[1 << 16];
-  while (in.read(chunk, sizeof chunk) || in.gcount() > 0)
-    bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
-  if (in.bad()) throw FileError(path, "cannot be read");
-  return bytes;
 }
 
 // Physical line of byte `offset`: LF, CRLF and a lone CR each end one line.
@@ -248,7 +227,7 @@ int CsvReader::confidence(const std::filesystem::path& path,
 }
 
 FileContents CsvReader::open(const std::filesystem::path& path, const std::string&) const {
-  std::string text = readWholeFile(path);
+  std::string text = readWholeFile(path, kMaxCsvBytes, "a CSV table");
   const ParsedRecords records = parseRecords(path, text);
   if (records.rowCount() == 0) throw FileError(path, "no rows");
   const std::size_t width = records.width;

@@ -6,7 +6,9 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
+#include <sstream>
 
+#include "io/UntrustedInput.h"
 #include "io/readers/CsvReader.h"
 #include "io/readers/NpyReader.h"
 
@@ -21,8 +23,11 @@ std::vector<double> readNpy(const std::filesystem::path& folder, const std::stri
 }
 
 double sampleRate(const std::filesystem::path& folder) {
-  std::ifstream in(folder / "params.py");
-  if (!in) throw FileError(folder, "the phy folder has no params.py (needed for the sample rate)");
+  const auto file = folder / "params.py";
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec))
+    throw FileError(folder, "the phy folder has no params.py (needed for the sample rate)");
+  std::istringstream in(readWholeFile(file, kMaxPhyParamsBytes, "a phy params.py"));
   static const std::regex pattern(R"(^\s*sample_rate\s*=\s*([0-9.eE+-]+))");
   std::string line;
   while (std::getline(in, line)) {
