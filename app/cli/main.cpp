@@ -1,15 +1,23 @@
 // neuroloupe-cli: the readers and plugins without a display. The same code
 // paths as the GUI (ReaderRegistry, PluginManager, runPlugin), so a result on
 // a cluster equals the one on a desk.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <QCoreApplication>
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
@@ -21,11 +29,92 @@ namespace {
 
 enum ExitCode : int { kOk = 0, kUsage = 2, kBadInput = 3, kPluginFailed = 4 };
 
-nl::plugins::ProgressReporter* g_activeRun = nullptr;
+// SIGINT / SIGTERM during `run`: the first asks the plugin to stop (the run
+// ends as cancelled, exit 4); a plugin that does not stop within the grace
+// period, or a second signal, ends the process at once with 128 + the first
+// signal's number (130 for SIGINT, 143 for SIGTERM), as shells expect.
+class InterruptGuard {
+ public:
+  static constexpr auto kGrace = std::chrono::milliseconds(1500);
 
-void onInterrupt(int) {
-  if (g_activeRun != nullptr) g_activeRun->cancel();
-}
+  explicit InterruptGuard(nl::plugins::ProgressReporter& run) : run_(run) {
+    if (::pipe2(pipe_, O_CLOEXEC) != 0) pipe_[0] = pipe_[1] = -1;
+    writeEnd_ = pipe_[1];
+    struct sigaction action {};
+    action.sa_handler = &InterruptGuard::onSignal;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGINT, &action, &oldInt_);
+    sigaction(SIGTERM, &action, &oldTerm_);
+    watcher_ = std::thread([this] { watch(); });
+  }
+  ~InterruptGuard() {
+    sigaction(SIGINT, &oldInt_, nullptr);
+    sigaction(SIGTERM, &oldTerm_, nullptr);
+    const unsigned char quit = 0;  // no signal: the run is over
+    if (writeEnd_ >= 0) (void)!::write(writeEnd_, &quit, 1);
+    watcher_.join();
+    writeEnd_ = -1;
+    ::close(pipe_[0]);
+    ::close(pipe_[1]);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  static void onSignal(int signal) {
+    // Async-signal-safe only: a counter, write(2) and _exit(2).
+    if (signals_.fetch_add(1) == 0) {
+      first_ = signal;
+      const auto byte = static_cast<unsigned char>(signal);
+      if (writeEnd_ >= 0) (void)!::write(writeEnd_, &byte, 1);
+      return;
+    }
+    static const char message[] = "interrupted again: exiting without waiting for the plugin\n";
+    (void)!::write(2, message, sizeof message - 1);
+    ::_exit(128 + first_.load());
+  }
+
+  void watch() {
+    unsigned char byte = 0;
+    ssize_t n = 0;
+    while ((n = ::read(pipe_[0], &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n <= 0 || byte == 0) return;  // the run ended without a signal
+    const int signal = byte;
+    run_.cancel();
+    std::fprintf(stderr, "%s: cancelling the run (again to exit at once)\n",
+                 signal == SIGINT ? "interrupted" : "terminated");
+    struct pollfd ready {
+      pipe_[0], POLLIN, 0
+    };
+    const auto deadline = std::chrono::steady_clock::now() + kGrace;
+    for (;;) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      const int r = ::poll(&ready, 1, static_cast<int>(left.count()));
+      if (r > 0) {
+        while ((n = ::read(pipe_[0], &byte, 1)) < 0 && errno == EINTR) {
+        }
+        if (n <= 0 || byte == 0) return;  // the run stopped within the grace
+      }
+    }
+    std::fprintf(stderr, "the plugin did not stop within %.1f s of the %s; exiting\n",
+                 std::chrono::duration<double>(kGrace).count(),
+                 signal == SIGINT ? "interrupt" : "termination request");
+    std::fflush(stderr);
+    ::_exit(128 + signal);
+  }
+
+  nl::plugins::ProgressReporter& run_;
+  int pipe_[2] = {-1, -1};
+  std::thread watcher_;
+  struct sigaction oldInt_ {
+  }, oldTerm_{};
+  static inline std::atomic<int> writeEnd_{-1};
+  static inline std::atomic<int> signals_{0};
+  static inline std::atomic<int> first_{0};
+};
 
 std::string shapeText(const std::vector<std::size_t>& shape) {
   std::string text;
@@ -344,22 +433,17 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
   nl::plugins::ProgressReporter progress([](double fraction, const std::string& message) {
     std::fprintf(stderr, "[%3.0f%%] %s\n", fraction * 100.0, message.c_str());
   });
-  g_activeRun = &progress;
-  std::signal(SIGINT, onInterrupt);
-  std::signal(SIGTERM, onInterrupt);
   nl::plugins::RunResult result;
   try {
+    const InterruptGuard guard(progress);
     result = nl::plugins::runPlugin(manager, request, progress);
   } catch (const nl::plugins::RunError& error) {
-    g_activeRun = nullptr;
     std::cerr << "error: " << error.what() << "\n";
     return kPluginFailed;
   } catch (const nl::io::FileError& error) {  // lazy input data found broken mid-run
-    g_activeRun = nullptr;
     std::cerr << "error: " << error.what() << "\n";
     return kBadInput;
   }
-  g_activeRun = nullptr;
 
   if (!options.out.empty()) {
     try {

@@ -1,10 +1,14 @@
 // test.run_failure: loads and starts normally, then fails inside run() —
 // with a std::runtime_error, std::bad_alloc, a non-standard exception or an
 // io::FileError (as a lazily read input would) — so tests see how the runner,
-// jobs and the CLI report failures that happen mid-run. mode=none succeeds.
+// jobs and the CLI report failures that happen mid-run. mode=none succeeds;
+// mode=ignore_cancel works for 30 s without ever looking at cancellation (a
+// plugin stuck in a library call), so tests see that signals still end the CLI.
 #include <QObject>
+#include <chrono>
 #include <new>
 #include <stdexcept>
+#include <thread>
 
 #include "io/Error.h"
 #include "plugins/api/AnalysisPlugin.h"
@@ -22,6 +26,7 @@ class RunFailure final : public nl::plugins::AnalysisPlugin {
     if (mode == "non_standard") throw 42;
     if (mode == "file_error")
       throw nl::io::FileError("/data/broken.h5", "chunk 3 cannot be decompressed");
+    if (mode == "ignore_cancel") std::this_thread::sleep_for(std::chrono::seconds(30));
     return {{"never", std::make_shared<nl::io::ArrayDataset>(
                           nl::io::DatasetKind::Scalars, "ok", std::vector<std::size_t>{1},
                           std::vector<double>{1.0}, context.provenance())}};

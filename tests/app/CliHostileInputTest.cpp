@@ -1,0 +1,137 @@
+// neuroloupe-cli against hostile inputs and hostile plugins, as a user (or an
+// attacker) would run it: signals during `run`, files that once crashed it or
+// gave wrong answers. Exit codes: 3 bad input, 4 plugin failed, 130/143 a run
+// ended by SIGINT/SIGTERM (issue #18).
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tests/support/TestSupport.h"
+
+extern char** environ;
+
+using namespace nl::test;
+using nlohmann::json;
+
+namespace {
+
+const std::string kTestPlugins = NEUROLOUPE_TEST_PLUGIN_DIR;
+using Clock = std::chrono::steady_clock;
+
+// neuroloupe-cli with `args`, stderr to `errFile`, the test plugins on the path.
+class SpawnedCli {
+ public:
+  SpawnedCli(std::vector<std::string> args, const std::filesystem::path& errFile) {
+    args.insert(args.begin(), NEUROLOUPE_CLI);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ScopedEnv env("NEUROLOUPE_PLUGIN_PATH", kTestPlugins);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0644);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    spawned_ = posix_spawn(&pid_, NEUROLOUPE_CLI, &actions, nullptr, argv.data(), environ) == 0;
+    posix_spawn_file_actions_destroy(&actions);
+  }
+  ~SpawnedCli() {
+    if (spawned_ && !status_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  bool spawned() const { return spawned_; }
+  void signal(int number) const { kill(pid_, number); }
+  // The wait status once the process ended, nullopt after `timeout`.
+  std::optional<int> wait(std::chrono::milliseconds timeout) {
+    const auto end = Clock::now() + timeout;
+    int status = 0;
+    while (Clock::now() < end) {
+      if (waitpid(pid_, &status, WNOHANG) == pid_) return status_ = status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return std::nullopt;
+  }
+
+ private:
+  pid_t pid_ = 0;
+  bool spawned_ = false;
+  std::optional<int> status_;
+};
+
+// Waits (bounded, against hangs) until `file` contains `text`.
+bool waitForText(const std::filesystem::path& file, const std::string& text) {
+  const auto end = Clock::now() + std::chrono::seconds(30);
+  while (Clock::now() < end) {
+    if (readBytes(file).find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+// --- signals during run -----------------------------------------------------
+
+// A plugin that never looks at cancellation: the first signal asks it to stop,
+// the grace of 1.5 s passes, the CLI exits with 128 + the signal.
+TEST(CliSignals, APluginIgnoringCancelStillEndsTheRunAfterTheGrace) {
+  for (const int number : {SIGTERM, SIGINT}) {
+    TempDir dir;
+    SpawnedCli cli(
+        {"run", "test.run_failure", "--mode", "ignore_cancel", "--out", (dir / "r.h5").string()},
+        dir / "err.txt");
+    ASSERT_TRUE(cli.spawned());
+    ASSERT_TRUE(waitForText(dir / "err.txt", "about to fail")) << readBytes(dir / "err.txt");
+    const auto sent = Clock::now();
+    cli.signal(number);
+    const auto status = cli.wait(std::chrono::seconds(20));  // the plugin sleeps 30 s
+    ASSERT_TRUE(status) << "signal " << number << " did not end the CLI within 20 s";
+    const auto waited = std::chrono::duration<double>(Clock::now() - sent).count();
+    ASSERT_TRUE(WIFEXITED(*status)) << "ended by signal " << WTERMSIG(*status);
+    EXPECT_EQ(WEXITSTATUS(*status), 128 + number);
+    EXPECT_GE(waited, 1.4) << "the plugin was given its grace";
+    const auto err = readBytes(dir / "err.txt");
+    EXPECT_NE(err.find("did not stop within 1.5 s"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "r.h5"));
+  }
+}
+
+TEST(CliSignals, ASecondSignalExitsAtOnce) {
+  TempDir dir;
+  SpawnedCli cli({"run", "test.run_failure", "--mode", "ignore_cancel", "--json"}, dir / "err.txt");
+  ASSERT_TRUE(cli.spawned());
+  ASSERT_TRUE(waitForText(dir / "err.txt", "about to fail")) << readBytes(dir / "err.txt");
+  cli.signal(SIGINT);
+  ASSERT_TRUE(waitForText(dir / "err.txt", "cancelling the run")) << readBytes(dir / "err.txt");
+  cli.signal(SIGINT);
+  const auto status = cli.wait(std::chrono::seconds(20));
+  ASSERT_TRUE(status) << "two SIGINTs did not end the CLI within 20 s";
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 130);
+  const auto err = readBytes(dir / "err.txt");
+  EXPECT_NE(err.find("interrupted again"), std::string::npos) << err;
+}
+
+// A plugin that honours cancellation ends as a cancelled run (exit 4), as before.
+TEST(CliSignals, SigtermCancelsACooperativePlugin) {
+  TempDir dir;
+  SpawnedCli cli({"run", "test.slow", "--steps", "100000", "--out", (dir / "r.h5").string()},
+                 dir / "err.txt");
+  ASSERT_TRUE(cli.spawned());
+  ASSERT_TRUE(waitForText(dir / "err.txt", "step 3")) << readBytes(dir / "err.txt");
+  cli.signal(SIGTERM);
+  const auto status = cli.wait(std::chrono::seconds(20));
+  ASSERT_TRUE(status);
+  ASSERT_TRUE(WIFEXITED(*status));
+  EXPECT_EQ(WEXITSTATUS(*status), 4);
+  EXPECT_NE(readBytes(dir / "err.txt").find("cancelled"), std::string::npos);
+}
+
+}  // namespace
