@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "io/UntrustedInput.h"
 #include "io/microscopy/Hdf5Volume.h"
 #include "io/microscopy/VolumeDataset.h"
 
@@ -31,7 +32,7 @@ void writeProvenance(const h5::Group& group, const Provenance& p) {
 Provenance readProvenance(const h5::Group& group, const StoredOutput& stored) {
   const auto text = group.stringAttribute("provenance");
   if (!text) return {};
-  const auto json = nlohmann::json::parse(*text, nullptr, false);
+  const auto json = parseUntrustedJsonOrDiscarded(*text);
   if (json.is_discarded() || !json.is_object()) group.fail("provenance attribute is not JSON");
   Provenance provenance = provenanceFromJson(json);
   if (provenance.isDerived() && !stored.file.empty()) {
@@ -95,7 +96,7 @@ std::vector<Column> readColumns(const h5::Group& group) {
   const auto columns = group.openGroup("columns");
   std::vector<std::string> names;
   if (auto order = group.stringAttribute("column_order")) {
-    const auto json = nlohmann::json::parse(*order, nullptr, false);
+    const auto json = parseUntrustedJsonOrDiscarded(*order);
     if (!json.is_array()) group.fail("column_order is not a JSON array");
     for (const auto& n : json) names.push_back(n.get<std::string>());
   } else {
@@ -117,7 +118,7 @@ std::vector<Column> readColumns(const h5::Group& group) {
 Attributes readAttributes(const h5::Group& group) {
   Attributes attributes;
   if (auto text = group.stringAttribute("attributes")) {
-    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    const auto json = parseUntrustedJsonOrDiscarded(*text);
     if (json.is_object())
       for (const auto& [key, value] : json.items())
         if (value.is_string()) attributes[key] = value.get<std::string>();
@@ -212,7 +213,7 @@ void writeVolume(const h5::Group& group, const microscopy::VolumeDataset& volume
 Provenance readRunProvenance(const h5::Group& root) {
   nlohmann::json json = nlohmann::json::object();
   if (const auto text = root.stringAttribute("provenance")) {
-    json = nlohmann::json::parse(*text, nullptr, false);
+    json = parseUntrustedJsonOrDiscarded(*text);
     if (json.is_discarded() || !json.is_object()) root.fail("provenance attribute is not JSON");
     return provenanceFromJson(json);
   }
@@ -220,7 +221,7 @@ Provenance readRunProvenance(const h5::Group& root) {
        {"plugin_id", "plugin_version", "parameters", "app_version", "created_utc", "run_id"})
     if (const auto value = root.stringAttribute(key)) json[key] = *value;
   if (const auto inputs = root.stringAttribute("inputs"))
-    json["inputs"] = nlohmann::json::parse(*inputs, nullptr, false);
+    json["inputs"] = parseUntrustedJsonOrDiscarded(*inputs);
   return provenanceFromJson(json);
 }
 

@@ -8,6 +8,7 @@
 #include "io/AtomicWrite.h"
 #include "io/DatasetHdf5.h"
 #include "io/NeuroLoupeFormat.h"
+#include "io/UntrustedInput.h"
 
 namespace nl::io {
 
@@ -121,7 +122,7 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
 
   std::map<std::string, std::string> relocations;
   if (const auto text = root.stringAttribute("relocations")) {
-    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    const auto json = parseUntrustedJsonOrDiscarded(*text);
     if (json.is_object())
       for (const auto& [from, to] : json.items())
         if (to.is_string()) relocations[from] = to.get<std::string>();

@@ -144,6 +144,12 @@ nlohmann::json parseUntrustedJson(std::string_view text, const std::filesystem::
   }
 }
 
+nlohmann::json parseUntrustedJsonOrDiscarded(std::string_view text, std::uint64_t limit) {
+  if (text.size() > limit || jsonNestingDepth(text) > kMaxJsonDepth)
+    return nlohmann::json(nlohmann::json::value_t::discarded);
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
 nlohmann::json readUntrustedJsonFile(const std::filesystem::path& path, std::uint64_t limit) {
   return parseUntrustedJson(readWholeFile(path, limit, "a JSON file"), path, limit);
 }

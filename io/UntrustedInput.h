@@ -48,6 +48,11 @@ std::string readWholeFile(const std::filesystem::path& path, std::uint64_t limit
 // recursion, before the JSON library sees it) or malformed is a FileError.
 nlohmann::json parseUntrustedJson(std::string_view text, const std::filesystem::path& path,
                                   std::uint64_t limit = kMaxJsonBytes);
+// As parseUntrustedJson, for JSON text stored inside a file (an HDF5
+// attribute, a page state): a discarded value (is_discarded()) instead of an
+// error when it is too large, too deep or malformed.
+nlohmann::json parseUntrustedJsonOrDiscarded(std::string_view text,
+                                             std::uint64_t limit = kMaxJsonBytes);
 // readWholeFile + parseUntrustedJson.
 nlohmann::json readUntrustedJsonFile(const std::filesystem::path& path,
                                      std::uint64_t limit = kMaxJsonBytes);

@@ -1,4 +1,5 @@
 #include "io/ViewState.h"
+#include "io/UntrustedInput.h"
 
 #include <algorithm>
 #include <charconv>
@@ -364,6 +365,10 @@ std::string sceneStateToJson(const SceneState& state) {
 }
 
 SceneState sceneStateFromJson(const std::string& text, std::vector<std::string>* notices) {
+  if (text.size() > kMaxJsonBytes || jsonNestingDepth(text) > kMaxJsonDepth)
+    throw std::invalid_argument("scene state: larger than " + byteSizeText(kMaxJsonBytes) +
+                                " or nested deeper than " + std::to_string(kMaxJsonDepth) +
+                                " levels");
   json j;
   try {
     j = json::parse(text);

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "io/UntrustedInput.h"
 #include "plugins/ManifestSchema.h"
 
 namespace nl::plugins {
@@ -253,7 +254,9 @@ void PluginManager::readOne(const std::filesystem::path& library) {
   const QByteArray manifestText =
       QJsonDocument(meta.value("MetaData").toObject()).toJson(QJsonDocument::Compact);
   try {
-    const auto manifest = nlohmann::json::parse(manifestText.toStdString());
+    const auto manifest = io::parseUntrustedJson(
+        std::string_view(manifestText.constData(), static_cast<std::size_t>(manifestText.size())),
+        canonical);
     auto parsed = PluginDescriptor::fromManifest(manifest);
     parsed.library = canonical;
     descriptor = std::move(parsed);

@@ -24,12 +24,8 @@ constexpr std::size_t kMaxChunkBytes = std::size_t{1} << 30;
 constexpr std::size_t kMaxExtent = std::size_t{1} << 40;
 
 json readJson(const fs::path& file) {
-  const std::string text = readWholeFile(file, kMaxMetadataBytes, "zarr metadata");
-  try {
-    return json::parse(text);
-  } catch (const json::exception& e) {
-    throw FileError(file, std::string("is not valid JSON (") + e.what() + ")");
-  }
+  return parseUntrustedJson(readWholeFile(file, kMaxMetadataBytes, "zarr metadata"), file,
+                            kMaxMetadataBytes);
 }
 
 json readAttributes(const fs::path& folder) {

@@ -29,13 +29,7 @@ FileContents ConnectomeJsonReader::open(const std::filesystem::path& path,
   if (!internalPath.empty() && internalPath != "/")
     throw FileError(path,
                     "a connectome JSON file holds one table; it has no '" + internalPath + "'");
-  const std::string text = readWholeFile(path, kMaxJsonBytes, "a JSON file");
-  nlohmann::json json;
-  try {
-    json = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw FileError(path, std::string("is not valid JSON (") + error.what() + ")");
-  }
+  const nlohmann::json json = readUntrustedJsonFile(path);
   if (!json.is_array())
     throw FileError(path,
                     "is not a connectome: expected a JSON list of edges {pre, post, typ, syn}");

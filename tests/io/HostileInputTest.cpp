@@ -3,6 +3,7 @@
 // gave silent wrong values. Each must end as one FileError naming the file
 // and the problem (issue #18).
 #include <gtest/gtest.h>
+#include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -10,7 +11,12 @@
 #include <string>
 
 #include "io/ReaderRegistry.h"
+#include "io/ResultFile.h"
+#include "io/Session.h"
+#include "io/SessionFile.h"
 #include "io/UntrustedInput.h"
+#include "io/ViewState.h"
+#include "io/hdf5/H5.h"
 #include "io/microscopy/ZarrReader.h"
 #include "tests/support/TestSupport.h"
 
@@ -137,6 +143,113 @@ TEST(HostileInput, ZarrChunkThatIsAFolderIsNamedAsSuch) {
   EXPECT_NE(error->reason().find("is a folder, not a zarr chunk"), std::string::npos)
       << error->what();
   EXPECT_EQ(std::string(error->what()).find("9223372036854775807"), std::string::npos);
+}
+
+// --- JSON: depth and size limits wherever file content is parsed -------------
+
+std::string deepJson(std::size_t levels) {
+  return std::string(levels, '[') + std::string(levels, ']');
+}
+
+TEST(HostileInput, JsonNestingIsCountedWithoutRecursion) {
+  EXPECT_EQ(jsonNestingDepth("{}"), 1u);
+  EXPECT_EQ(jsonNestingDepth(R"({"a": [1, {"b": "[[[[[["}]})"), 3u) << "brackets in strings";
+  EXPECT_EQ(jsonNestingDepth(R"(["\"[[[", [2]])"), 2u) << "escaped quotes";
+  EXPECT_NO_THROW((void)parseUntrustedJson(deepJson(kMaxJsonDepth), "ok.json"));
+  const auto error =
+      fileErrorOf([] { (void)parseUntrustedJson(deepJson(kMaxJsonDepth + 1), "deep.json"); });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->reason(), "is JSON nested deeper than 256 levels; refused");
+  EXPECT_TRUE(parseUntrustedJsonOrDiscarded(deepJson(80'000)).is_discarded());
+  EXPECT_TRUE(parseUntrustedJsonOrDiscarded("{").is_discarded());
+  EXPECT_EQ(parseUntrustedJsonOrDiscarded(R"({"a": 1})")["a"], 1);
+}
+
+TEST(HostileInput, DeepZarrMetadataIsRefusedNotACrash) {
+  TempDir dir;
+  const std::string zarray =
+      R"({"zarr_format": 2, "shape": [2, 2, 2], "chunks": [2, 2, 2], "dtype": "|u1",
+          "order": "C", "fill_value": 0, "compressor": null, "filters": )";
+  for (const char* where : {".zattrs", ".zarray"}) {
+    const auto array = dir / (std::string("a") + where + ".zarr");
+    fs::create_directories(array);
+    const bool attrs = std::string(where) == ".zattrs";
+    writeBytes(array / ".zarray", zarray + (attrs ? "null" : deepJson(80'000)) + "}");
+    if (attrs) writeBytes(array / ".zattrs", R"({"deep": )" + deepJson(80'000) + "}");
+    const auto error = fileErrorOf([&] { (void)ReaderRegistry::builtin().open(array); });
+    ASSERT_TRUE(error) << where;
+    EXPECT_EQ(error->path(), array / where);
+    EXPECT_NE(error->reason().find("nested deeper than 256"), std::string::npos) << error->what();
+  }
+}
+
+TEST(HostileInput, DeepConnectomeJsonIsRefusedNotACrash) {
+  TempDir dir;
+  const auto path = dir / "edges.json";
+  writeBytes(path,
+             R"([{"pre": "AVAL", "post": "AVAR", "typ": 0, "syn": )" + deepJson(80'000) + "}]");
+  const auto reason = reasonOfOpening(path);
+  EXPECT_NE(reason.find("nested deeper than 256"), std::string::npos) << reason;
+}
+
+// Sets the text attribute `name` of `object` in the HDF5 file `file` (as a hostile editor would).
+void setTextAttribute(const fs::path& file, const std::string& object, const std::string& name,
+                      const std::string& value) {
+  const hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(f, 0) << file;
+  const hid_t o = H5Oopen(f, object.c_str(), H5P_DEFAULT);
+  ASSERT_GE(o, 0) << object;
+  if (H5Aexists(o, name.c_str()) > 0) H5Adelete(o, name.c_str());
+  const hid_t type = H5Tcopy(H5T_C_S1);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  const hid_t space = H5Screate(H5S_SCALAR);
+  const hid_t attribute = H5Acreate2(o, name.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT);
+  const char* data = value.c_str();
+  EXPECT_GE(H5Awrite(attribute, type, &data), 0);
+  H5Aclose(attribute);
+  H5Sclose(space);
+  H5Tclose(type);
+  H5Oclose(o);
+  H5Fclose(f);
+}
+
+TEST(HostileInput, DeepJsonInResultAndSessionFilesIsRefusedNotACrash) {
+  TempDir dir;
+  // A result file whose run provenance is 80,000 levels deep.
+  const auto result = dir / "r.h5";
+  const auto summary = std::make_shared<ArrayDataset>(
+      DatasetKind::Scalars, "s", std::vector<std::size_t>{1}, std::vector<double>{1.0},
+      Provenance::fromFile("/x.csv", "", "CSV"));
+  Provenance run;
+  run.pluginId = "stats.descriptive";
+  run.runId = newUuid();
+  writeResultFile(result, {{"summary", summary}}, run);
+  setTextAttribute(result, "/", "provenance", R"({"inputs": )" + deepJson(80'000) + "}");
+  const auto error = fileErrorOf([&] { (void)ReaderRegistry::builtin().open(result); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->reason().find("provenance"), std::string::npos) << error->what();
+
+  // A session whose stored dataset carries deep attributes and whose
+  // relocations are deep: it opens, without them.
+  Session session;
+  session.add(std::make_shared<ArrayDataset>(DatasetKind::Array, "inline",
+                                             std::vector<std::size_t>{2}, std::vector<double>{1, 2},
+                                             Provenance{}));
+  const auto path = dir / "s.nlsession";
+  saveSession(session, path, {"0.1.0", {}});
+  const auto stored =
+      "/datasets/" + h5::File::openReadOnly(path).root().openGroup("datasets").children().at(0);
+  setTextAttribute(path, "/", "relocations", R"({"a": )" + deepJson(80'000) + "}");
+  setTextAttribute(path, stored, "attributes", R"({"a": )" + deepJson(80'000) + "}");
+  Session loaded;
+  EXPECT_NO_THROW((void)loadSession(loaded, path));
+  EXPECT_EQ(loaded.entries().size(), 1u);
+}
+
+TEST(HostileInput, DeepSceneStateIsAnErrorNotACrash) {
+  EXPECT_THROW((void)sceneStateFromJson(R"({"layers": )" + deepJson(80'000) + "}"),
+               std::invalid_argument);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/Session.h"
+#include "io/UntrustedInput.h"
 #include "plugins/PluginManager.h"
 #include "widgets/pages/Page.h"
 #include "widgets/pages/ViewRegistry.h"
@@ -189,7 +190,7 @@ std::string PageTabs::layoutJson() const {
 }
 
 void PageTabs::restoreLayout(const std::string& text) {
-  const auto json = nlohmann::json::parse(text, nullptr, false);
+  const auto json = io::parseUntrustedJsonOrDiscarded(text);
   if (!json.is_object() || !json.contains("tabs") || !json["tabs"].is_array()) return;
   const auto& entries = host_.session().entries();
   for (const auto& tab : json["tabs"]) {
@@ -210,9 +211,16 @@ void PageTabs::restoreLayout(const std::string& text) {
     if (!ViewRegistry::instance().find(view) || !openWith(view, ids)) openBest({ids.front()}, 1);
     if (count() == before) continue;
     if (auto* page = qobject_cast<Page*>(widget(count() - 1))) {
-      if (tab.contains("state") && tab["state"].is_string())
-        page->restoreState(tab["state"].get<std::string>());
-      else  // sessions before page states: the recording's raster fields at top level
+      if (tab.contains("state") && tab["state"].is_string()) {
+        // Pages parse their state themselves: bound it once, here.
+        const auto& state = tab["state"].get_ref<const std::string&>();
+        if (state.size() <= io::kMaxJsonBytes && io::jsonNestingDepth(state) <= io::kMaxJsonDepth)
+          page->restoreState(state);
+        else
+          host_.log(tr("session: the saved state of a %1 view is too large or too deeply nested; "
+                       "the view opens without it")
+                        .arg(QString::fromStdString(view)));
+      } else  // sessions before page states: the recording's raster fields at top level
         page->restoreState(tab.dump());
     }
   }

@@ -2,6 +2,7 @@
 #include <stdexcept>
 
 #include "analysis/fisbe/edit/LabelEdit.h"
+#include "io/UntrustedInput.h"
 
 namespace nl::analysis::fisbe::edit {
 
@@ -54,8 +55,9 @@ std::string editsToJson(const std::vector<EditOperation>& edits) {
 }
 
 std::vector<EditOperation> editsFromJson(const std::string& text) {
-  const auto json = nlohmann::json::parse(text, nullptr, false);
-  if (!json.is_array()) throw std::invalid_argument("edit log: not a JSON array");
+  const auto json = io::parseUntrustedJsonOrDiscarded(text);
+  if (!json.is_array())
+    throw std::invalid_argument("edit log: not a JSON array (or too large or too deeply nested)");
   std::vector<EditOperation> edits;
   for (std::size_t i = 0; i < json.size(); ++i) {
     const auto& entry = json[i];
