@@ -129,24 +129,34 @@ bool Location::exists(const std::string& name) const {
   return !partial.empty();
 }
 
-bool Location::isGroup(const std::string& name) const {
-  if (!exists(name)) return false;
+std::optional<H5O_type_t> Location::objectType(const std::string& name) const {
+  if (!exists(name)) return std::nullopt;  // no such link
   H5O_info_t info;
-  if (H5Oget_info_by_name2(id_, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+  if (H5Oget_info_by_name2(id_, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0)
+    return info.type;
+  // The link is there but its object is not: a soft link to nothing is an
+  // absent object; anything else (a damaged object header, an external file
+  // that cannot be opened) is unreadable, never absent.
+  const std::string detail = lastLibraryMessage();
+  H5L_info_t link;
+  if (H5Lget_info(id_, name.c_str(), &link, H5P_DEFAULT) >= 0 && link.type == H5L_TYPE_SOFT &&
+      H5Oexists_by_name(id_, name.c_str(), H5P_DEFAULT) == 0) {
     H5Eclear2(H5E_DEFAULT);
-    return false;
+    return std::nullopt;
   }
-  return info.type == H5O_TYPE_GROUP;
+  H5Eclear2(H5E_DEFAULT);
+  std::string reason = "'" + name + "' is present but cannot be read (damaged object header?)";
+  if (!detail.empty()) reason += " (HDF5: " + detail + ")";
+  if (!objectPath_.empty() && objectPath_ != "/") reason = objectPath_ + ": " + reason;
+  throw FileError(path_, reason);
+}
+
+bool Location::isGroup(const std::string& name) const {
+  return objectType(name) == H5O_TYPE_GROUP;
 }
 
 bool Location::isDataset(const std::string& name) const {
-  if (!exists(name)) return false;
-  H5O_info_t info;
-  if (H5Oget_info_by_name2(id_, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-    H5Eclear2(H5E_DEFAULT);
-    return false;
-  }
-  return info.type == H5O_TYPE_DATASET;
+  return objectType(name) == H5O_TYPE_DATASET;
 }
 
 std::vector<std::string> Location::children() const {

@@ -53,10 +53,15 @@ class Location {
   const std::string& objectPath() const { return objectPath_; }
   [[noreturn]] void fail(const std::string& what) const;
 
+  // Whether a link `name` exists (it may point to nothing, or to a damaged object).
   bool exists(const std::string& name) const;
-  bool isGroup(const std::string& name) const;
-  bool isDataset(const std::string& name) const;
-  std::vector<std::string> children() const;  // names, in creation or name order
+  // The type of the object at `name`; nullopt when there is no such link (or
+  // a soft link to nothing). A link whose object cannot be read (a damaged
+  // object header) is a FileError: present but unreadable is never "absent".
+  std::optional<H5O_type_t> objectType(const std::string& name) const;
+  bool isGroup(const std::string& name) const;    // objectType() == group
+  bool isDataset(const std::string& name) const;  // objectType() == dataset
+  std::vector<std::string> children() const;      // names, in creation or name order
   // Where a soft link below this location points ("/general/devices/probeA").
   std::optional<std::string> softLinkTarget(const std::string& name) const;
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "io/ReaderRegistry.h"
@@ -250,6 +251,67 @@ TEST(HostileInput, DeepJsonInResultAndSessionFilesIsRefusedNotACrash) {
 TEST(HostileInput, DeepSceneStateIsAnErrorNotACrash) {
   EXPECT_THROW((void)sceneStateFromJson(R"({"layers": )" + deepJson(80'000) + "}"),
                std::invalid_argument);
+}
+
+// --- HDF5: present but unreadable is an error, never "absent" ---------------
+
+// A copy of `source` with `count` bytes at the object header of `object` overwritten.
+fs::path withDamagedObjectHeader(const TempDir& dir, const fs::path& source,
+                                 const std::string& object) {
+  const auto copy = dir / source.filename().string();
+  fs::copy_file(source, copy);
+  haddr_t address = HADDR_UNDEF;
+  {
+    const hid_t file = H5Fopen(copy.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    H5O_info_t info;
+    if (file >= 0 &&
+        H5Oget_info_by_name2(file, object.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) >= 0)
+      address = info.addr;
+    if (file >= 0) H5Fclose(file);
+  }
+  if (address == HADDR_UNDEF) {
+    ADD_FAILURE() << "no object " << object << " in " << source;
+    return copy;
+  }
+  std::fstream out(copy, std::ios::binary | std::ios::in | std::ios::out);
+  out.seekp(static_cast<std::streamoff>(address));
+  const char garbage[4] = {'\x7f', '\x7f', '\x7f', '\x7f'};  // not a version, not "OHDR"
+  out.write(garbage, sizeof garbage);
+  return copy;
+}
+
+TEST(HostileInput, NwbSpikeTimesWithADamagedObjectHeaderIsAnError) {
+  NL_REQUIRE_FIXTURE("nwb/A8604-211122.nwb");
+  TempDir dir;
+  const auto damaged =
+      withDamagedObjectHeader(dir, test::fixtures() / "nwb/A8604-211122.nwb", "/units/spike_times");
+  const auto error = fileErrorOf([&] {
+    const auto contents = ReaderRegistry::builtin().open(damaged);
+    for (const auto& d : contents.datasets)
+      if (const auto* r = dynamic_cast<const SpikeRecording*>(d.get()))
+        ADD_FAILURE() << "opened as " << r->unitCount() << " units, " << r->spikeCount()
+                      << " spikes";
+  });
+  ASSERT_TRUE(error);
+  EXPECT_EQ(error->path(), damaged);
+  EXPECT_NE(error->reason().find("spike_times' is present but cannot be read"), std::string::npos)
+      << error->what();
+}
+
+TEST(HostileInput, Hdf5AbsentAndDanglingLinksStayAbsent) {
+  TempDir dir;
+  const auto path = dir / "links.h5";
+  {
+    auto file = h5::File::create(path);
+    file.root().writeDoubles("values", {1, 2}, {2});
+    H5Lcreate_soft("/nowhere", file.root().id(), "dangling", H5P_DEFAULT, H5P_DEFAULT);
+    file.close();
+  }
+  const auto root = h5::File::openReadOnly(path).root();
+  EXPECT_TRUE(root.isDataset("values"));
+  EXPECT_FALSE(root.isDataset("absent"));
+  EXPECT_FALSE(root.isGroup("absent/deeper"));
+  EXPECT_FALSE(root.isDataset("dangling"));
 }
 
 }  // namespace
