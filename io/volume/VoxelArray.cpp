@@ -89,6 +89,18 @@ void inflateRange(const std::filesystem::path& path, std::size_t offset, std::si
            " bytes)");
     done += static_cast<std::size_t>(got);
   }
+  // gzip's CRC-32 and length sit in the trailer after the last member; zlib
+  // checks them only when the stream is read to its end. Without this a
+  // damaged deflate stream that still decodes gives garbage voxels.
+  std::vector<unsigned char> rest(1u << 16);
+  for (;;) {
+    const int got = gzread(file, rest.data(), static_cast<unsigned>(rest.size()));
+    if (got < 0) fail("compressed data fails gzip's integrity check (CRC-32 or length)");
+    if (got == 0) break;
+  }
+  // A trailer cut short reads as the end of the file; only gzerror tells.
+  if (int code = Z_OK; gzerror(file, &code) != nullptr && code != Z_OK)
+    fail("compressed data ends before gzip's trailer (CRC-32 and length)");
   gzclose(file);
 }
 

@@ -6,6 +6,7 @@
 #include <hdf5.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
@@ -312,6 +313,82 @@ TEST(HostileInput, Hdf5AbsentAndDanglingLinksStayAbsent) {
   EXPECT_FALSE(root.isDataset("absent"));
   EXPECT_FALSE(root.isGroup("absent/deeper"));
   EXPECT_FALSE(root.isDataset("dangling"));
+}
+
+// --- MGZ: gzip's integrity check --------------------------------------------
+
+// `raw` as a gzip member of stored (uncompressed) deflate blocks: a byte
+// changed in the payload still decodes, and only the CRC-32 tells.
+std::string gzipStored(const std::string& raw) {
+  z_stream s{};
+  EXPECT_EQ(deflateInit2(&s, 0, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&s, static_cast<uLong>(raw.size())) + 64, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  s.avail_in = static_cast<uInt>(raw.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+std::string gunzip(const std::string& compressed) {
+  z_stream s{};
+  EXPECT_EQ(inflateInit2(&s, 15 + 32), Z_OK);
+  std::string out;
+  std::string buffer(1 << 20, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(compressed.data()));
+  s.avail_in = static_cast<uInt>(compressed.size());
+  int status = Z_OK;
+  while (status == Z_OK) {
+    s.next_out = reinterpret_cast<Bytef*>(buffer.data());
+    s.avail_out = static_cast<uInt>(buffer.size());
+    status = inflate(&s, Z_NO_FLUSH);
+    out.append(buffer.data(), buffer.size() - s.avail_out);
+  }
+  EXPECT_EQ(status, Z_STREAM_END);
+  inflateEnd(&s);
+  return out;
+}
+
+TEST(HostileInput, MgzFailingGzipsCrcOrLengthIsAnErrorNotGarbage) {
+  NL_REQUIRE_FIXTURE("surface/freesurfer_subject1/brain.mgz");
+  TempDir dir;
+  const std::string raw =
+      gunzip(test::readBytes(test::fixtures() / "surface/freesurfer_subject1/brain.mgz"));
+  const std::string good = gzipStored(raw);
+  const auto voxels = [](const fs::path& path) {
+    const auto contents = ReaderRegistry::builtin().open(path);
+    const auto array = std::dynamic_pointer_cast<const ArrayDataset>(contents.datasets.at(0));
+    return array->typed().toDoubles();
+  };
+  writeBytes(dir / "good.mgz", good);
+  const auto expected = voxels(dir / "good.mgz");
+  ASSERT_EQ(expected.size(), 256u * 256u * 256u);
+
+  // One voxel changed inside a stored block (the first block's payload
+  // starts 5 bytes after the 10-byte gzip header; the voxels 284 bytes in).
+  std::string damaged = good;
+  damaged[10 + 5 + 284 + 4000] ^= 0x5a;
+  writeBytes(dir / "voxel.mgz", damaged);
+  // The CRC-32 itself, and the length after it.
+  std::string crc = good, length = good;
+  crc[crc.size() - 8] ^= 0x01;
+  length[length.size() - 1] ^= 0x01;
+  writeBytes(dir / "crc.mgz", crc);
+  writeBytes(dir / "length.mgz", length);
+  // The trailer cut short.
+  writeBytes(dir / "short.mgz", good.substr(0, good.size() - 3));
+  for (const char* name : {"voxel.mgz", "crc.mgz", "length.mgz", "short.mgz"}) {
+    const auto error = fileErrorOf([&] {
+      const auto got = voxels(dir / name);
+      ADD_FAILURE() << name << " read without error; " << (got == expected ? "same" : "different")
+                    << " voxels";
+    });
+    ASSERT_TRUE(error) << name;
+    EXPECT_NE(error->reason().find("gzip"), std::string::npos) << error->what();
+  }
 }
 
 }  // namespace
