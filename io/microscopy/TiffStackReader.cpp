@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include "io/microscopy/ChunkedVolumeSource.h"
 
@@ -147,6 +148,46 @@ std::string readSmallFile(const fs::path& path, std::size_t limit) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
+}
+
+// libtiff stops at an image directory (IFD) that points back into the chain
+// and says so only as a warning: the stack would silently lose its pages.
+// Walks the chain of IFD offsets itself (classic and BigTIFF) and refuses a loop.
+void requireIfdChainWithoutLoop(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[16] = {};
+  in.read(reinterpret_cast<char*>(header), sizeof header);
+  if (in.gcount() < 8) return;  // libtiff read it, so this cannot happen
+  const bool little = header[0] == 'I';
+  const auto number = [little](const unsigned char* p, int bytes) {
+    std::uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i)
+      v |= static_cast<std::uint64_t>(p[little ? i : bytes - 1 - i]) << (8 * i);
+    return v;
+  };
+  const bool big = number(header + 2, 2) == 43;
+  const int offsetBytes = big ? 8 : 4, countBytes = big ? 8 : 2, entryBytes = big ? 20 : 12;
+  std::uint64_t offset = big ? number(header + 8, 8) : number(header + 4, 4);
+  std::unordered_map<std::uint64_t, std::size_t> pageAt;
+  while (offset != 0) {
+    const std::size_t page = pageAt.size();
+    if (const auto [it, added] = pageAt.emplace(offset, page); !added)
+      throw FileError(path, "its chain of image directories loops: the directory after page " +
+                                std::to_string(page - 1) + " is page " +
+                                std::to_string(it->second) +
+                                " again (the page list is damaged; reading it would cut the "
+                                "stack to " +
+                                std::to_string(page) + " pages)");
+    if (pageAt.size() > (std::size_t{1} << 20)) return;  // refused below as too many pages
+    unsigned char bytes[8] = {};
+    in.seekg(static_cast<std::streamoff>(offset));
+    if (!in.read(reinterpret_cast<char*>(bytes), countBytes)) return;  // libtiff says why
+    const std::uint64_t entries = number(bytes, countBytes);
+    in.seekg(static_cast<std::streamoff>(offset + static_cast<std::uint64_t>(countBytes) +
+                                         entries * static_cast<std::uint64_t>(entryBytes)));
+    if (!in.read(reinterpret_cast<char*>(bytes), offsetBytes)) return;
+    offset = number(bytes, offsetBytes);
+  }
 }
 
 struct Layout {
@@ -402,6 +443,7 @@ std::shared_ptr<VolumeDataset> openTiffStack(const fs::path& path, const VolumeO
   if (char* text = nullptr; TIFFGetField(tif.get(), TIFFTAG_IMAGEDESCRIPTION, &text) && text)
     description = text;
 
+  requireIfdChainWithoutLoop(path);
   // Every page must look like the first: a stack, not a pyramid or a mix.
   std::vector<toff_t> pages;
   do {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "io/ReaderRegistry.h"
@@ -389,6 +390,38 @@ TEST(HostileInput, MgzFailingGzipsCrcOrLengthIsAnErrorNotGarbage) {
     ASSERT_TRUE(error) << name;
     EXPECT_NE(error->reason().find("gzip"), std::string::npos) << error->what();
   }
+}
+
+// --- TIFF: a looping chain of image directories ------------------------------
+
+std::uint64_t littleEndian(const std::string& bytes, std::uint64_t at, int size) {
+  std::uint64_t v = 0;
+  for (int i = size - 1; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+  return v;
+}
+
+TEST(HostileInput, TiffWhoseDirectoryChainLoopsIsAnErrorNotAShorterStack) {
+  NL_REQUIRE_FIXTURE("vasculature/vesselNN_2photon/burgess2014_tgMouse_BM4D_denoised.tif");
+  TempDir dir;
+  std::string bytes = test::readBytes(
+      test::fixtures() / "vasculature/vesselNN_2photon/burgess2014_tgMouse_BM4D_denoised.tif");
+  ASSERT_EQ(bytes.substr(0, 4), std::string("II*\0", 4)) << "a classic little-endian TIFF";
+  // The offsets of the first two directories, then page 1's "next" → page 0.
+  const std::uint64_t first = littleEndian(bytes, 4, 4);
+  const std::uint64_t second =
+      littleEndian(bytes, first + 2 + 12 * littleEndian(bytes, first, 2), 4);
+  const std::uint64_t nextOfSecond = second + 2 + 12 * littleEndian(bytes, second, 2);
+  for (int i = 0; i < 4; ++i)
+    bytes[nextOfSecond + i] = static_cast<char>((first >> (8 * i)) & 0xff);
+  writeBytes(dir / "loop.tif", bytes);
+  const auto error = fileErrorOf([&] {
+    const auto contents = ReaderRegistry::builtin().open(dir / "loop.tif");
+    ADD_FAILURE() << "opened: " << contents.datasets.at(0)->summary().dump();
+  });
+  ASSERT_TRUE(error);
+  EXPECT_NE(error->reason().find("loops: the directory after page 1 is page 0 again"),
+            std::string::npos)
+      << error->what();
 }
 
 }  // namespace
