@@ -154,6 +154,16 @@ nlohmann::json readUntrustedJsonFile(const std::filesystem::path& path, std::uin
   return parseUntrustedJson(readWholeFile(path, limit, "a JSON file"), path, limit);
 }
 
+void requireInflatable(const std::filesystem::path& path, std::uint64_t compressedBytes,
+                       std::uint64_t declaredBytes, const std::string& what) {
+  if (declaredBytes / kMaxDeflateRatio <= compressedBytes) return;
+  throw FileError(path,
+                  what + " declares " + std::to_string(declaredBytes) + " bytes, but its " +
+                      std::to_string(compressedBytes) + " compressed bytes inflate to at most " +
+                      std::to_string(compressedBytes * kMaxDeflateRatio) +
+                      " (deflate's ratio is at most " + std::to_string(kMaxDeflateRatio) + ":1)");
+}
+
 std::string sanitizeUtf8(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -60,6 +60,14 @@ nlohmann::json readUntrustedJsonFile(const std::filesystem::path& path,
 // recursion; stops counting once `stopAt` is exceeded.
 std::size_t jsonNestingDepth(std::string_view text, std::size_t stopAt = kMaxJsonDepth);
 
+// Deflate turns at most 258 bytes into 2 bits: no stream inflates by more
+// than about 1032:1 (zlib's technical notes).
+inline constexpr std::uint64_t kMaxDeflateRatio = 1032;
+// Throws a FileError unless `declaredBytes` can come out of `compressedBytes`
+// of deflate data; call it before allocating what a header declares.
+void requireInflatable(const std::filesystem::path& path, std::uint64_t compressedBytes,
+                       std::uint64_t declaredBytes, const std::string& what);
+
 // `text` with every byte sequence that is not valid UTF-8 replaced by U+FFFD
 // (one per maximal invalid subpart, as the Unicode standard recommends).
 std::string sanitizeUtf8(std::string_view text);

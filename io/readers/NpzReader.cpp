@@ -4,8 +4,10 @@
 
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <nlohmann/json.hpp>
 
+#include "io/UntrustedInput.h"
 #include "io/readers/NpyReader.h"
 
 namespace nl::io::readers {
@@ -105,12 +107,18 @@ std::vector<unsigned char> memberBytes(const std::filesystem::path& path, const 
     throw FileError(path, "corrupted zip member '" + m.name + "'");
   const std::uint64_t dataOffset =
       m.localHeaderOffset + 30 + little(&local[26], 2) + little(&local[28], 2);
+  if (m.method != 0 && m.method != 8)
+    throw FileError(path, "member '" + m.name + "' uses an unsupported zip compression method");
+  // Declared sizes against what the archive holds, before anything is allocated.
+  if (m.method == 0 && m.size != m.compressedSize)
+    throw FileError(path, "member '" + m.name + "' is stored uncompressed, yet declares " +
+                              std::to_string(m.size) + " bytes for " +
+                              std::to_string(m.compressedSize) + " stored");
+  if (m.method == 8) requireInflatable(path, m.compressedSize, m.size, "member '" + m.name + "'");
   auto compressed = readAt(in, path, dataOffset, m.compressedSize);
   if (m.method == 0) return compressed;
-  if (m.method != 8)
-    throw FileError(path, "member '" + m.name + "' uses an unsupported zip compression method");
-  if (m.size > (std::uint64_t{1} << 40))
-    throw FileError(path, "member '" + m.name + "' is implausibly large");
+  if (compressed.size() > std::numeric_limits<uInt>::max())
+    throw FileError(path, "member '" + m.name + "' is larger than 4 GiB compressed");
   std::vector<unsigned char> out(static_cast<std::size_t>(m.size));
   z_stream stream{};
   if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) throw FileError(path, "cannot start zlib");

@@ -4,6 +4,7 @@
 // and the problem (issue #18).
 #include <gtest/gtest.h>
 #include <hdf5.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -422,6 +423,75 @@ TEST(HostileInput, TiffWhoseDirectoryChainLoopsIsAnErrorNotAShorterStack) {
   EXPECT_NE(error->reason().find("loops: the directory after page 1 is page 0 again"),
             std::string::npos)
       << error->what();
+}
+
+// --- npz: declared member sizes against what the archive can hold ------------
+
+std::string le(std::uint64_t v, int bytes) {
+  std::string out;
+  for (int i = 0; i < bytes; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+  return out;
+}
+
+// A one-member zip archive whose headers declare `declaredSize` uncompressed bytes.
+std::string zipWithOneMember(const std::string& name, std::uint16_t method, const std::string& data,
+                             std::uint32_t declaredSize) {
+  const std::uint32_t crc = static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  const auto common = le(20, 2) + le(0, 2) + le(method, 2) + le(0, 4) + le(crc, 4) +
+                      le(data.size(), 4) + le(declaredSize, 4) + le(name.size(), 2) + le(0, 2);
+  const std::string local = le(0x04034b50, 4) + common + name + data;
+  const std::string central = le(0x02014b50, 4) + le(20, 2) + common + le(0, 2) + le(0, 2) +
+                              le(0, 2) + le(0, 4) + le(0, 4) + name;
+  const std::string end = le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(1, 2) + le(1, 2) +
+                          le(central.size(), 4) + le(local.size(), 4) + le(0, 2);
+  return local + central + end;
+}
+
+std::string rawDeflate(const std::string& raw) {
+  z_stream s{};
+  EXPECT_EQ(deflateInit2(&s, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  std::string out(deflateBound(&s, static_cast<uLong>(raw.size())) + 16, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(raw.data()));
+  s.avail_in = static_cast<uInt>(raw.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
+  out.resize(s.total_out);
+  deflateEnd(&s);
+  return out;
+}
+
+long peakResidentKiB() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
+TEST(HostileInput, NpzMemberDeclaringMoreThanDeflateCanYieldIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const std::string npy =
+      test::npyBytes(1, test::simpleDict("<f8", "(3,)"), test::rawBytes<double>({1, 2, 3}));
+  // The honest archive reads.
+  writeBytes(dir / "ok.npz",
+             zipWithOneMember("x.npy", 8, rawDeflate(npy), static_cast<std::uint32_t>(npy.size())));
+  const auto ok = ReaderRegistry::builtin().open(dir / "ok.npz");
+  ASSERT_EQ(ok.datasets.size(), 1u);
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(ok.datasets[0])->values().at(2), 3.0);
+
+  const long before = peakResidentKiB();
+  writeBytes(dir / "bomb.npz", zipWithOneMember("x.npy", 8, rawDeflate(npy), 0x7fffffff));
+  const auto bomb = fileErrorOf([&] { (void)ReaderRegistry::builtin().open(dir / "bomb.npz"); });
+  ASSERT_TRUE(bomb);
+  EXPECT_NE(bomb->reason().find("declares 2147483647 bytes"), std::string::npos) << bomb->what();
+  EXPECT_NE(bomb->reason().find("1032:1"), std::string::npos) << bomb->what();
+  // A stored member whose declared size is not what is stored.
+  writeBytes(dir / "stored.npz", zipWithOneMember("x.npy", 0, npy, 0x7fffffff));
+  const auto stored =
+      fileErrorOf([&] { (void)ReaderRegistry::builtin().open(dir / "stored.npz"); });
+  ASSERT_TRUE(stored);
+  EXPECT_NE(stored->reason().find("stored uncompressed"), std::string::npos) << stored->what();
+  EXPECT_LT(peakResidentKiB() - before, 256 * 1024) << "nothing near 2 GiB was allocated";
 }
 
 }  // namespace
