@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/ExitCodes.h"
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
@@ -19,7 +20,7 @@
 
 namespace {
 
-enum ExitCode : int { kOk = 0, kUsage = 2, kBadInput = 3, kPluginFailed = 4 };
+using namespace nl::cli;
 
 nl::plugins::ProgressReporter* g_activeRun = nullptr;
 
@@ -353,7 +354,7 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
   } catch (const nl::plugins::RunError& error) {
     g_activeRun = nullptr;
     std::cerr << "error: " << error.what() << "\n";
-    return kPluginFailed;
+    return error.outOfMemory() ? kOutOfMemory : kPluginFailed;
   } catch (const nl::io::FileError& error) {  // lazy input data found broken mid-run
     g_activeRun = nullptr;
     std::cerr << "error: " << error.what() << "\n";
@@ -484,6 +485,9 @@ int main(int argc, char** argv) {
   } catch (const nl::io::FileError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return kBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return kOutOfMemory;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << "\n";
     return kPluginFailed;
