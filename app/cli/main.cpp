@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "app/cli/Batch.h"
 #include "app/cli/ExitCodes.h"
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
@@ -454,6 +455,9 @@ int main(int argc, char** argv) {
   run->add_flag("--json", runOptions.json, "Print the outputs' shapes and scalar values as JSON");
   run->allow_extras();
 
+  nl::cli::BatchOptions batchOptions;
+  auto* batch = nl::cli::addBatchCommand(cli, batchOptions);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -476,12 +480,14 @@ int main(int argc, char** argv) {
   try {
     if (*info) return commandInfo(infoPath, infoJson, infoSpikeRange);
     nl::plugins::PluginManager manager;
-    if (*pluginsCommand || *run) manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
+    if (*pluginsCommand || *run || *batch)
+      manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
     if (*pluginsCommand) return commandPlugins(manager, pluginsJson);
     if (*run) {
       runOptions.extras = run->remaining();
       return commandRun(manager, runOptions);
     }
+    if (*batch) return nl::cli::commandBatch(manager, batchOptions);
   } catch (const nl::io::FileError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return kBadInput;
