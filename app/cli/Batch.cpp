@@ -64,6 +64,7 @@ int runLocal(const plugins::PluginManager& manager, const BatchOptions& options)
       ++next;
     }
     for (auto& [index, outcome] : pool.poll(stop)) ledger.finished(index, std::move(outcome));
+    ledger.tick();
     if (pool.running() == 0 && (stop || next == todo.size())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

@@ -196,8 +196,8 @@ RunOutcome ChildPool::outcomeOf(const Child& child, int status, double peakMb,
       outcome.error += " (memory cap " + std::to_string(limits_.memoryCapMb) + " MB)";
   } else if (WIFSIGNALED(status)) {
     outcome.status = RunStatus::Crashed;
-    outcome.error = "killed by " + signalName(WTERMSIG(status)) + " (" +
-                    ::strsignal(WTERMSIG(status)) + ")";
+    outcome.error =
+        "killed by " + signalName(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ")";
     if (WTERMSIG(status) == SIGKILL)
       outcome.error += " (killed from outside; the kernel's out-of-memory killer?)";
   }

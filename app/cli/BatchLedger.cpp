@@ -49,7 +49,7 @@ BatchLedger::BatchLedger(const BatchPlan& plan, std::filesystem::path outDir,
   std::stable_sort(todo_.begin(), todo_.end(), [&](std::size_t a, std::size_t b) {
     return plan_.runs[a].inputBytes > plan_.runs[b].inputBytes;
   });
-  write();
+  write(true);
   std::fprintf(stderr, "[batch] %zu runs: %zu to make, %zu kept from an earlier batch\n",
                plan_.runs.size(), todo_.size(), kept_);
 }
@@ -73,11 +73,7 @@ void BatchLedger::finished(std::size_t index, RunOutcome outcome) {
   record.peakMemoryMb = outcome.peakMemoryMb;
   record.worker = outcome.worker;
   ++finishedHere_;
-  try {
-    write();
-  } catch (const io::FileError& error) {
-    std::fprintf(stderr, "[batch] warning: cannot write the index: %s\n", error.what());
-  }
+  write();
   const auto c = counts();
   std::fprintf(stderr, "[batch] %zu done, %zu failed, %zu remaining, ETA %s  %s: %s%s%s\n", c.done,
                c.failed, c.remaining, clock(c.etaSeconds).c_str(), run.id.c_str(),
@@ -103,11 +99,29 @@ BatchCounts BatchLedger::counts() const {
   return c;
 }
 
-void BatchLedger::write() {
-  writeIndex(outDir_, plan_, records_, counts());
+void BatchLedger::write(bool force) {
+  const auto now = std::chrono::steady_clock::now();
+  if (!force && now - lastWrite_ < 10 * lastWriteTook_) {
+    writePending_ = true;
+    return;
+  }
+  try {
+    writeIndex(outDir_, plan_, records_, counts());
+  } catch (const io::FileError& error) {
+    if (force && finishedHere_ == 0) throw;  // the first write: the folder is not writable
+    std::fprintf(stderr, "[batch] warning: cannot write the index: %s\n", error.what());
+  }
+  lastWrite_ = std::chrono::steady_clock::now();
+  lastWriteTook_ = lastWrite_ - now;
+  writePending_ = false;
+}
+
+void BatchLedger::tick() {
+  if (writePending_) write();
 }
 
 int BatchLedger::finish() {
+  write(true);
   const auto c = counts();
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

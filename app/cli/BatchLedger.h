@@ -26,12 +26,19 @@ class BatchLedger {
   // becomes failed), rewrites the index, prints progress.
   void finished(std::size_t index, RunOutcome outcome);
 
+  // Writes an index write that was put off (see write()); call it now and then.
+  void tick();
+
   BatchCounts counts() const;
   // 0 when every run is done, else kPluginFailed; prints a summary.
   int finish();
 
  private:
-  void write();
+  // Rewrites the index, unless the last write was less than ten times its
+  // own duration ago (big batches on slow file systems: the index never
+  // takes more than ~10 % of this process's time); then it is put off until
+  // the next finished run, tick() or finish(). `force` writes regardless.
+  void write(bool force = false);
 
   const BatchPlan& plan_;
   std::filesystem::path outDir_;
@@ -40,6 +47,9 @@ class BatchLedger {
   std::vector<std::size_t> todo_;
   std::size_t kept_ = 0, finishedHere_ = 0;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point lastWrite_{};
+  std::chrono::steady_clock::duration lastWriteTook_{};
+  bool writePending_ = false;
 };
 
 }  // namespace nl::cli

@@ -118,6 +118,7 @@ int coordinate(const plugins::PluginManager& manager, const BatchOptions& option
       ++next;
     }
     for (auto& [index, outcome] : pool.poll(stop)) ledger.finished(index, std::move(outcome));
+    ledger.tick();
     if (workersLeft == 0 && pool.running() == 0 && (stop || next == todo.size())) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

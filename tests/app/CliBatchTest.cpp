@@ -197,6 +197,30 @@ std::size_t liveProcessesInGroup(pid_t group) {
   return n;
 }
 
+// `neuroloupe-cli batch PLAN --out OUT -j 2` in its own process group (as a
+// shell job would be), stderr into `err`; its pid (= its group), or -1.
+pid_t spawnBatch(const std::filesystem::path& plan, const std::filesystem::path& out,
+                 const std::filesystem::path& err) {
+  const std::string cli = NEUROLOUPE_CLI;
+  std::vector<std::string> args{cli, "batch", plan.string(), "--out", out.string(), "-j", "2"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  ScopedEnv pluginPath("NEUROLOUPE_PLUGIN_PATH", kTestPlugins);
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t child = 0;
+  const int failed = posix_spawn(&child, cli.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attributes);
+  return failed == 0 ? child : -1;
+}
+
 const std::string kMixedOptions = " --timeout 3 --grace 0.3 --memory-cap 1024";
 
 }  // namespace
@@ -369,25 +393,8 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
   writeBytes(plan, runs.dump());
   const auto out = dir / "out";
 
-  // The batch in its own process group, as a shell job would be.
-  const std::string cli = NEUROLOUPE_CLI;
-  std::vector<std::string> args{cli, "batch", plan.string(), "--out", out.string(), "-j", "2"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  ScopedEnv pluginPath("NEUROLOUPE_PLUGIN_PATH", kTestPlugins);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 2, (dir / "err.txt").c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t child = 0;
-  ASSERT_EQ(posix_spawn(&child, cli.c_str(), &actions, &attributes, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
+  const pid_t child = spawnBatch(plan, out, dir / "err.txt");
+  ASSERT_GT(child, 0);
 
   // Kill the group once a few runs are done (a bound, not a duration check).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
@@ -452,4 +459,38 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
     }
   }
   EXPECT_NE(rootAttribute(out / (damaged + ".h5"), "run_id"), "") << "the damaged one rerun";
+}
+
+TEST(CliBatchResume, SigintStopsTheRunsAndMarksThemInterrupted) {
+  TempDir dir;
+  nlohmann::json runs = nlohmann::json::array();
+  for (int i = 0; i < 4; ++i)  // 1000 s each if nothing stopped them
+    runs.push_back({{"id", "long" + std::to_string(i)},
+                    {"plugin", "test.slow"},
+                    {"parameters", {{"steps", 100000}}}});
+  const auto plan = dir / "plan.json";
+  writeBytes(plan, runs.dump());
+  const auto out = dir / "out";
+  const pid_t child = spawnBatch(plan, out, dir / "err.txt");
+  ASSERT_GT(child, 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  auto started = [&] {  // both workers' runs report progress in their logs
+    return readBytes(out / "logs/long0.log").find("step 1") != std::string::npos &&
+           readBytes(out / "logs/long1.log").find("step 1") != std::string::npos;
+  };
+  while (!started() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_EQ(::kill(child, SIGINT), 0);  // the batch only, not its group
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 4) << readBytes(dir / "err.txt");
+  const auto rows = readIndex(out);
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_EQ(rows.at("long0").status, "interrupted");
+  EXPECT_EQ(rows.at("long1").status, "interrupted");
+  EXPECT_EQ(rows.at("long2").status, "pending");
+  EXPECT_EQ(rows.at("long3").status, "pending");
+  EXPECT_LT(rows.at("long0").wall, 20.0) << "stopped, not finished";
+  EXPECT_EQ(liveProcessesInGroup(child), 0u);
 }
