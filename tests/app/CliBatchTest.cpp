@@ -19,6 +19,7 @@
 #include <thread>
 #include <tuple>
 
+#include "io/Provenance.h"
 #include "io/ReaderRegistry.h"
 #include "io/hdf5/H5.h"
 #include "tests/support/TestSupport.h"
@@ -60,6 +61,10 @@ std::map<std::string, IndexRow> readIndex(const std::filesystem::path& outDir) {
   const auto* table = dynamic_cast<const nl::io::TableDataset*>(contents.datasets[0].get());
   EXPECT_NE(table, nullptr) << "index.h5 holds a table";
   if (table == nullptr) return rows;
+  EXPECT_EQ(table->provenance().sourcePath,
+            nl::io::absoluteNormalPath((outDir / "index.h5").string()))
+      << "the index is a file's table: its result names resolve against its folder";
+  EXPECT_EQ(table->attributes().count("table_role"), 1u);
   for (const char* name : {"run_id", "plugin", "inputs", "parameters", "status", "wall_time_s",
                            "peak_memory_mb", "error", "result", "log", "worker"})
     EXPECT_NE(table->column(name), nullptr) << "column " << name;
