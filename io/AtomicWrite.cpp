@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace nl::io {
 
@@ -15,11 +16,11 @@ void syncPath(const std::filesystem::path& path, bool directory) {
   ::fsync(fd);
   ::close(fd);
 }
-}  // namespace
 
-void writeHdf5Atomically(const std::filesystem::path& target,
-                         const std::function<void(const h5::Group& root)>& write,
-                         const std::function<void()>& beforeRename) {
+// Writes through `write(temporary)` beside `target`, syncs, renames over it.
+void replaceAtomically(const std::filesystem::path& target,
+                       const std::function<void(const std::filesystem::path&)>& write,
+                       const std::function<void()>& beforeRename) {
   const auto directory =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
   std::error_code ec;
@@ -28,9 +29,7 @@ void writeHdf5Atomically(const std::filesystem::path& target,
   const auto temporary =
       directory / ("." + target.filename().string() + ".saving-" + std::to_string(::getpid()));
   try {
-    auto file = h5::File::create(temporary);
-    write(file.root());
-    file.close();
+    write(temporary);
     syncPath(temporary, false);
     if (beforeRename) beforeRename();
   } catch (...) {
@@ -43,6 +42,31 @@ void writeHdf5Atomically(const std::filesystem::path& target,
     throw FileError(target, "cannot replace the file: " + reason);
   }
   syncPath(directory, true);
+}
+}  // namespace
+
+void writeHdf5Atomically(const std::filesystem::path& target,
+                         const std::function<void(const h5::Group& root)>& write,
+                         const std::function<void()>& beforeRename) {
+  replaceAtomically(
+      target,
+      [&](const std::filesystem::path& temporary) {
+        auto file = h5::File::create(temporary);
+        write(file.root());
+        file.close();
+      },
+      beforeRename);
+}
+
+void writeFileAtomically(const std::filesystem::path& target, const std::string& bytes) {
+  replaceAtomically(target,
+                    [&](const std::filesystem::path& temporary) {
+                      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+                      out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+                      out.close();
+                      if (!out) throw FileError(target, "cannot write " + temporary.string());
+                    },
+                    {});
 }
 
 }  // namespace nl::io

@@ -1,6 +1,7 @@
 #pragma once
 #include <filesystem>
 #include <functional>
+#include <string>
 
 #include "io/hdf5/H5.h"
 
@@ -12,5 +13,8 @@ namespace nl::io {
 void writeHdf5Atomically(const std::filesystem::path& target,
                          const std::function<void(const h5::Group& root)>& write,
                          const std::function<void()>& beforeRename = {});
+
+// The same for a plain file (text or bytes).
+void writeFileAtomically(const std::filesystem::path& target, const std::string& bytes);
 
 }  // namespace nl::io

@@ -216,7 +216,7 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   } catch (const io::FileError&) {
     throw;  // input data found unreadable mid-run (a lazy load): bad input, not a plugin bug
   } catch (const std::bad_alloc&) {
-    throw RunError(descriptor->name + " ran out of memory");
+    throw RunError(descriptor->name + " ran out of memory", RunError::Reason::OutOfMemory);
   } catch (const std::exception& error) {
     throw RunError(descriptor->name + " failed: " + error.what());
   } catch (...) {

@@ -15,12 +15,17 @@ namespace nl::plugins {
 
 class RunError : public std::runtime_error {
  public:
+  enum class Reason { Failed, Cancelled, OutOfMemory };
   RunError(std::string message, bool cancelled = false)
-      : std::runtime_error(std::move(message)), cancelled_(cancelled) {}
-  bool cancelled() const { return cancelled_; }
+      : RunError(std::move(message), cancelled ? Reason::Cancelled : Reason::Failed) {}
+  RunError(std::string message, Reason reason)
+      : std::runtime_error(std::move(message)), reason_(reason) {}
+  bool cancelled() const { return reason_ == Reason::Cancelled; }
+  // The plugin ran out of memory (std::bad_alloc): the CLI exits 5 for it.
+  bool outOfMemory() const { return reason_ == Reason::OutOfMemory; }
 
  private:
-  bool cancelled_;
+  Reason reason_;
 };
 
 struct RunRequest {

@@ -14,6 +14,8 @@ packages=(
   # science and I/O
   libhdf5-dev libeigen3-dev libopenblas-dev liblapacke-dev nlohmann-json3-dev libvalijson-dev libcli11-dev libtbb-dev libigraph-dev
   zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libexpat1-dev
+  # neuroloupe-cli batch across MPI ranks (NEUROLOUPE_MPI; mpirun in the tests)
+  libopenmpi-dev openmpi-bin
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
   # interoperability checks against what others wrote (h5py reads our result files)

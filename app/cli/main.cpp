@@ -19,6 +19,8 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "app/cli/Batch.h"
+#include "app/cli/ExitCodes.h"
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
@@ -27,7 +29,7 @@
 
 namespace {
 
-enum ExitCode : int { kOk = 0, kUsage = 2, kBadInput = 3, kPluginFailed = 4 };
+using namespace nl::cli;
 
 // SIGINT / SIGTERM during `run`: the first asks the plugin to stop (the run
 // ends as cancelled, exit 4); a plugin that does not stop within the grace
@@ -439,7 +441,7 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
     result = nl::plugins::runPlugin(manager, request, progress);
   } catch (const nl::plugins::RunError& error) {
     std::cerr << "error: " << error.what() << "\n";
-    return kPluginFailed;
+    return error.outOfMemory() ? kOutOfMemory : kPluginFailed;
   } catch (const nl::io::FileError& error) {  // lazy input data found broken mid-run
     std::cerr << "error: " << error.what() << "\n";
     return kBadInput;
@@ -537,6 +539,9 @@ int main(int argc, char** argv) {
   run->add_flag("--json", runOptions.json, "Print the outputs' shapes and scalar values as JSON");
   run->allow_extras();
 
+  nl::cli::BatchOptions batchOptions;
+  auto* batch = nl::cli::addBatchCommand(cli, batchOptions);
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -559,15 +564,20 @@ int main(int argc, char** argv) {
   try {
     if (*info) return commandInfo(infoPath, infoJson, infoSpikeRange);
     nl::plugins::PluginManager manager;
-    if (*pluginsCommand || *run) manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
+    if (*pluginsCommand || *run || *batch)
+      manager.discover(nl::plugins::PluginManager::defaultSearchPaths());
     if (*pluginsCommand) return commandPlugins(manager, pluginsJson);
     if (*run) {
       runOptions.extras = run->remaining();
       return commandRun(manager, runOptions);
     }
+    if (*batch) return nl::cli::commandBatch(manager, batchOptions);
   } catch (const nl::io::FileError& error) {
     std::cerr << "error: " << error.what() << "\n";
     return kBadInput;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return kOutOfMemory;
   } catch (const std::exception& error) {
     std::cerr << "error: " << error.what() << "\n";
     return kPluginFailed;

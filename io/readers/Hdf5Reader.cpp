@@ -85,9 +85,19 @@ FileContents Hdf5Reader::open(const std::filesystem::path& path,
         if (!internalPath.empty() && internalPath != objectPath && internalPath != child) continue;
         const auto datasetGroup = group.openGroup(child);
         if (datasetGroup.stringAttribute("storage").value_or("inline") == "reference") continue;
-        contents.datasets.push_back(
-            result ? readDataset(datasetGroup, {absoluteNormalPath(path.string()), child})
-                   : readDataset(datasetGroup));
+        auto dataset = result
+                           ? readDataset(datasetGroup, {absoluteNormalPath(path.string()), child})
+                           : readDataset(datasetGroup);
+        // A batch index (neuroloupe-cli batch) is a file's table, not a run's
+        // output: it carries the file as its source, so the result file names
+        // in it resolve against the folder it is in now.
+        if (const auto table = std::dynamic_pointer_cast<const TableDataset>(dataset);
+            table && *format == format::kBatchIndexFormat)
+          dataset = std::make_shared<TableDataset>(
+              table->kind(), table->name(), table->columns(),
+              Provenance::fromFile(absoluteNormalPath(path.string()), objectPath, "HDF5"),
+              table->attributes());
+        contents.datasets.push_back(std::move(dataset));
       }
     }
     return contents;

@@ -1,6 +1,6 @@
 // neuroloupe-cli, run as a user would: exit codes (0 ok, 2 usage, 3 bad
-// input, 4 plugin failed), JSON output, result files, schema-generated flags,
-// cancellation by SIGINT, and interoperability with h5py.
+// input, 4 plugin failed, 5 out of memory), JSON output, result files,
+// schema-generated flags, cancellation by SIGINT, and interoperability with h5py.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <hdf5.h>
@@ -300,7 +300,10 @@ TEST(CliRun, PluginFailuresExitWithFourAndBrokenDataWithThree) {
   EXPECT_EQ(failing.exitCode, 4);
   EXPECT_NE(failing.err.find("kaput in run"), std::string::npos) << failing.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "r.h5")) << "no result file after a failure";
-  EXPECT_EQ(runCli("run test.run_failure --mode bad_alloc" + out, kTestPlugins).exitCode, 4);
+  // Out of memory has its own code, so a batch can tell it from a failure.
+  const auto oom = runCli("run test.run_failure --mode bad_alloc" + out, kTestPlugins);
+  EXPECT_EQ(oom.exitCode, 5);
+  EXPECT_NE(oom.err.find("ran out of memory"), std::string::npos) << oom.err;
   EXPECT_EQ(runCli("run test.run_failure --mode none --json" + out, kTestPlugins).exitCode, 0);
   // Data that turn out unreadable during the run are bad input, not a plugin failure.
   EXPECT_EQ(runCli("run test.run_failure --mode file_error" + out, kTestPlugins).exitCode, 3);

@@ -4,16 +4,41 @@
 // jobs and the CLI report failures that happen mid-run. mode=none succeeds;
 // mode=ignore_cancel works for 30 s without ever looking at cancellation (a
 // plugin stuck in a library call), so tests see that signals still end the CLI.
+// For batch runs in child processes it also misbehaves as a process: crashes
+// (segfault: SIGSEGV, abort: SIGABRT), hangs without ever looking at
+// cancellation (hang), or allocates and touches memory without bound
+// (allocate; refused unless RLIMIT_AS caps the process, so it cannot take the
+// machine down).
+#include <sys/resource.h>
+
 #include <QObject>
 #include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <thread>
+#include <vector>
 
 #include "io/Error.h"
 #include "plugins/api/AnalysisPlugin.h"
 
 namespace {
+
+[[noreturn]] void allocateWithoutBound() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY)
+    throw std::runtime_error("mode 'allocate' needs an address-space limit (RLIMIT_AS)");
+  std::vector<std::unique_ptr<char[]>> blocks;
+  for (;;) {
+    constexpr std::size_t kBlock = std::size_t{32} << 20;
+    blocks.emplace_back(new char[kBlock]);  // throws std::bad_alloc at the limit
+    std::memset(blocks.back().get(), 1, kBlock);
+  }
+}
+
 class RunFailure final : public nl::plugins::AnalysisPlugin {
  public:
   std::string id() const override { return "test.run_failure"; }
@@ -27,6 +52,11 @@ class RunFailure final : public nl::plugins::AnalysisPlugin {
     if (mode == "file_error")
       throw nl::io::FileError("/data/broken.h5", "chunk 3 cannot be decompressed");
     if (mode == "ignore_cancel") std::this_thread::sleep_for(std::chrono::seconds(30));
+    if (mode == "segfault") std::raise(SIGSEGV);
+    if (mode == "abort") std::abort();
+    if (mode == "hang")
+      for (;;) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (mode == "allocate") allocateWithoutBound();
     return {{"never", std::make_shared<nl::io::ArrayDataset>(
                           nl::io::DatasetKind::Scalars, "ok", std::vector<std::size_t>{1},
                           std::vector<double>{1.0}, context.provenance())}};
