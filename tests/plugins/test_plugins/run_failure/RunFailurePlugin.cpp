@@ -2,9 +2,18 @@
 // with a std::runtime_error, std::bad_alloc, a non-standard exception or an
 // io::FileError (as a lazily read input would) — so tests see how the runner,
 // jobs and the CLI report failures that happen mid-run. mode=none succeeds.
+// The modes a process cannot survive (segfault, abort, hang ignoring cancel,
+// allocate without bound) are for worker-process runs only.
 #include <QObject>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 #include <new>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
 #include "io/Error.h"
 #include "plugins/api/AnalysisPlugin.h"
@@ -22,6 +31,17 @@ class RunFailure final : public nl::plugins::AnalysisPlugin {
     if (mode == "non_standard") throw 42;
     if (mode == "file_error")
       throw nl::io::FileError("/data/broken.h5", "chunk 3 cannot be decompressed");
+    if (mode == "segfault") std::raise(SIGSEGV);
+    if (mode == "abort") std::abort();
+    if (mode == "hang")
+      while (true) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (mode == "allocate") {
+      std::vector<std::unique_ptr<char[]>> blocks;
+      while (true) {  // 64 MB at a time, every page touched: real memory, not promises
+        blocks.emplace_back(new char[64 << 20]);
+        std::memset(blocks.back().get(), 1, 64 << 20);
+      }
+    }
     return {{"never", std::make_shared<nl::io::ArrayDataset>(
                           nl::io::DatasetKind::Scalars, "ok", std::vector<std::size_t>{1},
                           std::vector<double>{1.0}, context.provenance())}};
