@@ -104,14 +104,6 @@ void stampOutputName(const Dataset& dataset, const std::string& outputName) {
   const_cast<Provenance&>(dataset.provenance_).outputName = outputName;
 }
 
-void restampRunInputs(const Dataset& dataset, std::vector<ProvenanceInput> inputs,
-                      const std::string& appVersion) {
-  // Read back from a result file a moment ago and not yet handed out.
-  auto& provenance = const_cast<Provenance&>(dataset.provenance_);
-  provenance.inputs = std::move(inputs);
-  provenance.appVersion = appVersion;
-}
-
 // ---------------------------------------------------------------- ArrayDataset
 
 ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::size_t> shape,

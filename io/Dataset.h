@@ -68,13 +68,6 @@ class Dataset {
 
  private:
   friend void stampOutputName(const Dataset& dataset, const std::string& outputName);
-  friend void restampRunInputs(const Dataset& dataset, std::vector<ProvenanceInput> inputs,
-                               const std::string& appVersion);
-// For plugins::runPluginInWorker only: a worker's output, just read back from
-// its result file, records the caller's datasets as the run's inputs (the
-// worker read copies or references of them) and the caller's app version.
-void restampRunInputs(const Dataset& dataset, std::vector<ProvenanceInput> inputs,
-                      const std::string& appVersion);
 
   DatasetKind kind_;
   std::string name_;
@@ -88,11 +81,6 @@ void restampRunInputs(const Dataset& dataset, std::vector<ProvenanceInput> input
 // dataset a plugin just made, before the run's result is handed to anyone.
 // (Datasets are otherwise immutable; nothing else may call this.)
 void stampOutputName(const Dataset& dataset, const std::string& outputName);
-// For plugins::runPluginInWorker only: a worker's output, just read back from
-// its result file, records the caller's datasets as the run's inputs (the
-// worker read copies or references of them) and the caller's app version.
-void restampRunInputs(const Dataset& dataset, std::vector<ProvenanceInput> inputs,
-                      const std::string& appVersion);
 
 using DatasetPtr = std::shared_ptr<const Dataset>;
 

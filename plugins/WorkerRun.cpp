@@ -448,9 +448,13 @@ RunResult runPluginInWorker(const PluginManager& manager, const RunRequest& requ
                    peak);
   if (code != 0) throw RunError(said);
 
+  // The run read this process's datasets: the result file says so, not the
+  // worker's references or scratch copies.
+  const auto records = inputRecords(*descriptor, request.inputs);
   // The outputs, read back (lazily) from the result file.
   RunResult result;
   try {
+    io::restampRunInputs(resultPath, records, request.appVersion);
     const auto file = io::h5::File::openReadOnly(resultPath);
     result.provenance = io::readRunProvenance(file.root());
     for (auto& dataset : io::ReaderRegistry::builtin().open(resultPath).datasets)
@@ -467,12 +471,6 @@ RunResult runPluginInWorker(const PluginManager& manager, const RunRequest& requ
                      value.dump() + " became " +
                      (used.is_object() && used.contains(name) ? used[name].dump() : "nothing") +
                      ")");
-  // The run read this process's datasets: its record says so, not the
-  // scratch file's copies.
-  result.provenance.inputs = inputRecords(*descriptor, request.inputs);
-  result.provenance.appVersion = request.appVersion;
-  for (const auto& output : result.outputs)
-    io::restampRunInputs(*output.dataset, result.provenance.inputs, request.appVersion);
   progress.report(1.0, "done");
   return result;
 }

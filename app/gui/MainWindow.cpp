@@ -9,6 +9,7 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
@@ -468,8 +469,8 @@ bool MainWindow::offerRecovery(bool ask) {
     auto* later = box.addButton(tr("&Later"), QMessageBox::RejectRole);
     box.setDefaultButton(recover);
     box.exec();
-    if (box.clickedButton() == later) return false;
-    if (box.clickedButton() != recover) {
+    if (box.clickedButton() == static_cast<QAbstractButton*>(later)) return false;
+    if (box.clickedButton() != static_cast<QAbstractButton*>(recover)) {
       QFile::remove(newest.path);
       log(tr("discarded the session autosaved at %1").arg(when));
       return false;

@@ -16,7 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -36,7 +36,7 @@ std::chrono::duration<double> timeLimit() {
     const double seconds = std::strtod(text, &end);
     if (end != text && seconds > 0 && seconds < 1e6) return std::chrono::duration<double>(seconds);
   }
-  return std::chrono::seconds(30);
+  return std::chrono::seconds(20);
 }
 constexpr rlim_t kMemoryCap = rlim_t{2} << 30;  // metadata never needs more
 
@@ -46,9 +46,17 @@ std::mutex& probedMutex() {
   static std::mutex mutex;
   return mutex;
 }
-std::set<FileVersion>& probed() {
-  static std::set<FileVersion> files;
+// Verdicts so far: empty when the probe walked the file, else the error.
+// Failures are kept too: readers that try a file after another reader
+// refused it must not wait for the probe's time limit again.
+std::map<FileVersion, std::string>& probed() {
+  static std::map<FileVersion, std::string> files;
   return files;
+}
+
+void remember(const FileVersion& version, std::string verdict) {
+  std::lock_guard lock(probedMutex());
+  probed()[version] = std::move(verdict);
 }
 
 std::string signalText(int signal) {
@@ -91,7 +99,10 @@ void probeMetadata(const std::filesystem::path& path) {
       std::int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec};
   {
     std::lock_guard lock(probedMutex());
-    if (probed().contains(version)) return;
+    if (const auto known = probed().find(version); known != probed().end()) {
+      if (known->second.empty()) return;
+      throw FileError(path, known->second);
+    }
   }
   const std::filesystem::path program = probeProgram();
   if (program.empty()) return;
@@ -136,12 +147,14 @@ void probeMetadata(const std::filesystem::path& path) {
     std::this_thread::sleep_for(pause);
     pause = std::min(pause * 2, std::chrono::microseconds(20000));
   }
-  if (WIFSIGNALED(waitStatus))
-    throw FileError(path, "is corrupted: libhdf5 crashes reading its metadata (" +
-                              signalText(WTERMSIG(waitStatus)) +
-                              " in a separate probe process); it was not opened");
-  std::lock_guard lock(probedMutex());
-  probed().insert(version);
+  if (WIFSIGNALED(waitStatus)) {
+    const std::string verdict = "is corrupted: libhdf5 crashes reading its metadata (" +
+                                signalText(WTERMSIG(waitStatus)) +
+                                " in a separate probe process); it was not opened";
+    remember(version, verdict);
+    throw FileError(path, verdict);
+  }
+  remember(version, {});
 }
 
 }  // namespace nl::io::h5

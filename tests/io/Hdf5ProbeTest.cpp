@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <csignal>
 #include <cstdlib>
 
 #include "io/ReaderRegistry.h"
@@ -21,7 +22,7 @@ namespace {
 std::filesystem::path smallHdf5(const TempDir& dir, const std::string& name) {
   const auto path = dir / name;
   auto file = io::h5::File::create(path);
-  file.root().writeDoubles("values", {1.0, 2.0, 3.0});
+  file.root().writeDoubles("values", std::vector<double>{1.0, 2.0, 3.0}, {3});
   file.close();
   return path;
 }
@@ -89,7 +90,39 @@ TEST(Hdf5Probe, AFileLibhdf5MerelyRefusesGetsTheUsualErrorAndAGoodOneIsProbedOnc
       script(dir, "probe.sh", "echo x >> '" + marker.string() + "'").string());
   for (int i = 0; i < 3; ++i) EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file));
   EXPECT_EQ(readBytes(marker), "x\n") << "one probe per version of a file";
-  io::h5::File::create(file).root().writeDoubles("other", {4.0});  // a new version
+  io::h5::File::create(file).root().writeDoubles("other", std::vector<double>{4.0}, {1});  // a new version
   EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file));
   EXPECT_EQ(readBytes(marker), "x\nx\n");
+}
+
+// Real corruptions: one byte of a real NWB file changed (found by
+// scripts/hdf5_mutants.py). Without the probe (NEUROLOUPE_HDF5_PROBE=off)
+// each of these kills `neuroloupe-cli info` with SIGSEGV inside libhdf5.
+TEST(Hdf5CorruptFiles, OneByteMutantsThatCrashLibhdf5AreRefusedWithTheirName) {
+  const auto source = fixtures() / "nwb/A8604-211122.nwb";
+  NL_REQUIRE_FIXTURE("nwb/A8604-211122.nwb");
+  const std::string original = readBytes(source);
+  ASSERT_EQ(original.size(), 442304u) << "the fixture changed: find new mutants";
+  TempDir dir;
+  for (const auto& [offset, value] : std::vector<std::pair<std::size_t, int>>{
+           {190719, 105}, {222929, 26}, {237819, 77}}) {
+    std::string bytes = original;
+    bytes[offset] = static_cast<char>(value);
+    const auto mutant = dir / ("mutant_" + std::to_string(offset) + ".nwb");
+    writeBytes(mutant, bytes);
+    const auto unguarded = runBinary(NEUROLOUPE_CLI, "info " + shellQuote(mutant));
+    // With the guard (the default), the CLI names the file and exits 3.
+    EXPECT_EQ(unguarded.exitCode, 3) << offset << ": " << unguarded.err;
+    EXPECT_NE(unguarded.err.find("libhdf5 crashes reading its metadata"), std::string::npos)
+        << unguarded.err;
+    const auto error = fileErrorOf([&] { (void)io::ReaderRegistry::builtin().open(mutant); });
+    ASSERT_TRUE(error) << offset;
+    EXPECT_NE(std::string(error->what()).find(mutant.filename().string()), std::string::npos);
+    // And without it, libhdf5 takes the process down: what the probe is for.
+    const auto bare = runBinary("/usr/bin/env", "NEUROLOUPE_HDF5_PROBE=off " +
+                                                    shellQuote(std::string(NEUROLOUPE_CLI)) +
+                                                    " info " + shellQuote(mutant));
+    EXPECT_TRUE(bare.exitCode == -1 || bare.exitCode == 128 + SIGSEGV)
+        << offset << " no longer crashes libhdf5 (exit " << bare.exitCode << "): " << bare.err;
+  }
 }
