@@ -22,4 +22,11 @@ struct NamedDataset {
 void writeResultFile(const std::filesystem::path& path, const std::vector<NamedDataset>& outputs,
                      const Provenance& run);
 
+// Rewrites, in place, the run's input records and app version in a result
+// file (the root and every output group): a worker process read references
+// or scratch copies of the caller's datasets, and the file should say the
+// caller's (plugins/WorkerRun.h). Throws FileError.
+void restampRunInputs(const std::filesystem::path& path, const std::vector<ProvenanceInput>& inputs,
+                      const std::string& appVersion);
+
 }  // namespace nl::io

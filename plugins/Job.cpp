@@ -43,6 +43,15 @@ void Job::start() {
         work_(*reporter_);
         if (reporter_->cancelled())
           throw RunError(pluginId_.toStdString() + " was cancelled", true);
+      } else if (workerOptions_) {
+        try {
+          result = runPluginInWorker(*manager_, request_, *reporter_, *workerOptions_);
+          ranInWorker_ = true;
+        } catch (const WorkerUnavailable& why) {
+          inProcessReason_ = QString::fromStdString(why.what());
+          reporter_->report(0.0, std::string("in the app's process: ") + why.what());
+          result = runPlugin(*manager_, request_, *reporter_);
+        }
       } else {
         result = runPlugin(*manager_, request_, *reporter_);
       }

@@ -9,7 +9,10 @@
 #include <memory>
 #include <thread>
 
+#include <optional>
+
 #include "plugins/Runner.h"
+#include "plugins/WorkerRun.h"
 
 namespace nl::plugins {
 
@@ -25,6 +28,13 @@ class Job : public QObject {
   using Work = std::function<void(ProgressReporter&)>;
   Job(QString title, Work work, QObject* parent = nullptr);
   ~Job() override;  // requests cancel and joins the worker
+
+  // Before start(): run the plugin in a worker process (runPluginInWorker).
+  // When its inputs cannot go to one, it runs here and the log says why
+  // (inProcessReason()).
+  void runInWorker(WorkerOptions options) { workerOptions_ = std::move(options); }
+  bool ranInWorker() const { return ranInWorker_; }
+  const QString& inProcessReason() const { return inProcessReason_; }
 
   void start();
   void cancel();
@@ -50,6 +60,9 @@ class Job : public QObject {
   State state_ = State::Pending;
   QString error_;
   RunResult result_;
+  std::optional<WorkerOptions> workerOptions_;
+  bool ranInWorker_ = false;
+  QString inProcessReason_;
 };
 
 }  // namespace nl::plugins

@@ -152,6 +152,7 @@ PluginDescriptor PluginDescriptor::fromManifest(const nlohmann::json& manifest) 
     d.apiVersion = manifest.at("api_version").get<int>();
     d.summary = manifest.value("summary", "");
     d.category = manifest.value("category", "Analysis");
+    d.longRunning = manifest.value("long_running", false);
   } catch (const nlohmann::json::exception& error) {
     throw std::invalid_argument(std::string("manifest: ") + error.what());
   }
@@ -175,7 +176,9 @@ nlohmann::json PluginDescriptor::toJson() const {
           {"api_version", apiVersion},
           {"summary", summary},
           {"category", category},
+          {"long_running", longRunning},
           {"library", library.string()},
+          {"bundled", bundled},
           {"loaded", loaded},
           {"failure", failure},
           {"inputs", portsToJson(inputs)},
@@ -186,6 +189,17 @@ nlohmann::json PluginDescriptor::toJson() const {
 PluginManager::PluginManager() = default;
 PluginManager::~PluginManager() =
     default;  // loaders stay loaded until exit: objects may outlive us
+
+std::vector<std::filesystem::path> PluginManager::installFolders() {
+  std::vector<std::filesystem::path> paths;
+  if (QCoreApplication::instance() != nullptr) {
+    const std::filesystem::path appDir = QCoreApplication::applicationDirPath().toStdString();
+    paths.push_back((appDir / ".." / "lib" / "neuroloupe" / "plugins").lexically_normal());
+    paths.push_back(
+        (appDir / ".." / "lib" / "x86_64-linux-gnu" / "neuroloupe" / "plugins").lexically_normal());
+  }
+  return paths;
+}
 
 std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
   std::vector<std::filesystem::path> paths;
@@ -201,12 +215,7 @@ std::vector<std::filesystem::path> PluginManager::defaultSearchPaths() {
       start = colon + 1;
     }
   }
-  if (QCoreApplication::instance() != nullptr) {
-    const std::filesystem::path appDir = QCoreApplication::applicationDirPath().toStdString();
-    paths.push_back((appDir / ".." / "lib" / "neuroloupe" / "plugins").lexically_normal());
-    paths.push_back(
-        (appDir / ".." / "lib" / "x86_64-linux-gnu" / "neuroloupe" / "plugins").lexically_normal());
-  }
+  for (auto& folder : installFolders()) paths.push_back(std::move(folder));
   return paths;
 }
 
@@ -259,6 +268,9 @@ void PluginManager::readOne(const std::filesystem::path& library) {
         canonical);
     auto parsed = PluginDescriptor::fromManifest(manifest);
     parsed.library = canonical;
+    std::error_code ec;
+    for (const auto& folder : installFolders())
+      if (std::filesystem::equivalent(folder, canonical.parent_path(), ec)) parsed.bundled = true;
     descriptor = std::move(parsed);
   } catch (const std::exception& error) {
     // Listed under the id it claims, if it says one, else its file name.

@@ -62,6 +62,11 @@ struct PluginDescriptor {
   std::vector<PortSpec> inputs, outputs;
   ParameterSchema parameters;
   std::filesystem::path library;
+  // Shipped with the app (found in its install folder), not a third party's.
+  bool bundled = false;
+  // The manifest's "long_running": the GUI runs it in a worker process by
+  // default (plugins/WorkerRun.h).
+  bool longRunning = false;
   // The manifest is valid and the plugin was not refused at discovery; its
   // library is loaded on first use (PluginManager::create), and a failure
   // there is reported by PluginManager::usable / failure, not here.
@@ -95,6 +100,9 @@ class PluginManager {
   // The install folder next to the running executable
   // (../lib/neuroloupe/plugins) and every folder in NEUROLOUPE_PLUGIN_PATH.
   static std::vector<std::filesystem::path> defaultSearchPaths();
+  // The app's own plugin folders (next to the executable): plugins found
+  // there are PluginDescriptor::bundled.
+  static std::vector<std::filesystem::path> installFolders();
 
   // Scans the folders (non-recursively) for shared libraries and reads their
   // manifests; loads no library. Not thread-safe against the calls below.

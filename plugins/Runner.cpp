@@ -61,8 +61,8 @@ void checkKind(const PortSpec& port, const io::DatasetPtr& dataset, const std::s
     throw RunError("input '" + key + "': " + why);
 }
 
-// What the run read, port by port in the manifest's order ("name#0", "name#1",
-// … for a multiple port): each dataset's id, file and producing run.
+}  // namespace
+
 std::vector<io::ProvenanceInput> inputRecords(const PluginDescriptor& descriptor,
                                               const Inputs& inputs) {
   std::vector<io::ProvenanceInput> records;
@@ -91,8 +91,6 @@ std::vector<io::ProvenanceInput> inputRecords(const PluginDescriptor& descriptor
   }
   return records;
 }
-
-}  // namespace
 
 std::string outputMismatch(const PortSpec& port, const io::Dataset& dataset) {
   const auto& attributes = dataset.attributes();

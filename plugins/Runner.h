@@ -82,6 +82,12 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
 // or a single plain "name"; a single port rejects indexed keys.
 void checkInputs(const PluginDescriptor& descriptor, const Inputs& inputs);
 
+// What a run of `descriptor` on `inputs` read, port by port in the
+// manifest's order ("name#0", "name#1", … for a multiple port): each
+// dataset's id, file and producing run (the provenance's input records).
+std::vector<io::ProvenanceInput> inputRecords(const PluginDescriptor& descriptor,
+                                              const Inputs& inputs);
+
 // Why `dataset` does not keep the promises of output `port` (a required
 // attribute missing, a names attribute that does not fit its axis, a declared
 // column missing); empty when it does. runPlugin refuses such outputs.

@@ -1,6 +1,23 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine to the whole test suite:
 # installs dependencies, builds (warnings are errors), runs ctest under Xvfb.
+# Input files are never modified: the fixtures' checksums before and after
+# the suite must be equal.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+fixtures="${NEUROLOUPE_FIXTURES:-../shared/fixtures}"
+checksums() { (cd "$fixtures" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); }
+before=""
+if [ -d "$fixtures" ]; then before=$(checksums); fi
+status=0
 # GUI tests need an X server with GLX (Mesa llvmpipe); one serves all tests.
-exec xvfb-run -a -s "-screen 0 3200x2000x24" ctest --preset ci "$@"
+xvfb-run -a -s "-screen 0 3200x2000x24" ctest --preset ci "$@" || status=$?
+if [ -d "$fixtures" ]; then
+  if ! changed=$(diff <(echo "$before") <(checksums)); then
+    echo "test: the suite modified input files under $fixtures:"
+    echo "$changed" | grep '^[<>]' | sed 's/^/  /'
+    status=1
+  else
+    echo "test: $(echo "$before" | grep -c .) input files under $fixtures unchanged (sha256)"
+  fi
+fi
+exit $status

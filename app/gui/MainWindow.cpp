@@ -6,18 +6,23 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QUrl>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include "analysis/simulation/DemoRecording.h"
 #include "app/common/BuildInfo.h"
+#include "app/gui/Autosave.h"
 #include "io/ReaderRegistry.h"
 #include "io/SessionFile.h"
 #include "plugins/Job.h"
@@ -95,7 +100,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   statusBar()->addPermanentWidget(selectionLabel_);
 
   createActions();
+  autosave_ = new Autosave([this](const QString& path) { return saveRecoveryFile(path); },
+                           [this] { return sessionFingerprint(); }, this);
   QSettings settings;
+  autosave_->setIntervalSeconds(settings.value("session/autosaveIntervalS", 120).toInt());
   restoreGeometry(settings.value("window/geometry").toByteArray());
   restoreState(settings.value("window/state").toByteArray());
   if (settings.value("window/geometry").isNull()) {
@@ -111,6 +119,7 @@ MainWindow::~MainWindow() {
   // Pages (and the jobs they own) use session_ and plugins_: they go first.
   for (auto* job : findChildren<plugins::Job*>(Qt::FindDirectChildrenOnly)) delete job;
   tabs_->closeAll();
+  autosave_->discard();  // destroyed, not killed: nothing to recover
   delete browser_;
   delete analysis_;
   delete selectionLabel_;
@@ -281,9 +290,35 @@ void MainWindow::runAnalysis(const plugins::RunRequest& original) {
   auto* job = new plugins::Job(plugins_, request, this);
   const auto* descriptor = plugins_.find(request.pluginId);
   const QString title = QString::fromStdString(descriptor ? descriptor->name : request.pluginId);
+  // Third-party and long-running plugins run in a worker process, so a crash
+  // or a runaway allocation there cannot take the session (settings:
+  // plugins/isolation = automatic|always|never, plugins/workerMemoryCapMB,
+  // plugins/workerTimeoutS).
+  const QSettings settings;
+  const auto mode = plugins::isolationModeFromName(
+      settings.value("plugins/isolation", "automatic").toString().toStdString());
+  if (descriptor != nullptr && plugins::runsInWorker(*descriptor, mode)) {
+    plugins::WorkerOptions worker;
+    worker.executable = plugins::defaultWorkerExecutable();
+    worker.resultFolder =
+        (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/runs").toStdString();
+    worker.memoryCapMegabytes =
+        settings
+            .value("plugins/workerMemoryCapMB",
+                   QVariant::fromValue(plugins::defaultWorkerMemoryCapMegabytes()))
+            .toULongLong();
+    worker.timeoutSeconds = settings.value("plugins/workerTimeoutS", 0.0).toDouble();
+    job->runInWorker(std::move(worker));
+  }
   trackJob(job, title);
   connect(job, &plugins::Job::finished, this, [this, job, title](plugins::Job::State state) {
+    if (!job->inProcessReason().isEmpty())
+      log(tr("%1 ran in the app's process: %2").arg(title, job->inProcessReason()));
     if (state == plugins::Job::State::Succeeded) {
+      if (job->ranInWorker() && !job->result().outputs.empty())
+        log(tr("%1 ran in a worker process; its result file is %2")
+                .arg(title, QString::fromStdString(
+                                job->result().outputs.front().dataset->provenance().sourcePath)));
       std::vector<io::DatasetId> outputs;
       for (const auto& output : job->result().outputs)
         outputs.push_back(session_.add(output.dataset));
@@ -317,6 +352,10 @@ bool MainWindow::saveSession(const QString& path) {
 }
 
 bool MainWindow::loadSession(const QString& path) {
+  return openSession(path, false);
+}
+
+bool MainWindow::openSession(const QString& path, bool recovery) {
   // Close views before the datasets they show go away.
   tabs_->closeAll();
   io::SessionLoadReport loaded;
@@ -326,8 +365,10 @@ bool MainWindow::loadSession(const QString& path) {
     report(tr("Cannot open session"), QString::fromStdString(error.what()));
     return false;
   }
-  sessionPath_ = path;
-  addRecent(QFileInfo(path).absoluteFilePath());
+  // A recovered session is untitled: Save asks where, and the recovery file
+  // (removed once this app autosaves) is neither remembered nor reused.
+  sessionPath_ = recovery ? QString() : path;
+  if (!recovery) addRecent(QFileInfo(path).absoluteFilePath());
   for (const auto& notice : loaded.notices)
     log(tr("session: %1").arg(QString::fromStdString(notice)));
   if (!loaded.notices.empty())
@@ -374,7 +415,74 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   QSettings settings;
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
+  autosave_->discard();  // a normal end: nothing to recover
   event->accept();
+}
+
+void MainWindow::setAutosaveInterval(int seconds) {
+  autosave_->setIntervalSeconds(seconds);
+}
+
+int MainWindow::autosaveInterval() const {
+  return autosave_->intervalSeconds();
+}
+
+QString MainWindow::autosavePath() const {
+  return autosave_->path();
+}
+
+bool MainWindow::saveRecoveryFile(const QString& path) {
+  session_.setViewLayoutJson(tabs_->layoutJson());
+  try {
+    io::SessionSaveOptions options;
+    options.appVersion = appVersion();
+    io::saveSession(session_, path.toStdString(), options);
+  } catch (const std::exception& error) {
+    log(tr("autosave failed: %1").arg(QString::fromStdString(error.what())));
+    return false;
+  }
+  return true;
+}
+
+QString MainWindow::sessionFingerprint() const {
+  if (session_.size() == 0) return {};
+  QString print = QString::fromStdString(tabs_->layoutJson());
+  for (const auto& entry : session_.entries())
+    print += '\n' + QString::fromStdString(entry.dataset->datasetId());
+  const auto& selection = session_.selection();
+  print += QString("\nselection %1 %2").arg(selection.dataset()).arg(selection.indices().size());
+  return print;
+}
+
+bool MainWindow::offerRecovery(bool ask) {
+  const auto orphans = Autosave::orphans();
+  if (orphans.empty()) return false;
+  const auto& newest = orphans.front();
+  const QString when = QLocale().toString(newest.saved, QLocale::ShortFormat);
+  if (ask) {
+    QMessageBox box(
+        QMessageBox::Question, tr("Recover session"),
+        tr("NeuroLoupe did not close normally. Recover the session autosaved at %1?").arg(when),
+        QMessageBox::NoButton, this);
+    auto* recover = box.addButton(tr("&Recover"), QMessageBox::AcceptRole);
+    box.addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+    auto* later = box.addButton(tr("&Later"), QMessageBox::RejectRole);
+    box.setDefaultButton(recover);
+    box.exec();
+    if (box.clickedButton() == static_cast<QAbstractButton*>(later)) return false;
+    if (box.clickedButton() != static_cast<QAbstractButton*>(recover)) {
+      QFile::remove(newest.path);
+      log(tr("discarded the session autosaved at %1").arg(when));
+      return false;
+    }
+  }
+  if (!openSession(newest.path, true)) return false;
+  // This app's own autosave holds it from now on; until that is written the
+  // old file stays.
+  if (autosave_->saveIfChanged()) QFile::remove(newest.path);
+  log(tr("recovered the session autosaved at %1 (%2)").arg(when, newest.path));
+  std::fprintf(stderr, "neuroloupe: recovered the session autosaved at %s\n", qPrintable(when));
+  return true;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

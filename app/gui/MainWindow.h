@@ -46,6 +46,14 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   void openDemo();
   bool saveSession(const QString& path);
   bool loadSession(const QString& path);
+  // Autosave (app/gui/Autosave.h): every `seconds` while anything is open; 0 off.
+  void setAutosaveInterval(int seconds);
+  int autosaveInterval() const;
+  QString autosavePath() const;
+  // A session autosaved by an app that did not close normally: asks whether
+  // to recover the newest (or, with ask false, recovers it); true if one was
+  // opened. It opens untitled: Save asks where, the recovery file is not reused.
+  bool offerRecovery(bool ask);
   void openView(io::DatasetId id) override;
   void runAnalysis(const plugins::RunRequest& request);
 
@@ -71,6 +79,9 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   void openPaths(const QStringList& paths);
   void exportCurrentView();
   void updateTitle();
+  bool openSession(const QString& path, bool recovery);
+  bool saveRecoveryFile(const QString& path);
+  QString sessionFingerprint() const;
 
   io::Session session_;
   plugins::PluginManager plugins_;
@@ -82,6 +93,7 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   QWidget* selectionLabel_ = nullptr;  // listens to session_: deleted before it
   QString sessionPath_;
   bool interactive_ = true;
+  class Autosave* autosave_ = nullptr;
 };
 
 }  // namespace nl::app

@@ -1,5 +1,6 @@
 // neuroloupe: the desktop application.
 //   neuroloupe [FILES…] [--demo] [--session FILE] [--screenshot OUT.png] [--quit-after MS]
+//              [--autosave SECONDS] [--recover]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -67,7 +68,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption screenshot("screenshot", "Write a PNG of the whole window, then quit.",
                                       "OUT.png");
   const QCommandLineOption quitAfter("quit-after", "Quit after this many milliseconds.", "MS");
-  parser.addOptions({demo, session, screenshot, quitAfter});
+  const QCommandLineOption autosave(
+      "autosave", "Autosave the session every SECONDS (0: off; default from the settings, 120).",
+      "SECONDS");
+  const QCommandLineOption recover(
+      "recover", "Recover the newest session autosaved by an app that did not close normally.");
+  parser.addOptions({demo, session, screenshot, quitAfter, autosave, recover});
   parser.process(app);
 
   bool ok = true;
@@ -85,9 +91,23 @@ int main(int argc, char** argv) {
     QSettings::setDefaultFormat(QSettings::IniFormat);
     QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, scratchSettings.path());
   }
+  int autosaveS = 0;
+  if (parser.isSet(autosave)) {
+    autosaveS = parser.value(autosave).toInt(&ok);
+    if (!ok || autosaveS < 0) {
+      std::fprintf(stderr, "neuroloupe: --autosave needs a number of seconds (0: off)\n");
+      return 2;
+    }
+  }
   nl::app::MainWindow window;
   window.setInteractive(!headless);
+  // Scripted runs autosave only when asked (they would leave recovery files).
+  if (parser.isSet(autosave) || headless) window.setAutosaveInterval(autosaveS);
   window.show();
+  if (parser.isSet(recover))
+    window.offerRecovery(false);
+  else if (!headless)
+    QTimer::singleShot(0, &window, [&window] { window.offerRecovery(true); });
   if (parser.isSet(session)) window.loadSession(parser.value(session));
   if (parser.isSet(demo)) window.openDemo();
   if (!parser.positionalArguments().isEmpty()) window.openFiles(parser.positionalArguments());

@@ -1,4 +1,5 @@
 #include "io/hdf5/H5.h"
+#include "io/hdf5/MetadataProbe.h"
 
 #include "io/MappedFile.h"
 
@@ -687,6 +688,7 @@ File File::openReadOnly(const std::filesystem::path& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) throw FileError(path, "file does not exist");
   if (!isHdf5File(path)) throw FileError(path, "not an HDF5 file (no HDF5 signature)");
+  probeMetadata(path);
   auto handle = std::make_shared<Handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
   if (!handle->valid()) {
     const std::string detail = lastLibraryMessage();

@@ -4,11 +4,13 @@
 // CLI and the GUI open files, and every dataset is then read whole. The only
 // acceptable outcomes are data or a FileError: a crash, a sanitizer report,
 // any other exception, a hang or an allocation beyond libFuzzer's limits is a
-// finding. Built once per format (NL_FUZZ_TARGET), see tests/fuzz/CMakeLists.txt.
+// finding. One program; the format comes from the name it is started as
+// (fuzz_<target>, a symlink per format: tests/fuzz/CMakeLists.txt).
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -24,6 +26,35 @@
 namespace fs = std::filesystem;
 
 namespace {
+
+// target → the file name its bytes are written to (folder formats: the folder).
+struct Target {
+  const char* name;
+  const char* fileName;
+};
+constexpr Target kTargets[] = {
+    {"npy", "data.npy"},
+    {"npz", "data.npz"},
+    {"csv", "table.csv"},
+    {"mat", "data.mat"},
+    {"json", "connectome.json"},
+    {"nifti", "run.nii"},
+    {"nifti_gz", "run.nii.gz"},
+    {"mgh", "volume.mgh"},
+    {"mgz", "volume.mgz"},
+    {"gifti", "surface.gii"},
+    {"freesurfer_surface", "lh.white"},
+    {"freesurfer_curv", "lh.thickness"},
+    {"freesurfer_annot", "lh.aparc.annot"},
+    {"tiff", "stack.tif"},
+    {"swc", "neuron.swc"},
+    {"zarr_metadata", "volume.zarr"},
+    {"zarr_chunk", "volume.zarr"},
+    {"hdf5", "data.h5"},
+    {"nwb", "recording.nwb"},
+};
+std::string g_target;
+std::string g_fileName;
 
 // Reads larger than this are as likely to be legitimate as hostile; the
 // declared-size checks are what keep a hostile header from allocating.
@@ -66,7 +97,8 @@ void touch(const nl::io::Dataset& dataset) {
   } else if (const auto* mesh = dynamic_cast<const nl::io::SurfaceMeshDataset*>(&dataset)) {
     for (std::int32_t index : mesh->triangles())
       if (index < 0 || static_cast<std::size_t>(index) >= mesh->vertexCount()) std::abort();
-  } else if (const auto* volume = dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&dataset)) {
+  } else if (const auto* volume =
+                 dynamic_cast<const nl::io::microscopy::VolumeDataset*>(&dataset)) {
     const auto shape = volume->volumeShape();
     auto box = nl::io::microscopy::Box::whole(shape);
     if (shape.voxelCount() > kMaxVoxelsReadWhole) {
@@ -84,7 +116,7 @@ void touch(const nl::io::Dataset& dataset) {
 // The path the fuzzed bytes are opened as.
 fs::path materialise(const std::uint8_t* data, std::size_t size) {
   const fs::path root = scratch();
-  const std::string target = NL_FUZZ_TARGET;
+  const std::string& target = g_target;
   if (target == "zarr_metadata") {
     // The bytes are the array's .zarray; a raw chunk under every key a 1-D to
     // 3-D array would name for its first chunk.
@@ -118,12 +150,28 @@ fs::path materialise(const std::uint8_t* data, std::size_t size) {
     writeFile(array / "0.0.0", data + (size == 0 ? 0 : 1), size == 0 ? 0 : size - 1);
     return array;
   }
-  const fs::path file = root / NL_FUZZ_FILE_NAME;
+  const fs::path file = root / g_fileName;
   writeFile(file, data, size);
   return file;
 }
 
 }  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
+  const std::string program = fs::path((*argv)[0]).filename().string();
+  for (const auto& target : kTargets)
+    if (program == std::string("fuzz_") + target.name) {
+      g_target = target.name;
+      g_fileName = target.fileName;
+    }
+  if (g_target.empty()) {
+    std::fprintf(stderr, "start this program as fuzz_<target> (a symlink), not %s\n",
+                 program.c_str());
+    std::exit(2);
+  }
+  (void)argc;
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fs::path path = materialise(data, size);

@@ -1,0 +1,24 @@
+#pragma once
+// libhdf5 1.10 does not validate every metadata message: one corrupted byte
+// in a link, a global-heap string or an attribute message can crash it, make
+// it loop, or allocate gigabytes, inside whatever process reads the file.
+// Before this process first opens a file, a separate probe process
+// (neuroloupe-h5probe, io/hdf5/Probe.cpp) walks all of its metadata; if the
+// probe dies, the file is refused with a clear error and nothing here ever
+// touched it.
+#include <filesystem>
+
+namespace nl::io::h5 {
+
+// Throws FileError when the probe crashes, exceeds its memory cap or does
+// not finish within its time limit. Once per version of a file (device,
+// inode, size, modification time) per process; files libhdf5 merely refuses
+// pass (the caller's own open says why). Does nothing when the probe program
+// is not installed or NEUROLOUPE_HDF5_PROBE=off.
+void probeMetadata(const std::filesystem::path& path);
+
+// The probe program: $NEUROLOUPE_HDF5_PROBE when it names a file, else
+// neuroloupe-h5probe beside the io library. Empty when there is none.
+std::filesystem::path probeProgram();
+
+}  // namespace nl::io::h5
