@@ -50,8 +50,8 @@ BatchLedger::BatchLedger(const BatchPlan& plan, std::filesystem::path outDir,
     return plan_.runs[a].inputBytes > plan_.runs[b].inputBytes;
   });
   write(true);
-  std::fprintf(stderr, "[batch] %zu runs: %zu to make, %zu kept from an earlier batch\n",
-               plan_.runs.size(), todo_.size(), kept_);
+  std::fprintf(stderr, "[batch] %zu run%s: %zu to make, %zu kept from an earlier batch\n",
+               plan_.runs.size(), plan_.runs.size() == 1 ? "" : "s", todo_.size(), kept_);
 }
 
 void BatchLedger::started(std::size_t index) {

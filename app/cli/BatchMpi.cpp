@@ -202,7 +202,11 @@ int runBatchMpi(const plugins::PluginManager& manager, const BatchOptions& optio
   limits.timeoutSeconds = options.timeoutSeconds;
   limits.memoryCapMb = options.memoryCapMb;
   limits.graceSeconds = options.graceSeconds;
-  limits.threads = std::max(1, coreCount() / (workers * ranksHere));
+  // The cores this rank may use (a launcher may have bound it to its share)
+  // and its share of the machine's, whichever is fewer.
+  const int machineCores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  limits.threads =
+      std::max(1, std::min(coreCount() / workers, machineCores / (workers * ranksHere)));
   limits.workerName = hostName() + ":rank " + std::to_string(rank);
   installStopHandlers();
   int code = kOk;

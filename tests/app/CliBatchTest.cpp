@@ -263,6 +263,7 @@ TEST(CliBatchPlan, EveryBadPlanIsOneErrorNamingThePlanAndTheProblem) {
        R"({"runs": [{"plugin": "stats.descriptive", "inputs": {"data": ["a.csv", "b.csv"]}}]})",
        "takes one dataset"},
       {"plan.json", R"({"runs": [{"id": "../x", )" + ok + "}]}", "not a plain file name"},
+      {"plan.json", R"({"runs": [{"id": "index", )" + ok + "}]}", "run id 'index' is taken"},
       {"plan.json", R"({"runs": [{"pluginn": "stats.descriptive"}]})", "unknown key 'pluginn'"},
       {"plan.json", R"({"runs": []})", "no runs"},
       {"plan.json", R"({"what": 1})", "expected a list of runs"},
