@@ -174,17 +174,20 @@ int runBatchMpi(const plugins::PluginManager& manager, const BatchOptions& optio
   } catch (const PlanError& error) {
     problem = error.what();
   }
-  int ok = plan ? 1 : 0, allOk = 0;
+  int ok = plan ? 1 : 0, allOk = 0, rootOk = ok;
   MPI_Allreduce(&ok, &allOk, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Bcast(&rootOk, 1, MPI_INT, 0, MPI_COMM_WORLD);
   unsigned long long hash = plan ? planHash(*plan) : 0, rootHash = hash;
   MPI_Bcast(&rootHash, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
   int same = allOk && hash == rootHash ? 1 : 0, allSame = 0;
   MPI_Allreduce(&same, &allSame, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (!allOk || !allSame) {
-    if (!problem.empty() && (rank == 0 || plan.has_value() == false))
-      std::cerr << "error: " << (rank == 0 ? "" : "rank " + std::to_string(rank) + ": ") << problem
-                << "\n";
-    else if (rank == 0)
+    // One message: rank 0's, or that of a rank that read the plan otherwise.
+    if (rank == 0 && !ok)
+      std::cerr << "error: " << problem << "\n";
+    else if (rank != 0 && !ok && rootOk)
+      std::cerr << "error: rank " << rank << ": " << problem << "\n";
+    else if (rank == 0 && allOk)
       std::cerr << "error: " << options.plan
                 << ": the ranks read different plans (files differ between machines?)\n";
     MPI_Finalize();

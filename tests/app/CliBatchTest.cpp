@@ -384,6 +384,21 @@ TEST(CliBatchRun, TheSameBatchUnderMpirunWithThreeRanks) {
                              kTestPlugins);
   EXPECT_NE(run.err.find("MPI: 3 ranks"), std::string::npos) << run.err;
   expectMixedOutcome(dir, out, run, 2);
+  // A bad plan: every rank refuses it, one of them says why, nothing is written.
+  writeBytes(dir / "bad.json", R"({"runs": [{"plugin": "nope"}]})");
+  const auto bad = runBinary(
+      "mpirun",
+      "--allow-run-as-root --oversubscribe -n 3 " + shellQuote(std::string(NEUROLOUPE_CLI)) +
+          " batch " + shellQuote(dir / "bad.json") + " --out " + shellQuote(dir / "bad_out"),
+      kTestPlugins);
+  EXPECT_NE(bad.exitCode, 0);
+  std::size_t errors = 0;
+  for (auto at = bad.err.find("error: "); at != std::string::npos;
+       at = bad.err.find("error: ", at + 1))
+    ++errors;
+  EXPECT_EQ(errors, 1u) << bad.err;
+  EXPECT_NE(bad.err.find("bad.json: run 1: no plugin 'nope'"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad_out"));
 #endif
 }
 
