@@ -457,6 +457,7 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
   });
   ASSERT_NE(pending, rows.end());
   writeBytes(out / (pending->first + ".h5"), "partial");
+  writeBytes(out / ("." + pending->first + ".h5.saving-4194304"), "half written");
 
   const auto again = batch(shellQuote(plan) + " --out " + shellQuote(out) + " -j 2");
   EXPECT_EQ(again.exitCode, 4) << again.err;
@@ -480,6 +481,8 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
     }
   }
   EXPECT_NE(rootAttribute(out / (damaged + ".h5"), "run_id"), "") << "the damaged one rerun";
+  EXPECT_FALSE(std::filesystem::exists(out / ("." + pending->first + ".h5.saving-4194304")))
+      << "what a killed batch left half written is removed";
 }
 
 TEST(CliBatchResume, SigintStopsTheRunsAndMarksThemInterrupted) {
