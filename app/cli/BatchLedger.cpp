@@ -29,6 +29,15 @@ std::string clock(double seconds) {
 BatchLedger::BatchLedger(const BatchPlan& plan, std::filesystem::path outDir,
                          const plugins::PluginManager& manager)
     : plan_(plan), outDir_(std::move(outDir)), manager_(manager), records_(plan.runs.size()) {
+  // What a killed batch left half written (".<name>.saving-<pid>", see
+  // io/AtomicWrite.h): nothing of this batch runs yet and the folder's lock
+  // keeps other batches out, so none of it is being written now.
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(outDir_, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.starts_with('.') && name.find(".saving-") != std::string::npos)
+      std::filesystem::remove(entry.path(), ec);
+  }
   std::map<std::string, RunRecord> previous;
   for (auto& [id, record] : previousRecords(outDir_)) previous.emplace(id, std::move(record));
   for (std::size_t i = 0; i < plan_.runs.size(); ++i) {
@@ -50,8 +59,8 @@ BatchLedger::BatchLedger(const BatchPlan& plan, std::filesystem::path outDir,
     return plan_.runs[a].inputBytes > plan_.runs[b].inputBytes;
   });
   write(true);
-  std::fprintf(stderr, "[batch] %zu runs: %zu to make, %zu kept from an earlier batch\n",
-               plan_.runs.size(), todo_.size(), kept_);
+  std::fprintf(stderr, "[batch] %zu run%s: %zu to make, %zu kept from an earlier batch\n",
+               plan_.runs.size(), plan_.runs.size() == 1 ? "" : "s", todo_.size(), kept_);
 }
 
 void BatchLedger::started(std::size_t index) {

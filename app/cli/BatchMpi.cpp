@@ -174,17 +174,20 @@ int runBatchMpi(const plugins::PluginManager& manager, const BatchOptions& optio
   } catch (const PlanError& error) {
     problem = error.what();
   }
-  int ok = plan ? 1 : 0, allOk = 0;
+  int ok = plan ? 1 : 0, allOk = 0, rootOk = ok;
   MPI_Allreduce(&ok, &allOk, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
+  MPI_Bcast(&rootOk, 1, MPI_INT, 0, MPI_COMM_WORLD);
   unsigned long long hash = plan ? planHash(*plan) : 0, rootHash = hash;
   MPI_Bcast(&rootHash, 1, MPI_UNSIGNED_LONG_LONG, 0, MPI_COMM_WORLD);
   int same = allOk && hash == rootHash ? 1 : 0, allSame = 0;
   MPI_Allreduce(&same, &allSame, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD);
   if (!allOk || !allSame) {
-    if (!problem.empty() && (rank == 0 || plan.has_value() == false))
-      std::cerr << "error: " << (rank == 0 ? "" : "rank " + std::to_string(rank) + ": ") << problem
-                << "\n";
-    else if (rank == 0)
+    // One message: rank 0's, or that of a rank that read the plan otherwise.
+    if (rank == 0 && !ok)
+      std::cerr << "error: " << problem << "\n";
+    else if (rank != 0 && !ok && rootOk)
+      std::cerr << "error: rank " << rank << ": " << problem << "\n";
+    else if (rank == 0 && allOk)
       std::cerr << "error: " << options.plan
                 << ": the ranks read different plans (files differ between machines?)\n";
     MPI_Finalize();
@@ -202,7 +205,11 @@ int runBatchMpi(const plugins::PluginManager& manager, const BatchOptions& optio
   limits.timeoutSeconds = options.timeoutSeconds;
   limits.memoryCapMb = options.memoryCapMb;
   limits.graceSeconds = options.graceSeconds;
-  limits.threads = std::max(1, coreCount() / (workers * ranksHere));
+  // The cores this rank may use (a launcher may have bound it to its share)
+  // and its share of the machine's, whichever is fewer.
+  const int machineCores = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  limits.threads =
+      std::max(1, std::min(coreCount() / workers, machineCores / (workers * ranksHere)));
   limits.workerName = hostName() + ":rank " + std::to_string(rank);
   installStopHandlers();
   int code = kOk;

@@ -513,6 +513,8 @@ BatchPlan loadPlan(const std::filesystem::path& file, const plugins::PluginManag
     if (!validId(raw.id))
       context.fail(raw.where, "run id '" + raw.id +
                                   "' is not a plain file name (letters, digits, '.', '_', '-')");
+    if (raw.id == "index")
+      context.fail(raw.where, "run id 'index' is taken (the batch's own index.h5)");
     if (const auto [it, inserted] = whereOfId.emplace(raw.id, raw.where); !inserted)
       context.fail("run id '" + raw.id + "' appears twice (" + it->second + " and " + raw.where +
                    ")");

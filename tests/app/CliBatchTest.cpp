@@ -263,6 +263,7 @@ TEST(CliBatchPlan, EveryBadPlanIsOneErrorNamingThePlanAndTheProblem) {
        R"({"runs": [{"plugin": "stats.descriptive", "inputs": {"data": ["a.csv", "b.csv"]}}]})",
        "takes one dataset"},
       {"plan.json", R"({"runs": [{"id": "../x", )" + ok + "}]}", "not a plain file name"},
+      {"plan.json", R"({"runs": [{"id": "index", )" + ok + "}]}", "run id 'index' is taken"},
       {"plan.json", R"({"runs": [{"pluginn": "stats.descriptive"}]})", "unknown key 'pluginn'"},
       {"plan.json", R"({"runs": []})", "no runs"},
       {"plan.json", R"({"what": 1})", "expected a list of runs"},
@@ -383,6 +384,21 @@ TEST(CliBatchRun, TheSameBatchUnderMpirunWithThreeRanks) {
                              kTestPlugins);
   EXPECT_NE(run.err.find("MPI: 3 ranks"), std::string::npos) << run.err;
   expectMixedOutcome(dir, out, run, 2);
+  // A bad plan: every rank refuses it, one of them says why, nothing is written.
+  writeBytes(dir / "bad.json", R"({"runs": [{"plugin": "nope"}]})");
+  const auto bad = runBinary(
+      "mpirun",
+      "--allow-run-as-root --oversubscribe -n 3 " + shellQuote(std::string(NEUROLOUPE_CLI)) +
+          " batch " + shellQuote(dir / "bad.json") + " --out " + shellQuote(dir / "bad_out"),
+      kTestPlugins);
+  EXPECT_NE(bad.exitCode, 0);
+  std::size_t errors = 0;
+  for (auto at = bad.err.find("error: "); at != std::string::npos;
+       at = bad.err.find("error: ", at + 1))
+    ++errors;
+  EXPECT_EQ(errors, 1u) << bad.err;
+  EXPECT_NE(bad.err.find("bad.json: run 1: no plugin 'nope'"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "bad_out"));
 #endif
 }
 
@@ -441,6 +457,7 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
   });
   ASSERT_NE(pending, rows.end());
   writeBytes(out / (pending->first + ".h5"), "partial");
+  writeBytes(out / ("." + pending->first + ".h5.saving-4194304"), "half written");
 
   const auto again = batch(shellQuote(plan) + " --out " + shellQuote(out) + " -j 2");
   EXPECT_EQ(again.exitCode, 4) << again.err;
@@ -464,6 +481,8 @@ TEST(CliBatchResume, AKillOfTheWholeProcessGroupLeavesAConsistentIndex) {
     }
   }
   EXPECT_NE(rootAttribute(out / (damaged + ".h5"), "run_id"), "") << "the damaged one rerun";
+  EXPECT_FALSE(std::filesystem::exists(out / ("." + pending->first + ".h5.saving-4194304")))
+      << "what a killed batch left half written is removed";
 }
 
 TEST(CliBatchResume, SigintStopsTheRunsAndMarksThemInterrupted) {
