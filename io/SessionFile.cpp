@@ -45,7 +45,7 @@ void saveSession(const Session& session, const std::filesystem::path& path,
             group.setAttribute("name", entry.dataset->name());
             group.setAttribute("source_path", absoluteNormalPath(provenance.sourcePath));
             group.setAttribute("internal_path", provenance.internalPath);
-            group.setAttribute("provenance", toJson(provenance).dump());
+            group.setAttribute("provenance", dumpJson(toJson(provenance)));
           } else {
             group.setAttribute("storage", std::string("inline"));
             writeDataset(group, *entry.dataset);
@@ -53,7 +53,7 @@ void saveSession(const Session& session, const std::filesystem::path& path,
         }
 
         // Recorded run inputs the user located elsewhere (Session::relocate).
-        root.setAttribute("relocations", nlohmann::json(session.relocations()).dump());
+        root.setAttribute("relocations", dumpJson(nlohmann::json(session.relocations())));
 
         const auto view = root.createGroup("view");
         view.setAttribute("layout", session.viewLayoutJson());

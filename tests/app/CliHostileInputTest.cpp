@@ -13,6 +13,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "io/Dataset.h"
+#include "io/ReaderRegistry.h"
+#include "io/UntrustedInput.h"
 #include "tests/support/TestSupport.h"
 
 extern char** environ;
@@ -132,6 +135,62 @@ TEST(CliSignals, SigtermCancelsACooperativePlugin) {
   ASSERT_TRUE(WIFEXITED(*status));
   EXPECT_EQ(WEXITSTATUS(*status), 4);
   EXPECT_NE(readBytes(dir / "err.txt").find("cancelled"), std::string::npos);
+}
+
+// --- invalid UTF-8 from files -------------------------------------------------
+
+bool validUtf8(const std::string& text) {
+  return nl::io::sanitizeUtf8(text) == text;
+}
+
+TEST(CliHostileInput, InvalidUtf8FromAFileBecomesReplacementCharactersInJsonAndResults) {
+  TempDir dir;
+  const auto csv = dir / "latin1.csv";
+  writeBytes(csv, "caf\xe9,na\xefve\xff\n1,2\n3,5\n");  // Latin-1 header, one stray 0xFF
+  const auto info = runCli("info --json " + shellQuote(csv));
+  ASSERT_EQ(info.exitCode, 0) << info.err;
+  const auto parsed = json::parse(info.out, nullptr, false);
+  ASSERT_FALSE(parsed.is_discarded()) << info.out;
+  EXPECT_NE(info.out.find("caf\xEF\xBF\xBD"), std::string::npos) << info.out;
+  EXPECT_NE(info.out.find("na\xEF\xBF\xBDve\xEF\xBF\xBD"), std::string::npos) << info.out;
+
+  const auto result = dir / "r.h5";
+  const auto run = runCli("run stats.descriptive --input data=" + shellQuote(csv) + " --out " +
+                          shellQuote(result) + " --json");
+  ASSERT_EQ(run.exitCode, 0) << run.err;
+  EXPECT_FALSE(json::parse(run.out, nullptr, false).is_discarded()) << run.out;
+  EXPECT_TRUE(validUtf8(run.out));
+  // Every string in the result file is valid UTF-8 (they are tagged UTF-8).
+  const auto contents = nl::io::ReaderRegistry::builtin().open(result);
+  ASSERT_FALSE(contents.datasets.empty());
+  for (const auto& d : contents.datasets) {
+    EXPECT_TRUE(validUtf8(d->name())) << d->name();
+    for (const auto& [key, value] : d->attributes()) EXPECT_TRUE(validUtf8(value)) << key;
+    EXPECT_TRUE(validUtf8(d->provenance().parametersJson));
+    for (const auto& input : d->provenance().inputs) EXPECT_TRUE(validUtf8(input.name));
+    if (const auto* table = dynamic_cast<const nl::io::TableDataset*>(d.get()))
+      for (const auto& c : table->columns()) {
+        EXPECT_TRUE(validUtf8(c.name)) << c.name;
+        if (!c.isNumeric()) {
+          for (const auto& s : c.strings()) EXPECT_TRUE(validUtf8(s)) << s;
+        }
+      }
+  }
+}
+
+TEST(CliHostileInput, Utf8SanitizerReplacesEachMaximalInvalidSubpart) {
+  using nl::io::sanitizeUtf8;
+  EXPECT_EQ(sanitizeUtf8("plain ✓ Ünïcode"), "plain ✓ Ünïcode");
+  EXPECT_EQ(sanitizeUtf8("a\xff"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(sanitizeUtf8("\xe2\x9c"), "\xEF\xBF\xBD") << "a truncated sequence is one U+FFFD";
+  EXPECT_EQ(sanitizeUtf8("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD")
+      << "no surrogates";
+  EXPECT_EQ(sanitizeUtf8("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD") << "no overlong forms";
+  const std::string four = "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD";
+  EXPECT_EQ(sanitizeUtf8("\xf4\x90\x80\x80"), four) << "nothing above U+10FFFF";
 }
 
 }  // namespace
