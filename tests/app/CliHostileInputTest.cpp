@@ -193,4 +193,58 @@ TEST(CliHostileInput, Utf8SanitizerReplacesEachMaximalInvalidSubpart) {
   EXPECT_EQ(sanitizeUtf8("\xf4\x90\x80\x80"), four) << "nothing above U+10FFFF";
 }
 
+// --- impossible numbers: exit 3, the file and the value named ----------------
+
+TEST(CliHostileInput, PhySampleRateOutOfRangeIsABadInput) {
+  TempDir dir;
+  const auto phy = dir / "sorting";
+  std::filesystem::create_directories(phy);
+  writeBytes(phy / "spike_times.npy",
+             npyBytes(1, simpleDict("<i8", "(2,)"), rawBytes<std::int64_t>({30, 60})));
+  writeBytes(phy / "spike_clusters.npy",
+             npyBytes(1, simpleDict("<i4", "(2,)"), rawBytes<std::int32_t>({0, 1})));
+  for (const char* rate : {"1e400", "0", "-5", "1e-400", "3e4e5"}) {
+    writeBytes(phy / "params.py", std::string("dat_path = 'x.bin'\nsample_rate = ") + rate + "\n");
+    const auto info = runCli("info " + shellQuote(phy));
+    EXPECT_EQ(info.exitCode, 3) << rate << ": " << info.err;
+    EXPECT_NE(info.err.find((phy / "params.py").string()), std::string::npos) << info.err;
+    EXPECT_NE(info.err.find(std::string("sample_rate = ") + rate), std::string::npos) << info.err;
+  }
+  writeBytes(phy / "params.py", "sample_rate = 30000.\n");
+  EXPECT_EQ(runCli("info " + shellQuote(phy)).exitCode, 0) << "a real rate still reads";
+}
+
+std::string giftiWithOneArray(const std::string& dim0, const std::string& encoding,
+                              const std::string& data) {
+  return R"(<?xml version="1.0" encoding="UTF-8"?>
+<GIFTI Version="1.0" NumberOfDataArrays="1">
+ <DataArray Intent="NIFTI_INTENT_SHAPE" DataType="NIFTI_TYPE_FLOAT32" ArrayIndexingOrder="RowMajorOrder"
+   Dimensionality="1" Dim0=")" +
+         dim0 + R"(" Encoding=")" + encoding +
+         R"(" Endian="LittleEndian" ExternalFileName="" ExternalFileOffset="">
+  <Data>)" +
+         data + R"(</Data>
+ </DataArray>
+</GIFTI>
+)";
+}
+
+TEST(CliHostileInput, GiftiDimsBeyondItsDataAreABadInputNotBadAlloc) {
+  TempDir dir;
+  writeBytes(dir / "ok.shape.gii", giftiWithOneArray("3", "ASCII", "1 2 3"));
+  const auto ok = runCli("info " + shellQuote(dir / "ok.shape.gii"));
+  ASSERT_EQ(ok.exitCode, 0) << ok.err;
+  // 10^12 values of ASCII in 5 bytes; of gzip in a few bytes (base64 of a tiny stream).
+  writeBytes(dir / "ascii.shape.gii", giftiWithOneArray("1000000000000", "ASCII", "1 2 3"));
+  writeBytes(dir / "gzip.shape.gii",
+             giftiWithOneArray("1000000000000", "GZipBase64Binary", "eJxjYGBgAAAABAAB"));
+  for (const char* name : {"ascii.shape.gii", "gzip.shape.gii"}) {
+    const auto info = runCli("info " + shellQuote(dir / name));
+    EXPECT_EQ(info.exitCode, 3) << name << ": " << info.err;
+    EXPECT_NE(info.err.find((dir / name).string()), std::string::npos) << info.err;
+    EXPECT_NE(info.err.find("Dim0=\"1000000000000\""), std::string::npos) << info.err;
+    EXPECT_EQ(info.err.find("bad_alloc"), std::string::npos) << info.err;
+  }
+}
+
 }  // namespace
