@@ -247,4 +247,33 @@ TEST(CliHostileInput, GiftiDimsBeyondItsDataAreABadInputNotBadAlloc) {
   }
 }
 
+// --- odd names ------------------------------------------------------------
+
+TEST(CliHostileInput, AFileWithDoubleColonsInItsNameOpens) {
+  NL_REQUIRE_FIXTURE("nifti/functional.nii");
+  TempDir dir;
+  const auto odd = dir / "a::b.nii";
+  std::filesystem::copy_file(fixtures() / "nifti/functional.nii", odd);
+  const auto info = runCli("info --json " + shellQuote(odd));
+  ASSERT_EQ(info.exitCode, 0) << info.err;
+  EXPECT_EQ(json::parse(info.out)["file"], odd.string());
+  // A container whose name has "::", with an internal path after the last.
+  writeBytes(dir / "t::1.csv", "x,y\n1,2\n");
+  EXPECT_EQ(runCli("info " + shellQuote((dir / "t::1.csv").string() + "::/")).exitCode, 0);
+  // Nothing of that name: the error names the file part before the first "::".
+  const auto missing = runCli("info " + shellQuote((dir / "nothing::x.nii").string()));
+  EXPECT_EQ(missing.exitCode, 3);
+  EXPECT_NE(missing.err.find((dir / "nothing").string() + ": file does not exist"),
+            std::string::npos)
+      << missing.err;
+}
+
+TEST(CliHostileInput, AnEmptyFolderNamedZarrIsABadInput) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "empty.zarr");
+  const auto info = runCli("info " + shellQuote(dir / "empty.zarr"));
+  EXPECT_EQ(info.exitCode, 3) << info.out;
+  EXPECT_NE(info.err.find("not a zarr store"), std::string::npos) << info.err;
+}
+
 }  // namespace
