@@ -336,7 +336,7 @@ bool MainWindow::loadSession(const QString& path) {
                (loaded.notices.size() > 1
                     ? tr(" (and %1 more, see the log)").arg(loaded.notices.size() - 1)
                     : QString()));
-  tabs_->restoreLayout(session_.viewLayoutJson());
+  tabs_->restoreLayout(session_.viewLayoutJson(), &loaded.idsBySavedPosition);
   updateTitle();
   return true;
 }

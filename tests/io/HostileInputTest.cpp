@@ -582,5 +582,24 @@ TEST(HostileInput, MatDimsBeyondTheStoredDataAreAnErrorBeforeLibmatioReadsThem) 
   }
 }
 
+// --- sessions: a saved selection the dataset no longer has ---------------------
+
+TEST(HostileInput, SessionSelectionBeyondTheDatasetIsDroppedWithANotice) {
+  TempDir dir;
+  writeBytes(dir / "units.csv", "id,area\n0,VISp\n1,CA1\n");
+  Session session;
+  const auto table = session.add(ReaderRegistry::builtin().open(dir / "units.csv").datasets.at(0));
+  session.selection().select(table, {1, 5, 1000000}, "test");
+  const auto path = dir / "s.nlsession";
+  saveSession(session, path, {"0.1.0", {}});
+  Session loaded;
+  const auto report = loadSession(loaded, path);
+  EXPECT_EQ(loaded.selection().indices(), (std::vector<std::int64_t>{1}));
+  ASSERT_EQ(report.notices.size(), 1u);
+  EXPECT_NE(report.notices[0].find("2 item(s)"), std::string::npos) << report.notices[0];
+  ASSERT_EQ(report.idsBySavedPosition.size(), 1u);
+  EXPECT_EQ(report.idsBySavedPosition[0], loaded.entries().at(0).id);
+}
+
 }  // namespace
 }  // namespace nl::io
