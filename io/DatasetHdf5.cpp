@@ -14,14 +14,14 @@ namespace nl::io {
 namespace {
 
 void writeProvenance(const h5::Group& group, const Provenance& p) {
-  group.setAttribute("provenance", toJson(p).dump());
+  group.setAttribute("provenance", dumpJson(toJson(p)));
   if (p.isDerived()) {
     group.setAttribute("run_id", p.runId);
     if (!p.outputName.empty()) group.setAttribute("output_name", p.outputName);
     group.setAttribute("plugin_id", p.pluginId);
     group.setAttribute("plugin_version", p.pluginVersion);
     group.setAttribute("parameters", p.parametersJson);
-    group.setAttribute("inputs", toJson(p)["inputs"].dump());
+    group.setAttribute("inputs", dumpJson(toJson(p)["inputs"]));
   }
   if (!p.sourcePath.empty()) group.setAttribute("source_path", p.sourcePath);
   if (!p.internalPath.empty()) group.setAttribute("internal_path", p.internalPath);
@@ -89,7 +89,7 @@ void writeTable(const h5::Group& group, const TableDataset& table) {
     else
       columns.writeStrings(link, column.strings());
   }
-  group.setAttribute("column_order", order.dump());
+  group.setAttribute("column_order", dumpJson(order));
 }
 
 std::vector<Column> readColumns(const h5::Group& group) {
@@ -228,7 +228,7 @@ Provenance readRunProvenance(const h5::Group& root) {
 void writeDataset(const h5::Group& group, const Dataset& dataset) {
   group.setAttribute("kind", std::string(kindName(dataset.kind())));
   group.setAttribute("name", dataset.name());
-  group.setAttribute("attributes", nlohmann::json(dataset.attributes()).dump());
+  group.setAttribute("attributes", dumpJson(nlohmann::json(dataset.attributes())));
   writeProvenance(group, dataset.provenance());
 
   if (const auto* array = dynamic_cast<const ArrayDataset*>(&dataset)) {

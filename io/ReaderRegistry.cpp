@@ -24,9 +24,16 @@
 namespace nl::io {
 
 PathSpec parsePathSpec(const std::string& spec) {
-  const auto separator = spec.find("::");
-  if (separator == std::string::npos) return {spec, {}};
-  return {spec.substr(0, separator), spec.substr(separator + 2)};
+  const auto first = spec.find("::");
+  if (first == std::string::npos) return {spec, {}};
+  // A file may have "::" in its name: the whole string when that file
+  // exists, else the first "::" whose prefix does.
+  std::error_code ec;
+  if (std::filesystem::exists(spec, ec)) return {spec, {}};
+  for (auto at = first; at != std::string::npos; at = spec.find("::", at + 1))
+    if (std::filesystem::exists(spec.substr(0, at), ec))
+      return {spec.substr(0, at), spec.substr(at + 2)};
+  return {spec.substr(0, first), spec.substr(first + 2)};  // nothing exists: name the file part
 }
 
 Metadata::Metadata() : value_(std::make_unique<nlohmann::json>(nlohmann::json::object())) {}

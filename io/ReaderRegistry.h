@@ -62,7 +62,9 @@ class FileReader {
                             const std::string& internalPath) const = 0;
 };
 
-// "file.h5::/group/data" → {"file.h5", "/group/data"}.
+// "file.h5::/group/data" → {"file.h5", "/group/data"}. A file whose name
+// holds "::" ("a::b.nii") is the whole string when it exists; otherwise the
+// split is at the first "::" whose prefix exists (or the first "::").
 struct PathSpec {
   std::filesystem::path path;
   std::string internalPath;

@@ -6,6 +6,7 @@
 #include "io/DatasetHdf5.h"
 #include "io/Error.h"
 #include "io/NeuroLoupeFormat.h"
+#include "io/UntrustedInput.h"
 
 namespace nl::io {
 
@@ -15,12 +16,12 @@ void writeResultFile(const std::filesystem::path& path, const std::vector<NamedD
     root.setAttribute(format::kFormatAttribute, std::string(format::kResultFormat));
     root.setAttribute(format::kVersionAttribute, std::int64_t{format::kSchemaVersion});
     const auto provenance = toJson(run);
-    root.setAttribute("provenance", provenance.dump());
+    root.setAttribute("provenance", dumpJson(provenance));
     root.setAttribute("run_id", run.runId);
     root.setAttribute("plugin_id", run.pluginId);
     root.setAttribute("plugin_version", run.pluginVersion);
     root.setAttribute("parameters", run.parametersJson);
-    root.setAttribute("inputs", provenance["inputs"].dump());
+    root.setAttribute("inputs", dumpJson(provenance["inputs"]));
     root.setAttribute("app_version", run.appVersion);
     root.setAttribute("created_utc", run.createdUtc);
     const auto group = root.createGroup("outputs");

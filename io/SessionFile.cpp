@@ -45,7 +45,7 @@ void saveSession(const Session& session, const std::filesystem::path& path,
             group.setAttribute("name", entry.dataset->name());
             group.setAttribute("source_path", absoluteNormalPath(provenance.sourcePath));
             group.setAttribute("internal_path", provenance.internalPath);
-            group.setAttribute("provenance", toJson(provenance).dump());
+            group.setAttribute("provenance", dumpJson(toJson(provenance)));
           } else {
             group.setAttribute("storage", std::string("inline"));
             writeDataset(group, *entry.dataset);
@@ -53,7 +53,7 @@ void saveSession(const Session& session, const std::filesystem::path& path,
         }
 
         // Recorded run inputs the user located elsewhere (Session::relocate).
-        root.setAttribute("relocations", nlohmann::json(session.relocations()).dump());
+        root.setAttribute("relocations", dumpJson(nlohmann::json(session.relocations())));
 
         const auto view = root.createGroup("view");
         view.setAttribute("layout", session.viewLayoutJson());
@@ -143,10 +143,26 @@ SessionLoadReport loadSession(Session& session, const std::filesystem::path& pat
 
   session.clear();
   DatasetId selectedId = kNoDataset;
-  std::vector<std::int64_t> positions(names.size(), -1);
+  DatasetPtr selected;
+  report.idsBySavedPosition.assign(names.size(), kNoDataset);
   for (const auto& [position, dataset] : loaded) {
     const DatasetId id = session.add(dataset);
-    if (static_cast<std::int64_t>(position) == selectedPosition) selectedId = id;
+    report.idsBySavedPosition[position] = id;
+    if (static_cast<std::int64_t>(position) == selectedPosition)
+      selectedId = id, selected = dataset;
+  }
+  // Selected units or rows the dataset no longer has (a file changed since,
+  // or an edited session) are dropped, never handed to the views.
+  if (selected && (selected->kind() == DatasetKind::SpikeRecording ||
+                   dynamic_cast<const TableDataset*>(selected.get()) != nullptr)) {
+    const auto count = static_cast<double>(selected->shape().at(0));
+    const auto before = indices.size();
+    std::erase_if(indices, [count](double i) { return !(i >= 0 && i < count); });
+    if (indices.size() != before)
+      report.notices.push_back("the saved selection named " +
+                               std::to_string(before - indices.size()) + " item(s) '" +
+                               selected->name() + "' does not have (it has " +
+                               std::to_string(selected->shape().at(0)) + "); they were dropped");
   }
   session.setViewLayoutJson(layout);
   for (const auto& [from, to] : relocations) session.relocate(from, to);

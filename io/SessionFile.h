@@ -23,6 +23,9 @@ void saveSession(const Session& session, const std::filesystem::path& path,
 struct SessionLoadReport {
   // Things the user should know: missing or changed source files, skipped items.
   std::vector<std::string> notices;
+  // The dataset each saved position became, kNoDataset where it did not come
+  // back: the view layout refers to datasets by saved position.
+  std::vector<DatasetId> idsBySavedPosition;
 };
 
 // Replaces the contents of `session`. Throws FileError when the file itself

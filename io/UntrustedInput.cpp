@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -162,6 +164,15 @@ void requireInflatable(const std::filesystem::path& path, std::uint64_t compress
                       std::to_string(compressedBytes) + " compressed bytes inflate to at most " +
                       std::to_string(compressedBytes * kMaxDeflateRatio) +
                       " (deflate's ratio is at most " + std::to_string(kMaxDeflateRatio) + ":1)");
+}
+
+std::optional<double> parseFiniteNumber(std::string_view text) {
+  if (text.starts_with('+')) text.remove_prefix(1);
+  double value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
+    return std::nullopt;
+  return value;
 }
 
 std::string sanitizeUtf8(std::string_view text) {

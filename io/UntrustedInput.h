@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,11 @@ inline constexpr std::uint64_t kMaxDeflateRatio = 1032;
 // of deflate data; call it before allocating what a header declares.
 void requireInflatable(const std::filesystem::path& path, std::uint64_t compressedBytes,
                        std::uint64_t declaredBytes, const std::string& what);
+
+// The number `text` spells, whole (std::from_chars: no locale, no leading
+// '+' needed, nothing left over); nullopt unless it is a finite double
+// (1e400, "nan", "12abc" are not).
+std::optional<double> parseFiniteNumber(std::string_view text);
 
 // `text` with every byte sequence that is not valid UTF-8 replaced by U+FFFD
 // (one per maximal invalid subpart, as the Unicode standard recommends).

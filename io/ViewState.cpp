@@ -80,7 +80,7 @@ class Reader {
   static std::string shortNumber(double x) {
     if (std::isinf(x)) return x < 0 ? "-inf" : "inf";
     json j = x;
-    return j.dump();
+    return dumpJson(j);
   }
   std::vector<std::string>* notices_;
 };
@@ -361,7 +361,7 @@ std::vector<SceneState> sceneStatesFromJsonValue(const json& j, std::vector<std:
 }
 
 std::string sceneStateToJson(const SceneState& state) {
-  return toJson(state).dump();
+  return dumpJson(toJson(state));
 }
 
 SceneState sceneStateFromJson(const std::string& text, std::vector<std::string>* notices) {

@@ -1,5 +1,7 @@
 #include "plugins/Runner.h"
 
+#include "io/UntrustedInput.h"
+
 #include <algorithm>
 #include <chrono>
 #include <map>
@@ -188,7 +190,7 @@ RunResult runPlugin(const PluginManager& manager, const RunRequest& request,
   provenance.runId = io::newUuid();
   provenance.pluginId = descriptor->id;
   provenance.pluginVersion = descriptor->version;
-  provenance.parametersJson = request.parameters.toJson().dump();
+  provenance.parametersJson = io::dumpJson(request.parameters.toJson());
   provenance.appVersion = request.appVersion;
   provenance.createdUtc = io::utcNowIso8601Milliseconds();
   provenance.inputs = inputRecords(*descriptor, request.inputs);

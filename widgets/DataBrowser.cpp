@@ -1,5 +1,6 @@
 #include "widgets/DataBrowser.h"
 
+#include "io/UntrustedInput.h"
 #include "widgets/pages/Page.h"
 #include "widgets/pages/PageTabs.h"
 
@@ -108,8 +109,8 @@ void DataBrowser::addObjectTree(QTreeWidgetItem* parent, const std::string& json
     if (object.contains("attributes") && object["attributes"].is_object())
       for (const auto& [key, value] : object["attributes"].items()) {
         auto* child = new QTreeWidgetItem(node);
-        const QString text =
-            QString::fromStdString(value.is_string() ? value.get<std::string>() : value.dump());
+        const QString text = QString::fromStdString(value.is_string() ? value.get<std::string>()
+                                                                      : io::dumpJson(value));
         child->setText(0, QString::fromStdString(key) + ": " + text);
         child->setToolTip(0, text);
         child->setFirstColumnSpanned(true);

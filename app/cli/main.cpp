@@ -24,6 +24,7 @@
 #include "app/common/BuildInfo.h"
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
+#include "io/UntrustedInput.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
 
@@ -140,13 +141,13 @@ int commandInfo(const std::string& path, bool json, bool spikeRange) {
                        {"metadata", contents.metadata.json()}};
     auto& datasets = out["datasets"] = nlohmann::json::array();
     for (const auto& d : contents.datasets) datasets.push_back(d->summary());
-    std::cout << out.dump() << "\n";
+    std::cout << nl::io::dumpJson(out) << "\n";
     return kOk;
   }
   std::cout << spec.path.string() << "  (" << contents.readerName << ")\n";
   for (const auto& [key, value] : contents.metadata.json().items())
     std::cout << "  " << key << ": "
-              << (value.is_string() ? value.get<std::string>() : value.dump()) << "\n";
+              << (value.is_string() ? value.get<std::string>() : nl::io::dumpJson(value)) << "\n";
   std::cout << contents.datasets.size() << " dataset(s)\n";
   for (const auto& d : contents.datasets) {
     std::cout << "  " << nl::io::kindName(d->kind()) << "  " << d->name() << "  ["
@@ -225,7 +226,7 @@ int commandPlugins(const nl::plugins::PluginManager& manager, bool json) {
   if (json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : manager.plugins()) out.push_back(p.toJson());
-    std::cout << out.dump() << "\n";
+    std::cout << nl::io::dumpJson(out) << "\n";
     return kOk;
   }
   for (const auto& p : manager.plugins()) {
@@ -495,7 +496,7 @@ int commandRun(const nl::plugins::PluginManager& manager, const RunOptions& opti
             item[key.substr(0, key.size() - 5)] = std::move(parsed);
       outputs[name] = std::move(item);
     }
-    std::cout << out.dump() << "\n";
+    std::cout << nl::io::dumpJson(out) << "\n";
   }
   return kOk;
 }

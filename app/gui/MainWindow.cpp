@@ -377,7 +377,7 @@ bool MainWindow::openSession(const QString& path, bool recovery) {
                (loaded.notices.size() > 1
                     ? tr(" (and %1 more, see the log)").arg(loaded.notices.size() - 1)
                     : QString()));
-  tabs_->restoreLayout(session_.viewLayoutJson());
+  tabs_->restoreLayout(session_.viewLayoutJson(), &loaded.idsBySavedPosition);
   updateTitle();
   return true;
 }

@@ -2,6 +2,7 @@
 #include "io/hdf5/MetadataProbe.h"
 
 #include "io/MappedFile.h"
+#include "io/UntrustedInput.h"
 
 #include <cstdio>
 
@@ -351,7 +352,8 @@ void Location::setAttribute(const std::string& name, const std::string& value) c
   H5Tset_cset(type.id(), H5T_CSET_UTF8);
   Handle space(H5Screate(H5S_SCALAR));
   Handle attr(H5Acreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT));
-  const char* data = value.c_str();
+  const std::string text = sanitizeUtf8(value);  // tagged UTF-8, so it must be
+  const char* data = text.c_str();
   if (!attr.valid() || H5Awrite(attr.id(), type.id(), &data) < 0)
     fail("cannot write attribute '" + name + "'");
 }
@@ -379,8 +381,11 @@ void Location::setAttribute(const std::string& name, const std::vector<std::stri
   H5Tset_cset(type.id(), H5T_CSET_UTF8);
   const hsize_t count[1] = {values.size()};
   Handle space(H5Screate_simple(1, count, nullptr));
+  std::vector<std::string> texts;
+  texts.reserve(values.size());
+  for (const auto& v : values) texts.push_back(sanitizeUtf8(v));
   std::vector<const char*> data;
-  for (const auto& v : values) data.push_back(v.c_str());
+  for (const auto& v : texts) data.push_back(v.c_str());
   Handle attr(H5Acreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT));
   if (!attr.valid() || (!data.empty() && H5Awrite(attr.id(), type.id(), data.data()) < 0))
     fail("cannot write attribute '" + name + "'");
@@ -655,9 +660,12 @@ void Location::writeStrings(const std::string& name, const std::vector<std::stri
   Handle dataset(
       H5Dcreate2(id_, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
   if (!dataset.valid()) fail("cannot create text dataset '" + name + "'");
+  std::vector<std::string> texts;  // tagged UTF-8, so they must be
+  texts.reserve(values.size());
+  for (const auto& v : values) texts.push_back(sanitizeUtf8(v));
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
-  for (const auto& v : values) pointers.push_back(v.c_str());
+  for (const auto& v : texts) pointers.push_back(v.c_str());
   if (!values.empty() &&
       H5Dwrite(dataset.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0)
     fail("cannot write text dataset '" + name + "'");

@@ -641,6 +641,10 @@ FileContents ZarrReader::open(const std::filesystem::path& path,
     for (auto& dataset : openZarrGroup(path, internalPath))
       contents.datasets.push_back(std::move(dataset));
   }
+  if (contents.datasets.empty())
+    throw FileError(target, isGroupFolder(target)
+                                ? "is a zarr group without arrays (no .zarray below it)"
+                                : "is not a zarr store: no .zarray or .zgroup in it or below it");
   return contents;
 }
 

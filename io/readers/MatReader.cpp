@@ -1,6 +1,7 @@
 #include "io/readers/MatReader.h"
 
 #include <matio.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -13,6 +14,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include "io/UntrustedInput.h"
 
 namespace nl::io::readers {
 
@@ -222,10 +225,321 @@ std::optional<std::vector<double>> squareFromCondensed(const std::vector<double>
   return square;
 }
 
-// libmatio reads a level-5 file whose last variable was cut short without
-// complaint (the missing bytes come back as whatever the buffer held), so
-// walk the top-level data elements first: each tag's byte count must fit in
-// the file.
+// Level-5 data elements, walked before libmatio sees the file. libmatio
+// trusts every size field: it reads a variable cut short without complaint
+// (the missing bytes come back as whatever the buffer held, or zeros when
+// the dims promise more values than are stored), and a struct declaring
+// 10^9 × 8 elements makes it allocate, or crash, before anything is read.
+// So each variable's dims are checked against the bytes it holds.
+constexpr int kMaxMatrixNesting = 64;
+
+// The bytes of one data element, read in order: a range of the file, or the
+// inflated bytes of a miCOMPRESSED element.
+class ElementSource {
+ public:
+  virtual ~ElementSource() = default;
+  virtual bool read(unsigned char* out, std::size_t n) = 0;  // false when fewer remain
+  virtual bool skip(std::uint64_t n) = 0;
+};
+
+class FileRange final : public ElementSource {
+ public:
+  FileRange(std::ifstream& in, std::uint64_t offset) : in_(in), at_(offset) {}
+  bool read(unsigned char* out, std::size_t n) override {
+    in_.clear();
+    in_.seekg(static_cast<std::streamoff>(at_));
+    if (!in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n))) return false;
+    at_ += n;
+    return true;
+  }
+  bool skip(std::uint64_t n) override {
+    at_ += n;  // the enclosing element's size was checked against the file
+    return true;
+  }
+
+ private:
+  std::ifstream& in_;
+  std::uint64_t at_;
+};
+
+class Inflated final : public ElementSource {
+ public:
+  Inflated(std::ifstream& in, std::uint64_t offset, std::uint64_t compressedBytes)
+      : in_(in), at_(offset), left_(compressedBytes) {
+    ready_ = inflateInit(&stream_) == Z_OK;
+  }
+  ~Inflated() override {
+    if (ready_) inflateEnd(&stream_);
+  }
+  Inflated(const Inflated&) = delete;
+  Inflated& operator=(const Inflated&) = delete;
+  bool read(unsigned char* out, std::size_t n) override {
+    while (n > 0) {
+      const auto chunk = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+      if (!produce(out, chunk)) return false;
+      out += chunk;
+      n -= chunk;
+    }
+    return true;
+  }
+  bool skip(std::uint64_t n) override {
+    while (n > 0) {
+      const auto chunk = static_cast<uInt>(std::min<std::uint64_t>(n, scratch_.size()));
+      if (!produce(scratch_.data(), chunk)) return false;
+      n -= chunk;
+    }
+    return true;
+  }
+
+ private:
+  // Exactly `n` inflated bytes into `out`.
+  bool produce(unsigned char* out, uInt n) {
+    if (!ready_) return false;
+    stream_.next_out = out;
+    stream_.avail_out = n;
+    while (stream_.avail_out > 0) {
+      if (stream_.avail_in == 0) {
+        if (left_ == 0) return false;
+        const auto chunk = static_cast<std::size_t>(std::min<std::uint64_t>(left_, input_.size()));
+        in_.clear();
+        in_.seekg(static_cast<std::streamoff>(at_));
+        if (!in_.read(reinterpret_cast<char*>(input_.data()), static_cast<std::streamsize>(chunk)))
+          return false;
+        at_ += chunk;
+        left_ -= chunk;
+        stream_.next_in = input_.data();
+        stream_.avail_in = static_cast<uInt>(chunk);
+      }
+      const int status = inflate(&stream_, Z_NO_FLUSH);
+      if (status == Z_STREAM_END) return stream_.avail_out == 0;
+      if (status != Z_OK) return false;
+    }
+    return true;
+  }
+
+  std::ifstream& in_;
+  std::uint64_t at_, left_;
+  std::vector<unsigned char> input_ = std::vector<unsigned char>(1u << 16);
+  std::vector<unsigned char> scratch_ = std::vector<unsigned char>(1u << 16);
+  z_stream stream_{};
+  bool ready_ = false;
+};
+
+class Level5Walker {
+ public:
+  Level5Walker(const std::filesystem::path& path, bool swap) : path_(path), swap_(swap) {}
+
+  // One top-level variable: a miMATRIX of `bytes` bytes from `source`.
+  void variable(ElementSource& source, std::uint64_t bytes, std::uint64_t offset) {
+    offset_ = offset;
+    std::uint64_t left = bytes;
+    matrix(source, left, "", 0);
+  }
+
+  std::uint32_t word(const unsigned char* bytes) const {
+    std::uint32_t value = 0;
+    for (int i = 0; i < 4; ++i)
+      value |= static_cast<std::uint32_t>(bytes[swap_ ? 3 - i : i]) << (8 * i);
+    return value;
+  }
+
+ private:
+  struct Tag {
+    std::uint32_t type = 0;
+    std::uint64_t bytes = 0;
+    unsigned char inlined[4] = {};  // a small element's data
+    bool small = false;
+  };
+
+  [[noreturn]] void corrupt(const std::string& where, const std::string& why) const {
+    throw FileError(path_, "the variable at byte " + std::to_string(offset_) +
+                               (where.empty() ? "" : " ('" + where + "')") + " is corrupt: " + why);
+  }
+
+  void take(ElementSource& source, std::uint64_t& left, unsigned char* out, std::size_t n,
+            const std::string& where) const {
+    if (n > left) corrupt(where, "a part runs past the end of its variable");
+    if (!source.read(out, n)) corrupt(where, "the file ends inside it");
+    left -= n;
+  }
+  void pass(ElementSource& source, std::uint64_t& left, std::uint64_t n,
+            const std::string& where) const {
+    if (n > left) corrupt(where, "a part runs past the end of its variable");
+    if (!source.skip(n)) corrupt(where, "the file ends inside it");
+    left -= n;
+  }
+
+  Tag tag(ElementSource& source, std::uint64_t& left, const std::string& where) const {
+    unsigned char bytes[8];
+    take(source, left, bytes, 8, where);
+    Tag t;
+    t.type = word(bytes);
+    if ((t.type >> 16) != 0) {  // small data element: up to 4 bytes inside the tag
+      t.small = true;
+      t.bytes = t.type >> 16;
+      t.type &= 0xFFFF;
+      if (t.bytes > 4)
+        corrupt(where, "a small data element of " + std::to_string(t.bytes) + " bytes");
+      std::memcpy(t.inlined, bytes + 4, 4);
+    } else {
+      t.bytes = word(bytes + 4);
+    }
+    return t;
+  }
+
+  // The data of a (non-small) element, padded to 8 bytes; `keep` bytes of it read into `out`.
+  void elementData(ElementSource& source, std::uint64_t& left, const Tag& t,
+                   const std::string& where, std::vector<unsigned char>* out = nullptr) const {
+    if (t.small) {
+      if (out) out->assign(t.inlined, t.inlined + t.bytes);
+      return;
+    }
+    const std::uint64_t padded = (t.bytes + 7) / 8 * 8;
+    if (padded > left) corrupt(where, "a part runs past the end of its variable");
+    if (out) {
+      if (t.bytes > (1u << 20))
+        corrupt(where, "a header part of " + std::to_string(t.bytes) + " bytes");
+      out->resize(static_cast<std::size_t>(t.bytes));
+      take(source, left, out->data(), out->size(), where);
+      pass(source, left, padded - t.bytes, where);
+    } else {
+      pass(source, left, padded, where);
+    }
+  }
+
+  static std::size_t miTypeSize(std::uint32_t type) {
+    switch (type) {
+      case 1:   // miINT8
+      case 2:   // miUINT8
+      case 16:  // miUTF8
+        return 1;
+      case 3:   // miINT16
+      case 4:   // miUINT16
+      case 17:  // miUTF16
+        return 2;
+      case 5:   // miINT32
+      case 6:   // miUINT32
+      case 7:   // miSINGLE
+      case 18:  // miUTF32
+        return 4;
+      case 9:   // miDOUBLE
+      case 12:  // miINT64
+      case 13:  // miUINT64
+        return 8;
+      default:
+        return 0;
+    }
+  }
+
+  // A miMATRIX body of `left` bytes (its tag already read).
+  void matrix(ElementSource& source, std::uint64_t& left, const std::string& parent, int depth) {
+    if (left == 0) return;  // an empty array
+    if (depth > kMaxMatrixNesting)
+      corrupt(parent, "cells or structs nested deeper than " + std::to_string(kMaxMatrixNesting));
+    const Tag flagsTag = tag(source, left, parent);
+    std::vector<unsigned char> flags;
+    if (flagsTag.type != 6 || flagsTag.bytes != 8) corrupt(parent, "no array flags");
+    elementData(source, left, flagsTag, parent, &flags);
+    const std::uint32_t flagWord = word(flags.data());
+    const unsigned kind = flagWord & 0xFF;  // mxCLASS
+    const bool complex = (flagWord & 0x0800) != 0;
+    // Only cells, structs, objects, chars, sparse and numeric arrays have
+    // dims next; function handles and opaque (MCOS) objects are laid out
+    // otherwise and are not data this app reads.
+    if (kind < 1 || kind > 15) {
+      pass(source, left, left, parent);
+      return;
+    }
+
+    const Tag dimsTag = tag(source, left, parent);
+    std::vector<unsigned char> dimBytes;
+    if (dimsTag.type != 5 || dimsTag.bytes < 8 || dimsTag.bytes % 4 != 0)
+      corrupt(parent, "no dimensions");
+    elementData(source, left, dimsTag, parent, &dimBytes);
+    std::vector<std::uint64_t> dims;
+    for (std::size_t i = 0; i + 4 <= dimBytes.size(); i += 4) {
+      const auto d = static_cast<std::int32_t>(word(dimBytes.data() + i));
+      if (d < 0) corrupt(parent, "a negative dimension");
+      dims.push_back(static_cast<std::uint64_t>(d));
+    }
+    const Tag nameTag = tag(source, left, parent);
+    std::vector<unsigned char> nameBytes;
+    if (nameTag.type != 1) corrupt(parent, "no array name");
+    elementData(source, left, nameTag, parent, &nameBytes);
+    std::string name = parent.empty() ? std::string(nameBytes.begin(), nameBytes.end()) : parent;
+    if (name.empty()) name = "(unnamed)";
+
+    std::string dimsText;
+    std::uint64_t elements = 1;
+    bool overflow = false;
+    for (const auto d : dims) {
+      dimsText += (dimsText.empty() ? "" : " × ") + std::to_string(d);
+      if (d != 0 && elements > std::numeric_limits<std::uint64_t>::max() / d) overflow = true;
+      elements *= d;
+    }
+    if (overflow) corrupt(name, "its dims " + dimsText + " overflow");
+    const auto claims = [&](const std::string& what) {
+      throw FileError(path_, "variable '" + name + "' declares dims " + dimsText + " (" +
+                                 std::to_string(elements) + " elements), but " + what);
+    };
+
+    if (kind >= 6 && kind <= 15) {  // numeric
+      for (int part = 0; part < (complex ? 2 : 1); ++part) {
+        const Tag data = tag(source, left, name);
+        const std::size_t size = miTypeSize(data.type);
+        if (size == 0) corrupt(name, "numeric data of unknown type " + std::to_string(data.type));
+        if (data.bytes % size != 0 || data.bytes / size != elements)
+          claims("the file stores " + std::to_string(data.bytes / size) + " values");
+        elementData(source, left, data, name);
+      }
+    } else if (kind == 4) {  // char
+      const Tag data = tag(source, left, name);
+      const std::size_t size = miTypeSize(data.type);
+      if (data.type != 16 && size != 0 && (data.bytes % size != 0 || data.bytes / size != elements))
+        claims("the file stores " + std::to_string(data.bytes / size) + " characters");
+      elementData(source, left, data, name);
+    } else if (kind == 1 || kind == 2 || kind == 3) {  // cell, struct, object
+      std::uint64_t fields = 1;
+      if (kind == 3) {
+        const Tag className = tag(source, left, name);
+        elementData(source, left, className, name);
+      }
+      if (kind != 1) {
+        const Tag lengthTag = tag(source, left, name);
+        std::vector<unsigned char> lengthBytes;
+        elementData(source, left, lengthTag, name, &lengthBytes);
+        if (lengthTag.type != 5 || lengthBytes.size() != 4) corrupt(name, "no field name length");
+        const std::uint32_t length = word(lengthBytes.data());
+        const Tag namesTag = tag(source, left, name);
+        if (namesTag.type != 1) corrupt(name, "no field names");
+        elementData(source, left, namesTag, name);
+        fields = length == 0 ? 0 : namesTag.bytes / length;
+      }
+      // Every element (of every field) is a data element of at least a tag.
+      if (fields != 0 && elements > left / 8 / fields)
+        claims("it holds " + std::to_string(left) + " bytes, fewer than the " +
+               std::to_string(fields) + " × 8 each element needs at least");
+      for (std::uint64_t i = 0; i < elements * fields; ++i) {
+        const Tag inner = tag(source, left, name);
+        if (inner.type != 14) corrupt(name, "an element that is not an array");
+        if (inner.bytes > left) corrupt(name, "an element runs past the end of its variable");
+        std::uint64_t innerLeft = inner.bytes;
+        left -= inner.bytes;
+        matrix(source, innerLeft, name, depth + 1);
+        if (innerLeft > 0 && !source.skip(innerLeft)) corrupt(name, "the file ends inside it");
+      }
+    }
+    // Sparse, function handles, opaque objects, padding: skipped.
+    if (left > 0) pass(source, left, left, name);
+  }
+
+  const std::filesystem::path& path_;
+  bool swap_;
+  std::uint64_t offset_ = 0;
+};
+
+// Walks the top-level data elements: each must fit in the file, and each
+// variable's dims must fit the bytes it holds.
 void checkLevel5Layout(const std::filesystem::path& path, std::uint64_t fileSize) {
   std::ifstream in(path, std::ios::binary);
   unsigned char header[128];
@@ -234,21 +548,17 @@ void checkLevel5Layout(const std::filesystem::path& path, std::uint64_t fileSize
   const bool swap = header[126] == 'M' && header[127] == 'I';
   if (!swap && !(header[126] == 'I' && header[127] == 'M'))
     throw FileError(path, "not a MATLAB level-5 file (no endian indicator)");
-  const auto word = [swap](const unsigned char* bytes) {
-    std::uint32_t value = 0;
-    for (int i = 0; i < 4; ++i)
-      value |= static_cast<std::uint32_t>(bytes[swap ? 3 - i : i]) << (8 * i);
-    return value;
-  };
+  Level5Walker walker(path, swap);
   std::uint64_t offset = 128;
   while (offset < fileSize) {
     if (fileSize - offset < 8)
       throw FileError(path, "truncated: " + std::to_string(fileSize - offset) +
                                 " stray bytes at the end (a cut-off variable)");
     unsigned char tag[8];
+    in.clear();
     in.seekg(static_cast<std::streamoff>(offset));
     if (!in.read(reinterpret_cast<char*>(tag), 8)) throw FileError(path, "cannot be read");
-    const std::uint32_t type = word(tag), bytes = word(tag + 4);
+    const std::uint32_t type = walker.word(tag), bytes = walker.word(tag + 4);
     if ((type >> 16) != 0) {  // small data element: 4 bytes of data in the tag
       offset += 8;
       continue;
@@ -263,6 +573,20 @@ void checkLevel5Layout(const std::filesystem::path& path, std::uint64_t fileSize
       throw FileError(path, "truncated: the variable at byte " + std::to_string(offset) +
                                 " needs " + std::to_string(bytes) + " bytes, the file ends after " +
                                 std::to_string(fileSize - offset - 8));
+    if (type == 14) {
+      FileRange source(in, offset + 8);
+      walker.variable(source, bytes, offset);
+    } else {
+      Inflated source(in, offset + 8, bytes);
+      unsigned char inner[8];
+      if (!source.read(inner, 8) || walker.word(inner) != 14)
+        throw FileError(path, "the compressed variable at byte " + std::to_string(offset) +
+                                  " does not inflate to an array");
+      const std::uint64_t innerBytes = walker.word(inner + 4);
+      requireInflatable(path, bytes, innerBytes,
+                        "the compressed variable at byte " + std::to_string(offset));
+      walker.variable(source, innerBytes, offset);
+    }
     offset = next;
   }
 }

@@ -33,9 +33,11 @@ double sampleRate(const std::filesystem::path& folder) {
   while (std::getline(in, line)) {
     std::smatch match;
     if (std::regex_search(line, match, pattern)) {
-      const double rate = std::stod(match[1]);
-      if (!(rate > 0)) throw FileError(folder / "params.py", "sample_rate must be positive");
-      return rate;
+      const auto rate = parseFiniteNumber(match.str(1));
+      if (!rate || !(*rate > 0))
+        throw FileError(file, "sample_rate = " + match.str(1) +
+                                  " is not a finite positive number of samples per second");
+      return *rate;
     }
   }
   throw FileError(folder / "params.py", "no sample_rate = … line");

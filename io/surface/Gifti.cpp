@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "io/UntrustedInput.h"
 #include "io/surface/SurfaceIo.h"
 #include "io/volume/VolumeGrid.h"
 
@@ -240,7 +241,23 @@ DecodedArray decodeArray(const std::filesystem::path& path, const DataArray& arr
     throw FileError(path, what + ": unknown Endian '" + endian + "'");
   const std::size_t bytes = checkedMultiply(path, count, type.size, what);
 
+  // Declared sizes against the data at hand, before anything is allocated.
+  const auto dimsText = [&] {
+    std::string text;
+    for (std::size_t axis = 0; axis < decoded.dims.size(); ++axis)
+      text += (axis ? " " : "") + std::string("Dim") + std::to_string(axis) + "=\"" +
+              std::to_string(decoded.dims[axis]) + "\"";
+    return text;
+  };
+  const auto impossible = [&](const std::string& holds) {
+    return FileError(path, what + ": " + dimsText() + " declare " + std::to_string(count) +
+                               " values, but " + holds);
+  };
   if (encoding == "ASCII") {
+    // Every number takes a character and all but the last a separator.
+    if (count > (array.data.size() + 1) / 2)
+      throw impossible("the ASCII data (" + std::to_string(array.data.size()) +
+                       " bytes) holds at most " + std::to_string((array.data.size() + 1) / 2));
     decoded.values.reserve(count);
     const char* p = array.data.data();
     const char* end = p + array.data.size();
@@ -268,7 +285,13 @@ DecodedArray decodeArray(const std::filesystem::path& path, const DataArray& arr
     if (encoding == "Base64Binary") {
       raw = base64Decode(path, array.data, what);
     } else if (encoding == "GZipBase64Binary") {
-      raw = inflateExactly(path, base64Decode(path, array.data, what), bytes, what);
+      const std::string compressed = base64Decode(path, array.data, what);
+      if (bytes / io::kMaxDeflateRatio > compressed.size())
+        throw impossible("its " + std::to_string(compressed.size()) +
+                         " compressed bytes inflate to at most " +
+                         std::to_string(compressed.size() * io::kMaxDeflateRatio) + " bytes, not " +
+                         std::to_string(bytes));
+      raw = inflateExactly(path, compressed, bytes, what);
     } else if (encoding == "ExternalFileBinary") {
       const std::string name = attribute("ExternalFileName");
       if (name.empty()) throw FileError(path, what + ": ExternalFileName is empty");
@@ -287,6 +310,14 @@ DecodedArray decodeArray(const std::filesystem::path& path, const DataArray& arr
       if (!in)
         throw FileError(path,
                         what + ": external data file " + external.string() + " cannot be opened");
+      std::error_code ec;
+      const auto externalSize = std::filesystem::file_size(external, ec);
+      if (ec || externalSize < static_cast<std::uintmax_t>(offset) ||
+          externalSize - static_cast<std::uintmax_t>(offset) < bytes)
+        throw impossible("the external data file " + external.string() + " holds " +
+                         std::to_string(ec ? 0 : externalSize) + " bytes (" +
+                         std::to_string(bytes) + " needed at offset " + std::to_string(offset) +
+                         ")");
       in.seekg(static_cast<std::streamoff>(offset));
       raw.resize(bytes);
       in.read(raw.data(), static_cast<std::streamsize>(bytes));

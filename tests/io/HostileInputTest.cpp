@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -492,6 +493,112 @@ TEST(HostileInput, NpzMemberDeclaringMoreThanDeflateCanYieldIsRefusedBeforeAlloc
   ASSERT_TRUE(stored);
   EXPECT_NE(stored->reason().find("stored uncompressed"), std::string::npos) << stored->what();
   EXPECT_LT(peakResidentKiB() - before, 256 * 1024) << "nothing near 2 GiB was allocated";
+}
+
+// --- MAT v5: dims against the bytes the file holds ----------------------------
+
+namespace mat5 {
+
+std::string u32(std::uint32_t v) {
+  return le(v, 4);
+}
+std::string element(std::uint32_t type, const std::string& data) {
+  std::string out = u32(type) + u32(static_cast<std::uint32_t>(data.size())) + data;
+  while (out.size() % 8 != 0) out += '\0';
+  return out;
+}
+// A miMATRIX of mxCLASS `kind` with `dims`, `name` and the sub-elements `body`.
+std::string matrix(std::uint32_t kind, const std::vector<std::int32_t>& dims,
+                   const std::string& name, const std::string& body) {
+  std::string dimBytes;
+  for (const auto d : dims) dimBytes += u32(static_cast<std::uint32_t>(d));
+  return element(14,
+                 element(6, u32(kind) + u32(0)) + element(5, dimBytes) + element(1, name) + body);
+}
+std::string doubles(const std::vector<double>& values) {
+  return element(9, test::rawBytes(values));
+}
+// The field names of a struct: a small miINT32 element (the name length), then the names.
+std::string fieldNames(const std::vector<std::string>& names, std::uint32_t length = 8) {
+  std::string text;
+  for (auto n : names) text += n.append(length - n.size(), '\0');
+  return u32((4u << 16) | 5u) + u32(length) + element(1, text);
+}
+std::string file(const std::string& variables) {
+  std::string header = "MATLAB 5.0 MAT-file, written by a NeuroLoupe test";
+  header.resize(116, ' ');
+  header += std::string(8, '\0') + le(0x0100, 2) + "IM";
+  return header + variables;
+}
+std::string compressed(const std::string& variable) {
+  uLongf size = compressBound(static_cast<uLong>(variable.size()));
+  std::string out(size, '\0');
+  compress(reinterpret_cast<Bytef*>(out.data()), &size,
+           reinterpret_cast<const Bytef*>(variable.data()), static_cast<uLong>(variable.size()));
+  out.resize(size);
+  return u32(15) + u32(static_cast<std::uint32_t>(out.size())) + out;
+}
+
+}  // namespace mat5
+
+TEST(HostileInput, MatDimsBeyondTheStoredDataAreAnErrorBeforeLibmatioReadsThem) {
+  TempDir dir;
+  constexpr std::uint32_t kDouble = 6, kStruct = 2, kCell = 1;
+  // Honest files still read: a 2 × 2 matrix and a struct with one field.
+  writeBytes(dir / "ok.mat",
+             mat5::file(mat5::matrix(kDouble, {2, 2}, "m", mat5::doubles({1, 2, 3, 4})) +
+                        mat5::compressed(mat5::matrix(
+                            kStruct, {1, 1}, "s",
+                            mat5::fieldNames({"x"}) +
+                                mat5::matrix(kDouble, {1, 3}, "", mat5::doubles({5, 6, 7}))))));
+  const auto ok = ReaderRegistry::builtin().open(dir / "ok.mat");
+  ASSERT_EQ(ok.datasets.size(), 2u);
+  EXPECT_EQ(std::dynamic_pointer_cast<const ArrayDataset>(ok.datasets[1])->values(),
+            (std::vector<double>{5, 6, 7}));
+
+  const std::map<std::string, std::string> hostile{
+      // 100 × 100 declared, 10 values stored: libmatio filled the rest with zeros.
+      {"zeros.mat", mat5::file(mat5::matrix(kDouble, {100, 100}, "big",
+                                            mat5::doubles({1, 2, 3, 4, 5, 6, 7, 8, 9, 10})))},
+      // 10^9 × 8 struct elements in a few bytes: libmatio crashed.
+      {"struct.mat",
+       mat5::file(mat5::matrix(kStruct, {1000000000, 8}, "rdms", mat5::fieldNames({"rdm"})))},
+      // The same, compressed (243 bytes made libmatio take 15 GB).
+      {"zstruct.mat", mat5::file(mat5::compressed(mat5::matrix(
+                          kStruct, {1000000000, 1}, "rdms", mat5::fieldNames({"rdm", "name"}))))},
+      {"cell.mat", mat5::file(mat5::matrix(kCell, {1000000000, 1}, "names", ""))},
+  };
+  for (const auto& [name, bytes] : hostile) {
+    writeBytes(dir / name, bytes);
+    const auto error = fileErrorOf([&] {
+      const auto contents = ReaderRegistry::builtin().open(dir / name);
+      for (const auto& d : contents.datasets)
+        if (const auto* a = dynamic_cast<const ArrayDataset*>(d.get()))
+          ADD_FAILURE() << name << " opened: " << d->name() << " with " << a->values().size()
+                        << " values";
+    });
+    ASSERT_TRUE(error) << name;
+    EXPECT_NE(error->reason().find("declares dims"), std::string::npos) << error->what();
+  }
+}
+
+// --- sessions: a saved selection the dataset no longer has ---------------------
+
+TEST(HostileInput, SessionSelectionBeyondTheDatasetIsDroppedWithANotice) {
+  TempDir dir;
+  writeBytes(dir / "units.csv", "id,area\n0,VISp\n1,CA1\n");
+  Session session;
+  const auto table = session.add(ReaderRegistry::builtin().open(dir / "units.csv").datasets.at(0));
+  session.selection().select(table, {1, 5, 1000000}, "test");
+  const auto path = dir / "s.nlsession";
+  saveSession(session, path, {"0.1.0", {}});
+  Session loaded;
+  const auto report = loadSession(loaded, path);
+  EXPECT_EQ(loaded.selection().indices(), (std::vector<std::int64_t>{1}));
+  ASSERT_EQ(report.notices.size(), 1u);
+  EXPECT_NE(report.notices[0].find("2 item(s)"), std::string::npos) << report.notices[0];
+  ASSERT_EQ(report.idsBySavedPosition.size(), 1u);
+  EXPECT_EQ(report.idsBySavedPosition[0], loaded.entries().at(0).id);
 }
 
 }  // namespace

@@ -226,7 +226,7 @@ TEST(Gifti, BrokenFilesGiveFileErrors) {
   expectError("nan.gii", gifti({nan, faces}), "non-finite");
   ArraySpec shortData = points;
   shortData.data = "0 0 0 1";
-  expectError("short.gii", gifti({shortData, faces}), "ASCII data holds 4");
+  expectError("short.gii", gifti({shortData, faces}), "holds at most 4");
   ArraySpec badBase64 = points;
   badBase64.encoding = "Base64Binary";
   badBase64.data = "AAAA!!";

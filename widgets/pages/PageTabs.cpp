@@ -189,42 +189,98 @@ std::string PageTabs::layoutJson() const {
   return nlohmann::json{{"tabs", tabs}, {"current", currentIndex()}}.dump();
 }
 
-void PageTabs::restoreLayout(const std::string& text) {
+void PageTabs::restoreLayout(const std::string& text,
+                             const std::vector<io::DatasetId>* idsBySavedPosition) {
+  // The layout is file content: every part is checked for its type, and a
+  // tab that does not fit is skipped with a line in the log.
   const auto json = io::parseUntrustedJsonOrDiscarded(text);
-  if (!json.is_object() || !json.contains("tabs") || !json["tabs"].is_array()) return;
-  const auto& entries = host_.session().entries();
-  for (const auto& tab : json["tabs"]) {
-    if (!tab.is_object()) continue;
-    std::vector<io::DatasetId> ids;
-    for (const auto& p : tab.value("datasets", nlohmann::json::array())) {
-      const int at = p.is_number_integer() ? p.get<int>() : -1;
-      ids.push_back(at >= 0 && static_cast<std::size_t>(at) < entries.size()
-                        ? entries[static_cast<std::size_t>(at)].id
-                        : io::kNoDataset);
+  const auto skip = [this](std::size_t tab, const QString& why) {
+    host_.log(tr("session: view %1 was not restored: %2").arg(tab + 1).arg(why));
+  };
+  if (json.is_discarded() || !json.is_object()) {
+    if (!text.empty()) host_.log(tr("session: the view layout is not a JSON object; ignored"));
+    return;
+  }
+  const auto tabs = json.find("tabs");
+  if (tabs == json.end()) return;
+  if (!tabs->is_array()) {
+    host_.log(tr("session: the view layout's \"tabs\" is not a list; ignored"));
+    return;
+  }
+  std::vector<io::DatasetId> byPosition;
+  if (idsBySavedPosition) {
+    byPosition = *idsBySavedPosition;
+  } else {
+    for (const auto& entry : host_.session().entries()) byPosition.push_back(entry.id);
+  }
+  for (std::size_t t = 0; t < tabs->size(); ++t) {
+    const auto& tab = (*tabs)[t];
+    if (!tab.is_object()) {
+      skip(t, tr("not a JSON object"));
+      continue;
     }
-    if (ids.empty() || ids.front() == io::kNoDataset) continue;  // its data did not come back
+    const auto datasets = tab.find("datasets");
+    if (datasets == tab.end() || !datasets->is_array() || datasets->empty()) {
+      skip(t, tr("it names no datasets"));
+      continue;
+    }
+    // Saved positions; the first is what the page is of, the others what it
+    // was offered with. A dataset that did not come back is never replaced
+    // by whatever now sits at its position.
+    std::vector<io::DatasetId> ids;
+    bool firstMissing = false;
+    for (std::size_t i = 0; i < datasets->size(); ++i) {
+      const auto& p = (*datasets)[i];
+      const bool valid = p.is_number_integer() && p.get<std::int64_t>() >= 0 &&
+                         static_cast<std::uint64_t>(p.get<std::int64_t>()) < byPosition.size();
+      const io::DatasetId id =
+          valid ? byPosition[static_cast<std::size_t>(p.get<std::int64_t>())] : io::kNoDataset;
+      if (id == io::kNoDataset || !host_.session().find(id)) {
+        if (i == 0) firstMissing = true;
+        continue;
+      }
+      ids.push_back(id);
+    }
+    if (firstMissing || ids.empty()) {
+      skip(t, tr("its dataset did not come back"));
+      continue;
+    }
     // Sessions before view ids named the recording page "recording" and
     // kept no page state; other old pages open as a new open would.
-    std::string view = tab.value("view", tab.value("type", std::string()));
+    std::string view;
+    for (const char* key : {"view", "type"})
+      if (const auto v = tab.find(key); view.empty() && v != tab.end() && v->is_string())
+        view = v->get<std::string>();
     if (view == "recording") view = "ephys.recording";
-    const int before = count();
-    if (!ViewRegistry::instance().find(view) || !openWith(view, ids)) openBest({ids.front()}, 1);
-    if (count() == before) continue;
-    if (auto* page = qobject_cast<Page*>(widget(count() - 1))) {
-      if (tab.contains("state") && tab["state"].is_string()) {
-        // Pages parse their state themselves: bound it once, here.
-        const auto& state = tab["state"].get_ref<const std::string&>();
-        if (state.size() <= io::kMaxJsonBytes && io::jsonNestingDepth(state) <= io::kMaxJsonDepth)
-          page->restoreState(state);
-        else
-          host_.log(tr("session: the saved state of a %1 view is too large or too deeply nested; "
-                       "the view opens without it")
-                        .arg(QString::fromStdString(view)));
-      } else  // sessions before page states: the recording's raster fields at top level
-        page->restoreState(tab.dump());
+    const auto* provider = ViewRegistry::instance().find(view);
+    Page* page = nullptr;
+    if (provider && provider->match(host_.session(), ids).score > 0) page = openWith(view, ids);
+    if (!page) {
+      const int before = count();
+      openBest({ids.front()}, 1);
+      if (count() == before) continue;  // adopted by an open page, or nothing shows it
+      page = qobject_cast<Page*>(widget(count() - 1));
+    }
+    if (!page) continue;
+    const auto state = tab.find("state");
+    if (state != tab.end() && state->is_string()) {
+      // Pages parse their state themselves: bound it once, here.
+      const auto& saved = state->get_ref<const std::string&>();
+      if (saved.size() <= io::kMaxJsonBytes && io::jsonNestingDepth(saved) <= io::kMaxJsonDepth)
+        page->restoreState(saved);
+      else
+        skip(t,
+             tr("its saved state is too large or too deeply nested (the view opens without it)"));
+    } else if (state == tab.end()) {  // sessions before page states: the raster fields at top level
+      page->restoreState(io::dumpJson(tab));
     }
   }
-  setCurrentIndex(std::clamp(json.value("current", 0), 0, std::max(0, count() - 1)));
+  const auto current = json.find("current");
+  const int index = current != json.end() && current->is_number_integer()
+                        ? static_cast<int>(std::clamp<std::int64_t>(current->get<std::int64_t>(), 0,
+                                                                    std::max(0, count() - 1)))
+                        : 0;
+  if (count() > 0) setCurrentIndex(index);
 }
 
 }  // namespace nl::widgets

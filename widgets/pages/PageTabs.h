@@ -46,7 +46,13 @@ class PageTabs : public QTabWidget {
 
   // The pages as JSON (provider, datasets by session position, page state).
   std::string layoutJson() const;
-  void restoreLayout(const std::string& json);
+  // Reopens the pages of a saved layout. Datasets are named by their saved
+  // position: `idsBySavedPosition` (io::SessionLoadReport) says which dataset
+  // each became (kNoDataset: it did not come back); without it, positions
+  // are those of the session's entries. Tabs of an unexpected shape or whose
+  // dataset is gone are skipped with a line in the log.
+  void restoreLayout(const std::string& json,
+                     const std::vector<io::DatasetId>* idsBySavedPosition = nullptr);
 
  private:
   PageHost& host_;
