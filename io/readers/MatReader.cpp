@@ -240,6 +240,9 @@ class ElementSource {
   virtual ~ElementSource() = default;
   virtual bool read(unsigned char* out, std::size_t n) = 0;  // false when fewer remain
   virtual bool skip(std::uint64_t n) = 0;
+  // Skips up to `n` bytes of padding: libmatio's compressed stream may end
+  // before the padding of its last element.
+  virtual void skipPadding(std::uint64_t n) { (void)skip(n); }
 };
 
 class FileRange final : public ElementSource {
@@ -290,6 +293,9 @@ class Inflated final : public ElementSource {
     }
     return true;
   }
+  void skipPadding(std::uint64_t n) override {
+    if (!ended_) (void)skip(n);
+  }
 
  private:
   // Exactly `n` inflated bytes into `out`.
@@ -311,7 +317,10 @@ class Inflated final : public ElementSource {
         stream_.avail_in = static_cast<uInt>(chunk);
       }
       const int status = inflate(&stream_, Z_NO_FLUSH);
-      if (status == Z_STREAM_END) return stream_.avail_out == 0;
+      if (status == Z_STREAM_END) {
+        ended_ = true;
+        return stream_.avail_out == 0;
+      }
       if (status != Z_OK) return false;
     }
     return true;
@@ -323,6 +332,7 @@ class Inflated final : public ElementSource {
   std::vector<unsigned char> scratch_ = std::vector<unsigned char>(1u << 16);
   z_stream stream_{};
   bool ready_ = false;
+  bool ended_ = false;
 };
 
 class Level5Walker {
@@ -401,10 +411,11 @@ class Level5Walker {
         corrupt(where, "a header part of " + std::to_string(t.bytes) + " bytes");
       out->resize(static_cast<std::size_t>(t.bytes));
       take(source, left, out->data(), out->size(), where);
-      pass(source, left, padded - t.bytes, where);
     } else {
-      pass(source, left, padded, where);
+      pass(source, left, t.bytes, where);
     }
+    left -= padded - t.bytes;
+    source.skipPadding(padded - t.bytes);
   }
 
   static std::size_t miTypeSize(std::uint32_t type) {
@@ -447,7 +458,8 @@ class Level5Walker {
     // dims next; function handles and opaque (MCOS) objects are laid out
     // otherwise and are not data this app reads.
     if (kind < 1 || kind > 15) {
-      pass(source, left, left, parent);
+      source.skipPadding(left);
+      left = 0;
       return;
     }
 
@@ -529,8 +541,9 @@ class Level5Walker {
         if (innerLeft > 0 && !source.skip(innerLeft)) corrupt(name, "the file ends inside it");
       }
     }
-    // Sparse, function handles, opaque objects, padding: skipped.
-    if (left > 0) pass(source, left, left, name);
+    // Sparse data and padding: skipped (the stream may end before the padding).
+    source.skipPadding(left);
+    left = 0;
   }
 
   const std::filesystem::path& path_;
