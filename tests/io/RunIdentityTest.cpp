@@ -2,7 +2,10 @@
 // records stamped by the runner; Session look-ups by id; a result file opened
 // alone reopening its inputs, and locating one that moved; result and session
 // files written before run ids still open.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -56,6 +59,21 @@ const std::filesystem::path kOldFiles =
 // Where the checked-in old files (written by the code before run ids, from
 // a 3-row CSV) say their input was.
 const std::string kOldInput = "/tmp/nl-legacy-fixture-9f3c/tiny.csv";
+
+// kOldInput is a fixed path (old files record it), and one test creates it
+// while another needs it absent: ctest -j runs them at once, so both hold
+// this lock (flock, across processes) while they depend on that path.
+struct OldInputLock {
+  int fd = ::open("/tmp/nl-legacy-fixture-9f3c.lock", O_CREAT | O_RDWR, 0666);
+  OldInputLock() {
+    if (fd >= 0) ::flock(fd, LOCK_EX);
+  }
+  ~OldInputLock() {
+    if (fd >= 0) ::close(fd);
+  }
+  OldInputLock(const OldInputLock&) = delete;
+  OldInputLock& operator=(const OldInputLock&) = delete;
+};
 
 }  // namespace
 
@@ -340,6 +358,7 @@ TEST(RunIdentity, OldResultFilesOpenWithLegacyRunIdsAndInputRecords) {
   Session session;
   session.add(contents.datasets[0]);
   EXPECT_EQ(session.outputsOfRun(p.runId).size(), 1u);
+  const OldInputLock lock;
   ASSERT_FALSE(std::filesystem::exists(kOldInput)) << "test assumes " << kOldInput << " is absent";
   EXPECT_EQ(reopenRunInputs(session, p.runId).items.at(0).status, ReopenStatus::Missing);
   const auto located = relocateRunInput(session, p.runId, "data", dir / "tiny.csv");
@@ -353,6 +372,7 @@ TEST(RunIdentity, OldSessionFilesOpenAndTheirRunsStillGroupAndFindInputs) {
   const auto path = kOldFiles / "old_session_v1.h5";
   ASSERT_TRUE(std::filesystem::exists(path)) << path;
   const std::filesystem::path folder = std::filesystem::path(kOldInput).parent_path();
+  const OldInputLock lock;
   ASSERT_FALSE(std::filesystem::exists(folder)) << "test assumes " << folder << " is absent";
   std::filesystem::create_directories(folder);
   struct Cleanup {
