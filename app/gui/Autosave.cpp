@@ -7,6 +7,9 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QLocale>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QStandardPaths>
 #include <QTimer>
 #include <algorithm>
@@ -77,6 +80,22 @@ std::vector<Autosave::Orphan> Autosave::orphans() {
   std::sort(found.begin(), found.end(),
             [](const Orphan& a, const Orphan& b) { return a.saved > b.saved; });
   return found;
+}
+
+bool Autosave::askToRecover(QWidget* parent, const Orphan& orphan) {
+  const QString when = QLocale().toString(orphan.saved, QLocale::ShortFormat);
+  QMessageBox box(
+      QMessageBox::Question, tr("Recover session"),
+      tr("NeuroLoupe did not close normally. Recover the session autosaved at %1?").arg(when),
+      QMessageBox::NoButton, parent);
+  auto* recover = box.addButton(tr("&Recover"), QMessageBox::AcceptRole);
+  box.addButton(tr("&Discard"), QMessageBox::DestructiveRole);
+  auto* later = box.addButton(tr("&Later"), QMessageBox::RejectRole);
+  box.setDefaultButton(recover);
+  box.exec();
+  if (box.clickedButton() == static_cast<QAbstractButton*>(recover)) return true;
+  if (box.clickedButton() != static_cast<QAbstractButton*>(later)) QFile::remove(orphan.path);
+  return false;
 }
 
 }  // namespace nl::app

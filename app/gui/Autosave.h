@@ -11,6 +11,7 @@
 #include <vector>
 
 class QTimer;
+class QWidget;
 
 namespace nl::app {
 
@@ -41,6 +42,8 @@ class Autosave : public QObject {
   // Recovery files whose process is no longer running, newest first.
   static std::vector<Orphan> orphans();
   static QString folder();
+  // Recover / Discard (removes the file) / Later: true for Recover.
+  static bool askToRecover(QWidget* parent, const Orphan& orphan);
 
  private:
   std::function<bool(const QString&)> save_;

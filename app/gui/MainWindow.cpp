@@ -9,12 +9,10 @@
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QPushButton>
 #include <QMimeData>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStackedWidget>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QUrl>
 #include <cstdio>
@@ -23,6 +21,7 @@
 #include "analysis/simulation/DemoRecording.h"
 #include "app/common/BuildInfo.h"
 #include "app/gui/Autosave.h"
+#include "app/gui/WorkerSettings.h"
 #include "io/ReaderRegistry.h"
 #include "io/SessionFile.h"
 #include "plugins/Job.h"
@@ -291,25 +290,9 @@ void MainWindow::runAnalysis(const plugins::RunRequest& original) {
   const auto* descriptor = plugins_.find(request.pluginId);
   const QString title = QString::fromStdString(descriptor ? descriptor->name : request.pluginId);
   // Third-party and long-running plugins run in a worker process, so a crash
-  // or a runaway allocation there cannot take the session (settings:
-  // plugins/isolation = automatic|always|never, plugins/workerMemoryCapMB,
-  // plugins/workerTimeoutS).
-  const QSettings settings;
-  const auto mode = plugins::isolationModeFromName(
-      settings.value("plugins/isolation", "automatic").toString().toStdString());
-  if (descriptor != nullptr && plugins::runsInWorker(*descriptor, mode)) {
-    plugins::WorkerOptions worker;
-    worker.executable = plugins::defaultWorkerExecutable();
-    worker.resultFolder =
-        (QStandardPaths::writableLocation(QStandardPaths::CacheLocation) + "/runs").toStdString();
-    worker.memoryCapMegabytes =
-        settings
-            .value("plugins/workerMemoryCapMB",
-                   QVariant::fromValue(plugins::defaultWorkerMemoryCapMegabytes()))
-            .toULongLong();
-    worker.timeoutSeconds = settings.value("plugins/workerTimeoutS", 0.0).toDouble();
-    job->runInWorker(std::move(worker));
-  }
+  // or a runaway allocation there cannot take the session.
+  if (descriptor != nullptr)
+    if (auto worker = workerFromSettings(*descriptor)) job->runInWorker(std::move(*worker));
   trackJob(job, title);
   connect(job, &plugins::Job::finished, this, [this, job, title](plugins::Job::State state) {
     if (!job->inProcessReason().isEmpty())
@@ -459,22 +442,9 @@ bool MainWindow::offerRecovery(bool ask) {
   if (orphans.empty()) return false;
   const auto& newest = orphans.front();
   const QString when = QLocale().toString(newest.saved, QLocale::ShortFormat);
-  if (ask) {
-    QMessageBox box(
-        QMessageBox::Question, tr("Recover session"),
-        tr("NeuroLoupe did not close normally. Recover the session autosaved at %1?").arg(when),
-        QMessageBox::NoButton, this);
-    auto* recover = box.addButton(tr("&Recover"), QMessageBox::AcceptRole);
-    box.addButton(tr("&Discard"), QMessageBox::DestructiveRole);
-    auto* later = box.addButton(tr("&Later"), QMessageBox::RejectRole);
-    box.setDefaultButton(recover);
-    box.exec();
-    if (box.clickedButton() == static_cast<QAbstractButton*>(later)) return false;
-    if (box.clickedButton() != static_cast<QAbstractButton*>(recover)) {
-      QFile::remove(newest.path);
-      log(tr("discarded the session autosaved at %1").arg(when));
-      return false;
-    }
+  if (ask && !Autosave::askToRecover(this, newest)) {
+    if (!QFileInfo::exists(newest.path)) log(tr("discarded the session autosaved at %1").arg(when));
+    return false;
   }
   if (!openSession(newest.path, true)) return false;
   // This app's own autosave holds it from now on; until that is written the
