@@ -18,6 +18,8 @@ packages=(
   libopenmpi-dev openmpi-bin
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev xvfb xauth fonts-dejavu-core appstream time
+  # the reader fuzzers (tests/fuzz: clang's libFuzzer, ASan and UBSan runtimes)
+  clang-14 libclang-rt-14-dev
   # interoperability checks against what others wrote (h5py reads our result files)
   python3-h5py
 )

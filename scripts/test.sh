@@ -2,7 +2,10 @@
 # One command from a fresh Debian 12 machine to the whole test suite:
 # installs dependencies, builds (warnings are errors), runs ctest under Xvfb.
 # Input files are never modified: the fixtures' checksums before and after
-# the suite must be equal.
+# the suite must be equal. Then the reader fuzzers (tests/fuzz/run.sh: clang,
+# libFuzzer, ASan + UBSan) replay their regressions and seed corpus and
+# mutate each format for a bounded time (NEUROLOUPE_FUZZ_SECONDS per format,
+# default 6); NEUROLOUPE_SKIP_FUZZ=1 skips them.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 fixtures="${NEUROLOUPE_FIXTURES:-../shared/fixtures}"
 checksums() { (cd "$fixtures" && find . -type f -print0 | sort -z | xargs -0 -r sha256sum); }
@@ -19,5 +22,11 @@ if [ -d "$fixtures" ]; then
   else
     echo "test: $(echo "$before" | grep -c .) input files under $fixtures unchanged (sha256)"
   fi
+fi
+# A partial run (ctest arguments given) is for iterating: no fuzzing then.
+if [ $# -eq 0 ] && [ "${NEUROLOUPE_SKIP_FUZZ:-0}" != 1 ]; then
+  fuzz_start=$(date +%s)
+  NEUROLOUPE_FUZZ_SECONDS="${NEUROLOUPE_FUZZ_SECONDS:-6}" bash tests/fuzz/run.sh 20000 || status=1
+  echo "test: fuzz step (build and runs) took $(( $(date +%s) - fuzz_start )) s"
 fi
 exit $status

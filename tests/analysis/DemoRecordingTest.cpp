@@ -20,7 +20,7 @@ namespace {
 // The spec the GUI's demo uses when resources/demo/demo_recording.json exists;
 // otherwise a three-area spec made here.
 DemoRecordingSpec demoSpec() {
-  const std::filesystem::path json = NEUROLOUPE_SOURCE_DIR "/resources/demo/demo_recording.json";
+  const std::filesystem::path json = std::filesystem::path(NEUROLOUPE_SOURCE_DIR) / "resources/demo/demo_recording.json";
   if (std::ifstream in(json); in) {
     const std::string text((std::istreambuf_iterator<char>(in)), {});
     return DemoRecordingSpec::fromJson(text);

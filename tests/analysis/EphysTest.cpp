@@ -79,7 +79,7 @@ TEST(UnitFilter, ParsesAndSelects) {
 // The plugin chain on the simulated session: the response matrix of VISp
 // units recovers each unit's preferred orientation.
 TEST(ResponseMatrixPlugin, RecoversDemoTuning) {
-  std::ifstream in(NEUROLOUPE_SOURCE_DIR "/resources/demo/demo_recording.json");
+  std::ifstream in(std::string(NEUROLOUPE_SOURCE_DIR) + "/resources/demo/demo_recording.json");
   const std::string text((std::istreambuf_iterator<char>(in)), {});
   const auto demo =
       simulation::simulateDemoRecording(simulation::DemoRecordingSpec::fromJson(text));

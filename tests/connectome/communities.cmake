@@ -9,9 +9,9 @@ add_executable(neuroloupe_connectome_communities_tests
 target_link_libraries(neuroloupe_connectome_communities_tests PRIVATE neuroloupe_plugins
                       neuroloupe_analysis neuroloupe_io GTest::gtest)
 target_include_directories(neuroloupe_connectome_communities_tests PRIVATE ${PROJECT_SOURCE_DIR})
-target_compile_definitions(neuroloupe_connectome_communities_tests PRIVATE
-  NEUROLOUPE_FIXTURES_DIR="${PROJECT_SOURCE_DIR}/../shared/fixtures"
-  NEUROLOUPE_PLUGIN_DIR="${NEUROLOUPE_BUILD_PLUGIN_DIR}")
+neuroloupe_test_paths(neuroloupe_connectome_communities_tests
+  NEUROLOUPE_FIXTURES_DIR=${PROJECT_SOURCE_DIR}/../shared/fixtures
+  NEUROLOUPE_PLUGIN_DIR=${NEUROLOUPE_BUILD_PLUGIN_DIR})
 if(TRUE)
   add_dependencies(neuroloupe_connectome_communities_tests connectome_communities)
 endif()
