@@ -1,10 +1,6 @@
 #include "plugins/WorkerRun.h"
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -19,6 +15,7 @@
 #include <optional>
 #include <thread>
 
+#include "io/ChildProcess.h"
 #include "io/DatasetHdf5.h"
 #include "io/Error.h"
 #include "io/ReaderRegistry.h"
@@ -64,27 +61,6 @@ bool workerReadsTheSame(const io::Dataset& dataset, const std::string& reference
   }
 }
 
-const char* signalName(int signal) {
-  switch (signal) {
-    case SIGSEGV:
-      return "SIGSEGV, a segmentation fault";
-    case SIGABRT:
-      return "SIGABRT, an abort";
-    case SIGBUS:
-      return "SIGBUS, a bus error";
-    case SIGFPE:
-      return "SIGFPE, an arithmetic fault";
-    case SIGILL:
-      return "SIGILL, an illegal instruction";
-    case SIGKILL:
-      return "SIGKILL";
-    case SIGTERM:
-      return "SIGTERM";
-    default:
-      return nullptr;
-  }
-}
-
 std::string uniqueStem(const std::string& pluginId) {
   static std::atomic<unsigned> counter{0};
   std::string stem = pluginId;
@@ -96,112 +72,6 @@ std::string uniqueStem(const std::string& pluginId) {
          std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(now).count()) + "-" +
          std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
-
-// A child process whose stderr comes back through a pipe; killed with its
-// process group when this object goes away before it ended.
-class Worker {
- public:
-  Worker(const std::vector<std::string>& arguments, const std::vector<std::string>& environment,
-         std::uint64_t memoryCapBytes) {
-    int pipeFds[2];
-    if (::pipe2(pipeFds, O_CLOEXEC) != 0)
-      throw RunError(std::string("cannot start a worker: ") + std::strerror(errno));
-    // Everything the child needs is prepared before fork: after it, a
-    // multi-threaded parent's child may only make async-signal-safe calls.
-    std::vector<char*> argv, envp;
-    for (const auto& a : arguments) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    for (const auto& e : environment) envp.push_back(const_cast<char*>(e.c_str()));
-    envp.push_back(nullptr);
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) {
-      ::close(pipeFds[0]);
-      ::close(pipeFds[1]);
-      throw RunError(std::string("cannot start a worker: ") + std::strerror(errno));
-    }
-    if (pid_ == 0) {
-      ::setpgid(0, 0);  // its own group: stopping it stops what it started
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);  // the parent died before prctl
-      if (memoryCapBytes > 0) {
-        const rlimit limit{memoryCapBytes, memoryCapBytes};
-        ::setrlimit(RLIMIT_AS, &limit);
-      }
-      const int devNull = ::open("/dev/null", O_RDWR);
-      if (devNull >= 0) {
-        ::dup2(devNull, STDIN_FILENO);
-        ::dup2(devNull, STDOUT_FILENO);
-      }
-      ::dup2(pipeFds[1], STDERR_FILENO);
-      ::execve(argv[0], argv.data(), envp.data());
-      ::_exit(127);
-    }
-    ::setpgid(pid_, pid_);  // also here: no race with the first kill
-    ::close(pipeFds[1]);
-    stderr_ = pipeFds[0];
-  }
-  ~Worker() {
-    if (stderr_ >= 0) ::close(stderr_);
-    if (pid_ > 0 && !status_) {
-      ::kill(-pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  Worker(const Worker&) = delete;
-  Worker& operator=(const Worker&) = delete;
-
-  // Waits up to `timeout` for stderr; returns the complete lines that came.
-  std::vector<std::string> readLines(std::chrono::milliseconds timeout) {
-    std::vector<std::string> lines;
-    if (stderr_ < 0) return lines;
-    pollfd fd{stderr_, POLLIN, 0};
-    if (::poll(&fd, 1, static_cast<int>(timeout.count())) <= 0) return lines;
-    char buffer[4096];
-    const ssize_t n = ::read(stderr_, buffer, sizeof buffer);
-    if (n <= 0) {
-      ::close(stderr_);
-      stderr_ = -1;
-      if (!partial_.empty()) lines.push_back(std::move(partial_));
-      partial_.clear();
-      return lines;
-    }
-    partial_.append(buffer, static_cast<std::size_t>(n));
-    std::size_t start = 0;
-    for (auto end = partial_.find('\n'); end != std::string::npos;
-         end = partial_.find('\n', start)) {
-      lines.push_back(partial_.substr(start, end - start));
-      start = end + 1;
-    }
-    partial_.erase(0, start);
-    if (partial_.size() > 65536) partial_.erase(0, partial_.size() - 65536);  // a runaway line
-    return lines;
-  }
-  bool outputClosed() const { return stderr_ < 0; }
-
-  // The wait status once the process ended (non-blocking), else nullopt.
-  std::optional<int> poll() {
-    if (status_) return status_;
-    int status = 0;
-    rusage usage{};
-    if (::wait4(pid_, &status, WNOHANG, &usage) == pid_) {
-      status_ = status;
-      peakKilobytes_ = usage.ru_maxrss;
-    }
-    return status_;
-  }
-  void signalGroup(int signal) const {
-    if (!status_) ::kill(-pid_, signal);
-  }
-  long peakKilobytes() const { return peakKilobytes_; }
-
- private:
-  pid_t pid_ = -1;
-  int stderr_ = -1;
-  std::string partial_;
-  std::optional<int> status_;
-  long peakKilobytes_ = 0;
-};
 
 // "[ 42%] reading units" → {0.42, "reading units"}.
 std::optional<std::pair<double, std::string>> progressLine(const std::string& line) {
@@ -370,7 +240,14 @@ RunResult runPluginInWorker(const PluginManager& manager, const RunRequest& requ
   environment.push_back("NEUROLOUPE_PLUGIN_PATH=" + pluginPath);
 
   progress.report(0.0, "starting " + descriptor->name + " in a worker process");
-  Worker worker(arguments, environment, options.memoryCapMegabytes << 20);
+  std::optional<io::ChildProcess> child;
+  try {
+    child.emplace(
+        io::ChildOptions{arguments, environment, options.memoryCapMegabytes << 20, -1, true});
+  } catch (const std::runtime_error& error) {
+    throw RunError(std::string("cannot start a worker: ") + error.what());
+  }
+  io::ChildProcess& worker = *child;
   const auto started = Clock::now();
   std::optional<Clock::time_point> stopAsked;
   enum class Stop { None, Cancel, Timeout } stop = Stop::None;
@@ -406,11 +283,11 @@ RunResult runPluginInWorker(const PluginManager& manager, const RunRequest& requ
                now - started > std::chrono::duration<double>(options.timeoutSeconds))
         stop = Stop::Timeout;
       if (stop != Stop::None) {
-        worker.signalGroup(SIGTERM);
+        worker.signal(SIGTERM);
         stopAsked = now;
       }
     } else if (now - *stopAsked > std::chrono::duration<double>(options.stopGraceSeconds)) {
-      worker.signalGroup(SIGKILL);
+      worker.signal(SIGKILL);
     }
   }
 
@@ -426,8 +303,8 @@ RunResult runPluginInWorker(const PluginManager& manager, const RunRequest& requ
                                            : std::string("no message");
   if (WIFSIGNALED(*status)) {
     const int signal = WTERMSIG(*status);
-    const char* name = signalName(signal);
-    std::string how = name ? name : "signal " + std::to_string(signal);
+    std::string how = io::signalName(signal);
+    if (const auto meaning = io::signalMeaning(signal); meaning != how) how += ", " + meaning;
     std::string text = plugin + " crashed in its worker process (" + how + ")";
     if (signal == SIGKILL && options.memoryCapMegabytes > 0)
       text += "; it may have exceeded the memory cap of " +

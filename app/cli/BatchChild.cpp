@@ -2,8 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,12 +29,6 @@ constexpr std::array<std::pair<RunStatus, const char*>, 8> kStatusNames{{
     {RunStatus::Crashed, "crashed"},
     {RunStatus::Interrupted, "interrupted"},
 }};
-
-std::string signalName(int signal) {
-  const char* abbreviation = sigabbrev_np(signal);
-  return abbreviation != nullptr ? std::string("SIG") + abbreviation
-                                 : "signal " + std::to_string(signal);
-}
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -91,17 +83,11 @@ ChildPool::ChildPool(std::filesystem::path outDir, ChildLimits limits)
     : outDir_(std::move(outDir)), limits_(limits) {
   std::error_code ec;
   const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  executable_ = ec ? "neuroloupe-cli" : self.string();
+  executable_ = ec ? "/proc/self/exe" : self.string();
   std::filesystem::create_directories(outDir_ / "logs", ec);
 }
 
-ChildPool::~ChildPool() {
-  for (const auto& child : children_)
-    if (child.pid > 0) {
-      ::kill(child.pid, SIGKILL);
-      ::waitpid(child.pid, nullptr, 0);
-    }
-}
+ChildPool::~ChildPool() = default;  // each ChildProcess kills and reaps its own
 
 void ChildPool::start(std::size_t key, const PlannedRun& run) {
   Child child;
@@ -109,62 +95,29 @@ void ChildPool::start(std::size_t key, const PlannedRun& run) {
   child.runId = run.id;
   child.started = std::chrono::steady_clock::now();
 
-  // Everything the child needs is made before fork(): between fork and exec
-  // only async-signal-safe calls.
   std::vector<std::string> args{executable_, "run", run.pluginId,
                                 "--out=" + resultPath(outDir_, run.id).string()};
   for (const auto& [port, path] : run.inputs) args.push_back("--input=" + port + "=" + path);
   for (const auto& [name, value] : run.parameters) args.push_back("--param=" + name + "=" + value);
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e)
     if (!std::string_view(*e).starts_with("NEUROLOUPE_THREADS=")) env.emplace_back(*e);
   env.push_back("NEUROLOUPE_THREADS=" + std::to_string(std::max(1, limits_.threads)));
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
 
   const auto log = logPath(outDir_, run.id);
   const int logFd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  const int nullFd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (logFd < 0 || nullFd < 0) {
+  if (logFd < 0) {
     child.startError = "cannot open the log " + log.string() + ": " + std::strerror(errno);
-    if (logFd >= 0) ::close(logFd);
-    if (nullFd >= 0) ::close(nullFd);
     children_.push_back(std::move(child));
     return;
   }
-  rlimit memory{};
-  memory.rlim_cur = memory.rlim_max =
-      limits_.memoryCapMb == 0 ? RLIM_INFINITY : static_cast<rlim_t>(limits_.memoryCapMb) << 20;
-  const rlimit noCore{0, 0};
-  const pid_t parent = ::getpid();
-  const char* path = "/proc/self/exe";
-
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);  // the batch died before prctl
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    ::dup2(nullFd, STDIN_FILENO);
-    ::dup2(logFd, STDOUT_FILENO);
-    ::dup2(logFd, STDERR_FILENO);
-    if (limits_.memoryCapMb != 0) ::setrlimit(RLIMIT_AS, &memory);
-    ::setrlimit(RLIMIT_CORE, &noCore);
-    ::execve(path, argv.data(), envp.data());
-    static const char message[] = "error: cannot start the run process (execve failed)\n";
-    [[maybe_unused]] const auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
-    ::_exit(127);
+  try {
+    child.process = std::make_unique<io::ChildProcess>(
+        io::ChildOptions{std::move(args), std::move(env), limits_.memoryCapMb << 20, logFd, false});
+  } catch (const std::runtime_error& error) {
+    child.startError = error.what();
   }
   ::close(logFd);
-  ::close(nullFd);
-  if (pid < 0) child.startError = std::string("cannot start a process: ") + std::strerror(errno);
-  child.pid = pid;
   children_.push_back(std::move(child));
 }
 
@@ -185,7 +138,8 @@ RunOutcome ChildPool::outcomeOf(const Child& child, int status, double peakMb,
   } else if (child.why == Child::Why::Timeout) {
     outcome.status = RunStatus::Timeout;
     outcome.error = "no result after the timeout of " + formatSeconds(limits_.timeoutSeconds) +
-                    " s" + (WIFSIGNALED(status) ? " (" + signalName(WTERMSIG(status)) + ")" : "");
+                    " s" +
+                    (WIFSIGNALED(status) ? " (" + io::signalName(WTERMSIG(status)) + ")" : "");
   } else if (WIFEXITED(status)) {
     outcome.status =
         WEXITSTATUS(status) == kOutOfMemory ? RunStatus::OutOfMemory : RunStatus::Failed;
@@ -196,8 +150,8 @@ RunOutcome ChildPool::outcomeOf(const Child& child, int status, double peakMb,
       outcome.error += " (memory cap " + std::to_string(limits_.memoryCapMb) + " MB)";
   } else if (WIFSIGNALED(status)) {
     outcome.status = RunStatus::Crashed;
-    outcome.error =
-        "killed by " + signalName(WTERMSIG(status)) + " (" + ::strsignal(WTERMSIG(status)) + ")";
+    outcome.error = "killed by " + io::signalName(WTERMSIG(status)) + " (" +
+                    ::strsignal(WTERMSIG(status)) + ")";
     if (WTERMSIG(status) == SIGKILL)
       outcome.error += " (killed from outside; the kernel's out-of-memory killer?)";
   }
@@ -213,21 +167,15 @@ std::vector<std::pair<std::size_t, RunOutcome>> ChildPool::poll(bool stopping) {
       RunOutcome outcome;
       outcome.worker = limits_.workerName;
       outcome.error = child.startError;
-      if (child.pid > 0) {
-        ::kill(child.pid, SIGKILL);
-        ::waitpid(child.pid, nullptr, 0);
-      }
       ended.emplace_back(child.key, std::move(outcome));
       it = children_.erase(it);
       continue;
     }
-    int status = 0;
-    rusage usage{};
-    const pid_t done = ::wait4(child.pid, &status, WNOHANG, &usage);
-    if (done == child.pid) {
+    if (const auto status = child.process->poll()) {
       ended.emplace_back(
           child.key,
-          outcomeOf(child, status, static_cast<double>(usage.ru_maxrss) / 1024.0, stopping));
+          outcomeOf(child, *status, static_cast<double>(child.process->peakKilobytes()) / 1024.0,
+                    stopping));
       it = children_.erase(it);
       continue;
     }
@@ -237,9 +185,9 @@ std::vector<std::pair<std::size_t, RunOutcome>> ChildPool::poll(bool stopping) {
       child.terminated = true;
       child.killAt = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                std::chrono::duration<double>(limits_.graceSeconds));
-      ::kill(child.pid, SIGTERM);
+      child.process->signal(SIGTERM);
     } else if (child.terminated && now >= child.killAt) {
-      ::kill(child.pid, SIGKILL);
+      child.process->signal(SIGKILL);
     }
     ++it;
   }
@@ -253,7 +201,7 @@ void ChildPool::interrupt() {
   for (auto& child : children_) {
     if (child.why == Child::Why::Interrupt) continue;
     child.why = Child::Why::Interrupt;
-    if (child.pid > 0) ::kill(child.pid, SIGTERM);
+    if (child.process) child.process->signal(SIGTERM);
     if (!child.terminated) child.killAt = killAt;
     child.terminated = true;
   }

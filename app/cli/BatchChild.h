@@ -9,12 +9,14 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "app/cli/BatchPlan.h"
+#include "io/ChildProcess.h"
 
 namespace nl::cli {
 
@@ -65,7 +67,7 @@ class ChildPool {
  private:
   struct Child {
     std::size_t key;
-    pid_t pid = -1;
+    std::unique_ptr<io::ChildProcess> process;  // null when it could not start
     std::string runId;
     std::chrono::steady_clock::time_point started, killAt;
     bool terminated = false;  // SIGTERM sent

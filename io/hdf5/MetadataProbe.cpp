@@ -1,29 +1,26 @@
 #include "io/hdf5/MetadataProbe.h"
 
 #include <dlfcn.h>
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <mutex>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
 
+#include "io/ChildProcess.h"
 #include "io/Error.h"
-
-extern char** environ;
 
 namespace nl::io::h5 {
 
@@ -38,7 +35,7 @@ std::chrono::duration<double> timeLimit() {
   }
   return std::chrono::seconds(20);
 }
-constexpr rlim_t kMemoryCap = rlim_t{2} << 30;  // metadata never needs more
+constexpr std::uint64_t kMemoryCap = std::uint64_t{2} << 30;  // metadata never needs more
 
 using FileVersion = std::tuple<dev_t, ino_t, off_t, std::int64_t>;
 
@@ -57,23 +54,6 @@ std::map<FileVersion, std::string>& probed() {
 void remember(const FileVersion& version, std::string verdict) {
   std::lock_guard lock(probedMutex());
   probed()[version] = std::move(verdict);
-}
-
-std::string signalText(int signal) {
-  switch (signal) {
-    case SIGSEGV:
-      return "a segmentation fault";
-    case SIGABRT:
-      return "an abort";
-    case SIGBUS:
-      return "a bus error";
-    case SIGFPE:
-      return "an arithmetic fault";
-    case SIGKILL:
-      return "SIGKILL";
-    default:
-      return "signal " + std::to_string(signal);
-  }
 }
 
 }  // namespace
@@ -107,37 +87,25 @@ void probeMetadata(const std::filesystem::path& path) {
   const std::filesystem::path program = probeProgram();
   if (program.empty()) return;
 
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  for (int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO})
-    posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attributes, 0);
-  const std::string programText = program.string();
-  const std::string fileText = path.string();
-  char* argv[] = {const_cast<char*>(programText.c_str()), const_cast<char*>(fileText.c_str()),
-                  nullptr};
-  pid_t pid = -1;
-  const int spawned =
-      ::posix_spawn(&pid, programText.c_str(), &actions, &attributes, argv, environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (spawned != 0) return;  // cannot probe (no processes left?): open as before
-  const rlimit cap{kMemoryCap, kMemoryCap};
-  ::prlimit(pid, RLIMIT_AS, &cap, nullptr);
+  std::optional<ChildProcess> probe;
+  try {
+    probe.emplace(
+        ChildOptions{{program.string(), path.string()}, std::nullopt, kMemoryCap, -1, false});
+  } catch (const std::runtime_error&) {
+    return;  // cannot probe (no processes left?): open as before
+  }
 
   const auto started = std::chrono::steady_clock::now();
   int waitStatus = 0;
   auto pause = std::chrono::microseconds(200);
   while (true) {
-    const pid_t done = ::waitpid(pid, &waitStatus, WNOHANG);
-    if (done == pid) break;
-    if (done < 0 && errno != EINTR) return;  // reaped elsewhere: no verdict
+    if (const auto ended = probe->poll()) {
+      waitStatus = *ended;
+      break;
+    }
     if (const auto limit = timeLimit(); std::chrono::steady_clock::now() - started > limit) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &waitStatus, 0);
+      probe->signal(SIGKILL);
+      probe->wait();
       char seconds[32];
       std::snprintf(seconds, sizeof seconds, "%g", limit.count());
       throw FileError(path,
@@ -149,7 +117,7 @@ void probeMetadata(const std::filesystem::path& path) {
   }
   if (WIFSIGNALED(waitStatus)) {
     const std::string verdict = "is corrupted: libhdf5 crashes reading its metadata (" +
-                                signalText(WTERMSIG(waitStatus)) +
+                                signalMeaning(WTERMSIG(waitStatus)) +
                                 " in a separate probe process); it was not opened";
     remember(version, verdict);
     throw FileError(path, verdict);
