@@ -17,8 +17,12 @@ fixtures="${NEUROLOUPE_FIXTURES:-../shared/fixtures}"
 export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/neuroloupe-ccache}"
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}"
 export CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz -j"$(nproc)"
+# NEUROLOUPE_FUZZ_BUILT=1: the caller built them (scripts/test.sh does, beside
+# the test suite).
+if [ "${NEUROLOUPE_FUZZ_BUILT:-0}" != 1 ]; then
+  cmake --preset fuzz >/dev/null
+  cmake --build --preset fuzz -j"$(nproc)"
+fi
 
 build=build/fuzz
 bin=$build/bin
@@ -89,29 +93,50 @@ fi
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:abort_on_error=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-failed=()
-start=$(date +%s)
-for target in "${targets[@]}"; do
-  regressions=tests/fuzz/regressions/$target
+# One target: its verdict line in $findings/<target>.result, exit status 1
+# on a finding.
+fuzz_one() {
+  local target=$1
+  local regressions=tests/fuzz/regressions/$target
   mkdir -p "$findings/$target"
-  inputs=("$corpus/$target")
+  local inputs=("$corpus/$target")
   [ -d "$regressions" ] && inputs+=("$regressions")
-  dict=()
+  local dict=()
   [ -f "tests/fuzz/dict/$target.dict" ] && dict=(-dict="tests/fuzz/dict/$target.dict")
-  t0=$(date +%s)
-  # Work in a scratch copy of the corpus: libFuzzer adds what it finds to
-  # the first folder, and the committed regressions stay as they are.
-  cap=()
+  local cap=()
   [ -n "${NEUROLOUPE_FUZZ_SECONDS:-}" ] && cap=(-max_total_time="$NEUROLOUPE_FUZZ_SECONDS")
+  local t0
+  t0=$(date +%s)
+  # libFuzzer adds what it finds to the first folder (the scratch corpus):
+  # the committed regressions stay as they are.
   if "$bin/fuzz_$target" "${inputs[@]}" "${dict[@]}" "${cap[@]}" -runs="$runs" -seed=1 -timeout=10 \
        -rss_limit_mb=2048 -malloc_limit_mb=1024 \
        -artifact_prefix="$findings/$target/" >"$findings/$target.log" 2>&1; then
-    echo "fuzz: $target ok ($(( $(date +%s) - t0 )) s, $(grep -o 'cov: [0-9]*' "$findings/$target.log" | tail -1))"
+    echo "fuzz: $target ok ($(( $(date +%s) - t0 )) s, $(grep -o 'cov: [0-9]*' "$findings/$target.log" | tail -1))" \
+      >"$findings/$target.result"
   else
-    echo "fuzz: $target FAILED ($(( $(date +%s) - t0 )) s) — see $findings/$target.log"
-    grep -m3 -E "ERROR|SUMMARY|terminate|==[0-9]+==" "$findings/$target.log" | sed 's/^/    /' || true
-    failed+=("$target")
+    {
+      echo "fuzz: $target FAILED ($(( $(date +%s) - t0 )) s) — see $findings/$target.log"
+      grep -m3 -E "ERROR|SUMMARY|terminate|==[0-9]+==" "$findings/$target.log" | sed 's/^/    /' || true
+    } >"$findings/$target.result"
+    return 1
   fi
+}
+
+# Targets run side by side (NEUROLOUPE_FUZZ_JOBS, default the core count):
+# with a time cap the step's wall time shrinks; each target's inputs, seed
+# and verdict do not depend on it.
+jobs="${NEUROLOUPE_FUZZ_JOBS:-$(nproc)}"
+start=$(date +%s)
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_one "$target" &
+done
+wait || true
+failed=()
+for target in "${targets[@]}"; do
+  cat "$findings/$target.result" 2>/dev/null || echo "fuzz: $target FAILED (no verdict)"
+  grep -q "^fuzz: $target ok" "$findings/$target.result" 2>/dev/null || failed+=("$target")
 done
 echo "fuzz: ${#targets[@]} targets, $runs inputs each, $(( $(date +%s) - start )) s"
 if [ ${#failed[@]} -gt 0 ]; then
