@@ -32,8 +32,14 @@ std::size_t lineOfOffset(std::string_view text, std::size_t offset) {
 
 // The candidate with most occurrences on the first line, counting only
 // outside quoted fields (a quote opens a field only at its start, as in RFC 4180).
+// ' ' stands for "runs of spaces and tabs" (kWhitespace): always for .dat
+// (LFR's network.dat and community.dat, many simulators' outputs), and for a
+// .txt whose first line has none of the candidates but words apart.
+constexpr char kWhitespace = ' ';
 char detectDelimiter(const std::filesystem::path& path, std::string_view firstLine) {
-  if (lowerCaseFileName(path).ends_with(".tsv")) return '\t';
+  const std::string name = lowerCaseFileName(path);
+  if (name.ends_with(".tsv")) return '\t';
+  if (name.ends_with(".dat")) return kWhitespace;
   constexpr std::array<char, 3> candidates{',', '\t', ';'};
   std::array<std::size_t, 3> counts{};
   bool quoted = false;
@@ -59,6 +65,13 @@ char detectDelimiter(const std::filesystem::path& path, std::string_view firstLi
       best = counts[k];
       delimiter = candidates[k];
     }
+  if (best == 0 && name.ends_with(".txt")) {
+    const auto first = firstLine.find_first_not_of(' ');
+    const auto last = firstLine.find_last_not_of(' ');
+    if (first != std::string_view::npos && firstLine.substr(first, last - first + 1).find(' ') !=
+                                               std::string_view::npos)
+      return kWhitespace;
+  }
   return delimiter;
 }
 
@@ -128,6 +141,15 @@ ParsedRecords parseRecords(const std::filesystem::path& path, std::string& text)
       endsUnquoted[static_cast<unsigned char>(parsed.delimiter)] = true;
     }
     const char delimiter = parsed.delimiter;
+    const bool whitespace = delimiter == kWhitespace;
+    const auto isBlank = [&](std::size_t at) {
+      return at < size && (data[at] == ' ' || data[at] == '\t');
+    };
+    if (whitespace) {
+      if (rows == 0) endsUnquoted[static_cast<unsigned char>('\t')] = true;
+      while (isBlank(pos)) ++pos;  // leading blanks; a blank line is skipped above
+      if (pos >= size || data[pos] == '\n' || data[pos] == '\r') continue;
+    }
     const std::size_t recordLine = line;
     const std::size_t recordStart = pos;
     std::size_t fields = 0;
@@ -155,7 +177,8 @@ ParsedRecords parseRecords(const std::filesystem::path& path, std::string& text)
           data[out++] = c;
           ++pos;
         }
-        if (pos < size && data[pos] != delimiter && data[pos] != '\n' && data[pos] != '\r')
+        if (pos < size && data[pos] != delimiter && data[pos] != '\n' && data[pos] != '\r' &&
+            !(whitespace && data[pos] == '\t'))
           throw FileError(path, lineText(line) + ": text after the closing quote of a field (a " +
                                     "quote inside a quoted field must be doubled: \"\")");
         field = std::string_view(data + start, out - start);
@@ -168,6 +191,12 @@ ParsedRecords parseRecords(const std::filesystem::path& path, std::string& text)
       }
       parsed.cells.push_back(field);
       ++fields;
+      if (whitespace) {
+        const std::size_t blanks = pos;
+        while (isBlank(pos)) ++pos;
+        if (pos > blanks && pos < size && data[pos] != '\n' && data[pos] != '\r') continue;
+        break;  // trailing blanks end the record as a line break does
+      }
       if (pos < size && data[pos] == delimiter) {
         ++pos;
         continue;

@@ -50,15 +50,11 @@ TEST(CommunitiesPlugin, LfrFilesThroughTheReader) {
   const auto dir = std::filesystem::temp_directory_path() / "nl_communities_plugin";
   std::filesystem::create_directories(dir);
   cn::writeLfrFiles(lfr, (dir / "network.dat").string(), (dir / "community.dat").string());
-  // The CSV reader takes the tab-separated, header-less files under a .tsv
-  // name (it does not claim the .dat extension): an E × 3 and an N × 2 array.
-  std::filesystem::copy_file(dir / "network.dat", dir / "network.tsv",
-                             std::filesystem::copy_options::overwrite_existing);
-  std::filesystem::copy_file(dir / "community.dat", dir / "community.tsv",
-                             std::filesystem::copy_options::overwrite_existing);
+  // LFR's own files as they are: header-less, whitespace-separated .dat,
+  // read as an E × 3 and an N × 2 array.
   auto& readers = nl::io::ReaderRegistry::builtin();
-  const auto graph = readers.open(dir / "network.tsv").datasets.at(0);
-  const auto truth = readers.open(dir / "community.tsv").datasets.at(0);
+  const auto graph = readers.open(dir / "network.dat").datasets.at(0);
+  const auto truth = readers.open(dir / "community.dat").datasets.at(0);
   const auto result = run({{"graph", graph}, {"truth", truth}}, {{"seed", "3"}});
   const auto summary = output(result, "summary");
   ASSERT_TRUE(summary);

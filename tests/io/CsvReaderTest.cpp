@@ -53,6 +53,34 @@ TEST(CsvStructure, DelimitersAreDetectedFromTheFirstLine) {
   EXPECT_EQ(table(tsv)->column("x,y")->strings()[0], "1,2");
 }
 
+TEST(CsvStructure, DatFilesAndSpacedTextSplitOnRunsOfBlanks) {
+  TempDir dir;
+  // LFR's network.dat: tab-separated; other generators pad with spaces, and
+  // lines may start or end with blanks.
+  const auto network = read(dir, "network.dat", "1\t2\t0.5\n  2   3\t 1.25 \n3 1 2e-1\n\n \t\n");
+  EXPECT_EQ(network.metadata["delimiter"], " ");
+  const auto edges = array(network);
+  EXPECT_EQ(edges->shape(), (std::vector<std::size_t>{3, 3}));
+  EXPECT_EQ(edges->values(), (std::vector<double>{1, 2, 0.5, 2, 3, 1.25, 3, 1, 0.2}));
+  // A header makes it a table, as for any delimiter.
+  const auto named = read(dir, "named.dat", "# written by hand\nsource target weight\n4 5 1\n");
+  EXPECT_EQ(*table(named)->numericColumn("weight"), (std::vector<double>{1}));
+  // A .txt without commas, tabs or semicolons but words apart is split too;
+  // a single word per line stays one column.
+  const auto spaced = read(dir, "pairs.txt", "1 2\n3 4\n");
+  EXPECT_EQ(array(spaced)->shape(), (std::vector<std::size_t>{2, 2}));
+  const auto single = read(dir, "names.txt", "AVAL\nAVAR\n");
+  EXPECT_EQ(table(single)->columns().size(), 1u);
+  // Rows of different widths are an error naming the row.
+  try {
+    read(dir, "ragged.dat", "1 2 3\n4 5\n");
+    FAIL() << "a ragged .dat was accepted";
+  } catch (const FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("row 2"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("ragged.dat"), std::string::npos) << error.what();
+  }
+}
+
 TEST(CsvStructure, HeaderDetectionDecidesBetweenTableAndArray) {
   TempDir dir;
   const auto counts = read(dir, "counts.csv", "0,1,2\n3,4,5\r\n6,7,8\n");
