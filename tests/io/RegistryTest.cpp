@@ -62,10 +62,10 @@ TEST(RegistryChoice, ExtensionDecidesForTextAndIsCaseInsensitive) {
     writeBytes(dir / name, "x,y\n1,2\n");
     EXPECT_EQ(readerName(dir / name), "CSV/TSV") << name;
   }
-  writeBytes(dir / "table.dat", "x,y\n1,2\n");
-  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().readerFor(dir / "table.dat"); });
+  writeBytes(dir / "table.xyz", "x,y\n1,2\n");
+  const auto error = fileErrorOf([&] { ReaderRegistry::builtin().readerFor(dir / "table.xyz"); });
   ASSERT_TRUE(error);
-  EXPECT_EQ(error->path(), dir / "table.dat");
+  EXPECT_EQ(error->path(), dir / "table.xyz");
   EXPECT_NE(error->reason().find("unrecognised"), std::string::npos);
   EXPECT_NE(error->reason().find(".csv"), std::string::npos)
       << "the message lists what can be read: " << error->reason();
