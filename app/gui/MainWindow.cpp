@@ -243,6 +243,16 @@ int MainWindow::openFiles(const QStringList& paths) {
 }
 
 void MainWindow::openDemo() {
+  // The demo into an empty session is a starting point, like an opened
+  // session: quitting right after it does not ask to save.
+  const bool startingPoint = session_.size() == 0;
+  struct MarkSaved {
+    MainWindow* window;
+    bool active;
+    ~MarkSaved() {
+      if (active) window->savedContents_ = window->sessionContents();
+    }
+  } markSaved{this, startingPoint};
   QFile specFile(":/neuroloupe/demo/demo_recording.json");
   if (!specFile.open(QIODevice::ReadOnly)) {
     report(tr("Demo"), tr("the embedded demo data are missing from this build"));
@@ -327,6 +337,7 @@ bool MainWindow::saveSession(const QString& path) {
     return false;
   }
   sessionPath_ = path;
+  savedContents_ = sessionContents();
   addRecent(QFileInfo(path).absoluteFilePath());
   updateTitle();
   showMessage(tr("session saved to %1").arg(path), 5000);
@@ -361,6 +372,8 @@ bool MainWindow::openSession(const QString& path, bool recovery) {
                     ? tr(" (and %1 more, see the log)").arg(loaded.notices.size() - 1)
                     : QString()));
   tabs_->restoreLayout(session_.viewLayoutJson(), &loaded.idsBySavedPosition);
+  // A recovered session is not saved anywhere yet: quitting asks.
+  savedContents_ = recovery ? QString() : sessionContents();
   updateTitle();
   return true;
 }
@@ -386,7 +399,40 @@ void MainWindow::updateTitle() {
                      : tr("%1 — NeuroLoupe").arg(QFileInfo(sessionPath_).fileName()));
 }
 
+QString MainWindow::sessionContents() const {
+  QString contents;
+  for (const auto& entry : session_.entries())
+    contents += QString::fromStdString(entry.dataset->datasetId()) + '\n';
+  return contents;
+}
+
+bool MainWindow::confirmUnsavedChanges() {
+  if (!interactive_ || sessionContents() == savedContents_) return true;
+  QMessageBox box(QMessageBox::Question, tr("Unsaved session"),
+                  tr("The session has datasets or analysis results that are not saved."),
+                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
+  box.setInformativeText(tr("Save the session before quitting?"));
+  box.setDefaultButton(QMessageBox::Save);
+  switch (box.exec()) {
+    case QMessageBox::Save: {
+      QString path = sessionPath_;
+      if (path.isEmpty())
+        path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession",
+                                            tr("NeuroLoupe session (*.nlsession)"));
+      return !path.isEmpty() && saveSession(path);
+    }
+    case QMessageBox::Discard:
+      return true;
+    default:
+      return false;
+  }
+}
+
 void MainWindow::closeEvent(QCloseEvent* event) {
+  if (!confirmUnsavedChanges()) {
+    event->ignore();
+    return;
+  }
   if (jobs_->runningJobs() > 0 && interactive_ &&
       QMessageBox::question(
           this, tr("Jobs are running"),
