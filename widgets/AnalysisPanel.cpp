@@ -140,9 +140,12 @@ void AnalysisPanel::rebuildInputs() {
 }
 
 namespace {
-bool fitsSomePort(const plugins::PluginDescriptor& plugin, const io::Dataset& dataset) {
-  return std::any_of(plugin.inputs.begin(), plugin.inputs.end(),
-                     [&](const plugins::PortSpec& port) { return port.fits(dataset); });
+// Only a required port counts: a table fits every optional table port
+// (stimulus epochs, labels), and would otherwise put those analyses first.
+bool fitsSomeRequiredPort(const plugins::PluginDescriptor& plugin, const io::Dataset& dataset) {
+  return std::any_of(
+      plugin.inputs.begin(), plugin.inputs.end(),
+      [&](const plugins::PortSpec& port) { return !port.optional && port.fits(dataset); });
 }
 }  // namespace
 
@@ -154,7 +157,7 @@ void AnalysisPanel::listPlugins(io::DatasetId offered) {
   // The analyses that take the offered dataset first, then the others.
   std::vector<const plugins::PluginDescriptor*> fitting, others;
   for (const auto& p : plugins_.plugins())
-    if (p.loaded) (dataset && fitsSomePort(p, *dataset) ? fitting : others).push_back(&p);
+    if (p.loaded) (dataset && fitsSomeRequiredPort(p, *dataset) ? fitting : others).push_back(&p);
   for (const auto* group : {&fitting, &others}) {
     if (group == &others && !fitting.empty() && !others.empty())
       pluginCombo_->insertSeparator(pluginCombo_->count());
@@ -186,9 +189,13 @@ bool AnalysisPanel::currentCanRun() const {
 
 void AnalysisPanel::offerInput(io::DatasetId dataset) {
   // What the user opened is offered; an instance table a page measured for
-  // the volume it shows is not (it would pick an analysis of tables).
+  // the volume it shows is not (it would pick an analysis of tables), nor a
+  // batch index (a catalogue of result files, not data to analyse).
   const auto offered = session_.find(dataset);
   if (!offered || offered->attributes().contains("instances_of")) return;
+  if (const auto role = offered->attributes().find("table_role");
+      role != offered->attributes().end() && role->second == "batch_index")
+    return;
   const QString before = pluginCombo_->currentData().toString();
   listPlugins(dataset);
   if (pluginCombo_->currentData().toString() != before) rebuildInputs();

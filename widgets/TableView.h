@@ -22,6 +22,7 @@ class TableView : public QWidget {
   void appendColumns(std::vector<io::Column> columns);
 
  private:
+  void fitHeaders();
   io::Session& session_;
   io::DatasetId dataset_;
   QTableView* view_ = nullptr;

@@ -3,6 +3,7 @@
 // the index's folder, wherever it was moved), and say why a failed run has none.
 #include <gtest/gtest.h>
 
+#include <QListWidget>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -12,6 +13,7 @@
 
 #include "app/gui/MainWindow.h"
 #include "io/Provenance.h"
+#include "widgets/AnalysisPanel.h"
 #include "widgets/TableView.h"
 #include "widgets/pages/batch/BatchIndexPage.h"
 
@@ -63,6 +65,13 @@ TEST(BatchIndexPage, RowsOpenTheirResultsFromWhereTheFolderIsNow) {
   ASSERT_NE(page, nullptr) << "index.h5 opens as a batch index";
   const int tabs = window.viewTabs()->count();
   const std::size_t datasets = window.session().size();
+  // The index is a catalogue of results, not data: the Analysis panel does
+  // not tick it as any analysis's input (it used to become the optional
+  // `stimuli` table of connectome.affinity).
+  for (auto* list : window.analysisPanel()->findChildren<QListWidget*>())
+    for (int item = 0; item < list->count(); ++item)
+      EXPECT_NE(list->item(item)->checkState(), Qt::Checked)
+          << list->objectName().toStdString() << " has the index ticked";
 
   const int failed = rowOf(*page, "bad");
   ASSERT_GE(failed, 0);
