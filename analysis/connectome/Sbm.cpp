@@ -26,35 +26,56 @@ double logAdd(double a, double b) {
 // ---------------------------------------------------------------------------
 // NestedSbmState
 
+struct NestedSbmState::Tables {
+  std::vector<double> lgamma;  // ln Γ(x) for x < size
+  std::vector<double> logQ;    // DC: ln q(m, n), row-major qRows × qCols
+  std::int64_t qRows = 0, qCols = 0;
+};
+
+std::shared_ptr<const NestedSbmState::Tables> NestedSbmState::makeTables(const WeightedGraph& graph,
+                                                                         bool degreeCorrected) {
+  auto tables = std::make_shared<Tables>();
+  const std::int64_t cap = graph.nodes();
+  const auto edges = static_cast<std::int64_t>(graph.edgeCount());
+  const std::int64_t cacheSize =
+      std::min<std::int64_t>(cap * (cap + 1) / 2 + 2 * edges + 4, std::int64_t{1} << 23);
+  tables->lgamma.resize(static_cast<std::size_t>(cacheSize));
+  tables->lgamma[0] = 0.0;
+  for (std::int64_t x = 1; x < cacheSize; ++x)
+    tables->lgamma[static_cast<std::size_t>(x)] = std::lgamma(static_cast<double>(x));
+  if (degreeCorrected) {
+    const std::int64_t cols = std::min<std::int64_t>(cap, 2 * edges) + 1;
+    const std::int64_t rows =
+        std::min<std::int64_t>(2 * edges + 1, std::max<std::int64_t>(1, 30'000'000 / cols));
+    tables->qRows = rows;
+    tables->qCols = cols;
+    auto& q = tables->logQ;
+    q.assign(static_cast<std::size_t>(rows * cols), -std::numeric_limits<double>::infinity());
+    // q(m, n) = q(m, n−1) + q(m−n, n): partitions of m into at most n parts.
+    for (std::int64_t m = 0; m < rows; ++m) q[m * cols] = m == 0 ? 0.0 : -INFINITY;
+    for (std::int64_t n = 1; n < cols; ++n)
+      for (std::int64_t m = 0; m < rows; ++m) {
+        double v = q[m * cols + n - 1];
+        if (m >= n) v = logAdd(v, q[(m - n) * cols + n]);
+        q[m * cols + n] = v;
+      }
+  }
+  return tables;
+}
+
 NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected, bool weighted,
-                               const std::vector<std::vector<int>>& partitions)
+                               const std::vector<std::vector<int>>& partitions,
+                               std::shared_ptr<const Tables> tables)
     : graph_(graph),
       dc_(degreeCorrected),
       weighted_(weighted),
       cap_(graph.nodes()),
       edges_(static_cast<std::int64_t>(graph.edgeCount())),
-      totalWeight_(graph.totalWeight()) {
+      totalWeight_(graph.totalWeight()),
+      tables_(std::move(tables)) {
   if (cap_ < 1) throw std::invalid_argument("a block model needs at least one node");
-  const std::int64_t cacheSize = std::min<std::int64_t>(
-      static_cast<std::int64_t>(cap_) * (cap_ + 1) / 2 + 2 * edges_ + 4, std::int64_t{1} << 23);
-  lgammaCache_.resize(static_cast<std::size_t>(cacheSize));
-  lgammaCache_[0] = 0.0;
-  for (std::int64_t x = 1; x < cacheSize; ++x)
-    lgammaCache_[static_cast<std::size_t>(x)] = std::lgamma(static_cast<double>(x));
+  if (!tables_ || (dc_ && tables_->qCols == 0)) tables_ = makeTables(graph, dc_);
   if (dc_) {
-    qRows_ = 2 * edges_ + 1;
-    qCols_ = std::min<std::int64_t>(cap_, 2 * edges_) + 1;
-    qRows_ = std::min<std::int64_t>(qRows_, std::max<std::int64_t>(1, 30'000'000 / qCols_));
-    logQTable_.assign(static_cast<std::size_t>(qRows_ * qCols_),
-                      -std::numeric_limits<double>::infinity());
-    // q(m, n) = q(m, n−1) + q(m−n, n): partitions of m into at most n parts.
-    for (std::int64_t m = 0; m < qRows_; ++m) logQTable_[m * qCols_] = m == 0 ? 0.0 : -INFINITY;
-    for (std::int64_t n = 1; n < qCols_; ++n)
-      for (std::int64_t m = 0; m < qRows_; ++m) {
-        double v = logQTable_[m * qCols_ + n - 1];
-        if (m >= n) v = logAdd(v, logQTable_[(m - n) * qCols_ + n]);
-        logQTable_[m * qCols_ + n] = v;
-      }
     int maxDegree = 0;
     for (int v = 0; v < cap_; ++v) {
       maxDegree = std::max(maxDegree, graph.degree(v));
@@ -69,8 +90,8 @@ NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected,
 
 double NestedSbmState::lgam(std::int64_t x) const {
   if (x <= 1) return 0.0;
-  if (x < static_cast<std::int64_t>(lgammaCache_.size()))
-    return lgammaCache_[static_cast<std::size_t>(x)];
+  if (x < static_cast<std::int64_t>(tables_->lgamma.size()))
+    return tables_->lgamma[static_cast<std::size_t>(x)];
   return std::lgamma(static_cast<double>(x));
 }
 
@@ -82,7 +103,8 @@ double NestedSbmState::lbinom(std::int64_t n, std::int64_t k) const {
 double NestedSbmState::logQ(std::int64_t m, std::int64_t n) const {
   if (m <= 0 || n < 1) return 0.0;
   n = std::min(n, m);
-  if (m < qRows_ && n < qCols_) return logQTable_[static_cast<std::size_t>(m * qCols_ + n)];
+  if (m < tables_->qRows && n < tables_->qCols)
+    return tables_->logQ[static_cast<std::size_t>(m * tables_->qCols + n)];
   // Outside the exact table: the Hardy–Ramanujan estimate of p(m), or the
   // C(m−1, n−1) / n! estimate for n ≪ √m, whichever is smaller.
   const double md = static_cast<double>(m);
@@ -212,10 +234,11 @@ double NestedSbmState::descriptionLength() const {
   return S;
 }
 
-double NestedSbmState::localTerms(const std::vector<Affected>& affected, int fromLevel,
+double NestedSbmState::localTerms(const std::vector<Affected>& affected, std::size_t count,
+                                  int fromLevel,
                                   const std::vector<std::pair<int, int>>& hist) const {
   double S = 0.0;
-  for (std::size_t i = 0; i < affected.size(); ++i) {
+  for (std::size_t i = 0; i < count; ++i) {
     const int j = fromLevel + static_cast<int>(i);
     const auto& aff = affected[i];
     const auto inRows = [&](int g) {
@@ -337,8 +360,21 @@ double NestedSbmState::move(int level, int v, int s) {
       touch(u, row[u], 0.0);
     }
   }
-  std::vector<std::vector<Change>> changes(1);
-  auto& c0 = changes[0];
+  // Scratch kept between moves (a move allocated a dozen small vectors
+  // before, about a fifth of a fit's time in malloc and free).
+  auto& changes = moveChanges_;
+  auto& sizes = moveSizes_;
+  auto& affected = moveAffected_;
+  auto& mapped = moveMapped_;
+  auto& up = moveUp_;
+  auto& hist = moveHist_;
+  const auto slot = [](auto& list, std::size_t i) -> auto& {
+    if (list.size() <= i) list.resize(i + 1);
+    return list[i];
+  };
+  std::size_t depth = 1;
+  auto& c0 = slot(changes, 0);
+  c0.clear();
   auto pushChange = [](std::vector<Change>& list, int a, int b, std::int64_t dc, double dw) {
     if (dc == 0 && dw == 0.0) return;
     list.push_back({std::min(a, b), std::max(a, b), dc, dw});
@@ -363,18 +399,22 @@ double NestedSbmState::move(int level, int v, int s) {
   (void)kv;
 
   // Group-size changes, cascading up when a group empties or fills.
-  std::vector<std::vector<std::pair<int, int>>> sizes(1);
-  sizes[0] = {{r, -w}, {s, w}};
-  std::vector<Affected> affected(1);
-  affected[0].groups = {r, s};
-  if (level > 0) affected[0].rows = {r, s};
-  for (const auto& ch : c0) affected[0].pairs.emplace_back(ch.a, ch.b);
+  auto& s0 = slot(sizes, 0);
+  s0.clear();
+  s0.emplace_back(r, -w);
+  s0.emplace_back(s, w);
+  auto& a0 = slot(affected, 0);
+  a0.groups.assign({r, s});
+  a0.rows.clear();
+  if (level > 0) a0.rows.assign({r, s});
+  a0.pairs.clear();
+  for (const auto& ch : c0) a0.pairs.emplace_back(ch.a, ch.b);
   const int top = levels() - 1;
   for (int j = level + 1; j <= top; ++j) {
     const auto& below = levels_[j - 1];
     const auto& b = levels_[j].b;
-    std::vector<Change> mapped;
-    for (const auto& ch : changes.back()) {
+    mapped.clear();
+    for (const auto& ch : changes[depth - 1]) {
       if (ch.dc == 0) continue;
       const int T = b[ch.a], U = b[ch.b];
       const int a = std::min(T, U), c = std::max(T, U);
@@ -388,9 +428,9 @@ double NestedSbmState::move(int level, int v, int s) {
     mapped.erase(
         std::remove_if(mapped.begin(), mapped.end(), [](const Change& m) { return m.dc == 0; }),
         mapped.end());
-    // sizes.back() lists distinct groups of level j − 1 with their net change.
-    std::vector<std::pair<int, int>> up;
-    for (const auto& [g, d] : sizes.back()) {
+    // sizes[depth − 1] lists distinct groups of level j − 1 with their net change.
+    up.clear();
+    for (const auto& [g, d] : sizes[depth - 1]) {
       const int before = below.n[g], after = before + d;
       int delta = 0;
       if (before > 0 && after == 0) delta = -1;
@@ -408,25 +448,31 @@ double NestedSbmState::move(int level, int v, int s) {
     // Nothing changes at level j (nor above): its node count B_{j−1} changes
     // only if some upper group's size does.
     if (mapped.empty() && up.empty()) break;
-    Affected aff;
+    auto& aff = slot(affected, depth);
+    aff.groups.clear();
+    aff.rows.clear();
+    aff.pairs.clear();
     for (const auto& [T, d] : up) {
       (void)d;
       aff.groups.push_back(T);
       aff.rows.push_back(T);
     }
     for (const auto& m : mapped) aff.pairs.emplace_back(m.a, m.b);
-    affected.push_back(std::move(aff));
-    changes.push_back(std::move(mapped));
-    sizes.push_back(std::move(up));
+    slot(changes, depth).assign(mapped.begin(), mapped.end());
+    slot(sizes, depth).assign(up.begin(), up.end());
+    ++depth;
   }
-  std::vector<std::pair<int, int>> hist;
-  if (level == 0 && dc_) hist = {{r, graph_.degree(v)}, {s, graph_.degree(v)}};
+  hist.clear();
+  if (level == 0 && dc_) {
+    hist.emplace_back(r, graph_.degree(v));
+    hist.emplace_back(s, graph_.degree(v));
+  }
 
-  const double before = localTerms(affected, level, hist);
+  const double before = localTerms(affected, depth, level, hist);
 
   // Apply.
   L.b[v] = s;
-  for (std::size_t i = 0; i < changes.size(); ++i) {
+  for (std::size_t i = 0; i < depth; ++i) {
     auto& Lj = levels_[level + i];
     for (const auto& ch : changes[i]) {
       if (ch.dc == 0 && ch.dw == 0.0) continue;
@@ -462,7 +508,7 @@ double NestedSbmState::move(int level, int v, int s) {
     --hist_[static_cast<std::size_t>(r) * histWidth_ + k];
     ++hist_[static_cast<std::size_t>(s) * histWidth_ + k];
   }
-  const double after = localTerms(affected, level, hist);
+  const double after = localTerms(affected, depth, level, hist);
   return after - before;
 }
 
@@ -476,7 +522,11 @@ using Partitions = std::vector<std::vector<int>>;
 class Fitter {
  public:
   Fitter(const WeightedGraph& graph, bool dc, const SbmSettings& settings)
-      : graph_(graph), dc_(dc), settings_(settings), rng_(settings.seed * 2 + (dc ? 1 : 0)) {}
+      : graph_(graph),
+        dc_(dc),
+        settings_(settings),
+        rng_(settings.seed * 2 + (dc ? 1 : 0)),
+        tables_(NestedSbmState::makeTables(graph, dc)) {}
 
   Partitions fit(double& dl) {
     const int N = graph_.nodes();
@@ -484,12 +534,12 @@ class Fitter {
     std::iota(identity.begin(), identity.end(), 0);
     const std::vector<int> zeros(static_cast<std::size_t>(N), 0);
     if (N == 1 || graph_.edgeCount() == 0) {
-      NestedSbmState state(graph_, dc_, settings_.weighted, {zeros, zeros});
+      NestedSbmState state(graph_, dc_, settings_.weighted, {zeros, zeros}, tables_);
       dl = state.descriptionLength();
       return {zeros, zeros};
     }
     // 1. Flat agglomeration of level 0 (the edge counts under a flat prior).
-    NestedSbmState flat(graph_, dc_, settings_.weighted, {identity, zeros});
+    NestedSbmState flat(graph_, dc_, settings_.weighted, {identity, zeros}, tables_);
     const auto stages = agglomerate(flat, 0);
     // 2. A hierarchy on every stage's partition; the shortest nested description wins.
     Partitions best;
@@ -711,17 +761,17 @@ class Fitter {
     const std::vector<int> zeros(static_cast<std::size_t>(N), 0);
     Partitions parts{level0, zeros};
     for (int l = 0;; ++l) {
-      NestedSbmState st(graph_, dc_, settings_.weighted, parts);
+      NestedSbmState st(graph_, dc_, settings_.weighted, parts, tables_);
       if (st.groupCount(l) <= 1) {
         if (parts.size() > 2) parts.pop_back();  // level l is the single-group top
-        NestedSbmState final(graph_, dc_, settings_.weighted, parts);
+        NestedSbmState final(graph_, dc_, settings_.weighted, parts, tables_);
         dl = final.descriptionLength();
         return parts;
       }
       std::vector<int> identity(static_cast<std::size_t>(N));
       std::iota(identity.begin(), identity.end(), 0);
       parts.insert(parts.end() - 1, identity);
-      NestedSbmState upper(graph_, dc_, settings_.weighted, parts);
+      NestedSbmState upper(graph_, dc_, settings_.weighted, parts, tables_);
       const auto stages = agglomerate(upper, l + 1);
       const int below = upper.groupCount(l);
       const Stage* best = nullptr;
@@ -784,7 +834,7 @@ class Fitter {
   }
 
   void refine(Partitions& best, double& bestDl) {
-    NestedSbmState st(graph_, dc_, settings_.weighted, best);
+    NestedSbmState st(graph_, dc_, settings_.weighted, best, tables_);
     const int rounds = std::max(1, settings_.sweeps);
     const int annealed = rounds * 7 / 10;
     for (int round = 0; round < rounds; ++round) {
@@ -809,6 +859,7 @@ class Fitter {
   bool dc_;
   SbmSettings settings_;
   std::mt19937_64 rng_;
+  std::shared_ptr<const NestedSbmState::Tables> tables_;
 };
 
 std::vector<std::vector<int>> nodeLabels(const Partitions& parts, int N) {

@@ -18,6 +18,7 @@
 //     + the partition term of b_l over the non-empty blocks of level l−1;
 //   the top level has one group. Here e_rr counts the edges inside r once.
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -54,8 +55,13 @@ SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings =
 // of each level-l node. The last level must put everything in group 0.
 class NestedSbmState {
  public:
+  // ln Γ and the partition-count table depend only on the graph's size and
+  // the model: a fit builds them once and shares them among its states.
+  struct Tables;
+  static std::shared_ptr<const Tables> makeTables(const WeightedGraph& graph, bool degreeCorrected);
   NestedSbmState(const WeightedGraph& graph, bool degreeCorrected, bool weighted,
-                 const std::vector<std::vector<int>>& partitions);
+                 const std::vector<std::vector<int>>& partitions,
+                 std::shared_ptr<const Tables> tables = nullptr);
 
   // The description length computed from scratch.
   double descriptionLength() const;
@@ -114,7 +120,8 @@ class NestedSbmState {
   double groupTerm(int level, int r) const;
   double globalTerm(int level) const;
   double histTerm(int r, int k) const;
-  double localTerms(const std::vector<Affected>& affected, int fromLevel,
+  // The terms of the first `count` entries of `affected` (levels fromLevel …).
+  double localTerms(const std::vector<Affected>& affected, std::size_t count, int fromLevel,
                     const std::vector<std::pair<int, int>>& hist) const;
   int nodeCount(int level) const { return level == 0 ? cap_ : levels_[level - 1].B; }
   void build(const std::vector<std::vector<int>>& partitions);
@@ -129,14 +136,18 @@ class NestedSbmState {
   std::vector<int> hist_;  // level 0, DC: group × degree counts η_k^r
   int histWidth_ = 1;
   std::int64_t nonEmptyPairs_ = 0;  // level 0, for the weight term
-  std::vector<double> lgammaCache_;
-  std::vector<double> logQTable_;
-  std::int64_t qRows_ = 0, qCols_ = 0;
+  std::shared_ptr<const Tables> tables_;
   double degreeConstant_ = 0.0;
   // scratch
   std::vector<std::int64_t> scratchCount_;
   std::vector<double> scratchWeight_;
   std::vector<int> scratchTouched_;
+  std::vector<std::vector<Change>> moveChanges_;
+  std::vector<std::vector<std::pair<int, int>>> moveSizes_;
+  std::vector<Affected> moveAffected_;
+  std::vector<Change> moveMapped_;
+  std::vector<std::pair<int, int>> moveUp_;
+  std::vector<std::pair<int, int>> moveHist_;
 };
 
 }  // namespace nl::analysis::connectome
