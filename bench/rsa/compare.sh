@@ -3,7 +3,8 @@
 # side on the same data and prints the time ratios and the largest
 # difference between the two programs' point estimates, then a RESULT line
 # (bench/result.sh) for bench/run-all: total seconds and each peak RSS.
-#   bench/rsa/compare.sh BUILD_DIR [--max-features N] [--replicates R]
+# The second RESULT line is the noise ceilings (split-half and group).
+#   bench/rsa/compare.sh BUILD_DIR [--max-features N] [--replicates R] [--trials T] [--ceiling-repeats C]
 set -euo pipefail
 build=${1:?usage: compare.sh BUILD_DIR [--max-features N] [--replicates R]}
 shift
@@ -37,4 +38,12 @@ diff = max(abs(a - b) for p in cpp_est for a, b in zip(cpp_est[p], py_est[p]))
 print("largest |C++ − NumPy| point estimate: %.2e" % diff)
 print("RESULT rsa %dfeatures %.4f %.4f %s %s layers+populations RDMs, stimulus bootstrap; max |diff| %.1e"
       % (cpp["features_total"], cpp["total_seconds"], py["total_seconds"], sys.argv[3], sys.argv[4], diff))
+if "noise_ceiling_seconds" in cpp and "noise_ceiling_seconds" in py:
+    group = max(abs(cpp[k] - py[k]) for k in ("group_lower", "group_upper"))
+    print("noise ceiling: split-half %.4f ± %.4f (NumPy %.4f ± %.4f, other random splits); group [%.4f, %.4f], |C++ − NumPy| %.1e"
+          % (cpp["split_half_mean"], cpp["split_half_sd"], py["split_half_mean"], py["split_half_sd"],
+             cpp["group_lower"], cpp["group_upper"], group))
+    print("RESULT rsa-ceiling %dtrials,%drep %.4f %.4f %s %s split-half (Spearman-Brown) + group ceiling (same processes as rsa); split-half %.3f vs %.3f, group |diff| %.1e"
+          % (cpp["trials"], cpp["ceiling_repeats"], cpp["noise_ceiling_seconds"], py["noise_ceiling_seconds"],
+             sys.argv[3], sys.argv[4], cpp["split_half_mean"], py["split_half_mean"], group))
 PY
