@@ -124,7 +124,7 @@ ours_rss=$(for f in "$work"/ours.*.time; do rss_of "$f"; done | median)
 recorded() {
   echo "official evaluation not run: $*"
   numbers "$work/ours.1.json" "$expected"
-  result fisbe 7x385x685x686 "$ours_wall" "$recorded_s" "$((ours_rss / 1024))" "$recorded_mb" \
+  result fisbe 7x385x685x686 "$ours_wall" "$recorded_s" "$(awk -v k="$ours_rss" 'BEGIN { printf "%.0f", k / 1024 }')" "$recorded_mb" \
     "official side: recorded run (docs/FISBE_METRICS.md), not rerun; $(cat "$work/numbers" 2>/dev/null || echo 'metrics not compared')"
   exit 0
 }
@@ -181,5 +181,5 @@ awk -v ow="$ours_wall" -v orss="$ours_rss" -v pw="$official_wall" -v prss="$offi
   printf "%-42s %10.2f %14.0f\n", "official evalinstseg (median of " m ")", pw, prss / 1024
   printf "%-42s %9.1fx %13.1fx\n", "official / NeuroLoupe", pw / ow, prss / orss
 }'
-result fisbe 7x385x685x686 "$ours_wall" "$official_wall" "$((ours_rss / 1024))" "$((official_rss / 1024))" \
+result fisbe 7x385x685x686 "$ours_wall" "$official_wall" "$(awk -v k="$ours_rss" 'BEGIN { printf "%.0f", k / 1024 }')" "$(awk -v k="$official_rss" 'BEGIN { printf "%.0f", k / 1024 }')" \
   "official evalinstseg run now (median of $official_runs); $(cat "$work/numbers" 2>/dev/null || echo 'metrics not compared')"
