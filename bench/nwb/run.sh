@@ -60,7 +60,7 @@ compare() {  # compare LABEL FILE ROW
   echo "checksums: neuroloupe $(grep -h checksum "$tmp/nl.1" | cut -d' ' -f2-) | h5py $(grep -h checksum "$tmp/py.1" | cut -d' ' -f2-)"
   echo "sum of all spikes: neuroloupe $(step nl all_spikes_sum) | h5py $(step py all_spikes_sum)"
   result "$row" "$(step nl units)units,$(du -h "$f" | cut -f1)" "$(step nl all_split)" "$(step py all_split)" \
-    "$(step nl peak_rss_mb | xargs printf %.0f)" "$(step py peak_rss_mb | xargs printf %.0f)" "all spike times read + split per unit (median of $runs)"
+    "$(step nl peak_rss_mb | xargs printf %.0f)" "$(step py peak_rss_mb | xargs printf %.0f)" "all spike times read + split per unit (median of $runs); read + sum of every spike $(step nl all_split_sum) s vs $(step py all_split_sum) s"
   rm -f "$tmp"/nl.* "$tmp"/py.*
 }
 
