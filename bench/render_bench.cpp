@@ -6,6 +6,9 @@
 // hemisphere, with the Benson polar angle map), rotated by mouse drags through
 // the bridge with the full mesh and with the level of detail.
 // Run under xvfb-run: bench/render_bench.sh.
+// `--mesh qt|plain [LEVELS] [FRAMES]` draws only the sphere (icosahedron
+// subdivided LEVELS times, default 7), by one side, and prints `fps`: each
+// side in its own process, so bench/run-all can take each one's peak memory.
 #include <vtkActor.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
@@ -23,7 +26,6 @@
 #include <vtkPolyDataMapper.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
-#include <vtkSphereSource.h>
 #include <vtkVolume.h>
 #include <vtkVolumeProperty.h>
 
@@ -102,7 +104,8 @@ std::shared_ptr<const nl::io::ArrayDataset> blobVolume(std::size_t n) {
       nl::io::DatasetKind::Volume, "blob", std::vector<std::size_t>{n, n, n}, std::move(values));
 }
 
-double qtFps(const std::function<void(nl::widgets::Scene&, nl::io::Session&)>& populate) {
+double qtFps(const std::function<void(nl::widgets::Scene&, nl::io::Session&)>& populate,
+             int frames = kFrames) {
   nl::io::Session session;
   nl::widgets::VtkView view;
   view.resize(kWidth, kHeight);
@@ -112,12 +115,12 @@ double qtFps(const std::function<void(nl::widgets::Scene&, nl::io::Session&)>& p
   for (int i = 0; i < 3; ++i) view.repaint(), QApplication::processEvents();
   QElapsedTimer timer;
   timer.start();
-  for (int i = 0; i < kFrames; ++i) {
+  for (int i = 0; i < frames; ++i) {
     view.renderer()->GetActiveCamera()->Azimuth(2.0);
     view.repaint();  // synchronous paintGL
     QApplication::processEvents();
   }
-  return kFrames * 1000.0 / static_cast<double>(timer.elapsed());
+  return frames * 1000.0 / static_cast<double>(timer.elapsed());
 }
 
 // A fixture surface and its overlay (fitted by fsaverage truncation),
@@ -280,7 +283,7 @@ CortexResult rotateCortex(const std::vector<Cortex>& hemispheres, int width, int
   return result;
 }
 
-double plainFps(vtkProp* prop) {
+double plainFps(vtkProp* prop, int frames = kFrames) {
   vtkNew<vtkRenderer> renderer;
   vtkNew<vtkRenderWindow> window;
   window->SetSize(kWidth, kHeight);
@@ -290,11 +293,52 @@ double plainFps(vtkProp* prop) {
   for (int i = 0; i < 3; ++i) window->Render();
   QElapsedTimer timer;
   timer.start();
-  for (int i = 0; i < kFrames; ++i) {
+  for (int i = 0; i < frames; ++i) {
     renderer->GetActiveCamera()->Azimuth(2.0);
     window->Render();
   }
-  return kFrames * 1000.0 / static_cast<double>(timer.elapsed());
+  return frames * 1000.0 / static_cast<double>(timer.elapsed());
+}
+
+// The mesh as NeuroLoupe draws it: its z coordinate as the overlay.
+double qtMeshFps(const std::shared_ptr<const nl::io::SurfaceMeshDataset>& mesh, int frames) {
+  return qtFps(
+      [&](nl::widgets::Scene& scene, nl::io::Session& session) {
+        auto* layer = new nl::widgets::SurfaceLayer("mesh", session.add(mesh), mesh);
+        std::vector<double> overlay;
+        for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
+          overlay.push_back(mesh->vertices()[3 * v + 2]);
+        layer->setOverlay(overlay);
+        scene.addLayer(layer);
+      },
+      frames);
+}
+
+// The same mesh and per-vertex scalars through a plain vtkPolyDataMapper.
+double plainMeshFps(const nl::io::SurfaceMeshDataset& mesh, int frames) {
+  vtkNew<vtkPolyData> poly;
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkDoubleArray> scalars;
+  for (std::size_t v = 0; v < mesh.vertexCount(); ++v) {
+    points->InsertNextPoint(mesh.vertices()[3 * v], mesh.vertices()[3 * v + 1],
+                            mesh.vertices()[3 * v + 2]);
+    scalars->InsertNextValue(mesh.vertices()[3 * v + 2]);
+  }
+  vtkNew<vtkCellArray> cells;
+  for (std::size_t t = 0; t < mesh.triangleCount(); ++t) {
+    const vtkIdType ids[3] = {mesh.triangles()[3 * t], mesh.triangles()[3 * t + 1],
+                              mesh.triangles()[3 * t + 2]};
+    cells->InsertNextCell(3, ids);
+  }
+  poly->SetPoints(points);
+  poly->SetPolys(cells);
+  poly->GetPointData()->SetScalars(scalars);
+  vtkNew<vtkPolyDataMapper> mapper;
+  mapper->SetInputData(poly);
+  mapper->SetScalarRange(scalars->GetRange());
+  vtkNew<vtkActor> actor;
+  actor->SetMapper(mapper);
+  return plainFps(actor, frames);
 }
 
 }  // namespace
@@ -303,6 +347,20 @@ int main(int argc, char** argv) {
   QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
   QApplication app(argc, argv);
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // lines as they come, even into a file
+  if (argc > 1 && std::string(argv[1]) == "--mesh") {
+    const std::string side = argc > 2 ? argv[2] : "";
+    const int levels = argc > 3 ? std::stoi(argv[3]) : 7;
+    const int frames = argc > 4 ? std::stoi(argv[4]) : kFrames;
+    if (side != "qt" && side != "plain") {
+      std::fprintf(stderr, "usage: %s --mesh qt|plain [LEVELS] [FRAMES]\n", argv[0]);
+      return 2;
+    }
+    const auto mesh = icosphere(levels);
+    const double fps = side == "qt" ? qtMeshFps(mesh, frames) : plainMeshFps(*mesh, frames);
+    std::printf("side %s\ntriangles %zu\nframes %d\nsize %dx%d\nfps %.4f\n", side.c_str(),
+                mesh->triangleCount(), frames, kWidth, kHeight, fps);
+    return 0;
+  }
   // --cortex: only the level-of-detail comparison (the sphere and the volume
   // take minutes on a loaded machine). A further argument is the fixtures folder.
   const bool cortexOnly = argc > 1 && std::string(argv[1]).starts_with("--cortex");
@@ -314,35 +372,8 @@ int main(int argc, char** argv) {
     std::printf("mesh: %zu vertices, %zu triangles; volume 256^3; %d frames at %dx%d\n",
                 mesh->vertexCount(), mesh->triangleCount(), kFrames, kWidth, kHeight);
 
-    const double qtMesh = qtFps([&](nl::widgets::Scene& scene, nl::io::Session& session) {
-      auto* layer = new nl::widgets::SurfaceLayer("mesh", session.add(mesh), mesh);
-      std::vector<double> overlay;
-      for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
-        overlay.push_back(mesh->vertices()[3 * v + 2]);
-      layer->setOverlay(overlay);
-      scene.addLayer(layer);
-    });
-    vtkNew<vtkSphereSource> unused;  // keep the comparison honest: same mesh, plain mapper
-    vtkNew<vtkPolyData> poly;
-    {
-      vtkNew<vtkPoints> points;
-      for (std::size_t v = 0; v < mesh->vertexCount(); ++v)
-        points->InsertNextPoint(mesh->vertices()[3 * v], mesh->vertices()[3 * v + 1],
-                                mesh->vertices()[3 * v + 2]);
-      vtkNew<vtkCellArray> cells;
-      for (std::size_t t = 0; t < mesh->triangleCount(); ++t) {
-        const vtkIdType ids[3] = {mesh->triangles()[3 * t], mesh->triangles()[3 * t + 1],
-                                  mesh->triangles()[3 * t + 2]};
-        cells->InsertNextCell(3, ids);
-      }
-      poly->SetPoints(points);
-      poly->SetPolys(cells);
-    }
-    vtkNew<vtkPolyDataMapper> meshMapper;
-    meshMapper->SetInputData(poly);
-    vtkNew<vtkActor> meshActor;
-    meshActor->SetMapper(meshMapper);
-    const double plainMesh = plainFps(meshActor);
+    const double qtMesh = qtMeshFps(mesh, kFrames);
+    const double plainMesh = plainMeshFps(*mesh, kFrames);
 
     const auto volume = blobVolume(256);
     const double qtVolume = qtFps([&](nl::widgets::Scene& scene, nl::io::Session& session) {

@@ -22,6 +22,8 @@ packages=(
   clang-14 libclang-rt-14-dev
   # interoperability checks against what others wrote (h5py reads our result files)
   python3-h5py
+  # bench/run-all: the peers each row is measured against (Debian's /usr/bin/python3)
+  python3-numpy python3-scipy python3-nibabel python3-torch python3-graph-tool
 )
 
 missing=()

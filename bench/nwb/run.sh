@@ -5,6 +5,10 @@
 #   bench/nwb/run.sh [BUILD_DIR]            # 2,000 units, contiguous + gzip files
 #   BIG=1 bench/nwb/run.sh [BUILD_DIR]      # also `info` cold on the 20 GB session
 #   GUI=1 bench/nwb/run.sh [BUILD_DIR]      # also the GUI's first frame and peak memory
+# bench/run-all's knobs: PROBES (5) x UNITS_PER_PROBE (400) units, RUNS (3),
+# GZIP=0 (skip the gzip file), INFO_COLD=0 (skip the cold `info` runs). Each
+# file ends with a RESULT line (bench/result.sh): all_split (every unit's
+# spike times read and split) and each side's peak RSS.
 # Each side runs 3 times in a fresh process (warm page cache); medians are
 # compared as h5py / NeuroLoupe (> 1: NeuroLoupe faster or reading less).
 # Cold runs drop the file's pages with posix_fadvise(DONTNEED) (this file
@@ -14,14 +18,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-$here/../../build/ci}" && pwd)
 data=${BENCH_DATA:-/work/bench-data/rec}
 py=/usr/bin/python3
-mkdir -p "$data"
-file=$data/allen2000.nwb
-gzfile=$data/allen2000_gzip.nwb
-big=$data/allen20g.nwb
+. "$here/../result.sh"
+probes=${PROBES:-5} per_probe=${UNITS_PER_PROBE:-400} runs=${RUNS:-3}
+units=$((probes * per_probe))
 make=$build/bin/neuroloupe-make-allen-nwb
-[[ -f $file ]] || "$make" "$file" --probes 5 --units-per-probe 400
-[[ -f $gzfile ]] || "$make" "$gzfile" --probes 5 --units-per-probe 400 --spike-storage gzip \
-  --chunk-elements 65536 --no-waveforms
+for tool in "$make" "$build/bin/neuroloupe_bench_recording"; do
+  [[ -x $tool ]] || { skip_row nwb "no $tool (build the bench targets)"; exit 0; }
+done
+has_python_modules h5py numpy || { skip_row nwb "h5py not importable by $py (apt-get install python3-h5py)"; exit 0; }
+mkdir -p "$data"
+file=$data/allen$units.nwb
+gzfile=$data/allen${units}_gzip.nwb
+big=$data/allen20g.nwb
+[[ -f $file ]] || "$make" "$file" --probes "$probes" --units-per-probe "$per_probe"
+[[ ${GZIP:-1} == 0 || -f $gzfile ]] || "$make" "$gzfile" --probes "$probes" --units-per-probe "$per_probe" \
+  --spike-storage gzip --chunk-elements 65536 --no-waveforms
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -31,10 +42,10 @@ warm() { cat "$1" >/dev/null; }
 median() { sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
 step() { cat "$tmp/$1".* | awk -v s="$2" '$1==s{print $2}' | median; }
 
-compare() {  # compare LABEL FILE
-  local label=$1 f=$2
+compare() {  # compare LABEL FILE ROW
+  local label=$1 f=$2 row=$3
   warm "$f"
-  for i in 1 2 3; do
+  for ((i = 1; i <= runs; ++i)); do
     "$build/bin/neuroloupe_bench_recording" "$f" >"$tmp/nl.$i"
     "$py" "$here/recording_h5py.py" "$f" >"$tmp/py.$i"
   done
@@ -48,6 +59,8 @@ compare() {  # compare LABEL FILE
   done
   echo "checksums: neuroloupe $(grep -h checksum "$tmp/nl.1" | cut -d' ' -f2-) | h5py $(grep -h checksum "$tmp/py.1" | cut -d' ' -f2-)"
   echo "sum of all spikes: neuroloupe $(step nl all_spikes_sum) | h5py $(step py all_spikes_sum)"
+  result "$row" "$(step nl units)units,$(du -h "$f" | cut -f1)" "$(step nl all_split)" "$(step py all_split)" \
+    "$(step nl peak_rss_mb | xargs printf %.0f)" "$(step py peak_rss_mb | xargs printf %.0f)" "all spike times read + split per unit (median of $runs); read + sum of every spike $(step nl all_split_sum) s vs $(step py all_split_sum) s"
   rm -f "$tmp"/nl.* "$tmp"/py.*
 }
 
@@ -75,10 +88,12 @@ info_cold() {  # info_cold FILE
   done
 }
 
-compare "contiguous spike_times" "$file"
-info_cold "$file"
-compare "gzip spike_times (65,536-element chunks, shuffle)" "$gzfile"
-info_cold "$gzfile"
+compare "contiguous spike_times" "$file" nwb
+[[ ${INFO_COLD:-1} == 0 ]] || info_cold "$file"
+if [[ ${GZIP:-1} != 0 ]]; then
+  compare "gzip spike_times (65,536-element chunks, shuffle)" "$gzfile" nwb-gzip
+  [[ ${INFO_COLD:-1} == 0 ]] || info_cold "$gzfile"
+fi
 
 if [[ -n ${BIG:-} ]]; then
   [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 700 --duration 9600 --rate 20 --verbose

@@ -5,7 +5,14 @@ efficient vectorised way (rsatoolbox's rule: resampled upper triangle,
 pairs of copies of one stimulus dropped; all RDMs ranked at once with
 scipy.stats.rankdata(axis=1); correlations by one matrix product).
 
-    reference.py [--max-features 200000] [--replicates 1000]
+    reference.py [--max-features 200000] [--replicates 1000] [--trials 20] [--ceiling-repeats 200]
+
+Then the noise ceilings as analysis/rsa/NoiseCeiling computes them:
+split-half (each stimulus's trials split at random into halves, half-mean
+RDMs compared, Spearman–Brown 2r/(1+r); other random splits than ours, so
+only the mean agrees within its spread) and rsatoolbox's group ceiling of the
+six population RDMs (pool_rdm for Spearman: mean of the ranked vectors;
+deterministic, equal to ours).
 """
 import argparse
 import time
@@ -19,6 +26,9 @@ BASE_FEATURES = [200000, 160000, 120000, 100000, 80000, 60000, 40000, 20000, 100
 parser = argparse.ArgumentParser()
 parser.add_argument("--max-features", type=int, default=200000)
 parser.add_argument("--replicates", type=int, default=1000)
+parser.add_argument("--trials", type=int, default=20)
+parser.add_argument("--ceiling-repeats", type=int, default=200)
+parser.add_argument("--threads", type=int, default=0)  # NumPy's BLAS picks its own
 args = parser.parse_args()
 
 s = np.arange(STIMULI)[:, None]
@@ -87,11 +97,43 @@ for r in range(args.replicates):
 low, high = np.percentile(samples, [2.5, 97.5], axis=0)
 bootstrap_seconds = time.perf_counter() - start
 
+t = np.arange(args.trials)[:, None, None]
+ss = np.arange(STIMULI)[None, :, None]
+u = np.arange(NEURONS)[None, None, :]
+trial_values = population_responses(0)[None] + 3.0 * np.sin(0.9 * (t + 1) * (ss + 1) + 0.37 * (u + 1) * (t + 1))
+
+
+def spearman(a, b):
+    return np.corrcoef(stats.rankdata(a), stats.rankdata(b))[0, 1]
+
+
+start = time.perf_counter()
+ceiling_rng = np.random.default_rng(1)
+split = args.trials // 2
+corrected = np.empty(args.ceiling_repeats)
+for r in range(args.ceiling_repeats):
+    order = np.argsort(ceiling_rng.random((STIMULI, args.trials)), axis=1)  # a permutation per stimulus
+    shuffled = trial_values[order.T, np.arange(STIMULI)[None, :]]  # trials × stimuli × units
+    half_a, half_b = shuffled[:split].mean(axis=0), shuffled[split:].mean(axis=0)
+    raw = spearman(rdm(half_a)[rows, cols], rdm(half_b)[rows, cols])
+    corrected[r] = 2 * raw / (1 + raw)
+vectors = np.stack([stats.rankdata(m[rows, cols]) for m in population_rdms])
+upper = np.mean([spearman(vectors.mean(axis=0), v) for v in vectors])
+lower = np.mean([spearman(np.delete(vectors, i, axis=0).mean(axis=0), v) for i, v in enumerate(vectors)])
+ceiling_seconds = time.perf_counter() - start
+
 print("features_total", total_features)
 print("layer_rdm_seconds %.4f" % layer_seconds)
 print("population_rdm_seconds %.4f" % population_seconds)
 print("bootstrap_seconds %.4f" % bootstrap_seconds)
 print("total_seconds %.4f" % (layer_seconds + population_seconds + bootstrap_seconds))
+print("trials", args.trials)
+print("ceiling_repeats", args.ceiling_repeats)
+print("noise_ceiling_seconds %.4f" % ceiling_seconds)
+print("split_half_mean %.15f" % corrected.mean())
+print("split_half_sd %.15f" % corrected.std())
+print("group_lower %.15f" % lower)
+print("group_upper %.15f" % upper)
 for p in range(POPULATIONS):
     print("estimate %d" % p, " ".join("%.15f" % v for v in estimate[p]))
 for p in range(POPULATIONS):

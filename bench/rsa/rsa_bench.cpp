@@ -3,6 +3,9 @@
 // point estimates can be compared number by number.
 //
 //   neuroloupe_bench_rsa [--max-features 200000] [--replicates 1000] [--threads 0]
+//                        [--trials 20] [--ceiling-repeats 200]
+// Then the noise ceilings: split-half (Spearman–Brown) of population 0 seen
+// in `trials` noisy trials, and the group ceiling of the six population RDMs.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "analysis/rsa/Inference.h"
+#include "analysis/rsa/NoiseCeiling.h"
 #include "analysis/rsa/Rdm.h"
 
 namespace rsa = nl::analysis::rsa;
@@ -56,11 +60,23 @@ rsa::RowMatrix populationResponses(const rsa::RowMatrix& z, int population) {
   return y;
 }
 
+// Trial t of population 0: y + 3 sin(0.9 (t+1)(s+1) + 0.37 (u+1)(t+1)), trials × stimuli × units.
+std::vector<double> trialResponses(const rsa::RowMatrix& y, int trials) {
+  std::vector<double> values(static_cast<std::size_t>(trials) * kStimuli * kNeurons);
+  for (int t = 0; t < trials; ++t)
+    for (int s = 0; s < kStimuli; ++s)
+      for (int u = 0; u < kNeurons; ++u)
+        values[(static_cast<std::size_t>(t) * kStimuli + s) * kNeurons + u] =
+            y(s, u) + 3.0 * std::sin(0.9 * (t + 1) * (s + 1) + 0.37 * (u + 1) * (t + 1));
+  return values;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   int maxFeatures = 200000, threads = 0;
-  std::size_t replicates = 1000;
+  std::size_t replicates = 1000, ceilingRepeats = 200;
+  int trials = 20;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--max-features"))
       maxFeatures = std::atoi(argv[i + 1]);
@@ -68,6 +84,10 @@ int main(int argc, char** argv) {
       replicates = std::strtoull(argv[i + 1], nullptr, 10);
     else if (!std::strcmp(argv[i], "--threads"))
       threads = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--trials"))
+      trials = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--ceiling-repeats"))
+      ceilingRepeats = std::strtoull(argv[i + 1], nullptr, 10);
   }
   nl::analysis::NullProgress progress;
   const auto z = latent();
@@ -103,11 +123,29 @@ int main(int argc, char** argv) {
   const auto boot = rsa::bootstrapStimuli(populationRdms, layerRdms, options, progress);
   const double bootstrapSeconds = seconds(start);
 
+  const auto trialValues = trialResponses(populationResponses(z, 0), trials);
+  const rsa::TrialResponses responses{trialValues, static_cast<std::size_t>(trials), kStimuli,
+                                      kNeurons};
+  rsa::SplitHalfOptions splitOptions;
+  splitOptions.rdm = rdmOptions;
+  splitOptions.compare = options.compare;
+  splitOptions.repeats = ceilingRepeats;
+  splitOptions.threads = threads;
+  const auto ceilingStart = std::chrono::steady_clock::now();
+  const auto splitHalf = rsa::splitHalfNoiseCeiling(responses, splitOptions, progress);
+  const auto group = rsa::groupNoiseCeiling(populationRdms, options.compare);
+  const double ceilingSeconds = seconds(ceilingStart);
+
   std::printf("features_total %ld\n", totalFeatures);
   std::printf("layer_rdm_seconds %.4f\n", layerSeconds);
   std::printf("population_rdm_seconds %.4f\n", populationSeconds);
   std::printf("bootstrap_seconds %.4f\n", bootstrapSeconds);
   std::printf("total_seconds %.4f\n", layerSeconds + populationSeconds + bootstrapSeconds);
+  std::printf("trials %d\nceiling_repeats %zu\nnoise_ceiling_seconds %.4f\n", trials,
+              ceilingRepeats, ceilingSeconds);
+  std::printf("split_half_mean %.15f\nsplit_half_sd %.15f\n", splitHalf.mean,
+              splitHalf.standardDeviation);
+  std::printf("group_lower %.15f\ngroup_upper %.15f\n", group.lower, group.upper);
   for (int p = 0; p < kPopulations; ++p) {
     std::printf("estimate %d", p);
     for (int l = 0; l < kLayers; ++l) std::printf(" %.15f", boot.estimate(p, l));
