@@ -138,7 +138,7 @@ TEST(PluginDiscovery, SearchPathsComeFromTheEnvironmentThenTheInstallTree) {
 // takes (100,000 levels, rewritten in a copy of the library) by Qt. Either
 // way the plugin is listed as failed, its file named, and never loaded.
 TEST(PluginDiscovery, DeeplyNestedManifestsAreRefusedNamingTheFile) {
-  const std::filesystem::path folder = NEUROLOUPE_DEEP_MANIFEST_PLUGIN_DIR;
+  const std::filesystem::path folder = std::string(NEUROLOUPE_TEST_PLUGIN_DIR) + "-deep-manifest";
   const auto library = folder / "libnlplugin_test_deep_manifest.so";
   ASSERT_TRUE(std::filesystem::exists(library)) << library;
   const auto failureOf = [](const std::filesystem::path& where) {

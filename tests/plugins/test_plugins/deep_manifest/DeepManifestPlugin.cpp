@@ -2,6 +2,7 @@
 // tests/plugins/CMakeLists.txt) nests an array 600 levels deep — deeper than
 // the JSON guard allows (io::kMaxJsonDepth), within what moc and Qt's CBOR
 // reader take. It must be listed as failed, the file named, and never loaded.
+// Built into <test plugin folder>-deep-manifest, where only that test looks.
 #include <QObject>
 
 #include "../StepPlugin.h"
