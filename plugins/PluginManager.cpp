@@ -112,8 +112,10 @@ bool carriesOurMetadata(const std::filesystem::path& library) {
   if (ec || size > (std::uintmax_t{256} << 20)) return false;
   std::ifstream in(library, std::ios::binary);
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return bytes.find("QTMETADATA !") != std::string::npos &&
-         bytes.find("org.neuroloupe.") != std::string::npos;
+  // Qt 6 on ELF keeps it in a note section; elsewhere after a magic string.
+  const bool metadata = bytes.find(".note.qt.metadata") != std::string::npos ||
+                        bytes.find("QTMETADATA !") != std::string::npos;
+  return metadata && bytes.find("org.neuroloupe.") != std::string::npos;
 }
 
 }  // namespace
