@@ -1,5 +1,9 @@
 #include "io/Dataset.h"
 
+#include "io/Error.h"
+#include "io/ResourceLimits.h"
+#include "io/UntrustedInput.h"
+
 #include <algorithm>
 #include <array>
 #include <functional>
@@ -180,6 +184,21 @@ bool ArrayDataset::isLoaded() const {
 
 const std::vector<double>& ArrayDataset::values() const {
   std::call_once(loadOnce_, [this] {
+    // A file larger than memory stays lazy; reading it whole as doubles is
+    // refused before anything is allocated, naming the size.
+    std::size_t bytes = 0;
+    const std::size_t cap = maxArrayBytes();
+    const bool overflow = __builtin_mul_overflow(product(shape_), sizeof(double), &bytes);
+    if (overflow || bytes > cap) {
+      const std::string what =
+          "dataset '" + name() + "' would take " +
+          (overflow ? std::string("more than 16 EiB") : byteSizeText(bytes)) +
+          " in memory as doubles, more than the " + byteSizeText(cap) +
+          " allowed for one array (setting memory/maxArrayMB, NEUROLOUPE_MAX_ARRAY_MB); it can "
+          "only be read in parts";
+      if (!provenance().sourcePath.empty()) throw FileError(provenance().sourcePath, what);
+      throw std::runtime_error(what);
+    }
     std::vector<double> loadedValues = typedLoader_ ? typed().toDoubles() : loader_();
     if (loadedValues.size() != product(shape_))
       throw std::runtime_error("dataset '" + name() + "': loader returned " +

@@ -270,11 +270,10 @@ struct SpikeCacheStats {
 // Sorted spike times (seconds) of each unit, its unit table and, optionally,
 // the electrodes table the units refer to. Spike times live either in memory
 // or in a SpikeTimesSource; then units are read on first use and kept in a
-// least-recently-used cache bounded in bytes.
+// least-recently-used cache bounded in bytes
+// (io::resourceLimits().spikeTrainCacheBytes when the recording is made).
 class SpikeRecording final : public Dataset {
  public:
-  static constexpr std::size_t kDefaultCacheBytes = std::size_t{512} << 20;
-
   // unitOffsets has unitCount + 1 entries: unit i owns
   // spikeTimes[unitOffsets[i], unitOffsets[i + 1]). Each unit's times are
   // sorted here if they are not already.

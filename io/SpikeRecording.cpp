@@ -13,6 +13,7 @@
 
 #include "io/Dataset.h"
 #include "io/MappedSpikeTimes.h"
+#include "io/ResourceLimits.h"
 
 namespace nl::io {
 
@@ -39,7 +40,7 @@ struct SpikeRecording::Cache {
   std::list<std::size_t> recency;  // front: most recently used
   std::unordered_map<std::size_t, Entry> entries;
   std::size_t bytes = 0;
-  std::size_t limit = kDefaultCacheBytes;
+  std::size_t limit = resourceLimits().spikeTrainCacheBytes;
   std::size_t hits = 0, misses = 0, rangeReads = 0;
   // First and last spike of each unit, read once (NaN for empty units).
   bool boundsKnown = false;

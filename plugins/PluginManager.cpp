@@ -7,6 +7,8 @@
 #include <QPluginLoader>
 #include <algorithm>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "io/UntrustedInput.h"
@@ -99,6 +101,21 @@ bool looksLikeSharedLibrary(const std::filesystem::path& path) {
   const std::string name = path.filename().string();
   return name.ends_with(".so") || name.find(".so.") != std::string::npos ||
          name.ends_with(".dylib") || name.ends_with(".dll");
+}
+
+// Whether a library Qt found no usable metadata in still carries Qt plugin
+// metadata naming a NeuroLoupe interface (Qt refused to parse it: too deep,
+// malformed): then it is meant as one of ours and is listed as failed.
+bool carriesOurMetadata(const std::filesystem::path& library) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(library, ec);
+  if (ec || size > (std::uintmax_t{256} << 20)) return false;
+  std::ifstream in(library, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Qt 6 on ELF keeps it in a note section; elsewhere after a magic string.
+  const bool metadata = bytes.find(".note.qt.metadata") != std::string::npos ||
+                        bytes.find("QTMETADATA !") != std::string::npos;
+  return metadata && bytes.find("org.neuroloupe.") != std::string::npos;
 }
 
 }  // namespace
@@ -252,6 +269,15 @@ void PluginManager::readOne(const std::filesystem::path& library) {
     // Not ours (another Qt plugin, or any .so): a NeuroLoupe plugin of another
     // interface generation still shows up, as failed, so its author learns why.
     const QString iid = meta.value("IID").toString();
+    if (meta.isEmpty() && carriesOurMetadata(canonical)) {
+      descriptor.id = canonical.stem().string();
+      descriptor.failure = "invalid manifest: " + canonical.string() +
+                           ": Qt cannot read its plugin metadata (" +
+                           loader->errorString().toStdString() + ")";
+      plugins_.push_back(std::move(descriptor));
+      loaders_.push_back(std::move(loader));
+      return;
+    }
     if (!iid.startsWith("org.neuroloupe.")) return;
     descriptor.id = canonical.stem().string();
     descriptor.failure = "built for plugin interface " + iid.toStdString() +

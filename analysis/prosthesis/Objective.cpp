@@ -3,12 +3,15 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <deque>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
 #include <Eigen/Cholesky>
+
+#include "io/ResourceLimits.h"
 
 namespace nl::analysis::prosthesis {
 
@@ -112,11 +115,33 @@ double ssim(const Image& x, const Image& y, Image* gradientX) {
 
 // ---- the objective ---------------------------------------------------------------
 
+// Bounded in bytes (io::ResourceLimits::analysisCacheBytes): the oldest
+// pairs go first.
 struct PerceptObjective::SamplingCache {
   std::mutex mutex;
   // hash → (target, blurred)
   std::unordered_map<std::uint64_t, std::vector<std::pair<Image, Image>>> entries;
-  std::size_t count = 0;
+  std::deque<std::uint64_t> order;  // hash of each pair, oldest first
+  std::size_t bytes = 0;
+  std::size_t limit = io::resourceLimits().analysisCacheBytes;
+
+  static std::size_t cost(const Image& target) {
+    return 2 * static_cast<std::size_t>(target.size()) * sizeof(double) + 64;
+  }
+  void insert(std::uint64_t hash, const Image& target, const Image& blurred) {
+    const std::size_t c = cost(target);
+    if (c > limit) return;
+    while (bytes + c > limit && !order.empty()) {
+      auto& bucket = entries[order.front()];
+      bytes -= cost(bucket.front().first);
+      bucket.erase(bucket.begin());  // pairs in a bucket are in insertion order too
+      if (bucket.empty()) entries.erase(order.front());
+      order.pop_front();
+    }
+    entries[hash].emplace_back(target, blurred);
+    order.push_back(hash);
+    bytes += c;
+  }
 };
 
 PerceptObjective::PerceptObjective(VisualFieldGrid grid, PhospheneModel model,
@@ -270,19 +295,15 @@ Image PerceptObjective::samplingTarget(const Image& target) const {
   auto& cache = *samplingCache_;
   {
     std::lock_guard lock(cache.mutex);
-    for (const auto& [original, blurred] : cache.entries[hash])
-      if (original.rows() == target.rows() && original.cols() == target.cols() &&
-          original == target)
-        return blurred;
+    if (const auto bucket = cache.entries.find(hash); bucket != cache.entries.end())
+      for (const auto& [original, blurred] : bucket->second)
+        if (original.rows() == target.rows() && original.cols() == target.cols() &&
+            original == target)
+          return blurred;
   }
   Image blurred = samplingImage(target, grid_, options_.samplingBlurDeg);
   std::lock_guard lock(cache.mutex);
-  if (cache.count > 4096) {  // a bound for long sessions with many images
-    cache.entries.clear();
-    cache.count = 0;
-  }
-  cache.entries[hash].emplace_back(target, blurred);
-  ++cache.count;
+  cache.insert(hash, target, blurred);
   return blurred;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "app/common/BuildInfo.h"
+#include "app/gui/CacheSettings.h"
 #include "app/gui/MainWindow.h"
 #include "widgets/Screenshot.h"
 #include "widgets/VtkView.h"
@@ -99,6 +100,7 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  nl::app::applyCacheSettings();  // before anything is opened: caches read their caps when made
   nl::app::MainWindow window;
   window.setInteractive(!headless);
   // Scripted runs autosave only when asked (they would leave recovery files).

@@ -2,6 +2,7 @@
 #include "io/hdf5/MetadataProbe.h"
 
 #include "io/MappedFile.h"
+#include "io/ResourceLimits.h"
 #include "io/UntrustedInput.h"
 
 #include <cstdio>
@@ -561,7 +562,7 @@ haddr_t objectAddress(const Location& parent, const std::string& name) {
 }
 
 VectorReader::VectorReader(const Location& parent, const std::string& name,
-                           std::size_t chunkCacheBytes)
+                           std::optional<std::size_t> chunkCacheBytes)
     : file_(parent.file_),
       path_(parent.filePath()),
       objectPath_(parent.objectPath() + (parent.objectPath().ends_with('/') ? "" : "/") + name) {
@@ -569,7 +570,8 @@ VectorReader::VectorReader(const Location& parent, const std::string& name,
   if (!parent.datasetIsNumeric(name)) parent.fail("dataset '" + name + "' is not numeric");
   Handle access(H5Pcreate(H5P_DATASET_ACCESS));
   // 12421 slots (a prime, as the HDF5 guide advises) for the chunk hash table.
-  H5Pset_chunk_cache(access.id(), 12421, chunkCacheBytes, 0.75);
+  H5Pset_chunk_cache(access.id(), 12421,
+                     chunkCacheBytes.value_or(resourceLimits().hdf5ChunkCacheBytes), 0.75);
   dataset_ = Handle(H5Dopen2(parent.id(), name.c_str(), access.id()));
   if (!dataset_.valid()) parent.fail("cannot open dataset '" + name + "'");
   Handle space(H5Dget_space(dataset_.id()));
@@ -697,7 +699,11 @@ File File::openReadOnly(const std::filesystem::path& path) {
   if (!std::filesystem::exists(path, ec)) throw FileError(path, "file does not exist");
   if (!isHdf5File(path)) throw FileError(path, "not an HDF5 file (no HDF5 signature)");
   probeMetadata(path);
-  auto handle = std::make_shared<Handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  // Every dataset opened without its own access list gets a chunk cache of
+  // the configured size (libhdf5's default is 1 MiB per dataset).
+  Handle access(H5Pcreate(H5P_FILE_ACCESS));
+  H5Pset_cache(access.id(), 0, 12421, resourceLimits().hdf5ChunkCacheBytes, 0.75);
+  auto handle = std::make_shared<Handle>(H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.id()));
   if (!handle->valid()) {
     const std::string detail = lastLibraryMessage();
     throw FileError(path, "cannot open as HDF5 (truncated or corrupted?)" +

@@ -127,11 +127,12 @@ class Location {
 
 // A 1-D numeric dataset kept open for repeated range reads (e.g. spike times
 // per unit): the dataset's chunk cache survives between reads, so compressed
-// chunks are not inflated again for each neighbouring range.
+// chunks are not inflated again for each neighbouring range (unset:
+// io::resourceLimits().hdf5ChunkCacheBytes).
 class VectorReader {
  public:
   VectorReader(const Location& parent, const std::string& name,
-               std::size_t chunkCacheBytes = std::size_t{32} << 20);
+               std::optional<std::size_t> chunkCacheBytes = std::nullopt);
   std::uint64_t size() const { return size_; }
   // Elements [begin, end) as doubles; FileError when out of range or unreadable.
   std::vector<double> read(std::uint64_t begin, std::uint64_t end) const;

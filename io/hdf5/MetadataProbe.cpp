@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,7 @@
 
 #include "io/ChildProcess.h"
 #include "io/Error.h"
+#include "io/ResourceLimits.h"
 
 namespace nl::io::h5 {
 
@@ -45,18 +47,50 @@ std::mutex& probedMutex() {
 }
 // Verdicts so far: empty when the probe walked the file, else the error.
 // Failures are kept too: readers that try a file after another reader
-// refused it must not wait for the probe's time limit again.
-std::map<FileVersion, std::string>& probed() {
-  static std::map<FileVersion, std::string> files;
-  return files;
+// refused it must not wait for the probe's time limit again. Bounded in
+// bytes (ResourceLimits::hdf5ProbeVerdictCacheBytes): the oldest verdicts
+// go first, and a file whose verdict went is probed again.
+struct Verdicts {
+  std::map<FileVersion, std::string> files;
+  std::deque<FileVersion> order;  // oldest first
+  std::size_t bytes = 0;
+};
+Verdicts& probed() {
+  static Verdicts verdicts;
+  return verdicts;
+}
+std::size_t verdictCost(const std::string& verdict) {
+  return sizeof(FileVersion) + verdict.size() + 64;  // + the map's and the queue's bookkeeping
 }
 
 void remember(const FileVersion& version, std::string verdict) {
+  const std::size_t limit = resourceLimits().hdf5ProbeVerdictCacheBytes;
   std::lock_guard lock(probedMutex());
-  probed()[version] = std::move(verdict);
+  Verdicts& v = probed();
+  if (const auto old = v.files.find(version); old != v.files.end()) {
+    v.bytes -= verdictCost(old->second);
+    v.files.erase(old);
+    std::erase(v.order, version);
+  }
+  const std::size_t cost = verdictCost(verdict);
+  if (cost > limit) return;
+  while (v.bytes + cost > limit && !v.order.empty()) {
+    const auto oldest = v.files.find(v.order.front());
+    v.bytes -= verdictCost(oldest->second);
+    v.files.erase(oldest);
+    v.order.pop_front();
+  }
+  v.files.emplace(version, std::move(verdict));
+  v.order.push_back(version);
+  v.bytes += cost;
 }
 
 }  // namespace
+
+ProbeVerdictCacheStats probeVerdictCacheStats() {
+  std::lock_guard lock(probedMutex());
+  return {probed().files.size(), probed().bytes};
+}
 
 std::filesystem::path probeProgram() {
   if (const char* configured = std::getenv("NEUROLOUPE_HDF5_PROBE")) {
@@ -79,7 +113,7 @@ void probeMetadata(const std::filesystem::path& path) {
       std::int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec};
   {
     std::lock_guard lock(probedMutex());
-    if (const auto known = probed().find(version); known != probed().end()) {
+    if (const auto known = probed().files.find(version); known != probed().files.end()) {
       if (known->second.empty()) return;
       throw FileError(path, known->second);
     }

@@ -6,6 +6,7 @@
 // (neuroloupe-h5probe, io/hdf5/Probe.cpp) walks all of its metadata; if the
 // probe dies, the file is refused with a clear error and nothing here ever
 // touched it.
+#include <cstddef>
 #include <filesystem>
 
 namespace nl::io::h5 {
@@ -16,6 +17,12 @@ namespace nl::io::h5 {
 // pass (the caller's own open says why). Does nothing when the probe program
 // is not installed or NEUROLOUPE_HDF5_PROBE=off.
 void probeMetadata(const std::filesystem::path& path);
+
+// The verdicts kept (bounded by io::resourceLimits().hdf5ProbeVerdictCacheBytes).
+struct ProbeVerdictCacheStats {
+  std::size_t verdicts = 0, bytes = 0;
+};
+ProbeVerdictCacheStats probeVerdictCacheStats();
 
 // The probe program: $NEUROLOUPE_HDF5_PROBE when it names a file, else
 // neuroloupe-h5probe beside the io library. Empty when there is none.

@@ -1,6 +1,7 @@
 #include "io/hdf5/RowReader.h"
 
 #include "io/MappedFile.h"
+#include "io/ResourceLimits.h"
 #include "io/Threads.h"
 
 #include <fcntl.h>
@@ -25,7 +26,6 @@ namespace {
 
 constexpr std::size_t kSector = 512;  // O_DIRECT alignment (logical block size)
 constexpr std::size_t kPage = 4096;   // page-cache granularity
-constexpr std::size_t kInflatedKeepBytes = std::size_t{16} << 20;
 constexpr std::size_t kLibraryCacheBytes = std::size_t{4} << 20;
 
 struct AlignedFree {
@@ -165,7 +165,8 @@ RowReader::RowReader(const Location& parent, const std::string& name)
   if (!parent.datasetIsNumeric(name)) parent.fail("dataset '" + name + "' is not numeric");
   {
     Handle access(H5Pcreate(H5P_DATASET_ACCESS));
-    H5Pset_chunk_cache(access.id(), 521, kLibraryCacheBytes, 0.75);
+    H5Pset_chunk_cache(access.id(), 521,
+                       std::min(kLibraryCacheBytes, resourceLimits().hdf5ChunkCacheBytes), 0.75);
     d.dataset = Handle(H5Dopen2(parent.id(), name.c_str(), access.id()));
     Handle none(H5Pcreate(H5P_DATASET_ACCESS));
     H5Pset_chunk_cache(none.id(), 0, 0, 1.0);
@@ -347,7 +348,9 @@ struct RowReaderAccess {
     std::lock_guard lock(d.inflatedMutex);
     d.inflated.emplace_front(chunk, bytes);
     d.inflatedBytes += bytes->size();
-    while (d.inflatedBytes > kInflatedKeepBytes && d.inflated.size() > 1) {
+    // Bounded by the HDF5 chunk-cache cap; the chunk just read stays for its caller.
+    const std::size_t keep = resourceLimits().hdf5ChunkCacheBytes;
+    while (d.inflatedBytes > keep && d.inflated.size() > 1) {
       d.inflatedBytes -= d.inflated.back().second->size();
       d.inflated.pop_back();
     }

@@ -11,6 +11,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "io/ResourceLimits.h"
 #include "io/Threads.h"
 #include "io/microscopy/VolumeCopy.h"
 
@@ -31,7 +32,7 @@ struct ChunkedVolumeSource::Cache {
   std::mutex mutex;
   std::list<std::size_t> recent;  // most recently used first
   std::unordered_map<std::size_t, Entry> entries;
-  std::size_t bytes = 0, limit = kDefaultCacheBytes, hits = 0, misses = 0;
+  std::size_t bytes = 0, limit = resourceLimits().volumeChunkCacheBytes, hits = 0, misses = 0;
   std::atomic<std::size_t> threads{0};
 
   bool find(std::size_t key, std::shared_ptr<const std::vector<unsigned char>>& data) {

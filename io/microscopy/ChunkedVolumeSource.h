@@ -2,7 +2,8 @@
 // A VolumeSource stored as a regular grid of chunks (zarr chunks, HDF5
 // chunks, TIFF pages). Reads decode only the chunks the box touches, several
 // at a time on worker threads, and keep decoded chunks in a least-recently-
-// used cache bounded in bytes.
+// used cache bounded in bytes (io::resourceLimits().volumeChunkCacheBytes
+// unless the opener or setCacheLimitBytes says otherwise).
 #include <array>
 #include <cstddef>
 #include <memory>
@@ -15,7 +16,6 @@ namespace nl::io::microscopy {
 
 class ChunkedVolumeSource : public VolumeSource {
  public:
-  static constexpr std::size_t kDefaultCacheBytes = std::size_t{256} << 20;
   using ChunkIndex = std::array<std::size_t, 4>;  // grid position (c, z, y, x)
 
   // `fillValue` is one voxel of `type` (native byte order): what absent chunks hold.

@@ -340,7 +340,7 @@ std::shared_ptr<VolumeDataset> openHdf5Volume(const fs::path& path, const std::s
   auto source = std::make_shared<Hdf5Source>(
       std::move(root), std::move(dataset), path, objectPath, std::move(layout), volumeShape,
       chunkShape, voxel->first, voxel->second, std::move(fill), rawChunks, std::move(filters));
-  source->setCacheLimitBytes(options.cacheBytes);
+  if (options.cacheBytes) source->setCacheLimitBytes(*options.cacheBytes);
   source->setThreadCount(options.threads);
   const LabelEncoding labels =
       chooseLabelEncoding(options, relative, voxel->first, volumeShape.channels);

@@ -576,7 +576,7 @@ std::shared_ptr<VolumeDataset> openTiffStack(const fs::path& path, const VolumeO
                            format.width};
   auto source =
       std::make_shared<TiffSource>(path, std::move(pages), format, layout, shape, chunks, *type);
-  source->setCacheLimitBytes(options.cacheBytes);
+  if (options.cacheBytes) source->setCacheLimitBytes(*options.cacheBytes);
   source->setThreadCount(options.threads);
   const std::string name = path.filename().string();
   const LabelEncoding labels = chooseLabelEncoding(options, name, *type, shape.channels);

@@ -172,8 +172,9 @@ struct VolumeOpenOptions {
   // takes the last axis when it has at most 4 entries and the first more
   // (an RGB (z, y, x, 3) image), else the first.
   enum class ChannelAxis { Auto, First, Last } channelAxis = ChannelAxis::Auto;
-  std::size_t cacheBytes = std::size_t{256} << 20;  // decoded-chunk cache per volume
-  std::size_t threads = 0;                          // decompression threads (0: all cores)
+  // Decoded-chunk cache of this volume; unset: io::resourceLimits().volumeChunkCacheBytes.
+  std::optional<std::size_t> cacheBytes;
+  std::size_t threads = 0;  // decompression threads (0: all cores)
 };
 
 // The encoding `options` ask for, or the guess described there.

@@ -507,7 +507,7 @@ std::shared_ptr<VolumeDataset> makeArray(const fs::path& root, const fs::path& f
     attributes["multiscale_levels"] = std::to_string(multiscale->paths.size());
   }
   auto source = std::make_shared<ZarrSource>(std::move(meta), axes, name, volumeShape, chunkShape);
-  source->setCacheLimitBytes(options.cacheBytes);
+  if (options.cacheBytes) source->setCacheLimitBytes(*options.cacheBytes);
   source->setThreadCount(options.threads);
   const LabelEncoding labels =
       chooseLabelEncoding(options, name, source->voxelType(), volumeShape.channels);

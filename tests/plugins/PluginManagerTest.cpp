@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <QCoreApplication>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -128,4 +131,59 @@ TEST(PluginDiscovery, SearchPathsComeFromTheEnvironmentThenTheInstallTree) {
     EXPECT_TRUE(m.find("stats.descriptive")->loaded);
     EXPECT_EQ(m.find("test.slow"), nullptr) << "test plugins live outside the real plugin folder";
   }
+}
+
+// Manifests are untrusted JSON: one nested deeper than io::kMaxJsonDepth is
+// refused by the JSON guard, one nested deeper than Qt's own metadata reader
+// takes (100,000 levels, rewritten in a copy of the library) by Qt. Either
+// way the plugin is listed as failed, its file named, and never loaded.
+TEST(PluginDiscovery, DeeplyNestedManifestsAreRefusedNamingTheFile) {
+  const std::filesystem::path folder = std::string(NEUROLOUPE_TEST_PLUGIN_DIR) + "-deep-manifest";
+  const auto library = folder / "libnlplugin_test_deep_manifest.so";
+  ASSERT_TRUE(std::filesystem::exists(library)) << library;
+  const auto failureOf = [](const std::filesystem::path& where) {
+    PluginManager m;
+    m.discover({where});
+    EXPECT_EQ(m.plugins().size(), 1u) << where;
+    if (m.plugins().empty()) return std::string("(not listed)");
+    const auto& d = m.plugins().front();
+    EXPECT_FALSE(d.loaded);
+    EXPECT_FALSE(m.usable(d.id));
+    EXPECT_THROW(m.create(d.id), PluginError);
+    return d.failure;
+  };
+  const std::string shallow = failureOf(folder);
+  EXPECT_NE(shallow.find(std::filesystem::canonical(library).string()), std::string::npos)
+      << shallow;
+  EXPECT_NE(shallow.find("nested deeper than 256"), std::string::npos) << shallow;
+
+  // The copy: "zdeep" becomes 100,000 levels deep and "zpadding" shorter by as
+  // much, in place (the CBOR map keeps its entries and the library its size).
+  std::ifstream in(library, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string deepKey = "\x65zdeep", paddingKey = "\x68zpadding";
+  const auto deep = bytes.find(deepKey);
+  ASSERT_NE(deep, std::string::npos) << "the manifest's CBOR in " << library;
+  const std::size_t begin = deep + deepKey.size();
+  ASSERT_EQ(bytes.compare(begin, 599, std::string(599, '\x81')), 0);
+  ASSERT_EQ(bytes[begin + 599], '\x80');
+  ASSERT_EQ(bytes.compare(begin + 600, paddingKey.size(), paddingKey), 0);
+  const std::size_t padding = begin + 600 + paddingKey.size();
+  ASSERT_EQ(bytes.compare(padding, 5, std::string("\x7a\x00\x01\x87\x04", 5)), 0)
+      << "a 100,100-byte text string";
+  const std::size_t end = padding + 5 + 100100;
+  std::string rewritten = std::string(99'999, '\x81') + '\x80' + paddingKey;
+  const std::size_t rest = end - begin - rewritten.size() - 3;
+  rewritten += "\x79";
+  rewritten += static_cast<char>(rest >> 8);
+  rewritten += static_cast<char>(rest & 0xff);
+  rewritten += std::string(rest, 'x');
+  ASSERT_EQ(rewritten.size(), end - begin);
+  bytes.replace(begin, rewritten.size(), rewritten);
+  TempDir dir;
+  const auto copy = dir / "libnlplugin_test_deeper_manifest.so";
+  writeBytes(copy, bytes);
+  const std::string deeper = failureOf(dir.path());
+  EXPECT_NE(deeper.find(std::filesystem::canonical(copy).string()), std::string::npos) << deeper;
+  EXPECT_NE(deeper.find("invalid manifest"), std::string::npos) << deeper;
 }

@@ -11,8 +11,11 @@
 #include <QPromise>
 #include <QThreadPool>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
+
+#include "io/ResourceLimits.h"
 
 namespace nl::widgets {
 
@@ -79,7 +82,14 @@ namespace {
 struct CacheEntry {
   std::weak_ptr<const io::SurfaceMeshDataset> mesh;
   QFuture<std::shared_ptr<const CoarseMesh>> future;
+  std::uint64_t lastUsed = 0;
 };
+
+std::size_t coarseBytes(const CoarseMesh& coarse) {
+  return coarse.vertices.size() * sizeof(float) +
+         (coarse.triangles.size() + coarse.sourceVertex.size()) * sizeof(std::int32_t) +
+         sizeof(CoarseMesh);
+}
 
 QMutex cacheMutex;
 std::map<std::pair<const io::SurfaceMeshDataset*, std::size_t>, CacheEntry>& cache() {
@@ -93,13 +103,31 @@ QFuture<std::shared_ptr<const CoarseMesh>> coarseSurface(
     std::shared_ptr<const io::SurfaceMeshDataset> mesh, std::size_t targetTriangles) {
   QMutexLocker lock(&cacheMutex);
   auto& entries = cache();
+  static std::uint64_t clock = 0;
   std::erase_if(entries, [](const auto& entry) { return entry.second.mesh.expired(); });
   const auto key = std::make_pair(mesh.get(), targetTriangles);
-  if (const auto it = entries.find(key); it != entries.end()) return it->second.future;
+  if (const auto it = entries.find(key); it != entries.end()) {
+    it->second.lastUsed = ++clock;
+    return it->second.future;
+  }
+  // Finished coarse copies are bounded in bytes (io::ResourceLimits::viewCacheBytes):
+  // the least recently asked for go first (a layer holding one keeps it).
+  const std::size_t limit = io::resourceLimits().viewCacheBytes;
+  while (true) {
+    std::size_t bytes = 0;
+    auto oldest = entries.end();
+    for (auto it = entries.begin(); it != entries.end(); ++it) {
+      if (!it->second.future.isFinished()) continue;
+      bytes += coarseBytes(*it->second.future.result());
+      if (oldest == entries.end() || it->second.lastUsed < oldest->second.lastUsed) oldest = it;
+    }
+    if (bytes <= limit || oldest == entries.end()) break;
+    entries.erase(oldest);
+  }
   auto promise = std::make_shared<QPromise<std::shared_ptr<const CoarseMesh>>>();
   QFuture<std::shared_ptr<const CoarseMesh>> future = promise->future();
   promise->start();
-  entries[key] = {mesh, future};
+  entries[key] = {mesh, future, ++clock};
   QThreadPool::globalInstance()->start([promise, mesh, targetTriangles] {
     std::shared_ptr<const CoarseMesh> result;
     try {

@@ -13,6 +13,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <list>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -20,6 +21,7 @@
 
 #include "analysis/connectome/Affinity.h"
 #include "io/ReaderRegistry.h"
+#include "io/ResourceLimits.h"
 #include "plugins/Runner.h"
 #include "widgets/AreaColors.h"
 #include "widgets/VtkView.h"
@@ -352,6 +354,41 @@ struct ComponentView {
   bool hierarchical = false;  // ordering from the page's own clustering
   std::vector<std::array<double, 2>> layout;
   double maxWeight = 0.0;
+
+  std::size_t bytes() const {
+    return square.size() * sizeof(double) + ordering.order.size() * sizeof(std::size_t) +
+           ordering.groups.size() * sizeof(int) + layout.size() * sizeof(layout[0]) +
+           sizeof(ComponentView);
+  }
+};
+
+// Component views computed so far (component, level, threshold), bounded in
+// bytes (io::ResourceLimits::viewCacheBytes): the least recently shown go first.
+class ComponentCache {
+ public:
+  using Key = std::tuple<int, int, int>;
+  const ComponentView* find(const Key& key) {
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->first == key) {
+        entries_.splice(entries_.begin(), entries_, it);
+        return &entries_.front().second;
+      }
+    return nullptr;
+  }
+  void insert(const Key& key, const ComponentView& view) {
+    const std::size_t cost = view.bytes(), limit = io::resourceLimits().viewCacheBytes;
+    if (find(key) != nullptr || cost > limit) return;
+    while (bytes_ + cost > limit && !entries_.empty()) {
+      bytes_ -= entries_.back().second.bytes();
+      entries_.pop_back();
+    }
+    entries_.emplace_front(key, view);
+    bytes_ += cost;
+  }
+
+ private:
+  std::list<std::pair<Key, ComponentView>> entries_;  // most recently used first
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace
@@ -370,7 +407,7 @@ struct ConnectomePage::Impl {
   std::map<int, std::vector<std::vector<int>>> communities;
   int component = 0, level = 0;
   int thresholdPercent = 40;
-  std::map<std::tuple<int, int, int>, ComponentView> cache;
+  ComponentCache cache;
   ComponentView current;
   int generation = 0;
   bool busy = false;
@@ -827,8 +864,8 @@ void ConnectomePage::refresh() {
 
   // Ordering and layout: cached, else computed off the GUI thread.
   const auto key = std::make_tuple(r, d.level, d.positions.empty() ? d.thresholdPercent : -1);
-  if (const auto cached = d.cache.find(key); cached != d.cache.end()) {
-    d.current = cached->second;
+  if (const auto* cached = d.cache.find(key)) {
+    d.current = *cached;
     ++d.generation;  // a pending computation of another key no longer applies
     d.busy = false;
     applyComponentView();
@@ -867,7 +904,7 @@ void ConnectomePage::refresh() {
           complain(tr("Connectome page"), error);
           return;
         }
-        state.cache[key] = *result;
+        state.cache.insert(key, *result);
         state.current = *result;
         applyComponentView();
       });
