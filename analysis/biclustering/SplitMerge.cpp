@@ -173,9 +173,29 @@ SplitMerge::Launch SplitMerge::launch(int i, int j, const std::vector<int>& memb
   for (const int n : members)
     if (n != i && n != j) out.movable.push_back(n);
   std::sort(out.movable.begin(), out.movable.end());
-  const auto& z = *d_.profiles;
-  for (const int k : out.movable)
-    out.withI.push_back(z.row(k).dot(z.row(i)) > z.row(k).dot(z.row(j)) ? 1 : 0);
+  // Initial split: the neurons that j's path fits worst. Each neuron's fit
+  // under φ_j is compared with its fit under its own smoothed pseudo-data
+  // (μ_t = the 5-bin mean of ŷ_t = κ_t/ω_t − δ + log r, x = 0); those whose
+  // shortfall exceeds the mean shortfall start with i. (Correlations of the
+  // count rows do not work here: members of one cluster with loadings of
+  // opposite sign are anti-correlated.)
+  std::vector<double> shortfall;
+  for (const int k : out.movable) {
+    const double r = d_.dispersion[k];
+    const double offset = d_.delta[k] - std::log(r);
+    Eigen::MatrixXd own = Eigen::MatrixXd::Zero(q, T_);
+    for (int t = 0; t < T_; ++t) {
+      double sum = 0.0;
+      int count = 0;
+      for (int u = std::max(0, t - 2); u <= std::min(T_ - 1, t + 2); ++u, ++count)
+        sum += ((*d_.counts)(k, u) - r) / 2.0 / (*d_.omega)(k, u) - offset;
+      own(0, t) = sum / count;
+    }
+    shortfall.push_back(logMarginal(k, own) - logMarginal(k, pathJ));
+  }
+  double meanShortfall = 0.0;
+  for (const double v : shortfall) meanShortfall += v / static_cast<double>(shortfall.size());
+  for (const double v : shortfall) out.withI.push_back(v > meanShortfall ? 1 : 0);
   auto iPart = [&] {
     std::vector<int> part{i};
     for (std::size_t m = 0; m < out.movable.size(); ++m)
@@ -187,9 +207,14 @@ SplitMerge::Launch SplitMerge::launch(int i, int j, const std::vector<int>& memb
   std::vector<int> part = iPart();
   const auto m = static_cast<Eigen::Index>(part.size());
   Eigen::MatrixXd rates(m, T_);
-  for (Eigen::Index a = 0; a < m; ++a)
-    rates.row(a) = d_.logRates->row(part[static_cast<std::size_t>(a)]).array() -
-                   d_.delta[part[static_cast<std::size_t>(a)]];
+  for (Eigen::Index a = 0; a < m; ++a) {
+    // The Pólya-Gamma pseudo-observations ŷ = κ/ω − (δ − log r) of μ_t + cᵀx_t.
+    const int n = part[static_cast<std::size_t>(a)];
+    const double r = d_.dispersion[n];
+    const double offset = d_.delta[n] - std::log(r);
+    for (int t = 0; t < T_; ++t)
+      rates(a, t) = ((*d_.counts)(n, t) - r) / 2.0 / (*d_.omega)(n, t) - offset;
+  }
   Eigen::MatrixXd pilot = Eigen::MatrixXd::Zero(q, T_);
   pilot.row(0) = rates.colwise().mean();
   if (m >= 2) {

@@ -266,3 +266,52 @@ TEST(SplitMerge, TargetFavoursTheTrueSplit) {
   EXPECT_GT(gain, 1000.0);
   EXPECT_GT(gain + (logZ - ell), 500.0);
 }
+
+TEST(SplitMerge, DISABLED_DiagnoseLaunchFromTheTruth) {
+  const auto sim = bc::simulateReference({});
+  const auto N = sim.counts.rows(), T = sim.counts.cols();
+  bc::Rng rng(3, 0);
+  Eigen::MatrixXd omega(N, T), logRates = (sim.counts.array() + 0.5).log();
+  Eigen::MatrixXd profiles = Eigen::MatrixXd::Zero(N, T);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    const int k = sim.neuronLabels[i];
+    profiles(i, k) = 1.0;
+    for (Eigen::Index t = 0; t < T; ++t) {
+      const double eta = sim.delta[i] + sim.latent(3 * k, t) +
+                         sim.loadings.row(i).dot(sim.latent.block(3 * k + 1, t, 2, 1).col(0));
+      omega(i, t) = bc::polyaGamma(rng, sim.counts(i, t) + 10.0, eta - std::log(10.0));
+    }
+  }
+  std::vector<double> logV = bc::mfmLogCoefficients(30, 1.0, 0.2, 16);
+  bc::SplitMergeData data;
+  data.counts = &sim.counts;
+  data.omega = &omega;
+  data.logRates = &logRates;
+  data.profiles = &profiles;
+  data.delta = sim.delta;
+  data.dispersion = Eigen::VectorXd::Constant(N, 10.0);
+  data.logV = &logV;
+  const bc::SplitMerge moves(data);
+  const Eigen::MatrixXd A = sim.latent.topRows(3), B = sim.latent.middleRows(3, 3);
+  std::vector<int> members, zeros;
+  int i = -1, j = -1;
+  for (int n = 0; n < N; ++n)
+    if (sim.neuronLabels[n] <= 1) {
+      members.push_back(n);
+      if (sim.neuronLabels[n] == 0 && i < 0) i = n;
+      if (sim.neuronLabels[n] == 1 && j < 0) j = n;
+    }
+  const auto launch = moves.launch(i, j, members, B, rng);
+  int right = 0;
+  for (std::size_t a = 0; a < launch.movable.size(); ++a)
+    right += launch.withI[a] == (sim.neuronLabels[launch.movable[a]] == 0);
+  const auto split = moves.proposeSplit(i, j, launch, B, 3, rng);
+  double gainProposal = 0.0, gainTruth = 0.0;
+  for (int n : members)
+    if (sim.neuronLabels[n] == 0) {
+      gainProposal += moves.logMarginal(n, split.pathI) - moves.logMarginal(n, B);
+      gainTruth += moves.logMarginal(n, A) - moves.logMarginal(n, B);
+    }
+  std::printf("launch right %d/%zu; ratio %.1f; gain of proposal %.1f, of the truth %.1f\n", right,
+              launch.movable.size(), split.logRatio, gainProposal, gainTruth);
+}
