@@ -28,7 +28,7 @@ struct Filtered {
 
 Filtered filter(const GaussianObservations& observations, const std::vector<int>& states,
                 const SwitchingDynamics& dynamics, const Eigen::VectorXd& m0,
-                const Eigen::MatrixXd& P0) {
+                const Eigen::MatrixXd& P0, double* logEvidence = nullptr) {
   const auto dim = m0.size();
   const auto bins = static_cast<Eigen::Index>(observations.information.size());
   if (observations.informationVector.rows() != dim ||
@@ -56,9 +56,19 @@ Filtered filter(const GaussianObservations& observations, const std::vector<int>
         priorPrecision + observations.information[static_cast<std::size_t>(t)];
     Eigen::LLT<Eigen::MatrixXd> posterior(precision);
     const Eigen::MatrixXd covariance = symmetric(posterior.solve(identity));
-    out.mean.col(t) =
-        covariance * (priorPrecision * predictedMean + observations.informationVector.col(t));
+    const Eigen::VectorXd g =
+        priorPrecision * predictedMean + observations.informationVector.col(t);
+    out.mean.col(t) = covariance * g;
     out.covariance[static_cast<std::size_t>(t)] = covariance;
+    if (logEvidence) {
+      // log ∫ N(x; m⁻, P⁻) exp(hᵀx − ½ xᵀJx) dx
+      //   = −½ log|P⁻| − ½ log|P⁻¹ + J| + ½ gᵀ(P⁻¹ + J)⁻¹g − ½ m⁻ᵀP⁻¹m⁻, g = P⁻¹m⁻ + h.
+      const Eigen::MatrixXd Lp = prior.matrixL();
+      const Eigen::MatrixXd Lq = posterior.matrixL();
+      *logEvidence += -Lp.diagonal().array().log().sum() - Lq.diagonal().array().log().sum() +
+                      0.5 * g.dot(out.mean.col(t)) -
+                      0.5 * predictedMean.dot(priorPrecision * predictedMean);
+    }
   }
   return out;
 }
@@ -97,6 +107,14 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
     path.col(t) = drawGaussian(mean, covariance, rng);
   }
   return path;
+}
+
+double gaussianLogEvidence(const GaussianObservations& observations, const std::vector<int>& states,
+                           const SwitchingDynamics& dynamics, const Eigen::VectorXd& m0,
+                           const Eigen::MatrixXd& P0) {
+  double logEvidence = 0.0;
+  filter(observations, states, dynamics, m0, P0, &logEvidence);
+  return logEvidence;
 }
 
 SmoothedPath kalmanSmoother(const GaussianObservations& observations,

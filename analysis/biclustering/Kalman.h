@@ -36,6 +36,12 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
                                             const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0,
                                             Rng& rng);
 
+// log ∫ p(x | states, dynamics) Π_t exp(h_tᵀx_t − ½ x_tᵀJ_t x_t) dx: the evidence of the
+// (unnormalised) information-form observations, by the prediction-error decomposition.
+double gaussianLogEvidence(const GaussianObservations& observations, const std::vector<int>& states,
+                           const SwitchingDynamics& dynamics, const Eigen::VectorXd& m0,
+                           const Eigen::MatrixXd& P0);
+
 struct SmoothedPath {
   Eigen::MatrixXd mean;                     // D × T
   std::vector<Eigen::MatrixXd> covariance;  // T of D × D

@@ -9,6 +9,7 @@
 #include "analysis/biclustering/Clustering.h"
 #include "analysis/biclustering/Kalman.h"
 #include "analysis/biclustering/PolyaGamma.h"
+#include "analysis/biclustering/SplitMerge.h"
 
 namespace nl::analysis::biclustering {
 namespace {
@@ -115,6 +116,25 @@ ChainSampler::ChainSampler(const Eigen::MatrixXd& counts, const SamplerSettings&
   countRows_.assign(static_cast<std::size_t>(N_), std::vector<int>(static_cast<std::size_t>(T_)));
   for (int i = 0; i < N_; ++i)
     for (int t = 0; t < T_; ++t) countRows_[i][t] = static_cast<int>(counts(i, t));
+  prepareRows();
+}
+
+void ChainSampler::prepareRows() {
+  // Rows smoothed by a centred 5-bin box filter; z-scored (profiles) and logged.
+  profiles_.resize(N_, T_);
+  logRates_.resize(N_, T_);
+  for (int i = 0; i < N_; ++i) {
+    for (int t = 0; t < T_; ++t) {
+      double sum = 0.0;
+      int n = 0;
+      for (int u = std::max(0, t - 2); u <= std::min(T_ - 1, t + 2); ++u, ++n) sum += counts_(i, u);
+      profiles_(i, t) = sum / n;
+      logRates_(i, t) = std::log(sum / n + 0.5);
+    }
+    profiles_.row(i).array() -= profiles_.row(i).mean();
+    const double norm = profiles_.row(i).norm();
+    if (norm > 0.0) profiles_.row(i) /= norm;
+  }
 }
 
 void ChainSampler::initialise() {
@@ -134,6 +154,7 @@ void ChainSampler::initialise() {
   countRows_.assign(static_cast<std::size_t>(N_), std::vector<int>(static_cast<std::size_t>(T_)));
   for (int i = 0; i < N_; ++i)
     for (int t = 0; t < T_; ++t) countRows_[i][t] = static_cast<int>(counts_(i, t));
+  prepareRows();
 
   auto& s = chain_.state;
   // As the reference: one cluster, δ and c from their priors, every slot a
@@ -178,19 +199,7 @@ void ChainSampler::initialise() {
 }
 
 std::vector<int> ChainSampler::initialPartition(int clusters) {
-  // Rows smoothed by a centred 5-bin box filter, then z-scored.
-  Eigen::MatrixXd z(N_, T_);
-  for (int i = 0; i < N_; ++i) {
-    for (int t = 0; t < T_; ++t) {
-      double sum = 0.0;
-      int n = 0;
-      for (int u = std::max(0, t - 2); u <= std::min(T_ - 1, t + 2); ++u, ++n) sum += counts_(i, u);
-      z(i, t) = sum / n;
-    }
-    z.row(i).array() -= z.row(i).mean();
-    const double norm = z.row(i).norm();
-    if (norm > 0.0) z.row(i) /= norm;
-  }
+  const Eigen::MatrixXd& z = profiles_;
   std::vector<int> centres{static_cast<int>(rng_.below(static_cast<std::size_t>(N_)))};
   Eigen::VectorXd nearest = Eigen::VectorXd::Constant(N_, std::numeric_limits<double>::infinity());
   while (static_cast<int>(centres.size()) < clusters) {
@@ -517,6 +526,72 @@ void ChainSampler::sampleLoadings(const std::vector<int>& neurons, const Eigen::
   }
 }
 
+void ChainSampler::splitMerge(const Eigen::MatrixXd& omega) {
+  // Jain & Neal split–merge moves (analysis/biclustering/SplitMerge.h,
+  // docs/BICLUSTERING.md). Under Poisson the ω belong to the NB(r0) proposal
+  // model, not the target, so the moves are NB only; p ≤ 2.
+  if (settings_.splitMergeMoves <= 0 || settings_.likelihood == Likelihood::Poisson || p_ > 2 ||
+      N_ < 2)
+    return;
+  auto& s = chain_.state;
+  SplitMergeData data;
+  data.counts = &counts_;
+  data.omega = &omega;
+  data.logRates = &logRates_;
+  data.profiles = &profiles_;
+  data.delta = s.delta;
+  data.dispersion = s.dispersion;
+  data.logV = &logV_;
+  data.dirichlet = settings_.dirichlet;
+  data.psi = settings_.dynamicsPsi;
+  data.launchScans = settings_.splitMergeLaunchScans;
+  const SplitMerge moves(std::move(data));
+  std::vector<int> sizes(static_cast<std::size_t>(K_), 0);
+  for (int move = 0; move < settings_.splitMergeMoves; ++move) {
+    const int i = static_cast<int>(rng_.below(static_cast<std::size_t>(N_)));
+    int j = static_cast<int>(rng_.below(static_cast<std::size_t>(N_ - 1)));
+    if (j >= i) ++j;
+    std::fill(sizes.begin(), sizes.end(), 0);
+    for (const int z : s.labels) ++sizes[z];
+    int clusters = 0;
+    for (const int n : sizes) clusters += n > 0 ? 1 : 0;
+    const int zi = s.labels[i];
+    const int zj = s.labels[j];
+    std::vector<int> members;
+    for (int n = 0; n < N_; ++n)
+      if (s.labels[n] == zi || s.labels[n] == zj) members.push_back(n);
+    if (zi == zj) {
+      if (clusters >= K_) continue;  // no room for another cluster: the split is impossible
+      ++s.splitsProposed;
+      const auto launch = moves.launch(i, j, members, s.latents[zj], rng_);
+      const auto split = moves.proposeSplit(i, j, launch, s.latents[zj], clusters, rng_);
+      if (std::log(rng_.uniformPositive()) < split.logRatio) {
+        ++s.splitsAccepted;
+        const int slot = static_cast<int>(std::find(sizes.begin(), sizes.end(), 0) - sizes.begin());
+        s.labels[i] = slot;
+        for (std::size_t a = 0; a < launch.movable.size(); ++a)
+          if (split.withI[a]) s.labels[launch.movable[a]] = slot;
+        s.latents[slot] = split.pathI;
+        resetSlotDynamics(slot);
+      }
+    } else {
+      ++s.mergesProposed;
+      const auto launch = moves.launch(i, j, members, s.latents[zj], rng_);
+      std::vector<char> withI;
+      for (const int k : launch.movable) withI.push_back(s.labels[k] == zi ? 1 : 0);
+      const double logRatio =
+          -moves.splitLogRatio(i, j, launch, withI, s.latents[zi], s.latents[zj], clusters - 1);
+      if (std::log(rng_.uniformPositive()) < logRatio) {
+        ++s.mergesAccepted;
+        for (const int n : members) s.labels[n] = zj;
+      }
+    }
+    // The loadings were integrated out: draw them given the paths (and ω).
+    for (const int n : members)
+      s.loadings.row(n) = moves.drawLoadings(n, s.latents[s.labels[n]], rng_).transpose();
+  }
+}
+
 void ChainSampler::sampleDispersion() {
   if (settings_.likelihood == Likelihood::Poisson) return;
   auto& s = chain_.state;
@@ -814,6 +889,9 @@ void ChainSampler::iterate() {
   // (δ, c); (δ, c) | ω, x is then an exact Gibbs step of the augmented model.
   // Under Poisson the MH test needs ω drawn at the current (δ, c, x).
   sampleLoadings(all, settings_.likelihood == Likelihood::Poisson ? nullptr : &omega);
+  // The same ω: (x, δ, c) were just drawn given them, so they are a draw from
+  // their conditional given the current state.
+  splitMerge(omega);
   sampleDispersion();
   constrain();
   std::vector<int> newSlots;

@@ -38,6 +38,12 @@ struct SamplerSettings {
   int keptLatentSamples = 200;      // of which latents are kept (for the HPD bands)
   int splineProposalEvery = 10;
   int initialClusters = 0;  // k-means clusters a chain starts from (0: ⌈N / 10⌉); the reference: 1
+  // Split–merge moves of the neuron clusters per iteration (Jain & Neal; NB
+  // likelihood, p ≤ 2; 0: none) and restricted scans of their launch states.
+  // Off by default: their launch paths are still too poor to be accepted
+  // (docs/BICLUSTERING.md, "Split–merge moves").
+  int splitMergeMoves = 0;
+  int splitMergeLaunchScans = 3;
   bool unitScaleMarginal = false;  // the reference's unit-norm latents in the cluster marginal //
                                    // every n-th iteration new clusters propose spline paths
   std::uint64_t seed = 1;
@@ -70,6 +76,8 @@ struct ChainState {
   Rng::State rng{};
   double logLikelihood = 0.0;
   double logPosterior = 0.0;
+  // Split–merge bookkeeping: proposed and accepted splits and merges.
+  long splitsProposed = 0, splitsAccepted = 0, mergesProposed = 0, mergesAccepted = 0;
 };
 
 struct KeptLatent {
@@ -121,10 +129,12 @@ class ChainSampler {
   Eigen::MatrixXd linearPredictor() const;  // N × T, δ + μ + cᵀx
 
   void initialise();
+  void prepareRows();
   std::vector<int> initialPartition(int clusters);
   void sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega);
   void sampleDynamicsAndStates(const Occupied& occ);
   void sampleLoadings(const std::vector<int>& neurons, const Eigen::MatrixXd* omega);
+  void splitMerge(const Eigen::MatrixXd& omega);
   void sampleDispersion();
   void constrain();
   void sampleClusters(std::vector<int>& newSlots);
@@ -143,6 +153,8 @@ class ChainSampler {
   std::vector<double> logV_;                 // MFM log V_n(t), t = 1 … K+1
   std::vector<std::vector<int>> countRows_;  // integer counts per neuron
   std::vector<double> logFactorialSum_;      // Σ_t log y_it! per neuron
+  Eigen::MatrixXd profiles_;  // smoothed, centred, unit-norm count rows (start, launch splits)
+  Eigen::MatrixXd logRates_;  // log(smoothed counts + ½) (launch paths)
 };
 
 // The planned number of thinned samples etc. follow from the settings; a chain

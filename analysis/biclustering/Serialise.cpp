@@ -10,7 +10,7 @@ namespace nl::analysis::biclustering {
 namespace {
 
 constexpr double kMagic = 20231205.0;  // "bicluster chain", format 1
-constexpr double kFormat = 1.0;
+constexpr double kFormat = 2.0;        // 2: split–merge counters
 
 class Writer {
  public:
@@ -113,6 +113,8 @@ std::vector<double> serialiseChain(const Chain& chain, const SamplerSettings& se
   for (const auto& latent : s.referenceLatents) w.matrix(latent);
   w.scalar(s.logLikelihood);
   w.scalar(s.logPosterior);
+  for (const long count : {s.splitsProposed, s.splitsAccepted, s.mergesProposed, s.mergesAccepted})
+    w.scalar(static_cast<double>(count));
   const auto& t = chain.trace;
   w.reals(t.logLikelihood);
   w.reals(t.logPosterior);
@@ -140,7 +142,8 @@ Chain deserialiseChain(const std::vector<double>& words, const SamplerSettings& 
                        int T) {
   Reader r(words);
   if (r.scalar() != kMagic) throw std::invalid_argument("not a saved bi-clustering chain");
-  if (r.scalar() != kFormat)
+  const double format = r.scalar();
+  if (format != 1.0 && format != kFormat)
     throw std::invalid_argument("saved chain has an unknown format version");
   const int savedN = static_cast<int>(r.scalar());
   const int savedT = static_cast<int>(r.scalar());
@@ -184,6 +187,9 @@ Chain deserialiseChain(const std::vector<double>& words, const SamplerSettings& 
   for (auto& latent : s.referenceLatents) latent = r.matrix();
   s.logLikelihood = r.scalar();
   s.logPosterior = r.scalar();
+  if (format >= 2.0)
+    for (long* count : {&s.splitsProposed, &s.splitsAccepted, &s.mergesProposed, &s.mergesAccepted})
+      *count = static_cast<long>(r.scalar());
   auto& t = chain.trace;
   t.logLikelihood = r.reals();
   t.logPosterior = r.reals();

@@ -7,6 +7,7 @@ target_sources(neuroloupe_analysis PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/Clustering.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Summaries.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Sampler.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/SplitMerge.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Serialise.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Run.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Simulation.cpp)

@@ -1,4 +1,4 @@
-// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains]
+// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves]
 // Single-threaded iterations/s of one chain (then `chains` chains in
 // parallel), the adjusted Rand indices of the maxPEAR estimates against the
 // truth, and the speed-up over the reference code (weigcdsb/bi_clustering,
@@ -66,6 +66,12 @@ void run(const Dataset& data, long iterations, int chains) {
       "(%.1f ms each); reference 0.68 s/iteration: %.1fx faster per CPU second\n",
       data.name.c_str(), iterations, rate, cpuRate, 1000.0 / cpuRate,
       cpuRate * kReferenceSecondsPerIteration);
+  {
+    const auto& st = single[0].state;
+    std::printf("%s: split-merge: %ld of %ld splits and %ld of %ld merges accepted\n",
+                data.name.c_str(), st.splitsAccepted, st.splitsProposed, st.mergesAccepted,
+                st.mergesProposed);
+  }
   std::vector<bc::Chain> all = std::move(single);
   if (chains > 1) {
     const auto parallelStart = std::chrono::steady_clock::now();
@@ -111,11 +117,13 @@ int main(int argc, char** argv) {
   const std::string which = argc > 1 ? argv[1] : "both";
   const long iterations = argc > 2 ? std::stol(argv[2]) : 2000;
   const int chains = argc > 3 ? std::stoi(argv[3]) : 1;
+  const int splitMerge = argc > 4 ? std::stoi(argv[4]) : bc::SamplerSettings{}.splitMergeMoves;
   try {
     if (which == "sim" || which == "both") {
       const auto sim = bc::simulateReference({});
       Dataset data{
           "simulation (N=30, T=500, NB r=10)", sim.counts, sim.neuronLabels, sim.stateLabels, {}};
+      data.settings.splitMergeMoves = splitMerge;
       run(data, iterations, chains);
     }
     if (which == "pixel" || which == "both") {
@@ -133,6 +141,7 @@ int main(int argc, char** argv) {
         data.stateLabels.push_back(static_cast<int>(row[0]));
       data.settings.maxStates = 20;
       data.settings.geometricP = 0.415;
+      data.settings.splitMergeMoves = splitMerge;
       run(data, iterations, chains);
     }
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "analysis/biclustering/Run.h"
 #include "analysis/biclustering/Simulation.h"
@@ -22,6 +23,7 @@ bc::SimulatedData smallSimulation() {
 
 bc::SamplerSettings shortRun(long iterations) {
   bc::SamplerSettings settings;
+  settings.splitMergeMoves = 3;  // exercised in the determinism and resume tests
   settings.iterations = iterations;
   settings.maxStates = 4;
   settings.seed = 42;
@@ -79,6 +81,9 @@ TEST(Sampler, ResumedChainContinuesExactly) {
   EXPECT_EQ(resumed.chain().trace.logLikelihood, straight.chain().trace.logLikelihood);
   EXPECT_EQ(resumed.chain().state.labels, straight.chain().state.labels);
   EXPECT_EQ(resumed.chain().state.rng, straight.chain().state.rng);
+  EXPECT_GT(straight.chain().state.splitsProposed + straight.chain().state.mergesProposed, 0);
+  EXPECT_EQ(resumed.chain().state.splitsProposed, straight.chain().state.splitsProposed);
+  EXPECT_EQ(resumed.chain().state.mergesAccepted, straight.chain().state.mergesAccepted);
   // A saved chain refuses counts of another size, and corrupt words.
   EXPECT_THROW(bc::deserialiseChain(words, settings, 13, 150), std::invalid_argument);
   auto truncated = words;
@@ -151,4 +156,37 @@ TEST(Sampler, StartedAtTheTruthItStaysThere) {
   EXPECT_DOUBLE_EQ(bc::adjustedRandIndex(after.labels, sim.neuronLabels), 1.0);
   EXPECT_GT(bc::adjustedRandIndex(after.states, sim.stateLabels), 0.6);  // random labels: ≈ 0
   EXPECT_NEAR(after.logLikelihood, truthLogLikelihood, 0.01 * std::abs(truthLogLikelihood));
+}
+
+TEST(Sampler, DISABLED_SplitMergeSeparatesTwoMergedClusters) {
+  // The reference simulation at the truth, except that clusters 0 and 1 are
+  // merged (cluster 1's path): the split–merge moves should split them again.
+  // NOT YET: the launch's paths fit far worse than the truth (docs/BICLUSTERING.md).
+  const auto sim = bc::simulateReference({});
+  bc::SamplerSettings settings;
+  settings.iterations = 10000;
+  settings.maxStates = 4;
+  settings.splitMergeMoves = 10;
+  bc::ChainSampler start(sim.counts, settings, 0);
+  bc::Chain chain = start.chain();
+  auto& s = chain.state;
+  s.labels = sim.neuronLabels;
+  for (auto& z : s.labels) z = z == 0 ? 1 : z;
+  s.referenceLabels = s.labels;
+  for (int k = 0; k < 3; ++k) {
+    s.latents[k] = sim.latent.middleRows(3 * k, 3);
+    s.referenceLatents[k] = k == 0 ? Eigen::MatrixXd() : s.latents[k];
+  }
+  s.delta = sim.delta;
+  s.loadings = sim.loadings;
+  s.dispersion.setConstant(10.0);
+  s.states = sim.stateLabels;
+  s.iteration = 5000;
+  bc::ChainSampler sampler(sim.counts, settings, std::move(chain));
+  for (int i = 0; i < 30; ++i) sampler.iterate();
+  const auto& after = sampler.chain().state;
+  std::printf("splits %ld/%ld merges %ld/%ld ARI %.3f\n", after.splitsAccepted,
+              after.splitsProposed, after.mergesAccepted, after.mergesProposed,
+              bc::adjustedRandIndex(after.labels, sim.neuronLabels));
+  EXPECT_GT(bc::adjustedRandIndex(after.labels, sim.neuronLabels), 0.95);
 }

@@ -126,6 +126,8 @@ nlohmann::json settingsJson(const bc::SamplerSettings& s) {
           {"reference_fraction", s.referenceFraction},
           {"kept_samples", s.keptSamples},
           {"kept_latent_samples", s.keptLatentSamples},
+          {"split_merge_moves", s.splitMergeMoves},
+          {"split_merge_launch_scans", s.splitMergeLaunchScans},
           {"seed", s.seed}};
 }
 
@@ -147,6 +149,9 @@ bc::SamplerSettings settingsFrom(const nlohmann::json& j) {
   s.referenceFraction = j.at("reference_fraction");
   s.keptSamples = j.at("kept_samples");
   s.keptLatentSamples = j.at("kept_latent_samples");
+  // Chains saved before the split–merge moves existed continue without them.
+  s.splitMergeMoves = j.value("split_merge_moves", 0);
+  s.splitMergeLaunchScans = j.value("split_merge_launch_scans", 3);
   s.seed = j.at("seed");
   return s;
 }
@@ -189,6 +194,7 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
     settings.keptSamples = static_cast<int>(parameters.integer("kept_samples"));
     settings.keptLatentSamples = std::min(settings.keptSamples, 200);
     settings.seed = static_cast<std::uint64_t>(parameters.integer("seed"));
+    settings.splitMergeMoves = static_cast<int>(parameters.integer("split_merge_moves"));
     const long iterations = parameters.integer("iterations");
 
     std::vector<bc::Chain> resume;
