@@ -237,6 +237,10 @@ TEST(FmriGlm, CancelStopsTheFit) {
   for (std::size_t i = 0; i < series.size(); ++i) series[i] += std::sin(0.1 * double(i));
   fm::GlmOptions glm;
   glm.voxelsPerBlock = 100;  // 400 blocks: cancellation lands before the end
+  // One thread: with two, the caller looks at cancellation every 50 ms, and
+  // a quiet machine finished all 400 blocks before the first look (seen in
+  // a clean-clone CI run).
+  glm.threads = 1;
   CancelAfterFirst progress;
   EXPECT_THROW(fm::fitGlm(design.matrix, series, 40000, {}, glm, progress),
                nl::analysis::Cancelled);

@@ -195,7 +195,15 @@ TEST(FisbePage, PlantedOutcomesAreColouredLinkedAndSeenThroughOneCamera) {
   const int before = predView->framesRendered();
   gtView->orbit(40, 10);
   ASSERT_TRUE(nl::test::waitUntil([&] { return predView->framesRendered() > before; }));
-  EXPECT_EQ(gtView->worldToWidget({50, 30, 10}), predView->worldToWidget({50, 30, 10}));
+  // The same camera: the same point lands on the same pixel, within the half
+  // pixel by which two side-by-side views of odd and even width differ
+  // (x 161.02 vs 160.52 seen in a clean-clone CI run; a 40° orbit moves it
+  // by tens of pixels).
+  const auto inGt = gtView->worldToWidget({50, 30, 10});
+  const auto inPred = predView->worldToWidget({50, 30, 10});
+  ASSERT_TRUE(inGt.has_value() && inPred.has_value());
+  EXPECT_NEAR(inGt->x(), inPred->x(), 1.0);
+  EXPECT_NEAR(inGt->y(), inPred->y(), 1.0);
 }
 
 // Label ids [z][y][x] painted into a box.
