@@ -2,7 +2,9 @@
 #include <gtest/gtest.h>
 
 #include <QApplication>
+#include <QSettings>
 #include <QSurfaceFormat>
+#include <QTemporaryDir>
 
 #include "widgets/VtkView.h"
 
@@ -17,6 +19,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   QApplication::setOrganizationName("NeuroLoupeTests");  // keep the user's settings out of tests
+  // Each test process starts from empty settings: a window closed in one
+  // test saved its geometry and dock state, and the next process's window
+  // opened at that size (a 3D view small enough to crowd the demo's units
+  // below the click test's clearance, depending on the order ctest ran them).
+  QTemporaryDir settingsFolder;
+  QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, settingsFolder.path());
+  QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, settingsFolder.path());
   QApplication app(argc, argv);
   return RUN_ALL_TESTS();
 }
