@@ -21,6 +21,7 @@
 #include "analysis/simulation/DemoRecording.h"
 #include "app/common/BuildInfo.h"
 #include "app/gui/Autosave.h"
+#include "app/gui/UnsavedSession.h"
 #include "app/gui/WorkerSettings.h"
 #include "io/ReaderRegistry.h"
 #include "io/SessionFile.h"
@@ -144,9 +145,7 @@ void MainWindow::createActions() {
                     if (!path.isEmpty()) loadSession(path);
                   });
   auto saveAs = [this](QString path) {
-    if (path.isEmpty())
-      path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession",
-                                          tr("NeuroLoupe session (*.nlsession)"));
+    if (path.isEmpty()) path = chooseSessionFile(this);
     if (!path.isEmpty()) saveSession(path);
   };
   file->addAction(tr("&Save Session"), QKeySequence::Save, this,
@@ -246,13 +245,6 @@ void MainWindow::openDemo() {
   // The demo into an empty session is a starting point, like an opened
   // session: quitting right after it does not ask to save.
   const bool startingPoint = session_.size() == 0;
-  struct MarkSaved {
-    MainWindow* window;
-    bool active;
-    ~MarkSaved() {
-      if (active) window->savedContents_ = window->sessionContents();
-    }
-  } markSaved{this, startingPoint};
   QFile specFile(":/neuroloupe/demo/demo_recording.json");
   if (!specFile.open(QIODevice::ReadOnly)) {
     report(tr("Demo"), tr("the embedded demo data are missing from this build"));
@@ -283,6 +275,7 @@ void MainWindow::openDemo() {
           .arg(demo.spikes->spikeCount())
           .arg(demo.stimulus->rowCount())
           .arg(spec.seed));
+  if (startingPoint) savedContents_ = sessionContents(session_);
 }
 
 void MainWindow::openView(io::DatasetId id) {
@@ -337,7 +330,7 @@ bool MainWindow::saveSession(const QString& path) {
     return false;
   }
   sessionPath_ = path;
-  savedContents_ = sessionContents();
+  savedContents_ = sessionContents(session_);
   addRecent(QFileInfo(path).absoluteFilePath());
   updateTitle();
   showMessage(tr("session saved to %1").arg(path), 5000);
@@ -373,7 +366,7 @@ bool MainWindow::openSession(const QString& path, bool recovery) {
                     : QString()));
   tabs_->restoreLayout(session_.viewLayoutJson(), &loaded.idsBySavedPosition);
   // A recovered session is not saved anywhere yet: quitting asks.
-  savedContents_ = recovery ? QString() : sessionContents();
+  savedContents_ = recovery ? QString() : sessionContents(session_);
   updateTitle();
   return true;
 }
@@ -399,37 +392,10 @@ void MainWindow::updateTitle() {
                      : tr("%1 — NeuroLoupe").arg(QFileInfo(sessionPath_).fileName()));
 }
 
-QString MainWindow::sessionContents() const {
-  QString contents;
-  for (const auto& entry : session_.entries())
-    contents += QString::fromStdString(entry.dataset->datasetId()) + '\n';
-  return contents;
-}
-
-bool MainWindow::confirmUnsavedChanges() {
-  if (!interactive_ || sessionContents() == savedContents_) return true;
-  QMessageBox box(QMessageBox::Question, tr("Unsaved session"),
-                  tr("The session has datasets or analysis results that are not saved."),
-                  QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, this);
-  box.setInformativeText(tr("Save the session before quitting?"));
-  box.setDefaultButton(QMessageBox::Save);
-  switch (box.exec()) {
-    case QMessageBox::Save: {
-      QString path = sessionPath_;
-      if (path.isEmpty())
-        path = QFileDialog::getSaveFileName(this, tr("Save session"), "session.nlsession",
-                                            tr("NeuroLoupe session (*.nlsession)"));
-      return !path.isEmpty() && saveSession(path);
-    }
-    case QMessageBox::Discard:
-      return true;
-    default:
-      return false;
-  }
-}
-
 void MainWindow::closeEvent(QCloseEvent* event) {
-  if (!confirmUnsavedChanges()) {
+  if (interactive_ && sessionContents(session_) != savedContents_ &&
+      !askToSaveBeforeQuitting(this, sessionPath_,
+                               [this](const QString& path) { return saveSession(path); })) {
     event->ignore();
     return;
   }

@@ -82,12 +82,6 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   bool openSession(const QString& path, bool recovery);
   bool saveRecoveryFile(const QString& path);
   QString sessionFingerprint() const;
-  // The datasets of the session (files opened, analysis results), the part a
-  // user would lose by quitting unsaved; compared with savedContents_.
-  QString sessionContents() const;
-  // Asks Save / Discard / Cancel when the session's datasets changed since
-  // it was last saved or opened; false: do not close.
-  bool confirmUnsavedChanges();
 
   io::Session session_;
   plugins::PluginManager plugins_;
@@ -98,7 +92,7 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   widgets::RecentFiles* recent_ = nullptr;
   QWidget* selectionLabel_ = nullptr;  // listens to session_: deleted before it
   QString sessionPath_;
-  QString savedContents_;  // sessionContents() when last saved or opened
+  QString savedContents_;  // sessionContents(session_) when last saved or opened
   bool interactive_ = true;
   class Autosave* autosave_ = nullptr;
 };
