@@ -185,7 +185,11 @@ NiftiHeader parseNiftiHeader(const std::filesystem::path& path, std::string_view
     h.datatype = c.i16("datatype");
     c.seek(76, "pixdim");
     for (auto& p : h.pixdim) p = c.f32("pixdim");
-    h.voxOffset = static_cast<std::int64_t>(c.f32("vox_offset"));
+    const float voxOffset = c.f32("vox_offset");
+    // A float from the file: cast only what fits (a huge or NaN offset is UB).
+    if (!(voxOffset >= 0.0f && voxOffset < 9.0e15f))
+      throw FileError(path, "vox_offset " + std::to_string(voxOffset) + " is not a valid offset");
+    h.voxOffset = static_cast<std::int64_t>(voxOffset);
     h.sclSlope = c.f32("scl_slope");
     h.sclInter = c.f32("scl_inter");
     c.seek(123, "xyzt_units");
