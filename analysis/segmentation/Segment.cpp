@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <sstream>
@@ -296,8 +297,9 @@ struct Context {
   std::int64_t halo = 0;
 };
 
-// Ours: colour-coherent supervoxels inside grid cells of the block core.
-BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* supervoxels) {
+// The three channels of the halo box of `b` in noise units: clipped,
+// background subtracted, denoised (Gaussian), divided by the noise.
+std::array<std::vector<float>, 3> noiseUnits(const Context& ctx, const BlockBox& b) {
   const auto& o = ctx.options;
   const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
   const Box box{0,
@@ -320,6 +322,25 @@ BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* s
       channel[c][q] = (std::min(raw[c * n + q], clip) - channel[c][q]) * inverseNoise;
     gaussianBlur(channel[c], h, {o.denoiseSigma, o.denoiseSigma, o.denoiseSigma});
   }
+  return channel;
+}
+
+BlockBox withHalo(BlockBox b, std::int64_t halo, const Extent& e) {
+  b.hz0 = std::max<std::int64_t>(0, b.z0 - halo);
+  b.hz1 = std::min(e.z, b.z1 + halo);
+  b.hy0 = std::max<std::int64_t>(0, b.y0 - halo);
+  b.hy1 = std::min(e.y, b.y1 + halo);
+  b.hx0 = std::max<std::int64_t>(0, b.x0 - halo);
+  b.hx1 = std::min(e.x, b.x1 + halo);
+  return b;
+}
+
+// Ours: colour-coherent supervoxels inside grid cells of the block core.
+BlockResult tubularBlock(const Context& ctx, const BlockBox& b, std::uint32_t* supervoxels) {
+  const auto& o = ctx.options;
+  const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
+  const std::int64_t n = h.voxels();
+  const auto channel = noiseUnits(ctx, b);
   std::vector<float> brightest(n), grey(n);
   for (std::int64_t q = 0; q < n; ++q) {
     brightest[q] = std::max({channel[0][q], channel[1][q], channel[2][q]});
@@ -552,12 +573,38 @@ std::array<double, 3> principalAxis(const Supervoxel& sv) {
   return {v(0), v(1), v(2)};
 }
 
+// The colour `c` as α·â + β·b̂ (â, b̂ the unit colours of two clusters), by
+// least squares: the share α / (α + β) and the angle between c and the fit.
+struct ColourMix {
+  double share = 0, residual = std::numbers::pi;
+};
+ColourMix mixOf(const std::array<double, 3>& c, std::array<double, 3> a, std::array<double, 3> b) {
+  auto dot = [](const auto& u, const auto& v) { return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]; };
+  const double na = std::sqrt(dot(a, a)), nb = std::sqrt(dot(b, b));
+  if (na <= 0 || nb <= 0) return {};
+  for (int i = 0; i < 3; ++i) {
+    a[i] /= na;
+    b[i] /= nb;
+  }
+  const double ab = dot(a, b), det = 1 - ab * ab;
+  if (det < 1e-9) return {};
+  const double ca = dot(c, a), cb = dot(c, b);
+  const double alpha = (ca - ab * cb) / det, beta = (cb - ab * ca) / det;
+  if (alpha <= 0 || beta <= 0) return {};
+  const std::array<double, 3> fit{alpha * a[0] + beta * b[0], alpha * a[1] + beta * b[1],
+                                  alpha * a[2] + beta * b[2]};
+  return {alpha / (alpha + beta), angleBetween(c, fit)};
+}
+
 // Ours: merge by colour continuity, absorb fragments, bridge gaps along the
 // tube direction, keep clusters with a bright supervoxel. Returns the root of
-// each supervoxel (index 0 unused) and whether each root is kept.
+// each supervoxel (index 0 unused) and whether each root is kept; `shared`
+// gets, per supervoxel of a crossing, a supervoxel of the second cluster it
+// belongs to (0: none).
 std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
                                           const std::vector<Edge>& edges, const SegmentOptions& o,
-                                          std::vector<std::uint8_t>& keep) {
+                                          std::vector<std::uint8_t>& keep,
+                                          std::vector<std::uint32_t>& shared) {
   const std::size_t count = svs.size();
   UnionFind sets(count + 1);
   std::vector<std::array<double, 3>> colour(count + 1);
@@ -586,7 +633,6 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
     const auto a = sets.find(edges[e].a), b = sets.find(edges[e].b);
     if (a != b && angleBetween(colour[a], colour[b]) < o.mergeAngle) unite(a, b);
   }
-  // 2. Fragments (rims, crossings, noisy bits) join the cluster they touch most.
   std::vector<std::vector<std::size_t>> edgesOf(count + 1);
   for (std::size_t e = 0; e < edges.size(); ++e) {
     edgesOf[edges[e].a].push_back(e);
@@ -594,6 +640,77 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
   }
   std::vector<std::vector<std::uint32_t>> members(count + 1);
   for (std::uint32_t s = 1; s <= count; ++s) members[sets.find(s)].push_back(s);
+  // 2. Crossings. Where two neurons of different colour cross, the voxels
+  // carry both colours: a cluster whose colour is a mix of the colours of
+  // two clusters it touches belongs to both. Both tubes continue through it:
+  // the pieces of either colour that touch it join (the far side of a
+  // crossing is the same neuron as the near side).
+  shared.assign(count + 1, 0);
+  if (o.overlapShare > 0) {
+    auto contactsOf = [&](std::uint32_t r) {
+      std::map<std::uint32_t, double> contact;  // ordered: deterministic
+      for (const auto s : members[r])
+        for (const auto e : edgesOf[s]) {
+          const auto other = sets.find(edges[e].a == s ? edges[e].b : edges[e].a);
+          if (other != r) contact[other] += edges[e].contacts;
+        }
+      return contact;
+    };
+    std::vector<std::uint32_t> crossings;
+    for (std::uint32_t r = 1; r <= count; ++r)
+      if (!members[r].empty() && voxels[r] <= o.overlapBelow) crossings.push_back(r);
+    for (const auto f : crossings) {
+      if (sets.find(f) != f) continue;  // joined a tube meanwhile
+      const auto contact = contactsOf(f);
+      std::uint32_t bestA = 0, bestB = 0;
+      double bestResidual = o.mergeAngle;
+      for (auto a = contact.begin(); a != contact.end(); ++a) {
+        if (voxels[a->first] < o.absorbBelow ||
+            angleBetween(colour[f], colour[a->first]) < o.mergeAngle)
+          continue;
+        for (auto b = std::next(a); b != contact.end(); ++b) {
+          if (voxels[b->first] < o.absorbBelow ||
+              angleBetween(colour[f], colour[b->first]) < o.mergeAngle ||
+              angleBetween(colour[a->first], colour[b->first]) < o.mergeAngle)
+            continue;
+          const auto mix = mixOf(colour[f], colour[a->first], colour[b->first]);
+          if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
+              mix.residual < bestResidual) {
+            bestResidual = mix.residual;
+            bestA = a->first;
+            bestB = b->first;
+          }
+        }
+      }
+      if (bestA == 0) continue;
+      // The pieces of each colour on every side of the crossing join.
+      for (const auto& [other, c] : contact) {
+        (void)c;
+        if (voxels[other] < o.absorbBelow) continue;
+        for (const auto tube : {bestA, bestB}) {
+          const auto t = sets.find(tube), x = sets.find(other);
+          if (t != x && angleBetween(colour[t], colour[x]) < o.mergeAngle) {
+            unite(t, x);
+            const auto root = sets.find(t), gone = root == t ? x : t;
+            members[root].insert(members[root].end(), members[gone].begin(), members[gone].end());
+            members[gone].clear();
+          }
+        }
+      }
+      // The crossing joins the first tube without changing its colour, and
+      // its supervoxels belong to the second as well.
+      const auto a = sets.find(bestA), b = sets.find(bestB);
+      if (a == b) continue;
+      const auto kept = colour[a];
+      unite(f, a);
+      const auto root = sets.find(a), gone = root == a ? f : a;
+      colour[root] = kept;
+      for (const auto s : members[f]) shared[s] = b;
+      members[root].insert(members[root].end(), members[gone].begin(), members[gone].end());
+      members[gone].clear();
+    }
+  }
+  // 3. Fragments (rims, noisy bits) join the cluster they touch most.
   std::vector<std::uint32_t> small;
   for (std::uint32_t r = 1; r <= count; ++r)
     if (!members[r].empty() && voxels[r] < o.absorbBelow) small.push_back(r);
@@ -626,7 +743,7 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
         members[root].insert(members[root].end(), members[r0].begin(), members[r0].end());
     }
   }
-  // 3. Gap bridging: supervoxels of different clusters with matching colour,
+  // 4. Gap bridging: supervoxels of different clusters with matching colour,
   // close, and lying along each other's tube direction.
   std::vector<std::array<double, 3>> centre(count + 1), direction(count + 1);
   for (std::size_t s = 1; s <= count; ++s) {
@@ -682,7 +799,7 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
     const auto a = sets.find(c.a), b = sets.find(c.b);
     if (a != b && angleBetween(colour[a], colour[b]) < o.mergeAngle) unite(a, b);
   }
-  // 4. An instance needs one clearly bright supervoxel, and must be tubular
+  // 5. An instance needs one clearly bright supervoxel, and must be tubular
   // on average (the mean vesselness of its voxels): what a smooth rise of
   // the background or a blob lets through is not.
   std::vector<std::uint32_t> root(count + 1, 0);
@@ -853,6 +970,130 @@ std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
   return root;
 }
 
+// Crossings seen voxel by voxel. Where two kept instances of different
+// colour touch, a voxel of one whose own colour is a mix of both instances'
+// colours (each with at least overlapShare, fitted within mergeAngle) and
+// that is connected to the other instance through such voxels belongs to
+// the other as well: the crossing, whichever instance took it. Only the
+// boxes around the touching supervoxels are read again (channels in noise
+// units exactly as the blocks made them).
+void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
+                      const std::vector<Edge>& contacts, const std::vector<std::uint32_t>& label,
+                      SegmentResult& result) {
+  const auto& o = ctx.options;
+  const auto& e = ctx.extent;
+  std::vector<std::array<double, 3>> colour(static_cast<std::size_t>(result.instances) + 1,
+                                            {0, 0, 0});
+  for (std::size_t s = 1; s < label.size(); ++s)
+    if (label[s] != 0)
+      for (int c = 0; c < 3; ++c) colour[label[s]][c] += svs[s - 1].colour[c];
+  // One box per pair of instances and touching place: the two supervoxels'
+  // bounds, a little wider.
+  struct Place {
+    BlockBox box;
+    std::uint32_t a, b;
+  };
+  std::vector<Place> places;
+  for (const auto& edge : contacts) {
+    const auto a = label[edge.a], b = label[edge.b];
+    if (a == 0 || b == 0 || a == b || angleBetween(colour[a], colour[b]) < o.mergeAngle) continue;
+    const auto& p = svs[edge.a - 1].bounds;
+    const auto& q = svs[edge.b - 1].bounds;
+    const std::int64_t margin = 2;
+    BlockBox box{std::max<std::int64_t>(0, std::min(p[0], q[0]) - margin),
+                 std::min(e.z, std::max(p[1], q[1]) + 1 + margin),
+                 std::max<std::int64_t>(0, std::min(p[2], q[2]) - margin),
+                 std::min(e.y, std::max(p[3], q[3]) + 1 + margin),
+                 std::max<std::int64_t>(0, std::min(p[4], q[4]) - margin),
+                 std::min(e.x, std::max(p[5], q[5]) + 1 + margin),
+                 0,
+                 0,
+                 0,
+                 0,
+                 0,
+                 0};
+    places.push_back(
+        {withHalo(box, gaussianRadius(o.denoiseSigma), e), std::min(a, b), std::max(a, b)});
+  }
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
+  for (const auto& place : places) {
+    const auto& b = place.box;
+    const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
+    const Extent core{b.z1 - b.z0, b.y1 - b.y0, b.x1 - b.x0};
+    const auto channel = noiseUnits(ctx, b);
+    // 1: mixed voxel of a (shared with b), 2: mixed voxel of b (shared with a).
+    std::vector<std::uint8_t> mixed(core.voxels(), 0), reached(core.voxels(), 0);
+    std::vector<std::int64_t> queue;
+    for (std::int64_t k = 0; k < core.z; ++k)
+      for (std::int64_t j = 0; j < core.y; ++j)
+        for (std::int64_t i = 0; i < core.x; ++i) {
+          const auto own = result.labels[e.index(k + b.z0, j + b.y0, i + b.x0)];
+          if (own != place.a && own != place.b) continue;
+          const auto other = own == place.a ? place.b : place.a;
+          const auto q = h.index(k + b.z0 - b.hz0, j + b.y0 - b.hy0, i + b.x0 - b.hx0);
+          const std::array<double, 3> c{std::max(0.0f, channel[0][q]),
+                                        std::max(0.0f, channel[1][q]),
+                                        std::max(0.0f, channel[2][q])};
+          if (std::max({c[0], c[1], c[2]}) < o.dimSnr) continue;
+          const auto mix = mixOf(c, colour[own], colour[other]);
+          if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
+              mix.residual < o.mergeAngle)
+            mixed[core.index(k, j, i)] = own == place.a ? 1 : 2;
+        }
+    // Connected to the other instance: touching it, or through mixed voxels.
+    auto labelAt = [&](std::int64_t k, std::int64_t j, std::int64_t i) {
+      return result.labels[e.index(k + b.z0, j + b.y0, i + b.x0)];
+    };
+    for (std::int64_t k = 0; k < core.z; ++k)
+      for (std::int64_t j = 0; j < core.y; ++j)
+        for (std::int64_t i = 0; i < core.x; ++i) {
+          const auto p = core.index(k, j, i);
+          if (!mixed[p]) continue;
+          const auto other = mixed[p] == 1 ? place.b : place.a;
+          bool touches = false;
+          for (int dz = -1; dz <= 1 && !touches; ++dz)
+            for (int dy = -1; dy <= 1 && !touches; ++dy)
+              for (int dx = -1; dx <= 1 && !touches; ++dx) {
+                const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
+                if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
+                  continue;
+                touches = labelAt(kk, jj, ii) == other;
+              }
+          if (touches) {
+            reached[p] = 1;
+            queue.push_back(p);
+          }
+        }
+    while (!queue.empty()) {
+      const auto p = queue.back();
+      queue.pop_back();
+      const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
+      for (int dz = -1; dz <= 1; ++dz)
+        for (int dy = -1; dy <= 1; ++dy)
+          for (int dx = -1; dx <= 1; ++dx) {
+            const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
+            if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
+              continue;
+            const auto t = core.index(kk, jj, ii);
+            if (mixed[t] == mixed[p] && !reached[t]) {
+              reached[t] = 1;
+              queue.push_back(t);
+            }
+          }
+    }
+    for (std::int64_t p = 0; p < core.voxels(); ++p)
+      if (reached[p]) {
+        const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
+        found.push_back({static_cast<std::uint64_t>(e.index(k + b.z0, j + b.y0, i + b.x0)),
+                         mixed[p] == 1 ? place.b : place.a});
+      }
+  }
+  found.insert(found.end(), result.overlaps.begin(), result.overlaps.end());
+  std::sort(found.begin(), found.end());
+  found.erase(std::unique(found.begin(), found.end()), found.end());
+  result.overlaps = std::move(found);
+}
+
 std::vector<std::array<int, 3>> forwardOffsetsWithin(double gap) {
   std::vector<std::array<int, 3>> offsets;
   const int r = static_cast<int>(std::ceil(gap)) - 1;
@@ -946,13 +1187,7 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
                    0,  0,
                    0,  0,
                    0,  0};
-        b.hz0 = std::max<std::int64_t>(0, b.z0 - ctx.halo);
-        b.hz1 = std::min(e.z, b.z1 + ctx.halo);
-        b.hy0 = std::max<std::int64_t>(0, b.y0 - ctx.halo);
-        b.hy1 = std::min(e.y, b.y1 + ctx.halo);
-        b.hx0 = std::max<std::int64_t>(0, b.x0 - ctx.halo);
-        b.hx1 = std::min(e.x, b.x1 + ctx.halo);
-        blocks.push_back(b);
+        blocks.push_back(withHalo(b, ctx.halo, e));
       }
   result.labels.assign(e.voxels(), 0);
   std::vector<BlockResult> outputs(blocks.size());
@@ -1035,9 +1270,10 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
   const auto contacts = supervoxelEdges(result.labels, e, touching, progress);
   std::vector<std::uint32_t> root;
   std::vector<std::uint8_t> keep(svs.size() + 1, 1);
+  std::vector<std::uint32_t> shared;
   if (tubular) {
     report(0.9, "merging along neurites");
-    root = clusterTubular(svs, contacts, options, keep);
+    root = clusterTubular(svs, contacts, options, keep, shared);
   } else {
     report(0.88, "links within " + std::to_string(options.linkGap) + " voxels");
     const auto nearby =
@@ -1056,11 +1292,40 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
     if (label[r] == 0 && keep[r] && size[r] > options.removeSmall) label[r] = ++next;
   }
   for (std::size_t s = 1; s <= svs.size(); ++s) label[s] = label[root[s]];
+  // Crossing supervoxels: their second instance, when it is kept too.
+  std::vector<std::uint32_t> second(svs.size() + 1, 0);
+  for (std::size_t s = 1; s < shared.size(); ++s)
+    if (shared[s] != 0 && label[s] != 0) {
+      const auto other = label[root[shared[s]]];
+      if (other != 0 && other != label[s]) second[s] = other;
+    }
+  const bool anyShared = std::any_of(second.begin(), second.end(), [](auto l) { return l != 0; });
   report(0.97, "labelling " + std::to_string(next) + " instances");
-  for (auto& v : result.labels) v = label[v];
+  for (std::size_t q = 0; q < result.labels.size(); ++q) {
+    auto& v = result.labels[q];
+    if (anyShared && second[v] != 0) result.overlaps.push_back({q, second[v]});
+    v = label[v];
+  }
   result.instances = next;
+  if (tubular && options.overlapShare > 0 && next > 1) {
+    report(0.98, "crossings");
+    shareMixedVoxels(ctx, svs, contacts, label, result);
+  }
+  result.diagnostics["overlap_voxels"] = static_cast<double>(result.overlaps.size());
   report(1.0, "done");
   return result;
+}
+
+void instanceMask(const SegmentResult& result, std::uint32_t instance, std::int64_t z0,
+                  std::int64_t z1, std::uint8_t* out) {
+  const auto plane = static_cast<std::uint64_t>(result.extent.y * result.extent.x);
+  const std::uint64_t begin = static_cast<std::uint64_t>(z0) * plane,
+                      end = static_cast<std::uint64_t>(z1) * plane;
+  for (std::uint64_t q = begin; q < end; ++q) out[q - begin] = result.labels[q] == instance;
+  auto it = std::lower_bound(result.overlaps.begin(), result.overlaps.end(),
+                             std::pair<std::uint64_t, std::uint32_t>{begin, 0});
+  for (; it != result.overlaps.end() && it->first < end; ++it)
+    if (it->second == instance) out[it->first - begin] = 1;
 }
 
 std::string describe(const SegmentOptions& o) {

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/segmentation/Filters.h"
@@ -64,18 +65,33 @@ struct SegmentOptions {
   double mergeAngle = 0.22;    // clusters merged along contacts: colour angle below
   double bridgeGap = 12;       // gap bridging: supervoxel centroids at most this far apart …
   double bridgeCosine = 0.85;  // … along both tube directions (|cos| at least)
-  std::int64_t absorbBelow = 300;    // smaller clusters join their most-touching neighbour
+  std::int64_t absorbBelow = 300;  // smaller clusters join their most-touching neighbour
+  // Crossings (MCFO neurons overlap): a cluster of at most overlapBelow voxels
+  // whose colour is a mix of two touching clusters' colours (each with at
+  // least overlapShare of it, fitted within mergeAngle) belongs to both, and
+  // the pieces of either colour that touch it join through it. 0: off.
+  double overlapShare = 0.2;
+  std::int64_t overlapBelow = 3000;
   double instanceVesselness = 0.08;  // an instance's mean vesselness at least this
 };
 
 struct SegmentResult {
   Extent extent;
   std::vector<std::uint32_t> labels;  // [z][y][x], 0 background, 1..instances
+  // Voxels that belong to another instance as well (crossings): (flat voxel
+  // index, that instance), sorted, unique; labels[voxel] is the first.
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> overlaps;
   std::int64_t instances = 0;
   std::int64_t supervoxels = 0;
   std::int64_t foregroundVoxels = 0;
   std::map<std::string, double> diagnostics;  // e.g. "gmm_components", "noise_r"
 };
+
+// The planes [z0, z1) of instance `instance`'s mask (1 inside, 0 outside;
+// crossing voxels are inside both of their instances): FISBe's one channel
+// per instance, made a slab at a time.
+void instanceMask(const SegmentResult& result, std::uint32_t instance, std::int64_t z0,
+                  std::int64_t z1, std::uint8_t* out);
 
 // Segments a 3-channel volume (any voxel type). Throws std::invalid_argument
 // naming the volume when it has not 3 channels; read errors (FileError)

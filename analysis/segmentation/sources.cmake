@@ -3,7 +3,4 @@
 target_sources(neuroloupe_analysis PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/Filters.cpp
   ${CMAKE_CURRENT_LIST_DIR}/Gmm.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/Segment.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/LabelWriter.cpp)
-find_package(ZLIB REQUIRED)
-target_link_libraries(neuroloupe_analysis PRIVATE ZLIB::ZLIB)
+  ${CMAKE_CURRENT_LIST_DIR}/Segment.cpp)

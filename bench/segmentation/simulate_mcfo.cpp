@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "analysis/segmentation/Filters.h"
-#include "analysis/segmentation/LabelWriter.h"
 #include "io/ReaderRegistry.h"
+#include "io/microscopy/LabelVolumeWriter.h"
 #include "io/microscopy/VolumeDataset.h"
 
 namespace seg = nl::analysis::segmentation;
@@ -209,22 +209,27 @@ int main(int argc, char** argv) {
   std::cout << "colours:";
   for (const auto& c : colour) std::cout << " (" << c[0] << "," << c[1] << "," << c[2] << ")";
   std::cout << "\nspecks: " << speckCount << "\n";
-  seg::LabelArray rawArray;
+  mic::LabelVolumeToWrite rawArray;
   rawArray.data = raw.data();
-  rawArray.bytesPerVoxel = 2;
-  rawArray.shape = {3, std::size_t(e.z), std::size_t(e.y), std::size_t(e.x)};
-  rawArray.chunks = {1, 64, 128, 128};
+  rawArray.type = mic::VoxelType::UInt16;
+  rawArray.channels = 3;
+  rawArray.z = std::size_t(e.z);
+  rawArray.y = std::size_t(e.y);
+  rawArray.x = std::size_t(e.x);
   rawArray.attributes = {{"simulated", "MCFO from " + gtPath}, {"seed", std::to_string(seed)}};
-  seg::writeLabelArray(outPath, "volumes/raw", rawArray);
+  mic::writeLabelVolume(outPath, "volumes/raw", rawArray);
   std::vector<std::uint8_t>().swap(inside);
-  seg::LabelArray gtArray;
+  mic::LabelVolumeToWrite gtArray;
   gtArray.data = masks.data();
-  gtArray.bytesPerVoxel = 1;
-  gtArray.shape = {std::size_t(neurons), std::size_t(e.z), std::size_t(e.y), std::size_t(e.x)};
-  gtArray.chunks = {1, 64, 128, 128};
+  gtArray.type = mic::VoxelType::UInt8;
+  gtArray.channels = std::size_t(neurons);
+  gtArray.channelAxis = true;
+  gtArray.z = std::size_t(e.z);
+  gtArray.y = std::size_t(e.y);
+  gtArray.x = std::size_t(e.x);
   const auto dim = gt->attributes().find("dim_neurons");
   if (dim != gt->attributes().end()) gtArray.attributes["dim_neurons"] = dim->second;
-  seg::writeLabelArray(outPath, "volumes/gt_instances", gtArray);
+  mic::writeLabelVolume(outPath, "volumes/gt_instances", gtArray);
   std::cerr << "wrote " << outPath << "\n";
   return 0;
 }

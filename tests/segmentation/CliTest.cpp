@@ -5,12 +5,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/fisbe/Evaluate.h"
+#include "analysis/fisbe/VolumeLabels.h"
+#include "io/ReaderRegistry.h"
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
 #include "tests/segmentation/Planted.h"
 #include "tests/support/TestSupport.h"
 
 namespace {
+
+using nl::test::Tube;
 
 const std::filesystem::path kCrop = std::filesystem::path(NEUROLOUPE_FIXTURES_DIR) /
                                     "fisbe_raw/JRC_SS05008-20160318_24_B2_crop.zarr";
@@ -103,6 +108,64 @@ TEST(SegmentationCli, LabelsGoToTheRequestedContainerAndBackAsAVolume) {
       "test"};
   EXPECT_THROW(nl::plugins::runPlugin(nl::test::builtinPlugins(), bad, quiet),
                nl::plugins::RunError);
+}
+
+// The overlapping output as FISBe stores ground truth: one uint8 channel per
+// instance, the crossing voxels in both channels; fisbe::evaluate scores it
+// against the planted masks, and better than the one-id-per-voxel layout.
+TEST(SegmentationCli, OverlappingInstancesAreWrittenOneChannelEachAndScored) {
+  const Tube red{{{10, 6, 6}, {30, 58, 58}}, {260, 0, 0}};
+  const Tube green{{{30, 6, 58}, {10, 58, 6}}, {0, 160, 0}};
+  const auto p = nl::test::plant(40, 64, 64, {red, green});
+  nl::test::TempDir dir;
+  const auto* descriptor =
+      nl::test::requirePlugin(nl::test::builtinPlugins(), "microscopy.segment_neurons");
+  if (descriptor == nullptr) return;
+  std::vector<std::uint8_t> gt(p.masks[0]);
+  gt.insert(gt.end(), p.masks[1].begin(), p.masks[1].end());
+  const nl::analysis::fisbe::LabelBuffer truth(gt.data(), nl::analysis::fisbe::LabelType::UInt8, 2,
+                                               {40, 64, 64});
+  nl::analysis::fisbe::EvaluationOptions options;
+  options.threads = 1;
+  double score[2] = {0, 0};
+  int m = 0;
+  for (const std::string layout : {"instance_channels", "label_ids"}) {
+    SCOPED_TRACE(layout);
+    const auto target = dir.path() / (layout + ".zarr");
+    nl::plugins::RunRequest request{
+        "microscopy.segment_neurons",
+        {{"raw", p.volume}},
+        descriptor->parameters.parse(
+            {{"labels_path", target.string()}, {"labels_layout", layout}, {"remove_small", "100"}}),
+        "test"};
+    nl::plugins::ProgressReporter quiet;
+    const auto result = nl::plugins::runPlugin(nl::test::builtinPlugins(), request, quiet);
+    for (const auto& [name, d] : result.outputs)
+      if (name == "labels") {
+        EXPECT_NE(d->attributes().at("overlap_voxels"), "0");
+      }
+    const auto contents = nl::io::ReaderRegistry::builtin().open(target, "volumes/labels");
+    ASSERT_EQ(contents.datasets.size(), 1u);
+    const auto volume =
+        std::dynamic_pointer_cast<const nl::io::microscopy::VolumeDataset>(contents.datasets[0]);
+    ASSERT_TRUE(volume);
+    EXPECT_EQ(volume->volumeShape().channels, layout == "label_ids" ? 1u : 2u);
+    if (layout == "instance_channels") {
+      EXPECT_EQ(volume->voxelType(), nl::io::microscopy::VoxelType::UInt8);
+      // Some voxels are in both channels.
+      const auto a = volume->readChannel<std::uint8_t>(0), b = volume->readChannel<std::uint8_t>(1);
+      std::size_t both = 0;
+      for (std::size_t q = 0; q < a.size(); ++q) both += a[q] && b[q];
+      EXPECT_GT(both, 20u);
+    }
+    const auto scored =
+        nl::analysis::fisbe::evaluate(truth, nl::analysis::fisbe::VolumeLabels(*volume), options);
+    EXPECT_EQ(scored.numPred, 2);
+    EXPECT_EQ(scored.predOverlaps, layout == "instance_channels");
+    score[m++] = scored.score;
+  }
+  EXPECT_GT(score[0], 0.8);
+  EXPECT_GE(score[0], score[1]);
 }
 
 }  // namespace

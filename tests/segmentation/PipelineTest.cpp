@@ -10,10 +10,10 @@
 #include "analysis/Progress.h"
 #include "analysis/segmentation/Filters.h"
 #include "analysis/segmentation/Gmm.h"
-#include "analysis/segmentation/LabelWriter.h"
 #include "analysis/segmentation/Segment.h"
 #include "io/Error.h"
 #include "io/ReaderRegistry.h"
+#include "io/microscopy/LabelVolumeWriter.h"
 #include "tests/segmentation/Planted.h"
 #include "tests/support/TestSupport.h"
 
@@ -143,6 +143,75 @@ TEST(SegmentationPlanted, CrossingNeuronsOfTwoColoursStayTwo) {
   EXPECT_EQ(r.instances, 2);
 }
 
+// MCFO neurons overlap: where a red and a green neuron cross, the voxels
+// are yellow. Both instances continue through the crossing (each covers its
+// tube on both sides), and the crossing voxels belong to both.
+TEST(SegmentationPlanted, CrossingVoxelsBelongToBothNeurons) {
+  const auto p = nl::test::plant(40, 64, 64, {kRed, kGreen});
+  const auto r = seg::segmentNeurons(*p.volume, small());
+  ASSERT_EQ(r.instances, 2);
+  EXPECT_GT(r.overlaps.size(), 0u);
+  EXPECT_EQ(r.diagnostics.at("overlap_voxels"), double(r.overlaps.size()));
+  const auto n = static_cast<std::int64_t>(r.labels.size());
+  std::vector<std::vector<std::uint8_t>> masks(3, std::vector<std::uint8_t>(n));
+  for (std::uint32_t l = 1; l <= 2; ++l) seg::instanceMask(r, l, 0, 40, masks[l].data());
+  // Which instance is which tube: the one covering most of it.
+  const auto [red, redCover] = nl::test::dominantLabel(r.labels, p.masks[0]);
+  const auto [green, greenCover] = nl::test::dominantLabel(r.labels, p.masks[1]);
+  ASSERT_NE(red, 0u);
+  ASSERT_NE(green, 0u);
+  ASSERT_NE(red, green);
+  std::int64_t crossing = 0, inBoth = 0, redTube = 0, redIn = 0, greenTube = 0, greenIn = 0;
+  std::int64_t redNear = 0, greenNear = 0;  // the two ends of each tube
+  for (std::int64_t q = 0; q < n; ++q) {
+    if (p.masks[0][q] && p.masks[1][q]) {
+      ++crossing;
+      inBoth += masks[red][q] && masks[green][q];
+    }
+    if (p.masks[0][q]) {
+      ++redTube;
+      redIn += masks[red][q];
+    }
+    if (p.masks[1][q]) {
+      ++greenTube;
+      greenIn += masks[green][q];
+    }
+  }
+  ASSERT_GT(crossing, 20);
+  EXPECT_GT(double(inBoth) / crossing, 0.8) << inBoth << " of " << crossing;
+  EXPECT_GT(double(redIn) / redTube, 0.9);
+  EXPECT_GT(double(greenIn) / greenTube, 0.9);
+  // Both ends of each tube (first and last planes it reaches) in its instance.
+  for (std::int64_t q = 0; q < n; ++q) {
+    const std::int64_t z = q / (64 * 64);
+    if (z > 11 && z < 29) continue;
+    redNear += p.masks[0][q] && masks[red][q];
+    greenNear += p.masks[1][q] && masks[green][q];
+  }
+  EXPECT_GT(redNear, 100);
+  EXPECT_GT(greenNear, 100);
+  // Overlaps are sorted by voxel and name the other instance.
+  for (std::size_t k = 0; k < r.overlaps.size(); ++k) {
+    EXPECT_NE(r.overlaps[k].second, r.labels[r.overlaps[k].first]);
+    if (k) {
+      EXPECT_LT(r.overlaps[k - 1], r.overlaps[k]);
+    }
+  }
+  // Off, a crossing voxel has one instance.
+  auto off = small();
+  off.overlapShare = 0;
+  EXPECT_TRUE(seg::segmentNeurons(*p.volume, off).overlaps.empty());
+}
+
+// Neurons of one colour touching end to end are no crossing: nothing shared.
+TEST(SegmentationPlanted, OneColourHasNoOverlap) {
+  const Tube a{{{20, 16, 2}, {20, 16, 62}}, {0, 0, 200}};
+  const auto p = nl::test::plant(40, 32, 64, {a});
+  const auto r = seg::segmentNeurons(*p.volume, small());
+  EXPECT_EQ(r.instances, 1);
+  EXPECT_TRUE(r.overlaps.empty());
+}
+
 TEST(SegmentationPlanted, TouchingNeuronsOfTwoColoursStayTwo) {
   const Tube a{{{20, 10, 4}, {20, 10, 60}}, {0, 150, 0}};
   const Tube b{{{20, 14, 4}, {20, 14, 60}}, {0, 0, 120}};  // 4 voxels apart, radius 2: touching
@@ -246,8 +315,14 @@ TEST(SegmentationBadInput, TruncatedZarrChunkIsAFileError) {
   const auto p = nl::test::plant(16, 32, 32, {kRed});
   nl::test::TempDir dir;
   const auto path = dir.path() / "raw.zarr";
-  seg::LabelArray array{p.raw.data(), 2, {3, 16, 32, 32}, {1, 16, 16, 16}, {}};
-  seg::writeLabelArray(path, "volumes/raw", array);
+  nl::io::microscopy::LabelVolumeToWrite array;
+  array.data = p.raw.data();
+  array.type = nl::io::microscopy::VoxelType::UInt16;
+  array.channels = 3;
+  array.z = 16;
+  array.y = array.x = 32;
+  array.chunkZ = array.chunkY = array.chunkX = 16;
+  nl::io::microscopy::writeLabelVolume(path, "volumes/raw", array);
   const auto chunk = path / "volumes" / "raw" / "0.0.1.0";
   ASSERT_TRUE(std::filesystem::exists(chunk));
   std::filesystem::resize_file(chunk, std::filesystem::file_size(chunk) / 2);
@@ -269,8 +344,14 @@ TEST(SegmentationWriter, ZarrAndHdf5ReadBackThroughTheReaders) {
   for (std::size_t q = 0; q < labels.size(); ++q)
     labels[q] = std::uint16_t(q % 7 == 0 ? q % 300 : 0);
   for (const char* name : {"l.zarr", "l.h5"}) {
-    seg::LabelArray array{labels.data(), 2, {5, 70, 130}, {}, {{"method", "tubular"}}};
-    seg::writeLabelArray(dir.path() / name, "volumes/labels", array);
+    nl::io::microscopy::LabelVolumeToWrite array;
+    array.data = labels.data();
+    array.type = nl::io::microscopy::VoxelType::UInt16;
+    array.z = 5;
+    array.y = 70;
+    array.x = 130;
+    array.attributes = {{"method", "tubular"}};
+    nl::io::microscopy::writeLabelVolume(dir.path() / name, "volumes/labels", array);
     const auto contents =
         nl::io::ReaderRegistry::builtin().open(dir.path() / name, "volumes/labels");
     ASSERT_EQ(contents.datasets.size(), 1u) << name;
@@ -285,7 +366,7 @@ TEST(SegmentationWriter, ZarrAndHdf5ReadBackThroughTheReaders) {
       for (std::size_t q = 0; q < labels.size(); ++q) ASSERT_EQ(a->values()[q], labels[q]) << name;
     }
   }
-  EXPECT_THROW(seg::containerFormatFor("labels.tif"), std::invalid_argument);
+  EXPECT_THROW(nl::io::microscopy::containerFormatFor("labels.tif"), std::invalid_argument);
 }
 
 }  // namespace

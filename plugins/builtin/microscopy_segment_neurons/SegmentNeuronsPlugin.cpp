@@ -7,8 +7,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "analysis/segmentation/LabelWriter.h"
 #include "analysis/segmentation/Segment.h"
+#include "io/microscopy/LabelVolumeWriter.h"
 #include "io/microscopy/VolumeDataset.h"
 #include "plugins/api/AnalysisPlugin.h"
 
@@ -49,6 +49,8 @@ seg::SegmentOptions optionsFrom(const nl::plugins::ParameterSet& p) {
   o.bridgeGap = p.real("bridge_gap");
   o.bridgeCosine = p.real("bridge_cosine");
   o.absorbBelow = p.integer("absorb_below");
+  o.overlapShare = p.real("overlap_share");
+  o.overlapBelow = p.integer("overlap_below");
   return o;
 }
 
@@ -57,7 +59,7 @@ seg::SegmentOptions optionsFrom(const nl::plugins::ParameterSet& p) {
 template <typename T>
 std::shared_ptr<const mic::VolumeSource> finish(std::vector<std::uint32_t>& labels,
                                                 const mic::VolumeShape& shape,
-                                                const seg::LabelArray* request,
+                                                const mic::LabelVolumeToWrite* request,
                                                 const std::string& container,
                                                 const std::string& internalPath) {
   std::vector<T> values;
@@ -69,10 +71,10 @@ std::shared_ptr<const mic::VolumeSource> finish(std::vector<std::uint32_t>& labe
     std::vector<std::uint32_t>().swap(labels);
   }
   if (request != nullptr) {
-    seg::LabelArray array = *request;
+    mic::LabelVolumeToWrite array = *request;
     array.data = values.data();
-    array.bytesPerVoxel = sizeof(T);
-    seg::writeLabelArray(container, internalPath, array);
+    array.type = mic::voxelTypeOf<T>();
+    mic::writeLabelVolume(container, internalPath, array);
   }
   return std::make_shared<mic::InMemoryVolumeSource<T>>(shape, std::move(values));
 }
@@ -90,7 +92,7 @@ class SegmentNeuronsPlugin final : public nl::plugins::AnalysisPlugin {
                                   "' is not a microscopy volume (zarr, HDF5 or TIFF image)");
     const auto options = optionsFrom(parameters);
     const std::string labelsPath = parameters.text("labels_path");
-    if (!labelsPath.empty()) seg::containerFormatFor(labelsPath);  // fail before the work
+    if (!labelsPath.empty()) mic::containerFormatFor(labelsPath);  // fail before the work
     const auto start = std::chrono::steady_clock::now();
     auto result = seg::segmentNeurons(*volume, options, &context);
     const double seconds =
@@ -102,18 +104,37 @@ class SegmentNeuronsPlugin final : public nl::plugins::AnalysisPlugin {
     const bool wide = result.instances > 65535;
     const std::string method = options.method == seg::Method::Tubular ? "tubular" : "baseline";
     nl::io::Attributes attributes{{"instances", std::to_string(result.instances)},
-                                  {"method", method}};
-    std::optional<seg::LabelArray> request;
+                                  {"method", method},
+                                  {"overlap_voxels", std::to_string(result.overlaps.size())}};
+    std::optional<mic::LabelVolumeToWrite> request;
     if (!labelsPath.empty()) {
       context.update(0.98, "writing " + labelsPath);
       request.emplace();
-      request->shape = {shape.z, shape.y, shape.x};
+      request->z = shape.z;
+      request->y = shape.y;
+      request->x = shape.x;
       request->attributes = {{"neuroloupe_plugin", id()},
                              {"method", method},
                              {"instances", std::to_string(result.instances)},
                              {"run_id", context.provenance().runId},
                              {"parameters", context.provenance().parametersJson}};
       attributes["written_to"] = labelsPath + "::" + parameters.text("labels_name");
+    }
+    // FISBe's one channel per instance: crossing voxels in both instances'
+    // channels, made a slab at a time (never the whole c × z × y × x).
+    const bool instanceChannels =
+        request && parameters.text("labels_layout") == "instance_channels" && result.instances > 0;
+    if (instanceChannels) {
+      request->type = mic::VoxelType::UInt8;
+      request->channels = static_cast<std::size_t>(result.instances);
+      request->channelAxis = true;
+      request->attributes["label_encoding"] = "instance_channels";
+      request->planes = [&result](std::size_t c, std::size_t z0, std::size_t z1, void* out) {
+        seg::instanceMask(result, static_cast<std::uint32_t>(c + 1), static_cast<std::int64_t>(z0),
+                          static_cast<std::int64_t>(z1), static_cast<std::uint8_t*>(out));
+      };
+      mic::writeLabelVolume(labelsPath, parameters.text("labels_name"), *request);
+      request.reset();
     }
     const auto* asked = request ? &*request : nullptr;
     const auto source = wide ? finish<std::uint32_t>(result.labels, shape, asked, labelsPath,
