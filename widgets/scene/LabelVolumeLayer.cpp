@@ -6,6 +6,7 @@
 #include <vtkImageData.h>
 #include <vtkNew.h>
 #include <vtkPointData.h>
+#include <vtkPolyData.h>
 #include <vtkPolyDataMapper.h>
 #include <vtkProperty.h>
 #include <vtkRenderer.h>
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <stdexcept>
 
 #include "widgets/AreaColors.h"
 
@@ -49,17 +51,22 @@ struct LabelVolumeLayer::Impl {
   std::map<int, LabelState> labels;
 };
 
-LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
-                                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent)
-    : SceneLayer(std::move(name), dataset, parent), impl_(std::make_unique<Impl>()) {
+struct LabelVolumeLayer::Surfaces {
+  io::VolumeGrid grid;
+  std::map<int, vtkSmartPointer<vtkPolyData>> labels;
+};
+
+std::shared_ptr<const LabelVolumeLayer::Surfaces> LabelVolumeLayer::buildSurfaces(
+    const io::ArrayDataset& labels) {
+  auto out = std::make_shared<Surfaces>();
   std::size_t channels = 0;
-  grid_ = shownGrid(*labels, &channels);
+  out->grid = shownGrid(labels, &channels);
   if (channels != 1) throw std::invalid_argument("a label volume has one channel");
-  auto image = labelImage(*labels, grid_);
+  auto image = labelImage(labels, out->grid);
   std::set<int> present;
   {
     const auto* ids = static_cast<const int*>(image->GetScalarPointer());
-    for (std::size_t i = 0; i < grid_.voxelCount(); ++i)
+    for (std::size_t i = 0; i < out->grid.voxelCount(); ++i)
       if (ids[i] > 0) present.insert(ids[i]);
   }
   // One extraction for all labels, then one surface per label.
@@ -86,8 +93,25 @@ LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
     smooth->SetNumberOfIterations(12);
     smooth->SetPassBand(0.1);
     smooth->NormalizeCoordinatesOn();
+    smooth->Update();
+    auto mesh = vtkSmartPointer<vtkPolyData>::New();
+    mesh->ShallowCopy(smooth->GetOutput());  // detached from the pipeline
+    out->labels[label] = mesh;
+  }
+  return out;
+}
+
+LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
+                                   std::shared_ptr<const io::ArrayDataset> labels, QObject* parent)
+    : LabelVolumeLayer(std::move(name), dataset, buildSurfaces(*labels), parent) {}
+
+LabelVolumeLayer::LabelVolumeLayer(QString name, io::DatasetId dataset,
+                                   std::shared_ptr<const Surfaces> surfaces, QObject* parent)
+    : SceneLayer(std::move(name), dataset, parent), impl_(std::make_unique<Impl>()) {
+  grid_ = surfaces->grid;
+  for (const auto& [label, mesh] : surfaces->labels) {
     vtkNew<vtkPolyDataMapper> mapper;
-    mapper->SetInputConnection(smooth->GetOutputPort());
+    mapper->SetInputData(mesh);
     mapper->ScalarVisibilityOff();
     auto actor = vtkSmartPointer<vtkActor>::New();
     actor->SetMapper(mapper);

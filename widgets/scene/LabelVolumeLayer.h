@@ -14,8 +14,18 @@ namespace nl::widgets {
 class LabelVolumeLayer : public SceneLayer {
   Q_OBJECT
  public:
+  // The smoothed surface of every label, made by VTK filters alone (no
+  // rendering, no Qt): safe to build on a worker thread and hand to the
+  // constructor, so a large label volume never stalls the GUI.
+  struct Surfaces;
+  static std::shared_ptr<const Surfaces> buildSurfaces(const io::ArrayDataset& labels);
+
+  // Builds the surfaces here (on the calling thread).
   LabelVolumeLayer(QString name, io::DatasetId dataset,
                    std::shared_ptr<const io::ArrayDataset> labels, QObject* parent = nullptr);
+  // Takes surfaces made by buildSurfaces(labels).
+  LabelVolumeLayer(QString name, io::DatasetId dataset, std::shared_ptr<const Surfaces> surfaces,
+                   QObject* parent = nullptr);
   ~LabelVolumeLayer() override;
   std::vector<int> labels() const;
   void setLabelVisible(int label, bool visible);

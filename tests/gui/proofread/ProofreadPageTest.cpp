@@ -308,6 +308,217 @@ TEST_F(ProofreadWindow, OpenWithClickMergeUndoPaintOnTheRealFisbeCrop) {
   EXPECT_EQ(again->editor()->plane(), z);
 }
 
+// The plane along `axis` (0 z, 1 y, 2 x) where `label` has the most voxels.
+std::int64_t busiestPlane(const nl::analysis::fisbe::edit::LabelVolume& v, int axis, Label label) {
+  const auto s = v.shape();
+  std::vector<std::int64_t> count(static_cast<std::size_t>(axis == 0   ? s.depth
+                                                           : axis == 1 ? s.height
+                                                                       : s.width),
+                                  0);
+  for (std::int64_t z = 0; z < s.depth; ++z)
+    for (std::int64_t y = 0; y < s.height; ++y)
+      for (std::int64_t x = 0; x < s.width; ++x)
+        if (v.at(z, y, x) == label)
+          ++count[static_cast<std::size_t>(axis == 0 ? z : axis == 1 ? y : x)];
+  return std::max_element(count.begin(), count.end()) - count.begin();
+}
+
+void drag(SliceEditor* editor, const std::vector<QPointF>& points) {
+  QTest::mousePress(editor, Qt::LeftButton, {}, points.front().toPoint());
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    QMouseEvent move(QEvent::MouseMove, points[i], editor->mapToGlobal(points[i]), Qt::NoButton,
+                     Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(editor, &move);
+  }
+  QTest::mouseRelease(editor, Qt::LeftButton, {}, points.back().toPoint());
+}
+
+// The editor looking along y (xz planes, key Y) and x (yz planes, key X):
+// the screen pixels show the voxels (z, y, x) they claim, and every tool
+// edits the voxels under the mouse in that orientation — select, cut (the
+// plane through the line and the viewing axis), paint, erase, seeds — and
+// anisotropic voxels are drawn in their physical proportions.
+TEST_F(ProofreadWindow, EditsInXzAndYzPlanesLandAtTheirVoxels) {
+  NL_REQUIRE_FIXTURE(kRawCrop);
+  ASSERT_EQ(
+      window_->openFiles({QString::fromStdString((nl::test::fixtures() / kRawCrop).string())}), 2);
+  auto* tabs = tabsOf(*window_);
+  auto* page = qobject_cast<ProofreadPage*>(
+      tabs->openPageWith(*tabs->currentPage(), "microscopy.proofread"));
+  ASSERT_NE(page, nullptr);
+  waitForLabels(page);
+  auto* editor = page->editor();
+  window_->activateWindow();
+  QApplication::setActiveWindow(window_.get());
+  ASSERT_TRUE(QTest::qWaitForWindowActive(window_.get()));
+  editor->setFocus();
+  const auto& v = *page->labels();
+  const auto s = v.shape();
+
+  // xz: rows are z, columns x, on the plane y0.
+  QTest::keyClick(editor, Qt::Key_Y);
+  ASSERT_EQ(editor->axis(), SliceEditor::Axis::Y);
+  const std::int64_t y0 = busiestPlane(v, 1, 3);
+  editor->setPlane(y0);
+  EXPECT_EQ(editor->plane(), y0);
+  editor->setLabelOpacity(1.0);
+  QApplication::processEvents();
+  int checked = 0;
+  for (int z = 4; z < s.depth; z += 2)  // below the plane's caption
+    for (int x = 0; x < s.width; x += 2)
+      if (const Label l = v.at(z, y0, x); l != 0) {
+        ASSERT_EQ(pixelOfVoxel(*editor, z, x).rgb(), nl::widgets::instanceColour(int(l)).rgb())
+            << "z " << z << " x " << x;
+        ++checked;
+      }
+  EXPECT_GT(checked, 10);
+  editor->setLabelOpacity(0.5);
+  snapshot(window_.get(), "proofread_xz");
+
+  // Select: a click on a voxel of neuron 3 in this plane selects it.
+  std::optional<std::pair<int, int>> on3;
+  for (int z = 0; z < s.depth && !on3; ++z)
+    for (int x = 0; x < s.width && !on3; ++x)
+      if (v.at(z, y0, x) == 3) on3 = std::pair{z, x};
+  ASSERT_TRUE(on3);
+  QTest::mouseClick(editor, Qt::LeftButton, {},
+                    editor->positionOf(on3->first, on3->second).toPoint());
+  ASSERT_EQ(page->selectedLabels(), std::vector<Label>{3});
+  EXPECT_TRUE(nl::test::isHighlightYellow(pixelOfVoxel(*editor, on3->first, on3->second)));
+
+  // Cut: a line along z at column xc; with the y axis it spans the plane
+  // x = xc, so the new instance lies wholly on one side of it, in every y.
+  {
+    QTest::keyClick(editor, Qt::Key_C);
+    const Label cutLabel = page->labels()->unusedLabel();
+    const auto box = v.instances().at(3).box;
+    const int xc = static_cast<int>((box.x0 + box.x1) / 2);
+    drag(editor, {editor->positionOf(0, xc), editor->positionOf(s.depth - 1, xc)});
+    ASSERT_TRUE(v.hasInstance(cutLabel));
+    const auto cut = v.instances().at(cutLabel).box;
+    EXPECT_TRUE(cut.x1 <= xc + 1 || cut.x0 >= xc) << cut.x0 << ".." << cut.x1 << " at " << xc;
+    EXPECT_GT(cut.y1 - cut.y0, 1) << "the cut is a plane through the volume, not this slice";
+    // … and what stays neuron 3 on the other side (boxes only grow: count).
+    std::int64_t before = 0, after = 0;
+    for (std::int64_t z = 0; z < s.depth; ++z)
+      for (std::int64_t y = 0; y < s.height; ++y)
+        for (std::int64_t x = 0; x < s.width; ++x)
+          if (v.at(z, y, x) == 3 && x != xc) (x < xc ? before : after) += 1;
+    EXPECT_GT(before + after, 0);
+    EXPECT_TRUE(before == 0 || after == 0) << before << " left and " << after << " right of " << xc;
+    QTest::keyClick(editor, Qt::Key_Z, Qt::ControlModifier);
+    EXPECT_FALSE(v.hasInstance(cutLabel));
+  }
+
+  // Paint (B) a new instance on background along x at row z1: the voxels
+  // change at y0 and within the brush of it, nowhere else.
+  page->selectLabels({});
+  QTest::keyClick(editor, Qt::Key_B);
+  std::optional<std::pair<int, int>> empty;
+  for (int z = 6; z < s.depth - 6 && !empty; ++z)
+    for (int x = 5; x < s.width - 12 && !empty; ++x) {
+      bool clear = true;
+      for (int d = 0; d < 8 && clear; ++d) clear = v.at(z, y0, x + d) == 0;
+      if (clear) empty = std::pair{z, x};
+    }
+  ASSERT_TRUE(empty);
+  const auto before = bytesOf(v);
+  const Label fresh = page->labels()->unusedLabel();
+  std::vector<QPointF> stroke;
+  for (int step = 0; step <= 7; ++step)
+    stroke.push_back(editor->positionOf(empty->first, empty->second + step));
+  drag(editor, stroke);
+  ASSERT_TRUE(v.hasInstance(fresh));
+  EXPECT_EQ(v.at(empty->first, y0, empty->second + 4), fresh);
+  EXPECT_TRUE(nl::test::isHighlightYellow(pixelOfVoxel(*editor, empty->first, empty->second + 4)));
+  const double r = editor->brushRadius();
+  std::int64_t changed = 0;
+  for (std::int64_t z = 0; z < s.depth; ++z)
+    for (std::int64_t y = 0; y < s.height; ++y)
+      for (std::int64_t x = 0; x < s.width; ++x)
+        if (v.at(z, y, x) == fresh) {
+          ++changed;
+          ASSERT_LE(std::abs(y - y0), r) << "painted at y " << y;
+          ASSERT_LE(std::abs(z - empty->first), r) << "painted at z " << z;
+          ASSERT_GE(x, empty->second - r);
+          ASSERT_LE(x, empty->second + 7 + r);
+        }
+  EXPECT_GT(changed, 7 * 9);
+
+  // Erase brush (E) over the middle of the stroke.
+  QTest::keyClick(editor, Qt::Key_E);
+  drag(editor, {editor->positionOf(empty->first, empty->second + 3),
+                editor->positionOf(empty->first, empty->second + 4)});
+  EXPECT_EQ(v.at(empty->first, y0, empty->second + 4), 0u);
+  EXPECT_EQ(v.at(empty->first, y0, empty->second + 3), 0u);
+  page->undoStack()->undo();
+  page->undoStack()->undo();
+  EXPECT_EQ(bytesOf(v), before);
+
+  // yz (key X): rows z, columns y, on the plane x0; seeds in neuron 3 split it there.
+  QTest::keyClick(editor, Qt::Key_S);
+  QTest::keyClick(editor, Qt::Key_X);
+  ASSERT_EQ(editor->axis(), SliceEditor::Axis::X);
+  const std::int64_t x0 = busiestPlane(v, 2, 3);
+  editor->setPlane(x0);
+  QApplication::processEvents();
+  std::optional<std::pair<int, int>> first, last;
+  for (int z = 0; z < s.depth; ++z)
+    for (int y = 0; y < s.height; ++y)
+      if (v.at(z, y, x0) == 3) {
+        if (!first) first = std::pair{z, y};
+        last = std::pair{z, y};
+      }
+  ASSERT_TRUE(first && last && *first != *last);
+  QTest::mouseClick(editor, Qt::LeftButton, {},
+                    editor->positionOf(first->first, first->second).toPoint());
+  ASSERT_EQ(page->selectedLabels(), std::vector<Label>{3});
+  QTest::keyClick(editor, Qt::Key_D);
+  const Label seedLabel = page->labels()->unusedLabel();
+  QTest::mouseClick(editor, Qt::LeftButton, {},
+                    editor->positionOf(first->first, first->second).toPoint());
+  QTest::mouseClick(editor, Qt::LeftButton, {},
+                    editor->positionOf(last->first, last->second).toPoint());
+  ASSERT_EQ(editor->seeds().size(), 2u);
+  EXPECT_EQ(editor->seeds()[1].x, x0);
+  EXPECT_EQ(editor->seeds()[1].z, last->first);
+  EXPECT_EQ(editor->seeds()[1].y, last->second);
+  QTest::keyClick(editor, Qt::Key_Return);
+  ASSERT_TRUE(v.hasInstance(seedLabel));
+  EXPECT_EQ(v.at(first->first, first->second, x0), 3u);
+  EXPECT_EQ(v.at(last->first, last->second, x0), seedLabel);
+  snapshot(window_.get(), "proofread_yz_seeds");
+  page->undoStack()->undo();
+
+  // Anisotropic voxels (z three times the x and y spacing): in an xz plane
+  // a row is three times as tall as a column is wide, and the mouse still
+  // finds its voxel.
+  QTest::keyClick(editor, Qt::Key_Y);
+  page->selectLabels({});
+  editor->setVoxelSpacing(3, 1, 1);
+  QApplication::processEvents();
+  const QPointF o = editor->positionOf(10, 10);
+  const double column = editor->positionOf(10, 11).x() - o.x();
+  const double row = editor->positionOf(11, 10).y() - o.y();
+  EXPECT_NEAR(row / column, 3.0, 1e-6);
+  for (const auto& [z, x] : {std::pair{0, 0}, std::pair{7, 31}, std::pair{49, 49}}) {
+    const auto voxel = editor->voxelAt(editor->positionOf(z, x));
+    ASSERT_TRUE(voxel);
+    EXPECT_EQ(voxel->z, z);
+    EXPECT_EQ(voxel->y, y0);
+    EXPECT_EQ(voxel->x, x);
+  }
+  editor->setLabelOpacity(1.0);
+  QApplication::processEvents();
+  for (int z = 4; z < s.depth; z += 3)  // below the plane's caption
+    for (int x = 0; x < s.width; x += 3)
+      if (const Label l = v.at(z, y0, x); l != 0) {
+        ASSERT_EQ(pixelOfVoxel(*editor, z, x).rgb(), nl::widgets::instanceColour(int(l)).rgb());
+      }
+  editor->setLabelOpacity(0.5);
+  snapshot(window_.get(), "proofread_xz_anisotropic");
+}
+
 TEST_F(ProofreadWindow, ScoreFollowsEveryEditAndEqualsTheFullEvaluation) {
   NL_REQUIRE_FIXTURE(kGtStore);
   NL_REQUIRE_FIXTURE(kPredFile);

@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <tuple>
 
 #include "analysis/fisbe/Evaluate.h"
 #include "analysis/fisbe/VolumeLabels.h"
@@ -164,18 +165,27 @@ ProofreadPage::ProofreadPage(io::Session& session, QWidget* parent)
   connect(editor_, &SliceEditor::cutDrawn, this,
           [this](Voxel from, Voxel to) { splitSelectedByCut(from, to); });
   connect(editor_, &SliceEditor::hovered, this, [this](const QString& text) { say(text, 3000); });
-  connect(editor_, &SliceEditor::planeChanged, this, [this](std::int64_t z) {
-    for (auto* layer : scene_->layers())
-      if (auto* slices = dynamic_cast<SliceLayer*>(layer)) {
-        const auto c = slices->crosshair();
-        const auto& g = slices->grid();
-        const double step = labels_ ? static_cast<double>(labels_->shape().depth) /
-                                          static_cast<double>(std::max<std::size_t>(1, g.nz))
-                                    : 1.0;
-        slices->setCrosshair(c[0], c[1],
-                             std::min<std::size_t>(g.nz - 1, static_cast<std::size_t>(z / step)));
-      }
-  });
+  connect(editor_, &SliceEditor::planeChanged, this,
+          [this](SliceEditor::Axis axis, std::int64_t index) {
+            // The 3D view's slice along the same axis follows (on its grid,
+            // which may be a 1:s preview).
+            if (!labels_) return;
+            const auto s = labels_->shape();
+            for (auto* layer : scene_->layers())
+              if (auto* slices = dynamic_cast<SliceLayer*>(layer)) {
+                auto c = slices->crosshair();
+                const auto& g = slices->grid();
+                const std::size_t i = axis == SliceEditor::Axis::X   ? 0
+                                      : axis == SliceEditor::Axis::Y ? 1
+                                                                     : 2;
+                const std::size_t n = i == 0 ? g.nx : i == 1 ? g.ny : g.nz;
+                const std::int64_t full = i == 0 ? s.width : i == 1 ? s.height : s.depth;
+                const double step =
+                    static_cast<double>(full) / static_cast<double>(std::max<std::size_t>(1, n));
+                c[i] = std::min<std::size_t>(n - 1, static_cast<std::size_t>(index / step));
+                slices->setCrosshair(c[0], c[1], c[2]);
+              }
+          });
   connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
     if (updatingTable_) return;
     std::vector<Label> labels;
@@ -245,6 +255,27 @@ void ProofreadPage::createToolBar(QWidget* holder) {
           tr("Drag a line: the plane through it splits the selected instance"));
   addTool(tr("Seeds"), "D", SliceEditor::Tool::Seeds,
           tr("Click seeds in the selected instance, then Split at seeds (Return)"));
+  bar->addSeparator();
+  // The orientation of the slice editor: the plane it shows (keys: the axis
+  // looked along).
+  axes_ = new QActionGroup(this);
+  axes_->setExclusive(true);
+  for (const auto& [axis, key, tip] :
+       {std::tuple{SliceEditor::Axis::Z, "Z", tr("xy planes, looking along z")},
+        std::tuple{SliceEditor::Axis::Y, "Y", tr("xz planes, looking along y")},
+        std::tuple{SliceEditor::Axis::X, "X", tr("yz planes, looking along x")}}) {
+    auto* action = bar->addAction(SliceEditor::axisName(axis));
+    action->setObjectName(QStringLiteral("proofreadAxis_") + SliceEditor::axisName(axis));
+    action->setCheckable(true);
+    action->setChecked(axis == SliceEditor::Axis::Z);
+    action->setShortcut(QKeySequence(QString::fromLatin1(key)));
+    action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    action->setToolTip(tip + " (" + key + ")");
+    action->setData(static_cast<int>(axis));
+    axes_->addAction(action);
+    addAction(action);
+    connect(action, &QAction::triggered, this, [this, axis = axis] { editor_->setAxis(axis); });
+  }
   bar->addSeparator();
   const auto addCommand = [&](const QString& text, const QKeySequence& key, const QString& tip,
                               auto slot) {
@@ -364,6 +395,11 @@ void ProofreadPage::onLabelsLoaded() {
   timer.start();
   editor_->setLabels(labels_.get());
   editor_->setPlane(labels_->shape().depth / 2);
+  // Voxels drawn in their physical proportions in every orientation.
+  if (const auto dataset = session_.find(labelsId_)) {
+    const auto grid = labelGrid(dataset, labels_->shape());
+    editor_->setVoxelSpacing(grid.spacing[2], grid.spacing[1], grid.spacing[0]);
+  }
   rebuildTable();
   const auto step = fe::previewStepFor(labels_->shape(), kLabelPreviewVoxels);
   preview_ = std::make_unique<fe::LabelPreview>(*labels_, step);
@@ -443,40 +479,53 @@ void ProofreadPage::openRaw(io::DatasetId id) {
           view_->setStandardView(VtkView::StandardView::Anterior);
           view_->orbit(35, 25);
         }
-        editor_->setRawPlane([this](std::int64_t z) { return composeRawPlane(z); });
+        editor_->setRawPlane([this](SliceEditor::Axis axis, std::int64_t index) {
+          return composeRawPlane(axis, index);
+        });
       });
 }
 
-QImage ProofreadPage::composeRawPlane(std::int64_t z) const {
+QImage ProofreadPage::composeRawPlane(SliceEditor::Axis axis, std::int64_t index) const {
   if (!raw_ || raw_->looks.empty() || !labels_) return {};
   const auto s = labels_->shape();
-  const auto w = static_cast<std::size_t>(s.width), h = static_cast<std::size_t>(s.height);
+  const auto d = static_cast<std::size_t>(s.depth), h = static_cast<std::size_t>(s.height),
+             w = static_cast<std::size_t>(s.width);
+  const auto at = static_cast<std::size_t>(index);
+  // The plane as a box of the volume: rows × columns of the image.
+  std::size_t z0 = 0, z1 = d, y0 = 0, y1 = h, x0 = 0, x1 = w;
+  if (axis == SliceEditor::Axis::Z) z0 = at, z1 = at + 1;
+  if (axis == SliceEditor::Axis::Y) y0 = at, y1 = at + 1;
+  if (axis == SliceEditor::Axis::X) x0 = at, x1 = at + 1;
+  const std::size_t rows = axis == SliceEditor::Axis::Z ? h : d;
+  const std::size_t columns = axis == SliceEditor::Axis::X ? h : w;
+  const std::size_t n = rows * columns;
   const std::size_t channels = raw_->channels;
-  std::vector<float> plane(channels * w * h);  // [c][y][x]
+  std::vector<float> plane(channels * n);  // [c][row][column]
   if (raw_->volume) {
     const auto shape = raw_->volume->volumeShape();
-    if (shape.z != static_cast<std::size_t>(s.depth) || shape.y != h || shape.x != w) return {};
-    raw_->volume->readFloat(
-        {0, channels, static_cast<std::size_t>(z), static_cast<std::size_t>(z) + 1, 0, h, 0, w},
-        std::span<float>(plane));
+    if (shape.z != d || shape.y != h || shape.x != w) return {};
+    // [c][z][y][x] of the box is [c][row][column] for every orientation.
+    raw_->volume->readFloat({0, channels, z0, z1, y0, y1, x0, x1}, std::span<float>(plane));
   } else {
     const auto& shape = raw_->array->shape();
-    if (shape[0] != static_cast<std::size_t>(s.depth) || shape[1] != h || shape[2] != w) return {};
+    if (shape[0] != d || shape[1] != h || shape[2] != w) return {};
     const auto& values = raw_->array->values();
-    const auto zi = static_cast<std::size_t>(z);
-    for (std::size_t c = 0; c < channels; ++c)
-      for (std::size_t i = 0; i < w * h; ++i)
-        plane[c * w * h + i] = static_cast<float>(values[(zi * w * h + i) * channels + c]);
+    std::size_t i = 0;
+    for (std::size_t z = z0; z < z1; ++z)
+      for (std::size_t y = y0; y < y1; ++y)
+        for (std::size_t x = x0; x < x1; ++x, ++i)
+          for (std::size_t c = 0; c < channels; ++c)
+            plane[c * n + i] = static_cast<float>(values[((z * h + y) * w + x) * channels + c]);
   }
-  QImage image(static_cast<int>(w), static_cast<int>(h), QImage::Format_RGB32);
-  for (std::size_t y = 0; y < h; ++y) {
+  QImage image(static_cast<int>(columns), static_cast<int>(rows), QImage::Format_RGB32);
+  for (std::size_t y = 0; y < rows; ++y) {
     auto* out = reinterpret_cast<QRgb*>(image.scanLine(static_cast<int>(y)));
-    for (std::size_t x = 0; x < w; ++x) {
+    for (std::size_t x = 0; x < columns; ++x) {
       double r = 0, g = 0, b = 0;
       for (std::size_t c = 0; c < channels; ++c) {
         const ChannelLook& look = raw_->looks[std::min(c, raw_->looks.size() - 1)];
         if (!look.visible) continue;
-        const double t = look.intensity(plane[c * w * h + y * w + x]);
+        const double t = look.intensity(plane[c * n + y * columns + x]);
         r += t * look.colour.redF();
         g += t * look.colour.greenF();
         b += t * look.colour.blueF();
@@ -518,20 +567,36 @@ void ProofreadPage::openGroundTruth(io::DatasetId id) {
         score_ = *result;
         // The ground truth's outlines on the editor (its instances are fixed
         // once read: the rescoring task only reads them too).
-        editor_->setGroundTruthPlane(
-            [score = score_](std::int64_t z, std::vector<std::uint16_t>& ids) {
-              const auto& gt = score->groundTruth();
-              const auto width = gt.shape.width;
-              for (const auto& instance : gt.instances) {
-                const auto& box = instance.mask.box();
-                if (z < box.z0 || z >= box.z1) continue;
+        editor_->setGroundTruthPlane([score = score_](SliceEditor::Axis axis, std::int64_t at,
+                                                      std::vector<std::uint16_t>& ids) {
+          const auto& gt = score->groundTruth();
+          const auto width = gt.shape.width, height = gt.shape.height;
+          for (const auto& instance : gt.instances) {
+            const auto& box = instance.mask.box();
+            const auto gtId = static_cast<std::uint16_t>(instance.id);
+            switch (axis) {
+              case SliceEditor::Axis::Z:
+                if (at < box.z0 || at >= box.z1) continue;
                 for (const auto& run : instance.mask.runs())
-                  if (run.z == z)
+                  if (run.z == at)
                     std::fill(ids.begin() + run.y * width + run.x0,
-                              ids.begin() + run.y * width + run.x1,
-                              static_cast<std::uint16_t>(instance.id));
-              }
-            });
+                              ids.begin() + run.y * width + run.x1, gtId);
+                break;
+              case SliceEditor::Axis::Y:  // rows z, columns x
+                if (at < box.y0 || at >= box.y1) continue;
+                for (const auto& run : instance.mask.runs())
+                  if (run.y == at)
+                    std::fill(ids.begin() + run.z * width + run.x0,
+                              ids.begin() + run.z * width + run.x1, gtId);
+                break;
+              case SliceEditor::Axis::X:  // rows z, columns y
+                if (at < box.x0 || at >= box.x1) continue;
+                for (const auto& run : instance.mask.runs())
+                  if (run.x0 <= at && at < run.x1) ids[run.z * height + run.y] = gtId;
+                break;
+            }
+          }
+        });
         if (labels_) startScore();
       });
 }
@@ -778,11 +843,15 @@ bool ProofreadPage::splitSelectedByCut(Voxel from, Voxel to) {
     say(tr("Select the one instance to cut"));
     return false;
   }
-  // The plane holds the drawn line and the z axis: normal (0, dx, −dy).
-  const double dy = to.y - from.y, dx = to.x - from.x;
+  // The plane holds the drawn line and the viewing axis: its normal is the
+  // line × the axis, (z, y, x) — for xy planes (0, dx, −dy).
+  const double d[3] = {double(to.z - from.z), double(to.y - from.y), double(to.x - from.x)};
+  double a[3] = {0, 0, 0};
+  a[static_cast<int>(editor_->axis())] = 1;
+  const std::array<double, 3> normal{d[1] * a[2] - d[2] * a[1], d[2] * a[0] - d[0] * a[2],
+                                     d[0] * a[1] - d[1] * a[0]};
   try {
-    return edit(
-        fe::splitByPlaneOperation(selected_.front(), from, {0, dx, -dy}, labels_->unusedLabel()));
+    return edit(fe::splitByPlaneOperation(selected_.front(), from, normal, labels_->unusedLabel()));
   } catch (const std::exception& error) {
     say(QString::fromStdString(error.what()));
     return false;
@@ -864,9 +933,17 @@ void ProofreadPage::applySelection() {
   // The editor jumps to the selected instance when it is not on the plane shown.
   if (selected_.size() == 1 && labels_) {
     const auto it = labels_->instances().find(selected_.front());
-    if (it != labels_->instances().end() &&
-        (editor_->plane() < it->second.box.z0 || editor_->plane() >= it->second.box.z1))
-      editor_->setPlane((it->second.box.z0 + it->second.box.z1) / 2);
+    if (it != labels_->instances().end()) {
+      const auto& box = it->second.box;
+      const auto axis = editor_->axis();
+      const std::int64_t lo = axis == SliceEditor::Axis::Z   ? box.z0
+                              : axis == SliceEditor::Axis::Y ? box.y0
+                                                             : box.x0;
+      const std::int64_t hi = axis == SliceEditor::Axis::Z   ? box.z1
+                              : axis == SliceEditor::Axis::Y ? box.y1
+                                                             : box.x1;
+      if (editor_->plane() < lo || editor_->plane() >= hi) editor_->setPlane((lo + hi) / 2);
+    }
   }
 }
 
@@ -930,6 +1007,10 @@ void ProofreadPage::schedule3d() {
 
 void ProofreadPage::rebuild3d() {
   if (!preview_ || !labels_) return;
+  if (building3d_) {  // one build at a time; the latest preview follows it
+    rebuild3dAgain_ = true;
+    return;
+  }
   QElapsedTimer timer;
   timer.start();
   const auto s = preview_->shape();
@@ -945,22 +1026,50 @@ void ProofreadPage::rebuild3d() {
                                static_cast<std::size_t>(s.width)},
       std::move(values), io::Provenance{}, std::move(attributes),
       analysis::fisbe::labelTypeName(labels_->type()));
-  const double opacity = labelLayer_ ? labelLayer_->opacity() : 0.8;
-  const bool visible = labelLayer_ ? labelLayer_->isVisible() : true;
-  if (labelLayer_) scene_->removeLayer(labelLayer_);
-  labelLayer_ =
-      new LabelVolumeLayer(tr("instances (1:%1)").arg(preview_->step()), labelsId_, array);
-  labelLayer_->setOpacity(opacity);
-  labelLayer_->setVisible(visible);
-  const bool first = scene_->layers().empty();
-  scene_->addLayer(labelLayer_);
-  if (first && !restoredScenes()) {
-    view_->setStandardView(VtkView::StandardView::Anterior);
-    view_->orbit(35, 25);
-  }
-  last3dMs_ = elapsedMs(timer);
-  note(tr("3D instances redrawn in %1 ms").arg(last3dMs_, 0, 'f', 0));
-  emit view3dUpdated();
+  const double copyMs = elapsedMs(timer);
+  // The surfaces (flying edges, smoothing) are made off the GUI thread; the
+  // layer is swapped in when they are ready.
+  building3d_ = true;
+  auto surfaces = std::make_shared<std::shared_ptr<const LabelVolumeLayer::Surfaces>>();
+  auto work = std::make_shared<QElapsedTimer>();
+  work->start();
+  const int step = preview_->step();
+  runTask(
+      tr("3D instances"),
+      [array, surfaces](plugins::ProgressReporter&) {
+        *surfaces = LabelVolumeLayer::buildSurfaces(*array);
+      },
+      [this, surfaces, work, copyMs, step](const QString& error) {
+        building3d_ = false;
+        if (!error.isEmpty()) {
+          complain(tr("The 3D instances cannot be drawn"), error);
+        } else {
+          QElapsedTimer swap;
+          swap.start();
+          const double opacity = labelLayer_ ? labelLayer_->opacity() : 0.8;
+          const bool visible = labelLayer_ ? labelLayer_->isVisible() : true;
+          if (labelLayer_) scene_->removeLayer(labelLayer_);
+          labelLayer_ =
+              new LabelVolumeLayer(tr("instances (1:%1)").arg(step), labelsId_, *surfaces);
+          labelLayer_->setOpacity(opacity);
+          labelLayer_->setVisible(visible);
+          const bool first = scene_->layers().empty();
+          scene_->addLayer(labelLayer_);
+          if (first && !restoredScenes()) {
+            view_->setStandardView(VtkView::StandardView::Anterior);
+            view_->orbit(35, 25);
+          }
+          last3dMs_ = copyMs + elapsedMs(swap);
+          note(tr("3D instances redrawn: %1 ms on the GUI thread, surfaces built in %2 ms off it")
+                   .arg(last3dMs_, 0, 'f', 0)
+                   .arg(elapsedMs(*work), 0, 'f', 0));
+          emit view3dUpdated();
+        }
+        if (rebuild3dAgain_) {
+          rebuild3dAgain_ = false;
+          rebuild3d();
+        }
+      });
 }
 
 // --- Saving and the session ---------------------------------------------------
@@ -976,9 +1085,9 @@ bool ProofreadPage::saveLabels(const QString& path, bool overwriteSource) {
              tr("%1 holds the labels as they were opened; choose another file.").arg(path));
     return false;
   }
-  const std::string extension = target.extension().string();
-  const bool zarr = extension == ".zarr";
-  if (!zarr && extension != ".h5" && extension != ".hdf" && extension != ".hdf5") {
+  try {
+    io::microscopy::containerFormatFor(target);
+  } catch (const std::invalid_argument&) {
     complain(tr("Not saved"), tr("%1: save as .h5, .hdf, .hdf5 or .zarr").arg(path));
     return false;
   }
@@ -994,22 +1103,20 @@ bool ProofreadPage::saveLabels(const QString& path, bool overwriteSource) {
   timer->start();
   runTask(
       tr("Saving labels to %1").arg(path),
-      [labels, target, internal, zarr, attributes](plugins::ProgressReporter& reporter) {
+      [labels, target, internal, attributes](plugins::ProgressReporter& reporter) {
         const auto s = labels->shape();
-        io::microscopy::LabelVolumeToWrite out{labels->data(),
-                                               voxelTypeOf(labels->type()),
-                                               static_cast<std::size_t>(s.depth),
-                                               static_cast<std::size_t>(s.height),
-                                               static_cast<std::size_t>(s.width),
-                                               attributes};
+        io::microscopy::LabelVolumeToWrite out;
+        out.data = labels->data();
+        out.type = voxelTypeOf(labels->type());
+        out.z = static_cast<std::size_t>(s.depth);
+        out.y = static_cast<std::size_t>(s.height);
+        out.x = static_cast<std::size_t>(s.width);
+        out.attributes = attributes;
         const auto progress = [&](double f) {
           if (reporter.cancelled()) throw analysis::Cancelled();
           reporter.report(f, "writing");
         };
-        if (zarr)
-          io::microscopy::writeLabelVolumeZarr(target, internal, out, progress);
-        else
-          io::microscopy::writeLabelVolumeHdf5(target, internal, out, progress);
+        io::microscopy::writeLabelVolume(target, internal, out, progress);
       },
       [this, path, internal, timer](const QString& error) {
         saving_ = false;
@@ -1036,10 +1143,13 @@ std::vector<fe::EditOperation> ProofreadPage::editLog() const {
 }
 
 std::string ProofreadPage::saveState() const {
-  nlohmann::json state{
-      {"edits", editsToJson(editLog())},           {"plane", editor_->plane()},
-      {"tool", static_cast<int>(editor_->tool())}, {"brush", editor_->brushRadius()},
-      {"partly_labelled", partlyLabelled_},        {"scenes", io::toJson(captureScenes(*this))}};
+  nlohmann::json state{{"edits", editsToJson(editLog())},
+                       {"axis", static_cast<int>(editor_->axis())},
+                       {"plane", editor_->plane()},
+                       {"tool", static_cast<int>(editor_->tool())},
+                       {"brush", editor_->brushRadius()},
+                       {"partly_labelled", partlyLabelled_},
+                       {"scenes", io::toJson(captureScenes(*this))}};
   return state.dump();
 }
 
@@ -1064,6 +1174,7 @@ void ProofreadPage::restoreState(const std::string& json) {
     partly->setChecked(partlyLabelled_);
   }
   restoredPlane_ = state.value("plane", std::int64_t{-1});
+  restoredAxis_ = std::clamp(state.value("axis", 0), 0, 2);
   if (state.contains("scenes")) applyScenes(*this, io::sceneStatesFromJsonValue(state["scenes"]));
   if (labels_) replayPending();
 }
@@ -1086,7 +1197,11 @@ void ProofreadPage::replayPending() {
     ++applied;
   }
   if (applied > 0) note(tr("restored %n edit(s) of the session", "", static_cast<int>(applied)));
-  if (restoredPlane_ >= 0) editor_->setPlane(restoredPlane_);
+  if (restoredPlane_ >= 0) {
+    for (auto* action : axes_->actions())
+      if (action->data().toInt() == restoredAxis_) action->trigger();
+    editor_->setPlane(restoredPlane_);
+  }
   restoredPlane_ = -1;
 }
 

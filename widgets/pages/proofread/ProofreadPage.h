@@ -14,6 +14,7 @@
 #include "analysis/fisbe/edit/LabelEdit.h"
 #include "io/Session.h"
 #include "widgets/pages/Page.h"
+#include "widgets/pages/proofread/SliceEditor.h"
 
 class QLabel;
 class QSplitter;
@@ -34,7 +35,6 @@ class LabelPreview;
 namespace nl::widgets {
 
 class Scene;
-class SliceEditor;
 class VtkView;
 class LabelVolumeLayer;
 
@@ -59,7 +59,7 @@ class ProofreadPage : public Page {
   int adoptionScore(io::DatasetId id, const io::Dataset& dataset) const override;
   void adopt(io::DatasetId id) override;
 
-  // {"edits": the edit log, "plane", "tool", "brush", "scenes"}: the edits
+  // {"edits": the edit log, "axis", "plane", "tool", "brush", "scenes"}: the edits
   // are replayed on the source labels when the page is made again.
   std::string saveState() const override;
   void restoreState(const std::string& json) override;
@@ -102,7 +102,9 @@ class ProofreadPage : public Page {
   // rescoring (collect on this thread + background thinning and matching).
   double lastEditMs() const { return lastEditMs_; }
   double lastRescoreMs() const { return lastRescoreMs_; }
-  double last3dMs() const { return last3dMs_; }  // the last redraw of the 3D instances
+  // The GUI thread's part of the last redraw of the 3D instances (the
+  // surfaces are built by a page task).
+  double last3dMs() const { return last3dMs_; }
   // Where the last edit's (or undo's) time went: "diff 3, apply 0.4, editor 1, …" (ms).
   const QString& lastBreakdown() const { return breakdown_; }
   // The background part of the last rescoring alone (thinning + matching).
@@ -132,7 +134,8 @@ class ProofreadPage : public Page {
   void schedule3d();
   void rebuild3d();
   void applySelection();
-  QImage composeRawPlane(std::int64_t z) const;
+  // The raw channels of plane `index` along `axis` (SliceEditor's orientation).
+  QImage composeRawPlane(SliceEditor::Axis axis, std::int64_t index) const;
   void createToolBar(QWidget* holder);
   std::vector<analysis::fisbe::edit::EditOperation> editLog() const;
 
@@ -154,6 +157,7 @@ class ProofreadPage : public Page {
   QString breakdown_;
   std::string sourcePath_, sourceInternal_;
   std::int64_t restoredPlane_ = -1;
+  int restoredAxis_ = 0;
 
   struct Raw;
   std::unique_ptr<Raw> raw_;
@@ -165,10 +169,12 @@ class ProofreadPage : public Page {
   QLabel* historyLabel_ = nullptr;
   QDoubleSpinBox* radius_ = nullptr;
   QActionGroup* tools_ = nullptr;
+  QActionGroup* axes_ = nullptr;  // xy / xz / yz
   VtkView* view_ = nullptr;
   Scene* scene_ = nullptr;
   LabelVolumeLayer* labelLayer_ = nullptr;
   QTimer* rebuild3dTimer_ = nullptr;
+  bool building3d_ = false, rebuild3dAgain_ = false;  // surfaces built off the GUI thread
   bool updatingTable_ = false;
   io::Signal<const std::string&>::ConnectionId selectionConnection_ = 0;
 };

@@ -32,19 +32,57 @@ SliceEditor::SliceEditor(QWidget* parent) : QWidget(parent) {
   setAttribute(Qt::WA_OpaquePaintEvent);
 }
 
+QString SliceEditor::axisName(Axis axis) {
+  switch (axis) {
+    case Axis::Z:
+      return QStringLiteral("xy");
+    case Axis::Y:
+      return QStringLiteral("xz");
+    case Axis::X:
+      return QStringLiteral("yz");
+  }
+  return {};
+}
+
+std::int64_t SliceEditor::extent(Axis axis) const {
+  if (!labels_) return 0;
+  const auto s = labels_->shape();
+  return axis == Axis::Z ? s.depth : axis == Axis::Y ? s.height : s.width;
+}
+
+QSize SliceEditor::planeSize(Axis axis) const {
+  if (!labels_) return {};
+  const auto s = labels_->shape();
+  switch (axis) {
+    case Axis::Z:
+      return {static_cast<int>(s.width), static_cast<int>(s.height)};
+    case Axis::Y:
+      return {static_cast<int>(s.width), static_cast<int>(s.depth)};
+    case Axis::X:
+      return {static_cast<int>(s.height), static_cast<int>(s.depth)};
+  }
+  return {};
+}
+
 void SliceEditor::setLabels(const analysis::fisbe::edit::LabelVolume* labels) {
+  const bool newShape = labels && (!labels_ || labels_->shape() != labels->shape());
   labels_ = labels;
-  z_ = labels ? std::clamp<std::int64_t>(z_, 0, labels->shape().depth - 1) : 0;
+  for (const Axis a : {Axis::Z, Axis::Y, Axis::X}) {
+    auto& index = index_[static_cast<int>(a)];
+    index = !labels    ? 0
+            : newShape ? extent(a) / 2
+                       : std::clamp<std::int64_t>(index, 0, extent(a) - 1);
+  }
   refresh(true);
 }
 
-void SliceEditor::setRawPlane(std::function<QImage(std::int64_t)> compose) {
+void SliceEditor::setRawPlane(std::function<QImage(Axis, std::int64_t)> compose) {
   composeRaw_ = std::move(compose);
   refresh(true);
 }
 
 void SliceEditor::setGroundTruthPlane(
-    std::function<void(std::int64_t, std::vector<std::uint16_t>&)> fill) {
+    std::function<void(Axis, std::int64_t, std::vector<std::uint16_t>&)> fill) {
   fillGroundTruth_ = std::move(fill);
   refresh();
 }
@@ -56,18 +94,93 @@ void SliceEditor::refresh(bool rawToo) {
 }
 
 std::int64_t SliceEditor::planeCount() const {
-  return labels_ ? labels_->shape().depth : 0;
+  return extent(axis_);
 }
 
-void SliceEditor::setPlane(std::int64_t z) {
+void SliceEditor::setPlane(std::int64_t index) {
   if (!labels_) return;
-  z = std::clamp<std::int64_t>(z, 0, labels_->shape().depth - 1);
-  if (z == z_ && !image_.isNull()) return;
-  z_ = z;
+  index = std::clamp<std::int64_t>(index, 0, extent(axis_) - 1);
+  auto& current = index_[static_cast<int>(axis_)];
+  if (index == current && !image_.isNull()) return;
+  current = index;
   stroke_.clear();
   cutFrom_.reset();
   refresh();
-  emit planeChanged(z_);
+  emit planeChanged(axis_, current);
+}
+
+void SliceEditor::setAxis(Axis axis) {
+  if (axis == axis_) return;
+  axis_ = axis;
+  stroke_.clear();
+  cutFrom_.reset();
+  dragging_ = false;
+  refresh();
+  emit planeChanged(axis_, plane());
+}
+
+void SliceEditor::setVoxelSpacing(double z, double y, double x) {
+  const auto valid = [](double v) { return std::isfinite(v) && v > 0 ? v : 1.0; };
+  spacing_ = {valid(z), valid(y), valid(x)};
+  update();
+}
+
+std::pair<double, double> SliceEditor::pixelAspect() const {
+  switch (axis_) {
+    case Axis::Z:
+      return {spacing_[2], spacing_[1]};
+    case Axis::Y:
+      return {spacing_[2], spacing_[0]};
+    case Axis::X:
+      return {spacing_[1], spacing_[0]};
+  }
+  return {1, 1};
+}
+
+SliceEditor::Voxel SliceEditor::voxelOf(std::int64_t row, std::int64_t column) const {
+  const auto at = static_cast<std::int32_t>(plane());
+  const auto r = static_cast<std::int32_t>(row), c = static_cast<std::int32_t>(column);
+  switch (axis_) {
+    case Axis::Z:
+      return Voxel{at, r, c};
+    case Axis::Y:
+      return Voxel{r, at, c};
+    case Axis::X:
+      return Voxel{r, c, at};
+  }
+  return {};
+}
+
+std::pair<std::int64_t, std::int64_t> SliceEditor::rowColumnOf(const Voxel& v) const {
+  switch (axis_) {
+    case Axis::Z:
+      return {v.y, v.x};
+    case Axis::Y:
+      return {v.z, v.x};
+    case Axis::X:
+      return {v.z, v.y};
+  }
+  return {0, 0};
+}
+
+void SliceEditor::readPlaneRow(std::int64_t row, std::vector<Label>& out) const {
+  const auto s = labels_->shape();
+  const auto at = plane();
+  switch (axis_) {
+    case Axis::Z:
+      out.resize(static_cast<std::size_t>(s.width));
+      labels_->readRow(at, row, 0, s.width, out.data());
+      return;
+    case Axis::Y:
+      out.resize(static_cast<std::size_t>(s.width));
+      labels_->readRow(row, at, 0, s.width, out.data());
+      return;
+    case Axis::X:
+      out.resize(static_cast<std::size_t>(s.height));
+      for (std::int64_t y = 0; y < s.height; ++y)
+        out[static_cast<std::size_t>(y)] = labels_->at(row, y, at);
+      return;
+  }
 }
 
 void SliceEditor::setTool(Tool tool) {
@@ -105,13 +218,14 @@ void SliceEditor::compose() {
     image_ = QImage();
     return;
   }
-  const auto s = labels_->shape();
-  const int w = static_cast<int>(s.width), h = static_cast<int>(s.height);
-  if (rawPlane_ != z_) {
-    raw_ = composeRaw_ ? composeRaw_(z_) : QImage();
+  const QSize size = planeSize(axis_);
+  const int w = size.width(), h = size.height();
+  if (rawPlane_ != plane() || rawAxis_ != axis_) {
+    raw_ = composeRaw_ ? composeRaw_(axis_, plane()) : QImage();
     if (!raw_.isNull() && (raw_.width() != w || raw_.height() != h)) raw_ = QImage();
     if (!raw_.isNull()) raw_ = raw_.convertToFormat(QImage::Format_RGB32);
-    rawPlane_ = z_;
+    rawPlane_ = plane();
+    rawAxis_ = axis_;
   }
   image_ = raw_.isNull() ? QImage(w, h, QImage::Format_RGB32) : raw_.copy();
   if (raw_.isNull()) image_.fill(Qt::black);
@@ -119,9 +233,9 @@ void SliceEditor::compose() {
   const double alpha = raw_.isNull() ? std::max(opacity_, 0.85) : opacity_;
   const double selectedAlpha = std::max(alpha, 0.85);
   std::unordered_map<Label, QColor> colours;
-  std::vector<Label> row(static_cast<std::size_t>(w));
+  std::vector<Label> row;
   for (int y = 0; y < h; ++y) {
-    labels_->readRow(z_, y, 0, w, row.data());
+    readPlaneRow(y, row);
     auto* out = reinterpret_cast<QRgb*>(image_.scanLine(y));
     for (int x = 0; x < w; ++x) {
       const Label label = row[static_cast<std::size_t>(x)];
@@ -141,7 +255,7 @@ void SliceEditor::compose() {
   if (fillGroundTruth_) {
     // Ground-truth neurons as outlines: pixels whose 4-neighbours differ.
     std::vector<std::uint16_t> gt(static_cast<std::size_t>(w) * static_cast<std::size_t>(h), 0);
-    fillGroundTruth_(z_, gt);
+    fillGroundTruth_(axis_, plane(), gt);
     const auto at = [&](int y, int x) -> std::uint16_t {
       return y < 0 || x < 0 || y >= h || x >= w ? 0 : gt[static_cast<std::size_t>(y * w + x)];
     };
@@ -159,9 +273,12 @@ void SliceEditor::compose() {
 
 QRectF SliceEditor::imageRect() const {
   if (image_.isNull()) return {};
-  const double scale = std::min(width() / static_cast<double>(image_.width()),
-                                height() / static_cast<double>(image_.height()));
-  const double w = image_.width() * scale, h = image_.height() * scale;
+  // Voxels in their physical proportions: a column is as wide as its
+  // spacing, a row as tall as its own.
+  const auto [columnSize, rowSize] = pixelAspect();
+  const double physicalW = image_.width() * columnSize, physicalH = image_.height() * rowSize;
+  const double scale = std::min(width() / physicalW, height() / physicalH);
+  const double w = physicalW * scale, h = physicalH * scale;
   return {(width() - w) / 2, (height() - h) / 2, w, h};
 }
 
@@ -171,15 +288,20 @@ std::optional<SliceEditor::Voxel> SliceEditor::voxelAt(QPointF position) const {
   const double x = (position.x() - r.left()) / r.width() * image_.width();
   const double y = (position.y() - r.top()) / r.height() * image_.height();
   if (x < 0 || y < 0 || x >= image_.width() || y >= image_.height()) return std::nullopt;
-  return Voxel{static_cast<std::int32_t>(z_), static_cast<std::int32_t>(std::floor(y)),
-               static_cast<std::int32_t>(std::floor(x))};
+  return voxelOf(static_cast<std::int64_t>(std::floor(y)),
+                 static_cast<std::int64_t>(std::floor(x)));
 }
 
-QPointF SliceEditor::positionOf(std::int64_t y, std::int64_t x) const {
+QPointF SliceEditor::positionOf(std::int64_t row, std::int64_t column) const {
   const QRectF r = imageRect();
   if (image_.isNull()) return {};
-  return {r.left() + (static_cast<double>(x) + 0.5) * r.width() / image_.width(),
-          r.top() + (static_cast<double>(y) + 0.5) * r.height() / image_.height()};
+  return {r.left() + (static_cast<double>(column) + 0.5) * r.width() / image_.width(),
+          r.top() + (static_cast<double>(row) + 0.5) * r.height() / image_.height()};
+}
+
+QPointF SliceEditor::positionOf(const Voxel& voxel) const {
+  const auto [row, column] = rowColumnOf(voxel);
+  return positionOf(row, column);
 }
 
 void SliceEditor::paintEvent(QPaintEvent*) {
@@ -191,30 +313,39 @@ void SliceEditor::paintEvent(QPaintEvent*) {
     return;
   }
   const QRectF r = imageRect();
-  painter.drawImage(r, image_);  // nearest neighbour: voxels stay square
-  const double scale = r.width() / image_.width();
+  painter.drawImage(r, image_);  // nearest neighbour: voxels keep their proportions
+  // The brush is a sphere of radius_ in units of the smallest spacing (as
+  // the paint edit takes it): a circle of that physical radius here.
+  const auto [columnSize, rowSize] = pixelAspect();
+  const double pixelsPerUnit = r.width() / (image_.width() * columnSize);
+  const double brush = radius_ * std::min({spacing_[0], spacing_[1], spacing_[2]}) * pixelsPerUnit;
   painter.setRenderHint(QPainter::Antialiasing);
   // Stroke in progress: the dabs it will paint.
   painter.setPen(QPen(tool_ == Tool::EraseBrush ? QColor(255, 90, 90) : highlightColor(), 1));
-  for (const Voxel& v : stroke_)
-    painter.drawEllipse(positionOf(v.y, v.x), radius_ * scale, radius_ * scale);
+  for (const Voxel& v : stroke_) painter.drawEllipse(positionOf(v), brush, brush);
   if (cursor_ && (tool_ == Tool::Paint || tool_ == Tool::EraseBrush))
-    painter.drawEllipse(*cursor_, radius_ * scale, radius_ * scale);
+    painter.drawEllipse(*cursor_, brush, brush);
   if (cutFrom_ && cutTo_) {
     painter.setPen(QPen(QColor(255, 60, 60), 2, Qt::DashLine));
-    painter.drawLine(positionOf(cutFrom_->y, cutFrom_->x), positionOf(cutTo_->y, cutTo_->x));
+    painter.drawLine(positionOf(*cutFrom_), positionOf(*cutTo_));
   }
   painter.setPen(QPen(QColor(0, 230, 255), 2));
+  const int along = static_cast<int>(axis_);
   for (std::size_t i = 0; i < seeds_.size(); ++i) {
-    if (seeds_[i].z != z_) continue;
-    const QPointF c = positionOf(seeds_[i].y, seeds_[i].x);
+    const std::array<std::int32_t, 3> zyx{seeds_[i].z, seeds_[i].y, seeds_[i].x};
+    if (zyx[static_cast<std::size_t>(along)] != plane()) continue;
+    const QPointF c = positionOf(seeds_[i]);
     painter.drawLine(c - QPointF(6, 0), c + QPointF(6, 0));
     painter.drawLine(c - QPointF(0, 6), c + QPointF(0, 6));
     painter.drawText(c + QPointF(7, -7), QString::number(i + 1));
   }
   painter.setPen(Qt::white);
   painter.drawText(QRectF(r.left() + 6, r.top() + 4, 300, 20), Qt::AlignLeft,
-                   tr("z %1 / %2").arg(z_).arg(planeCount() - 1));
+                   tr("%1 · %2 %3 / %4")
+                       .arg(axisName(axis_))
+                       .arg(QStringLiteral("zyx")[along])
+                       .arg(plane())
+                       .arg(planeCount() - 1));
 }
 
 void SliceEditor::mousePressEvent(QMouseEvent* event) {
@@ -260,7 +391,9 @@ void SliceEditor::mouseMoveEvent(QMouseEvent* event) {
     if (tool_ == Tool::Paint || tool_ == Tool::EraseBrush) {
       // A dab every half radius along the drag, so the stroke has no gaps.
       const Voxel& last = stroke_.back();
-      const double d = std::hypot(voxel->y - last.y, voxel->x - last.x);
+      const double d = std::sqrt(double(voxel->z - last.z) * (voxel->z - last.z) +
+                                 double(voxel->y - last.y) * (voxel->y - last.y) +
+                                 double(voxel->x - last.x) * (voxel->x - last.x));
       if (d >= std::max(1.0, radius_ / 2)) stroke_.push_back(*voxel);
     } else if (tool_ == Tool::Cut) {
       cutTo_ = *voxel;
@@ -282,24 +415,24 @@ void SliceEditor::mouseReleaseEvent(QMouseEvent* event) {
     cutFrom_.reset();
     cutTo_.reset();
     update();
-    if (from.y != to.y || from.x != to.x) emit cutDrawn(from, to);
+    if (from.z != to.z || from.y != to.y || from.x != to.x) emit cutDrawn(from, to);
   }
 }
 
 void SliceEditor::wheelEvent(QWheelEvent* event) {
   const int steps = event->angleDelta().y() / 120;
-  if (steps != 0) setPlane(z_ + (event->modifiers() & Qt::ShiftModifier ? 10 : 1) * steps);
+  if (steps != 0) setPlane(plane() + (event->modifiers() & Qt::ShiftModifier ? 10 : 1) * steps);
 }
 
 void SliceEditor::keyPressEvent(QKeyEvent* event) {
   switch (event->key()) {
     case Qt::Key_PageUp:
     case Qt::Key_Up:
-      setPlane(z_ + 1);
+      setPlane(plane() + 1);
       return;
     case Qt::Key_PageDown:
     case Qt::Key_Down:
-      setPlane(z_ - 1);
+      setPlane(plane() - 1);
       return;
     case Qt::Key_Escape:
       stroke_.clear();
