@@ -970,13 +970,17 @@ std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
   return root;
 }
 
-// Crossings seen voxel by voxel. Where two kept instances of different
-// colour touch, a voxel of one whose own colour is a mix of both instances'
-// colours (each with at least overlapShare, fitted within mergeAngle) and
-// that is connected to the other instance through such voxels belongs to
-// the other as well: the crossing, whichever instance took it. Only the
-// boxes around the touching supervoxels are read again (channels in noise
-// units exactly as the blocks made them).
+// Crossings seen voxel by voxel. Where two kept instances A and B of
+// different colour touch, the voxels of either whose own colours are mixes
+// of both instances' colours (each with at least overlapShare, fitted
+// within mergeAngle) form regions; a region is a crossing when both tubes
+// pass through it — without it, A and B each fall apart into two or more
+// pieces that it touches — and then its voxels belong to both. A mixed rim
+// where two neurons merely run side by side cuts neither and stays as it
+// is. Only boxes around the
+// touching supervoxels are read again (channels in noise units exactly as
+// the blocks made them); the boxes of one pair of instances that meet are
+// joined, so a crossing's box holds both sides of it.
 void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
                       const std::vector<Edge>& contacts, const std::vector<std::uint32_t>& label,
                       SegmentResult& result) {
@@ -987,106 +991,143 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
   for (std::size_t s = 1; s < label.size(); ++s)
     if (label[s] != 0)
       for (int c = 0; c < 3; ++c) colour[label[s]][c] += svs[s - 1].colour[c];
-  // One box per pair of instances and touching place: the two supervoxels'
-  // bounds, a little wider.
-  struct Place {
-    BlockBox box;
-    std::uint32_t a, b;
-  };
-  std::vector<Place> places;
+  // Boxes (z0, z1, y0, y1, x0, x1) per pair of instances, joined while they meet.
+  using Bounds = std::array<std::int64_t, 6>;
+  std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<Bounds>> boxes;
+  const std::int64_t margin = 2;
   for (const auto& edge : contacts) {
     const auto a = label[edge.a], b = label[edge.b];
     if (a == 0 || b == 0 || a == b || angleBetween(colour[a], colour[b]) < o.mergeAngle) continue;
     const auto& p = svs[edge.a - 1].bounds;
     const auto& q = svs[edge.b - 1].bounds;
-    const std::int64_t margin = 2;
-    BlockBox box{std::max<std::int64_t>(0, std::min(p[0], q[0]) - margin),
-                 std::min(e.z, std::max(p[1], q[1]) + 1 + margin),
-                 std::max<std::int64_t>(0, std::min(p[2], q[2]) - margin),
-                 std::min(e.y, std::max(p[3], q[3]) + 1 + margin),
-                 std::max<std::int64_t>(0, std::min(p[4], q[4]) - margin),
-                 std::min(e.x, std::max(p[5], q[5]) + 1 + margin),
-                 0,
-                 0,
-                 0,
-                 0,
-                 0,
-                 0};
-    places.push_back(
-        {withHalo(box, gaussianRadius(o.denoiseSigma), e), std::min(a, b), std::max(a, b)});
+    boxes[{std::min(a, b), std::max(a, b)}].push_back(
+        {std::max<std::int64_t>(0, std::min(p[0], q[0]) - margin),
+         std::min(e.z, std::max(p[1], q[1]) + 1 + margin),
+         std::max<std::int64_t>(0, std::min(p[2], q[2]) - margin),
+         std::min(e.y, std::max(p[3], q[3]) + 1 + margin),
+         std::max<std::int64_t>(0, std::min(p[4], q[4]) - margin),
+         std::min(e.x, std::max(p[5], q[5]) + 1 + margin)});
   }
+  auto meet = [](const Bounds& u, const Bounds& v) {
+    return u[0] < v[1] && v[0] < u[1] && u[2] < v[3] && v[2] < u[3] && u[4] < v[5] && v[4] < u[5];
+  };
   std::vector<std::pair<std::uint64_t, std::uint32_t>> found;
-  for (const auto& place : places) {
-    const auto& b = place.box;
-    const Extent h{b.hz1 - b.hz0, b.hy1 - b.hy0, b.hx1 - b.hx0};
-    const Extent core{b.z1 - b.z0, b.y1 - b.y0, b.x1 - b.x0};
-    const auto channel = noiseUnits(ctx, b);
-    // 1: mixed voxel of a (shared with b), 2: mixed voxel of b (shared with a).
-    std::vector<std::uint8_t> mixed(core.voxels(), 0), reached(core.voxels(), 0);
-    std::vector<std::int64_t> queue;
-    for (std::int64_t k = 0; k < core.z; ++k)
-      for (std::int64_t j = 0; j < core.y; ++j)
-        for (std::int64_t i = 0; i < core.x; ++i) {
-          const auto own = result.labels[e.index(k + b.z0, j + b.y0, i + b.x0)];
-          if (own != place.a && own != place.b) continue;
-          const auto other = own == place.a ? place.b : place.a;
-          const auto q = h.index(k + b.z0 - b.hz0, j + b.y0 - b.hy0, i + b.x0 - b.hx0);
-          const std::array<double, 3> c{std::max(0.0f, channel[0][q]),
-                                        std::max(0.0f, channel[1][q]),
-                                        std::max(0.0f, channel[2][q])};
-          if (std::max({c[0], c[1], c[2]}) < o.dimSnr) continue;
-          const auto mix = mixOf(c, colour[own], colour[other]);
-          if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
-              mix.residual < o.mergeAngle)
-            mixed[core.index(k, j, i)] = own == place.a ? 1 : 2;
-        }
-    // Connected to the other instance: touching it, or through mixed voxels.
-    auto labelAt = [&](std::int64_t k, std::int64_t j, std::int64_t i) {
-      return result.labels[e.index(k + b.z0, j + b.y0, i + b.x0)];
-    };
-    for (std::int64_t k = 0; k < core.z; ++k)
-      for (std::int64_t j = 0; j < core.y; ++j)
-        for (std::int64_t i = 0; i < core.x; ++i) {
-          const auto p = core.index(k, j, i);
-          if (!mixed[p]) continue;
-          const auto other = mixed[p] == 1 ? place.b : place.a;
-          bool touches = false;
-          for (int dz = -1; dz <= 1 && !touches; ++dz)
-            for (int dy = -1; dy <= 1 && !touches; ++dy)
-              for (int dx = -1; dx <= 1 && !touches; ++dx) {
-                const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
-                if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
-                  continue;
-                touches = labelAt(kk, jj, ii) == other;
-              }
-          if (touches) {
-            reached[p] = 1;
-            queue.push_back(p);
-          }
-        }
-    while (!queue.empty()) {
-      const auto p = queue.back();
-      queue.pop_back();
-      const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
-      for (int dz = -1; dz <= 1; ++dz)
-        for (int dy = -1; dy <= 1; ++dy)
-          for (int dx = -1; dx <= 1; ++dx) {
-            const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
-            if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
-              continue;
-            const auto t = core.index(kk, jj, ii);
-            if (mixed[t] == mixed[p] && !reached[t]) {
-              reached[t] = 1;
-              queue.push_back(t);
+  for (auto& [pair, list] : boxes) {
+    for (bool joined = true; joined;) {
+      joined = false;
+      for (std::size_t i = 0; i < list.size(); ++i)
+        for (std::size_t j = i + 1; j < list.size(); ++j)
+          if (meet(list[i], list[j])) {
+            for (int d = 0; d < 6; d += 2) {
+              list[i][d] = std::min(list[i][d], list[j][d]);
+              list[i][d + 1] = std::max(list[i][d + 1], list[j][d + 1]);
             }
+            list[j] = list.back();
+            list.pop_back();
+            joined = true;
+            --j;
           }
     }
-    for (std::int64_t p = 0; p < core.voxels(); ++p)
-      if (reached[p]) {
+    const auto [a, b] = pair;
+    for (const auto& bounds : list) {
+      const BlockBox b0{bounds[0], bounds[1], bounds[2], bounds[3], bounds[4], bounds[5],
+                        0,         0,         0,         0,         0,         0};
+      const auto box = withHalo(b0, gaussianRadius(o.denoiseSigma), e);
+      const Extent h{box.hz1 - box.hz0, box.hy1 - box.hy0, box.hx1 - box.hx0};
+      const Extent core{box.z1 - box.z0, box.y1 - box.y0, box.x1 - box.x0};
+      const auto channel = noiseUnits(ctx, box);
+      const std::int64_t n = core.voxels();
+      std::vector<std::uint32_t> own(n);
+      for (std::int64_t k = 0; k < core.z; ++k)
+        for (std::int64_t j = 0; j < core.y; ++j)
+          for (std::int64_t i = 0; i < core.x; ++i)
+            own[core.index(k, j, i)] = result.labels[e.index(k + box.z0, j + box.y0, i + box.x0)];
+      // 1: a voxel of `a` mixed towards b, 2: a voxel of `b` mixed towards a.
+      std::vector<std::uint8_t> mixed(n, 0);
+      for (std::int64_t k = 0; k < core.z; ++k)
+        for (std::int64_t j = 0; j < core.y; ++j)
+          for (std::int64_t i = 0; i < core.x; ++i) {
+            const auto p = core.index(k, j, i);
+            if (own[p] != a && own[p] != b) continue;
+            const auto other = own[p] == a ? b : a;
+            const auto q =
+                h.index(k + box.z0 - box.hz0, j + box.y0 - box.hy0, i + box.x0 - box.hx0);
+            const std::array<double, 3> c{std::max(0.0f, channel[0][q]),
+                                          std::max(0.0f, channel[1][q]),
+                                          std::max(0.0f, channel[2][q])};
+            if (std::max({c[0], c[1], c[2]}) < o.dimSnr) continue;
+            const auto mix = mixOf(c, colour[own[p]], colour[other]);
+            if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
+                mix.residual < o.mergeAngle)
+              mixed[p] = own[p] == a ? 1 : 2;
+          }
+      // 26-connected pieces of a set of voxels of the box.
+      auto pieces = [&](const auto& inside, std::vector<std::int32_t>& piece) {
+        piece.assign(n, -1);
+        std::int32_t count = 0;
+        std::vector<std::int64_t> stack;
+        for (std::int64_t p = 0; p < n; ++p) {
+          if (piece[p] >= 0 || !inside(p)) continue;
+          piece[p] = count;
+          stack.push_back(p);
+          while (!stack.empty()) {
+            const auto t = stack.back();
+            stack.pop_back();
+            const std::int64_t k = t / (core.y * core.x), j = t / core.x % core.y, i = t % core.x;
+            for (int dz = -1; dz <= 1; ++dz)
+              for (int dy = -1; dy <= 1; ++dy)
+                for (int dx = -1; dx <= 1; ++dx) {
+                  const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
+                  if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
+                    continue;
+                  const auto u = core.index(kk, jj, ii);
+                  if (piece[u] < 0 && inside(u) && inside(t) == inside(u)) {
+                    piece[u] = count;
+                    stack.push_back(u);
+                  }
+                }
+          }
+          ++count;
+        }
+        return count;
+      };
+      // The mixed voxels of both as crossing regions; one is a crossing
+      // when both tubes pass through it: without it, each falls apart into
+      // two or more pieces that it touches.
+      std::vector<std::int32_t> region, pieceA, pieceB;
+      const auto regions = pieces([&](std::int64_t p) { return mixed[p] != 0; }, region);
+      pieces([&](std::int64_t p) { return own[p] == a && mixed[p] == 0; }, pieceA);
+      pieces([&](std::int64_t p) { return own[p] == b && mixed[p] == 0; }, pieceB);
+      std::vector<std::vector<std::int32_t>> touchedA(static_cast<std::size_t>(regions)),
+          touchedB(static_cast<std::size_t>(regions));
+      for (std::int64_t p = 0; p < n; ++p) {
+        if (region[p] < 0) continue;
         const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
-        found.push_back({static_cast<std::uint64_t>(e.index(k + b.z0, j + b.y0, i + b.x0)),
-                         mixed[p] == 1 ? place.b : place.a});
+        for (int dz = -1; dz <= 1; ++dz)
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
+              if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
+                continue;
+              const auto u = core.index(kk, jj, ii);
+              if (pieceA[u] >= 0) touchedA[region[p]].push_back(pieceA[u]);
+              if (pieceB[u] >= 0) touchedB[region[p]].push_back(pieceB[u]);
+            }
       }
+      auto distinct = [](std::vector<std::int32_t>& t) {
+        std::sort(t.begin(), t.end());
+        return std::unique(t.begin(), t.end()) - t.begin();
+      };
+      std::vector<std::uint8_t> crossing(static_cast<std::size_t>(regions), 0);
+      for (std::int32_t r = 0; r < regions; ++r)
+        crossing[r] = distinct(touchedA[r]) >= 2 && distinct(touchedB[r]) >= 2;
+      for (std::int64_t p = 0; p < n; ++p)
+        if (region[p] >= 0 && crossing[region[p]]) {
+          const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
+          found.push_back({static_cast<std::uint64_t>(e.index(k + box.z0, j + box.y0, i + box.x0)),
+                           own[p] == a ? b : a});
+        }
+    }
   }
   found.insert(found.end(), result.overlaps.begin(), result.overlaps.end());
   std::sort(found.begin(), found.end());

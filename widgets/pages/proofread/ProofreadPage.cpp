@@ -302,6 +302,17 @@ void ProofreadPage::createToolBar(QWidget* holder) {
   redo->setShortcuts(
       {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
   redo->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  // Short labels keep the toolbar in view; the step is named in the tooltip
+  // (and in the History tab). These run after the stack's own updates.
+  connect(undo_, &QUndoStack::undoTextChanged, undo, [this, undo](const QString& step) {
+    undo->setText(tr("Undo"));
+    undo->setToolTip(step.isEmpty() ? tr("Undo (Ctrl+Z)") : tr("Undo %1 (Ctrl+Z)").arg(step));
+  });
+  connect(undo_, &QUndoStack::redoTextChanged, redo, [this, redo](const QString& step) {
+    redo->setText(tr("Redo"));
+    redo->setToolTip(step.isEmpty() ? tr("Redo (Ctrl+Shift+Z)")
+                                    : tr("Redo %1 (Ctrl+Shift+Z)").arg(step));
+  });
   bar->addAction(undo);
   bar->addAction(redo);
   addAction(undo);
