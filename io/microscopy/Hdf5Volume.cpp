@@ -325,6 +325,9 @@ std::shared_ptr<VolumeDataset> openHdf5Volume(const fs::path& path, const std::s
   VoxelSize voxelSize;
   Attributes fileAttributes;
   const h5::Location datasetLocation(nullptr, dataset.id(), path, objectPath);
+  if (datasetLocation.hasAttribute("label_encoding"))  // as NeuroLoupe writes it
+    fileAttributes["label_encoding"] =
+        datasetLocation.stringAttribute("label_encoding").value_or("");
   if (datasetLocation.hasAttribute("element_size_um")) {
     fileAttributes["element_size_um"] = datasetLocation.attributeText("element_size_um");
     try {
@@ -343,7 +346,7 @@ std::shared_ptr<VolumeDataset> openHdf5Volume(const fs::path& path, const std::s
   if (options.cacheBytes) source->setCacheLimitBytes(*options.cacheBytes);
   source->setThreadCount(options.threads);
   const LabelEncoding labels =
-      chooseLabelEncoding(options, relative, voxel->first, volumeShape.channels);
+      chooseLabelEncoding(options, relative, voxel->first, volumeShape.channels, &fileAttributes);
   Attributes attributes = volumeAttributes(*source, voxelSize, labels, std::move(fileAttributes));
   attributes["channel_axis"] = channelAxis;
   return std::make_shared<VolumeDataset>(

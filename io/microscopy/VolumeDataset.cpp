@@ -65,9 +65,15 @@ std::string_view labelEncodingName(LabelEncoding encoding) {
 }
 
 LabelEncoding chooseLabelEncoding(const VolumeOpenOptions& options, const std::string& name,
-                                  VoxelType type, std::size_t channels) {
+                                  VoxelType type, std::size_t channels, const Attributes* stored) {
   if (options.labels) return *options.labels;
   if (!isIntegerVoxelType(type)) return LabelEncoding::None;
+  if (stored)
+    if (const auto it = stored->find("label_encoding"); it != stored->end()) {
+      if (it->second == "instance_channels" && channels > 1) return LabelEncoding::InstanceChannels;
+      if (it->second == "label_ids") return LabelEncoding::LabelIds;
+      if (it->second == "none") return LabelEncoding::None;
+    }
   std::string leaf =
       name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
   std::transform(leaf.begin(), leaf.end(), leaf.begin(),

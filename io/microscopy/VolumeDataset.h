@@ -177,9 +177,13 @@ struct VolumeOpenOptions {
   std::size_t threads = 0;  // decompression threads (0: all cores)
 };
 
-// The encoding `options` ask for, or the guess described there.
+// The encoding `options` ask for; else the one the array's own attributes
+// name ("label_encoding", as NeuroLoupe writes it: "instance_channels" for
+// one channel per instance, "label_ids", "none") when it fits the type and
+// channel count; else the guess described there.
 LabelEncoding chooseLabelEncoding(const VolumeOpenOptions& options, const std::string& name,
-                                  VoxelType type, std::size_t channels);
+                                  VoxelType type, std::size_t channels,
+                                  const Attributes* stored = nullptr);
 
 // A Volume or LabelVolume over a VolumeSource. shape() is {c, z, y, x}
 // (AxisOrder::CZYX). Attributes (set by the readers): "dtype", "chunks"

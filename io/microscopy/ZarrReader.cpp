@@ -510,7 +510,7 @@ std::shared_ptr<VolumeDataset> makeArray(const fs::path& root, const fs::path& f
   if (options.cacheBytes) source->setCacheLimitBytes(*options.cacheBytes);
   source->setThreadCount(options.threads);
   const LabelEncoding labels =
-      chooseLabelEncoding(options, name, source->voxelType(), volumeShape.channels);
+      chooseLabelEncoding(options, name, source->voxelType(), volumeShape.channels, &attributes);
   attributes = volumeAttributes(*source, voxelSize, labels, std::move(attributes));
   const std::string internal = folder.lexically_relative(root).generic_string();
   return std::make_shared<VolumeDataset>(

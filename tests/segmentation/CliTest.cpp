@@ -152,6 +152,8 @@ TEST(SegmentationCli, OverlappingInstancesAreWrittenOneChannelEachAndScored) {
     EXPECT_EQ(volume->volumeShape().channels, layout == "label_ids" ? 1u : 2u);
     if (layout == "instance_channels") {
       EXPECT_EQ(volume->voxelType(), nl::io::microscopy::VoxelType::UInt8);
+      // Read back as what it is, whatever its name: one channel per instance.
+      EXPECT_EQ(volume->labelEncoding(), nl::io::microscopy::LabelEncoding::InstanceChannels);
       // Some voxels are in both channels.
       const auto a = volume->readChannel<std::uint8_t>(0), b = volume->readChannel<std::uint8_t>(1);
       std::size_t both = 0;
