@@ -5,10 +5,6 @@
 namespace nl::analysis::biclustering {
 namespace {
 
-std::uint64_t rotl(std::uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
 std::uint64_t splitMix64(std::uint64_t& x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
@@ -23,44 +19,12 @@ Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
   for (auto& word : state_) word = splitMix64(mix);
 }
 
-std::uint64_t Rng::next() {
-  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-  const std::uint64_t shifted = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= shifted;
-  state_[3] = rotl(state_[3], 45);
-  return result;
-}
-
-double Rng::uniform() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
-double Rng::uniformPositive() {
-  for (;;) {
-    const double u = uniform();
-    if (u > 0.0) return u;
-  }
-}
-
 std::size_t Rng::below(std::size_t bound) {
   const auto range = static_cast<std::uint64_t>(bound);
   const std::uint64_t threshold = (0 - range) % range;
   for (;;) {
     const std::uint64_t value = next();
     if (value >= threshold) return static_cast<std::size_t>(value % range);
-  }
-}
-
-double Rng::normal() {
-  for (;;) {
-    const double u = 2.0 * uniform() - 1.0;
-    const double v = 2.0 * uniform() - 1.0;
-    const double s = u * u + v * v;
-    if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
   }
 }
 
@@ -87,6 +51,33 @@ double Rng::gamma(double shape) {
     if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
     if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
   }
+}
+
+GammaDraws::GammaDraws(double shape)
+    : boosted_(shape < 1.0),
+      inverse_(1.0 / shape),
+      d_((shape < 1.0 ? shape + 1.0 : shape) - 1.0 / 3.0),
+      c_(1.0 / std::sqrt(9.0 * d_)) {}
+
+double GammaDraws::operator()(Rng& rng) const {
+  // Rng::gamma's steps in its order, with d and c precomputed.
+  double draw = 0.0;
+  for (;;) {
+    double x = 0.0;
+    double v = 0.0;
+    do {
+      x = rng.normal();
+      v = 1.0 + c_ * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = rng.uniformPositive();
+    if (u < 1.0 - 0.0331 * x * x * x * x ||
+        std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v))) {
+      draw = d_ * v;
+      break;
+    }
+  }
+  return boosted_ ? draw * std::pow(rng.uniformPositive(), inverse_) : draw;
 }
 
 double Rng::logGamma(double shape) {

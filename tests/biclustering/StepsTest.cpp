@@ -119,6 +119,17 @@ TEST(PolyaGamma, SameSeedSameDraws) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(bc::polyaGamma(a, 7.3, 1.2), bc::polyaGamma(b, 7.3, 1.2));
 }
 
+TEST(Random, RepeatedGammaDrawsAreRngGammaDrawForDraw) {
+  // GammaDraws (the Pólya-Gamma sums' Gamma(b) terms) precomputes Marsaglia &
+  // Tsang's constants; it must give exactly Rng::gamma's numbers.
+  for (const double shape : {0.3, 1.0, 2.5, 11.7}) {
+    bc::Rng a(4, 2), b(4, 2);
+    const bc::GammaDraws draws(shape);
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(draws(a), b.gamma(shape)) << shape;
+    EXPECT_EQ(a.state(), b.state());
+  }
+}
+
 namespace {
 
 // A two-state switching linear-Gaussian model with Gaussian observations.
