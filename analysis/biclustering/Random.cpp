@@ -1,6 +1,7 @@
 #include "analysis/biclustering/Random.h"
 
 #include <cmath>
+#include <limits>
 
 namespace nl::analysis::biclustering {
 namespace {
@@ -12,7 +13,43 @@ std::uint64_t splitMix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
+constexpr int kLayers = 128;
+constexpr double kTailStart = 3.442619855899;       // R of the 128-layer ziggurat
+constexpr double kLayerArea = 9.91256303526217e-3;  // V
+
 }  // namespace
+
+ZigguratTable::ZigguratTable() {
+  double f = std::exp(-0.5 * kTailStart * kTailStart);
+  x[0] = kLayerArea / f;
+  x[1] = kTailStart;
+  x[kLayers] = 0.0;
+  for (int i = 2; i < kLayers; ++i) {
+    x[i] = std::sqrt(-2.0 * std::log(kLayerArea / x[i - 1] + f));
+    f = std::exp(-0.5 * x[i] * x[i]);
+  }
+  for (int i = 0; i < kLayers; ++i) ratio[i] = x[i + 1] / x[i];
+}
+
+const ZigguratTable kZiggurat;
+
+double Rng::normalEdge(std::size_t layer, double u) {
+  if (layer == 0) {
+    // The tail beyond R (Marsaglia 1964).
+    double x = 0.0, y = 0.0;
+    do {
+      x = std::log(uniformPositive()) / kTailStart;
+      y = std::log(uniformPositive());
+    } while (-2.0 * y < x * x);
+    return u < 0.0 ? x - kTailStart : kTailStart - x;
+  }
+  // A wedge: accept under the density between the layer's two edges.
+  const double x = u * kZiggurat.x[layer];
+  const double f0 = std::exp(-0.5 * (kZiggurat.x[layer] * kZiggurat.x[layer] - x * x));
+  const double f1 = std::exp(-0.5 * (kZiggurat.x[layer + 1] * kZiggurat.x[layer + 1] - x * x));
+  if (f1 + uniform() * (f0 - f1) < 1.0) return x;
+  return std::numeric_limits<double>::quiet_NaN();
+}
 
 Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
   std::uint64_t mix = seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1));

@@ -5,9 +5,18 @@
 // (analysis/rsa/Random.h has the same generator without that access).
 #include <array>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace nl::analysis::biclustering {
+
+// The layers of the normal ziggurat (Rng::normal).
+struct ZigguratTable {
+  ZigguratTable();
+  double x[129];      // layer edges, x[0] = V / f(R), x[1] = R, x[128] = 0
+  double ratio[128];  // x[i + 1] / x[i]
+};
+extern const ZigguratTable kZiggurat;
 
 class Rng {
  public:
@@ -37,12 +46,17 @@ class Rng {
     }
   }
   std::size_t below(std::size_t bound);  // [0, bound), no modulo bias
-  double normal() {                      // N(0, 1), Marsaglia's polar method
+  // N(0, 1): the ziggurat of Marsaglia & Tsang (2000) in Doornik's (2005)
+  // form, 128 layers; one 64-bit draw per normal in ≈ 99 % of cases (the
+  // layer from its low 7 bits, the abscissa from its top 53).
+  double normal() {
     for (;;) {
-      const double u = 2.0 * uniform() - 1.0;
-      const double v = 2.0 * uniform() - 1.0;
-      const double s = u * u + v * v;
-      if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
+      const std::uint64_t bits = next();
+      const auto layer = static_cast<std::size_t>(bits & 0x7F);
+      const double u = 2.0 * (static_cast<double>(bits >> 11) * 0x1.0p-53) - 1.0;
+      if (std::abs(u) < kZiggurat.ratio[layer]) return u * kZiggurat.x[layer];
+      const double edge = normalEdge(layer, u);
+      if (!std::isnan(edge)) return edge;
     }
   }
   double exponential();           // Exp(1)
@@ -52,6 +66,7 @@ class Rng {
   int binomial(int trials, double probability);
 
  private:
+  double normalEdge(std::size_t layer, double u);  // the tail and wedges; NaN: reject
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   State state_{};
 };

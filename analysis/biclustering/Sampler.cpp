@@ -382,12 +382,14 @@ Eigen::MatrixXd ChainSampler::freshPath(bool spline) {
       path.row(row) = naturalSpline(x, y, at).transpose();
     }
   } else {
-    // A stationary AR(1) path, x_t = 0.95 x_{t−1} + N(0, 0.01 I), after T steps of burn-in.
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(q_);
-    for (int t = -T_; t < T_; ++t) {
-      for (int row = 0; row < q_; ++row) x[row] = 0.95 * x[row] + 0.1 * rng_.normal();
-      if (t >= 0) path.col(t) = x;
-    }
+    // A stationary AR(1) path, x_t = 0.95 x_{t−1} + N(0, 0.01 I), started
+    // from its stationary law N(0, 0.01 / (1 − 0.95²)) (exactly stationary,
+    // half the draws of a burn-in of T steps).
+    const double stationary = 0.1 / std::sqrt(1.0 - 0.95 * 0.95);
+    for (int row = 0; row < q_; ++row) path(row, 0) = stationary * rng_.normal();
+    for (int t = 1; t < T_; ++t)
+      for (int row = 0; row < q_; ++row)
+        path(row, t) = 0.95 * path(row, t - 1) + 0.1 * rng_.normal();
   }
   path.colwise() -= path.rowwise().mean();
   return path;

@@ -197,36 +197,41 @@ TEST(Sampler, SplitMergeSeparatesTwoMergedClusters) {
 TEST(Sampler, StateBlockFindsTheStatesOfTheTrueLatent) {
   // The dynamics-and-states block alone (MNIW per state, sticky HDP-HMM
   // posterior, forward filtering backward sampling of the states) on the
-  // simulation's true stacked latent (D = 9), started from one state: it
-  // finds the two regimes. (The full chain does not, even from the true
-  // neuron partition: docs/BICLUSTERING.md.)
+  // simulation's true stacked latent (D = 9), from prior state sequences: it
+  // finds the two regimes (ARI 0.64–0.89 in 80 sweeps). (The full chain does not, even
+  // from the true neuron partition: docs/BICLUSTERING.md.)
   const auto sim = bc::simulateReference({});
   const auto& x = sim.latent;
   const int T = static_cast<int>(x.cols()), D = static_cast<int>(x.rows()), L = 10;
-  bc::Rng rng(21, 0);
   const bc::StickyHmmPrior prior{5.0, 5.0, 10.0, L};
   const bc::MniwPrior mniw = bc::MniwPrior::standard(D, 0.01);
-  bc::StickyHmmParameters hmm = bc::drawStickyHmmPrior(prior, rng);
-  std::vector<int> states(T, 0);
-  double ari = 0.0;
-  for (int it = 0; it < 60; ++it) {
-    if (it < 5) {  // as the sampler's burn-in: restart from a prior sequence
-      hmm = bc::drawStickyHmmPrior(prior, rng);
-      for (int t = 0; t < T; ++t) states[t] = static_cast<int>(rng.below(L));
+  int found = 0;
+  for (std::uint64_t seed = 1; seed <= 5; ++seed) {
+    bc::Rng rng(seed, 0);
+    bc::StickyHmmParameters hmm = bc::drawStickyHmmPrior(prior, rng);
+    std::vector<int> states(T, 0);
+    double ari = 0.0;
+    for (int it = 0; it < 80; ++it) {
+      if (it < 5) {  // as the sampler's burn-in: restart from a prior sequence
+        hmm = bc::drawStickyHmmPrior(prior, rng);
+        for (int t = 0; t < T; ++t) states[t] = static_cast<int>(rng.below(L));
+      }
+      bc::SwitchingDynamics dynamics;
+      std::vector<std::vector<int>> bins(L);
+      for (int t = 1; t < T; ++t) bins[states[t]].push_back(t);
+      for (int l = 0; l < L; ++l) {
+        const auto draw = bc::drawMniw(bc::mniwPosterior(mniw, x, bins[l]), rng);
+        dynamics.A.push_back(draw.A);
+        dynamics.b.push_back(draw.b);
+        dynamics.Q.push_back(draw.Q);
+      }
+      hmm = bc::drawStickyHmmPosterior(prior, hmm, states, rng);
+      states = bc::sampleStates(bc::dynamicsLogLikelihood(x, dynamics), hmm.transition, rng);
+      ari = bc::adjustedRandIndex(states, sim.stateLabels);
     }
-    bc::SwitchingDynamics dynamics;
-    std::vector<std::vector<int>> bins(L);
-    for (int t = 1; t < T; ++t) bins[states[t]].push_back(t);
-    for (int l = 0; l < L; ++l) {
-      const auto draw = bc::drawMniw(bc::mniwPosterior(mniw, x, bins[l]), rng);
-      dynamics.A.push_back(draw.A);
-      dynamics.b.push_back(draw.b);
-      dynamics.Q.push_back(draw.Q);
-    }
-    hmm = bc::drawStickyHmmPosterior(prior, hmm, states, rng);
-    states = bc::sampleStates(bc::dynamicsLogLikelihood(x, dynamics), hmm.transition, rng);
-    ari = bc::adjustedRandIndex(states, sim.stateLabels);
+    std::printf("chain %d: state ARI after 80 sweeps on the true latent %.3f\n",
+                static_cast<int>(seed), ari);
+    found += ari > 0.5 ? 1 : 0;  // random labels: ≈ 0
   }
-  std::printf("state ARI after 60 sweeps on the true latent: %.3f\n", ari);
-  EXPECT_GT(ari, 0.8);
+  EXPECT_EQ(found, 5);
 }
