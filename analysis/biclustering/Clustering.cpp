@@ -45,7 +45,7 @@ std::vector<double> mfmLogCoefficients(int n, double gamma, double geometricP, i
 double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, double dispersion,
                           const Eigen::Ref<const Eigen::MatrixXd>& regressors,
                           const Eigen::Ref<const Eigen::VectorXd>& offset,
-                          const Eigen::VectorXd* start) {
+                          const Eigen::VectorXd* start, Eigen::VectorXd* fitted) {
   using Small = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 8, 8>;
   using SmallVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 8, 1>;
   const auto bins = counts.size();
@@ -77,7 +77,10 @@ double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, doubl
     } else {
       logLikelihood =
           (y * eta - (y + r) * (r + mu).log()).sum() + static_cast<double>(bins) * rLogR;
-      weight = r * mu / (r + mu);
+      // Newton steps with the observed information (quadratic convergence;
+      // the NB log link is not canonical, so Fisher scoring's is linear):
+      // −∂²ℓ/∂η² = r μ (y + r) / (r + μ)² > 0, the likelihood is concave.
+      weight = r * mu * (y + r) / ((r + mu) * (r + mu));
       residual = r * (y - mu) / (r + mu);
     }
     for (Eigen::Index j = 0; j < p; ++j) {
@@ -86,6 +89,15 @@ double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, doubl
       for (Eigen::Index k = 0; k <= j; ++k)
         information(j, k) = (weighted * regressors.col(k).array()).sum();
     }
+    // The expected information r μ / (r + μ), for the Laplace determinant at ĉ.
+    auto expectedInformation = [&] {
+      Small expected(p, p);
+      const Eigen::ArrayXd w = poisson ? Eigen::ArrayXd(mu) : Eigen::ArrayXd(r * mu / (r + mu));
+      for (Eigen::Index j = 0; j < p; ++j)
+        for (Eigen::Index k = 0; k < p; ++k)
+          expected(j, k) = (w * regressors.col(j).array() * regressors.col(k).array()).sum();
+      return expected;
+    };
     if (!std::isfinite(logLikelihood)) {
       if (pass == 0) return kMinusInfinity;
       step *= 0.5;
@@ -106,10 +118,11 @@ double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, doubl
         step.norm() < 1e-5 * (1.0 + c.norm());
     if (converged) {
       // Laplace at ĉ with the expected information I(ĉ).
-      Eigen::LLT<Small> llt(information);
+      Eigen::LLT<Small> llt(expectedInformation());
       if (llt.info() != Eigen::Success) return kMinusInfinity;
       const double logDetInformation = 2.0 * Small(llt.matrixL()).diagonal().array().log().sum();
       // log N(ĉ; 0, I) + (p/2) log 2π − ½ log det I(ĉ): the 2π terms cancel.
+      if (fitted) *fitted = c;
       return logLikelihood - 0.5 * c.squaredNorm() - 0.5 * logDetInformation;
     }
     previousLogLikelihood = logLikelihood;
