@@ -96,9 +96,13 @@ if [[ ${GZIP:-1} != 0 ]]; then
 fi
 
 if [[ -n ${BIG:-} ]]; then
-  [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 700 --duration 9600 --rate 20 --verbose
+  [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 950 --duration 9600 --rate 20 --verbose
   echo "== 20 GB session: $(du -h "$big" | cut -f1)"
   info_cold "$big"
+  # Every unit in turn through the spike cache at its default cap (512 MB):
+  # the process must stay near the cap however much the file holds.
+  "$build/bin/neuroloupe_bench_recording" --browse "$big" |
+    awk '{v[$1]=$2} END { printf "browse all %d units (%.0f MB of spike times): %.1f s, peak RSS %.0f MB\n", v["browse_units"], v["spike_data_mb"], v["browse_seconds"], v["peak_rss_mb"] }'
 fi
 
 if [[ -n ${GUI:-} && -x $build/bin/neuroloupe ]]; then
