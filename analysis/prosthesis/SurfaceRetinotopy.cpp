@@ -131,6 +131,7 @@ BilateralCortex joinHemispheres(const CorticalMesh& left, const VertexRetinotopy
   auto mesh = std::make_shared<CorticalMesh>();
   mesh->hemisphere = Hemisphere::Left;
   mesh->rightVertexStart = static_cast<std::size_t>(nl);
+  mesh->rightTriangleStart = static_cast<std::size_t>(tl);
   mesh->white.resize(3, nl + nr);
   mesh->pial.resize(3, nl + nr);
   mesh->sphere.resize(3, nl + nr);

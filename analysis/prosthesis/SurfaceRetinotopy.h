@@ -37,6 +37,7 @@ struct CorticalMesh {
   // `chartTriangles` (empty: all) marks with 1 the triangles a SurfaceChart
   // may locate a direction on.
   std::size_t rightVertexStart = std::numeric_limits<std::size_t>::max();
+  std::size_t rightTriangleStart = std::numeric_limits<std::size_t>::max();
   std::vector<std::uint8_t> chartTriangles;
   bool bilateral() const { return rightVertexStart < vertexCount(); }
   Hemisphere hemisphereOf(std::size_t vertex) const {
@@ -46,6 +47,9 @@ struct CorticalMesh {
   // A vertex's index in its own hemisphere's mesh.
   std::size_t vertexInHemisphere(std::size_t vertex) const {
     return bilateral() && vertex >= rightVertexStart ? vertex - rightVertexStart : vertex;
+  }
+  std::size_t triangleInHemisphere(std::size_t triangle) const {
+    return bilateral() && triangle >= rightTriangleStart ? triangle - rightTriangleStart : triangle;
   }
   std::size_t vertexCount() const { return static_cast<std::size_t>(white.cols()); }
   std::size_t triangleCount() const { return static_cast<std::size_t>(triangles.cols()); }

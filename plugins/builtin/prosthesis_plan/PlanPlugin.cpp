@@ -199,6 +199,7 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     const auto& electrodes = result.electrodes;
     const std::size_t n = electrodes.size();
     std::vector<std::string> sides(n);
+    std::vector<double> triangle(n), bary0(n), bary1(n), bary2(n);
     std::vector<double> index(n), thread(n), vertex(n), x(n), y(n), z(n), mx(n), my(n), mz(n),
         ecc(n), polar(n), fx(n), fy(n), area(n), amplitude(n), distance(n), inside(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -207,6 +208,12 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
       thread[i] = e.thread;
       vertex[i] = e.vertex;
       sides[i] = pr::hemisphereName(e.hemisphere);
+      // The exact site (the page reopens the plan there, not at the vertex).
+      triangle[i] = e.point.valid() ? static_cast<double>(mesh->triangleInHemisphere(
+                                          static_cast<std::size_t>(e.point.triangle)))
+                                    : NAN;
+      bary0[i] = e.point.barycentric(0), bary1[i] = e.point.barycentric(1),
+      bary2[i] = e.point.barycentric(2);
       x[i] = e.surfaceRas.x(), y[i] = e.surfaceRas.y(), z[i] = e.surfaceRas.z();
       mx[i] = e.mni152.x(), my[i] = e.mni152.y(), mz[i] = e.mni152.z();
       ecc[i] = pr::eccentricityOf(e.field);
@@ -235,7 +242,11 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
              {"area", &area},
              {"amplitude_ua", &amplitude},
              {"vessel_distance_mm", &distance},
-             {"in_gray_matter", &inside}})
+             {"in_gray_matter", &inside},
+             {"triangle", &triangle},
+             {"bary0", &bary0},
+             {"bary1", &bary1},
+             {"bary2", &bary2}})
       columns.push_back(ps::numberColumn(name, std::move(*values)));
     // The vertex is numbered in the hemisphere of this column.
     columns.insert(columns.begin() + 2, nl::io::Column{"hemisphere", std::move(sides)});

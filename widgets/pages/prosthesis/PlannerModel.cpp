@@ -200,7 +200,7 @@ std::array<double, 3> positionOn(const io::SurfaceMeshDataset& mesh,
 
 std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
                                      const io::SurfaceMeshDataset& mesh,
-                                     std::size_t rightVertexStart) {
+                                     std::size_t rightVertexStart, std::size_t rightTriangleStart) {
   const std::string what = "plan table '" + table.name() + "'";
   const auto* vertex = table.numericColumn("vertex");
   const auto* triangle = table.numericColumn("triangle");
@@ -222,8 +222,26 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
     const auto bad = [&](const std::string& problem) {
       return std::invalid_argument(what + ", row " + std::to_string(row) + ": " + problem);
     };
-    if (exact) {
-      const double t = (*triangle)[row];
+    // Both hemispheres: the row's side, and the offsets of its numbering.
+    std::size_t vertexOffset = 0, triangleOffset = 0;
+    std::string sideName;
+    if (bilateral) {
+      if (!side) throw bad("a plan over both hemispheres needs its 'hemisphere' column");
+      sideName = side->cellText(row);
+      if (sideName != "left" && sideName != "right")
+        throw bad("hemisphere '" + sideName + "' is neither left nor right");
+      if (sideName == "right") vertexOffset = rightVertexStart, triangleOffset = rightTriangleStart;
+    }
+    if (exact && std::isfinite((*triangle)[row])) {  // a row without a site: its vertex
+      double t = (*triangle)[row];
+      if (bilateral) {
+        const std::size_t count =
+            sideName == "left" ? rightTriangleStart : mesh.triangleCount() - rightTriangleStart;
+        if (!(t >= 0 && t < static_cast<double>(count)))
+          throw bad("triangle " + std::to_string(t) + " is not one of the " +
+                    std::to_string(count) + " triangles of the " + sideName + " hemisphere");
+        t += static_cast<double>(triangleOffset);
+      }
       if (!(t >= 0 && t < static_cast<double>(mesh.triangleCount())))
         throw bad("triangle " + std::to_string(t) + " is not one of the " +
                   std::to_string(mesh.triangleCount()) + " triangles of " + mesh.name());
@@ -234,19 +252,15 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
         throw bad("barycentric weights are not a point of the triangle");
       site.point.barycentric /= sum;
     } else {
+      if (!vertex) throw bad("no triangle and no 'vertex' column");
       double v = (*vertex)[row];
-      if (bilateral && side) {
-        const std::string name = side->cellText(row);
-        if (name != "left" && name != "right")
-          throw bad("hemisphere '" + name + "' is neither left nor right");
+      if (bilateral) {
         const std::size_t count =
-            name == "left" ? rightVertexStart : mesh.vertexCount() - rightVertexStart;
+            sideName == "left" ? rightVertexStart : mesh.vertexCount() - rightVertexStart;
         if (!(v >= 0 && v < static_cast<double>(count)))
           throw bad("vertex " + std::to_string(v) + " is not one of the " + std::to_string(count) +
-                    " vertices of the " + name + " hemisphere");
-        if (name == "right") v += static_cast<double>(rightVertexStart);
-      } else if (bilateral) {
-        throw bad("a plan over both hemispheres needs its 'hemisphere' column");
+                    " vertices of the " + sideName + " hemisphere");
+        v += static_cast<double>(vertexOffset);
       }
       if (!(v >= 0 && v < static_cast<double>(mesh.vertexCount())))
         throw bad("vertex " + std::to_string(v) + " is not one of the " +
@@ -274,6 +288,7 @@ std::vector<PlanRow> planRows(const PlannerCortex& cortex, const io::SurfaceMesh
       const bool right = static_cast<std::size_t>(r.vertex) >= cortex.rightVertexStart;
       r.hemisphere = right ? "right" : "left";
       if (right) r.vertex -= static_cast<int>(cortex.rightVertexStart);
+      if (right && r.triangle >= 0) r.triangle -= static_cast<int>(cortex.rightTriangleStart);
     }
     for (int c = 0; c < 3; ++c) r.barycentric[c] = sites[i].point.barycentric(c);
     if (i < fields.size()) {
@@ -393,6 +408,7 @@ PlannerCortex joinCortices(const PlannerCortex& left, const PlannerCortex& right
   both.pial = joinMeshes(*left.pial, *right.pial, "pial", 0);
   both.sphere = joinMeshes(*left.sphere, *right.sphere, "sphere", 0);
   both.rightVertexStart = left.pial->vertexCount();
+  both.rightTriangleStart = left.pial->triangleCount();
   for (const auto& [role, mesh] : left.shown)
     for (const auto& [otherRole, other] : right.shown)
       if (role == otherRole && role != "flat")

@@ -51,6 +51,7 @@ struct PlannerCortex {
   // right hemisphere's, triangles of the left come first; `hemisphere` is
   // then Left and meaningless.
   std::size_t rightVertexStart = std::numeric_limits<std::size_t>::max();
+  std::size_t rightTriangleStart = std::numeric_limits<std::size_t>::max();
   bool bilateral() const { return pial && rightVertexStart < pial->vertexCount(); }
   std::string hemisphereName() const {
     return bilateral() ? std::string("both") : pr::hemisphereName(hemisphere);
@@ -130,11 +131,12 @@ std::array<double, 3> positionOn(const io::SurfaceMeshDataset& mesh, const pr::S
 // The electrodes of a plan table: `triangle` + `bary0..2` when present (exact
 // sites), else `vertex`; `thread` optional (−1 or absent: single). Throws
 // std::invalid_argument naming the table and the column or row at fault.
-// Both hemispheres (rightVertexStart): a text column `hemisphere` (left /
-// right) says whose numbering `vertex` uses.
+// Both hemispheres (rightVertexStart, rightTriangleStart): a text column
+// `hemisphere` (left / right) says whose numbering `vertex` and `triangle` use.
 std::vector<PlanSite> sitesFromTable(
     const io::TableDataset& table, const io::SurfaceMeshDataset& mesh,
-    std::size_t rightVertexStart = std::numeric_limits<std::size_t>::max());
+    std::size_t rightVertexStart = std::numeric_limits<std::size_t>::max(),
+    std::size_t rightTriangleStart = std::numeric_limits<std::size_t>::max());
 
 // The plan as rows (index, thread, vertex, triangle, barycentric, surface RAS
 // at the chart's depth, MNI152, visual field, area, amplitude) for CSV / JSON.

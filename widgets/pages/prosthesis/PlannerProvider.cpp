@@ -150,7 +150,10 @@ PlannerCortex findSide(io::Session& session, pr::Hemisphere hemisphere) {
     return byRole;
   };
   auto byRole = meshes();
-  if (byRole.count("pial") && (!byRole.count("white") || !byRole.count("sphere")) &&
+  // Siblings also when only the inflated surface is missing (a plan run
+  // reads white, pial and sphere; V1 is best seen inflated).
+  if (byRole.count("pial") &&
+      (!byRole.count("white") || !byRole.count("sphere") || !byRole.count("inflated")) &&
       !byRole["pial"]->provenance().sourcePath.empty()) {
     openSiblings(session, byRole["pial"]->provenance().sourcePath, side);
     byRole = meshes();
@@ -208,7 +211,8 @@ PlannerPage* makePlannerPage(io::Session& session, io::DatasetId planId) {
   const auto plan = std::dynamic_pointer_cast<const io::TableDataset>(session.find(planId));
   if (!plan) throw std::invalid_argument("the planner opens a plan table");
   PlannerCortex cortex = findCortex(session, *plan);
-  auto sites = sitesFromTable(*plan, *cortex.pial, cortex.rightVertexStart);
+  auto sites =
+      sitesFromTable(*plan, *cortex.pial, cortex.rightVertexStart, cortex.rightTriangleStart);
   return new PlannerPage(session, std::move(cortex), std::move(sites));
 }
 
