@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <Eigen/Dense>
@@ -412,6 +413,60 @@ bool inRegion(const PlanProblem& problem, const SurfacePoint& p) {
   return true;
 }
 
+// Whether every electrode of a thread is clear of vessels by the margin.
+bool threadClear(const PlanProblem& problem, const SurfaceChart& pial, const ThreadPose& pose) {
+  const ThreadGeometry g = threadGeometry(pial, pose, problem.thread);
+  if (!g.valid) return false;
+  for (Eigen::Index j = 0; j < g.electrodes.cols(); ++j)
+    if (problem.vessels->distance(g.electrodes.col(j)) < problem.vessel.marginMm) return false;
+  return true;
+}
+
+// Hard mode for a thread: when an electrode along it is within the margin,
+// re-aim it — the tilt nearest the current one, within the cone, that
+// clears every electrode (a lattice of 4 rings × 16 directions) — and only
+// when no tilt from here does, move the insertion to the nearest feasible
+// snap points (up to 24) and re-aim there. A thread nothing clears stays
+// (its violations are reported).
+void reaimThread(const PlanProblem& problem, const std::vector<Eigen::Vector3d>& snapTargets,
+                 double limit, ThreadPose& pose) {
+  const auto pial = pialChart(*problem.chart);
+  if (threadClear(problem, *pial, pose)) return;
+  std::vector<Eigen::Vector2d> tilts{Eigen::Vector2d::Zero()};
+  for (int ring = 1; ring <= 4; ++ring)
+    for (int k = 0; k < 16; ++k) {
+      const double a = 2 * 3.14159265358979323846 * k / 16;
+      tilts.push_back(limit * ring / 4.0 * Eigen::Vector2d(std::cos(a), std::sin(a)));
+    }
+  auto aimFrom = [&](const Eigen::Vector3d& insertion) {
+    std::optional<Eigen::Vector2d> best;
+    for (const auto& tilt : tilts) {
+      if (best && (tilt - pose.tilt).squaredNorm() >= (*best - pose.tilt).squaredNorm()) continue;
+      if (threadClear(problem, *pial, {insertion, tilt})) best = tilt;
+    }
+    return best;
+  };
+  if (const auto tilt = aimFrom(pose.insertion)) {
+    pose.tilt = *tilt;
+    return;
+  }
+  std::vector<std::pair<double, std::size_t>> nearest;
+  const Eigen::Vector3d u = pose.insertion.normalized();
+  for (std::size_t i = 0; i < snapTargets.size(); ++i)
+    nearest.emplace_back(-snapTargets[i].dot(u), i);
+  const std::size_t tries = std::min<std::size_t>(24, nearest.size());
+  std::partial_sort(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(tries),
+                    nearest.end());
+  for (std::size_t k = 0; k < tries; ++k) {
+    const Eigen::Vector3d& insertion = snapTargets[nearest[k].second];
+    if (const auto tilt = aimFrom(insertion)) {
+      pose.insertion = insertion;
+      pose.tilt = *tilt;
+      return;
+    }
+  }
+}
+
 Placement projectWith(const PlanProblem& problem, const Region& region,
                       const Placement& placement) {
   const auto& chart = *problem.chart;
@@ -435,6 +490,7 @@ Placement projectWith(const PlanProblem& problem, const Region& region,
   for (auto& t : out.threads) {
     fix(t.insertion);
     if (t.tilt.norm() > limit) t.tilt *= limit / t.tilt.norm();
+    if (hard) reaimThread(problem, snapTargets, limit, t);
   }
   return out;
 }
@@ -585,7 +641,12 @@ std::vector<PlannedElectrode> describePlacement(const PlanProblem& problem,
     if (p.point.valid()) {
       Eigen::Index c;
       p.point.barycentric.maxCoeff(&c);
-      p.vertex = mesh.triangles(static_cast<int>(c), p.point.triangle);
+      const auto vertex =
+          static_cast<std::size_t>(mesh.triangles(static_cast<int>(c), p.point.triangle));
+      p.vertex = static_cast<int>(mesh.vertexInHemisphere(vertex));
+      p.hemisphere = mesh.hemisphereOf(vertex);
+    } else {
+      p.hemisphere = mesh.hemisphere;
     }
     p.surfaceRas = e.positions[k];
     p.mni152 = (toMni * p.surfaceRas.homogeneous()).head<3>();
