@@ -78,6 +78,7 @@ struct ThreadGeometry {
   Eigen::Matrix3Xd electrodes;
   Eigen::Vector3d entry, direction, e1, e2, inward, v;
   Eigen::Matrix3d entryJacobian;  // ∂entry/∂insertion
+  ChartSample entrySample;        // the insertion on the pial chart (field, ∂field/∂insertion)
   bool valid = false;
 };
 
@@ -87,6 +88,7 @@ ThreadGeometry threadGeometry(const SurfaceChart& pial, const ThreadPose& pose,
   const ChartSample s = pial.sample(pose.insertion);
   if (!s.point.valid()) return g;
   g.valid = true;
+  g.entrySample = s;
   g.entry = s.position;
   g.entryJacobian = s.positionJacobian;
   g.inward = -s.normal;
@@ -161,7 +163,55 @@ struct Evaluated {
   std::vector<int> areas, thread;
   std::vector<double> outsideBy;
   std::vector<ThreadGeometry> threads;
+  // Per thread: ∂field/∂insertion beyond what goes through the electrode
+  // positions (the entry's own field moving), for every electrode alike.
+  std::vector<Eigen::Matrix<double, 2, 3>> threadFieldInsertion;
 };
+
+// Retinotopy along a thread: the entry's field (interpolated on its pial
+// triangle) moved by the electrode's displacement from the entry, tangent to
+// that triangle, through the field gradient of the entry triangle at
+// mid-thickness. Exact for a thread
+// along the cortical column, linear along a tilted one, and it never jumps
+// to the other bank of a sulcus as the nearest mid-thickness point can.
+struct EntryField {
+  VisualFieldPoint field;
+  Eigen::Matrix<double, 2, 3> gradient = Eigen::Matrix<double, 2, 3>::Zero();  // ∂field/∂position
+  int area = 0;
+  bool retinotopic = false;
+};
+
+EntryField entryField(const PlanProblem& problem, const ThreadGeometry& g) {
+  EntryField out;
+  const auto& mesh = problem.chart->mesh();
+  const auto& ret = problem.chart->retinotopy();
+  const SurfacePoint& p = g.entrySample.point;
+  Eigen::Matrix<double, 2, 3> f;
+  Eigen::Matrix3d corners;
+  int labelled = 0, strongest = 0;
+  for (int c = 0; c < 3; ++c) {
+    const int v = mesh.triangles(c, p.triangle);
+    f.col(c) << ret.x(v), ret.y(v);
+    corners.col(c) = 0.5 * (mesh.white.col(v) + mesh.pial.col(v));
+    labelled += ret.area(v) > 0;
+    if (p.barycentric(c) > p.barycentric(strongest)) strongest = c;
+  }
+  out.area = ret.area(mesh.triangles(strongest, p.triangle));
+  out.retinotopic = labelled == 3;
+  out.field = g.entrySample.field;
+  Eigen::Matrix<double, 3, 2> e;
+  e << corners.col(1) - corners.col(0), corners.col(2) - corners.col(0);
+  const Eigen::Matrix2d gram = e.transpose() * e;
+  if (std::abs(gram.determinant()) > 1e-18) {
+    Eigen::Matrix<double, 3, 2> expand;
+    expand << -1, -1, 1, 0, 0, 1;
+    // Only the displacement across the cortex (tangent to the pial triangle
+    // the thread enters) moves the field: along the column it stays.
+    const Eigen::Matrix3d tangent = Eigen::Matrix3d::Identity() - g.inward * g.inward.transpose();
+    out.gradient = f * expand * gram.inverse() * e.transpose() * tangent;
+  }
+  return out;
+}
 
 // `ribbonChecks`: test single electrodes against the ribbon too (reports;
 // the loss does not need it: they sit between white and pial by construction).
@@ -201,20 +251,33 @@ Evaluated evaluateGeometry(const PlanProblem& problem, const Placement& placemen
       e.threads.push_back(
           threadGeometry(*pial, placement.threads[static_cast<std::size_t>(t)], problem.thread));
       const auto& g = e.threads.back();
+      e.threadFieldInsertion.push_back(Eigen::Matrix<double, 2, 3>::Zero());
+      EntryField entry;
+      if (g.valid) {
+        entry = entryField(problem, g);
+        // field_j = f(u) + G·(p_j − entry(u)): through p_j the chain gives
+        // G·∂entry/∂u, so the rest of ∂field/∂u is ∂f/∂u − G·∂entry/∂u.
+        e.threadFieldInsertion.back() =
+            g.entrySample.fieldJacobian - entry.gradient * g.entryJacobian;
+      }
       for (int j = 0; j < perThread; ++j) {
         const int i = singles + t * perThread + j;
         const auto k = static_cast<std::size_t>(i);
         e.thread[k] = t;
         if (!g.valid) continue;
         e.positions[k] = g.electrodes.col(j);
+        // The ribbon test and the reported surface point: the nearest
+        // mid-thickness point; the retinotopy: along the thread.
         const PointField pf = fieldOfPoint(problem, e.positions[k]);
         e.points[k] = pf.nearest;
-        e.centers.col(i) << pf.field.x, pf.field.y;
-        e.fieldJacobian[k] = pf.jacobian;
-        e.areas[k] = pf.area;
+        const Eigen::Vector2d field = Eigen::Vector2d(entry.field.x, entry.field.y) +
+                                      entry.gradient * (e.positions[k] - g.entry);
+        e.centers.col(i) = field;
+        e.fieldJacobian[k] = entry.gradient;
+        e.areas[k] = entry.area;
         e.outsideBy[k] = pf.outsideBy;
-        e.active[k] = pf.nearest.valid() && pf.retinotopic && inAreas(pf.area, problem.areas) &&
-                      pf.outsideBy <= 0;
+        e.active[k] = pf.nearest.valid() && entry.retinotopic &&
+                      inAreas(entry.area, problem.areas) && pf.outsideBy <= 0;
       }
     }
   }
@@ -335,7 +398,9 @@ PlanLoss planLoss(const PlanProblem& problem, const Placement& placement, bool w
           e.fieldJacobian[k].transpose() * value.gradient.col(static_cast<Eigen::Index>(k)) +
           dPosition[k];
       const double length = problem.thread.firstDepthMm + j * problem.thread.spacingMm;
-      out.gradient.segment<3>(base) += g.entryJacobian.transpose() * dLdp;
+      out.gradient.segment<3>(base) +=
+          g.entryJacobian.transpose() * dLdp +
+          e.threadFieldInsertion[t].transpose() * value.gradient.col(static_cast<Eigen::Index>(k));
       out.gradient.segment<2>(base + 3) += (length * dDir * dv).transpose() * dLdp;
     }
   }

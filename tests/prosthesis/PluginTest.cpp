@@ -235,6 +235,14 @@ TEST(ProsthesisPlanPlugin, BothHemispheresInOneRun) {
     const double vertex = (*electrodes->numericColumn("vertex"))[i];
     EXPECT_GE(vertex, 0.0);
     EXPECT_LT(vertex, 10242.0) << "numbered in its own hemisphere";
+    // The exact site: a triangle of its hemisphere and weights summing to 1.
+    const double triangle = (*electrodes->numericColumn("triangle"))[i];
+    EXPECT_GE(triangle, 0.0);
+    EXPECT_LT(triangle, 20480.0);
+    EXPECT_NEAR((*electrodes->numericColumn("bary0"))[i] +
+                    (*electrodes->numericColumn("bary1"))[i] +
+                    (*electrodes->numericColumn("bary2"))[i],
+                1.0, 1e-12);
     if (side->cellText(i) == "left") {
       ++left;
       EXPECT_GE(xDeg, -0.3) << "a left-hemisphere electrode lands in the right visual field";

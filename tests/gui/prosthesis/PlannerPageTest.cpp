@@ -445,6 +445,16 @@ TEST(PlannerPage, VesselsAreDrawnViolationsListedAndOptimiseKeepsTheMargin) {
   EXPECT_GT(red - redOff, 300) << "the vessels are drawn";
   EXPECT_LT(redOff, 40) << "and hidden by the toggle (the orientation marker's R axis is red)";
   page.setVesselsShown(true);
+  // On the pial surface the vessels are drawn where they are (one glyph per
+  // 1.2 mm cell), within 3 mm of it.
+  page.showSurface("pial");
+  ASSERT_NE(page.vesselLayer(), nullptr);
+  EXPECT_GT(page.vesselLayer()->positions().size(), vesselCount) << "in place, not per vertex";
+  const QImage onPial = nl::test::freshFrame(*page.view());
+  EXPECT_GT(countWhere(onPial, isVesselRed), 300);
+  if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
+    page.exportScreenshot(QString::fromLocal8Bit(dir) + "/planner-vessels-pial.png");
+  page.showSurface("inflated");
 
   // A margin that half the electrodes violate.
   std::vector<double> sorted = distances;
