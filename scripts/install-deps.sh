@@ -14,6 +14,8 @@ packages=(
   # science and I/O
   libhdf5-dev libeigen3-dev libopenblas-dev liblapacke-dev nlohmann-json3-dev libvalijson-dev libcli11-dev libtbb-dev libigraph-dev
   zlib1g-dev libzstd-dev libblosc-dev libtiff-dev libmatio-dev libexpat1-dev
+  # PNG and JPEG task images (io/image)
+  libpng-dev libjpeg62-turbo-dev
   # neuroloupe-cli batch across MPI ranks (NEUROLOUPE_MPI; mpirun in the tests)
   libopenmpi-dev openmpi-bin
   # tests and benchmarks

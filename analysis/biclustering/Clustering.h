@@ -19,12 +19,14 @@ std::vector<double> mfmLogCoefficients(int n, double gamma, double geometricP, i
 // information, as llf(ĉ) + log N(ĉ; 0, I) + ½ log det(I(ĉ)⁻¹) (+ p/2 log 2π).
 // dispersion ≤ 0 means Poisson. Terms of y alone (log y!, log Γ(y + r) − log Γ(r))
 // are left out: they are the same for every cluster a neuron could join.
-// `start` is where the scoring iterations begin (default 0). Returns −∞ when
-// the fit does not converge.
+// `start` is where the scoring iterations begin (default 0; the likelihood is
+// concave in c, so the start changes only how many passes it takes);
+// `fitted`, when given, receives ĉ. Returns −∞ when the fit does not converge.
 double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, double dispersion,
                           const Eigen::Ref<const Eigen::MatrixXd>& regressors,  // T × p
                           const Eigen::Ref<const Eigen::VectorXd>& offset,
-                          const Eigen::VectorXd* start = nullptr);
+                          const Eigen::VectorXd* start = nullptr,
+                          Eigen::VectorXd* fitted = nullptr);
 
 // Σ_t CRT(y_t, r): the number of tables of Chinese restaurants with y_t
 // customers and concentration r (Zhou & Carin 2015).

@@ -24,6 +24,10 @@ Eigen::MatrixXd choleskyFactor(const Eigen::MatrixXd& covariance) {
 struct Filtered {
   Eigen::MatrixXd mean;
   std::vector<Eigen::MatrixXd> covariance;
+  // The one-step predicted covariance of bin t (t ≥ 1) and its Cholesky
+  // factor as first computed: the backward passes need exactly these.
+  std::vector<Eigen::MatrixXd> predicted;
+  std::vector<Eigen::LLT<Eigen::MatrixXd>> predictedFactor;
 };
 
 Filtered filter(const GaussianObservations& observations, const std::vector<int>& states,
@@ -36,7 +40,9 @@ Filtered filter(const GaussianObservations& observations, const std::vector<int>
       static_cast<Eigen::Index>(states.size()) != bins)
     throw std::invalid_argument("FFBS: observation, state and latent sizes disagree");
   Filtered out{Eigen::MatrixXd(dim, bins),
-               std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(bins))};
+               std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(bins)),
+               std::vector<Eigen::MatrixXd>(static_cast<std::size_t>(bins)),
+               std::vector<Eigen::LLT<Eigen::MatrixXd>>(static_cast<std::size_t>(bins))};
   const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(dim, dim);
   Eigen::VectorXd predictedMean = m0;
   Eigen::MatrixXd predictedCovariance = P0;
@@ -50,6 +56,10 @@ Filtered filter(const GaussianObservations& observations, const std::vector<int>
     }
     // Posterior precision = P⁻¹ + J; mean = Σ (P⁻¹ m + h).
     Eigen::LLT<Eigen::MatrixXd> prior(predictedCovariance);
+    if (t > 0) {
+      out.predicted[static_cast<std::size_t>(t)] = predictedCovariance;
+      out.predictedFactor[static_cast<std::size_t>(t)] = prior;
+    }
     if (prior.info() != Eigen::Success) prior.compute(predictedCovariance + 1e-10 * identity);
     const Eigen::MatrixXd priorPrecision = prior.solve(identity);
     const Eigen::MatrixXd precision =
@@ -99,8 +109,9 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
     const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
     const auto& A = dynamics.A[s];
     const auto& P = filtered.covariance[static_cast<std::size_t>(t)];
-    const Eigen::MatrixXd predicted = symmetric(A * P * A.transpose() + dynamics.Q[s]);
-    const Eigen::MatrixXd gain = predicted.llt().solve(A * P).transpose();  // P Aᵀ S⁻¹
+    // P Aᵀ S⁻¹ with S = A P Aᵀ + Q, the forward pass's prediction of bin t + 1.
+    const Eigen::MatrixXd gain =
+        filtered.predictedFactor[static_cast<std::size_t>(t + 1)].solve(A * P).transpose();
     const Eigen::VectorXd mean =
         filtered.mean.col(t) + gain * (path.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
     const Eigen::MatrixXd covariance = symmetric(P - gain * A * P);
@@ -127,8 +138,9 @@ SmoothedPath kalmanSmoother(const GaussianObservations& observations,
     const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
     const auto& A = dynamics.A[s];
     const auto& P = filtered.covariance[static_cast<std::size_t>(t)];
-    const Eigen::MatrixXd predicted = symmetric(A * P * A.transpose() + dynamics.Q[s]);
-    const Eigen::MatrixXd gain = predicted.llt().solve(A * P).transpose();
+    const Eigen::MatrixXd& predicted = filtered.predicted[static_cast<std::size_t>(t + 1)];
+    const Eigen::MatrixXd gain =
+        filtered.predictedFactor[static_cast<std::size_t>(t + 1)].solve(A * P).transpose();
     out.mean.col(t) = filtered.mean.col(t) +
                       gain * (out.mean.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
     out.covariance[static_cast<std::size_t>(t)] =

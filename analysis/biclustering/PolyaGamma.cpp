@@ -103,10 +103,11 @@ double polyaGammaGammaSum(Rng& rng, double b, double c, int terms) {
   double sum = 0.0;
   double keptMean = 0.0;
   double keptVariance = 0.0;
+  const GammaDraws gammaB(b);
   for (int term = 1; term <= terms; ++term) {
     const double half = term - 0.5;
     const double weight = 1.0 / (2.0 * kPi * kPi * (half * half + shift));
-    sum += weight * rng.gamma(b);
+    sum += weight * gammaB(rng);
     keptMean += b * weight;
     keptVariance += b * weight * weight;
   }

@@ -1,13 +1,10 @@
 #include "analysis/biclustering/Random.h"
 
 #include <cmath>
+#include <limits>
 
 namespace nl::analysis::biclustering {
 namespace {
-
-std::uint64_t rotl(std::uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
 
 std::uint64_t splitMix64(std::uint64_t& x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -16,34 +13,47 @@ std::uint64_t splitMix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
+constexpr int kLayers = 128;
+constexpr double kTailStart = 3.442619855899;       // R of the 128-layer ziggurat
+constexpr double kLayerArea = 9.91256303526217e-3;  // V
+
 }  // namespace
+
+ZigguratTable::ZigguratTable() {
+  double f = std::exp(-0.5 * kTailStart * kTailStart);
+  x[0] = kLayerArea / f;
+  x[1] = kTailStart;
+  x[kLayers] = 0.0;
+  for (int i = 2; i < kLayers; ++i) {
+    x[i] = std::sqrt(-2.0 * std::log(kLayerArea / x[i - 1] + f));
+    f = std::exp(-0.5 * x[i] * x[i]);
+  }
+  for (int i = 0; i < kLayers; ++i) ratio[i] = x[i + 1] / x[i];
+}
+
+const ZigguratTable kZiggurat;
+
+double Rng::normalEdge(std::size_t layer, double u) {
+  if (layer == 0) {
+    // The tail beyond R (Marsaglia 1964).
+    double x = 0.0, y = 0.0;
+    do {
+      x = std::log(uniformPositive()) / kTailStart;
+      y = std::log(uniformPositive());
+    } while (-2.0 * y < x * x);
+    return u < 0.0 ? x - kTailStart : kTailStart - x;
+  }
+  // A wedge: accept under the density between the layer's two edges.
+  const double x = u * kZiggurat.x[layer];
+  const double f0 = std::exp(-0.5 * (kZiggurat.x[layer] * kZiggurat.x[layer] - x * x));
+  const double f1 = std::exp(-0.5 * (kZiggurat.x[layer + 1] * kZiggurat.x[layer + 1] - x * x));
+  if (f1 + uniform() * (f0 - f1) < 1.0) return x;
+  return std::numeric_limits<double>::quiet_NaN();
+}
 
 Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
   std::uint64_t mix = seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1));
   for (auto& word : state_) word = splitMix64(mix);
-}
-
-std::uint64_t Rng::next() {
-  const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-  const std::uint64_t shifted = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= shifted;
-  state_[3] = rotl(state_[3], 45);
-  return result;
-}
-
-double Rng::uniform() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
-double Rng::uniformPositive() {
-  for (;;) {
-    const double u = uniform();
-    if (u > 0.0) return u;
-  }
 }
 
 std::size_t Rng::below(std::size_t bound) {
@@ -52,15 +62,6 @@ std::size_t Rng::below(std::size_t bound) {
   for (;;) {
     const std::uint64_t value = next();
     if (value >= threshold) return static_cast<std::size_t>(value % range);
-  }
-}
-
-double Rng::normal() {
-  for (;;) {
-    const double u = 2.0 * uniform() - 1.0;
-    const double v = 2.0 * uniform() - 1.0;
-    const double s = u * u + v * v;
-    if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
   }
 }
 
@@ -87,6 +88,33 @@ double Rng::gamma(double shape) {
     if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
     if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
   }
+}
+
+GammaDraws::GammaDraws(double shape)
+    : boosted_(shape < 1.0),
+      inverse_(1.0 / shape),
+      d_((shape < 1.0 ? shape + 1.0 : shape) - 1.0 / 3.0),
+      c_(1.0 / std::sqrt(9.0 * d_)) {}
+
+double GammaDraws::operator()(Rng& rng) const {
+  // Rng::gamma's steps in its order, with d and c precomputed.
+  double draw = 0.0;
+  for (;;) {
+    double x = 0.0;
+    double v = 0.0;
+    do {
+      x = rng.normal();
+      v = 1.0 + c_ * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = rng.uniformPositive();
+    if (u < 1.0 - 0.0331 * x * x * x * x ||
+        std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v))) {
+      draw = d_ * v;
+      break;
+    }
+  }
+  return boosted_ ? draw * std::pow(rng.uniformPositive(), inverse_) : draw;
 }
 
 double Rng::logGamma(double shape) {

@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numbers>
 #include <stdexcept>
+#include <string>
 
 #include "analysis/biclustering/Clustering.h"
 #include "analysis/biclustering/Kalman.h"
@@ -187,7 +189,31 @@ void ChainSampler::initialise() {
   // new cluster's path is a prior draw, and random starts merge into one.)
   const int initial = std::min(
       K_, std::max(1, settings_.initialClusters > 0 ? settings_.initialClusters : (N_ + 9) / 10));
-  s.labels = initialPartition(initial);
+  if (settings_.initialLabels.empty()) {
+    s.labels = initialPartition(initial);
+  } else {
+    if (static_cast<int>(settings_.initialLabels.size()) != N_)
+      throw std::invalid_argument("the start partition has " +
+                                  std::to_string(settings_.initialLabels.size()) + " labels for " +
+                                  std::to_string(N_) + " neurons");
+    // Compact onto slots 0, 1, … in order of first appearance.
+    std::vector<int> slot;
+    s.labels.clear();
+    for (const int label : settings_.initialLabels) {
+      if (label < 0) throw std::invalid_argument("start partition labels must be ≥ 0");
+      if (label >= static_cast<int>(slot.size()))
+        slot.resize(static_cast<std::size_t>(label) + 1, -1);
+      if (slot[static_cast<std::size_t>(label)] < 0) {
+        const int used =
+            static_cast<int>(std::count_if(slot.begin(), slot.end(), [](int v) { return v >= 0; }));
+        if (used >= K_)
+          throw std::invalid_argument("the start partition has more than the " +
+                                      std::to_string(K_) + " clusters allowed");
+        slot[static_cast<std::size_t>(label)] = used;
+      }
+      s.labels.push_back(slot[static_cast<std::size_t>(label)]);
+    }
+  }
   const std::vector<int> initialSlots = occupied().used;
   refreshNewClusters(initialSlots);
   constrain();
@@ -356,12 +382,14 @@ Eigen::MatrixXd ChainSampler::freshPath(bool spline) {
       path.row(row) = naturalSpline(x, y, at).transpose();
     }
   } else {
-    // A stationary AR(1) path, x_t = 0.95 x_{t−1} + N(0, 0.01 I), after T steps of burn-in.
-    Eigen::VectorXd x = Eigen::VectorXd::Zero(q_);
-    for (int t = -T_; t < T_; ++t) {
-      for (int row = 0; row < q_; ++row) x[row] = 0.95 * x[row] + 0.1 * rng_.normal();
-      if (t >= 0) path.col(t) = x;
-    }
+    // A stationary AR(1) path, x_t = 0.95 x_{t−1} + N(0, 0.01 I), started
+    // from its stationary law N(0, 0.01 / (1 − 0.95²)) (exactly stationary,
+    // half the draws of a burn-in of T steps).
+    const double stationary = 0.1 / std::sqrt(1.0 - 0.95 * 0.95);
+    for (int row = 0; row < q_; ++row) path(row, 0) = stationary * rng_.normal();
+    for (int t = 1; t < T_; ++t)
+      for (int row = 0; row < q_; ++row)
+        path(row, t) = 0.95 * path(row, t - 1) + 0.1 * rng_.normal();
   }
   path.colwise() -= path.rowwise().mean();
   return path;
@@ -533,62 +561,48 @@ void ChainSampler::splitMerge(const Eigen::MatrixXd& omega) {
   if (settings_.splitMergeMoves <= 0 || settings_.likelihood == Likelihood::Poisson || p_ > 2 ||
       N_ < 2)
     return;
+  (void)omega;
   auto& s = chain_.state;
-  SplitMergeData data;
-  data.counts = &counts_;
-  data.omega = &omega;
-  data.logRates = &logRates_;
-  data.profiles = &profiles_;
-  data.delta = s.delta;
-  data.dispersion = s.dispersion;
-  data.logV = &logV_;
-  data.dirichlet = settings_.dirichlet;
-  data.psi = settings_.dynamicsPsi;
-  data.launchScans = settings_.splitMergeLaunchScans;
-  const SplitMerge moves(std::move(data));
-  std::vector<int> sizes(static_cast<std::size_t>(K_), 0);
+  // The move targets the NB likelihood with the loadings integrated by
+  // Laplace's method (the cluster step's marginal). Its proposals use the
+  // Pólya-Gamma means at the smoothed log rates as fixed weights: a function
+  // of the counts alone, so the split and the reverse merge share them.
+  Eigen::MatrixXd weights(N_, T_);
+  for (int i = 0; i < N_; ++i) {
+    const double r = s.dispersion[i];
+    for (int t = 0; t < T_; ++t)
+      weights(i, t) = polyaGammaMean(counts_(i, t) + r, logRates_(i, t) - std::log(r));
+  }
+  auto prepare = [&] {
+    SplitMergeData data;
+    data.laplaceTarget = true;
+    data.counts = &counts_;
+    data.omega = &weights;
+    data.logRates = &logRates_;
+    data.profiles = &profiles_;
+    data.delta = s.delta;
+    data.dispersion = s.dispersion;
+    data.logV = &logV_;
+    data.dirichlet = settings_.dirichlet;
+    data.psi = settings_.dynamicsPsi;
+    data.launchScans = settings_.splitMergeLaunchScans;
+    return std::make_unique<SplitMerge>(std::move(data));
+  };
+  auto moves = prepare();
   for (int move = 0; move < settings_.splitMergeMoves; ++move) {
-    const int i = static_cast<int>(rng_.below(static_cast<std::size_t>(N_)));
-    int j = static_cast<int>(rng_.below(static_cast<std::size_t>(N_ - 1)));
-    if (j >= i) ++j;
-    std::fill(sizes.begin(), sizes.end(), 0);
-    for (const int z : s.labels) ++sizes[z];
-    int clusters = 0;
-    for (const int n : sizes) clusters += n > 0 ? 1 : 0;
-    const int zi = s.labels[i];
-    const int zj = s.labels[j];
-    std::vector<int> members;
-    for (int n = 0; n < N_; ++n)
-      if (s.labels[n] == zi || s.labels[n] == zj) members.push_back(n);
-    if (zi == zj) {
-      if (clusters >= K_) continue;  // no room for another cluster: the split is impossible
-      ++s.splitsProposed;
-      const auto launch = moves.launch(i, j, members, s.latents[zj], rng_);
-      const auto split = moves.proposeSplit(i, j, launch, s.latents[zj], clusters, rng_);
-      if (std::log(rng_.uniformPositive()) < split.logRatio) {
-        ++s.splitsAccepted;
-        const int slot = static_cast<int>(std::find(sizes.begin(), sizes.end(), 0) - sizes.begin());
-        s.labels[i] = slot;
-        for (std::size_t a = 0; a < launch.movable.size(); ++a)
-          if (split.withI[a]) s.labels[launch.movable[a]] = slot;
-        s.latents[slot] = split.pathI;
-        resetSlotDynamics(slot);
-      }
-    } else {
-      ++s.mergesProposed;
-      const auto launch = moves.launch(i, j, members, s.latents[zj], rng_);
-      std::vector<char> withI;
-      for (const int k : launch.movable) withI.push_back(s.labels[k] == zi ? 1 : 0);
-      const double logRatio =
-          -moves.splitLogRatio(i, j, launch, withI, s.latents[zi], s.latents[zj], clusters - 1);
-      if (std::log(rng_.uniformPositive()) < logRatio) {
-        ++s.mergesAccepted;
-        for (const int n : members) s.labels[n] = zj;
-      }
+    const SplitMerge::Move done = moves->move(s.labels, s.latents, K_, rng_);
+    if (done.proposed) {
+      (done.split ? s.splitsProposed : s.mergesProposed) += 1;
+      if (done.accepted) (done.split ? s.splitsAccepted : s.mergesAccepted) += 1;
     }
-    // The loadings were integrated out: draw them given the paths (and ω).
-    for (const int n : members)
-      s.loadings.row(n) = moves.drawLoadings(n, s.latents[s.labels[n]], rng_).transpose();
+    if (done.split && done.accepted) resetSlotDynamics(done.newSlot);
+    // The loadings were integrated out: a Gibbs draw given the paths (fresh
+    // ω at the current loadings, then c | ω).
+    // (δ moves with c: the next move's marginals need the new δ.)
+    if (done.accepted) {
+      sampleLoadings(done.members, nullptr);
+      moves = prepare();
+    }
   }
 }
 

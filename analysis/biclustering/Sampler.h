@@ -38,6 +38,9 @@ struct SamplerSettings {
   int keptLatentSamples = 200;      // of which latents are kept (for the HPD bands)
   int splineProposalEvery = 10;
   int initialClusters = 0;  // k-means clusters a chain starts from (0: ⌈N / 10⌉); the reference: 1
+  // A given start partition (one label ≥ 0 per neuron) instead of k-means;
+  // its clusters' paths are drawn from their members' counts as for k-means.
+  std::vector<int> initialLabels;
   // Split–merge moves of the neuron clusters per iteration (Jain & Neal; NB
   // likelihood, p ≤ 2; 0: none) and restricted scans of their launch states.
   // Off by default: their launch paths are still too poor to be accepted

@@ -1,5 +1,7 @@
 #include "analysis/biclustering/SplitMerge.h"
 
+#include "analysis/biclustering/Clustering.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -108,7 +110,22 @@ SplitMerge::Marginal SplitMerge::marginal(int n, const Eigen::MatrixXd& path, bo
 }
 
 double SplitMerge::logMarginal(int n, const Eigen::MatrixXd& path) const {
-  return marginal(n, path, false).logValue;
+  if (!d_.laplaceTarget) return marginal(n, path, false).logValue;
+  // ∫ NB(y | δ + μ + cᵀx) N(c; 0, I) dc without the path-free terms
+  // (log Γ(y + r) − log Γ(r) − log y!), which cancel in every comparison of
+  // one neuron under two paths.
+  const double sum = path.sum();
+  const double squares = path.squaredNorm();
+  const double weighted =
+      (path.row(0).array() * Eigen::ArrayXd::LinSpaced(T_, 1.0, 2.0).transpose()).sum();
+  const auto key = std::make_tuple(n, sum, squares, weighted);
+  if (const auto found = laplaceMemo_.find(key); found != laplaceMemo_.end()) return found->second;
+  const Eigen::VectorXd y = d_.counts->row(n).transpose();
+  const Eigen::MatrixXd regressors = path.bottomRows(path.rows() - 1).transpose();
+  const Eigen::VectorXd offset = path.row(0).transpose().array() + d_.delta[n];
+  const double value = laplaceLogMarginal(y, d_.dispersion[n], regressors, offset);
+  laplaceMemo_.emplace(key, value);
+  return value;
 }
 
 Eigen::VectorXd SplitMerge::drawLoadings(int n, const Eigen::MatrixXd& path, Rng& rng) const {
@@ -164,6 +181,140 @@ double SplitMerge::logRotationAverage(const GaussianObservations& obs,
   return logSumExp(logCircleAverage(obs, path), logCircleAverage(obs, reflected)) - std::log(2.0);
 }
 
+std::vector<char> SplitMerge::sequentialSplit(int i, int j, const std::vector<int>& movable,
+                                              Eigen::Index dimension) const {
+  // Each part of a true split spans its own `dimension`-dimensional subspace
+  // of the (centred) log-rate rows: μ with loading 1 and x with free loadings.
+  // Sequential allocation (Dahl 2003) from the anchors {i} and {j}: the
+  // unallocated neuron whose row one part's principal subspace explains
+  // best relative to the other's goes first, to that part; then K-subspace
+  // passes (each neuron, left out, to the part whose subspace explains more
+  // of it) until nothing moves. All of it works on the Gram matrix of the
+  // rows. It reads only the counts of S, so the split and the reverse merge
+  // compute the same launch.
+  const auto m = static_cast<Eigen::Index>(movable.size()) + 2;
+  Eigen::MatrixXd rows(m, T_);
+  for (Eigen::Index a = 0; a < m; ++a) {
+    const int n = a == 0 ? i : a == 1 ? j : movable[static_cast<std::size_t>(a - 2)];
+    rows.row(a) = d_.logRates->row(n);
+    rows.row(a).array() -= rows.row(a).mean();
+    const double norm = rows.row(a).norm();
+    if (norm > 0.0) rows.row(a) /= norm;
+  }
+  const Eigen::MatrixXd gram = rows * rows.transpose();
+  // side[a]: 1 = i's part, 0 = j's part, −1 = not yet allocated.
+  std::vector<int> side(static_cast<std::size_t>(m), -1);
+  side[0] = 1;
+  side[1] = 0;
+  // Fraction of row k's norm explained by the principal `dimension`-subspace
+  // of the rows of part `part` (without k).
+  struct Basis {
+    std::vector<Eigen::Index> members;
+    Eigen::MatrixXd vectors;  // |members| × d, each scaled by 1/√λ
+  };
+  auto partSize = [&](int part, Eigen::Index without) {
+    Eigen::Index size = 0;
+    for (Eigen::Index a = 0; a < m; ++a)
+      size += side[static_cast<std::size_t>(a)] == part && a != without ? 1 : 0;
+    return size;
+  };
+  auto basis = [&](int part, Eigen::Index without, Eigen::Index rank) {
+    Basis out;
+    for (Eigen::Index a = 0; a < m; ++a)
+      if (side[static_cast<std::size_t>(a)] == part && a != without) out.members.push_back(a);
+    const auto size = static_cast<Eigen::Index>(out.members.size());
+    if (size == 0) return out;
+    const Eigen::MatrixXd g = gram(out.members, out.members);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(g);
+    const double floor = 1e-10 * std::max(1e-300, g.trace());
+    std::vector<Eigen::Index> kept;
+    for (Eigen::Index u = size - 1; u >= 0 && static_cast<Eigen::Index>(kept.size()) < rank; --u)
+      if (eigen.eigenvalues()[u] > floor) kept.push_back(u);
+    out.vectors.resize(size, static_cast<Eigen::Index>(kept.size()));
+    for (std::size_t c = 0; c < kept.size(); ++c)
+      out.vectors.col(static_cast<Eigen::Index>(c)) =
+          eigen.eigenvectors().col(kept[c]) / std::sqrt(eigen.eigenvalues()[kept[c]]);
+    return out;
+  };
+  auto explained = [&](const Basis& b, Eigen::Index k) {
+    if (b.members.empty()) return 0.0;
+    const Eigen::VectorXd cross = gram(b.members, std::vector<Eigen::Index>{k});
+    const double diagonal = gram(k, k);
+    return diagonal > 0.0 ? (b.vectors.transpose() * cross).squaredNorm() / diagonal : 0.0;
+  };
+  auto refine = [&] {
+    for (int pass = 0; pass < 20; ++pass) {
+      bool moved = false;
+      for (Eigen::Index k = 2; k < m; ++k) {
+        const int now = side[static_cast<std::size_t>(k)];
+        const Eigen::Index d = std::min({dimension, partSize(1, k), partSize(0, k)});
+        const int target = explained(basis(1, k, d), k) > explained(basis(0, k, d), k) ? 1 : 0;
+        if (target != now) {
+          side[static_cast<std::size_t>(k)] = target;
+          moved = true;
+        }
+      }
+      if (!moved) break;
+    }
+  };
+  // How much of the rows the two parts' principal subspaces hold together.
+  auto objective = [&] {
+    double total = 0.0;
+    for (const int part : {0, 1}) {
+      std::vector<Eigen::Index> members;
+      for (Eigen::Index a = 0; a < m; ++a)
+        if (side[static_cast<std::size_t>(a)] == part) members.push_back(a);
+      const Eigen::VectorXd values =
+          Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(gram(members, members)).eigenvalues();
+      for (Eigen::Index u = 0; u < std::min<Eigen::Index>(dimension, values.size()); ++u)
+        total += values[values.size() - 1 - u];
+    }
+    return total;
+  };
+  // Start 1: sequential allocation from the anchors.
+  for (Eigen::Index step = 2; step < m; ++step) {
+    // Subspaces of equal dimension: a part spanning more dimensions would
+    // explain more of every row, whichever cluster it is from.
+    const Eigen::Index d = std::min({dimension, partSize(1, -1), partSize(0, -1)});
+    const Basis bi = basis(1, -1, d), bj = basis(0, -1, d);
+    Eigen::Index best = -1;
+    double bestMargin = -1.0;
+    int bestSide = 0;
+    for (Eigen::Index k = 2; k < m; ++k) {
+      if (side[static_cast<std::size_t>(k)] >= 0) continue;
+      const double margin = explained(bi, k) - explained(bj, k);
+      if (std::abs(margin) > bestMargin) {
+        bestMargin = std::abs(margin);
+        best = k;
+        bestSide = margin > 0.0 ? 1 : 0;
+      }
+    }
+    side[static_cast<std::size_t>(best)] = bestSide;
+  }
+  refine();
+  std::vector<int> sequential = side;
+  const double sequentialObjective = objective();
+  // Start 2: the spectral bipartition (Shi & Malik 2000; the second
+  // eigenvector of D^−½ W D^−½) of the affinities W = cos² between the rows,
+  // the anchors on their own sides.
+  if (m > 3) {
+    Eigen::MatrixXd W = gram.cwiseAbs2();
+    W.diagonal().setZero();
+    const Eigen::VectorXd scale = W.rowwise().sum().cwiseMax(1e-12).cwiseSqrt().cwiseInverse();
+    const Eigen::MatrixXd normalised = scale.asDiagonal() * W * scale.asDiagonal();
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(normalised);
+    const Eigen::VectorXd fiedler = scale.cwiseProduct(eigen.eigenvectors().col(m - 2));
+    const double iSign = fiedler[0] >= 0.0 ? 1.0 : -1.0;
+    for (Eigen::Index k = 2; k < m; ++k)
+      side[static_cast<std::size_t>(k)] = fiedler[k] * iSign >= 0.0 ? 1 : 0;
+    refine();
+    if (!(objective() > sequentialObjective)) side = sequential;
+  }
+  std::vector<char> withI;
+  for (Eigen::Index k = 2; k < m; ++k) withI.push_back(side[static_cast<std::size_t>(k)] == 1);
+  return withI;
+}
+
 SplitMerge::Launch SplitMerge::launch(int i, int j, const std::vector<int>& members,
                                       const Eigen::MatrixXd& pathJ, Rng& rng) const {
   (void)rng;  // the launch below is deterministic; the parameter keeps room for random scans
@@ -173,29 +324,10 @@ SplitMerge::Launch SplitMerge::launch(int i, int j, const std::vector<int>& memb
   for (const int n : members)
     if (n != i && n != j) out.movable.push_back(n);
   std::sort(out.movable.begin(), out.movable.end());
-  // Initial split: the neurons that j's path fits worst. Each neuron's fit
-  // under φ_j is compared with its fit under its own smoothed pseudo-data
-  // (μ_t = the 5-bin mean of ŷ_t = κ_t/ω_t − δ + log r, x = 0); those whose
-  // shortfall exceeds the mean shortfall start with i. (Correlations of the
-  // count rows do not work here: members of one cluster with loadings of
-  // opposite sign are anti-correlated.)
-  std::vector<double> shortfall;
-  for (const int k : out.movable) {
-    const double r = d_.dispersion[k];
-    const double offset = d_.delta[k] - std::log(r);
-    Eigen::MatrixXd own = Eigen::MatrixXd::Zero(q, T_);
-    for (int t = 0; t < T_; ++t) {
-      double sum = 0.0;
-      int count = 0;
-      for (int u = std::max(0, t - 2); u <= std::min(T_ - 1, t + 2); ++u, ++count)
-        sum += ((*d_.counts)(k, u) - r) / 2.0 / (*d_.omega)(k, u) - offset;
-      own(0, t) = sum / count;
-    }
-    shortfall.push_back(logMarginal(k, own) - logMarginal(k, pathJ));
-  }
-  double meanShortfall = 0.0;
-  for (const double v : shortfall) meanShortfall += v / static_cast<double>(shortfall.size());
-  for (const double v : shortfall) out.withI.push_back(v > meanShortfall ? 1 : 0);
+  // Initial split: sequential allocation (Dahl 2003) of the co-members into
+  // the two parts by the subspaces their smoothed log rates span
+  // (sequentialSplit); the scans below refine it against φ_j.
+  out.withI = sequentialSplit(i, j, out.movable, q);
   auto iPart = [&] {
     std::vector<int> part{i};
     for (std::size_t m = 0; m < out.movable.size(); ++m)
@@ -271,8 +403,10 @@ double SplitMerge::allocationScan(const Launch& launch, const Eigen::MatrixXd& p
   for (std::size_t a = 0; a < launch.movable.size(); ++a) {
     const int k = launch.movable[a];
     (current[a] ? nI : nJ) -= 1;
-    const double wI = std::log(nI + d_.dirichlet) + logMarginal(k, pathI);
-    const double wJ = std::log(nJ + d_.dirichlet) + logMarginal(k, pathJ);
+    double mI = logMarginal(k, pathI), mJ = logMarginal(k, pathJ);
+    if (!std::isfinite(mI) && !std::isfinite(mJ)) mI = mJ = 0.0;  // both fits failed: even
+    const double wI = std::log(nI + d_.dirichlet) + mI;
+    const double wJ = std::log(nJ + d_.dirichlet) + mJ;
     const double top = std::max(wI, wJ);
     const double logNormaliser = top + std::log(std::exp(wI - top) + std::exp(wJ - top));
     const char side = rng ? (rng->uniform() < std::exp(wI - logNormaliser) ? 1 : 0) : withI[a];
@@ -326,6 +460,53 @@ SplitMerge::Split SplitMerge::proposeSplit(int i, int j, const Launch& launch,
   }
   allocationScan(launch, out.pathI, pathJ, out.withI, &rng);
   out.logRatio = splitLogRatio(i, j, launch, out.withI, out.pathI, pathJ, clustersBefore);
+  return out;
+}
+
+SplitMerge::Move SplitMerge::move(std::vector<int>& labels, std::vector<Eigen::MatrixXd>& paths,
+                                  int maxClusters, Rng& rng) const {
+  const auto N = static_cast<int>(labels.size());
+  const auto K = static_cast<int>(paths.size());
+  Move out;
+  const int i = static_cast<int>(rng.below(static_cast<std::size_t>(N)));
+  int j = static_cast<int>(rng.below(static_cast<std::size_t>(N - 1)));
+  if (j >= i) ++j;
+  std::vector<int> sizes(static_cast<std::size_t>(K), 0);
+  for (const int z : labels) ++sizes[static_cast<std::size_t>(z)];
+  int clusters = 0;
+  for (const int n : sizes) clusters += n > 0 ? 1 : 0;
+  const int zi = labels[static_cast<std::size_t>(i)];
+  const int zj = labels[static_cast<std::size_t>(j)];
+  for (int n = 0; n < N; ++n)
+    if (labels[static_cast<std::size_t>(n)] == zi || labels[static_cast<std::size_t>(n)] == zj)
+      out.members.push_back(n);
+  out.split = zi == zj;
+  const Eigen::MatrixXd& pathJ = paths[static_cast<std::size_t>(zj)];
+  if (out.split) {
+    if (clusters >= std::min(K, maxClusters)) return out;  // no room for another cluster
+    out.proposed = true;
+    const auto launched = launch(i, j, out.members, pathJ, rng);
+    auto split = proposeSplit(i, j, launched, pathJ, clusters, rng);
+    if (std::log(rng.uniformPositive()) < split.logRatio) {
+      out.accepted = true;
+      out.newSlot = static_cast<int>(std::find(sizes.begin(), sizes.end(), 0) - sizes.begin());
+      labels[static_cast<std::size_t>(i)] = out.newSlot;
+      for (std::size_t a = 0; a < launched.movable.size(); ++a)
+        if (split.withI[a]) labels[static_cast<std::size_t>(launched.movable[a])] = out.newSlot;
+      paths[static_cast<std::size_t>(out.newSlot)] = std::move(split.pathI);
+    }
+  } else {
+    out.proposed = true;
+    const auto launched = launch(i, j, out.members, pathJ, rng);
+    std::vector<char> withI;
+    for (const int k : launched.movable) withI.push_back(labels[static_cast<std::size_t>(k)] == zi);
+    const double logRatio = -splitLogRatio(
+        i, j, launched, withI, paths[static_cast<std::size_t>(zi)], pathJ, clusters - 1);
+    if (std::log(rng.uniformPositive()) < logRatio) {
+      out.accepted = true;
+      for (const int n : out.members) labels[static_cast<std::size_t>(n)] = zj;
+    }
+  }
   return out;
 }
 

@@ -14,6 +14,8 @@
 // path is drawn under (x_0 ~ N(0, I), steps N(0, ψ0 I)). docs/BICLUSTERING.md
 // ("Split–merge moves") gives the ratio and what it leaves out.
 #include <Eigen/Dense>
+#include <map>
+#include <tuple>
 #include <vector>
 
 #include "analysis/biclustering/Kalman.h"
@@ -32,6 +34,14 @@ struct SplitMergeData {
   double dirichlet = 1.0;
   double psi = 0.01;  // random-walk step variance of G0
   int launchScans = 3;
+  // The target's marginal of a neuron under a path. false: the ω-augmented
+  // Gaussian kernel with c integrated exactly (ω a PG draw of the iteration,
+  // held fixed). true: the NB likelihood itself with c integrated by
+  // Laplace's method (laplaceLogMarginal, as the single-neuron cluster step);
+  // ω then only shapes the proposals (pseudo-observations) and may be any
+  // function of what the split and the merge share (the sampler: PG means at
+  // the smoothed log rates).
+  bool laplaceTarget = false;
 };
 
 class SplitMerge {
@@ -60,13 +70,21 @@ class SplitMerge {
     double logEvidence = 0.0;  // log ∫ G0(φ) exp(ℓ(φ)) dφ
   };
   // The launch state for the pair (i, j) in S (i's and j's clusters, merged),
-  // j's part keeping `pathJ`: an initial split by correlation of the smoothed
-  // rows, a pilot path from their principal components, then `launchScans`
-  // restricted Gibbs scans (loadings, the i-part's path by FFBS under G0, the
-  // allocations); it ends with the loadings of the i-part drawn. It depends
-  // only on what a split and the reverse merge share.
+  // j's part keeping `pathJ`: an initial split by sequential allocation
+  // (sequentialSplit), a pilot path from the i-part's pseudo-observations,
+  // then `launchScans` deterministic restricted scans (loadings at their
+  // conditional means, the i-part's path at its Kalman-smoothed mean under
+  // G0, each neuron to its more probable side); it ends with the i-part's
+  // loadings. It depends only on what a split and the reverse merge share.
   Launch launch(int i, int j, const std::vector<int>& members, const Eigen::MatrixXd& pathJ,
                 Rng& rng) const;
+
+  // The launch's initial split of the movable neurons (i's side: 1):
+  // sequential allocation from the anchors by the principal subspaces of
+  // dimension `dimension` (the path's rows) of their smoothed log rates, then
+  // K-subspace passes. Deterministic; reads only the counts.
+  std::vector<char> sequentialSplit(int i, int j, const std::vector<int>& movable,
+                                    Eigen::Index dimension) const;
 
   // The final restricted Gibbs scan from the launch: with rng, draws each
   // movable neuron's side into withI; without, the log probability of the
@@ -91,6 +109,20 @@ class SplitMerge {
   Split proposeSplit(int i, int j, const Launch& launch, const Eigen::MatrixXd& pathJ,
                      int clustersBefore, Rng& rng) const;
 
+  // One move on the partition `labels` (cluster slots 0 … paths.size()−1;
+  // an empty slot's path is unused) and the slots' paths: an ordered pair
+  // (i, j), i ≠ j, uniformly; same cluster → a split proposal (a new slot, at
+  // most maxClusters occupied), else a merge into j's cluster; accepted by
+  // the Metropolis–Hastings test. The loadings are not touched (they are
+  // integrated out in the target): the caller redraws them for `members`.
+  struct Move {
+    bool split = false, proposed = false, accepted = false;
+    int newSlot = -1;          // an accepted split's slot
+    std::vector<int> members;  // S, the neurons of the two clusters
+  };
+  Move move(std::vector<int>& labels, std::vector<Eigen::MatrixXd>& paths, int maxClusters,
+            Rng& rng) const;
+
  private:
   struct Marginal {
     double logValue;
@@ -101,6 +133,8 @@ class SplitMerge {
 
   SplitMergeData d_;
   int T_ = 0;
+  // Laplace marginals already computed, by neuron and path fingerprint.
+  mutable std::map<std::tuple<int, double, double, double>, double> laplaceMemo_;
 };
 
 }  // namespace nl::analysis::biclustering

@@ -12,7 +12,6 @@ namespace nl::analysis::connectome {
 
 namespace {
 
-constexpr double kWeightEpsilon = 1e-12;
 constexpr double kLn2 = 0.69314718055994530942;
 
 double logAdd(double a, double b) {
@@ -75,6 +74,13 @@ NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected,
       tables_(std::move(tables)) {
   if (cap_ < 1) throw std::invalid_argument("a block model needs at least one node");
   if (!tables_ || (dc_ && tables_->qCols == 0)) tables_ = makeTables(graph, dc_);
+  // graph-tool's rule: weight sums below a tenth of the smallest weight
+  // count as zero (their term is 0).
+  if (weighted_) {
+    double smallest = std::numeric_limits<double>::infinity();
+    for (const auto& edge : graph.edges()) smallest = std::min(smallest, edge.w);
+    epsilon_ = std::isfinite(smallest) ? smallest / 10.0 : 0.0;
+  }
   if (dc_) {
     int maxDegree = 0;
     for (int v = 0; v < cap_; ++v) {
@@ -85,6 +91,8 @@ NestedSbmState::NestedSbmState(const WeightedGraph& graph, bool degreeCorrected,
   }
   scratchCount_.assign(static_cast<std::size_t>(cap_), 0);
   scratchWeight_.assign(static_cast<std::size_t>(cap_), 0.0);
+  scratchPairs_.assign(static_cast<std::size_t>(cap_), 0);
+  mergeLost_.assign(static_cast<std::size_t>(cap_), 0);
   build(partitions);
 }
 
@@ -93,6 +101,13 @@ double NestedSbmState::lgam(std::int64_t x) const {
   if (x < static_cast<std::int64_t>(tables_->lgamma.size()))
     return tables_->lgamma[static_cast<std::size_t>(x)];
   return std::lgamma(static_cast<double>(x));
+}
+
+double NestedSbmState::weightTerm(std::int64_t m, double x) const {
+  // −ln P of m exponential values summing to x with the rate integrated out
+  // (graph-tool's microcanonical positive_w_log_P): uniform on the simplex.
+  if (m <= 1 || x < epsilon_) return 0.0;
+  return static_cast<double>(m - 1) * std::log(x) - lgam(m);
 }
 
 double NestedSbmState::lbinom(std::int64_t n, std::int64_t k) const {
@@ -148,6 +163,10 @@ void NestedSbmState::build(const std::vector<std::vector<int>>& partitions) {
       }
     } else {
       const auto& below = levels_[l - 1];
+      if (weighted_) {
+        L.X.assign(cap * cap, 0.0);
+        L.K.assign(cap * cap, 0);
+      }
       for (std::size_t a = 0; a < cap; ++a)
         if (below.n[a] > 0) ++L.n[L.b[a]];
       for (std::size_t a = 0; a < cap; ++a)
@@ -159,6 +178,15 @@ void NestedSbmState::build(const std::vector<std::vector<int>>& partitions) {
           if (t != u) L.E[u * cap + t] += value;
           L.e[t] += value;
           L.e[u] += value;
+          if (weighted_) {
+            const double x = below.X[a * cap + c];
+            L.X[t * cap + u] += x;
+            L.K[t * cap + u] += 1;
+            if (t != u) {
+              L.X[u * cap + t] += x;
+              L.K[u * cap + t] += 1;
+            }
+          }
         }
     }
     L.B = static_cast<int>(std::count_if(L.n.begin(), L.n.end(), [](int n) { return n > 0; }));
@@ -175,29 +203,35 @@ void NestedSbmState::build(const std::vector<std::vector<int>>& partitions) {
   }
 }
 
+double NestedSbmState::pairValue(int level, bool diagonal, std::int64_t E, double X,
+                                 std::int64_t K, std::int64_t na, std::int64_t nb) const {
+  if (E == 0) return 0.0;
+  if (level == 0) {
+    double t = -lfact(E) - (diagonal ? static_cast<double>(E) * kLn2 : 0.0);
+    if (weighted_) t += weightTerm(E, X);
+    return t;
+  }
+  const std::int64_t slots = diagonal ? na * (na + 1) / 2 : na * nb;
+  double t = lbinom(slots + E - 1, E);
+  // The weight sums of the K non-empty block pairs below that fall in (a, b)
+  // share out X_ab the same way (graph-tool's block-graph covariates).
+  if (weighted_) t += weightTerm(K, X);
+  return t;
+}
+
 double NestedSbmState::pairTerm(int level, int a, int b) const {
   const auto& L = levels_[level];
   const auto idx = static_cast<std::size_t>(a) * cap_ + b;
   const std::int64_t E = L.E[idx];
   if (E == 0) return 0.0;
-  if (level == 0) {
-    double t = -lfact(E) - (a == b ? static_cast<double>(E) * kLn2 : 0.0);
-    if (weighted_ && E > 1 && L.X[idx] >= kWeightEpsilon)
-      t += static_cast<double>(E - 1) * std::log(L.X[idx]) - lgam(E);
-    return t;
-  }
-  const std::int64_t na = L.n[a], nb = L.n[b];
-  const std::int64_t slots = a == b ? na * (na + 1) / 2 : na * nb;
-  return lbinom(slots + E - 1, E);
+  return pairValue(level, a == b, E, weighted_ ? L.X[idx] : 0.0,
+                   weighted_ && level > 0 ? L.K[idx] : 0, L.n[a], L.n[b]);
 }
 
-double NestedSbmState::groupTerm(int level, int r) const {
-  const auto& L = levels_[level];
-  const std::int64_t n = L.n[r];
+double NestedSbmState::groupValue(int level, std::int64_t n, std::int64_t e) const {
   if (n == 0) return 0.0;
   double t = -lfact(n);
   if (level == 0) {
-    const std::int64_t e = L.e[r];
     if (dc_)
       t += lfact(e) + lfact(n) + logQ(e, n);
     else
@@ -206,17 +240,120 @@ double NestedSbmState::groupTerm(int level, int r) const {
   return t;
 }
 
+double NestedSbmState::groupTerm(int level, int r) const {
+  const auto& L = levels_[level];
+  return groupValue(level, L.n[r], L.e[r]);
+}
+
+double NestedSbmState::partitionValue(std::int64_t N, std::int64_t B) const {
+  if (N <= 0) return 0.0;
+  return lfact(N) + lbinom(N - 1, B - 1) + std::log(static_cast<double>(N));
+}
+
+bool NestedSbmState::canMergeDelta(int level, int r, int t) const {
+  if (level < 0 || level >= levels() - 1 || r == t) return false;
+  const auto& L = levels_[level];
+  if (L.n[r] == 0 || L.n[t] == 0) return false;
+  return levels_[level + 1].b[r] == levels_[level + 1].b[t];
+}
+
+double NestedSbmState::mergeDelta(int level, int r, int t) const {
+  if (!canMergeDelta(level, r, t))
+    throw std::logic_error("mergeDelta needs two non-empty groups with the same upper group");
+  const auto cap = static_cast<std::size_t>(cap_);
+  const auto& L = levels_[level];
+  const bool w = weighted_;
+  const bool hasK = w && level > 0;
+  const auto* Er = &L.E[r * cap];
+  const auto* Et = &L.E[t * cap];
+  const double* Xr = w ? &L.X[r * cap] : nullptr;
+  const double* Xt = w ? &L.X[t * cap] : nullptr;
+  const std::int64_t* Kr = hasK ? &L.K[r * cap] : nullptr;
+  const std::int64_t* Kt = hasK ? &L.K[t * cap] : nullptr;
+  const std::int64_t nr = L.n[r], nt = L.n[t], nm = nr + nt;
+  const auto& up = levels_[level + 1];
+  const int P = up.b[r];
+  // Pairs of this level that merge: per upper group U of u, how many pairs
+  // (r,u) and (t,u) become one (K of level + 1 drops by that much).
+  auto& lost = mergeLost_;
+  auto& lostTouched = mergeLostTouched_;
+  lostTouched.clear();
+  std::int64_t lostPairs = 0;
+  double d = 0.0;
+  for (std::size_t u = 0; u < cap; ++u) {
+    const auto er = Er[u], et = Et[u];
+    if ((er | et) == 0 || static_cast<int>(u) == r || static_cast<int>(u) == t) continue;
+    const auto nu = L.n[u];
+    d -= pairValue(level, false, er, w ? Xr[u] : 0.0, hasK ? Kr[u] : 0, nr, nu);
+    d -= pairValue(level, false, et, w ? Xt[u] : 0.0, hasK ? Kt[u] : 0, nt, nu);
+    d += pairValue(level, false, er + et, w ? Xr[u] + Xt[u] : 0.0, hasK ? Kr[u] + Kt[u] : 0, nm,
+                   nu);
+    if (er > 0 && et > 0) {
+      ++lostPairs;
+      const int U = up.b[u];
+      if (lost[U] == 0) lostTouched.push_back(U);
+      ++lost[U];
+    }
+  }
+  // (r,r), (t,t), (r,t) → (t,t).
+  {
+    const auto err = Er[r], ett = Et[t], ert = Er[t];
+    const double xrr = w ? Xr[r] : 0.0, xtt = w ? Xt[t] : 0.0, xrt = w ? Xr[t] : 0.0;
+    const std::int64_t krr = hasK ? Kr[r] : 0, ktt = hasK ? Kt[t] : 0, krt = hasK ? Kr[t] : 0;
+    d -= pairValue(level, true, err, xrr, krr, nr, nr);
+    d -= pairValue(level, true, ett, xtt, ktt, nt, nt);
+    d -= pairValue(level, false, ert, xrt, krt, nr, nt);
+    const auto em = err + ett + ert;
+    d += pairValue(level, true, em, xrr + xtt + xrt, krr + ktt + krt, nm, nm);
+    const std::int64_t before = (err > 0) + (ett > 0) + (ert > 0);
+    const std::int64_t merged = before - (em > 0);
+    lostPairs += merged;
+    if (merged > 0) {
+      if (lost[P] == 0) lostTouched.push_back(P);
+      lost[P] += merged;
+    }
+  }
+  // Group terms, degree histogram, this level's partition and weight prior.
+  d -= groupValue(level, nr, L.e[r]) + groupValue(level, nt, L.e[t]);
+  d += groupValue(level, nm, L.e[r] + L.e[t]);
+  if (level == 0 && dc_) {
+    const auto* hr = &hist_[static_cast<std::size_t>(r) * histWidth_];
+    const auto* ht = &hist_[static_cast<std::size_t>(t) * histWidth_];
+    for (int k = 0; k < histWidth_; ++k)
+      if (hr[k] > 0) d += lfact(hr[k]) + lfact(ht[k]) - lfact(hr[k] + ht[k]);
+  }
+  const std::int64_t N = nodeCount(level);
+  d += partitionValue(N, L.B - 1) - partitionValue(N, L.B);
+  if (level == 0 && w)
+    d += weightTerm(nonEmptyPairs_ - lostPairs, totalWeight_) -
+         weightTerm(nonEmptyPairs_, totalWeight_);
+  // Level + 1: node r empties (P loses a member, the level has one node
+  // fewer); the pairs of row P see n_P − 1 and the lost K.
+  const auto* EP = &up.E[static_cast<std::size_t>(P) * cap];
+  const std::int64_t nP = up.n[P];
+  for (std::size_t U = 0; U < cap; ++U) {
+    if (EP[U] == 0) continue;
+    const auto idx = static_cast<std::size_t>(P) * cap + U;
+    const bool diag = static_cast<int>(U) == P;
+    const double x = w ? up.X[idx] : 0.0;
+    const std::int64_t k = w ? up.K[idx] : 0;
+    const std::int64_t nU = diag ? nP : up.n[U];
+    d -= pairValue(level + 1, diag, EP[U], x, k, nP, nU);
+    d += pairValue(level + 1, diag, EP[U], x, k - lost[U], nP - 1, diag ? nP - 1 : nU);
+  }
+  for (const int U : lostTouched) lost[U] = 0;
+  d += groupValue(level + 1, nP - 1, 0) - groupValue(level + 1, nP, 0);
+  d += partitionValue(L.B - 1, up.B) - partitionValue(L.B, up.B);
+  return d;
+}
+
 double NestedSbmState::histTerm(int r, int k) const {
   return -lfact(hist_[static_cast<std::size_t>(r) * histWidth_ + k]);
 }
 
 double NestedSbmState::globalTerm(int level) const {
-  const std::int64_t N = nodeCount(level);
-  const std::int64_t B = levels_[level].B;
-  double t = 0.0;
-  if (N > 0) t += lfact(N) + lbinom(N - 1, B - 1) + std::log(static_cast<double>(N));
-  if (level == 0 && weighted_ && nonEmptyPairs_ > 1 && totalWeight_ >= kWeightEpsilon)
-    t += static_cast<double>(nonEmptyPairs_ - 1) * std::log(totalWeight_) - lgam(nonEmptyPairs_);
+  double t = partitionValue(nodeCount(level), levels_[level].B);
+  if (level == 0 && weighted_) t += weightTerm(nonEmptyPairs_, totalWeight_);
   return t;
 }
 
@@ -333,31 +470,37 @@ double NestedSbmState::move(int level, int v, int s) {
   }
   const auto cap = static_cast<std::size_t>(cap_);
 
-  // Edges from v to each group.
-  std::int64_t self = 0;
-  std::int64_t kv = 0;
+  // Edges (and weight, and level ≥ 1: non-empty pairs below) from v to each group.
+  std::int64_t self = 0, selfPairs = 0;
+  double selfWeight = 0.0;
   scratchTouched_.clear();
-  auto touch = [&](int u, std::int64_t c, double wt) {
+  auto touch = [&](int u, std::int64_t c, double wt, std::int64_t k) {
     const int t = L.b[u];
     if (scratchCount_[t] == 0) scratchTouched_.push_back(t);
     scratchCount_[t] += c;
     scratchWeight_[t] += wt;
-    kv += c;
+    scratchPairs_[t] += k;
   };
   if (level == 0) {
     const auto& off = graph_.offsets();
     const auto& nb = graph_.neighbours();
     const auto& wt = graph_.weights();
-    for (int i = off[v]; i < off[v + 1]; ++i) touch(nb[i], 1, weighted_ ? wt[i] : 0.0);
+    for (int i = off[v]; i < off[v + 1]; ++i) touch(nb[i], 1, weighted_ ? wt[i] : 0.0, 0);
   } else {
-    const auto* row = &levels_[level - 1].E[static_cast<std::size_t>(v) * cap];
+    const auto& below = levels_[level - 1];
+    const auto* row = &below.E[static_cast<std::size_t>(v) * cap];
+    const double* xrow = weighted_ ? &below.X[static_cast<std::size_t>(v) * cap] : nullptr;
     for (int u = 0; u < cap_; ++u) {
       if (row[u] == 0) continue;
       if (u == v) {
         self = row[u];
+        if (xrow) {
+          selfWeight = xrow[u];
+          selfPairs = 1;
+        }
         continue;
       }
-      touch(u, row[u], 0.0);
+      touch(u, row[u], xrow ? xrow[u] : 0.0, xrow ? 1 : 0);
     }
   }
   // Scratch kept between moves (a move allocated a dozen small vectors
@@ -375,28 +518,28 @@ double NestedSbmState::move(int level, int v, int s) {
   std::size_t depth = 1;
   auto& c0 = slot(changes, 0);
   c0.clear();
-  auto pushChange = [](std::vector<Change>& list, int a, int b, std::int64_t dc, double dw) {
-    if (dc == 0 && dw == 0.0) return;
-    list.push_back({std::min(a, b), std::max(a, b), dc, dw});
-  };
   for (const int t : scratchTouched_) {
     if (t == r || t == s) continue;
-    pushChange(c0, r, t, -scratchCount_[t], -scratchWeight_[t]);
-    pushChange(c0, s, t, scratchCount_[t], scratchWeight_[t]);
+    const auto c = scratchCount_[t];
+    const auto k = scratchPairs_[t];
+    const double x = scratchWeight_[t];
+    c0.push_back({std::min(r, t), std::max(r, t), -c, -x, -k});
+    c0.push_back({std::min(s, t), std::max(s, t), c, x, k});
   }
   const std::int64_t kr = scratchCount_[r], ks = scratchCount_[s];
   const double wr = scratchWeight_[r], ws = scratchWeight_[s];
+  const std::int64_t pr = scratchPairs_[r], ps = scratchPairs_[s];
   for (const int t : scratchTouched_) {
     scratchCount_[t] = 0;
     scratchWeight_[t] = 0.0;
+    scratchPairs_[t] = 0;
   }
   // (r,r), (s,s) and (r,s) are always listed: their terms depend on the move
   // even when the count does not change (never for the sparse terms, but
   // keeping them costs nothing).
-  c0.push_back({r, r, -kr - self, -wr});
-  c0.push_back({s, s, ks + self, ws});
-  c0.push_back({std::min(r, s), std::max(r, s), kr - ks, wr - ws});
-  (void)kv;
+  c0.push_back({r, r, -kr - self, -wr - selfWeight, -pr - selfPairs});
+  c0.push_back({s, s, ks + self, ws + selfWeight, ps + selfPairs});
+  c0.push_back({std::min(r, s), std::max(r, s), kr - ks, wr - ws, pr - ps});
 
   // Group-size changes, cascading up when a group empties or fills.
   auto& s0 = slot(sizes, 0);
@@ -415,19 +558,34 @@ double NestedSbmState::move(int level, int v, int s) {
     const auto& b = levels_[j].b;
     mapped.clear();
     for (const auto& ch : changes[depth - 1]) {
-      if (ch.dc == 0) continue;
+      if (ch.dc == 0 && ch.dw == 0.0) continue;
+      // A pair of level j − 1 that empties or fills changes K at level j.
+      const std::int64_t old = below.E[static_cast<std::size_t>(ch.a) * cap + ch.b];
+      const std::int64_t dk = (old == 0 && old + ch.dc > 0) - (old > 0 && old + ch.dc == 0);
       const int T = b[ch.a], U = b[ch.b];
       const int a = std::min(T, U), c = std::max(T, U);
       auto it = std::find_if(mapped.begin(), mapped.end(),
                              [&](const Change& m) { return m.a == a && m.b == c; });
-      if (it == mapped.end())
-        mapped.push_back({a, c, ch.dc, 0.0});
-      else
+      if (it == mapped.end()) {
+        mapped.push_back({a, c, ch.dc, weighted_ ? ch.dw : 0.0, weighted_ ? dk : 0});
+      } else {
         it->dc += ch.dc;
+        if (weighted_) {
+          it->dw += ch.dw;
+          it->dk += dk;
+        }
+      }
     }
-    mapped.erase(
-        std::remove_if(mapped.begin(), mapped.end(), [](const Change& m) { return m.dc == 0; }),
-        mapped.end());
+    // Weight changes that cancel exactly in exact arithmetic may leave a
+    // rounding residue; below 1e-12 of the total weight it is dropped.
+    const double tiny = 1e-12 * totalWeight_;
+    for (auto& m : mapped)
+      if (std::abs(m.dw) < tiny) m.dw = 0.0;
+    mapped.erase(std::remove_if(mapped.begin(), mapped.end(),
+                                [](const Change& m) {
+                                  return m.dc == 0 && m.dw == 0.0 && m.dk == 0;
+                                }),
+                 mapped.end());
     // sizes[depth − 1] lists distinct groups of level j − 1 with their net change.
     up.clear();
     for (const auto& [g, d] : sizes[depth - 1]) {
@@ -475,21 +633,25 @@ double NestedSbmState::move(int level, int v, int s) {
   for (std::size_t i = 0; i < depth; ++i) {
     auto& Lj = levels_[level + i];
     for (const auto& ch : changes[i]) {
-      if (ch.dc == 0 && ch.dw == 0.0) continue;
+      if (ch.dc == 0 && ch.dw == 0.0 && ch.dk == 0) continue;
       const std::size_t ab = static_cast<std::size_t>(ch.a) * cap + ch.b;
       const std::size_t ba = static_cast<std::size_t>(ch.b) * cap + ch.a;
       const std::int64_t old = Lj.E[ab];
       Lj.E[ab] += ch.dc;
       if (ch.a != ch.b) Lj.E[ba] += ch.dc;
-      if (level + i == 0) {
-        if (weighted_) {
-          Lj.X[ab] += ch.dw;
-          if (ch.a != ch.b) Lj.X[ba] += ch.dw;
-          if (Lj.E[ab] == 0) {
-            Lj.X[ab] = 0.0;
-            Lj.X[ba] = 0.0;
-          }
+      if (weighted_) {
+        Lj.X[ab] += ch.dw;
+        if (ch.a != ch.b) Lj.X[ba] += ch.dw;
+        if (Lj.E[ab] == 0) {
+          Lj.X[ab] = 0.0;
+          Lj.X[ba] = 0.0;
         }
+        if (level + i > 0) {
+          Lj.K[ab] += ch.dk;
+          if (ch.a != ch.b) Lj.K[ba] += ch.dk;
+        }
+      }
+      if (level + i == 0) {
         if (old == 0 && Lj.E[ab] > 0) ++nonEmptyPairs_;
         if (old > 0 && Lj.E[ab] == 0) --nonEmptyPairs_;
       }

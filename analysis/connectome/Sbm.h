@@ -89,6 +89,11 @@ class NestedSbmState {
   void neighbourGroups(int level, int v, std::vector<int>& groups) const;
   // A uniformly chosen neighbour of v at level l weighted by multiplicity, or −1.
   int randomNeighbour(int level, int v, std::uint64_t random) const;
+  // ΔΣ of merging group r into group t of level l (< levels() − 1) without
+  // changing the state: both non-empty and in the same upper group (at the
+  // level below the top always). O(capacity) instead of moving r's members.
+  bool canMergeDelta(int level, int r, int t) const;
+  double mergeDelta(int level, int r, int t) const;
   // Choose the upper group of an empty group s of level l (no ΔΣ: it has no weight).
   void setParentOfEmpty(int level, int s, int parent);
 
@@ -96,15 +101,17 @@ class NestedSbmState {
   struct Level {
     std::vector<int> b;
     std::vector<std::int64_t> E;
-    std::vector<double> X;  // level 0 only
+    std::vector<double> X;         // weighted: weight sum per block pair
+    std::vector<std::int64_t> K;   // weighted, level ≥ 1: non-empty pairs below
     std::vector<int> n;
     std::vector<std::int64_t> e;
     int B = 0;
   };
   struct Change {
     int a, b;
-    std::int64_t dc;
-    double dw;
+    std::int64_t dc;  // edges
+    double dw;        // weight
+    std::int64_t dk;  // level ≥ 1: non-empty block pairs of the level below
   };
   struct Affected {
     std::vector<int> groups;                 // vertex/partition terms
@@ -115,9 +122,14 @@ class NestedSbmState {
   double lgam(std::int64_t x) const;  // ln Γ(x)
   double lfact(std::int64_t x) const { return lgam(x + 1); }
   double lbinom(std::int64_t n, std::int64_t k) const;
+  double weightTerm(std::int64_t m, double x) const;
   double logQ(std::int64_t m, std::int64_t n) const;
   double pairTerm(int level, int a, int b) const;
+  double pairValue(int level, bool diagonal, std::int64_t E, double X, std::int64_t K,
+                   std::int64_t na, std::int64_t nb) const;
   double groupTerm(int level, int r) const;
+  double groupValue(int level, std::int64_t n, std::int64_t e) const;
+  double partitionValue(std::int64_t N, std::int64_t B) const;
   double globalTerm(int level) const;
   double histTerm(int r, int k) const;
   // The terms of the first `count` entries of `affected` (levels fromLevel …).
@@ -132,6 +144,7 @@ class NestedSbmState {
   int cap_;
   std::int64_t edges_;
   double totalWeight_;
+  double epsilon_ = 0.0;
   std::vector<Level> levels_;
   std::vector<int> hist_;  // level 0, DC: group × degree counts η_k^r
   int histWidth_ = 1;
@@ -141,6 +154,9 @@ class NestedSbmState {
   // scratch
   std::vector<std::int64_t> scratchCount_;
   std::vector<double> scratchWeight_;
+  std::vector<std::int64_t> scratchPairs_;
+  mutable std::vector<std::int64_t> mergeLost_;
+  mutable std::vector<int> mergeLostTouched_;
   std::vector<int> scratchTouched_;
   std::vector<std::vector<Change>> moveChanges_;
   std::vector<std::vector<std::pair<int, int>>> moveSizes_;

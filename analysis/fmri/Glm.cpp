@@ -67,48 +67,79 @@ GlmFit fitGlm(const Eigen::MatrixXd& design, const io::TypedArray& series, std::
   // product streaming through memory in the input's own order. Blocks are
   // independent and write disjoint columns, so they run on worker threads
   // (each product one single-threaded BLAS call: analysis/linalg).
+  // Qᵀ1: percent scaling y' = 100·(y/m − 1) is affine per voxel, so
+  // Qᵀy' = 100·(Qᵀy/m − Qᵀ1) and the products run on the data as stored.
+  const Eigen::VectorXd basisOfOnes = basis.transpose() * Eigen::VectorXd::Ones(design.rows());
+  // A run of unscaled doubles is multiplied where it lies (a block is a
+  // strided view of it); other types are widened into the block once.
+  const bool inPlace = contiguous && series.type() == io::ScalarType::Float64 && !series.isScaled();
+  using BlockView = Eigen::Map<const RowMatrix, 0, Eigen::OuterStride<>>;
   auto fitBlock = [&](std::size_t index) {
     const std::size_t begin = index * block;
     const std::size_t count = std::min(block, total - begin);
-    RowMatrix y(static_cast<long>(scans), static_cast<long>(count));
+    const auto cols = static_cast<long>(count);
+    RowMatrix widened;
+    if (!inPlace) widened.resize(static_cast<long>(scans), cols);
     const std::span<const std::size_t> chosen(fit.voxels.data() + begin, count);
-    // Row by row (each row contiguous), so every pass streams through the
-    // block: widen from the stored type and sum; scale and square.
-    const bool scale = options.percentSignalChange;
-    Eigen::RowVectorXd sums = Eigen::RowVectorXd::Zero(static_cast<long>(count));
-    for (std::size_t t = 0; t < scans; ++t) {
-      double* out = y.row(static_cast<long>(t)).data();
+    const auto rowOf = [&](std::size_t t) -> const double* {
+      if (inPlace) return static_cast<const double*>(series.data()) + t * voxelCount + begin;
+      double* out = widened.row(static_cast<long>(t)).data();
       if (contiguous)
         series.toDouble(t * voxelCount + begin, count, out);
       else
         series.gather(t * voxelCount, chosen, out);
-      if (scale) sums += y.row(static_cast<long>(t));
+      return out;
+    };
+    // One streaming pass (each row right after it is widened, while it is
+    // in cache): sums and squares about the first scan's values, which keeps
+    // Σ(y − mean)² exact to rounding however large the mean (shifted data).
+    Eigen::RowVectorXd sums = Eigen::RowVectorXd::Zero(cols), shifted = sums, first(cols);
+    for (std::size_t t = 0; t < scans; ++t) {
+      const Eigen::Map<const Eigen::RowVectorXd> row(rowOf(t), cols);
+      if (t == 0) first = row;
+      sums += row;
+      shifted.array() += (row - first).array().square();
     }
-    // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
-    Eigen::RowVectorXd inverse;
-    if (scale) inverse = (sums / static_cast<double>(scans)).array().max(1.0).inverse().matrix();
-    Eigen::RowVectorXd totalSquares = Eigen::RowVectorXd::Zero(static_cast<long>(count));
-    for (long t = 0; t < y.rows(); ++t) {
-      auto row = y.row(t).array();
-      if (scale) row = (row * inverse.array() - 1.0) * 100.0;
-      totalSquares.array() += row.square();
-    }
-    RowMatrix projection(basisTransposed.rows(), y.cols());
+    const BlockView y(inPlace ? static_cast<const double*>(series.data()) + begin : widened.data(),
+                      static_cast<long>(scans), cols,
+                      Eigen::OuterStride<>(inPlace ? static_cast<long>(voxelCount) : cols));
+    RowMatrix projection(basisTransposed.rows(), cols);
     linalg::gemm(basisTransposed, false, y, false, projection);
-    RowMatrix b(betaFromProjection.rows(), y.cols());
+    const double n = static_cast<double>(scans);
+    const Eigen::ArrayXd mean = (sums / n).transpose().array();
+    // Σ(y − mean)² from the shifted sums: Σ(y − y₀)² − n·(mean − y₀)².
+    const Eigen::ArrayXd centred =
+        (shifted.transpose().array() - n * (mean - first.transpose().array()).square()).max(0.0);
+    Eigen::ArrayXd totalSquares;
+    const bool scale = options.percentSignalChange;
+    Eigen::ArrayXd inverse;
+    if (scale) {
+      // nilearn's mean_scaling: means below 1 (centred data) divide by 1.
+      inverse = mean.max(1.0).inverse();
+      const Eigen::ArrayXd offset = inverse * mean - 1.0;  // 0 unless the mean is below 1
+      totalSquares = 1e4 * (inverse.square() * centred + n * offset.square());
+      for (long r = 0; r < projection.rows(); ++r)
+        projection.row(r).array() =
+            100.0 * (projection.row(r).array() * inverse.transpose() - basisOfOnes[r]);
+    } else {
+      totalSquares = centred + n * mean.square();
+    }
+    RowMatrix b(betaFromProjection.rows(), cols);
     linalg::gemm(betaFromProjection, false, projection, false, b);
-    Eigen::RowVectorXd explained = Eigen::RowVectorXd::Zero(static_cast<long>(count));
-    for (long r = 0; r < projection.rows(); ++r)
-      explained.array() += projection.row(r).array().square();
-    fit.betas.middleCols(static_cast<long>(begin), static_cast<long>(count)) = b;
+    const Eigen::ArrayXd explained = projection.array().square().colwise().sum().transpose();
+    fit.betas.middleCols(static_cast<long>(begin), cols) = b;
     for (std::size_t j = 0; j < count; ++j) {
       const auto jl = static_cast<long>(j);
       double rss = totalSquares[jl] - explained[jl];
-      // Where the subtraction cancels more than ~8 digits (a nearly perfect
+      // Where the subtraction cancels more than ~6 digits (a nearly perfect
       // fit, or a large mean without percent scaling), recompute directly.
-      if (rss < 1e-8 * totalSquares[jl]) rss = (y.col(jl) - design * b.col(jl)).squaredNorm();
+      if (rss < 1e-6 * totalSquares[jl]) {
+        Eigen::VectorXd column = y.col(jl);
+        if (scale) column = 100.0 * (column.array() * inverse[jl] - 1.0);
+        rss = (column - design * b.col(jl)).squaredNorm();
+      }
       // A perfect fit (a constant voxel) leaves only rounding: call it zero.
-      const bool exact = rss <= 1e-24 * totalSquares[jl];
+      const bool exact = rss <= 1e-24 * totalSquares[jl] || centred[jl] == 0.0;
       fit.residualVariance[static_cast<long>(begin + j)] = exact ? 0.0 : rss / fit.dof;
     }
   };

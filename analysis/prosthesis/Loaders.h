@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "analysis/prosthesis/Constraints.h"
 #include "analysis/prosthesis/SurfaceRetinotopy.h"
@@ -36,5 +37,20 @@ VertexRetinotopy readBensonRetinotopy(const std::filesystem::path& folder, Hemis
 VesselDistanceField vesselFieldAround(const io::ArrayDataset& volume, double threshold,
                                       const Eigen::Matrix4d& electrodeToWorld,
                                       const Eigen::Matrix3Xd& points, double paddingMm);
+
+// The vessel voxels (value ≥ threshold) of a volume whose centres lie within
+// `withinMm` of one of `points` (electrode space, e.g. pial vertices): their
+// centres in electrode space, the index of the nearest point and the distance
+// to it — the vessels near the cortex, for drawing. A uniform hash grid of
+// the points (cells of `withinMm`) keeps it linear in the voxels of the box
+// around the points.
+struct VesselVoxels {
+  Eigen::Matrix3Xd positions;
+  std::vector<int> nearest;
+  std::vector<double> distanceMm;
+};
+VesselVoxels vesselVoxelsNear(const io::ArrayDataset& volume, double threshold,
+                              const Eigen::Matrix4d& electrodeToWorld,
+                              const Eigen::Matrix3Xd& points, double withinMm);
 
 }  // namespace nl::analysis::prosthesis

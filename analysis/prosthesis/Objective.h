@@ -135,7 +135,8 @@ Image renderText(const std::string& text, const VisualFieldGrid& grid, double he
 Image fitImageToGrid(const Image& source, const VisualFieldGrid& grid);
 
 // A greyscale image file resampled (bilinear, aspect kept, centred, the rest
-// black) onto the grid, values in [0, 1]: binary or ASCII PGM/PPM (P2, P3,
+// black) onto the grid, values in [0, 1]: PNG and JPEG (io/image/RasterImage:
+// libpng, libjpeg-turbo), binary or ASCII PGM/PPM (P2, P3,
 // P5, P6; 8 or 16 bit; colour averaged with Rec. 601 luma) and 2-D .npy
 // (scaled by its maximum when above 1). Throws std::runtime_error naming the
 // file and the problem.

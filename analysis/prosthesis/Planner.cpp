@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include <Eigen/Dense>
@@ -77,6 +78,7 @@ struct ThreadGeometry {
   Eigen::Matrix3Xd electrodes;
   Eigen::Vector3d entry, direction, e1, e2, inward, v;
   Eigen::Matrix3d entryJacobian;  // ∂entry/∂insertion
+  ChartSample entrySample;        // the insertion on the pial chart (field, ∂field/∂insertion)
   bool valid = false;
 };
 
@@ -86,6 +88,7 @@ ThreadGeometry threadGeometry(const SurfaceChart& pial, const ThreadPose& pose,
   const ChartSample s = pial.sample(pose.insertion);
   if (!s.point.valid()) return g;
   g.valid = true;
+  g.entrySample = s;
   g.entry = s.position;
   g.entryJacobian = s.positionJacobian;
   g.inward = -s.normal;
@@ -160,7 +163,55 @@ struct Evaluated {
   std::vector<int> areas, thread;
   std::vector<double> outsideBy;
   std::vector<ThreadGeometry> threads;
+  // Per thread: ∂field/∂insertion beyond what goes through the electrode
+  // positions (the entry's own field moving), for every electrode alike.
+  std::vector<Eigen::Matrix<double, 2, 3>> threadFieldInsertion;
 };
+
+// Retinotopy along a thread: the entry's field (interpolated on its pial
+// triangle) moved by the electrode's displacement from the entry, tangent to
+// that triangle, through the field gradient of the entry triangle at
+// mid-thickness. Exact for a thread
+// along the cortical column, linear along a tilted one, and it never jumps
+// to the other bank of a sulcus as the nearest mid-thickness point can.
+struct EntryField {
+  VisualFieldPoint field;
+  Eigen::Matrix<double, 2, 3> gradient = Eigen::Matrix<double, 2, 3>::Zero();  // ∂field/∂position
+  int area = 0;
+  bool retinotopic = false;
+};
+
+EntryField entryField(const PlanProblem& problem, const ThreadGeometry& g) {
+  EntryField out;
+  const auto& mesh = problem.chart->mesh();
+  const auto& ret = problem.chart->retinotopy();
+  const SurfacePoint& p = g.entrySample.point;
+  Eigen::Matrix<double, 2, 3> f;
+  Eigen::Matrix3d corners;
+  int labelled = 0, strongest = 0;
+  for (int c = 0; c < 3; ++c) {
+    const int v = mesh.triangles(c, p.triangle);
+    f.col(c) << ret.x(v), ret.y(v);
+    corners.col(c) = 0.5 * (mesh.white.col(v) + mesh.pial.col(v));
+    labelled += ret.area(v) > 0;
+    if (p.barycentric(c) > p.barycentric(strongest)) strongest = c;
+  }
+  out.area = ret.area(mesh.triangles(strongest, p.triangle));
+  out.retinotopic = labelled == 3;
+  out.field = g.entrySample.field;
+  Eigen::Matrix<double, 3, 2> e;
+  e << corners.col(1) - corners.col(0), corners.col(2) - corners.col(0);
+  const Eigen::Matrix2d gram = e.transpose() * e;
+  if (std::abs(gram.determinant()) > 1e-18) {
+    Eigen::Matrix<double, 3, 2> expand;
+    expand << -1, -1, 1, 0, 0, 1;
+    // Only the displacement across the cortex (tangent to the pial triangle
+    // the thread enters) moves the field: along the column it stays.
+    const Eigen::Matrix3d tangent = Eigen::Matrix3d::Identity() - g.inward * g.inward.transpose();
+    out.gradient = f * expand * gram.inverse() * e.transpose() * tangent;
+  }
+  return out;
+}
 
 // `ribbonChecks`: test single electrodes against the ribbon too (reports;
 // the loss does not need it: they sit between white and pial by construction).
@@ -200,20 +251,33 @@ Evaluated evaluateGeometry(const PlanProblem& problem, const Placement& placemen
       e.threads.push_back(
           threadGeometry(*pial, placement.threads[static_cast<std::size_t>(t)], problem.thread));
       const auto& g = e.threads.back();
+      e.threadFieldInsertion.push_back(Eigen::Matrix<double, 2, 3>::Zero());
+      EntryField entry;
+      if (g.valid) {
+        entry = entryField(problem, g);
+        // field_j = f(u) + G·(p_j − entry(u)): through p_j the chain gives
+        // G·∂entry/∂u, so the rest of ∂field/∂u is ∂f/∂u − G·∂entry/∂u.
+        e.threadFieldInsertion.back() =
+            g.entrySample.fieldJacobian - entry.gradient * g.entryJacobian;
+      }
       for (int j = 0; j < perThread; ++j) {
         const int i = singles + t * perThread + j;
         const auto k = static_cast<std::size_t>(i);
         e.thread[k] = t;
         if (!g.valid) continue;
         e.positions[k] = g.electrodes.col(j);
+        // The ribbon test and the reported surface point: the nearest
+        // mid-thickness point; the retinotopy: along the thread.
         const PointField pf = fieldOfPoint(problem, e.positions[k]);
         e.points[k] = pf.nearest;
-        e.centers.col(i) << pf.field.x, pf.field.y;
-        e.fieldJacobian[k] = pf.jacobian;
-        e.areas[k] = pf.area;
+        const Eigen::Vector2d field = Eigen::Vector2d(entry.field.x, entry.field.y) +
+                                      entry.gradient * (e.positions[k] - g.entry);
+        e.centers.col(i) = field;
+        e.fieldJacobian[k] = entry.gradient;
+        e.areas[k] = entry.area;
         e.outsideBy[k] = pf.outsideBy;
-        e.active[k] = pf.nearest.valid() && pf.retinotopic && inAreas(pf.area, problem.areas) &&
-                      pf.outsideBy <= 0;
+        e.active[k] = pf.nearest.valid() && entry.retinotopic &&
+                      inAreas(entry.area, problem.areas) && pf.outsideBy <= 0;
       }
     }
   }
@@ -334,7 +398,9 @@ PlanLoss planLoss(const PlanProblem& problem, const Placement& placement, bool w
           e.fieldJacobian[k].transpose() * value.gradient.col(static_cast<Eigen::Index>(k)) +
           dPosition[k];
       const double length = problem.thread.firstDepthMm + j * problem.thread.spacingMm;
-      out.gradient.segment<3>(base) += g.entryJacobian.transpose() * dLdp;
+      out.gradient.segment<3>(base) +=
+          g.entryJacobian.transpose() * dLdp +
+          e.threadFieldInsertion[t].transpose() * value.gradient.col(static_cast<Eigen::Index>(k));
       out.gradient.segment<2>(base + 3) += (length * dDir * dv).transpose() * dLdp;
     }
   }
@@ -412,6 +478,60 @@ bool inRegion(const PlanProblem& problem, const SurfacePoint& p) {
   return true;
 }
 
+// Whether every electrode of a thread is clear of vessels by the margin.
+bool threadClear(const PlanProblem& problem, const SurfaceChart& pial, const ThreadPose& pose) {
+  const ThreadGeometry g = threadGeometry(pial, pose, problem.thread);
+  if (!g.valid) return false;
+  for (Eigen::Index j = 0; j < g.electrodes.cols(); ++j)
+    if (problem.vessels->distance(g.electrodes.col(j)) < problem.vessel.marginMm) return false;
+  return true;
+}
+
+// Hard mode for a thread: when an electrode along it is within the margin,
+// re-aim it — the tilt nearest the current one, within the cone, that
+// clears every electrode (a lattice of 4 rings × 16 directions) — and only
+// when no tilt from here does, move the insertion to the nearest feasible
+// snap points (up to 24) and re-aim there. A thread nothing clears stays
+// (its violations are reported).
+void reaimThread(const PlanProblem& problem, const std::vector<Eigen::Vector3d>& snapTargets,
+                 double limit, ThreadPose& pose) {
+  const auto pial = pialChart(*problem.chart);
+  if (threadClear(problem, *pial, pose)) return;
+  std::vector<Eigen::Vector2d> tilts{Eigen::Vector2d::Zero()};
+  for (int ring = 1; ring <= 4; ++ring)
+    for (int k = 0; k < 16; ++k) {
+      const double a = 2 * 3.14159265358979323846 * k / 16;
+      tilts.push_back(limit * ring / 4.0 * Eigen::Vector2d(std::cos(a), std::sin(a)));
+    }
+  auto aimFrom = [&](const Eigen::Vector3d& insertion) {
+    std::optional<Eigen::Vector2d> best;
+    for (const auto& tilt : tilts) {
+      if (best && (tilt - pose.tilt).squaredNorm() >= (*best - pose.tilt).squaredNorm()) continue;
+      if (threadClear(problem, *pial, {insertion, tilt})) best = tilt;
+    }
+    return best;
+  };
+  if (const auto tilt = aimFrom(pose.insertion)) {
+    pose.tilt = *tilt;
+    return;
+  }
+  std::vector<std::pair<double, std::size_t>> nearest;
+  const Eigen::Vector3d u = pose.insertion.normalized();
+  for (std::size_t i = 0; i < snapTargets.size(); ++i)
+    nearest.emplace_back(-snapTargets[i].dot(u), i);
+  const std::size_t tries = std::min<std::size_t>(24, nearest.size());
+  std::partial_sort(nearest.begin(), nearest.begin() + static_cast<std::ptrdiff_t>(tries),
+                    nearest.end());
+  for (std::size_t k = 0; k < tries; ++k) {
+    const Eigen::Vector3d& insertion = snapTargets[nearest[k].second];
+    if (const auto tilt = aimFrom(insertion)) {
+      pose.insertion = insertion;
+      pose.tilt = *tilt;
+      return;
+    }
+  }
+}
+
 Placement projectWith(const PlanProblem& problem, const Region& region,
                       const Placement& placement) {
   const auto& chart = *problem.chart;
@@ -435,6 +555,7 @@ Placement projectWith(const PlanProblem& problem, const Region& region,
   for (auto& t : out.threads) {
     fix(t.insertion);
     if (t.tilt.norm() > limit) t.tilt *= limit / t.tilt.norm();
+    if (hard) reaimThread(problem, snapTargets, limit, t);
   }
   return out;
 }
@@ -585,7 +706,12 @@ std::vector<PlannedElectrode> describePlacement(const PlanProblem& problem,
     if (p.point.valid()) {
       Eigen::Index c;
       p.point.barycentric.maxCoeff(&c);
-      p.vertex = mesh.triangles(static_cast<int>(c), p.point.triangle);
+      const auto vertex =
+          static_cast<std::size_t>(mesh.triangles(static_cast<int>(c), p.point.triangle));
+      p.vertex = static_cast<int>(mesh.vertexInHemisphere(vertex));
+      p.hemisphere = mesh.hemisphereOf(vertex);
+    } else {
+      p.hemisphere = mesh.hemisphere;
     }
     p.surfaceRas = e.positions[k];
     p.mni152 = (toMni * p.surfaceRas.homogeneous()).head<3>();

@@ -85,7 +85,8 @@ struct Placement {
 struct PlannedElectrode {
   int index = 0;
   int thread = -1;  // −1: a single electrode
-  int vertex = -1;  // nearest vertex of the located triangle
+  int vertex = -1;  // nearest vertex of the located triangle, numbered in its hemisphere
+  Hemisphere hemisphere = Hemisphere::Left;  // of that vertex (both hemispheres: either)
   SurfacePoint point;
   Eigen::Vector3d surfaceRas = Eigen::Vector3d::Zero();  // mm (fsaverage: MNI305)
   Eigen::Vector3d mni152 = Eigen::Vector3d::Zero();

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include <Eigen/Dense>
+#include <Eigen/Geometry>
 
 namespace nl::analysis::prosthesis {
 
@@ -27,6 +28,10 @@ void CorticalMesh::validate(const std::string& what) const {
                                 std::to_string(n - 1));
   if (!white.allFinite() || !pial.allFinite() || !sphere.allFinite())
     throw std::invalid_argument(what + ": a vertex coordinate is not finite");
+  if (!chartTriangles.empty() && chartTriangles.size() != triangleCount())
+    throw std::invalid_argument(what + ": " + std::to_string(chartTriangles.size()) +
+                                " chart-triangle flags for " + std::to_string(triangleCount()) +
+                                " triangles");
   for (Eigen::Index v = 0; v < n; ++v)
     if (sphere.col(v).norm() <= 0)
       throw std::invalid_argument(what + ": sphere vertex " + std::to_string(v) +
@@ -105,6 +110,80 @@ VertexRetinotopy retinotopyFromFlatMap(const Eigen::Matrix2Xd& flat, const Analy
   return out;
 }
 
+BilateralCortex joinHemispheres(const CorticalMesh& left, const VertexRetinotopy& leftRetinotopy,
+                                const CorticalMesh& right, const VertexRetinotopy& rightRetinotopy,
+                                double capDegrees) {
+  if (!(capDegrees > 0 && capDegrees <= 88))
+    throw std::invalid_argument("both hemispheres: the chart cap must be in (0°, 88°]");
+  left.validate("left hemisphere");
+  right.validate("right hemisphere");
+  if (leftRetinotopy.size() != left.vertexCount() || rightRetinotopy.size() != right.vertexCount())
+    throw std::invalid_argument("both hemispheres: a retinotopy does not fit its hemisphere (" +
+                                std::to_string(leftRetinotopy.size()) + " / " +
+                                std::to_string(left.vertexCount()) + " left, " +
+                                std::to_string(rightRetinotopy.size()) + " / " +
+                                std::to_string(right.vertexCount()) + " right)");
+  const auto nl = static_cast<Eigen::Index>(left.vertexCount());
+  const auto nr = static_cast<Eigen::Index>(right.vertexCount());
+  const auto tl = static_cast<Eigen::Index>(left.triangleCount());
+  const auto tr = static_cast<Eigen::Index>(right.triangleCount());
+  BilateralCortex out;
+  auto mesh = std::make_shared<CorticalMesh>();
+  mesh->hemisphere = Hemisphere::Left;
+  mesh->rightVertexStart = static_cast<std::size_t>(nl);
+  mesh->rightTriangleStart = static_cast<std::size_t>(tl);
+  mesh->white.resize(3, nl + nr);
+  mesh->pial.resize(3, nl + nr);
+  mesh->sphere.resize(3, nl + nr);
+  mesh->triangles.resize(3, tl + tr);
+  mesh->white << left.white, right.white;
+  mesh->pial << left.pial, right.pial;
+  mesh->triangles << left.triangles, (right.triangles.array() + static_cast<int>(nl)).matrix();
+  mesh->chartTriangles.assign(static_cast<std::size_t>(tl + tr), 0);
+  auto& ret = out.retinotopy;
+  ret.x.resize(nl + nr);
+  ret.y.resize(nl + nr);
+  ret.area.resize(nl + nr);
+  ret.x << leftRetinotopy.x, rightRetinotopy.x;
+  ret.y << leftRetinotopy.y, rightRetinotopy.y;
+  ret.area << leftRetinotopy.area, rightRetinotopy.area;
+  const double cosCap = std::cos(capDegrees * kDeg);
+  auto place = [&](const CorticalMesh& h, const VertexRetinotopy& r, Eigen::Index offset,
+                   Eigen::Index triangleOffset, const Eigen::Vector3d& pole, const char* name) {
+    const Eigen::Matrix3Xd unit = h.sphere.colwise().normalized();
+    Eigen::Vector3d centre = Eigen::Vector3d::Zero();
+    for (Eigen::Index v = 0; v < unit.cols(); ++v)
+      if (r.area(v) > 0) centre += unit.col(v);
+    if (!(centre.norm() > 0))
+      throw std::invalid_argument(std::string("both hemispheres: the ") + name +
+                                  " hemisphere has no retinotopic vertex");
+    centre.normalize();
+    const Eigen::Matrix3d rotation =
+        Eigen::Quaterniond::FromTwoVectors(centre, pole).toRotationMatrix();
+    double widest = 0;
+    for (Eigen::Index v = 0; v < unit.cols(); ++v)
+      if (r.area(v) > 0)
+        widest = std::max(widest, std::acos(std::clamp(unit.col(v).dot(centre), -1.0, 1.0)));
+    if (widest / kDeg > capDegrees - 5)
+      throw std::invalid_argument(
+          std::string("both hemispheres: the ") + name + " hemisphere's retinotopic region spans " +
+          std::to_string(widest / kDeg) + "° of its sphere around its centre (at most " +
+          std::to_string(capDegrees - 5) + "° fit one chart)");
+    mesh->sphere.middleCols(offset, unit.cols()) = rotation * h.sphere;
+    for (Eigen::Index t = 0; t < h.triangles.cols(); ++t) {
+      bool inside = true;
+      for (int c = 0; c < 3; ++c)
+        inside = inside && unit.col(h.triangles(c, t)).dot(centre) >= cosCap;
+      mesh->chartTriangles[static_cast<std::size_t>(triangleOffset + t)] = inside ? 1 : 0;
+    }
+  };
+  place(left, leftRetinotopy, 0, 0, -Eigen::Vector3d::UnitX(), "left");
+  place(right, rightRetinotopy, nl, tl, Eigen::Vector3d::UnitX(), "right");
+  mesh->validate("both hemispheres");
+  out.mesh = std::move(mesh);
+  return out;
+}
+
 struct SurfaceChart::Impl {
   std::shared_ptr<const CorticalMesh> mesh;
   VertexRetinotopy retinotopy;
@@ -151,6 +230,10 @@ SurfaceChart::SurfaceChart(std::shared_ptr<const CorticalMesh> mesh, VertexRetin
   d.buckets.assign(static_cast<std::size_t>(kGrid * kGrid * kGrid), {});
   double orientation = 0;
   for (int t = 0; t < triangles; ++t) {
+    if (!m.chartTriangles.empty() && !m.chartTriangles[static_cast<std::size_t>(t)]) {
+      d.inverse[static_cast<std::size_t>(t)].setZero();  // never located: Σq = 0
+      continue;
+    }
     Eigen::Matrix3d corners;
     for (int c = 0; c < 3; ++c) corners.col(c) = d.unit.col(m.triangles(c, t));
     const double det = corners.determinant();
@@ -291,7 +374,8 @@ std::vector<int> SurfaceChart::regionTriangles(std::span<const int> areas) const
   const auto& m = *impl_->mesh;
   const auto& r = impl_->retinotopy;
   for (int t = 0; t < static_cast<int>(m.triangleCount()); ++t)
-    if (inAreas(r.area(m.triangles(0, t)), areas) && inAreas(r.area(m.triangles(1, t)), areas) &&
+    if ((m.chartTriangles.empty() || m.chartTriangles[static_cast<std::size_t>(t)]) &&
+        inAreas(r.area(m.triangles(0, t)), areas) && inAreas(r.area(m.triangles(1, t)), areas) &&
         inAreas(r.area(m.triangles(2, t)), areas))
       out.push_back(t);
   return out;

@@ -12,6 +12,7 @@
 // from wrapping. Both are linear in λ inside a triangle, so their Jacobians
 // with respect to u are exact there (piecewise smooth across edges).
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -30,6 +31,26 @@ struct CorticalMesh {
   Eigen::Matrix3Xd pial;    // mm
   Eigen::Matrix3Xd sphere;  // any radius; centred on the origin
   Eigen::Matrix3Xi triangles;
+  // Both hemispheres in one mesh (joinHemispheres): vertices from
+  // `rightVertexStart` on are the right hemisphere's (for a single
+  // hemisphere: vertexCount() when `hemisphere` is left, 0 when right).
+  // `chartTriangles` (empty: all) marks with 1 the triangles a SurfaceChart
+  // may locate a direction on.
+  std::size_t rightVertexStart = std::numeric_limits<std::size_t>::max();
+  std::size_t rightTriangleStart = std::numeric_limits<std::size_t>::max();
+  std::vector<std::uint8_t> chartTriangles;
+  bool bilateral() const { return rightVertexStart < vertexCount(); }
+  Hemisphere hemisphereOf(std::size_t vertex) const {
+    if (!bilateral()) return hemisphere;
+    return vertex >= rightVertexStart ? Hemisphere::Right : Hemisphere::Left;
+  }
+  // A vertex's index in its own hemisphere's mesh.
+  std::size_t vertexInHemisphere(std::size_t vertex) const {
+    return bilateral() && vertex >= rightVertexStart ? vertex - rightVertexStart : vertex;
+  }
+  std::size_t triangleInHemisphere(std::size_t triangle) const {
+    return bilateral() && triangle >= rightTriangleStart ? triangle - rightTriangleStart : triangle;
+  }
   std::size_t vertexCount() const { return static_cast<std::size_t>(white.cols()); }
   std::size_t triangleCount() const { return static_cast<std::size_t>(triangles.cols()); }
   // Throws std::invalid_argument naming `what` when sizes disagree, an index is
@@ -66,6 +87,23 @@ VertexRetinotopy retinotopyFromOverlays(std::span<const double> angle,
                                         std::span<const double> area, std::size_t vertexCount,
                                         Hemisphere hemisphere, AngleConvention convention,
                                         double maxEccentricity, const std::string& what);
+
+// Both hemispheres as one mesh and one retinotopy, for plans over both: the
+// left's vertices, then the right's (triangles renumbered). Electrodes move
+// on one chart, so each hemisphere's sphere is rotated (an isometry: steps
+// keep their length) to put the centre of its retinotopic region (labelled
+// vertices) at −x (left) or +x (right); only triangles within
+// `capDegrees` of that centre are located on (chartTriangles), so the two
+// hemispheres' charts are disjoint. Throws std::invalid_argument when a
+// hemisphere's region is not within capDegrees − 5° of its centre, or
+// capDegrees is not in (0, 88].
+struct BilateralCortex {
+  std::shared_ptr<CorticalMesh> mesh;
+  VertexRetinotopy retinotopy;
+};
+BilateralCortex joinHemispheres(const CorticalMesh& left, const VertexRetinotopy& leftRetinotopy,
+                                const CorticalMesh& right, const VertexRetinotopy& rightRetinotopy,
+                                double capDegrees = 85.0);
 
 // For cortex without a template: each vertex's flat-map position (mm, e.g. a
 // FreeSurfer flat patch centred on the foveal confluence) through an analytic

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "analysis/prosthesis/Objective.h"
+#include "io/image/RasterImage.h"
 #include "io/readers/NpyReader.h"
 
 namespace nl::analysis::prosthesis {
@@ -248,9 +249,14 @@ Image readTaskImage(const std::filesystem::path& path, const VisualFieldGrid& gr
     source = source.cwiseMax(0.0);
   } else if (ext == ".pgm" || ext == ".ppm" || ext == ".pnm") {
     source = readNetpbm(path);
+  } else if (io::isRasterImageExtension(path)) {
+    const auto grey = io::readRasterImage(path);
+    source = Eigen::Map<const Image>(grey.pixels.data(), static_cast<Eigen::Index>(grey.height),
+                                     static_cast<Eigen::Index>(grey.width));
   } else {
     throw std::runtime_error(path.string() +
-                             ": task images must be PGM/PPM (.pgm, .ppm, .pnm) or 2-D .npy");
+                             ": task images must be PNG, JPEG, PGM/PPM (.pgm, .ppm, .pnm) or 2-D "
+                             ".npy");
   }
   if (source.rows() < 2 || source.cols() < 2)
     throw std::runtime_error(path.string() + ": the image is smaller than 2 × 2 pixels");

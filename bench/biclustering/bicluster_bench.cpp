@@ -1,4 +1,5 @@
-// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves]
+// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves] [truth]
+// (`truth`: start every chain from the true neuron partition instead of k-means.)
 // Single-threaded iterations/s of one chain (then `chains` chains in
 // parallel), the adjusted Rand indices of the maxPEAR estimates against the
 // truth, and the speed-up over the reference code (weigcdsb/bi_clustering,
@@ -118,12 +119,14 @@ int main(int argc, char** argv) {
   const long iterations = argc > 2 ? std::stol(argv[2]) : 2000;
   const int chains = argc > 3 ? std::stoi(argv[3]) : 1;
   const int splitMerge = argc > 4 ? std::stoi(argv[4]) : bc::SamplerSettings{}.splitMergeMoves;
+  const bool truthStart = argc > 5 && std::string(argv[5]) == "truth";
   try {
     if (which == "sim" || which == "both") {
       const auto sim = bc::simulateReference({});
       Dataset data{
           "simulation (N=30, T=500, NB r=10)", sim.counts, sim.neuronLabels, sim.stateLabels, {}};
       data.settings.splitMergeMoves = splitMerge;
+      if (truthStart) data.settings.initialLabels = data.neuronLabels;
       run(data, iterations, chains);
     }
     if (which == "pixel" || which == "both") {
@@ -142,6 +145,7 @@ int main(int argc, char** argv) {
       data.settings.maxStates = 20;
       data.settings.geometricP = 0.415;
       data.settings.splitMergeMoves = splitMerge;
+      if (truthStart) data.settings.initialLabels = data.neuronLabels;
       run(data, iterations, chains);
     }
   } catch (const std::exception& e) {

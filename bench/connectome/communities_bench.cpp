@@ -69,6 +69,17 @@ int main(int argc, char** argv) {
       ss.seed = static_cast<std::uint64_t>(g) + 1;
       ss.sweeps = sweeps;
       const auto sbm = cn::fitNestedSbm(lfr.graph, ss);
+      {
+        // Our hierarchy, for communities_graphtool.py to score with
+        // graph-tool's entropy(): the model, then one line of node labels per level.
+        std::ofstream levels(where / "ours_levels.txt");
+        levels << "deg_corr " << (sbm.degreeCorrected ? 1 : 0) << " dl " << sbm.descriptionLength
+               << '\n';
+        for (const auto& level : sbm.levels) {
+          for (std::size_t i = 0; i < level.size(); ++i) levels << (i ? " " : "") << level[i];
+          levels << '\n';
+        }
+      }
       const auto leiden = cn::leidenModularity(lfr.graph, ss.seed);
       const auto louvain = cn::louvain(lfr.graph, ss.seed);
       const double v[6] = {bestNmi(sbm.levels, lfr.community),

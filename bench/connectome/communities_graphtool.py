@@ -1,11 +1,40 @@
 #!/usr/bin/python3
 """graph-tool's minimize_nested_blockmodel_dl on the graphs written by
 neuroloupe_bench_communities: weights as a real-exponential edge covariate,
-score = best NMI (arithmetic) over hierarchy levels. Usage: <dir> [graphs]."""
+score = best NMI (arithmetic) over hierarchy levels. Also graph-tool's
+entropy() of its own fit and of ours (ours_levels.txt, under the model ours
+kept), so both optimisers are compared on one objective. Usage: <dir> [graphs]."""
 import math, os, sys, time
 from collections import Counter
 import graph_tool.all as gt
 import numpy as np
+
+def nested_bs(levels):
+    """Node labels per level (0 = finest) -> graph-tool's bs: bs[l][g] is the
+    level-l group of level-(l-1) group g."""
+    bs = [np.array(levels[0])]
+    for l in range(1, len(levels)):
+        below, here = levels[l - 1], levels[l]
+        b = np.zeros(max(below) + 1, int)
+        for i, g in enumerate(below):
+            b[g] = here[i]
+        bs.append(b)
+    if max(levels[-1]) > 0:
+        bs.append(np.zeros(max(levels[-1]) + 1, int))
+    return bs
+
+
+def ours_entropy(G, w, d):
+    path = os.path.join(d, "ours_levels.txt")
+    if not os.path.exists(path):
+        return float("nan")
+    lines = open(path).read().split("\n")
+    dc = lines[0].split()[1] == "1"
+    levels = [[int(x) for x in line.split()] for line in lines[1:] if line.strip()]
+    st = gt.NestedBlockState(G, bs=nested_bs(levels), state_args=dict(
+        recs=[w], rec_types=["real-exponential"], deg_corr=dc))
+    return st.entropy()
+
 
 def nmi(a, b):
     n = len(a)
@@ -22,9 +51,9 @@ graphs = int(sys.argv[2]) if len(sys.argv) > 2 else 10
 nets = ["default", "beta0.5", "beta1", "beta2", "mut0.25", "mut0.5", "mut0.75", "k10",
         "muw0.25", "muw0.75"]
 out = open(os.path.join(root, "graphtool.tsv"), "w")
-out.write("net\tgraph\tgt_nmi\tgt_s\n")
+out.write("net\tgraph\tgt_nmi\tgt_s\tgt_entropy\tours_gt_entropy\n")
 for net in nets:
-    scores, times = [], []
+    scores, times, entropies = [], [], []
     for g in range(graphs):
         d = os.path.join(root, net, str(g))
         e = np.loadtxt(os.path.join(d, "network.dat"))
@@ -47,6 +76,10 @@ for net in nets:
             best = max(best, nmi(labels, truth))
         scores.append(best)
         times.append(t)
-        out.write(f"{net}\t{g}\t{best}\t{t}\n")
+        s_gt, s_ours = state.entropy(), ours_entropy(G, w, d)
+        entropies.append((s_gt, s_ours))
+        out.write(f"{net}\t{g}\t{best}\t{t}\t{s_gt}\t{s_ours}\n")
         out.flush()
-    print(f"{net:9s} {np.mean(scores):8.3f} {np.mean(times):8.3f}", flush=True)
+    s_gt, s_ours = np.mean(entropies, axis=0)
+    print(f"{net:9s} {np.mean(scores):8.3f} {np.mean(times):8.3f}  entropy gt {s_gt:9.2f} ours {s_ours:9.2f}",
+          flush=True)

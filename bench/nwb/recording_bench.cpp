@@ -1,5 +1,8 @@
 // The recording path through NeuroLoupe's NWB reader, step by step:
 //   neuroloupe_bench_recording FILE.nwb
+//   neuroloupe_bench_recording --browse FILE.nwb   (every unit in turn through
+//     the spike cache at its default cap, as a user paging the unit table;
+//     prints the spikes seen, the time and the peak RSS)
 // prints "step value" lines (seconds unless the name says otherwise);
 // bench/nwb/run.sh runs it beside recording_h5py.py and prints the ratios.
 // Every step starts from a freshly opened file (empty spike cache); the page
@@ -51,7 +54,38 @@ double median(std::vector<double> v) {
 
 }  // namespace
 
+double peakRssMb() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+int browse(const std::string& path) {
+  const auto r = open(path);
+  const auto start = Clock::now();
+  std::size_t spikes = 0;
+  double checksum = 0;
+  for (std::size_t u = 0; u < r->unitCount(); ++u) {
+    const auto train = r->spikesOfUnit(u);
+    spikes += train.size();
+    if (!train.empty()) checksum += train.back();
+  }
+  std::printf("browse_units %zu\nbrowse_spikes %zu\nbrowse_seconds %.3f\nbrowse_checksum %.6f\n",
+              r->unitCount(), spikes, secondsSince(start), checksum);
+  std::printf("spike_data_mb %.1f\npeak_rss_mb %.1f\n",
+              static_cast<double>(spikes) * sizeof(double) / 1048576.0, peakRssMb());
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "--browse") {
+    try {
+      return browse(argv[2]);
+    } catch (const std::exception& e) {
+      std::cerr << "neuroloupe_bench_recording: " << e.what() << "\n";
+      return 1;
+    }
+  }
   if (argc != 2) {
     std::cerr << "usage: neuroloupe_bench_recording FILE.nwb\n";
     return 2;

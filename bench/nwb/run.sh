@@ -6,7 +6,8 @@
 #   BIG=1 bench/nwb/run.sh [BUILD_DIR]      # also `info` cold on the 20 GB session
 #   GUI=1 bench/nwb/run.sh [BUILD_DIR]      # also the GUI's first frame and peak memory
 # bench/run-all's knobs: PROBES (5) x UNITS_PER_PROBE (400) units, RUNS (3),
-# GZIP=0 (skip the gzip file), INFO_COLD=0 (skip the cold `info` runs). Each
+# GZIP=0 (skip the gzip file), ALIGNED=0 (skip the 4 KB-aligned copy),
+# INFO_COLD=0 (skip the cold `info` runs). Each
 # file ends with a RESULT line (bench/result.sh): all_split (every unit's
 # spike times read and split) and each side's peak RSS.
 # Each side runs 3 times in a fresh process (warm page cache); medians are
@@ -89,6 +90,13 @@ info_cold() {  # info_cold FILE
 }
 
 compare "contiguous spike_times" "$file" nwb
+# The same session written with 4 KB alignment (H5Pset_alignment): the
+# doubles are 8-byte aligned in the file, so trains are views of a mapping.
+if [[ ${ALIGNED:-1} != 0 ]]; then
+  aligned=$data/allen${units}_aligned.nwb
+  [[ -f $aligned ]] || "$make" "$aligned" --probes "$probes" --units-per-probe "$per_probe" --align 4096
+  compare "contiguous spike_times, 4 KB-aligned file" "$aligned" nwb-aligned
+fi
 [[ ${INFO_COLD:-1} == 0 ]] || info_cold "$file"
 if [[ ${GZIP:-1} != 0 ]]; then
   compare "gzip spike_times (65,536-element chunks, shuffle)" "$gzfile" nwb-gzip
@@ -96,9 +104,13 @@ if [[ ${GZIP:-1} != 0 ]]; then
 fi
 
 if [[ -n ${BIG:-} ]]; then
-  [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 700 --duration 9600 --rate 20 --verbose
+  [[ -f $big ]] || "$make" "$big" --probes 6 --units-per-probe 950 --duration 9600 --rate 20 --verbose
   echo "== 20 GB session: $(du -h "$big" | cut -f1)"
   info_cold "$big"
+  # Every unit in turn through the spike cache at its default cap (512 MB):
+  # the process must stay near the cap however much the file holds.
+  "$build/bin/neuroloupe_bench_recording" --browse "$big" |
+    awk '{v[$1]=$2} END { printf "browse all %d units (%.0f MB of spike times): %.1f s, peak RSS %.0f MB\n", v["browse_units"], v["spike_data_mb"], v["browse_seconds"], v["peak_rss_mb"] }'
 fi
 
 if [[ -n ${GUI:-} && -x $build/bin/neuroloupe ]]; then

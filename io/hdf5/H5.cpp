@@ -712,12 +712,14 @@ File File::openReadOnly(const std::filesystem::path& path) {
   return File(std::move(handle), path);
 }
 
-File File::create(const std::filesystem::path& path) {
+File File::create(const std::filesystem::path& path, std::size_t alignment) {
   silenceLibraryErrors();
   Handle props(H5Pcreate(H5P_FILE_CREATE));
   H5Pset_link_creation_order(props.id(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
+  Handle access(H5Pcreate(H5P_FILE_ACCESS));
+  if (alignment > 0) H5Pset_alignment(access.id(), hsize_t{1} << 20, alignment);
   auto handle =
-      std::make_shared<Handle>(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, props.id(), H5P_DEFAULT));
+      std::make_shared<Handle>(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, props.id(), access.id()));
   if (!handle->valid()) throw FileError(path, "cannot create HDF5 file: " + lastLibraryMessage());
   return File(std::move(handle), path);
 }

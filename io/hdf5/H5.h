@@ -163,7 +163,9 @@ class Group : public Location {
 class File {
  public:
   static File openReadOnly(const std::filesystem::path& path);
-  static File create(const std::filesystem::path& path);  // truncates
+  // Truncates. alignment > 0: objects of 1 MB and more start at a multiple
+  // of it in the file (H5Pset_alignment), as a writer can ask.
+  static File create(const std::filesystem::path& path, std::size_t alignment = 0);
   Group root() const;
   const std::filesystem::path& path() const { return path_; }
   // Flushes and closes; errors surface here rather than in a destructor.

@@ -234,23 +234,46 @@ std::size_t previewStep(const VolumeShape& shape, std::size_t maxVoxels) {
   }
 }
 
+namespace {
+
+// A preview in the ArrayDataset convention, held in the volume's own voxel
+// type (uint16 stays uint16: a quarter of the doubles' memory); values()
+// widens only for callers that ask for doubles.
+template <typename T>
+std::shared_ptr<ArrayDataset> typedPreview(const VolumeDataset& volume, const VolumeShape& out,
+                                           std::vector<T> interleaved, Attributes attributes) {
+  std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
+  if (out.channels > 1) arrayShape.push_back(out.channels);
+  auto typed = std::make_shared<TypedArray>(TypedArray::fromVector(std::move(interleaved)));
+  return std::make_shared<ArrayDataset>(volume.kind(), volume.name(), std::move(arrayShape),
+                                        ArrayDataset::TypedLoader([typed] { return *typed; }),
+                                        volume.provenance(), std::move(attributes),
+                                        std::string(voxelTypeName(volume.voxelType())));
+}
+
+// [c][z][y][x] → the views' [z][y][x][c].
+template <typename T>
+std::vector<T> interleaveChannels(const std::vector<T>& czyx, const VolumeShape& out) {
+  if (out.channels == 1) return czyx;
+  std::vector<T> interleaved(czyx.size());
+  const std::size_t perChannel = out.voxelsPerChannel();
+  for (std::size_t c = 0; c < out.channels; ++c)
+    for (std::size_t v = 0; v < perChannel; ++v)
+      interleaved[v * out.channels + c] = czyx[c * perChannel + v];
+  return interleaved;
+}
+
+}  // namespace
+
 std::shared_ptr<ArrayDataset> toArrayDataset(const VolumeDataset& volume, std::size_t step,
                                              std::size_t maxVoxels) {
   const Box whole = Box::whole(volume.volumeShape());
   const VolumeShape out = previewShapeOrThrow(volume, step, maxVoxels, false, "toArrayDataset");
-  const std::vector<float> czyx = volume.readFloat(whole, step);
-  std::vector<double> values(czyx.size());
-  const std::size_t perChannel = out.voxelsPerChannel();
-  for (std::size_t c = 0; c < out.channels; ++c)
-    for (std::size_t v = 0; v < perChannel; ++v)
-      values[v * out.channels + c] = static_cast<double>(czyx[c * perChannel + v]);
-
-  Attributes attributes = previewAttributes(volume, step);
-  std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
-  if (out.channels > 1) arrayShape.push_back(out.channels);
-  return std::make_shared<ArrayDataset>(
-      volume.kind(), volume.name(), std::move(arrayShape), std::move(values), volume.provenance(),
-      std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+  return detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
+    using T = decltype(zero);
+    return typedPreview(volume, out, interleaveChannels(volume.read<T>(whole, step), out),
+                        previewAttributes(volume, step));
+  });
 }
 
 namespace {
@@ -322,8 +345,7 @@ const T* boxRow(const T* values, const Box& box, std::size_t c, std::size_t z, s
 // into the views' [z][y][x][c] doubles. Work items are (channel, preview
 // plane) pairs, each writing its own preview rows.
 template <typename T>
-std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
-                              const VolumeShape& out) {
+std::vector<T> maxPooled(const VolumeDataset& volume, std::size_t step, const VolumeShape& out) {
   std::vector<T> maxima(out.voxelCount(), std::is_floating_point_v<T>
                                               ? std::numeric_limits<T>::quiet_NaN()
                                               : std::numeric_limits<T>::lowest());
@@ -352,12 +374,7 @@ std::vector<double> maxPooled(const VolumeDataset& volume, std::size_t step,
         }
     });
   });
-  std::vector<double> interleaved(maxima.size());
-  const std::size_t perChannel = out.voxelsPerChannel();
-  for (std::size_t c = 0; c < out.channels; ++c)
-    for (std::size_t v = 0; v < perChannel; ++v)
-      interleaved[v * out.channels + c] = static_cast<double>(maxima[c * perChannel + v]);
-  return interleaved;
+  return interleaveChannels(maxima, out);
 }
 
 // One channel of ids: each preview voxel takes a label of its block — the
@@ -395,16 +412,12 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
                                                       std::size_t maxVoxels) {
   const VolumeShape out =
       previewShapeOrThrow(volume, step, maxVoxels, false, "toArrayDatasetMaxPooled");
-  std::vector<double> values = detail::visitVoxelType(
-      volume.voxelType(), [&](auto zero) { return maxPooled<decltype(zero)>(volume, step, out); });
-
   Attributes attributes = previewAttributes(volume, step);
   attributes["preview"] = "max_pooled";
-  std::vector<std::size_t> arrayShape{out.z, out.y, out.x};
-  if (out.channels > 1) arrayShape.push_back(out.channels);
-  return std::make_shared<ArrayDataset>(
-      volume.kind(), volume.name(), std::move(arrayShape), std::move(values), volume.provenance(),
-      std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+  return detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
+    using T = decltype(zero);
+    return typedPreview(volume, out, maxPooled<T>(volume, step, out), std::move(attributes));
+  });
 }
 
 std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step,

@@ -119,6 +119,48 @@ TEST(PolyaGamma, SameSeedSameDraws) {
   for (int i = 0; i < 100; ++i) EXPECT_EQ(bc::polyaGamma(a, 7.3, 1.2), bc::polyaGamma(b, 7.3, 1.2));
 }
 
+TEST(Random, ZigguratNormalsFollowTheNormalLaw) {
+  // KS distance to Φ over 200 000 draws, the moments, and the tail beyond the
+  // ziggurat's base (|x| > 3.4426: probability 5.76e-4) and beyond 4.
+  bc::Rng rng(8, 3);
+  const int n = 200000;
+  std::vector<double> x(n);
+  double sum = 0.0, squares = 0.0, fourth = 0.0;
+  int beyondBase = 0, beyond4 = 0;
+  for (auto& v : x) {
+    v = rng.normal();
+    sum += v;
+    squares += v * v;
+    fourth += v * v * v * v;
+    beyondBase += std::abs(v) > 3.442619855899 ? 1 : 0;
+    beyond4 += std::abs(v) > 4.0 ? 1 : 0;
+  }
+  std::sort(x.begin(), x.end());
+  double ks = 0.0;
+  for (int i = 0; i < n; ++i) {
+    const double cdf = 0.5 * std::erfc(-x[i] / std::sqrt(2.0));
+    ks = std::max({ks, std::abs(cdf - static_cast<double>(i) / n),
+                   std::abs(cdf - static_cast<double>(i + 1) / n)});
+  }
+  EXPECT_LT(ks, 1.63 / std::sqrt(static_cast<double>(n)));  // 1 % level
+  EXPECT_NEAR(sum / n, 0.0, 4.0 / std::sqrt(static_cast<double>(n)));
+  EXPECT_NEAR(squares / n, 1.0, 0.015);
+  EXPECT_NEAR(fourth / n, 3.0, 0.1);
+  EXPECT_NEAR(beyondBase, 5.76e-4 * n, 4.0 * std::sqrt(5.76e-4 * n));
+  EXPECT_NEAR(beyond4, 6.334e-5 * n, 4.0 * std::sqrt(6.334e-5 * n) + 1.0);
+}
+
+TEST(Random, RepeatedGammaDrawsAreRngGammaDrawForDraw) {
+  // GammaDraws (the Pólya-Gamma sums' Gamma(b) terms) precomputes Marsaglia &
+  // Tsang's constants; it must give exactly Rng::gamma's numbers.
+  for (const double shape : {0.3, 1.0, 2.5, 11.7}) {
+    bc::Rng a(4, 2), b(4, 2);
+    const bc::GammaDraws draws(shape);
+    for (int i = 0; i < 200; ++i) ASSERT_EQ(draws(a), b.gamma(shape)) << shape;
+    EXPECT_EQ(a.state(), b.state());
+  }
+}
+
 namespace {
 
 // A two-state switching linear-Gaussian model with Gaussian observations.

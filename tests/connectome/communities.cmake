@@ -4,6 +4,7 @@
 add_executable(neuroloupe_connectome_communities_tests
   ${CMAKE_CURRENT_LIST_DIR}/../biclustering/main.cpp
   ${CMAKE_CURRENT_LIST_DIR}/SbmTest.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/SbmGraphToolTest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/LfrTest.cpp
   ${CMAKE_CURRENT_LIST_DIR}/CommunitiesPluginTest.cpp)
 target_link_libraries(neuroloupe_connectome_communities_tests PRIVATE neuroloupe_plugins

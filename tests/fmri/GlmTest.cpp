@@ -4,6 +4,8 @@
 // tests/fmri/reference_values.py).
 #include <gtest/gtest.h>
 
+#include <Eigen/QR>
+
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -12,6 +14,7 @@
 #include "analysis/fmri/Design.h"
 #include "analysis/fmri/Glm.h"
 #include "analysis/fmri/VolumeGrid.h"
+#include "io/TypedArray.h"
 #include "tests/fmri/FmriTestSupport.h"
 
 namespace fm = nl::analysis::fmri;
@@ -244,4 +247,59 @@ TEST(FmriGlm, CancelStopsTheFit) {
   CancelAfterFirst progress;
   EXPECT_THROW(fm::fitGlm(design.matrix, series, 40000, {}, glm, progress),
                nl::analysis::Cancelled);
+}
+
+TEST(FmriGlm, EveryStoragePathGivesTheDirectLeastSquaresFit) {
+  // Doubles are multiplied in place, int16 runs widened block by block, a
+  // voxel subset gathered; percent scaling is applied to the products, not
+  // the data. All must equal the textbook fit: scale, pinv, residuals.
+  fm::DesignOptions options;
+  options.repetitionTime = 2.0;
+  const std::size_t scans = 60, voxels = 37;
+  const auto design = fm::buildDesign(alternatingBlocks(120.0), scans, options);
+  Normal normal(11);
+  std::vector<std::int16_t> stored(scans * voxels);
+  for (std::size_t t = 0; t < scans; ++t)
+    for (std::size_t v = 0; v < voxels; ++v)
+      // Means from 0.3 (below nilearn's floor of 1) to ~30,000: large means
+      // are where sums of squares lose digits without shifting.
+      stored[t * voxels + v] = static_cast<std::int16_t>(
+          std::lround((v == 0 ? 0.3 : 800.0 * static_cast<double>(v)) +
+                      4.0 * design.matrix(static_cast<long>(t), 0) * static_cast<double>(v % 3) +
+                      (v == 0 ? 0.0 : 3.0 * normal())));
+  const std::vector<double> asDoubles(stored.begin(), stored.end());
+  const auto typed = nl::io::TypedArray::fromVector(stored);
+  nl::analysis::NullProgress progress;
+  const std::vector<std::size_t> subset{3, 17, 36};
+  for (const bool scale : {true, false}) {
+    fm::GlmOptions glm;
+    glm.percentSignalChange = scale;
+    glm.voxelsPerBlock = 8;  // several blocks, a short last one
+    const auto inPlace = fm::fitGlm(design.matrix, asDoubles, voxels, {}, glm, progress);
+    const auto widened = fm::fitGlm(design.matrix, typed, voxels, {}, glm, progress);
+    const auto gathered = fm::fitGlm(design.matrix, asDoubles, voxels, subset, glm, progress);
+    const Eigen::MatrixXd pinv =
+        Eigen::CompleteOrthogonalDecomposition<Eigen::MatrixXd>(design.matrix).pseudoInverse();
+    for (std::size_t v = 0; v < voxels; ++v) {
+      Eigen::VectorXd y(static_cast<long>(scans));
+      for (std::size_t t = 0; t < scans; ++t) y[static_cast<long>(t)] = asDoubles[t * voxels + v];
+      if (scale) y = 100.0 * (y.array() / std::max(1.0, y.mean()) - 1.0);
+      const Eigen::VectorXd beta = pinv * y;
+      const double variance = (y - design.matrix * beta).squaredNorm() / inPlace.dof;
+      const auto column = static_cast<long>(v);
+      for (const auto* fit : {&inPlace, &widened}) {
+        EXPECT_LT((fit->betas.col(column) - beta).norm(), 1e-9 * std::max(1.0, beta.norm()))
+            << "voxel " << v << (scale ? " scaled" : " unscaled");
+        EXPECT_NEAR(fit->residualVariance[column], variance, 1e-9 * std::max(1.0, variance))
+            << "voxel " << v << (scale ? " scaled" : " unscaled");
+      }
+      for (std::size_t s = 0; s < subset.size(); ++s)
+        if (subset[s] == v) {
+          EXPECT_LT((gathered.betas.col(static_cast<long>(s)) - beta).norm(),
+                    1e-9 * std::max(1.0, beta.norm()));
+          EXPECT_NEAR(gathered.residualVariance[static_cast<long>(s)], variance,
+                      1e-9 * std::max(1.0, variance));
+        }
+    }
+  }
 }

@@ -75,6 +75,12 @@ TEST(VolumeDataset, ToArrayDatasetIsZyxcDoublesWithSpacing) {
   const auto single = toArrayDataset(*memoryVolume({1, 3, 4, 5}));
   EXPECT_EQ(single->shape(), (std::vector<std::size_t>{3, 4, 5}));
   EXPECT_THROW(toArrayDataset(*v, 1, 10), std::invalid_argument);
+  // Held as int16 (what the file stores), widened only when values() is asked for.
+  ASSERT_TRUE(array->hasTypedStorage());
+  EXPECT_EQ(array->typed().type(), nl::io::ScalarType::Int16);
+  EXPECT_EQ(array->typed().storedBytes(), array->elementCount() * sizeof(std::int16_t));
+  EXPECT_FALSE(toArrayDataset(*v)->isLoaded()) << "no doubles until someone asks for them";
+  EXPECT_EQ(array->typed().at(((2 * 4 + 3) * 5 + 4) * 2 + 1), -100 + 60 + 59);
   EXPECT_EQ(previewStep({7, 385, 685, 686}, std::size_t{16} << 20),
             5u);  // step 4 leaves 20.1 M voxels
 }
@@ -187,6 +193,9 @@ TEST(VolumePreview, MaxPooledPreviewKeepsEachBlocksMaximumPerChannel) {
   const mi::VolumeDataset volume("raw", source, mi::VoxelSize{0.44, 0.44, 1.0, "micrometer"});
   const auto pooled = mi::toArrayDatasetMaxPooled(volume, 4);
   ASSERT_EQ(pooled->shape(), (std::vector<std::size_t>{3, 3, 3, 2})) << "[z][y][x][c]";
+  ASSERT_TRUE(pooled->hasTypedStorage());
+  EXPECT_EQ(pooled->typed().type(), nl::io::ScalarType::UInt16)
+      << "block maxima keep the voxel type";
   EXPECT_EQ(pooled->values(), blockMaxima(data.values, data.shape, 4));
   const auto at = [&](std::size_t z, std::size_t y, std::size_t x, std::size_t c) {
     return pooled->values()[((z * 3 + y) * 3 + x) * 2 + c];
@@ -220,6 +229,9 @@ TEST(VolumePreview, MaxPooledPreviewOfChunkedVolumeReadsEachChunkOnceUncached) {
   nl::test::zarr::write(dir.path() / "raw.zarr", array);
   const auto volume = mi::openZarrArray(dir.path() / "raw.zarr", "");
   const auto pooled = mi::toArrayDatasetMaxPooled(*volume, 4);
+  ASSERT_TRUE(pooled->hasTypedStorage());
+  EXPECT_EQ(pooled->typed().type(), nl::io::ScalarType::UInt16)
+      << "block maxima keep the voxel type";
   EXPECT_EQ(pooled->values(), blockMaxima(data.values, data.shape, 4));
   EXPECT_EQ(volume->cacheStats().cachedBytes, 0u) << "a one-pass scan leaves the cache alone";
   EXPECT_EQ(volume->cacheStats().misses, 2u * 3 * 3 * 3) << "every chunk decoded once";

@@ -128,3 +128,66 @@ TEST(ProsthesisFsaverage, PerceptAwareBeatsCoverageAndHardConstraintClearsVessel
     EXPECT_GE(e.vertex, 0);
   }
 }
+
+TEST(ProsthesisFsaverage, ThreadRetinotopyIsInterpolatedAlongTheThread) {
+  for (const char* f : kFixtures) NL_REQUIRE_FIXTURE(f);
+  const auto& fs = tp::fsaverage5Left();
+  auto chart = std::make_shared<pr::SurfaceChart>(fs.mesh, fs.retinotopy, 0.5);
+  pr::PhospheneModel model;
+  model.magnification = pr::AnalyticMap(pr::MapParameters::pulse2percept());
+  auto objective = std::make_shared<pr::PerceptObjective>(
+      pr::VisualFieldGrid::square(10, 0.5), model, pr::BrightnessCurve(), pr::ObjectiveOptions{});
+  pr::PlanProblem problem;
+  problem.chart = chart;
+  problem.objective = objective;
+  problem.training = pr::letterTaskSet(objective->grid(), 2, 1);
+  problem.electrodes = 0;
+  problem.threads = 1;
+  problem.thread.electrodes = 16;
+  problem.thread.spacingMm = 0.1;
+  problem.ribbon = std::make_shared<pr::GrayMatterRibbon>(fs.mesh);
+  const auto region = chart->regionTriangles(std::vector<int>{1});
+  ASSERT_GT(region.size(), 100u);
+  int checked = 0;
+  for (std::size_t r = 0; r < region.size(); r += region.size() / 12) {
+    const pr::SurfacePoint inside{region[r], Eigen::Vector3d(0.4, 0.3, 0.3)};
+    pr::Placement placement;
+    placement.threads.push_back({chart->directionOf(inside), Eigen::Vector2d::Zero()});
+    // Along the column: every electrode has the entry's field exactly.
+    const auto straight = pr::placementCenters(problem, placement);
+    for (Eigen::Index j = 1; j < straight.cols(); ++j)
+      EXPECT_LT((straight.col(j) - straight.col(0)).norm(), 1e-9);
+    const auto entry = chart->sample(placement.threads[0].insertion).field;
+    EXPECT_NEAR(straight(0, 0), entry.x, 1e-9);
+    EXPECT_NEAR(straight(1, 0), entry.y, 1e-9);
+    // Tilted: evenly spaced field positions (a straight line through the
+    // entry triangle's field gradient), no jump between electrodes.
+    placement.threads[0].tilt = {0.3, -0.1};
+    const auto tilted = pr::placementCenters(problem, placement);
+    for (Eigen::Index j = 2; j < tilted.cols(); ++j)
+      EXPECT_LT((tilted.col(j) - 2 * tilted.col(j - 1) + tilted.col(j - 2)).norm(), 1e-9);
+    ++checked;
+  }
+  EXPECT_GE(checked, 12);
+  // The loss gradient with respect to insertion and tilt on the folded
+  // cortex matches central differences.
+  const pr::SurfacePoint inside{region[region.size() / 3], Eigen::Vector3d(0.4, 0.3, 0.3)};
+  pr::Placement placement;
+  placement.threads.push_back({chart->directionOf(inside), Eigen::Vector2d(0.1, 0.05)});
+  problem.training = {
+      {"bright", pr::Image::Constant(objective->grid().height(), objective->grid().width(), 1.0)}};
+  problem.thread.electrodes = 6;  // 0.3–0.8 mm deep: inside the ribbon, no penalty
+  problem.grayMatterWeight = 0;
+  const auto loss = pr::planLoss(problem, placement, true);
+  const Eigen::VectorXd x = pr::packPlacement(placement);
+  for (Eigen::Index k = 0; k < x.size(); ++k) {
+    const double h = 1e-6;
+    Eigen::VectorXd p = x, m = x;
+    p(k) += h;
+    m(k) -= h;
+    const double fd = (pr::planLoss(problem, pr::unpackPlacement(p, placement), false).loss -
+                       pr::planLoss(problem, pr::unpackPlacement(m, placement), false).loss) /
+                      (2 * h);
+    EXPECT_NEAR(loss.gradient(k), fd, 2e-3 * (std::abs(fd) + 1e-4)) << "parameter " << k;
+  }
+}

@@ -252,3 +252,52 @@ TEST(ProsthesisPlanner, VesselModesOnAPlaneOfVessels) {
   ASSERT_EQ(off.violationList.size(), static_cast<std::size_t>(off.violations));
   for (const auto& v : off.violationList) EXPECT_LT(v.distanceMm, 3.0);
 }
+
+TEST(ProsthesisPlanner, HardModeReaimsAThreadThatAVesselCrosses) {
+  // A vessel running along y 0.7 mm under the pial plane at x = 20 mm: a
+  // thread inserted straight down at (20, 2) hits it; tilted within its 20°
+  // cone it passes beside it. Hard mode keeps the insertion and re-aims.
+  const auto f = flatSetup();
+  auto mesh = std::make_shared<pr::CorticalMesh>(f.chart->mesh());
+  const std::size_t nx = 80, ny = 80, nz = 30;
+  std::vector<double> vessel(nx * ny * nz, 0.0);
+  for (std::size_t j = 0; j < ny; ++j) vessel[(16 * ny + j) * nx + 40] = 1.0;  // z = −0.7, x = 20
+  Eigen::Matrix4d affine = Eigen::Matrix4d::Identity();
+  affine.topLeftCorner<3, 3>() *= 0.05;
+  affine.topRightCorner<3, 1>() << 18, 0, -1.5;
+  const pr::VesselDistanceField field(vessel, {nx, ny, nz}, affine, 0.5,
+                                      "vessel under the insertion");
+  EXPECT_NEAR(field.distance({20, 2, -0.7}), 0.0, 1e-9);
+  pr::PlanProblem problem;
+  problem.chart = f.chart;
+  problem.objective = f.objective;
+  problem.training = pr::letterTaskSet(f.objective->grid(), 2, 1);
+  problem.electrodes = 0;
+  problem.threads = 1;
+  problem.thread.electrodes = 8;
+  problem.thread.spacingMm = 0.1;
+  problem.thread.firstDepthMm = 0.1;
+  problem.ribbon = std::make_shared<pr::GrayMatterRibbon>(mesh);
+  problem.vessels = &field;
+  problem.vessel.marginMm = 0.15;
+  // The vertex at (20, 2) of the 1 mm patch (x from 5, y from −15, 31 a row).
+  const int vertex = 17 * 31 + 15;
+  ASSERT_NEAR(mesh->pial(0, vertex), 20.0, 1e-12);
+  ASSERT_NEAR(mesh->pial(1, vertex), 2.0, 1e-12);
+  pr::Placement straight;
+  straight.threads.push_back({f.chart->vertexDirection(vertex), Eigen::Vector2d::Zero()});
+  problem.vessel.mode = pr::ConstraintMode::Off;
+  const auto before = pr::evaluatePlacement(problem, straight, "straight");
+  ASSERT_GT(before.violations, 0) << "straight down, the thread crosses the vessel";
+  problem.vessel.mode = pr::ConstraintMode::Hard;
+  const auto aimed = pr::projectPlacement(problem, straight);
+  ASSERT_EQ(aimed.threads.size(), 1u);
+  EXPECT_LT((aimed.threads[0].insertion - straight.threads[0].insertion).norm(), 1e-12)
+      << "the insertion stays";
+  EXPECT_GT(aimed.threads[0].tilt.norm(), 0.0) << "the thread is re-aimed";
+  EXPECT_LE(aimed.threads[0].tilt.norm(), std::tan(20 * M_PI / 180) + 1e-12) << "within the cone";
+  const auto after = pr::evaluatePlacement(problem, aimed, "aimed");
+  EXPECT_EQ(after.violations, 0);
+  EXPECT_GE(after.minVesselDistanceMm, 0.15);
+  EXPECT_EQ(after.outsideGrayMatter, 0);
+}

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "analysis/prosthesis/Loaders.h"
 #include "analysis/prosthesis/Retinotopy.h"
@@ -192,4 +193,77 @@ TEST(ProsthesisPerceptPlugin, ScoreboardAndImageAmplitudes) {
   EXPECT_EQ(*std::max_element(output(off, "percept")->values().begin(),
                               output(off, "percept")->values().end()),
             0.0);
+}
+
+TEST(ProsthesisPlanPlugin, BothHemispheresInOneRun) {
+  for (const char* side : {"left", "right"})
+    for (const char* surface : {"white", "pial", "sphere"})
+      NL_REQUIRE_FIXTURE(kSurface / (std::string(surface) + "_" + side + ".gii.gz"));
+  NL_REQUIRE_FIXTURE(kBenson / "rh.benson14_varea.v4_0.mgz");
+  const auto dir = nl::test::fixtures() / kSurface, benson = nl::test::fixtures() / kBenson;
+  nl::plugins::Inputs inputs;
+  for (const auto& [suffix, side, hemi] :
+       {std::tuple{"", "left", "lh"}, std::tuple{"_right", "right", "rh"}}) {
+    const std::string s(suffix), h(hemi);
+    inputs["white" + s] = pr::readSurfaceMesh(dir / ("white_" + std::string(side) + ".gii.gz"));
+    inputs["pial" + s] = pr::readSurfaceMesh(dir / ("pial_" + std::string(side) + ".gii.gz"));
+    inputs["sphere" + s] = pr::readSurfaceMesh(dir / ("sphere_" + std::string(side) + ".gii.gz"));
+    inputs["angle" + s] = pr::readOverlay(benson / (h + ".benson14_angle.v4_0.mgz"));
+    inputs["eccentricity" + s] = pr::readOverlay(benson / (h + ".benson14_eccen.v4_0.mgz"));
+    inputs["area" + s] = pr::readOverlay(benson / (h + ".benson14_varea.v4_0.mgz"));
+  }
+  const std::map<std::string, std::string> parameters{{"electrodes", "24"},
+                                                      {"iterations", "4"},
+                                                      {"training_images", "6"},
+                                                      {"held_out_images", "2"},
+                                                      {"step", "0.5"},
+                                                      {"half_extent", "8"},
+                                                      {"seed", "4"},
+                                                      {"baselines", "false"}};
+  const auto result = run("prosthesis.plan", inputs, parameters);
+  const auto electrodes = output<nl::io::TableDataset>(result, "electrodes");
+  const auto metrics = output<nl::io::TableDataset>(result, "metrics");
+  ASSERT_TRUE(electrodes && metrics);
+  EXPECT_EQ(electrodes->attributes().at("hemisphere"), "both");
+  ASSERT_EQ(electrodes->rowCount(), 24u);
+  const auto* side = electrodes->column("hemisphere");
+  ASSERT_NE(side, nullptr);
+  int left = 0, right = 0;
+  for (std::size_t i = 0; i < 24; ++i) {
+    const double xDeg = (*electrodes->numericColumn("x_deg"))[i];
+    const double x = (*electrodes->numericColumn("x"))[i];
+    const double vertex = (*electrodes->numericColumn("vertex"))[i];
+    EXPECT_GE(vertex, 0.0);
+    EXPECT_LT(vertex, 10242.0) << "numbered in its own hemisphere";
+    // The exact site: a triangle of its hemisphere and weights summing to 1.
+    const double triangle = (*electrodes->numericColumn("triangle"))[i];
+    EXPECT_GE(triangle, 0.0);
+    EXPECT_LT(triangle, 20480.0);
+    EXPECT_NEAR((*electrodes->numericColumn("bary0"))[i] +
+                    (*electrodes->numericColumn("bary1"))[i] +
+                    (*electrodes->numericColumn("bary2"))[i],
+                1.0, 1e-12);
+    if (side->cellText(i) == "left") {
+      ++left;
+      EXPECT_GE(xDeg, -0.3) << "a left-hemisphere electrode lands in the right visual field";
+      EXPECT_LT(x, 0.0);
+    } else {
+      ASSERT_EQ(side->cellText(i), "right");
+      ++right;
+      EXPECT_LE(xDeg, 0.3) << "a right-hemisphere electrode lands in the left visual field";
+      EXPECT_GT(x, 0.0);
+    }
+  }
+  EXPECT_GT(left, 0);
+  EXPECT_GT(right, 0);
+  EXPECT_EQ((*metrics->numericColumn("electrodes"))[0], 24.0) << "plan metrics over both";
+  // Half a right hemisphere is refused, naming the missing input.
+  auto partial = inputs;
+  partial.erase("sphere_right");
+  try {
+    (void)run("prosthesis.plan", partial, parameters);
+    ADD_FAILURE() << "a plan without sphere_right ran";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find("sphere_right"), std::string::npos) << error.what();
+  }
 }

@@ -103,7 +103,7 @@ class BlockWriter {
 
 AllenNwbTruth writeAllenShapedNwb(const std::filesystem::path& path, const AllenNwbSpec& spec) {
   std::mt19937_64 random(spec.seed);
-  auto file = io::h5::File::create(path);
+  auto file = io::h5::File::create(path, spec.alignment);
   const auto root = file.root();
   root.setAttribute("nwb_version", std::string("2.2.2"));
   markType(root, "NWBFile");

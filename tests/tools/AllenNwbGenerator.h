@@ -30,6 +30,9 @@ struct AllenNwbSpec {
   bool waveforms = true;
   bool amplitudes = true;
   std::size_t waveformSamples = 82;
+  // > 0: datasets of 1 MB and more start at a multiple of this many bytes
+  // (H5Pset_alignment; HDF5's default, 1, is what most writers leave).
+  std::size_t alignment = 0;
   // Progress on stderr for big files.
   bool verbose = false;
 };

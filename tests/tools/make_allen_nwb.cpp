@@ -1,6 +1,7 @@
 // neuroloupe-make-allen-nwb OUT.nwb [--probes N] [--units-per-probe N]
 //   [--duration S] [--rate HZ] [--seed N] [--spike-storage contiguous|chunked|gzip]
-//   [--chunk-elements N] [--no-waveforms] [--no-amplitudes]: writes the benchmark file.
+//   [--chunk-elements N] [--no-waveforms] [--no-amplitudes] [--align BYTES]: writes the
+//   benchmark file.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <iostream>
@@ -25,6 +26,8 @@ int main(int argc, char** argv) {
   bool noWaveforms = false, noAmplitudes = false;
   app.add_flag("--no-waveforms", noWaveforms, "omit units/waveform_mean");
   app.add_flag("--no-amplitudes", noAmplitudes, "omit units/spike_amplitudes");
+  app.add_option("--align", spec.alignment,
+                 "start datasets of 1 MB and more at a multiple of BYTES (default: HDF5's 1)");
   app.add_flag("--verbose", spec.verbose, "progress on stderr");
   CLI11_PARSE(app, argc, argv);
   spec.spikeStorage = storage == "gzip"      ? nl::test::SpikeStorage::Gzip

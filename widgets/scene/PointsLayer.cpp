@@ -27,11 +27,15 @@
 namespace nl::widgets {
 
 namespace {
-vtkSmartPointer<vtkGlyph3DMapper> sphereGlyphs(vtkPolyData* input, double radius) {
+// Spheres with fewer facets the more of them there are: 3,920 probe sites and
+// units at 14 × 10 were 940k triangles, three times a cortex, for dots a few
+// pixels wide (the first frame of a 2,000-unit recording on software OpenGL).
+vtkSmartPointer<vtkGlyph3DMapper> sphereGlyphs(vtkPolyData* input, double radius,
+                                               std::size_t count) {
   vtkNew<vtkSphereSource> sphere;
   sphere->SetRadius(radius);
-  sphere->SetThetaResolution(14);
-  sphere->SetPhiResolution(10);
+  sphere->SetThetaResolution(count <= 500 ? 14 : count <= 1500 ? 10 : 8);
+  sphere->SetPhiResolution(count <= 500 ? 10 : count <= 1500 ? 7 : 5);
   auto mapper = vtkSmartPointer<vtkGlyph3DMapper>::New();
   mapper->SetInputData(input);
   mapper->SetSourceConnection(sphere->GetOutputPort());
@@ -70,7 +74,7 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
   d.scale->SetNumberOfTuples(static_cast<vtkIdType>(positions_.size()));
   d.scale->Fill(1.0);
   d.data->GetPointData()->AddArray(d.scale);
-  auto mapper = sphereGlyphs(d.data, radius_);
+  auto mapper = sphereGlyphs(d.data, radius_, positions_.size());
   mapper->SetScalarModeToUsePointFieldData();
   mapper->SelectColorArray("colours");
   mapper->SetColorModeToDirectScalars();
@@ -83,7 +87,7 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
 
   vtkNew<vtkPoints> none;
   d.highlightData->SetPoints(none);
-  auto highlightMapper = sphereGlyphs(d.highlightData, radius_ * 2.2);
+  auto highlightMapper = sphereGlyphs(d.highlightData, radius_ * 2.2, 1);
   highlightMapper->SetScaling(false);
   highlightMapper->ScalarVisibilityOff();
   d.highlightActor->SetMapper(highlightMapper);

@@ -39,7 +39,7 @@ class SurfaceLayer : public SceneLayer {
   // copy of about that many triangles (computed in the background, once per
   // mesh), drawn while the view is interactive; 0 turns it off. The default
   // keeps a cortex above 25 frames/s on software OpenGL (bench/render_bench).
-  static constexpr std::size_t kDefaultDetailBudget = 32768;
+  static constexpr std::size_t kDefaultDetailBudget = 16384;
   void setDetailBudget(std::size_t triangles);
   std::size_t detailBudget() const { return detailBudget_; }
   // The coarse copy arrived (false without one, or while it is computed).

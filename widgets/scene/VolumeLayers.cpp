@@ -3,6 +3,7 @@
 #include <vtkActor.h>
 #include <vtkCellArray.h>
 #include <vtkColorTransferFunction.h>
+#include <vtkDataArray.h>
 #include <vtkFixedPointVolumeRayCastMapper.h>
 #include <vtkFloatArray.h>
 #include <vtkImageData.h>
@@ -70,31 +71,88 @@ std::optional<std::array<std::size_t, 3>> parseIndices(const std::string& text) 
   return out;
 }
 
-// One channel (or all, interleaved) as float image data.
+int vtkTypeOf(io::ScalarType type) {
+  switch (type) {
+    case io::ScalarType::UInt8:
+      return VTK_UNSIGNED_CHAR;
+    case io::ScalarType::Int8:
+      return VTK_SIGNED_CHAR;
+    case io::ScalarType::UInt16:
+      return VTK_UNSIGNED_SHORT;
+    case io::ScalarType::Int16:
+      return VTK_SHORT;
+    case io::ScalarType::UInt32:
+      return VTK_UNSIGNED_INT;
+    case io::ScalarType::Int32:
+      return VTK_INT;
+    case io::ScalarType::UInt64:
+      return VTK_UNSIGNED_LONG_LONG;
+    case io::ScalarType::Int64:
+      return VTK_LONG_LONG;
+    case io::ScalarType::Float32:
+      return VTK_FLOAT;
+    case io::ScalarType::Float64:
+      return VTK_DOUBLE;
+  }
+  return VTK_DOUBLE;
+}
+
+// The volume as image data: all channels interleaved (channel < 0) or one.
+// All channels of an unscaled array are the dataset's own bytes, in their
+// stored type (a uint16 preview costs no copy; the layer keeps the dataset
+// alive); one channel of several, or scaled values, become a float copy.
 vtkSmartPointer<vtkImageData> toImage(const io::ArrayDataset& volume, const io::VolumeGrid& g,
                                       std::size_t channels, int channel = -1) {
   auto image = vtkSmartPointer<vtkImageData>::New();
   image->SetDimensions(static_cast<int>(g.nx), static_cast<int>(g.ny), static_cast<int>(g.nz));
   image->SetSpacing(g.spacing.data());
   image->SetOrigin(g.origin().data());
+  const io::TypedArray& typed = volume.typed();
+  const std::size_t voxels = g.voxelCount();
+  // C order [z][y][x][c] is VTK's x-fastest point order with interleaved components.
+  if ((channel < 0 || channels == 1) && !typed.isScaled()) {
+    vtkSmartPointer<vtkDataArray> scalars;
+    scalars.TakeReference(vtkDataArray::CreateDataArray(vtkTypeOf(typed.type())));
+    scalars->SetNumberOfComponents(static_cast<int>(channels));
+    // VTK only reads these (save = 1: VTK never frees or writes them).
+    scalars->SetVoidArray(const_cast<void*>(typed.data()),
+                          static_cast<vtkIdType>(voxels * channels), 1);
+    scalars->SetName("values");
+    image->GetPointData()->SetScalars(scalars);
+    return image;
+  }
   const int components = channel < 0 ? static_cast<int>(channels) : 1;
   image->AllocateScalars(VTK_FLOAT, components);
   auto* out = static_cast<float*>(image->GetScalarPointer());
-  const auto& values = volume.values();
-  const std::size_t voxels = g.voxelCount();
-  // C order [z][y][x][c] is VTK's x-fastest point order with interleaved components.
-  if (channel < 0)
-    for (std::size_t i = 0; i < voxels * channels; ++i) out[i] = static_cast<float>(values[i]);
-  else
-    for (std::size_t i = 0; i < voxels; ++i)
-      out[i] = static_cast<float>(values[i * channels + static_cast<std::size_t>(channel)]);
+  constexpr std::size_t kRun = 65536;
+  std::vector<double> run(kRun);
+  if (channel < 0) {
+    for (std::size_t begin = 0; begin < voxels * channels; begin += kRun) {
+      const std::size_t count = std::min(kRun, voxels * channels - begin);
+      typed.toDouble(begin, count, run.data());
+      for (std::size_t i = 0; i < count; ++i) out[begin + i] = static_cast<float>(run[i]);
+    }
+  } else {
+    for (std::size_t begin = 0; begin < voxels; begin += kRun) {
+      const std::size_t count = std::min(kRun, voxels - begin);
+      typed.gather(begin * channels + static_cast<std::size_t>(channel), channels, count,
+                   run.data());
+      for (std::size_t i = 0; i < count; ++i) out[begin + i] = static_cast<float>(run[i]);
+    }
+  }
   return image;
 }
 
-std::pair<double, double> finiteRange(const std::vector<double>& values) {
+std::pair<double, double> finiteRange(const io::TypedArray& values) {
   double low = std::numeric_limits<double>::infinity(), high = -low;
-  for (double v : values)
-    if (std::isfinite(v)) low = std::min(low, v), high = std::max(high, v);
+  constexpr std::size_t kRun = 65536;
+  std::vector<double> run(kRun);
+  for (std::size_t begin = 0; begin < values.size(); begin += kRun) {
+    const std::size_t count = std::min(kRun, values.size() - begin);
+    values.toDouble(begin, count, run.data());
+    for (std::size_t i = 0; i < count; ++i)
+      if (std::isfinite(run[i])) low = std::min(low, run[i]), high = std::max(high, run[i]);
+  }
   if (!std::isfinite(low)) return {0, 1};
   return {low, high > low ? high : low + 1};
 }
@@ -130,14 +188,14 @@ std::vector<ChannelLook> defaultChannelLooks(const io::ArrayDataset& volume, std
   if (channels < 2) return looks;
   const QColor defaults[4] = {QColor(255, 40, 40), QColor(40, 255, 40), QColor(60, 110, 255),
                               QColor(255, 255, 255)};
-  const auto& values = volume.values();
+  const io::TypedArray& values = volume.typed();
   const std::size_t voxels = values.size() / channels;
   for (std::size_t c = 0; c < channels; ++c) {
     // Contrast limits at the 0.5th and 99.5th percentiles of a sample.
     std::vector<double> sample;
     const std::size_t stride = std::max<std::size_t>(1, voxels / 200000);
     for (std::size_t v = 0; v < voxels; v += stride) {
-      const double x = values[v * channels + c];
+      const double x = values.at(v * channels + c);
       if (std::isfinite(x)) sample.push_back(x);
     }
     ChannelLook look;
@@ -188,6 +246,7 @@ std::array<double, 3> sceneCentre(const io::VolumeGrid& grid, std::size_t flatIn
 // ---------------------------------------------------------------- volume rendering
 
 struct VolumeLayer::Impl {
+  std::shared_ptr<const io::ArrayDataset> data;  // owns the bytes image may share
   vtkSmartPointer<vtkImageData> image;
   vtkNew<vtkFixedPointVolumeRayCastMapper> mapper;
   vtkNew<vtkVolumeProperty> property;
@@ -200,8 +259,9 @@ VolumeLayer::VolumeLayer(QString name, io::DatasetId dataset,
       grid_(shownGrid(*volume, &channels_)),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
+  d.data = volume;
   d.image = toImage(*volume, grid_, channels_);
-  dataRange_ = finiteRange(volume->values());
+  dataRange_ = finiteRange(volume->typed());
   looks_ = defaultChannelLooks(*volume, channels_);
   initialiseRange();
   setColormap("gray");
@@ -387,10 +447,10 @@ struct VoxelColours {
       return look.intensity(value);
     }
   };
-  const double* values = nullptr;  // multichannel, interleaved [z][y][x][c]
+  const io::TypedArray* values = nullptr;  // multichannel, interleaved [z][y][x][c]
   std::size_t channels = 1;
   std::vector<Channel> visible;
-  const float* base = nullptr;  // one channel
+  vtkDataArray* base = nullptr;  // one channel
   vtkLookupTable* table = nullptr;
   const double* overlay = nullptr;
   double overlayThreshold = 0;
@@ -402,13 +462,13 @@ struct VoxelColours {
     if (overlay && std::isfinite(o) && std::abs(o) >= overlayThreshold && o != 0.0) {
       overlayTable->GetColor(o, c);
     } else if (values) {
-      const double* v = values + voxel * channels;
+      const std::size_t first = voxel * channels;
       for (const Channel& channel : visible) {
-        const double shown = channel.intensity(v[channel.index]);
+        const double shown = channel.intensity(values->at(first + channel.index));
         c[0] += shown * channel.red, c[1] += shown * channel.green, c[2] += shown * channel.blue;
       }
     } else {
-      table->GetColor(static_cast<double>(base[voxel]), c);
+      table->GetColor(base->GetComponent(static_cast<vtkIdType>(voxel), 0), c);
     }
     for (int i = 0; i < 3; ++i)
       out[i] = static_cast<unsigned char>(std::lround(255.0 * std::clamp(c[i], 0.0, 1.0)));
@@ -418,8 +478,8 @@ struct VoxelColours {
 }  // namespace
 
 struct SliceLayer::Impl {
-  vtkSmartPointer<vtkImageData> image;                    // one channel, as float
-  std::shared_ptr<const io::ArrayDataset> volume;         // multichannel: read slice by slice
+  vtkSmartPointer<vtkImageData> image;                    // one channel (may share its bytes)
+  std::shared_ptr<const io::ArrayDataset> volume;         // keeps those bytes; read slice by slice
   std::array<vtkSmartPointer<vtkImageData>, 3> composed;  // RGBA, one slice thick each
   std::array<bool, 3> stale{true, true, true};
   // What the composed slices were drawn with; a change redraws all three.
@@ -453,12 +513,10 @@ SliceLayer::SliceLayer(QString name, io::DatasetId dataset,
   // World coordinates when a file gave the affine (NIfTI sform/qform, MGH
   // vox2ras: affine_source) or the grid has a unit (microscopy µm).
   showsWorld_ = !grid_.unit.empty() || volume->attributes().contains("affine_source");
-  dataRange_ = finiteRange(volume->values());
+  dataRange_ = finiteRange(volume->typed());
   looks_ = defaultChannelLooks(*volume, channels_);
-  if (channels_ == 1)
-    d.image = toImage(*volume, grid_, channels_, 0);
-  else
-    d.volume = volume;  // the dataset's own values; no copy of the whole volume
+  if (channels_ == 1) d.image = toImage(*volume, grid_, channels_, 0);
+  d.volume = volume;  // the dataset's own values; no copy of the whole volume
   for (std::size_t axis = 0; axis < 3; ++axis) {
     d.composed[axis] = vtkSmartPointer<vtkImageData>::New();
     d.mappers[axis] = vtkSmartPointer<vtkImageSliceMapper>::New();
@@ -630,7 +688,7 @@ VoxelColours voxelColours(std::size_t channels, const std::vector<ChannelLook>& 
                           vtkLookupTable* overlayTable) {
   VoxelColours colours;
   if (channels > 1) {
-    colours.values = volume->values().data();
+    colours.values = &volume->typed();
     colours.channels = channels;
     for (std::size_t c = 0; c < looks.size(); ++c)
       if (looks[c].visible)
@@ -638,7 +696,7 @@ VoxelColours voxelColours(std::size_t channels, const std::vector<ChannelLook>& 
                                    looks[c].colour.blueF(),
                                    tables.size() == looks.size() ? &tables[c] : nullptr});
   } else {
-    colours.base = static_cast<const float*>(image->GetScalarPointer());
+    colours.base = image->GetPointData()->GetScalars();
     colours.table = table;
   }
   if (overlay) {
@@ -769,8 +827,9 @@ std::optional<PickHit> SliceLayer::hitFromCellPick(vtkProp*, long long,
   } else {
     // Every channel's value: "(12, 240, 3)".
     QStringList channels;
-    const double* v = impl_->volume->values().data() + *voxel * channels_;
-    for (std::size_t c = 0; c < channels_; ++c) channels << QString::number(v[c]);
+    const io::TypedArray& values = impl_->volume->typed();
+    for (std::size_t c = 0; c < channels_; ++c)
+      channels << QString::number(values.at(*voxel * channels_ + c));
     hit.description = where + "(" + channels.join(", ") + ")";
   }
   if (showsWorld_) {

@@ -79,7 +79,34 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     const auto eccentricity = ps::optionalInput<nl::io::ArrayDataset>(inputs, "eccentricity");
     const auto areaOverlay = ps::optionalInput<nl::io::ArrayDataset>(inputs, "area");
     const auto vesselVolume = ps::optionalInput<nl::io::ArrayDataset>(inputs, "vessels");
-    const auto hemisphere = ps::resolveHemisphere(parameters.text("hemisphere"), white.get());
+    // Both hemispheres: the *_right inputs are the right one, the others the left.
+    const auto whiteRight = ps::optionalInput<nl::io::SurfaceMeshDataset>(inputs, "white_right");
+    const auto pialRight = ps::optionalInput<nl::io::SurfaceMeshDataset>(inputs, "pial_right");
+    const auto sphereRight = ps::optionalInput<nl::io::SurfaceMeshDataset>(inputs, "sphere_right");
+    const auto angleRight = ps::optionalInput<nl::io::ArrayDataset>(inputs, "angle_right");
+    const auto eccentricityRight =
+        ps::optionalInput<nl::io::ArrayDataset>(inputs, "eccentricity_right");
+    const auto areaRight = ps::optionalInput<nl::io::ArrayDataset>(inputs, "area_right");
+    const bool both = parameters.text("hemisphere") == "both" || whiteRight || pialRight ||
+                      sphereRight || angleRight || eccentricityRight;
+    if (both) {
+      if (parameters.text("hemisphere") != "both" && parameters.text("hemisphere") != "auto")
+        throw std::invalid_argument("hemisphere '" + parameters.text("hemisphere") +
+                                    "' with right-hemisphere inputs: use both (or auto)");
+      for (const auto& [port, present] : std::initializer_list<std::pair<const char*, bool>>{
+               {"white_right", whiteRight != nullptr},
+               {"pial_right", pialRight != nullptr},
+               {"sphere_right", sphereRight != nullptr},
+               {"angle_right", angleRight != nullptr},
+               {"eccentricity_right", eccentricityRight != nullptr}})
+        if (!present)
+          throw std::invalid_argument(std::string("a plan over both hemispheres needs input '") +
+                                      port +
+                                      "' (the right hemisphere; the other inputs are the left)");
+    }
+    const auto hemisphere = both
+                                ? pr::Hemisphere::Left
+                                : ps::resolveHemisphere(parameters.text("hemisphere"), white.get());
     const auto grid = ps::fieldGrid(parameters);
     context.update(0.0, "building the cortical chart");
     auto mesh = pr::makeCorticalMesh(*white, *pial, *sphere, hemisphere);
@@ -87,6 +114,18 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     if (maxEccentricity <= 0) maxEccentricity = parameters.real("half_extent");
     auto retinotopy = ps::overlayRetinotopy(*angle, *eccentricity, areaOverlay.get(),
                                             mesh->vertexCount(), hemisphere, maxEccentricity);
+    if (both) {
+      // Each hemisphere's retinotopy with its own conventions (the left sees
+      // the right hemifield), then one chart over both.
+      auto right =
+          pr::makeCorticalMesh(*whiteRight, *pialRight, *sphereRight, pr::Hemisphere::Right);
+      auto rightRetinotopy =
+          ps::overlayRetinotopy(*angleRight, *eccentricityRight, areaRight.get(),
+                                right->vertexCount(), pr::Hemisphere::Right, maxEccentricity);
+      auto joined = pr::joinHemispheres(*mesh, retinotopy, *right, rightRetinotopy);
+      mesh = std::move(joined.mesh);
+      retinotopy = std::move(joined.retinotopy);
+    }
     auto chart =
         std::make_shared<pr::SurfaceChart>(mesh, std::move(retinotopy), parameters.real("depth"));
 
@@ -111,7 +150,7 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
       auto natural = pr::readTaskImageFolder(folder, grid, &skipped);
       if (natural.empty())
         throw std::invalid_argument("image folder '" + folder +
-                                    "' holds no readable PGM/PPM/.npy image" +
+                                    "' holds no readable PNG/JPEG/PGM/PPM/.npy image" +
                                     (skipped.empty() ? std::string() : ": " + skipped.front()));
       for (std::size_t i = 0; i < natural.size(); ++i)
         (i % 3 == 2 ? problem.heldOut : problem.training).push_back(std::move(natural[i]));
@@ -159,6 +198,8 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
     // Electrodes.
     const auto& electrodes = result.electrodes;
     const std::size_t n = electrodes.size();
+    std::vector<std::string> sides(n);
+    std::vector<double> triangle(n), bary0(n), bary1(n), bary2(n);
     std::vector<double> index(n), thread(n), vertex(n), x(n), y(n), z(n), mx(n), my(n), mz(n),
         ecc(n), polar(n), fx(n), fy(n), area(n), amplitude(n), distance(n), inside(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -166,6 +207,13 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
       index[i] = e.index;
       thread[i] = e.thread;
       vertex[i] = e.vertex;
+      sides[i] = pr::hemisphereName(e.hemisphere);
+      // The exact site (the page reopens the plan there, not at the vertex).
+      triangle[i] = e.point.valid() ? static_cast<double>(mesh->triangleInHemisphere(
+                                          static_cast<std::size_t>(e.point.triangle)))
+                                    : NAN;
+      bary0[i] = e.point.barycentric(0), bary1[i] = e.point.barycentric(1),
+      bary2[i] = e.point.barycentric(2);
       x[i] = e.surfaceRas.x(), y[i] = e.surfaceRas.y(), z[i] = e.surfaceRas.z();
       mx[i] = e.mni152.x(), my[i] = e.mni152.y(), mz[i] = e.mni152.z();
       ecc[i] = pr::eccentricityOf(e.field);
@@ -194,12 +242,19 @@ class PlanPlugin final : public nl::plugins::AnalysisPlugin {
              {"area", &area},
              {"amplitude_ua", &amplitude},
              {"vessel_distance_mm", &distance},
-             {"in_gray_matter", &inside}})
+             {"in_gray_matter", &inside},
+             {"triangle", &triangle},
+             {"bary0", &bary0},
+             {"bary1", &bary1},
+             {"bary2", &bary2}})
       columns.push_back(ps::numberColumn(name, std::move(*values)));
-    nl::io::Attributes planAttributes{{"hemisphere", pr::hemisphereName(hemisphere)},
-                                      {"seed", std::to_string(seed)},
-                                      {"best_start", std::to_string(result.bestStart)},
-                                      {"mesh", white->name()}};
+    // The vertex is numbered in the hemisphere of this column.
+    columns.insert(columns.begin() + 2, nl::io::Column{"hemisphere", std::move(sides)});
+    nl::io::Attributes planAttributes{
+        {"hemisphere", both ? std::string("both") : pr::hemisphereName(hemisphere)},
+        {"seed", std::to_string(seed)},
+        {"best_start", std::to_string(result.bestStart)},
+        {"mesh", white->name()}};
 
     // History.
     std::vector<double> start, iteration, loss, objectiveValue, penalty, violations, minDistance;

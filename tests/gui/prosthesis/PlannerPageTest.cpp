@@ -6,7 +6,10 @@
 // exports carry every electrode.
 #include <gtest/gtest.h>
 
+#include <QComboBox>
+#include <QElapsedTimer>
 #include <QFile>
+#include <QListWidget>
 #include <QMouseEvent>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -27,6 +30,7 @@
 #include "widgets/pages/prosthesis/PlannerPage.h"
 #include "widgets/pages/prosthesis/PlannerProvider.h"
 #include "widgets/pages/prosthesis/VisualFieldView.h"
+#include "widgets/scene/PointsLayer.h"
 
 using nl::test::waitUntil;
 namespace wp = nl::widgets::prosthesis;
@@ -52,8 +56,15 @@ struct PlanSession {
 
 // The session a plan run leaves: its inputs and its electrode table (V1
 // vertices between 2° and 8°, every 7th, the last three one thread).
-std::unique_ptr<PlanSession> planSession() {
+// With `vessels`, the braincharter arterial atlas is in the session too and
+// the plan's parameters name its constraint (hard, 0.5 mm), as a
+// prosthesis.plan run with a vessels input leaves it.
+const char* kVessels = "vasculature/braincharter_MNI/mean_Ved_ToF_Thresh.nii.gz";
+
+std::unique_ptr<PlanSession> planSession(bool vessels = false) {
   auto s = std::make_unique<PlanSession>();
+  if (vessels)
+    s->session.add(nl::io::ReaderRegistry::builtin().open(kFixtures / kVessels).datasets.at(0));
   std::shared_ptr<const nl::io::ArrayDataset> eccen, varea;
   for (const char* f : kFiles) {
     const auto dataset = nl::io::ReaderRegistry::builtin().open(kFixtures / f).datasets.at(0);
@@ -74,6 +85,9 @@ std::unique_ptr<PlanSession> planSession() {
   nl::io::Provenance provenance;
   provenance.pluginId = "prosthesis.plan";
   provenance.outputName = "electrodes";
+  if (vessels)
+    provenance.parametersJson =
+        R"({"vessel_mode":"hard","margin_um":500,"vessel_threshold":0.5,"vessel_space":"mni152"})";
   s->plan = s->session.add(std::make_shared<nl::io::TableDataset>(
       nl::io::DatasetKind::Table, "electrodes",
       std::vector<nl::io::Column>{{"vertex", vertex}, {"thread", thread}}, provenance));
@@ -108,9 +122,9 @@ struct OpenPage {
   std::unique_ptr<wp::PlannerPage> page;
 };
 
-OpenPage openPage() {
+OpenPage openPage(bool vessels = false) {
   OpenPage o;
-  o.s = planSession();
+  o.s = planSession(vessels);
   o.page.reset(wp::makePlannerPage(o.s->session, o.s->plan));
   o.page->resize(1300, 760);
   o.page->show();
@@ -359,6 +373,264 @@ TEST(PlannerPage, ShiftDragMovesTheWholeThread) {
   EXPECT_EQ(page.undoStack()->undoText(), "Move thread 0");
   page.undoStack()->undo();
   EXPECT_TRUE(page.sites() == before);
+}
+
+}  // namespace
+
+namespace {
+
+bool isVesselRed(const QColor& c) {
+  return c.saturation() > 200 && c.value() > 60 &&
+         (c.hue() >= 340 || (c.hue() >= 0 && c.hue() <= 5));
+}
+bool isViolationMagenta(const QColor& c) {
+  return c.saturation() > 150 && c.value() > 90 && std::abs(c.hue() - 300) <= 12;
+}
+int countWhere(const QImage& image, bool (*test)(const QColor&)) {
+  int n = 0;
+  for (int y = 0; y < image.height(); ++y)
+    for (int x = 0; x < image.width(); ++x) n += test(image.pixelColor(x, y));
+  return n;
+}
+bool magentaAt(const QImage& frame, QPointF p, double ratio) {
+  for (int dy = -3; dy <= 3; ++dy)
+    for (int dx = -3; dx <= 3; ++dx) {
+      const int x = static_cast<int>(p.x() * ratio) + dx, y = static_cast<int>(p.y() * ratio) + dy;
+      if (frame.rect().contains(x, y) && isViolationMagenta(frame.pixelColor(x, y))) return true;
+    }
+  return false;
+}
+
+// The braincharter arterial atlas with the plan: vessels near the cortex are
+// drawn (and hidden by the toggle), electrodes closer than the margin are
+// drawn magenta and listed with their distances, and Optimise keeps the
+// constraint the page sets: "off" lets violations stand (the live chart
+// shows them), "hard" ends with none.
+TEST(PlannerPage, VesselsAreDrawnViolationsListedAndOptimiseKeepsTheMargin) {
+  NL_REQUIRE_PLANNER_FIXTURES();
+  NL_REQUIRE_FIXTURE(kVessels);
+  QElapsedTimer clock;
+  clock.start();
+  auto o = openPage(true);
+  std::cout << "[planner] opened with the vessel atlas in " << clock.elapsed() << " ms\n";
+  auto& page = *o.page;
+  ASSERT_TRUE(page.hasVessels());
+  EXPECT_TRUE(page.vesselsShown());
+  EXPECT_EQ(page.vesselConstraint().mode, nl::analysis::prosthesis::ConstraintMode::Hard);
+  EXPECT_DOUBLE_EQ(page.vesselConstraint().marginMm, 0.5) << "the plan's margin";
+  ASSERT_NE(page.vesselLayer(), nullptr);
+  const auto vesselCount = page.vesselLayer()->positions().size();
+  std::cout << "[planner] " << vesselCount
+            << " vessel glyphs (voxels within 3 mm of the pial surface around V1-V3)\n";
+  EXPECT_GT(vesselCount, 100u);
+  // Every electrode has its distance (the atlas covers the occipital lobe).
+  std::vector<double> distances;
+  for (const auto& f : page.fields()) {
+    ASSERT_TRUE(std::isfinite(f.vesselDistanceMm));
+    EXPECT_GE(f.vesselDistanceMm, 0.0);
+    distances.push_back(f.vesselDistanceMm);
+  }
+  // Eccentricity colouring (viridis, no red): the red on screen is the vessels'.
+  auto* colour = page.findChild<QComboBox*>("plannerColour");
+  ASSERT_NE(colour, nullptr);
+  colour->setCurrentIndex(1);
+  QMetaObject::invokeMethod(colour, "activated", Q_ARG(int, 1));
+  const QImage withVessels = nl::test::freshFrame(*page.view());
+  if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
+    page.exportScreenshot(QString::fromLocal8Bit(dir) + "/planner-vessels.png");
+  page.setVesselsShown(false);
+  const QImage without = nl::test::freshFrame(*page.view());
+  const int red = countWhere(withVessels, isVesselRed), redOff = countWhere(without, isVesselRed);
+  std::cout << "[planner] vessel-red pixels: " << red << " shown, " << redOff << " hidden\n";
+  EXPECT_GT(red - redOff, 300) << "the vessels are drawn";
+  EXPECT_LT(redOff, 40) << "and hidden by the toggle (the orientation marker's R axis is red)";
+  page.setVesselsShown(true);
+  // On the pial surface the vessels are drawn where they are (one glyph per
+  // 1.2 mm cell), within 3 mm of it.
+  page.showSurface("pial");
+  ASSERT_NE(page.vesselLayer(), nullptr);
+  EXPECT_GT(page.vesselLayer()->positions().size(), vesselCount) << "in place, not per vertex";
+  const QImage onPial = nl::test::freshFrame(*page.view());
+  EXPECT_GT(countWhere(onPial, isVesselRed), 300);
+  if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
+    page.exportScreenshot(QString::fromLocal8Bit(dir) + "/planner-vessels-pial.png");
+  page.showSurface("inflated");
+
+  // A margin that half the electrodes violate.
+  std::vector<double> sorted = distances;
+  std::sort(sorted.begin(), sorted.end());
+  const double margin = std::ceil(100 * sorted[sorted.size() / 2]) / 100 + 0.01;
+  page.setVesselConstraint(nl::analysis::prosthesis::ConstraintMode::Off, margin);
+  const auto violations = page.violations();
+  std::cout << "[planner] margin " << margin << " mm (page " << page.vesselConstraint().marginMm
+            << "); distances";
+  for (double d : sorted) std::cout << " " << d;
+  std::cout << "\n";
+  const auto expected = static_cast<std::size_t>(
+      std::count_if(distances.begin(), distances.end(), [&](double d) { return d < margin; }));
+  ASSERT_EQ(violations.size(), expected);
+  ASSERT_GE(violations.size(), 3u);
+  ASSERT_EQ(page.violationList()->count(), static_cast<int>(expected));
+  for (std::size_t k = 0; k < violations.size(); ++k) {
+    const auto& v = violations[k];
+    EXPECT_NEAR(v.distanceMm, distances[static_cast<std::size_t>(v.electrode)], 1e-12);
+    const QString text = page.violationList()->item(static_cast<int>(k))->text();
+    EXPECT_TRUE(text.contains(QString("electrode %1").arg(v.electrode))) << text.toStdString();
+    EXPECT_TRUE(text.contains(QString::number(v.distanceMm, 'f', 2))) << text.toStdString();
+    if (k > 0) {
+      EXPECT_LE(violations[k - 1].distanceMm, v.distanceMm) << "nearest first";
+    }
+  }
+  // Violating electrodes are magenta on screen, the others are not.
+  const QImage marked = nl::test::freshFrame(*page.view());
+  int magentaShown = 0, visibleViolators = 0;
+  for (const auto& v : violations) {
+    const auto p =
+        page.view()->worldToWidget(page.glyphPosition(static_cast<std::size_t>(v.electrode)));
+    if (!p || !marked.rect().contains(p->toPoint())) continue;
+    ++visibleViolators;
+    magentaShown += magentaAt(marked, *p, marked.devicePixelRatio());
+  }
+  EXPECT_GE(magentaShown, 2) << "of " << visibleViolators << " violating electrodes on screen";
+  if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
+    page.exportScreenshot(QString::fromLocal8Bit(dir) + "/planner-violations.png");
+
+  // Optimise with the constraint off: the chart shows violations.
+  QSignalSpy finished(&page, &wp::PlannerPage::optimisationFinished);
+  page.setOptimiserIterations(4);
+  clock.restart();
+  page.optimise();
+  ASSERT_TRUE(waitUntil([&] { return finished.count() > 0; }, 60000));
+  std::cout << "[planner] optimise (off) " << clock.elapsed() << " ms\n";
+  const auto* chart = page.findChild<nl::widgets::Chart*>("plannerConvergence");
+  ASSERT_NE(chart, nullptr);
+  ASSERT_EQ(chart->series().size(), 2u);
+  const auto& offViolations = chart->series()[1].y;
+  ASSERT_FALSE(offViolations.empty());
+  EXPECT_GT(*std::max_element(offViolations.begin(), offViolations.end()), 0.0)
+      << "without the constraint the margin is violated";
+
+  // Hard: none at any iteration, none listed, none magenta.
+  page.setVesselConstraint(nl::analysis::prosthesis::ConstraintMode::Hard, margin);
+  clock.restart();
+  page.optimise();
+  ASSERT_TRUE(waitUntil([&] { return finished.count() > 1; }, 60000));
+  std::cout << "[planner] optimise (hard) " << clock.elapsed() << " ms\n";
+  if (const char* dir = std::getenv("NL_TEST_SNAPSHOTS"))
+    page.exportScreenshot(QString::fromLocal8Bit(dir) + "/planner-hard.png");
+  const auto& hardViolations = chart->series()[1].y;
+  ASSERT_FALSE(hardViolations.empty());
+  EXPECT_EQ(*std::max_element(hardViolations.begin(), hardViolations.end()), 0.0);
+  for (const auto& record : page.convergence()) EXPECT_GE(record.minVesselDistanceMm, margin);
+  EXPECT_TRUE(page.violations().empty());
+  EXPECT_EQ(page.violationList()->count(), 0);
+  for (const auto& f : page.fields()) EXPECT_GE(f.vesselDistanceMm, margin - 1e-9);
+  const QImage clean = nl::test::freshFrame(*page.view());
+  EXPECT_LT(countWhere(clean, isViolationMagenta), 5) << "no electrode is drawn as violating";
+}
+
+}  // namespace
+
+namespace {
+
+// A plan over both hemispheres (prosthesis.plan with hemisphere "both"):
+// lh + rh fsaverage5 with their Benson maps, electrodes on both V1s.
+TEST(PlannerPage, BothHemispheresInOnePlan) {
+  NL_REQUIRE_PLANNER_FIXTURES();
+  const char* right[] = {"surface/fsaverage5/white_right.gii.gz",
+                         "surface/fsaverage5/pial_right.gii.gz",
+                         "surface/fsaverage5/sphere_right.gii.gz",
+                         "surface/fsaverage5/infl_right.gii.gz",
+                         "surface/benson14_fsaverage/rh.benson14_angle.v4_0.mgz",
+                         "surface/benson14_fsaverage/rh.benson14_eccen.v4_0.mgz",
+                         "surface/benson14_fsaverage/rh.benson14_varea.v4_0.mgz"};
+  for (const char* f : right) NL_REQUIRE_FIXTURE(f);
+  nl::io::Session session;
+  std::shared_ptr<const nl::io::ArrayDataset> eccen[2], varea[2];
+  auto add = [&](const char* f, int side) {
+    const auto dataset = nl::io::ReaderRegistry::builtin().open(kFixtures / f).datasets.at(0);
+    session.add(dataset);
+    if (std::string(f).find("eccen") != std::string::npos)
+      eccen[side] = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(dataset);
+    if (std::string(f).find("varea") != std::string::npos)
+      varea[side] = std::dynamic_pointer_cast<const nl::io::ArrayDataset>(dataset);
+  };
+  for (const char* f : kFiles) add(f, 0);
+  for (const char* f : right) add(f, 1);
+  // Six V1 vertices of each hemisphere between 2° and 8°.
+  std::vector<double> vertex, thread;
+  std::vector<std::string> hemisphere;
+  for (int side = 0; side < 2; ++side) {
+    int seen = 0, taken = 0;
+    for (std::size_t v = 0; v < 10242 && taken < 6; ++v)
+      if (varea[side]->values()[v] == 1.0 && eccen[side]->values()[v] > 2 &&
+          eccen[side]->values()[v] < 8 && seen++ % 5 == 0) {
+        vertex.push_back(static_cast<double>(v));
+        thread.push_back(-1);
+        hemisphere.push_back(side == 0 ? "left" : "right");
+        ++taken;
+      }
+  }
+  nl::io::Provenance provenance;
+  provenance.pluginId = "prosthesis.plan";
+  provenance.outputName = "electrodes";
+  const auto plan = session.add(std::make_shared<nl::io::TableDataset>(
+      nl::io::DatasetKind::Table, "electrodes",
+      std::vector<nl::io::Column>{
+          {"thread", thread}, {"hemisphere", hemisphere}, {"vertex", vertex}},
+      provenance, nl::io::Attributes{{"hemisphere", "both"}}));
+  std::unique_ptr<wp::PlannerPage> page(wp::makePlannerPage(session, plan));
+  page->resize(1300, 760);
+  page->show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(page.get()));
+  ASSERT_EQ(page->sites().size(), 12u);
+  // Each hemisphere's electrodes in the opposite visual field, at their own
+  // hemisphere's position (MNI305 x < 0 on the left).
+  for (std::size_t i = 0; i < 12; ++i) {
+    const auto& f = page->fields()[i];
+    ASSERT_TRUE(f.active) << "electrode " << i;
+    if (i < 6) {
+      EXPECT_GT(f.sample.field.x, 0.0) << "left hemisphere → right visual field";
+      EXPECT_LT(f.sample.position.x(), 0.0);
+    } else {
+      EXPECT_LT(f.sample.field.x, 0.0) << "right hemisphere → left visual field";
+      EXPECT_GT(f.sample.position.x(), 0.0);
+    }
+  }
+  // The phosphene map lights both halves of the field.
+  const QImage map = page->visualField()->phosphenes();
+  ASSERT_FALSE(map.isNull());
+  const int half = map.width() / 2;
+  EXPECT_GT(nl::test::distinctColours(map, QRect(0, 0, half, map.height())), 3);
+  EXPECT_GT(nl::test::distinctColours(map, QRect(half, 0, map.width() - half, map.height())), 3);
+  // Glyphs of both hemispheres on screen, the left's on the left (seen from behind).
+  const QImage frame = nl::test::freshFrame(*page->view());
+  double leftX = 0, rightX = 0;
+  int leftDrawn = 0, rightDrawn = 0;
+  for (std::size_t i = 0; i < 12; ++i)
+    if (const auto p = page->view()->worldToWidget(page->glyphPosition(i));
+        p && glyphAt(frame, *p, frame.devicePixelRatio())) {
+      (i < 6 ? leftX : rightX) += p->x();
+      ++(i < 6 ? leftDrawn : rightDrawn);
+    }
+  EXPECT_GE(leftDrawn, 2);
+  EXPECT_GE(rightDrawn, 2);
+  if (leftDrawn && rightDrawn) {
+    EXPECT_LT(leftX / leftDrawn, rightX / rightDrawn);
+  }
+  // The export names each electrode's hemisphere and numbers its vertex there.
+  QTemporaryDir dir;
+  page->exportJson(dir.filePath("both.json"));
+  QFile json(dir.filePath("both.json"));
+  ASSERT_TRUE(json.open(QIODevice::ReadOnly));
+  const auto parsed = nlohmann::json::parse(json.readAll().toStdString());
+  EXPECT_EQ(parsed["hemisphere"], "both");
+  ASSERT_EQ(parsed["electrodes"].size(), 12u);
+  EXPECT_EQ(parsed["electrodes"][0]["hemisphere"], "left");
+  EXPECT_EQ(parsed["electrodes"][11]["hemisphere"], "right");
+  EXPECT_EQ(parsed["electrodes"][11]["vertex"].get<int>(), static_cast<int>(vertex[11]));
+  if (const char* snapshots = std::getenv("NL_TEST_SNAPSHOTS"))
+    page->exportScreenshot(QString::fromLocal8Bit(snapshots) + "/planner-both.png");
 }
 
 }  // namespace

@@ -471,9 +471,9 @@ void ProofreadPage::openRaw(io::DatasetId id) {
         if (raw_->looks.empty()) {
           // One channel: grey, limits at the 0.5th and 99.5th percentile.
           std::vector<double> sample;
-          const auto& values = array.values();
+          const io::TypedArray& values = array.typed();  // the preview's own type
           const std::size_t stride = std::max<std::size_t>(1, values.size() / 200000);
-          for (std::size_t i = 0; i < values.size(); i += stride) sample.push_back(values[i]);
+          for (std::size_t i = 0; i < values.size(); i += stride) sample.push_back(values.at(i));
           std::sort(sample.begin(), sample.end());
           ChannelLook grey{QColor(Qt::white), sample.empty() ? 0 : sample[sample.size() / 200],
                            sample.empty() ? 1 : sample[sample.size() * 199 / 200], 1, true};

@@ -1,6 +1,8 @@
 #include "widgets/pages/prosthesis/PlannerModel.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <iomanip>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -20,17 +22,69 @@ std::span<const double> valuesOf(const std::shared_ptr<const io::ArrayDataset>& 
 
 }  // namespace
 
+// One side of a cortex's vertices [begin, end) as a hemisphere (its
+// triangles renumbered) with its retinotopy in its own convention.
+std::pair<std::shared_ptr<pr::CorticalMesh>, pr::VertexRetinotopy> sideOf(
+    const pr::CorticalMesh& all, const PlannerCortex& cortex, std::size_t begin, std::size_t end,
+    pr::Hemisphere hemisphere, double maxEccentricityDeg) {
+  auto mesh = std::make_shared<pr::CorticalMesh>();
+  mesh->hemisphere = hemisphere;
+  const auto b = static_cast<Eigen::Index>(begin), n = static_cast<Eigen::Index>(end - begin);
+  mesh->white = all.white.middleCols(b, n);
+  mesh->pial = all.pial.middleCols(b, n);
+  mesh->sphere = all.sphere.middleCols(b, n);
+  std::vector<int> kept;
+  for (Eigen::Index t = 0; t < all.triangles.cols(); ++t)
+    if (all.triangles(0, t) >= b && all.triangles(0, t) < b + n)
+      kept.push_back(static_cast<int>(t));
+  mesh->triangles.resize(3, static_cast<Eigen::Index>(kept.size()));
+  for (std::size_t i = 0; i < kept.size(); ++i)
+    mesh->triangles.col(static_cast<Eigen::Index>(i)) =
+        all.triangles.col(kept[i]).array() - static_cast<int>(b);
+  auto slice = [&](const std::shared_ptr<const io::ArrayDataset>& overlay, const char* what) {
+    const auto values = valuesOf(overlay, what);
+    if (values.size() < end)
+      throw std::invalid_argument(std::string("the ") + what + " map has " +
+                                  std::to_string(values.size()) + " values for " +
+                                  std::to_string(end) + " vertices");
+    return values.subspan(begin, end - begin);
+  };
+  auto retinotopy = pr::retinotopyFromOverlays(
+      slice(cortex.angle, "polar angle"), slice(cortex.eccentricity, "eccentricity"),
+      slice(cortex.area, "visual area"), mesh->vertexCount(), hemisphere,
+      pr::AngleConvention::BensonUnsigned, maxEccentricityDeg, cortex.angle->name());
+  return {std::move(mesh), std::move(retinotopy)};
+}
+
 ChartPerceptAdapter::ChartPerceptAdapter(const PlannerCortex& cortex, double fieldHalfExtentDeg,
                                          double stepDeg, double maxEccentricityDeg) {
   if (!cortex.white || !cortex.pial || !cortex.sphere)
     throw std::invalid_argument(
         "the planner needs the white, pial and sphere surfaces of the hemisphere");
   auto mesh = pr::makeCorticalMesh(*cortex.white, *cortex.pial, *cortex.sphere, cortex.hemisphere);
-  auto retinotopy = pr::retinotopyFromOverlays(
-      valuesOf(cortex.angle, "polar angle"), valuesOf(cortex.eccentricity, "eccentricity"),
-      valuesOf(cortex.area, "visual area"), mesh->vertexCount(), cortex.hemisphere,
-      pr::AngleConvention::BensonUnsigned, maxEccentricityDeg, cortex.angle->name());
-  chart_ = std::make_shared<const pr::SurfaceChart>(std::move(mesh), std::move(retinotopy), 0.5);
+  if (cortex.bilateral()) {
+    // Each side with its own visual-field convention, then one chart over
+    // both (the left's triangles come first, so triangle numbers are kept).
+    const std::size_t start = cortex.rightVertexStart, n = mesh->vertexCount();
+    auto [left, leftRetinotopy] =
+        sideOf(*mesh, cortex, 0, start, pr::Hemisphere::Left, maxEccentricityDeg);
+    auto [right, rightRetinotopy] =
+        sideOf(*mesh, cortex, start, n, pr::Hemisphere::Right, maxEccentricityDeg);
+    if (left->triangleCount() + right->triangleCount() != mesh->triangleCount())
+      throw std::invalid_argument("both hemispheres: a triangle joins the two hemispheres");
+    auto joined = pr::joinHemispheres(*left, leftRetinotopy, *right, rightRetinotopy);
+    if (joined.mesh->triangles != mesh->triangles)
+      throw std::invalid_argument(
+          "both hemispheres: the left hemisphere's triangles must come first");
+    chart_ = std::make_shared<const pr::SurfaceChart>(std::move(joined.mesh),
+                                                      std::move(joined.retinotopy), 0.5);
+  } else {
+    auto retinotopy = pr::retinotopyFromOverlays(
+        valuesOf(cortex.angle, "polar angle"), valuesOf(cortex.eccentricity, "eccentricity"),
+        valuesOf(cortex.area, "visual area"), mesh->vertexCount(), cortex.hemisphere,
+        pr::AngleConvention::BensonUnsigned, maxEccentricityDeg, cortex.angle->name());
+    chart_ = std::make_shared<const pr::SurfaceChart>(std::move(mesh), std::move(retinotopy), 0.5);
+  }
   // pulse2percept's magnification and f = 1 (its and dynaphos' paper's size).
   pr::PhospheneModel model;
   model.magnification = pr::AnalyticMap(pr::MapParameters::pulse2percept());
@@ -38,6 +92,35 @@ ChartPerceptAdapter::ChartPerceptAdapter(const PlannerCortex& cortex, double fie
   objective_ = std::make_shared<const pr::PerceptObjective>(
       pr::VisualFieldGrid::square(fieldHalfExtentDeg, stepDeg), model, pr::BrightnessCurve(),
       pr::ObjectiveOptions{});
+  if (cortex.vessels) {
+    // As prosthesis.plan does: the distance field in a box around the
+    // retinotopic region at the chart's depth, padded by 20 mm.
+    const auto& m = chart_->mesh();
+    const auto region = chart_->regionVertices({});
+    Eigen::Matrix3Xd middle(3, static_cast<Eigen::Index>(region.size()));
+    for (std::size_t i = 0; i < region.size(); ++i)
+      middle.col(static_cast<Eigen::Index>(i)) =
+          0.5 * (m.white.col(region[i]) + m.pial.col(region[i]));
+    const Eigen::Matrix4d toWorld =
+        cortex.vesselsInMni152 ? pr::mni305ToMni152() : Eigen::Matrix4d::Identity();
+    vessels_ = std::make_shared<const pr::VesselDistanceField>(
+        pr::vesselFieldAround(*cortex.vessels, cortex.vesselThreshold, toWorld, middle, 20.0));
+    // The vessels near the pial surface around the region: every pial
+    // vertex within the field's box (the region's ± 20 mm).
+    const Eigen::Vector3d lo = middle.rowwise().minCoeff().array() - 20.0,
+                          hi = middle.rowwise().maxCoeff().array() + 20.0;
+    std::vector<int> around;
+    for (Eigen::Index v = 0; v < m.pial.cols(); ++v)
+      if ((m.pial.col(v).array() >= lo.array()).all() &&
+          (m.pial.col(v).array() <= hi.array()).all())
+        around.push_back(static_cast<int>(v));
+    Eigen::Matrix3Xd aroundPial(3, static_cast<Eigen::Index>(around.size()));
+    for (std::size_t i = 0; i < around.size(); ++i)
+      aroundPial.col(static_cast<Eigen::Index>(i)) = m.pial.col(around[i]);
+    nearCortex_ = pr::vesselVoxelsNear(*cortex.vessels, cortex.vesselThreshold, toWorld, aroundPial,
+                                       kVesselDrawDistanceMm);
+    for (int& nearest : nearCortex_.nearest) nearest = around[static_cast<std::size_t>(nearest)];
+  }
 }
 
 SiteField ChartPerceptAdapter::field(const PlanSite& site) const {
@@ -47,6 +130,8 @@ SiteField ChartPerceptAdapter::field(const PlanSite& site) const {
   const auto& g = grid();
   f.active = f.sample.point.valid() && f.sample.retinotopic && f.sample.field.x >= g.xMin &&
              f.sample.field.x <= g.xMax && f.sample.field.y >= g.yMin && f.sample.field.y <= g.yMax;
+  if (vessels_ && f.sample.point.valid())
+    f.vesselDistanceMm = vessels_->distance(f.sample.position);
   return f;
 }
 
@@ -114,7 +199,8 @@ std::array<double, 3> positionOn(const io::SurfaceMeshDataset& mesh,
 }
 
 std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
-                                     const io::SurfaceMeshDataset& mesh) {
+                                     const io::SurfaceMeshDataset& mesh,
+                                     std::size_t rightVertexStart, std::size_t rightTriangleStart) {
   const std::string what = "plan table '" + table.name() + "'";
   const auto* vertex = table.numericColumn("vertex");
   const auto* triangle = table.numericColumn("triangle");
@@ -122,6 +208,8 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
   const auto* b1 = table.numericColumn("bary1");
   const auto* b2 = table.numericColumn("bary2");
   const auto* thread = table.numericColumn("thread");
+  const auto* side = table.column("hemisphere");
+  const bool bilateral = rightVertexStart < mesh.vertexCount();
   const bool exact = triangle && b0 && b1 && b2;
   if (!exact && !vertex)
     throw std::invalid_argument(what +
@@ -134,8 +222,26 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
     const auto bad = [&](const std::string& problem) {
       return std::invalid_argument(what + ", row " + std::to_string(row) + ": " + problem);
     };
-    if (exact) {
-      const double t = (*triangle)[row];
+    // Both hemispheres: the row's side, and the offsets of its numbering.
+    std::size_t vertexOffset = 0, triangleOffset = 0;
+    std::string sideName;
+    if (bilateral) {
+      if (!side) throw bad("a plan over both hemispheres needs its 'hemisphere' column");
+      sideName = side->cellText(row);
+      if (sideName != "left" && sideName != "right")
+        throw bad("hemisphere '" + sideName + "' is neither left nor right");
+      if (sideName == "right") vertexOffset = rightVertexStart, triangleOffset = rightTriangleStart;
+    }
+    if (exact && std::isfinite((*triangle)[row])) {  // a row without a site: its vertex
+      double t = (*triangle)[row];
+      if (bilateral) {
+        const std::size_t count =
+            sideName == "left" ? rightTriangleStart : mesh.triangleCount() - rightTriangleStart;
+        if (!(t >= 0 && t < static_cast<double>(count)))
+          throw bad("triangle " + std::to_string(t) + " is not one of the " +
+                    std::to_string(count) + " triangles of the " + sideName + " hemisphere");
+        t += static_cast<double>(triangleOffset);
+      }
       if (!(t >= 0 && t < static_cast<double>(mesh.triangleCount())))
         throw bad("triangle " + std::to_string(t) + " is not one of the " +
                   std::to_string(mesh.triangleCount()) + " triangles of " + mesh.name());
@@ -146,7 +252,16 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
         throw bad("barycentric weights are not a point of the triangle");
       site.point.barycentric /= sum;
     } else {
-      const double v = (*vertex)[row];
+      if (!vertex) throw bad("no triangle and no 'vertex' column");
+      double v = (*vertex)[row];
+      if (bilateral) {
+        const std::size_t count =
+            sideName == "left" ? rightVertexStart : mesh.vertexCount() - rightVertexStart;
+        if (!(v >= 0 && v < static_cast<double>(count)))
+          throw bad("vertex " + std::to_string(v) + " is not one of the " + std::to_string(count) +
+                    " vertices of the " + sideName + " hemisphere");
+        v += static_cast<double>(vertexOffset);
+      }
       if (!(v >= 0 && v < static_cast<double>(mesh.vertexCount())))
         throw bad("vertex " + std::to_string(v) + " is not one of the " +
                   std::to_string(mesh.vertexCount()) + " vertices of " + mesh.name());
@@ -157,8 +272,8 @@ std::vector<PlanSite> sitesFromTable(const io::TableDataset& table,
   return sites;
 }
 
-std::vector<PlanRow> planRows(const io::SurfaceMeshDataset& mesh, std::span<const PlanSite> sites,
-                              std::span<const SiteField> fields,
+std::vector<PlanRow> planRows(const PlannerCortex& cortex, const io::SurfaceMeshDataset& mesh,
+                              std::span<const PlanSite> sites, std::span<const SiteField> fields,
                               std::span<const double> amplitudes) {
   const Eigen::Matrix4d toMni152 = pr::mni305ToMni152();
   std::vector<PlanRow> rows;
@@ -168,6 +283,13 @@ std::vector<PlanRow> planRows(const io::SurfaceMeshDataset& mesh, std::span<cons
     r.thread = sites[i].thread;
     r.triangle = sites[i].point.triangle;
     r.vertex = nearestVertex(mesh, sites[i].point);
+    r.hemisphere = pr::hemisphereName(cortex.hemisphere);
+    if (cortex.bilateral() && r.vertex >= 0) {
+      const bool right = static_cast<std::size_t>(r.vertex) >= cortex.rightVertexStart;
+      r.hemisphere = right ? "right" : "left";
+      if (right) r.vertex -= static_cast<int>(cortex.rightVertexStart);
+      if (right && r.triangle >= 0) r.triangle -= static_cast<int>(cortex.rightTriangleStart);
+    }
     for (int c = 0; c < 3; ++c) r.barycentric[c] = sites[i].point.barycentric(c);
     if (i < fields.size()) {
       const auto& s = fields[i].sample;
@@ -192,14 +314,15 @@ std::string planCsv(std::span<const PlanRow> rows) {
   out << std::setprecision(9);
   out << "index,thread,vertex,triangle,bary0,bary1,bary2,ras_x_mm,ras_y_mm,ras_z_mm,"
          "mni152_x_mm,mni152_y_mm,mni152_z_mm,field_x_deg,field_y_deg,eccentricity_deg,"
-         "polar_angle_deg,visual_area,retinotopic,amplitude_uA\n";
+         "polar_angle_deg,visual_area,retinotopic,amplitude_uA,hemisphere\n";
   for (const auto& r : rows) {
     out << r.index << ',' << r.thread << ',' << r.vertex << ',' << r.triangle;
     for (double b : r.barycentric) out << ',' << b;
     for (double x : r.surfaceRas) out << ',' << x;
     for (double x : r.mni152) out << ',' << x;
     out << ',' << r.fieldX << ',' << r.fieldY << ',' << r.eccentricity << ',' << r.polarAngle << ','
-        << r.area << ',' << (r.retinotopic ? 1 : 0) << ',' << r.amplitudeMicroamps << '\n';
+        << r.area << ',' << (r.retinotopic ? 1 : 0) << ',' << r.amplitudeMicroamps << ','
+        << r.hemisphere << '\n';
   }
   return out.str();
 }
@@ -210,6 +333,7 @@ std::string planJson(std::span<const PlanRow> rows, const std::string& hemispher
   for (const auto& r : rows)
     electrodes.push_back({{"index", r.index},
                           {"thread", r.thread},
+                          {"hemisphere", r.hemisphere},
                           {"vertex", r.vertex},
                           {"triangle", r.triangle},
                           {"barycentric", r.barycentric},
@@ -226,6 +350,81 @@ std::string planJson(std::span<const PlanRow> rows, const std::string& hemispher
                         {"surface_ras", "fsaverage surface RAS (MNI305), mid-thickness"},
                         {"electrodes", electrodes}}
       .dump(2);
+}
+
+namespace {
+
+std::shared_ptr<const io::SurfaceMeshDataset> joinMeshes(const io::SurfaceMeshDataset& left,
+                                                         const io::SurfaceMeshDataset& right,
+                                                         const std::string& role, float gapMm) {
+  std::vector<float> vertices = left.vertices();
+  vertices.insert(vertices.end(), right.vertices().begin(), right.vertices().end());
+  if (gapMm > 0) {
+    // Apart along x: the left's largest x and the right's smallest x gapMm apart.
+    float leftMax = -1e30f, rightMin = 1e30f;
+    for (std::size_t i = 0; i < left.vertexCount(); ++i)
+      leftMax = std::max(leftMax, left.vertices()[3 * i]);
+    for (std::size_t i = 0; i < right.vertexCount(); ++i)
+      rightMin = std::min(rightMin, right.vertices()[3 * i]);
+    const float shift = 0.5f * (gapMm - (rightMin - leftMax));
+    for (std::size_t i = 0; i < left.vertexCount(); ++i) vertices[3 * i] -= shift;
+    for (std::size_t i = left.vertexCount(); i < left.vertexCount() + right.vertexCount(); ++i)
+      vertices[3 * i] += shift;
+  }
+  std::vector<std::int32_t> triangles = left.triangles();
+  const auto offset = static_cast<std::int32_t>(left.vertexCount());
+  for (const auto t : right.triangles()) triangles.push_back(t + offset);
+  return std::make_shared<io::SurfaceMeshDataset>(role + " (both hemispheres)", std::move(vertices),
+                                                  std::move(triangles));
+}
+
+std::shared_ptr<const io::ArrayDataset> joinOverlays(
+    const std::shared_ptr<const io::ArrayDataset>& left,
+    const std::shared_ptr<const io::ArrayDataset>& right, std::size_t leftCount,
+    std::size_t rightCount, const char* what) {
+  if (!left || !right)
+    throw std::invalid_argument(std::string("both hemispheres: no ") + what + " map of the " +
+                                (left ? "right" : "left") + " hemisphere");
+  const auto& l = left->values();
+  const auto& r = right->values();
+  if (l.size() < leftCount || r.size() < rightCount)
+    throw std::invalid_argument(std::string("both hemispheres: the ") + what +
+                                " maps are shorter than their surfaces");
+  std::vector<double> values(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(leftCount));
+  values.insert(values.end(), r.begin(), r.begin() + static_cast<std::ptrdiff_t>(rightCount));
+  return std::make_shared<io::ArrayDataset>(
+      io::DatasetKind::SurfaceOverlay, std::string(what) + " (both hemispheres)",
+      std::vector<std::size_t>{leftCount + rightCount}, std::move(values));
+}
+
+}  // namespace
+
+PlannerCortex joinCortices(const PlannerCortex& left, const PlannerCortex& right) {
+  if (!left.white || !left.pial || !left.sphere || !right.white || !right.pial || !right.sphere)
+    throw std::invalid_argument("both hemispheres: each needs its white, pial and sphere surfaces");
+  PlannerCortex both;
+  both.hemisphere = pr::Hemisphere::Left;
+  both.white = joinMeshes(*left.white, *right.white, "white", 0);
+  both.pial = joinMeshes(*left.pial, *right.pial, "pial", 0);
+  both.sphere = joinMeshes(*left.sphere, *right.sphere, "sphere", 0);
+  both.rightVertexStart = left.pial->vertexCount();
+  both.rightTriangleStart = left.pial->triangleCount();
+  for (const auto& [role, mesh] : left.shown)
+    for (const auto& [otherRole, other] : right.shown)
+      if (role == otherRole && role != "flat")
+        both.shown.emplace_back(role, role == "pial"    ? both.pial
+                                      : role == "white" ? both.white
+                                                        : joinMeshes(*mesh, *other, role, 12.0f));
+  const std::size_t nl = left.pial->vertexCount(), nr = right.pial->vertexCount();
+  both.angle = joinOverlays(left.angle, right.angle, nl, nr, "polar angle");
+  both.eccentricity = joinOverlays(left.eccentricity, right.eccentricity, nl, nr, "eccentricity");
+  both.area = joinOverlays(left.area, right.area, nl, nr, "visual area");
+  const PlannerCortex& withVessels = left.vessels ? left : right;
+  both.vessels = withVessels.vessels;
+  both.vesselThreshold = withVessels.vesselThreshold;
+  both.vesselsInMni152 = withVessels.vesselsInMni152;
+  both.vesselConstraint = withVessels.vesselConstraint;
+  return both;
 }
 
 }  // namespace nl::widgets::prosthesis

@@ -10,12 +10,15 @@
 #include <vtkStaticCellLocator.h>
 
 #include <QAction>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMouseEvent>
 #include <QMutex>
 #include <QPushButton>
@@ -26,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -107,6 +111,10 @@ pr::SurfacePoint barycentricOn(const io::SurfaceMeshDataset& mesh, int triangle,
   return point;
 }
 
+// Electrodes closer to a vessel than the margin, and the vessels themselves.
+const QColor kViolationColour(255, 0, 255);
+const QColor kVesselColour(200, 0, 30);
+
 QColor threadColour(int thread) {
   static const QColor palette[] = {{230, 159, 0}, {86, 180, 233}, {0, 158, 115},  {240, 228, 66},
                                    {0, 114, 178}, {213, 94, 0},   {204, 121, 167}};
@@ -186,10 +194,36 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   auto* screenshotButton = new QPushButton(tr("Screenshot…"), this);
   bar->addWidget(screenshotButton);
   bar->addStretch(1);
+  layout->addLayout(bar);
+  // Second row: the vessel map and its constraint, then the status.
+  auto* vesselBar = new QHBoxLayout();
+  vesselBar->setContentsMargins(6, 0, 6, 0);
+  vesselToggle_ = new QCheckBox(tr("Vessels"), this);
+  vesselToggle_->setObjectName("plannerVessels");
+  vesselToggle_->setToolTip(tr("Draw the vessels within %1 mm of the cortex")
+                                .arg(ChartPerceptAdapter::kVesselDrawDistanceMm));
+  vesselBar->addWidget(vesselToggle_);
+  vesselBar->addWidget(new QLabel(tr("Constraint"), this));
+  vesselMode_ = new QComboBox(this);
+  vesselMode_->setObjectName("plannerVesselMode");
+  vesselMode_->addItems({"hard", "soft", "off"});
+  vesselMode_->setToolTip(
+      tr("Optimise: hard keeps every electrode clear of vessels by the margin (projection), soft "
+         "penalises closer ones (hinge), off ignores vessels"));
+  vesselBar->addWidget(vesselMode_);
+  vesselBar->addWidget(new QLabel(tr("Margin"), this));
+  vesselMargin_ = new QDoubleSpinBox(this);
+  vesselMargin_->setObjectName("plannerVesselMargin");
+  vesselMargin_->setRange(0.0, 20.0);
+  vesselMargin_->setSingleStep(0.1);
+  vesselMargin_->setDecimals(2);
+  vesselMargin_->setSuffix(tr(" mm"));
+  vesselBar->addWidget(vesselMargin_);
+  vesselBar->addStretch(1);
   status_ = new QLabel(this);
   status_->setObjectName("plannerStatus");
-  bar->addWidget(status_);
-  layout->addLayout(bar);
+  vesselBar->addWidget(status_);
+  layout->addLayout(vesselBar);
 
   auto* split = new QSplitter(Qt::Horizontal, this);
   view_ = new VtkView();
@@ -204,7 +238,16 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   chart_->setTitle(tr("Optimisation"));
   chart_->setAxisTitles(tr("iteration"), tr("loss / violations"));
   right->addWidget(chart_);
-  right->setSizes({320, 220});
+  auto* violationPane = new QWidget();
+  auto* violationLayout = new QVBoxLayout(violationPane);
+  violationLayout->setContentsMargins(4, 2, 4, 2);
+  violationTitle_ = new QLabel(violationPane);
+  violationLayout->addWidget(violationTitle_);
+  violationList_ = new QListWidget(violationPane);
+  violationList_->setObjectName("plannerViolations");
+  violationLayout->addWidget(violationList_, 1);
+  right->addWidget(violationPane);
+  right->setSizes({320, 220, 110});
   split->addWidget(right);
   split->setSizes({620, 560});
   layout->addWidget(split, 1);
@@ -232,11 +275,15 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   connect(surfaceChoice_, &QComboBox::activated, this,
           [this](int index) { showSurface(surfaceChoice_->itemText(index).toStdString()); });
   connect(colourChoice_, &QComboBox::activated, this, [this] { refreshOverlay(); });
+  connect(vesselToggle_, &QCheckBox::toggled, this, [this](bool shown) { setVesselsShown(shown); });
+  connect(vesselMargin_, &QDoubleSpinBox::valueChanged, this, [this] {
+    if (surface_) refreshGlyphs();
+  });
   connect(imageText_, &QLineEdit::editingFinished, this,
           [this] { setImageText(imageText_->text()); });
   connect(openImage, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Image to see"), {},
-                                                      tr("Images (*.pgm *.ppm *.npy)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Image to see"), {}, tr("Images (*.png *.jpg *.jpeg *.pgm *.ppm *.pnm *.npy)"));
     if (path.isEmpty()) return;
     try {
       setImageFile(path);
@@ -293,6 +340,33 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   };
   connect(&impl_->chartTimer, &QTimer::timeout, this, [this] { impl_->refreshChart(); });
 
+  // The vessel map: the constraint the plan was made with, drawn from the start.
+  const bool vessels = hasVessels();
+  for (QWidget* w : std::initializer_list<QWidget*>{vesselToggle_, vesselMode_, vesselMargin_})
+    w->setEnabled(vessels);
+  vesselMode_->setCurrentIndex(cortex_.vesselConstraint.mode == pr::ConstraintMode::Hard   ? 0
+                               : cortex_.vesselConstraint.mode == pr::ConstraintMode::Soft ? 1
+                                                                                           : 2);
+  vesselMargin_->setValue(cortex_.vesselConstraint.marginMm);
+  vesselToggle_->setChecked(vessels);
+  if (vessels) {
+    colourChoice_->addItem(tr("vessel distance"));
+    // Mid-thickness distance of every vertex (saturated beyond a few mm).
+    const auto field = adapter_->vessels();
+    const auto& white = cortex_.white->vertices();
+    const auto& pial = cortex_.pial->vertices();
+    vertexVesselDistance_.resize(cortex_.pial->vertexCount());
+    for (std::size_t v = 0; v < vertexVesselDistance_.size(); ++v) {
+      const Eigen::Vector3d p(0.5 * (white[3 * v] + pial[3 * v]),
+                              0.5 * (white[3 * v + 1] + pial[3 * v + 1]),
+                              0.5 * (white[3 * v + 2] + pial[3 * v + 2]));
+      vertexVesselDistance_[v] = field->distance(p);
+    }
+  } else {
+    vesselToggle_->setToolTip(tr("The plan has no vessel map (open the vessel volume it used)"));
+  }
+  violationTitle_->setText(vessels ? tr("Vessel margin violations") : tr("No vessel map"));
+
   setImageText(imageText_->text());
   sites_ = std::move(sites);
   fields_.clear();
@@ -301,7 +375,9 @@ PlannerPage::PlannerPage(io::Session& session, PlannerCortex cortex, std::vector
   refreshPercept();
   // The medial side, where V1 is (the calcarine sulcus): from +x for the
   // left hemisphere, from −x for the right.
-  view_->setStandardView(cortex_.hemisphere == pr::Hemisphere::Left
+  // Both hemispheres: from behind, both occipital poles in view.
+  view_->setStandardView(cortex_.bilateral() ? VtkView::StandardView::Posterior
+                         : cortex_.hemisphere == pr::Hemisphere::Left
                              ? VtkView::StandardView::Medial
                              : VtkView::StandardView::Lateral);
 }
@@ -331,10 +407,11 @@ void PlannerPage::showSurface(const std::string& name) {
 
 void PlannerPage::buildScene() {
   const auto& mesh = cortex_.shown[shownIndex_].second;
-  for (SceneLayer* layer : std::vector<SceneLayer*>{surface_, electrodes_, threads_})
+  for (SceneLayer* layer : std::vector<SceneLayer*>{surface_, electrodes_, threads_, vesselPoints_})
     if (layer) scene_->removeLayer(layer);
   electrodes_ = nullptr;
   threads_ = nullptr;
+  vesselPoints_ = nullptr;
   // The mesh's id in the session (the layer's dataset); a mesh the provider
   // opened beside the plan is there already.
   io::DatasetId meshId = io::kNoDataset;
@@ -363,12 +440,118 @@ void PlannerPage::buildScene() {
   impl_->pickMesh->SetPolys(cells);
   impl_->locator->SetDataSet(impl_->pickMesh);
   impl_->locator->BuildLocator();
+  refreshVessels();
   refreshGlyphs();
+}
+
+bool PlannerPage::hasVessels() const {
+  return adapter_->vessels() != nullptr;
+}
+
+bool PlannerPage::vesselsShown() const {
+  return vesselPoints_ && vesselPoints_->isVisible();
+}
+
+void PlannerPage::setVesselsShown(bool shown) {
+  if (vesselToggle_->isChecked() != shown) vesselToggle_->setChecked(shown);  // comes back here
+  if (vesselPoints_) vesselPoints_->setVisible(shown);
+  view_->requestRender();
+}
+
+void PlannerPage::setVesselConstraint(pr::ConstraintMode mode, double marginMm) {
+  vesselMode_->setCurrentIndex(mode == pr::ConstraintMode::Hard   ? 0
+                               : mode == pr::ConstraintMode::Soft ? 1
+                                                                  : 2);
+  vesselMargin_->setValue(marginMm);  // refreshes the glyphs and the list
+}
+
+pr::VesselConstraint PlannerPage::vesselConstraint() const {
+  pr::VesselConstraint c = cortex_.vesselConstraint;
+  c.mode = pr::parseConstraintMode(vesselMode_->currentText().toStdString());
+  c.marginMm = vesselMargin_->value();
+  return c;
+}
+
+std::vector<pr::Violation> PlannerPage::violations() const {
+  std::vector<pr::Violation> out;
+  if (!hasVessels()) return out;
+  const double margin = vesselMargin_->value();
+  for (std::size_t i = 0; i < fields_.size(); ++i)
+    if (fields_[i].vesselDistanceMm < margin)
+      out.push_back({static_cast<int>(i), fields_[i].vesselDistanceMm});
+  std::stable_sort(out.begin(), out.end(), [](const pr::Violation& a, const pr::Violation& b) {
+    return a.distanceMm < b.distanceMm;
+  });
+  return out;
+}
+
+void PlannerPage::refreshViolations() {
+  if (!hasVessels()) return;
+  const auto list = violations();
+  violationList_->clear();
+  for (const auto& v : list) {
+    const auto& site = sites_[static_cast<std::size_t>(v.electrode)];
+    const QString where = site.thread >= 0 ? tr(" (thread %1)").arg(site.thread) : QString();
+    violationList_->addItem(tr("electrode %1%2: %3 mm from a vessel")
+                                .arg(v.electrode)
+                                .arg(where)
+                                .arg(v.distanceMm, 0, 'f', 2));
+  }
+  violationTitle_->setText(tr("Vessel margin violations: %1 of %2 electrodes closer than %3 mm")
+                               .arg(list.size())
+                               .arg(sites_.size())
+                               .arg(vesselMargin_->value(), 0, 'f', 2));
+}
+
+void PlannerPage::refreshVessels() {
+  const auto* near = adapter_->vesselsNearCortex();
+  if (!near || near->positions.cols() == 0) return;
+  // On the pial and white surfaces the voxels where they are; on the
+  // inflated and flat ones at their nearest pial vertex's place there.
+  const auto& mesh = *cortex_.shown[shownIndex_].second;
+  const std::string shown = shownSurface();
+  const bool inPlace = shown == "pial" || shown == "white";
+  // One glyph per vertex there, and in place one per 1.2 mm cell (2 × 2 × 2
+  // atlas voxels): thousands of spheres would slow software OpenGL down.
+  std::vector<std::array<double, 3>> positions;
+  std::set<std::array<long, 3>> seen;
+  for (Eigen::Index i = 0; i < near->positions.cols(); ++i) {
+    std::array<double, 3> p;
+    std::array<long, 3> key;
+    if (inPlace) {
+      p = {near->positions(0, i), near->positions(1, i), near->positions(2, i)};
+      for (int k = 0; k < 3; ++k) key[k] = static_cast<long>(std::floor(p[k] / 1.2));
+    } else {
+      const auto v = static_cast<std::size_t>(near->nearest[static_cast<std::size_t>(i)]);
+      p = {mesh.vertices()[3 * v], mesh.vertices()[3 * v + 1], mesh.vertices()[3 * v + 2]};
+      key = {static_cast<long>(v), 0, 0};
+    }
+    if (seen.insert(key).second) positions.push_back(p);
+  }
+  float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
+  for (std::size_t i = 0; i < mesh.vertexCount(); ++i)
+    for (int k = 0; k < 3; ++k)
+      lo[k] = std::min(lo[k], mesh.vertices()[3 * i + k]),
+      hi[k] = std::max(hi[k], mesh.vertices()[3 * i + k]);
+  const double diagonal = std::sqrt(std::pow(hi[0] - lo[0], 2) + std::pow(hi[1] - lo[1], 2) +
+                                    std::pow(hi[2] - lo[2], 2));
+  vesselPoints_ =
+      new PointsLayer(tr("vessels"), io::kNoDataset, std::move(positions), diagonal * 0.0035);
+  vesselPoints_->setColours(std::vector<QColor>(vesselPoints_->positions().size(), kVesselColour));
+  vesselPoints_->setPickRadius(0);
+  scene_->addLayer(vesselPoints_);
+  vesselPoints_->setVisible(vesselToggle_->isChecked());
 }
 
 void PlannerPage::refreshOverlay() {
   if (!surface_) return;
   const int choice = colourChoice_->currentIndex();
+  if (choice == 3 && !vertexVesselDistance_.empty()) {
+    surface_->setColormap("magma");
+    surface_->setOverlay(vertexVesselDistance_, colourChoice_->currentText());
+    surface_->setScalarRange(0, 5);  // mm: the margins that matter
+    return;
+  }
   const auto& overlay = choice == 0   ? cortex_.angle
                         : choice == 1 ? cortex_.eccentricity
                                       : cortex_.area;
@@ -401,6 +584,12 @@ void PlannerPage::refreshGlyphs() {
     positions.push_back(glyphPosition(i));
     colours.push_back(fields_[i].active ? threadColour(sites_[i].thread) : QColor(150, 150, 150));
   }
+  // Closer to a vessel than the margin: magenta and larger.
+  std::vector<double> sizes(sites_.size(), 1.0);
+  for (const auto& v : violations()) {
+    colours[static_cast<std::size_t>(v.electrode)] = kViolationColour;
+    sizes[static_cast<std::size_t>(v.electrode)] = 1.5;
+  }
   // Threads: their electrodes in order, as one tube each.
   std::map<int, LinesLayer::Polyline> lines;
   for (std::size_t i = 0; i < sites_.size(); ++i)
@@ -422,6 +611,8 @@ void PlannerPage::refreshGlyphs() {
     electrodes_->setPositions(positions);
   }
   electrodes_->setColours(colours);
+  electrodes_->setSizes(sizes);
+  refreshViolations();
   if (threads_) scene_->removeLayer(threads_);
   threads_ = nullptr;
   std::vector<LinesLayer::Polyline> polylines;
@@ -447,7 +638,10 @@ void PlannerPage::setImageText(const QString& text) {
     // In the hemifield this hemisphere sees (left hemisphere: right field),
     // where the implant can draw it.
     const double half = 0.5 * (grid.xMax - grid.xMin);
-    const double cx = (cortex_.hemisphere == pr::Hemisphere::Left ? 0.5 : -0.5) * half;
+    // Both hemispheres see the whole field: the text in its middle.
+    const double cx = cortex_.bilateral()
+                          ? 0.0
+                          : (cortex_.hemisphere == pr::Hemisphere::Left ? 0.5 : -0.5) * half;
     const double height = std::min(
         0.8 * half, 0.9 * half / static_cast<double>(std::max<qsizetype>(1, shown.size())));
     target_ = pr::renderText(shown.isEmpty() ? std::string(" ") : shown.toStdString(), grid, height,
@@ -474,11 +668,17 @@ void PlannerPage::refreshPercept() {
   const double ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
   lastUpdateMs_ += ms;  // applySites started the clock with the fields' time
   int active = 0;
-  for (const auto& f : fields_) active += f.active ? 1 : 0;
-  status_->setText(tr("%1 electrodes, %2 in the visual field · percept %3 ms")
-                       .arg(sites_.size())
-                       .arg(active)
-                       .arg(lastUpdateMs_, 0, 'f', 1));
+  double nearest = std::numeric_limits<double>::infinity();
+  for (const auto& f : fields_) {
+    active += f.active ? 1 : 0;
+    if (f.vesselDistanceMm < nearest) nearest = f.vesselDistanceMm;
+  }
+  QString text = tr("%1 electrodes, %2 in the visual field · percept %3 ms")
+                     .arg(sites_.size())
+                     .arg(active)
+                     .arg(lastUpdateMs_, 0, 'f', 1);
+  if (std::isfinite(nearest)) text += tr(" · nearest vessel %1 mm").arg(nearest, 0, 'f', 2);
+  status_->setText(text);
 }
 
 void PlannerPage::applySites(std::vector<PlanSite> sites, const std::vector<std::size_t>& changed) {
@@ -597,7 +797,7 @@ bool PlannerPage::eventFilter(QObject* watched, QEvent* event) {
 }
 
 std::vector<PlanRow> PlannerPage::rows() const {
-  return planRows(*cortex_.shown[shownIndex_].second, sites_, fields_, frame_.amplitudes);
+  return planRows(cortex_, *cortex_.shown[shownIndex_].second, sites_, fields_, frame_.amplitudes);
 }
 
 void PlannerPage::exportCsv(const QString& path) const {
@@ -614,7 +814,7 @@ void PlannerPage::exportJson(const QString& path) const {
     throw std::runtime_error("cannot write " + path.toStdString() + ": " +
                              file.errorString().toStdString());
   file.write(QByteArray::fromStdString(
-      planJson(rows(), pr::hemisphereName(cortex_.hemisphere), imageText_->text().toStdString())));
+      planJson(rows(), cortex_.hemisphereName(), imageText_->text().toStdString())));
 }
 
 void PlannerPage::exportScreenshot(const QString& path) {
@@ -637,6 +837,10 @@ void PlannerPage::optimise() {
   problem.training = pr::letterTaskSet(grid, 8, 21);
   problem.heldOut = pr::letterTaskSet(grid, 6, 22);
   problem.electrodes = static_cast<int>(std::max<std::size_t>(1, sites_.size()));
+  // The vessel constraint as the page sets it; the field lives as long as the job.
+  const auto vessels = adapter_->vessels();
+  problem.vessels = vessels.get();
+  problem.vessel = vesselConstraint();
   pr::OptimizerOptions options;
   options.iterations = optimiserIterations_;
   options.seed = 1;
@@ -649,7 +853,8 @@ void PlannerPage::optimise() {
   auto result = std::make_shared<pr::PlanResult>();
   plugins::Job* job = runTask(
       tr("Optimise electrode plan"),
-      [history = d.history, problem, options, result](plugins::ProgressReporter& reporter) {
+      [history = d.history, problem, vessels, options,
+       result](plugins::ProgressReporter& reporter) {
         JobProgress progress(reporter);
         *result = pr::optimizePlacement(
             problem, options, progress,
@@ -678,11 +883,19 @@ void PlannerPage::optimise() {
   });
 }
 
+std::vector<pr::IterationRecord> PlannerPage::convergence() const {
+  QMutexLocker lock(&impl_->history->mutex);
+  return impl_->history->records;
+}
+
 std::string PlannerPage::saveState() const {
   auto json = nlohmann::json::parse(Page::saveState());
   json["surface"] = shownSurface();
   json["colour"] = colourChoice_->currentText().toStdString();
   json["image"] = imageText_->text().toStdString();
+  json["vessels_shown"] = vesselToggle_->isChecked();
+  json["vessel_mode"] = vesselMode_->currentText().toStdString();
+  json["vessel_margin_mm"] = vesselMargin_->value();
   nlohmann::json sites = nlohmann::json::array();
   for (const auto& s : sites_)
     sites.push_back({s.point.triangle, s.point.barycentric(0), s.point.barycentric(1),
@@ -704,6 +917,15 @@ void PlannerPage::restoreState(const std::string& text) {
           colourChoice_->findText(QString::fromStdString(json["colour"].get<std::string>()));
       if (index >= 0) colourChoice_->setCurrentIndex(index), refreshOverlay();
     }
+    if (json.contains("vessels_shown") && json["vessels_shown"].is_boolean() && hasVessels())
+      setVesselsShown(json["vessels_shown"].get<bool>());
+    if (json.contains("vessel_mode") && json["vessel_mode"].is_string()) {
+      const int index =
+          vesselMode_->findText(QString::fromStdString(json["vessel_mode"].get<std::string>()));
+      if (index >= 0) vesselMode_->setCurrentIndex(index);
+    }
+    if (json.contains("vessel_margin_mm") && json["vessel_margin_mm"].is_number())
+      vesselMargin_->setValue(json["vessel_margin_mm"].get<double>());
     if (json.contains("image") && json["image"].is_string())
       setImageText(QString::fromStdString(json["image"].get<std::string>()));
     if (json.contains("sites") && json["sites"].is_array()) {

@@ -15,8 +15,11 @@
 #include "widgets/pages/Page.h"
 #include "widgets/pages/prosthesis/PlannerModel.h"
 
+class QCheckBox;
 class QComboBox;
+class QDoubleSpinBox;
 class QLabel;
+class QListWidget;
 class QLineEdit;
 class QUndoStack;
 
@@ -54,7 +57,7 @@ class PlannerPage : public Page {
   std::string shownSurface() const;
   // The image whose percept is shown: text (letters, digits) or an image file.
   void setImageText(const QString& text);
-  // An image file (PGM/PPM, 2-D .npy) resampled onto the grid; throws
+  // An image file (PNG, JPEG, PGM/PPM, 2-D .npy) resampled onto the grid; throws
   // std::runtime_error naming the file when it cannot be read.
   void setImageFile(const QString& path);
   // Replaces the plan (an undoable step named `label` when given).
@@ -73,6 +76,21 @@ class PlannerPage : public Page {
   bool optimising() const;
   // Adam iterations of an optimisation (default 60).
   void setOptimiserIterations(int iterations) { optimiserIterations_ = std::max(1, iterations); }
+
+  // Vessels (when the plan has a vessel map): the vessel voxels near the
+  // cortex drawn as points (toggle), electrodes closer than the margin drawn
+  // magenta and listed with their distances; optimise() keeps the constraint.
+  bool hasVessels() const;
+  void setVesselsShown(bool shown);
+  bool vesselsShown() const;
+  void setVesselConstraint(pr::ConstraintMode mode, double marginMm);
+  pr::VesselConstraint vesselConstraint() const;
+  // Electrodes closer to a vessel than the margin (electrode, distance), nearest first.
+  std::vector<pr::Violation> violations() const;
+  PointsLayer* vesselLayer() const { return vesselPoints_; }
+  QListWidget* violationList() const { return violationList_; }
+  // The optimisation's convergence so far (loss, violations per iteration).
+  std::vector<pr::IterationRecord> convergence() const;
 
  signals:
   void optimisationFinished();
@@ -93,6 +111,8 @@ class PlannerPage : public Page {
   void refreshGlyphs();
   void refreshPercept();
   void refreshOverlay();
+  void refreshVessels();
+  void refreshViolations();
   std::optional<pr::SurfacePoint> surfacePointAt(QPointF widgetPosition) const;
   std::vector<PlanRow> rows() const;
 
@@ -108,12 +128,19 @@ class PlannerPage : public Page {
   SurfaceLayer* surface_ = nullptr;
   PointsLayer* electrodes_ = nullptr;
   LinesLayer* threads_ = nullptr;
+  PointsLayer* vesselPoints_ = nullptr;
   VisualFieldView* field_ = nullptr;
   Chart* chart_ = nullptr;
   QComboBox* surfaceChoice_ = nullptr;
   QComboBox* colourChoice_ = nullptr;
   QLineEdit* imageText_ = nullptr;
   QLabel* status_ = nullptr;
+  QCheckBox* vesselToggle_ = nullptr;
+  QComboBox* vesselMode_ = nullptr;
+  QDoubleSpinBox* vesselMargin_ = nullptr;
+  QListWidget* violationList_ = nullptr;
+  QLabel* violationTitle_ = nullptr;
+  std::vector<double> vertexVesselDistance_;  // mm at mid-thickness, for the colouring
   QUndoStack* undo_ = nullptr;
   std::size_t shownIndex_ = 0;
   double lastUpdateMs_ = 0, slowestDragMs_ = 0;

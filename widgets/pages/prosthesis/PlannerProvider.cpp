@@ -42,14 +42,18 @@ std::string roleOf(const std::string& name) {
   return {};
 }
 
-pr::Hemisphere hemisphereOf(const io::TableDataset& plan) {
+// "left", "right" or "both" (a plan over both hemispheres).
+std::string hemisphereOf(const io::TableDataset& plan) {
+  auto named = [](const std::string& name) {
+    return name == "both" ? name : pr::hemisphereName(pr::parseHemisphere(name));
+  };
   if (const auto it = plan.attributes().find("hemisphere"); it != plan.attributes().end())
-    return pr::parseHemisphere(it->second);
+    return named(it->second);
   const auto parameters = nlohmann::json::parse(plan.provenance().parametersJson, nullptr, false);
   if (parameters.is_object() && parameters.contains("hemisphere") &&
-      parameters["hemisphere"].is_string())
-    return pr::parseHemisphere(parameters["hemisphere"].get<std::string>());
-  return pr::Hemisphere::Left;
+      parameters["hemisphere"].is_string() && parameters["hemisphere"].get<std::string>() != "auto")
+    return named(parameters["hemisphere"].get<std::string>());
+  return "left";
 }
 
 // Sibling surfaces of a file: nilearn's pial_left.gii.gz → white_left.gii.gz,
@@ -92,10 +96,48 @@ bool isPlanResult(const io::Dataset& dataset) {
          (plugin == "prosthesis.plan" || plugin == "prosthesis.percept");
 }
 
-PlannerCortex findCortex(io::Session& session, const io::TableDataset& plan) {
-  if (!plan.provenance().runId.empty()) (void)io::reopenRunInputs(session, plan.provenance().runId);
+namespace {
+
+// The plan's vessel volume and constraint: the run's `vessels` input and its
+// parameters, else a volume in the session whose name says vessels
+// (braincharter's mean_Ved_ToF_Thresh, "vessels", "angio", "tof").
+void findVessels(const io::Session& session, const io::TableDataset& plan,
+                 const io::ReopenReport& reopened, PlannerCortex& cortex) {
+  const auto parameters = nlohmann::json::parse(plan.provenance().parametersJson, nullptr, false);
+  if (parameters.is_object()) {
+    if (parameters.contains("vessel_threshold") && parameters["vessel_threshold"].is_number())
+      cortex.vesselThreshold = parameters["vessel_threshold"].get<double>();
+    if (parameters.contains("vessel_space") && parameters["vessel_space"].is_string())
+      cortex.vesselsInMni152 = parameters["vessel_space"].get<std::string>() != "same";
+    if (parameters.contains("margin_um") && parameters["margin_um"].is_number())
+      cortex.vesselConstraint.marginMm = parameters["margin_um"].get<double>() * 1e-3;
+    if (parameters.contains("vessel_mode") && parameters["vessel_mode"].is_string()) try {
+        cortex.vesselConstraint.mode =
+            pr::parseConstraintMode(parameters["vessel_mode"].get<std::string>());
+      } catch (const std::invalid_argument&) {
+      }
+    if (parameters.contains("soft_weight") && parameters["soft_weight"].is_number())
+      cortex.vesselConstraint.softWeight = parameters["soft_weight"].get<double>();
+  }
+  if (const auto* item = reopened.find("vessels"); item && item->id != io::kNoDataset)
+    cortex.vessels = std::dynamic_pointer_cast<const io::ArrayDataset>(session.find(item->id));
+  if (cortex.vessels) return;
+  for (const auto& entry : session.entries()) {
+    const auto volume = std::dynamic_pointer_cast<const io::ArrayDataset>(entry.dataset);
+    if (!volume || volume->kind() != io::DatasetKind::Volume) continue;
+    const std::string name = lower(volume->name());
+    for (const char* token : {"vessel", "_ved", "ved_", "angio", "tof", "arter", "vascul"})
+      if (name.find(token) != std::string::npos) {
+        cortex.vessels = volume;
+        return;
+      }
+  }
+}
+
+// One hemisphere's surfaces and retinotopy from the session.
+PlannerCortex findSide(io::Session& session, pr::Hemisphere hemisphere) {
   PlannerCortex cortex;
-  cortex.hemisphere = hemisphereOf(plan);
+  cortex.hemisphere = hemisphere;
   const char side = cortex.hemisphere == pr::Hemisphere::Left ? 'l' : 'r';
   auto meshes = [&] {
     std::map<std::string, std::shared_ptr<const io::SurfaceMeshDataset>> byRole;
@@ -108,7 +150,10 @@ PlannerCortex findCortex(io::Session& session, const io::TableDataset& plan) {
     return byRole;
   };
   auto byRole = meshes();
-  if (byRole.count("pial") && (!byRole.count("white") || !byRole.count("sphere")) &&
+  // Siblings also when only the inflated surface is missing (a plan run
+  // reads white, pial and sphere; V1 is best seen inflated).
+  if (byRole.count("pial") &&
+      (!byRole.count("white") || !byRole.count("sphere") || !byRole.count("inflated")) &&
       !byRole["pial"]->provenance().sourcePath.empty()) {
     openSiblings(session, byRole["pial"]->provenance().sourcePath, side);
     byRole = meshes();
@@ -148,11 +193,26 @@ PlannerCortex findCortex(io::Session& session, const io::TableDataset& plan) {
   return cortex;
 }
 
+}  // namespace
+
+PlannerCortex findCortex(io::Session& session, const io::TableDataset& plan) {
+  io::ReopenReport reopened;
+  if (!plan.provenance().runId.empty())
+    reopened = io::reopenRunInputs(session, plan.provenance().runId);
+  const std::string side = hemisphereOf(plan);
+  PlannerCortex cortex = side == "both" ? joinCortices(findSide(session, pr::Hemisphere::Left),
+                                                       findSide(session, pr::Hemisphere::Right))
+                                        : findSide(session, pr::parseHemisphere(side));
+  findVessels(session, plan, reopened, cortex);
+  return cortex;
+}
+
 PlannerPage* makePlannerPage(io::Session& session, io::DatasetId planId) {
   const auto plan = std::dynamic_pointer_cast<const io::TableDataset>(session.find(planId));
   if (!plan) throw std::invalid_argument("the planner opens a plan table");
   PlannerCortex cortex = findCortex(session, *plan);
-  auto sites = sitesFromTable(*plan, *cortex.pial);
+  auto sites =
+      sitesFromTable(*plan, *cortex.pial, cortex.rightVertexStart, cortex.rightTriangleStart);
   return new PlannerPage(session, std::move(cortex), std::move(sites));
 }
 
