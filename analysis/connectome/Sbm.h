@@ -32,7 +32,8 @@ struct SbmSettings {
   SbmModel model = SbmModel::Auto;
   bool weighted = true;  // model the edge weights (real-exponential)
   std::uint64_t seed = 1;
-  int sweeps = 10;          // annealed merge-split refinement rounds
+  int sweeps = 4;           // annealed merge-split refinement rounds
+  int restarts = 3;         // agglomerations (each with its hierarchies); the best is refined
   double mergeRatio = 1.3;  // agglomeration: B → B / ratio per stage
 };
 
@@ -101,8 +102,8 @@ class NestedSbmState {
   struct Level {
     std::vector<int> b;
     std::vector<std::int64_t> E;
-    std::vector<double> X;         // weighted: weight sum per block pair
-    std::vector<std::int64_t> K;   // weighted, level ≥ 1: non-empty pairs below
+    std::vector<double> X;        // weighted: weight sum per block pair
+    std::vector<std::int64_t> K;  // weighted, level ≥ 1: non-empty pairs below
     std::vector<int> n;
     std::vector<std::int64_t> e;
     int B = 0;
