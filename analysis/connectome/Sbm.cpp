@@ -13,6 +13,11 @@ namespace nl::analysis::connectome {
 namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
+// Candidate groups per node in the agglomeration's greedy sweeps.
+constexpr std::size_t kAgglomerationCandidates = 6;
+// The agglomeration's sweeps stop once one gains less than this (nats): the
+// refinement does the fine work.
+constexpr double kAgglomerationMinGain = 2.0;
 
 double logAdd(double a, double b) {
   if (a == -std::numeric_limits<double>::infinity()) return b;
@@ -786,7 +791,8 @@ class Fitter {
 
   // One sweep of single-node moves at level l: greedy (β = ∞: each node to
   // its best neighbouring group, or a new group) or Metropolis at β.
-  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true) {
+  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true,
+               std::size_t maxCandidates = std::numeric_limits<std::size_t>::max()) {
     auto nodes = activeNodes(st, l);
     std::shuffle(nodes.begin(), nodes.end(), rng_);
     double total = 0.0;
@@ -817,6 +823,10 @@ class Fitter {
         continue;
       }
       st.neighbourGroups(l, v, candidates);
+      if (candidates.size() > maxCandidates) {
+        std::shuffle(candidates.begin(), candidates.end(), rng_);
+        candidates.resize(maxCandidates);
+      }
       if (allowNew && st.groupSize(l, r) > 1) {
         const int fresh = st.emptyGroup(l);
         if (fresh >= 0) {
@@ -849,12 +859,16 @@ class Fitter {
     return total;
   }
 
-  double greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true) {
+  // Greedy sweeps until one gains less than minGain nats (or maxSweeps).
+  double greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true,
+                      std::size_t maxCandidates = std::numeric_limits<std::size_t>::max(),
+                      double minGain = 1e-7) {
     double total = 0.0;
     for (int i = 0; i < maxSweeps; ++i) {
-      const double d = sweep(st, l, std::numeric_limits<double>::infinity(), allowNew);
+      const double d =
+          sweep(st, l, std::numeric_limits<double>::infinity(), allowNew, maxCandidates);
       total += d;
-      if (d > -1e-7) break;
+      if (d > -minGain) break;
     }
     return total;
   }
@@ -929,7 +943,10 @@ class Fitter {
         std::sort(ne.begin(), ne.end(), [&](int a, int b) { return m2[a].size() < m2[b].size(); });
         dl += moveAll(st, l, m2[ne[0]], ne[1]);
       }
-      dl += greedySweeps(st, l, 4, false);
+      // While there are many groups, each node tries a sample of its
+      // neighbours' groups (all of them cost most of a fit on graphs whose
+      // sweeps do not collapse the groups quickly, e.g. β = 0.5).
+      dl += greedySweeps(st, l, 4, false, kAgglomerationCandidates, kAgglomerationMinGain);
       stages.push_back({st.partitions(), dl, st.groupCount(l)});
     }
     return stages;
