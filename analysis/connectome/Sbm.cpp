@@ -721,6 +721,21 @@ class Fitter {
         if (stage.groups < flatBest->groups || stage.groups > 3 * flatBest->groups + 2) continue;
         double stageDl = 0.0;
         auto parts = buildHierarchy(stage.parts[0], stageDl);
+        // The same hierarchy one level up, over singletons at level 0: with
+        // weights that say little about the groups (small β on LFR) the
+        // shortest description can leave level 0 as singletons and describe
+        // the graph from level 1 on (graph-tool finds such fits). One state
+        // construction, no random draws.
+        Partitions lifted;
+        lifted.reserve(parts.size() + 1);
+        lifted.push_back(identity);
+        lifted.insert(lifted.end(), parts.begin(), parts.end());
+        const double liftedDl =
+            NestedSbmState(graph_, dc_, settings_.weighted, lifted, tables_).descriptionLength();
+        if (liftedDl < stageDl) {
+          stageDl = liftedDl;
+          parts = std::move(lifted);
+        }
         if (stageDl < bestDl) {
           bestDl = stageDl;
           best = std::move(parts);
