@@ -13,6 +13,11 @@ namespace nl::analysis::connectome {
 namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
+// Candidate groups per node in the agglomeration's greedy sweeps.
+constexpr std::size_t kAgglomerationCandidates = 6;
+// The agglomeration's sweeps stop once one gains less than this (nats): the
+// refinement does the fine work.
+constexpr double kAgglomerationMinGain = 2.0;
 
 double logAdd(double a, double b) {
   if (a == -std::numeric_limits<double>::infinity()) return b;
@@ -203,8 +208,8 @@ void NestedSbmState::build(const std::vector<std::vector<int>>& partitions) {
   }
 }
 
-double NestedSbmState::pairValue(int level, bool diagonal, std::int64_t E, double X,
-                                 std::int64_t K, std::int64_t na, std::int64_t nb) const {
+double NestedSbmState::pairValue(int level, bool diagonal, std::int64_t E, double X, std::int64_t K,
+                                 std::int64_t na, std::int64_t nb) const {
   if (E == 0) return 0.0;
   if (level == 0) {
     double t = -lfact(E) - (diagonal ? static_cast<double>(E) * kLn2 : 0.0);
@@ -286,8 +291,8 @@ double NestedSbmState::mergeDelta(int level, int r, int t) const {
     const auto nu = L.n[u];
     d -= pairValue(level, false, er, w ? Xr[u] : 0.0, hasK ? Kr[u] : 0, nr, nu);
     d -= pairValue(level, false, et, w ? Xt[u] : 0.0, hasK ? Kt[u] : 0, nt, nu);
-    d += pairValue(level, false, er + et, w ? Xr[u] + Xt[u] : 0.0, hasK ? Kr[u] + Kt[u] : 0, nm,
-                   nu);
+    d +=
+        pairValue(level, false, er + et, w ? Xr[u] + Xt[u] : 0.0, hasK ? Kr[u] + Kt[u] : 0, nm, nu);
     if (er > 0 && et > 0) {
       ++lostPairs;
       const int U = up.b[u];
@@ -581,11 +586,10 @@ double NestedSbmState::move(int level, int v, int s) {
     const double tiny = 1e-12 * totalWeight_;
     for (auto& m : mapped)
       if (std::abs(m.dw) < tiny) m.dw = 0.0;
-    mapped.erase(std::remove_if(mapped.begin(), mapped.end(),
-                                [](const Change& m) {
-                                  return m.dc == 0 && m.dw == 0.0 && m.dk == 0;
-                                }),
-                 mapped.end());
+    mapped.erase(
+        std::remove_if(mapped.begin(), mapped.end(),
+                       [](const Change& m) { return m.dc == 0 && m.dw == 0.0 && m.dk == 0; }),
+        mapped.end());
     // sizes[depth − 1] lists distinct groups of level j − 1 with their net change.
     up.clear();
     for (const auto& [g, d] : sizes[depth - 1]) {
@@ -700,24 +704,42 @@ class Fitter {
       dl = state.descriptionLength();
       return {zeros, zeros};
     }
-    // 1. Flat agglomeration of level 0 (the edge counts under a flat prior).
-    NestedSbmState flat(graph_, dc_, settings_.weighted, {identity, zeros}, tables_);
-    const auto stages = agglomerate(flat, 0);
-    // 2. A hierarchy on every stage's partition; the shortest nested description wins.
     Partitions best;
     double bestDl = std::numeric_limits<double>::infinity();
-    // Only stages from the flat optimum up to three times its group count
-    // (the nested prior affords more groups than the flat one, never fewer).
-    const Stage* flatBest = &stages.front();
-    for (const auto& stage : stages)
-      if (stage.dl < flatBest->dl) flatBest = &stage;
-    for (const auto& stage : stages) {
-      if (stage.groups < flatBest->groups || stage.groups > 3 * flatBest->groups + 2) continue;
-      double stageDl = 0.0;
-      auto parts = buildHierarchy(stage.parts[0], stageDl);
-      if (stageDl < bestDl) {
-        bestDl = stageDl;
-        best = std::move(parts);
+    const int restarts = std::max(1, settings_.restarts);
+    for (int restart = 0; restart < restarts; ++restart) {
+      // 1. Flat agglomeration of level 0 (the edge counts under a flat prior).
+      NestedSbmState flat(graph_, dc_, settings_.weighted, {identity, zeros}, tables_);
+      const auto stages = agglomerate(flat, 0);
+      // 2. A hierarchy on every stage's partition; the shortest nested description wins.
+      // Only stages from the flat optimum up to three times its group count
+      // (the nested prior affords more groups than the flat one, never fewer).
+      const Stage* flatBest = &stages.front();
+      for (const auto& stage : stages)
+        if (stage.dl < flatBest->dl) flatBest = &stage;
+      for (const auto& stage : stages) {
+        if (stage.groups < flatBest->groups || stage.groups > 3 * flatBest->groups + 2) continue;
+        double stageDl = 0.0;
+        auto parts = buildHierarchy(stage.parts[0], stageDl);
+        // The same hierarchy one level up, over singletons at level 0: with
+        // weights that say little about the groups (small β on LFR) the
+        // shortest description can leave level 0 as singletons and describe
+        // the graph from level 1 on (graph-tool finds such fits). One state
+        // construction, no random draws.
+        Partitions lifted;
+        lifted.reserve(parts.size() + 1);
+        lifted.push_back(identity);
+        lifted.insert(lifted.end(), parts.begin(), parts.end());
+        const double liftedDl =
+            NestedSbmState(graph_, dc_, settings_.weighted, lifted, tables_).descriptionLength();
+        if (liftedDl < stageDl) {
+          stageDl = liftedDl;
+          parts = std::move(lifted);
+        }
+        if (stageDl < bestDl) {
+          bestDl = stageDl;
+          best = std::move(parts);
+        }
       }
     }
     // 3. Merge-split refinement of every level, annealed to zero temperature;
@@ -770,6 +792,7 @@ class Fitter {
 
   // ΔΣ of merging group r into t (members of r given), state left unchanged.
   double mergeDelta(NestedSbmState& st, int l, const std::vector<int>& mem, int r, int t) {
+    if (st.canMergeDelta(l, r, t)) return st.mergeDelta(l, r, t);
     const double d = moveAll(st, l, mem, t);
     moveAll(st, l, mem, r);
     return d;
@@ -783,7 +806,8 @@ class Fitter {
 
   // One sweep of single-node moves at level l: greedy (β = ∞: each node to
   // its best neighbouring group, or a new group) or Metropolis at β.
-  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true) {
+  double sweep(NestedSbmState& st, int l, double beta, bool allowNew = true,
+               std::size_t maxCandidates = std::numeric_limits<std::size_t>::max()) {
     auto nodes = activeNodes(st, l);
     std::shuffle(nodes.begin(), nodes.end(), rng_);
     double total = 0.0;
@@ -814,6 +838,10 @@ class Fitter {
         continue;
       }
       st.neighbourGroups(l, v, candidates);
+      if (candidates.size() > maxCandidates) {
+        std::shuffle(candidates.begin(), candidates.end(), rng_);
+        candidates.resize(maxCandidates);
+      }
       if (allowNew && st.groupSize(l, r) > 1) {
         const int fresh = st.emptyGroup(l);
         if (fresh >= 0) {
@@ -821,25 +849,43 @@ class Fitter {
           candidates.push_back(fresh);
         }
       }
+      // v visits the candidates in turn (one move each, not a move and its
+      // undo): the running sum of ΔΣ is that of r → t.
       double bestD = -1e-10;
       int bestT = -1;
+      double acc = 0.0;
+      int at = r;
       for (const int t : candidates) {
         if (t == r) continue;
-        const double d = st.move(l, v, t);
-        st.move(l, v, r);
-        if (d < bestD) {
-          bestD = d;
+        acc += st.move(l, v, t);
+        at = t;
+        if (acc < bestD) {
+          bestD = acc;
           bestT = t;
         }
       }
-      if (bestT >= 0) total += st.move(l, v, bestT);
+      if (bestT >= 0) {
+        if (at != bestT) st.move(l, v, bestT);
+        total += bestD;
+      } else if (at != r) {
+        st.move(l, v, r);
+      }
     }
     return total;
   }
 
-  void greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true) {
-    for (int i = 0; i < maxSweeps; ++i)
-      if (sweep(st, l, std::numeric_limits<double>::infinity(), allowNew) > -1e-7) break;
+  // Greedy sweeps until one gains less than minGain nats (or maxSweeps).
+  double greedySweeps(NestedSbmState& st, int l, int maxSweeps, bool allowNew = true,
+                      std::size_t maxCandidates = std::numeric_limits<std::size_t>::max(),
+                      double minGain = 1e-7) {
+    double total = 0.0;
+    for (int i = 0; i < maxSweeps; ++i) {
+      const double d =
+          sweep(st, l, std::numeric_limits<double>::infinity(), allowNew, maxCandidates);
+      total += d;
+      if (d > -minGain) break;
+    }
+    return total;
   }
 
   // Agglomerative merges at level l (the level above must be the top): every
@@ -848,7 +894,10 @@ class Fitter {
   // node sweeps. One stage per B, down to one group.
   std::vector<Stage> agglomerate(NestedSbmState& st, int l) {
     std::vector<Stage> stages;
-    stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
+    // Σ is carried along by the moves' ΔΣ (a full recomputation per stage
+    // was a tenth of a fit).
+    double dl = st.descriptionLength();
+    stages.push_back({st.partitions(), dl, st.groupCount(l)});
     const int cap = st.capacity();
     std::vector<int> neighbours;
     for (int stage = 0; st.groupCount(l) > 1 && stage < 4 * cap; ++stage) {
@@ -894,7 +943,7 @@ class Fitter {
         if (into[c.r] >= 0) continue;
         const int t = find(c.t);
         if (t == c.r) continue;
-        moveAll(st, l, mem[c.r], t);
+        dl += moveAll(st, l, mem[c.r], t);
         mem[t].insert(mem[t].end(), mem[c.r].begin(), mem[c.r].end());
         mem[c.r].clear();
         into[c.r] = t;
@@ -907,10 +956,13 @@ class Fitter {
         for (int r = 0; r < cap; ++r)
           if (!m2[r].empty()) ne.push_back(r);
         std::sort(ne.begin(), ne.end(), [&](int a, int b) { return m2[a].size() < m2[b].size(); });
-        moveAll(st, l, m2[ne[0]], ne[1]);
+        dl += moveAll(st, l, m2[ne[0]], ne[1]);
       }
-      greedySweeps(st, l, 4, false);
-      stages.push_back({st.partitions(), st.descriptionLength(), st.groupCount(l)});
+      // While there are many groups, each node tries a sample of its
+      // neighbours' groups (all of them cost most of a fit on graphs whose
+      // sweeps do not collapse the groups quickly, e.g. β = 0.5).
+      dl += greedySweeps(st, l, 4, false, kAgglomerationCandidates, kAgglomerationMinGain);
+      stages.push_back({st.partitions(), dl, st.groupCount(l)});
     }
     return stages;
   }
@@ -956,6 +1008,10 @@ class Fitter {
       int t = u >= 0 ? st.group(l, u) : -1;
       if (t == r || t < 0) t = st.group(l, nodes[below(static_cast<int>(nodes.size()))]);
       if (t == r) return;
+      if (st.canMergeDelta(l, r, t)) {
+        if (accept(st.mergeDelta(l, r, t), beta)) moveAll(st, l, mem[r], t);
+        return;
+      }
       const double d = moveAll(st, l, mem[r], t);
       if (!accept(d, beta)) moveAll(st, l, mem[r], r);
       return;

@@ -16,7 +16,15 @@
 //   level l ≥ 1 (the multigraph of level l−1's blocks, partitioned by b_l):
 //     Σ_{t<u} ln C(n_t n_u + e_tu − 1, e_tu) + Σ_t ln C(n_t(n_t+1)/2 + e_tt − 1, e_tt)
 //     + the partition term of b_l over the non-empty blocks of level l−1;
+//     weighted: the weight sums of level l−1's non-empty block pairs are
+//     exponential values too, per pair (t, u) of level l with K_tu such pairs
+//     of total weight x_tu: (K_tu − 1) ln x_tu − ln Γ(K_tu) (graph-tool's
+//     block-graph covariates);
 //   the top level has one group. Here e_rr counts the edges inside r once.
+//   Weight sums below a tenth of the smallest weight count as 0 (graph-tool's
+//   epsilon). The whole equals graph-tool 2.45's NestedBlockState.entropy()
+//   (plain model exactly; degree-corrected up to graph-tool's table of q,
+//   which undercounts: tests/connectome/SbmGraphToolTest.cpp).
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -32,7 +40,8 @@ struct SbmSettings {
   SbmModel model = SbmModel::Auto;
   bool weighted = true;  // model the edge weights (real-exponential)
   std::uint64_t seed = 1;
-  int sweeps = 10;          // annealed merge-split refinement rounds
+  int sweeps = 4;           // annealed merge-split refinement rounds
+  int restarts = 3;         // agglomerations (each with its hierarchies); the best is refined
   double mergeRatio = 1.3;  // agglomeration: B → B / ratio per stage
 };
 
@@ -101,8 +110,8 @@ class NestedSbmState {
   struct Level {
     std::vector<int> b;
     std::vector<std::int64_t> E;
-    std::vector<double> X;         // weighted: weight sum per block pair
-    std::vector<std::int64_t> K;   // weighted, level ≥ 1: non-empty pairs below
+    std::vector<double> X;        // weighted: weight sum per block pair
+    std::vector<std::int64_t> K;  // weighted, level ≥ 1: non-empty pairs below
     std::vector<int> n;
     std::vector<std::int64_t> e;
     int B = 0;

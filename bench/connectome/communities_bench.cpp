@@ -2,7 +2,7 @@
 // the ten nets, `graphs` seeded graphs are written as network.dat /
 // community.dat under <dir>/<net>/<g>/, and our nested SBM, Leiden and Louvain
 // are scored by the best NMI over hierarchy levels.
-//   neuroloupe_bench_communities <dir> [graphs=10] [sweeps=10]
+//   neuroloupe_bench_communities <dir> [graphs=10] [sweeps=SbmSettings default]
 // Prints one line per net: mean NMI and mean seconds per method; also writes
 // <dir>/ours.tsv with one line per graph.
 #include <cstdio>
@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path dir = argv[1];
   const int graphs = argc > 2 ? std::stoi(argv[2]) : 10;
-  const int sweeps = argc > 3 ? std::stoi(argv[3]) : 10;
+  const int sweeps = argc > 3 ? std::stoi(argv[3]) : cn::SbmSettings{}.sweeps;
   struct Net {
     std::string name;
     double k, muT, muW, beta;

@@ -165,3 +165,44 @@ TEST(Graph, BadInputIsRejected) {
   EXPECT_EQ(g.edgeCount(), 2u);
   EXPECT_DOUBLE_EQ(g.strength(1), 3.0);
 }
+
+namespace {
+
+// mergeDelta (block-level ΔΣ of a merge) equals moving every member and
+// recomputing, on every level, both models, weighted or not.
+void checkMergeDelta(bool dc, bool weighted) {
+  std::vector<int> truth;
+  const auto g = planted(4, 10, 0.5, 0.08, 13, truth);
+  const int N = g.nodes();
+  std::mt19937_64 rng(5);
+  std::vector<int> b0(N), b1(N, 0), b2(N, 0), top(N, 0);
+  for (int i = 0; i < N; ++i) b0[i] = static_cast<int>(rng() % 9);
+  for (int r = 0; r < N; ++r) b1[r] = r % 4;
+  for (int r = 0; r < N; ++r) b2[r] = r % 2;
+  int checked = 0;
+  for (int trial = 0; trial < 300 && checked < 60; ++trial) {
+    cn::NestedSbmState state(g, dc, weighted, {b0, b1, b2, top});
+    const int level = static_cast<int>(rng() % 3);
+    const int groups = level == 0 ? 9 : (level == 1 ? 4 : 2);
+    const int r = static_cast<int>(rng() % groups), t = static_cast<int>(rng() % groups);
+    if (!state.canMergeDelta(level, r, t)) continue;
+    const double predicted = state.mergeDelta(level, r, t);
+    const double before = state.descriptionLength();
+    for (int v = 0; v < N; ++v)
+      if (state.nodeActive(level, v) && state.group(level, v) == r) state.move(level, v, t);
+    const double actual = state.descriptionLength() - before;
+    ASSERT_NEAR(predicted, actual, 1e-8 * std::max(1.0, std::abs(before)))
+        << "level " << level << " merge " << r << " into " << t;
+    ++checked;
+  }
+  EXPECT_GE(checked, 30);
+}
+
+}  // namespace
+
+TEST(Sbm, MergeDeltaEqualsMovingEveryMember) {
+  checkMergeDelta(true, true);
+  checkMergeDelta(false, true);
+  checkMergeDelta(true, false);
+  checkMergeDelta(false, false);
+}

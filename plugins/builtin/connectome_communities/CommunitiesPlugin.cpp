@@ -190,6 +190,7 @@ class CommunitiesPlugin final : public nl::plugins::AnalysisPlugin {
     settings.weighted = parameters.boolean("weighted");
     settings.seed = static_cast<std::uint64_t>(parameters.integer("seed"));
     settings.sweeps = static_cast<int>(parameters.integer("sweeps"));
+    settings.restarts = static_cast<int>(parameters.integer("restarts"));
 
     std::vector<double> component, level, node, community;
     std::vector<std::string> nameColumn;
