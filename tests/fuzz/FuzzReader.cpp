@@ -21,6 +21,7 @@
 #include "io/Dataset.h"
 #include "io/Error.h"
 #include "io/ReaderRegistry.h"
+#include "io/image/RasterImage.h"
 #include "io/microscopy/VolumeDataset.h"
 
 namespace fs = std::filesystem;
@@ -52,6 +53,8 @@ constexpr Target kTargets[] = {
     {"zarr_chunk", "volume.zarr"},
     {"hdf5", "data.h5"},
     {"nwb", "recording.nwb"},
+    {"png", "image.png"},
+    {"jpeg", "image.jpg"},
 };
 std::string g_target;
 std::string g_fileName;
@@ -175,6 +178,20 @@ extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const fs::path path = materialise(data, size);
+  if (g_target == "png" || g_target == "jpeg") {
+    // Task images (prosthesis objective): not a dataset reader; its clear
+    // error is a runtime_error naming the file.
+    try {
+      const auto image = nl::io::readRasterImage(path);
+      if (image.pixels.size() != image.width * image.height) std::abort();
+      for (const double v : image.pixels)
+        if (!(v >= 0.0 && v <= 1.0)) std::abort();
+    } catch (const std::runtime_error& error) {
+      if (std::string_view(error.what()).find(path.filename().string()) == std::string_view::npos)
+        std::abort();  // the error must name the file
+    }
+    return 0;
+  }
   try {
     const auto contents = nl::io::ReaderRegistry::builtin().open(path);
     (void)contents.metadata.json().dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

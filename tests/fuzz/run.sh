@@ -70,6 +70,8 @@ seed tiff '*.tif' '*.tiff'
 seed swc '*.swc'
 seed hdf5 '*.h5' '*.hdf5'
 seed nwb '*.nwb'
+seed png '*.png'
+seed jpeg '*.jpg' '*.jpeg'
 mkdir -p "$corpus/zarr_metadata" "$corpus/zarr_chunk"
 if [ -d "$fixtures" ]; then
   i=0
@@ -88,7 +90,7 @@ if [ ${#targets[@]} -eq 0 ]; then
   # Every harness but the HDF5-based ones: libhdf5 1.10.8 itself crashes on
   # some corrupt metadata (docs/RELIABILITY.md); those run on request.
   targets=(npy npz csv mat json nifti nifti_gz mgh mgz gifti freesurfer_surface freesurfer_curv
-           freesurfer_annot tiff swc zarr_metadata zarr_chunk)
+           freesurfer_annot tiff swc zarr_metadata zarr_chunk png jpeg)
 fi
 
 export ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=0:abort_on_error=0"
