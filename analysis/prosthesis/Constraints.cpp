@@ -327,8 +327,43 @@ double GrayMatterRibbon::outsideBy(const Eigen::Vector3d& point, SurfacePoint* n
   for (int c = 0; c < 3; ++c)
     thickness += found.barycentric(c) * d.thickness(tri(c, found.triangle));
   if (nearest) *nearest = found;
-  if (gradient)
+  if (gradient) {
     *gradient = best > 0 ? Eigen::Vector3d((point - closest) / best) : Eigen::Vector3d::Zero();
+    // The half-thickness term moves with the nearest point: across a
+    // triangle's interior the point slides in its plane, along an edge on
+    // the edge, at a vertex not at all. Folded cortex varies in thickness
+    // (1.5–4 mm), so leaving this out made the hinge's gradient wrong there.
+    const Eigen::Vector3d a = d.mid.col(tri(0, found.triangle)),
+                          b = d.mid.col(tri(1, found.triangle)),
+                          c = d.mid.col(tri(2, found.triangle));
+    const Eigen::Vector3d normal = (b - a).cross(c - a);
+    const double twiceArea = normal.norm();
+    if (twiceArea > 0) {
+      const Eigen::Vector3d unit = normal / twiceArea;
+      const Eigen::Vector3d corners[3] = {a, b, c};
+      Eigen::Vector3d thicknessGradient = Eigen::Vector3d::Zero();  // in the triangle's plane
+      for (int k = 0; k < 3; ++k)
+        thicknessGradient += d.thickness(tri(k, found.triangle)) *
+                             unit.cross(corners[(k + 2) % 3] - corners[(k + 1) % 3]) / twiceArea;
+      constexpr double kOnBoundary = 1e-12;
+      int inside = 0, zero = -1;
+      for (int k = 0; k < 3; ++k) {
+        if (found.barycentric(k) > kOnBoundary)
+          ++inside;
+        else
+          zero = k;
+      }
+      if (inside == 2) {
+        // On the edge opposite corner `zero`: only motion along it counts.
+        const Eigen::Vector3d edge =
+            (corners[(zero + 2) % 3] - corners[(zero + 1) % 3]).normalized();
+        thicknessGradient = thicknessGradient.dot(edge) * edge;
+      } else if (inside < 2) {
+        thicknessGradient.setZero();
+      }
+      *gradient -= 0.5 * thicknessGradient;
+    }
+  }
   return best - 0.5 * thickness;
 }
 

@@ -130,3 +130,83 @@ TEST(ProsthesisGradient, PlanLossThroughTheChartMatchesFiniteDifferences) {
   }
   EXPECT_GT(checked, 6);
 }
+
+namespace tp = nl::test::prosthesis;
+
+namespace {
+
+// outsideBy's gradient against central differences at points whose nearest
+// mid-thickness triangle stays the same within the step (a change of
+// triangle is a kink of the distance, where no derivative exists).
+// Returns how many points were compared.
+int compareRibbonGradient(const pr::GrayMatterRibbon& ribbon,
+                          const std::vector<Eigen::Vector3d>& points) {
+  constexpr double h = 1e-6;
+  int compared = 0;
+  for (const auto& p : points) {
+    pr::SurfacePoint at;
+    Eigen::Vector3d gradient;
+    const double value = ribbon.outsideBy(p, &at, &gradient);
+    if (!std::isfinite(value)) continue;
+    Eigen::Vector3d numeric;
+    bool stable = true;
+    for (int axis = 0; axis < 3 && stable; ++axis) {
+      Eigen::Vector3d step = Eigen::Vector3d::Zero();
+      step[axis] = h;
+      pr::SurfacePoint plus, minus;
+      const double up = ribbon.outsideBy(p + step, &plus);
+      const double down = ribbon.outsideBy(p - step, &minus);
+      stable = plus.triangle == at.triangle && minus.triangle == at.triangle;
+      numeric[axis] = (up - down) / (2 * h);
+    }
+    if (!stable) continue;
+    EXPECT_LT((gradient - numeric).norm(), 1e-5 * std::max(1.0, numeric.norm()))
+        << "at (" << p.transpose() << "): analytic " << gradient.transpose() << ", numeric "
+        << numeric.transpose();
+    ++compared;
+  }
+  return compared;
+}
+
+}  // namespace
+
+TEST(ProsthesisGradient, GrayMatterHingeFollowsTheLocalThickness) {
+  // A patch whose thickness varies from 0.6 to 2.4 mm: the half-thickness
+  // term moves with the nearest point, so the gradient is not just the
+  // direction away from the mid surface.
+  auto mesh = tp::flatPatch(5, 12, 1.0);
+  for (Eigen::Index v = 0; v < mesh->white.cols(); ++v) {
+    const double px = mesh->pial(0, v), py = mesh->pial(1, v);
+    mesh->white(2, v) = -(1.5 + 0.6 * std::sin(px / 2.0) + 0.3 * std::cos(py / 1.5));
+  }
+  const pr::GrayMatterRibbon ribbon(mesh);
+  std::vector<Eigen::Vector3d> points;
+  for (int i = 0; i < 60; ++i) {
+    // Deterministic spread over the patch, above, inside and below the ribbon.
+    const double x = 6.3 + 0.17 * i, y = -5.1 + 0.161 * ((i * 7) % 60),
+                 z = -3.0 + 0.091 * ((i * 13) % 60);
+    points.emplace_back(x, y, z);
+  }
+  EXPECT_GE(compareRibbonGradient(ribbon, points), 40);
+}
+
+TEST(ProsthesisGradient, GrayMatterHingeOnFsaverage5MatchesFiniteDifferences) {
+  for (const char* f :
+       {"surface/fsaverage5/white_left.gii.gz", "surface/fsaverage5/pial_left.gii.gz",
+        "surface/fsaverage5/sphere_left.gii.gz", "surface/benson14_fsaverage"})
+    NL_REQUIRE_FIXTURE(f);
+  const auto& fs = tp::fsaverage5Left();
+  const pr::GrayMatterRibbon ribbon(fs.mesh);
+  // Points along the inward normal of occipital vertices, 0 to 2 mm below the
+  // pial surface: where thread electrodes sit (the old gradient failed here).
+  std::vector<Eigen::Vector3d> points;
+  const auto& pial = fs.mesh->pial;
+  const auto& white = fs.mesh->white;
+  for (Eigen::Index v = 0; v < pial.cols() && points.size() < 300; v += 37) {
+    if (pial(1, v) > -70) continue;  // occipital pole: y < −70 mm
+    const Eigen::Vector3d inward = (white.col(v) - pial.col(v)).normalized();
+    for (const double depth : {0.3, 1.1, 1.8}) points.push_back(pial.col(v) + depth * inward);
+  }
+  ASSERT_GE(points.size(), 30u);
+  EXPECT_GE(compareRibbonGradient(ribbon, points), 20);
+}
