@@ -6,13 +6,6 @@
 namespace nl::analysis::biclustering {
 namespace {
 
-std::uint64_t splitMix64(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 constexpr int kLayers = 128;
 constexpr double kTailStart = 3.442619855899;       // R of the 128-layer ziggurat
 constexpr double kLayerArea = 9.91256303526217e-3;  // V
@@ -49,11 +42,6 @@ double Rng::normalEdge(std::size_t layer, double u) {
   const double f1 = std::exp(-0.5 * (kZiggurat.x[layer + 1] * kZiggurat.x[layer + 1] - x * x));
   if (f1 + uniform() * (f0 - f1) < 1.0) return x;
   return std::numeric_limits<double>::quiet_NaN();
-}
-
-Rng::Rng(std::uint64_t seed, std::uint64_t stream) {
-  std::uint64_t mix = seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1));
-  for (auto& word : state_) word = splitMix64(mix);
 }
 
 std::size_t Rng::below(std::size_t bound) {

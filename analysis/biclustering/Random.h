@@ -2,11 +2,13 @@
 // Seeded random numbers for the bi-clustering sampler. The generator's whole
 // state is four words that can be read and restored, so a chain saved with
 // the session continues with exactly the numbers it would have drawn
-// (analysis/rsa/Random.h has the same generator without that access).
+// (analysis/Xoshiro.h, the generator rsa::Rng uses too).
 #include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+
+#include "analysis/Xoshiro.h"
 
 namespace nl::analysis::biclustering {
 
@@ -20,24 +22,14 @@ extern const ZigguratTable kZiggurat;
 
 class Rng {
  public:
-  using State = std::array<std::uint64_t, 4>;
+  using State = Xoshiro256::State;
   // `stream` separates independent sequences under one seed (the chain index).
-  Rng(std::uint64_t seed, std::uint64_t stream);
-  explicit Rng(const State& state) : state_(state) {}
+  Rng(std::uint64_t seed, std::uint64_t stream) : generator_(Xoshiro256::seeded(seed, stream)) {}
+  explicit Rng(const State& state) { generator_.state = state; }
 
-  const State& state() const { return state_; }
+  const State& state() const { return generator_.state; }
   // The hot ones are inline (the sampler draws ~10⁵ of them per iteration).
-  std::uint64_t next() {  // xoshiro256** (Blackman & Vigna)
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t shifted = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= shifted;
-    state_[3] = rotl(state_[3], 45);
-    return result;
-  }
+  std::uint64_t next() { return generator_.next(); }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }  // [0, 1), 53 bits
   double uniformPositive() {                                                  // (0, 1)
     for (;;) {
@@ -67,8 +59,7 @@ class Rng {
 
  private:
   double normalEdge(std::size_t layer, double u);  // the tail and wedges; NaN: reject
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  State state_{};
+  Xoshiro256 generator_;
 };
 
 // Repeated Gamma(shape) draws with Marsaglia & Tsang's constants computed

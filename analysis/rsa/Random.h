@@ -7,28 +7,16 @@
 #include <numeric>
 #include <vector>
 
+#include "analysis/Xoshiro.h"
+
 namespace nl::analysis::rsa {
 
 class Rng {
  public:
   // `stream` separates independent sequences under one seed (e.g. the replicate index).
-  Rng(std::uint64_t seed, std::uint64_t stream) {
-    std::uint64_t mix = seed ^ (0x9e3779b97f4a7c15ULL * (stream + 1));
-    for (auto& word : state_) word = splitMix64(mix);
-  }
+  Rng(std::uint64_t seed, std::uint64_t stream) : generator_(Xoshiro256::seeded(seed, stream)) {}
 
-  // xoshiro256** (Blackman & Vigna).
-  std::uint64_t next() {
-    const std::uint64_t result = rotl(state_[1] * 5, 7) * 9;
-    const std::uint64_t shifted = state_[1] << 17;
-    state_[2] ^= state_[0];
-    state_[3] ^= state_[1];
-    state_[1] ^= state_[2];
-    state_[0] ^= state_[3];
-    state_[2] ^= shifted;
-    state_[3] = rotl(state_[3], 45);
-    return result;
-  }
+  std::uint64_t next() { return generator_.next(); }
 
   // Uniform in [0, bound) without modulo bias; bound > 0.
   std::size_t below(std::size_t bound) {
@@ -49,14 +37,7 @@ class Rng {
   }
 
  private:
-  static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  static std::uint64_t splitMix64(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-  }
-  std::uint64_t state_[4]{};
+  Xoshiro256 generator_;
 };
 
 // 0, 1, …, count − 1 in a random order.

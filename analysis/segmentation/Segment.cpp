@@ -1061,6 +1061,18 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
                 mix.residual < o.mergeAngle)
               mixed[p] = own[p] == a ? 1 : 2;
           }
+      // visit(u) for each of p's 26 neighbours inside the box.
+      auto forEachNeighbour = [&](std::int64_t p, const auto& visit) {
+        const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
+        for (int dz = -1; dz <= 1; ++dz)
+          for (int dy = -1; dy <= 1; ++dy)
+            for (int dx = -1; dx <= 1; ++dx) {
+              const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
+              if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
+                continue;
+              visit(core.index(kk, jj, ii));
+            }
+      };
       // 26-connected pieces of a set of voxels of the box.
       auto pieces = [&](const auto& inside, std::vector<std::int32_t>& piece) {
         piece.assign(n, -1);
@@ -1073,19 +1085,12 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
           while (!stack.empty()) {
             const auto t = stack.back();
             stack.pop_back();
-            const std::int64_t k = t / (core.y * core.x), j = t / core.x % core.y, i = t % core.x;
-            for (int dz = -1; dz <= 1; ++dz)
-              for (int dy = -1; dy <= 1; ++dy)
-                for (int dx = -1; dx <= 1; ++dx) {
-                  const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
-                  if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
-                    continue;
-                  const auto u = core.index(kk, jj, ii);
-                  if (piece[u] < 0 && inside(u) && inside(t) == inside(u)) {
-                    piece[u] = count;
-                    stack.push_back(u);
-                  }
-                }
+            forEachNeighbour(t, [&](std::int64_t u) {
+              if (piece[u] < 0 && inside(u) && inside(t) == inside(u)) {
+                piece[u] = count;
+                stack.push_back(u);
+              }
+            });
           }
           ++count;
         }
@@ -1102,17 +1107,10 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
           touchedB(static_cast<std::size_t>(regions));
       for (std::int64_t p = 0; p < n; ++p) {
         if (region[p] < 0) continue;
-        const std::int64_t k = p / (core.y * core.x), j = p / core.x % core.y, i = p % core.x;
-        for (int dz = -1; dz <= 1; ++dz)
-          for (int dy = -1; dy <= 1; ++dy)
-            for (int dx = -1; dx <= 1; ++dx) {
-              const std::int64_t kk = k + dz, jj = j + dy, ii = i + dx;
-              if (kk < 0 || jj < 0 || ii < 0 || kk >= core.z || jj >= core.y || ii >= core.x)
-                continue;
-              const auto u = core.index(kk, jj, ii);
-              if (pieceA[u] >= 0) touchedA[region[p]].push_back(pieceA[u]);
-              if (pieceB[u] >= 0) touchedB[region[p]].push_back(pieceB[u]);
-            }
+        forEachNeighbour(p, [&](std::int64_t u) {
+          if (pieceA[u] >= 0) touchedA[region[p]].push_back(pieceA[u]);
+          if (pieceB[u] >= 0) touchedB[region[p]].push_back(pieceB[u]);
+        });
       }
       auto distinct = [](std::vector<std::int32_t>& t) {
         std::sort(t.begin(), t.end());
