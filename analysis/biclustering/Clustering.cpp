@@ -1,5 +1,6 @@
 #include "analysis/biclustering/Clustering.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -134,6 +135,141 @@ double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, doubl
     c += step;
   }
   return kMinusInfinity;
+}
+
+std::vector<int> subspaceClustering(const Eigen::MatrixXd& rows, int clusters, int dimension,
+                                    Rng& rng, int restarts) {
+  const auto N = rows.rows();
+  std::vector<int> labels(static_cast<std::size_t>(N), 0);
+  const int K = std::max(1, std::min<int>(clusters, static_cast<int>(N)));
+  if (K == 1) return labels;
+  Eigen::MatrixXd u = rows;
+  for (Eigen::Index i = 0; i < N; ++i) {
+    u.row(i).array() -= u.row(i).mean();
+    const double norm = u.row(i).norm();
+    if (norm > 0.0) u.row(i) /= norm;
+  }
+  const Eigen::MatrixXd gram = u * u.transpose();
+  Eigen::MatrixXd W = gram.cwiseAbs2();
+  W.diagonal().setZero();
+  const Eigen::VectorXd scale = W.rowwise().sum().cwiseMax(1e-12).cwiseSqrt().cwiseInverse();
+  const Eigen::MatrixXd normalised = scale.asDiagonal() * W * scale.asDiagonal();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(normalised);
+  Eigen::MatrixXd embedding = eigen.eigenvectors().rightCols(K);
+  for (Eigen::Index i = 0; i < N; ++i) {
+    const double norm = embedding.row(i).norm();
+    if (norm > 0.0) embedding.row(i) /= norm;
+  }
+  // k-means++ on the embedding, the tightest of `restarts` starts.
+  double bestCost = std::numeric_limits<double>::infinity();
+  for (int restart = 0; restart < std::max(1, restarts); ++restart) {
+    std::vector<Eigen::Index> centres{static_cast<Eigen::Index>(rng.below(static_cast<std::size_t>(N)))};
+    Eigen::VectorXd nearest = Eigen::VectorXd::Constant(N, std::numeric_limits<double>::infinity());
+    while (static_cast<int>(centres.size()) < K) {
+      for (Eigen::Index i = 0; i < N; ++i)
+        nearest[i] =
+            std::min(nearest[i], (embedding.row(i) - embedding.row(centres.back())).squaredNorm());
+      double pick = rng.uniform() * nearest.sum();
+      Eigen::Index chosen = N - 1;
+      for (Eigen::Index i = 0; i < N; ++i) {
+        pick -= nearest[i];
+        if (pick < 0.0) {
+          chosen = i;
+          break;
+        }
+      }
+      centres.push_back(chosen);
+    }
+    Eigen::MatrixXd means(K, K);
+    for (int k = 0; k < K; ++k) means.row(k) = embedding.row(centres[k]);
+    std::vector<int> assign(static_cast<std::size_t>(N), 0);
+    double cost = 0.0;
+    for (int round = 0; round < 100; ++round) {
+      bool changed = false;
+      cost = 0.0;
+      for (Eigen::Index i = 0; i < N; ++i) {
+        int best = 0;
+        double bestDistance = std::numeric_limits<double>::infinity();
+        for (int k = 0; k < K; ++k) {
+          const double distance = (embedding.row(i) - means.row(k)).squaredNorm();
+          if (distance < bestDistance) {
+            bestDistance = distance;
+            best = k;
+          }
+        }
+        cost += bestDistance;
+        changed = changed || best != assign[i];
+        assign[i] = best;
+      }
+      for (int k = 0; k < K; ++k) {
+        Eigen::RowVectorXd sum = Eigen::RowVectorXd::Zero(K);
+        int n = 0;
+        for (Eigen::Index i = 0; i < N; ++i)
+          if (assign[i] == k) {
+            sum += embedding.row(i);
+            ++n;
+          }
+        if (n > 0) means.row(k) = sum / n;
+      }
+      if (!changed && round > 0) break;
+    }
+    if (cost < bestCost) {
+      bestCost = cost;
+      labels = assign;
+    }
+  }
+  // K-subspace passes on the Gram matrix.
+  auto explained = [&](int k, Eigen::Index row) {
+    std::vector<Eigen::Index> members;
+    for (Eigen::Index i = 0; i < N; ++i)
+      if (labels[i] == k && i != row) members.push_back(i);
+    if (members.empty()) return 0.0;
+    const Eigen::MatrixXd g = gram(members, members);
+    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> part(g);
+    const Eigen::VectorXd cross = gram(members, std::vector<Eigen::Index>{row});
+    const double floor = 1e-10 * std::max(1e-300, g.trace());
+    double total = 0.0;
+    const auto size = static_cast<Eigen::Index>(members.size());
+    for (Eigen::Index v = size - 1; v >= std::max<Eigen::Index>(0, size - dimension); --v) {
+      const double value = part.eigenvalues()[v];
+      if (value <= floor) continue;
+      const double projection = part.eigenvectors().col(v).dot(cross);
+      total += projection * projection / value;
+    }
+    return gram(row, row) > 0.0 ? total / gram(row, row) : 0.0;
+  };
+  for (int pass = 0; pass < 20; ++pass) {
+    bool moved = false;
+    for (Eigen::Index i = 0; i < N; ++i) {
+      std::vector<int> sizes(static_cast<std::size_t>(K), 0);
+      for (const int z : labels) ++sizes[z];
+      if (sizes[labels[i]] <= 1) continue;  // keep every cluster occupied
+      int best = labels[i];
+      double bestShare = -1.0;
+      for (int k = 0; k < K; ++k) {
+        // Subspaces of equal dimension only: compare against clusters with
+        // at least `dimension` other members (a smaller one explains less).
+        if (sizes[k] - (k == labels[i] ? 1 : 0) < dimension) continue;
+        const double share = explained(k, i);
+        if (share > bestShare) {
+          bestShare = share;
+          best = k;
+        }
+      }
+      if (best != labels[i]) {
+        labels[i] = best;
+        moved = true;
+      }
+    }
+    if (!moved) break;
+  }
+  std::vector<int> slot(static_cast<std::size_t>(K), -1);
+  int used = 0;
+  for (auto& label : labels) {
+    if (slot[label] < 0) slot[label] = used++;
+    label = slot[label];
+  }
+  return labels;
 }
 
 long chineseRestaurantTables(const std::vector<int>& counts, double r, Rng& rng) {

@@ -28,6 +28,16 @@ double laplaceLogMarginal(const Eigen::Ref<const Eigen::VectorXd>& counts, doubl
                           const Eigen::VectorXd* start = nullptr,
                           Eigen::VectorXd* fitted = nullptr);
 
+// Clusters the rows of `rows` (N × T) by the subspaces they span: rows
+// centred and normalised, affinities cos² between them, the leading
+// `clusters` eigenvectors of D^−½ W D^−½ (Ng, Jordan & Weiss 2002) clustered
+// by k-means++ (`restarts` seeded starts, the tightest kept), then
+// K-subspace passes (each row, left out, to the cluster whose principal
+// `dimension`-subspace explains the largest share of it). Labels 0 … K'−1,
+// K' ≤ clusters, in order of first appearance.
+std::vector<int> subspaceClustering(const Eigen::MatrixXd& rows, int clusters, int dimension,
+                                    Rng& rng, int restarts = 10);
+
 // Σ_t CRT(y_t, r): the number of tables of Chinese restaurants with y_t
 // customers and concentration r (Zhou & Carin 2015).
 long chineseRestaurantTables(const std::vector<int>& counts, double r, Rng& rng);

@@ -1,5 +1,6 @@
 #include "analysis/biclustering/Dynamics.h"
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <stdexcept>
@@ -168,6 +169,82 @@ std::vector<int> sampleStates(const Eigen::MatrixXd& logLikelihood,
     states[static_cast<std::size_t>(t)] = pick(weights);
   }
   return states;
+}
+
+std::vector<int> gaussianHmmSegmentation(const Eigen::VectorXd& series, int states,
+                                         int iterations) {
+  const auto n = series.size();
+  const int M = std::max(1, states);
+  std::vector<int> out(static_cast<std::size_t>(n), 0);
+  if (n < 2 || M == 1) return out;
+  std::vector<double> sorted(series.data(), series.data() + n);
+  std::sort(sorted.begin(), sorted.end());
+  const double overall = (series.array() - series.mean()).square().mean();
+  const double floor = 1e-4 * std::max(overall, 1e-12);
+  Eigen::VectorXd mean(M), variance = Eigen::VectorXd::Constant(M, std::max(overall, floor));
+  for (int k = 0; k < M; ++k)
+    mean[k] = sorted[static_cast<std::size_t>((k + 0.5) / M * static_cast<double>(n - 1))];
+  Eigen::MatrixXd transition = Eigen::MatrixXd::Constant(M, M, 0.05 / (M - 1));
+  transition.diagonal().setConstant(0.95);
+  Eigen::RowVectorXd initial = Eigen::RowVectorXd::Constant(M, 1.0 / M);
+  Eigen::MatrixXd emission(n, M), forward(n, M), backward(n, M), posterior(n, M);
+  Eigen::VectorXd scale(n);
+  for (int iteration = 0; iteration <= iterations; ++iteration) {
+    for (Eigen::Index t = 0; t < n; ++t)
+      for (int k = 0; k < M; ++k) {
+        const double z = series[t] - mean[k];
+        emission(t, k) = -0.5 * z * z / variance[k] - 0.5 * std::log(variance[k]);
+      }
+    for (Eigen::Index t = 0; t < n; ++t) {
+      const double top = emission.row(t).maxCoeff();
+      emission.row(t) = (emission.row(t).array() - top).exp().matrix();
+    }
+    for (Eigen::Index t = 0; t < n; ++t) {
+      const Eigen::RowVectorXd prior = t == 0 ? initial : forward.row(t - 1) * transition;
+      forward.row(t) = prior.cwiseProduct(emission.row(t));
+      scale[t] = forward.row(t).sum();
+      forward.row(t) /= scale[t];
+    }
+    backward.row(n - 1).setOnes();
+    for (Eigen::Index t = n - 2; t >= 0; --t) {
+      backward.row(t) =
+          (transition * emission.row(t + 1).cwiseProduct(backward.row(t + 1)).transpose())
+              .transpose() /
+          scale[t + 1];
+    }
+    posterior = forward.cwiseProduct(backward);
+    for (Eigen::Index t = 0; t < n; ++t) posterior.row(t) /= posterior.row(t).sum();
+    if (iteration == iterations) break;
+    // M step.
+    Eigen::MatrixXd pairs = Eigen::MatrixXd::Zero(M, M);
+    for (Eigen::Index t = 0; t + 1 < n; ++t) {
+      Eigen::MatrixXd xi = forward.row(t).transpose() *
+                           emission.row(t + 1).cwiseProduct(backward.row(t + 1));
+      xi = xi.cwiseProduct(transition);
+      pairs += xi / xi.sum();
+    }
+    for (int k = 0; k < M; ++k) {
+      const double total = pairs.row(k).sum();
+      if (total > 0.0) transition.row(k) = pairs.row(k) / total;
+      const double weight = posterior.col(k).sum();
+      if (weight <= 1e-9) continue;
+      mean[k] = posterior.col(k).dot(series) / weight;
+      variance[k] = std::max(
+          floor, posterior.col(k).dot((series.array() - mean[k]).square().matrix()) / weight);
+    }
+    initial = posterior.row(0);
+  }
+  std::vector<int> order(static_cast<std::size_t>(M));
+  for (int k = 0; k < M; ++k) order[k] = k;
+  std::sort(order.begin(), order.end(), [&](int a, int b) { return mean[a] < mean[b]; });
+  std::vector<int> rank(static_cast<std::size_t>(M));
+  for (int k = 0; k < M; ++k) rank[order[k]] = k;
+  for (Eigen::Index t = 0; t < n; ++t) {
+    Eigen::Index best = 0;
+    posterior.row(t).maxCoeff(&best);
+    out[static_cast<std::size_t>(t)] = rank[static_cast<std::size_t>(best)];
+  }
+  return out;
 }
 
 Eigen::MatrixXd dynamicsLogLikelihood(const Eigen::MatrixXd& path,

@@ -71,6 +71,14 @@ std::vector<int> sampleStates(const Eigen::MatrixXd& logLikelihood,
 Eigen::MatrixXd dynamicsLogLikelihood(const Eigen::MatrixXd& path,
                                       const SwitchingDynamics& dynamics);
 
+// A `states`-state HMM with Gaussian emissions fitted to a scalar series by
+// expectation–maximisation (Baum–Welch; means started at the quantiles,
+// sticky start transitions), then the most probable state of each point
+// (posterior marginals). States are numbered by increasing mean.
+// Deterministic. Used for the chain's start states.
+std::vector<int> gaussianHmmSegmentation(const Eigen::VectorXd& series, int states,
+                                         int iterations = 50);
+
 // A Dirichlet draw computed in log space (tiny concentrations do not underflow).
 Eigen::VectorXd drawDirichlet(const Eigen::VectorXd& concentration, Rng& rng);
 

@@ -1,5 +1,7 @@
 #include "analysis/biclustering/Kalman.h"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace nl::analysis::biclustering {
@@ -98,26 +100,249 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
                                             const SwitchingDynamics& dynamics,
                                             const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0,
                                             Rng& rng) {
-  const Filtered filtered = filter(observations, states, dynamics, m0, P0);
+  // The information filter: no covariance is ever formed or inverted per bin.
+  // With Λ_t, g_t the filtered precision and information vector of bin t
+  // (posterior N(Λ_t⁻¹ g_t, Λ_t⁻¹)) and, for the step into t+1 under state s,
+  // B = AᵀQ⁻¹ and Λ̃_t = Λ_t + B A = L Lᵀ:
+  //   predicted precision  Y = Q⁻¹ − Bᵀ Λ̃_t⁻¹ B = Q⁻¹ − WᵀW,  W = L⁻¹ B,
+  //   predicted vector     y = Y b + Wᵀ L⁻¹ g_t,
+  // and Λ_{t+1} = Y + J_{t+1}, g_{t+1} = y + h_{t+1}. The same Λ̃_t is the
+  // precision of x_t given x_{t+1} in the backward pass, with information
+  // vector g_t + B (x_{t+1} − b), so each bin costs one Cholesky factor, one
+  // triangular solve and one rank update of D × D matrices, and the backward
+  // draws only triangular solves with the stored factors.
   const auto dim = m0.size();
-  const auto bins = filtered.mean.cols();
-  Eigen::MatrixXd path(dim, bins);
-  path.col(bins - 1) = drawGaussian(filtered.mean.col(bins - 1),
-                                    filtered.covariance[static_cast<std::size_t>(bins - 1)], rng);
-  for (Eigen::Index t = bins - 2; t >= 0; --t) {
-    // The step t → t+1 is governed by the state of bin t + 1 (see the header).
+  const auto bins = static_cast<Eigen::Index>(observations.information.size());
+  if (observations.informationVector.rows() != dim ||
+      observations.informationVector.cols() != bins ||
+      static_cast<Eigen::Index>(states.size()) != bins)
+    throw std::invalid_argument("FFBS: observation, state and latent sizes disagree");
+  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(dim, dim);
+  // Per state used: Q⁻¹, B = AᵀQ⁻¹, B A and Q⁻¹ b.
+  struct StateTerms {
+    bool ready = false;
+    Eigen::MatrixXd Qinv, B, BA;
+  };
+  std::vector<StateTerms> terms(dynamics.A.size());
+  auto termsOf = [&](std::size_t s) -> const StateTerms& {
+    StateTerms& out = terms[s];
+    if (!out.ready) {
+      Eigen::LLT<Eigen::MatrixXd> q(dynamics.Q[s]);
+      if (q.info() != Eigen::Success) q.compute(dynamics.Q[s] + 1e-10 * identity);
+      out.Qinv = symmetric(q.solve(identity));
+      out.B = dynamics.A[s].transpose() * out.Qinv;
+      out.BA = symmetric(out.B * dynamics.A[s]);
+      out.ready = true;
+    }
+    return out;
+  };
+  auto factorOf = [&](const Eigen::MatrixXd& precision) {
+    Eigen::LLT<Eigen::MatrixXd> llt(precision);
+    double jitter = 1e-12 * std::max(1.0, precision.diagonal().cwiseAbs().maxCoeff());
+    while (llt.info() != Eigen::Success) {
+      if (jitter > 1e6) throw std::runtime_error("FFBS: precision is not positive definite");
+      llt.compute(precision + jitter * identity);
+      jitter *= 10.0;
+    }
+    return llt;
+  };
+  Eigen::MatrixXd g(dim, bins);  // filtered information vectors
+  std::vector<Eigen::LLT<Eigen::MatrixXd>> backward(static_cast<std::size_t>(bins));
+  Eigen::MatrixXd precision(dim, dim);
+  {
+    const Eigen::LLT<Eigen::MatrixXd> p0 = factorOf(P0);
+    precision = symmetric(p0.solve(identity)) + observations.information[0];
+    g.col(0) = p0.solve(m0) + observations.informationVector.col(0);
+  }
+  Eigen::MatrixXd W(dim, dim), Y(dim, dim);
+  for (Eigen::Index t = 0; t + 1 < bins; ++t) {
     const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
-    const auto& A = dynamics.A[s];
-    const auto& P = filtered.covariance[static_cast<std::size_t>(t)];
-    // P Aᵀ S⁻¹ with S = A P Aᵀ + Q, the forward pass's prediction of bin t + 1.
-    const Eigen::MatrixXd gain =
-        filtered.predictedFactor[static_cast<std::size_t>(t + 1)].solve(A * P).transpose();
-    const Eigen::VectorXd mean =
-        filtered.mean.col(t) + gain * (path.col(t + 1) - A * filtered.mean.col(t) - dynamics.b[s]);
-    const Eigen::MatrixXd covariance = symmetric(P - gain * A * P);
-    path.col(t) = drawGaussian(mean, covariance, rng);
+    const StateTerms& st = termsOf(s);
+    auto& L = backward[static_cast<std::size_t>(t)];
+    L = factorOf(precision + st.BA);
+    W = st.B;
+    L.matrixL().solveInPlace(W);
+    Y = st.Qinv;
+    Y.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose(), -1.0);
+    Y.triangularView<Eigen::StrictlyUpper>() = Y.transpose();
+    const Eigen::VectorXd whitened = L.matrixL().solve(g.col(t));
+    g.col(t + 1) = Y * dynamics.b[s] + W.transpose() * whitened +
+                   observations.informationVector.col(t + 1);
+    precision = Y + observations.information[static_cast<std::size_t>(t + 1)];
+  }
+  Eigen::MatrixXd path(dim, bins);
+  Eigen::VectorXd noise(dim);
+  auto draw = [&](const Eigen::LLT<Eigen::MatrixXd>& L, const Eigen::VectorXd& vector) {
+    // x = L⁻ᵀ (L⁻¹ v + z): mean Λ⁻¹ v, covariance Λ⁻¹.
+    for (Eigen::Index i = 0; i < dim; ++i) noise[i] = rng.normal();
+    Eigen::VectorXd u = L.matrixL().solve(vector) + noise;
+    L.matrixU().solveInPlace(u);
+    return u;
+  };
+  path.col(bins - 1) = draw(factorOf(precision), g.col(bins - 1));
+  for (Eigen::Index t = bins - 2; t >= 0; --t) {
+    const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
+    const StateTerms& st = termsOf(s);
+    path.col(t) = draw(backward[static_cast<std::size_t>(t)],
+                       g.col(t) + st.B * (path.col(t + 1) - dynamics.b[s]));
   }
   return path;
+}
+
+int collapsedStateSweep(const GaussianObservations& observations, std::vector<int>& states,
+                        const SwitchingDynamics& dynamics, const Eigen::MatrixXd& transition,
+                        const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window,
+                        Rng& rng) {
+  const auto dim = m0.size();
+  const auto bins = static_cast<Eigen::Index>(observations.information.size());
+  if (observations.informationVector.rows() != dim ||
+      observations.informationVector.cols() != bins ||
+      static_cast<Eigen::Index>(states.size()) != bins)
+    throw std::invalid_argument("state sweep: observation, state and latent sizes disagree");
+  if (bins < 2) return 0;
+  const Eigen::MatrixXd identity = Eigen::MatrixXd::Identity(dim, dim);
+  auto factorOf = [&](const Eigen::MatrixXd& precision) {
+    Eigen::LLT<Eigen::MatrixXd> llt(precision);
+    double jitter = 1e-12 * std::max(1.0, precision.diagonal().cwiseAbs().maxCoeff());
+    while (llt.info() != Eigen::Success) {
+      if (jitter > 1e6) throw std::runtime_error("state sweep: precision is not positive definite");
+      llt.compute(precision + jitter * identity);
+      jitter *= 10.0;
+    }
+    return llt;
+  };
+  auto logDet = [](const Eigen::LLT<Eigen::MatrixXd>& llt) {
+    return 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+  };
+  struct StateTerms {
+    bool ready = false;
+    Eigen::MatrixXd Qinv, B, BA;
+    double logDetQ = 0.0;
+  };
+  std::vector<StateTerms> terms(dynamics.A.size());
+  auto termsOf = [&](std::size_t s) -> const StateTerms& {
+    StateTerms& out = terms[s];
+    if (!out.ready) {
+      const Eigen::LLT<Eigen::MatrixXd> q = factorOf(dynamics.Q[s]);
+      out.logDetQ = logDet(q);
+      out.Qinv = symmetric(q.solve(identity));
+      out.B = dynamics.A[s].transpose() * out.Qinv;
+      out.BA = symmetric(out.B * dynamics.A[s]);
+      out.ready = true;
+    }
+    return out;
+  };
+  // Backward messages of the current sequence: β_t(x) ∝ exp(−½ xᵀΩ_t x + w_tᵀx)
+  // = p(observations of bins ≥ t | x_t). With M = Q⁻¹ + Ω_{t+1} = L Lᵀ,
+  // V = L⁻¹Q⁻¹, S = Q⁻¹ − VᵀV, r = Vᵀ L⁻¹ w_{t+1}:
+  // Ω_t = J_t + AᵀSA, w_t = h_t + Aᵀ(r − S b) (the state of bin t+1).
+  std::vector<Eigen::MatrixXd> omega(static_cast<std::size_t>(bins));
+  Eigen::MatrixXd w(dim, bins);
+  omega[static_cast<std::size_t>(bins - 1)] = observations.information[bins - 1];
+  w.col(bins - 1) = observations.informationVector.col(bins - 1);
+  for (Eigen::Index t = bins - 2; t >= 1; --t) {
+    const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
+    const StateTerms& st = termsOf(s);
+    const Eigen::LLT<Eigen::MatrixXd> L = factorOf(st.Qinv + omega[t + 1]);
+    Eigen::MatrixXd V = st.Qinv;
+    L.matrixL().solveInPlace(V);
+    Eigen::MatrixXd S = st.Qinv;
+    S.selfadjointView<Eigen::Lower>().rankUpdate(V.transpose(), -1.0);
+    S.triangularView<Eigen::StrictlyUpper>() = S.transpose();
+    const Eigen::VectorXd r = V.transpose() * L.matrixL().solve(w.col(t + 1));
+    const auto& A = dynamics.A[s];
+    omega[t] = symmetric(A.transpose() * (S * A)) + observations.information[t];
+    w.col(t) = A.transpose() * (r - S * dynamics.b[s]) + observations.informationVector.col(t);
+  }
+  // Forward: the filtered message of bin t−1, (Λ, g); through state l the
+  // predicted message of bin t is exp(−½ xᵀY x + yᵀx + k) times
+  // |Q_l|^−½ |Λ̃|^−½ with Λ̃ = Λ + B A = L Lᵀ, W = L⁻¹B, Y = Q⁻¹ − WᵀW,
+  // v = Wᵀ L⁻¹ g, y = Y b + v, k = ½‖L⁻¹g‖² − ½ bᵀY b − bᵀv; joined with
+  // β_t it integrates to |Y + Ω_t|^−½ exp(½ (y + w)ᵀ(Y + Ω_t)⁻¹(y + w)).
+  Eigen::MatrixXd precision;
+  Eigen::VectorXd g;
+  {
+    const Eigen::LLT<Eigen::MatrixXd> p0 = factorOf(P0);
+    precision = symmetric(p0.solve(identity)) + observations.information[0];
+    g = p0.solve(m0) + observations.informationVector.col(0);
+  }
+  const auto L = static_cast<int>(dynamics.A.size());
+  std::vector<char> present(static_cast<std::size_t>(L));
+  std::vector<int> candidates;
+  std::vector<double> logWeights;
+  std::vector<Eigen::MatrixXd> Ys;
+  std::vector<Eigen::VectorXd> ys;
+  int changed = 0;
+  for (Eigen::Index t = 1; t < bins; ++t) {
+    std::fill(present.begin(), present.end(), 0);
+    for (Eigen::Index u = std::max<Eigen::Index>(0, t - window);
+         u <= std::min<Eigen::Index>(bins - 1, t + window); ++u)
+      if (u != t) present[static_cast<std::size_t>(states[static_cast<std::size_t>(u)])] = 1;
+    const int current = states[static_cast<std::size_t>(t)];
+    candidates.clear();
+    int distinct = 0;
+    for (int l = 0; l < L; ++l) distinct += present[l];
+    if (window < 0) {
+      for (int l = 0; l < L; ++l) candidates.push_back(l);
+    } else if (distinct >= 2 && present[static_cast<std::size_t>(current)]) {
+      for (int l = 0; l < L; ++l)
+        if (present[l]) candidates.push_back(l);
+    } else {
+      candidates.push_back(current);
+    }
+    logWeights.assign(candidates.size(), 0.0);
+    Ys.resize(candidates.size());
+    ys.resize(candidates.size());
+    for (std::size_t c = 0; c < candidates.size(); ++c) {
+      const auto l = static_cast<std::size_t>(candidates[c]);
+      const StateTerms& st = termsOf(l);
+      const Eigen::LLT<Eigen::MatrixXd> factor = factorOf(precision + st.BA);
+      Eigen::MatrixXd W = st.B;
+      factor.matrixL().solveInPlace(W);
+      Eigen::MatrixXd& Y = Ys[c];
+      Y = st.Qinv;
+      Y.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose(), -1.0);
+      Y.triangularView<Eigen::StrictlyUpper>() = Y.transpose();
+      const Eigen::VectorXd whitened = factor.matrixL().solve(g);
+      const Eigen::VectorXd v = W.transpose() * whitened;
+      const auto& b = dynamics.b[l];
+      ys[c] = Y * b + v;
+      if (candidates.size() == 1) break;  // nothing to choose: only the forward message
+      const double k = 0.5 * whitened.squaredNorm() - 0.5 * b.dot(Y * b) - b.dot(v);
+      const Eigen::LLT<Eigen::MatrixXd> joined = factorOf(Y + omega[t]);
+      const Eigen::VectorXd total = ys[c] + w.col(t);
+      const Eigen::VectorXd half = joined.matrixL().solve(total);
+      double logWeight = -0.5 * st.logDetQ - 0.5 * logDet(factor) + k - 0.5 * logDet(joined) +
+                         0.5 * half.squaredNorm();
+      logWeight += std::log(transition(states[static_cast<std::size_t>(t - 1)], candidates[c]));
+      if (t + 1 < bins)
+        logWeight +=
+            std::log(transition(candidates[c], states[static_cast<std::size_t>(t + 1)]));
+      logWeights[c] = logWeight;
+    }
+    std::size_t chosen = 0;
+    if (candidates.size() > 1) {
+      const double top = *std::max_element(logWeights.begin(), logWeights.end());
+      double sum = 0.0;
+      for (const double lw : logWeights) sum += std::exp(lw - top);
+      double u = rng.uniform() * sum;
+      chosen = candidates.size() - 1;
+      for (std::size_t c = 0; c < candidates.size(); ++c) {
+        u -= std::exp(logWeights[c] - top);
+        if (u < 0.0) {
+          chosen = c;
+          break;
+        }
+      }
+    }
+    if (candidates[chosen] != current) {
+      states[static_cast<std::size_t>(t)] = candidates[chosen];
+      ++changed;
+    }
+    precision = Ys[chosen] + observations.information[static_cast<std::size_t>(t)];
+    g = ys[chosen] + observations.informationVector.col(t);
+  }
+  return changed;
 }
 
 double gaussianLogEvidence(const GaussianObservations& observations, const std::vector<int>& states,

@@ -190,7 +190,17 @@ void ChainSampler::initialise() {
   const int initial = std::min(
       K_, std::max(1, settings_.initialClusters > 0 ? settings_.initialClusters : (N_ + 9) / 10));
   if (settings_.initialLabels.empty()) {
-    s.labels = initialPartition(initial);
+    switch (settings_.clusterStart) {
+      case SamplerSettings::ClusterStart::Subspace:
+        s.labels = subspaceClustering(logRates_, initial, q_, rng_);
+        break;
+      case SamplerSettings::ClusterStart::KMeans:
+        s.labels = initialPartition(initial);
+        break;
+      case SamplerSettings::ClusterStart::One:
+        s.labels.assign(static_cast<std::size_t>(N_), 0);
+        break;
+    }
   } else {
     if (static_cast<int>(settings_.initialLabels.size()) != N_)
       throw std::invalid_argument("the start partition has " +
@@ -217,11 +227,124 @@ void ChainSampler::initialise() {
   const std::vector<int> initialSlots = occupied().used;
   refreshNewClusters(initialSlots);
   constrain();
+  if (settings_.stateStart == SamplerSettings::StateStart::Fitted) fitStartLatents();
+  if (settings_.stateStart == SamplerSettings::StateStart::Fitted ||
+      !settings_.initialStates.empty())
+    startStatesAndDynamics();
   s.referenceLabels = s.labels;
   for (const int k : initialSlots) s.referenceLatents[k] = s.latents[k];
   s.logLikelihood = logLikelihood();
   s.logPosterior = logPosterior();
   s.rng = rng_.state();
+}
+
+void ChainSampler::fitStartLatents() {
+  // Each start cluster's latent fitted under one random-walk state (A = I,
+  // b = 0, Q = psi·I), deterministically: Pólya-Gamma weights at their means
+  // E PG(y + r, η − log r), the Kalman-smoothed mean path, then the members'
+  // (δ, c) at their conditional means; a few passes. The smoothed path keeps
+  // the slow structure the counts determine and none of a draw's
+  // step-by-step roughness, which would mirror the dynamics assumed.
+  auto& s = chain_.state;
+  const bool poisson = settings_.likelihood == Likelihood::Poisson;
+  SwitchingDynamics walk;
+  walk.A.assign(1, Eigen::MatrixXd::Identity(q_, q_));
+  walk.b.assign(1, Eigen::VectorXd::Zero(q_));
+  walk.Q.assign(1, settings_.dynamicsPsi * Eigen::MatrixXd::Identity(q_, q_));
+  const std::vector<int> oneState(static_cast<std::size_t>(T_), 0);
+  Eigen::VectorXd h(q_), z(q_), rhs(q_);
+  Eigen::MatrixXd precision(q_, q_);
+  for (const int slot : occupied().used) {
+    std::vector<int> members;
+    for (int i = 0; i < N_; ++i)
+      if (s.labels[i] == slot) members.push_back(i);
+    for (int sweep = 0; sweep < settings_.startFitSweeps; ++sweep) {
+      auto& latent = s.latents[slot];
+      GaussianObservations observations;
+      observations.information.assign(static_cast<std::size_t>(T_),
+                                      Eigen::MatrixXd::Zero(q_, q_));
+      observations.informationVector = Eigen::MatrixXd::Zero(q_, T_);
+      for (const int i : members) {
+        const double r = poisson ? settings_.poissonProposalDispersion : s.dispersion[i];
+        const double logR = std::log(r);
+        h[0] = 1.0;
+        h.tail(p_) = s.loadings.row(i).transpose();
+        const Eigen::MatrixXd outer = h * h.transpose();
+        for (int t = 0; t < T_; ++t) {
+          const double y = counts_(i, t);
+          const double w = polyaGammaMean(y + r, s.delta[i] + h.dot(latent.col(t)) - logR);
+          observations.information[t].noalias() += w * outer;
+          observations.informationVector.col(t).noalias() +=
+              ((y - r) / 2.0 - w * (s.delta[i] - logR)) * h;
+        }
+      }
+      latent = kalmanSmoother(observations, oneState, walk, Eigen::VectorXd::Zero(q_),
+                              Eigen::MatrixXd::Identity(q_, q_))
+                   .mean;
+      for (const int i : members) {
+        const double r = poisson ? settings_.poissonProposalDispersion : s.dispersion[i];
+        const double logR = std::log(r);
+        precision.setIdentity();
+        rhs.setZero();
+        for (int t = 0; t < T_; ++t) {
+          z[0] = 1.0;
+          z.tail(p_) = latent.col(t).tail(p_);
+          const double mu = latent(0, t);
+          const double y = counts_(i, t);
+          const double w = polyaGammaMean(y + r, s.delta[i] + s.loadings.row(i).dot(z.tail(p_)) +
+                                                     mu - logR);
+          precision.noalias() += w * z * z.transpose();
+          rhs.noalias() += ((y - r) / 2.0 + w * (logR - mu)) * z;
+        }
+        const Eigen::VectorXd mean = precision.llt().solve(rhs);
+        s.delta[i] = mean[0];
+        s.loadings.row(i) = mean.tail(p_).transpose();
+      }
+    }
+  }
+  constrain();
+}
+
+void ChainSampler::startStatesAndDynamics() {
+  // The start states: given (initialStates), or a segmentation of the
+  // smoothed latent by how fast it moves, log ‖x̂_t − x̂_{t−1}‖² / D, with a
+  // Gaussian HMM; then the dynamics drawn from their MNIW posterior given the
+  // latent and those states, and the sticky HMM given the states.
+  auto& s = chain_.state;
+  const Occupied occ = occupied();
+  const Eigen::MatrixXd x = stackedLatent(occ);
+  const auto D = static_cast<int>(occ.dims.size());
+  if (!settings_.initialStates.empty()) {
+    if (static_cast<int>(settings_.initialStates.size()) != T_)
+      throw std::invalid_argument("the start state sequence has " +
+                                  std::to_string(settings_.initialStates.size()) +
+                                  " states for " + std::to_string(T_) + " bins");
+    for (const int st : settings_.initialStates)
+      if (st < 0 || st >= L_)
+        throw std::invalid_argument("start states must lie in 0 … " + std::to_string(L_ - 1));
+    s.states = settings_.initialStates;
+  } else {
+    Eigen::VectorXd speed(T_ - 1);
+    for (int t = 1; t < T_; ++t)
+      speed[t - 1] = std::log((x.col(t) - x.col(t - 1)).squaredNorm() / D + 1e-12);
+    const std::vector<int> segments =
+        gaussianHmmSegmentation(speed, std::max(1, std::min(settings_.startStates, L_)));
+    for (int t = 1; t < T_; ++t) s.states[t] = segments[static_cast<std::size_t>(t - 1)];
+    s.states[0] = s.states[1];
+  }
+  const MniwPrior prior = MniwPrior::standard(D, settings_.dynamicsPsi);
+  std::vector<std::vector<int>> bins(static_cast<std::size_t>(L_));
+  for (int t = 1; t < T_; ++t) bins[s.states[t]].push_back(t);
+  SwitchingDynamics dynamics;
+  for (int l = 0; l < L_; ++l) {
+    const VarDraw draw = drawMniw(mniwPosterior(prior, x, bins[l]), rng_);
+    dynamics.A.push_back(draw.A);
+    dynamics.b.push_back(draw.b);
+    dynamics.Q.push_back(draw.Q);
+  }
+  storeDynamics(occ, dynamics);
+  s.hmm = drawStickyHmmPosterior(
+      {settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_}, s.hmm, s.states, rng_);
 }
 
 std::vector<int> ChainSampler::initialPartition(int clusters) {
@@ -426,6 +549,12 @@ void ChainSampler::sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega) {
   const SwitchingDynamics dynamics = subDynamics(occ);
   const Eigen::VectorXd m0 = Eigen::VectorXd::Zero(D);
   const Eigen::MatrixXd P0 = Eigen::MatrixXd::Identity(D, D);
+  // (s, x) | ω as a block: s by collapsed single-site Gibbs updates with x
+  // integrated out, then x | s. (Poisson: the ω belong to the NB(r0)
+  // proposal model, not the target, so only x moves.)
+  if (settings_.collapsedStateWindow > 0 && !poisson)
+    collapsedStateSweep(observations, s.states, dynamics, s.hmm.transition, m0, P0,
+                        settings_.collapsedStateWindow, rng_);
   const Eigen::MatrixXd proposal =
       forwardFilterBackwardSample(observations, s.states, dynamics, m0, P0, rng_);
   if (poisson) {
@@ -468,8 +597,10 @@ void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
   std::vector<int> occupancy(static_cast<std::size_t>(L_), 0);
   for (const int st : s.states) ++occupancy[st];
   const int largest = *std::max_element(occupancy.begin(), occupancy.end());
-  if (s.iteration < settings_.referenceIterations() ||
-      (s.iteration < settings_.burnIn() && largest > 0.7 * T_)) {
+  const bool restarts = settings_.stateStart == SamplerSettings::StateStart::Prior &&
+                        settings_.initialStates.empty();
+  if (restarts && (s.iteration < settings_.referenceIterations() ||
+                   (s.iteration < settings_.burnIn() && largest > 0.7 * T_))) {
     s.hmm = drawStickyHmmPrior(hmmPrior, rng_);
     s.states[0] = static_cast<int>(rng_.below(static_cast<std::size_t>(L_)));
     for (int t = 1; t < T_; ++t) {
@@ -485,18 +616,20 @@ void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
       s.states[t] = next;
     }
   }
-  SwitchingDynamics dynamics;
-  std::vector<std::vector<int>> bins(static_cast<std::size_t>(L_));
-  for (int t = 1; t < T_; ++t) bins[s.states[t]].push_back(t);
-  for (int l = 0; l < L_; ++l) {
-    const VarDraw draw = drawMniw(mniwPosterior(prior, x, bins[l]), rng_);
-    dynamics.A.push_back(draw.A);
-    dynamics.b.push_back(draw.b);
-    dynamics.Q.push_back(draw.Q);
+  for (int sweep = 0; sweep < std::max(1, settings_.stateSweeps); ++sweep) {
+    SwitchingDynamics dynamics;
+    std::vector<std::vector<int>> bins(static_cast<std::size_t>(L_));
+    for (int t = 1; t < T_; ++t) bins[s.states[t]].push_back(t);
+    for (int l = 0; l < L_; ++l) {
+      const VarDraw draw = drawMniw(mniwPosterior(prior, x, bins[l]), rng_);
+      dynamics.A.push_back(draw.A);
+      dynamics.b.push_back(draw.b);
+      dynamics.Q.push_back(draw.Q);
+    }
+    storeDynamics(occ, dynamics);
+    s.hmm = drawStickyHmmPosterior(hmmPrior, s.hmm, s.states, rng_);
+    s.states = sampleStates(dynamicsLogLikelihood(x, dynamics), s.hmm.transition, rng_);
   }
-  storeDynamics(occ, dynamics);
-  s.hmm = drawStickyHmmPosterior(hmmPrior, s.hmm, s.states, rng_);
-  s.states = sampleStates(dynamicsLogLikelihood(x, dynamics), s.hmm.transition, rng_);
 }
 
 void ChainSampler::sampleLoadings(const std::vector<int>& neurons, const Eigen::MatrixXd* omega) {

@@ -37,6 +37,13 @@ struct SamplerSettings {
   int keptSamples = 1000;           // thinned post-burn-in samples kept per chain
   int keptLatentSamples = 200;      // of which latents are kept (for the HPD bands)
   int splineProposalEvery = 10;
+  // How the start partition is made: Subspace — spectral clustering of the
+  // smoothed log-rate rows by the (p+1)-dimensional subspaces they span,
+  // refined by K-subspace passes (subspaceClustering); KMeans — k-means++ of
+  // the smoothed standardised count rows; One — every neuron in one cluster
+  // (the reference's start).
+  enum class ClusterStart { Subspace, KMeans, One };
+  ClusterStart clusterStart = ClusterStart::Subspace;
   int initialClusters = 0;  // k-means clusters a chain starts from (0: ⌈N / 10⌉); the reference: 1
   // A given start partition (one label ≥ 0 per neuron) instead of k-means;
   // its clusters' paths are drawn from their members' counts as for k-means.
@@ -46,6 +53,24 @@ struct SamplerSettings {
   // Off by default: their launch paths are still too poor to be accepted
   // (docs/BICLUSTERING.md, "Split–merge moves").
   int splitMergeMoves = 0;
+  // How a chain's state sequence starts. Fitted: the latents are first fitted
+  // under one random-walk state (Pólya-Gamma means, Kalman-smoothed means),
+  // then a `startStates`-state Gaussian HMM on the log squared increments of
+  // that smoothed latent gives the start states, and the dynamics are drawn
+  // given both. Prior (the reference): every bin in state 0, restarted from a
+  // sticky-HMM prior sequence during the reference span and, in burn-in,
+  // while one state holds > 70 % of the bins.
+  enum class StateStart { Fitted, Prior };
+  StateStart stateStart = StateStart::Fitted;
+  int startStates = 2;
+  int startFitSweeps = 5;  // Fitted: passes of the one-state latent fit
+  // A given start state sequence (one state in 0 … L−1 per bin) instead.
+  std::vector<int> initialStates;
+  int stateSweeps = 1;  // (dynamics, HMM, states) sweeps per latent draw
+  // Before each latent draw, one sweep of collapsed single-site Gibbs
+  // updates of the states near a change of state (within this many bins),
+  // the latent integrated out (collapsedStateSweep); 0: none. NB only.
+  int collapsedStateWindow = 3;
   int splitMergeLaunchScans = 3;
   bool unitScaleMarginal = false;  // the reference's unit-norm latents in the cluster marginal //
                                    // every n-th iteration new clusters propose spline paths
@@ -132,6 +157,8 @@ class ChainSampler {
   Eigen::MatrixXd linearPredictor() const;  // N × T, δ + μ + cᵀx
 
   void initialise();
+  void fitStartLatents();
+  void startStatesAndDynamics();
   void prepareRows();
   std::vector<int> initialPartition(int clusters);
   void sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega);

@@ -1,13 +1,16 @@
-// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves] [truth]
-// (`truth`: start every chain from the true neuron partition instead of k-means.)
+// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves] [options]
+// (options below: `truth` starts every chain from the true neuron partition,
+// seeds=S runs S independent chains and reports each one's recovery.)
 // Single-threaded iterations/s of one chain (then `chains` chains in
 // parallel), the adjusted Rand indices of the maxPEAR estimates against the
 // truth, and the speed-up over the reference code (weigcdsb/bi_clustering,
 // 0.68 s per iteration measured on this machine; its dependencies — pyhsmm,
 // pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not
 // run side by side).
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <fstream>
 #include <sstream>
@@ -112,6 +115,131 @@ void run(const Dataset& data, long iterations, int chains) {
   }
 }
 
+
+// Options after the positional arguments, key=value: seeds=S (S single chains
+// with seeds 1 … S, one after the other, each summarised on its own: the
+// distribution of the recovery), states=fitted|prior|truth, clusters=K (start
+// clusters), sweeps=N (state sweeps per latent draw), unitscale=1.
+void applyOption(const std::string& option, Dataset& data, int& seeds) {
+  const auto eq = option.find('=');
+  if (option == "truth") {
+    data.settings.initialLabels = data.neuronLabels;
+    return;
+  }
+  if (eq == std::string::npos) throw std::invalid_argument("unknown option " + option);
+  const std::string key = option.substr(0, eq), value = option.substr(eq + 1);
+  if (key == "seeds") {
+    seeds = std::stoi(value);
+  } else if (key == "trace") {
+    seeds = -std::stoi(value);
+  } else if (key == "states") {
+    if (value == "prior") {
+      data.settings.stateStart = bc::SamplerSettings::StateStart::Prior;
+    } else if (value == "truth") {
+      data.settings.initialStates = data.stateLabels;
+    } else if (value != "fitted") {
+      throw std::invalid_argument("states=fitted|prior|truth");
+    }
+  } else if (key == "start") {
+    using Start = bc::SamplerSettings::ClusterStart;
+    data.settings.clusterStart = value == "kmeans" ? Start::KMeans
+                                 : value == "one"  ? Start::One
+                                                   : Start::Subspace;
+  } else if (key == "clusters") {
+    data.settings.initialClusters = std::stoi(value);
+  } else if (key == "window") {
+    data.settings.collapsedStateWindow = std::stoi(value);
+  } else if (key == "sweeps") {
+    data.settings.stateSweeps = std::stoi(value);
+  } else if (key == "unitscale") {
+    data.settings.unitScaleMarginal = value == "1";
+  } else {
+    throw std::invalid_argument("unknown option " + option);
+  }
+}
+
+int mismatchedBins(const std::vector<int>& est, const std::vector<int>& truth) {
+  int top = 0;
+  for (std::size_t t = 0; t < est.size(); ++t) top = std::max({top, est[t], truth[t]});
+  Eigen::MatrixXd cost = Eigen::MatrixXd::Zero(top + 1, top + 1);
+  for (std::size_t t = 0; t < est.size(); ++t) cost(est[t], truth[t]) -= 1.0;
+  const auto match = bc::hungarian(cost);
+  int mismatched = 0;
+  for (std::size_t t = 0; t < est.size(); ++t) mismatched += match[est[t]] != truth[t];
+  return mismatched;
+}
+
+// One chain (seed 1) step by step: the adjusted Rand indices of its current
+// partition and states against the truth every `every` iterations.
+void runTrace(const Dataset& data, long iterations, int every) {
+  bc::SamplerSettings settings = data.settings;
+  settings.iterations = iterations;
+  bc::ChainSampler sampler(data.counts, settings, 0);
+  for (long it = 0; it <= iterations; ++it) {
+    if (it % every == 0) {
+      const auto& s = sampler.chain().state;
+      int clusters = 0, states = 0;
+      std::vector<int> seen(64, 0), seenStates(64, 0);
+      for (const int z : s.labels) clusters += seen[static_cast<std::size_t>(z)]++ == 0;
+      for (const int z : s.states) states += seenStates[static_cast<std::size_t>(z)]++ == 0;
+      std::printf("iteration %ld: neurons ARI %.3f (%d clusters), states ARI %.3f (%d states, %d "
+                  "bins off), log-lik %.1f\n",
+                  it, bc::adjustedRandIndex(s.labels, data.neuronLabels), clusters,
+                  bc::adjustedRandIndex(s.states, data.stateLabels), states,
+                  mismatchedBins(s.states, data.stateLabels), s.logLikelihood);
+      std::fflush(stdout);
+    }
+    if (it < iterations) sampler.iterate();
+  }
+  if (std::getenv("BENCH_PRINT_STATES")) {
+    std::string truth, found;
+    for (std::size_t t = 0; t < data.stateLabels.size(); ++t) {
+      truth += static_cast<char>('0' + data.stateLabels[t]);
+      found += static_cast<char>('0' + sampler.chain().state.states[t]);
+    }
+    std::printf("truth %s\nfound %s\n", truth.c_str(), found.c_str());
+  }
+}
+
+// Independent single chains (seeds 1 … S): each chain's maxPEAR recovery.
+void runSeeds(const Dataset& data, long iterations, int seeds) {
+  nl::analysis::NullProgress progress;
+  std::vector<double> neuron, state;
+  for (int seed = 1; seed <= seeds; ++seed) {
+    bc::SamplerSettings settings = data.settings;
+    settings.iterations = iterations;
+    settings.seed = static_cast<std::uint64_t>(seed);
+    const std::clock_t cpuStart = std::clock();
+    const auto chains = bc::runChains(data.counts, settings, 1, iterations, 1, {}, progress);
+    const double cpu = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    const auto summary = bc::summarise(chains, settings, static_cast<int>(data.counts.rows()),
+                                       static_cast<int>(data.counts.cols()));
+    const double a = bc::adjustedRandIndex(summary.neuronMaxPear.labels, data.neuronLabels);
+    const double b = bc::adjustedRandIndex(summary.stateMaxPear.labels, data.stateLabels);
+    int clusters = 0, states = 0;
+    for (const int z : summary.neuronMaxPear.labels) clusters = std::max(clusters, z + 1);
+    for (const int z : summary.stateMaxPear.labels) states = std::max(states, z + 1);
+    std::printf(
+        "%s seed %d: neurons ARI %.3f (%d clusters), states ARI %.3f (%d states, %d/%zu bins "
+        "off); %.1f it per CPU s\n",
+        data.name.c_str(), seed, a, clusters, b, states,
+        mismatchedBins(summary.stateMaxPear.labels, data.stateLabels), data.stateLabels.size(),
+        static_cast<double>(iterations) / cpu);
+    std::fflush(stdout);
+    neuron.push_back(a);
+    state.push_back(b);
+  }
+  std::sort(neuron.begin(), neuron.end());
+  std::sort(state.begin(), state.end());
+  auto list = [](const std::vector<double>& v) {
+    std::string out;
+    for (const double x : v) out += (out.empty() ? "" : " ") + std::to_string(x).substr(0, 5);
+    return out;
+  };
+  std::printf("%s: %d seeds, sorted neuron ARIs [%s], state ARIs [%s]\n", data.name.c_str(),
+              seeds, list(neuron).c_str(), list(state).c_str());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -119,15 +247,14 @@ int main(int argc, char** argv) {
   const long iterations = argc > 2 ? std::stol(argv[2]) : 2000;
   const int chains = argc > 3 ? std::stoi(argv[3]) : 1;
   const int splitMerge = argc > 4 ? std::stoi(argv[4]) : bc::SamplerSettings{}.splitMergeMoves;
-  const bool truthStart = argc > 5 && std::string(argv[5]) == "truth";
+  std::vector<std::string> options;
+  for (int a = 5; a < argc; ++a) options.emplace_back(argv[a]);
   try {
+    std::vector<Dataset> sets;
     if (which == "sim" || which == "both") {
       const auto sim = bc::simulateReference({});
-      Dataset data{
-          "simulation (N=30, T=500, NB r=10)", sim.counts, sim.neuronLabels, sim.stateLabels, {}};
-      data.settings.splitMergeMoves = splitMerge;
-      if (truthStart) data.settings.initialLabels = data.neuronLabels;
-      run(data, iterations, chains);
+      sets.push_back(
+          {"simulation (N=30, T=500, NB r=10)", sim.counts, sim.neuronLabels, sim.stateLabels, {}});
     }
     if (which == "pixel" || which == "both") {
       const std::string dir = std::string(NEUROLOUPE_FIXTURES_DIR) + "/biclustering/";
@@ -144,9 +271,18 @@ int main(int argc, char** argv) {
         data.stateLabels.push_back(static_cast<int>(row[0]));
       data.settings.maxStates = 20;
       data.settings.geometricP = 0.415;
+      sets.push_back(std::move(data));
+    }
+    for (auto& data : sets) {
       data.settings.splitMergeMoves = splitMerge;
-      if (truthStart) data.settings.initialLabels = data.neuronLabels;
-      run(data, iterations, chains);
+      int seeds = 0;
+      for (const auto& option : options) applyOption(option, data, seeds);
+      if (seeds > 0)
+        runSeeds(data, iterations, seeds);
+      else if (seeds < 0)
+        runTrace(data, iterations, -seeds);
+      else
+        run(data, iterations, chains);
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

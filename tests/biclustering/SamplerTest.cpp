@@ -137,6 +137,9 @@ TEST(Sampler, StartedAtTheTruthItStaysThere) {
   bc::SamplerSettings settings;
   settings.iterations = 10000;
   settings.maxStates = 4;
+  // The reference's start dynamics (A = I, Q = 0.01 I in every state), not
+  // ones fitted to the chain's own start partition, whose slots differ.
+  settings.stateStart = bc::SamplerSettings::StateStart::Prior;
   bc::ChainSampler start(sim.counts, settings, 0);
   bc::Chain chain = start.chain();
   auto& s = chain.state;

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <functional>
 #include <numbers>
 #include <numeric>
@@ -231,6 +232,86 @@ TEST(Ffbs, DrawsMatchTheKalmanSmoother) {
       EXPECT_NEAR(covariance(i, i) / exact(i, i), 1.0, 0.12) << t;
     }
   }
+}
+
+TEST(Ffbs, CollapsedStateSweepKeepsTheEnumeratedPosterior) {
+  // Six bins of the linear-Gaussian case, two states, s_0 fixed: the chain of
+  // collapsed single-site sweeps (every bin, every state) must visit the
+  // 2⁵ sequences of s_1 … s_5 with the probabilities ∝ Π π(s_{t−1}, s_t) ·
+  // exp(gaussianLogEvidence(s)), enumerated; a deliberately wrong weight
+  // (the evidence ignored) must not match.
+  auto model = linearGaussianCase();
+  const int T = 6;
+  model.observations.information.resize(T);
+  model.observations.informationVector.conservativeResize(Eigen::NoChange, T);
+  Eigen::MatrixXd transition(2, 2);
+  transition << 0.7, 0.3, 0.4, 0.6;
+  std::vector<double> exact(32);
+  double total = 0.0;
+  for (int code = 0; code < 32; ++code) {
+    std::vector<int> states(T, 0);
+    for (int t = 1; t < T; ++t) states[t] = (code >> (t - 1)) & 1;
+    double logWeight = bc::gaussianLogEvidence(model.observations, states, model.dynamics,
+                                               model.m0, model.P0);
+    for (int t = 1; t < T; ++t) logWeight += std::log(transition(states[t - 1], states[t]));
+    exact[code] = std::exp(logWeight);
+    total += exact[code];
+  }
+  for (auto& e : exact) e /= total;
+  bc::Rng rng(17, 0);
+  std::vector<int> states(T, 0);
+  std::vector<double> visits(32, 0.0);
+  const int sweeps = 40000;
+  long changed = 0;
+  for (int sweep = 0; sweep < sweeps; ++sweep) {
+    changed += bc::collapsedStateSweep(model.observations, states, model.dynamics, transition,
+                                       model.m0, model.P0, -1, rng);
+    int code = 0;
+    for (int t = 1; t < T; ++t) code |= states[t] << (t - 1);
+    visits[code] += 1.0 / sweeps;
+  }
+  double tv = 0.0, tvPrior = 0.0;
+  // The same sequences weighted by the chain prior alone (no evidence).
+  std::vector<double> prior(32);
+  double priorTotal = 0.0;
+  for (int code = 0; code < 32; ++code) {
+    double w = 1.0;
+    int previous = 0;
+    for (int t = 1; t < T; ++t) {
+      const int st = (code >> (t - 1)) & 1;
+      w *= transition(previous, st);
+      previous = st;
+    }
+    prior[code] = w;
+    priorTotal += w;
+  }
+  for (int code = 0; code < 32; ++code) {
+    tv += 0.5 * std::abs(visits[code] - exact[code]);
+    tvPrior += 0.5 * std::abs(prior[code] / priorTotal - exact[code]);
+  }
+  std::printf("collapsed sweeps: TV %.4f to the enumeration (prior alone %.4f), %ld changes\n",
+              tv, tvPrior, changed);
+  EXPECT_GT(changed, sweeps / 10);
+  EXPECT_LT(tv, 0.02);
+  EXPECT_GT(tvPrior, 0.1);  // the evidence matters here, so the test can fail
+}
+
+TEST(StickyHmm, GaussianSegmentationFindsTwoLevels) {
+  // A series that alternates between two levels in runs of 40, with noise:
+  // the fitted two-state HMM recovers the runs (state 0 the lower level).
+  bc::Rng rng(3, 0);
+  const int n = 400;
+  Eigen::VectorXd series(n);
+  std::vector<int> truth(n);
+  for (int t = 0; t < n; ++t) {
+    truth[t] = (t / 40) % 2;
+    series[t] = (truth[t] ? 1.5 : 0.0) + 0.7 * rng.normal();
+  }
+  const std::vector<int> found = bc::gaussianHmmSegmentation(series, 2);
+  int wrong = 0;
+  for (int t = 0; t < n; ++t) wrong += found[t] != truth[t];
+  EXPECT_LT(wrong, 20);
+  EXPECT_EQ(bc::gaussianHmmSegmentation(series, 1), std::vector<int>(n, 0));
 }
 
 TEST(Mniw, PosteriorOnSimulatedVarData) {
