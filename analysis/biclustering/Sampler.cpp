@@ -254,12 +254,9 @@ void ChainSampler::fitStartLatents() {
   const std::vector<int> oneState(static_cast<std::size_t>(T_), 0);
   Eigen::VectorXd h(q_), z(q_), rhs(q_);
   Eigen::MatrixXd precision(q_, q_);
-  for (const int slot : occupied().used) {
-    std::vector<int> members;
-    for (int i = 0; i < N_; ++i)
-      if (s.labels[i] == slot) members.push_back(i);
+  // Fits `latent` to `members` (and their δ, c).
+  auto fit = [&](const std::vector<int>& members, Eigen::MatrixXd& latent) {
     for (int sweep = 0; sweep < settings_.startFitSweeps; ++sweep) {
-      auto& latent = s.latents[slot];
       GaussianObservations observations;
       observations.information.assign(static_cast<std::size_t>(T_),
                                       Eigen::MatrixXd::Zero(q_, q_));
@@ -301,8 +298,79 @@ void ChainSampler::fitStartLatents() {
         s.loadings.row(i) = mean.tail(p_).transpose();
       }
     }
+  };
+  auto membersOf = [&](int slot, int without) {
+    std::vector<int> members;
+    for (int i = 0; i < N_; ++i)
+      if (s.labels[i] == slot && i != without) members.push_back(i);
+    return members;
+  };
+  // Rounds of leave-one-out classification: each neuron goes to the cluster
+  // of the largest (n_k + γ) m(y_i | latent_k), m the Laplace marginal of the
+  // cluster step, its own cluster's latent refitted without it (a latent
+  // fitted to a neuron's own counts would keep it wherever it started);
+  // then every latent is refitted. No cluster is emptied.
+  for (int round = 0;; ++round) {
+    for (const int slot : occupied().used) fit(membersOf(slot, -1), s.latents[slot]);
+    constrain();
+    // The start states come from the first fit (startStatesAndDynamics):
+    // measured on the reference simulation, the segmentation of the later,
+    // better-fitted latents follows their amplitude more than their regime
+    // (docs/BICLUSTERING.md).
+    if (round == 0) startSegmentation_ = segmentByIncrements();
+    if (round >= settings_.startReassignRounds) break;
+    const std::vector<int> used = occupied().used;
+    int moved = 0;
+    for (int i = 0; i < N_; ++i) {
+      const int own = s.labels[i];
+      std::vector<int> rest = membersOf(own, i);
+      if (rest.empty()) continue;
+      const Eigen::VectorXd savedDelta = s.delta;
+      const Eigen::MatrixXd savedLoadings = s.loadings;
+      Eigen::MatrixXd without = s.latents[own];
+      fit(rest, without);
+      without.colwise() -= Eigen::VectorXd(without.rowwise().mean());
+      s.delta = savedDelta;
+      s.loadings = savedLoadings;
+      const double r = poisson ? -1.0 : s.dispersion[i];
+      const Eigen::VectorXd y = counts_.row(i).transpose();
+      int best = own;
+      double bestWeight = -std::numeric_limits<double>::infinity();
+      for (const int k : used) {
+        const Eigen::MatrixXd& latent = k == own ? without : s.latents[k];
+        const Eigen::VectorXd offset = latent.row(0).transpose().array() + s.delta[i];
+        const double weight =
+            std::log(static_cast<double>(k == own ? rest.size() : membersOf(k, -1).size()) +
+                     settings_.dirichlet) +
+            laplaceLogMarginal(y, r, latent.bottomRows(p_).transpose(), offset);
+        if (weight > bestWeight) {
+          bestWeight = weight;
+          best = k;
+        }
+      }
+      if (best != own) {
+        s.labels[i] = best;
+        ++moved;
+      }
+    }
+    if (moved == 0) break;
   }
-  constrain();
+}
+
+std::vector<int> ChainSampler::segmentByIncrements() const {
+  // log ‖x̂_t − x̂_{t−1}‖² / D of the stacked latent, segmented by a Gaussian HMM.
+  const Occupied occ = occupied();
+  const Eigen::MatrixXd x = stackedLatent(occ);
+  const auto D = static_cast<double>(occ.dims.size());
+  Eigen::VectorXd speed(T_ - 1);
+  for (int t = 1; t < T_; ++t)
+    speed[t - 1] = std::log((x.col(t) - x.col(t - 1)).squaredNorm() / D + 1e-12);
+  const std::vector<int> segments =
+      gaussianHmmSegmentation(speed, std::max(1, std::min(settings_.startStates, L_)));
+  std::vector<int> states(static_cast<std::size_t>(T_));
+  for (int t = 1; t < T_; ++t) states[t] = segments[static_cast<std::size_t>(t - 1)];
+  states[0] = states[1];
+  return states;
 }
 
 void ChainSampler::startStatesAndDynamics() {
@@ -324,13 +392,7 @@ void ChainSampler::startStatesAndDynamics() {
         throw std::invalid_argument("start states must lie in 0 … " + std::to_string(L_ - 1));
     s.states = settings_.initialStates;
   } else {
-    Eigen::VectorXd speed(T_ - 1);
-    for (int t = 1; t < T_; ++t)
-      speed[t - 1] = std::log((x.col(t) - x.col(t - 1)).squaredNorm() / D + 1e-12);
-    const std::vector<int> segments =
-        gaussianHmmSegmentation(speed, std::max(1, std::min(settings_.startStates, L_)));
-    for (int t = 1; t < T_; ++t) s.states[t] = segments[static_cast<std::size_t>(t - 1)];
-    s.states[0] = s.states[1];
+    s.states = startSegmentation_.empty() ? segmentByIncrements() : startSegmentation_;
   }
   const MniwPrior prior = MniwPrior::standard(D, settings_.dynamicsPsi);
   std::vector<std::vector<int>> bins(static_cast<std::size_t>(L_));

@@ -63,7 +63,8 @@ struct SamplerSettings {
   enum class StateStart { Fitted, Prior };
   StateStart stateStart = StateStart::Fitted;
   int startStates = 2;
-  int startFitSweeps = 5;  // Fitted: passes of the one-state latent fit
+  int startFitSweeps = 5;       // Fitted: passes of the one-state latent fit
+  int startReassignRounds = 3;  // Fitted: leave-one-out rounds moving neurons to their best cluster
   // A given start state sequence (one state in 0 … L−1 per bin) instead.
   std::vector<int> initialStates;
   int stateSweeps = 1;  // (dynamics, HMM, states) sweeps per latent draw
@@ -159,6 +160,7 @@ class ChainSampler {
   void initialise();
   void fitStartLatents();
   void startStatesAndDynamics();
+  std::vector<int> segmentByIncrements() const;
   void prepareRows();
   std::vector<int> initialPartition(int clusters);
   void sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega);
@@ -185,6 +187,7 @@ class ChainSampler {
   std::vector<double> logFactorialSum_;      // Σ_t log y_it! per neuron
   Eigen::MatrixXd profiles_;  // smoothed, centred, unit-norm count rows (start, launch splits)
   Eigen::MatrixXd logRates_;  // log(smoothed counts + ½) (launch paths)
+  std::vector<int> startSegmentation_;  // start states from the first one-state fit
 };
 
 // The planned number of thinned samples etc. follow from the settings; a chain

@@ -147,6 +147,12 @@ void applyOption(const std::string& option, Dataset& data, int& seeds) {
                                                    : Start::Subspace;
   } else if (key == "clusters") {
     data.settings.initialClusters = std::stoi(value);
+  } else if (key == "seed") {
+    data.settings.seed = static_cast<std::uint64_t>(std::stoll(value));
+  } else if (key == "startstates") {
+    data.settings.startStates = std::stoi(value);
+  } else if (key == "reassign") {
+    data.settings.startReassignRounds = std::stoi(value);
   } else if (key == "window") {
     data.settings.collapsedStateWindow = std::stoi(value);
   } else if (key == "sweeps") {
@@ -198,6 +204,12 @@ void runTrace(const Dataset& data, long iterations, int every) {
       found += static_cast<char>('0' + sampler.chain().state.states[t]);
     }
     std::printf("truth %s\nfound %s\n", truth.c_str(), found.c_str());
+    std::string neuronsTruth, neuronsFound;
+    for (std::size_t i = 0; i < data.neuronLabels.size(); ++i) {
+      neuronsTruth += static_cast<char>('0' + data.neuronLabels[i]);
+      neuronsFound += static_cast<char>('0' + sampler.chain().state.labels[i]);
+    }
+    std::printf("neurons truth %s\nneurons found %s\n", neuronsTruth.c_str(), neuronsFound.c_str());
   }
 }
 
