@@ -176,7 +176,8 @@ std::vector<int> subspaceClustering(const Eigen::MatrixXd& rows, int clusters, i
   // k-means++ on the embedding, the tightest of `restarts` starts.
   double bestCost = std::numeric_limits<double>::infinity();
   for (int restart = 0; restart < std::max(1, restarts); ++restart) {
-    std::vector<Eigen::Index> centres{static_cast<Eigen::Index>(rng.below(static_cast<std::size_t>(N)))};
+    std::vector<Eigen::Index> centres{
+        static_cast<Eigen::Index>(rng.below(static_cast<std::size_t>(N)))};
     Eigen::VectorXd nearest = Eigen::VectorXd::Constant(N, std::numeric_limits<double>::infinity());
     while (static_cast<int>(centres.size()) < K) {
       for (Eigen::Index i = 0; i < N; ++i)

@@ -218,8 +218,8 @@ std::vector<int> gaussianHmmSegmentation(const Eigen::VectorXd& series, int stat
     // M step.
     Eigen::MatrixXd pairs = Eigen::MatrixXd::Zero(M, M);
     for (Eigen::Index t = 0; t + 1 < n; ++t) {
-      Eigen::MatrixXd xi = forward.row(t).transpose() *
-                           emission.row(t + 1).cwiseProduct(backward.row(t + 1));
+      Eigen::MatrixXd xi =
+          forward.row(t).transpose() * emission.row(t + 1).cwiseProduct(backward.row(t + 1));
       xi = xi.cwiseProduct(transition);
       pairs += xi / xi.sum();
     }

@@ -166,8 +166,8 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
     Y.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose(), -1.0);
     Y.triangularView<Eigen::StrictlyUpper>() = Y.transpose();
     const Eigen::VectorXd whitened = L.matrixL().solve(g.col(t));
-    g.col(t + 1) = Y * dynamics.b[s] + W.transpose() * whitened +
-                   observations.informationVector.col(t + 1);
+    g.col(t + 1) =
+        Y * dynamics.b[s] + W.transpose() * whitened + observations.informationVector.col(t + 1);
     precision = Y + observations.information[static_cast<std::size_t>(t + 1)];
   }
   Eigen::MatrixXd path(dim, bins);
@@ -316,8 +316,7 @@ int collapsedStateSweep(const GaussianObservations& observations, std::vector<in
                          0.5 * half.squaredNorm();
       logWeight += std::log(transition(states[static_cast<std::size_t>(t - 1)], candidates[c]));
       if (t + 1 < bins)
-        logWeight +=
-            std::log(transition(candidates[c], states[static_cast<std::size_t>(t + 1)]));
+        logWeight += std::log(transition(candidates[c], states[static_cast<std::size_t>(t + 1)]));
       logWeights[c] = logWeight;
     }
     std::size_t chosen = 0;

@@ -49,8 +49,7 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
 // of bins whose state changed.
 int collapsedStateSweep(const GaussianObservations& observations, std::vector<int>& states,
                         const SwitchingDynamics& dynamics, const Eigen::MatrixXd& transition,
-                        const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window,
-                        Rng& rng);
+                        const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window, Rng& rng);
 
 // log ∫ p(x | states, dynamics) Π_t exp(h_tᵀx_t − ½ x_tᵀJ_t x_t) dx: the evidence of the
 // (unnormalised) information-form observations, by the prediction-error decomposition.

@@ -258,8 +258,7 @@ void ChainSampler::fitStartLatents() {
   auto fit = [&](const std::vector<int>& members, Eigen::MatrixXd& latent) {
     for (int sweep = 0; sweep < settings_.startFitSweeps; ++sweep) {
       GaussianObservations observations;
-      observations.information.assign(static_cast<std::size_t>(T_),
-                                      Eigen::MatrixXd::Zero(q_, q_));
+      observations.information.assign(static_cast<std::size_t>(T_), Eigen::MatrixXd::Zero(q_, q_));
       observations.informationVector = Eigen::MatrixXd::Zero(q_, T_);
       for (const int i : members) {
         const double r = poisson ? settings_.poissonProposalDispersion : s.dispersion[i];
@@ -288,8 +287,8 @@ void ChainSampler::fitStartLatents() {
           z.tail(p_) = latent.col(t).tail(p_);
           const double mu = latent(0, t);
           const double y = counts_(i, t);
-          const double w = polyaGammaMean(y + r, s.delta[i] + s.loadings.row(i).dot(z.tail(p_)) +
-                                                     mu - logR);
+          const double w =
+              polyaGammaMean(y + r, s.delta[i] + s.loadings.row(i).dot(z.tail(p_)) + mu - logR);
           precision.noalias() += w * z * z.transpose();
           rhs.noalias() += ((y - r) / 2.0 + w * (logR - mu)) * z;
         }
@@ -385,8 +384,8 @@ void ChainSampler::startStatesAndDynamics() {
   if (!settings_.initialStates.empty()) {
     if (static_cast<int>(settings_.initialStates.size()) != T_)
       throw std::invalid_argument("the start state sequence has " +
-                                  std::to_string(settings_.initialStates.size()) +
-                                  " states for " + std::to_string(T_) + " bins");
+                                  std::to_string(settings_.initialStates.size()) + " states for " +
+                                  std::to_string(T_) + " bins");
     for (const int st : settings_.initialStates)
       if (st < 0 || st >= L_)
         throw std::invalid_argument("start states must lie in 0 … " + std::to_string(L_ - 1));
@@ -405,8 +404,8 @@ void ChainSampler::startStatesAndDynamics() {
     dynamics.Q.push_back(draw.Q);
   }
   storeDynamics(occ, dynamics);
-  s.hmm = drawStickyHmmPosterior(
-      {settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_}, s.hmm, s.states, rng_);
+  s.hmm = drawStickyHmmPosterior({settings_.hmmAlpha, settings_.hmmGamma, settings_.hmmKappa, L_},
+                                 s.hmm, s.states, rng_);
 }
 
 std::vector<int> ChainSampler::initialPartition(int clusters) {
@@ -659,8 +658,8 @@ void ChainSampler::sampleDynamicsAndStates(const Occupied& occ) {
   std::vector<int> occupancy(static_cast<std::size_t>(L_), 0);
   for (const int st : s.states) ++occupancy[st];
   const int largest = *std::max_element(occupancy.begin(), occupancy.end());
-  const bool restarts = settings_.stateStart == SamplerSettings::StateStart::Prior &&
-                        settings_.initialStates.empty();
+  const bool restarts =
+      settings_.stateStart == SamplerSettings::StateStart::Prior && settings_.initialStates.empty();
   if (restarts && (s.iteration < settings_.referenceIterations() ||
                    (s.iteration < settings_.burnIn() && largest > 0.7 * T_))) {
     s.hmm = drawStickyHmmPrior(hmmPrior, rng_);

@@ -1,12 +1,10 @@
-// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves] [options]
-// (options below: `truth` starts every chain from the true neuron partition,
-// seeds=S runs S independent chains and reports each one's recovery.)
-// Single-threaded iterations/s of one chain (then `chains` chains in
-// parallel), the adjusted Rand indices of the maxPEAR estimates against the
-// truth, and the speed-up over the reference code (weigcdsb/bi_clustering,
-// 0.68 s per iteration measured on this machine; its dependencies — pyhsmm,
-// pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not
-// run side by side).
+// neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves]
+// [options] (options below: `truth` starts every chain from the true neuron partition, seeds=S runs
+// S independent chains and reports each one's recovery.) Single-threaded iterations/s of one chain
+// (then `chains` chains in parallel), the adjusted Rand indices of the maxPEAR estimates against
+// the truth, and the speed-up over the reference code (weigcdsb/bi_clustering, 0.68 s per iteration
+// measured on this machine; its dependencies — pyhsmm, pyhsmm-autoregressive, polyagamma, pyhmc —
+// are not in Debian, so it is not run side by side).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -115,11 +113,15 @@ void run(const Dataset& data, long iterations, int chains) {
   }
 }
 
-
 // Options after the positional arguments, key=value: seeds=S (S single chains
 // with seeds 1 … S, one after the other, each summarised on its own: the
-// distribution of the recovery), states=fitted|prior|truth, clusters=K (start
-// clusters), sweeps=N (state sweeps per latent draw), unitscale=1.
+// distribution of the recovery), trace=N (one chain, the ARIs of its current
+// partition and states every N iterations; BENCH_PRINT_STATES=1 prints the
+// final sequences), seed=N, states=fitted|prior|truth (the start states),
+// start=subspace|kmeans|one (the start partition), clusters=K (start
+// clusters), startstates=M, reassign=R (leave-one-out start rounds),
+// window=W (collapsed state sweep; 0: off), sweeps=N (state sweeps per latent
+// draw), unitscale=1; `truth` starts from the true neuron partition.
 void applyOption(const std::string& option, Dataset& data, int& seeds) {
   const auto eq = option.find('=');
   if (option == "truth") {
@@ -188,11 +190,12 @@ void runTrace(const Dataset& data, long iterations, int every) {
       std::vector<int> seen(64, 0), seenStates(64, 0);
       for (const int z : s.labels) clusters += seen[static_cast<std::size_t>(z)]++ == 0;
       for (const int z : s.states) states += seenStates[static_cast<std::size_t>(z)]++ == 0;
-      std::printf("iteration %ld: neurons ARI %.3f (%d clusters), states ARI %.3f (%d states, %d "
-                  "bins off), log-lik %.1f\n",
-                  it, bc::adjustedRandIndex(s.labels, data.neuronLabels), clusters,
-                  bc::adjustedRandIndex(s.states, data.stateLabels), states,
-                  mismatchedBins(s.states, data.stateLabels), s.logLikelihood);
+      std::printf(
+          "iteration %ld: neurons ARI %.3f (%d clusters), states ARI %.3f (%d states, %d "
+          "bins off), log-lik %.1f\n",
+          it, bc::adjustedRandIndex(s.labels, data.neuronLabels), clusters,
+          bc::adjustedRandIndex(s.states, data.stateLabels), states,
+          mismatchedBins(s.states, data.stateLabels), s.logLikelihood);
       std::fflush(stdout);
     }
     if (it < iterations) sampler.iterate();
@@ -248,8 +251,8 @@ void runSeeds(const Dataset& data, long iterations, int seeds) {
     for (const double x : v) out += (out.empty() ? "" : " ") + std::to_string(x).substr(0, 5);
     return out;
   };
-  std::printf("%s: %d seeds, sorted neuron ARIs [%s], state ARIs [%s]\n", data.name.c_str(),
-              seeds, list(neuron).c_str(), list(state).c_str());
+  std::printf("%s: %d seeds, sorted neuron ARIs [%s], state ARIs [%s]\n", data.name.c_str(), seeds,
+              list(neuron).c_str(), list(state).c_str());
 }
 
 }  // namespace

@@ -251,8 +251,8 @@ TEST(Ffbs, CollapsedStateSweepKeepsTheEnumeratedPosterior) {
   for (int code = 0; code < 32; ++code) {
     std::vector<int> states(T, 0);
     for (int t = 1; t < T; ++t) states[t] = (code >> (t - 1)) & 1;
-    double logWeight = bc::gaussianLogEvidence(model.observations, states, model.dynamics,
-                                               model.m0, model.P0);
+    double logWeight =
+        bc::gaussianLogEvidence(model.observations, states, model.dynamics, model.m0, model.P0);
     for (int t = 1; t < T; ++t) logWeight += std::log(transition(states[t - 1], states[t]));
     exact[code] = std::exp(logWeight);
     total += exact[code];
@@ -289,8 +289,8 @@ TEST(Ffbs, CollapsedStateSweepKeepsTheEnumeratedPosterior) {
     tv += 0.5 * std::abs(visits[code] - exact[code]);
     tvPrior += 0.5 * std::abs(prior[code] / priorTotal - exact[code]);
   }
-  std::printf("collapsed sweeps: TV %.4f to the enumeration (prior alone %.4f), %ld changes\n",
-              tv, tvPrior, changed);
+  std::printf("collapsed sweeps: TV %.4f to the enumeration (prior alone %.4f), %ld changes\n", tv,
+              tvPrior, changed);
   EXPECT_GT(changed, sweeps / 10);
   EXPECT_LT(tv, 0.02);
   EXPECT_GT(tvPrior, 0.1);  // the evidence matters here, so the test can fail
