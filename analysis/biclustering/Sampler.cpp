@@ -255,8 +255,8 @@ void ChainSampler::fitStartLatents() {
   Eigen::VectorXd h(q_), z(q_), rhs(q_);
   Eigen::MatrixXd precision(q_, q_);
   // Fits `latent` to `members` (and their δ, c).
-  auto fit = [&](const std::vector<int>& members, Eigen::MatrixXd& latent) {
-    for (int sweep = 0; sweep < settings_.startFitSweeps; ++sweep) {
+  auto fit = [&](const std::vector<int>& members, Eigen::MatrixXd& latent, int sweeps) {
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
       GaussianObservations observations;
       observations.information.assign(static_cast<std::size_t>(T_), Eigen::MatrixXd::Zero(q_, q_));
       observations.informationVector = Eigen::MatrixXd::Zero(q_, T_);
@@ -310,7 +310,8 @@ void ChainSampler::fitStartLatents() {
   // fitted to a neuron's own counts would keep it wherever it started);
   // then every latent is refitted. No cluster is emptied.
   for (int round = 0;; ++round) {
-    for (const int slot : occupied().used) fit(membersOf(slot, -1), s.latents[slot]);
+    for (const int slot : occupied().used)
+      fit(membersOf(slot, -1), s.latents[slot], settings_.startFitSweeps);
     constrain();
     // The start states come from the first fit (startStatesAndDynamics):
     // measured on the reference simulation, the segmentation of the later,
@@ -327,7 +328,7 @@ void ChainSampler::fitStartLatents() {
       const Eigen::VectorXd savedDelta = s.delta;
       const Eigen::MatrixXd savedLoadings = s.loadings;
       Eigen::MatrixXd without = s.latents[own];
-      fit(rest, without);
+      fit(rest, without, 2);  // from the full fit: two passes
       without.colwise() -= Eigen::VectorXd(without.rowwise().mean());
       s.delta = savedDelta;
       s.loadings = savedLoadings;

@@ -13,6 +13,7 @@
 #include "analysis/biclustering/Dynamics.h"
 #include "analysis/biclustering/Kalman.h"
 #include "analysis/biclustering/PolyaGamma.h"
+#include "analysis/biclustering/Summaries.h"
 
 namespace bc = nl::analysis::biclustering;
 
@@ -312,6 +313,30 @@ TEST(StickyHmm, GaussianSegmentationFindsTwoLevels) {
   for (int t = 0; t < n; ++t) wrong += found[t] != truth[t];
   EXPECT_LT(wrong, 20);
   EXPECT_EQ(bc::gaussianHmmSegmentation(series, 1), std::vector<int>(n, 0));
+}
+
+TEST(Clustering, SubspaceClusteringSeparatesRowsByTheirSubspaces) {
+  // 3 groups of 8 rows, each row a random combination (free signs, as the
+  // loadings) of its group's 3 random series plus noise: the rows of a group
+  // need not be close to one another, but they share a subspace, which
+  // subspaceClustering recovers exactly.
+  bc::Rng rng(11, 0);
+  const int T = 300, groups = 3, per = 8;
+  std::vector<Eigen::MatrixXd> bases(groups, Eigen::MatrixXd(3, T));
+  for (auto& b : bases)
+    for (int j = 0; j < 3; ++j)
+      for (int t = 0; t < T; ++t) b(j, t) = rng.normal();
+  Eigen::MatrixXd rows(groups * per, T);
+  std::vector<int> truth;
+  for (int g = 0; g < groups; ++g)
+    for (int i = 0; i < per; ++i) {
+      Eigen::RowVector3d w(rng.normal(), rng.normal(), rng.normal());
+      rows.row(g * per + i) = w * bases[g];
+      for (int t = 0; t < T; ++t) rows(g * per + i, t) += 0.5 * rng.normal();
+      truth.push_back(g);
+    }
+  const std::vector<int> found = bc::subspaceClustering(rows, groups, 3, rng);
+  EXPECT_DOUBLE_EQ(bc::adjustedRandIndex(found, truth), 1.0);
 }
 
 TEST(Mniw, PosteriorOnSimulatedVarData) {
