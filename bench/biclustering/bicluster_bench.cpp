@@ -121,14 +121,13 @@ void run(const Dataset& data, long iterations, int chains) {
 }
 
 // Options after the positional arguments, key=value: seeds=S (S single chains
-// with seeds 1 … S, one after the other, each summarised on its own: the
-// distribution of the recovery), trace=N (one chain, the ARIs of its current
-// partition and states every N iterations; BENCH_PRINT_STATES=1 prints the
-// final sequences), seed=N, states=fitted|prior|truth (the start states),
-// start=subspace|kmeans|one (the start partition), clusters=K (start
-// clusters), startstates=M, reassign=R (leave-one-out start rounds),
-// window=W (collapsed state sweep; 0: off), sweeps=N (state sweeps per latent
-// draw), unitscale=1; `truth` starts from the true neuron partition.
+// with seeds s … s+S−1, s from seed= (default 1), one after the other, each
+// summarised on its own: the distribution of the recovery), trace=N (one chain, the ARIs of its
+// current partition and states every N iterations; BENCH_PRINT_STATES=1 prints the final
+// sequences), seed=N, states=fitted|prior|truth (the start states), start=subspace|kmeans|one (the
+// start partition), clusters=K (start clusters), startstates=M, reassign=R (leave-one-out start
+// rounds), window=W (collapsed state sweep; 0: off), sweeps=N (state sweeps per latent draw),
+// unitscale=1; `truth` starts from the true neuron partition.
 void applyOption(const std::string& option, Dataset& data, int& seeds) {
   const auto eq = option.find('=');
   if (option == "truth") {
@@ -223,11 +222,13 @@ void runTrace(const Dataset& data, long iterations, int every) {
   }
 }
 
-// Independent single chains (seeds 1 … S): each chain's maxPEAR recovery.
+// Independent single chains (seeds s … s+S−1, s from seed=, default 1): each
+// chain's maxPEAR recovery.
 void runSeeds(const Dataset& data, long iterations, int seeds) {
   nl::analysis::NullProgress progress;
   std::vector<double> neuron, state;
-  for (int seed = 1; seed <= seeds; ++seed) {
+  const int first = static_cast<int>(data.settings.seed);
+  for (int seed = first; seed < first + seeds; ++seed) {
     bc::SamplerSettings settings = data.settings;
     settings.iterations = iterations;
     settings.seed = static_cast<std::uint64_t>(seed);
