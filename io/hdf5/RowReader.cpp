@@ -79,6 +79,7 @@ void populate(unsigned char* from, std::size_t bytes) {
 // fraction of the memory bandwidth.
 bool preadSegments(int fd, std::span<const Segment> segments) {
   constexpr std::size_t kPerThread = std::size_t{32} << 20;
+  constexpr std::size_t kPopulateFrom = std::size_t{4} << 20;
   std::size_t total = 0;
   for (const auto& segment : segments) total += segment.bytes;
   const std::size_t threads = std::clamp<std::size_t>(
@@ -99,7 +100,7 @@ bool preadSegments(int fd, std::span<const Segment> segments) {
   std::atomic<bool> ok{true};
   auto read = [&](std::size_t part) {
     for (const auto& segment : parts[part]) {
-      if (segment.bytes >= 16 * kPage) populate(segment.into, segment.bytes);
+      if (segment.bytes >= kPopulateFrom) populate(segment.into, segment.bytes);
       if (!preadFully(fd, segment.into, segment.bytes, segment.offset)) ok = false;
     }
   };
