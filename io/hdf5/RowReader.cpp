@@ -67,10 +67,10 @@ struct Segment {
 // The pages a read will write, made present in one call instead of one fault
 // per 4 KB inside the read's copy (best effort: older kernels fault them).
 void populate(unsigned char* from, std::size_t bytes) {
-  const auto first = (reinterpret_cast<std::uintptr_t>(from) + kPage - 1) / kPage * kPage;
-  const auto last = (reinterpret_cast<std::uintptr_t>(from) + bytes) / kPage * kPage;
-  if (last > first)
-    (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_POPULATE_WRITE);
+  const std::size_t lead = (kPage - reinterpret_cast<std::uintptr_t>(from) % kPage) % kPage;
+  if (bytes <= lead) return;
+  const std::size_t whole = (bytes - lead) / kPage * kPage;  // madvise takes whole pages
+  if (whole > 0) (void)::madvise(from + lead, whole, MADV_POPULATE_WRITE);
 }
 
 // A large read (one range, or every chunk of a dataset) split over the worker
@@ -572,7 +572,7 @@ struct RowReaderAccess {
       std::size_t firstIndex, lastIndex;  // into order
     };
     std::vector<Run> runs;
-    constexpr std::uint64_t kMaxRun = 64 * 1024;
+    constexpr std::uint64_t kMaxRun = std::uint64_t{64} * 1024;
     for (std::size_t k = 0; k < order.size(); ++k) {
       const std::uint64_t o = offsets[order[k]];
       const std::uint64_t lo = o / kSector * kSector;
