@@ -1149,9 +1149,9 @@ SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings) 
   SbmResult result;
   result.dlDegreeCorrected = std::numeric_limits<double>::quiet_NaN();
   result.dlPlain = std::numeric_limits<double>::quiet_NaN();
-  // Each model is fitted on its own; with both, each then also starts from
-  // the other's fit (the two objectives see the same graph, and one model's
-  // optimiser often ends in a basin the other misses).
+  // Each model is fitted on its own; with both and crossModelStart, each then
+  // also starts from the other's fit (the two objectives see the same graph,
+  // and one model's optimiser can end in a basin the other misses).
   std::vector<bool> models;
   for (const bool dc : {true, false}) {
     if (settings.model == SbmModel::DegreeCorrected && !dc) continue;
@@ -1165,7 +1165,8 @@ SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings) 
     fitters.push_back(std::make_unique<Fitter>(graph, models[m], settings));
     fits[m] = fitters[m]->fit(dls[m]);
   }
-  if (models.size() == 2 && graph.edgeCount() > 0 && graph.nodes() > 1) {
+  if (settings.crossModelStart && models.size() == 2 && graph.edgeCount() > 0 &&
+      graph.nodes() > 1) {
     const auto first = fits[0];
     fitters[0]->tryStartFrom(fits[1], fits[0], dls[0]);
     fitters[1]->tryStartFrom(first, fits[1], dls[1]);

@@ -138,7 +138,7 @@ TEST(Sbm, KeepsTheShorterModel) {
 
 TEST(Sbm, EachModelAlsoStartsFromTheOtherModelsFit) {
   // A Table 1 graph (μ_t = 0.25, the bench's net 4, graph 9): with both models
-  // each one is also refined from the other's fit, so its description length
+  // and crossModelStart each one is also refined from the other's fit, so its description length
   // is never longer than when it is fitted alone (same seed, same first fit),
   // and every fit's Σ recomputed from its labels is the one reported (the
   // refinement's running weight sums drifted by 1.5 nats here before it
@@ -149,7 +149,10 @@ TEST(Sbm, EachModelAlsoStartsFromTheOtherModelsFit) {
   const auto lfr = cn::generateLfr(ls);
   cn::SbmSettings settings;
   settings.seed = 10;
+  const auto plainDefault = cn::fitNestedSbm(lfr.graph, settings);
+  settings.crossModelStart = true;
   const auto both = cn::fitNestedSbm(lfr.graph, settings);
+  settings.crossModelStart = false;
   settings.model = cn::SbmModel::DegreeCorrected;
   const auto dc = cn::fitNestedSbm(lfr.graph, settings);
   settings.model = cn::SbmModel::Plain;
@@ -157,7 +160,7 @@ TEST(Sbm, EachModelAlsoStartsFromTheOtherModelsFit) {
   EXPECT_LE(both.dlDegreeCorrected, dc.descriptionLength + 1e-9);
   EXPECT_LE(both.dlPlain, plain.descriptionLength + 1e-9);
   EXPECT_DOUBLE_EQ(both.descriptionLength, std::min(both.dlDegreeCorrected, both.dlPlain));
-  for (const auto* r : {&both, &dc, &plain}) {
+  for (const auto* r : {&plainDefault, &both, &dc, &plain}) {
     // Node labels per level → the state's partitions (level l over level l−1's groups).
     const int N = lfr.graph.nodes();
     std::vector<std::vector<int>> parts{r->levels[0]};
