@@ -190,6 +190,28 @@ TEST(SegmentationPlanted, CrossingVoxelsBelongToBothNeurons) {
   }
   EXPECT_GT(redNear, 100);
   EXPECT_GT(greenNear, 100);
+  // Only where both neurons are really there: every shared voxel lies within
+  // 3 voxels (the denoising blur's reach, ⌈3σ⌉) of both planted tubes — not
+  // on a rim of one tube that the crossing's 8³ supervoxels also hold.
+  auto within3 = [&](const std::vector<std::uint8_t>& mask, std::int64_t q) {
+    const std::int64_t z = q / (64 * 64), y = q / 64 % 64, x = q % 64;
+    for (std::int64_t k = std::max<std::int64_t>(0, z - 3); k <= std::min<std::int64_t>(39, z + 3);
+         ++k)
+      for (std::int64_t j = std::max<std::int64_t>(0, y - 3);
+           j <= std::min<std::int64_t>(63, y + 3); ++j)
+        for (std::int64_t i = std::max<std::int64_t>(0, x - 3);
+             i <= std::min<std::int64_t>(63, x + 3); ++i)
+          if ((k - z) * (k - z) + (j - y) * (j - y) + (i - x) * (i - x) <= 9 &&
+              mask[(k * 64 + j) * 64 + i])
+            return true;
+    return false;
+  };
+  std::int64_t far = 0;
+  for (const auto& shared : r.overlaps)
+    far += !within3(p.masks[0], std::int64_t(shared.first)) ||
+           !within3(p.masks[1], std::int64_t(shared.first));
+  EXPECT_EQ(far, 0) << far << " of " << r.overlaps.size()
+                    << " shared voxels are not near both tubes";
   // Overlaps are sorted by voxel and name the other instance.
   for (std::size_t k = 0; k < r.overlaps.size(); ++k) {
     EXPECT_NE(r.overlaps[k].second, r.labels[r.overlaps[k].first]);
