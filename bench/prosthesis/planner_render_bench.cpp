@@ -8,10 +8,14 @@
 // and a plan of 100 single electrodes plus 3 threads of 32. Measured at each
 // page size: the camera rotated by left-button drags through the view, and an
 // electrode dragged over the cortex (each move updates the percept); frames
-// the view drew over the loop's time, and the percept update per move.
+// the view drew over the loop's time (each move drawn through the event loop,
+// as the app draws it: the view and the widgets the move changed in one
+// update), and the percept update per move. Sizes are the page's (the
+// window's: QOpenGLWidget composes the whole window through OpenGL).
 //
 //   bench/prosthesis/planner_render.sh build/ci [--levels L] [--frames N] [--sizes WxH,...]
-//     [--single N] [--threads T] [--no-vessels] [--snapshot DIR]
+//     [--single N] [--threads T] [--no-vessels] [--repeat R] [--breakdown] [--budget TRIANGLES]
+//     [--snapshot DIR]
 // (levels 0: fsaverage5 itself). Prints one line per size and interaction.
 #include <vtkCellArray.h>
 #include <vtkDoubleArray.h>
@@ -26,6 +30,7 @@
 #include <QMouseEvent>
 #include <QSurfaceFormat>
 #include <QUndoStack>
+#include <QWindow>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -42,7 +47,9 @@
 #include "widgets/VtkView.h"
 #include "widgets/pages/prosthesis/PlannerPage.h"
 #include "widgets/pages/prosthesis/PlannerProvider.h"
+#include "widgets/scene/PointsLayer.h"
 #include "widgets/scene/Scene.h"
+#include "widgets/scene/SceneLayer.h"
 #include "widgets/scene/SurfaceLayer.h"
 
 namespace wp = nl::widgets::prosthesis;
@@ -266,8 +273,14 @@ Measure drag(wp::PlannerPage& page, QPointF from, int frames, Step step) {
       m.maxUpdateMs = std::max(m.maxUpdateMs, page.lastUpdateMs());
       sites = page.sites();
     }
-    view.repaint();
-    QApplication::processEvents();
+    // As the event loop draws it: the view and the widgets the move changed
+    // (the visual field, the status) in one update, then the next move.
+    const int drawn = view.framesRendered();
+    view.update();
+    QElapsedTimer wait;
+    wait.start();
+    while (view.framesRendered() == drawn && wait.elapsed() < 2000)
+      QApplication::processEvents(QEventLoop::AllEvents);
     ++m.moves;
   }
   m.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
@@ -299,8 +312,12 @@ int main(int argc, char** argv) {
   o.frames = option(argc, argv, "--frames", o.frames);
   o.single = option(argc, argv, "--single", o.single);
   o.threads = option(argc, argv, "--threads", o.threads);
+  const int repeat = option(argc, argv, "--repeat", 1);
+  bool breakdown = false;
+  const int budget = option(argc, argv, "--budget", 0);  // the surface's level of detail
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--no-vessels") == 0) o.vessels = false;
+    if (std::strcmp(argv[i], "--breakdown") == 0) breakdown = true;
     if (std::strcmp(argv[i], "--snapshot") == 0 && i + 1 < argc) o.snapshots = argv[i + 1];
     if (std::strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) {
       o.sizes.clear();
@@ -324,11 +341,16 @@ int main(int argc, char** argv) {
         "session: levels %d, %d single electrodes + %d threads of 32, vessels %s (%lld ms)\n",
         o.levels, o.single, o.threads, o.vessels ? "on" : "off",
         static_cast<long long>(timer.elapsed()));
-    for (const auto& [width, height] : o.sizes) {
+    std::vector<std::pair<int, int>> runs;
+    for (int r = 0; r < repeat; ++r) runs.insert(runs.end(), o.sizes.begin(), o.sizes.end());
+    for (const auto& [width, height] : runs) {
       timer.start();
       std::unique_ptr<wp::PlannerPage> page(wp::makePlannerPage(session, plan));
       page->resize(width, height);
       page->show();
+      while (!(page->windowHandle() && page->windowHandle()->isExposed()) &&
+             timer.elapsed() < 10000)
+        QApplication::processEvents(QEventLoop::AllEvents, 20);
       for (int i = 0; i < 3; ++i) page->view()->repaint(), QApplication::processEvents();
       const long long openMs = timer.elapsed();
       // The surface's coarse copy (decimated on the thread pool).
@@ -336,6 +358,7 @@ int main(int argc, char** argv) {
       for (auto* layer : page->scene()->layers())
         if (auto* s = dynamic_cast<nl::widgets::SurfaceLayer*>(layer)) surface = s;
       timer.start();
+      if (surface && budget > 0) surface->setDetailBudget(static_cast<std::size_t>(budget));
       const bool detailed = o.levels > 0;  // fsaverage5 (20,480 triangles) has no coarse copy
       while (detailed && surface && !surface->hasCoarseMesh() && timer.elapsed() < 180000)
         QApplication::processEvents(QEventLoop::AllEvents, 20);
@@ -343,13 +366,15 @@ int main(int argc, char** argv) {
       auto& view = *page->view();
       page->view()->repaint();
       QApplication::processEvents();
+      std::size_t vesselGlyphs = page->vesselLayer() ? page->vesselLayer()->positions().size() : 0;
       int active = 0;
       for (const auto& f : page->fields()) active += f.active;
       std::printf(
           "\npage %dx%d (3D view %dx%d): %zu electrodes, %d in the field, %s surface %zu "
-          "triangles; opened in %lld ms, coarse copy after %lld ms more\n",
+          "triangles, %zu vessel glyphs; opened in %lld ms, coarse copy after %lld ms more\n",
           width, height, view.width(), view.height(), page->sites().size(), active,
-          page->shownSurface().c_str(), surface ? surface->drawnTriangles() : 0, openMs, coarseMs);
+          page->shownSurface().c_str(), surface ? surface->drawnTriangles() : 0, vesselGlyphs,
+          openMs, coarseMs);
       if (!o.snapshots.empty())
         page->exportScreenshot(QString::fromStdString(o.snapshots) +
                                QString("/planner_%1x%2.png").arg(width).arg(height));
@@ -364,12 +389,45 @@ int main(int argc, char** argv) {
         if (clear) break;
         start += QPointF(0, view.height() * 0.03);
       }
-      const auto rotate =
-          drag(*page, start, o.frames, [&](int i) { return start + QPointF(4.0 * i, 1.0 * i); });
+      // Right and back: the camera ends where it started.
+      auto there = [&](int i) {
+        const double k = i <= o.frames / 2 ? i : o.frames - i;
+        return start + QPointF(6.0 * k, 1.5 * k);
+      };
+      const auto rotate = drag(*page, start, o.frames, there);
       std::printf(
           "  rotate            %5.1f frames/s (%6.1f ms/frame, %d frames, %d moves); still "
           "frame %.1f ms\n",
           rotate.fps(), rotate.msPerFrame(), rotate.frames, rotate.moves, rotate.stillMs);
+      if (breakdown) {
+        // What each part costs: the same drag with layers hidden.
+        auto& layers = page->scene()->layers();
+        auto named = [&](const char* name) {
+          std::vector<nl::widgets::SceneLayer*> out;
+          for (auto* layer : layers)
+            if (layer->name() == name || std::string(name) == "*") out.push_back(layer);
+          return out;
+        };
+        for (const char* hidden : {"vessels", "electrodes", "threads", "*"}) {
+          std::vector<nl::widgets::SceneLayer*> off;
+          for (auto* layer : std::string(hidden) == "electrodes"
+                                 ? [&] {
+                                     auto v = named("electrodes");
+                                     for (auto* t : named("threads")) v.push_back(t);
+                                     for (auto* t : named("vessels")) v.push_back(t);
+                                     return v;
+                                   }()
+                                 : named(hidden))
+            if (layer->isVisible()) layer->setVisible(false), off.push_back(layer);
+          const auto m = drag(*page, start, o.frames, there);
+          std::printf("    without %-28s %5.1f frames/s (%6.1f ms/frame)\n",
+                      std::string(hidden) == "*"            ? "any layer (the page's floor)"
+                      : std::string(hidden) == "electrodes" ? "electrodes, threads, vessels"
+                                                            : hidden,
+                      m.fps(), m.msPerFrame());
+          for (auto* layer : off) layer->setVisible(true);
+        }
+      }
       // Dragging an electrode: a single one near the middle of the view, in
       // a circle of 25 px around where it is.
       std::size_t best = page->sites().size();
