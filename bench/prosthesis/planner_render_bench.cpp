@@ -36,6 +36,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <stdexcept>
 #include <string>
@@ -255,7 +256,8 @@ struct Measure {
 // A left-button drag through the view, each move drawn before the next;
 // `step` gives the move's position. Then the still frame after the release.
 template <typename Step>
-Measure drag(wp::PlannerPage& page, QPointF from, int frames, Step step) {
+Measure drag(wp::PlannerPage& page, QPointF from, int frames, Step step,
+             const std::function<void()>& midway = {}) {
   auto& view = *page.view();
   Measure m;
   sendMouse(view, QEvent::MouseButtonPress, from);
@@ -282,6 +284,7 @@ Measure drag(wp::PlannerPage& page, QPointF from, int frames, Step step) {
     while (view.framesRendered() == drawn && wait.elapsed() < 2000)
       QApplication::processEvents(QEventLoop::AllEvents);
     ++m.moves;
+    if (midway && i == frames / 2) midway();
   }
   m.elapsedMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
   m.frames = view.framesRendered() - before;
@@ -445,10 +448,18 @@ int main(int argc, char** argv) {
         continue;
       }
       const QPointF at = *view.worldToWidget(page->glyphPosition(best));
-      const auto moved = drag(*page, at, o.frames, [&](int i) {
-        const double angle = 2.0 * M_PI * i / o.frames;
-        return at + QPointF(25.0 * std::sin(angle), 25.0 * (1.0 - std::cos(angle)));
-      });
+      const auto moved = drag(
+          *page, at, o.frames,
+          [&](int i) {
+            const double angle = 2.0 * M_PI * i / o.frames;
+            return at + QPointF(25.0 * std::sin(angle), 25.0 * (1.0 - std::cos(angle)));
+          },
+          [&] {
+            // What the user sees mid-drag: the coarse cortex and glyphs.
+            if (!o.snapshots.empty())
+              page->exportScreenshot(QString::fromStdString(o.snapshots) +
+                                     QString("/planner_%1x%2_dragging.png").arg(width).arg(height));
+          });
       std::printf(
           "  drag electrode %3zu %5.1f frames/s (%6.1f ms/frame, %d frames, %d moves); percept "
           "update mean %.2f ms, max %.2f ms over %d moves on the cortex; still frame %.1f ms\n",
