@@ -329,7 +329,11 @@ constexpr int kStillTubeSides = 12, kInteractiveTubeSides = 5;
 struct LinesLayer::Impl {
   vtkNew<vtkPolyData> data;
   vtkNew<vtkUnsignedCharArray> colours;
-  vtkNew<vtkTubeFilter> tubes;
+  // Two tessellations of the same lines: 12 sides when still, 5 while the
+  // view moves; the mapper draws one, so only that one runs (and each keeps
+  // its output until the lines change: no re-tessellation per switch).
+  vtkNew<vtkTubeFilter> tubes, movingTubes;
+  bool interactive = false;
   vtkNew<vtkPolyDataMapper> mapper;
   vtkNew<vtkActor> actor;
 };
@@ -345,10 +349,13 @@ LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline
   d.colours->SetName("colours");
   d.colours->SetNumberOfComponents(3);
   d.data->GetCellData()->SetScalars(d.colours);
-  d.tubes->SetInputData(d.data);
-  d.tubes->SetRadius(radius);
+  for (vtkTubeFilter* filter : {d.tubes.GetPointer(), d.movingTubes.GetPointer()}) {
+    filter->SetInputData(d.data);
+    filter->SetRadius(radius);
+    filter->CappingOn();
+  }
   d.tubes->SetNumberOfSides(kStillTubeSides);
-  d.tubes->CappingOn();
+  d.movingTubes->SetNumberOfSides(kInteractiveTubeSides);
   d.mapper->SetInputConnection(d.tubes->GetOutputPort());
   d.mapper->SetScalarModeToUseCellData();
   d.mapper->SetColorModeToDirectScalars();
@@ -369,7 +376,10 @@ void LinesLayer::setLines(std::vector<Polyline> lines) {
 }
 
 void LinesLayer::setInteractive(bool interactive) {
-  impl_->tubes->SetNumberOfSides(interactive ? kInteractiveTubeSides : kStillTubeSides);
+  auto& d = *impl_;
+  if (interactive == d.interactive) return;
+  d.interactive = interactive;
+  d.mapper->SetInputConnection((interactive ? d.movingTubes : d.tubes)->GetOutputPort());
 }
 
 io::LayerState LinesLayer::displayState() const {
@@ -416,7 +426,7 @@ bool LinesLayer::owns(vtkProp* prop) const {
 std::optional<PickHit> LinesLayer::hitFromCellPick(vtkProp*, long long cellId,
                                                    const double position[3]) const {
   // vtkTubeFilter copies input cell data to every output cell of a line.
-  auto* output = impl_->tubes->GetOutput();
+  auto* output = (impl_->interactive ? impl_->movingTubes : impl_->tubes)->GetOutput();
   auto* lineIndex = vtkIdTypeArray::SafeDownCast(output->GetCellData()->GetArray("line_index"));
   if (lineIndex == nullptr || cellId < 0 || cellId >= lineIndex->GetNumberOfTuples())
     return std::nullopt;
