@@ -479,7 +479,10 @@ TEST(PlannerPage, VesselsAreDrawnViolationsListedAndOptimiseKeepsTheMargin) {
   const int red = countWhere(withVessels, isVesselRed), redOff = countWhere(without, isVesselRed);
   std::cout << "[planner] vessel-red pixels: " << red << " shown, " << redOff << " hidden\n";
   EXPECT_GT(red - redOff, 300) << "the vessels are drawn";
-  EXPECT_LT(redOff, 40) << "and hidden by the toggle (the orientation marker's R axis is red)";
+  // Pixels: a device pixel ratio of 2 has 4 times as many (QT_SCALE_FACTOR=2).
+  const double pixelsPerPoint = std::pow(without.devicePixelRatio(), 2);
+  EXPECT_LT(redOff, 40 * pixelsPerPoint)
+      << "and hidden by the toggle (the orientation marker's R axis is red)";
   page.setVesselsShown(true);
   // On the pial surface the vessels are drawn where they are (one glyph per
   // 1.2 mm cell), within 3 mm of it.
