@@ -141,14 +141,14 @@ std::size_t SpikeRecording::spikeCountOfUnit(std::size_t unit) const {
 namespace {
 
 // Storage for `count` doubles that is not zeroed by us: the read fills it.
-// Large buffers (a whole recording's spikes) are an anonymous mapping that
-// the kernel populates in one call before the read, instead of one page fault
-// per 4 KB inside the read's copy. Not huge pages: those come from free 2 MB
-// blocks, which on a machine that has not used much of its memory yet (a
-// fresh VM) is memory touched for the first time, and the first touch there
-// costs more than the faults saved (389 MB from the page cache on this 2-core
-// VM: 0.21–0.26 s populated, 0.25–0.37 s faulted by the read, 0.07–0.84 s
-// with huge pages faulted by it, 0.9–2.2 s for the whole split).
+// Large buffers (a whole recording's spikes) are an anonymous mapping of 4 KB
+// pages that the reading threads populate (io/hdf5/RowReader.cpp) before they
+// copy into them. Not huge pages: those come from free 2 MB blocks, which on a
+// machine that has not used much of its memory yet (a fresh VM) is memory
+// touched for the first time, and the first touch there costs more than the
+// faults saved (389 MB from the page cache on this 2-core VM: 0.21–0.26 s
+// populated, 0.25–0.37 s faulted by the read, 0.07–0.84 s with huge pages
+// faulted by it, 0.9–2.2 s for the whole split).
 std::shared_ptr<double[]> uninitialised(std::size_t count) {
   constexpr std::size_t kLarge = std::size_t{32} << 20, kPage = 4096;
   const std::size_t bytes = std::max<std::size_t>(count, 1) * sizeof(double);
@@ -157,10 +157,7 @@ std::shared_ptr<double[]> uninitialised(std::size_t count) {
   void* memory =
       ::mmap(nullptr, rounded, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (memory == MAP_FAILED) throw std::bad_alloc();
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14
-#endif
-  (void)::madvise(memory, rounded, MADV_POPULATE_WRITE);  // best effort: else faulted by the read
+  (void)::madvise(memory, rounded, MADV_NOHUGEPAGE);
   return std::shared_ptr<double[]>(static_cast<double*>(memory),
                                    [rounded](double* p) { ::munmap(p, rounded); });
 }

@@ -105,8 +105,13 @@ void JobsPanel::addJob(plugins::Job* job, const QString& title) {
                 log(tr("%1 cancelled").arg(title));
                 QTimer::singleShot(3000, row, &QObject::deleteLater);
                 break;
-              default:
-                bar->setFormat(tr("failed"));
+              default: {
+                // The reason on the row itself (its first line; all of it in
+                // the tooltip and the log), not only "failed".
+                QString reason = job->errorMessage().section('\n', 0, 0).trimmed();
+                if (reason.size() > 90) reason = reason.left(89) + QChar(0x2026);
+                bar->setFormat(reason.isEmpty() ? tr("failed") : tr("failed: %1").arg(reason));
+              }
                 bar->setStyleSheet("QProgressBar::chunk { background: #c0392b; }");
                 cancel->setText(tr("Failed"));
                 bar->setToolTip(job->errorMessage());

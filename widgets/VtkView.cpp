@@ -7,10 +7,15 @@
 #include <vtkGenericRenderWindowInteractor.h>
 #include <vtkImageData.h>
 #include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkLight.h>
+#include <vtkLightCollection.h>
 #include <vtkNew.h>
 #include <vtkOpenGLState.h>
 #include <vtkPointData.h>
+#include <vtkProp.h>
+#include <vtkPropCollection.h>
 #include <vtkRenderer.h>
+#include <vtkRendererCollection.h>
 #include <vtkSmartPointer.h>
 #include <vtkUnsignedCharArray.h>
 #include <vtkWindowToImageFilter.h>
@@ -23,6 +28,7 @@
 #include <QPointer>
 #include <QTimer>
 #include <QWheelEvent>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -39,6 +45,7 @@ struct VtkView::Impl {
   bool dragged = false;
   bool cameraInitialised = false;
   int frames = 0;
+  int images = 0;
   std::vector<QPointer<VtkView>> cameraPartners;
   vtkMTimeType cameraSeen = 0;  // camera modification time at the last frame
   // What makes the view interactive: the trackball style's drag, a page's
@@ -50,12 +57,45 @@ struct VtkView::Impl {
   bool ownInteraction = false;  // what partners follow (not what they made us do)
   int stillMultiSamples = 0;    // the window's MSAA, restored when still
   bool interacting = false;
+  // The image in VTK's framebuffer and what it shows: paints that would draw
+  // the same scene at the same size (Qt repaints on expose, on showing a tab,
+  // on grabbing) copy it instead of rendering again.
+  bool hasImage = false;
+  bool dirty = true;  // asked to draw anew since that image
+  int imageWidth = 0, imageHeight = 0;
+  vtkMTimeType imageStamp = 0;
+  bool draftShown = false;  // the first image went without multisampling
 };
 
 namespace {
 // The wheel dollies in single steps: keep the coarse level until the wheel
 // rested this long, or every notch would flicker between levels.
 constexpr int kWheelRestMs = 250;
+// A view's first image goes without multisampling (half the fill cost on
+// software OpenGL), and the multisampled one follows this much later, after
+// the window has shown the first.
+constexpr int kRefineFirstImageMs = 120;
+
+// The latest modification of anything the window's renderers draw: the
+// renderers, cameras, lights and each prop with what it depends on.
+vtkMTimeType sceneStamp(vtkRenderWindow* window) {
+  vtkMTimeType stamp = 0;
+  vtkRendererCollection* renderers = window->GetRenderers();
+  vtkCollectionSimpleIterator r;
+  renderers->InitTraversal(r);
+  while (vtkRenderer* renderer = renderers->GetNextRenderer(r)) {
+    stamp = std::max({stamp, renderer->GetMTime(), renderer->GetActiveCamera()->GetMTime()});
+    vtkLightCollection* lights = renderer->GetLights();
+    vtkCollectionSimpleIterator l;
+    lights->InitTraversal(l);
+    while (vtkLight* light = lights->GetNextLight(l)) stamp = std::max(stamp, light->GetMTime());
+    vtkPropCollection* props = renderer->GetViewProps();
+    vtkCollectionSimpleIterator p;
+    props->InitTraversal(p);
+    while (vtkProp* prop = props->GetNextProp(p)) stamp = std::max(stamp, prop->GetRedrawMTime());
+  }
+  return stamp;
+}
 }  // namespace
 
 namespace {
@@ -117,7 +157,7 @@ VtkView::VtkView(QWidget* parent) : QOpenGLWidget(parent), impl_(std::make_uniqu
   d.interactor->EnableRenderOff();
   d.renderRequested->SetClientData(this);
   d.renderRequested->SetCallback([](vtkObject*, unsigned long, void* client, void*) {
-    static_cast<VtkView*>(client)->update();
+    static_cast<VtkView*>(client)->requestRender();
   });
   d.interactor->AddObserver(vtkCommand::RenderEvent, d.renderRequested);
   d.interactor->Initialize();
@@ -182,7 +222,7 @@ void VtkView::updateInteraction() {
   emit interactionChanged(now);
   // The coarse level had its own bounds: clip for what is drawn when still.
   if (!now) d.renderer->ResetCameraClippingRange();
-  update();
+  requestRender();
 }
 
 VtkView::~VtkView() {
@@ -214,8 +254,12 @@ vtkGenericOpenGLRenderWindow* VtkView::renderWindow() const {
 int VtkView::framesRendered() const {
   return impl_->frames;
 }
+int VtkView::imagesRendered() const {
+  return impl_->images;
+}
 
 void VtkView::requestRender() {
+  impl_->dirty = true;
   update();
 }
 
@@ -345,6 +389,7 @@ QImage VtkView::renderToImage(int scale) {
   d.window->GetState()->ResetFramebufferBindings();
   capture->Update();
   d.window->SetReadyForRendering(false);
+  d.hasImage = false;  // the framebuffer holds the capture's last tile
   doneCurrent();
   vtkImageData* image = capture->GetOutput();
   int dims[3];
@@ -355,7 +400,7 @@ QImage VtkView::renderToImage(int scale) {
     std::memcpy(result.scanLine(dims[1] - 1 - y),
                 pixels + static_cast<std::size_t>(y) * dims[0] * 4,
                 static_cast<std::size_t>(dims[0]) * 4);
-  update();
+  requestRender();
   return result;
 }
 
@@ -366,6 +411,7 @@ void VtkView::initializeGL() {
   d.window->SetOwnContext(false);
   d.window->OpenGLInitContext();
   d.window->SetReadyForRendering(false);
+  d.hasImage = false;  // a new context has new framebuffers
 }
 
 void VtkView::resizeGL(int w, int h) {
@@ -388,7 +434,25 @@ void VtkView::paintGL() {
   // gave this widget, whatever VTK left bound.
   d.window->GetState()->ResetFramebufferBindings();
   auto* f = context()->extraFunctions();
-  d.window->Render();
+  const bool current = d.hasImage && !d.dirty && w == d.imageWidth && h == d.imageHeight &&
+                       sceneStamp(d.window) == d.imageStamp;
+  if (!current) {
+    const int samples = d.window->GetMultiSamples();
+    const bool draft = !d.draftShown && samples > 0;
+    if (draft) d.window->SetMultiSamples(0);
+    d.window->Render();
+    if (draft) {
+      d.window->SetMultiSamples(samples);
+      d.draftShown = true;
+      QTimer::singleShot(kRefineFirstImageMs, this, &VtkView::requestRender);
+    }
+    ++d.images;
+    d.hasImage = true;
+    d.dirty = false;
+    d.imageWidth = w;
+    d.imageHeight = h;
+    d.imageStamp = sceneStamp(d.window);  // rendering resets clipping ranges
+  }
   makeCurrent();
   f->glBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
   const GLenum attachment = GL_COLOR_ATTACHMENT0;
@@ -414,7 +478,7 @@ void VtkView::paintGL() {
     for (const auto& partner : d.cameraPartners)
       if (partner) {
         partner->impl_->cameraSeen = moved;
-        partner->update();
+        partner->requestRender();
       }
   }
   emit rendered();

@@ -58,6 +58,9 @@ class VtkView : public QOpenGLWidget {
   QImage renderToImage(int scale = 1);
   // How many frames paintGL has drawn (tests, benchmarks).
   int framesRendered() const;
+  // Of those paints, the ones that drew the scene anew; the others (Qt
+  // repainting an unchanged scene at the same size) copied the last image.
+  int imagesRendered() const;
 
   // Whether the user is moving the camera (a drag, the wheel and a short
   // while after it, a partner view's drag) or a page holds the view

@@ -744,19 +744,35 @@ class Fitter {
     }
     // 3. Merge-split refinement of every level, annealed to zero temperature;
     //    then the upper levels are rebuilt on the refined level 0.
-    for (int pass = 0; pass < 2; ++pass) {
-      refine(best, bestDl);
-      double rebuiltDl = 0.0;
-      auto rebuilt = buildHierarchy(best[0], rebuiltDl);
-      if (rebuiltDl < bestDl - 1e-9) {
-        bestDl = rebuiltDl;
-        best = std::move(rebuilt);
-      } else if (pass > 0) {
-        break;
-      }
-    }
+    refineAndRebuild(best, bestDl);
     dl = bestDl;
     return best;
+  }
+
+  // The other model's fit as a starting point: its finest level with groups
+  // (level 0, or level 1 over singletons) under this model, with this model's
+  // hierarchy built on it and refined. Replaces `best` when shorter.
+  void tryStartFrom(const Partitions& other, Partitions& best, double& bestDl) {
+    const int N = graph_.nodes();
+    std::vector<int> level0 = other.front();
+    std::vector<char> used(static_cast<std::size_t>(N), 0);
+    int groups = 0;
+    for (const int g : level0) groups += used[g] ? 0 : (used[g] = 1);
+    const bool singletons = groups == N && other.size() > 2;
+    if (singletons) level0 = other[1];
+    double startDl = 0.0;
+    Partitions start = buildHierarchy(level0, startDl);
+    if (singletons) {
+      std::vector<int> identity(static_cast<std::size_t>(N));
+      std::iota(identity.begin(), identity.end(), 0);
+      start.insert(start.begin(), identity);
+      startDl = NestedSbmState(graph_, dc_, settings_.weighted, start, tables_).descriptionLength();
+    }
+    refineAndRebuild(start, startDl);
+    if (startDl < bestDl - 1e-9) {
+      bestDl = startDl;
+      best = std::move(start);
+    }
   }
 
  private:
@@ -1051,11 +1067,31 @@ class Fitter {
         if (st.group(l, x) != r) st.move(l, x, r);
   }
 
+  void refineAndRebuild(Partitions& best, double& bestDl) {
+    for (int pass = 0; pass < 2; ++pass) {
+      refine(best, bestDl);
+      double rebuiltDl = 0.0;
+      auto rebuilt = buildHierarchy(best[0], rebuiltDl);
+      if (rebuiltDl < bestDl - 1e-9) {
+        bestDl = rebuiltDl;
+        best = std::move(rebuilt);
+      } else if (pass > 0) {
+        break;
+      }
+    }
+  }
+
   void refine(Partitions& best, double& bestDl) {
-    NestedSbmState st(graph_, dc_, settings_.weighted, best, tables_);
     const int rounds = std::max(1, settings_.sweeps);
     const int annealed = rounds * 7 / 10;
+    Partitions current = best;
     for (int round = 0; round < rounds; ++round) {
+      // The state is rebuilt every round and Σ recomputed from a fresh one:
+      // the weight sums the moves carry add and subtract large and small
+      // numbers, and a block pair whose edges all have weights near 0 (LFR's
+      // fitted weights have some) then keeps a sum off by ~1e-7, which moves
+      // its ln x term by up to a nat (measured 1.5 nats on a Table 1 graph).
+      NestedSbmState st(graph_, dc_, settings_.weighted, current, tables_);
       const double beta = round < annealed
                               ? std::pow(50.0, static_cast<double>(round) / std::max(1, annealed))
                               : std::numeric_limits<double>::infinity();
@@ -1065,10 +1101,12 @@ class Fitter {
         for (int k = 0; k < std::max(2, active / 4); ++k) mergeSplit(st, l, beta);
         if (!std::isfinite(beta)) greedySweeps(st, l, 3);
       }
-      const double dl = st.descriptionLength();
+      current = st.partitions();
+      const double dl =
+          NestedSbmState(graph_, dc_, settings_.weighted, current, tables_).descriptionLength();
       if (dl < bestDl - 1e-9) {
         bestDl = dl;
-        best = st.partitions();
+        best = current;
       }
     }
   }
@@ -1111,19 +1149,36 @@ SbmResult fitNestedSbm(const WeightedGraph& graph, const SbmSettings& settings) 
   SbmResult result;
   result.dlDegreeCorrected = std::numeric_limits<double>::quiet_NaN();
   result.dlPlain = std::numeric_limits<double>::quiet_NaN();
-  Partitions kept;
-  double keptDl = std::numeric_limits<double>::infinity();
+  // Each model is fitted on its own; with both and crossModelStart, each then
+  // also starts from the other's fit (the two objectives see the same graph,
+  // and one model's optimiser can end in a basin the other misses).
+  std::vector<bool> models;
   for (const bool dc : {true, false}) {
     if (settings.model == SbmModel::DegreeCorrected && !dc) continue;
     if (settings.model == SbmModel::Plain && dc) continue;
-    Fitter fitter(graph, dc, settings);
-    double dl = 0.0;
-    auto parts = fitter.fit(dl);
-    (dc ? result.dlDegreeCorrected : result.dlPlain) = dl;
-    if (dl < keptDl) {
-      keptDl = dl;
-      kept = std::move(parts);
-      result.degreeCorrected = dc;
+    models.push_back(dc);
+  }
+  std::vector<std::unique_ptr<Fitter>> fitters;
+  std::vector<Partitions> fits(models.size());
+  std::vector<double> dls(models.size(), 0.0);
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    fitters.push_back(std::make_unique<Fitter>(graph, models[m], settings));
+    fits[m] = fitters[m]->fit(dls[m]);
+  }
+  if (settings.crossModelStart && models.size() == 2 && graph.edgeCount() > 0 &&
+      graph.nodes() > 1) {
+    const auto first = fits[0];
+    fitters[0]->tryStartFrom(fits[1], fits[0], dls[0]);
+    fitters[1]->tryStartFrom(first, fits[1], dls[1]);
+  }
+  Partitions kept;
+  double keptDl = std::numeric_limits<double>::infinity();
+  for (std::size_t m = 0; m < models.size(); ++m) {
+    (models[m] ? result.dlDegreeCorrected : result.dlPlain) = dls[m];
+    if (dls[m] < keptDl) {
+      keptDl = dls[m];
+      kept = std::move(fits[m]);
+      result.degreeCorrected = models[m];
     }
   }
   result.descriptionLength = keptDl;

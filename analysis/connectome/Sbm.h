@@ -43,6 +43,11 @@ struct SbmSettings {
   int sweeps = 4;           // annealed merge-split refinement rounds
   int restarts = 3;         // agglomerations (each with its hierarchies); the best is refined
   double mergeRatio = 1.3;  // agglomeration: B → B / ratio per stage
+  // With both models: each is also refined from the other's fit, the shorter
+  // kept. Off by default: on the Table 1 nets it shortens Σ a little (mean Σ
+  // lower on every net, 78 vs 75 of 100 graphs shorter than graph-tool's) but
+  // costs 1.4× the CPU time and did not raise the NMI over seeds.
+  bool crossModelStart = false;
 };
 
 struct SbmResult {

@@ -575,8 +575,11 @@ std::array<double, 3> principalAxis(const Supervoxel& sv) {
 
 // The colour `c` as α·â + β·b̂ (â, b̂ the unit colours of two clusters), by
 // least squares: the share α / (α + β) and the angle between c and the fit.
+// `brightA`, `brightB`: the brightest channel of each part α·â, β·b̂ (the
+// brightness each neuron alone gives the voxel).
 struct ColourMix {
   double share = 0, residual = std::numbers::pi;
+  double brightA = 0, brightB = 0;
 };
 ColourMix mixOf(const std::array<double, 3>& c, std::array<double, 3> a, std::array<double, 3> b) {
   auto dot = [](const auto& u, const auto& v) { return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]; };
@@ -593,7 +596,21 @@ ColourMix mixOf(const std::array<double, 3>& c, std::array<double, 3> a, std::ar
   if (alpha <= 0 || beta <= 0) return {};
   const std::array<double, 3> fit{alpha * a[0] + beta * b[0], alpha * a[1] + beta * b[1],
                                   alpha * a[2] + beta * b[2]};
-  return {alpha / (alpha + beta), angleBetween(c, fit)};
+  return {alpha / (alpha + beta), angleBetween(c, fit), alpha * std::max({a[0], a[1], a[2]}),
+          beta * std::max({b[0], b[1], b[2]})};
+}
+
+// A voxel of colour `c` (noise units) of the instance coloured `own` belongs
+// to the instance coloured `other` as well when its colour is a mix of both
+// (each with at least overlapShare, fitted within mergeAngle) and each part
+// alone is foreground-bright (foregroundSnr): both neurons are really there,
+// not a rim of one blurred into the other or a colour that drifts.
+bool sharedVoxel(const std::array<double, 3>& c, const std::array<double, 3>& own,
+                 const std::array<double, 3>& other, const SegmentOptions& o) {
+  const auto mix = mixOf(c, own, other);
+  return mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
+         mix.residual < o.mergeAngle && mix.brightA >= o.foregroundSnr &&
+         mix.brightB >= o.foregroundSnr;
 }
 
 // Ours: merge by colour continuity, absorb fragments, bridge gaps along the
@@ -673,16 +690,41 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
               angleBetween(colour[f], colour[b->first]) < o.mergeAngle ||
               angleBetween(colour[a->first], colour[b->first]) < o.mergeAngle)
             continue;
-          const auto mix = mixOf(colour[f], colour[a->first], colour[b->first]);
+          // The crossing's mean colour (noise units) as a confident mix: each
+          // neuron's part alone foreground-bright (as sharedVoxel asks of a voxel).
+          const std::array<double, 3> mean{colour[f][0] / voxels[f], colour[f][1] / voxels[f],
+                                           colour[f][2] / voxels[f]};
+          const auto mix = mixOf(mean, colour[a->first], colour[b->first]);
           if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
+              mix.brightA >= o.foregroundSnr && mix.brightB >= o.foregroundSnr &&
               mix.residual < bestResidual) {
             bestResidual = mix.residual;
-            bestA = a->first;
-            bestB = b->first;
+            // The tube with the larger part first: the crossing joins it.
+            bestA = mix.share >= 0.5 ? a->first : b->first;
+            bestB = mix.share >= 0.5 ? b->first : a->first;
           }
         }
       }
       if (bestA == 0) continue;
+      if (std::getenv("NL_SEGMENT_DEBUG")) {
+        const auto m = mixOf(colour[f], colour[bestA], colour[bestB]);
+        std::int64_t lo[3] = {1 << 30, 1 << 30, 1 << 30}, hi[3] = {0, 0, 0};
+        for (const auto s : members[f])
+          for (int d = 0; d < 3; ++d) {
+            lo[d] = std::min(lo[d], svs[s - 1].bounds[2 * d]);
+            hi[d] = std::max(hi[d], svs[s - 1].bounds[2 * d + 1]);
+          }
+        auto norm = [&](std::uint32_t r) {
+          const auto& c = colour[r];
+          return std::sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) / voxels[r];
+        };
+        std::fprintf(stderr,
+                     "crossing %u voxels %.0f box %lld-%lld %lld-%lld %lld-%lld share %.2f res "
+                     "%.3f |f| %.1f a %u (%.0f vox |a| %.1f) b %u (%.0f vox |b| %.1f)\n",
+                     f, voxels[f], (long long)lo[0], (long long)hi[0], (long long)lo[1],
+                     (long long)hi[1], (long long)lo[2], (long long)hi[2], m.share, m.residual,
+                     norm(f), bestA, voxels[bestA], norm(bestA), bestB, voxels[bestB], norm(bestB));
+      }
       // The pieces of each colour on every side of the crossing join.
       for (const auto& [other, c] : contact) {
         (void)c;
@@ -697,8 +739,9 @@ std::vector<std::uint32_t> clusterTubular(const std::vector<Supervoxel>& svs,
           }
         }
       }
-      // The crossing joins the first tube without changing its colour, and
-      // its supervoxels belong to the second as well.
+      // The crossing joins the tube with the larger part of its colour
+      // without changing that tube's colour, and its supervoxels belong to
+      // the other as well.
       const auto a = sets.find(bestA), b = sets.find(bestB);
       if (a == b) continue;
       const auto kept = colour[a];
@@ -970,6 +1013,55 @@ std::vector<std::uint32_t> clusterBaseline(const std::vector<Supervoxel>& svs,
   return root;
 }
 
+// Σ colour of each instance's supervoxels (index 0 unused).
+std::vector<std::array<double, 3>> instanceColours(const std::vector<Supervoxel>& svs,
+                                                   const std::vector<std::uint32_t>& label,
+                                                   std::int64_t instances) {
+  std::vector<std::array<double, 3>> colour(static_cast<std::size_t>(instances) + 1, {0, 0, 0});
+  for (std::size_t s = 1; s < label.size(); ++s)
+    if (label[s] != 0)
+      for (int c = 0; c < 3; ++c) colour[label[s]][c] += svs[s - 1].colour[c];
+  return colour;
+}
+
+// The crossing clusters' voxels (clusterTubular step 2) that belong to their
+// second instance too: a crossing cluster decides that two tubes pass through
+// it, but only its voxels whose own colour is a confident mix of both
+// instances' colours (sharedVoxel) are shared — not its rims, which are one
+// neuron blurred by the PSF. `voxels` holds (supervoxel, volume index) of the
+// crossing supervoxels' voxels, sorted; `second` the second instance of each
+// supervoxel. Each supervoxel's box is read again (channels in noise units as
+// the blocks made them).
+void shareCrossingVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
+                         const std::vector<std::uint32_t>& label,
+                         const std::vector<std::uint32_t>& second,
+                         const std::vector<std::pair<std::uint32_t, std::uint64_t>>& voxels,
+                         SegmentResult& result) {
+  const auto& o = ctx.options;
+  const auto& e = ctx.extent;
+  const auto colour = instanceColours(svs, label, result.instances);
+  for (std::size_t begin = 0; begin < voxels.size();) {
+    const auto s = voxels[begin].first;
+    std::size_t end = begin;
+    while (end < voxels.size() && voxels[end].first == s) ++end;
+    const auto& bd = svs[s - 1].bounds;
+    const BlockBox b0{bd[0], bd[1] + 1, bd[2], bd[3] + 1, bd[4], bd[5] + 1, 0, 0, 0, 0, 0, 0};
+    const auto box = withHalo(b0, gaussianRadius(o.denoiseSigma), e);
+    const Extent h{box.hz1 - box.hz0, box.hy1 - box.hy0, box.hx1 - box.hx0};
+    const auto channel = noiseUnits(ctx, box);
+    for (std::size_t t = begin; t < end; ++t) {
+      const auto q = static_cast<std::int64_t>(voxels[t].second);
+      const std::int64_t k = q / (e.y * e.x), j = q / e.x % e.y, i = q % e.x;
+      const auto p = h.index(k - box.hz0, j - box.hy0, i - box.hx0);
+      const std::array<double, 3> c{std::max(0.0f, channel[0][p]), std::max(0.0f, channel[1][p]),
+                                    std::max(0.0f, channel[2][p])};
+      if (sharedVoxel(c, colour[label[s]], colour[second[s]], o))
+        result.overlaps.push_back({voxels[t].second, second[s]});
+    }
+    begin = end;
+  }
+}
+
 // Crossings seen voxel by voxel. Where two kept instances A and B of
 // different colour touch, the voxels of either whose own colours are mixes
 // of both instances' colours (each with at least overlapShare, fitted
@@ -986,11 +1078,7 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
                       SegmentResult& result) {
   const auto& o = ctx.options;
   const auto& e = ctx.extent;
-  std::vector<std::array<double, 3>> colour(static_cast<std::size_t>(result.instances) + 1,
-                                            {0, 0, 0});
-  for (std::size_t s = 1; s < label.size(); ++s)
-    if (label[s] != 0)
-      for (int c = 0; c < 3; ++c) colour[label[s]][c] += svs[s - 1].colour[c];
+  const auto colour = instanceColours(svs, label, result.instances);
   // Boxes (z0, z1, y0, y1, x0, x1) per pair of instances, joined while they meet.
   using Bounds = std::array<std::int64_t, 6>;
   std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<Bounds>> boxes;
@@ -1055,11 +1143,7 @@ void shareMixedVoxels(const Context& ctx, const std::vector<Supervoxel>& svs,
             const std::array<double, 3> c{std::max(0.0f, channel[0][q]),
                                           std::max(0.0f, channel[1][q]),
                                           std::max(0.0f, channel[2][q])};
-            if (std::max({c[0], c[1], c[2]}) < o.dimSnr) continue;
-            const auto mix = mixOf(c, colour[own[p]], colour[other]);
-            if (mix.share >= o.overlapShare && mix.share <= 1 - o.overlapShare &&
-                mix.residual < o.mergeAngle)
-              mixed[p] = own[p] == a ? 1 : 2;
+            if (sharedVoxel(c, colour[own[p]], colour[other], o)) mixed[p] = own[p] == a ? 1 : 2;
           }
       // visit(u) for each of p's 26 neighbours inside the box.
       auto forEachNeighbour = [&](std::int64_t p, const auto& visit) {
@@ -1340,12 +1424,18 @@ SegmentResult segmentNeurons(const VolumeDataset& volume, const SegmentOptions& 
     }
   const bool anyShared = std::any_of(second.begin(), second.end(), [](auto l) { return l != 0; });
   report(0.97, "labelling " + std::to_string(next) + " instances");
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> crossingVoxels;
   for (std::size_t q = 0; q < result.labels.size(); ++q) {
     auto& v = result.labels[q];
-    if (anyShared && second[v] != 0) result.overlaps.push_back({q, second[v]});
+    if (anyShared && second[v] != 0) crossingVoxels.push_back({v, q});
     v = label[v];
   }
   result.instances = next;
+  std::sort(crossingVoxels.begin(), crossingVoxels.end());
+  result.diagnostics["crossing_cluster_voxels"] = static_cast<double>(crossingVoxels.size());
+  shareCrossingVoxels(ctx, svs, label, second, crossingVoxels, result);
+  std::sort(result.overlaps.begin(), result.overlaps.end());
+  result.diagnostics["overlap_voxels_clusters"] = static_cast<double>(result.overlaps.size());
   if (tubular && options.overlapShare > 0 && next > 1) {
     report(0.98, "crossings");
     shareMixedVoxels(ctx, svs, contacts, label, result);

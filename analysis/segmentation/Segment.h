@@ -67,9 +67,11 @@ struct SegmentOptions {
   double bridgeCosine = 0.85;  // … along both tube directions (|cos| at least)
   std::int64_t absorbBelow = 300;  // smaller clusters join their most-touching neighbour
   // Crossings (MCFO neurons overlap): a cluster of at most overlapBelow voxels
-  // whose colour is a mix of two touching clusters' colours (each with at
-  // least overlapShare of it, fitted within mergeAngle) belongs to both, and
-  // the pieces of either colour that touch it join through it. 0: off.
+  // whose mean colour is a mix of two touching clusters' colours (each with at
+  // least overlapShare of it, fitted within mergeAngle, and each part alone
+  // at least foregroundSnr bright) joins the tube with the larger part, the
+  // pieces of either colour that touch it join through it, and its voxels
+  // that are such a mix themselves belong to both. 0: off.
   double overlapShare = 0.2;
   std::int64_t overlapBelow = 3000;
   double instanceVesselness = 0.08;  // an instance's mean vesselness at least this

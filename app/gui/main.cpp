@@ -10,12 +10,15 @@
 #include <QTimer>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "app/common/BuildInfo.h"
 #include "app/gui/CacheSettings.h"
 #include "app/gui/MainWindow.h"
+#include "io/ReaderRegistry.h"
+#include "io/hdf5/MetadataProbe.h"
 #include "widgets/Screenshot.h"
 #include "widgets/VtkView.h"
 
@@ -49,14 +52,6 @@ int main(int argc, char** argv) {
   std::vector<char*> arguments = joinSessionArgument(argc, argv, argumentStorage);
   argc = static_cast<int>(arguments.size()) - 1;
   argv = arguments.data();
-  QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
-  QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName("NeuroLoupe");
-  QApplication::setApplicationName("NeuroLoupe");
-  QApplication::setApplicationVersion(QString::fromStdString(nl::app::appVersion()));
-  QApplication::setDesktopFileName("org.neuroloupe.NeuroLoupe");
-
   QCommandLineParser parser;
   parser.setApplicationDescription(
       "NeuroLoupe: open neuroscience data, run analyses, explore linked views.");
@@ -75,6 +70,26 @@ int main(int argc, char** argv) {
   const QCommandLineOption recover(
       "recover", "Recover the newest session autosaved by an app that did not close normally.");
   parser.addOptions({demo, session, screenshot, quitAfter, autosave, recover});
+
+  // The files named here are probed (a separate process walks their HDF5
+  // metadata) while Qt starts and the window is built, not after.
+  std::vector<std::filesystem::path> named;
+  {
+    QStringList words;
+    for (int i = 0; i < argc; ++i) words << QString::fromLocal8Bit(argv[i]);
+    if (parser.parse(words))
+      for (const QString& file : parser.positionalArguments())
+        named.push_back(nl::io::parsePathSpec(file.toStdString()).path);
+  }
+  const nl::io::h5::ProbeAhead probeAhead(named);
+
+  QSurfaceFormat::setDefaultFormat(nl::widgets::VtkView::defaultFormat());
+  QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("NeuroLoupe");
+  QApplication::setApplicationName("NeuroLoupe");
+  QApplication::setApplicationVersion(QString::fromStdString(nl::app::appVersion()));
+  QApplication::setDesktopFileName("org.neuroloupe.NeuroLoupe");
   parser.process(app);
 
   bool ok = true;

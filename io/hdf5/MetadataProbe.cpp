@@ -13,12 +13,14 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
+#include <vector>
 
 #include "io/ChildProcess.h"
 #include "io/Error.h"
@@ -58,6 +60,36 @@ struct Verdicts {
 Verdicts& probed() {
   static Verdicts verdicts;
   return verdicts;
+}
+// Probes running now, by file: a second caller waits for the first's verdict.
+std::map<FileVersion, std::shared_future<void>>& running() {
+  static std::map<FileVersion, std::shared_future<void>> probes;
+  return probes;
+}
+
+std::optional<FileVersion> versionOf(const std::filesystem::path& path) {
+  struct stat status {};
+  if (::stat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) return std::nullopt;
+  return FileVersion{status.st_dev, status.st_ino, status.st_size,
+                     std::int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec};
+}
+
+// HDF5's signature at 0 or after a user block of 512·2ⁿ bytes.
+bool looksLikeHdf5(const std::filesystem::path& path) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) return false;
+  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
+  bool found = false;
+  for (long offset : {0L, 512L, 1024L, 2048L, 4096L}) {
+    unsigned char bytes[8];
+    if (std::fseek(file, offset, SEEK_SET) != 0 || std::fread(bytes, 1, 8, file) != 8) break;
+    if (std::memcmp(bytes, kSignature, 8) == 0) {
+      found = true;
+      break;
+    }
+  }
+  std::fclose(file);
+  return found;
 }
 std::size_t verdictCost(const std::string& verdict) {
   return sizeof(FileVersion) + verdict.size() + 64;  // + the map's and the queue's bookkeeping
@@ -106,20 +138,39 @@ std::filesystem::path probeProgram() {
 }
 
 void probeMetadata(const std::filesystem::path& path) {
-  struct stat status {};
-  if (::stat(path.c_str(), &status) != 0 || !S_ISREG(status.st_mode)) return;
-  const FileVersion version{
-      status.st_dev, status.st_ino, status.st_size,
-      std::int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec};
-  {
-    std::lock_guard lock(probedMutex());
+  const auto found = versionOf(path);
+  if (!found) return;
+  const FileVersion version = *found;
+  const std::filesystem::path program = probeProgram();
+  if (program.empty()) return;
+  std::promise<void> finished;
+  while (true) {
+    std::unique_lock lock(probedMutex());
     if (const auto known = probed().files.find(version); known != probed().files.end()) {
       if (known->second.empty()) return;
       throw FileError(path, known->second);
     }
+    if (const auto other = running().find(version); other != running().end()) {
+      const std::shared_future<void> verdict = other->second;
+      lock.unlock();
+      verdict.wait();
+      continue;  // its verdict is known now (or it could not probe: try here)
+    }
+    running().emplace(version, finished.get_future().share());
+    break;
   }
-  const std::filesystem::path program = probeProgram();
-  if (program.empty()) return;
+  // However this ends, callers waiting for this probe go on.
+  struct Release {
+    const FileVersion& version;
+    std::promise<void>& finished;
+    ~Release() {
+      {
+        std::lock_guard lock(probedMutex());
+        running().erase(version);
+      }
+      finished.set_value();
+    }
+  } release{version, finished};
 
   std::optional<ChildProcess> probe;
   try {
@@ -147,7 +198,7 @@ void probeMetadata(const std::filesystem::path& path) {
                           seconds + " s (a loop in a corrupted file?); it was not opened");
     }
     std::this_thread::sleep_for(pause);
-    pause = std::min(pause * 2, std::chrono::microseconds(20000));
+    pause = std::min(pause * 2, std::chrono::microseconds(2000));
   }
   if (WIFSIGNALED(waitStatus)) {
     const std::string verdict = "is corrupted: libhdf5 crashes reading its metadata (" +
@@ -157,6 +208,23 @@ void probeMetadata(const std::filesystem::path& path) {
     throw FileError(path, verdict);
   }
   remember(version, {});
+}
+
+ProbeAhead::ProbeAhead(const std::vector<std::filesystem::path>& paths) {
+  for (const auto& path : paths) {
+    if (!looksLikeHdf5(path)) continue;
+    threads_.emplace_back([path] {
+      try {
+        probeMetadata(path);
+      } catch (const std::exception&) {
+        // Kept as the file's verdict: its open reports it.
+      }
+    });
+  }
+}
+
+ProbeAhead::~ProbeAhead() {
+  for (auto& thread : threads_) thread.join();
 }
 
 }  // namespace nl::io::h5

@@ -8,6 +8,8 @@
 // touched it.
 #include <cstddef>
 #include <filesystem>
+#include <thread>
+#include <vector>
 
 namespace nl::io::h5 {
 
@@ -17,6 +19,21 @@ namespace nl::io::h5 {
 // pass (the caller's own open says why). Does nothing when the probe program
 // is not installed or NEUROLOUPE_HDF5_PROBE=off.
 void probeMetadata(const std::filesystem::path& path);
+
+// Probes the HDF5 files among `paths` in the background while the caller
+// goes on (an app probes the files named on its command line while it builds
+// its window); probeMetadata on one of them waits for that probe's verdict
+// instead of starting another. The destructor waits for the probes.
+class ProbeAhead {
+ public:
+  explicit ProbeAhead(const std::vector<std::filesystem::path>& paths);
+  ~ProbeAhead();
+  ProbeAhead(const ProbeAhead&) = delete;
+  ProbeAhead& operator=(const ProbeAhead&) = delete;
+
+ private:
+  std::vector<std::thread> threads_;
+};
 
 // The verdicts kept (bounded by io::resourceLimits().hdf5ProbeVerdictCacheBytes).
 struct ProbeVerdictCacheStats {

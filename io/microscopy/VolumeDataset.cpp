@@ -381,10 +381,10 @@ std::vector<T> maxPooled(const VolumeDataset& volume, std::size_t step, const Vo
 // last non-zero in channel then raster order (instance channels: c + 1 of the
 // highest channel present). Work items are preview planes, each covering
 // every channel, so the order within a block is kept.
-template <typename T>
-std::vector<double> labelPooled(const VolumeDataset& volume, std::size_t step,
-                                const VolumeShape& out, bool perChannel) {
-  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
+template <typename T, typename Id>
+std::vector<Id> labelPooled(const VolumeDataset& volume, std::size_t step, const VolumeShape& out,
+                            bool perChannel) {
+  std::vector<Id> ids(out.voxelsPerChannel(), Id{0});
   forEachBlockBox<T>(volume, step, [&](const T* values, const Box& box) {
     const std::size_t width = box.x1 - box.x0;
     const std::size_t firstPlane = box.z0 / step, planes = (box.z1 - 1) / step - firstPlane + 1;
@@ -395,11 +395,10 @@ std::vector<double> labelPooled(const VolumeDataset& volume, std::size_t step,
              ++z)
           for (std::size_t y = box.y0; y < box.y1; ++y) {
             const T* row = boxRow(values, box, c, z, y);
-            double* target = ids.data() + (zOut * out.y + y / step) * out.x;
+            Id* target = ids.data() + (zOut * out.y + y / step) * out.x;
             for (std::size_t x = 0; x < width; ++x)
               if (row[x] != T{})
-                target[x / step] =
-                    perChannel ? static_cast<double>(c + 1) : static_cast<double>(row[x]);
+                target[x / step] = perChannel ? static_cast<Id>(c + 1) : static_cast<Id>(row[x]);
           }
     });
   });
@@ -420,6 +419,22 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
   });
 }
 
+namespace {
+
+// One channel of label ids kept in `Id` (the volume's own type, or uint32
+// for instance channels' c + 1), not widened to doubles.
+template <typename Id>
+std::shared_ptr<ArrayDataset> labelIdPreview(const VolumeDataset& volume, const VolumeShape& out,
+                                             std::vector<Id> ids, Attributes attributes) {
+  auto typed = std::make_shared<TypedArray>(TypedArray::fromVector(std::move(ids)));
+  return std::make_shared<ArrayDataset>(
+      DatasetKind::LabelVolume, volume.name(), std::vector<std::size_t>{out.z, out.y, out.x},
+      ArrayDataset::TypedLoader([typed] { return *typed; }), volume.provenance(),
+      std::move(attributes), std::string(voxelTypeName(volume.voxelType())));
+}
+
+}  // namespace
+
 std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::size_t step,
                                              std::size_t maxVoxels) {
   if (volume.labelEncoding() == LabelEncoding::None)
@@ -428,7 +443,7 @@ std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::s
     return toArrayDataset(volume, step, maxVoxels);
   const Box whole = Box::whole(volume.volumeShape());
   const VolumeShape out = previewShapeOrThrow(volume, step, maxVoxels, true, "toLabelIdArray");
-  std::vector<double> ids(out.voxelsPerChannel(), 0.0);
+  std::vector<std::uint32_t> ids(out.voxelsPerChannel(), 0);
   std::vector<unsigned char> seen(ids.size(), 0);
   std::size_t overlap = 0;
   // One channel at a time keeps the memory at one float channel.
@@ -440,16 +455,13 @@ std::shared_ptr<ArrayDataset> toLabelIdArray(const VolumeDataset& volume, std::s
       if (mask[v] == 0) continue;
       if (seen[v] == 1) ++overlap;
       if (seen[v] < 2) ++seen[v];
-      ids[v] = static_cast<double>(c + 1);
+      ids[v] = static_cast<std::uint32_t>(c + 1);
     }
   }
   Attributes attributes = previewAttributes(volume, step);
   attributes["label_encoding"] = "label_ids";
   attributes["overlap_voxels"] = std::to_string(overlap);
-  return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
-                                        std::vector<std::size_t>{out.z, out.y, out.x},
-                                        std::move(ids), volume.provenance(), std::move(attributes),
-                                        std::string(voxelTypeName(volume.voxelType())));
+  return labelIdPreview(volume, out, std::move(ids), std::move(attributes));
 }
 
 std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, std::size_t step,
@@ -461,16 +473,17 @@ std::shared_ptr<ArrayDataset> toLabelIdArrayPooled(const VolumeDataset& volume, 
   const bool perChannel = volume.labelEncoding() == LabelEncoding::InstanceChannels;
   // A preview voxel takes any label inside its block (read at full
   // resolution), so neurites thinner than the step stay connected.
-  std::vector<double> ids = detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
-    return labelPooled<decltype(zero)>(volume, step, out, perChannel);
-  });
   Attributes attributes = previewAttributes(volume, step);
   attributes["label_encoding"] = "label_ids";
   attributes["preview"] = "pooled";
-  return std::make_shared<ArrayDataset>(DatasetKind::LabelVolume, volume.name(),
-                                        std::vector<std::size_t>{out.z, out.y, out.x},
-                                        std::move(ids), volume.provenance(), std::move(attributes),
-                                        std::string(voxelTypeName(volume.voxelType())));
+  return detail::visitVoxelType(volume.voxelType(), [&](auto zero) {
+    using T = decltype(zero);
+    if (perChannel)
+      return labelIdPreview(volume, out, labelPooled<T, std::uint32_t>(volume, step, out, true),
+                            std::move(attributes));
+    return labelIdPreview(volume, out, labelPooled<T, T>(volume, step, out, false),
+                          std::move(attributes));
+  });
 }
 
 }  // namespace nl::io::microscopy

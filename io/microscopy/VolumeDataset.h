@@ -292,7 +292,8 @@ std::shared_ptr<ArrayDataset> toArrayDatasetMaxPooled(const VolumeDataset& volum
                                                                               << 20);
 
 // A LabelVolume as one channel of label ids in the ArrayDataset convention
-// ([z][y][x] doubles, "spacing"), for the label views that take ids. Label-id
+// ([z][y][x], "spacing"), for the label views that take ids, held typed: in
+// the volume's voxel type, or uint32 for instance channels. Label-id
 // volumes are copied; for instance channels each voxel gets c + 1 of the
 // highest-numbered channel set there, and the attribute "overlap_voxels"
 // counts the voxels where several instances meet (they show the last one).

@@ -2,6 +2,8 @@
 // colormap's colours; clicks pick the right vertex and line.
 #include <gtest/gtest.h>
 
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkRenderer.h>
 #include <QTest>
 
 #include "GuiTestUtil.h"
@@ -122,6 +124,54 @@ TEST_F(SceneFixture, RenderToImageAtTwiceTheScale) {
   EXPECT_EQ(big.width(), normal.width() * 2);
   EXPECT_EQ(big.height(), normal.height() * 2);
   EXPECT_GT(nl::test::distinctColours(big), 50);
+}
+
+TEST_F(SceneFixture, RepaintsOfAnUnchangedSceneCopyTheLastImage) {
+  // The first image's multisampled refinement has come.
+  ASSERT_TRUE(waitUntil([&] { return view->imagesRendered() >= 2; }));
+  QTest::qWait(200);
+  auto paint = [&] {  // one paint as Qt makes it (expose, a shown tab, a grab)
+    const int before = view->framesRendered();
+    view->update();
+    return waitUntil([&] { return view->framesRendered() > before; });
+  };
+  const int images = view->imagesRendered();
+  const QImage before = view->grabFramebuffer();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(paint());
+  EXPECT_EQ(view->imagesRendered(), images);
+  EXPECT_EQ(view->grabFramebuffer(), before);
+  // A change made straight through VTK, without asking for a render, is seen
+  // in the scene's modification times.
+  view->renderer()->GradientBackgroundOff();
+  view->renderer()->SetBackground(1.0, 0.0, 0.0);
+  ASSERT_TRUE(paint());
+  EXPECT_EQ(view->imagesRendered(), images + 1);
+  EXPECT_EQ(view->grabFramebuffer().pixelColor(2, 2), QColor(255, 0, 0));
+  // Asking draws anew even when nothing changed that VTK would see.
+  view->requestRender();
+  ASSERT_TRUE(paint());
+  EXPECT_EQ(view->imagesRendered(), images + 2);
+  // So does a new size.
+  view->resize(300, 300);
+  ASSERT_TRUE(paint());
+  EXPECT_EQ(view->imagesRendered(), images + 3);
+}
+
+TEST(VtkViewFirstImage, IsDrawnWithoutMultisamplingThenRefined) {
+  nl::io::Session session;
+  const auto mesh = flatGrid();
+  nl::widgets::VtkView view;
+  view.resize(200, 200);
+  nl::widgets::Scene scene(&view, session);
+  scene.addLayer(new nl::widgets::SurfaceLayer("grid", session.add(mesh), mesh));
+  const int samples = view.renderWindow()->GetMultiSamples();
+  view.show();
+  ASSERT_TRUE(waitUntil([&] { return view.imagesRendered() >= 1; }));
+  EXPECT_EQ(view.renderWindow()->GetMultiSamples(), samples);  // restored after the draft
+  if (samples == 0) GTEST_SKIP() << "this OpenGL has no multisampling: no draft, no refinement";
+  ASSERT_TRUE(waitUntil([&] { return view.imagesRendered() >= 2; }));
+  QTest::qWait(300);
+  EXPECT_EQ(view.imagesRendered(), 2);  // refined once, then still
 }
 
 TEST(TwoViews, RenderIndependentlyAtOnce) {

@@ -215,3 +215,32 @@ TEST(Export, PngAtTwiceTheScaleHasTwiceThePixels) {
 }
 
 }  // namespace
+
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <stdexcept>
+
+#include "plugins/Job.h"
+#include "widgets/JobsPanel.h"
+
+namespace {
+
+TEST(JobsPanel, AFailedJobsRowSaysWhy) {
+  nl::widgets::JobsPanel panel;
+  panel.show();
+  auto* job = new nl::plugins::Job(
+      "preview raw",
+      [](nl::plugins::ProgressReporter&) {
+        throw std::runtime_error("crop.zarr: chunk 0.1.2 is truncated\nsecond line");
+      },
+      &panel);
+  panel.addJob(job, "preview raw");
+  job->start();
+  ASSERT_TRUE(nl::test::waitUntil([&] { return panel.runningJobs() == 0; }));
+  const auto bars = panel.findChildren<QProgressBar*>();
+  ASSERT_EQ(bars.size(), 1);
+  EXPECT_EQ(bars.front()->format(), "failed: crop.zarr: chunk 0.1.2 is truncated");
+  EXPECT_TRUE(panel.logView()->toPlainText().contains("second line"));
+}
+
+}  // namespace

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <thread>
 
 #include "io/ReaderRegistry.h"
 #include "io/ResultFile.h"
@@ -89,9 +90,38 @@ TEST(Hdf5Probe, AFileLibhdf5MerelyRefusesGetsTheUsualErrorAndAGoodOneIsProbedOnc
       script(dir, "probe.sh", "echo x >> '" + marker.string() + "'").string());
   for (int i = 0; i < 3; ++i) EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file));
   EXPECT_EQ(readBytes(marker), "x\n") << "one probe per version of a file";
-  io::h5::File::create(file).root().writeDoubles("other", std::vector<double>{4.0}, {1});  // a new version
+  io::h5::File::create(file).root().writeDoubles("other", std::vector<double>{4.0},
+                                                 {1});  // a new version
   EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file));
   EXPECT_EQ(readBytes(marker), "x\nx\n");
+}
+
+TEST(Hdf5Probe, AProbeStartedAheadIsWaitedForNotRepeated) {
+  TempDir dir;
+  const auto file = smallHdf5(dir, "ahead.h5");
+  const auto other = dir / "notes.txt";
+  writeBytes(other, "not an HDF5 file\n");
+  const auto marker = dir / "probed";
+  // Slow enough that the open below comes while the probe runs.
+  ProbeEnvironment counting(
+      script(dir, "probe.sh", "echo \"$1\" >> '" + marker.string() + "'; sleep 0.3").string());
+  io::h5::ProbeAhead ahead({file, other, dir / "missing.h5"});
+  std::thread second([&] { EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file)); });
+  EXPECT_NO_THROW((void)io::h5::File::openReadOnly(file));
+  second.join();
+  EXPECT_EQ(readBytes(marker), file.string() + "\n")
+      << "one probe for the file opened twice while probed ahead, none for the others";
+}
+
+TEST(Hdf5Probe, AFileThatCrashesAProbeStartedAheadIsRefusedWhenOpened) {
+  TempDir dir;
+  const auto file = smallHdf5(dir, "crasher-ahead.h5");
+  ProbeEnvironment crashing(script(dir, "probe.sh", "sleep 0.2; kill -SEGV $$").string());
+  io::h5::ProbeAhead ahead({file});
+  const auto error = fileErrorOf([&] { (void)io::h5::File::openReadOnly(file); });
+  ASSERT_TRUE(error);
+  EXPECT_NE(std::string(error->what()).find("crasher-ahead.h5"), std::string::npos)
+      << error->what();
 }
 
 // Real corruptions: one byte of a real NWB file changed (found by
@@ -103,8 +133,8 @@ TEST(Hdf5CorruptFiles, OneByteMutantsThatCrashLibhdf5AreRefusedWithTheirName) {
   const std::string original = readBytes(source);
   ASSERT_EQ(original.size(), 442304u) << "the fixture changed: find new mutants";
   TempDir dir;
-  for (const auto& [offset, value] : std::vector<std::pair<std::size_t, int>>{
-           {190719, 105}, {222929, 26}, {237819, 77}}) {
+  for (const auto& [offset, value] :
+       std::vector<std::pair<std::size_t, int>>{{190719, 105}, {222929, 26}, {237819, 77}}) {
     std::string bytes = original;
     bytes[offset] = static_cast<char>(value);
     const auto mutant = dir / ("mutant_" + std::to_string(offset) + ".nwb");

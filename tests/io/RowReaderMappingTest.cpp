@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <hdf5.h>
 
+#include <algorithm>
 #include <numeric>
 #include <vector>
 
+#include "io/Threads.h"
 #include "io/hdf5/H5.h"
 #include "io/hdf5/RowReader.h"
 #include "tests/support/TestSupport.h"
@@ -83,3 +85,26 @@ TEST(RowReaderMapping, UnwrittenChunkIsNotMappedAndReadsAsFill) {
 }
 
 }  // namespace
+
+// A read of more than 64 MB is split over worker threads at arbitrary points
+// of its chunks; whatever the thread count, the values are the file's.
+TEST(RowReaderMapping, LargeReadsOfScatteredChunksSplitOverThreadsGiveTheFilesValues) {
+  nl::test::TempDir dir;
+  const auto path = dir / "scattered.h5";
+  const hsize_t size = 9'100'123;  // 72.8 MB, 9,101 chunks, the last one partial
+  std::vector<hsize_t> order(size / kChunk + 1);
+  std::iota(order.rbegin(), order.rend(), hsize_t{0});  // stored back to front: not mappable
+  const auto values = writeChunked(path, size, order);
+  const auto file = nl::io::h5::File::openReadOnly(path);
+  const nl::io::h5::RowReader reader(file.root(), "spike_times");
+  ASSERT_EQ(reader.path(), nl::io::h5::RowReader::Path::Chunked);
+  for (int threads : {1, 2, 3}) {
+    nl::io::setWorkerThreadCount(threads);
+    const std::uint64_t begin = 777, end = size - 333;
+    std::vector<double> out(end - begin, -1.0);
+    reader.read(begin, end, out.data());
+    EXPECT_TRUE(std::equal(out.begin(), out.end(), values.begin() + begin))
+        << threads << " threads";
+  }
+  nl::io::setWorkerThreadCount(0);
+}

@@ -103,6 +103,29 @@ TEST(VolumeDataset, InstanceChannelsBecomeLabelIdsForTheLabelViews) {
   EXPECT_EQ(labelIds->shape(), (std::vector<std::size_t>{2, 2, 2}));
 }
 
+TEST(VolumeDataset, LabelPreviewsStayInTheirOwnTypeNotDoubles) {
+  std::vector<std::uint16_t> ids(4 * 4 * 4, 0);
+  ids[0] = 40000;  // beyond int16, within uint16
+  ids[63] = 7;
+  auto source = std::make_shared<InMemoryVolumeSource<std::uint16_t>>(VolumeShape{1, 4, 4, 4}, ids);
+  const VolumeDataset labels("seg", source, {}, LabelEncoding::LabelIds);
+  const auto pooled = toLabelIdArrayPooled(labels, 2);
+  EXPECT_EQ(pooled->typed().type(), nl::io::ScalarType::UInt16);
+  EXPECT_FALSE(pooled->isLoaded()) << "no double copy until someone asks for doubles";
+  EXPECT_EQ(pooled->typed().at(0), 40000.0);
+  EXPECT_EQ(pooled->typed().at(7), 7.0);
+  // Instance channels give c + 1 as uint32.
+  std::vector<std::uint8_t> masks(2 * 2 * 2 * 2, 0);
+  masks[8 + 3] = 1;  // channel 1
+  auto channels =
+      std::make_shared<InMemoryVolumeSource<std::uint8_t>>(VolumeShape{2, 2, 2, 2}, masks);
+  const VolumeDataset instances("gt", channels, {}, LabelEncoding::InstanceChannels);
+  for (const auto& preview : {toLabelIdArray(instances), toLabelIdArrayPooled(instances, 1)}) {
+    EXPECT_EQ(preview->typed().type(), nl::io::ScalarType::UInt32);
+    EXPECT_EQ(preview->typed().at(3), 2.0);
+  }
+}
+
 TEST(VolumeDataset, TransposeAndByteSwapHelpers) {
   // A 2×3 array transposed.
   const unsigned char in[6] = {1, 2, 3, 4, 5, 6};

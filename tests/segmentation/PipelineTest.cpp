@@ -190,6 +190,28 @@ TEST(SegmentationPlanted, CrossingVoxelsBelongToBothNeurons) {
   }
   EXPECT_GT(redNear, 100);
   EXPECT_GT(greenNear, 100);
+  // Only where both neurons are really there: every shared voxel lies within
+  // 3 voxels (the denoising blur's reach, ⌈3σ⌉) of both planted tubes — not
+  // on a rim of one tube that the crossing's 8³ supervoxels also hold.
+  auto within3 = [&](const std::vector<std::uint8_t>& mask, std::int64_t q) {
+    const std::int64_t z = q / (64 * 64), y = q / 64 % 64, x = q % 64;
+    for (std::int64_t k = std::max<std::int64_t>(0, z - 3); k <= std::min<std::int64_t>(39, z + 3);
+         ++k)
+      for (std::int64_t j = std::max<std::int64_t>(0, y - 3);
+           j <= std::min<std::int64_t>(63, y + 3); ++j)
+        for (std::int64_t i = std::max<std::int64_t>(0, x - 3);
+             i <= std::min<std::int64_t>(63, x + 3); ++i)
+          if ((k - z) * (k - z) + (j - y) * (j - y) + (i - x) * (i - x) <= 9 &&
+              mask[(k * 64 + j) * 64 + i])
+            return true;
+    return false;
+  };
+  std::int64_t far = 0;
+  for (const auto& shared : r.overlaps)
+    far += !within3(p.masks[0], std::int64_t(shared.first)) ||
+           !within3(p.masks[1], std::int64_t(shared.first));
+  EXPECT_EQ(far, 0) << far << " of " << r.overlaps.size()
+                    << " shared voxels are not near both tubes";
   // Overlaps are sorted by voxel and name the other instance.
   for (std::size_t k = 0; k < r.overlaps.size(); ++k) {
     EXPECT_NE(r.overlaps[k].second, r.labels[r.overlaps[k].first]);
@@ -201,6 +223,57 @@ TEST(SegmentationPlanted, CrossingVoxelsBelongToBothNeurons) {
   auto off = small();
   off.overlapShare = 0;
   EXPECT_TRUE(seg::segmentNeurons(*p.volume, off).overlaps.empty());
+}
+
+// Thick tubes crossing form clusters of their own, of mixed colour (the
+// thin planted crossing above is found by the voxel pass alone): such a
+// cluster joins a tube (here the bright red one, which has the larger part
+// of its colour), and of its voxels only those that are a confident mix are
+// shared — within reach of both tubes, not its 8³ supervoxels' rims of the
+// red tube alone.
+TEST(SegmentationPlanted, ACrossingClusterSharesOnlyItsMixedVoxels) {
+  nl::test::Tube red{{{28, 6, 6}, {12, 58, 58}}, {400, 0, 0}};
+  nl::test::Tube green{{{36, 6, 58}, {4, 58, 6}}, {0, 110, 0}};
+  red.radius = green.radius = 4;
+  const auto p = nl::test::plant(40, 64, 64, {red, green});
+  const auto r = seg::segmentNeurons(*p.volume, small());
+  ASSERT_EQ(r.instances, 2);
+  EXPECT_GT(r.diagnostics.at("crossing_cluster_voxels"), 0);
+  const auto [redLabel, redCover] = nl::test::dominantLabel(r.labels, p.masks[0]);
+  const auto [greenLabel, greenCover] = nl::test::dominantLabel(r.labels, p.masks[1]);
+  ASSERT_NE(redLabel, greenLabel);
+  EXPECT_GT(redCover, 0.95);
+  EXPECT_GT(greenCover, 0.6);
+  std::int64_t crossing = 0, toRed = 0;
+  for (std::size_t q = 0; q < r.labels.size(); ++q)
+    if (p.masks[0][q] && p.masks[1][q]) {
+      ++crossing;
+      toRed += r.labels[q] == redLabel;
+    }
+  ASSERT_GT(crossing, 200);
+  EXPECT_GT(double(toRed) / crossing, 0.95) << toRed << " of " << crossing;
+  // Within 3 voxels (the blur's reach) of the green tube's mask.
+  auto nearGreen = [&](std::int64_t q) {
+    const std::int64_t z = q / (64 * 64), y = q / 64 % 64, x = q % 64;
+    for (std::int64_t k = std::max<std::int64_t>(0, z - 3); k <= std::min<std::int64_t>(39, z + 3);
+         ++k)
+      for (std::int64_t j = std::max<std::int64_t>(0, y - 3);
+           j <= std::min<std::int64_t>(63, y + 3); ++j)
+        for (std::int64_t i = std::max<std::int64_t>(0, x - 3);
+             i <= std::min<std::int64_t>(63, x + 3); ++i)
+          if ((k - z) * (k - z) + (j - y) * (j - y) + (i - x) * (i - x) <= 9 &&
+              p.masks[1][(k * 64 + j) * 64 + i])
+            return true;
+    return false;
+  };
+  std::int64_t shared = 0, far = 0;
+  for (const auto& [q, other] : r.overlaps)
+    if (other == greenLabel) {
+      ++shared;
+      far += !nearGreen(std::int64_t(q));
+    }
+  EXPECT_GT(shared, 50);
+  EXPECT_EQ(far, 0) << far << " of " << shared << " voxels shared with green are far from it";
 }
 
 // Neurons of one colour touching end to end are no crossing: nothing shared.

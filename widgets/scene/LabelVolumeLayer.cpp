@@ -17,7 +17,9 @@
 #include <cmath>
 #include <set>
 #include <stdexcept>
+#include <vector>
 
+#include "io/TypedArray.h"
 #include "widgets/AreaColors.h"
 
 namespace nl::widgets {
@@ -38,10 +40,17 @@ vtkSmartPointer<vtkImageData> labelImage(const io::ArrayDataset& labels, const i
   image->SetOrigin(g.origin().data());
   image->AllocateScalars(VTK_INT, 1);
   auto* out = static_cast<int*>(image->GetScalarPointer());
-  const auto& values = labels.values();
-  // C order [z][y][x] is VTK's x-fastest point order.
-  for (std::size_t i = 0; i < g.voxelCount(); ++i)
-    out[i] = std::isfinite(values[i]) && values[i] > 0 ? static_cast<int>(values[i]) : 0;
+  // C order [z][y][x] is VTK's x-fastest point order. Read from the ids'
+  // own type a block at a time, never the whole array as doubles.
+  const io::TypedArray& ids = labels.typed();
+  constexpr std::size_t kBlock = 1 << 16;
+  std::vector<double> block(std::min(kBlock, g.voxelCount()));
+  for (std::size_t begin = 0; begin < g.voxelCount(); begin += kBlock) {
+    const std::size_t n = std::min(kBlock, g.voxelCount() - begin);
+    ids.toDouble(begin, n, block.data());
+    for (std::size_t i = 0; i < n; ++i)
+      out[begin + i] = std::isfinite(block[i]) && block[i] > 0 ? static_cast<int>(block[i]) : 0;
+  }
   return image;
 }
 

@@ -30,22 +30,58 @@ namespace {
 // Spheres with fewer facets the more of them there are: 3,920 probe sites and
 // units at 14 × 10 were 940k triangles, three times a cortex, for dots a few
 // pixels wide (the first frame of a 2,000-unit recording on software OpenGL).
-vtkSmartPointer<vtkGlyph3DMapper> sphereGlyphs(vtkPolyData* input, double radius,
-                                               std::size_t count) {
-  vtkNew<vtkSphereSource> sphere;
+std::pair<int, int> sphereResolution(std::size_t count) {
+  return {count <= 500 ? 14 : count <= 1500 ? 10 : 8, count <= 500 ? 10 : count <= 1500 ? 7 : 5};
+}
+// While the view moves, dots a few pixels wide on llvmpipe, which pays for
+// every triangle: 6 × 4 facets (36 triangles against 252 at 14 × 10), and
+// octahedra (8) beyond 500 points (vessel voxels near a cortex: a thousand).
+std::pair<int, int> interactiveResolution(std::size_t count) {
+  return count <= 500 ? std::pair{6, 4} : std::pair{4, 3};
+}
+
+vtkSmartPointer<vtkGlyph3DMapper> sphereGlyphs(vtkPolyData* input, vtkSphereSource* sphere,
+                                               double radius, std::size_t count) {
   sphere->SetRadius(radius);
-  sphere->SetThetaResolution(count <= 500 ? 14 : count <= 1500 ? 10 : 8);
-  sphere->SetPhiResolution(count <= 500 ? 10 : count <= 1500 ? 7 : 5);
+  const auto [theta, phi] = sphereResolution(count);
+  sphere->SetThetaResolution(theta);
+  sphere->SetPhiResolution(phi);
   auto mapper = vtkSmartPointer<vtkGlyph3DMapper>::New();
   mapper->SetInputData(input);
   mapper->SetSourceConnection(sphere->GetOutputPort());
   return mapper;
+}
+
+void buildLines(const std::vector<LinesLayer::Polyline>& lines, vtkPolyData* data,
+                std::vector<std::int64_t>& cellToLine) {
+  vtkNew<vtkPoints> points;
+  vtkNew<vtkCellArray> cells;
+  vtkNew<vtkIdTypeArray> lineIndex;
+  lineIndex->SetName("line_index");
+  cellToLine.clear();
+  for (std::size_t l = 0; l < lines.size(); ++l) {
+    std::vector<vtkIdType> ids;
+    for (const auto& p : lines[l]) ids.push_back(points->InsertNextPoint(p.data()));
+    if (ids.size() >= 2) {
+      cells->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
+      lineIndex->InsertNextValue(static_cast<vtkIdType>(l));
+      // The tube filter emits many cells per line; remember which line each came from.
+      cellToLine.push_back(static_cast<std::int64_t>(l));
+    }
+  }
+  data->SetPoints(points);
+  data->SetLines(cells);
+  data->GetCellData()->RemoveArray("line_index");
+  data->GetCellData()->AddArray(lineIndex);
 }
 }  // namespace
 
 // ---------------------------------------------------------------- points
 
 struct PointsLayer::Impl {
+  vtkNew<vtkSphereSource> sphere, highlightSphere;
+  std::pair<int, int> stillResolution;
+  bool interactive = false;
   vtkNew<vtkPolyData> data;
   vtkNew<vtkUnsignedCharArray> colours;
   vtkNew<vtkFloatArray> scale;
@@ -74,7 +110,8 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
   d.scale->SetNumberOfTuples(static_cast<vtkIdType>(positions_.size()));
   d.scale->Fill(1.0);
   d.data->GetPointData()->AddArray(d.scale);
-  auto mapper = sphereGlyphs(d.data, radius_, positions_.size());
+  auto mapper = sphereGlyphs(d.data, d.sphere, radius_, positions_.size());
+  d.stillResolution = sphereResolution(positions_.size());
   mapper->SetScalarModeToUsePointFieldData();
   mapper->SelectColorArray("colours");
   mapper->SetColorModeToDirectScalars();
@@ -87,7 +124,7 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
 
   vtkNew<vtkPoints> none;
   d.highlightData->SetPoints(none);
-  auto highlightMapper = sphereGlyphs(d.highlightData, radius_ * 2.2, 1);
+  auto highlightMapper = sphereGlyphs(d.highlightData, d.highlightSphere, radius_ * 2.2, 1);
   highlightMapper->SetScaling(false);
   highlightMapper->ScalarVisibilityOff();
   d.highlightActor->SetMapper(highlightMapper);
@@ -99,6 +136,21 @@ PointsLayer::PointsLayer(QString name, io::DatasetId dataset,
 }
 
 PointsLayer::~PointsLayer() = default;
+
+void PointsLayer::setInteractive(bool interactive) {
+  auto& d = *impl_;
+  if (interactive == d.interactive) return;
+  d.interactive = interactive;
+  const auto [theta, phi] = d.stillResolution;
+  const auto [movingTheta, movingPhi] = interactiveResolution(positions_.size());
+  d.sphere->SetThetaResolution(interactive ? std::min(theta, movingTheta) : theta);
+  d.sphere->SetPhiResolution(interactive ? std::min(phi, movingPhi) : phi);
+}
+
+std::size_t PointsLayer::glyphTriangles() const {
+  impl_->sphere->Update();
+  return static_cast<std::size_t>(impl_->sphere->GetOutput()->GetNumberOfPolys());
+}
 
 void PointsLayer::setPositions(std::vector<std::array<double, 3>> positions) {
   if (positions.size() != positions_.size())
@@ -270,10 +322,18 @@ void PointsLayer::setHighlight(const std::vector<std::int64_t>& indices) {
 
 // ---------------------------------------------------------------- lines
 
+namespace {
+constexpr int kStillTubeSides = 12, kInteractiveTubeSides = 5;
+}
+
 struct LinesLayer::Impl {
   vtkNew<vtkPolyData> data;
   vtkNew<vtkUnsignedCharArray> colours;
-  vtkNew<vtkTubeFilter> tubes;
+  // Two tessellations of the same lines: 12 sides when still, 5 while the
+  // view moves; the mapper draws one, so only that one runs (and each keeps
+  // its output until the lines change: no re-tessellation per switch).
+  vtkNew<vtkTubeFilter> tubes, movingTubes;
+  bool interactive = false;
   vtkNew<vtkPolyDataMapper> mapper;
   vtkNew<vtkActor> actor;
 };
@@ -285,40 +345,42 @@ LinesLayer::LinesLayer(QString name, io::DatasetId dataset, std::vector<Polyline
       colours_(lines_.size(), colour),
       impl_(std::make_unique<Impl>()) {
   auto& d = *impl_;
-  vtkNew<vtkPoints> points;
-  vtkNew<vtkCellArray> cells;
-  for (const auto& line : lines_) {
-    std::vector<vtkIdType> ids;
-    for (const auto& p : line) ids.push_back(points->InsertNextPoint(p.data()));
-    if (ids.size() >= 2) {
-      cells->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
-    }
-  }
-  d.data->SetPoints(points);
-  d.data->SetLines(cells);
+  buildLines(lines_, d.data, cellToLine_);
   d.colours->SetName("colours");
   d.colours->SetNumberOfComponents(3);
   d.data->GetCellData()->SetScalars(d.colours);
-  vtkNew<vtkIdTypeArray> lineIndex;
-  lineIndex->SetName("line_index");
-  for (std::size_t l = 0; l < lines_.size(); ++l)
-    if (lines_[l].size() >= 2) lineIndex->InsertNextValue(static_cast<vtkIdType>(l));
-  d.data->GetCellData()->AddArray(lineIndex);
-  d.tubes->SetInputData(d.data);
-  d.tubes->SetRadius(radius);
-  d.tubes->SetNumberOfSides(12);
-  d.tubes->CappingOn();
+  for (vtkTubeFilter* filter : {d.tubes.GetPointer(), d.movingTubes.GetPointer()}) {
+    filter->SetInputData(d.data);
+    filter->SetRadius(radius);
+    filter->CappingOn();
+  }
+  d.tubes->SetNumberOfSides(kStillTubeSides);
+  d.movingTubes->SetNumberOfSides(kInteractiveTubeSides);
   d.mapper->SetInputConnection(d.tubes->GetOutputPort());
   d.mapper->SetScalarModeToUseCellData();
   d.mapper->SetColorModeToDirectScalars();
   d.actor->SetMapper(d.mapper);
-  // The tube filter emits many cells per line; remember which line each came from.
-  for (std::size_t l = 0; l < lines_.size(); ++l)
-    if (lines_[l].size() >= 2) cellToLine_.push_back(static_cast<std::int64_t>(l));
   applyAppearance();
 }
 
 LinesLayer::~LinesLayer() = default;
+
+void LinesLayer::setLines(std::vector<Polyline> lines) {
+  if (lines.size() != lines_.size())
+    colours_.resize(lines.size(), colours_.empty() ? QColor(200, 200, 200) : colours_.front());
+  lines_ = std::move(lines);
+  buildLines(lines_, impl_->data, cellToLine_);
+  impl_->data->Modified();
+  applyAppearance();
+  emit changed();
+}
+
+void LinesLayer::setInteractive(bool interactive) {
+  auto& d = *impl_;
+  if (interactive == d.interactive) return;
+  d.interactive = interactive;
+  d.mapper->SetInputConnection((interactive ? d.movingTubes : d.tubes)->GetOutputPort());
+}
 
 io::LayerState LinesLayer::displayState() const {
   io::LayerState state = SceneLayer::displayState();
@@ -364,7 +426,7 @@ bool LinesLayer::owns(vtkProp* prop) const {
 std::optional<PickHit> LinesLayer::hitFromCellPick(vtkProp*, long long cellId,
                                                    const double position[3]) const {
   // vtkTubeFilter copies input cell data to every output cell of a line.
-  auto* output = impl_->tubes->GetOutput();
+  auto* output = (impl_->interactive ? impl_->movingTubes : impl_->tubes)->GetOutput();
   auto* lineIndex = vtkIdTypeArray::SafeDownCast(output->GetCellData()->GetArray("line_index"));
   if (lineIndex == nullptr || cellId < 0 || cellId >= lineIndex->GetNumberOfTuples())
     return std::nullopt;

@@ -25,6 +25,11 @@ class PointsLayer : public SceneLayer {
   // Moves the points (same count: a dragged electrode); throws otherwise.
   void setPositions(std::vector<std::array<double, 3>> positions);
   void setPickRadius(double pixels) { pickRadius_ = pixels; }
+  // While the view moves the spheres have 6 × 4 facets (octahedra beyond 500
+  // points); still, their own (fewer the more points there are).
+  void setInteractive(bool interactive) override;
+  // Triangles of one glyph as drawn now (tests).
+  std::size_t glyphTriangles() const;
   // Named per-point attributes (e.g. a unit table's numeric columns) that the
   // user can colour (through the colormap) or size by.
   void setAttributes(std::map<QString, std::vector<double>> attributes);
@@ -72,6 +77,12 @@ class LinesLayer : public SceneLayer {
              QColor colour, QObject* parent = nullptr);
   ~LinesLayer() override;
   void setColours(const std::vector<QColor>& perLine);
+  // New lines for the same layer (a dragged thread): the pipeline is kept;
+  // with a different number of lines the added ones take the first colour.
+  void setLines(std::vector<Polyline> lines);
+  const std::vector<Polyline>& lines() const { return lines_; }
+  // Tubes with 5 sides while the view moves, 12 when still.
+  void setInteractive(bool interactive) override;
   io::LayerState displayState() const override;  // kind "lines"
 
   void attach(vtkRenderer* renderer) override;

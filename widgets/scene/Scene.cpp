@@ -72,6 +72,8 @@ Scene::Scene(VtkView* view, io::Session& session, QObject* parent)
   d.picker->SetTolerance(0.002);
   d.scalarBar->SetLookupTable(d.scalarBarTable);
   d.scalarBar->SetNumberOfLabels(5);
+  // "180", "0.25": VTK's default "%-#6.3g" wrote "180." and "0.00".
+  d.scalarBar->SetLabelFormat("%.4g");
   d.scalarBar->SetMaximumWidthInPixels(90);
   d.scalarBar->SetMaximumHeightInPixels(260);
   d.scalarBar->SetPosition(0.88, 0.08);
@@ -221,7 +223,7 @@ void Scene::refreshScalarBar() {
     return;
   }
   fillLookupTable(d.scalarBarTable, *layer);
-  d.scalarBar->SetTitle(layer->name().left(24).toUtf8().constData());
+  d.scalarBar->SetTitle(layer->scalarTitle().left(24).toUtf8().constData());
   d.scalarBar->VisibilityOn();
 }
 

@@ -40,6 +40,8 @@ class SceneLayer : public QObject {
 
   // Scalar colouring; layers without scalars ignore these.
   virtual bool hasScalars() const { return false; }
+  // The scalar bar's title: what the colours show (the layer's name by default).
+  virtual QString scalarTitle() const { return name_; }
   virtual std::pair<double, double> dataRange() const { return {0.0, 1.0}; }
   const QString& colormap() const { return colormap_; }
   void setColormap(const QString& name);

@@ -174,6 +174,10 @@ void SurfaceLayer::requestCoarseMesh() {
   d.watcher->setFuture(coarseSurface(mesh_, detailBudget_));
 }
 
+QString SurfaceLayer::scalarTitle() const {
+  return overlayName_.isEmpty() ? name() : overlayName_;
+}
+
 void SurfaceLayer::setInteractive(bool interactive) {
   if (interactive == interactive_) return;
   interactive_ = interactive;

@@ -49,6 +49,8 @@ class SurfaceLayer : public SceneLayer {
 
   void setInteractive(bool interactive) override;
   bool hasScalars() const override { return !overlay_.empty(); }
+  // The overlay's name when it has one ("polar angle"), else the layer's.
+  QString scalarTitle() const override;
   std::pair<double, double> dataRange() const override;
   // Kind "surface"; extras: "labels_visible" (when it has labels).
   io::LayerState displayState() const override;

@@ -31,6 +31,7 @@
 #include "widgets/pages/prosthesis/PlannerProvider.h"
 #include "widgets/pages/prosthesis/VisualFieldView.h"
 #include "widgets/scene/PointsLayer.h"
+#include "widgets/scene/Scene.h"
 
 using nl::test::waitUntil;
 namespace wp = nl::widgets::prosthesis;
@@ -355,11 +356,46 @@ TEST(PlannerPage, ShiftDragMovesTheWholeThread) {
         grip = std::pair{i, *p};
   ASSERT_TRUE(grip) << "an electrode of the thread is on screen";
   const auto before = page.sites();
+  auto layersOf = [&page]() {
+    std::pair<nl::widgets::PointsLayer*, nl::widgets::LinesLayer*> found{nullptr, nullptr};
+    for (auto* layer : page.scene()->layers()) {
+      if (auto* p = qobject_cast<nl::widgets::PointsLayer*>(layer); p && p->name() == "electrodes")
+        found.first = p;
+      if (auto* l = qobject_cast<nl::widgets::LinesLayer*>(layer)) found.second = l;
+    }
+    return found;
+  };
+  const auto [glyphs, tubes] = layersOf();
+  ASSERT_NE(glyphs, nullptr);
+  ASSERT_NE(tubes, nullptr);
+  const std::size_t stillFacets = glyphs->glyphTriangles();
+  const auto tubeBefore = tubes->lines();
   const QPointF from = grip->second, to = from + QPointF(0, -15);
   mouse(*view, QEvent::MouseButtonPress, from, Qt::ShiftModifier);
+  // While the user drags, the glyphs are decimated (llvmpipe pays for every
+  // triangle): 6 × 4 facets instead of the still 14 × 10.
+  EXPECT_LE(glyphs->glyphTriangles(), 36u);
+  EXPECT_GT(stillFacets, 200u);
   for (int step = 1; step <= 3; ++step)
     mouse(*view, QEvent::MouseMove, from + (to - from) * (step / 3.0), Qt::ShiftModifier);
+  // The thread's tube follows its electrodes in the same layer (not a new
+  // layer and pipeline per mouse move).
+  EXPECT_EQ(layersOf().second, tubes);
+  ASSERT_EQ(tubes->lines().size(), 1u);
+  EXPECT_NE(tubes->lines()[0], tubeBefore[0]) << "the tube moved with the thread";
   mouse(*view, QEvent::MouseButtonRelease, to, Qt::ShiftModifier);
+  EXPECT_EQ(glyphs->glyphTriangles(), stillFacets) << "still: the full glyphs again";
+  // The tube runs through the thread's electrodes as drawn.
+  {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < page.sites().size(); ++i)
+      if (page.sites()[i].thread == 0) {
+        ASSERT_LT(k, tubes->lines()[0].size());
+        const auto p = page.glyphPosition(i);
+        const auto& q = tubes->lines()[0][k++];
+        EXPECT_LT(std::hypot(p[0] - q[0], p[1] - q[1], p[2] - q[2]), 1e-9);
+      }
+  }
   int moved = 0;
   for (std::size_t i = 0; i < before.size(); ++i) {
     const bool changed = !(page.sites()[i] == before[i]);
@@ -443,7 +479,10 @@ TEST(PlannerPage, VesselsAreDrawnViolationsListedAndOptimiseKeepsTheMargin) {
   const int red = countWhere(withVessels, isVesselRed), redOff = countWhere(without, isVesselRed);
   std::cout << "[planner] vessel-red pixels: " << red << " shown, " << redOff << " hidden\n";
   EXPECT_GT(red - redOff, 300) << "the vessels are drawn";
-  EXPECT_LT(redOff, 40) << "and hidden by the toggle (the orientation marker's R axis is red)";
+  // Pixels: a device pixel ratio of 2 has 4 times as many (QT_SCALE_FACTOR=2).
+  const double pixelsPerPoint = std::pow(without.devicePixelRatio(), 2);
+  EXPECT_LT(redOff, 40 * pixelsPerPoint)
+      << "and hidden by the toggle (the orientation marker's R axis is red)";
   page.setVesselsShown(true);
   // On the pial surface the vessels are drawn where they are (one glyph per
   // 1.2 mm cell), within 3 mm of it.

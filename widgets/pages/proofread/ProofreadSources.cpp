@@ -37,15 +37,18 @@ class ArrayLabels final : public analysis::fisbe::LabelSource {
   void readPlanes(
       std::int64_t, std::int64_t zBegin, std::int64_t zEnd,
       const std::function<void(const analysis::fisbe::PlaneBlock&)>& consume) const override {
-    const auto& values = array_->values();
+    const io::TypedArray& values = array_->typed();
     const std::int64_t plane = shape_.height * shape_.width;
     const std::size_t size = analysis::fisbe::labelTypeSize(type_);
     std::vector<unsigned char> buffer;
+    std::vector<double> block;
     for (std::int64_t z0 = zBegin; z0 < zEnd; z0 += 16) {
       const std::int64_t z1 = std::min(zEnd, z0 + 16);
       buffer.assign(static_cast<std::size_t>((z1 - z0) * plane) * size, 0);
+      block.resize(static_cast<std::size_t>((z1 - z0) * plane));
+      values.toDouble(static_cast<std::size_t>(z0 * plane), block.size(), block.data());
       for (std::int64_t i = 0; i < (z1 - z0) * plane; ++i) {
-        const double v = values[static_cast<std::size_t>(z0 * plane + i)];
+        const double v = block[static_cast<std::size_t>(i)];
         if (!(v >= 0) || v != std::floor(v))
           throw std::invalid_argument("label array '" + array_->name() +
                                       "' holds a value that is not a label id (" +

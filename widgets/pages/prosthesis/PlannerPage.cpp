@@ -129,6 +129,7 @@ struct PlannerPage::Impl {
   // mouse in microseconds (fsaverage has 327,680).
   vtkNew<vtkPolyData> pickMesh;
   vtkNew<vtkStaticCellLocator> locator;
+  double diagonal = 1;  // of the shown surface's bounding box (glyph sizes)
   // A drag in progress.
   int dragged = -1;
   bool dragThread = false;
@@ -424,6 +425,14 @@ void PlannerPage::buildScene() {
   scene_->setScalarBarLayer(surface_);
   refreshOverlay();
 
+  // Glyph sizes follow the shown surface's bounding-box diagonal.
+  float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
+  for (std::size_t i = 0; i < mesh->vertexCount(); ++i)
+    for (int k = 0; k < 3; ++k)
+      lo[k] = std::min(lo[k], mesh->vertices()[3 * i + k]),
+      hi[k] = std::max(hi[k], mesh->vertices()[3 * i + k]);
+  impl_->diagonal = std::sqrt(std::pow(hi[0] - lo[0], 2) + std::pow(hi[1] - lo[1], 2) +
+                              std::pow(hi[2] - lo[2], 2));
   // The picking copy of the shown surface.
   vtkNew<vtkPoints> points;
   const auto& v = mesh->vertices();
@@ -511,8 +520,9 @@ void PlannerPage::refreshVessels() {
   const auto& mesh = *cortex_.shown[shownIndex_].second;
   const std::string shown = shownSurface();
   const bool inPlace = shown == "pial" || shown == "white";
-  // One glyph per vertex there, and in place one per 1.2 mm cell (2 × 2 × 2
-  // atlas voxels): thousands of spheres would slow software OpenGL down.
+  // One glyph per 1.2 mm cell (2 × 2 × 2 atlas voxels) of where it is drawn,
+  // on any mesh resolution: thousands of spheres would slow software OpenGL
+  // down (per vertex, an fsaverage-size inflated surface had 16 times more).
   std::vector<std::array<double, 3>> positions;
   std::set<std::array<long, 3>> seen;
   for (Eigen::Index i = 0; i < near->positions.cols(); ++i) {
@@ -520,21 +530,14 @@ void PlannerPage::refreshVessels() {
     std::array<long, 3> key;
     if (inPlace) {
       p = {near->positions(0, i), near->positions(1, i), near->positions(2, i)};
-      for (int k = 0; k < 3; ++k) key[k] = static_cast<long>(std::floor(p[k] / 1.2));
     } else {
       const auto v = static_cast<std::size_t>(near->nearest[static_cast<std::size_t>(i)]);
       p = {mesh.vertices()[3 * v], mesh.vertices()[3 * v + 1], mesh.vertices()[3 * v + 2]};
-      key = {static_cast<long>(v), 0, 0};
     }
+    for (int k = 0; k < 3; ++k) key[k] = static_cast<long>(std::floor(p[k] / 1.2));
     if (seen.insert(key).second) positions.push_back(p);
   }
-  float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
-  for (std::size_t i = 0; i < mesh.vertexCount(); ++i)
-    for (int k = 0; k < 3; ++k)
-      lo[k] = std::min(lo[k], mesh.vertices()[3 * i + k]),
-      hi[k] = std::max(hi[k], mesh.vertices()[3 * i + k]);
-  const double diagonal = std::sqrt(std::pow(hi[0] - lo[0], 2) + std::pow(hi[1] - lo[1], 2) +
-                                    std::pow(hi[2] - lo[2], 2));
+  const double diagonal = impl_->diagonal;
   vesselPoints_ =
       new PointsLayer(tr("vessels"), io::kNoDataset, std::move(positions), diagonal * 0.0035);
   vesselPoints_->setColours(std::vector<QColor>(vesselPoints_->positions().size(), kVesselColour));
@@ -594,14 +597,7 @@ void PlannerPage::refreshGlyphs() {
   std::map<int, LinesLayer::Polyline> lines;
   for (std::size_t i = 0; i < sites_.size(); ++i)
     if (sites_[i].thread >= 0) lines[sites_[i].thread].push_back(positions[i]);
-  const auto& mesh = *cortex_.shown[shownIndex_].second;
-  float lo[3] = {1e30f, 1e30f, 1e30f}, hi[3] = {-1e30f, -1e30f, -1e30f};
-  for (std::size_t i = 0; i < mesh.vertexCount(); ++i)
-    for (int k = 0; k < 3; ++k)
-      lo[k] = std::min(lo[k], mesh.vertices()[3 * i + k]),
-      hi[k] = std::max(hi[k], mesh.vertices()[3 * i + k]);
-  const double diagonal = std::sqrt(std::pow(hi[0] - lo[0], 2) + std::pow(hi[1] - lo[1], 2) +
-                                    std::pow(hi[2] - lo[2], 2));
+  const double diagonal = impl_->diagonal;
   if (!electrodes_ || electrodes_->positions().size() != positions.size()) {
     if (electrodes_) scene_->removeLayer(electrodes_);
     electrodes_ = new PointsLayer(tr("electrodes"), io::kNoDataset, positions, diagonal * 0.007);
@@ -613,8 +609,6 @@ void PlannerPage::refreshGlyphs() {
   electrodes_->setColours(colours);
   electrodes_->setSizes(sizes);
   refreshViolations();
-  if (threads_) scene_->removeLayer(threads_);
-  threads_ = nullptr;
   std::vector<LinesLayer::Polyline> polylines;
   std::vector<QColor> lineColours;
   for (auto& [thread, line] : lines)
@@ -622,11 +616,19 @@ void PlannerPage::refreshGlyphs() {
       polylines.push_back(std::move(line));
       lineColours.push_back(threadColour(thread));
     }
-  if (!polylines.empty()) {
-    threads_ = new LinesLayer(tr("threads"), io::kNoDataset, polylines, diagonal * 0.002,
-                              QColor(230, 159, 0));
+  // The same threads (a drag): their layer keeps its pipeline and actor.
+  if (threads_ && threads_->lines().size() == polylines.size()) {
+    threads_->setLines(std::move(polylines));
     threads_->setColours(lineColours);
-    scene_->addLayer(threads_);
+  } else {
+    if (threads_) scene_->removeLayer(threads_);
+    threads_ = nullptr;
+    if (!polylines.empty()) {
+      threads_ = new LinesLayer(tr("threads"), io::kNoDataset, polylines, diagonal * 0.002,
+                                QColor(230, 159, 0));
+      threads_->setColours(lineColours);
+      scene_->addLayer(threads_);
+    }
   }
   view_->requestRender();
 }
