@@ -25,6 +25,7 @@
 #include "io/ChildProcess.h"
 #include "io/Error.h"
 #include "io/ResourceLimits.h"
+#include "io/hdf5/H5.h"
 
 namespace nl::io::h5 {
 
@@ -74,23 +75,6 @@ std::optional<FileVersion> versionOf(const std::filesystem::path& path) {
                      std::int64_t{status.st_mtim.tv_sec} * 1000000000 + status.st_mtim.tv_nsec};
 }
 
-// HDF5's signature at 0 or after a user block of 512·2ⁿ bytes.
-bool looksLikeHdf5(const std::filesystem::path& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) return false;
-  static constexpr unsigned char kSignature[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-  bool found = false;
-  for (long offset : {0L, 512L, 1024L, 2048L, 4096L}) {
-    unsigned char bytes[8];
-    if (std::fseek(file, offset, SEEK_SET) != 0 || std::fread(bytes, 1, 8, file) != 8) break;
-    if (std::memcmp(bytes, kSignature, 8) == 0) {
-      found = true;
-      break;
-    }
-  }
-  std::fclose(file);
-  return found;
-}
 std::size_t verdictCost(const std::string& verdict) {
   return sizeof(FileVersion) + verdict.size() + 64;  // + the map's and the queue's bookkeeping
 }
@@ -212,7 +196,7 @@ void probeMetadata(const std::filesystem::path& path) {
 
 ProbeAhead::ProbeAhead(const std::vector<std::filesystem::path>& paths) {
   for (const auto& path : paths) {
-    if (!looksLikeHdf5(path)) continue;
+    if (!isHdf5File(path)) continue;
     threads_.emplace_back([path] {
       try {
         probeMetadata(path);
