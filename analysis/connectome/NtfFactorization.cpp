@@ -1,5 +1,7 @@
 #include "analysis/connectome/NtfFactorization.h"
 
+#include "analysis/connectome/NtfKernels.h"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -73,7 +75,7 @@ void checkStop(const NtfOptions& options, Progress* progress) {
 // a mask: after every mode's update the missing entries take the model's values).
 class Engine {
  public:
-  Engine(const Tensor3& x, int threads)
+  Engine(const Tensor3& x, int threads, bool allowStreaming)
       : x_(x),
         i_(x.dim(0)),
         j_(x.dim(1)),
@@ -88,6 +90,7 @@ class Engine {
       data_ = x.data();
     }
     observedSquaredNorm_ = x.observedSquaredNorm();
+    streaming_ = allowStreaming && streamingKernelsAvailable() && x.size() >= kParallelEntries;
   }
 
   double observedNorm() const { return std::sqrt(observedSquaredNorm_); }
@@ -114,11 +117,24 @@ class Engine {
       // Xᵀ (K × IJ) · KR (IJ × R) with KR(i·J + j, r) = A(i, r) B(j, r).
       const Matrix& a = f.modes[0];
       const Matrix& b = f.modes[1];
+      out.resize(static_cast<Eigen::Index>(k_), rank);
+      const std::size_t panels = (k_ + kColumnPanel - 1) / kColumnPanel;
+      if (streaming_) {
+        krRows_.resize(I * J, rank);
+        for (Eigen::Index i = 0; i < I; ++i)
+          for (Eigen::Index j = 0; j < J; ++j)
+            krRows_.row(i * J + j) = a.row(i).cwiseProduct(b.row(j));
+        forPanels(panels, [&](std::size_t p) {
+          const std::size_t k0 = p * kColumnPanel;
+          columnsTimesFactor(data_, i_ * j_, k_, k0, std::min(kColumnPanel, k_ - k0),
+                             krRows_.data(), rank, out.data() + static_cast<Eigen::Index>(k0),
+                             out.outerStride());
+        });
+        return;
+      }
       kr_.resize(I * J, rank);
       for (Eigen::Index r = 0; r < rank; ++r)
         for (Eigen::Index i = 0; i < I; ++i) kr_.col(r).segment(i * J, J) = a(i, r) * b.col(r);
-      out.resize(static_cast<Eigen::Index>(k_), rank);
-      const std::size_t panels = (k_ + kColumnPanel - 1) / kColumnPanel;
       // As column-major, X is the K × IJ matrix with leading dimension K.
       forPanels(panels, [&](std::size_t p) {
         const std::size_t k0 = p * kColumnPanel;
@@ -174,9 +190,15 @@ class Engine {
     const auto rows = static_cast<Eigen::Index>(i_ * j_);
     y_.resize(rows, c.cols());
     const std::size_t panels = (i_ * j_ + kRowPanel - 1) / kRowPanel;
+    if (streaming_) packForRows(c.data(), k_, c.cols(), packed_);
     forPanels(panels, [&](std::size_t p) {
       const std::size_t r0 = p * kRowPanel;
       const auto height = static_cast<Eigen::Index>(std::min(kRowPanel, i_ * j_ - r0));
+      if (streaming_) {
+        rowsTimesFactor(data_ + r0 * k_, static_cast<std::size_t>(height), k_, packed_.data(),
+                        c.cols(), y_.data() + static_cast<Eigen::Index>(r0), y_.outerStride());
+        return;
+      }
       // Rows r0 … of the row-major unfolding = columns of the K × IJ column-major matrix.
       const ConstMap xs(data_ + r0 * k_, static_cast<Eigen::Index>(k_), height,
                         Eigen::OuterStride<>(static_cast<Eigen::Index>(k_)));
@@ -191,6 +213,12 @@ class Engine {
   const double* data_ = nullptr;
   double observedSquaredNorm_ = 0.0;
   Matrix y_, kr_;
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> krRows_;
+  std::vector<double> packed_;
+  // The tensor's two passes through NtfKernels (one read of each entry)
+  // instead of BLAS, where the CPU has them and the tensor is large enough
+  // for the difference to matter.
+  bool streaming_ = false;
 };
 
 void checkFactors(const Tensor3& x, const NtfFactors& f, int rank) {
@@ -288,7 +316,7 @@ NtfResult fitNtf(const Tensor3& x, const NtfOptions& options, const NtfFactors* 
   } else {
     result.factors = randomInitialFactors(x, options.rank, options.seed, options.stream);
   }
-  Engine engine(x, options.threads);
+  Engine engine(x, options.threads, options.streamingKernels);
   const double normX = engine.observedNorm();
   if (!(normX > 0.0))
     throw std::invalid_argument("the tensor's observed entries are all zero: nothing to factorize");

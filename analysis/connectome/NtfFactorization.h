@@ -45,6 +45,11 @@ struct NtfOptions {
   // values, so a fit continued from its factors goes on exactly as if it had
   // not stopped. Off (tensortools): they start at the observed mean.
   bool imputeFromInitial = false;
+  // The two passes over the tensor in a sweep go through the streaming
+  // kernels (NtfKernels.h) where the CPU has them and the tensor has at least
+  // 2^18 entries; false: through BLAS always (the same sums in another order,
+  // for comparisons).
+  bool streamingKernels = true;
   // Polled once per sweep when set (for fits running on worker threads):
   // true throws Cancelled.
   const std::atomic<bool>* cancel = nullptr;

@@ -3,4 +3,5 @@
 # and rank selection.
 target_sources(neuroloupe_analysis PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/TensorData.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/NtfFactorization.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/NtfFactorization.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/NtfKernels.cpp)

@@ -1,13 +1,15 @@
 // HALS sweeps per second on a generated rank-R tensor (default the issue's
 // 2,000 × 10 × 10,000, rank 10), printed as one JSON line; run_ntf.sh runs
 // it beside the NumPy peer (ntf_hals_numpy.py bench) and prints the ratio.
-//   neuroloupe_bench_connectome_ntf [I J K RANK SWEEPS THREADS [METHOD]]
+//   neuroloupe_bench_connectome_ntf [I J K RANK SWEEPS THREADS [METHOD [blas]]]
+// `blas`: the tensor's two passes through BLAS instead of the streaming kernels.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "analysis/connectome/NtfFactorization.h"
+#include "analysis/connectome/NtfKernels.h"
 #include "analysis/linalg/Linalg.h"
 #include "analysis/rsa/Random.h"
 
@@ -24,6 +26,7 @@ int main(int argc, char** argv) {
     threads = std::atoi(argv[6]);
     if (argc >= 8) method = argv[7];
   }
+  const bool blas = argc >= 9 && std::string(argv[8]) == "blas";
   const auto t0 = std::chrono::steady_clock::now();
   // X = Σ_r a_r ∘ b_r ∘ c_r + 0.1 · U[0, 1): as the K × IJ column-major
   // matrix, C · KR(A, B)ᵀ.
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
   options.tolerance = 0.0;
   options.threads = threads;
   options.seed = 1;
+  options.streamingKernels = !blas;
   auto init = cn::randomInitialFactors(x, rank, 1, 0);
   options.maxSweeps = 1;
   cn::fitNtf(x, options, &init);  // warm-up
@@ -63,8 +67,10 @@ int main(int argc, char** argv) {
   std::printf(
       "{\"implementation\": \"neuroloupe\", \"method\": \"%s\", \"shape\": [%zu, %zu, %zu], "
       "\"rank\": %d, \"threads\": %d, \"sweeps\": %d, \"seconds\": %.4f, "
-      "\"sweeps_per_second\": %.4f, \"objective\": %.10g, \"generate_seconds\": %.2f}\n",
+      "\"sweeps_per_second\": %.4f, \"objective\": %.10g, \"generate_seconds\": %.2f, "
+      "\"products\": \"%s\"}\n",
       method.c_str(), dims[0], dims[1], dims[2], rank, threads, result.sweeps, seconds,
-      result.sweeps / seconds, result.objective.back(), generate);
+      result.sweeps / seconds, result.objective.back(), generate,
+      blas || !cn::streamingKernelsAvailable() ? "blas" : "streaming");
   return 0;
 }

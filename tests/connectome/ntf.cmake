@@ -5,7 +5,7 @@
 # connectome.ntf plugin through the runner.
 add_executable(neuroloupe_connectome_ntf_tests ${PROJECT_SOURCE_DIR}/tests/support/main.cpp
                ${CMAKE_CURRENT_LIST_DIR}/NtfHalsTest.cpp ${CMAKE_CURRENT_LIST_DIR}/NtfRecoveryTest.cpp
-               ${CMAKE_CURRENT_LIST_DIR}/NtfPluginTest.cpp)
+               ${CMAKE_CURRENT_LIST_DIR}/NtfPluginTest.cpp ${CMAKE_CURRENT_LIST_DIR}/NtfKernelsTest.cpp)
 target_link_libraries(neuroloupe_connectome_ntf_tests PRIVATE neuroloupe_plugins neuroloupe_analysis
                       neuroloupe_io GTest::gtest)
 target_include_directories(neuroloupe_connectome_ntf_tests PRIVATE ${PROJECT_SOURCE_DIR})
