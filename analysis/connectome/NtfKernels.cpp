@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstddef>
 #include <stdexcept>
 #include <utility>
 
@@ -75,7 +76,7 @@ NL_AVX512 void rowsGroup(const double* x, std::size_t k, const double* packed, E
     const double* w = packed + (d / 8) * run + static_cast<std::size_t>(c0) * 8;
 #pragma GCC unroll 8
     for (int c = 0; c < NC; ++c) {
-      const __m512d wc = _mm512_loadu_pd(w + c * 8);
+      const __m512d wc = _mm512_loadu_pd(w + static_cast<std::ptrdiff_t>(c) * 8);
 #pragma GCC unroll 8
       for (int r = 0; r < NR; ++r) acc[r][c] = _mm512_fmadd_pd(v[r], wc, acc[r][c]);
     }
@@ -90,7 +91,7 @@ NL_AVX512 void rowsGroup(const double* x, std::size_t k, const double* packed, E
       v[r] = _mm512_maskz_loadu_pd(m, x + static_cast<std::size_t>(r) * k + d);
 #pragma GCC unroll 8
     for (int c = 0; c < NC; ++c) {
-      const __m512d wc = _mm512_loadu_pd(w + c * 8);
+      const __m512d wc = _mm512_loadu_pd(w + static_cast<std::ptrdiff_t>(c) * 8);
 #pragma GCC unroll 8
       for (int r = 0; r < NR; ++r) acc[r][c] = _mm512_fmadd_pd(v[r], wc, acc[r][c]);
     }
