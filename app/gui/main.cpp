@@ -77,9 +77,22 @@ int main(int argc, char** argv) {
   {
     QStringList words;
     for (int i = 0; i < argc; ++i) words << QString::fromLocal8Bit(argv[i]);
-    if (parser.parse(words))
+    if (parser.parse(words)) {
+      // Answered before Qt looks for a display: `neuroloupe --help` over ssh
+      // or in a container without X prints the usage instead of failing.
+      if (parser.isSet("help")) {
+        // Without a QCoreApplication Qt cannot name the executable itself.
+        const QString help = parser.helpText().replace("<executable_name>", "neuroloupe");
+        std::fputs(help.toLocal8Bit().constData(), stdout);
+        return 0;
+      }
+      if (parser.isSet("version")) {
+        std::printf("NeuroLoupe %s\n", nl::app::appVersion().c_str());
+        return 0;
+      }
       for (const QString& file : parser.positionalArguments())
         named.push_back(nl::io::parsePathSpec(file.toStdString()).path);
+    }
   }
   const nl::io::h5::ProbeAhead probeAhead(named);
 

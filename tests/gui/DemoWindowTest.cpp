@@ -190,8 +190,7 @@ TEST_F(DemoFixture, SessionFlagWithSeparateValueOpensTheSession) {
   EXPECT_EQ(process.exitCode(), 0) << process.readAllStandardError().toStdString();
   const QImage image(png);
   ASSERT_FALSE(image.isNull()) << "no PNG written";
-  const int saturated =
-      nl::test::countSaturated(image.convertToFormat(QImage::Format_RGB32), 60);
+  const int saturated = nl::test::countSaturated(image.convertToFormat(QImage::Format_RGB32), 60);
   EXPECT_GT(saturated, 2000) << "the session's views are not on screen";
 }
 
@@ -303,3 +302,26 @@ TEST_F(DemoFixture, PsthHasOneLinePerOrientation) {
 }
 
 }  // namespace
+
+// --help and --version are answered before Qt looks for a display.
+TEST(DemoBinary, HelpAndVersionNeedNoDisplay) {
+  QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+  environment.remove("DISPLAY");
+  environment.remove("WAYLAND_DISPLAY");
+  environment.insert("QT_QPA_PLATFORM", "xcb");
+  for (const QString& flag : {QString("--help"), QString("--version")}) {
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(NEUROLOUPE_GUI_BINARY, {flag});
+    ASSERT_TRUE(process.waitForFinished(30000));
+    EXPECT_EQ(process.exitCode(), 0)
+        << flag.toStdString() << ": " << process.readAllStandardError().toStdString();
+    const QString out = QString::fromLocal8Bit(process.readAllStandardOutput());
+    if (flag == "--help") {
+      EXPECT_TRUE(out.contains("--screenshot")) << out.toStdString();
+      EXPECT_TRUE(out.contains("--session")) << out.toStdString();
+    } else {
+      EXPECT_TRUE(out.startsWith("NeuroLoupe ")) << out.toStdString();
+    }
+  }
+}
