@@ -10,11 +10,15 @@
 // connectome is drawn for the same neurons; saveState/restoreState bring
 // the component and level back; without a communities run the page's own
 // clustering finds the blocks; with neuron positions the graph is 3D.
+// A real connectome.ntf run with rank_min … rank_max charts its
+// rank_selection table (error, factor match score, core consistency against
+// the rank, the kept rank marked); a run without one has no such panel.
 // Set NEUROLOUPE_TEST_SCREENSHOTS=DIR to keep the pictures.
 #include <gtest/gtest.h>
 
 #include <QApplication>
 #include <QComboBox>
+#include <QLabel>
 #include <QTest>
 #include <cmath>
 #include <map>
@@ -25,6 +29,7 @@
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
 #include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -512,4 +517,196 @@ TEST(ConnectomePage, WithoutCommunitiesItClustersAndWithPositionsItDraws3D) {
   const QPointF p = page->graphNodePosition(4);
   ASSERT_GE(p.x(), 0);
   keep(*page, "connectome_page_3d");
+}
+
+namespace {
+
+// A planted rank-2 tensor {T, A, P} of 8 neurons: component 1 on in the
+// first half of the windows over neurons 0–3, component 2 in the second half
+// over neurons 4–7, both in every animal, 1 % noise.
+std::shared_ptr<ArrayDataset> plantedRankTwoTensor() {
+  constexpr std::size_t kT = 24, kA = 3, kN = 8, kP = kN * (kN - 1) / 2;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> jitter(0.0, 0.01);
+  std::vector<double> values(kT * kA * kP);
+  std::size_t p = 0;
+  std::vector<std::array<double, 2>> pair(kP);
+  for (std::size_t i = 0; i < kN; ++i)
+    for (std::size_t j = i + 1; j < kN; ++j, ++p)
+      pair[p] = {i < 4 && j < 4 ? 1.0 : 0.05, i >= 4 && j >= 4 ? 1.0 : 0.05};
+  for (std::size_t t = 0; t < kT; ++t)
+    for (std::size_t a = 0; a < kA; ++a)
+      for (std::size_t q = 0; q < kP; ++q) {
+        const double time0 = t < kT / 2 ? 1.0 : 0.1, time1 = t < kT / 2 ? 0.1 : 1.0;
+        values[(t * kA + a) * kP + q] = time0 * (0.6 + 0.2 * a) * pair[q][0] +
+                                        time1 * (1.0 - 0.2 * a) * pair[q][1] + jitter(rng);
+      }
+  return std::make_shared<ArrayDataset>(DatasetKind::Array, "planted rank-2 tensor",
+                                        std::vector<std::size_t>{kT, kA, kP}, values);
+}
+
+// connectome.ntf on it through plugins::runPlugin, its outputs in `session`;
+// returns the time_factors.
+DatasetId runNtf(nl::io::Session& session, const std::map<std::string, std::string>& parameters) {
+  const auto& plugins = nl::test::builtinPlugins();
+  const auto* descriptor = plugins.find("connectome.ntf");
+  if (descriptor == nullptr) return nl::io::kNoDataset;
+  nl::plugins::RunRequest request;
+  request.pluginId = "connectome.ntf";
+  request.parameters = descriptor->parameters.parse(parameters);
+  request.inputs["tensor"] = plantedRankTwoTensor();
+  nl::plugins::ProgressReporter quiet;
+  const auto result = nl::plugins::runPlugin(plugins, request, quiet);
+  DatasetId time = nl::io::kNoDataset;
+  for (const auto& o : result.outputs) {
+    const auto id = session.add(o.dataset);
+    if (o.name == "time_factors") time = id;
+  }
+  return time;
+}
+
+// Red pixels of the chosen-rank line in a narrow column at rank `rank`,
+// between the chart's values `low` and `high`.
+int redColumnAt(nl::widgets::Chart& chart, const QImage& image, double rank, double low,
+                double high) {
+  const QPointF top = chart.mapToPosition(QPointF(rank, high)),
+                bottom = chart.mapToPosition(QPointF(rank, low));
+  const QRect column(static_cast<int>(top.x()) - 2, static_cast<int>(top.y()), 5,
+                     static_cast<int>(bottom.y() - top.y()));
+  return nl::test::countNear(image, QColor(214, 39, 40), 40, column);
+}
+
+}  // namespace
+
+TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
+  if (!nl::test::requirePlugin(nl::test::builtinPlugins(), "connectome.ntf")) return;
+  nl::io::Session session;
+  const DatasetId time = runNtf(session, {{"rank", "2"},
+                                          {"rank_min", "1"},
+                                          {"rank_max", "4"},
+                                          {"restarts", "2"},
+                                          {"seed", "0"},
+                                          {"threads", "1"}});
+  ASSERT_NE(time, nl::io::kNoDataset);
+  std::shared_ptr<const TableDataset> table;
+  for (const auto& entry : session.entries())
+    if (entry.dataset->provenance().outputName == "rank_selection")
+      table = std::dynamic_pointer_cast<const TableDataset>(entry.dataset);
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->rowCount(), 8u);  // 4 ranks × 2 restarts
+  const auto& rank = *table->numericColumn("rank");
+  const auto& restart = *table->numericColumn("restart");
+  const auto& error = *table->numericColumn("error");
+
+  TestHost host(session);
+  auto page = openPage(host, time);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(host.reports.empty()) << host.reports.front();
+  EXPECT_TRUE(page->hasRankSelection());
+  auto* panel = page->findChild<QWidget*>("rankSelection");
+  ASSERT_NE(panel, nullptr);
+  EXPECT_TRUE(panel->isVisible());
+  auto* headline = page->findChild<QLabel*>("rankSelectionHeadline");
+  ASSERT_NE(headline, nullptr);
+  EXPECT_TRUE(headline->text().contains("ranks 1–4, 2 restarts")) << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("keeps rank 2")) << headline->text().toStdString();
+
+  // Each chart: every restart a point with the table's values (a core
+  // consistency below −100 % drawn off the scale, its tip saying the value),
+  // one line point per rank, the kept rank's vertical line under them.
+  const std::map<std::string, std::string> columns = {{"rankError", "error"},
+                                                      {"rankSimilarity", "similarity"},
+                                                      {"rankCoreConsistency", "core_consistency"}};
+  for (const auto& [name, column] : columns) {
+    SCOPED_TRACE(name);
+    auto* chart = page->findChild<nl::widgets::Chart*>(QString::fromStdString(name));
+    ASSERT_NE(chart, nullptr);
+    EXPECT_TRUE(chart->isVisible());
+    const auto& series = chart->series();
+    ASSERT_GE(series.size(), 3u);
+    const auto& marker = series[0];
+    const auto& points = series[1];
+    EXPECT_EQ(points.name, "each restart");
+    EXPECT_EQ(points.style, nl::widgets::ChartSeries::Style::Scatter);
+    const nl::widgets::ChartSeries* below = nullptr;
+    if (series.size() == 4) below = &series[3];
+    ASSERT_EQ(points.x.size() + (below ? below->x.size() : 0), table->rowCount());
+    const auto& values = *table->numericColumn(column);
+    std::size_t shown = 0, off = 0;
+    for (std::size_t row = 0; row < table->rowCount(); ++row) {
+      if (below && values[row] < -100.0) {
+        ASSERT_EQ(column, "core_consistency");
+        ASSERT_LT(off, below->x.size());
+        EXPECT_EQ(below->x[off], rank[row]);
+        EXPECT_LT(below->y[off], -100.0);
+        EXPECT_TRUE(below->tips[off].contains(QString::number(values[row], 'f', 1)))
+            << below->tips[off].toStdString();
+        ++off;
+        continue;
+      }
+      ASSERT_LT(shown, points.x.size());
+      EXPECT_EQ(points.x[shown], rank[row]);
+      EXPECT_EQ(points.y[shown], values[row]);
+      ++shown;
+    }
+    EXPECT_EQ(series[2].x, (std::vector<double>{1, 2, 3, 4}));
+    EXPECT_EQ(marker.name, "this run: rank 2");
+    EXPECT_EQ(marker.x, (std::vector<double>{2, 2}));
+
+    // Real pixels: the restarts' points (blue), the line (orange) and the
+    // red line at rank 2 only.
+    const QImage image = chart->grab().toImage();
+    keep(*chart, ("connectome_" + name).c_str());
+    EXPECT_GT(paletteBlue(image), 40);
+    EXPECT_GT(nl::test::countNear(image, QColor(255, 127, 14), 20), 40);
+    const double low = marker.y.front(), high = marker.y.back();
+    ASSERT_LT(low, high);
+    EXPECT_GT(redColumnAt(*chart, image, 2.0, low, high), 40);
+    EXPECT_EQ(redColumnAt(*chart, image, 3.5, low, high), 0);
+  }
+
+  // Error: the line is each rank's lowest error; the planted rank 2 fits to
+  // the noise and far below rank 1.
+  auto* errorChart = page->findChild<nl::widgets::Chart*>("rankError");
+  const auto& best = errorChart->series()[2];
+  for (std::size_t k = 0; k < 4; ++k) {
+    double lowest = INFINITY;
+    for (std::size_t row = 0; row < table->rowCount(); ++row)
+      if (rank[row] == static_cast<double>(k + 1)) lowest = std::min(lowest, error[row]);
+    EXPECT_EQ(best.y[k], lowest);
+  }
+  EXPECT_LT(best.y[1], 0.05);
+  EXPECT_GT(best.y[0], 5 * best.y[1]);
+  // Hovering a point names its rank, restart and value (of the nearest point
+  // on screen: two restarts that reached the same error share a pixel).
+  for (std::size_t row = 0; row < table->rowCount(); ++row) {
+    const QString tip = errorChart->hoverText(1, QPointF(rank[row], error[row]));
+    const QString prefix = QString("rank %1, restart ").arg(std::lround(rank[row]));
+    ASSERT_TRUE(tip.startsWith(prefix)) << tip.toStdString();
+    const int named = tip.mid(prefix.size()).section(':', 0, 0).toInt();
+    std::size_t same = row;
+    for (std::size_t other = 0; other < table->rowCount(); ++other)
+      if (rank[other] == rank[row] && restart[other] == named) same = other;
+    EXPECT_LT(std::abs(error[same] - error[row]), 0.01 * (best.y[0] - best.y[1]))
+        << tip.toStdString();
+    EXPECT_TRUE(tip.startsWith(
+        QString("%1%2: error %3").arg(prefix).arg(named).arg(error[same], 0, 'f', 4)))
+        << tip.toStdString();
+  }
+  const QString lineTip = errorChart->hoverText(2, QPointF(1.0, best.y[0]));
+  EXPECT_TRUE(lineTip.startsWith("rank 1, best restart ")) << lineTip.toStdString();
+  EXPECT_TRUE(lineTip.endsWith(QString(": error %1").arg(best.y[0], 0, 'f', 4)))
+      << lineTip.toStdString();
+  keep(*page, "connectome_page_rank_selection");
+
+  // The same tensor without rank selection: no panel.
+  nl::io::Session plain;
+  const DatasetId plainTime = runNtf(plain, {{"rank", "2"}, {"seed", "0"}, {"threads", "1"}});
+  ASSERT_NE(plainTime, nl::io::kNoDataset);
+  TestHost plainHost(plain);
+  auto plainPage = openPage(plainHost, plainTime);
+  ASSERT_TRUE(plainPage);
+  EXPECT_FALSE(plainPage->hasRankSelection());
+  EXPECT_EQ(plainPage->findChild<QWidget*>("rankSelection"), nullptr);
+  EXPECT_EQ(plainPage->findChild<nl::widgets::Chart*>("rankError"), nullptr);
 }
