@@ -19,6 +19,7 @@
 #include <QApplication>
 #include <QComboBox>
 #include <QLabel>
+#include <QTabWidget>
 #include <QTest>
 #include <cmath>
 #include <map>
@@ -603,8 +604,17 @@ TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
   ASSERT_TRUE(page);
   EXPECT_TRUE(host.reports.empty()) << host.reports.front();
   EXPECT_TRUE(page->hasRankSelection());
+  // A tab beside the factors, which stay the first thing shown.
+  auto* tabs = page->findChild<QTabWidget*>("bottomTabs");
+  ASSERT_NE(tabs, nullptr);
+  ASSERT_EQ(tabs->count(), 2);
+  EXPECT_EQ(tabs->currentIndex(), 0);
+  EXPECT_EQ(tabs->tabText(1), "Rank selection");
   auto* panel = page->findChild<QWidget*>("rankSelection");
   ASSERT_NE(panel, nullptr);
+  EXPECT_EQ(tabs->widget(1), panel);
+  tabs->setCurrentWidget(panel);
+  QCoreApplication::processEvents();
   EXPECT_TRUE(panel->isVisible());
   auto* headline = page->findChild<QLabel*>("rankSelectionHeadline");
   ASSERT_NE(headline, nullptr);
@@ -624,12 +634,15 @@ TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
     EXPECT_TRUE(chart->isVisible());
     const auto& series = chart->series();
     ASSERT_GE(series.size(), 3u);
+    // Marker first, then (core consistency) the bound, then the points and line.
     const auto& marker = series[0];
-    const auto& points = series[1];
+    const std::size_t firstPoints = series[1].name.startsWith("bound") ? 2 : 1;
+    const auto& points = series[firstPoints];
     EXPECT_EQ(points.name, "each restart");
     EXPECT_EQ(points.style, nl::widgets::ChartSeries::Style::Scatter);
     const nl::widgets::ChartSeries* below = nullptr;
-    if (series.size() == 4) below = &series[3];
+    for (const auto& other : series)
+      if (other.name.startsWith("< -100")) below = &other;
     ASSERT_EQ(points.x.size() + (below ? below->x.size() : 0), table->rowCount());
     const auto& values = *table->numericColumn(column);
     std::size_t shown = 0, off = 0;
@@ -649,8 +662,8 @@ TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
       EXPECT_EQ(points.y[shown], values[row]);
       ++shown;
     }
-    EXPECT_EQ(series[2].x, (std::vector<double>{1, 2, 3, 4}));
-    EXPECT_EQ(marker.name, "this run: rank 2");
+    EXPECT_EQ(series[firstPoints + 1].x, (std::vector<double>{1, 2, 3, 4}));
+    EXPECT_EQ(marker.name, "kept: rank 2");
     EXPECT_EQ(marker.x, (std::vector<double>{2, 2}));
 
     // Real pixels: the restarts' points (blue), the line (orange) and the
@@ -664,6 +677,26 @@ TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
     EXPECT_GT(redColumnAt(*chart, image, 2.0, low, high), 40);
     EXPECT_EQ(redColumnAt(*chart, image, 3.5, low, high), 0);
   }
+
+  // Three animals cap core consistency at 100·3/rank: the bound is drawn and
+  // the table keeps to it.
+  auto* coreChart = page->findChild<nl::widgets::Chart*>("rankCoreConsistency");
+  const auto& bound = coreChart->series().at(1);
+  EXPECT_EQ(bound.name, "bound (3 animals)");
+  EXPECT_EQ(bound.y, (std::vector<double>{100, 100, 100, 75}));
+  const auto& core = *table->numericColumn("core_consistency");
+  for (std::size_t row = 0; row < table->rowCount(); ++row)
+    EXPECT_LE(core[row], std::min(100.0, 300.0 / rank[row]) + 1e-6) << "row " << row;
+  EXPECT_TRUE(headline->text().contains("With 3 animals")) << headline->text().toStdString();
+
+  // The tab comes back with the saved state.
+  const std::string state = page->saveState();
+  auto again = openPage(host, time);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->findChild<QTabWidget*>("bottomTabs")->currentIndex(), 0);
+  again->restoreState(state);
+  EXPECT_EQ(again->findChild<QTabWidget*>("bottomTabs")->currentIndex(), 1);
+  again.reset();
 
   // Error: the line is each rank's lowest error; the planted rank 2 fits to
   // the noise and far below rank 1.
@@ -709,4 +742,90 @@ TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
   EXPECT_FALSE(plainPage->hasRankSelection());
   EXPECT_EQ(plainPage->findChild<QWidget*>("rankSelection"), nullptr);
   EXPECT_EQ(plainPage->findChild<nl::widgets::Chart*>("rankError"), nullptr);
+}
+
+// The zebrafish tectum (Triplett 2018: 75 neurons, 5,660 frames, one animal)
+// as docs/CONNECTOME.md runs it: connectome.affinity (500-frame windows, the
+// cell coordinates) → connectome.ntf with ranks 1–6 × 3 restarts, kept rank
+// 4. One animal caps core consistency at 100/rank: the page draws that bound
+// and says so. NEUROLOUPE_TEST_SCREENSHOTS keeps the rank selection tab.
+TEST(ConnectomePage, ZebrafishRankSelectionFromTheAffinityRun) {
+  for (const char* plugin : {"connectome.affinity", "connectome.ntf"})
+    if (!nl::test::requirePlugin(nl::test::builtinPlugins(), plugin)) return;
+  NL_REQUIRE_FIXTURE("calcium/zebrafish_tectum_triplett2018");
+  const auto folder = nl::test::fixtures() / "calcium/zebrafish_tectum_triplett2018";
+  auto read = [](const std::filesystem::path& path) {
+    return nl::io::ReaderRegistry::builtin().open(path).datasets.at(0);
+  };
+  nl::io::Session session;
+  const auto affinity = nl::test::runBuiltinPlugin(
+      "connectome.affinity",
+      {{"traces", read(folder / "zf_20170215-f3_activity_matrix.csv")},
+       {"positions", read(folder / "zf_20170215-f3_cell_coordinates.csv")}},
+      {{"window_length", "500"}, {"window_step", "500"}});
+  std::shared_ptr<const nl::io::Dataset> tensor;
+  for (const auto& o : affinity.outputs) {
+    session.add(o.dataset);
+    if (o.name == "tensor") tensor = o.dataset;
+  }
+  ASSERT_TRUE(tensor);
+  const auto ntf = nl::test::runBuiltinPlugin(
+      "connectome.ntf", {{"tensor", tensor}},
+      {{"rank", "4"}, {"rank_min", "1"}, {"rank_max", "6"}, {"restarts", "3"}, {"seed", "0"}});
+  DatasetId time = nl::io::kNoDataset;
+  std::shared_ptr<const TableDataset> table;
+  for (const auto& o : ntf.outputs) {
+    const auto id = session.add(o.dataset);
+    if (o.name == "time_factors") time = id;
+    if (o.name == "rank_selection")
+      table = std::dynamic_pointer_cast<const TableDataset>(o.dataset);
+  }
+  ASSERT_NE(time, nl::io::kNoDataset);
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->rowCount(), 18u);
+
+  TestHost host(session);
+  auto page = openPage(host, time);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->hasTraces());
+  EXPECT_TRUE(page->hasPositions());
+  ASSERT_TRUE(page->hasRankSelection());
+  auto* tabs = page->findChild<QTabWidget*>("bottomTabs");
+  ASSERT_NE(tabs, nullptr);
+  tabs->setCurrentIndex(1);
+  QCoreApplication::processEvents();
+  auto* headline = page->findChild<QLabel*>("rankSelectionHeadline");
+  ASSERT_NE(headline, nullptr);
+  EXPECT_TRUE(headline->text().contains("ranks 1–6, 3 restarts each"))
+      << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("keeps rank 4")) << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("With 1 animal,")) << headline->text().toStdString();
+
+  // The best error falls with every added component; core consistency keeps
+  // under 100/rank, the drawn bound.
+  auto* errorChart = page->findChild<nl::widgets::Chart*>("rankError");
+  ASSERT_NE(errorChart, nullptr);
+  const auto& best = errorChart->series().at(2);
+  ASSERT_EQ(best.y.size(), 6u);
+  for (std::size_t k = 1; k < 6; ++k) EXPECT_LT(best.y[k], best.y[k - 1]) << "rank " << k + 1;
+  auto* coreChart = page->findChild<nl::widgets::Chart*>("rankCoreConsistency");
+  ASSERT_NE(coreChart, nullptr);
+  const auto& bound = coreChart->series().at(1);
+  EXPECT_EQ(bound.name, "bound (1 animal)");
+  const auto& rank = *table->numericColumn("rank");
+  const auto& core = *table->numericColumn("core_consistency");
+  for (std::size_t row = 0; row < table->rowCount(); ++row)
+    EXPECT_LE(core[row], 100.0 / rank[row] + 1e-6) << "row " << row;
+
+  // Real pixels: the kept rank's red line at 4 in each chart, none at 5.5.
+  for (auto* chart :
+       {errorChart, page->findChild<nl::widgets::Chart*>("rankSimilarity"), coreChart}) {
+    ASSERT_NE(chart, nullptr);
+    const auto& marker = chart->series().front();
+    EXPECT_EQ(marker.x, (std::vector<double>{4, 4}));
+    const QImage image = chart->grab().toImage();
+    EXPECT_GT(redColumnAt(*chart, image, 4.0, marker.y.front(), marker.y.back()), 40);
+    EXPECT_EQ(redColumnAt(*chart, image, 5.5, marker.y.front(), marker.y.back()), 0);
+  }
+  keep(*page, "connectome_zebrafish_rank_selection");
 }

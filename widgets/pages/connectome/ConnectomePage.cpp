@@ -10,6 +10,7 @@
 #include <QShortcut>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -434,6 +435,7 @@ struct ConnectomePage::Impl {
   QSlider* threshold = nullptr;
   QLabel* thresholdLabel = nullptr;
   Chart *timeChart = nullptr, *animalChart = nullptr, *traceChart = nullptr;
+  QTabWidget* bottomTabs = nullptr;  // factors | rank selection (with a rank_selection only)
   QWidget* rankPanel = nullptr;
   QLabel* rankHeadline = nullptr;
   Chart *rankErrorChart = nullptr, *rankSimilarityChart = nullptr, *rankCoreChart = nullptr;
@@ -607,7 +609,6 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
     top->addWidget(d.canvas);
   }
   auto* bottom = new QSplitter(Qt::Horizontal);
-  rows->addWidget(bottom);
   d.timeChart = new Chart;
   d.timeChart->setObjectName("timeFactors");
   d.timeChart->setAxisTitles(d.centres.empty() ? tr("window") : tr("time (s)"), tr("loading"));
@@ -624,7 +625,6 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
   bottom->addWidget(d.traceChart);
   top->setSizes({520, 520, 460});
   bottom->setSizes({600, 360, 540});
-  rows->setSizes({560, 340});
   if (d.rankSelection) {
     d.rankPanel = new QWidget;
     d.rankPanel->setObjectName("rankSelection");
@@ -645,10 +645,19 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
     for (auto* chart : {d.rankErrorChart, d.rankSimilarityChart, d.rankCoreChart})
       charts->addWidget(chart);
     charts->setSizes({500, 500, 500});
-    rows->addWidget(d.rankPanel);
-    rows->setSizes({420, 260, 340});
+    // A tab beside the factors, not a third row: the page is read at 880
+    // pixels high too, and three rows of charts leave none readable.
+    d.bottomTabs = new QTabWidget;
+    d.bottomTabs->setObjectName("bottomTabs");
+    d.bottomTabs->setDocumentMode(true);
+    d.bottomTabs->addTab(bottom, tr("Factors and traces"));
+    d.bottomTabs->addTab(d.rankPanel, tr("Rank selection"));
+    rows->addWidget(d.bottomTabs);
     showRankSelection();
+  } else {
+    rows->addWidget(bottom);
   }
+  rows->setSizes({560, 340});
 
   connect(d.componentBox, &QComboBox::currentIndexChanged, this, [this](int index) {
     if (index >= 0 && index != impl_->component) setComponent(index);
@@ -1133,13 +1142,13 @@ void ConnectomePage::showRankSelection() {
   // the value.
   auto draw = [&](Chart* chart, const std::vector<double>& value, const QString& quantity,
                   const QString& unit, int decimals, ChartSeries line, double yLow, double yHigh,
-                  double floor) {
+                  double floor, std::vector<ChartSeries> extra = {}) {
     const double offScale = floor - 15.0;
     ChartSeries points, below;
     points.name = tr("each restart");
     points.style = below.style = ChartSeries::Style::Scatter;
     points.color = restartColour;
-    below.name = tr("below %1%2 (off scale)").arg(floor).arg(unit);
+    below.name = tr("< %1%2").arg(floor).arg(unit);
     below.color = QColor(120, 120, 120);
     auto tip = [&](double v) {
       return tr("%1 %2%3%4")
@@ -1163,15 +1172,18 @@ void ConnectomePage::showRankSelection() {
     if (!std::isfinite(high)) high = 1.0;
     if (!below.x.empty() && !std::isfinite(yLow)) yLow = offScale - 10.0;
     ChartSeries marker;
-    marker.name = tr("this run: rank %1").arg(chosen);
+    marker.name = tr("kept: rank %1").arg(chosen);
     marker.color = chosenColour;
     marker.markers = false;
     marker.x = {static_cast<double>(chosen), static_cast<double>(chosen)};
     marker.y = {std::isfinite(yLow) ? yLow : low, std::isfinite(yHigh) ? yHigh : high};
     marker.tips.assign(2, tr("rank %1: the factors of this run").arg(chosen));
     line.color = lineColour;
-    // The marker first: under the points, which stay readable on it.
-    std::vector<ChartSeries> series{std::move(marker), std::move(points)};
+    // The marker and `extra` (the core consistency bound) first: under the
+    // points and the line, which stay readable on them.
+    std::vector<ChartSeries> series{std::move(marker)};
+    for (auto& more : extra) series.push_back(std::move(more));
+    series.push_back(std::move(points));
     if (!line.x.empty()) series.push_back(std::move(line));
     if (!below.x.empty()) series.push_back(std::move(below));
     chart->setXRange(first - 0.5, last + 0.5);
@@ -1206,7 +1218,7 @@ void ConnectomePage::showRankSelection() {
     if (count == 0) continue;
     stability.x.push_back(r);
     stability.y.push_back(sum / count);
-    stability.tips.push_back(tr("rank %1: mean factor match score %2 over %3 restarts")
+    stability.tips.push_back(tr("rank %1: mean factor match score %2 of the %3 other restarts")
                                  .arg(r)
                                  .arg(sum / count, 0, 'f', 3)
                                  .arg(count));
@@ -1229,7 +1241,41 @@ void ConnectomePage::showRankSelection() {
                             .arg(std::lround(restart[b]))
                             .arg(core[b], 0, 'f', 1));
   }
-  draw(d.rankCoreChart, core, tr("core consistency"), tr(" %"), 1, kept, NAN, 110.0, -100.0);
+  // A mode with m < R entries caps CORCONDIA at 100·m/R (the core's unfolding
+  // along it has rank ≤ m, the identity's R), whatever the fit: one animal
+  // gives 100/R. Drawn so that following it is not read as overfitting.
+  const std::pair<std::size_t, QString> modes[] = {
+      {d.T, d.T == 1 ? tr("window") : tr("windows")},
+      {d.A, d.A == 1 ? tr("animal") : tr("animals")},
+      {d.P, d.P == 1 ? tr("neuron pair") : tr("neuron pairs")}};
+  const auto& shortest =
+      *std::min_element(std::begin(modes), std::end(modes),
+                        [](const auto& a, const auto& b) { return a.first < b.first; });
+  QString boundNote;
+  std::vector<ChartSeries> bounds;
+  if (static_cast<int>(shortest.first) < last) {
+    ChartSeries bound;
+    const double m = static_cast<double>(shortest.first);
+    bound.name = tr("bound (%1 %2)").arg(shortest.first).arg(shortest.second);
+    bound.color = QColor(150, 150, 150);
+    bound.markers = false;
+    for (int r = first; r <= last; ++r) {
+      bound.x.push_back(r);
+      bound.y.push_back(std::min(100.0, 100.0 * m / r));
+      bound.tips.push_back(tr("rank %1: core consistency cannot exceed %2 % with %3 %4")
+                               .arg(r)
+                               .arg(bound.y.back(), 0, 'f', 1)
+                               .arg(shortest.first)
+                               .arg(shortest.second));
+    }
+    boundNote = tr(" With %1 %2, core consistency cannot exceed 100·%1/rank (grey line), so above "
+                   "rank %1 it cannot flag too many components.")
+                    .arg(shortest.first)
+                    .arg(shortest.second);
+    bounds.push_back(std::move(bound));
+  }
+  draw(d.rankCoreChart, core, tr("core consistency"), tr(" %"), 1, kept, NAN, 110.0, -100.0,
+       std::move(bounds));
   d.rankCoreChart->setTitle(tr("Core consistency (CORCONDIA)"));
   d.rankCoreChart->setAxisTitles(tr("rank (components)"), tr("CORCONDIA %"));
 
@@ -1238,13 +1284,14 @@ void ConnectomePage::showRankSelection() {
   d.rankHeadline->setText(
       tr("Rank selection: ranks %1–%2, %3 restarts each. This run keeps rank %4 (red line)%5. "
          "Read together: where the error stops falling, the match score stays near 1 and core "
-         "consistency stays high.")
+         "consistency stays high.%6")
           .arg(rangeFirst)
           .arg(rangeLast)
           .arg(restarts)
           .arg(chosen)
           .arg(chosen < rangeFirst || chosen > rangeLast ? tr(", outside the range: fitted anew")
-                                                         : QString()));
+                                                         : QString())
+          .arg(boundNote));
 }
 
 void ConnectomePage::refreshAnatomyChoices() {
@@ -1372,6 +1419,7 @@ std::string ConnectomePage::saveState() const {
   json["edge_threshold_percent"] = d.thresholdPercent;
   json["animal"] = d.animalBox->currentIndex();
   json["anatomy_type"] = d.anatomyTypeBox->currentIndex();
+  if (d.bottomTabs) json["bottom_tab"] = d.bottomTabs->currentIndex();
   if (const auto anatomy = d.session->find(d.anatomy)) json["anatomy"] = anatomy->datasetId();
   return json.dump();
 }
@@ -1389,6 +1437,9 @@ void ConnectomePage::restoreState(const std::string& text) {
     if (id != io::kNoDataset) setAnatomy(id);
   }
   d.anatomyTypeBox->setCurrentIndex(std::clamp(integer("anatomy_type", 0), 0, 2));
+  if (d.bottomTabs)
+    d.bottomTabs->setCurrentIndex(
+        std::clamp(integer("bottom_tab", 0), 0, d.bottomTabs->count() - 1));
   const int animal = integer("animal", 0);
   if (animal >= 0 && animal < d.animalBox->count()) d.animalBox->setCurrentIndex(animal);
   d.threshold->blockSignals(true);
