@@ -642,8 +642,12 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
     d.rankSimilarityChart->setObjectName("rankSimilarity");
     d.rankCoreChart = new Chart;
     d.rankCoreChart->setObjectName("rankCoreConsistency");
-    for (auto* chart : {d.rankErrorChart, d.rankSimilarityChart, d.rankCoreChart})
+    // Below ~220 pixels Qt Charts elides every axis label; the splitter
+    // takes the room from the matrices instead.
+    for (auto* chart : {d.rankErrorChart, d.rankSimilarityChart, d.rankCoreChart}) {
+      chart->setMinimumHeight(220);
       charts->addWidget(chart);
+    }
     charts->setSizes({500, 500, 500});
     // A tab beside the factors, not a third row: the page is read at 880
     // pixels high too, and three rows of charts leave none readable.
@@ -1145,10 +1149,10 @@ void ConnectomePage::showRankSelection() {
                   double floor, std::vector<ChartSeries> extra = {}) {
     const double offScale = floor - 15.0;
     ChartSeries points, below;
-    points.name = tr("each restart");
+    points.name = tr("restarts");
     points.style = below.style = ChartSeries::Style::Scatter;
     points.color = restartColour;
-    below.name = tr("< %1%2").arg(floor).arg(unit);
+    below.name = tr("off scale");  // (a "<" would start rich text in the legend)
     below.color = QColor(120, 120, 120);
     auto tip = [&](double v) {
       return tr("%1 %2%3%4")
@@ -1171,8 +1175,11 @@ void ConnectomePage::showRankSelection() {
       for (const double y : *ys) low = std::min(low, y), high = std::max(high, y);
     if (!std::isfinite(high)) high = 1.0;
     if (!below.x.empty() && !std::isfinite(yLow)) yLow = offScale - 10.0;
+    if (!std::isfinite(yLow) && low >= 0.0) yLow = 0.0;  // no negative axis for none
     ChartSeries marker;
-    marker.name = tr("kept: rank %1").arg(chosen);
+    // Short legend names: four fit in a third of an 1060-pixel page; the
+    // tips and the headline say the rest.
+    marker.name = tr("kept rank");
     marker.color = chosenColour;
     marker.markers = false;
     marker.x = {static_cast<double>(chosen), static_cast<double>(chosen)};
@@ -1193,7 +1200,7 @@ void ConnectomePage::showRankSelection() {
   constexpr double kNoFloor = -std::numeric_limits<double>::infinity();
 
   ChartSeries lowest;
-  lowest.name = tr("best restart");
+  lowest.name = tr("best");
   for (const auto& [r, b] : best) {
     lowest.x.push_back(r);
     lowest.y.push_back(error[b]);
@@ -1204,12 +1211,12 @@ void ConnectomePage::showRankSelection() {
   }
   draw(d.rankErrorChart, error, tr("error"), QString(), 4, lowest, 0.0, NAN, kNoFloor);
   d.rankErrorChart->setTitle(tr("Reconstruction error ‖X − X̂‖ / ‖X‖"));
-  d.rankErrorChart->setAxisTitles(tr("rank (components)"), tr("relative error"));
+  d.rankErrorChart->setAxisTitles(tr("rank (components)"), tr("rel. error"));
 
   // Stability: how well the other restarts match the best one (the best
   // matches itself, 1, and is left out of the mean).
   ChartSeries stability;
-  stability.name = tr("mean of the other restarts");
+  stability.name = tr("mean of others");
   for (const auto& [r, members] : byRank) {
     double sum = 0.0;
     int count = 0;
@@ -1231,7 +1238,7 @@ void ConnectomePage::showRankSelection() {
   d.rankSimilarityChart->setAxisTitles(tr("rank (components)"), tr("match score"));
 
   ChartSeries kept;
-  kept.name = tr("best restart");
+  kept.name = tr("best");
   for (const auto& [r, b] : best) {
     if (!std::isfinite(core[b])) continue;
     kept.x.push_back(r);
@@ -1256,7 +1263,7 @@ void ConnectomePage::showRankSelection() {
   if (static_cast<int>(shortest.first) < last) {
     ChartSeries bound;
     const double m = static_cast<double>(shortest.first);
-    bound.name = tr("bound (%1 %2)").arg(shortest.first).arg(shortest.second);
+    bound.name = tr("bound");
     bound.color = QColor(150, 150, 150);
     bound.markers = false;
     for (int r = first; r <= last; ++r) {
@@ -1268,8 +1275,8 @@ void ConnectomePage::showRankSelection() {
                                .arg(shortest.first)
                                .arg(shortest.second));
     }
-    boundNote = tr(" With %1 %2, core consistency cannot exceed 100·%1/rank (grey line), so above "
-                   "rank %1 it cannot flag too many components.")
+    boundNote = tr(" With %1 %2, core consistency cannot exceed 100·%1/rank (grey line): past rank "
+                   "%1 it cannot flag too many components.")
                     .arg(shortest.first)
                     .arg(shortest.second);
     bounds.push_back(std::move(bound));
@@ -1277,14 +1284,13 @@ void ConnectomePage::showRankSelection() {
   draw(d.rankCoreChart, core, tr("core consistency"), tr(" %"), 1, kept, NAN, 110.0, -100.0,
        std::move(bounds));
   d.rankCoreChart->setTitle(tr("Core consistency (CORCONDIA)"));
-  d.rankCoreChart->setAxisTitles(tr("rank (components)"), tr("CORCONDIA %"));
+  d.rankCoreChart->setAxisTitles(tr("rank (components)"), tr("percent"));
 
   const int rangeFirst = byRank.empty() ? 0 : byRank.begin()->first;
   const int rangeLast = byRank.empty() ? 0 : byRank.rbegin()->first;
   d.rankHeadline->setText(
-      tr("Rank selection: ranks %1–%2, %3 restarts each. This run keeps rank %4 (red line)%5. "
-         "Read together: where the error stops falling, the match score stays near 1 and core "
-         "consistency stays high.%6")
+      tr("Rank selection over ranks %1–%2, %3 restarts each: this run keeps rank %4 (red "
+         "line)%5.%6")
           .arg(rangeFirst)
           .arg(rangeLast)
           .arg(restarts)
@@ -1292,6 +1298,9 @@ void ConnectomePage::showRankSelection() {
           .arg(chosen < rangeFirst || chosen > rangeLast ? tr(", outside the range: fitted anew")
                                                          : QString())
           .arg(boundNote));
+  d.rankHeadline->setToolTip(
+      tr("Read together: the rank where the error stops falling, the match "
+         "score stays near 1 and core consistency stays high."));
 }
 
 void ConnectomePage::refreshAnatomyChoices() {
