@@ -17,6 +17,7 @@
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
@@ -28,6 +29,25 @@ namespace {
 constexpr const char* kOrigin = "chart";
 // Past this many points Qt Charts draws scatter and line series with OpenGL.
 constexpr std::size_t kOpenGlThreshold = 10000;
+// Ticks at round values (1, 2, 2.5 or 5 × 10^k apart, anchored at 0) about
+// six to a span: a single value is shown ±1 around it, and ticks for a
+// 1e-12 span over that would never end.
+void roundTicks(QValueAxis* axis) {
+  const double span = axis->max() - axis->min();
+  if (!(span > 0)) return;
+  const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = 10 * magnitude;
+  for (double m : {1.0, 2.0, 2.5, 5.0})
+    if (raw <= m * magnitude) {
+      step = m * magnitude;
+      break;
+    }
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0.0);
+  axis->setTickInterval(step);
+  axis->setLabelFormat("%g");
+}
+
 }  // namespace
 
 // Mouse handling on top of QChartView: drag = zoom box, Shift+drag = brush,
@@ -67,6 +87,10 @@ struct Chart::Impl {
   QLineSeries* cursor = nullptr;
   std::vector<std::pair<io::Session*, std::uint64_t>> connections;
   std::vector<std::pair<io::Session*, std::uint64_t>> cursorConnections;
+  // The data's bounds (xmin, xmax, ymin, ymax; infinite: no data) and the
+  // ends fixed by setXRange/setYRange (NaN: from the data).
+  std::array<double, 4> dataRange{INFINITY, -INFINITY, INFINITY, -INFINITY};
+  std::array<double, 4> fixedRange{NAN, NAN, NAN, NAN};
 };
 
 void ChartViewInput::mousePressEvent(QMouseEvent* event) {
@@ -272,10 +296,8 @@ void Chart::setSeries(const std::vector<ChartSeries>& series) {
     const int index = static_cast<int>(s);
     connect(xy, &QXYSeries::clicked, this,
             [this, index](const QPointF& p) { emit pointClicked(index, p.x(), p.y()); });
-    connect(xy, &QXYSeries::hovered, this, [this, name = in.name](const QPointF& p, bool state) {
-      if (state)
-        QToolTip::showText(QCursor::pos(),
-                           QString("%1: x = %2, y = %3").arg(name).arg(p.x()).arg(p.y()), this);
+    connect(xy, &QXYSeries::hovered, this, [this, index](const QPointF& p, bool state) {
+      if (state) QToolTip::showText(QCursor::pos(), hoverText(index, p), this);
     });
   }
   if (bars) {
@@ -292,29 +314,44 @@ void Chart::setSeries(const std::vector<ChartSeries>& series) {
   } else {
     d.axisX->setVisible(true);
   }
-  if (std::isfinite(xmin) && std::isfinite(ymin)) {
-    const double padX = xmax > xmin ? 0.03 * (xmax - xmin) : 1.0;
-    const double padY = ymax > ymin ? 0.08 * (ymax - ymin) : 1.0;
-    d.axisX->setRange(xmin - padX, xmax + padX);
-    d.axisY->setRange(std::min(0.0, ymin - padY), ymax + padY);
-    d.axisY->applyNiceNumbers();
-    // x keeps the data's range, with ticks at round values inside it. The
-    // span is the shown one: a single x value (one animal, one bin) is shown
-    // ±1 around it, and ticks for a 1e-12 span over that would never end.
-    const double span = (xmax + padX) - (xmin - padX);
-    const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    double step = 10 * magnitude;
-    for (double m : {1.0, 2.0, 2.5, 5.0})
-      if (raw <= m * magnitude) {
-        step = m * magnitude;
-        break;
-      }
-    d.axisX->setTickType(QValueAxis::TicksDynamic);
-    d.axisX->setTickAnchor(0.0);
-    d.axisX->setTickInterval(step);
-    d.axisX->setLabelFormat("%g");
-  }
+  d.dataRange = {xmin, xmax, ymin, ymax};
+  applyRanges();
   refreshOverlays();
+}
+
+void Chart::setXRange(double low, double high) {
+  impl_->fixedRange[0] = low;
+  impl_->fixedRange[1] = high;
+  applyRanges();
+  refreshOverlays();
+}
+
+void Chart::setYRange(double low, double high) {
+  impl_->fixedRange[2] = low;
+  impl_->fixedRange[3] = high;
+  applyRanges();
+  refreshOverlays();
+}
+
+void Chart::applyRanges() {
+  auto& d = *impl_;
+  const auto [xmin, xmax, ymin, ymax] = d.dataRange;
+  const auto& fixed = d.fixedRange;
+  if (!std::isfinite(xmin) || !std::isfinite(ymin)) return;
+  const double padX = xmax > xmin ? 0.03 * (xmax - xmin) : 1.0;
+  const double padY = ymax > ymin ? 0.08 * (ymax - ymin) : 1.0;
+  d.axisX->setRange(std::isfinite(fixed[0]) ? fixed[0] : xmin - padX,
+                    std::isfinite(fixed[1]) ? fixed[1] : xmax + padX);
+  d.axisY->setRange(std::min(0.0, ymin - padY), ymax + padY);
+  d.axisY->applyNiceNumbers();
+  const bool fixedY = std::isfinite(fixed[2]) || std::isfinite(fixed[3]);
+  if (fixedY) {
+    d.axisY->setRange(std::isfinite(fixed[2]) ? fixed[2] : d.axisY->min(),
+                      std::isfinite(fixed[3]) ? fixed[3] : d.axisY->max());
+    roundTicks(d.axisY);
+  }
+  // x keeps the data's range, with ticks at round values inside it.
+  roundTicks(d.axisX);
 }
 
 void Chart::refreshOverlays() {
@@ -375,6 +412,25 @@ void Chart::brush(QRectF values, bool add) {
         items.push_back(i < s.items.size() ? s.items[i] : static_cast<std::int64_t>(i));
   }
   d.itemsSession->selection().select(d.itemsDataset, items, kOrigin);
+}
+
+QString Chart::hoverText(int series, QPointF value) const {
+  const auto& d = *impl_;
+  if (series < 0 || static_cast<std::size_t>(series) >= d.data.size()) return {};
+  const auto& s = d.data[static_cast<std::size_t>(series)];
+  if (s.tips.empty() || s.tips.size() != s.x.size() || s.x.size() != s.y.size())
+    return QString("%1: x = %2, y = %3").arg(s.name).arg(value.x()).arg(value.y());
+  // Nearest on screen: x and y are in different units.
+  const QPointF at = d.chart->mapToPosition(value);
+  std::size_t nearest = 0;
+  double best = std::numeric_limits<double>::infinity();
+  for (std::size_t i = 0; i < s.x.size(); ++i) {
+    const QPointF p = d.chart->mapToPosition(QPointF(s.x[i], s.y[i]));
+    const double distance =
+        (p.x() - at.x()) * (p.x() - at.x()) + (p.y() - at.y()) * (p.y() - at.y());
+    if (distance < best) best = distance, nearest = i;
+  }
+  return s.tips[nearest];
 }
 
 QString Chart::toCsv() const {

@@ -24,6 +24,8 @@ struct ChartSeries {
   bool markers = true;
   // Scatter: the selectable item behind each point (default: its index).
   std::vector<std::int64_t> items;
+  // Hover readout of each point (same length as x; default: name, x and y).
+  std::vector<QString> tips;
 };
 
 class Chart : public QWidget {
@@ -35,6 +37,11 @@ class Chart : public QWidget {
   void setTitle(const QString& title);
   void setAxisTitles(const QString& x, const QString& y);
   void setSeries(const std::vector<ChartSeries>& series);
+  // Fixes an axis's ends instead of fitting them to the data (NaN: that end
+  // from the data), for this and later series; a fixed y axis gets ticks at
+  // round values.
+  void setXRange(double low, double high);
+  void setYRange(double low, double high);
   const std::vector<ChartSeries>& series() const;
   // Scatter points are items of `dataset`: brushing selects them and the
   // selection is drawn on top in the highlight colour.
@@ -47,6 +54,9 @@ class Chart : public QWidget {
   QPointF mapToPosition(QPointF value) const;
   // Selects the scatter items inside a rectangle in data coordinates.
   void brush(QRectF valueRect, bool add = false);
+  // What hovering series `series` at `value` shows: the tip of its point
+  // nearest to `value` on screen when the series has tips.
+  QString hoverText(int series, QPointF value) const;
 
   QString toCsv() const;
   bool exportSvg(const QString& path);
@@ -57,6 +67,7 @@ class Chart : public QWidget {
 
  private:
   friend class ChartViewInput;
+  void applyRanges();
   void refreshOverlays();
   struct Impl;
   std::unique_ptr<Impl> impl_;

@@ -10,11 +10,16 @@
 // connectome is drawn for the same neurons; saveState/restoreState bring
 // the component and level back; without a communities run the page's own
 // clustering finds the blocks; with neuron positions the graph is 3D.
+// A real connectome.ntf run with rank_min … rank_max charts its
+// rank_selection table (error, factor match score, core consistency against
+// the rank, the kept rank marked); a run without one has no such panel.
 // Set NEUROLOUPE_TEST_SCREENSHOTS=DIR to keep the pictures.
 #include <gtest/gtest.h>
 
 #include <QApplication>
 #include <QComboBox>
+#include <QLabel>
+#include <QTabWidget>
 #include <QTest>
 #include <cmath>
 #include <map>
@@ -25,6 +30,7 @@
 #include "io/ReaderRegistry.h"
 #include "io/Session.h"
 #include "plugins/PluginManager.h"
+#include "plugins/Runner.h"
 #include "tests/support/TestSupport.h"
 #include "widgets/VtkView.h"
 #include "widgets/charts/Chart.h"
@@ -512,4 +518,324 @@ TEST(ConnectomePage, WithoutCommunitiesItClustersAndWithPositionsItDraws3D) {
   const QPointF p = page->graphNodePosition(4);
   ASSERT_GE(p.x(), 0);
   keep(*page, "connectome_page_3d");
+}
+
+namespace {
+
+// A planted rank-2 tensor {T, A, P} of 8 neurons: component 1 on in the
+// first half of the windows over neurons 0–3, component 2 in the second half
+// over neurons 4–7, both in every animal, 1 % noise.
+std::shared_ptr<ArrayDataset> plantedRankTwoTensor() {
+  constexpr std::size_t kT = 24, kA = 3, kN = 8, kP = kN * (kN - 1) / 2;
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> jitter(0.0, 0.01);
+  std::vector<double> values(kT * kA * kP);
+  std::size_t p = 0;
+  std::vector<std::array<double, 2>> pair(kP);
+  for (std::size_t i = 0; i < kN; ++i)
+    for (std::size_t j = i + 1; j < kN; ++j, ++p)
+      pair[p] = {i < 4 && j < 4 ? 1.0 : 0.05, i >= 4 && j >= 4 ? 1.0 : 0.05};
+  for (std::size_t t = 0; t < kT; ++t)
+    for (std::size_t a = 0; a < kA; ++a)
+      for (std::size_t q = 0; q < kP; ++q) {
+        const double time0 = t < kT / 2 ? 1.0 : 0.1, time1 = t < kT / 2 ? 0.1 : 1.0;
+        values[(t * kA + a) * kP + q] = time0 * (0.6 + 0.2 * a) * pair[q][0] +
+                                        time1 * (1.0 - 0.2 * a) * pair[q][1] + jitter(rng);
+      }
+  return std::make_shared<ArrayDataset>(DatasetKind::Array, "planted rank-2 tensor",
+                                        std::vector<std::size_t>{kT, kA, kP}, values);
+}
+
+// connectome.ntf on it through plugins::runPlugin, its outputs in `session`;
+// returns the time_factors.
+DatasetId runNtf(nl::io::Session& session, const std::map<std::string, std::string>& parameters) {
+  const auto& plugins = nl::test::builtinPlugins();
+  const auto* descriptor = plugins.find("connectome.ntf");
+  if (descriptor == nullptr) return nl::io::kNoDataset;
+  nl::plugins::RunRequest request;
+  request.pluginId = "connectome.ntf";
+  request.parameters = descriptor->parameters.parse(parameters);
+  request.inputs["tensor"] = plantedRankTwoTensor();
+  nl::plugins::ProgressReporter quiet;
+  const auto result = nl::plugins::runPlugin(plugins, request, quiet);
+  DatasetId time = nl::io::kNoDataset;
+  for (const auto& o : result.outputs) {
+    const auto id = session.add(o.dataset);
+    if (o.name == "time_factors") time = id;
+  }
+  return time;
+}
+
+// Red pixels of the chosen-rank line in a narrow column at rank `rank`,
+// between the chart's values `low` and `high`.
+int redColumnAt(nl::widgets::Chart& chart, const QImage& image, double rank, double low,
+                double high) {
+  const QPointF top = chart.mapToPosition(QPointF(rank, high)),
+                bottom = chart.mapToPosition(QPointF(rank, low));
+  const QRect column(static_cast<int>(top.x()) - 2, static_cast<int>(top.y()), 5,
+                     static_cast<int>(bottom.y() - top.y()));
+  return nl::test::countNear(image, QColor(214, 39, 40), 40, column);
+}
+
+}  // namespace
+
+TEST(ConnectomePage, ChartsTheRankSelectionOfARealRun) {
+  if (!nl::test::requirePlugin(nl::test::builtinPlugins(), "connectome.ntf")) return;
+  nl::io::Session session;
+  const DatasetId time = runNtf(session, {{"rank", "2"},
+                                          {"rank_min", "1"},
+                                          {"rank_max", "4"},
+                                          {"restarts", "2"},
+                                          {"seed", "0"},
+                                          {"threads", "1"}});
+  ASSERT_NE(time, nl::io::kNoDataset);
+  std::shared_ptr<const TableDataset> table;
+  for (const auto& entry : session.entries())
+    if (entry.dataset->provenance().outputName == "rank_selection")
+      table = std::dynamic_pointer_cast<const TableDataset>(entry.dataset);
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->rowCount(), 8u);  // 4 ranks × 2 restarts
+  const auto& rank = *table->numericColumn("rank");
+  const auto& restart = *table->numericColumn("restart");
+  const auto& error = *table->numericColumn("error");
+
+  TestHost host(session);
+  auto page = openPage(host, time);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(host.reports.empty()) << host.reports.front();
+  EXPECT_TRUE(page->hasRankSelection());
+  // A tab beside the factors, which stay the first thing shown.
+  auto* tabs = page->findChild<QTabWidget*>("bottomTabs");
+  ASSERT_NE(tabs, nullptr);
+  ASSERT_EQ(tabs->count(), 2);
+  EXPECT_EQ(tabs->currentIndex(), 0);
+  EXPECT_EQ(tabs->tabText(1), "Rank selection");
+  auto* panel = page->findChild<QWidget*>("rankSelection");
+  ASSERT_NE(panel, nullptr);
+  EXPECT_EQ(tabs->widget(1), panel);
+  tabs->setCurrentWidget(panel);
+  QCoreApplication::processEvents();
+  EXPECT_TRUE(panel->isVisible());
+  auto* headline = page->findChild<QLabel*>("rankSelectionHeadline");
+  ASSERT_NE(headline, nullptr);
+  EXPECT_TRUE(headline->text().contains("ranks 1–4, 2 restarts")) << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("keeps rank 2")) << headline->text().toStdString();
+
+  // Each chart: every restart a point with the table's values (a core
+  // consistency below −100 % drawn off the scale, its tip saying the value),
+  // one line point per rank, the kept rank's vertical line under them.
+  const std::map<std::string, std::string> columns = {{"rankError", "error"},
+                                                      {"rankSimilarity", "similarity"},
+                                                      {"rankCoreConsistency", "core_consistency"}};
+  for (const auto& [name, column] : columns) {
+    SCOPED_TRACE(name);
+    auto* chart = page->findChild<nl::widgets::Chart*>(QString::fromStdString(name));
+    ASSERT_NE(chart, nullptr);
+    EXPECT_TRUE(chart->isVisible());
+    const auto& series = chart->series();
+    ASSERT_GE(series.size(), 3u);
+    // Marker first, then (core consistency) the bound, then the points and line.
+    const auto& marker = series[0];
+    const std::size_t firstPoints = series[1].name.startsWith("bound") ? 2 : 1;
+    const auto& points = series[firstPoints];
+    EXPECT_EQ(points.name, "restarts");
+    EXPECT_EQ(points.style, nl::widgets::ChartSeries::Style::Scatter);
+    const nl::widgets::ChartSeries* below = nullptr;
+    for (const auto& other : series)
+      if (other.name.startsWith("off scale")) below = &other;
+    ASSERT_EQ(points.x.size() + (below ? below->x.size() : 0), table->rowCount());
+    const auto& values = *table->numericColumn(column);
+    std::size_t shown = 0, off = 0;
+    for (std::size_t row = 0; row < table->rowCount(); ++row) {
+      if (below && values[row] < -100.0) {
+        ASSERT_EQ(column, "core_consistency");
+        ASSERT_LT(off, below->x.size());
+        EXPECT_EQ(below->x[off], rank[row]);
+        EXPECT_LT(below->y[off], -100.0);
+        EXPECT_TRUE(below->tips[off].contains(QString::number(values[row], 'f', 1)))
+            << below->tips[off].toStdString();
+        ++off;
+        continue;
+      }
+      ASSERT_LT(shown, points.x.size());
+      EXPECT_EQ(points.x[shown], rank[row]);
+      EXPECT_EQ(points.y[shown], values[row]);
+      ++shown;
+    }
+    EXPECT_EQ(series[firstPoints + 1].x, (std::vector<double>{1, 2, 3, 4}));
+    EXPECT_EQ(marker.name, "kept rank");
+    EXPECT_EQ(marker.x, (std::vector<double>{2, 2}));
+
+    // Real pixels: the restarts' points (blue), the line (orange) and the
+    // red line at rank 2 only.
+    const QImage image = chart->grab().toImage();
+    keep(*chart, ("connectome_" + name).c_str());
+    EXPECT_GT(paletteBlue(image), 40);
+    EXPECT_GT(nl::test::countNear(image, QColor(255, 127, 14), 20), 40);
+    const double low = marker.y.front(), high = marker.y.back();
+    ASSERT_LT(low, high);
+    EXPECT_GT(redColumnAt(*chart, image, 2.0, low, high), 40);
+    EXPECT_EQ(redColumnAt(*chart, image, 3.5, low, high), 0);
+  }
+
+  // Three animals cap core consistency at 100·3/rank: the bound is drawn and
+  // the table keeps to it.
+  auto* coreChart = page->findChild<nl::widgets::Chart*>("rankCoreConsistency");
+  const auto& bound = coreChart->series().at(1);
+  EXPECT_EQ(bound.name, "bound");
+  EXPECT_TRUE(bound.tips.at(3).endsWith("cannot exceed 75.0 % with 3 animals"))
+      << bound.tips.at(3).toStdString();
+  EXPECT_EQ(bound.y, (std::vector<double>{100, 100, 100, 75}));
+  const auto& core = *table->numericColumn("core_consistency");
+  for (std::size_t row = 0; row < table->rowCount(); ++row)
+    EXPECT_LE(core[row], std::min(100.0, 300.0 / rank[row]) + 1e-6) << "row " << row;
+  EXPECT_TRUE(headline->text().contains("With 3 animals")) << headline->text().toStdString();
+
+  // The tab comes back with the saved state.
+  const std::string state = page->saveState();
+  auto again = openPage(host, time);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->findChild<QTabWidget*>("bottomTabs")->currentIndex(), 0);
+  again->restoreState(state);
+  EXPECT_EQ(again->findChild<QTabWidget*>("bottomTabs")->currentIndex(), 1);
+  again.reset();
+
+  // Error: the line is each rank's lowest error; the planted rank 2 fits to
+  // the noise and far below rank 1.
+  auto* errorChart = page->findChild<nl::widgets::Chart*>("rankError");
+  const auto& best = errorChart->series()[2];
+  for (std::size_t k = 0; k < 4; ++k) {
+    double lowest = INFINITY;
+    for (std::size_t row = 0; row < table->rowCount(); ++row)
+      if (rank[row] == static_cast<double>(k + 1)) lowest = std::min(lowest, error[row]);
+    EXPECT_EQ(best.y[k], lowest);
+  }
+  EXPECT_LT(best.y[1], 0.05);
+  EXPECT_GT(best.y[0], 5 * best.y[1]);
+  // Hovering a point names its rank, restart and value (of the nearest point
+  // on screen: two restarts that reached the same error share a pixel).
+  for (std::size_t row = 0; row < table->rowCount(); ++row) {
+    const QString tip = errorChart->hoverText(1, QPointF(rank[row], error[row]));
+    const QString prefix = QString("rank %1, restart ").arg(std::lround(rank[row]));
+    ASSERT_TRUE(tip.startsWith(prefix)) << tip.toStdString();
+    const int named = tip.mid(prefix.size()).section(':', 0, 0).toInt();
+    std::size_t same = row;
+    for (std::size_t other = 0; other < table->rowCount(); ++other)
+      if (rank[other] == rank[row] && restart[other] == named) same = other;
+    EXPECT_LT(std::abs(error[same] - error[row]), 0.01 * (best.y[0] - best.y[1]))
+        << tip.toStdString();
+    EXPECT_TRUE(tip.startsWith(
+        QString("%1%2: error %3").arg(prefix).arg(named).arg(error[same], 0, 'f', 4)))
+        << tip.toStdString();
+  }
+  const QString lineTip = errorChart->hoverText(2, QPointF(1.0, best.y[0]));
+  EXPECT_TRUE(lineTip.startsWith("rank 1, best restart ")) << lineTip.toStdString();
+  EXPECT_TRUE(lineTip.endsWith(QString(": error %1").arg(best.y[0], 0, 'f', 4)))
+      << lineTip.toStdString();
+  keep(*page, "connectome_page_rank_selection");
+
+  // The same tensor without rank selection: no panel.
+  nl::io::Session plain;
+  const DatasetId plainTime = runNtf(plain, {{"rank", "2"}, {"seed", "0"}, {"threads", "1"}});
+  ASSERT_NE(plainTime, nl::io::kNoDataset);
+  TestHost plainHost(plain);
+  auto plainPage = openPage(plainHost, plainTime);
+  ASSERT_TRUE(plainPage);
+  EXPECT_FALSE(plainPage->hasRankSelection());
+  EXPECT_EQ(plainPage->findChild<QWidget*>("rankSelection"), nullptr);
+  EXPECT_EQ(plainPage->findChild<nl::widgets::Chart*>("rankError"), nullptr);
+}
+
+// The zebrafish tectum (Triplett 2018: 75 neurons, 5,660 frames, one animal)
+// as docs/CONNECTOME.md runs it: connectome.affinity (500-frame windows, the
+// cell coordinates) → connectome.ntf with ranks 1–6 × 3 restarts, kept rank
+// 4. One animal caps core consistency at 100/rank: the page draws that bound
+// and says so. NEUROLOUPE_TEST_SCREENSHOTS keeps the rank selection tab.
+TEST(ConnectomePage, ZebrafishRankSelectionFromTheAffinityRun) {
+  for (const char* plugin : {"connectome.affinity", "connectome.ntf"})
+    if (!nl::test::requirePlugin(nl::test::builtinPlugins(), plugin)) return;
+  NL_REQUIRE_FIXTURE("calcium/zebrafish_tectum_triplett2018");
+  const auto folder = nl::test::fixtures() / "calcium/zebrafish_tectum_triplett2018";
+  auto read = [](const std::filesystem::path& path) {
+    return nl::io::ReaderRegistry::builtin().open(path).datasets.at(0);
+  };
+  nl::io::Session session;
+  const auto affinity = nl::test::runBuiltinPlugin(
+      "connectome.affinity",
+      {{"traces", read(folder / "zf_20170215-f3_activity_matrix.csv")},
+       {"positions", read(folder / "zf_20170215-f3_cell_coordinates.csv")}},
+      {{"window_length", "500"}, {"window_step", "500"}});
+  std::shared_ptr<const nl::io::Dataset> tensor;
+  for (const auto& o : affinity.outputs) {
+    session.add(o.dataset);
+    if (o.name == "tensor") tensor = o.dataset;
+  }
+  ASSERT_TRUE(tensor);
+  const auto ntf = nl::test::runBuiltinPlugin(
+      "connectome.ntf", {{"tensor", tensor}},
+      {{"rank", "4"}, {"rank_min", "1"}, {"rank_max", "6"}, {"restarts", "3"}, {"seed", "0"}});
+  DatasetId time = nl::io::kNoDataset;
+  std::shared_ptr<const TableDataset> table;
+  for (const auto& o : ntf.outputs) {
+    const auto id = session.add(o.dataset);
+    if (o.name == "time_factors") time = id;
+    if (o.name == "rank_selection")
+      table = std::dynamic_pointer_cast<const TableDataset>(o.dataset);
+  }
+  ASSERT_NE(time, nl::io::kNoDataset);
+  ASSERT_TRUE(table);
+  ASSERT_EQ(table->rowCount(), 18u);
+
+  TestHost host(session);
+  auto page = openPage(host, time);
+  ASSERT_TRUE(page);
+  EXPECT_TRUE(page->hasTraces());
+  EXPECT_TRUE(page->hasPositions());
+  ASSERT_TRUE(page->hasRankSelection());
+  auto* tabs = page->findChild<QTabWidget*>("bottomTabs");
+  ASSERT_NE(tabs, nullptr);
+  tabs->setCurrentIndex(1);
+  QCoreApplication::processEvents();
+  auto* headline = page->findChild<QLabel*>("rankSelectionHeadline");
+  ASSERT_NE(headline, nullptr);
+  EXPECT_TRUE(headline->text().contains("ranks 1–6, 3 restarts each"))
+      << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("keeps rank 4")) << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains("With 1 animal,")) << headline->text().toStdString();
+
+  // The best error falls with every added component; core consistency keeps
+  // under 100/rank, the drawn bound.
+  auto* errorChart = page->findChild<nl::widgets::Chart*>("rankError");
+  ASSERT_NE(errorChart, nullptr);
+  const auto& best = errorChart->series().at(2);
+  ASSERT_EQ(best.y.size(), 6u);
+  for (std::size_t k = 1; k < 6; ++k) EXPECT_LT(best.y[k], best.y[k - 1]) << "rank " << k + 1;
+  auto* coreChart = page->findChild<nl::widgets::Chart*>("rankCoreConsistency");
+  ASSERT_NE(coreChart, nullptr);
+  const auto& bound = coreChart->series().at(1);
+  EXPECT_EQ(bound.name, "bound");
+  EXPECT_TRUE(bound.tips.at(5).endsWith("cannot exceed 16.7 % with 1 animal"))
+      << bound.tips.at(5).toStdString();
+  const auto& rank = *table->numericColumn("rank");
+  const auto& core = *table->numericColumn("core_consistency");
+  for (std::size_t row = 0; row < table->rowCount(); ++row)
+    EXPECT_LE(core[row], 100.0 / rank[row] + 1e-6) << "row " << row;
+
+  // Real pixels: the kept rank's red line at 4 in each chart, none at 5.5.
+  for (auto* chart :
+       {errorChart, page->findChild<nl::widgets::Chart*>("rankSimilarity"), coreChart}) {
+    ASSERT_NE(chart, nullptr);
+    const auto& marker = chart->series().front();
+    EXPECT_EQ(marker.x, (std::vector<double>{4, 4}));
+    const QImage image = chart->grab().toImage();
+    EXPECT_GT(redColumnAt(*chart, image, 4.0, marker.y.front(), marker.y.back()), 40);
+    EXPECT_EQ(redColumnAt(*chart, image, 5.5, marker.y.front(), marker.y.back()), 0);
+  }
+  keep(*page, "connectome_zebrafish_rank_selection");
+  // At the size the app's window gives the page (1400 × 880 less the docks)
+  // the charts keep a readable height.
+  page->resize(1060, 650);
+  QCoreApplication::processEvents();
+  EXPECT_GE(errorChart->height(), 220);
+  keep(*page, "connectome_zebrafish_rank_selection_small");
 }

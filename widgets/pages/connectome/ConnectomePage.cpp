@@ -10,9 +10,11 @@
 #include <QShortcut>
 #include <QSlider>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <list>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -92,6 +94,17 @@ std::vector<std::array<double, 3>> positionsOf(const io::Dataset& dataset) {
 
 bool isNtfOutput(const io::Dataset& dataset) {
   return dataset.provenance().pluginId == "connectome.ntf";
+}
+
+// The run's rank_selection table, when it has the columns the panel charts.
+std::shared_ptr<const io::TableDataset> rankSelectionOf(const io::Session& session,
+                                                        io::DatasetId output) {
+  const auto table = std::dynamic_pointer_cast<const io::TableDataset>(
+      session.find(siblingOutput(session, output, "rank_selection")));
+  if (!table || table->rowCount() == 0) return nullptr;
+  for (const char* column : {"rank", "restart", "error", "similarity", "core_consistency"})
+    if (!table->numericColumn(column)) return nullptr;
+  return table;
 }
 
 bool isAnatomicalTable(const io::Dataset& dataset) {
@@ -399,6 +412,7 @@ struct ConnectomePage::Impl {
   io::DatasetId labelsId = io::kNoDataset, tracesId = io::kNoDataset, epochsId = io::kNoDataset;
   std::shared_ptr<const io::ArrayDataset> time, animal, pair, traces;
   std::shared_ptr<const io::TableDataset> epochs;
+  std::shared_ptr<const io::TableDataset> rankSelection;
   std::size_t T = 0, A = 0, R = 0, N = 0, P = 0;
   std::vector<double> centres, weights;
   std::vector<std::string> animalNames, neuronNames;
@@ -421,6 +435,10 @@ struct ConnectomePage::Impl {
   QSlider* threshold = nullptr;
   QLabel* thresholdLabel = nullptr;
   Chart *timeChart = nullptr, *animalChart = nullptr, *traceChart = nullptr;
+  QTabWidget* bottomTabs = nullptr;  // factors | rank selection (with a rank_selection only)
+  QWidget* rankPanel = nullptr;
+  QLabel* rankHeadline = nullptr;
+  Chart *rankErrorChart = nullptr, *rankSimilarityChart = nullptr, *rankCoreChart = nullptr;
   HeatMap *functional = nullptr, *anatomical = nullptr;
   MatrixOverlay *functionalOverlay = nullptr, *anatomicalOverlay = nullptr;
   GraphCanvas* canvas = nullptr;
@@ -471,6 +489,7 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
   }
   d.positions = positionsOf(*d.pair);
   if (d.positions.size() != d.N) d.positions.clear();
+  d.rankSelection = rankSelectionOf(session, d.timeId);
 
   // The affinity run behind the tensor: aligned traces, stimulus epochs.
   for (const auto& input : inputsOfRun(session, d.timeId, false))
@@ -590,7 +609,6 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
     top->addWidget(d.canvas);
   }
   auto* bottom = new QSplitter(Qt::Horizontal);
-  rows->addWidget(bottom);
   d.timeChart = new Chart;
   d.timeChart->setObjectName("timeFactors");
   d.timeChart->setAxisTitles(d.centres.empty() ? tr("window") : tr("time (s)"), tr("loading"));
@@ -607,6 +625,42 @@ ConnectomePage::ConnectomePage(io::Session& session, io::DatasetId timeFactors)
   bottom->addWidget(d.traceChart);
   top->setSizes({520, 520, 460});
   bottom->setSizes({600, 360, 540});
+  if (d.rankSelection) {
+    d.rankPanel = new QWidget;
+    d.rankPanel->setObjectName("rankSelection");
+    auto* panel = new QVBoxLayout(d.rankPanel);
+    panel->setContentsMargins(0, 2, 0, 0);
+    d.rankHeadline = new QLabel;
+    d.rankHeadline->setObjectName("rankSelectionHeadline");
+    d.rankHeadline->setWordWrap(true);
+    panel->addWidget(d.rankHeadline);
+    auto* charts = new QSplitter(Qt::Horizontal);
+    panel->addWidget(charts, 1);
+    d.rankErrorChart = new Chart;
+    d.rankErrorChart->setObjectName("rankError");
+    d.rankSimilarityChart = new Chart;
+    d.rankSimilarityChart->setObjectName("rankSimilarity");
+    d.rankCoreChart = new Chart;
+    d.rankCoreChart->setObjectName("rankCoreConsistency");
+    // Below ~220 pixels Qt Charts elides every axis label; the splitter
+    // takes the room from the matrices instead.
+    for (auto* chart : {d.rankErrorChart, d.rankSimilarityChart, d.rankCoreChart}) {
+      chart->setMinimumHeight(220);
+      charts->addWidget(chart);
+    }
+    charts->setSizes({500, 500, 500});
+    // A tab beside the factors, not a third row: the page is read at 880
+    // pixels high too, and three rows of charts leave none readable.
+    d.bottomTabs = new QTabWidget;
+    d.bottomTabs->setObjectName("bottomTabs");
+    d.bottomTabs->setDocumentMode(true);
+    d.bottomTabs->addTab(bottom, tr("Factors and traces"));
+    d.bottomTabs->addTab(d.rankPanel, tr("Rank selection"));
+    rows->addWidget(d.bottomTabs);
+    showRankSelection();
+  } else {
+    rows->addWidget(bottom);
+  }
   rows->setSizes({560, 340});
 
   connect(d.componentBox, &QComboBox::currentIndexChanged, this, [this](int index) {
@@ -723,6 +777,9 @@ bool ConnectomePage::hasStimulusEpochs() const {
 }
 bool ConnectomePage::hasPositions() const {
   return !impl_->positions.empty();
+}
+bool ConnectomePage::hasRankSelection() const {
+  return static_cast<bool>(impl_->rankSelection);
 }
 std::size_t ConnectomePage::neuronCount() const {
   return impl_->N;
@@ -1043,6 +1100,209 @@ void ConnectomePage::refreshTraces() {
                      : tr("Traces of %1 in %2").arg(names.join(", "), d.animalBox->currentText()));
 }
 
+void ConnectomePage::showRankSelection() {
+  auto& d = *impl_;
+  const auto& table = *d.rankSelection;
+  const std::size_t rows = table.rowCount();
+  const auto& rank = *table.numericColumn("rank");
+  const auto& restart = *table.numericColumn("restart");
+  const auto& error = *table.numericColumn("error");
+  const auto& similarity = *table.numericColumn("similarity");
+  const auto& core = *table.numericColumn("core_consistency");
+  const auto* sweeps = table.numericColumn("sweeps");
+  const auto* converged = table.numericColumn("converged");
+  // Rows of each rank; its best restart is the first with the lowest error,
+  // the one selectRank keeps and compares the others with.
+  std::map<int, std::vector<std::size_t>> byRank;
+  for (std::size_t row = 0; row < rows; ++row)
+    if (std::isfinite(rank[row])) byRank[static_cast<int>(std::lround(rank[row]))].push_back(row);
+  std::map<int, std::size_t> best;
+  std::size_t restarts = 0;
+  for (const auto& [r, members] : byRank) {
+    std::size_t b = members.front();
+    for (const auto m : members)
+      if (error[m] < error[b]) b = m;
+    best[r] = b;
+    restarts = std::max(restarts, members.size());
+  }
+  const int chosen = static_cast<int>(d.R);
+  const QColor restartColour(31, 119, 180), lineColour(255, 127, 14), chosenColour(214, 39, 40);
+  auto rowName = [&](std::size_t row) {
+    return tr("rank %1, restart %2").arg(std::lround(rank[row])).arg(std::lround(restart[row]));
+  };
+  auto fitNote = [&](std::size_t row) {
+    QString note;
+    if (sweeps && std::isfinite((*sweeps)[row]))
+      note += tr(", %1 sweeps").arg(std::lround((*sweeps)[row]));
+    if (converged && (*converged)[row] == 0.0) note += tr(", not converged");
+    return note;
+  };
+  const int first = byRank.empty() ? chosen : std::min(chosen, byRank.begin()->first);
+  const int last = byRank.empty() ? chosen : std::max(chosen, byRank.rbegin()->first);
+  // Every restart as a point, `line` through one value per rank and the
+  // rank this run keeps as a vertical line over the y axis. Values below
+  // `floor` (CORCONDIA of an overfit rank can be −10⁹ %) are drawn just under
+  // it, off the scale, so that they do not flatten the rest; their tips say
+  // the value.
+  auto draw = [&](Chart* chart, const std::vector<double>& value, const QString& quantity,
+                  const QString& unit, int decimals, ChartSeries line, double yLow, double yHigh,
+                  double floor, std::vector<ChartSeries> extra = {}) {
+    const double offScale = floor - 15.0;
+    ChartSeries points, below;
+    points.name = tr("restarts");
+    points.style = below.style = ChartSeries::Style::Scatter;
+    points.color = restartColour;
+    below.name = tr("off scale");  // (a "<" would start rich text in the legend)
+    below.color = QColor(120, 120, 120);
+    auto tip = [&](double v) {
+      return tr("%1 %2%3%4")
+          .arg(quantity)
+          .arg(v, 0, 'f', decimals)
+          .arg(unit)
+          .arg(v < floor ? tr(" (off scale)") : QString());
+    };
+    for (std::size_t row = 0; row < rows; ++row) {
+      if (!std::isfinite(rank[row]) || !std::isfinite(value[row])) continue;
+      auto& into = value[row] < floor ? below : points;
+      into.x.push_back(rank[row]);
+      into.y.push_back(value[row] < floor ? offScale : value[row]);
+      into.tips.push_back(tr("%1: %2%3").arg(rowName(row), tip(value[row]), fitNote(row)));
+    }
+    for (auto& y : line.y)
+      if (y < floor) y = offScale;
+    double low = 0.0, high = -std::numeric_limits<double>::infinity();
+    for (const auto* ys : {&points.y, &below.y, &line.y})
+      for (const double y : *ys) low = std::min(low, y), high = std::max(high, y);
+    if (!std::isfinite(high)) high = 1.0;
+    if (!below.x.empty() && !std::isfinite(yLow)) yLow = offScale - 10.0;
+    if (!std::isfinite(yLow) && low >= 0.0) yLow = 0.0;  // no negative axis for none
+    ChartSeries marker;
+    // Short legend names: four fit in a third of an 1060-pixel page; the
+    // tips and the headline say the rest.
+    marker.name = tr("kept rank");
+    marker.color = chosenColour;
+    marker.markers = false;
+    marker.x = {static_cast<double>(chosen), static_cast<double>(chosen)};
+    marker.y = {std::isfinite(yLow) ? yLow : low, std::isfinite(yHigh) ? yHigh : high};
+    marker.tips.assign(2, tr("rank %1: the factors of this run").arg(chosen));
+    line.color = lineColour;
+    // The marker and `extra` (the core consistency bound) first: under the
+    // points and the line, which stay readable on them.
+    std::vector<ChartSeries> series{std::move(marker)};
+    for (auto& more : extra) series.push_back(std::move(more));
+    series.push_back(std::move(points));
+    if (!line.x.empty()) series.push_back(std::move(line));
+    if (!below.x.empty()) series.push_back(std::move(below));
+    chart->setXRange(first - 0.5, last + 0.5);
+    chart->setYRange(yLow, yHigh);
+    chart->setSeries(series);
+  };
+  constexpr double kNoFloor = -std::numeric_limits<double>::infinity();
+
+  ChartSeries lowest;
+  lowest.name = tr("best");
+  for (const auto& [r, b] : best) {
+    lowest.x.push_back(r);
+    lowest.y.push_back(error[b]);
+    lowest.tips.push_back(tr("rank %1, best restart %2: error %3")
+                              .arg(r)
+                              .arg(std::lround(restart[b]))
+                              .arg(error[b], 0, 'f', 4));
+  }
+  draw(d.rankErrorChart, error, tr("error"), QString(), 4, lowest, 0.0, NAN, kNoFloor);
+  d.rankErrorChart->setTitle(tr("Reconstruction error ‖X − X̂‖ / ‖X‖"));
+  d.rankErrorChart->setAxisTitles(tr("rank (components)"), tr("rel. error"));
+
+  // Stability: how well the other restarts match the best one (the best
+  // matches itself, 1, and is left out of the mean).
+  ChartSeries stability;
+  stability.name = tr("mean of others");
+  for (const auto& [r, members] : byRank) {
+    double sum = 0.0;
+    int count = 0;
+    for (const auto m : members)
+      if (m != best[r] && std::isfinite(similarity[m])) sum += similarity[m], ++count;
+    if (count == 0) continue;
+    stability.x.push_back(r);
+    stability.y.push_back(sum / count);
+    stability.tips.push_back(tr("rank %1: mean factor match score %2 of the %3 other restarts")
+                                 .arg(r)
+                                 .arg(sum / count, 0, 'f', 3)
+                                 .arg(count));
+  }
+  draw(d.rankSimilarityChart, similarity, tr("factor match score"), QString(), 3, stability, 0.0,
+       1.05, kNoFloor);
+  d.rankSimilarityChart->setTitle(restarts > 1
+                                      ? tr("Stability: factor match score to the best restart")
+                                      : tr("Stability: one restart, nothing to compare"));
+  d.rankSimilarityChart->setAxisTitles(tr("rank (components)"), tr("match score"));
+
+  ChartSeries kept;
+  kept.name = tr("best");
+  for (const auto& [r, b] : best) {
+    if (!std::isfinite(core[b])) continue;
+    kept.x.push_back(r);
+    kept.y.push_back(core[b]);
+    kept.tips.push_back(tr("rank %1, best restart %2: core consistency %3 %")
+                            .arg(r)
+                            .arg(std::lround(restart[b]))
+                            .arg(core[b], 0, 'f', 1));
+  }
+  // A mode with m < R entries caps CORCONDIA at 100·m/R (the core's unfolding
+  // along it has rank ≤ m, the identity's R), whatever the fit: one animal
+  // gives 100/R. Drawn so that following it is not read as overfitting.
+  const std::pair<std::size_t, QString> modes[] = {
+      {d.T, d.T == 1 ? tr("window") : tr("windows")},
+      {d.A, d.A == 1 ? tr("animal") : tr("animals")},
+      {d.P, d.P == 1 ? tr("neuron pair") : tr("neuron pairs")}};
+  const auto& shortest =
+      *std::min_element(std::begin(modes), std::end(modes),
+                        [](const auto& a, const auto& b) { return a.first < b.first; });
+  QString boundNote;
+  std::vector<ChartSeries> bounds;
+  if (static_cast<int>(shortest.first) < last) {
+    ChartSeries bound;
+    const double m = static_cast<double>(shortest.first);
+    bound.name = tr("bound");
+    bound.color = QColor(150, 150, 150);
+    bound.markers = false;
+    for (int r = first; r <= last; ++r) {
+      bound.x.push_back(r);
+      bound.y.push_back(std::min(100.0, 100.0 * m / r));
+      bound.tips.push_back(tr("rank %1: core consistency cannot exceed %2 % with %3 %4")
+                               .arg(r)
+                               .arg(bound.y.back(), 0, 'f', 1)
+                               .arg(shortest.first)
+                               .arg(shortest.second));
+    }
+    boundNote = tr(" With %1 %2, core consistency cannot exceed 100·%1/rank (grey line): past rank "
+                   "%1 it cannot flag too many components.")
+                    .arg(shortest.first)
+                    .arg(shortest.second);
+    bounds.push_back(std::move(bound));
+  }
+  draw(d.rankCoreChart, core, tr("core consistency"), tr(" %"), 1, kept, NAN, 110.0, -100.0,
+       std::move(bounds));
+  d.rankCoreChart->setTitle(tr("Core consistency (CORCONDIA)"));
+  d.rankCoreChart->setAxisTitles(tr("rank (components)"), tr("percent"));
+
+  const int rangeFirst = byRank.empty() ? 0 : byRank.begin()->first;
+  const int rangeLast = byRank.empty() ? 0 : byRank.rbegin()->first;
+  d.rankHeadline->setText(
+      tr("Rank selection over ranks %1–%2, %3 restarts each: this run keeps rank %4 (red "
+         "line)%5.%6")
+          .arg(rangeFirst)
+          .arg(rangeLast)
+          .arg(restarts)
+          .arg(chosen)
+          .arg(chosen < rangeFirst || chosen > rangeLast ? tr(", outside the range: fitted anew")
+                                                         : QString())
+          .arg(boundNote));
+  d.rankHeadline->setToolTip(
+      tr("Read together: the rank where the error stops falling, the match "
+         "score stays near 1 and core consistency stays high."));
+}
+
 void ConnectomePage::refreshAnatomyChoices() {
   auto& d = *impl_;
   d.anatomyBox->clear();
@@ -1168,6 +1428,7 @@ std::string ConnectomePage::saveState() const {
   json["edge_threshold_percent"] = d.thresholdPercent;
   json["animal"] = d.animalBox->currentIndex();
   json["anatomy_type"] = d.anatomyTypeBox->currentIndex();
+  if (d.bottomTabs) json["bottom_tab"] = d.bottomTabs->currentIndex();
   if (const auto anatomy = d.session->find(d.anatomy)) json["anatomy"] = anatomy->datasetId();
   return json.dump();
 }
@@ -1185,6 +1446,9 @@ void ConnectomePage::restoreState(const std::string& text) {
     if (id != io::kNoDataset) setAnatomy(id);
   }
   d.anatomyTypeBox->setCurrentIndex(std::clamp(integer("anatomy_type", 0), 0, 2));
+  if (d.bottomTabs)
+    d.bottomTabs->setCurrentIndex(
+        std::clamp(integer("bottom_tab", 0), 0, d.bottomTabs->count() - 1));
   const int animal = integer("animal", 0);
   if (animal >= 0 && animal < d.animalBox->count()) d.animalBox->setCurrentIndex(animal);
   d.threshold->blockSignals(true);

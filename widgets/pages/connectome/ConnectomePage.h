@@ -8,6 +8,10 @@
 // the same neurons in the same order beside it, the community graph at the
 // neurons' 3D positions (or a force-directed 2D layout when there are none)
 // and the traces of the chosen neurons (the affinity run's aligned_traces).
+// When the run selected its rank (rank_min … rank_max), a rank selection
+// panel charts its rank_selection table against the rank: reconstruction
+// error, factor match score to each rank's best restart, core consistency,
+// every restart a point, the rank this run keeps marked.
 // Neurons are the items of the pair_factors dataset in the shared Selection:
 // the matrices, the graph and the trace view follow each other through it.
 // Everything is found through provenance (widgets/pages/shared/Runs.h).
@@ -40,6 +44,8 @@ class ConnectomePage final : public Page {
   bool hasTraces() const;
   bool hasStimulusEpochs() const;
   bool hasPositions() const;
+  // The run has a rank_selection table (the rank selection panel is shown).
+  bool hasRankSelection() const;
   std::size_t neuronCount() const;
   // Display position → neuron of the matrices now shown.
   const std::vector<std::size_t>& neuronOrder() const;
@@ -68,6 +74,7 @@ class ConnectomePage final : public Page {
   void refresh();
   void applyComponentView();
   void refreshTraces();
+  void showRankSelection();
   void refreshAnatomy();
   void refreshAnatomyChoices();
   void openAnatomyFile();
