@@ -815,10 +815,11 @@ void ConnectomePage::refresh() {
   auto& d = *impl_;
   const int r = d.component;
   // Headline.
-  QString text = tr("Non-negative CP factors: rank %1 · %2 windows · %3 animals · %4 neurons")
+  QString text = tr("Non-negative CP factors: rank %1 · %2 windows · %3 %4 · %5 neurons")
                      .arg(d.R)
                      .arg(d.T)
                      .arg(d.A)
+                     .arg(d.A == 1 ? tr("animal") : tr("animals"))
                      .arg(d.N);
   text += hasCommunities() ? tr(" · communities from connectome.communities")
                            : tr(" · no communities run on these pair factors: neurons ordered by "
