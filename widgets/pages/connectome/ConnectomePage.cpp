@@ -1200,17 +1200,26 @@ void ConnectomePage::showRankSelection() {
   };
   constexpr double kNoFloor = -std::numeric_limits<double>::infinity();
 
-  ChartSeries lowest;
-  lowest.name = tr("best");
-  for (const auto& [r, b] : best) {
-    lowest.x.push_back(r);
-    lowest.y.push_back(error[b]);
-    lowest.tips.push_back(tr("rank %1, best restart %2: error %3")
+  // The best restart of every rank, as a line over the restarts' points.
+  const auto bestLine = [&](const std::vector<double>& values, const QString& what, int decimals,
+                            const QString& unit) {
+    ChartSeries line;
+    line.name = tr("best");
+    for (const auto& [r, b] : best) {
+      if (!std::isfinite(values[b])) continue;
+      line.x.push_back(r);
+      line.y.push_back(values[b]);
+      line.tips.push_back(tr("rank %1, best restart %2: %3 %4%5")
                               .arg(r)
                               .arg(std::lround(restart[b]))
-                              .arg(error[b], 0, 'f', 4));
-  }
-  draw(d.rankErrorChart, error, tr("error"), QString(), 4, lowest, 0.0, NAN, kNoFloor);
+                              .arg(what)
+                              .arg(values[b], 0, 'f', decimals)
+                              .arg(unit));
+    }
+    return line;
+  };
+  draw(d.rankErrorChart, error, tr("error"), QString(), 4, bestLine(error, tr("error"), 4, {}), 0.0,
+       NAN, kNoFloor);
   d.rankErrorChart->setTitle(tr("Reconstruction error ‖X − X̂‖ / ‖X‖"));
   d.rankErrorChart->setAxisTitles(tr("rank (components)"), tr("rel. error"));
 
@@ -1238,17 +1247,7 @@ void ConnectomePage::showRankSelection() {
                                       : tr("Stability: one restart, nothing to compare"));
   d.rankSimilarityChart->setAxisTitles(tr("rank (components)"), tr("match score"));
 
-  ChartSeries kept;
-  kept.name = tr("best");
-  for (const auto& [r, b] : best) {
-    if (!std::isfinite(core[b])) continue;
-    kept.x.push_back(r);
-    kept.y.push_back(core[b]);
-    kept.tips.push_back(tr("rank %1, best restart %2: core consistency %3 %")
-                            .arg(r)
-                            .arg(std::lround(restart[b]))
-                            .arg(core[b], 0, 'f', 1));
-  }
+  ChartSeries kept = bestLine(core, tr("core consistency"), 1, tr(" %"));
   // A mode with m < R entries caps CORCONDIA at 100·m/R (the core's unfolding
   // along it has rank ≤ m, the identity's R), whatever the fit: one animal
   // gives 100/R. Drawn so that following it is not read as overfitting.
