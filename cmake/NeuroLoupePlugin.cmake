@@ -51,6 +51,10 @@ function(neuroloupe_add_plugin target)
   if(output_dir)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY "${output_dir}")
   endif()
+  # The built-in plugins, for suites that load any of them (tests/gui).
+  if(NEUROLOUPE_BUILD_PLUGIN_DIR AND output_dir STREQUAL NEUROLOUPE_BUILD_PLUGIN_DIR)
+    set_property(GLOBAL APPEND PROPERTY NEUROLOUPE_BUILTIN_PLUGIN_TARGETS ${target})
+  endif()
 
   # The plugin API (in the NeuroLoupe build, an alias of neuroloupe_plugins).
   target_link_libraries(${target} PRIVATE NeuroLoupe::plugins)
