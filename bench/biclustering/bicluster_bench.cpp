@@ -1,10 +1,11 @@
 // neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves]
 // [options] (options below: `truth` starts every chain from the true neuron partition, seeds=S runs
 // S independent chains and reports each one's recovery.) Single-threaded iterations/s of one chain
-// (then `chains` chains in parallel), the adjusted Rand indices of the maxPEAR estimates against
-// the truth, and the speed-up over the reference code (weigcdsb/bi_clustering, 0.68 s per iteration
-// measured on this machine; its dependencies — pyhsmm, pyhsmm-autoregressive, polyagamma, pyhmc —
-// are not in Debian, so it is not run side by side).
+// (then `chains` chains in parallel, at most two threads), the adjusted Rand indices of the maxPEAR
+// and minVI estimates against the truth, and the speed-up over the reference code
+// (weigcdsb/bi_clustering, 0.68 s per iteration measured on this machine; its dependencies —
+// pyhsmm, pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not run side by
+// side).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
