@@ -192,7 +192,7 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
 int collapsedStateSweep(const GaussianObservations& observations, std::vector<int>& states,
                         const SwitchingDynamics& dynamics, const Eigen::MatrixXd& transition,
                         const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window,
-                        Rng& rng) {
+                        SweepDirection direction, Rng& rng) {
   const auto dim = m0.size();
   const auto bins = static_cast<Eigen::Index>(observations.information.size());
   if (observations.informationVector.rows() != dim ||
@@ -232,48 +232,57 @@ int collapsedStateSweep(const GaussianObservations& observations, std::vector<in
     }
     return out;
   };
-  // Backward messages of the current sequence: β_t(x) ∝ exp(−½ xᵀΩ_t x + w_tᵀx)
-  // = p(observations of bins ≥ t | x_t). With M = Q⁻¹ + Ω_{t+1} = L Lᵀ,
-  // V = L⁻¹Q⁻¹, S = Q⁻¹ − VᵀV, r = Vᵀ L⁻¹ w_{t+1}:
-  // Ω_t = J_t + AᵀSA, w_t = h_t + Aᵀ(r − S b) (the state of bin t+1).
-  std::vector<Eigen::MatrixXd> omega(static_cast<std::size_t>(bins));
-  Eigen::MatrixXd w(dim, bins);
-  omega[static_cast<std::size_t>(bins - 1)] = observations.information[bins - 1];
-  w.col(bins - 1) = observations.informationVector.col(bins - 1);
-  for (Eigen::Index t = bins - 2; t >= 1; --t) {
-    const auto s = static_cast<std::size_t>(states[static_cast<std::size_t>(t + 1)]);
-    const StateTerms& st = termsOf(s);
-    const Eigen::LLT<Eigen::MatrixXd> L = factorOf(st.Qinv + omega[t + 1]);
+  // Forward messages. From the filtered message of bin t−1, (Λ, g), through
+  // state l the predicted message of bin t is exp(−½ xᵀY x + yᵀx + k) times
+  // |Q_l|^−½ |Λ̃|^−½ with Λ̃ = Λ + B A = L Lᵀ, W = L⁻¹B, Y = Q⁻¹ − WᵀW,
+  // v = Wᵀ L⁻¹ g, y = Y b + v, k = ½‖L⁻¹g‖² − ½ bᵀY b − bᵀv (logScale holds
+  // the log of that factor and k). The filtered message of bin t is then
+  // (Y + J_t, y + h_t).
+  struct Predicted {
+    Eigen::MatrixXd Y;
+    Eigen::VectorXd y;
+    double logScale = 0.0;
+  };
+  auto predict = [&](const Eigen::MatrixXd& precision, const Eigen::VectorXd& g, std::size_t l,
+                     bool withScale, Predicted& out) {
+    const StateTerms& st = termsOf(l);
+    const Eigen::LLT<Eigen::MatrixXd> factor = factorOf(precision + st.BA);
+    Eigen::MatrixXd W = st.B;
+    factor.matrixL().solveInPlace(W);
+    out.Y = st.Qinv;
+    out.Y.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose(), -1.0);
+    out.Y.triangularView<Eigen::StrictlyUpper>() = out.Y.transpose();
+    const Eigen::VectorXd whitened = factor.matrixL().solve(g);
+    const Eigen::VectorXd v = W.transpose() * whitened;
+    const auto& b = dynamics.b[l];
+    out.y = out.Y * b + v;
+    if (withScale)
+      out.logScale = -0.5 * st.logDetQ - 0.5 * logDet(factor) + 0.5 * whitened.squaredNorm() -
+                     0.5 * b.dot(out.Y * b) - b.dot(v);
+  };
+  // Backward messages: β_t(x) ∝ exp(−½ xᵀΩ_t x + w_tᵀx) = p(observations of
+  // bins ≥ t | x_t). Through the state l of bin t+1, with M = Q⁻¹ + Ω_{t+1} =
+  // L Lᵀ, V = L⁻¹Q⁻¹, S = Q⁻¹ − VᵀV, r = Vᵀ L⁻¹ w_{t+1}: Ω_t = J_t + AᵀSA,
+  // w_t = h_t + Aᵀ(r − S b). (The dropped normalisers depend on the states
+  // after t only, so they are common to every candidate of a bin ≤ t.)
+  auto retreat = [&](const Eigen::MatrixXd& omegaNext, const Eigen::VectorXd& wNext, std::size_t l,
+                     Eigen::Index t, Eigen::MatrixXd& omegaOut, Eigen::VectorXd& wOut) {
+    const StateTerms& st = termsOf(l);
+    const Eigen::LLT<Eigen::MatrixXd> L = factorOf(st.Qinv + omegaNext);
     Eigen::MatrixXd V = st.Qinv;
     L.matrixL().solveInPlace(V);
     Eigen::MatrixXd S = st.Qinv;
     S.selfadjointView<Eigen::Lower>().rankUpdate(V.transpose(), -1.0);
     S.triangularView<Eigen::StrictlyUpper>() = S.transpose();
-    const Eigen::VectorXd r = V.transpose() * L.matrixL().solve(w.col(t + 1));
-    const auto& A = dynamics.A[s];
-    omega[t] = symmetric(A.transpose() * (S * A)) + observations.information[t];
-    w.col(t) = A.transpose() * (r - S * dynamics.b[s]) + observations.informationVector.col(t);
-  }
-  // Forward: the filtered message of bin t−1, (Λ, g); through state l the
-  // predicted message of bin t is exp(−½ xᵀY x + yᵀx + k) times
-  // |Q_l|^−½ |Λ̃|^−½ with Λ̃ = Λ + B A = L Lᵀ, W = L⁻¹B, Y = Q⁻¹ − WᵀW,
-  // v = Wᵀ L⁻¹ g, y = Y b + v, k = ½‖L⁻¹g‖² − ½ bᵀY b − bᵀv; joined with
-  // β_t it integrates to |Y + Ω_t|^−½ exp(½ (y + w)ᵀ(Y + Ω_t)⁻¹(y + w)).
-  Eigen::MatrixXd precision;
-  Eigen::VectorXd g;
-  {
-    const Eigen::LLT<Eigen::MatrixXd> p0 = factorOf(P0);
-    precision = symmetric(p0.solve(identity)) + observations.information[0];
-    g = p0.solve(m0) + observations.informationVector.col(0);
-  }
+    const Eigen::VectorXd r = V.transpose() * L.matrixL().solve(wNext);
+    const auto& A = dynamics.A[l];
+    omegaOut = symmetric(A.transpose() * (S * A)) + observations.information[t];
+    wOut = A.transpose() * (r - S * dynamics.b[l]) + observations.informationVector.col(t);
+  };
   const auto L = static_cast<int>(dynamics.A.size());
   std::vector<char> present(static_cast<std::size_t>(L));
-  std::vector<int> candidates;
-  std::vector<double> logWeights;
-  std::vector<Eigen::MatrixXd> Ys;
-  std::vector<Eigen::VectorXd> ys;
-  int changed = 0;
-  for (Eigen::Index t = 1; t < bins; ++t) {
+  // The states bin t may take: the Gibbs step's set, a function of s_−t.
+  auto candidatesAt = [&](Eigen::Index t, std::vector<int>& candidates) {
     std::fill(present.begin(), present.end(), 0);
     for (Eigen::Index u = std::max<Eigen::Index>(0, t - window);
          u <= std::min<Eigen::Index>(bins - 1, t + window); ++u)
@@ -290,56 +299,117 @@ int collapsedStateSweep(const GaussianObservations& observations, std::vector<in
     } else {
       candidates.push_back(current);
     }
-    logWeights.assign(candidates.size(), 0.0);
-    Ys.resize(candidates.size());
-    ys.resize(candidates.size());
-    for (std::size_t c = 0; c < candidates.size(); ++c) {
-      const auto l = static_cast<std::size_t>(candidates[c]);
-      const StateTerms& st = termsOf(l);
-      const Eigen::LLT<Eigen::MatrixXd> factor = factorOf(precision + st.BA);
-      Eigen::MatrixXd W = st.B;
-      factor.matrixL().solveInPlace(W);
-      Eigen::MatrixXd& Y = Ys[c];
-      Y = st.Qinv;
-      Y.selfadjointView<Eigen::Lower>().rankUpdate(W.transpose(), -1.0);
-      Y.triangularView<Eigen::StrictlyUpper>() = Y.transpose();
-      const Eigen::VectorXd whitened = factor.matrixL().solve(g);
-      const Eigen::VectorXd v = W.transpose() * whitened;
-      const auto& b = dynamics.b[l];
-      ys[c] = Y * b + v;
-      if (candidates.size() == 1) break;  // nothing to choose: only the forward message
-      const double k = 0.5 * whitened.squaredNorm() - 0.5 * b.dot(Y * b) - b.dot(v);
-      const Eigen::LLT<Eigen::MatrixXd> joined = factorOf(Y + omega[t]);
-      const Eigen::VectorXd total = ys[c] + w.col(t);
-      const Eigen::VectorXd half = joined.matrixL().solve(total);
-      double logWeight = -0.5 * st.logDetQ - 0.5 * logDet(factor) + k - 0.5 * logDet(joined) +
-                         0.5 * half.squaredNorm();
-      logWeight += std::log(transition(states[static_cast<std::size_t>(t - 1)], candidates[c]));
-      if (t + 1 < bins)
-        logWeight += std::log(transition(candidates[c], states[static_cast<std::size_t>(t + 1)]));
-      logWeights[c] = logWeight;
+  };
+  // p(s_t = l | s_−t, observations) ∝ π(s_{t−1}, l) π(l, s_{t+1}) ∫ α_{t−1}
+  // p_l(x_t | x_{t−1}) β_t: the predicted message joined with β_t integrates
+  // to |Y + Ω_t|^−½ exp(½ (y + w)ᵀ(Y + Ω_t)⁻¹(y + w)).
+  auto logWeightOf = [&](const Predicted& predicted, const Eigen::MatrixXd& omegaT,
+                         const Eigen::VectorXd& wT, Eigen::Index t, int l) {
+    const Eigen::LLT<Eigen::MatrixXd> joined = factorOf(predicted.Y + omegaT);
+    const Eigen::VectorXd half = joined.matrixL().solve(predicted.y + wT);
+    double logWeight = predicted.logScale - 0.5 * logDet(joined) + 0.5 * half.squaredNorm();
+    logWeight += std::log(transition(states[static_cast<std::size_t>(t - 1)], l));
+    if (t + 1 < bins) logWeight += std::log(transition(l, states[static_cast<std::size_t>(t + 1)]));
+    return logWeight;
+  };
+  auto pick = [&](const std::vector<double>& logWeights) {
+    const double top = *std::max_element(logWeights.begin(), logWeights.end());
+    double sum = 0.0;
+    for (const double lw : logWeights) sum += std::exp(lw - top);
+    double u = rng.uniform() * sum;
+    for (std::size_t c = 0; c < logWeights.size(); ++c) {
+      u -= std::exp(logWeights[c] - top);
+      if (u < 0.0) return c;
     }
+    return logWeights.size() - 1;
+  };
+  std::vector<int> candidates;
+  std::vector<double> logWeights;
+  std::vector<Predicted> predicted;
+  int changed = 0;
+  Eigen::MatrixXd precision;
+  Eigen::VectorXd g;
+  {
+    const Eigen::LLT<Eigen::MatrixXd> p0 = factorOf(P0);
+    precision = symmetric(p0.solve(identity)) + observations.information[0];
+    g = p0.solve(m0) + observations.informationVector.col(0);
+  }
+  if (direction == SweepDirection::Forward) {
+    // β_t of the current sequence for every t ≥ 1, then t = 1 … T−1 in turn,
+    // the forward message following the states drawn.
+    std::vector<Eigen::MatrixXd> omega(static_cast<std::size_t>(bins));
+    std::vector<Eigen::VectorXd> w(static_cast<std::size_t>(bins));
+    omega[static_cast<std::size_t>(bins - 1)] = observations.information[bins - 1];
+    w[static_cast<std::size_t>(bins - 1)] = observations.informationVector.col(bins - 1);
+    for (Eigen::Index t = bins - 2; t >= 1; --t)
+      retreat(omega[t + 1], w[t + 1], static_cast<std::size_t>(states[t + 1]), t, omega[t], w[t]);
+    for (Eigen::Index t = 1; t < bins; ++t) {
+      candidatesAt(t, candidates);
+      const int current = states[static_cast<std::size_t>(t)];
+      predicted.resize(candidates.size());
+      logWeights.assign(candidates.size(), 0.0);
+      std::size_t chosen = 0;
+      if (candidates.size() == 1) {
+        predict(precision, g, static_cast<std::size_t>(current), false, predicted[0]);
+      } else {
+        for (std::size_t c = 0; c < candidates.size(); ++c) {
+          predict(precision, g, static_cast<std::size_t>(candidates[c]), true, predicted[c]);
+          logWeights[c] = logWeightOf(predicted[c], omega[t], w[t], t, candidates[c]);
+        }
+        chosen = pick(logWeights);
+      }
+      if (candidates[chosen] != current) {
+        states[static_cast<std::size_t>(t)] = candidates[chosen];
+        ++changed;
+      }
+      precision = predicted[chosen].Y + observations.information[static_cast<std::size_t>(t)];
+      g = predicted[chosen].y + observations.informationVector.col(t);
+    }
+    return changed;
+  }
+  // Backward: the filtered messages α_t of the current sequence for t ≤ T−2,
+  // then t = T−1 … 1 in turn, the backward message following the states
+  // drawn. A change point can so move left by many bins in one sweep, as
+  // the forward sweep moves it right.
+  std::vector<Eigen::MatrixXd> filteredPrecision(static_cast<std::size_t>(bins - 1));
+  std::vector<Eigen::VectorXd> filteredVector(static_cast<std::size_t>(bins - 1));
+  filteredPrecision[0] = precision;
+  filteredVector[0] = g;
+  Predicted step;
+  for (Eigen::Index t = 1; t + 1 < bins; ++t) {
+    predict(filteredPrecision[t - 1], filteredVector[t - 1], static_cast<std::size_t>(states[t]),
+            false, step);
+    filteredPrecision[t] = step.Y + observations.information[static_cast<std::size_t>(t)];
+    filteredVector[t] = step.y + observations.informationVector.col(t);
+  }
+  Eigen::MatrixXd omegaT = observations.information[bins - 1];
+  Eigen::VectorXd wT = observations.informationVector.col(bins - 1);
+  Eigen::MatrixXd omegaPrevious;
+  Eigen::VectorXd wPrevious;
+  for (Eigen::Index t = bins - 1; t >= 1; --t) {
+    candidatesAt(t, candidates);
+    const int current = states[static_cast<std::size_t>(t)];
     std::size_t chosen = 0;
     if (candidates.size() > 1) {
-      const double top = *std::max_element(logWeights.begin(), logWeights.end());
-      double sum = 0.0;
-      for (const double lw : logWeights) sum += std::exp(lw - top);
-      double u = rng.uniform() * sum;
-      chosen = candidates.size() - 1;
+      predicted.resize(candidates.size());
+      logWeights.assign(candidates.size(), 0.0);
       for (std::size_t c = 0; c < candidates.size(); ++c) {
-        u -= std::exp(logWeights[c] - top);
-        if (u < 0.0) {
-          chosen = c;
-          break;
-        }
+        predict(filteredPrecision[t - 1], filteredVector[t - 1],
+                static_cast<std::size_t>(candidates[c]), true, predicted[c]);
+        logWeights[c] = logWeightOf(predicted[c], omegaT, wT, t, candidates[c]);
       }
+      chosen = pick(logWeights);
     }
     if (candidates[chosen] != current) {
       states[static_cast<std::size_t>(t)] = candidates[chosen];
       ++changed;
     }
-    precision = Ys[chosen] + observations.information[static_cast<std::size_t>(t)];
-    g = ys[chosen] + observations.informationVector.col(t);
+    if (t > 1) {
+      retreat(omegaT, wT, static_cast<std::size_t>(states[static_cast<std::size_t>(t)]), t - 1,
+              omegaPrevious, wPrevious);
+      std::swap(omegaT, omegaPrevious);
+      std::swap(wT, wPrevious);
+    }
   }
   return changed;
 }

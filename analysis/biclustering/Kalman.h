@@ -36,20 +36,25 @@ Eigen::MatrixXd forwardFilterBackwardSample(const GaussianObservations& observat
                                             const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0,
                                             Rng& rng);
 
-// One forward sweep of collapsed single-site Gibbs updates of the states
-// with the latent path integrated out: for t = 1 … T−1 in turn, s_t is drawn
-// from p(s_t | s_−t, observations, dynamics) ∝ π(s_{t−1}, s_t) π(s_t, s_{t+1})
-// Z(s), Z the evidence of the observations under the whole sequence
-// (gaussianLogEvidence), computed in O(D³) per candidate from the forward
-// (information-filter) message of bins < t and a backward message of bins ≥ t.
-// Bin t is updated only when the states of bins t−window … t+window other
-// than t hold at least two values, among those values (a Gibbs step on a
-// set that depends on s_−t alone; s_t outside it stays); window < 0: every
-// bin, among every state (plain single-site Gibbs). Returns the number
-// of bins whose state changed.
+// One sweep of collapsed single-site Gibbs updates of the states with the
+// latent path integrated out: for t = 1 … T−1 in turn (Forward) or
+// t = T−1 … 1 (Backward), s_t is drawn from p(s_t | s_−t, observations,
+// dynamics) ∝ π(s_{t−1}, s_t) π(s_t, s_{t+1}) Z(s), Z the evidence of the
+// observations under the whole sequence (gaussianLogEvidence), computed in
+// O(D³) per candidate from the forward (information-filter) message of the
+// bins before t and a backward message of the bins from t on. A forward
+// sweep carries a change point right by many bins at once but left by at
+// most one; a backward sweep the other way round. Bin t is updated only
+// when the states of bins t−window … t+window other than t hold at least
+// two values, among those values (a Gibbs step on a set that depends on
+// s_−t alone; s_t outside it stays); window < 0: every bin, among every
+// state (plain single-site Gibbs). Either direction leaves the posterior
+// of s invariant. Returns the number of bins whose state changed.
+enum class SweepDirection { Forward, Backward };
 int collapsedStateSweep(const GaussianObservations& observations, std::vector<int>& states,
                         const SwitchingDynamics& dynamics, const Eigen::MatrixXd& transition,
-                        const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window, Rng& rng);
+                        const Eigen::VectorXd& m0, const Eigen::MatrixXd& P0, int window,
+                        SweepDirection direction, Rng& rng);
 
 // log ∫ p(x | states, dynamics) Π_t exp(h_tᵀx_t − ½ x_tᵀJ_t x_t) dx: the evidence of the
 // (unnormalised) information-form observations, by the prediction-error decomposition.

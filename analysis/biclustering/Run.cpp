@@ -105,6 +105,8 @@ PosteriorSummary summarise(const std::vector<Chain>& chains, const SamplerSettin
   out.timeSimilarity = posteriorSimilarity(stateSubset);
   out.neuronMaxPear = maxPear(out.neuronSimilarity, labelSamples);
   out.stateMaxPear = maxPear(out.timeSimilarity, stateSubset);
+  out.neuronMinVi = minVariationOfInformation(out.neuronSimilarity, labelSamples);
+  out.stateMinVi = minVariationOfInformation(out.timeSimilarity, stateSubset);
   const auto best = static_cast<std::size_t>(
       std::max_element(logPosteriorOfSample.begin(), logPosteriorOfSample.end()) -
       logPosteriorOfSample.begin());

@@ -30,6 +30,10 @@ struct PosteriorSummary {
   long keptSamples = 0;
   Eigen::MatrixXd neuronSimilarity, timeSimilarity;
   PointEstimate neuronMaxPear, stateMaxPear;
+  // minVI (Summaries.h): for the states it does not keep the few small
+  // groups of bins of uncertain state that maxPEAR splits off
+  // (docs/BICLUSTERING.md, "Point estimates of the states").
+  PointEstimate neuronMinVi, stateMinVi;
   Partition neuronMap, stateMap;
   int mapChain = 0;
   long mapIteration = 0;

@@ -614,9 +614,27 @@ void ChainSampler::sampleLatents(const Occupied& occ, Eigen::MatrixXd& omega) {
   // (s, x) | ω as a block: s by collapsed single-site Gibbs updates with x
   // integrated out, then x | s. (Poisson: the ω belong to the NB(r0)
   // proposal model, not the target, so only x moves.)
-  if (settings_.collapsedStateWindow > 0 && !poisson)
-    collapsedStateSweep(observations, s.states, dynamics, s.hmm.transition, m0, P0,
-                        settings_.collapsedStateWindow, rng_);
+  // Each sweep keeps p(s | ω, dynamics), so any fixed order of them does; the
+  // direction follows the iteration count, which a resumed chain keeps.
+  if (settings_.collapsedStateWindow > 0 && !poisson) {
+    using Order = SamplerSettings::StateSweepOrder;
+    const bool odd = s.iteration % 2 == 1;
+    std::vector<SweepDirection> sweeps;
+    switch (settings_.stateSweepOrder) {
+      case Order::Alternate:
+        sweeps = {odd ? SweepDirection::Backward : SweepDirection::Forward};
+        break;
+      case Order::Forward:
+        sweeps = {SweepDirection::Forward};
+        break;
+      case Order::Both:
+        sweeps = {SweepDirection::Forward, SweepDirection::Backward};
+        break;
+    }
+    for (const SweepDirection direction : sweeps)
+      collapsedStateSweep(observations, s.states, dynamics, s.hmm.transition, m0, P0,
+                          settings_.collapsedStateWindow, direction, rng_);
+  }
   const Eigen::MatrixXd proposal =
       forwardFilterBackwardSample(observations, s.states, dynamics, m0, P0, rng_);
   if (poisson) {

@@ -72,6 +72,12 @@ struct SamplerSettings {
   // updates of the states near a change of state (within this many bins),
   // the latent integrated out (collapsedStateSweep); 0: none. NB only.
   int collapsedStateWindow = 3;
+  // The direction of that sweep: Alternate runs it forward on even
+  // iterations and backward on odd ones (so a change point moves far in
+  // either direction within two iterations), Forward always forward (the
+  // former behaviour), Both a forward then a backward sweep every iteration.
+  enum class StateSweepOrder { Alternate, Forward, Both };
+  StateSweepOrder stateSweepOrder = StateSweepOrder::Alternate;
   int splitMergeLaunchScans = 3;
   bool unitScaleMarginal = false;  // the reference's unit-norm latents in the cluster marginal //
                                    // every n-th iteration new clusters propose spline paths

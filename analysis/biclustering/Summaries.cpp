@@ -150,13 +150,56 @@ std::vector<Partition> averageLinkageCuts(const Eigen::MatrixXd& similarity) {
   return cuts;
 }
 
-PointEstimate maxPear(const Eigen::MatrixXd& similarity, const std::vector<Partition>& samples) {
+namespace {
+
+// Every cut of the average-linkage tree and every distinct sampled partition.
+std::vector<Partition> candidatePartitions(const Eigen::MatrixXd& similarity,
+                                           const std::vector<Partition>& samples) {
   std::vector<Partition> candidates = averageLinkageCuts(similarity);
   std::set<Partition> seen(candidates.begin(), candidates.end());
   for (const auto& sample : samples) {
     auto canonical = canonicalPartition(sample);
     if (seen.insert(canonical).second) candidates.push_back(std::move(canonical));
   }
+  return candidates;
+}
+
+}  // namespace
+
+double posteriorExpectedVariationOfInformationBound(const Partition& labels,
+                                                    const Eigen::MatrixXd& similarity) {
+  const auto n = similarity.rows();
+  if (n == 0) return 0.0;
+  std::map<int, std::vector<Eigen::Index>> groups;
+  for (Eigen::Index i = 0; i < n; ++i) groups[labels[static_cast<std::size_t>(i)]].push_back(i);
+  double total = 0.0;
+  for (const auto& [label, members] : groups) {
+    const double size = static_cast<double>(members.size());
+    for (const auto i : members) {
+      double inGroup = 0.0;
+      for (const auto j : members) inGroup += similarity(i, j);
+      total += std::log2(size) - 2.0 * std::log2(inGroup) + std::log2(similarity.row(i).sum());
+    }
+  }
+  return total / static_cast<double>(n);
+}
+
+PointEstimate minVariationOfInformation(const Eigen::MatrixXd& similarity,
+                                        const std::vector<Partition>& samples) {
+  PointEstimate best;
+  best.score = std::numeric_limits<double>::infinity();
+  for (const auto& candidate : candidatePartitions(similarity, samples)) {
+    const double score = posteriorExpectedVariationOfInformationBound(candidate, similarity);
+    if (score < best.score) {
+      best.score = score;
+      best.labels = candidate;
+    }
+  }
+  return best;
+}
+
+PointEstimate maxPear(const Eigen::MatrixXd& similarity, const std::vector<Partition>& samples) {
+  const std::vector<Partition> candidates = candidatePartitions(similarity, samples);
   PointEstimate best;
   best.score = -std::numeric_limits<double>::infinity();
   for (const auto& candidate : candidates) {

@@ -24,6 +24,19 @@ struct PointEstimate {
 };
 double posteriorExpectedAdjustedRand(const Partition& labels, const Eigen::MatrixXd& similarity);
 PointEstimate maxPear(const Eigen::MatrixXd& similarity, const std::vector<Partition>& samples);
+// minVI (Wade & Ghahramani 2018): among the same candidates, the partition
+// minimising the lower bound (Jensen's inequality, log of the expectation)
+// of the posterior expected variation of information,
+//   (1/n) Σ_i [log₂ |c_i| − 2 log₂ Σ_{j ∈ c_i} P_ij + log₂ Σ_j P_ij],
+// |c_i| the size of i's group, P the similarity. Unlike PEAR (a rescaled
+// Binder loss), VI charges a group for splitting off items that the samples
+// put with one group in some draws and with another in others, so items of
+// uncertain allocation join the group they are most often with instead of
+// forming small groups of their own. score: the bound (lower is better).
+double posteriorExpectedVariationOfInformationBound(const Partition& labels,
+                                                    const Eigen::MatrixXd& similarity);
+PointEstimate minVariationOfInformation(const Eigen::MatrixXd& similarity,
+                                        const std::vector<Partition>& samples);
 // Average-linkage agglomeration of 1 − similarity: the partition with k groups
 // for every k = 1 … n (index k − 1).
 std::vector<Partition> averageLinkageCuts(const Eigen::MatrixXd& similarity);

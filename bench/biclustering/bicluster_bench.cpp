@@ -1,10 +1,11 @@
 // neuroloupe_bench_biclustering [sim|pixel|both] [iterations] [chains] [split-merge moves]
 // [options] (options below: `truth` starts every chain from the true neuron partition, seeds=S runs
 // S independent chains and reports each one's recovery.) Single-threaded iterations/s of one chain
-// (then `chains` chains in parallel), the adjusted Rand indices of the maxPEAR estimates against
-// the truth, and the speed-up over the reference code (weigcdsb/bi_clustering, 0.68 s per iteration
-// measured on this machine; its dependencies — pyhsmm, pyhsmm-autoregressive, polyagamma, pyhmc —
-// are not in Debian, so it is not run side by side).
+// (then `chains` chains in parallel, at most two threads), the adjusted Rand indices of the maxPEAR
+// and minVI estimates against the truth, and the speed-up over the reference code
+// (weigcdsb/bi_clustering, 0.68 s per iteration measured on this machine; its dependencies —
+// pyhsmm, pyhsmm-autoregressive, polyagamma, pyhmc — are not in Debian, so it is not run side by
+// side).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -47,51 +48,112 @@ struct Dataset {
   Eigen::MatrixXd counts;
   std::vector<int> neuronLabels, stateLabels;
   bc::SamplerSettings settings;
+  bool timeSingleChain = true;  // single=0: only the parallel chains
+  std::string dumpPrefix;       // dump=PREFIX: kept samples to PREFIX_states.csv, _labels.csv
 };
+
+// The kept state sequences and neuron partitions of every chain, one sample a
+// line (the chain's index first), for analyses outside the bench.
+void dumpSamples(const Dataset& data, const std::vector<bc::Chain>& chains) {
+  if (data.dumpPrefix.empty()) return;
+  std::ofstream states(data.dumpPrefix + "_states.csv"), labels(data.dumpPrefix + "_labels.csv"),
+      traces(data.dumpPrefix + "_trace.csv"), truth(data.dumpPrefix + "_truth.csv");
+  for (const int s : data.stateLabels) truth << s << '\n';
+  for (const auto& chain : chains) {
+    for (std::size_t k = 0; k < chain.trace.states.size(); ++k) {
+      states << chain.index;
+      for (const int s : chain.trace.states[k]) states << ',' << s;
+      states << '\n';
+      labels << chain.index;
+      for (const int z : chain.trace.labels[k]) labels << ',' << z;
+      labels << '\n';
+    }
+    for (std::size_t it = 0; it < chain.trace.logLikelihood.size(); ++it)
+      traces << chain.index << ',' << it + 1 << ',' << chain.trace.logLikelihood[it] << ','
+             << chain.trace.clusterCount[it] << ',' << chain.trace.stateCount[it] << '\n';
+  }
+}
+
+int mismatchedBins(const std::vector<int>& est, const std::vector<int>& truth) {
+  int top = 0;
+  for (std::size_t t = 0; t < est.size(); ++t) top = std::max({top, est[t], truth[t]});
+  Eigen::MatrixXd cost = Eigen::MatrixXd::Zero(top + 1, top + 1);
+  for (std::size_t t = 0; t < est.size(); ++t) cost(est[t], truth[t]) -= 1.0;
+  const auto match = bc::hungarian(cost);
+  int mismatched = 0;
+  for (std::size_t t = 0; t < est.size(); ++t) mismatched += match[est[t]] != truth[t];
+  return mismatched;
+}
 
 void run(const Dataset& data, long iterations, int chains) {
   bc::SamplerSettings settings = data.settings;
   settings.iterations = iterations;
   nl::analysis::NullProgress progress;
-  // The chain's start (partition, fitted latents, states) once, apart: the
-  // rates below are of the iterations alone.
-  const std::clock_t startCpu = std::clock();
-  auto started = bc::runChains(data.counts, settings, 1, 0, 1, {}, progress);
-  const double startSeconds = static_cast<double>(std::clock() - startCpu) / CLOCKS_PER_SEC;
-  const auto start = std::chrono::steady_clock::now();
-  const std::clock_t cpuStart = std::clock();
-  auto single =
-      bc::runChains(data.counts, settings, 1, iterations, 1, std::move(started), progress);
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  // Process CPU time (the sampling thread; the reporting thread sleeps): on a
-  // shared machine the wall clock also counts other people's work.
-  const double cpuSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
-  std::printf("%s: the chain's start took %.2f CPU s\n", data.name.c_str(), startSeconds);
-  const double rate = static_cast<double>(iterations) / seconds;
-  const double cpuRate = static_cast<double>(iterations) / cpuSeconds;
-  std::printf(
-      "%s: %ld iterations, 1 chain, 1 thread: %.1f iterations/s wall, %.1f per CPU second "
-      "(%.1f ms each); reference 0.68 s/iteration: %.1fx faster per CPU second\n",
-      data.name.c_str(), iterations, rate, cpuRate, 1000.0 / cpuRate,
-      cpuRate * kReferenceSecondsPerIteration);
-  {
-    const auto& st = single[0].state;
-    std::printf("%s: split-merge: %ld of %ld splits and %ld of %ld merges accepted\n",
-                data.name.c_str(), st.splitsAccepted, st.splitsProposed, st.mergesAccepted,
-                st.mergesProposed);
+  std::vector<bc::Chain> all;
+  if (data.timeSingleChain) {
+    // The chain's start (partition, fitted latents, states) once, apart: the
+    // rates below are of the iterations alone.
+    const std::clock_t startCpu = std::clock();
+    auto started = bc::runChains(data.counts, settings, 1, 0, 1, {}, progress);
+    const double startSeconds = static_cast<double>(std::clock() - startCpu) / CLOCKS_PER_SEC;
+    const auto start = std::chrono::steady_clock::now();
+    const std::clock_t cpuStart = std::clock();
+    auto single =
+        bc::runChains(data.counts, settings, 1, iterations, 1, std::move(started), progress);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    // Process CPU time (the sampling thread; the reporting thread sleeps): on a
+    // shared machine the wall clock also counts other people's work.
+    const double cpuSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    std::printf("%s: the chain's start took %.2f CPU s\n", data.name.c_str(), startSeconds);
+    const double rate = static_cast<double>(iterations) / seconds;
+    const double cpuRate = static_cast<double>(iterations) / cpuSeconds;
+    std::printf(
+        "%s: %ld iterations, 1 chain, 1 thread: %.1f iterations/s wall, %.1f per CPU second "
+        "(%.1f ms each); reference 0.68 s/iteration: %.1fx faster per CPU second\n",
+        data.name.c_str(), iterations, rate, cpuRate, 1000.0 / cpuRate,
+        cpuRate * kReferenceSecondsPerIteration);
+    {
+      const auto& st = single[0].state;
+      std::printf("%s: split-merge: %ld of %ld splits and %ld of %ld merges accepted\n",
+                  data.name.c_str(), st.splitsAccepted, st.splitsProposed, st.mergesAccepted,
+                  st.mergesProposed);
+    }
+    all = std::move(single);
   }
-  std::vector<bc::Chain> all = std::move(single);
-  if (chains > 1) {
+  if (chains > 1 || !data.timeSingleChain) {
     const auto parallelStart = std::chrono::steady_clock::now();
-    all = bc::runChains(data.counts, settings, chains, iterations, 0, {}, progress);
+    // At most two threads: the machine is shared.
+    all = bc::runChains(data.counts, settings, chains, iterations, 2, {}, progress);
     const double parallelSeconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - parallelStart).count();
     std::printf("%s: %d chains in parallel: %.1f chain-iterations/s\n", data.name.c_str(), chains,
                 static_cast<double>(chains * iterations) / parallelSeconds);
   }
+  dumpSamples(data, all);
   const auto summary = bc::summarise(all, settings, static_cast<int>(data.counts.rows()),
                                      static_cast<int>(data.counts.cols()));
+  if (chains > 1) {
+    // Each chain's own point estimates: do the chains agree?
+    for (const auto& chain : all) {
+      const auto own = bc::summarise({chain}, settings, static_cast<int>(data.counts.rows()),
+                                     static_cast<int>(data.counts.cols()));
+      int k = 0, l = 0;
+      for (const int z : own.neuronMaxPear.labels) k = std::max(k, z + 1);
+      for (const int z : own.stateMaxPear.labels) l = std::max(l, z + 1);
+      int kv = 0, lv = 0;
+      for (const int z : own.neuronMinVi.labels) kv = std::max(kv, z + 1);
+      for (const int z : own.stateMinVi.labels) lv = std::max(lv, z + 1);
+      std::printf(
+          "%s: chain %d alone: maxPEAR %d clusters (ARI %.3f), %d states (ARI %.3f); minVI %d "
+          "clusters (ARI %.3f), %d states (ARI %.3f)\n",
+          data.name.c_str(), chain.index, k,
+          bc::adjustedRandIndex(own.neuronMaxPear.labels, data.neuronLabels), l,
+          bc::adjustedRandIndex(own.stateMaxPear.labels, data.stateLabels), kv,
+          bc::adjustedRandIndex(own.neuronMinVi.labels, data.neuronLabels), lv,
+          bc::adjustedRandIndex(own.stateMinVi.labels, data.stateLabels));
+    }
+  }
   const double neuronAri = bc::adjustedRandIndex(summary.neuronMaxPear.labels, data.neuronLabels);
   const double stateAri = bc::adjustedRandIndex(summary.stateMaxPear.labels, data.stateLabels);
   const double neuronAriMap = bc::adjustedRandIndex(summary.neuronMap, data.neuronLabels);
@@ -118,6 +180,19 @@ void run(const Dataset& data, long iterations, int chains) {
     std::printf("%s: %d of %zu bins in another state than the truth (reference NB fit: 23/500)\n",
                 data.name.c_str(), mismatched, est.size());
   }
+  {
+    int k = 0, l = 0;
+    for (const int z : summary.neuronMinVi.labels) k = std::max(k, z + 1);
+    for (const int z : summary.stateMinVi.labels) l = std::max(l, z + 1);
+    std::printf("%s: minVI %d neuron clusters (ARI %.3f), %d states (ARI %.3f)", data.name.c_str(),
+                k, bc::adjustedRandIndex(summary.neuronMinVi.labels, data.neuronLabels), l,
+                bc::adjustedRandIndex(summary.stateMinVi.labels, data.stateLabels));
+    if (!data.stateLabels.empty())
+      std::printf(", %d of %zu bins off",
+                  mismatchedBins(summary.stateMinVi.labels, data.stateLabels),
+                  data.stateLabels.size());
+    std::printf("; R-hat clusters %.3f, states %.3f\n", summary.rHatClusters, summary.rHatStates);
+  }
 }
 
 // Options after the positional arguments, key=value: seeds=S (S single chains
@@ -126,8 +201,11 @@ void run(const Dataset& data, long iterations, int chains) {
 // current partition and states every N iterations; BENCH_PRINT_STATES=1 prints the final
 // sequences), seed=N, states=fitted|prior|truth (the start states), start=subspace|kmeans|one (the
 // start partition), clusters=K (start clusters), startstates=M, reassign=R (leave-one-out start
-// rounds), window=W (collapsed state sweep; 0: off), sweeps=N (state sweeps per latent draw),
-// unitscale=1; `truth` starts from the true neuron partition.
+// rounds), window=W (collapsed state sweep; 0: off), order=alternate|forward|both (its
+// direction), sweeps=N (state sweeps per latent draw), unitscale=1, single=0 (no single-chain
+// timing run: only the `chains` chains, two threads), dump=PREFIX (kept state sequences, neuron
+// partitions and per-iteration traces to PREFIX_states.csv, _labels.csv, _trace.csv); `truth`
+// starts from the true neuron partition.
 void applyOption(const std::string& option, Dataset& data, int& seeds) {
   const auto eq = option.find('=');
   if (option == "truth") {
@@ -165,22 +243,25 @@ void applyOption(const std::string& option, Dataset& data, int& seeds) {
     data.settings.collapsedStateWindow = std::stoi(value);
   } else if (key == "sweeps") {
     data.settings.stateSweeps = std::stoi(value);
+  } else if (key == "order") {
+    using Order = bc::SamplerSettings::StateSweepOrder;
+    if (value == "alternate")
+      data.settings.stateSweepOrder = Order::Alternate;
+    else if (value == "forward")
+      data.settings.stateSweepOrder = Order::Forward;
+    else if (value == "both")
+      data.settings.stateSweepOrder = Order::Both;
+    else
+      throw std::invalid_argument("order=alternate|forward|both");
+  } else if (key == "single") {
+    data.timeSingleChain = value != "0";
+  } else if (key == "dump") {
+    data.dumpPrefix = value;
   } else if (key == "unitscale") {
     data.settings.unitScaleMarginal = value == "1";
   } else {
     throw std::invalid_argument("unknown option " + option);
   }
-}
-
-int mismatchedBins(const std::vector<int>& est, const std::vector<int>& truth) {
-  int top = 0;
-  for (std::size_t t = 0; t < est.size(); ++t) top = std::max({top, est[t], truth[t]});
-  Eigen::MatrixXd cost = Eigen::MatrixXd::Zero(top + 1, top + 1);
-  for (std::size_t t = 0; t < est.size(); ++t) cost(est[t], truth[t]) -= 1.0;
-  const auto match = bc::hungarian(cost);
-  int mismatched = 0;
-  for (std::size_t t = 0; t < est.size(); ++t) mismatched += match[est[t]] != truth[t];
-  return mismatched;
 }
 
 // One chain (seed 1) step by step: the adjusted Rand indices of its current
@@ -235,18 +316,26 @@ void runSeeds(const Dataset& data, long iterations, int seeds) {
     const std::clock_t cpuStart = std::clock();
     const auto chains = bc::runChains(data.counts, settings, 1, iterations, 1, {}, progress);
     const double cpu = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    if (!data.dumpPrefix.empty()) {
+      Dataset named = data;
+      named.dumpPrefix = data.dumpPrefix + "_seed" + std::to_string(seed);
+      dumpSamples(named, chains);
+    }
     const auto summary = bc::summarise(chains, settings, static_cast<int>(data.counts.rows()),
                                        static_cast<int>(data.counts.cols()));
     const double a = bc::adjustedRandIndex(summary.neuronMaxPear.labels, data.neuronLabels);
     const double b = bc::adjustedRandIndex(summary.stateMaxPear.labels, data.stateLabels);
-    int clusters = 0, states = 0;
+    const double bVi = bc::adjustedRandIndex(summary.stateMinVi.labels, data.stateLabels);
+    int clusters = 0, states = 0, statesVi = 0;
     for (const int z : summary.neuronMaxPear.labels) clusters = std::max(clusters, z + 1);
     for (const int z : summary.stateMaxPear.labels) states = std::max(states, z + 1);
+    for (const int z : summary.stateMinVi.labels) statesVi = std::max(statesVi, z + 1);
     std::printf(
         "%s seed %d: neurons ARI %.3f (%d clusters), states ARI %.3f (%d states, %d/%zu bins "
-        "off); %.1f it per CPU s\n",
+        "off); minVI states ARI %.3f (%d states, %d bins off); %.1f it per CPU s\n",
         data.name.c_str(), seed, a, clusters, b, states,
-        mismatchedBins(summary.stateMaxPear.labels, data.stateLabels), data.stateLabels.size(),
+        mismatchedBins(summary.stateMaxPear.labels, data.stateLabels), data.stateLabels.size(), bVi,
+        statesVi, mismatchedBins(summary.stateMinVi.labels, data.stateLabels),
         static_cast<double>(iterations) / cpu);
     std::fflush(stdout);
     neuron.push_back(a);

@@ -56,6 +56,10 @@ TEST(BiclusterPlugin, RunsOnYcsvWithLabels) {
   EXPECT_GE(ari, -1.0);
   EXPECT_LE(ari, 1.0);
   EXPECT_NO_THROW(scalar(*summary, "ari_states_map"));
+  const double minViAri = scalar(*summary, "ari_states_minvi");
+  EXPECT_GE(minViAri, -1.0);
+  EXPECT_LE(minViAri, 1.0);
+  EXPECT_GE(scalar(*summary, "states_minvi"), 1.0);
   const auto similarity = output(result, "neuron_similarity");
   ASSERT_EQ(similarity->shape(), (std::vector<std::size_t>{63, 63}));
   EXPECT_DOUBLE_EQ(similarity->values()[0], 1.0);
@@ -65,6 +69,11 @@ TEST(BiclusterPlugin, RunsOnYcsvWithLabels) {
   EXPECT_EQ(neurons->rowCount(), 63u);
   ASSERT_TRUE(neurons->numericColumn("r_mean"));
   for (const double r : *neurons->numericColumn("r_mean")) EXPECT_GT(r, 0.0);
+  ASSERT_TRUE(neurons->numericColumn("minvi_cluster"));
+  const auto bins = output<nl::io::TableDataset>(result, "bins");
+  ASSERT_TRUE(bins);
+  ASSERT_TRUE(bins->numericColumn("minvi_state"));
+  EXPECT_EQ(bins->numericColumn("minvi_state")->size(), 720u);
   const auto traces = output(result, "traces");
   EXPECT_EQ(traces->shape(), (std::vector<std::size_t>{3, 1, 10}));
   const auto trajectories = output(result, "trajectories");

@@ -235,66 +235,179 @@ TEST(Ffbs, DrawsMatchTheKalmanSmoother) {
   }
 }
 
+namespace {
+
+// The linear-Gaussian case cut to its first six bins, and the posterior of
+// the 2⁵ state sequences s_1 … s_5 (s_0 = 0 fixed) ∝ Π π(s_{t−1}, s_t) ·
+// exp(gaussianLogEvidence(s)), enumerated; code bit t−1 is s_t.
+struct EnumeratedStates {
+  LinearGaussianCase model;
+  Eigen::MatrixXd transition;
+  std::vector<double> exact, prior;
+  int T = 6;
+};
+
+EnumeratedStates enumeratedStates() {
+  EnumeratedStates out;
+  out.model = linearGaussianCase();
+  out.model.observations.information.resize(out.T);
+  out.model.observations.informationVector.conservativeResize(Eigen::NoChange, out.T);
+  out.transition.resize(2, 2);
+  out.transition << 0.7, 0.3, 0.4, 0.6;
+  const int codes = 1 << (out.T - 1);
+  out.exact.resize(codes);
+  out.prior.resize(codes);
+  double total = 0.0, priorTotal = 0.0;
+  for (int code = 0; code < codes; ++code) {
+    std::vector<int> states(out.T, 0);
+    for (int t = 1; t < out.T; ++t) states[t] = (code >> (t - 1)) & 1;
+    double logPrior = 0.0;
+    for (int t = 1; t < out.T; ++t) logPrior += std::log(out.transition(states[t - 1], states[t]));
+    out.prior[code] = std::exp(logPrior);
+    out.exact[code] = std::exp(logPrior + bc::gaussianLogEvidence(out.model.observations, states,
+                                                                  out.model.dynamics, out.model.m0,
+                                                                  out.model.P0));
+    total += out.exact[code];
+    priorTotal += out.prior[code];
+  }
+  for (auto& e : out.exact) e /= total;
+  for (auto& p : out.prior) p /= priorTotal;
+  return out;
+}
+
+int codeOf(const std::vector<int>& states) {
+  int code = 0;
+  for (std::size_t t = 1; t < states.size(); ++t) code |= states[t] << (t - 1);
+  return code;
+}
+
+double totalVariation(const std::vector<double>& a, const std::vector<double>& b) {
+  double tv = 0.0;
+  for (std::size_t k = 0; k < a.size(); ++k) tv += 0.5 * std::abs(a[k] - b[k]);
+  return tv;
+}
+
+}  // namespace
+
 TEST(Ffbs, CollapsedStateSweepKeepsTheEnumeratedPosterior) {
-  // Six bins of the linear-Gaussian case, two states, s_0 fixed: the chain of
-  // collapsed single-site sweeps (every bin, every state) must visit the
-  // 2⁵ sequences of s_1 … s_5 with the probabilities ∝ Π π(s_{t−1}, s_t) ·
-  // exp(gaussianLogEvidence(s)), enumerated; a deliberately wrong weight
-  // (the evidence ignored) must not match.
-  auto model = linearGaussianCase();
-  const int T = 6;
-  model.observations.information.resize(T);
-  model.observations.informationVector.conservativeResize(Eigen::NoChange, T);
-  Eigen::MatrixXd transition(2, 2);
-  transition << 0.7, 0.3, 0.4, 0.6;
-  std::vector<double> exact(32);
-  double total = 0.0;
-  for (int code = 0; code < 32; ++code) {
-    std::vector<int> states(T, 0);
-    for (int t = 1; t < T; ++t) states[t] = (code >> (t - 1)) & 1;
-    double logWeight =
-        bc::gaussianLogEvidence(model.observations, states, model.dynamics, model.m0, model.P0);
-    for (int t = 1; t < T; ++t) logWeight += std::log(transition(states[t - 1], states[t]));
-    exact[code] = std::exp(logWeight);
-    total += exact[code];
-  }
-  for (auto& e : exact) e /= total;
-  bc::Rng rng(17, 0);
-  std::vector<int> states(T, 0);
-  std::vector<double> visits(32, 0.0);
-  const int sweeps = 40000;
-  long changed = 0;
-  for (int sweep = 0; sweep < sweeps; ++sweep) {
-    changed += bc::collapsedStateSweep(model.observations, states, model.dynamics, transition,
-                                       model.m0, model.P0, -1, rng);
-    int code = 0;
-    for (int t = 1; t < T; ++t) code |= states[t] << (t - 1);
-    visits[code] += 1.0 / sweeps;
-  }
-  double tv = 0.0, tvPrior = 0.0;
-  // The same sequences weighted by the chain prior alone (no evidence).
-  std::vector<double> prior(32);
-  double priorTotal = 0.0;
-  for (int code = 0; code < 32; ++code) {
-    double w = 1.0;
-    int previous = 0;
-    for (int t = 1; t < T; ++t) {
-      const int st = (code >> (t - 1)) & 1;
-      w *= transition(previous, st);
-      previous = st;
+  // The chain of collapsed single-site sweeps (every bin, every state) must
+  // visit the 2⁵ sequences with their enumerated posterior probabilities,
+  // forward, backward and alternating; the prior alone (the evidence
+  // ignored) must not match, so the test can fail.
+  const EnumeratedStates e = enumeratedStates();
+  using Direction = bc::SweepDirection;
+  for (const int order : {0, 1, 2}) {  // forward, backward, alternating
+    bc::Rng rng(17, static_cast<std::uint64_t>(order));
+    std::vector<int> states(e.T, 0);
+    std::vector<double> visits(e.exact.size(), 0.0);
+    const int sweeps = 40000;
+    long changed = 0;
+    for (int sweep = 0; sweep < sweeps; ++sweep) {
+      const Direction direction = order == 0   ? Direction::Forward
+                                  : order == 1 ? Direction::Backward
+                                  : sweep % 2  ? Direction::Backward
+                                               : Direction::Forward;
+      changed += bc::collapsedStateSweep(e.model.observations, states, e.model.dynamics,
+                                         e.transition, e.model.m0, e.model.P0, -1, direction, rng);
+      visits[codeOf(states)] += 1.0 / sweeps;
     }
-    prior[code] = w;
-    priorTotal += w;
+    const double tv = totalVariation(visits, e.exact);
+    const double tvPrior = totalVariation(e.prior, e.exact);
+    std::printf(
+        "collapsed sweeps (order %d): TV %.4f to the enumeration (prior alone %.4f), %ld "
+        "changes\n",
+        order, tv, tvPrior, changed);
+    EXPECT_GT(changed, sweeps / 10) << order;
+    EXPECT_LT(tv, 0.02) << order;
+    EXPECT_GT(tvPrior, 0.1);
   }
-  for (int code = 0; code < 32; ++code) {
-    tv += 0.5 * std::abs(visits[code] - exact[code]);
-    tvPrior += 0.5 * std::abs(prior[code] / priorTotal - exact[code]);
+}
+
+TEST(Ffbs, WindowedSweepsInEitherDirectionKeepThePosterior) {
+  // The sampler's sweeps are restricted (window 1: a bin moves only among
+  // the states of its neighbours), so they are not irreducible on their
+  // own; what they must do is keep the posterior. Exact draws from the
+  // enumerated posterior, one sweep each: the sequences after the sweep
+  // must still follow the posterior. The same sweep with the wrong target
+  // (transitions that favour state 1) must move them away.
+  const EnumeratedStates e = enumeratedStates();
+  const int draws = 40000;
+  std::vector<double> cumulative(e.exact.size());
+  std::partial_sum(e.exact.begin(), e.exact.end(), cumulative.begin());
+  Eigen::MatrixXd towardOne(2, 2);
+  towardOne << 0.2, 0.8, 0.2, 0.8;
+  for (const bc::SweepDirection direction :
+       {bc::SweepDirection::Forward, bc::SweepDirection::Backward}) {
+    bc::Rng rng(23, direction == bc::SweepDirection::Forward ? 0 : 1);
+    std::vector<double> after(e.exact.size(), 0.0), afterWrong(e.exact.size(), 0.0);
+    long changed = 0;
+    for (int d = 0; d < draws; ++d) {
+      const double u = rng.uniform();
+      const int code = static_cast<int>(std::lower_bound(cumulative.begin(), cumulative.end(), u) -
+                                        cumulative.begin());
+      std::vector<int> states(e.T, 0);
+      for (int t = 1; t < e.T; ++t)
+        states[t] = (std::min(code, static_cast<int>(e.exact.size()) - 1) >> (t - 1)) & 1;
+      std::vector<int> wrong = states;
+      changed += bc::collapsedStateSweep(e.model.observations, states, e.model.dynamics,
+                                         e.transition, e.model.m0, e.model.P0, 1, direction, rng);
+      bc::collapsedStateSweep(e.model.observations, wrong, e.model.dynamics, towardOne, e.model.m0,
+                              e.model.P0, 1, direction, rng);
+      after[codeOf(states)] += 1.0 / draws;
+      afterWrong[codeOf(wrong)] += 1.0 / draws;
+    }
+    const double tv = totalVariation(after, e.exact);
+    const double tvWrong = totalVariation(afterWrong, e.exact);
+    std::printf("windowed %s sweep from exact draws: TV %.4f (wrong target %.4f), %ld changes\n",
+                direction == bc::SweepDirection::Forward ? "forward" : "backward", tv, tvWrong,
+                changed);
+    EXPECT_GT(changed, draws / 10);
+    EXPECT_LT(tv, 0.02);
+    EXPECT_GT(tvWrong, 0.05);
   }
-  std::printf("collapsed sweeps: TV %.4f to the enumeration (prior alone %.4f), %ld changes\n", tv,
-              tvPrior, changed);
-  EXPECT_GT(changed, sweeps / 10);
-  EXPECT_LT(tv, 0.02);
-  EXPECT_GT(tvPrior, 0.1);  // the evidence matters here, so the test can fail
+}
+
+TEST(Ffbs, BackwardSweepMovesAChangePointFartherLeft) {
+  // The 40-bin linear-Gaussian case has its first change of state at bin 10;
+  // started with it at bin 15 (states 0 until 14, the truth after), a
+  // forward sweep moves it left by about one bin (bin 14 first; bins 12, 13
+  // could only flip alone, between two bins of state 0), a backward sweep
+  // carries it bin by bin toward the truth in one go (measured: 14.05 and
+  // 12.36 on average).
+  const auto model = linearGaussianCase();
+  const int T = static_cast<int>(model.states.size());
+  Eigen::MatrixXd transition(2, 2);
+  transition << 0.95, 0.05, 0.05, 0.95;
+  std::vector<int> late = model.states;
+  for (int t = 10; t < 15; ++t) late[t] = 0;
+  auto firstChange = [](const std::vector<int>& states) {
+    for (std::size_t t = 1; t < states.size(); ++t)
+      if (states[t] != states[0]) return static_cast<int>(t);
+    return static_cast<int>(states.size());
+  };
+  bc::Rng rng(31, 0);
+  const int repeats = 200;
+  double forward = 0.0, backward = 0.0;
+  int forwardLowest = T;
+  for (int r = 0; r < repeats; ++r) {
+    std::vector<int> states = late;
+    bc::collapsedStateSweep(model.observations, states, model.dynamics, transition, model.m0,
+                            model.P0, 3, bc::SweepDirection::Forward, rng);
+    forward += firstChange(states) / static_cast<double>(repeats);
+    forwardLowest = std::min(forwardLowest, firstChange(states));
+    states = late;
+    bc::collapsedStateSweep(model.observations, states, model.dynamics, transition, model.m0,
+                            model.P0, 3, bc::SweepDirection::Backward, rng);
+    backward += firstChange(states) / static_cast<double>(repeats);
+  }
+  std::printf(
+      "first change after one sweep from bin 15 (truth 10): forward %.2f (lowest %d), "
+      "backward %.2f\n",
+      forward, forwardLowest, backward);
+  EXPECT_GE(forwardLowest, 12);  // the window (3) bounds any move within one sweep
+  EXPECT_GT(forward, 13.5);
+  EXPECT_LT(backward, 13.0);
+  EXPECT_LT(backward, forward - 1.0);
 }
 
 TEST(StickyHmm, GaussianSegmentationFindsTwoLevels) {

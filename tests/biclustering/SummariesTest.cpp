@@ -1,6 +1,7 @@
 // Posterior summaries: ARI, similarity, maxPEAR, HPD, R-hat and ESS.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "analysis/biclustering/Random.h"
@@ -72,4 +73,41 @@ TEST(Summaries, RHatAndEffectiveSampleSize) {
   auto shifted = iid;
   for (auto& v : shifted[0]) v += 3.0;
   EXPECT_GT(bc::splitRHat(shifted), 1.2);
+}
+
+TEST(Summaries, MinViKeepsUncertainItemsInAMainGroupWhereMaxPearSplitsThemOff) {
+  // Two groups (20 and 18 items) and four items of uncertain allocation, as
+  // the bins at a change of state: in 3 of 16 samples the four form a small
+  // group of their own, in the other 13 each goes with one main group or
+  // the other (binary combinations 3 … 15, so more often with the second).
+  // maxPEAR gives the four a group of their own; minVI puts them with the
+  // second group and finds two groups.
+  std::vector<bc::Partition> samples;
+  for (int k = 0; k < 16; ++k) {
+    bc::Partition labels(42);
+    for (int i = 0; i < 42; ++i) labels[i] = i < 20 ? 0 : 1;
+    for (int u = 0; u < 4; ++u) labels[38 + u] = k < 3 ? 2 : (k >> u) & 1;
+    samples.push_back(labels);
+  }
+  const auto similarity = bc::posteriorSimilarity(samples);
+  auto groups = [](const bc::Partition& labels) {
+    return *std::max_element(labels.begin(), labels.end()) + 1;
+  };
+  const auto pear = bc::maxPear(similarity, samples);
+  const auto vi = bc::minVariationOfInformation(similarity, samples);
+  EXPECT_EQ(groups(pear.labels), 3);
+  EXPECT_EQ(groups(vi.labels), 2);
+  for (int u = 0; u < 4; ++u) EXPECT_EQ(vi.labels[38 + u], vi.labels[21]);  // with the second group
+  EXPECT_EQ(vi.labels[0], vi.labels[19]);
+  EXPECT_NE(vi.labels[0], vi.labels[20]);
+  // The bound is that of the chosen partition and below the one-group partition's and PEAR's.
+  EXPECT_DOUBLE_EQ(vi.score,
+                   bc::posteriorExpectedVariationOfInformationBound(vi.labels, similarity));
+  EXPECT_LT(vi.score, bc::posteriorExpectedVariationOfInformationBound(pear.labels, similarity));
+  EXPECT_LT(vi.score,
+            bc::posteriorExpectedVariationOfInformationBound(bc::Partition(42, 0), similarity));
+  // For a single sample the bound is the exact expected VI: zero at that sample.
+  EXPECT_NEAR(bc::posteriorExpectedVariationOfInformationBound(
+                  samples[0], bc::posteriorSimilarity({samples[0]})),
+              0.0, 1e-12);
 }

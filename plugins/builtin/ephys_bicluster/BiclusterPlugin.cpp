@@ -258,7 +258,8 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
         "clusters_maxpear", "states_maxpear",       "clusters_map",        "states_map",
         "pear_neurons",     "pear_states",          "rhat_log_likelihood", "ess_log_likelihood",
         "rhat_clusters",    "ess_clusters",         "rhat_states",         "ess_states",
-        "chains",           "iterations_per_chain", "kept_samples",        "iterations_per_second"};
+        "chains",           "iterations_per_chain", "kept_samples",        "iterations_per_second",
+        "clusters_minvi",   "states_minvi"};
     std::vector<double> values{
         static_cast<double>(clusterCount(summary.neuronMaxPear.labels)),
         static_cast<double>(clusterCount(summary.stateMaxPear.labels)),
@@ -276,9 +277,12 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
         static_cast<double>(chains.front().state.iteration),
         static_cast<double>(summary.keptSamples),
         static_cast<double>(chains.size() * static_cast<std::size_t>(iterations)) /
-            std::max(seconds, 1e-9)};
+            std::max(seconds, 1e-9),
+        static_cast<double>(clusterCount(summary.neuronMinVi.labels)),
+        static_cast<double>(clusterCount(summary.stateMinVi.labels))};
     auto addAri = [&](const char* port, const char* name, const std::vector<int>& estimate,
-                      const std::vector<int>& mapEstimate, std::size_t expected) {
+                      const std::vector<int>& mapEstimate, const std::vector<int>& minViEstimate,
+                      std::size_t expected) {
       const auto it = inputs.find(port);
       if (it == inputs.end() || !it->second) return;
       const auto truth = labelsFrom(*it->second, expected, port);
@@ -286,9 +290,13 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
       values.push_back(bc::adjustedRandIndex(estimate, truth));
       names.push_back(std::string("ari_") + name + "_map");
       values.push_back(bc::adjustedRandIndex(mapEstimate, truth));
+      names.push_back(std::string("ari_") + name + "_minvi");
+      values.push_back(bc::adjustedRandIndex(minViEstimate, truth));
     };
-    addAri("neuron_labels", "neurons", summary.neuronMaxPear.labels, summary.neuronMap, N);
-    addAri("state_labels", "states", summary.stateMaxPear.labels, summary.stateMap, T);
+    addAri("neuron_labels", "neurons", summary.neuronMaxPear.labels, summary.neuronMap,
+           summary.neuronMinVi.labels, N);
+    addAri("state_labels", "states", summary.stateMaxPear.labels, summary.stateMap,
+           summary.stateMinVi.labels, T);
     auto summaryDataset =
         std::make_shared<ArrayDataset>(DatasetKind::Scalars, "bi-clustering summary",
                                        std::vector<std::size_t>{values.size()}, values, provenance,
@@ -328,6 +336,7 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
     std::vector<Column> neuronColumns{{"unit", counts.unitIds},
                                       {"maxpear_cluster", toDoubles(summary.neuronMaxPear.labels)},
                                       {"map_cluster", toDoubles(summary.neuronMap)},
+                                      {"minvi_cluster", toDoubles(summary.neuronMinVi.labels)},
                                       {"delta_mean", vec(summary.deltaMean)},
                                       {"delta_lower", vec(summary.deltaLower)},
                                       {"delta_upper", vec(summary.deltaUpper)},
@@ -346,7 +355,8 @@ class BiclusterPlugin final : public nl::plugins::AnalysisPlugin {
         std::vector<Column>{{"bin", binIndex},
                             {"start_time", binStart},
                             {"maxpear_state", toDoubles(summary.stateMaxPear.labels)},
-                            {"map_state", toDoubles(summary.stateMap)}},
+                            {"map_state", toDoubles(summary.stateMap)},
+                            {"minvi_state", toDoubles(summary.stateMinVi.labels)}},
         provenance);
 
     const std::size_t q = static_cast<std::size_t>(settings.latentDim) + 1;
