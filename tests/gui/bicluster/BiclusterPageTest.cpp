@@ -4,8 +4,11 @@
 // the session's time cursor.
 #include <gtest/gtest.h>
 
+#include <QLabel>
 #include <QListWidget>
 #include <QTest>
+#include <algorithm>
+#include <cmath>
 
 #include "GuiTestUtil.h"
 #include "analysis/biclustering/Simulation.h"
@@ -13,8 +16,10 @@
 #include "plugins/PluginManager.h"
 #include "plugins/Runner.h"
 #include "tests/support/TestSupport.h"
+#include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
 #include "widgets/pages/bicluster/BiclusterPage.h"
+#include "widgets/pages/shared/Runs.h"
 
 TEST(BiclusterPage, ShowsARunAndLinksClustersAndTime) {
   nl::plugins::PluginManager plugins;
@@ -67,6 +72,37 @@ TEST(BiclusterPage, ShowsARunAndLinksClustersAndTime) {
                        nl::test::countNear(ribbonImage, QColor(255, 127, 14), 10) +
                        nl::test::countNear(ribbonImage, QColor(44, 160, 44), 10);
   EXPECT_GT(coloured, ribbonImage.width() * ribbonImage.height() / 4);
+
+  // The headline gives both point estimates' counts, from the run's own tables.
+  auto* headline = page.findChild<QLabel*>("biclusterHeadline");
+  ASSERT_NE(headline, nullptr);
+  const auto binsTable = std::dynamic_pointer_cast<const nl::io::TableDataset>(
+      session.find(nl::widgets::siblingOutput(session, summary, "bins")));
+  ASSERT_TRUE(binsTable);
+  const auto* minVi = binsTable->numericColumn("minvi_state");
+  ASSERT_NE(minVi, nullptr);
+  const int minViStates = static_cast<int>(*std::max_element(minVi->begin(), minVi->end())) + 1;
+  const auto* maxPear = binsTable->numericColumn("maxpear_state");
+  ASSERT_NE(maxPear, nullptr);
+  const int maxPearStates =
+      static_cast<int>(*std::max_element(maxPear->begin(), maxPear->end())) + 1;
+  EXPECT_TRUE(headline->text().contains(QString(", %1 states (maxPEAR)").arg(maxPearStates)))
+      << headline->text().toStdString();
+  EXPECT_TRUE(headline->text().contains(QString("minVI: ")) &&
+              headline->text().contains(QString(", %1 states").arg(minViStates)))
+      << headline->text().toStdString();
+
+  // The count histograms hold each whole posterior (probabilities summing to
+  // 1) on a value axis of counts.
+  auto* histograms = page.findChild<nl::widgets::Chart*>("countHistograms");
+  ASSERT_NE(histograms, nullptr);
+  ASSERT_EQ(histograms->series().size(), 2u);
+  for (const auto& series : histograms->series()) {
+    double total = 0.0;
+    for (const double p : series.y) total += p;
+    EXPECT_NEAR(total, 1.0, 1e-9) << series.name.toStdString();
+    for (const double x : series.x) EXPECT_EQ(x, std::round(x)) << series.name.toStdString();
+  }
 
   // Choosing a cluster in the list selects its units.
   ASSERT_GE(page.clusterCount(), 1);

@@ -9,6 +9,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -175,20 +176,34 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
+  const auto groups = [](const std::vector<int>& labels) {
+    return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+  };
   QString headline =
-      tr("%1 neuron clusters, %2 states (maxPEAR)")
-          .arg(impl_->clusterCount)
-          .arg(states.empty() ? 0 : *std::max_element(states.begin(), states.end()) + 1);
+      tr("%1 neuron clusters, %2 states (maxPEAR)").arg(impl_->clusterCount).arg(groups(states));
+  // maxPEAR splits off a few wandering bins as small states for a PEAR gain
+  // in the third decimal; the minVI estimate (another loss) often keeps the
+  // main states only. Both counts are shown; the views follow maxPEAR.
+  const std::vector<int> minViClusters = column(*neurons, "minvi_cluster");
+  const std::vector<int> minViStates = column(*bins, "minvi_state");
+  if (!minViClusters.empty() && !minViStates.empty())
+    headline +=
+        tr(" · minVI: %1 clusters, %2 states").arg(groups(minViClusters)).arg(groups(minViStates));
   if (summary) {
     const auto names = nlohmann::json::parse(summary->attributes().at("names"), nullptr, false);
     for (std::size_t i = 0; names.is_array() && i < names.size() && i < summary->values().size();
          ++i) {
       const auto name = names[i].get<std::string>();
       if (name.rfind("ari_", 0) == 0 || name.rfind("rhat_log", 0) == 0 ||
-          name == "iterations_per_chain" || name == "chains")
+          name == "iterations_per_chain" || name == "chains") {
+        // Counts as integers (10,000 iterations, not 1e+04), the rest to 3 digits.
+        const double value = summary->values()[i];
+        const bool whole = std::isfinite(value) && value == std::round(value);
         headline += QStringLiteral(" · %1 %2")
                         .arg(QString::fromStdString(name))
-                        .arg(summary->values()[i], 0, 'g', 3);
+                        .arg(whole ? QString::number(static_cast<long long>(value))
+                                   : QString::number(value, 'g', 3));
+      }
     }
   }
   auto* title = new QLabel(headline);
@@ -296,18 +311,41 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
     std::vector<ChartSeries> series;
     const char* columnsOf[] = {"clusters_probability", "states_probability"};
     const QString namesOf[] = {tr("clusters"), tr("states")};
+    // Points on a value axis (Chart's bars sit on category slots and ignore
+    // x): the axis spans the counts the posterior visits, not the table's
+    // whole range up to N/2 clusters, so a narrow chart keeps its labels.
+    double lowest = std::numeric_limits<double>::infinity(), highest = -lowest, top = 0.0;
+    for (int h = 0; h < 2; ++h) {
+      const auto* p = histograms->numericColumn(columnsOf[h]);
+      if (!count || !p) continue;
+      for (std::size_t i = 0; i < count->size() && i < p->size(); ++i)
+        if ((*p)[i] > 0.0) {
+          lowest = std::min(lowest, (*count)[i]);
+          highest = std::max(highest, (*count)[i]);
+          top = std::max(top, (*p)[i]);
+        }
+    }
     for (int h = 0; h < 2; ++h) {
       const auto* p = histograms->numericColumn(columnsOf[h]);
       if (!count || !p) continue;
       ChartSeries s;
       s.name = namesOf[h];
-      s.style = ChartSeries::Style::Bars;
+      s.style = ChartSeries::Style::Line;
       s.color = h == 0 ? QColor(31, 119, 180) : QColor(255, 127, 14);
-      for (std::size_t i = 0; i < count->size(); ++i) {
-        s.x.push_back((*count)[i] + (h == 0 ? -0.2 : 0.2));
+      for (std::size_t i = 0; i < count->size() && i < p->size(); ++i) {
+        if ((*count)[i] < lowest - 1.0 || (*count)[i] > highest + 1.0) continue;
+        s.x.push_back((*count)[i]);
         s.y.push_back((*p)[i]);
+        s.tips.push_back(tr("%1 %2: posterior probability %3")
+                             .arg((*count)[i])
+                             .arg(namesOf[h])
+                             .arg((*p)[i], 0, 'f', 3));
       }
       series.push_back(std::move(s));
+    }
+    if (lowest <= highest) {
+      chart->setXRange(lowest - 0.5, highest + 0.5);
+      chart->setYRange(0.0, std::min(1.0, top * 1.1));
     }
     chart->setSeries(series);
     right->addWidget(chart);
