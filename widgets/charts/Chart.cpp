@@ -30,12 +30,12 @@ constexpr const char* kOrigin = "chart";
 // Past this many points Qt Charts draws scatter and line series with OpenGL.
 constexpr std::size_t kOpenGlThreshold = 10000;
 // Ticks at round values (1, 2, 2.5 or 5 × 10^k apart, anchored at 0) about
-// six to a span: a single value is shown ±1 around it, and ticks for a
+// `ticks` to a span: a single value is shown ±1 around it, and ticks for a
 // 1e-12 span over that would never end.
-void roundTicks(QValueAxis* axis) {
+void roundTicks(QValueAxis* axis, double ticks = 6.0) {
   const double span = axis->max() - axis->min();
   if (!(span > 0)) return;
-  const double raw = span / 6.0, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double raw = span / ticks, magnitude = std::pow(10.0, std::floor(std::log10(raw)));
   double step = 10 * magnitude;
   for (double m : {1.0, 2.0, 2.5, 5.0})
     if (raw <= m * magnitude) {
@@ -74,7 +74,19 @@ class ChartViewInput : public QChartView {
   QPoint last_;
 };
 
+namespace {
+// About as many x ticks as labels of the axis's width fit side by side in
+// the plot (≈ 6 px a character and 10 between labels), at most six.
+double xTickCount(double plotWidth, const QValueAxis& axis) {
+  if (!(plotWidth > 0.0)) return 6.0;
+  const auto characters = static_cast<double>(
+      std::max(QString::number(axis.min(), 'g').size(), QString::number(axis.max(), 'g').size()));
+  return std::clamp(std::floor(plotWidth / (6.0 * characters + 10.0)), 2.0, 6.0);
+}
+}  // namespace
+
 struct Chart::Impl {
+  double xTicks = 6.0;
   QChart* chart = nullptr;
   ChartViewInput* view = nullptr;
   QValueAxis* axisX = nullptr;
@@ -167,6 +179,15 @@ Chart::Chart(QWidget* parent) : QWidget(parent), impl_(std::make_unique<Impl>())
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(d.view);
+  // The x ticks follow the plot's width (set once it is laid out, and on
+  // resizes); only a changed count re-ticks, so this cannot feed back.
+  connect(d.chart, &QChart::plotAreaChanged, this, [this](const QRectF& area) {
+    auto& c = *impl_;
+    const double ticks = xTickCount(area.width(), *c.axisX);
+    if (ticks == c.xTicks || !(c.axisX->max() > c.axisX->min())) return;
+    c.xTicks = ticks;
+    roundTicks(c.axisX, ticks);
+  });
 }
 
 Chart::~Chart() {
@@ -350,8 +371,10 @@ void Chart::applyRanges() {
                       std::isfinite(fixed[3]) ? fixed[3] : d.axisY->max());
     roundTicks(d.axisY);
   }
-  // x keeps the data's range, with ticks at round values inside it.
-  roundTicks(d.axisX);
+  // x keeps the data's range, with ticks at round values inside it, no more
+  // than fit: labels such as "1000" ran into each other in a narrow chart.
+  d.xTicks = xTickCount(d.chart->plotArea().width(), *d.axisX);
+  roundTicks(d.axisX, d.xTicks);
 }
 
 void Chart::refreshOverlays() {
