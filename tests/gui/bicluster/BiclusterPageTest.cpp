@@ -9,6 +9,7 @@
 #include <QTest>
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 #include "GuiTestUtil.h"
 #include "analysis/biclustering/Simulation.h"
@@ -103,6 +104,22 @@ TEST(BiclusterPage, ShowsARunAndLinksClustersAndTime) {
     EXPECT_NEAR(total, 1.0, 1e-9) << series.name.toStdString();
     for (const double x : series.x) EXPECT_EQ(x, std::round(x)) << series.name.toStdString();
   }
+
+  // The minVI states in a second ribbon: every bin coloured, in no more
+  // colours than minVI has states (the middle half, away from the label).
+  auto* minViRibbon = page.findChild<QWidget*>("stateRibbonMinVi");
+  ASSERT_NE(minViRibbon, nullptr);
+  const QImage minViImage = minViRibbon->grab().toImage();
+  const QRgb background = minViRibbon->palette().window().color().rgb();
+  std::set<QRgb> colours;
+  int painted = 0, columns = 0;
+  for (int x = minViImage.width() / 4; x < minViImage.width() * 3 / 4; ++x, ++columns) {
+    const QRgb pixel = minViImage.pixel(x, minViImage.height() / 2);
+    if (pixel != background) ++painted;
+    colours.insert(pixel);
+  }
+  EXPECT_EQ(painted, columns);
+  EXPECT_LE(static_cast<int>(colours.size()), minViStates);
 
   // Choosing a cluster in the list selects its units.
   ASSERT_GE(page.clusterCount(), 1);

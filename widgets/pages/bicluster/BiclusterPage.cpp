@@ -13,6 +13,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <set>
+#include <tuple>
 
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
@@ -35,12 +37,17 @@ QColor paletteColour(int index) {
 // One coloured cell per time bin (its state); a click moves the time cursor.
 class StateRibbon final : public QWidget {
  public:
-  StateRibbon(io::Session& session, std::vector<int> states, double start, double width)
-      : session_(session), states_(std::move(states)), start_(start), width_(width) {
-    setObjectName("stateRibbon");
+  // `estimate` names the point estimate the states are (drawn in the left margin).
+  StateRibbon(io::Session& session, std::vector<int> states, double start, double width,
+              QString estimate)
+      : session_(session),
+        states_(std::move(states)),
+        start_(start),
+        width_(width),
+        estimate_(std::move(estimate)) {
     setMinimumHeight(18);
     setMaximumHeight(24);
-    setToolTip(tr("State of each time bin (maxPEAR); click to move the time cursor"));
+    setToolTip(tr("State of each time bin (%1); click to move the time cursor").arg(estimate_));
     connection_ = session_.selection().timeCursorMoved.connect(
         [this](double, const std::string&) { update(); });
   }
@@ -62,6 +69,11 @@ class StateRibbon final : public QWidget {
       const double x0 = left_ + w * static_cast<double>(t) / n;
       const double x1 = left_ + w * static_cast<double>(t + 1) / n;
       painter.fillRect(QRectF(x0, 0, x1 - x0 + 0.5, height()), paletteColour(states_[t]));
+    }
+    if (left_ > painter.fontMetrics().horizontalAdvance(estimate_) + 6) {
+      painter.setPen(palette().windowText().color());
+      painter.drawText(QRectF(0, 0, left_ - 4, height()), Qt::AlignRight | Qt::AlignVCenter,
+                       estimate_);
     }
     if (session_.selection().hasTimeCursor() && width_ > 0.0) {
       const double bin = (session_.selection().timeCursor() - start_) / width_;
@@ -85,6 +97,7 @@ class StateRibbon final : public QWidget {
   io::Session& session_;
   std::vector<int> states_;
   double start_ = 0.0, width_ = 0.0, left_ = 0.0, right_ = 0.0;
+  QString estimate_;
   io::Signal<double, const std::string&>::ConnectionId connection_{};
 };
 
@@ -106,6 +119,33 @@ std::vector<std::size_t> orderBy(const std::vector<int>& labels) {
   std::stable_sort(order.begin(), order.end(),
                    [&](std::size_t a, std::size_t b) { return labels[a] < labels[b]; });
   return order;
+}
+
+// `labels` renumbered so that each group takes the label of the `reference`
+// group it overlaps most, largest overlaps first and each reference label
+// once; groups left over get labels past the reference's.
+std::vector<int> matchLabels(const std::vector<int>& labels, const std::vector<int>& reference) {
+  std::map<std::pair<int, int>, int> overlap;
+  for (std::size_t t = 0; t < labels.size() && t < reference.size(); ++t)
+    ++overlap[{labels[t], reference[t]}];
+  std::vector<std::tuple<int, int, int>> pairs;  // (−overlap, label, reference label)
+  for (const auto& [key, count] : overlap) pairs.emplace_back(-count, key.first, key.second);
+  std::sort(pairs.begin(), pairs.end());
+  std::map<int, int> renamed;
+  std::set<int> taken;
+  for (const auto& [negative, label, target] : pairs)
+    if (!renamed.count(label) && !taken.count(target)) {
+      renamed[label] = target;
+      taken.insert(target);
+    }
+  int next = reference.empty() ? 0 : *std::max_element(reference.begin(), reference.end()) + 1;
+  std::vector<int> out(labels.size());
+  for (std::size_t t = 0; t < labels.size(); ++t) {
+    auto it = renamed.find(labels[t]);
+    if (it == renamed.end()) it = renamed.emplace(labels[t], next++).first;
+    out[t] = it->second;
+  }
+  return out;
 }
 
 std::vector<double> permuted(const std::vector<double>& square, std::size_t n,
@@ -237,8 +277,18 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   }
   if (binWidth > 0.0) raster->setColumnTimes(windowStart, binWidth);
   leftLayout->addWidget(raster, 1);
-  auto* ribbon = new StateRibbon(session, states, windowStart, binWidth);
+  auto* ribbon = new StateRibbon(session, states, windowStart, binWidth, tr("maxPEAR"));
+  ribbon->setObjectName("stateRibbon");
   leftLayout->addWidget(ribbon);
+  // The minVI states under it, each coloured as the maxPEAR state it shares
+  // most bins with (the two estimates number their groups independently).
+  StateRibbon* minViRibbon = nullptr;
+  if (minViStates.size() == states.size() && !states.empty()) {
+    minViRibbon = new StateRibbon(session, matchLabels(minViStates, states), windowStart, binWidth,
+                                  tr("minVI"));
+    minViRibbon->setObjectName("stateRibbonMinVi");
+    leftLayout->addWidget(minViRibbon);
+  }
   auto* clusterList = new QListWidget;
   clusterList->setObjectName("clusterList");
   clusterList->setMaximumHeight(120);
@@ -378,9 +428,10 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   // The ribbon lines up with the raster's matrix once both are laid out.
   QMetaObject::invokeMethod(
       this,
-      [raster, ribbon] {
+      [raster, ribbon, minViRibbon] {
         const QRectF m = raster->matrixRect();
         ribbon->setMargins(m.left(), raster->width() - m.right());
+        if (minViRibbon) minViRibbon->setMargins(m.left(), raster->width() - m.right());
       },
       Qt::QueuedConnection);
 }
