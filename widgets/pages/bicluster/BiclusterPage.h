@@ -1,6 +1,7 @@
 #pragma once
 // The page of an ephys.bicluster run: the counts raster reordered by neuron
-// cluster with the state of every bin as a coloured ribbon, the neuron and
+// cluster with the state of every bin as a coloured ribbon (maxPEAR, and
+// minVI under it when the run has it), the neuron and
 // time-bin posterior similarities reordered by cluster and state, latent
 // trajectories with their 95 % HPD bands, the cluster/state count histograms
 // and the log-likelihood traces. Choosing a cluster selects its units (on the
