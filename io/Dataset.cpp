@@ -147,6 +147,21 @@ ArrayDataset::ArrayDataset(DatasetKind kind, std::string name, std::vector<std::
   if (!typedLoader_) throw std::invalid_argument("ArrayDataset '" + this->name() + "': no loader");
 }
 
+namespace {
+
+// A reader's shape and its loader disagree: the file said one thing in its
+// header and another in its data. Named by file when there is one.
+[[noreturn]] void throwWrongValueCount(const Dataset& dataset, std::size_t got,
+                                       std::size_t expected) {
+  const std::string what = "dataset '" + dataset.name() + "': loader returned " +
+                           std::to_string(got) + " values, expected " + std::to_string(expected);
+  if (!dataset.provenance().sourcePath.empty())
+    throw FileError(dataset.provenance().sourcePath, what);
+  throw std::runtime_error(what);
+}
+
+}  // namespace
+
 const TypedArray& ArrayDataset::typed() const {
   if (!typedLoader_) {
     // Doubles: a view of values(), which live as long as this dataset.
@@ -157,9 +172,7 @@ const TypedArray& ArrayDataset::typed() const {
   std::call_once(typedOnce_, [this] {
     TypedArray loaded = typedLoader_();
     if (loaded.size() != product(shape_))
-      throw std::runtime_error("dataset '" + name() + "': loader returned " +
-                               std::to_string(loaded.size()) + " values, expected " +
-                               std::to_string(product(shape_)));
+      throwWrongValueCount(*this, loaded.size(), product(shape_));
     typed_ = std::move(loaded);
   });
   return typed_;
@@ -201,9 +214,7 @@ const std::vector<double>& ArrayDataset::values() const {
     }
     std::vector<double> loadedValues = typedLoader_ ? typed().toDoubles() : loader_();
     if (loadedValues.size() != product(shape_))
-      throw std::runtime_error("dataset '" + name() + "': loader returned " +
-                               std::to_string(loadedValues.size()) + " values, expected " +
-                               std::to_string(product(shape_)));
+      throwWrongValueCount(*this, loadedValues.size(), product(shape_));
     values_ = std::move(loadedValues);
     loader_ = nullptr;  // release whatever the loader captured (file handles, paths)
     loaded_ = true;

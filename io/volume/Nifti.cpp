@@ -237,10 +237,15 @@ NiftiHeader parseNiftiHeader(const std::filesystem::path& path, std::string_view
   if (h.dim[0] < 1 || h.dim[0] > 7)
     throw FileError(path, "NIfTI dim[0] (the number of dimensions) is " + std::to_string(h.dim[0]) +
                               "; it must be 1 to 7");
-  for (std::int64_t i = 1; i <= h.dim[0]; ++i)
+  for (std::int64_t i = 1; i <= h.dim[0]; ++i) {
     if (h.dim[static_cast<std::size_t>(i)] < 0)
       throw FileError(path, "NIfTI dim[" + std::to_string(i) + "] is negative (" +
                                 std::to_string(h.dim[static_cast<std::size_t>(i)]) + ")");
+    // nibabel would give an empty array; a volume of no voxels has nothing
+    // to show, and its shape would disagree with its (zero) values.
+    if (h.dim[static_cast<std::size_t>(i)] == 0)
+      throw FileError(path, "NIfTI dim[" + std::to_string(i) + "] is 0: the image has no voxels");
+  }
   for (std::int64_t i = h.dim[0] + 1; i < 8; ++i) h.dim[static_cast<std::size_t>(i)] = 1;
   for (std::size_t i = 5; i < 8; ++i)
     if (h.dim[i] > 1)

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "io/Dataset.h"
+#include "io/Error.h"
 #include "io/Provenance.h"
 
 using namespace nl::io;
@@ -278,4 +279,24 @@ TEST(ProvenanceModel, JsonRoundTripDescribeAndTolerantParsing) {
   EXPECT_TRUE(provenanceFromJson(nlohmann::json::array()).pluginId.empty());
 
   EXPECT_TRUE(std::regex_match(utcNowIso8601(), std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+}
+
+// A lazy loader that returns another number of values than the shape needs
+// (a header and its data disagreeing) is refused naming the file it came from.
+TEST(ArrayDatasetLazy, ALoaderWithTheWrongValueCountIsAFileErrorNamingTheFile) {
+  const ArrayDataset fromFile(DatasetKind::Array, "run", {2, 3},
+                              ArrayDataset::Loader([] { return std::vector<double>(5); }),
+                              nl::io::Provenance::fromFile("/data/run.nii", "", "NIfTI"));
+  try {
+    (void)fromFile.values();
+    ADD_FAILURE() << "a wrong value count was accepted";
+  } catch (const nl::io::FileError& error) {
+    EXPECT_NE(std::string(error.what()).find("run.nii"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("loader returned 5 values, expected 6"),
+              std::string::npos)
+        << error.what();
+  }
+  const ArrayDataset inMemory(DatasetKind::Array, "made", {2},
+                              ArrayDataset::Loader([] { return std::vector<double>(3); }));
+  EXPECT_THROW((void)inMemory.values(), std::runtime_error);
 }

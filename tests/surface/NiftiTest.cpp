@@ -231,6 +231,11 @@ TEST(Nifti, HostileHeadersGiveFileErrors) {
   NiftiSpec negative;
   negative.dim = {3, 2, -3, 4, 1, 1, 1, 1};
   expectError("negative.nii", nl::test::niftiHeader(negative), "negative");
+  // Found by the fuzzer: a 4-D header with dim[4] = 0 had a 3-D shape of
+  // 17 × 21 × 66 and no values.
+  NiftiSpec empty;
+  empty.dim = {4, 2, 3, 2, 0, 1, 1, 1};
+  expectError("empty.nii", nl::test::niftiHeader(empty), "dim[4] is 0");
   NiftiSpec rank;
   rank.dim = {9, 2, 3, 4, 1, 1, 1, 1};
   expectError("rank.nii", nl::test::niftiHeader(rank), "dim[0]");
