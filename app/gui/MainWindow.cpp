@@ -319,12 +319,16 @@ void MainWindow::runAnalysis(const plugins::RunRequest& original) {
   job->start();
 }
 
-bool MainWindow::saveSession(const QString& path) {
+void MainWindow::writeSessionFile(const QString& path) {
   session_.setViewLayoutJson(tabs_->layoutJson());
+  io::SessionSaveOptions options;
+  options.appVersion = appVersion();
+  io::saveSession(session_, path.toStdString(), options);
+}
+
+bool MainWindow::saveSession(const QString& path) {
   try {
-    io::SessionSaveOptions options;
-    options.appVersion = appVersion();
-    io::saveSession(session_, path.toStdString(), options);
+    writeSessionFile(path);
   } catch (const io::FileError& error) {
     report(tr("Cannot save session"), QString::fromStdString(error.what()));
     return false;
@@ -427,11 +431,8 @@ QString MainWindow::autosavePath() const {
 }
 
 bool MainWindow::saveRecoveryFile(const QString& path) {
-  session_.setViewLayoutJson(tabs_->layoutJson());
   try {
-    io::SessionSaveOptions options;
-    options.appVersion = appVersion();
-    io::saveSession(session_, path.toStdString(), options);
+    writeSessionFile(path);
   } catch (const std::exception& error) {
     log(tr("autosave failed: %1").arg(QString::fromStdString(error.what())));
     return false;

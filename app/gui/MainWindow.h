@@ -81,6 +81,8 @@ class MainWindow : public QMainWindow, public widgets::PageHost {
   void updateTitle();
   bool openSession(const QString& path, bool recovery);
   bool saveRecoveryFile(const QString& path);
+  // The session with the current view layout to `path` (throws io::FileError).
+  void writeSessionFile(const QString& path);
   QString sessionFingerprint() const;
 
   io::Session session_;

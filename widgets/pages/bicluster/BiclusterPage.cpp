@@ -1,5 +1,6 @@
 #include "widgets/pages/bicluster/BiclusterPage.h"
 
+#include <Eigen/Core>
 #include <QGridLayout>
 #include <QLabel>
 #include <QListWidget>
@@ -10,12 +11,10 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <set>
-#include <tuple>
 
+#include "analysis/biclustering/Clustering.h"
 #include "widgets/charts/Chart.h"
 #include "widgets/charts/HeatMap.h"
 #include "widgets/pages/ViewRegistry.h"
@@ -121,30 +120,22 @@ std::vector<std::size_t> orderBy(const std::vector<int>& labels) {
   return order;
 }
 
-// `labels` renumbered so that each group takes the label of the `reference`
-// group it overlaps most, largest overlaps first and each reference label
-// once; groups left over get labels past the reference's.
+// Groups 0 … max + 1 of non-negative labels (0 without any).
+int groupCount(const std::vector<int>& labels) {
+  return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
+}
+
+// `labels` renumbered to agree with `reference` on as many items as any
+// renumbering can (the assignment of most shared items, Hungarian); groups
+// without a partner take the numbers past the reference's.
 std::vector<int> matchLabels(const std::vector<int>& labels, const std::vector<int>& reference) {
-  std::map<std::pair<int, int>, int> overlap;
+  const int n = std::max(groupCount(labels), groupCount(reference));
+  Eigen::MatrixXd cost = Eigen::MatrixXd::Zero(n, n);
   for (std::size_t t = 0; t < labels.size() && t < reference.size(); ++t)
-    ++overlap[{labels[t], reference[t]}];
-  std::vector<std::tuple<int, int, int>> pairs;  // (−overlap, label, reference label)
-  for (const auto& [key, count] : overlap) pairs.emplace_back(-count, key.first, key.second);
-  std::sort(pairs.begin(), pairs.end());
-  std::map<int, int> renamed;
-  std::set<int> taken;
-  for (const auto& [negative, label, target] : pairs)
-    if (!renamed.count(label) && !taken.count(target)) {
-      renamed[label] = target;
-      taken.insert(target);
-    }
-  int next = reference.empty() ? 0 : *std::max_element(reference.begin(), reference.end()) + 1;
+    cost(labels[t], reference[t]) -= 1.0;
+  const std::vector<int> to = analysis::biclustering::hungarian(cost);
   std::vector<int> out(labels.size());
-  for (std::size_t t = 0; t < labels.size(); ++t) {
-    auto it = renamed.find(labels[t]);
-    if (it == renamed.end()) it = renamed.emplace(labels[t], next++).first;
-    out[t] = it->second;
-  }
+  for (std::size_t t = 0; t < labels.size(); ++t) out[t] = to[static_cast<std::size_t>(labels[t])];
   return out;
 }
 
@@ -189,7 +180,7 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   const std::size_t T = counts->shape()[1];
   impl_->clusters = column(*neurons, "maxpear_cluster");
   const std::vector<int> states = column(*bins, "maxpear_state");
-  for (const int z : impl_->clusters) impl_->clusterCount = std::max(impl_->clusterCount, z + 1);
+  impl_->clusterCount = groupCount(impl_->clusters);
   double binWidth = 0.0;
   double windowStart = 0.0;
   if (const auto it = counts->attributes().find("bin_width"); it != counts->attributes().end())
@@ -216,19 +207,18 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
-  const auto groups = [](const std::vector<int>& labels) {
-    return labels.empty() ? 0 : *std::max_element(labels.begin(), labels.end()) + 1;
-  };
-  QString headline =
-      tr("%1 neuron clusters, %2 states (maxPEAR)").arg(impl_->clusterCount).arg(groups(states));
+  QString headline = tr("%1 neuron clusters, %2 states (maxPEAR)")
+                         .arg(impl_->clusterCount)
+                         .arg(groupCount(states));
   // maxPEAR splits off a few wandering bins as small states for a PEAR gain
   // in the third decimal; the minVI estimate (another loss) often keeps the
   // main states only. Both counts are shown; the views follow maxPEAR.
   const std::vector<int> minViClusters = column(*neurons, "minvi_cluster");
   const std::vector<int> minViStates = column(*bins, "minvi_state");
   if (!minViClusters.empty() && !minViStates.empty())
-    headline +=
-        tr(" · minVI: %1 clusters, %2 states").arg(groups(minViClusters)).arg(groups(minViStates));
+    headline += tr(" · minVI: %1 clusters, %2 states")
+                    .arg(groupCount(minViClusters))
+                    .arg(groupCount(minViStates));
   if (summary) {
     const auto names = nlohmann::json::parse(summary->attributes().at("names"), nullptr, false);
     for (std::size_t i = 0; names.is_array() && i < names.size() && i < summary->values().size();
@@ -280,8 +270,9 @@ BiclusterPage::BiclusterPage(io::Session& session, io::DatasetId summaryId)
   auto* ribbon = new StateRibbon(session, states, windowStart, binWidth, tr("maxPEAR"));
   ribbon->setObjectName("stateRibbon");
   leftLayout->addWidget(ribbon);
-  // The minVI states under it, each coloured as the maxPEAR state it shares
-  // most bins with (the two estimates number their groups independently).
+  // The minVI states under it, renumbered to agree with maxPEAR's on as
+  // many bins as possible (the two estimates number their groups
+  // independently), so a shared state has one colour.
   StateRibbon* minViRibbon = nullptr;
   if (minViStates.size() == states.size() && !states.empty()) {
     minViRibbon = new StateRibbon(session, matchLabels(minViStates, states), windowStart, binWidth,
